@@ -1,0 +1,29 @@
+// The shape every CLI command has. Commands are thin: parse, call the
+// library, print. Names may have two words ("eval shots").
+import type { ParseArgsConfig } from 'node:util';
+import type { Workspace } from '../core/workspace.js';
+import type { Progress } from '../core/progress.js';
+
+export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+export interface Context {
+  /** --json was given: print one JSON document on stdout and nothing else there. */
+  json: boolean;
+  /** Open the workspace named by --workspace (default ./toonscope-workspace). */
+  workspace(): Workspace;
+  progress(label: string, total?: number): Progress;
+  /** Human-readable output (suppressed under --json). */
+  log(msg: string): void;
+  /** Print the command's result (JSON under --json, else the given text). */
+  result(data: unknown, text?: string): void;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Usage line(s) and option help shown by `toonscope help NAME`. */
+  usage: string;
+  options?: ParseArgsConfig['options'];
+  /** Return a process exit code (default 0). */
+  run(positionals: string[], values: Values, ctx: Context): Promise<number | void>;
+}

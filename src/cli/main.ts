@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// toonscope CLI entry: find the command, parse its options, run it, and turn
+// user-caused errors into one line on stderr (stack traces only with --debug).
+import { parseArgs } from 'node:util';
+import { isToonscopeError } from '../core/errors.js';
+import { Workspace, DEFAULT_WORKSPACE } from '../core/workspace.js';
+import { progress } from '../core/progress.js';
+import { commands } from './commands/index.js';
+import type { Command, Context } from './command.js';
+
+const GLOBAL = {
+  json: { type: 'boolean' },
+  workspace: { type: 'string', short: 'w' },
+  quiet: { type: 'boolean', short: 'q' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function find(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  const two = argv.slice(0, 2).join(' ');
+  const byTwo = commands.find((c) => c.name === two);
+  if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
+  const byOne = commands.find((c) => c.name === argv[0]);
+  return byOne ? { cmd: byOne, rest: argv.slice(1) } : undefined;
+}
+
+function help(): string {
+  const w = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'toonscope: animation videos and comic pages into character knowledge (CPU-only)',
+    '',
+    'usage: toonscope <command> [options]',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    '',
+    'global options: --workspace DIR (default ./toonscope-workspace), --json, --quiet, --debug',
+    'toonscope help <command> shows a command\'s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (!argv.length || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    const sub = argv[0] === 'help' ? find(argv.slice(1)) : undefined;
+    process.stdout.write(`${sub ? `${sub.cmd.summary}\n\n${sub.cmd.usage}` : help()}\n`);
+    return 0;
+  }
+  if (argv[0] === '--version') {
+    process.stdout.write('toonscope 0.1.0\n');
+    return 0;
+  }
+  const hit = find(argv);
+  if (!hit) {
+    process.stderr.write(`toonscope: unknown command "${argv.slice(0, 2).join(' ')}"; run \`toonscope help\`\n`);
+    return 2;
+  }
+  const { cmd, rest } = hit;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...(cmd.options ?? {}) }, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`toonscope ${cmd.name}: ${(e as Error).message}\n${cmd.usage}\n`);
+    return 2;
+  }
+  const values = parsed.values as Record<string, any>;
+  if (values.help) {
+    process.stdout.write(`${cmd.summary}\n\n${cmd.usage}\n`);
+    return 0;
+  }
+  if (values.quiet) process.env.TOONSCOPE_QUIET = '1';
+  let ws: Workspace | undefined;
+  const ctx: Context = {
+    json: Boolean(values.json),
+    workspace: () => (ws ??= Workspace.open(values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE)),
+    progress: (label, total) => progress(label, total, { quiet: Boolean(values.quiet) }),
+    log: (msg) => {
+      if (!values.json && !values.quiet) process.stdout.write(`${msg}\n`);
+    },
+    result: (data, text) => {
+      if (values.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      else if (text !== undefined) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+  };
+  try {
+    const code = await cmd.run(parsed.positionals, values, ctx);
+    return code ?? 0;
+  } catch (e) {
+    if (isToonscopeError(e) && !values.debug) {
+      process.stderr.write(`toonscope: ${e.message}\n`);
+      return 1;
+    }
+    if (values.debug) process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    else process.stderr.write(`toonscope: internal error: ${(e as Error).message ?? e} (rerun with --debug for details)\n`);
+    return 1;
+  } finally {
+    ws?.close();
+  }
+}
+
+// Run when executed directly (not when imported by tests).
+const invoked = process.argv[1] ?? '';
+if (/cli[\\/]main\.js$/.test(invoked) || /toonscope$/.test(invoked)) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,35 @@
+// Locating and running ffmpeg/ffprobe. We use the system build (Debian's
+// `ffmpeg` package) rather than an npm-bundled static binary: it is current,
+// LGPL/GPL as the distro ships it, and includes ffprobe.
+import { spawnSync } from 'node:child_process';
+import { ToonscopeError } from './errors.js';
+
+const found = new Map<string, string>();
+
+const INSTALL_HINT =
+  'install it: `sudo apt-get install ffmpeg` (Debian/Ubuntu), `brew install ffmpeg` (macOS), ' +
+  'or set TOONSCOPE_FFMPEG / TOONSCOPE_FFPROBE to the binaries';
+
+/** Path of the ffmpeg or ffprobe binary, or a clear error saying how to install it. */
+export function tool(name: 'ffmpeg' | 'ffprobe'): string {
+  const cached = found.get(name);
+  if (cached) return cached;
+  const bin = process.env[`TOONSCOPE_${name.toUpperCase()}`] || name;
+  const r = spawnSync(bin, ['-version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  if (r.error || r.status !== 0) throw new ToonscopeError(undefined, `${name} not found on PATH; ${INSTALL_HINT}`);
+  found.set(name, bin);
+  return bin;
+}
+
+/** Run a tool to completion and return stdout; throws with the tool's last stderr line on failure. */
+export function run(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string): string {
+  const r = spawnSync(tool(name), args, { maxBuffer: 1 << 30, encoding: 'utf8' });
+  if (r.status !== 0) throw new ToonscopeError(file, `${name} failed: ${lastLine(r.stderr) || `exit code ${r.status}`}`);
+  return r.stdout;
+}
+
+/** The most informative line of ffmpeg's stderr (the last non-empty one, without the `[component @ 0x..]` prefix). */
+export function lastLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}

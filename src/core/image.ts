@@ -1,0 +1,118 @@
+// Image I/O through sharp (prebuilt libvips). Everything inside toonscope is
+// an interleaved 8-bit `Image`; these helpers convert at the edges only.
+import sharp from 'sharp';
+import { statSync } from 'node:fs';
+import { ToonscopeError } from './errors.js';
+import type { Image } from './types.js';
+
+/** Largest input accepted (pixels); bigger files get a clear error instead of exhausting memory. */
+export const MAX_PIXELS = 100_000_000;
+
+export interface ReadOptions {
+  /** 1 = gray, 3 = RGB (default; alpha is flattened onto `background`), 4 = RGBA. */
+  channels?: 1 | 3 | 4;
+  background?: string;
+}
+
+/** Read an image file (PNG, JPEG, WebP, ...) into an Image. Clear one-line errors for missing, empty, huge or non-image files. */
+export async function readImage(path: string, opts: ReadOptions = {}): Promise<Image> {
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new ToonscopeError(path, 'no such file');
+  }
+  if (size === 0) throw new ToonscopeError(path, 'file is empty (0 bytes)');
+  const channels = opts.channels ?? 3;
+  try {
+    let s = sharp(path, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
+    if (channels === 1) s = s.flatten({ background: opts.background ?? '#ffffff' }).grayscale();
+    else if (channels === 3) s = s.flatten({ background: opts.background ?? '#ffffff' }).toColourspace('srgb');
+    else s = s.ensureAlpha().toColourspace('srgb');
+    const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
+    return toChannels({ width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }, channels);
+  } catch (e) {
+    const msg = String((e as Error).message ?? e).split('\n')[0];
+    if (/pixel limit/i.test(msg)) throw new ToonscopeError(path, `image is too large (over ${MAX_PIXELS / 1e6} megapixels)`);
+    if (/unsupported image format|Input file is missing|bad seek|corrupt|premature|VipsJpeg|pngload|Invalid|unexpected end/i.test(msg)) {
+      throw new ToonscopeError(path, `not a readable image (${msg})`);
+    }
+    throw new ToonscopeError(path, `cannot read image (${msg})`);
+  }
+}
+
+/** Convert between 1, 3 and 4 channels (gray = luma; alpha dropped or set opaque). */
+export function toChannels(img: Image, channels: 1 | 3 | 4): Image {
+  if (img.channels === channels) return img;
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * channels);
+  const src = img.data;
+  const c = img.channels;
+  for (let i = 0; i < n; i++) {
+    let r: number, g: number, b: number, a = 255;
+    if (c === 1) r = g = b = src[i];
+    else {
+      r = src[i * c]; g = src[i * c + 1]; b = src[i * c + 2];
+      if (c === 4) a = src[i * c + 3];
+    }
+    if (channels === 1) out[i] = (r * 77 + g * 150 + b * 29) >> 8;
+    else {
+      out[i * channels] = r; out[i * channels + 1] = g; out[i * channels + 2] = b;
+      if (channels === 4) out[i * 4 + 3] = a;
+    }
+  }
+  return { width: img.width, height: img.height, channels, data: out };
+}
+
+function toSharp(img: Image) {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+    raw: { width: img.width, height: img.height, channels: img.channels },
+  });
+}
+
+/** Write an Image; the format follows the extension (.png, .jpg, .webp). */
+export async function writeImage(path: string, img: Image, quality = 85): Promise<void> {
+  let s = toSharp(img);
+  if (/\.jpe?g$/i.test(path)) s = s.jpeg({ quality });
+  else if (/\.webp$/i.test(path)) s = s.webp({ quality });
+  else s = s.png({ compressionLevel: 6 });
+  await s.toFile(path);
+}
+
+/** Encode an Image to a PNG/JPEG buffer (for HTML embedding or HTTP). */
+export async function encodeImage(img: Image, format: 'png' | 'jpeg' = 'png', quality = 85): Promise<Buffer> {
+  const s = toSharp(img);
+  return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality }).toBuffer();
+}
+
+/** Resize with area averaging for shrinking (Lanczos otherwise). */
+export async function resize(img: Image, width: number, height: number): Promise<Image> {
+  const { data, info } = await toSharp(img).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+  let out: Image = { width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  // sharp returns 3 channels for a 1-channel raw input: keep the caller's layout.
+  if (out.channels !== img.channels) out = toChannels(out, img.channels);
+  return out;
+}
+
+/** A blank RGB image filled with one colour. */
+export function blank(width: number, height: number, rgb: [number, number, number] = [0, 0, 0]): Image {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) data.set(rgb, i * 3);
+  return { width, height, channels: 3, data };
+}
+
+/** Copy `src` into `dst` (both RGB) with its top-left corner at (x, y), clipped. */
+export function paste(dst: Image, src: Image, x: number, y: number): void {
+  const c = dst.channels;
+  for (let j = 0; j < src.height; j++) {
+    const dy = y + j;
+    if (dy < 0 || dy >= dst.height) continue;
+    for (let i = 0; i < src.width; i++) {
+      const dx = x + i;
+      if (dx < 0 || dx >= dst.width) continue;
+      const so = (j * src.width + i) * src.channels;
+      const d = (dy * dst.width + dx) * c;
+      for (let k = 0; k < c; k++) dst.data[d + k] = src.data[so + Math.min(k, src.channels - 1)];
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// The common data currency shared by every capability (shots, characters,
+// tracking, dictionary, comics, interpolation). Plain data, no classes, so it
+// crosses workers, JSON and SQLite without adapters.
+
+/** An 8-bit interleaved image. `channels` is 1 (gray), 3 (RGB) or 4 (RGBA). */
+export interface Image {
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  data: Uint8Array;
+}
+
+/** A decoded video frame: `index` is the 0-based decode-order frame number, `time` its presentation time in seconds. */
+export interface Frame extends Image {
+  index: number;
+  time: number;
+}
+
+/** What ffprobe tells about a video's first video stream. */
+export interface VideoInfo {
+  path: string;
+  width: number;
+  height: number;
+  /** Nominal frame rate (r_frame_rate) as a number; VFR clips still get exact per-frame times from decoding. */
+  fps: number;
+  /** Frame rate as the container states it, e.g. "24000/1001". */
+  fpsText: string;
+  /** Frame count when the container knows it (may be an estimate for some formats). */
+  frames: number | null;
+  duration: number;
+  codec: string;
+  startTime: number;
+}
+
+/** Axis-aligned box in pixels: [x, y, width, height] (COCO order). */
+export type Box = [number, number, number, number];
+
+/** How a shot begins or ends. */
+export type TransitionKind = 'cut' | 'fade-in' | 'fade-out' | 'dissolve' | 'start' | 'end';
+
+/** A transition between shots. For gradual ones `start..end` spans the transition frames; for cuts start = end = first frame of the new shot. */
+export interface Transition {
+  kind: Exclude<TransitionKind, 'start' | 'end'>;
+  /** First frame of the new shot (the boundary used for shot lists and evaluation). */
+  frame: number;
+  start: number;
+  end: number;
+  score: number;
+  detector: string;
+}
+
+/** A shot: frames [start, end] inclusive. */
+export interface Shot {
+  index: number;
+  start: number;
+  end: number;
+  startTime: number;
+  endTime: number;
+  in: TransitionKind;
+  out: TransitionKind;
+}
+
+/** One detected thing in one frame (the `Detections` currency between detectors, trackers and annotators). */
+export interface Detection {
+  frame: number;
+  box: Box;
+  score: number;
+  label: string;
+  /** Optional instance mask, same size as `box`, 1 byte per pixel (0/255). */
+  mask?: Image;
+  /** Track id once a tracker assigned one. */
+  track?: number;
+  embedding?: Float32Array;
+}
+
+/** A track: one character instance followed through one shot. */
+export interface Track {
+  id: number;
+  shot: number;
+  detections: Detection[];
+}
+
+/** A named vector, e.g. a crop's appearance embedding. */
+export interface Embedding {
+  key: string;
+  vector: Float32Array;
+}

@@ -1,0 +1,240 @@
+// Video input/output through ffmpeg subprocesses. ffmpeg does the decode and
+// the downscale (much faster than doing it in JS); frames stream into Node as
+// raw RGB. Frame indices count decoded frames with `-fps_mode passthrough`
+// (no duplication or dropping), and every frame's presentation time comes
+// from ffmpeg's showinfo filter, so VFR clips get exact timestamps.
+import { spawn } from 'node:child_process';
+import { statSync, openSync, readSync, closeSync } from 'node:fs';
+import { ToonscopeError } from './errors.js';
+import { tool, run, lastLine } from './ffmpeg.js';
+import type { Frame, Image, VideoInfo } from './types.js';
+
+/** Check a path is a non-empty readable file before handing it to ffmpeg. */
+export function checkFile(path: string): number {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ToonscopeError(path, 'is a directory, expected a video file');
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ToonscopeError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ToonscopeError(path, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`);
+  }
+  if (size === 0) throw new ToonscopeError(path, 'file is empty (0 bytes)');
+  try {
+    const fd = openSync(path, 'r');
+    readSync(fd, Buffer.alloc(1), 0, 1, 0);
+    closeSync(fd);
+  } catch (e) {
+    throw new ToonscopeError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return size;
+}
+
+function parseRate(text: string | undefined): number {
+  if (!text) return NaN;
+  const [n, d] = text.split('/').map(Number);
+  return d ? n / d : n;
+}
+
+/** Probe a video: size, frame rate, duration, frame count. Clear errors for non-video input. */
+export function probe(path: string): VideoInfo {
+  checkFile(path);
+  let json: any;
+  try {
+    json = JSON.parse(
+      run('ffprobe', ['-v', 'error', '-show_entries',
+        'stream=codec_type,codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time:format=duration,start_time,format_name',
+        '-of', 'json', path], path),
+    );
+  } catch (e) {
+    if (e instanceof ToonscopeError) {
+      const why = e.problem.replace(/^ffprobe failed: /, '');
+      throw new ToonscopeError(path, `not a readable video (${why})`);
+    }
+    throw e;
+  }
+  const streams: any[] = json.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video');
+  if (!v) throw new ToonscopeError(path, `no video stream (format: ${json.format?.format_name ?? 'unknown'}); expected a video file`);
+  // Still images come through image2/png_pipe demuxers: accept only real video.
+  const fmt: string = json.format?.format_name ?? '';
+  if (/(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|gif)($|,)/.test(fmt) && !(Number(v.nb_frames) > 1)) {
+    throw new ToonscopeError(path, `is a still image (${fmt}), expected a video`);
+  }
+  const fps = parseRate(v.r_frame_rate) || parseRate(v.avg_frame_rate);
+  const duration = Number(v.duration ?? json.format?.duration) || 0;
+  const nb = Number(v.nb_frames);
+  return {
+    path,
+    width: Number(v.width),
+    height: Number(v.height),
+    fps: Number.isFinite(fps) && fps > 0 ? fps : 25,
+    fpsText: v.r_frame_rate ?? String(fps),
+    frames: Number.isFinite(nb) && nb > 0 ? nb : duration && fps ? Math.round(duration * fps) : null,
+    duration,
+    codec: v.codec_name ?? 'unknown',
+    startTime: Number(v.start_time ?? json.format?.start_time) || 0,
+  };
+}
+
+/** Output size for an analysis decode: fit `width` keeping the aspect ratio, even height. */
+export function fitSize(info: Pick<VideoInfo, 'width' | 'height'>, width: number): { width: number; height: number } {
+  const w = Math.min(width, info.width) & ~1;
+  const h = Math.max(2, Math.round((info.height * w) / info.width / 2) * 2);
+  return { width: w, height: h };
+}
+
+export interface DecodeOptions {
+  /** Output width (ffmpeg scales); default: source size. */
+  width?: number;
+  height?: number;
+  /** 1 = gray, 3 = RGB (default). */
+  channels?: 1 | 3;
+  /** Start decoding at this frame index (needs `times` of earlier frames: it seeks by timestamp). */
+  fromFrame?: number;
+  /** Presentation time of frames `fromFrame - 1` and `fromFrame`, used to seek exactly between them. */
+  seekBetween?: [number, number];
+  /** Decode only these many frames. */
+  maxFrames?: number;
+  /** Trade a little accuracy for speed (skip the in-loop deblocking filter); fine for analysis. */
+  fast?: boolean;
+  /** Extra filters appended before scaling (e.g. a crop). */
+  filter?: string;
+}
+
+/** A decoding problem ffmpeg reported while frames kept coming (e.g. a truncated file). */
+export interface DecodeReport {
+  frames: number;
+  warnings: string[];
+}
+
+/**
+ * Stream decoded frames. Throws a ToonscopeError naming the file when nothing
+ * decodes; a partly damaged file yields what decodes and records warnings in `report`.
+ */
+export async function* decode(path: string, opts: DecodeOptions = {}, report?: DecodeReport): AsyncGenerator<Frame> {
+  const info = probe(path);
+  const channels = opts.channels ?? 3;
+  const width = opts.width ?? info.width;
+  const height = opts.height ?? Math.round((info.height * width) / info.width);
+  const frameBytes = width * height * channels;
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'info'];
+  if (opts.fast) args.push('-skip_loop_filter', 'all');
+  if (opts.seekBetween) {
+    const [a, b] = opts.seekBetween;
+    args.push('-ss', String(Math.max(0, (a + b) / 2 - info.startTime)));
+  }
+  args.push('-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-copyts', '-fps_mode', 'passthrough');
+  const filters = [opts.filter, `scale=${width}:${height}:flags=area`, 'showinfo'].filter(Boolean);
+  args.push('-vf', filters.join(','), '-pix_fmt', channels === 1 ? 'gray' : 'rgb24');
+  if (opts.maxFrames) args.push('-frames:v', String(opts.maxFrames));
+  args.push('-f', 'rawvideo', 'pipe:1');
+
+  const proc = spawn(tool('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const times: number[] = [];
+  const errors: string[] = [];
+  let errTail = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (chunk: string) => {
+    const lines = (errTail + chunk).split('\n');
+    errTail = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /Parsed_showinfo.*?\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)/.exec(line);
+      if (m) times.push(Number(m[1]));
+      else if (/error|invalid|corrupt|truncat|missing|partial file/i.test(line) && !/^\s*(Stream|Input|Output|Metadata)/.test(line)) {
+        if (errors.length < 20) errors.push(line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim());
+      }
+    }
+  });
+  const exited = new Promise<number>((resolve) => proc.on('close', (code) => resolve(code ?? 1)));
+  proc.on('error', () => undefined);
+
+  const first = opts.fromFrame ?? 0;
+  let n = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const fallbackDt = 1 / info.fps;
+  try {
+    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes < frameBytes) continue;
+      let buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      let off = 0;
+      while (buf.length - off >= frameBytes) {
+        // Copy out: the chunk buffer is reused by the stream.
+        const data = new Uint8Array(frameBytes);
+        data.set(buf.subarray(off, off + frameBytes));
+        off += frameBytes;
+        const time = times[n] ?? (n > 0 && times[n - 1] !== undefined ? times[n - 1] + fallbackDt : n * fallbackDt);
+        yield { index: first + n, time, width, height, channels, data };
+        n++;
+      }
+      buf = buf.subarray(off);
+      pending = buf.length ? [Buffer.from(buf)] : [];
+      pendingBytes = buf.length;
+    }
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+  const code = await exited;
+  if (errTail) errors.push(errTail.trim());
+  if (report) {
+    report.frames = n;
+    report.warnings = errors;
+  }
+  if (n === 0 && !opts.seekBetween) {
+    const why = errors[errors.length - 1] || (code !== 0 ? `ffmpeg exit code ${code}` : 'the stream has no frames');
+    throw new ToonscopeError(path, `no frame could be decoded (${why})`);
+  }
+}
+
+/** Decode one frame by index (exact: decodes from the start up to it; use for thumbnails of short lists). */
+export async function grabFrames(path: string, indices: number[], width?: number): Promise<Map<number, Frame>> {
+  const want = new Set(indices);
+  const out = new Map<number, Frame>();
+  if (!want.size) return out;
+  const last = Math.max(...indices);
+  // select= keeps decoding cost but skips scaling/copying of unwanted frames.
+  const sel = `select='${[...want].map((i) => `eq(n\\,${i})`).join('+')}'`;
+  const info = probe(path);
+  const size = width ? fitSize(info, width) : { width: info.width, height: info.height };
+  const sorted = [...want].sort((a, b) => a - b);
+  let k = 0;
+  for await (const f of decode(path, { ...size, filter: sel, maxFrames: sorted.length })) {
+    f.index = sorted[k++];
+    out.set(f.index, f);
+    if (k >= sorted.length || f.index >= last) break;
+  }
+  return out;
+}
+
+/** Write frames to a video file through ffmpeg (H.264 when available, yuv420p for players). */
+export class VideoWriter {
+  private proc;
+  private done: Promise<number>;
+  private stderr = '';
+  constructor(readonly path: string, readonly width: number, readonly height: number, fps: number | string, opts: { crf?: number; codec?: string } = {}) {
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
+      '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
+      '-c:v', opts.codec ?? 'libx264', '-pix_fmt', 'yuv420p', '-crf', String(opts.crf ?? 18), path];
+    this.proc = spawn(tool('ffmpeg'), args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (c: string) => (this.stderr += c));
+    this.done = new Promise((resolve) => this.proc.on('close', (c) => resolve(c ?? 1)));
+  }
+  /** Append one RGB frame (waits when ffmpeg's input pipe is full). */
+  async write(img: Image): Promise<void> {
+    if (img.width !== this.width || img.height !== this.height || img.channels !== 3) {
+      throw new ToonscopeError(this.path, `frame is ${img.width}x${img.height}x${img.channels}, writer expects ${this.width}x${this.height}x3`);
+    }
+    if (!this.proc.stdin.write(img.data)) await new Promise((r) => this.proc.stdin.once('drain', r));
+  }
+  async close(): Promise<void> {
+    this.proc.stdin.end();
+    const code = await this.done;
+    if (code !== 0) throw new ToonscopeError(this.path, `ffmpeg could not write the video: ${lastLine(this.stderr)}`);
+  }
+}

@@ -1,0 +1,133 @@
+// The workspace: one folder with an embedded SQLite database (toonscope.db)
+// plus files (images, masks, reports). CLI, library and web app share it.
+// Each capability owns its tables through `schema()`, so adding one never
+// touches another's migrations. `stage()` records finished work so re-runs
+// skip it and interrupted runs resume.
+import Database from 'better-sqlite3';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { ToonscopeError } from './errors.js';
+import type { VideoInfo } from './types.js';
+
+export type DB = Database.Database;
+
+export const DEFAULT_WORKSPACE = 'toonscope-workspace';
+
+export interface VideoRow {
+  id: number;
+  path: string;
+  fingerprint: string;
+  width: number;
+  height: number;
+  fps: number;
+  frames: number | null;
+  duration: number;
+}
+
+export class Workspace {
+  readonly dir: string;
+  readonly db: DB;
+
+  private constructor(dir: string, db: DB) {
+    this.dir = dir;
+    this.db = db;
+  }
+
+  /** Open (creating if needed) the workspace folder `dir`. */
+  static open(dir: string = DEFAULT_WORKSPACE): Workspace {
+    const abs = resolve(dir);
+    try {
+      mkdirSync(abs, { recursive: true });
+    } catch (e) {
+      throw new ToonscopeError(abs, `cannot create workspace folder (${(e as NodeJS.ErrnoException).code})`);
+    }
+    let db: DB;
+    try {
+      db = new Database(join(abs, 'toonscope.db'));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      throw new ToonscopeError(join(abs, 'toonscope.db'), `cannot open workspace database (${(e as Error).message})`);
+    }
+    const ws = new Workspace(abs, db);
+    ws.schema('core', 1, `
+      CREATE TABLE videos (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        fingerprint TEXT NOT NULL,
+        width INTEGER, height INTEGER, fps REAL, frames INTEGER, duration REAL,
+        added_at TEXT DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE TABLE stages (
+        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        stage TEXT NOT NULL,
+        params TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT,
+        updated_at TEXT DEFAULT CURRENT_TIMESTAMP,
+        PRIMARY KEY (video_id, stage)
+      );
+    `);
+    return ws;
+  }
+
+  /** Apply a capability's schema once per version (versions are applied in order, each exactly once). */
+  schema(owner: string, version: number, sql: string): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+    const row = this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined;
+    if (row && row.version >= version) return;
+    this.db.transaction(() => {
+      this.db.exec(sql);
+      this.db.prepare('INSERT INTO schema_versions (owner, version) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET version = excluded.version').run(owner, version);
+    })();
+  }
+
+  /** Absolute path inside the workspace, creating parent folders. */
+  file(...parts: string[]): string {
+    const p = join(this.dir, ...parts);
+    mkdirSync(join(p, '..'), { recursive: true });
+    return p;
+  }
+
+  /** Register a video (or find it again). Changing the file's content gives it a new fingerprint and drops stale results. */
+  addVideo(info: VideoInfo): VideoRow {
+    const path = resolve(info.path);
+    const st = statSync(path);
+    const fingerprint = createHash('sha1').update(`${st.size}:${st.mtimeMs}:${info.width}x${info.height}:${info.duration}`).digest('hex').slice(0, 16);
+    const existing = this.db.prepare('SELECT * FROM videos WHERE path = ?').get(path) as VideoRow | undefined;
+    if (existing && existing.fingerprint === fingerprint) return existing;
+    if (existing) this.db.prepare('DELETE FROM videos WHERE id = ?').run(existing.id);
+    const r = this.db.prepare('INSERT INTO videos (path, fingerprint, width, height, fps, frames, duration) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(path, fingerprint, info.width, info.height, info.fps, info.frames, info.duration);
+    return this.db.prepare('SELECT * FROM videos WHERE id = ?').get(r.lastInsertRowid) as VideoRow;
+  }
+
+  videos(): VideoRow[] {
+    return this.db.prepare('SELECT * FROM videos ORDER BY id').all() as VideoRow[];
+  }
+
+  video(id: number): VideoRow | undefined {
+    return this.db.prepare('SELECT * FROM videos WHERE id = ?').get(id) as VideoRow | undefined;
+  }
+
+  /** The recorded state of a stage for a video, if its params match. */
+  stage(videoId: number, stage: string, params: unknown): { status: string; result: unknown } | undefined {
+    const row = this.db.prepare('SELECT params, status, result FROM stages WHERE video_id = ? AND stage = ?').get(videoId, stage) as
+      | { params: string; status: string; result: string | null }
+      | undefined;
+    if (!row || row.params !== JSON.stringify(params)) return undefined;
+    return { status: row.status, result: row.result ? JSON.parse(row.result) : null };
+  }
+
+  setStage(videoId: number, stage: string, params: unknown, status: 'running' | 'done', result: unknown = null): void {
+    this.db.prepare(`INSERT INTO stages (video_id, stage, params, status, result, updated_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)
+      ON CONFLICT(video_id, stage) DO UPDATE SET params = excluded.params, status = excluded.status, result = excluded.result, updated_at = CURRENT_TIMESTAMP`)
+      .run(videoId, stage, JSON.stringify(params), status, JSON.stringify(result));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
