@@ -1,0 +1,128 @@
+// Identity grouping of character instances across panels and pages.
+// Features: colour histograms of the body and of the face (with the hair above
+// it), plus body shape; distance mixes them (and cosine of detector
+// embeddings when both have one). Grouping: average-linkage agglomerative
+// clustering with cannot-links, so instances in one panel stay apart.
+import type { Box, Detection, Image } from '../core/types.js';
+
+const HUES = 12;
+const GRAYS = 4;
+export const BINS = HUES * 2 + GRAYS;
+
+export interface Features {
+  body?: Float32Array;
+  face?: Float32Array;
+  /** log(height / width) of the body (or face) box. */
+  aspect: number;
+  embedding?: Float32Array;
+}
+
+/** Hue/saturation histogram (12 hues x 2 saturation levels) plus 4 gray levels, normalised; `mask` is box-sized 0/255. */
+export function colourHistogram(img: Image, box: Box, mask?: Image): Float32Array {
+  const h = new Float32Array(BINS);
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
+  const c = img.channels;
+  let total = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      if (mask) {
+        const mx = x - Math.floor(box[0]), my = y - Math.floor(box[1]);
+        if (mx < 0 || my < 0 || mx >= mask.width || my >= mask.height || !mask.data[my * mask.width + mx]) continue;
+      }
+      const o = (y * img.width + x) * c;
+      const r = img.data[o], g = img.data[o + (c > 1 ? 1 : 0)], b = img.data[o + (c > 1 ? 2 : 0)];
+      const max = Math.max(r, g, b), min = Math.min(r, g, b);
+      const s = max ? (max - min) / max : 0;
+      let bin: number;
+      if (s < 0.2 || max < 40) bin = HUES * 2 + Math.min(GRAYS - 1, Math.floor((max / 256) * GRAYS));
+      else {
+        const d = max - min;
+        let hue = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+        if (hue < 0) hue += 6;
+        bin = Math.min(HUES - 1, Math.floor((hue / 6) * HUES)) * 2 + (s > 0.55 ? 1 : 0);
+      }
+      h[bin]++;
+      total++;
+    }
+  }
+  if (total) for (let i = 0; i < BINS; i++) h[i] /= total;
+  return h;
+}
+
+/** Features of one instance on its page. The face region is extended upward to take in hair. */
+export function features(img: Image, inst: { face?: Detection; body?: Detection }): Features {
+  const f = inst.face, b = inst.body;
+  const faceBox: Box | undefined = f && [f.box[0], f.box[1] - f.box[3] * 0.3, f.box[2], f.box[3] * 1.3];
+  const ref = (b ?? f)!.box;
+  return {
+    body: b && colourHistogram(img, b.box, b.mask),
+    face: faceBox && colourHistogram(img, faceBox),
+    aspect: Math.log(Math.max(1, ref[3]) / Math.max(1, ref[2])),
+    embedding: b?.embedding ?? f?.embedding,
+  };
+}
+
+/** 1 - Bhattacharyya coefficient: 0 for equal histograms, 1 for disjoint ones. */
+export function histDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.sqrt(a[i] * b[i]);
+  return Math.max(0, 1 - s);
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+  return aa && bb ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+export function distance(a: Features, b: Features): number {
+  const parts: [number, number][] = [];
+  if (a.body && b.body) parts.push([histDistance(a.body, b.body), 0.6]);
+  if (a.face && b.face) parts.push([histDistance(a.face, b.face), 0.4]);
+  // A face-only instance against a body-only one: compare what each has.
+  if (!parts.length) parts.push([histDistance((a.body ?? a.face)!, (b.body ?? b.face)!), 1]);
+  const wsum = parts.reduce((s, [, w]) => s + w, 0);
+  let d = parts.reduce((s, [v, w]) => s + v * w, 0) / wsum;
+  // Poses change the box shape, so shape only nudges.
+  d += 0.1 * Math.min(1, Math.abs(a.aspect - b.aspect));
+  if (a.embedding && b.embedding) d = 0.5 * d + 0.5 * (1 - cosine(a.embedding, b.embedding));
+  return d;
+}
+
+/**
+ * Average-linkage agglomerative clustering of n items from a distance matrix,
+ * never merging two clusters that hold a cannot-linked pair, stopping when the
+ * closest allowed pair is farther than `threshold`. Returns one identity per
+ * item, numbered 0.. in order of first appearance.
+ */
+export function cluster(dist: number[][], cannot: (i: number, j: number) => boolean, threshold: number): number[] {
+  const n = dist.length;
+  const D = dist.map((row) => [...row]);
+  const CL = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => i !== j && cannot(i, j)));
+  const size = new Array(n).fill(1);
+  const alive = new Array(n).fill(true);
+  const owner = Array.from({ length: n }, (_, i) => i);
+  for (;;) {
+    let bi = -1, bj = -1, best = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      for (let j = i + 1; j < n; j++) if (alive[j] && !CL[i][j] && D[i][j] < best) { best = D[i][j]; bi = i; bj = j; }
+    }
+    if (bi < 0 || best > threshold) break;
+    // Merge bj into bi (Lance-Williams update for average linkage).
+    for (let k = 0; k < n; k++) {
+      if (!alive[k] || k === bi || k === bj) continue;
+      D[bi][k] = D[k][bi] = (size[bi] * D[bi][k] + size[bj] * D[bj][k]) / (size[bi] + size[bj]);
+      CL[bi][k] = CL[k][bi] = CL[bi][k] || CL[bj][k];
+    }
+    size[bi] += size[bj];
+    alive[bj] = false;
+    for (let k = 0; k < n; k++) if (owner[k] === bj) owner[k] = bi;
+  }
+  const ids = new Map<number, number>();
+  return owner.map((o) => {
+    if (!ids.has(o)) ids.set(o, ids.size);
+    return ids.get(o)!;
+  });
+}

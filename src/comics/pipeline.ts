@@ -1,0 +1,83 @@
+// The comics pipeline: panels per page, characters per panel (from an injected
+// detector), face-body pairs, and identities across every panel and page.
+import type { Box, Detection, Image } from '../core/types.js';
+import { extractPanels, type Panel, type PanelOptions } from './panels.js';
+import { pairFacesBodies } from './pairing.js';
+import { cluster, distance, features } from './identity.js';
+import { centre, insidePolygon } from './geometry.js';
+
+/** Any character detector: boxes in the given image's pixels, label 'face' or 'body'. */
+export type DetectFn = (img: Image) => Promise<Detection[]>;
+
+export interface ComicCharacter {
+  page: number;
+  /** Reading-order index of the panel on its page. */
+  panel: number;
+  identity: number;
+  box: Box;
+  face?: { box: Box; score: number };
+  body?: { box: Box; score: number };
+}
+
+export interface ComicPage {
+  name: string;
+  width: number;
+  height: number;
+  panels: Panel[];
+  characters: ComicCharacter[];
+}
+
+export interface ComicsOptions extends PanelOptions {
+  detect?: DetectFn;
+  /** Largest average distance at which two groups are the same character (default 0.35). */
+  identityThreshold?: number;
+  onPage?: (done: number) => void;
+}
+
+/** Copy of a box region (clipped to the image). */
+export function crop(img: Image, box: Box): Image {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
+  const w = Math.max(0, x1 - x0), h = Math.max(0, y1 - y0), c = img.channels;
+  const data = new Uint8Array(w * h * c);
+  for (let y = 0; y < h; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * c, ((y0 + y) * img.width + x0 + w) * c), y * w * c);
+  return { width: w, height: h, channels: c, data };
+}
+
+const shift = (d: Detection, dx: number, dy: number): Detection => ({ ...d, box: [d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]] });
+
+/** Run the detector on each panel, pair faces with bodies, and keep detections whose centre lies in the panel. */
+export async function panelCharacters(img: Image, panels: Panel[], detect: DetectFn) {
+  const out: { panel: number; face?: Detection; body?: Detection; box: Box }[] = [];
+  for (const p of panels) {
+    const dets = (await detect(crop(img, p.box))).map((d) => shift(d, p.box[0], p.box[1]))
+      .filter((d) => insidePolygon(centre(d.box), p.polygon));
+    const pairs = pairFacesBodies(dets.filter((d) => d.label === 'face'), dets.filter((d) => d.label === 'body'));
+    for (const pr of pairs) out.push({ panel: p.index, face: pr.face, body: pr.body, box: pr.box });
+  }
+  return out;
+}
+
+export async function analyzeComics(pages: { name: string; image: Image }[], opts: ComicsOptions = {}): Promise<{ pages: ComicPage[]; identities: number }> {
+  const result: ComicPage[] = [];
+  const all: { page: number; inst: Awaited<ReturnType<typeof panelCharacters>>[number]; f: ReturnType<typeof features> }[] = [];
+  for (let k = 0; k < pages.length; k++) {
+    const { name, image } = pages[k];
+    const { panels } = await extractPanels(image, opts);
+    result.push({ name, width: image.width, height: image.height, panels, characters: [] });
+    if (opts.detect) {
+      for (const inst of await panelCharacters(image, panels, opts.detect)) all.push({ page: k, inst, f: features(image, inst) });
+    }
+    opts.onPage?.(k + 1);
+  }
+  const dist = all.map((a) => all.map((b) => distance(a.f, b.f)));
+  const ids = cluster(dist, (i, j) => all[i].page === all[j].page && all[i].inst.panel === all[j].inst.panel, opts.identityThreshold ?? 0.35);
+  all.forEach(({ page, inst }, i) => {
+    result[page].characters.push({
+      page, panel: inst.panel, identity: ids[i], box: inst.box,
+      face: inst.face && { box: inst.face.box, score: inst.face.score },
+      body: inst.body && { box: inst.body.box, score: inst.body.score },
+    });
+  });
+  return { pages: result, identities: new Set(ids).size };
+}
