@@ -36,11 +36,15 @@ export interface VideoInfo {
 export type Box = [number, number, number, number];
 
 /** How a shot begins or ends. */
-export type TransitionKind = 'cut' | 'fade-in' | 'fade-out' | 'dissolve' | 'start' | 'end';
+export type ShotEdge = 'start' | 'end' | 'cut' | 'fade-in' | 'fade-out' | 'dissolve';
 
-/** A transition between shots. For gradual ones `start..end` spans the transition frames; for cuts start = end = first frame of the new shot. */
+/**
+ * A transition between shots (or a fade at the very start/end of the video).
+ * For gradual ones `start..end` spans the transition frames; for cuts start = end = `frame`.
+ * A fade through black/white between two shots is one 'fade' (fade-out of one shot, fade-in of the next).
+ */
 export interface Transition {
-  kind: Exclude<TransitionKind, 'start' | 'end'>;
+  kind: 'cut' | 'fade' | 'dissolve' | 'fade-in' | 'fade-out';
   /** First frame of the new shot (the boundary used for shot lists and evaluation). */
   frame: number;
   start: number;
@@ -56,8 +60,8 @@ export interface Shot {
   end: number;
   startTime: number;
   endTime: number;
-  in: TransitionKind;
-  out: TransitionKind;
+  in: ShotEdge;
+  out: ShotEdge;
 }
 
 /** One detected thing in one frame (the `Detections` currency between detectors, trackers and annotators). */

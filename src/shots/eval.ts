@@ -1,0 +1,140 @@
+// Shot-boundary evaluation: precision / recall / F1 with a frame tolerance.
+// Truth files: toonscope/anime JSON ({"cuts": [...], "video": ...}) or
+// PySceneDetect scene CSVs (scene list with start frames). A gradual
+// detection (fade, dissolve) matches a truth boundary anywhere inside its
+// span, as in TRECVID's shot-boundary evaluation; a cut must be within the
+// tolerance of its frame.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { ToonscopeError } from '../core/errors.js';
+import type { Transition } from '../core/types.js';
+import { boundaries } from './shots.js';
+
+export interface Truth {
+  file: string;
+  /** Video the truth belongs to, when the file says (resolved next to the truth file). */
+  video?: string;
+  cuts: number[];
+  /** Crop filter for multi-panel clips ("crop the left third"). */
+  crop?: string;
+}
+
+export function loadTruth(file: string): Truth {
+  if (!existsSync(file)) throw new ToonscopeError(file, 'no such truth file');
+  const text = readFileSync(file, 'utf8');
+  if (file.endsWith('.json')) {
+    let j: any;
+    try {
+      j = JSON.parse(text);
+    } catch (e) {
+      throw new ToonscopeError(file, `not valid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(j.cuts)) throw new ToonscopeError(file, 'has no "cuts" array');
+    const video = typeof j.video === 'string' ? join(dirname(file), j.video) : guessVideo(file);
+    const crop = /left third/.test(String(j.layout ?? '')) ? 'crop=iw/3:ih:0:0' : undefined;
+    return { file, video, cuts: j.cuts.map(Number), crop };
+  }
+  return { file, video: guessVideo(file), cuts: parseSceneCsv(file, text) };
+}
+
+/** Scene start frames (except the first scene's) from a PySceneDetect CSV. */
+function parseSceneCsv(file: string, text: string): number[] {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const headerAt = lines.findIndex((l) => /frame/i.test(l) && l.includes(','));
+  if (headerAt < 0) throw new ToonscopeError(file, 'not a scene CSV (no header with a frame column)');
+  const header = lines[headerAt].split(',').map((h) => h.trim().toLowerCase());
+  const col = header.findIndex((h) => h === 'start frame' || h === 'frame');
+  if (col < 0) throw new ToonscopeError(file, 'scene CSV has no "frame" or "Start Frame" column');
+  const starts: number[] = [];
+  for (const l of lines.slice(headerAt + 1)) {
+    const cells = l.split(',');
+    const v = Number(cells[col]);
+    if (cells.length < header.length || !Number.isFinite(v)) break;
+    starts.push(Math.round(v));
+  }
+  // PySceneDetect's list-scenes numbers frames from 1 ("Start Frame"); the short format is 0-based.
+  const offset = header[col] === 'start frame' ? 1 : 0;
+  return starts.map((s) => s - offset).filter((s) => s > 0);
+}
+
+function guessVideo(file: string): string | undefined {
+  const stem = basename(file).replace(/(\.truth)?\.json$|_scenes\.csv$|\.csv$/, '');
+  for (const ext of ['.mp4', '.mkv', '.webm', '.mov', '.avi']) {
+    const p = join(dirname(file), stem + ext);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+export interface Score {
+  tolerance: number;
+  truth: number;
+  detected: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Detected boundary frames with no truth match. */
+  falsePositives: number[];
+  /** Truth frames nobody matched. */
+  misses: number[];
+}
+
+/** One-to-one matching of detected boundaries to truth frames, closest pairs first. */
+export function score(detected: Transition[], truth: number[], tolerance: number): Score {
+  const det = boundaries(detected);
+  const pairs: { d: number; t: number; dist: number }[] = [];
+  det.forEach((b, d) => {
+    truth.forEach((f, t) => {
+      const inside = b.kind !== 'cut' && f >= b.start - tolerance && f <= b.end + tolerance;
+      const dist = Math.abs(b.frame - f);
+      if (dist <= tolerance || inside) pairs.push({ d, t, dist });
+    });
+  });
+  pairs.sort((a, b) => a.dist - b.dist);
+  const usedD = new Set<number>();
+  const usedT = new Set<number>();
+  for (const p of pairs) {
+    if (usedD.has(p.d) || usedT.has(p.t)) continue;
+    usedD.add(p.d);
+    usedT.add(p.t);
+  }
+  const tp = usedD.size;
+  const fp = det.length - tp;
+  const fn = truth.length - tp;
+  // Conventions for empty sets: nothing to find and nothing found is perfect.
+  const precision = det.length ? tp / det.length : 1;
+  const recall = truth.length ? tp / truth.length : 1;
+  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  return {
+    tolerance,
+    truth: truth.length,
+    detected: det.length,
+    tp,
+    fp,
+    fn,
+    precision,
+    recall,
+    f1,
+    falsePositives: det.filter((_, i) => !usedD.has(i)).map((b) => b.frame),
+    misses: truth.filter((_, i) => !usedT.has(i)),
+  };
+}
+
+/** Sum several clips' scores (micro-average). */
+export function total(scores: Score[]): Omit<Score, 'falsePositives' | 'misses'> {
+  const s = scores.reduce((a, b) => ({ truth: a.truth + b.truth, detected: a.detected + b.detected, tp: a.tp + b.tp }), { truth: 0, detected: 0, tp: 0 });
+  const precision = s.detected ? s.tp / s.detected : 1;
+  const recall = s.truth ? s.tp / s.truth : 1;
+  return {
+    tolerance: scores[0]?.tolerance ?? 0,
+    ...s,
+    fp: s.detected - s.tp,
+    fn: s.truth - s.tp,
+    precision,
+    recall,
+    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+  };
+}

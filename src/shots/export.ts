@@ -1,0 +1,57 @@
+// Shot lists for people and tools: CSV, JSON and a CMX3600 EDL for editors.
+import { basename } from 'node:path';
+import type { Shot, Transition } from '../core/types.js';
+
+/** HH:MM:SS.mmm */
+export function clock(t: number): string {
+  const ms = Math.round(Math.max(0, t) * 1000);
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms / 60_000) % 60);
+  const s = Math.floor((ms / 1000) % 60);
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/** SMPTE HH:MM:SS:FF at an integer timebase (non-drop frame). */
+export function smpte(frame: number, base: number): string {
+  const f = frame % base;
+  const total = Math.floor(frame / base);
+  const s = total % 60;
+  const m = Math.floor(total / 60) % 60;
+  const h = Math.floor(total / 3600);
+  return [h, m, s, f].map((v) => String(v).padStart(2, '0')).join(':');
+}
+
+export function shotsCsv(shots: Shot[]): string {
+  const rows = ['shot,start_frame,end_frame,frames,start_time,end_time,start_timecode,end_timecode,in,out'];
+  for (const s of shots) {
+    rows.push([s.index, s.start, s.end, s.end - s.start + 1, s.startTime.toFixed(3), s.endTime.toFixed(3), clock(s.startTime), clock(s.endTime), s.in, s.out].join(','));
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+export function shotsJson(video: string, fps: number, shots: Shot[], transitions: Transition[], detector: string): string {
+  return `${JSON.stringify({ video, fps, detector, shots, transitions }, null, 2)}\n`;
+}
+
+/**
+ * CMX3600 EDL, one event per shot. Timecodes are frame counts at the nominal
+ * integer rate (non-drop frame), which is what NLEs expect for conformed lists;
+ * dissolves are written as D transitions with their length.
+ */
+export function shotsEdl(video: string, fps: number, shots: Shot[], transitions: Transition[], title = 'toonscope shots'): string {
+  const base = Math.max(1, Math.round(fps));
+  const reel = 'AX';
+  const lines = [`TITLE: ${title}`, 'FCM: NON-DROP FRAME', ''];
+  shots.forEach((s, k) => {
+    const n = String(k + 1).padStart(3, '0');
+    const src0 = smpte(s.start, base);
+    const src1 = smpte(s.end + 1, base);
+    const into = transitions.find((t) => t.kind === 'dissolve' && t.frame === s.start);
+    const kind = into ? `D    ${String(into.end - into.start + 1).padStart(3, '0')}` : 'C        ';
+    lines.push(`${n}  ${reel.padEnd(8)} V     ${kind} ${src0} ${src1} ${src0} ${src1}`);
+    lines.push(`* FROM CLIP NAME: ${basename(video)}`);
+    lines.push(`* TOONSCOPE SHOT ${s.index} IN ${s.in.toUpperCase()} OUT ${s.out.toUpperCase()}`);
+    lines.push('');
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,105 @@
+// Fade detector: runs of black (or white) frames. A run between two shots is
+// one fade transition whose boundary is the run's middle (as PySceneDetect's
+// threshold detector with no bias); runs at the very start or end are the
+// video's fade-in / fade-out. The ramps around a run are included in the
+// reported span so editors see the whole transition.
+import { WindowDetector } from './detector.js';
+import { FIELD_INDEX } from './metrics.js';
+import type { Transition } from '../core/types.js';
+
+/** Mean |thumbnail diff| under which the pictures around a short run are "the same shot". */
+const BLINK_DIFF = 12;
+
+function thumbDiff(a: Uint8Array, b: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+/** Longest fade ramp looked for on either side of a black/white run (frames). */
+const RAMP = 90;
+
+export interface FadeOptions {
+  /** Share of black (or white) pixels that makes a frame "black" (or "white"). */
+  coverage?: number;
+  /** Where to put the boundary inside the run: -1 start, 0 middle, +1 end. */
+  bias?: number;
+  /** Ignore runs shorter than this (a 1-frame black flash is not a fade). */
+  minRun?: number;
+  /** Runs up to this long that return to the same picture are blinks/flashes, not transitions. */
+  maxBlink?: number;
+}
+
+export class FadeDetector extends WindowDetector {
+  readonly name = 'fade';
+  private coverage: number;
+  private bias: number;
+  private minRun: number;
+  private maxBlink: number;
+  private runStart = -1;
+  private runColour: 'black' | 'white' | null = null;
+  private lastIndex = -1;
+  constructor(opts: FadeOptions = {}) {
+    super(RAMP);
+    this.coverage = opts.coverage ?? 0.95;
+    this.bias = opts.bias ?? 0;
+    this.minRun = opts.minRun ?? 2;
+    this.maxBlink = opts.maxBlink ?? 8;
+  }
+
+  private colour(i: number): 'black' | 'white' | null {
+    if (this.v(i, FIELD_INDEX.dark) >= this.coverage) return 'black';
+    if (this.v(i, FIELD_INDEX.light) >= this.coverage) return 'white';
+    return null;
+  }
+
+  protected decide(i: number): Transition | null {
+    this.lastIndex = i;
+    const c = this.colour(i);
+    if (c === this.runColour) return null;
+    const t = this.closeRun(i - 1, false);
+    this.runColour = c;
+    this.runStart = c ? i : -1;
+    return t;
+  }
+
+  protected override finish(): Transition[] {
+    const t = this.closeRun(this.lastIndex, true);
+    return t ? [t] : [];
+  }
+
+  /** End the current run at frame e (inclusive) and turn it into a transition. */
+  private closeRun(e: number, atEnd: boolean): Transition | null {
+    if (!this.runColour || this.runStart < 0) return null;
+    const s = this.runStart;
+    if (e - s + 1 < this.minRun && !atEnd && s > 0) return null;
+    const from = this.rampStart(s);
+    if (s === 0) {
+      if (atEnd) return null; // the whole video is black
+      return { kind: 'fade-in', frame: 0, start: 0, end: this.rampEnd(e), score: 1, detector: this.name };
+    }
+    if (atEnd) return { kind: 'fade-out', frame: s, start: from, end: e, score: 1, detector: this.name };
+    const to = this.rampEnd(e);
+    if (e - s + 1 <= this.maxBlink && from > 0 && to + 1 < this.m.length && thumbDiff(this.m[from - 1].thumb, this.m[to + 1].thumb) < BLINK_DIFF) return null;
+    const frame = Math.round(s + ((e - s) * (1 + this.bias)) / 2);
+    return { kind: 'fade', frame, start: from, end: this.rampEnd(e), score: 1, detector: this.name };
+  }
+
+  /** Walk back from a run's first frame while luma keeps moving towards the run's colour (the fade-out ramp). */
+  private rampStart(s: number): number {
+    let j = s;
+    const L = FIELD_INDEX.luma;
+    const dir = this.runColour === 'white' ? -1 : 1;
+    while (j > 0 && dir * (this.v(j - 1, L) - this.v(j, L)) > 0.5 && s - j < RAMP) j--;
+    return j;
+  }
+
+  /** Walk forward from a run's last frame while luma keeps changing monotonically (the fade-in ramp). */
+  private rampEnd(e: number): number {
+    let j = e;
+    const L = FIELD_INDEX.luma;
+    const dir = this.runColour === 'white' ? -1 : 1;
+    while (j + 1 < this.m.length && dir * (this.v(j + 1, L) - this.v(j, L)) > 0.5 && j - e < RAMP) j++;
+    return j;
+  }
+}
