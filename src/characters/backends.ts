@@ -1,0 +1,44 @@
+// Backend chains from text, so the CLI and library name them the same way:
+//   "cascade,grabcut" (default, licence-clean, shipped)
+//   "cascade,salient=PATH.onnx"  (faces split a salient mask from your own ONNX net, e.g. ISNet)
+//   "yolo=PATH.onnx:face:body"   (your own YOLO-format detector; class names after the path)
+import { ToonscopeError } from '../core/errors.js';
+import { CascadeFaces } from './cascade.js';
+import { GrabCutBodies } from './grabcut.js';
+import { OnnxDetector } from './onnx.js';
+import type { CharacterDetector, CharacterLabel } from './types.js';
+
+export const DEFAULT_CHAIN = 'cascade,grabcut';
+
+export interface ChainOptions {
+  /** GrabCut working width (pixels). */
+  segWidth?: number;
+  /** Face detection working width. */
+  faceWidth?: number;
+}
+
+export function parseChain(spec: string = DEFAULT_CHAIN, opts: ChainOptions = {}): CharacterDetector[] {
+  const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!parts.length) throw new ToonscopeError(undefined, 'empty detector list');
+  return parts.map((p) => {
+    const [name, arg] = p.includes('=') ? [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] : [p, ''];
+    switch (name) {
+      case 'cascade':
+        return new CascadeFaces({ file: arg || undefined, width: opts.faceWidth });
+      case 'grabcut':
+        return new GrabCutBodies({ width: opts.segWidth });
+      case 'salient':
+        if (!arg) throw new ToonscopeError(undefined, 'salient needs a model path: salient=PATH.onnx');
+        return new OnnxDetector(arg, { kind: 'salient' });
+      case 'yolo': {
+        if (!arg) throw new ToonscopeError(undefined, 'yolo needs a model path: yolo=PATH.onnx[:label:label...]');
+        const [file, ...names] = arg.split(':');
+        const bad = names.find((n) => n !== 'face' && n !== 'body');
+        if (bad) throw new ToonscopeError(file, `unknown class label "${bad}" (use face or body)`);
+        return new OnnxDetector(file, { kind: 'yolo', classes: names.length ? (names as CharacterLabel[]) : undefined });
+      }
+      default:
+        throw new ToonscopeError(undefined, `unknown detector "${name}" (known: cascade, grabcut, salient=PATH, yolo=PATH)`);
+    }
+  });
+}

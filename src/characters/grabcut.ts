@@ -1,0 +1,177 @@
+// Body backend without learned weights: GrabCut (colour GMMs + graph cut in
+// opencv-js) seeded by face boxes. Each face implies where its body can be
+// (a column under it, hair around it); GrabCut decides the exact pixels, and
+// a watershed on the colour image splits touching characters along their
+// outlines. Faces come from an earlier backend in the chain.
+import { resize } from '../core/image.js';
+import type { Box, Detection, Image } from '../core/types.js';
+import { opencv, toMat, using, type CV } from './cv.js';
+import { cropMask, maskBox } from './masks.js';
+import type { CharacterDetector } from './types.js';
+
+export interface GrabCutOptions {
+  /** GrabCut runs at this width at most (cost grows with pixels). */
+  width?: number;
+  iterations?: number;
+  /** How far a body may reach sideways from the face centre, in face widths. */
+  reach?: number;
+  /** How far below the face top a body may reach, in face heights. */
+  depth?: number;
+}
+
+const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
+
+export class GrabCutBodies implements CharacterDetector {
+  readonly name = 'grabcut';
+  readonly labels = ['body'] as const;
+  constructor(private readonly opts: GrabCutOptions = {}) {}
+
+  async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    const faces = prior.filter((d) => d.label === 'face');
+    if (!faces.length) return [];
+    const cv = await opencv();
+    const maxW = this.opts.width ?? 640;
+    const s = frame.width > maxW ? maxW / frame.width : 1;
+    const w = Math.round(frame.width * s), h = Math.round(frame.height * s);
+    const small = s < 1 ? await resize(frame, w, h) : frame;
+    const boxes = faces.map((f) => f.box.map((v) => v * s) as Box);
+    const labels = segment(cv, small, boxes, this.opts);
+    const out: Detection[] = [];
+    for (let k = 0; k < faces.length; k++) {
+      let m: Image = { width: w, height: h, channels: 1, data: new Uint8Array(w * h) };
+      for (let i = 0; i < labels.length; i++) if (labels[i] === k + 1) m.data[i] = 255;
+      if (s < 1) m = binarise(await resize(m, frame.width, frame.height));
+      const box = maskBox(m);
+      if (!box) continue;
+      out.push({ frame: frameIndex, box, score: faces[k].score, label: 'body', mask: cropMask(m, box) });
+    }
+    return out;
+  }
+}
+
+function binarise(m: Image): Image {
+  for (let i = 0; i < m.data.length; i++) m.data[i] = m.data[i] >= 128 ? 255 : 0;
+  return m;
+}
+
+/** Label each pixel 0 (background) or k+1 (the body of face k). */
+export function segment(cv: CV, img: Image, faces: Box[], opts: GrabCutOptions = {}): Uint8Array {
+  const { width: w, height: h } = img;
+  const reach = opts.reach ?? 2.4, depth = opts.depth ?? 9;
+  const init = new Uint8Array(w * h).fill(GC_BGD);
+  const set = (x0: number, y0: number, x1: number, y1: number, v: number, only?: number) => {
+    for (let y = Math.max(0, Math.floor(y0)); y < Math.min(h, Math.ceil(y1)); y++) {
+      for (let x = Math.max(0, Math.floor(x0)); x < Math.min(w, Math.ceil(x1)); x++) {
+        const i = y * w + x;
+        if (only === undefined || init[i] === only) init[i] = v;
+      }
+    }
+  };
+  // Possible body region first (all faces), then the sure seeds on top.
+  for (const [x, y, fw, fh] of faces) {
+    const cx = x + fw / 2;
+    set(cx - reach * fw, y - 0.8 * fh, cx + reach * fw, y + depth * fh, GC_PR_BGD, GC_BGD);
+    set(cx - 1.1 * fw, y - 0.4 * fh, cx + 1.1 * fw, y + depth * fh, GC_PR_FGD);
+  }
+  for (const [x, y, fw, fh] of faces) {
+    const cx = x + fw / 2;
+    set(cx - 0.3 * fw, y + 0.2 * fh, cx + 0.3 * fw, y + 0.85 * fh, GC_FGD);
+    set(cx - 0.2 * fw, y + fh, cx + 0.2 * fw, y + 2.2 * fh, GC_FGD);
+  }
+  const src = toMat(cv, img);
+  const mask = new cv.Mat(h, w, cv.CV_8UC1);
+  mask.data.set(init);
+  const bgd = new cv.Mat(), fgd = new cv.Mat();
+  return using([src, mask, bgd, fgd], () => {
+    cv.grabCut(src, mask, new cv.Rect(0, 0, w, h), bgd, fgd, opts.iterations ?? 4, cv.GC_INIT_WITH_MASK);
+    const fg = new Uint8Array(w * h);
+    for (let i = 0; i < fg.length; i++) fg[i] = mask.data[i] === GC_FGD || mask.data[i] === GC_PR_FGD ? 1 : 0;
+    const labels = split(cv, src, fg, faces, w, h);
+    return faces.map((_, k) => attached(cv, labels, k + 1, faces[k], w, h)).reduce((acc, m, k) => {
+      for (let i = 0; i < m.length; i++) if (m[i]) acc[i] = k + 1;
+      return acc;
+    }, new Uint8Array(w * h));
+  });
+}
+
+/** Split a foreground (1 = on) among face boxes, as labels 0 / k+1: used by other body backends too. */
+export async function splitByFaces(img: Image, fg: Uint8Array, faces: Box[]): Promise<Uint8Array> {
+  const cv = await opencv();
+  const src = toMat(cv, img);
+  return using([src], () => split(cv, src, fg, faces, img.width, img.height));
+}
+
+/** Split foreground among faces: watershed from each face's seed along colour edges. */
+function split(cv: CV, src: any, fg: Uint8Array, faces: Box[], w: number, h: number): Uint8Array {
+  const labels = new Uint8Array(w * h);
+  if (faces.length === 1) {
+    for (let i = 0; i < fg.length; i++) labels[i] = fg[i];
+    return labels;
+  }
+  const markers = new cv.Mat(h, w, cv.CV_32SC1, new cv.Scalar(0));
+  const m = markers.data32S as Int32Array;
+  const bg = faces.length + 1;
+  for (let i = 0; i < fg.length; i++) if (!fg[i]) m[i] = bg;
+  faces.forEach(([x, y, fw, fh], k) => {
+    const cx = x + fw / 2;
+    for (let yy = Math.max(0, Math.floor(y + 0.2 * fh)); yy < Math.min(h, Math.ceil(y + 2 * fh)); yy++) {
+      for (let xx = Math.max(0, Math.floor(cx - 0.25 * fw)); xx < Math.min(w, Math.ceil(cx + 0.25 * fw)); xx++) {
+        if (fg[yy * w + xx]) m[yy * w + xx] = k + 1;
+      }
+    }
+  });
+  return using([markers], () => {
+    cv.watershed(src, markers);
+    const centres = faces.map(([x, y, fw, fh]) => [x + fw / 2, y + fh / 2, fw]);
+    for (let i = 0; i < fg.length; i++) {
+      if (!fg[i]) continue;
+      const v = m[i];
+      if (v >= 1 && v <= faces.length) labels[i] = v;
+      else {
+        // Watershed ridge or a region it gave to the background: nearest face decides.
+        const x = i % w, y = (i / w) | 0;
+        let best = 0, bd = Infinity;
+        centres.forEach(([cx, cy, fw], k) => {
+          const d = ((x - cx) / fw) ** 2 + ((y - cy) / fw) ** 2 * 0.2;
+          if (d < bd) { bd = d; best = k + 1; }
+        });
+        labels[i] = best;
+      }
+    }
+    return labels;
+  });
+}
+
+/** Pixels of instance `k` that stay connected to its face after a small opening (drops stray background blobs and thin bridges). */
+function attached(cv: CV, labels: Uint8Array, k: number, face: Box, w: number, h: number): Uint8Array {
+  const bin = new cv.Mat(h, w, cv.CV_8UC1);
+  for (let i = 0; i < labels.length; i++) bin.data[i] = labels[i] === k ? 255 : 0;
+  const r = Math.max(1, Math.round(face[2] / 40));
+  const kernel = cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * r + 1, 2 * r + 1));
+  const cc = new cv.Mat(), stats = new cv.Mat(), cent = new cv.Mat();
+  return using([bin, kernel, cc, stats, cent], () => {
+    cv.morphologyEx(bin, bin, cv.MORPH_OPEN, kernel);
+    cv.connectedComponentsWithStats(bin, cc, stats, cent, 8, cv.CV_32S);
+    const ids = cc.data32S as Int32Array;
+    const keep = new Set<number>();
+    const [x, y, fw, fh] = face;
+    for (let yy = Math.max(0, Math.floor(y)); yy < Math.min(h, Math.ceil(y + 2 * fh)); yy++) {
+      for (let xx = Math.max(0, Math.floor(x)); xx < Math.min(w, Math.ceil(x + fw)); xx++) if (ids[yy * w + xx]) keep.add(ids[yy * w + xx]);
+    }
+    const out = new Uint8Array(w * h);
+    for (let i = 0; i < out.length; i++) if (keep.has(ids[i]) || (labels[i] === k && !bin.data[i] && near(ids, i, w, h, keep))) out[i] = 1;
+    return out;
+  });
+}
+
+/** Whether a pixel the opening removed touches a kept component (restores thin outlines and hair tips). */
+function near(ids: Int32Array, i: number, w: number, h: number, keep: Set<number>): boolean {
+  const x = i % w, y = (i / w) | 0;
+  for (let dy = -2; dy <= 2; dy++) {
+    for (let dx = -2; dx <= 2; dx++) {
+      const xx = x + dx, yy = y + dy;
+      if (xx >= 0 && yy >= 0 && xx < w && yy < h && keep.has(ids[yy * w + xx])) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,97 @@
+// What `toonscope characters` does for one file: detect, then store COCO
+// JSON, mask PNGs and overlay images under <workspace>/characters/<name>/.
+import { writeFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { readImage, writeImage } from '../core/image.js';
+import { probe } from '../core/video.js';
+import type { Workspace } from '../core/workspace.js';
+import type { Progress } from '../core/progress.js';
+import { CocoWriter } from './coco.js';
+import { fullMask } from './masks.js';
+import { overlay } from './overlay.js';
+import { detectCharacters } from './pipeline.js';
+import type { Character, CharacterDetector } from './types.js';
+import { charactersInVideo, type VideoOptions } from './video.js';
+
+export const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|tiff?|gif|avif)$/i;
+
+export interface RunSummary {
+  file: string;
+  kind: 'image' | 'video';
+  dir: string;
+  coco: string;
+  frames: number;
+  keyframes: number;
+  characters: number;
+  faces: number;
+  seconds: number;
+  secondsPerMinute?: number;
+}
+
+function outDir(ws: Workspace, file: string): string {
+  const stem = basename(file, extname(file)).replace(/[^\w.-]+/g, '_') || 'input';
+  return ws.file('characters', stem, 'coco.json').replace(/\/coco\.json$/, '');
+}
+
+async function saveFrame(dir: string, tag: string, frame: Parameters<typeof overlay>[0], chars: Character[]): Promise<void> {
+  await writeImage(`${dir}/overlays/${tag}.jpg`, overlay(frame, chars), 88);
+  for (const [k, c] of chars.entries()) if (c.body?.mask) await writeImage(`${dir}/masks/${tag}-${k + 1}.png`, fullMask(c.body, frame.width, frame.height));
+}
+
+export async function runImage(ws: Workspace, file: string, chain: CharacterDetector[]): Promise<RunSummary> {
+  const t0 = performance.now();
+  const frame = await readImage(file);
+  const chars = await detectCharacters(frame, chain);
+  const dir = outDir(ws, file);
+  ws.file('characters', basename(dir), 'overlays', 'x');
+  ws.file('characters', basename(dir), 'masks', 'x');
+  await saveFrame(dir, 'image', frame, chars);
+  const coco = new CocoWriter(chain.map((d) => d.name));
+  coco.add({ file_name: resolve(file), width: frame.width, height: frame.height }, chars);
+  writeFileSync(`${dir}/coco.json`, JSON.stringify(coco.doc));
+  return {
+    file, kind: 'image', dir, coco: `${dir}/coco.json`, frames: 1, keyframes: 1,
+    characters: chars.filter((c) => c.body).length, faces: chars.filter((c) => c.face).length, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export interface VideoRunOptions extends VideoOptions {
+  /** Write mask PNGs and overlays for every analysed frame, not only keyframes. */
+  allFrames?: boolean;
+  progress?: (total: number) => Progress;
+}
+
+export async function runVideo(ws: Workspace, file: string, chain: CharacterDetector[], opts: VideoRunOptions = {}): Promise<RunSummary> {
+  const t0 = performance.now();
+  const info = probe(file);
+  const row = ws.addVideo(info);
+  const dir = outDir(ws, file);
+  ws.file('characters', basename(dir), 'overlays', 'x');
+  ws.file('characters', basename(dir), 'masks', 'x');
+  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, cut: opts.cut ?? 35, max: opts.maxFrames ?? null };
+  ws.setStage(row.id, 'characters', params, 'running');
+  const coco = new CocoWriter(chain.map((d) => d.name));
+  const fps = Math.min(params.fps, info.fps);
+  const total = opts.maxFrames ?? Math.max(1, Math.round(info.duration * fps));
+  const bar = opts.progress?.(total);
+  let frames = 0, keys = 0, chars = 0, faces = 0;
+  for await (const r of charactersInVideo(file, chain, opts)) {
+    frames++;
+    if (r.keyframe) keys++;
+    chars += r.characters.filter((c) => c.body).length;
+    faces += r.characters.filter((c) => c.face).length;
+    const tag = String(r.source).padStart(6, '0');
+    coco.add({ file_name: `${resolve(file)}#frame=${r.source}`, width: r.frame.width, height: r.frame.height, frame: r.source, time: r.frame.time, keyframe: r.keyframe }, r.characters);
+    if (r.keyframe || opts.allFrames) await saveFrame(dir, tag, r.frame, r.characters);
+    bar?.tick();
+  }
+  writeFileSync(`${dir}/coco.json`, JSON.stringify(coco.doc));
+  const seconds = (performance.now() - t0) / 1000;
+  const summary: RunSummary = {
+    file, kind: 'video', dir, coco: `${dir}/coco.json`, frames, keyframes: keys, characters: chars, faces, seconds,
+    secondsPerMinute: info.duration ? (seconds / Math.min(info.duration, frames / fps)) * 60 : undefined,
+  };
+  ws.setStage(row.id, 'characters', params, 'done', summary);
+  bar?.done(`${frames} frames, ${keys} keyframes, ${seconds.toFixed(1)} s`);
+  return summary;
+}
