@@ -126,3 +126,41 @@ export function insidePolygon(p: Point, poly: Point[]): boolean {
 export function centre(b: Box): Point {
   return [b[0] + b[2] / 2, b[1] + b[3] / 2];
 }
+
+function lineIntersect(a: Point, b: Point, c: Point, d: Point): Point | undefined {
+  const den = (b[0] - a[0]) * (d[1] - c[1]) - (b[1] - a[1]) * (d[0] - c[0]);
+  if (Math.abs(den) < 1e-9) return undefined;
+  const t = ((c[0] - a[0]) * (d[1] - c[1]) - (c[1] - a[1]) * (d[0] - c[0])) / den;
+  return [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+}
+
+/**
+ * Reduce a convex polygon towards `target` vertices by repeatedly dropping the
+ * edge whose removal (extending its two neighbours to meet) adds the least
+ * area, while the total added area stays under `maxGrowth` of the original.
+ * Turns bevelled or rounded panel corners back into clean quads.
+ */
+export function reduceConvex(poly: Point[], target = 4, maxGrowth = 0.03): Point[] {
+  let p = poly.map((q) => [q[0], q[1]] as Point);
+  const area0 = polygonArea(p);
+  let added = 0;
+  while (p.length > target) {
+    let best = -1, bestArea = Infinity, bestPt: Point | undefined;
+    const n = p.length;
+    for (let i = 0; i < n; i++) {
+      const a = p[(i - 1 + n) % n], b = p[i], c = p[(i + 1) % n], d = p[(i + 2) % n];
+      const x = lineIntersect(a, b, c, d);
+      if (!x) continue;
+      // The meeting point must lie beyond b and c (outside the polygon), not behind them.
+      if ((x[0] - b[0]) * (b[0] - a[0]) + (x[1] - b[1]) * (b[1] - a[1]) < 0) continue;
+      if ((x[0] - c[0]) * (c[0] - d[0]) + (x[1] - c[1]) * (c[1] - d[1]) < 0) continue;
+      const tri = polygonArea([b, x, c]);
+      if (tri < bestArea) { bestArea = tri; best = i; bestPt = x; }
+    }
+    if (best < 0 || added + bestArea > maxGrowth * area0) break;
+    added += bestArea;
+    const n1 = (best + 1) % n;
+    p = p.flatMap((q, k) => (k === best ? [bestPt!] : k === n1 ? [] : [q]));
+  }
+  return p.map(([x, y]) => [Math.round(x), Math.round(y)] as Point);
+}

@@ -5,7 +5,7 @@
 // whitespace (recursive XY-cut) into frameless panels. Then reading order.
 import type { Box, Image } from '../core/types.js';
 import { resize } from '../core/image.js';
-import { boundsOf, boxPolygon, centre, convexHull, insidePolygon, intersection, perimeter, polygonArea, simplifyClosed, type Point } from './geometry.js';
+import { boundsOf, boxPolygon, centre, convexHull, insidePolygon, intersection, perimeter, polygonArea, reduceConvex, simplifyClosed, type Point } from './geometry.js';
 import { closeMask, gutterColour, inkMask, type RGB } from './mask.js';
 import { label, type Component, type Labels } from './components.js';
 import { fillMaskPolygon, newMask, type Mask } from './raster.js';
@@ -84,7 +84,7 @@ interface Leaf { box: Box; framed: boolean }
 // Recursive XY-cut over an occupancy mask. Regions holding framed panels are cut
 // at any gutter; regions of loose ink only at wide gaps, so the text lines and
 // figures of one frameless panel stay together.
-function xyCut(occ: Mask, framed: Mask, box: Box, minSide: number, minGap: number, looseGap: number, out: Leaf[]): void {
+function xyCut(occ: Mask, framed: Mask, box: Box, minSide: number, minGap: number, looseGap: number, out: Leaf[], floor = Infinity): void {
   const [bx, by, bw, bh] = box;
   const rows = new Int32Array(bh), cols = new Int32Array(bw);
   let hasFramed = false;
@@ -102,18 +102,37 @@ function xyCut(occ: Mask, framed: Mask, box: Box, minSide: number, minGap: numbe
   while (!cols[x0]) x0++;
   while (!cols[x1]) x1--;
   const shrunk: Box = [bx + x0, by + y0, x1 - x0 + 1, y1 - y0 + 1];
-  const gap = hasFramed ? minGap : looseGap;
-  for (const [prof, lo, hi, axis] of [[rows, y0, y1, 1], [cols, x0, x1, 0]] as const) {
-    // Pieces between zero runs at least `gap` long.
-    const pieces: [number, number][] = [];
-    let start = lo, run = 0;
+  const runs = (prof: Int32Array, lo: number, hi: number) => {
+    const r: [number, number][] = [];
+    let run = 0;
     for (let k = lo; k <= hi; k++) {
       if (!prof[k]) { run++; continue; }
-      if (run >= gap && k - run > start) { pieces.push([start, k - run - 1]); start = k; }
-      else if (run >= gap) start = k;
+      if (run) r.push([k - run, k - 1]);
       run = 0;
     }
+    return r;
+  };
+  const axes = [[rows, y0, y1, 1], [cols, x0, x1, 0]] as const;
+  const gapsOf = axes.map(([prof, lo, hi]) => runs(prof, lo, hi));
+  let gap = minGap;
+  let order = [0, 1];
+  if (!hasFramed) {
+    // Loose ink: the widest whitespace decides; only gaps nearly as wide as it (and as
+    // the gutters cut above) are gutters, narrower ones are spacing inside a panel.
+    const widest = Math.max(0, ...gapsOf.flat().map(([a, b]) => b - a + 1));
+    gap = Math.max(looseGap, 0.6 * widest, 0.6 * (Number.isFinite(floor) ? floor : 0));
+    const wid = gapsOf.map((g) => Math.max(0, ...g.map(([a, b]) => b - a + 1)));
+    if (wid[1] > wid[0]) order = [1, 0];
+  }
+  for (const ai of order) {
+    const [, lo, hi, axis] = axes[ai];
+    // Pieces between zero runs at least `gap` long.
+    const cuts = gapsOf[ai].filter(([a, b]) => b - a + 1 >= gap);
+    const pieces: [number, number][] = [];
+    let start = lo;
+    for (const [a, b] of cuts) { pieces.push([start, a - 1]); start = b + 1; }
     pieces.push([start, hi]);
+    const used = Math.min(floor, ...cuts.map(([a, b]) => b - a + 1));
     // Merge pieces too small to be panels into the neighbour across the narrower gap.
     for (;;) {
       const i = pieces.findIndex(([a, b]) => b - a + 1 < minSide);
@@ -127,7 +146,7 @@ function xyCut(occ: Mask, framed: Mask, box: Box, minSide: number, minGap: numbe
     if (pieces.length < 2) continue;
     for (const [a, b] of pieces) {
       const sub: Box = axis === 1 ? [shrunk[0], by + a, shrunk[2], b - a + 1] : [bx + a, shrunk[1], b - a + 1, shrunk[3]];
-      xyCut(occ, framed, sub, minSide, minGap, looseGap, out);
+      xyCut(occ, framed, sub, minSide, minGap, looseGap, out, hasFramed ? floor : used);
     }
     return;
   }
@@ -176,7 +195,7 @@ export function findPanels(img: Image, opts: PanelOptions = {}): PanelResult {
     if (accepted.some((p) => insidePolygon(centre(cBox), p.poly))) continue;
     const hull = hullOf(L, c);
     if (hull.length < 3 || outlineCoverage(L, c, hull, near) < (opts.frameCoverage ?? 0.8)) continue;
-    const poly = simplifyClosed(hull, Math.max(2, 0.004 * perimeter(hull)));
+    const poly = reduceConvex(simplifyClosed(hull, Math.max(2, 0.004 * perimeter(hull))));
     if (polygonArea(poly) < minSide * minSide) continue;
     accepted.push({ poly, box: boundsOf(poly), comp: c });
   }
@@ -229,7 +248,7 @@ export function findPanels(img: Image, opts: PanelOptions = {}): PanelResult {
     const minGap = Math.max(2, Math.round(longSide * 0.003));
     // With frames on the page, loose ink between them is one panel per slot; on a page
     // without frames, panels are split by gaps wider than text line spacing.
-    const looseGap = accepted.length ? Infinity : Math.max(minGap, Math.round(longSide * 0.02));
+    const looseGap = accepted.length ? Infinity : Math.max(minGap, Math.round(longSide * 0.01));
     const leaves: Leaf[] = [];
     xyCut(occ, framedMask, [0, 0, w, h], minSide, minGap, looseGap, leaves);
     const framedBoxes = accepted.map((p) => p.box);
