@@ -20,7 +20,7 @@ function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
 }
 
-const rect = (x: number, y: number, w: number, h: number): Point[] => [[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1]];
+const rect = (x: number, y: number, w: number, h: number): Point[] => [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
 
 // Ink inside an area: "text lines" of small blocks and a stick-figure-like blob.
 function scribble(img: Image, box: Box, r: () => number, colour: RGB = BLACK): void {
@@ -41,7 +41,7 @@ function scribble(img: Image, box: Box, r: () => number, colour: RGB = BLACK): v
 
 const bboxOf = (poly: Point[]): Box => {
   const xs = poly.map((p) => p[0]), ys = poly.map((p) => p[1]);
-  return [Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs) + 1, Math.max(...ys) - Math.min(...ys) + 1];
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
 };
 
 // A page with two framed rows, a row of two panels split by a slanted gutter, and a wide bottom panel.

@@ -1,6 +1,21 @@
 // Every CLI command, in help order. Each capability adds one import line.
 import type { Command } from '../command.js';
+import { sample } from './sample.js';
+import { shots } from './shots.js';
+import { evalShots } from './eval-shots.js';
 import { comicsCommand } from './comics.js';
 import { evalPanelsCommand } from './eval-panels.js';
+import { characterCommands } from './characters.js';
+import { evalCharacters } from './eval-characters.js';
+import { evalInterpolate } from './eval-interpolate.js';
 
-export const commands: Command[] = [comicsCommand, evalPanelsCommand];
+export const commands: Command[] = [
+  sample,
+  shots,
+  evalShots,
+  comicsCommand,
+  evalPanelsCommand,
+  ...characterCommands,
+  evalCharacters,
+  evalInterpolate,
+];

@@ -1,0 +1,77 @@
+// `toonscope eval interpolate`: in-between quality against truth triplets
+// (truth files and/or synfig renders), toonscope vs blend vs minterpolate.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ToonscopeError } from '../../core/errors.js';
+import type { Command } from '../command.js';
+import { evaluate, formatReport, synfigSource, videoSource, type EvalSource } from '../../interpolate/eval.js';
+import { deriveTriplets, readTruth, spread, truthFiles } from '../../interpolate/truth.js';
+import { renderSynfig, synfigTriplets } from '../../interpolate/synfig.js';
+import { MINTERPOLATE_RECIPE } from '../../interpolate/minterp.js';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+
+export const evalInterpolate: Command = {
+  name: 'eval interpolate',
+  summary: 'PSNR/SSIM of t=0.5 in-betweens vs truth: toonscope, 50/50 blend, ffmpeg minterpolate',
+  usage: [
+    'toonscope eval interpolate --truth FILE|DIR [--truth ...] [--synfig FILE.sif ...] [--out DIR] [--max N]',
+    '  --truth FILE|DIR     *.truth.json files (or folders of them); triplets [a,b,c] from `interpolation_triplets`,',
+    '                       or derived from held drawings when the file has none',
+    '  --synfig FILE.sif    render with synfig at 48 fps (odd frames are the truth); needs `apt-get install synfig`',
+    '  --seconds S          synfig: seconds to render (default 4)',
+    '  --out DIR            side-by-side PNGs (blend | minterpolate | toonscope | truth) (default interpolate-eval)',
+    '  --max N              at most N triplets per clip, spread evenly (default 12)',
+    '  --shows N            side-by-side images per clip (default 2)',
+    '  --no-minterpolate    skip the ffmpeg baseline (faster)',
+    `minterpolate baseline: ${MINTERPOLATE_RECIPE}`,
+  ].join('\n'),
+  options: {
+    truth: { type: 'string', multiple: true },
+    synfig: { type: 'string', multiple: true },
+    seconds: { type: 'string' },
+    out: { type: 'string' },
+    max: { type: 'string' },
+    shows: { type: 'string' },
+    'no-minterpolate': { type: 'boolean' },
+  },
+  async run(_pos, values, ctx) {
+    const truths = list(values.truth);
+    const sifs = list(values.synfig);
+    if (!truths.length && !sifs.length) throw new ToonscopeError(undefined, 'give --truth FILE|DIR and/or --synfig FILE.sif');
+    const max = values.max === undefined ? 12 : Number(values.max);
+    if (!Number.isInteger(max) || max < 1) throw new ToonscopeError(undefined, `--max must be a positive integer, got ${values.max}`);
+    const seconds = values.seconds === undefined ? 4 : Number(values.seconds);
+    if (!(seconds > 0)) throw new ToonscopeError(undefined, `--seconds must be positive, got ${values.seconds}`);
+    const shows = values.shows === undefined ? 2 : Number(values.shows);
+    const outDir = String(values.out ?? 'interpolate-eval');
+    const sources: EvalSource[] = [];
+    for (const f of truthFiles(truths)) {
+      const clip = await deriveTriplets(readTruth(f), max);
+      sources.push(videoSource({ ...clip, triplets: spread(clip.triplets, max) }));
+    }
+    const tmp: string[] = [];
+    try {
+      for (const sif of sifs) {
+        const dir = mkdtempSync(join(tmpdir(), 'toonscope-synfig-'));
+        tmp.push(dir);
+        const p = ctx.progress(`rendering ${sif} at 48 fps`);
+        const frames = renderSynfig(sif, dir, seconds);
+        p.done(`${frames.length} frames`);
+        sources.push(synfigSource(await synfigTriplets(sif, frames, max)));
+      }
+      const total = sources.reduce((n, s) => n + s.triplets.length, 0);
+      if (!total) throw new ToonscopeError(undefined, 'no triplets to evaluate');
+      const progress = ctx.progress('interpolating triplets', total);
+      const report = await evaluate(sources, { outDir, sideBySide: shows, minterpolate: !values['no-minterpolate'], progress });
+      progress.done();
+      const times = report.clips.flatMap((c) => c.triplets.map((t) => t.seconds));
+      const text = `${formatReport(report)}\n\ntoonscope: ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2)} s per in-between on average` +
+        `\nside-by-side images (blend | minterpolate | toonscope | truth) in ${outDir}/`;
+      ctx.result({ ...report, outDir }, text);
+    } finally {
+      for (const d of tmp) rmSync(d, { recursive: true, force: true });
+    }
+  },
+};

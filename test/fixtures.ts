@@ -1,0 +1,52 @@
+// Test fixtures made on the fly with ffmpeg's test sources (nothing copyrighted ships).
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../src/core/ffmpeg.js';
+import { makeSample, type SampleTruth } from '../src/sample/synth.js';
+
+export const tmp = mkdtempSync(join(tmpdir(), 'toonscope-test-'));
+
+let sample: { path: string; truth: SampleTruth } | undefined;
+/** The 10 s synthetic clip with known cuts (made once per test process). */
+export function sampleClip(): { path: string; truth: SampleTruth } {
+  if (!sample) {
+    const path = join(tmp, 'sample.mp4');
+    sample = { path, truth: makeSample(path) };
+  }
+  return sample;
+}
+
+/** A camera pan over one still picture with drawings held for 3 frames: no cut anywhere. */
+export function panClip(): string {
+  const path = join(tmp, 'pan.mp4');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=960x360:r=8:d=1',
+    '-filter_complex', "[0:v]trim=end_frame=1,loop=loop=63:size=1,setpts=N/8/TB,crop=480:270:'min(n*8,480)':40,fps=24,format=yuv420p[v]",
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-frames:v', '180', path]);
+  return path;
+}
+
+/** A variable-frame-rate clip: 10 frames at 10 fps then 10 frames at 30 fps. */
+export function vfrClip(): string {
+  const path = join(tmp, 'vfr.mkv');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:r=30:d=1',
+    '-vf', "trim=end_frame=20,setpts='if(lt(N,10),N*9,90+(N-10)*3)/90/TB'", '-fps_mode', 'passthrough', '-c:v', 'ffv1', path]);
+  return path;
+}
+
+/** The first half of an mp4 whose index (moov) is at the front: decodes partly. */
+export function truncatedClip(): string {
+  const full = join(tmp, 'full-faststart.mp4');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=4',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-movflags', '+faststart', full]);
+  const bytes = readFileSync(full);
+  const path = join(tmp, 'truncated.mp4');
+  writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  return path;
+}
+
+export function file(name: string, content: string | Uint8Array): string {
+  const path = join(tmp, name);
+  writeFileSync(path, content);
+  return path;
+}

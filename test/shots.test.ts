@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { detectShots, computeMetrics, detectFromMetrics } from '../src/shots/detect.js';
+import { score, loadTruth } from '../src/shots/eval.js';
+import { shotsCsv, shotsEdl, smpte } from '../src/shots/export.js';
+import { boundaries } from '../src/shots/shots.js';
+import { Workspace } from '../src/core/workspace.js';
+import { main } from '../src/cli/main.js';
+import type { Transition } from '../src/core/types.js';
+import { sampleClip, panClip, file, tmp } from './fixtures.js';
+
+const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
+
+test('anime detector finds the sample\'s cut, fade, dissolve and cut, and not the flash', async () => {
+  const { path, truth } = sampleClip();
+  const r = await detectShots(path);
+  const kinds = boundaries(r.transitions).map((t) => t.kind);
+  assert.deepEqual(kinds, ['cut', 'fade', 'dissolve', 'cut']);
+  const s = score(r.transitions, truth.cuts, 2);
+  assert.equal(s.f1, 1, JSON.stringify(s));
+  assert.ok(!r.transitions.some((t) => t.frame >= 66 && t.frame <= 72), 'the white flash at 68-69 is not a cut');
+  assert.equal(r.shots.length, 5);
+  assert.equal(r.shots[0].start, 0);
+  assert.equal(r.shots.at(-1)!.end, 239);
+  assert.deepEqual([r.shots[1].out, r.shots[2].in], ['fade-out', 'fade-in']);
+  assert.equal(r.shots[3].in, 'dissolve');
+});
+
+test('a camera pan over held drawings has no cut', async () => {
+  const r = await detectShots(panClip());
+  assert.deepEqual(boundaries(r.transitions), []);
+  assert.equal(r.shots.length, 1);
+});
+
+test('the fixed-threshold content detector does fire on the flash (why it is not the default)', async () => {
+  const { path } = sampleClip();
+  const r = await detectShots(path, { detector: 'content' });
+  assert.ok(r.transitions.some((t) => t.frame === 68), JSON.stringify(r.transitions.map((t) => t.frame)));
+});
+
+test('the learned latent detector finds the hard cuts', async () => {
+  const { path } = sampleClip();
+  const r = await detectShots(path, { detector: 'latent' });
+  const frames = r.transitions.map((t) => t.frame);
+  for (const c of [48, 192]) assert.ok(frames.some((f) => Math.abs(f - c) <= 1), `cut ${c} in ${frames}`);
+});
+
+test('an interrupted analysis resumes from the stored chunks and gives the same result', async () => {
+  const { path } = sampleClip();
+  const ws = Workspace.open(join(tmp, 'ws-resume'));
+  await assert.rejects(
+    computeMetrics(path, { workspace: ws, chunk: 50, onProgress: (d) => { if (d === 130) throw new Error('killed'); } }),
+    /killed/,
+  );
+  const resumed = await computeMetrics(path, { workspace: ws, chunk: 50 });
+  assert.equal(resumed.reused, 100, 'two finished chunks reused');
+  assert.equal(resumed.metrics.length, 240);
+  const fresh = await computeMetrics(path, {});
+  for (let i = 0; i < 240; i++) {
+    assert.deepEqual(Array.from(resumed.metrics[i].values), Array.from(fresh.metrics[i].values), `frame ${i}`);
+  }
+  const again = await computeMetrics(path, { workspace: ws });
+  assert.equal(again.reused, 240, 'a finished video is not decoded again');
+  const a = detectFromMetrics(resumed.metrics, resumed.info).transitions.map((t) => t.frame);
+  const b = detectFromMetrics(fresh.metrics, fresh.info).transitions.map((t) => t.frame);
+  assert.deepEqual(a, b);
+  ws.close();
+});
+
+test('scoring: tolerance, one-to-one matching and gradual spans', () => {
+  assert.equal(score([cut(10), cut(11)], [10], 2).tp, 1, 'one detection per truth');
+  assert.equal(score([cut(12)], [10], 1).tp, 0);
+  assert.equal(score([cut(12)], [10], 2).tp, 1);
+  const fade: Transition = { kind: 'fade', frame: 20, start: 10, end: 30, score: 1, detector: 't' };
+  assert.equal(score([fade], [27], 0).tp, 1, 'a truth boundary inside a fade matches it');
+  const none = score([], [], 0);
+  assert.equal(none.f1, 1);
+  const s = score([cut(5), cut(50)], [5, 90], 0);
+  assert.deepEqual([s.precision, s.recall, s.falsePositives, s.misses], [0.5, 0.5, [50], [90]]);
+});
+
+test('truth files: JSON cuts and PySceneDetect CSV', () => {
+  const j = loadTruth(file('clip.truth.json', JSON.stringify({ video: 'clip.mp4', cuts: [3, 9] })));
+  assert.deepEqual(j.cuts, [3, 9]);
+  const csv = loadTruth(file('clip_scenes.csv', 'scene,timecode,frame,time (ms)\n0,00:00:00.0,0.000000,0\n1,00:00:06.706,201.000000,6706\n2,00:00:12.746,382.000000,12746\n\nComma-separated timecode list:\n00:00:06.706\n'));
+  assert.deepEqual(csv.cuts, [201, 382]);
+  const list = loadTruth(file('list.csv', 'Timecode List:,00:00:02.000\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame\n1,1,00:00:00.000,0.000,48\n2,49,00:00:02.000,2.000,240\n'));
+  assert.deepEqual(list.cuts, [48]);
+  assert.throws(() => loadTruth(file('bad.json', '{"nope": 1}')), /has no "cuts" array/);
+});
+
+test('exports: CSV row per shot, EDL event per shot, SMPTE timecodes', async () => {
+  const { path } = sampleClip();
+  const r = await detectShots(path);
+  const csv = shotsCsv(r.shots).trim().split('\n');
+  assert.equal(csv.length, r.shots.length + 1);
+  assert.match(csv[1], /^0,0,47,48,0\.000,2\.000,/);
+  const edl = shotsEdl(path, 24, r.shots, r.transitions);
+  assert.equal((edl.match(/^\d{3} {2}/gm) ?? []).length, r.shots.length);
+  assert.match(edl, /^004 .* D {4}\d{3} /m, 'the dissolve is a D event');
+  assert.equal(smpte(24 * 61 + 5, 24), '00:01:01:05');
+});
+
+test('CLI: shots writes lists and a contact sheet, and bad input is one line', async () => {
+  const { path } = sampleClip();
+  const ws = join(tmp, 'ws-cli');
+  const out = join(tmp, 'cli-out');
+  process.env.TOONSCOPE_QUIET = '1';
+  assert.equal(await main(['shots', path, '--workspace', ws, '--out', out, '--quiet']), 0);
+  for (const f of ['shots.csv', 'shots.json', 'shots.edl', 'sheet.png', 'sheet.html']) assert.ok(existsSync(join(out, f)), f);
+  assert.equal(JSON.parse(readFileSync(join(out, 'shots.json'), 'utf8')).shots.length, 5);
+  const errs: string[] = [];
+  const orig = process.stderr.write.bind(process.stderr);
+  (process.stderr as any).write = (s: string) => (errs.push(String(s)), true);
+  try {
+    assert.equal(await main(['shots', file('broken.mp4', 'garbage'), '--workspace', ws, '--quiet']), 1);
+    assert.equal(await main(['shots', path, '--detector', 'nope', '--workspace', ws]), 1);
+  } finally {
+    (process.stderr as any).write = orig;
+  }
+  assert.match(errs[0], /^toonscope: .*broken\.mp4: not a readable video/);
+  assert.equal(errs[0].trim().split('\n').length, 1);
+  assert.match(errs[1], /unknown detector "nope"/);
+});

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { probe, decode, grabFrames, VideoWriter, type DecodeReport } from '../src/core/video.js';
+import { ToonscopeError } from '../src/core/errors.js';
+import { sampleClip, vfrClip, truncatedClip, file, tmp } from './fixtures.js';
+import { join } from 'node:path';
+
+async function collect(path: string, opts = {}, report?: DecodeReport) {
+  const out = [];
+  for await (const f of decode(path, opts, report)) out.push(f);
+  return out;
+}
+
+function oneLineError(fn: () => unknown, pattern: RegExp) {
+  return async () => {
+    try {
+      await fn();
+    } catch (e) {
+      assert.ok(e instanceof ToonscopeError, `expected a ToonscopeError, got ${e}`);
+      assert.match(e.message, pattern);
+      assert.ok(!e.message.includes('\n'), 'error is one line');
+      return;
+    }
+    assert.fail('no error thrown');
+  };
+}
+
+test('probe reads size, rate and frame count', () => {
+  const { path } = sampleClip();
+  const info = probe(path);
+  assert.equal(info.width, 320);
+  assert.equal(info.height, 180);
+  assert.equal(info.fps, 24);
+  assert.equal(info.frames, 240);
+});
+
+test('decode streams every frame at the requested size with exact times', async () => {
+  const { path } = sampleClip();
+  const frames = await collect(path, { width: 64, height: 36 });
+  assert.equal(frames.length, 240);
+  assert.deepEqual(frames.slice(0, 3).map((f) => f.index), [0, 1, 2]);
+  assert.equal(frames[0].data.length, 64 * 36 * 3);
+  assert.ok(Math.abs(frames[120].time - 5) < 1e-6, `frame 120 at ${frames[120].time}`);
+});
+
+test('variable frame rate clips get each frame\'s own timestamp', async () => {
+  const frames = await collect(vfrClip(), { width: 32, height: 18 });
+  assert.equal(frames.length, 20);
+  const dt = frames.slice(1).map((f, i) => f.time - frames[i].time);
+  assert.ok(Math.abs(dt[0] - 0.1) < 1e-3, `first gap ${dt[0]}`);
+  assert.ok(Math.abs(dt[15] - 1 / 30) < 1e-3, `late gap ${dt[15]}`);
+});
+
+test('resuming by timestamp continues at the right frame', async () => {
+  const { path } = sampleClip();
+  const all = await collect(path, { width: 32, height: 18 });
+  const tail = await collect(path, { width: 32, height: 18, fromFrame: 150, seekBetween: [all[149].time, all[150].time] });
+  assert.equal(tail.length, 90);
+  assert.equal(tail[0].index, 150);
+  assert.ok(Math.abs(tail[0].time - all[150].time) < 1e-6);
+  assert.deepEqual(tail[0].data, all[150].data);
+});
+
+test('grabFrames returns the asked frames', async () => {
+  const { path } = sampleClip();
+  const all = await collect(path, { width: 32, height: 18 });
+  const got = await grabFrames(path, [10, 200], 32);
+  assert.deepEqual([...got.keys()], [10, 200]);
+  assert.deepEqual(got.get(200)!.data, all[200].data);
+});
+
+test('VideoWriter writes a playable clip', async () => {
+  const out = join(tmp, 'written.mp4');
+  const w = new VideoWriter(out, 64, 32, 12);
+  for (let i = 0; i < 6; i++) await w.write({ width: 64, height: 32, channels: 3, data: new Uint8Array(64 * 32 * 3).fill(i * 40) });
+  await w.close();
+  assert.equal(probe(out).frames, 6);
+});
+
+test('missing file: one-line error naming it', oneLineError(() => probe('/nonexistent/clip.mp4'), /clip\.mp4: no such file/));
+test('zero-length file', oneLineError(() => probe(file('empty.mp4', '')), /empty\.mp4: file is empty/));
+test('text file is not a video', oneLineError(() => probe(file('notes.mp4', 'hello, this is not a video\n'.repeat(50))), /notes\.mp4: not a readable video/));
+test('random bytes are not a video', oneLineError(() => probe(file('noise.mkv', Uint8Array.from({ length: 40000 }, (_, i) => (i * 7919) % 251))), /noise\.mkv: not a readable video/));
+test('a still image is not a video', oneLineError(() => probe(file('still.png', Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex'))), /still\.png: is a still image|no video stream|not a readable video/));
+test('a directory is not a video', oneLineError(() => probe(tmp), /is a directory/));
+
+test('a truncated clip decodes the frames it has and reports the damage', async () => {
+  const path = truncatedClip();
+  const report: DecodeReport = { frames: 0, warnings: [] };
+  const frames = await collect(path, { width: 32, height: 18 }, report);
+  assert.ok(frames.length > 5 && frames.length < 96, `decoded ${frames.length} of 96`);
+  assert.ok(report.warnings.length > 0, 'warnings recorded');
+});
