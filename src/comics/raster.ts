@@ -14,7 +14,7 @@ export function newMask(width: number, height: number): Mask {
   return { width, height, data: new Uint8Array(width * height) };
 }
 
-/** Call `span(y, x0, x1)` for every pixel row span inside a polygon (even-odd rule, pixel centres). */
+/** Call `span(y, x0, x1)` for every row span of pixels whose centre (x + 0.5, y + 0.5) lies inside the polygon (even-odd rule; pixel x covers [x, x + 1)). */
 export function scanPolygon(poly: Point[], width: number, height: number, span: (y: number, x0: number, x1: number) => void): void {
   if (poly.length < 3) return;
   let y0 = Infinity, y1 = -Infinity;
@@ -26,9 +26,7 @@ export function scanPolygon(poly: Point[], width: number, height: number, span: 
     for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
       const [xi, yi] = poly[i];
       const [xj, yj] = poly[j];
-      // Vertices are pixel centres: shift by 0.5 so a polygon through pixel centres covers them.
-      const ayi = yi + 0.5, ayj = yj + 0.5;
-      if (ayi > cy !== ayj > cy) xs.push(xi + 0.5 + ((cy - ayi) * (xj - xi)) / (ayj - ayi));
+      if (yi > cy !== yj > cy) xs.push(xi + ((cy - yi) * (xj - xi)) / (yj - yi));
     }
     xs.sort((a, b) => a - b);
     for (let k = 0; k + 1 < xs.length; k += 2) {
