@@ -54,14 +54,32 @@ interface Past {
   edges: Uint8Array;
 }
 
+/** Per-pixel cell index for a grid of side `g` over a w x h frame (computed once per size). */
+function cellMap(w: number, h: number, g: number): Uint16Array {
+  const map = new Uint16Array(w * h);
+  for (let r = 0; r < h; r++) {
+    const row = Math.min(g - 1, Math.floor((r * g) / h)) * g;
+    for (let c = 0; c < w; c++) map[r * w + c] = row + Math.min(g - 1, Math.floor((c * g) / w));
+  }
+  return map;
+}
+
 /** Streaming metric computer: feed frames in order (all the same size). */
 export class MetricsComputer {
   private ring: (Past | undefined)[] = new Array(RING);
   private n = 0;
+  private blocks?: Uint16Array;
+  private cells?: Uint16Array;
+  private size = '';
 
   push(frame: Frame): FrameMetrics {
     const { data, width, height } = frame;
     if (frame.channels !== 3) throw new Error('metrics need RGB frames');
+    if (this.size !== `${width}x${height}`) {
+      this.size = `${width}x${height}`;
+      this.blocks = cellMap(width, height, GRID);
+      this.cells = cellMap(width, height, THUMB);
+    }
     const px = width * height;
     const values = new Float32Array(WIDTH).fill(NaN);
     // Luma statistics and colour histogram.
@@ -93,23 +111,24 @@ export class MetricsComputer {
     LAGS.forEach((lag, j) => {
       const p = this.past(lag);
       if (!p) return;
-      values[FIELD_INDEX[`diff${lag}`]] = meanAbsDiff(data, p.rgb);
+      // Lags beyond 1 only serve flash checks: every other pixel is plenty.
+      values[FIELD_INDEX[`diff${lag}`]] = meanAbsDiff(data, p.rgb, lag === 1 ? 1 : 2);
       values[FIELD_INDEX[`hist${lag}`]] = histDistance(hist, p.hist);
       if (j === 0) {
         values[FIELD_INDEX.edge1] = edgeChange(edges, p.edges);
-        values[FIELD_INDEX.blocks1] = blockChange(data, p.rgb, width, height);
+        values[FIELD_INDEX.blocks1] = blockChange(data, p.rgb, this.blocks!);
       }
     });
     for (const h of BLEND_HALF) {
       const a = this.past(2 * h);
       const mid = this.past(h);
       if (!a || !mid) continue;
-      values[FIELD_INDEX[`span${h}`]] = meanAbsDiff(data, a.rgb);
+      values[FIELD_INDEX[`span${h}`]] = meanAbsDiff(data, a.rgb, 2);
       values[FIELD_INDEX[`blend${h}`]] = blendResidual(a.rgb, mid.rgb, data);
     }
     this.ring[this.n % RING] = cur;
     this.n++;
-    return { index: frame.index, time: frame.time, values, thumb: thumbnail(data, width, height) };
+    return { index: frame.index, time: frame.time, values, thumb: thumbnail(data, this.cells!) };
   }
 
   private past(lag: number): Past | undefined {
@@ -117,27 +136,34 @@ export class MetricsComputer {
   }
 }
 
-function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+/** Mean |a - b| over RGB pixels, visiting every `step`-th pixel. */
+function meanAbsDiff(a: Uint8Array, b: Uint8Array, step = 1): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return s / a.length;
+  let n = 0;
+  const stride = 3 * step;
+  for (let i = 0; i < a.length; i += stride) {
+    const d0 = a[i] - b[i];
+    const d1 = a[i + 1] - b[i + 1];
+    const d2 = a[i + 2] - b[i + 2];
+    s += (d0 < 0 ? -d0 : d0) + (d1 < 0 ? -d1 : d1) + (d2 < 0 ? -d2 : d2);
+    n += 3;
+  }
+  return s / n;
 }
 
 /** Share of GRID x GRID blocks whose mean |RGB diff| exceeds BLOCK_CHANGE. */
-function blockChange(a: Uint8Array, b: Uint8Array, w: number, h: number): number {
+function blockChange(a: Uint8Array, b: Uint8Array, blocks: Uint16Array): number {
   const sums = new Float64Array(GRID * GRID);
   const counts = new Float64Array(GRID * GRID);
-  for (let r = 0; r < h; r++) {
-    const br = Math.floor((r * GRID) / h) * GRID;
-    for (let c = 0; c < w; c++) {
-      const blk = br + Math.floor((c * GRID) / w);
-      const o = (r * w + c) * 3;
-      sums[blk] += Math.abs(a[o] - b[o]) + Math.abs(a[o + 1] - b[o + 1]) + Math.abs(a[o + 2] - b[o + 2]);
-      counts[blk] += 3;
-    }
+  for (let p = 0, o = 0; p < blocks.length; p++, o += 3) {
+    const d0 = a[o] - b[o];
+    const d1 = a[o + 1] - b[o + 1];
+    const d2 = a[o + 2] - b[o + 2];
+    sums[blocks[p]] += (d0 < 0 ? -d0 : d0) + (d1 < 0 ? -d1 : d1) + (d2 < 0 ? -d2 : d2);
+    counts[blocks[p]] += 3;
   }
   let changed = 0;
-  for (let k = 0; k < sums.length; k++) if (sums[k] / counts[k] > BLOCK_CHANGE) changed++;
+  for (let k = 0; k < sums.length; k++) if (counts[k] && sums[k] / counts[k] > BLOCK_CHANGE) changed++;
   return changed / sums.length;
 }
 
@@ -151,8 +177,16 @@ function histDistance(a: Float32Array, b: Float32Array): number {
 /** How far the middle frame is from the average of its neighbours: ~0 inside a dissolve or fade. */
 function blendResidual(a: Uint8Array, mid: Uint8Array, b: Uint8Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(2 * mid[i] - a[i] - b[i]);
-  return s / (2 * a.length);
+  let n = 0;
+  // Every other pixel: the residual is an average over the frame.
+  for (let i = 0; i < a.length; i += 6) {
+    for (let k = i; k < i + 3; k++) {
+      const d = 2 * mid[k] - a[k] - b[k];
+      s += d < 0 ? -d : d;
+    }
+    n += 3;
+  }
+  return s / (2 * n);
 }
 
 /** Binary edge map from the luma gradient; line art makes anime edges strong and stable. */
@@ -181,22 +215,17 @@ function edgeChange(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** THUMB x THUMB RGB box-filtered thumbnail. */
-function thumbnail(data: Uint8Array, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(THUMB * THUMB * 3);
+function thumbnail(data: Uint8Array, cells: Uint16Array): Uint8Array {
   const acc = new Float64Array(THUMB * THUMB * 3);
   const cnt = new Float64Array(THUMB * THUMB);
-  for (let r = 0; r < h; r++) {
-    const tr = Math.min(THUMB - 1, Math.floor((r * THUMB) / h));
-    for (let c = 0; c < w; c++) {
-      const tc = Math.min(THUMB - 1, Math.floor((c * THUMB) / w));
-      const t = tr * THUMB + tc;
-      const o = (r * w + c) * 3;
-      acc[t * 3] += data[o];
-      acc[t * 3 + 1] += data[o + 1];
-      acc[t * 3 + 2] += data[o + 2];
-      cnt[t]++;
-    }
+  for (let p = 0, o = 0; p < cells.length; p++, o += 3) {
+    const t = cells[p];
+    acc[t * 3] += data[o];
+    acc[t * 3 + 1] += data[o + 1];
+    acc[t * 3 + 2] += data[o + 2];
+    cnt[t]++;
   }
+  const out = new Uint8Array(THUMB * THUMB * 3);
   for (let t = 0; t < THUMB * THUMB; t++) for (let k = 0; k < 3; k++) out[t * 3 + k] = Math.round(acc[t * 3 + k] / Math.max(1, cnt[t]));
   return out;
 }
