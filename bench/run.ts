@@ -1,0 +1,87 @@
+// `npm run bench`: speed of every capability on 2 CPU cores. Shot detection
+// runs on a 720p clip next to plain ffmpeg decoding of the same clip (same
+// run, so machine load affects both), plus peak memory. Capability benches
+// (bench/<name>.ts exporting bench<Name>()) are picked up when present.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { detectShots } from '../src/shots/detect.js';
+import { probe } from '../src/core/video.js';
+import { tool } from '../src/core/ffmpeg.js';
+import { makeSample } from '../src/sample/synth.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = join(here, '..', '..', '..', 'shared', 'data');
+
+function peakChildKb(res: ReturnType<typeof spawnSync>): number {
+  // GNU time prints "%M" (max RSS KB) on the last stderr line.
+  const m = /(\d+)\s*$/.exec(String(res.stderr).trim());
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Plain decode of the whole clip by ffmpeg (no scaling, no output): the floor any analysis pays. */
+function plainDecode(path: string): { seconds: number } {
+  const t0 = performance.now();
+  const r = spawnSync(tool('ffmpeg'), ['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-f', 'null', '-'], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`ffmpeg failed on ${path}`);
+  return { seconds: (performance.now() - t0) / 1000 };
+}
+
+async function benchShots(path: string) {
+  const info = probe(path);
+  const plain = plainDecode(path);
+  const t0 = performance.now();
+  const r = await detectShots(path);
+  const seconds = (performance.now() - t0) / 1000;
+  const fps = r.frames / seconds;
+  const plainFps = r.frames / plain.seconds;
+  return {
+    clip: basename(path),
+    size: `${info.width}x${info.height}`,
+    frames: r.frames,
+    'video fps': +info.fps.toFixed(3),
+    'shots fps': +fps.toFixed(0),
+    'plain decode fps': +plainFps.toFixed(0),
+    'shots / decode': +(fps / plainFps).toFixed(2),
+    'x real time': +(fps / info.fps).toFixed(1),
+    'min per hour of video': +((3600 * info.fps) / fps / 60).toFixed(2),
+    shots: r.shots.length,
+  };
+}
+
+async function main() {
+  const results: Record<string, unknown>[] = [];
+  const clips: string[] = [];
+  const real = join(shared, '..', 'data', 'scenedetect', 'testvideo.mp4');
+  if (existsSync(real)) clips.push(real);
+  const tmp = mkdtempSync(join(tmpdir(), 'toonscope-bench-'));
+  const synth = join(tmp, 'synthetic-720p.mp4');
+  makeSample(synth, { width: 1280, height: 720 });
+  clips.push(synth);
+  process.stderr.write(`bench: shot detection on ${clips.map((c) => basename(c)).join(', ')}\n`);
+  for (const c of clips) results.push(await benchShots(c));
+  console.log('\n# Shot detection (720p, this machine, 2 cores)');
+  console.table(results);
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(`peak memory (Node process, max RSS): ${rss.toFixed(0)} MB`);
+  // ffmpeg's own memory, for the record: one decode of the first clip under GNU time, if available.
+  const gtime = spawnSync('/usr/bin/time', ['-f', '%M', tool('ffmpeg'), '-v', 'error', '-nostdin', '-skip_loop_filter', 'all', '-i', clips[0], '-vf', 'scale=128:72:flags=area', '-f', 'null', '-'], { encoding: 'utf8' });
+  if (gtime.status === 0) console.log(`peak memory (ffmpeg decoder child, max RSS): ${(peakChildKb(gtime) / 1024).toFixed(0)} MB`);
+
+  // Capability benches, when their modules exist.
+  for (const [file, fn] of [['interpolate.js', 'benchInterpolate'], ['characters.js', 'benchCharacters']] as const) {
+    const p = join(here, file);
+    if (!existsSync(p)) continue;
+    const mod = await import(pathToFileURL(p).href);
+    if (typeof mod[fn] !== 'function') continue;
+    console.log(`\n# ${file.replace('.js', '')}`);
+    console.table([await mod[fn]()]);
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${e.message ?? e}`);
+  process.exitCode = 1;
+});
