@@ -135,6 +135,28 @@ test('a frameless panel between framed ones takes the row height; a small inset 
   assert.ok(b.box[0] > 290 && b.box[0] + b.box[2] < 610);
 });
 
+test('panels sharing border lines, and neighbours joined by a balloon across the gutter, are split', () => {
+  // A 2x3 grid drawn with shared single lines (no gutters).
+  const grid = blank(600, 600, [255, 255, 255]);
+  const r = rng(5);
+  strokePolygon(grid, rect(30, 30, 540, 540), 4, BLACK);
+  strokePolygon(grid, [[300, 30], [300, 570]], 4, BLACK);
+  strokePolygon(grid, [[30, 210], [570, 210]], 4, BLACK);
+  strokePolygon(grid, [[30, 390], [570, 390]], 4, BLACK);
+  const cells: Box[] = [];
+  for (const y of [30, 210, 390]) for (const x of [30, 300]) { cells.push([x, y, 270, 180]); scribble(grid, [x + 40, y + 20, 190, 140], r); }
+  const g = findPanels(grid);
+  assert.deepEqual(matchAll(g.panels.map((p) => p.box), cells, 0.9), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(matchAll(findPanels(grid, { rtl: true }).panels.map((p) => p.box), cells, 0.9), [1, 0, 3, 2, 5, 4]);
+  // Two framed panels whose gutter is crossed by a speech balloon touching both frames.
+  const img = blank(640, 300, [255, 255, 255]);
+  const a = rect(20, 20, 280, 260), b = rect(340, 20, 280, 260);
+  for (const p of [a, b]) { strokePolygon(img, p, 3, BLACK); scribble(img, bboxOf(p), r); }
+  strokePolygon(img, rect(250, 40, 140, 40), 3, BLACK);
+  const j = findPanels(img);
+  assert.deepEqual(matchAll(j.panels.map((p) => p.box), [bboxOf(a), bboxOf(b)], 0.9), [0, 1]);
+});
+
 test('reading order on box layouts', () => {
   // Kumiko's simple.png layout: two rows, then a column of two beside a tall panel.
   const boxes: Box[] = [[36, 696, 328, 188], [336, 56, 468, 248], [396, 696, 408, 468], [36, 56, 268, 248], [36, 916, 328, 248], [36, 336, 768, 328]];

@@ -39,7 +39,8 @@ export function readingOrder(boxes: Box[], rtl = false, tol = 0.25): number[] {
     const rows = cutAlong(boxes, items, 1, tol);
     const cols = cutAlong(boxes, items, 0, tol);
     // Rows first (how both western comics and manga are read) unless only columns cut cleanly.
-    if (rows && (!cols || rows.cost <= cols.cost)) { rows.groups.forEach(visit); return; }
+    // Overlaps of a few percent (shared border lines, slight slants) count as clean cuts.
+    if (rows && (!cols || rows.cost <= Math.max(cols.cost, 0.08))) { rows.groups.forEach(visit); return; }
     if (cols) { (rtl ? [...cols.groups].reverse() : cols.groups).forEach(visit); return; }
     // No cut at all (tangled overlaps): fall back to centres, top first.
     const c = (i: number) => [boxes[i][0] + boxes[i][2] / 2, boxes[i][1] + boxes[i][3] / 2];

@@ -172,6 +172,82 @@ function align(box: Box, framed: Box[]): Box {
   return framed.some((f) => intersection(f, grown) > 0) ? box : grown;
 }
 
+// A rectangular framed component may hold several panels: frames sharing one
+// border line (a divider crossing the whole box), or neighbours joined by a
+// balloon across their gutter (a band where the frame's top and bottom lines
+// are missing). Split such boxes, recursively, along both axes.
+function splitFramed(L: Labels, c: Component, box: Box, minSide: number, near: number, depth = 0): Box[] {
+  if (depth > 8) return [box];
+  for (const axis of [0, 1] as const) {
+    // Along `axis` (0: columns across x, 1: rows across y), look at each line's ink.
+    const [x0, y0, w, h] = box;
+    const len = axis === 0 ? w : h, across = axis === 0 ? h : w;
+    const band = Math.max(3, 2 * near);
+    const at = (i: number, j: number) => L.labels[axis === 0 ? (y0 + j) * L.width + x0 + i : (y0 + i) * L.width + x0 + j] === c.label;
+    const framedLine = new Uint8Array(len), divider = new Uint8Array(len), count = new Int32Array(len);
+    for (let i = 0; i < len; i++) {
+      let n = 0, lo = false, hi = false, run = 0, longest = 0, miss = 0;
+      for (let j = 0; j < across; j++) {
+        if (!at(i, j)) {
+          // A shared border is one unbroken line (1-pixel breaks allowed).
+          if (++miss > 1) run = 0;
+          continue;
+        }
+        miss = 0;
+        run++;
+        longest = Math.max(longest, run);
+        n++;
+        if (j < band) lo = true;
+        if (j >= across - band) hi = true;
+      }
+      framedLine[i] = lo || hi ? 1 : 0;
+      divider[i] = longest >= 0.97 * across ? 1 : 0;
+      count[i] = n;
+    }
+    // Either side of a real divider or gutter the panels are mostly open (not a filled area).
+    const open = (i: number) => i >= 0 && i < len && count[i] <= 0.6 * across;
+    const cuts: [number, number][] = []; // [end of left piece, start of right piece]
+    for (let i = minSide; i < len - minSide; i++) {
+      if (!framedLine[i]) {
+        let j = i;
+        while (j < len && !framedLine[j]) j++;
+        if (j < len - minSide) cuts.push([i - 1, j]);
+        i = j - 1;
+      } else if (divider[i]) {
+        let j = i;
+        while (j < len && divider[j]) j++;
+        // A thick run is a filled area, not a line.
+        // Panels (framed lines) on both sides: a frame edge beside a gutter is not a divider.
+        const l = i - band, r = j - 1 + band;
+        if (j - i <= 3 * band && j < len - minSide && open(l) && open(r) && framedLine[l] && framedLine[r]) cuts.push([j - 1, i]);
+        i = j - 1;
+      }
+    }
+    if (!cuts.length) continue;
+    const pieces: Box[] = [];
+    let start = 0;
+    for (const [end, next] of [...cuts, [len - 1, len] as [number, number]]) {
+      let a = start, b = end;
+      while (a < b && !framedLine[a]) a++;
+      while (b > a && !framedLine[b]) b--;
+      if (b - a + 1 >= minSide) pieces.push(axis === 0 ? [x0 + a, y0, b - a + 1, h] : [x0, y0 + a, w, b - a + 1]);
+      start = next;
+    }
+    if (pieces.length < 2) continue;
+    return pieces.flatMap((p) => splitFramed(L, c, p, minSide, near, depth + 1));
+  }
+  return [box];
+}
+
+// Edges all within a couple of degrees of horizontal or vertical.
+function axisAligned(poly: Point[]): boolean {
+  return poly.length === 4 && poly.every((a, i) => {
+    const b = poly[(i + 1) % 4];
+    const dx = Math.abs(b[0] - a[0]), dy = Math.abs(b[1] - a[1]);
+    return Math.min(dx, dy) <= 0.035 * Math.max(dx, dy);
+  });
+}
+
 /** Find the panels of a page at its own resolution. */
 export function findPanels(img: Image, opts: PanelOptions = {}): PanelResult {
   const { width: w, height: h } = img;
@@ -197,7 +273,10 @@ export function findPanels(img: Image, opts: PanelOptions = {}): PanelResult {
     if (hull.length < 3 || outlineCoverage(L, c, hull, near) < (opts.frameCoverage ?? 0.8)) continue;
     const poly = reduceConvex(simplifyClosed(hull, Math.max(2, 0.004 * perimeter(hull))));
     if (polygonArea(poly) < minSide * minSide) continue;
-    accepted.push({ poly, box: boundsOf(poly), comp: c });
+    const box = boundsOf(poly);
+    const parts = axisAligned(poly) ? splitFramed(L, c, box, minSide, near) : [box];
+    if (parts.length === 1) accepted.push({ poly, box, comp: c });
+    else for (const b of parts) accepted.push({ poly: boxPolygon(b), box: b, comp: c });
   }
 
   // Ink outside every framed panel.

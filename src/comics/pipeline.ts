@@ -11,8 +11,9 @@ export type DetectFn = (img: Image) => Promise<Detection[]>;
 
 export interface ComicCharacter {
   page: number;
-  /** Reading-order index of the panel on its page. */
+  /** Reading-order index of the panel on its page (0-based; drawn as index + 1). */
   panel: number;
+  /** Identity number, 1.. across all pages analysed together; the same number is the same character. */
   identity: number;
   box: Box;
   face?: { box: Box; score: number };
@@ -74,7 +75,7 @@ export async function analyzeComics(pages: { name: string; image: Image }[], opt
   const ids = cluster(dist, (i, j) => all[i].page === all[j].page && all[i].inst.panel === all[j].inst.panel, opts.identityThreshold ?? 0.35);
   all.forEach(({ page, inst }, i) => {
     result[page].characters.push({
-      page, panel: inst.panel, identity: ids[i], box: inst.box,
+      page, panel: inst.panel, identity: ids[i] + 1, box: inst.box,
       face: inst.face && { box: inst.face.box, score: inst.face.score },
       body: inst.body && { box: inst.body.box, score: inst.body.score },
     });
