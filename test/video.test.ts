@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probe, decode, grabFrames, VideoWriter, type DecodeReport } from '../src/core/video.js';
+import { probe, decode, decodeSelected, grabFrames, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { sampleClip, vfrClip, truncatedClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
@@ -67,6 +67,16 @@ test('grabFrames returns the asked frames', async () => {
   const got = await grabFrames(path, [10, 200], 32);
   assert.deepEqual([...got.keys()], [10, 200]);
   assert.deepEqual(got.get(200)!.data, all[200].data);
+});
+
+test('decodeSelected with frame times seeks per chunk and returns exact frames', async () => {
+  const { path } = sampleClip();
+  const all = await collect(path, { width: 32, height: 18 });
+  const want = [3, 4, 5, 77, 150, 151, 239];
+  const got = [];
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time))) got.push(f);
+  assert.deepEqual(got.map((f) => f.index), want);
+  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
 
 test('VideoWriter writes a playable clip', async () => {

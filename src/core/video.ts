@@ -191,23 +191,43 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   }
 }
 
-/** Decode one frame by index (exact: decodes from the start up to it; use for thumbnails of short lists). */
+/**
+ * Stream only the frames at `indices` (decode order), in increasing order.
+ * ffmpeg decodes but scales and sends only the chosen frames. Given every
+ * frame's time (`times`, e.g. from shot detection), each chunk of the list
+ * starts with an exact seek instead of decoding from the start.
+ */
+export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>): AsyncGenerator<Frame> {
+  const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  // The select expression is evaluated per frame: keep it short.
+  const CHUNK = times ? 100 : sorted.length;
+  for (let c = 0; c < sorted.length; c += CHUNK) {
+    const part = sorted.slice(c, c + CHUNK);
+    const lo = part[0];
+    const seek = times && lo > 0 && times.length > lo ? lo : 0;
+    const rel = part.map((i) => i - seek);
+    const hi = rel[rel.length - 1];
+    const sel = rel.length === hi - rel[0] + 1 ? `between(n\\,${rel[0]}\\,${hi})` : rel.map((i) => `eq(n\\,${i})`).join('+');
+    const opts: DecodeOptions = { ...size, filter: `select='${sel}'`, maxFrames: part.length };
+    if (seek) Object.assign(opts, { fromFrame: seek, seekBetween: [times![seek - 1], times![seek]] });
+    let k = 0;
+    for await (const f of decode(path, opts)) {
+      if (Math.abs(f.time - (times?.[part[k]] ?? f.time)) > 1e-3) {
+        throw new ToonscopeError(path, `seek landed on the wrong frame (time ${f.time.toFixed(3)} s, expected ${times![part[k]].toFixed(3)} s)`);
+      }
+      f.index = part[k++];
+      yield f;
+      if (k >= part.length) break;
+    }
+  }
+}
+
+/** Decode a few frames by index into a map (for thumbnails of short lists). */
 export async function grabFrames(path: string, indices: number[], width?: number): Promise<Map<number, Frame>> {
-  const want = new Set(indices);
-  const out = new Map<number, Frame>();
-  if (!want.size) return out;
-  const last = Math.max(...indices);
-  // select= keeps decoding cost but skips scaling/copying of unwanted frames.
-  const sel = `select='${[...want].map((i) => `eq(n\\,${i})`).join('+')}'`;
   const info = probe(path);
   const size = width ? fitSize(info, width) : { width: info.width, height: info.height };
-  const sorted = [...want].sort((a, b) => a - b);
-  let k = 0;
-  for await (const f of decode(path, { ...size, filter: sel, maxFrames: sorted.length })) {
-    f.index = sorted[k++];
-    out.set(f.index, f);
-    if (k >= sorted.length || f.index >= last) break;
-  }
+  const out = new Map<number, Frame>();
+  for await (const f of decodeSelected(path, indices, size)) out.set(f.index, f);
   return out;
 }
 
