@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { blank } from '../src/core/image.js';
 import type { Box, Detection, Image } from '../src/core/types.js';
 import { analyzeComics, cluster, colourHistogram, histDistance, pairFacesBodies, pairScore } from '../src/comics/index.js';
+import { features, foregroundMask } from '../src/comics/identity.js';
 import { fillPolygon, strokePolygon, newMask } from '../src/comics/raster.js';
 import { label } from '../src/comics/components.js';
 import type { Point } from '../src/comics/geometry.js';
@@ -87,6 +88,22 @@ async function blobDetector(img: Image): Promise<Detection[]> {
   }
   return out;
 }
+
+test('without an instance mask, the colours around the box are left out of its histogram', () => {
+  // The same red-shirted character on a sky-blue and on a grass-green panel.
+  const sky = blank(200, 200, [120, 190, 240]);
+  const grass = blank(200, 200, [90, 200, 80]);
+  for (const img of [sky, grass]) drawCharacter(img, 60, 40, 2, [240, 200, 40], [200, 30, 30]);
+  // A loose detector box: plenty of background inside it.
+  const box: Box = [45, 30, 90, 160];
+  const m = foregroundMask(sky, box);
+  assert.equal(m.data[0], 0, 'sky in the corner is background');
+  assert.equal(m.data[100 * 90 + 45], 255, 'shirt is foreground');
+  const body = (img: Image) => features(img, { body: det('body', box) }).body!;
+  assert.ok(histDistance(body(sky), body(grass)) < 0.05, `same character, different backgrounds: ${histDistance(body(sky), body(grass))}`);
+  // Without the mask the backgrounds would dominate the difference.
+  assert.ok(histDistance(colourHistogram(sky, box), colourHistogram(grass, box)) > 0.1);
+});
 
 test('analyzeComics groups the same character across panels and pages, apart within a panel', async () => {
   const A: [RGB, RGB] = [[240, 200, 40], [200, 30, 30]]; // blond, red shirt

@@ -12,6 +12,8 @@ export interface TruthPage {
   image: string;
   panels: Box[] | null;
   note?: string;
+  /** Optional characters: `panel` is the index into `panels`, `identity` any name shared by one character's instances. */
+  characters?: { panel: number; identity: string; box: Box; face?: Box }[];
 }
 
 export interface PageScore {
@@ -21,6 +23,8 @@ export interface PageScore {
   ious: number[];
   meanIoU: number;
   at: Record<string, { precision: number; recall: number; tp: number }>;
+  /** Truth boxes are listed in reading order: do the found panels matched at IoU >= 0.5 come in the same order? */
+  orderOk: boolean;
 }
 
 export function loadTruth(file: string, dataRoot?: string): { pages: (TruthPage & { path: string })[] } {
@@ -40,7 +44,12 @@ export function loadTruth(file: string, dataRoot?: string): { pages: (TruthPage 
       if (typeof page.image !== 'string') throw new ToonscopeError(file, `page ${k}: "image" must be a path`);
       const ok = page.panels === null || page.panels === undefined || (Array.isArray(page.panels) && page.panels.every((b) => Array.isArray(b) && b.length === 4 && b.every(Number.isFinite)));
       if (!ok) throw new ToonscopeError(file, `page ${k} (${page.image}): "panels" must be a list of [x, y, w, h] or null`);
-      return { image: page.image, panels: page.panels ?? null, note: page.note, path: resolve(root, page.image) };
+      const chars = page.characters ?? [];
+      const isBox = (b: unknown) => Array.isArray(b) && b.length === 4 && b.every(Number.isFinite);
+      if (!Array.isArray(chars) || !chars.every((c) => c && Number.isInteger(c.panel) && typeof c.identity === 'string' && isBox(c.box) && (c.face === undefined || isBox(c.face)))) {
+        throw new ToonscopeError(file, `page ${k} (${page.image}): "characters" must be a list of {"panel": n, "identity": "name", "box": [x, y, w, h]}`);
+      }
+      return { image: page.image, panels: page.panels ?? null, note: page.note, characters: chars, path: resolve(root, page.image) };
     }),
   };
 }
@@ -54,5 +63,36 @@ export function scorePage(found: Box[], truth: Box[], thresholds = [0.5, 0.9]): 
     const tp = ious.filter((v) => v >= th).length;
     at[String(th)] = { tp, precision: found.length ? tp / found.length : truth.length ? 0 : 1, recall: truth.length ? tp / truth.length : 1 };
   }
-  return { truth: truth.length, found: found.length, ious, meanIoU: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 1, at };
+  const seq = truth.map((_, i) => (ious[i] >= 0.5 ? match[i] : -1)).filter((j) => j >= 0);
+  const orderOk = seq.every((j, k) => k === 0 || j > seq[k - 1]);
+  return { truth: truth.length, found: found.length, ious, meanIoU: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 1, at, orderOk };
+}
+
+export interface IdentityScore {
+  instances: number;
+  identities: { truth: number; found: number };
+  /** Over pairs of instances: found "same character" pairs that are truly the same, and true same pairs found. */
+  pairPrecision: number;
+  pairRecall: number;
+  pairF1: number;
+}
+
+/** Pairwise scoring of a grouping (`found` ids) against true identity names. */
+export function scoreIdentities(found: number[], truth: string[]): IdentityScore {
+  let tp = 0, fp = 0, fn = 0;
+  for (let i = 0; i < found.length; i++) {
+    for (let j = i + 1; j < found.length; j++) {
+      const same = found[i] === found[j], real = truth[i] === truth[j];
+      if (same && real) tp++;
+      else if (same) fp++;
+      else if (real) fn++;
+    }
+  }
+  const pairPrecision = tp + fp ? tp / (tp + fp) : 1, pairRecall = tp + fn ? tp / (tp + fn) : 1;
+  return {
+    instances: found.length,
+    identities: { truth: new Set(truth).size, found: new Set(found).size },
+    pairPrecision, pairRecall,
+    pairF1: pairPrecision + pairRecall ? (2 * pairPrecision * pairRecall) / (pairPrecision + pairRecall) : 0,
+  };
 }

@@ -50,14 +50,56 @@ export function colourHistogram(img: Image, box: Box, mask?: Image): Float32Arra
   return h;
 }
 
+const key = (img: Image, i: number) => {
+  const c = img.channels, o = i * c;
+  return c < 3 ? (img.data[o] >> 4) * 0x111 : ((img.data[o] >> 4) << 8) | ((img.data[o + 1] >> 4) << 4) | (img.data[o + 2] >> 4);
+};
+
+/**
+ * A box-sized 0/255 mask of the pixels unlike the box's surroundings: colours
+ * common in a thin ring around the box (a panel's sky, wall or paper) are background.
+ * Used when the detector gives no instance mask, so histograms describe the character.
+ */
+export function foregroundMask(img: Image, box: Box): Image {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
+  const w = Math.max(1, Math.ceil(box[2])), h = Math.max(1, Math.ceil(box[3]));
+  // The surroundings: a ring just outside the box (the box itself is mostly character).
+  const m = Math.max(2, Math.round(0.06 * Math.min(box[2], box[3])));
+  const ox0 = Math.max(0, x0 - m), oy0 = Math.max(0, y0 - m), ox1 = Math.min(img.width, x1 + m), oy1 = Math.min(img.height, y1 + m);
+  const counts = new Map<number, number>();
+  let ring = 0;
+  for (let y = oy0; y < oy1; y++) {
+    for (let x = ox0; x < ox1; x++) {
+      if (y >= y0 && y < y1 && x >= x0 && x < x1) { x = x1 - 1; continue; }
+      const k = key(img, y * img.width + x);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+      ring++;
+    }
+  }
+  const bg = new Set([...counts].filter(([, n]) => n >= 0.03 * ring).map(([k]) => k));
+  const mask: Image = { width: w, height: h, channels: 1, data: new Uint8Array(w * h) };
+  let kept = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      if (bg.has(key(img, y * img.width + x))) continue;
+      mask.data[(y - Math.floor(box[1])) * w + (x - Math.floor(box[0]))] = 255;
+      kept++;
+    }
+  }
+  // Nothing left (a character the colour of its background): fall back to the whole box.
+  if (kept < 0.05 * w * h) mask.data.fill(255);
+  return mask;
+}
+
 /** Features of one instance on its page. The face region is extended upward to take in hair. */
 export function features(img: Image, inst: { face?: Detection; body?: Detection }): Features {
   const f = inst.face, b = inst.body;
   const faceBox: Box | undefined = f && [f.box[0], f.box[1] - f.box[3] * 0.3, f.box[2], f.box[3] * 1.3];
   const ref = (b ?? f)!.box;
   return {
-    body: b && colourHistogram(img, b.box, b.mask),
-    face: faceBox && colourHistogram(img, faceBox),
+    body: b && colourHistogram(img, b.box, b.mask ?? foregroundMask(img, b.box)),
+    face: faceBox && colourHistogram(img, faceBox, foregroundMask(img, faceBox)),
     aspect: Math.log(Math.max(1, ref[3]) / Math.max(1, ref[2])),
     embedding: b?.embedding ?? f?.embedding,
   };

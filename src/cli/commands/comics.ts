@@ -12,10 +12,11 @@ export const comicsCommand: Command = {
   name: 'comics',
   summary: 'panels (reading order), characters and identities on comic pages',
   usage: [
-    'usage: toonscope comics PAGE [PAGE...] [--rtl] [--out DIR] [--no-characters]',
+    'usage: toonscope comics PAGE [PAGE...] [--rtl] [--out DIR] [--detector CHAIN | --no-characters]',
     '  --rtl                  read panels right to left (manga)',
     '  --out DIR              where comics.json and PAGE.comics.png go (default: WORKSPACE/comics)',
     '  --ink N                per-channel difference from the gutter colour that counts as ink (default 50)',
+    '  --detector CHAIN       character backends, as for `toonscope characters` (default cascade,grabcut)',
     '  --no-characters        panels only (skip character detection and identities)',
     '  --identity-threshold X largest distance for one identity (default 0.35)',
   ].join('\n'),
@@ -24,6 +25,7 @@ export const comicsCommand: Command = {
     out: { type: 'string', short: 'o' },
     ink: { type: 'string' },
     'no-characters': { type: 'boolean' },
+    detector: { type: 'string' },
     'identity-threshold': { type: 'string' },
   },
   async run(positionals, values, ctx) {
@@ -39,15 +41,14 @@ export const comicsCommand: Command = {
     mkdirSync(out, { recursive: true });
     const pages = [];
     for (const p of positionals) pages.push({ name: p, image: await readImage(p) });
-    const detector = values['no-characters'] ? undefined : await comicsDetector();
-    if (!values['no-characters'] && !detector) ctx.log('characters: no detector available, panels only');
+    const detector = values['no-characters'] ? undefined : comicsDetector(values.detector ? String(values.detector) : undefined);
     const bar = ctx.progress('comics', pages.length);
     const res = await analyzeComics(pages, {
       rtl: Boolean(values.rtl), threshold: num('ink'), identityThreshold: num('identity-threshold'),
       detect: detector?.detect, onPage: (n) => bar.set(n),
     });
     bar.done();
-    await detector?.dispose?.();
+    await detector?.dispose();
     const lines: string[] = [];
     const used = new Set<string>();
     for (let k = 0; k < res.pages.length; k++) {

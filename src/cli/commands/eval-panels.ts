@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
-import { annotate, extractPanels, loadTruth, scorePage } from '../../comics/index.js';
+import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features } from '../../comics/index.js';
+import { scoreIdentities } from '../../comics/evaluate.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`.padStart(5);
 
@@ -17,19 +18,26 @@ export const evalPanelsCommand: Command = {
     '  --truth FILE  {"pages":[{"image":"rel/path.png","panels":[[x,y,w,h],...] or null}]}',
     '  --data DIR    folder the image paths are relative to (default: the truth file\'s folder)',
     '  --out DIR     also write each page annotated with its found panels',
+    '  Pages may also list "characters": [{"panel": i, "identity": "name", "box": [x,y,w,h], "face": [x,y,w,h]?}];',
+    '  then identity grouping is scored on those true boxes (pairwise precision/recall), apart from any detector.',
   ].join('\n'),
-  options: { truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' } },
+  options: { truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
   async run(_pos, values, ctx) {
     if (!values.truth) throw new ToonscopeError(undefined, '--truth FILE is required');
     const truth = loadTruth(String(values.truth), values.data ? resolve(String(values.data)) : undefined);
     const out = values.out ? resolve(String(values.out)) : undefined;
     if (out) mkdirSync(out, { recursive: true });
     const rows: unknown[] = [];
-    const lines = ['page                                           truth found  P@.5  R@.5  P@.9  R@.9  mIoU'];
-    let tp5 = 0, tp9 = 0, nt = 0, nf = 0, iouSum = 0;
+    const lines = ['page                                           truth found  P@.5  R@.5  P@.9  R@.9  mIoU  order'];
+    let tp5 = 0, tp9 = 0, nt = 0, nf = 0, iouSum = 0, orderOk = 0, scored = 0;
     const bar = ctx.progress('eval panels', truth.pages.length);
-    for (const page of truth.pages) {
+    const inst: { key: string; name: string; f: Features }[] = [];
+    for (const [k, page] of truth.pages.entries()) {
       const img = await readImage(page.path);
+      for (const c of page.characters ?? []) {
+        const det = (box: typeof c.box, label: string) => ({ frame: 0, box, score: 1, label });
+        inst.push({ key: `${k}:${c.panel}`, name: c.identity, f: features(img, { body: det(c.box, 'body'), face: c.face && det(c.face, 'face') }) });
+      }
       const res = await extractPanels(img, { rtl: Boolean(values.rtl) });
       const found = res.panels.map((p) => p.box);
       let file: string | undefined;
@@ -41,8 +49,9 @@ export const evalPanelsCommand: Command = {
       if (page.panels) {
         const s = scorePage(found, page.panels);
         tp5 += s.at['0.5'].tp; tp9 += s.at['0.9'].tp; nt += s.truth; nf += s.found; iouSum += s.ious.reduce((a, b) => a + b, 0);
+        scored++; if (s.orderOk) orderOk++;
         rows.push({ image: page.image, ...s, panels: res.panels, annotated: file });
-        lines.push(`${page.image.padEnd(46)} ${String(s.truth).padStart(5)} ${String(s.found).padStart(5)} ${pct(s.at['0.5'].precision)} ${pct(s.at['0.5'].recall)} ${pct(s.at['0.9'].precision)} ${pct(s.at['0.9'].recall)}  ${s.meanIoU.toFixed(3)}`);
+        lines.push(`${page.image.padEnd(46)} ${String(s.truth).padStart(5)} ${String(s.found).padStart(5)} ${pct(s.at['0.5'].precision)} ${pct(s.at['0.5'].recall)} ${pct(s.at['0.9'].precision)} ${pct(s.at['0.9'].recall)}  ${s.meanIoU.toFixed(3)}  ${s.orderOk ? 'ok' : 'WRONG'}`);
       } else {
         rows.push({ image: page.image, truth: null, found: found.length, panels: res.panels, annotated: file });
         lines.push(`${page.image.padEnd(46)}     - ${String(found.length).padStart(5)}   (no truth: ${framed} framed, ${found.length - framed} frameless)`);
@@ -50,9 +59,17 @@ export const evalPanelsCommand: Command = {
       bar.tick();
     }
     bar.done();
-    const total = nt ? { truth: nt, found: nf, precision05: nf ? tp5 / nf : 0, recall05: tp5 / nt, precision09: nf ? tp9 / nf : 0, recall09: tp9 / nt, meanIoU: iouSum / nt } : null;
-    if (total) lines.push(`${'all pages with truth'.padEnd(46)} ${String(nt).padStart(5)} ${String(nf).padStart(5)} ${pct(total.precision05)} ${pct(total.recall05)} ${pct(total.precision09)} ${pct(total.recall09)}  ${total.meanIoU.toFixed(3)}`);
+    const total = nt ? { truth: nt, found: nf, precision05: nf ? tp5 / nf : 0, recall05: tp5 / nt, precision09: nf ? tp9 / nf : 0, recall09: tp9 / nt, meanIoU: iouSum / nt, pagesInOrder: orderOk, pages: scored } : null;
+    if (total) lines.push(`${'all pages with truth'.padEnd(46)} ${String(nt).padStart(5)} ${String(nf).padStart(5)} ${pct(total.precision05)} ${pct(total.recall05)} ${pct(total.precision09)} ${pct(total.recall09)}  ${total.meanIoU.toFixed(3)}  ${orderOk}/${scored}`);
+    let identities = null;
+    if (inst.length) {
+      const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : 0.35;
+      if (!Number.isFinite(th)) throw new ToonscopeError(undefined, `--identity-threshold must be a number, got "${values['identity-threshold']}"`);
+      const ids = cluster(inst.map((a) => inst.map((b) => distance(a.f, b.f))), (i, j) => inst[i].key === inst[j].key, th);
+      identities = scoreIdentities(ids, inst.map((i) => i.name));
+      lines.push(`identities on true boxes: ${identities.instances} instances, ${identities.identities.truth} true / ${identities.identities.found} found identities, pair precision ${pct(identities.pairPrecision).trim()} recall ${pct(identities.pairRecall).trim()} F1 ${identities.pairF1.toFixed(3)}`);
+    }
     if (out) lines.push(`annotated pages in ${out}`);
-    ctx.result({ pages: rows, total }, lines.join('\n'));
+    ctx.result({ pages: rows, total, identities }, lines.join('\n'));
   },
 };
