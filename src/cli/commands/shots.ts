@@ -57,7 +57,7 @@ export const shots: Command = {
       for (const w of r.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${video}: ${w}\n`);
       results.push({ video, frames: r.frames, fps: r.video.fps, detector, reusedFrames: r.reused, shots: r.shots, transitions: r.transitions, files, warnings: r.warnings });
       const lines = [
-        `${video}: ${r.shots.length} shots in ${r.frames} frames (${clock(r.frames / r.video.fps)}), detector ${detector}${r.reused ? `, ${r.reused} frames reused from the workspace` : ''}`,
+        `${video}: ${r.shots.length} shots in ${r.frames} frames (${clock(r.shots.at(-1)?.endTime ?? 0)}), detector ${detector}${r.reused ? `, ${r.reused} frames reused from the workspace` : ''}`,
         ...r.transitions.map((t) => `  ${t.kind.padEnd(9)} frame ${String(t.frame).padStart(6)}  ${clock(r.times[Math.min(t.frame, r.times.length - 1)] ?? 0)}${t.start !== t.end ? `  (frames ${t.start}-${t.end})` : ''}`),
         `  wrote ${Object.values(files).join(', ')}`,
       ];

@@ -1,0 +1,127 @@
+// The analyze pipeline's tables: sampled frames (with a done flag, so an
+// interrupted detection pass resumes at the next unfinished frame), one row
+// per character appearance (box, face, mask, crop, embedding, track,
+// cluster), tracks, and the series dictionary.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Workspace } from '../core/workspace.js';
+import type { Box, Image } from '../core/types.js';
+import type { Sample } from './sample.js';
+
+export function ensureSchema(ws: Workspace): void {
+  ws.schema('analyze', 1, `
+    CREATE TABLE samples (
+      video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+      frame INTEGER NOT NULL, shot INTEGER NOT NULL, time REAL NOT NULL,
+      done INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (video_id, frame)
+    );
+    CREATE TABLE appearances (
+      id INTEGER PRIMARY KEY,
+      video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+      frame INTEGER NOT NULL, shot INTEGER NOT NULL, time REAL NOT NULL,
+      x REAL, y REAL, w REAL, h REAL, score REAL,
+      face TEXT,
+      mask BLOB, mask_w INTEGER, mask_h INTEGER,
+      crop BLOB,
+      embedding BLOB,
+      track INTEGER,
+      cluster INTEGER
+    );
+    CREATE INDEX appearances_video ON appearances(video_id, shot, frame);
+    CREATE TABLE clusters (
+      id INTEGER PRIMARY KEY,
+      medoid INTEGER,
+      size INTEGER NOT NULL,
+      tracks INTEGER NOT NULL,
+      name TEXT,
+      status TEXT NOT NULL DEFAULT 'auto'
+    );
+    CREATE TABLE models (
+      name TEXT PRIMARY KEY,
+      params TEXT NOT NULL,
+      weights BLOB NOT NULL,
+      created_at TEXT DEFAULT CURRENT_TIMESTAMP
+    );
+  `);
+}
+
+export function saveSamples(ws: Workspace, videoId: number, samples: Sample[]): void {
+  const ins = ws.db.prepare('INSERT OR IGNORE INTO samples (video_id, frame, shot, time) VALUES (?, ?, ?, ?)');
+  ws.db.transaction(() => samples.forEach((s) => ins.run(videoId, s.frame, s.shot, s.time)))();
+}
+
+export function pendingSamples(ws: Workspace, videoId: number): Sample[] {
+  return ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? AND done = 0 ORDER BY frame').all(videoId) as Sample[];
+}
+
+export interface AppearanceRow {
+  id: number;
+  video_id: number;
+  frame: number;
+  shot: number;
+  time: number;
+  box: Box;
+  score: number;
+  face: Box | null;
+  embedding: Float32Array | null;
+  track: number | null;
+  cluster: number | null;
+}
+
+export interface NewAppearance {
+  frame: number;
+  shot: number;
+  time: number;
+  box: Box;
+  score: number;
+  face?: Box;
+  mask?: Image;
+  crop: Buffer;
+  embedding: Float32Array;
+}
+
+/** Store one frame's appearances and mark the frame done, atomically. */
+export function saveFrame(ws: Workspace, videoId: number, frame: number, apps: NewAppearance[]): void {
+  const ins = ws.db.prepare(`INSERT INTO appearances (video_id, frame, shot, time, x, y, w, h, score, face, mask, mask_w, mask_h, crop, embedding)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  ws.db.transaction(() => {
+    for (const a of apps) {
+      ins.run(videoId, a.frame, a.shot, a.time, ...a.box, a.score, a.face ? JSON.stringify(a.face.map((v) => Math.round(v))) : null,
+        a.mask ? deflateRawSync(a.mask.data) : null, a.mask?.width ?? null, a.mask?.height ?? null, a.crop, Buffer.from(a.embedding.buffer, a.embedding.byteOffset, a.embedding.byteLength));
+    }
+    ws.db.prepare('UPDATE samples SET done = 1 WHERE video_id = ? AND frame = ?').run(videoId, frame);
+  })();
+}
+
+function toRow(r: any): AppearanceRow {
+  return {
+    id: r.id,
+    video_id: r.video_id,
+    frame: r.frame,
+    shot: r.shot,
+    time: r.time,
+    box: [r.x, r.y, r.w, r.h],
+    score: r.score,
+    face: r.face ? JSON.parse(r.face) : null,
+    embedding: r.embedding ? new Float32Array(r.embedding.buffer.slice(r.embedding.byteOffset, r.embedding.byteOffset + r.embedding.length)) : null,
+    track: r.track,
+    cluster: r.cluster,
+  };
+}
+
+export function appearances(ws: Workspace, videoId?: number): AppearanceRow[] {
+  const rows = videoId === undefined
+    ? ws.db.prepare('SELECT id, video_id, frame, shot, time, x, y, w, h, score, face, embedding, track, cluster FROM appearances ORDER BY video_id, frame, id').all()
+    : ws.db.prepare('SELECT id, video_id, frame, shot, time, x, y, w, h, score, face, embedding, track, cluster FROM appearances WHERE video_id = ? ORDER BY frame, id').all(videoId);
+  return rows.map(toRow);
+}
+
+export function crop(ws: Workspace, id: number): Buffer | undefined {
+  return (ws.db.prepare('SELECT crop FROM appearances WHERE id = ?').get(id) as { crop: Buffer } | undefined)?.crop;
+}
+
+export function mask(ws: Workspace, id: number): Image | undefined {
+  const r = ws.db.prepare('SELECT mask, mask_w, mask_h FROM appearances WHERE id = ?').get(id) as { mask: Buffer | null; mask_w: number; mask_h: number } | undefined;
+  if (!r?.mask) return undefined;
+  return { width: r.mask_w, height: r.mask_h, channels: 1, data: new Uint8Array(inflateRawSync(r.mask)) };
+}
