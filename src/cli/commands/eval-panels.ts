@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
-import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features } from '../../comics/index.js';
+import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features, type Mark } from '../../comics/index.js';
 import { scoreIdentities } from '../../comics/evaluate.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`.padStart(5);
@@ -68,6 +68,20 @@ export const evalPanelsCommand: Command = {
       const ids = cluster(inst.map((a) => inst.map((b) => distance(a.f, b.f))), (i, j) => inst[i].key === inst[j].key, th);
       identities = scoreIdentities(ids, inst.map((i) => i.name));
       lines.push(`identities on true boxes: ${identities.instances} instances, ${identities.identities.truth} true / ${identities.identities.found} found identities, pair precision ${pct(identities.pairPrecision).trim()} recall ${pct(identities.pairRecall).trim()} F1 ${identities.pairF1.toFixed(3)}`);
+      if (out) {
+        // Each page with characters, boxes coloured by the identity found for them.
+        let n = 0;
+        for (const page of truth.pages) {
+          const chars = page.characters ?? [];
+          if (!chars.length) { continue; }
+          const marks: Mark[] = chars.map((c, k) => ({ box: c.box, identity: ids[n + k] + 1, kind: 'body' as const }));
+          n += chars.length;
+          const img = await readImage(page.path);
+          const file = join(out, `${basename(page.image, extname(page.image))}.identities.png`);
+          await writeImage(file, await annotate(img, [], marks));
+          lines.push(`identities drawn: ${file}`);
+        }
+      }
     }
     if (out) lines.push(`annotated pages in ${out}`);
     ctx.result({ pages: rows, total, identities }, lines.join('\n'));
