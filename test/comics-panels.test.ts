@@ -175,7 +175,8 @@ test('scorePage matches one to one and counts precision/recall at IoU thresholds
   assert.equal(s.at['0.9'].tp, 2);
   assert.equal(s.ious[0], 1, 'the exact box wins the assignment over the near one');
   assert.equal(s.ious[2], 0);
-  assert.equal(s.orderOk, true);
+  assert.equal(s.orderOk, false, 'the exact match of truth panel 1 comes after the match of truth panel 2');
+  assert.equal(scorePage([found[3], found[1]], truth).orderOk, true);
   assert.equal(scorePage([found[1], found[3]], truth).orderOk, false, 'second truth panel found before the first');
 });
 
