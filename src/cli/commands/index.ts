@@ -7,6 +7,7 @@ import { comicsCommand } from './comics.js';
 import { evalPanelsCommand } from './eval-panels.js';
 import { characterCommands } from './characters.js';
 import { evalCharacters } from './eval-characters.js';
+import { interpolateCommand } from './interpolate.js';
 import { evalInterpolate } from './eval-interpolate.js';
 
 export const commands: Command[] = [
@@ -17,5 +18,6 @@ export const commands: Command[] = [
   evalPanelsCommand,
   ...characterCommands,
   evalCharacters,
+  interpolateCommand,
   evalInterpolate,
 ];

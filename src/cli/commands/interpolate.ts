@@ -1,0 +1,51 @@
+// `toonscope interpolate`: in-betweens for a video (-x N) or one image pair (--between).
+import { ToonscopeError } from '../../core/errors.js';
+import { readImage, writeImage } from '../../core/image.js';
+import { probe } from '../../core/video.js';
+import type { Command } from '../command.js';
+import { interpolate } from '../../interpolate/interp.js';
+import { checkFactor, interpolateVideo } from '../../interpolate/video.js';
+
+export const interpolateCommand: Command = {
+  name: 'interpolate',
+  summary: 'Synthesize in-between frames of animation (held drawings and cuts are never interpolated across)',
+  usage: [
+    'toonscope interpolate IN.mp4 -x N OUT.mp4        N times the frame rate (default 2)',
+    'toonscope interpolate --between A.png B.png [--t T] OUT.png   the frame at time T (default 0.5) between A and B',
+    '  --work PX    long side of the working resolution for flow (default 448)',
+  ].join('\n'),
+  options: {
+    x: { type: 'string', short: 'x' },
+    between: { type: 'boolean' },
+    t: { type: 'string' },
+    work: { type: 'string' },
+  },
+  async run(pos, values, ctx) {
+    const work = values.work === undefined ? undefined : Number(values.work);
+    if (work !== undefined && !(Number.isInteger(work) && work >= 32)) throw new ToonscopeError(undefined, `--work must be an integer >= 32, got ${values.work}`);
+    if (values.between) {
+      if (pos.length !== 3) throw new ToonscopeError(undefined, 'usage: toonscope interpolate --between A.png B.png [--t T] OUT.png');
+      const t = values.t === undefined ? 0.5 : Number(values.t);
+      if (!(t > 0 && t < 1)) throw new ToonscopeError(undefined, `--t must be strictly between 0 and 1, got ${values.t}`);
+      const [a, b, out] = pos;
+      const A = await readImage(a), B = await readImage(b);
+      if (A.width !== B.width || A.height !== B.height) throw new ToonscopeError(b, `is ${B.width}x${B.height} but ${a} is ${A.width}x${A.height}; frames must match`);
+      const t0 = performance.now();
+      const mid = await interpolate(A, B, t, { workSize: work });
+      await writeImage(out, mid);
+      ctx.result({ output: out, t, width: A.width, height: A.height, seconds: (performance.now() - t0) / 1000 }, `wrote ${out} (t=${t}, ${A.width}x${A.height})`);
+      return;
+    }
+    if (values.t !== undefined) throw new ToonscopeError(undefined, '--t only applies with --between');
+    if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4');
+    const factor = values.x === undefined ? 2 : Number(values.x);
+    checkFactor(factor);
+    const [input, output] = pos;
+    const info = probe(input);
+    const progress = ctx.progress(`interpolating x${factor}`, info.frames ?? 0);
+    const r = await interpolateVideo(input, output, { factor, interp: { workSize: work }, progress });
+    progress.done();
+    ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
+      `${r.pairs.motion} pairs interpolated, ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated`);
+  },
+};

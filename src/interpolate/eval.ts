@@ -1,0 +1,149 @@
+// `eval interpolate`: PSNR / SSIM of the t = 0.5 frame against the true middle
+// frame of each triplet, for toonscope and two baselines anyone can run (a
+// 50/50 blend and ffmpeg minterpolate mi_mode=mci), per clip and on average,
+// plus labelled side-by-side PNGs of a few triplets.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeImage } from '../core/image.js';
+import type { Progress } from '../core/progress.js';
+import type { Image } from '../core/types.js';
+import { readFrames } from './frames.js';
+import { blend, interpolate, type InterpolateOptions } from './interp.js';
+import { psnr, ssim } from './metrics.js';
+import { minterpolate } from './minterp.js';
+import { sideBySide } from './sidebyside.js';
+import type { Clip, Triplet } from './truth.js';
+import type { SynfigClip } from './synfig.js';
+import { readImage } from '../core/image.js';
+
+export const METHODS = ['blend', 'minterpolate', 'toonscope'] as const;
+export type Method = (typeof METHODS)[number];
+
+export interface Score {
+  psnr: number;
+  ssim: number;
+}
+
+export interface TripletResult {
+  triplet: Triplet;
+  scores: Partial<Record<Method, Score>>;
+  /** Seconds toonscope took for this in-between. */
+  seconds: number;
+  sideBySide?: string;
+}
+
+export interface ClipResult {
+  clip: string;
+  source: string;
+  size: [number, number];
+  triplets: TripletResult[];
+  mean: Partial<Record<Method, Score>>;
+}
+
+export interface EvalReport {
+  clips: ClipResult[];
+  /** Mean of the per-clip means (each clip counts once). */
+  perClipAverage: Partial<Record<Method, Score>>;
+  /** Mean over all triplets. */
+  tripletAverage: Partial<Record<Method, Score>>;
+  triplets: number;
+}
+
+/** Anything that yields frames by index: a video clip or a folder of synfig renders. */
+export interface EvalSource {
+  name: string;
+  source: string;
+  triplets: Triplet[];
+  frames(indices: number[]): Promise<Map<number, Image>>;
+}
+
+export function videoSource(c: Clip): EvalSource {
+  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix) => readFrames(c.video, ix, c.crop) };
+}
+
+export function synfigSource(c: SynfigClip): EvalSource {
+  return {
+    name: `synfig:${c.name}`,
+    source: 'synfig render at 48 fps (odd frames are truth)',
+    triplets: c.triplets,
+    frames: async (ix) => new Map(await Promise.all(ix.map(async (i) => [i, await readImage(c.frames[i])] as [number, Image]))),
+  };
+}
+
+export interface EvalOptions {
+  /** Folder for side-by-side PNGs (none written when absent). */
+  outDir?: string;
+  /** Side-by-side images per clip (default 2). */
+  sideBySide?: number;
+  /** Run the ffmpeg minterpolate baseline (default true). */
+  minterpolate?: boolean;
+  interp?: InterpolateOptions;
+  progress?: Progress;
+}
+
+function mean(rows: Partial<Record<Method, Score>>[]): Partial<Record<Method, Score>> {
+  const out: Partial<Record<Method, Score>> = {};
+  for (const m of METHODS) {
+    const s = rows.map((r) => r[m]).filter((x): x is Score => !!x);
+    if (s.length) out[m] = { psnr: s.reduce((a, b) => a + b.psnr, 0) / s.length, ssim: s.reduce((a, b) => a + b.ssim, 0) / s.length };
+  }
+  return out;
+}
+
+const score = (img: Image, truth: Image): Score => ({ psnr: psnr(img, truth), ssim: ssim(img, truth) });
+
+export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): Promise<EvalReport> {
+  const clips: ClipResult[] = [];
+  const perSide = opts.sideBySide ?? 2;
+  if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
+  for (const src of sources) {
+    // Decode all frames of the clip's triplets in one pass.
+    const frames = await src.frames(src.triplets.flat());
+    const results: TripletResult[] = [];
+    const showAt = new Set(perSide > 0 ? Array.from({ length: Math.min(perSide, src.triplets.length) }, (_, k) => Math.floor(((k + 0.5) * src.triplets.length) / Math.min(perSide, src.triplets.length))) : []);
+    let size: [number, number] = [0, 0];
+    for (let k = 0; k < src.triplets.length; k++) {
+      const [a, b, c] = src.triplets[k];
+      const A = frames.get(a)!, B = frames.get(b)!, C = frames.get(c)!;
+      size = [A.width, A.height];
+      const t0 = performance.now();
+      const ours = await interpolate(A, C, 0.5, opts.interp);
+      const seconds = (performance.now() - t0) / 1000;
+      const bl = blend(A, C);
+      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C);
+      const scores: TripletResult['scores'] = { blend: score(bl, B), toonscope: score(ours, B) };
+      if (mi) scores.minterpolate = score(mi, B);
+      const r: TripletResult = { triplet: [a, b, c], scores, seconds };
+      if (opts.outDir && showAt.has(k)) {
+        const panels = [{ label: `blend ${scores.blend!.psnr.toFixed(2)} dB`, image: bl }];
+        if (mi) panels.push({ label: `minterpolate ${scores.minterpolate!.psnr.toFixed(2)} dB`, image: mi });
+        panels.push({ label: `toonscope ${scores.toonscope!.psnr.toFixed(2)} dB`, image: ours }, { label: `truth (frame ${b})`, image: B });
+        r.sideBySide = join(opts.outDir, `${src.name.replace(/[^\w.-]+/g, '_')}_${a}_${b}_${c}.png`);
+        await writeImage(r.sideBySide, await sideBySide(panels));
+      }
+      results.push(r);
+      opts.progress?.tick();
+    }
+    clips.push({ clip: src.name, source: src.source, size, triplets: results, mean: mean(results.map((r) => r.scores)) });
+  }
+  return {
+    clips,
+    perClipAverage: mean(clips.filter((c) => c.triplets.length).map((c) => c.mean)),
+    tripletAverage: mean(clips.flatMap((c) => c.triplets.map((t) => t.scores))),
+    triplets: clips.reduce((n, c) => n + c.triplets.length, 0),
+  };
+}
+
+/** A plain-text table of the report (per clip, then averages). */
+export function formatReport(r: EvalReport): string {
+  const ms = METHODS.filter((m) => r.tripletAverage[m]);
+  const head = ['clip'.padEnd(34), 'n'.padStart(3), ...ms.map((m) => `${m} PSNR/SSIM`.padStart(26)), 'gain vs mi'.padStart(11)].join(' ');
+  const cell = (s?: Score) => (s ? `${s.psnr.toFixed(2)} dB / ${s.ssim.toFixed(4)}`.padStart(26) : ''.padStart(26));
+  const gain = (m: Partial<Record<Method, Score>>) => (m.toonscope && m.minterpolate ? `${(m.toonscope.psnr - m.minterpolate.psnr >= 0 ? '+' : '')}${(m.toonscope.psnr - m.minterpolate.psnr).toFixed(2)} dB` : '').padStart(11);
+  const lines = [head, '-'.repeat(head.length)];
+  for (const c of r.clips) lines.push([c.clip.slice(0, 34).padEnd(34), String(c.triplets.length).padStart(3), ...ms.map((m) => cell(c.mean[m])), gain(c.mean)].join(' '));
+  lines.push('-'.repeat(head.length));
+  lines.push(['average over clips'.padEnd(34), String(r.clips.length).padStart(3), ...ms.map((m) => cell(r.perClipAverage[m])), gain(r.perClipAverage)].join(' '));
+  lines.push(['average over triplets'.padEnd(34), String(r.triplets).padStart(3), ...ms.map((m) => cell(r.tripletAverage[m])), gain(r.tripletAverage)].join(' '));
+  return lines.join('\n');
+}

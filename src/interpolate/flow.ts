@@ -1,0 +1,141 @@
+// Dense flow between two frames at working resolution: Farneback (opencv-js)
+// run plain and again from the segment-matched coarse flow, then fused per
+// pixel by whichever flow explains frame B better around that pixel.
+import type { Image } from '../core/types.js';
+import { opencv, type CV } from './cv.js';
+import { boxBlur, luma8, warpError, type Flow } from './raster.js';
+import { segment, type Segmentation } from './segment.js';
+import { coarseFlow, matchSegments, type Match } from './match.js';
+import { globalShift } from './global.js';
+
+export interface FlowPair {
+  /** A to B and B to A, at working resolution. */
+  ab: Flow;
+  ba: Flow;
+  /** Per-pixel photometric error of each flow (0..255), used to weight splatting. */
+  errAb: Float32Array;
+  errBa: Float32Array;
+  matches: Match[];
+  segA: Segmentation;
+  segB: Segmentation;
+}
+
+function farneback(cv: CV, a: Uint8Array, b: Uint8Array, w: number, h: number, init?: Flow): Flow {
+  const ma = new cv.Mat(h, w, cv.CV_8UC1);
+  const mb = new cv.Mat(h, w, cv.CV_8UC1);
+  const flow = new cv.Mat(h, w, cv.CV_32FC2);
+  try {
+    ma.data.set(a);
+    mb.data.set(b);
+    if (init) flow.data32F.set(init.data);
+    const levels = init ? 3 : 5;
+    cv.calcOpticalFlowFarneback(ma, mb, flow, 0.5, levels, 15, 3, 5, 1.2, init ? cv.OPTFLOW_USE_INITIAL_FLOW : 0);
+    return { width: w, height: h, data: new Float32Array(flow.data32F) };
+  } finally {
+    ma.delete();
+    mb.delete();
+    flow.delete();
+  }
+}
+
+/**
+ * Choose among candidate flows: one choice per colour piece (pieces move as a
+ * whole, and inside a flat piece any flow "explains" the pixels, so per-pixel
+ * choice would tear it), per pixel inside large background pieces. Later
+ * candidates (segment-guided) win near-ties.
+ */
+function fuse(a: Image, b: Image, seg: Segmentation, cands: Flow[], bigFrac = 0.12): { flow: Flow; err: Float32Array } {
+  const w = a.width, h = a.height, n = w * h;
+  const errs = cands.map((f) => warpError(a, b, f));
+  const local = errs.map((e) => boxBlur(e, w, h, 3));
+  const nseg = seg.segments.length;
+  const segErr = cands.map(() => new Float64Array(nseg));
+  for (let k = 0; k < cands.length; k++) for (let i = 0; i < n; i++) if (seg.labels[i] >= 0) segErr[k][seg.labels[i]] += errs[k][i];
+  const segBest = new Int32Array(nseg).fill(-1);
+  for (const s of seg.segments) {
+    if (s.area > bigFrac * n) continue;
+    let best = 0, bestE = Infinity;
+    for (let k = 0; k < cands.length; k++) {
+      const e = (segErr[k][s.label] / s.area) * (k > 0 ? 0.9 : 1) + (k > 0 ? -0.5 : 0);
+      if (e < bestE) { bestE = e; best = k; }
+    }
+    segBest[s.label] = best;
+  }
+  const out = new Float32Array(n * 2);
+  const err = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = seg.labels[i];
+    let best = l >= 0 ? segBest[l] : -1;
+    if (best < 0) {
+      best = 0;
+      for (let k = 1; k < cands.length; k++) if (local[k][i] < local[best][i]) best = k;
+    }
+    out[i * 2] = cands[best].data[i * 2];
+    out[i * 2 + 1] = cands[best].data[i * 2 + 1];
+    err[i] = errs[best][i];
+  }
+  return { flow: { width: w, height: h, data: out }, err };
+}
+
+function constant(w: number, h: number, dx: number, dy: number): Flow {
+  const d = new Float32Array(w * h * 2);
+  for (let i = 0; i < w * h; i++) {
+    d[i * 2] = dx;
+    d[i * 2 + 1] = dy;
+  }
+  return { width: w, height: h, data: d };
+}
+
+/** Bidirectional flow between two same-size RGB frames (already at working resolution). */
+export interface FlowOptions {
+  /** Error added per pixel of forward-backward disagreement (0..255 units; 0 disables). */
+  consistency?: number;
+}
+
+function addConsistency(err: Float32Array, f: Flow, g: Flow, k: number): void {
+  const w = f.width, h = f.height, fd = f.data, gd = g.data;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      const u = fd[i * 2], v = fd[i * 2 + 1];
+      const qx = Math.min(w - 1, Math.max(0, Math.round(x + u))), qy = Math.min(h - 1, Math.max(0, Math.round(y + v)));
+      const j = qy * w + qx;
+      err[i] += k * Math.min(20, Math.hypot(u + gd[j * 2], v + gd[j * 2 + 1]));
+    }
+  }
+}
+
+export async function flowPair(a: Image, b: Image, opts: FlowOptions = {}): Promise<FlowPair> {
+  const cv = await opencv();
+  const w = a.width, h = a.height;
+  const ga = luma8(a), gb = luma8(b);
+  const plainAb = farneback(cv, ga, gb, w, h);
+  const plainBa = farneback(cv, gb, ga, w, h);
+  const segA = segment(a);
+  const segB = segment(b);
+  const matches = matchSegments(segA, segB);
+  const candAb = [plainAb];
+  const candBa = [plainBa];
+  // A camera pan: the dominant translation as a constant flow, and Farneback refined from it.
+  const [gx, gy] = globalShift(ga, gb, w, h);
+  if (Math.hypot(gx, gy) >= 2) {
+    const constAb = constant(w, h, gx, gy), constBa = constant(w, h, -gx, -gy);
+    candAb.push(constAb, farneback(cv, ga, gb, w, h, constAb));
+    candBa.push(constBa, farneback(cv, gb, ga, w, h, constBa));
+  }
+  if (matches.length) {
+    // Coarse piece motion alone (exact for rigidly moving flat pieces) and refined by Farneback.
+    const initAb = coarseFlow(segA, matches, plainAb);
+    const initBa = coarseFlow(segB, matches, plainBa, true);
+    candAb.push(initAb, farneback(cv, ga, gb, w, h, initAb));
+    candBa.push(initBa, farneback(cv, gb, ga, w, h, initBa));
+  }
+  const fab = fuse(a, b, segA, candAb);
+  const fba = fuse(b, a, segB, candBa);
+  // Forward-backward disagreement (pixels at this resolution) adds to the error: occluded or wrong vectors splat weakly.
+  const k = opts.consistency ?? 4;
+  if (k > 0) {
+    addConsistency(fab.err, fab.flow, fba.flow, k);
+    addConsistency(fba.err, fba.flow, fab.flow, k);
+  }
+  return { ab: fab.flow, ba: fba.flow, errAb: fab.err, errBa: fba.err, matches, segA, segB };
+}

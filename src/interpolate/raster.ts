@@ -1,0 +1,186 @@
+// Small raster helpers on typed arrays: luma planes, box blur, bilinear
+// sampling, flow upsampling. Kept allocation-light because they run per pixel.
+import sharp from 'sharp';
+import type { Image } from '../core/types.js';
+
+/** A float plane (one value per pixel). */
+export interface Plane {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** A flow field: per-pixel displacement (dx, dy) interleaved, in pixels of its own size. */
+export interface Flow {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** Shrink (or grow) an RGB image with sharp; antialiased. */
+export async function scaleImage(img: Image, width: number, height: number): Promise<Image> {
+  if (img.width === width && img.height === height) return img;
+  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+    raw: { width: img.width, height: img.height, channels: img.channels },
+  })
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: img.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** Luma of an RGB (or gray) image as 8-bit. */
+export function luma8(img: Image): Uint8Array {
+  const n = img.width * img.height;
+  if (img.channels === 1) return img.data;
+  const c = img.channels;
+  const out = new Uint8Array(n);
+  const d = img.data;
+  for (let i = 0, o = 0; i < n; i++, o += c) out[i] = (d[o] * 77 + d[o + 1] * 150 + d[o + 2] * 29) >> 8;
+  return out;
+}
+
+/** Separable box blur of a float plane with radius r (edges clamped). */
+export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  if (r <= 0) return src.slice();
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  const norm = 1 / (2 * r + 1);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let acc = 0;
+    for (let k = -r; k <= r; k++) acc += src[row + Math.min(w - 1, Math.max(0, k))];
+    for (let x = 0; x < w; x++) {
+      tmp[row + x] = acc * norm;
+      acc += src[row + Math.min(w - 1, x + r + 1)] - src[row + Math.max(0, x - r)];
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    let acc = 0;
+    for (let k = -r; k <= r; k++) acc += tmp[Math.min(h - 1, Math.max(0, k)) * w + x];
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = acc * norm;
+      acc += tmp[Math.min(h - 1, y + r + 1) * w + x] - tmp[Math.max(0, y - r) * w + x];
+    }
+  }
+  return out;
+}
+
+/** Resize a flow field bilinearly and scale its vectors to the new pixel size. */
+export function resizeFlow(f: Flow, width: number, height: number): Flow {
+  if (f.width === width && f.height === height) return f;
+  const sx = f.width / width;
+  const sy = f.height / height;
+  const out = new Float32Array(width * height * 2);
+  const fw = f.width;
+  const fh = f.height;
+  const src = f.data;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(fh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(fh - 1, y0 + 1);
+    const ay = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(fw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(fw - 1, x0 + 1);
+      const ax = fx - x0;
+      const i00 = (y0 * fw + x0) * 2, i01 = (y0 * fw + x1) * 2, i10 = (y1 * fw + x0) * 2, i11 = (y1 * fw + x1) * 2;
+      const o = (y * width + x) * 2;
+      for (let k = 0; k < 2; k++) {
+        const top = src[i00 + k] + (src[i01 + k] - src[i00 + k]) * ax;
+        const bot = src[i10 + k] + (src[i11 + k] - src[i10 + k]) * ax;
+        out[o + k] = (top + (bot - top) * ay) / (k === 0 ? sx : sy);
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Bilinear sample of channel `k` of an interleaved 8-bit image at (x, y), clamped to the border. */
+export function sample(img: Image, x: number, y: number, k: number): number {
+  const w = img.width, h = img.height, c = img.channels;
+  if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
+  if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
+  const x0 = x | 0, y0 = y | 0;
+  const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+  const ax = x - x0, ay = y - y0;
+  const d = img.data;
+  const a = d[(y0 * w + x0) * c + k], b = d[(y0 * w + x1) * c + k];
+  const e = d[(y1 * w + x0) * c + k], f = d[(y1 * w + x1) * c + k];
+  const top = a + (b - a) * ax;
+  const bot = e + (f - e) * ax;
+  return top + (bot - top) * ay;
+}
+
+/** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
+export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
+  const w = a.width, h = a.height, c = a.channels;
+  const out = new Float32Array(w * h);
+  const fd = flow.data;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      const tx = x + fd[i * 2], ty = y + fd[i * 2 + 1];
+      let e = 0;
+      for (let k = 0; k < 3; k++) e += Math.abs(a.data[i * c + k] - sample(b, tx, ty, k));
+      out[i] = e / 3;
+    }
+  }
+  return out;
+}
+
+/** Resize a float plane bilinearly (values unchanged). */
+export function resizePlane(p: Float32Array, w: number, h: number, width: number, height: number): Float32Array {
+  if (w === width && h === height) return p;
+  const two = new Float32Array(w * h * 2);
+  for (let i = 0; i < w * h; i++) two[i * 2] = p[i];
+  const r = resizeFlow({ width: w, height: h, data: two }, width, height);
+  const out = new Float32Array(width * height);
+  const sx = w / width;
+  for (let i = 0; i < out.length; i++) out[i] = r.data[i * 2] * sx;
+  return out;
+}
+
+/**
+ * Upsample a flow (and its error plane) from `small` to the size of `big`,
+ * guided by colour: where the four nearest low-resolution vectors disagree (a
+ * motion boundary), take the one whose low-resolution colour best matches the
+ * full-resolution pixel instead of averaging, so pixels on an edge move with
+ * the piece they belong to rather than halfway between.
+ */
+export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image): { flow: Flow; err: Float32Array } {
+  const W = big.width, H = big.height, w = flow.width, h = flow.height;
+  const smooth = resizeFlow(flow, W, H);
+  const errUp = resizePlane(err, w, h, W, H);
+  if (W === w && H === h) return { flow: smooth, err: errUp };
+  const sx = w / W, sy = h / H;
+  const f = flow.data, out = smooth.data, sd = small.data, bd = big.data, sc = small.channels, bc = big.channels;
+  for (let y = 0; y < H; y++) {
+    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1);
+    for (let x = 0; x < W; x++) {
+      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1);
+      const q0 = y0 * w + x0, q1 = y0 * w + x1, q2 = y1 * w + x0, q3 = y1 * w + x1;
+      let lo = Infinity, hi = -Infinity, loy = Infinity, hiy = -Infinity;
+      for (const q of [q0, q1, q2, q3]) {
+        const u = f[q * 2], v = f[q * 2 + 1];
+        if (u < lo) lo = u; if (u > hi) hi = u;
+        if (v < loy) loy = v; if (v > hiy) hiy = v;
+      }
+      if (hi - lo < 1 && hiy - loy < 1) continue;
+      const p = (y * W + x) * bc;
+      let best = q0, bestD = Infinity;
+      for (const q of [q0, q1, q2, q3]) {
+        const o = q * sc;
+        const dd = Math.abs(bd[p] - sd[o]) + Math.abs(bd[p + 1] - sd[o + 1]) + Math.abs(bd[p + 2] - sd[o + 2]);
+        if (dd < bestD) { bestD = dd; best = q; }
+      }
+      const i = y * W + x;
+      out[i * 2] = f[best * 2] / sx;
+      out[i * 2 + 1] = f[best * 2 + 1] / sy;
+      errUp[i] = err[best];
+    }
+  }
+  return { flow: smooth, err: errUp };
+}

@@ -1,0 +1,53 @@
+// Synfig animations as exact interpolation truth: render at 48 fps, then each
+// odd frame is the exact in-between of its even neighbours (24 fps input).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ToonscopeError } from '../core/errors.js';
+import { readImage } from '../core/image.js';
+import type { Image } from '../core/types.js';
+import { pairScore, signature } from './pairs.js';
+import { spread, type Triplet } from './truth.js';
+
+export const SYNFIG_HINT = 'install it with `apt-get install synfig synfig-examples` (examples in /usr/share/doc/synfig-examples/examples)';
+
+export interface SynfigClip {
+  name: string;
+  frames: string[];
+  triplets: Triplet[];
+}
+
+/** Render `seconds` of a .sif file at 48 fps into `dir` (PNG per frame) and list the frames. */
+export function renderSynfig(sif: string, dir: string, seconds = 4): string[] {
+  if (!existsSync(sif)) throw new ToonscopeError(sif, 'no such file');
+  if (!/\.sifz?$/i.test(sif)) throw new ToonscopeError(sif, 'expected a synfig .sif or .sifz file');
+  const probe = spawnSync('synfig', ['--version'], { stdio: 'ignore' });
+  if (probe.error) throw new ToonscopeError(undefined, `synfig not found on PATH; ${SYNFIG_HINT}`);
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync('synfig', ['-q', '-T', '2', '-t', 'png', '-i', sif, '--fps', '48', '--begin-time', '0f',
+    '--end-time', `${seconds}s`, '-o', join(dir, 'f.png')], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
+  const frames = readdirSync(dir).filter((f) => /^f\.\d+\.png$/.test(f)).sort().map((f) => join(dir, f));
+  if (r.status !== 0 || frames.length < 3) {
+    const err = String(r.stderr ?? '').split('\n').filter((l) => /error/i.test(l)).pop() ?? `exit code ${r.status}`;
+    throw new ToonscopeError(sif, `synfig could not render it (${err.trim()})`);
+  }
+  return frames;
+}
+
+/**
+ * Triplets [2k, 2k+1, 2k+2] of a 48 fps render where something moves (the ends
+ * differ and the middle differs from both ends), at most `max`, spread evenly.
+ */
+export async function synfigTriplets(sif: string, frames: string[], max = 12): Promise<SynfigClip> {
+  const sigs = await Promise.all(frames.map(async (f) => signature(await readImage(f))));
+  const out: Triplet[] = [];
+  for (let a = 0; a + 2 < frames.length; a += 2) {
+    const moving = (p: number, q: number) => pairScore(sigs[p], sigs[q]).diff > 0.05;
+    if (moving(a, a + 2) && moving(a, a + 1) && moving(a + 1, a + 2)) out.push([a, a + 1, a + 2]);
+  }
+  return { name: basename(sif).replace(/\.sifz?$/i, ''), frames, triplets: spread(out, max) };
+}
+
+export async function synfigFrame(clip: SynfigClip, i: number): Promise<Image> {
+  return readImage(clip.frames[i]);
+}

@@ -1,0 +1,96 @@
+// Evaluation clips from truth files (../shared/data/anime/*.truth.json style):
+// the video beside the file, an optional crop (three-panel clips keep only the
+// left third), and triplets [a, b, c] where b is the true in-between of a and c.
+// Files without `interpolation_triplets` get triplets derived from the clip:
+// consecutive distinct drawings (held frames and cuts found by pairs.ts) that
+// are evenly spaced in time, so the middle drawing sits exactly halfway.
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ToonscopeError } from '../core/errors.js';
+import { classifyPair, signature, type Signature } from './pairs.js';
+import { readAll } from './frames.js';
+
+export type Triplet = [number, number, number];
+
+export interface Clip {
+  name: string;
+  video: string;
+  crop?: string;
+  triplets: Triplet[];
+  /** Where the triplets came from. */
+  source: 'truth file' | 'derived from held drawings' | 'synfig render';
+}
+
+/** Expand files and directories into the list of truth files. */
+export function truthFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new ToonscopeError(p, 'no such file or directory');
+    if (statSync(p).isDirectory()) {
+      const found = readdirSync(p).filter((f) => f.endsWith('.truth.json')).sort();
+      if (!found.length) throw new ToonscopeError(p, 'no *.truth.json files in this directory');
+      out.push(...found.map((f) => join(p, f)));
+    } else out.push(p);
+  }
+  return out;
+}
+
+/** Read one truth file (triplets may still be empty: see `deriveTriplets`). */
+export function readTruth(path: string): Clip {
+  let json: any;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ToonscopeError(path, `not a readable JSON truth file (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!json || typeof json.video !== 'string') throw new ToonscopeError(path, 'truth file has no "video" field');
+  const video = resolve(dirname(path), json.video);
+  if (!existsSync(video)) throw new ToonscopeError(path, `its video ${json.video} is missing`);
+  const crop = /left third/i.test(String(json.layout ?? '')) ? 'crop=iw/3:ih:0:0' : undefined;
+  const raw = json.interpolation_triplets;
+  const triplets: Triplet[] = [];
+  if (raw !== undefined) {
+    if (!Array.isArray(raw)) throw new ToonscopeError(path, '"interpolation_triplets" must be a list of [a, b, c]');
+    for (const t of raw) {
+      if (!Array.isArray(t) || t.length !== 3 || !t.every((v) => Number.isInteger(v) && v >= 0) || !(t[0] < t[1] && t[1] < t[2])) {
+        throw new ToonscopeError(path, `bad triplet ${JSON.stringify(t)}: expected three increasing frame indices`);
+      }
+      triplets.push([t[0], t[1], t[2]]);
+    }
+  }
+  return { name: basename(path).replace(/\.truth\.json$/, ''), video, crop, triplets, source: 'truth file' };
+}
+
+/** Pick at most `max` items spread evenly over the list. */
+export function spread<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  return Array.from({ length: max }, (_, k) => items[Math.floor(((k + 0.5) * items.length) / max)]);
+}
+
+/** Triplets of consecutive, evenly spaced distinct drawings inside one shot. */
+export function tripletsFromSignatures(sigs: Signature[], max = 12): Triplet[] {
+  const starts: number[] = [0];
+  const shotOf: number[] = [0];
+  let shot = 0;
+  for (let i = 1; i < sigs.length; i++) {
+    const k = classifyPair(sigs[i - 1], sigs[i]);
+    if (k === 'held') continue;
+    if (k === 'cut') shot++;
+    starts.push(i);
+    shotOf.push(shot);
+  }
+  const out: Triplet[] = [];
+  for (let k = 0; k + 2 < starts.length; k++) {
+    if (shotOf[k] !== shotOf[k + 2]) continue;
+    const [a, b, c] = [starts[k], starts[k + 1], starts[k + 2]];
+    if (b - a === c - b) out.push([a, b, c]);
+  }
+  return spread(out, max);
+}
+
+export async function deriveTriplets(clip: Clip, max = 12): Promise<Clip> {
+  if (clip.triplets.length) return clip;
+  const sigs: Signature[] = [];
+  for await (const f of readAll(clip.video, 320, clip.crop)) sigs.push(signature(f));
+  return { ...clip, triplets: tripletsFromSignatures(sigs, max), source: 'derived from held drawings' };
+}

@@ -1,0 +1,197 @@
+// Frame interpolation on programmatically drawn flat-colour cartoons, where
+// the true in-between is known exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ToonscopeError } from '../src/core/errors.js';
+import { writeImage } from '../src/core/image.js';
+import type { Image } from '../src/core/types.js';
+import { blend, interpolate, interpolateMany } from '../src/interpolate/interp.js';
+import { psnr, ssim } from '../src/interpolate/metrics.js';
+import { cartoonScene, drawScene, type Scene } from '../src/interpolate/synth.js';
+import { segment } from '../src/interpolate/segment.js';
+import { matchSegments } from '../src/interpolate/match.js';
+import { inbetweenStream } from '../src/interpolate/video.js';
+import { classifyPair, signature } from '../src/interpolate/pairs.js';
+import { tripletsFromSignatures, readTruth } from '../src/interpolate/truth.js';
+import { globalShift } from '../src/interpolate/global.js';
+
+const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
+
+async function* iterate(frames: Image[]): AsyncGenerator<Image> {
+  for (const f of frames) yield f;
+}
+
+function same(a: Image, b: Image): boolean {
+  return a.width === b.width && a.height === b.height && Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)) === 0;
+}
+
+test('middle frame of a moving outlined disc beats the 50/50 blend clearly', async () => {
+  const sc = cartoonScene(320, 180, 0.08);
+  const a = drawScene(sc, 0), truth = drawScene(sc, 0.5), c = drawScene(sc, 1);
+  const mid = await interpolate(a, c, 0.5);
+  const pb = psnr(blend(a, c), truth), po = psnr(mid, truth);
+  assert.ok(po > pb + 6, `toonscope ${po.toFixed(2)} dB vs blend ${pb.toFixed(2)} dB`);
+  assert.ok(ssim(mid, truth) > ssim(blend(a, c), truth));
+});
+
+test('large motion (a disc moving over 60% of its own diameter) is still followed', async () => {
+  const sc = cartoonScene(320, 180, 0.2);
+  const a = drawScene(sc, 0), truth = drawScene(sc, 0.5), c = drawScene(sc, 1);
+  const mid = await interpolate(a, c, 0.5);
+  const pb = psnr(blend(a, c), truth), po = psnr(mid, truth);
+  assert.ok(po > pb + 5, `toonscope ${po.toFixed(2)} dB vs blend ${pb.toFixed(2)} dB`);
+});
+
+test('other times than the middle land nearer the right end', async () => {
+  const sc = cartoonScene(256, 144, 0.1);
+  const a = drawScene(sc, 0), c = drawScene(sc, 1);
+  const [q1, q3] = await interpolateMany(a, c, [0.25, 0.75]);
+  const t1 = drawScene(sc, 0.25), t3 = drawScene(sc, 0.75);
+  assert.ok(psnr(q1, t1) > psnr(q1, t3) + 3, 't=0.25 should look like the quarter frame');
+  assert.ok(psnr(q3, t3) > psnr(q3, t1) + 3, 't=0.75 should look like the three-quarter frame');
+});
+
+test('colour pieces: the disc is one piece and is matched with its true displacement', () => {
+  const sc: Scene = { ...cartoonScene(240, 160, 0.1) };
+  const a = drawScene(sc, 0), c = drawScene(sc, 1);
+  const sa = segment(a), sc2 = segment(c);
+  const red = (s: { r: number; g: number; b: number }) => s.r > 200 && s.g < 120 && s.b < 100;
+  const ra = sa.segments.filter(red), rc = sc2.segments.filter(red);
+  assert.equal(ra.length, 1, 'one red piece in A');
+  assert.equal(rc.length, 1, 'one red piece in C');
+  const m = matchSegments(sa, sc2).find((x) => x.a === ra[0].label);
+  assert.ok(m, 'the red disc is matched');
+  const [dx, dy] = [sc.shapes[0].to[0] - sc.shapes[0].from[0], sc.shapes[0].to[1] - sc.shapes[0].from[1]];
+  assert.ok(Math.abs(m.dx - dx) < 1.5 && Math.abs(m.dy - dy) < 1.5, `matched shift ${m.dx},${m.dy} vs true ${dx},${dy}`);
+});
+
+test('global shift finds a camera pan', () => {
+  const w = 160, h = 90;
+  // Smooth value noise: random values on a 10-px grid, bilinearly interpolated (no periodic structure).
+  const rnd = (i: number, j: number) => (((i * 73856093) ^ (j * 19349663)) >>> 0) % 200;
+  const tex = (x: number, y: number) => {
+    const gx = (x + 100) / 10, gy = (y + 100) / 10, i = Math.floor(gx), j = Math.floor(gy), u = gx - i, v = gy - j;
+    return Math.round(rnd(i, j) * (1 - u) * (1 - v) + rnd(i + 1, j) * u * (1 - v) + rnd(i, j + 1) * (1 - u) * v + rnd(i + 1, j + 1) * u * v);
+  };
+  const a = new Uint8Array(w * h), b = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    a[y * w + x] = tex(x, y);
+    b[y * w + x] = tex(x - 23, y + 5);
+  }
+  assert.deepEqual(globalShift(a, b, w, h), [23, -5]);
+});
+
+test('held drawings are duplicated, not interpolated', async () => {
+  const sc = cartoonScene(160, 96, 0.1);
+  const a = drawScene(sc, 0), c = drawScene(sc, 1);
+  const kinds: string[] = [];
+  const out: Image[] = [];
+  const r = await inbetweenStream(iterate([a, a, c]), { factor: 2 }, async (img, kind) => {
+    out.push(img);
+    kinds.push(kind);
+  });
+  assert.deepEqual(r.pairs, { motion: 1, held: 1, cut: 0 });
+  assert.equal(out.length, 6);
+  assert.deepEqual(kinds, ['source', 'held', 'source', 'motion', 'source', 'source']);
+  assert.ok(same(out[1], a), 'the in-between of a held pair is the drawing itself');
+  assert.ok(!same(out[3], a) && !same(out[3], c), 'a motion pair gets a new frame');
+});
+
+test('cuts are not interpolated across', async () => {
+  const s1 = cartoonScene(160, 96, 0.1);
+  const s2: Scene = { ...cartoonScene(160, 96, 0.1), background: [40, 20, 60], floor: [200, 200, 40], shapes: [] };
+  const a = drawScene(s1, 1), b = drawScene(s2, 0);
+  assert.equal(classifyPair(signature(a), signature(b)), 'cut');
+  const out: Image[] = [];
+  const r = await inbetweenStream(iterate([a, b]), { factor: 3 }, async (img) => {
+    out.push(img);
+  });
+  assert.equal(r.pairs.cut, 1);
+  assert.equal(out.length, 6);
+  assert.ok(same(out[1], a) && same(out[2], a), 'frames between the shots repeat the last frame of the first shot');
+  assert.ok(same(out[3], b));
+});
+
+test('compression-like noise still counts as a held drawing; real motion does not', () => {
+  const sc = cartoonScene(160, 96, 0.1);
+  const a = drawScene(sc, 0);
+  const noisy = { ...a, data: a.data.map((v, i) => Math.max(0, Math.min(255, v + ((i * 7919) % 5) - 2))) };
+  assert.equal(classifyPair(signature(a), signature(noisy)), 'held');
+  assert.equal(classifyPair(signature(a), signature(drawScene(sc, 0.5))), 'motion');
+});
+
+test('triplets derived from held drawings are consecutive, evenly spaced drawings', () => {
+  const sc = cartoonScene(96, 64, 0.2);
+  const seq: Image[] = [];
+  for (let d = 0; d < 5; d++) for (let k = 0; k < 3; k++) seq.push(drawScene(sc, d / 4));
+  assert.deepEqual(tripletsFromSignatures(seq.map(signature)), [[0, 3, 6], [3, 6, 9], [6, 9, 12]]);
+});
+
+test('metrics: identical images, a known offset', () => {
+  const a = drawScene(cartoonScene(64, 48), 0);
+  assert.equal(psnr(a, a), 100);
+  assert.ok(Math.abs(ssim(a, a) - 1) < 1e-9);
+  const b = { ...a, data: a.data.map((v) => Math.min(255, v + 10)) };
+  const clipped = a.data.filter((v) => v > 245).length;
+  if (clipped === 0) assert.ok(Math.abs(psnr(a, b) - 10 * Math.log10((255 * 255) / 100)) < 1e-6);
+});
+
+test('bad input gives ToonscopeError', async () => {
+  const a = drawScene(cartoonScene(64, 48), 0);
+  const small = drawScene(cartoonScene(32, 24), 0);
+  await assert.rejects(interpolate(a, small), (e) => e instanceof ToonscopeError && /differ in size/.test(e.message));
+  await assert.rejects(interpolate(a, a, 1.5), (e) => e instanceof ToonscopeError && /outside/.test(e.message));
+  await assert.rejects(inbetweenStream(iterate([a]), { factor: 1 }, async () => undefined), (e) => e instanceof ToonscopeError);
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-'));
+  try {
+    const bad = join(dir, 'x.truth.json');
+    writeFileSync(bad, '{"video": "missing.mp4"}');
+    assert.throws(() => readTruth(bad), (e) => e instanceof ToonscopeError && /missing/.test(e.message));
+    writeFileSync(bad, 'not json');
+    assert.throws(() => readTruth(bad), (e) => e instanceof ToonscopeError && /JSON/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CLI: --between writes the in-between; bad files and options fail with one line', async () => {
+  const { main } = await import('../src/cli/main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-cli-'));
+  const sc = cartoonScene(160, 96, 0.1);
+  try {
+    await writeImage(join(dir, 'a.png'), drawScene(sc, 0));
+    await writeImage(join(dir, 'c.png'), drawScene(sc, 1));
+    process.env.TOONSCOPE_QUIET = '1';
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--t', '0.5', join(dir, 'm.png'), '--quiet']), 0);
+    assert.ok(existsSync(join(dir, 'm.png')));
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'nope.png'), join(dir, 'm2.png'), '--quiet']), 1);
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--t', '2', join(dir, 'm3.png'), '--quiet']), 1);
+    assert.equal(await main(['eval', 'interpolate', '--quiet']), 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CLI: video x2 doubles the frames and the rate (needs ffmpeg)', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const { main } = await import('../src/cli/main.js');
+  const { VideoWriter, probe } = await import('../src/core/video.js');
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-vid-'));
+  const sc = cartoonScene(128, 72, 0.1);
+  try {
+    const w = new VideoWriter(join(dir, 'in.mp4'), 128, 72, 12);
+    for (const t of [0, 0, 0.5, 1]) await w.write(drawScene(sc, t));
+    await w.close();
+    assert.equal(await main(['interpolate', join(dir, 'in.mp4'), '-x', '2', join(dir, 'out.mp4'), '--quiet']), 0);
+    const info = probe(join(dir, 'out.mp4'));
+    assert.equal(info.fps, 24);
+    assert.equal(info.frames, 8);
+    assert.equal(await main(['interpolate', join(dir, 'in.mp4'), '-x', '0', join(dir, 'o2.mp4'), '--quiet']), 1);
+    assert.equal(await main(['interpolate', join(dir, 'missing.mp4'), '-x', '2', join(dir, 'o3.mp4'), '--quiet']), 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
