@@ -34,13 +34,14 @@ export function vfrClip(): string {
   return path;
 }
 
-/** The first half of an mp4 whose index (moov) is at the front: decodes partly. */
-export function truncatedClip(): string {
-  const full = join(tmp, 'full-faststart.mp4');
+/** The first half of an mp4: with its index (moov) at the front it decodes partly; with the index at the end it cannot be read at all. */
+export function truncatedClip(indexFirst = true): string {
+  const tag = indexFirst ? 'faststart' : 'moov-at-end';
+  const full = join(tmp, `full-${tag}.mp4`);
   run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=4',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-movflags', '+faststart', full]);
+    '-c:v', 'libx264', '-preset', 'veryfast', ...(indexFirst ? ['-movflags', '+faststart'] : []), full]);
   const bytes = readFileSync(full);
-  const path = join(tmp, 'truncated.mp4');
+  const path = join(tmp, `truncated-${tag}.mp4`);
   writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
   return path;
 }

@@ -24,7 +24,11 @@ export function tool(name: 'ffmpeg' | 'ffprobe'): string {
 /** Run a tool to completion and return stdout; throws with the tool's last stderr line on failure. */
 export function run(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string): string {
   const r = spawnSync(tool(name), args, { maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (r.status !== 0) throw new ToonscopeError(file, `${name} failed: ${lastLine(r.stderr) || `exit code ${r.status}`}`);
+  if (r.status !== 0) {
+    // ffmpeg prefixes messages with the input path; the error already names the file.
+    const why = (lastLine(r.stderr) || `exit code ${r.status}`).split(`${file}: `).join('');
+    throw new ToonscopeError(file, `${name} failed: ${why}`);
+  }
   return r.stdout;
 }
 
