@@ -94,7 +94,7 @@ test('random bytes are not a video', oneLineError(() => probe(file('noise.mkv', 
 test('a still image is not a video', oneLineError(() => probe(file('still.png', Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex'))), /still\.png: is a still image|no video stream|not a readable video/));
 test('a directory is not a video', oneLineError(() => probe(tmp), /is a directory/));
 
-test('a truncated clip whose index was at the end', oneLineError(() => probe(truncatedClip(false)), /truncated-moov-at-end\.mp4: not a readable video \(.*moov atom not found/));
+test('a truncated clip whose index was at the end', oneLineError(() => probe(truncatedClip(false)), /truncated-moov-at-end\.mp4: not a readable video \((moov atom not found|Invalid data found when processing input)\)$/));
 
 test('a truncated clip decodes the frames it has and reports the damage', async () => {
   const path = truncatedClip();
