@@ -1,0 +1,105 @@
+// `analyze`: the CAST pipeline over one or more episodes of a series.
+// Per video: shots -> sampled frames -> characters + vanilla embeddings ->
+// tracks (per shot, never across a cut). Per series: triplets from tracks ->
+// refined projection head -> clusters -> character dictionary + report.
+// Every stage records itself in the workspace, so a re-run skips finished
+// stages and a killed run resumes (detection resumes frame by frame).
+import type { Workspace } from '../core/workspace.js';
+import type { Detection, Track } from '../core/types.js';
+import type { Progress } from '../core/progress.js';
+import { detectShots } from '../shots/detect.js';
+import { parseChain, DEFAULT_CHAIN } from '../characters/backends.js';
+import { trackShots } from '../tracking/index.js';
+import { sampleFrames } from './sample.js';
+import { detectStage } from './detect.js';
+import { ensureSchema, saveSamples, pendingSamples, appearances, type AppearanceRow } from './store.js';
+
+export interface AnalyzeOptions {
+  /** Character detector chain (see characters/backends.ts). */
+  chain?: string;
+  /** Sampled frames per second of video. */
+  rate?: number;
+  /** Detection width in pixels. */
+  width?: number;
+  progress?: (label: string, total?: number) => Progress;
+  log?: (msg: string) => void;
+}
+
+export interface VideoSummary {
+  video: string;
+  videoId: number;
+  shots: number;
+  samples: number;
+  appearances: number;
+  tracks: number;
+  skipped: string[];
+}
+
+/** Rebuild Detection objects (with embeddings) from stored appearances. */
+export function toDetections(rows: AppearanceRow[]): Detection[] {
+  return rows.map((r) => ({ frame: r.frame, box: r.box, score: r.score, label: 'character', embedding: r.embedding ?? undefined, track: r.track ?? undefined, id: r.id }) as Detection & { id: number });
+}
+
+/** Per-video stages; returns what was done and what was already there. */
+export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOptions = {}): Promise<VideoSummary> {
+  ensureSchema(ws);
+  const log = opts.log ?? (() => undefined);
+  const skipped: string[] = [];
+  const bar = opts.progress?.(`shots ${path}`);
+  const shots = await detectShots(path, { workspace: ws, onProgress: (d, t) => bar?.set(d, t) });
+  bar?.done();
+  const videoId = ws.addVideo(shots.video).id;
+  const rate = opts.rate ?? 2;
+  const chainSpec = opts.chain ?? DEFAULT_CHAIN;
+
+  const sampleKey = { rate, shots: shots.shots.length, frames: shots.frames };
+  if (ws.stage(videoId, 'analyze:samples', sampleKey)?.status === 'done') skipped.push('samples');
+  else {
+    ws.db.prepare('DELETE FROM samples WHERE video_id = ?').run(videoId);
+    ws.db.prepare('DELETE FROM appearances WHERE video_id = ?').run(videoId);
+    ws.db.prepare("DELETE FROM stages WHERE video_id = ? AND stage IN ('analyze:detect', 'analyze:tracks')").run(videoId);
+    saveSamples(ws, videoId, sampleFrames(shots.shots, shots.transitions, shots.times, shots.video.fps, { rate }));
+    ws.setStage(videoId, 'analyze:samples', sampleKey, 'done');
+  }
+
+  const detectKey = { chain: chainSpec, width: opts.width ?? 640 };
+  const prior = ws.stage(videoId, 'analyze:detect', detectKey);
+  if (prior?.status === 'done') skipped.push('characters');
+  else {
+    if (!prior) {
+      // Another chain or width: start the detection pass over.
+      ws.db.prepare('DELETE FROM appearances WHERE video_id = ?').run(videoId);
+      ws.db.prepare('UPDATE samples SET done = 0 WHERE video_id = ?').run(videoId);
+    }
+    ws.setStage(videoId, 'analyze:detect', detectKey, 'running');
+    const pending = pendingSamples(ws, videoId).length;
+    if (pending) log(`characters: ${pending} sampled frames to analyse`);
+    const chain = parseChain(chainSpec);
+    const dbar = opts.progress?.(`characters ${path}`, pending);
+    try {
+      await detectStage(ws, videoId, shots.video, shots.times, chain, { width: opts.width }, dbar);
+    } finally {
+      for (const d of chain) await d.dispose?.();
+    }
+    dbar?.done();
+    ws.setStage(videoId, 'analyze:detect', detectKey, 'done');
+  }
+
+  const rows = appearances(ws, videoId);
+  const trackKey = { appearances: rows.length };
+  let tracks: Track[] = [];
+  if (ws.stage(videoId, 'analyze:tracks', trackKey)?.status === 'done') skipped.push('tracks');
+  else {
+    const dets = toDetections(rows);
+    tracks = trackShots(dets, shots.shots, { firstId: videoId * 1_000_000 + 1 });
+    const upd = ws.db.prepare('UPDATE appearances SET track = ? WHERE id = ?');
+    ws.db.transaction(() => {
+      ws.db.prepare('UPDATE appearances SET track = NULL WHERE video_id = ?').run(videoId);
+      for (const t of tracks) for (const d of t.detections) upd.run(t.id, (d as Detection & { id: number }).id);
+    })();
+    ws.setStage(videoId, 'analyze:tracks', trackKey, 'done', { tracks: tracks.length });
+  }
+  const nTracks = (ws.db.prepare('SELECT COUNT(DISTINCT track) n FROM appearances WHERE video_id = ? AND track IS NOT NULL').get(videoId) as { n: number }).n;
+  const nSamples = (ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE video_id = ?').get(videoId) as { n: number }).n;
+  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped };
+}
