@@ -17,6 +17,12 @@ export interface GrabCutOptions {
   reach?: number;
   /** How far below the face top a body may reach, in face heights. */
   depth?: number;
+  /** Half-width, in face widths, of the band under a face that starts as probable body. */
+  band?: number;
+  /** Seed hair above the face and the torso below the neck as sure body. */
+  seeds?: 'face' | 'hair-torso';
+  /** 'joint': one GrabCut for all characters; 'each': one per character (own colour model, slower with many). */
+  mode?: 'joint' | 'each';
 }
 
 const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
@@ -54,39 +60,94 @@ function binarise(m: Image): Image {
   return m;
 }
 
-/** Label each pixel 0 (background) or k+1 (the body of face k). */
-export function segment(cv: CV, img: Image, faces: Box[], opts: GrabCutOptions = {}): Uint8Array {
-  const { width: w, height: h } = img;
-  const reach = opts.reach ?? 2.4, depth = opts.depth ?? 9;
+/** GrabCut's starting labels: sure background far from every face, probable body under each, sure seeds on face, hair, neck and torso. `only` restricts to one face (the others' seeds become background). */
+function prior(w: number, h: number, faces: Box[], opts: GrabCutOptions, only?: number): Uint8Array {
+  const reach = opts.reach ?? 2.4, depth = opts.depth ?? 9, band = opts.band ?? 0.7;
   const init = new Uint8Array(w * h).fill(GC_BGD);
-  const set = (x0: number, y0: number, x1: number, y1: number, v: number, only?: number) => {
+  const set = (x0: number, y0: number, x1: number, y1: number, v: number, ifIs?: number) => {
     for (let y = Math.max(0, Math.floor(y0)); y < Math.min(h, Math.ceil(y1)); y++) {
       for (let x = Math.max(0, Math.floor(x0)); x < Math.min(w, Math.ceil(x1)); x++) {
         const i = y * w + x;
-        if (only === undefined || init[i] === only) init[i] = v;
+        if (ifIs === undefined || init[i] === ifIs) init[i] = v;
       }
     }
   };
-  // Possible body region first (all faces), then the sure seeds on top.
-  for (const [x, y, fw, fh] of faces) {
+  const mine = faces.filter((_, k) => only === undefined || k === only);
+  for (const [x, y, fw, fh] of mine) {
     const cx = x + fw / 2;
     set(cx - reach * fw, y - 0.8 * fh, cx + reach * fw, y + depth * fh, GC_PR_BGD, GC_BGD);
-    set(cx - 1.1 * fw, y - 0.4 * fh, cx + 1.1 * fw, y + depth * fh, GC_PR_FGD);
+    set(cx - band * fw, y - 0.4 * fh, cx + band * fw, y + depth * fh, GC_PR_FGD);
   }
-  for (const [x, y, fw, fh] of faces) {
+  faces.forEach(([x, y, fw, fh], k) => {
+    const v = only === undefined || k === only ? GC_FGD : GC_BGD;
     const cx = x + fw / 2;
-    set(cx - 0.3 * fw, y + 0.2 * fh, cx + 0.3 * fw, y + 0.85 * fh, GC_FGD);
-    set(cx - 0.2 * fw, y + fh, cx + 0.2 * fw, y + 2.2 * fh, GC_FGD);
+    set(cx - 0.3 * fw, y + 0.2 * fh, cx + 0.3 * fw, y + 0.85 * fh, v);
+    set(cx - 0.2 * fw, y + fh, cx + 0.2 * fw, y + 2.2 * fh, v);
+    if ((opts.seeds ?? 'hair-torso') === 'hair-torso') {
+      set(cx - 0.3 * fw, y - 0.15 * fh, cx + 0.3 * fw, y + 0.1 * fh, v);
+      set(cx - 0.45 * fw, y + 1.5 * fh, cx + 0.45 * fw, y + 2.8 * fh, v);
+    }
+  });
+  return init;
+}
+
+/** Run GrabCut from `init` on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1 foreground. */
+function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number): Uint8Array {
+  const [x0, y0, x1, y1] = rect;
+  const rw = x1 - x0, rh = y1 - y0, W = img.width;
+  const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
+  const m = new cv.Mat(rh, rw, cv.CV_8UC1);
+  for (let y = 0; y < rh; y++) {
+    sub.data.set(img.data.subarray(((y + y0) * W + x0) * 3, ((y + y0) * W + x1) * 3), y * rw * 3);
+    m.data.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
+  }
+  const src = toMat(cv, sub);
+  const bgd = new cv.Mat(), fgd = new cv.Mat();
+  return using([src, m, bgd, fgd], () => {
+    cv.grabCut(src, m, new cv.Rect(0, 0, rw, rh), bgd, fgd, iterations, cv.GC_INIT_WITH_MASK);
+    const fg = new Uint8Array(W * img.height);
+    for (let y = 0; y < rh; y++) {
+      for (let x = 0; x < rw; x++) {
+        const v = m.data[y * rw + x];
+        if (v === GC_FGD || v === GC_PR_FGD) fg[(y + y0) * W + x + x0] = 1;
+      }
+    }
+    return fg;
+  });
+}
+
+/** Label each pixel 0 (background) or k+1 (the body of face k). */
+export function segment(cv: CV, img: Image, faces: Box[], opts: GrabCutOptions = {}): Uint8Array {
+  const { width: w, height: h } = img;
+  const iterations = opts.iterations ?? 4;
+  let fg: Uint8Array;
+  let claims: Uint8Array | undefined;
+  if ((opts.mode ?? 'each') === 'joint' || faces.length === 1) {
+    fg = cut(cv, img, prior(w, h, faces, opts), [0, 0, w, h], iterations);
+  } else {
+    // One GrabCut per character around its own reach, so each gets its own colour model.
+    const reach = (opts.reach ?? 2.4) + 0.4, depth = opts.depth ?? 9;
+    fg = new Uint8Array(w * h);
+    claims = new Uint8Array(w * h);
+    faces.forEach(([x, y, fw, fh], k) => {
+      const cx = x + fw / 2;
+      const rect: [number, number, number, number] = [
+        Math.max(0, Math.floor(cx - reach * fw)), Math.max(0, Math.floor(y - 1.2 * fh)),
+        Math.min(w, Math.ceil(cx + reach * fw)), Math.min(h, Math.ceil(y + (depth + 0.5) * fh)),
+      ];
+      if (rect[2] - rect[0] < 4 || rect[3] - rect[1] < 4) return;
+      const one = cut(cv, img, prior(w, h, faces, opts, k), rect, iterations);
+      for (let i = 0; i < one.length; i++) {
+        if (!one[i]) continue;
+        claims![i] = fg[i] ? 255 : k + 1;
+        fg[i] = 1;
+      }
+    });
   }
   const src = toMat(cv, img);
-  const mask = new cv.Mat(h, w, cv.CV_8UC1);
-  mask.data.set(init);
-  const bgd = new cv.Mat(), fgd = new cv.Mat();
-  return using([src, mask, bgd, fgd], () => {
-    cv.grabCut(src, mask, new cv.Rect(0, 0, w, h), bgd, fgd, opts.iterations ?? 4, cv.GC_INIT_WITH_MASK);
-    const fg = new Uint8Array(w * h);
-    for (let i = 0; i < fg.length; i++) fg[i] = mask.data[i] === GC_FGD || mask.data[i] === GC_PR_FGD ? 1 : 0;
+  return using([src], () => {
     const labels = split(cv, src, fg, faces, w, h);
+    if (claims) for (let i = 0; i < labels.length; i++) if (claims[i] && claims[i] !== 255) labels[i] = claims[i];
     return faces.map((_, k) => attached(cv, labels, k + 1, faces[k], w, h)).reduce((acc, m, k) => {
       for (let i = 0; i < m.length; i++) if (m[i]) acc[i] = k + 1;
       return acc;

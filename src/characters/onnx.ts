@@ -107,7 +107,8 @@ export async function salientToBodies(frame: Image, prob: Float32Array, S: numbe
   const t = threshold * 255;
   for (let i = 0; i < fg.length; i++) fg[i] = big.data[i] >= t ? 1 : 0;
   const labels = faces.length ? await splitByFaces(frame, fg, faces.map((f) => f.box)) : components(fg, frame.width, frame.height);
-  const n = Math.max(0, ...labels);
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > n) n = labels[i];
   const out: Detection[] = [];
   for (let k = 1; k <= n; k++) {
     const m: Image = { width: frame.width, height: frame.height, channels: 1, data: new Uint8Array(fg.length) };
@@ -146,7 +147,7 @@ export function components(fg: Uint8Array, w: number, h: number): Uint8Array {
 /** Decode a YOLO output tensor to boxes [x,y,w,h] in input pixels, with per-class NMS at IoU 0.5. */
 export function decodeYolo(data: Float32Array, dims: number[], minScore: number): Array<{ box: Box; score: number; cls: number }> {
   const [, a, b] = dims;
-  // v8+: [1, 4+C, N] (channels first, N large); v5: [1, N, 5+C].
+  // v8+: [1, 4+C, N] (channels first, N large); v5: [1, N, 5+C]. Real exports have N in the thousands, so the longer axis is N.
   const v8 = a < b;
   const n = v8 ? b : a, stride = v8 ? a : b;
   const get = (i: number, k: number) => (v8 ? data[k * n + i] : data[i * stride + k]);

@@ -15,6 +15,7 @@ export const RENPY_ROOT = '/usr/share/games/renpy';
 /** Hand-annotated face boxes in sprite pixels (brow/bangs to chin, cheek to cheek), by sprite-name prefix. */
 const FACES: Array<[RegExp, Box]> = [
   [/^eileen /, [80, 110, 155, 145]],
+  [/^lucy mad/, [160, 205, 145, 140]], // leans forward: a different pose from her other sprite
   [/^lucy /, [165, 120, 120, 150]],
   [/^sylvie blue /, [95, 60, 110, 105]],
   [/^sylvie green /, [140, 65, 100, 105]],

@@ -1,0 +1,306 @@
+// Characters: masks, GrabCut bodies on drawn figures, the backend chain,
+// ONNX output decoding, flow propagation, evaluation scoring, COCO and CLI.
+// Everything is drawn here; no Ren'Py art or ../shared needed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Detection, Image } from '../src/core/types.js';
+import { ToonscopeError } from '../src/core/errors.js';
+import { writeImage } from '../src/core/image.js';
+import { drawScene } from '../src/characters/synthetic.js';
+import { boxIoU, cropMask, fromRLE, fullMask, maskArea, maskBox, maskIoU, toRLE } from '../src/characters/masks.js';
+import { GrabCutBodies } from '../src/characters/grabcut.js';
+import { CascadeFaces } from '../src/characters/cascade.js';
+import { detectCharacters, group } from '../src/characters/pipeline.js';
+import { parseChain } from '../src/characters/backends.js';
+import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
+import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
+import { opencv } from '../src/characters/cv.js';
+import { evaluate, match, prf, scoreImage } from '../src/characters/evaluate.js';
+import { CocoWriter } from '../src/characters/coco.js';
+import { overlay } from '../src/characters/overlay.js';
+import type { CharacterDetector } from '../src/characters/types.js';
+import { main } from '../src/cli/main.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'toonscope-chars-'));
+const faceDets = (boxes: Detection['box'][]): Detection[] => boxes.map((box) => ({ frame: 0, box, score: 0.9, label: 'face' }));
+/** A test backend: returns fixed face boxes (stands in for any face detector). */
+const fixedFaces = (boxes: Detection['box'][]): CharacterDetector => ({ name: 'fixed', labels: ['face'], detect: async () => faceDets(boxes) });
+
+test('RLE round-trips and follows COCO column-major order', () => {
+  const m: Image = { width: 3, height: 2, channels: 1, data: new Uint8Array([0, 255, 255, 0, 0, 255]) };
+  const rle = toRLE(m);
+  // Columns: (0,0)=0,(0,1)=0 | (1,0)=255,(1,1)=0 | (2,0)=255,(2,1)=255
+  assert.deepEqual(rle.counts, [2, 1, 1, 2]);
+  assert.deepEqual(rle.size, [2, 3]);
+  assert.deepEqual(fromRLE(rle).data, m.data);
+  const sc = drawScene(64, 48, [{ cx: 30, top: 4, face: 8 }]);
+  assert.deepEqual(fromRLE(toRLE(sc.masks[0])).data, sc.masks[0].data);
+});
+
+test('mask box, crop and paste agree; IoUs are right on known shapes', () => {
+  const sc = drawScene(80, 60, [{ cx: 40, top: 5, face: 10 }]);
+  const box = maskBox(sc.masks[0])!;
+  const back = fullMask({ box, mask: cropMask(sc.masks[0], box) }, 80, 60);
+  assert.equal(maskIoU(back, sc.masks[0]), 1);
+  assert.equal(maskArea(back), maskArea(sc.masks[0]));
+  assert.equal(boxIoU([0, 0, 10, 10], [5, 0, 10, 10]), 50 / 150);
+  assert.equal(boxIoU([0, 0, 10, 10], [20, 20, 5, 5]), 0);
+});
+
+test('GrabCut bodies segment drawn figures from their face boxes', async () => {
+  const sc = drawScene(320, 240, [{ cx: 90, top: 40, face: 36 }, { cx: 215, top: 60, face: 30, dress: [40, 90, 200], hair: [230, 200, 60] }], 3);
+  const bodies = await new GrabCutBodies().detect(sc.image, faceDets(sc.faces));
+  assert.equal(bodies.length, 2);
+  bodies.forEach((b, k) => {
+    assert.equal(b.label, 'body');
+    assert.ok(b.mask && b.mask.width === Math.round(b.box[2]) && b.mask.height === Math.round(b.box[3]), 'mask is box-sized');
+    const iou = maskIoU(fullMask(b, 320, 240), sc.masks[k]);
+    assert.ok(iou > 0.9, `figure ${k} mask IoU ${iou.toFixed(3)}`);
+    assert.ok(boxIoU(b.box, maskBox(sc.masks[k])!) > 0.85);
+  });
+  // Instances do not share pixels.
+  const a = fullMask(bodies[0], 320, 240), b = fullMask(bodies[1], 320, 240);
+  for (let i = 0; i < a.data.length; i++) assert.ok(!(a.data[i] && b.data[i]));
+  // No faces, no bodies: GrabCut needs seeds.
+  assert.deepEqual(await new GrabCutBodies().detect(sc.image, []), []);
+});
+
+test('a chain with a user backend pairs each face with its body', async () => {
+  const sc = drawScene(320, 240, [{ cx: 100, top: 40, face: 34 }, { cx: 230, top: 50, face: 32, dress: [30, 140, 60] }], 5);
+  const chars = await detectCharacters(sc.image, [fixedFaces([...sc.faces, [5, 200, 12, 12]]), new GrabCutBodies()]);
+  const onFigures = chars.filter((c) => c.body && c.face && sc.faces.some((f) => boxIoU(f, c.face!.box) > 0.9));
+  assert.equal(onFigures.length, 2);
+  for (const c of onFigures) {
+    const k = sc.faces.findIndex((f) => boxIoU(f, c.face!.box) > 0.9);
+    assert.ok(k >= 0);
+    assert.ok(maskIoU(fullMask(c.body!, 320, 240), sc.masks[k]) > 0.85);
+  }
+  // The stray face box gets a body of its own or stands alone, never a figure's pixels.
+  assert.equal(chars.length, 3);
+  const stray = chars.find((c) => c.face && c.face.box[0] === 5)!;
+  if (stray.body) for (const m of sc.masks) assert.ok(maskIoU(fullMask(stray.body, 320, 240), m) < 0.05);
+  const img = overlay(sc.image, chars);
+  assert.notDeepEqual(img.data, sc.image.data);
+});
+
+test('group pairs by mask coverage and leaves unmatched faces alone', () => {
+  const mask: Image = { width: 10, height: 10, channels: 1, data: new Uint8Array(100).fill(255) };
+  const body: Detection = { frame: 0, box: [0, 0, 10, 10], score: 1, label: 'body', mask };
+  const chars = group([body, ...faceDets([[2, 2, 4, 4], [50, 50, 4, 4]])]);
+  assert.equal(chars.length, 2);
+  assert.deepEqual(chars[0].face?.box, [2, 2, 4, 4]);
+  assert.equal(chars[1].body, undefined);
+});
+
+test('backend specs parse, and bad ones fail with one clear error', async () => {
+  assert.deepEqual(parseChain().map((d) => d.name), ['cascade', 'grabcut']);
+  assert.deepEqual(parseChain('cascade,salient=/x/isnet.onnx').map((d) => d.name), ['cascade', 'salient:isnet.onnx']);
+  assert.deepEqual(parseChain('yolo=/m.onnx:face:body')[0].labels, ['face', 'body']);
+  assert.throws(() => parseChain('nope'), ToonscopeError);
+  assert.throws(() => parseChain('salient'), ToonscopeError);
+  assert.throws(() => parseChain('yolo=/m.onnx:cat'), ToonscopeError);
+  const missing = new OnnxDetector('/nonexistent/model.onnx', { kind: 'salient' });
+  await assert.rejects(missing.detect(drawScene(16, 16, []).image, []), (e: unknown) => e instanceof ToonscopeError && /model file not found/.test(e.message));
+  const notOnnx = join(tmp(), 'junk.onnx');
+  writeFileSync(notOnnx, 'not a model');
+  await assert.rejects(new OnnxDetector(notOnnx, { kind: 'yolo' }).detect(drawScene(16, 16, []).image, []), (e: unknown) => e instanceof ToonscopeError && /not a loadable ONNX model/.test(e.message));
+});
+
+test('the shipped anime-face cascade loads and stays quiet on faceless images', async () => {
+  const det = new CascadeFaces();
+  const flat = drawScene(320, 180, [], 2).image;
+  assert.deepEqual(await det.detect(flat, []), []);
+  det.dispose();
+  await assert.rejects(new CascadeFaces({ file: '/nonexistent.xml' }).detect(flat, []), ToonscopeError);
+});
+
+test('YOLO outputs decode in both layouts with NMS', () => {
+  // v8 layout [1, 4+C, N]: 2 classes, 3 real candidates (two overlapping of class 1) and 5 empty ones.
+  const n = 8, c = 2;
+  const v8 = new Float32Array((4 + c) * n);
+  const put = (i: number, vals: number[]) => vals.forEach((v, k) => (v8[k * n + i] = v));
+  put(0, [50, 50, 20, 20, 0.1, 0.9]);
+  put(1, [52, 50, 20, 20, 0.1, 0.8]);
+  put(2, [150, 80, 10, 30, 0.7, 0.2]);
+  const d8 = decodeYolo(v8, [1, 4 + c, n], 0.25);
+  assert.equal(d8.length, 2);
+  assert.deepEqual(d8[0], { box: [40, 40, 20, 20], score: v8[5 * n], cls: 1 });
+  assert.equal(d8[1].cls, 0);
+  // v5 layout [1, N, 5+C] with objectness; the low one and the empty rows are dropped.
+  const v5 = new Float32Array(8 * 7);
+  v5.set([10, 10, 4, 4, 0.9, 1, 0, 30, 30, 4, 4, 0.1, 1, 0]);
+  const d5 = decodeYolo(v5, [1, 8, 7], 0.25);
+  assert.equal(d5.length, 1);
+  assert.deepEqual(d5[0].box, [8, 8, 4, 4]);
+});
+
+test('a saliency map splits into one body per blob, or per face when faces are known', async () => {
+  const S = 32;
+  const prob = new Float32Array(S * S);
+  for (let y = 8; y < 30; y++) for (let x = 2; x < 10; x++) prob[y * S + x] = 0.95;
+  for (let y = 4; y < 30; y++) for (let x = 18; x < 28; x++) prob[y * S + x] = 0.9;
+  const frame = drawScene(64, 64, [], 1).image;
+  const blobs = await salientToBodies(frame, prob, S, [], 0.5, 0);
+  assert.equal(blobs.length, 2);
+  const boxes = blobs.map((b) => b.box).sort((p, q) => p[0] - q[0]);
+  assert.ok(boxIoU(boxes[0], [4, 16, 16, 44]) > 0.8 && boxIoU(boxes[1], [36, 8, 20, 52]) > 0.8);
+  const one = await salientToBodies(frame, prob, S, faceDets([[38, 10, 12, 12]]), 0.5, 0);
+  assert.equal(one.length, 1, 'with one face, all salient pixels go to that character');
+});
+
+test('optical flow carries masks, boxes and faces with a moving figure; keyframes keep track ids', async () => {
+  const cv = await opencv();
+  const W = 320, H = 180;
+  const f0 = drawScene(W, H, [{ cx: 120, top: 30, face: 24 }], 9);
+  const f1 = drawScene(W, H, [{ cx: 132, top: 34, face: 24 }], 9);
+  const body: Detection = { frame: 0, box: maskBox(f0.masks[0])!, score: 1, label: 'body', track: 7 };
+  body.mask = cropMask(f0.masks[0], body.box);
+  const face: Detection = { frame: 0, box: f0.faces[0], score: 1, label: 'face', track: 7 };
+  const a = shrink(grayOf(f0.image), 2), b = shrink(grayOf(f1.image), 2);
+  const moved = carry([{ body, face }], flow(cv, a, b), a.width, a.height, 2, W, H, 1);
+  assert.equal(moved.length, 1);
+  const [dx, dy] = [moved[0].body!.box[0] - body.box[0], moved[0].body!.box[1] - body.box[1]];
+  assert.ok(Math.abs(dx - 12) <= 3 && Math.abs(dy - 4) <= 3, `moved by ${dx.toFixed(1)}, ${dy.toFixed(1)}`);
+  assert.ok(maskIoU(fullMask(moved[0].body!, W, H), f1.masks[0]) > 0.85);
+  assert.ok(boxIoU(moved[0].face!.box, f1.faces[0]) > 0.7);
+  assert.equal(moved[0].body!.track, 7);
+  const fresh = [{ body: { ...body, box: maskBox(f1.masks[0])!, mask: cropMask(f1.masks[0], maskBox(f1.masks[0])!), track: undefined } }];
+  let next = 100;
+  link(fresh, moved, W, H, () => ++next);
+  assert.equal(fresh[0].body.track, 7, 'overlapping keyframe detection inherits the track');
+  const far = [{ body: { frame: 2, box: [0, 0, 10, 10] as Detection['box'], score: 1, label: 'body' } as Detection }];
+  link(far, moved, W, H, () => ++next);
+  assert.equal(far[0].body.track, 101);
+});
+
+test('scoring: matching, P/R/F1 and misses counting as zero IoU', () => {
+  assert.deepEqual(match([[0.9, 0.2], [0.6, 0.7]], 0.5), [[0, 0, 0.9], [1, 1, 0.7]]);
+  assert.deepEqual(prf(3, 1, 2), { tp: 3, fp: 1, fn: 2, precision: 0.75, recall: 0.6, f1: (2 * 0.75 * 0.6) / 1.35 });
+  const sc = drawScene(100, 80, [{ cx: 30, top: 5, face: 10 }, { cx: 75, top: 8, face: 10 }]);
+  const box = maskBox(sc.masks[0])!;
+  const chars = [{ body: { frame: 0, box, score: 1, label: 'body', mask: cropMask(sc.masks[0], box) }, face: faceDets([sc.faces[0]])[0] }, { face: faceDets([[80, 60, 5, 5]])[0] }];
+  const s = scoreImage('x', 100, 80, chars, sc.masks, sc.faces);
+  assert.deepEqual(s.ious, [1, 0]);
+  assert.deepEqual([s.body.tp, s.body.fp, s.body.fn], [1, 0, 1]);
+  assert.deepEqual([s.face!.tp, s.face!.fp, s.face!.fn], [1, 1, 1]);
+});
+
+test('evaluate reads a truth folder and scores a chain (with oracle faces)', async () => {
+  const dir = tmp();
+  for (let i = 0; i < 2; i++) {
+    const sc = drawScene(240, 160, [{ cx: 70, top: 20, face: 22 }, { cx: 170, top: 25, face: 20, dress: [60, 60, 200] }], 11 + i);
+    await writeImage(join(dir, `s${i}.png`), sc.image);
+    for (const [k, m] of sc.masks.entries()) await writeImage(join(dir, `s${i}.mask-${k + 1}.png`), m);
+    writeFileSync(join(dir, `s${i}.json`), JSON.stringify({ faces: sc.faces }));
+  }
+  const r = await evaluate(dir, [new CascadeFaces(), new GrabCutBodies()], { oracleFaces: true });
+  assert.equal(r.images, 2);
+  assert.equal(r.instances, 4);
+  const ious = r.perImage.flatMap((p) => p.ious);
+  assert.ok(Math.abs(r.meanIoU - ious.reduce((x, y) => x + y, 0) / 4) < 1e-9);
+  assert.ok(r.meanIoU > 0.75, `mean IoU ${r.meanIoU}`);
+  assert.equal(r.body.f1, 1);
+  assert.equal(r.face!.f1, 1);
+  // Without oracle faces the cascade finds no drawn (non-anime) faces: everything is a miss, honestly scored.
+  const none = await evaluate(dir, [new CascadeFaces(), new GrabCutBodies()], { limit: 1 });
+  assert.equal(none.meanIoU, 0);
+  assert.equal(none.body.recall, 0);
+  await assert.rejects(evaluate(join(dir, 'missing'), []), ToonscopeError);
+});
+
+test('COCO output holds RLE masks that decode to the detections', () => {
+  const sc = drawScene(60, 40, [{ cx: 30, top: 2, face: 6 }]);
+  const box = maskBox(sc.masks[0])!;
+  const coco = new CocoWriter(['fixed', 'grabcut']);
+  coco.add({ file_name: 'a.png', width: 60, height: 40 }, [{ body: { frame: 0, box, score: 0.8, label: 'body', mask: cropMask(sc.masks[0], box) }, face: faceDets([sc.faces[0]])[0] }]);
+  const doc = JSON.parse(JSON.stringify(coco.doc));
+  assert.equal(doc.images.length, 1);
+  assert.deepEqual(doc.annotations.map((a: { category_id: number }) => a.category_id), [1, 2]);
+  assert.deepEqual(fromRLE(doc.annotations[0].segmentation).data, sc.masks[0].data);
+  assert.equal(doc.annotations[0].area, maskArea(sc.masks[0]));
+  assert.equal(doc.annotations[1].character, doc.annotations[0].character);
+});
+
+test('CLI: characters writes COCO, masks and overlays; bad input is one clear error', async () => {
+  const dir = tmp();
+  const ws = join(dir, 'ws');
+  const sc = drawScene(200, 150, [{ cx: 100, top: 20, face: 20 }], 4);
+  const img = join(dir, 'scene.png');
+  await writeImage(img, sc.image);
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  let code;
+  try {
+    code = await main(['characters', img, '-w', ws, '--json', '-q']);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.equal(code, 0);
+  const res = JSON.parse(out.join(''));
+  assert.equal(res[0].kind, 'image');
+  const coco = JSON.parse(readFileSync(join(ws, 'characters', 'scene', 'coco.json'), 'utf8'));
+  assert.equal(coco.images[0].width, 200);
+  assert.deepEqual(coco.categories.map((c: { name: string }) => c.name), ['body', 'face']);
+  assert.ok(existsSync(join(ws, 'characters', 'scene', 'overlays', 'image.jpg')));
+  const errs: string[] = [];
+  const ewrite = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    assert.equal(await main(['characters', join(dir, 'nope.png'), '-w', ws]), 1);
+    assert.equal(await main(['characters', img, '-w', ws, '--detectors', 'bogus']), 1);
+  } finally {
+    process.stderr.write = ewrite;
+  }
+  assert.match(errs[0], /nope\.png: no such file/);
+  assert.match(errs[1], /unknown detector "bogus"/);
+});
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+test('video: keyframes run the chain, other frames are carried by flow', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const { VideoWriter } = await import('../src/core/video.js');
+  const { charactersInVideo } = await import('../src/characters/video.js');
+  const dir = tmp();
+  const file = join(dir, 'walk.mp4');
+  const W = 320, H = 180, N = 12;
+  const scenes = [...Array(N).keys()].map((i) => drawScene(W, H, [{ cx: 80 + 8 * i, top: 30, face: 24 }], 9));
+  const vw = new VideoWriter(file, W, H, 12, { crf: 12 });
+  for (const s of scenes) await vw.write(s.image);
+  await vw.close();
+  let calls = 0;
+  // Test face finder: the skin-coloured blob's bounds (stands in for the cascade on real anime).
+  const skin: CharacterDetector = {
+    name: 'skin', labels: ['face'],
+    detect: async (f, _p, idx = 0) => {
+      calls++;
+      const m: Image = { width: f.width, height: f.height, channels: 1, data: new Uint8Array(f.width * f.height) };
+      for (let i = 0; i < m.data.length; i++) {
+        const [r, g, b] = [f.data[i * 3], f.data[i * 3 + 1], f.data[i * 3 + 2]];
+        if (r > 235 && g > 205 && g < 240 && b > 180 && b < 225) m.data[i] = 255;
+      }
+      const y0 = maskBox(m)?.[1] ?? 0;
+      for (let i = 0; i < m.data.length; i++) if (Math.floor(i / f.width) > y0 + 30) m.data[i] = 0; // the face, not the arms
+      const box = maskBox(m);
+      return box ? [{ frame: idx, box, score: 1, label: 'face' }] : [];
+    },
+  };
+  const results = [];
+  for await (const r of charactersInVideo(file, [skin, new GrabCutBodies()], { fps: 12, every: 0.5, width: W })) results.push(r);
+  assert.equal(results.length, N);
+  assert.equal(calls, results.filter((r) => r.keyframe).length);
+  assert.ok(calls >= 2 && calls < N, `${calls} keyframes`);
+  for (const [i, r] of results.entries()) {
+    const body = r.characters[0]?.body;
+    assert.ok(body, `frame ${i} has a body`);
+    const iou = maskIoU(fullMask(body!, W, H), scenes[i].masks[0]);
+    assert.ok(iou > 0.8, `frame ${i} (${r.keyframe ? 'key' : 'carried'}) IoU ${iou.toFixed(3)}`);
+    assert.equal(body!.track, results[0].characters[0].body!.track, 'one track through the shot');
+  }
+  mkdirSync(dir, { recursive: true });
+  assert.ok(readdirSync(dir).includes('walk.mp4'));
+});
