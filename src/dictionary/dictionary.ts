@@ -1,0 +1,110 @@
+// The character dictionary: tracks clustered by appearance (one vector per
+// track: the normalised mean of its detections' embeddings), with cannot-link
+// between tracks that share a frame, an exemplar (medoid detection) per
+// character, and the track -> character map every later step uses.
+import type { Detection, Track } from '../core/types.js';
+import { dot, meanVector } from '../embed/vector.js';
+import { agglomerate, type ClusterOptions } from './cluster.js';
+import { coOccurring } from './triplets.js';
+
+export interface Character {
+  /** 0..k-1, by decreasing number of tracks. */
+  id: number;
+  tracks: number[];
+  detections: number;
+  /** The medoid detection (highest mean cosine to the character's other detections). */
+  exemplar: Detection;
+  /** Normalised mean of the member tracks' vectors. */
+  centroid: Float32Array;
+  /** Mean cosine of member detections to the centroid (1 = tight). */
+  cohesion: number;
+}
+
+export interface Dictionary {
+  characters: Character[];
+  /** Track id -> character id. */
+  trackCharacter: Map<number, number>;
+  k: number;
+  silhouette: number;
+  curve: Array<{ k: number; silhouette: number }>;
+}
+
+export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink'> {
+  /** Use co-occurrence cannot-links (default true). */
+  cannotLink?: boolean;
+  /** Tracks with fewer embedded detections are left out (default 1). */
+  minDetections?: number;
+  /** Detections examined when looking for a medoid (evenly sampled). Default 300. */
+  medoidSample?: number;
+}
+
+/** Cluster tracks (detections must carry `embedding`) into a character dictionary. */
+export function buildDictionary(tracks: readonly Track[], opts: DictionaryOptions = {}): Dictionary {
+  const min = opts.minDetections ?? 1;
+  const used = tracks.filter((t) => t.detections.filter((d) => d.embedding).length >= Math.max(1, min));
+  const vecs = used.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!)));
+  const index = new Map(used.map((t, i) => [t.id, i]));
+  const links: Array<[number, number]> = [];
+  if (opts.cannotLink ?? true) {
+    for (const [a, others] of coOccurring(used)) for (const b of others) if (a < b) links.push([index.get(a)!, index.get(b)!]);
+  }
+  const c = agglomerate(vecs, { ...opts, cannotLink: links });
+  const characters: Character[] = [];
+  for (let k = 0; k < c.k; k++) {
+    const members = used.filter((_, i) => c.labels[i] === k);
+    const dets = members.flatMap((t) => t.detections.filter((d) => d.embedding));
+    const centroid = meanVector(members.map((t) => vecs[index.get(t.id)!]));
+    characters.push({
+      id: k,
+      tracks: members.map((t) => t.id),
+      detections: dets.length,
+      exemplar: medoid(dets, opts.medoidSample ?? 300),
+      centroid,
+      cohesion: dets.reduce((s, d) => s + dot(d.embedding!, centroid), 0) / dets.length,
+    });
+  }
+  const trackCharacter = new Map(used.map((t, i) => [t.id, c.labels[i]]));
+  return { characters, trackCharacter, k: c.k, silhouette: c.silhouette, curve: c.curve };
+}
+
+/** The detection with the highest summed cosine to the others (on an even sample when many). */
+export function medoid(dets: readonly Detection[], sample = 300): Detection {
+  const step = Math.max(1, dets.length / sample);
+  const pool: Detection[] = [];
+  for (let x = 0; x < dets.length && pool.length < sample; x += step) pool.push(dets[Math.floor(x)]);
+  let best = pool[0], bestS = -Infinity;
+  for (const a of pool) {
+    let s = 0;
+    for (const b of pool) s += dot(a.embedding!, b.embedding!);
+    if (s > bestS) { bestS = s; best = a; }
+  }
+  return best;
+}
+
+/** Character id per detection of the given tracks (-1 for tracks left out), in track then detection order. */
+export function detectionLabels(tracks: readonly Track[], dict: Dictionary): number[] {
+  return tracks.flatMap((t) => t.detections.map(() => dict.trackCharacter.get(t.id) ?? -1));
+}
+
+/**
+ * Members to show in a character's collage: the exemplar first, then one
+ * detection per track (the middle one) in order of track size, then more
+ * detections spread over time, up to `n`.
+ */
+export function collageMembers(ch: Character, tracks: readonly Track[], n = 12): Detection[] {
+  const own = tracks.filter((t) => ch.tracks.includes(t.id)).sort((a, b) => b.detections.length - a.detections.length);
+  const out: Detection[] = [ch.exemplar];
+  const seen = new Set<Detection>([ch.exemplar]);
+  for (let round = 0; out.length < n && round < 8; round++) {
+    let added = false;
+    for (const t of own) {
+      if (out.length >= n) break;
+      const frac = [0.5, 0.15, 0.85, 0.35, 0.65, 0.05, 0.95, 0.25][round];
+      const d = t.detections[Math.min(t.detections.length - 1, Math.floor(frac * t.detections.length))];
+      if (seen.has(d)) continue;
+      seen.add(d); out.push(d); added = true;
+    }
+    if (!added && round > 0) break;
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+// Self-supervision from tracks: two crops of one track are the same character
+// (anchor, positive); a crop of another track visible in the same frame is a
+// different character (negative): two characters on screen at once are never
+// the same one. Hard negatives are the co-occurring crops the current
+// embedding finds most similar to the anchor.
+import type { Track } from '../core/types.js';
+import { dot } from '../embed/vector.js';
+import { rng } from './random.js';
+
+export interface TripletSet {
+  /** Flat list of the embeddings used (one per tracked detection with an embedding). */
+  items: Float32Array[];
+  /** Track id of each item. */
+  track: number[];
+  /** [anchor, positive, negative] item indices, 3 per triplet. */
+  triplets: Int32Array;
+}
+
+export interface TripletOptions {
+  /** Triplets drawn per track that has co-occurring tracks. Default 40. */
+  perTrack?: number;
+  /** Fraction of triplets whose negative is the hardest of a few candidates. Default 0.5. */
+  hard?: number;
+  /** Candidates examined for a hard negative. Default 8. */
+  candidates?: number;
+  seed?: number;
+}
+
+/** Pairs of track ids that share at least one frame (must be different characters). */
+export function coOccurring(tracks: readonly Track[]): Map<number, Set<number>> {
+  const byFrame = new Map<string, number[]>();
+  for (const t of tracks) for (const d of t.detections) {
+    // Frames are per video; shots of one video never overlap, so (shot, frame) is a safe key across videos too.
+    const key = `${t.shot}:${d.frame}`;
+    if (!byFrame.has(key)) byFrame.set(key, []);
+    byFrame.get(key)!.push(t.id);
+  }
+  const out = new Map<number, Set<number>>(tracks.map((t) => [t.id, new Set<number>()]));
+  for (const ids of byFrame.values()) for (const a of ids) for (const b of ids) if (a !== b) out.get(a)!.add(b);
+  return out;
+}
+
+/** Draw triplets from tracks whose detections carry `embedding`. */
+export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = {}): TripletSet {
+  const perTrack = opts.perTrack ?? 40, hard = opts.hard ?? 0.5, cand = opts.candidates ?? 8;
+  const r = rng(opts.seed ?? 1);
+  const items: Float32Array[] = [], track: number[] = [];
+  const itemsOf = new Map<number, number[]>();
+  for (const t of tracks) {
+    const idx: number[] = [];
+    for (const d of t.detections) if (d.embedding) { idx.push(items.length); items.push(d.embedding); track.push(t.id); }
+    itemsOf.set(t.id, idx);
+  }
+  const co = coOccurring(tracks);
+  const out: number[] = [];
+  const pick = (xs: number[]) => xs[Math.floor(r() * xs.length)];
+  for (const t of tracks) {
+    const own = itemsOf.get(t.id)!;
+    const negTracks = [...co.get(t.id)!].filter((id) => itemsOf.get(id)!.length);
+    if (own.length < 2 || !negTracks.length) continue;
+    for (let k = 0; k < perTrack; k++) {
+      const a = pick(own);
+      let p = pick(own);
+      while (p === a) p = pick(own);
+      let n = pick(itemsOf.get(pick(negTracks))!);
+      if (r() < hard) {
+        let best = dot(items[a], items[n]);
+        for (let c = 1; c < cand; c++) {
+          const m = pick(itemsOf.get(pick(negTracks))!);
+          const s = dot(items[a], items[m]);
+          if (s > best) { best = s; n = m; }
+        }
+      }
+      out.push(a, p, n);
+    }
+  }
+  return { items, track, triplets: Int32Array.from(out) };
+}

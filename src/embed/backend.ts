@@ -1,0 +1,152 @@
+// The only file that touches tfjs. It loads nsfwjs's MobileNetV2 (Keras layers
+// model, weights shipped as a base64 string inside a CommonJS `.min.js` shard)
+// straight from node_modules under the wasm backend: nsfwjs's own load() goes
+// through a slow generic path (10-97 s), reading the two files takes ~0.4 s.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { ToonscopeError } from '../core/errors.js';
+
+export { tf };
+const require = createRequire(import.meta.url);
+
+let ready: Promise<void> | undefined;
+
+/** Select the wasm backend once (falls back to tfjs's cpu backend only if wasm cannot start). */
+export function initBackend(): Promise<void> {
+  if (!ready) {
+    ready = (async () => {
+      const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+      setWasmPaths(wasmDir + '/');
+      // tfjs prints a "hi there" banner about tfjs-node: silence it.
+      tf.env().set('IS_NODE', true);
+      const ok = await tf.setBackend('wasm').catch(() => false);
+      if (!ok) await tf.setBackend('cpu');
+      await tf.ready();
+      fixMatMul();
+    })();
+  }
+  return ready;
+}
+
+/**
+ * tfjs-wasm's matMul with transposeA/transposeB is 15-20x slower than
+ * transposing first; gradients of dense layers use exactly those. Wrap the
+ * kernel so it transposes explicitly and calls the plain kernel.
+ */
+let matMulFixed = false;
+function fixMatMul(): void {
+  if (matMulFixed || tf.getBackend() !== 'wasm') return;
+  const k = tf.getKernel('BatchMatMul', 'wasm');
+  if (!k) return;
+  const plain = k.kernelFunc;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    ...k,
+    kernelFunc: (args) => {
+      const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
+      if (!attrs.transposeA && !attrs.transposeB) return plain(args);
+      const backend = args.backend as tf.KernelBackend;
+      const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const tmp: tf.TensorInfo[] = [];
+      const tr = (x: tf.TensorInfo): tf.TensorInfo => {
+        const perm = x.shape.map((_, i) => i);
+        const n = perm.length;
+        [perm[n - 1], perm[n - 2]] = [perm[n - 2], perm[n - 1]];
+        const t = tf.getKernel('Transpose', 'wasm')!.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+        tmp.push(t);
+        return t;
+      };
+      const a = attrs.transposeA ? tr(inputs.a) : inputs.a;
+      const b = attrs.transposeB ? tr(inputs.b) : inputs.b;
+      const out = plain({ ...args, inputs: { a, b }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+      for (const t of tmp) backend.disposeData(t.dataId);
+      return out;
+    },
+  });
+  matMulFixed = true;
+}
+
+/** Where nsfwjs keeps its MobileNetV2 files. */
+export function mobilenetDir(): string {
+  // The package's exports map hides package.json: climb from its CommonJS entry (dist/cjs/index.js).
+  const dist = dirname(dirname(require.resolve('nsfwjs')));
+  return join(dist, 'models', 'mobilenet_v2');
+}
+
+interface KerasLayer { name: string; class_name: string; config: { batch_input_shape?: Array<number | null> } }
+interface KerasTopology { model_config: { config: { layers: KerasLayer[]; output_layers: unknown[] } } }
+
+interface ModelJson {
+  modelTopology: object;
+  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+}
+
+let cached: Promise<tf.LayersModel> | undefined;
+
+/** nsfwjs's MobileNetV2 up to its last 1280-channel feature map. Loaded once per process. */
+export function loadBackbone(): Promise<tf.LayersModel> {
+  if (!cached) {
+    cached = (async () => {
+      await initBackend();
+      const dir = mobilenetDir();
+      const modelFile = join(dir, 'model.min.js');
+      if (!existsSync(modelFile)) throw new ToonscopeError(modelFile, 'MobileNetV2 model not found (is the nsfwjs package installed? run `npm ci`)');
+      const json = require(modelFile) as ModelJson;
+      const buffers: Buffer[] = [];
+      const specs: tf.io.WeightsManifestEntry[] = [];
+      for (const group of json.weightsManifest) {
+        for (const p of group.paths) buffers.push(Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64'));
+        specs.push(...group.weights);
+      }
+      const all = Buffer.concat(buffers);
+      // Keep the graph up to the last ReLU and free the input size; the caller averages over space
+      // (a global pool), so any side that is a multiple of 32 works. At 224 this equals nsfwjs's
+      // 7x7 AveragePooling + Flatten (its classifier head is dropped; its weights are ignored).
+      const topo = structuredClone(json.modelTopology) as KerasTopology;
+      const cfg = topo.model_config.config;
+      const end = cfg.layers.findIndex((l) => l.name === 'out_relu');
+      if (end < 0) throw new ToonscopeError(modelFile, 'unexpected MobileNetV2 layout (no out_relu layer)');
+      cfg.layers = cfg.layers.slice(0, end + 1);
+      cfg.layers[0].config.batch_input_shape = [null, null, null, 3];
+      cfg.output_layers = [['out_relu', 0, 0]];
+      const keep = new Set(cfg.layers.map((l) => l.name));
+      // Weight data is one buffer in manifest order: drop the head's specs and bytes together.
+      const kept: tf.io.WeightsManifestEntry[] = [];
+      const parts: Uint8Array[] = [];
+      let offset = 0;
+      for (const w of specs) {
+        const bytes = w.shape.reduce((a, b) => a * b, 1) * (w.quantization ? (w.quantization.dtype === 'uint8' ? 1 : 2) : 4);
+        if (keep.has(w.name.split('/')[0])) { kept.push(w); parts.push(all.subarray(offset, offset + bytes)); }
+        offset += bytes;
+      }
+      const data = Buffer.concat(parts);
+      return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topo, weightSpecs: kept, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer }));
+    })();
+  }
+  return cached;
+}
+
+/**
+ * Run the backbone on `n` RGB images already resized to size x size
+ * (interleaved, 0..255) and pool globally. Returns n 1280-d vectors.
+ * Preprocessing is nsfwjs's own (its training): x / 255, no mean subtraction.
+ */
+export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Float32Array[]> {
+  const model = await loadBackbone();
+  const n = pixels.length;
+  if (!n) return [];
+  const buf = new Float32Array(n * size * size * 3);
+  for (let i = 0; i < n; i++) {
+    const p = pixels[i];
+    const o = i * size * size * 3;
+    for (let k = 0; k < p.length; k++) buf[o + k] = p[k] / 255;
+  }
+  const out = tf.tidy(() => (model.predict(tf.tensor4d(buf, [n, size, size, 3])) as tf.Tensor).mean([1, 2]));
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  const d = data.length / n;
+  return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
+}
