@@ -94,6 +94,8 @@ export function trackShot(detectionsByFrame: ByFrame, opts: TrackOptions = {}): 
   let first = true;
 
   for (const [frame, dets] of list) {
+    // Retire tracks unseen for more than maxAge frames before they can match (frames may be sparse).
+    for (let i = live.length - 1; i >= 0; i--) if (frame - live[i].lastFrame > o.maxAge) done.push(...live.splice(i, 1));
     for (const t of live) { t.filter.predict(frame - t.predictedTo); t.predictedTo = frame; }
     const high = dets.filter((d) => d.score >= o.highScore);
     const low = dets.filter((d) => d.score >= o.lowScore && d.score < o.highScore);
@@ -125,13 +127,12 @@ export function trackShot(detectionsByFrame: ByFrame, opts: TrackOptions = {}): 
     }));
     match(cost2, 1 - o.lowIou).forEach((j, k) => { if (j >= 0) { update(live[rest[k]], low[j], frame, o.appearanceMomentum, o.confirmHits); matched.add(rest[k]); } });
 
-    // Deaths: tentative tracks on a miss, confirmed ones after maxAge frames.
+    // Tentative tracks die on their first miss.
     for (let i = live.length - 1; i >= 0; i--) {
       const t = live[i];
       if (matched.has(i)) continue;
-      if (!t.confirmed || frame - t.lastFrame > o.maxAge) {
+      if (!t.confirmed) {
         live.splice(i, 1);
-        if (t.confirmed) done.push(t);
       }
     }
     // Births from unmatched high detections.

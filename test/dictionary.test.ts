@@ -1,0 +1,181 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
+import { gauss } from '../src/dictionary/random.js';
+import { normalize } from '../src/embed/vector.js';
+import { synthClip } from '../src/dictionary/synth.js';
+import { evaluateCast } from '../src/dictionary/evaluate.js';
+import type { Detection, Image, Track } from '../src/core/types.js';
+
+const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+
+test('purity, NMI and ARI on hand-computed examples', () => {
+  const p = [0, 0, 0, 1, 1, 1], t = ['a', 'a', 'b', 'b', 'c', 'c'];
+  close(purity(p, t), 4 / 6);
+  // MI = (2/3) ln 2, H(p) = ln 2, H(t) = ln 3: NMI = 2 MI / (H(p) + H(t)).
+  close(nmi(p, t), ((4 / 3) * Math.LN2) / (Math.LN2 + Math.log(3)));
+  close(nmi([0, 0, 1, 1], [5, 5, 7, 7]), 1);
+  close(ari([0, 0, 1, 1], [5, 5, 7, 7]), 1);
+  // Crossed 2x2: index 0, expected (2*2)/6, max 2 -> ARI = -0.5 (sklearn agrees).
+  close(ari([0, 0, 1, 1], [0, 1, 0, 1]), -0.5);
+  close(nmi([0, 0, 1, 1], [0, 1, 0, 1]), 0);
+  // Every item its own cluster: purity 1 but ARI 0 against two classes of two.
+  close(purity([0, 1, 2, 3], [0, 0, 1, 1]), 1);
+  close(ari([0, 1, 2, 3], [0, 0, 1, 1]), 0);
+  assert.throws(() => purity([0], [0, 1]));
+});
+
+function blobs(centres: number, per: number, d: number, spread: number, seed: number) {
+  const r = rng(seed);
+  const cs = Array.from({ length: centres }, () => normalize(Float32Array.from({ length: d }, () => gauss(r))));
+  const vs: Float32Array[] = [], labels: number[] = [];
+  cs.forEach((c, k) => { for (let i = 0; i < per; i++) { vs.push(normalize(Float32Array.from(c, (x) => x + gauss(r) * spread))); labels.push(k); } });
+  return { vs, labels };
+}
+
+test('agglomerative clustering picks the number of blobs by silhouette', () => {
+  for (const k of [2, 3, 5]) {
+    const { vs, labels } = blobs(k, 8, 16, 0.08, k);
+    const c = agglomerate(vs);
+    assert.equal(c.k, k);
+    close(ari(c.labels, labels), 1);
+    assert.ok(c.silhouette > 0.5);
+    close(c.silhouette, silhouette(c.labels, cosineDistances(vs)));
+  }
+});
+
+test('cannot-link keeps co-occurring items apart; a fixed cut stops merging', () => {
+  const { vs } = blobs(2, 5, 8, 0.05, 9);
+  // Items 0 and 1 are in the same blob but declared different.
+  const c = agglomerate(vs, { cannotLink: [[0, 1]] });
+  assert.notEqual(c.labels[0], c.labels[1]);
+  const none = agglomerate(vs, { cut: 1e-9 });
+  assert.equal(none.k, vs.length);
+  const all = agglomerate(vs, { cut: 10 });
+  assert.equal(all.k, 1);
+});
+
+function track(id: number, shot: number, frames: number[], vec: (f: number) => Float32Array): Track {
+  return { id, shot, detections: frames.map((f) => ({ frame: f, box: [0, 0, 1, 1], score: 1, label: 'c', embedding: vec(f) } as Detection)) };
+}
+
+test('triplets: anchor and positive from one track, negative from a co-occurring one', () => {
+  const v = (k: number) => () => { const x = new Float32Array(4); x[k] = 1; return x; };
+  const tracks = [
+    track(1, 0, [0, 1, 2, 3], v(0)),
+    track(2, 0, [2, 3, 4], v(1)),
+    track(3, 0, [10, 11], v(2)), // alone: no negatives, never an anchor
+    track(4, 1, [0, 1], v(3)), // same frame numbers but another shot: does not co-occur with 1
+  ];
+  const co = coOccurring(tracks);
+  assert.deepEqual([...co.get(1)!], [2]);
+  assert.equal(co.get(3)!.size, 0);
+  assert.equal(co.get(4)!.size, 0);
+  const s = sampleTriplets(tracks, { perTrack: 10 });
+  assert.equal(s.triplets.length / 3, 20);
+  for (let i = 0; i < s.triplets.length; i += 3) {
+    const [a, p, n] = [s.triplets[i], s.triplets[i + 1], s.triplets[i + 2]];
+    assert.equal(s.track[a], s.track[p]);
+    assert.notEqual(a, p);
+    assert.ok(co.get(s.track[a])!.has(s.track[n]));
+  }
+});
+
+test('hard negatives are the co-occurring crops most similar to the anchor', () => {
+  const anchorTrack = track(1, 0, [0, 1], () => Float32Array.from([1, 0, 0]));
+  // Track 2 has one crop close to the anchor (frame 0) and one far (frame 1).
+  const other = track(2, 0, [0, 1], (f) => normalize(f === 0 ? Float32Array.from([0.9, 0.1, 0]) : Float32Array.from([0, 0, 1])));
+  const shareHard = (hard: number) => {
+    const s = sampleTriplets([anchorTrack, other], { perTrack: 200, hard, candidates: 8, seed: 5 });
+    let close = 0, n = 0;
+    for (let i = 0; i < s.triplets.length; i += 3) if (s.track[s.triplets[i]] === 1) { n++; if (s.items[s.triplets[i + 2]][0] > 0.5) close++; }
+    return close / n;
+  };
+  // Random negatives hit the close crop half the time; mined ones almost always (miss chance 2^-8 each).
+  assert.ok(Math.abs(shareHard(0) - 0.5) < 0.12, String(shareHard(0)));
+  assert.ok(shareHard(1) > 0.97, String(shareHard(1)));
+});
+
+/**
+ * Tracks whose vectors mix a weak identity signal with a strong per-shot
+ * nuisance (like lighting or set colour): vanilla clustering groups by shot,
+ * while triplets (negatives from the same shot share the nuisance) teach the
+ * head to drop it.
+ */
+function nuisanceSet(seed: number) {
+  const r = rng(seed), d = 24;
+  const rand = () => normalize(Float32Array.from({ length: d }, () => gauss(r)));
+  const ident = Array.from({ length: 3 }, rand), shots = Array.from({ length: 8 }, rand);
+  const tracks: Track[] = [], truth = new Map<number, number>();
+  let id = 1;
+  shots.forEach((nuis, s) => {
+    const who = [0, 1, 2].sort(() => r() - 0.5).slice(0, 2);
+    for (const k of who) {
+      const tid = id++;
+      truth.set(tid, k);
+      tracks.push(track(tid, s, Array.from({ length: 8 }, (_, f) => f), () => normalize(Float32Array.from({ length: d }, (_, j) => 0.35 * ident[k][j] + nuis[j] + 0.05 * gauss(r)))));
+    }
+  });
+  return { tracks, truth };
+}
+
+test('the trained head removes a nuisance that fools vanilla clustering (and serialises)', async () => {
+  const { tracks, truth } = nuisanceSet(12);
+  const gold = tracks.flatMap((t) => t.detections.map(() => truth.get(t.id)!));
+  const vanilla = buildDictionary(tracks);
+  const v = clusterScores(detectionLabels(tracks, vanilla), gold);
+  const losses: number[] = [];
+  const ref = await refineTracks(tracks, { triplets: { perTrack: 60 }, head: { epochs: 25, hidden: 64, out: 32, learningRate: 3e-3, onEpoch: (_, l) => losses.push(l) } });
+  const refined = buildDictionary(ref.tracks);
+  const f = clusterScores(detectionLabels(ref.tracks, refined), gold);
+  assert.ok(losses.at(-1)! < losses[0] * 0.5, `loss ${losses[0]} -> ${losses.at(-1)}`);
+  assert.ok(f.ari > v.ari + 0.3, `ARI vanilla ${v.ari} refined ${f.ari}`);
+  assert.ok(f.ari > 0.8 && f.purity > 0.9, JSON.stringify(f));
+  // Round trip through JSON gives the same projection.
+  const copy = Head.fromJSON(JSON.parse(JSON.stringify(ref.head)));
+  const x = tracks[0].detections[0].embedding!;
+  const [a] = await ref.head.project([x]), [b] = await copy.project([x]);
+  assert.equal(a.length, 32);
+  for (let i = 0; i < a.length; i++) close(a[i], b[i], 1e-6);
+});
+
+test('dictionary exemplars are medoids and collages lay crops out in a grid', async () => {
+  const { vs } = blobs(2, 6, 8, 0.05, 3);
+  const tracks = vs.map((v, i) => track(i + 1, i, [0], () => v));
+  const dict = buildDictionary(tracks);
+  assert.equal(dict.k, 2);
+  for (const ch of dict.characters) {
+    const own = tracks.filter((t) => ch.tracks.includes(t.id)).map((t) => t.detections[0]);
+    const sum = (d: Detection) => own.reduce((s, o) => s + d.embedding!.reduce((a, x, i) => a + x * o.embedding![i], 0), 0);
+    assert.equal(sum(ch.exemplar), Math.max(...own.map(sum)));
+    const members = collageMembers(ch, tracks, 4);
+    assert.equal(members[0], ch.exemplar);
+    assert.equal(members.length, Math.min(4, own.length));
+  }
+  const crop = (c: number): Image => ({ width: 10, height: 20, channels: 3, data: new Uint8Array(600).fill(c) });
+  const img = await collage([crop(50), crop(100), crop(150)], { cell: 32, cols: 2, gap: 4 });
+  assert.equal(img.width, 2 * 36 + 4);
+  assert.equal(img.height, 2 * 36 + 4);
+  // The exemplar has a highlight frame around it.
+  assert.deepEqual([...img.data.subarray((2 * img.width + 2) * 3, (2 * img.width + 2) * 3 + 3)], [255, 200, 0]);
+});
+
+test('trainHead refuses an empty triplet set', async () => {
+  await assert.rejects(() => trainHead({ items: [], track: [], triplets: new Int32Array(0) }));
+});
+
+test('full chain on a small synthetic clip: tracking, refinement, dictionary', async () => {
+  const clip = synthClip({ width: 256, height: 144, shots: 6, shotFrames: [18, 24], identities: 4, perShot: [2, 3], seed: 21 });
+  const r = await evaluateCast(clip, { step: 3, embed: { size: 96 }, head: { epochs: 8 } });
+  assert.ok(r.tracking.mota > 0.8, `MOTA ${r.tracking.mota}`);
+  assert.ok(r.tracking.idf1 > 0.8, `IDF1 ${r.tracking.idf1}`);
+  // No track spans two shots.
+  for (const t of r.trackList) {
+    const s = clip.shots[t.shot];
+    assert.ok(t.detections.every((d) => d.frame >= s.start && d.frame <= s.end));
+  }
+  assert.ok(r.vanilla.purity > 0.7, JSON.stringify(r.vanilla));
+  // Refinement must not make the dictionary clearly worse.
+  assert.ok(r.refined.nmi >= r.vanilla.nmi - 0.1, `NMI vanilla ${r.vanilla.nmi} refined ${r.refined.nmi}`);
+  assert.ok(r.refinedDictionary.k >= 2);
+});

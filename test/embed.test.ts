@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { colourFeatures, COLOUR_DIM, hsv, cropBox, padSquare, combine, cosine, embedCrops, embedDetections, DEEP_DIM, PAD } from '../src/embed/index.js';
+import { synthClip } from '../src/dictionary/synth.js';
+import type { Detection, Image } from '../src/core/types.js';
+
+const solid = (w: number, h: number, rgb: [number, number, number]): Image => {
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) data.set(rgb, i * 3);
+  return { width: w, height: h, channels: 3, data };
+};
+const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+test('hsv conversion of primaries and greys', () => {
+  assert.deepEqual(hsv(255, 0, 0), [0, 1, 1]);
+  const [h, s, v] = hsv(0, 0, 255);
+  assert.ok(Math.abs(h - 2 / 3) < 1e-9 && s === 1 && v === 1);
+  assert.deepEqual(hsv(128, 128, 128).slice(0, 2), [0, 0]);
+});
+
+test('colour features count only mask pixels and compare distributions', () => {
+  // Left half red, right half blue; the mask keeps the left half only.
+  const img = solid(10, 4, [0, 0, 255]);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) img.data.set([255, 0, 0], (y * 10 + x) * 3);
+  const mask = new Uint8Array(40);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) mask[y * 10 + x] = 255;
+  const red = colourFeatures(solid(3, 3, [255, 0, 0]));
+  const blue = colourFeatures(solid(3, 3, [0, 0, 255]));
+  const masked = colourFeatures(img, mask);
+  const whole = colourFeatures(img);
+  assert.equal(red.length, COLOUR_DIM);
+  assert.ok(Math.abs(norm(red) - 1) < 1e-6);
+  assert.ok(Math.abs(cosine(masked, red) - 1) < 1e-6, 'masked crop is pure red');
+  assert.ok(Math.abs(cosine(red, blue)) < 1e-6, 'disjoint colours are orthogonal');
+  // Half red, half blue: Bhattacharyya coefficient sqrt(0.5) with each.
+  assert.ok(Math.abs(cosine(whole, red) - Math.SQRT1_2) < 1e-6);
+  assert.equal(norm(colourFeatures(img, new Uint8Array(40))), 0, 'empty mask gives a zero vector');
+});
+
+test('combine weights the cosines of its parts', () => {
+  const a1 = Float32Array.from([1, 0, 0]), a2 = Float32Array.from([0, 1]);
+  const b1 = Float32Array.from([0, 1, 0]), b2 = Float32Array.from([0, 3]);
+  const a = combine([a1, a2], [0.7, 0.3]), b = combine([b1, b2], [0.7, 0.3]);
+  assert.ok(Math.abs(norm(a) - 1) < 1e-6);
+  assert.ok(Math.abs(cosine(a, b) - 0.3) < 1e-6); // 0.7 * 0 + 0.3 * 1
+});
+
+test('crops grey out the background outside the mask and clip to the frame', () => {
+  const frame = solid(20, 10, [10, 200, 30]);
+  const mask: Image = { width: 4, height: 4, channels: 1, data: new Uint8Array(16) };
+  mask.data[5] = 255; // (1,1) inside
+  const { image, mask: m } = cropBox(frame, [2, 2, 4, 4], mask);
+  assert.equal(image.width, 4);
+  assert.deepEqual([...image.data.subarray(15, 18)], [10, 200, 30]);
+  assert.deepEqual([...image.data.subarray(0, 3)], [PAD, PAD, PAD]);
+  assert.equal(m[5], 255);
+  assert.equal(m[0], 0);
+  const clipped = cropBox(frame, [15, -3, 10, 8]);
+  assert.equal(clipped.image.width, 5);
+  assert.equal(clipped.image.height, 5);
+  const sq = padSquare(solid(4, 2, [1, 2, 3]));
+  assert.equal(sq.width, 4);
+  assert.equal(sq.height, 4);
+  assert.deepEqual([...sq.data.subarray(0, 3)], [PAD, PAD, PAD]);
+});
+
+test('MobileNetV2 embedding: 1280-d unit vectors, deterministic, same figure closer than another figure', async () => {
+  const clip = synthClip({ width: 320, height: 180, shots: 3, identities: 5, perShot: [2, 2], seed: 5 });
+  // Two frames of the first shot: the same two figures a few frames apart.
+  const s = clip.shots[0];
+  const f0 = clip.render(s.start), f1 = clip.render(s.start + 6);
+  const crops = [...f0.truth, ...f1.truth].map((t, i) => cropBox(i < f0.truth.length ? f0.image : f1.image, t.box, t.mask).image);
+  const ids = [...f0.truth, ...f1.truth].map((t) => t.identity);
+  const v = await embedCrops(crops);
+  assert.equal(v.length, crops.length);
+  assert.equal(v[0].length, DEEP_DIM);
+  for (const x of v) assert.ok(Math.abs(norm(x) - 1) < 1e-5);
+  const again = await embedCrops([crops[0]]);
+  assert.ok(cosine(again[0], v[0]) > 0.9999);
+  const n0 = f0.truth.length;
+  for (let i = 0; i < n0; i++) {
+    const same = v.findIndex((_, j) => j >= n0 && ids[j] === ids[i]);
+    const other = v.findIndex((_, j) => j >= n0 && ids[j] !== ids[i]);
+    if (same < 0 || other < 0) continue;
+    assert.ok(cosine(v[i], v[same]) > cosine(v[i], v[other]), `figure ${ids[i]}: same ${cosine(v[i], v[same])} vs other ${cosine(v[i], v[other])}`);
+  }
+  // embedDetections sets a combined unit vector on every detection.
+  const dets: Detection[] = f0.truth.map((t) => ({ frame: t.frame, box: t.box, score: 1, label: 'character', mask: t.mask }));
+  await embedDetections(f0.image, dets, { size: 128 });
+  for (const d of dets) assert.ok(d.embedding && Math.abs(norm(d.embedding) - 1) < 1e-5 && d.embedding.length === DEEP_DIM + COLOUR_DIM);
+});
