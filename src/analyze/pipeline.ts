@@ -9,14 +9,15 @@ import type { Detection, Track } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { detectShots } from '../shots/detect.js';
 import { parseChain, DEFAULT_CHAIN } from '../characters/backends.js';
+import type { CharacterDetector } from '../characters/types.js';
 import { trackShots } from '../tracking/index.js';
 import { sampleFrames } from './sample.js';
 import { detectStage } from './detect.js';
 import { ensureSchema, saveSamples, pendingSamples, appearances, type AppearanceRow } from './store.js';
 
 export interface AnalyzeOptions {
-  /** Character detector chain (see characters/backends.ts). */
-  chain?: string;
+  /** Character detector chain: a spec (see characters/backends.ts) or ready detectors (library use, tests). */
+  chain?: string | CharacterDetector[];
   /** Sampled frames per second of video. */
   rate?: number;
   /** Detection width in pixels. */
@@ -50,7 +51,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   bar?.done();
   const videoId = ws.addVideo(shots.video).id;
   const rate = opts.rate ?? 2;
-  const chainSpec = opts.chain ?? DEFAULT_CHAIN;
+  const chainSpec = typeof opts.chain === 'string' || !opts.chain ? opts.chain ?? DEFAULT_CHAIN : opts.chain.map((d) => d.name).join(',');
 
   const sampleKey = { rate, shots: shots.shots.length, frames: shots.frames };
   if (ws.stage(videoId, 'analyze:samples', sampleKey)?.status === 'done') skipped.push('samples');
@@ -74,12 +75,13 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     ws.setStage(videoId, 'analyze:detect', detectKey, 'running');
     const pending = pendingSamples(ws, videoId).length;
     if (pending) log(`characters: ${pending} sampled frames to analyse`);
-    const chain = parseChain(chainSpec);
+    const own = typeof opts.chain !== 'object';
+    const chain = own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]);
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
       await detectStage(ws, videoId, shots.video, shots.times, chain, { width: opts.width }, dbar);
     } finally {
-      for (const d of chain) await d.dispose?.();
+      if (own) for (const d of chain) await d.dispose?.();
     }
     dbar?.done();
     ws.setStage(videoId, 'analyze:detect', detectKey, 'done');

@@ -41,6 +41,12 @@ export async function readImage(path: string, opts: ReadOptions = {}): Promise<I
   }
 }
 
+/** Decode an encoded image (PNG/JPEG/WebP bytes) into an RGB Image. */
+export async function decodeImage(bytes: Uint8Array): Promise<Image> {
+  const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return toChannels({ width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }, 3);
+}
+
 /** Convert between 1, 3 and 4 channels (gray = luma; alpha dropped or set opaque). */
 export function toChannels(img: Image, channels: 1 | 3 | 4): Image {
   if (img.channels === channels) return img;

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { sample } from './sample.js';
 import { shots } from './shots.js';
 import { evalShots } from './eval-shots.js';
+import { analyze } from './analyze.js';
 import { comicsCommand } from './comics.js';
 import { evalPanelsCommand } from './eval-panels.js';
 import { characterCommands } from './characters.js';
@@ -14,6 +15,7 @@ export const commands: Command[] = [
   sample,
   shots,
   evalShots,
+  analyze,
   comicsCommand,
   evalPanelsCommand,
   ...characterCommands,

@@ -1,0 +1,59 @@
+// `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
+import type { Command } from '../command.js';
+import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
+import { analyzeSeries } from '../../analyze/series.js';
+import { writeReport } from '../../analyze/report.js';
+import { DEFAULT_CHAIN } from '../../characters/backends.js';
+import { ToonscopeError } from '../../core/errors.js';
+
+export const analyze: Command = {
+  name: 'analyze',
+  summary: 'shots, characters, tracks, self-supervised refinement and the character dictionary (resumable)',
+  usage: [
+    'toonscope analyze VIDEO [VIDEO...] [--rate N] [--detector CHAIN] [--no-refine] [--epochs N]',
+    '',
+    '  Several videos of one series share one refined model and one dictionary (all videos in the workspace).',
+    '  --rate N          sampled frames per second of video (default 2)',
+    `  --detector CHAIN  character detector chain (default ${DEFAULT_CHAIN}; see toonscope help characters)`,
+    '  --width N         detection width in pixels (default 640)',
+    '  --no-refine       cluster the vanilla embeddings',
+    '  --epochs N        training epochs of the projection head',
+    '',
+    'Writes WORKSPACE/report/index.html and WORKSPACE/dictionary/character-NNN.png. Killed runs resume.',
+  ].join('\n'),
+  options: {
+    rate: { type: 'string' },
+    detector: { type: 'string', short: 'd' },
+    width: { type: 'string' },
+    'no-refine': { type: 'boolean' },
+    epochs: { type: 'string' },
+  },
+  async run(positionals, values, ctx) {
+    if (!positionals.length) throw new ToonscopeError(undefined, 'analyze needs at least one video file');
+    const num = (k: string, lo: number, hi: number) => {
+      if (values[k] === undefined) return undefined;
+      const n = Number(values[k]);
+      if (!(n >= lo && n <= hi)) throw new ToonscopeError(undefined, `--${k} must be a number from ${lo} to ${hi}`);
+      return n;
+    };
+    const rate = num('rate', 0.05, 60);
+    const width = num('width', 64, 3840);
+    const epochs = num('epochs', 1, 1000);
+    const ws = ctx.workspace();
+    const videos: VideoSummary[] = [];
+    for (const v of positionals) {
+      const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, rate, width, progress: ctx.progress, log: ctx.log });
+      videos.push(s);
+      ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
+    }
+    const series = await analyzeSeries(ws, { refine: !values['no-refine'], epochs, log: ctx.log });
+    const report = await writeReport(ws);
+    const lines = [
+      `dictionary: ${series.characters.length} characters from ${series.tracks} tracks (${series.appearances} appearances), silhouette ${series.silhouette.toFixed(3)}`,
+      series.training ? `refined: ${series.training.triplets} triplets, ${series.training.epochs} epochs, ${series.training.secondsPerEpoch.toFixed(2)} s/epoch, final loss ${series.training.finalLoss.toFixed(4)}` : `not refined: ${series.note ?? 'reused the stored head'}`,
+      ...series.characters.map((c) => `  character ${c.id}: ${c.appearances} appearances in ${c.tracks} tracks, cohesion ${c.cohesion.toFixed(3)}  ${c.collage}`),
+      `report: ${report}`,
+    ];
+    ctx.result({ videos, series, report }, lines.join('\n'));
+  },
+};

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { VideoWriter } from '../src/core/video.js';
+import { Workspace } from '../src/core/workspace.js';
+import type { Detection, Image } from '../src/core/types.js';
+import type { CharacterDetector } from '../src/characters/types.js';
+import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
+import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { analyzeSeries } from '../src/analyze/series.js';
+import { writeReport } from '../src/analyze/report.js';
+import { tmp } from './fixtures.js';
+
+// A clip of drawn characters with known identities, written to a real video file.
+const clip: SynthClip = synthClip({ shots: 4, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 11 });
+const video = join(tmp, 'cast.mp4');
+
+async function writeClip() {
+  if (existsSync(video)) return;
+  const w = new VideoWriter(video, clip.width, clip.height, clip.fps, { crf: 12 });
+  for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
+  await w.close();
+}
+
+/** Detector that reports the clip's truth boxes (the pipeline is under test here, not detection quality). */
+class TruthDetector implements CharacterDetector {
+  readonly name = 'truth';
+  readonly labels = ['body'] as const;
+  calls: number[] = [];
+  constructor(private failAfter = Infinity) {}
+  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    if (this.calls.length >= this.failAfter) throw new Error('killed');
+    this.calls.push(frameIndex);
+    const sx = frame.width / clip.width;
+    return clip.render(frameIndex).truth.filter((t) => t.visible > 0.5).map((t) => ({
+      frame: frameIndex, box: t.box.map((v) => v * sx) as Detection['box'], score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
+    }));
+  }
+}
+
+test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes without redoing frames', async () => {
+  await writeClip();
+  const ws = Workspace.open(join(tmp, 'ws-analyze'));
+  const killed = new TruthDetector(5);
+  await assert.rejects(analyzeVideo(ws, video, { chain: [killed], rate: 6, width: clip.width }), /killed/);
+  const done = ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE done = 1').get() as { n: number };
+  assert.equal(done.n, 5, 'five frames finished before the kill');
+
+  const det = new TruthDetector();
+  const s = await analyzeVideo(ws, video, { chain: [det], rate: 6, width: clip.width });
+  assert.equal(s.shots, clip.shots.length, 'the synthetic cuts are found');
+  assert.ok(!det.calls.some((f) => killed.calls.includes(f)), 'finished frames are not detected again');
+  assert.equal(det.calls.length + 5, s.samples);
+  assert.ok(s.tracks >= clip.shots.length * 2 - 1 && s.tracks <= clip.shots.length * 3, `tracks ${s.tracks}`);
+
+  // Tracks never cross a cut.
+  const spans = ws.db.prepare('SELECT track, COUNT(DISTINCT shot) shots FROM appearances GROUP BY track').all() as { shots: number }[];
+  assert.ok(spans.every((r) => r.shots === 1));
+
+  const again = await analyzeVideo(ws, video, { chain: [new TruthDetector(0)], rate: 6, width: clip.width });
+  assert.deepEqual(again.skipped, ['samples', 'characters', 'tracks'], 'a finished video is skipped');
+
+  const series = await analyzeSeries(ws, { epochs: 5 });
+  assert.ok(series.refined, series.note);
+  assert.ok(series.characters.length >= 2 && series.characters.length <= 5, `characters ${series.characters.length}`);
+  for (const c of series.characters) assert.ok(existsSync(c.collage));
+  const report = await writeReport(ws);
+  assert.ok(existsSync(report));
+  ws.close();
+});
