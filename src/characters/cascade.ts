@@ -20,6 +20,8 @@ export interface CascadeOptions {
   scaleFactor?: number;
   minNeighbors?: number;
   minSize?: number;
+  /** Drop faces scoring below this (sigmoid of the cascade's last-stage weight). */
+  minScore?: number;
   /** 'tight' (default) maps the cascade's square, forehead-inclusive box to a brow-to-chin face box; 'raw' keeps it. */
   box?: 'tight' | 'raw';
 }
@@ -74,7 +76,8 @@ export class CascadeFaces implements CharacterDetector {
           const [x, y, bw, bh] = box;
           box = [x + (bw * (1 - TIGHT_W)) / 2, y + (bh * (1 - TIGHT_H)) / 2, bw * TIGHT_W, bh * TIGHT_H];
         }
-        out.push({ frame: frameIndex, box, score: 1 / (1 + Math.exp(-w)), label: 'face' });
+        const score = 1 / (1 + Math.exp(-w));
+        if (score >= (this.opts.minScore ?? 0)) out.push({ frame: frameIndex, box, score, label: 'face' });
       }
       return out;
     });

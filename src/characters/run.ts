@@ -1,6 +1,6 @@
 // What `toonscope characters` does for one file: detect, then store COCO
 // JSON, mask PNGs and overlay images under <workspace>/characters/<name>/.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { readImage, writeImage } from '../core/image.js';
 import { probe } from '../core/video.js';
@@ -30,7 +30,13 @@ export interface RunSummary {
 
 function outDir(ws: Workspace, file: string): string {
   const stem = basename(file, extname(file)).replace(/[^\w.-]+/g, '_') || 'input';
-  return ws.file('characters', stem, 'coco.json').replace(/\/coco\.json$/, '');
+  const dir = ws.file('characters', stem);
+  // A new run replaces the previous one's files (stale masks would mislead).
+  for (const sub of ['masks', 'overlays']) {
+    rmSync(`${dir}/${sub}`, { recursive: true, force: true });
+    mkdirSync(`${dir}/${sub}`, { recursive: true });
+  }
+  return dir;
 }
 
 async function saveFrame(dir: string, tag: string, frame: Parameters<typeof overlay>[0], chars: Character[]): Promise<void> {
@@ -43,8 +49,6 @@ export async function runImage(ws: Workspace, file: string, chain: CharacterDete
   const frame = await readImage(file);
   const chars = await detectCharacters(frame, chain);
   const dir = outDir(ws, file);
-  ws.file('characters', basename(dir), 'overlays', 'x');
-  ws.file('characters', basename(dir), 'masks', 'x');
   await saveFrame(dir, 'image', frame, chars);
   const coco = new CocoWriter(chain.map((d) => d.name));
   coco.add({ file_name: resolve(file), width: frame.width, height: frame.height }, chars);
@@ -66,8 +70,6 @@ export async function runVideo(ws: Workspace, file: string, chain: CharacterDete
   const info = probe(file);
   const row = ws.addVideo(info);
   const dir = outDir(ws, file);
-  ws.file('characters', basename(dir), 'overlays', 'x');
-  ws.file('characters', basename(dir), 'masks', 'x');
   const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, cut: opts.cut ?? 35, max: opts.maxFrames ?? null };
   ws.setStage(row.id, 'characters', params, 'running');
   const coco = new CocoWriter(chain.map((d) => d.name));
