@@ -3,7 +3,9 @@
 // backgrounds (when Debian's renpy-demo / renpy-thequestion are installed).
 // Prints tracking MOTA/IDF1 and vanilla vs refined purity/NMI/ARI, and writes
 // each dictionary's collages (PNG) to --out.
-//   node dist/bench/analyze-eval.js [--set synth|renpy|all] [--out DIR] [--size 224] [--seed N]
+//   node dist/bench/analyze-eval.js [--set synth|renpy|all] [--out DIR] [--size 224] [--seed N] [--masks on|off]
+// --masks off gives the detections boxes only, so every crop carries the set
+// behind the character (as with a box detector or a poor segmenter).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip } from '../src/dictionary/synth.js';
@@ -39,17 +41,19 @@ function row(name: string, r: CastEvaluation) {
 }
 
 async function main() {
+  const masks = arg('masks', 'on') !== 'off';
   const set = arg('set', 'all'), out = arg('out', 'tmp/cast-eval'), size = Number(arg('size', '224')), seed = Number(arg('seed', '1'));
   const sets: Array<[string, () => Promise<TruthVideo>]> = [];
   if (set === 'synth' || set === 'all') sets.push(['synthetic', async () => synthClip({ width: 480, height: 270, shots: 30, identities: 8, perShot: [2, 3], seed: 100 + seed })]);
   if ((set === 'renpy' || set === 'all') && existsSync(RENPY_ROOT)) sets.push(['renpy', () => renpyClip({ shots: 24, seed })]);
   const cluster: object[] = [], tracking: object[] = [], timing: object[] = [];
-  for (const [name, make] of sets) {
+  for (const [base, make] of sets) {
+    const name = masks ? base : `${base}-boxes`;
     const video = await make();
     process.stderr.write(`${name}: ${video.frames} frames, ${video.shots.length} shots\n`);
     let last = -1;
     const r = await evaluateCast(video, {
-      step: 2, embed: { size }, triplets: { seed }, head: { seed, epochs: 20 },
+      step: 2, embed: { size }, noise: { masks }, triplets: { seed }, head: { seed, epochs: 20 },
       onProgress: (stage, d, t) => { const p = Math.floor((d / t) * 10); if (p !== last) { last = p; process.stderr.write(`  ${stage} ${d}/${t}\n`); } },
     });
     cluster.push(...row(name, r));

@@ -71,6 +71,10 @@ test('triplets: anchor and positive from one track, negative from a co-occurring
   assert.deepEqual([...co.get(1)!], [2]);
   assert.equal(co.get(3)!.size, 0);
   assert.equal(co.get(4)!.size, 0);
+  // Series mode: the same shot number and frames in two videos only co-occur within one video's scope.
+  const a = track(1_000_001, 0, [0, 1], v(0)), b = track(2_000_001, 0, [0, 1], v(1));
+  assert.equal(coOccurring([a, b]).get(a.id)!.size, 1);
+  assert.equal(coOccurring([a, b], (t) => Math.floor(t.id / 1e6)).get(a.id)!.size, 0);
   const s = sampleTriplets(tracks, { perTrack: 10 });
   assert.equal(s.triplets.length / 3, 20);
   for (let i = 0; i < s.triplets.length; i += 3) {

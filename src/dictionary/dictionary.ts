@@ -5,7 +5,7 @@
 import type { Detection, Track } from '../core/types.js';
 import { dot, meanVector } from '../embed/vector.js';
 import { agglomerate, type ClusterOptions } from './cluster.js';
-import { coOccurring } from './triplets.js';
+import { coOccurring, type Scope } from './triplets.js';
 
 export interface Character {
   /** 0..k-1, by decreasing number of tracks. */
@@ -32,6 +32,8 @@ export interface Dictionary {
 export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink'> {
   /** Use co-occurrence cannot-links (default true). */
   cannotLink?: boolean;
+  /** Which video a track belongs to for co-occurrence (default: its shot). */
+  scope?: Scope;
   /** Tracks with fewer embedded detections are left out (default 1). */
   minDetections?: number;
   /** Detections examined when looking for a medoid (evenly sampled). Default 300. */
@@ -46,9 +48,9 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
   const index = new Map(used.map((t, i) => [t.id, i]));
   const links: Array<[number, number]> = [];
   if (opts.cannotLink ?? true) {
-    for (const [a, others] of coOccurring(used)) for (const b of others) if (a < b) links.push([index.get(a)!, index.get(b)!]);
+    for (const [a, others] of coOccurring(used, opts.scope)) for (const b of others) if (a < b) links.push([index.get(a)!, index.get(b)!]);
   }
-  const c = agglomerate(vecs, { ...opts, cannotLink: links });
+  const c = agglomerate(vecs, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
     const members = used.filter((_, i) => c.labels[i] === k);

@@ -11,7 +11,7 @@ import { findArt, RENPY_ROOT } from '../characters/truth.js';
 import { existsSync } from 'node:fs';
 import type { TruthVideo } from './evaluate.js';
 import { rng } from './random.js';
-import type { TruthBox } from './synth.js';
+import { shuffle, type TruthBox } from './synth.js';
 
 export interface RenpyOptions {
   root?: string;
@@ -53,7 +53,7 @@ export async function renpyClip(opts: RenpyOptions = {}): Promise<TruthVideo & {
     const bs = Math.max(W / bgSrc.width, H / bgSrc.height);
     const bg = await resize(bgSrc, Math.ceil(bgSrc.width * bs), Math.ceil(bgSrc.height * bs));
     const count = 2 + Math.floor(r() * Math.min(2, identities.length - 1));
-    const chosen = identities.map((_, i) => i).sort(() => r() - 0.5).slice(0, count);
+    const chosen = shuffle(identities.map((_, i) => i), r).slice(0, count);
     const actors: Actor[] = [];
     for (let k = 0; k < chosen.length; k++) {
       const id = chosen[k];

@@ -98,7 +98,7 @@ export function synthClip(opts: SynthOptions = {}): SynthClip {
     const len = fmin + Math.floor(r() * (fmax - fmin + 1));
     const shot: Shot = { index: s, start, end: start + len - 1, startTime: start / fps, endTime: (start + len) / fps, in: s ? 'cut' : 'start', out: 'cut' };
     const count = pmin + Math.floor(r() * (pmax - pmin + 1));
-    const pool = Array.from({ length: ids }, (_, i) => i).sort(() => r() - 0.5).slice(0, Math.min(ids, count));
+    const pool = shuffle(Array.from({ length: ids }, (_, i) => i), r).slice(0, Math.min(ids, count));
     const horizon = 0.45 + r() * 0.2;
     const props = Array.from({ length: 3 + Math.floor(r() * 4) }, () => {
       const w = (0.1 + r() * 0.25) * W, h = (0.15 + r() * 0.35) * H;
@@ -122,6 +122,12 @@ export function synthClip(opts: SynthOptions = {}): SynthClip {
     return renderFrame(W, H, plan, i - plan.shot.start, i);
   };
   return { width: W, height: H, fps, frames: start, shots, cast: CAST.slice(0, ids), render };
+}
+
+/** Fisher-Yates shuffle (unbiased, unlike sorting by a random key). */
+export function shuffle<T>(xs: T[], r: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [xs[i], xs[j]] = [xs[j], xs[i]]; }
+  return xs;
 }
 
 function renderFrame(W: number, H: number, plan: Plan, t: number, frame: number): { image: Image; truth: TruthBox[] } {
@@ -224,6 +230,8 @@ export interface NoiseOptions {
   drop?: number;
   /** Figures less visible than this are missed. Default 0.25. */
   minVisible?: number;
+  /** Give detections their instance masks (default true); false = box-only detections, so crops include the set behind. */
+  masks?: boolean;
   seed?: number;
 }
 
@@ -241,7 +249,9 @@ export function noisyDetections(truth: readonly TruthBox[], opts: NoiseOptions =
     const [x, y, w, h] = t.box;
     const dx = gauss(r) * j * w, dy = gauss(r) * j * h, dw = gauss(r) * j * w, dh = gauss(r) * j * h;
     const score = Math.max(0.15, Math.min(0.99, 0.35 + 0.6 * t.visible + gauss(r) * 0.05));
-    out.push({ frame: t.frame, box: [x + dx, y + dy, Math.max(2, w + dw), Math.max(2, h + dh)], score, label: 'character', mask: shiftMask(t.mask, Math.round(dx), Math.round(dy), Math.max(2, Math.round(w + dw)), Math.max(2, Math.round(h + dh))) });
+    const d: Detection = { frame: t.frame, box: [x + dx, y + dy, Math.max(2, w + dw), Math.max(2, h + dh)], score, label: 'character' };
+    if (opts.masks ?? true) d.mask = shiftMask(t.mask, Math.round(dx), Math.round(dy), Math.max(2, Math.round(w + dw)), Math.max(2, Math.round(h + dh)));
+    out.push(d);
   }
   return out;
 }

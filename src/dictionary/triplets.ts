@@ -24,14 +24,24 @@ export interface TripletOptions {
   /** Candidates examined for a hard negative. Default 8. */
   candidates?: number;
   seed?: number;
+  /** See Scope. */
+  scope?: Scope;
 }
 
+/**
+ * Which video a track belongs to, for co-occurrence: frame numbers are per
+ * video, so two tracks co-occur only when they share a scope and a frame.
+ * Default: the track's shot (shots of one video never overlap in frames). In
+ * series mode, give each video's shots distinct numbers, or pass a scope that
+ * names the video.
+ */
+export type Scope = (t: Track) => string | number;
+
 /** Pairs of track ids that share at least one frame (must be different characters). */
-export function coOccurring(tracks: readonly Track[]): Map<number, Set<number>> {
+export function coOccurring(tracks: readonly Track[], scope: Scope = (t) => t.shot): Map<number, Set<number>> {
   const byFrame = new Map<string, number[]>();
   for (const t of tracks) for (const d of t.detections) {
-    // Frames are per video; shots of one video never overlap, so (shot, frame) is a safe key across videos too.
-    const key = `${t.shot}:${d.frame}`;
+    const key = `${scope(t)}:${d.frame}`;
     if (!byFrame.has(key)) byFrame.set(key, []);
     byFrame.get(key)!.push(t.id);
   }
@@ -51,7 +61,7 @@ export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = 
     for (const d of t.detections) if (d.embedding) { idx.push(items.length); items.push(d.embedding); track.push(t.id); }
     itemsOf.set(t.id, idx);
   }
-  const co = coOccurring(tracks);
+  const co = coOccurring(tracks, opts.scope);
   const out: number[] = [];
   const pick = (xs: number[]) => xs[Math.floor(r() * xs.length)];
   for (const t of tracks) {
