@@ -12,6 +12,8 @@ import type { CharacterDetector } from './types.js';
 export interface GrabCutOptions {
   /** GrabCut runs at this width at most (cost grows with pixels). */
   width?: number;
+  /** ...and small enough that the largest face is at most this wide (close-ups need no more detail to cut well). */
+  faceWidth?: number;
   iterations?: number;
   /** How far a body may reach sideways from the face centre, in face widths. */
   reach?: number;
@@ -37,7 +39,8 @@ export class GrabCutBodies implements CharacterDetector {
     if (!faces.length) return [];
     const cv = await opencv();
     const maxW = this.opts.width ?? 640;
-    const s = frame.width > maxW ? maxW / frame.width : 1;
+    const largest = Math.max(...faces.map((f) => f.box[2]));
+    const s = Math.max(Math.min(1, maxW / frame.width, (this.opts.faceWidth ?? 80) / largest), Math.min(1, 240 / frame.width));
     const w = Math.round(frame.width * s), h = Math.round(frame.height * s);
     const small = s < 1 ? await resize(frame, w, h) : frame;
     const boxes = faces.map((f) => f.box.map((v) => v * s) as Box);

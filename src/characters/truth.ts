@@ -72,12 +72,12 @@ export function findArt(root = RENPY_ROOT): { sprites: Array<{ path: string; nam
 }
 
 /** Scale an RGBA sprite by `s` (area-averaged by sharp). */
-async function scaled(img: Image, s: number): Promise<Image> {
+export async function scaled(img: Image, s: number): Promise<Image> {
   return resize(img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)));
 }
 
 /** Cover width x height with a background: scale to fill, crop at a random offset. */
-async function cover(bg: Image, width: number, height: number, r: () => number): Promise<Image> {
+export async function cover(bg: Image, width: number, height: number, r: () => number): Promise<Image> {
   const s = Math.max(width / bg.width, height / bg.height) * (1 + r() * 0.3);
   const big = await resize(bg, Math.ceil(bg.width * s), Math.ceil(bg.height * s));
   const ox = Math.floor(r() * (big.width - width + 1));
@@ -87,7 +87,7 @@ async function cover(bg: Image, width: number, height: number, r: () => number):
   return { width, height, channels: 3, data: out };
 }
 
-function flip(img: Image): Image {
+export function flip(img: Image): Image {
   const out = new Uint8Array(img.data.length);
   const c = img.channels;
   for (let y = 0; y < img.height; y++) {
@@ -97,6 +97,26 @@ function flip(img: Image): Image {
     }
   }
   return { ...img, data: out };
+}
+
+/** Alpha-blend an RGBA sprite onto an RGB frame at (x, y); returns its full-frame 0/255 mask (alpha >= 128). */
+export function stamp(frame: Image, img: Image, x: number, y: number): Uint8Array {
+  const W = frame.width, H = frame.height;
+  const alpha = new Uint8Array(W * H);
+  for (let j = 0; j < img.height; j++) {
+    const fy = y + j;
+    if (fy < 0 || fy >= H) continue;
+    for (let q = 0; q < img.width; q++) {
+      const fx = x + q;
+      if (fx < 0 || fx >= W) continue;
+      const so = (j * img.width + q) * 4, a = img.data[so + 3];
+      if (!a) continue;
+      const d = (fy * W + fx) * 3;
+      for (let c = 0; c < 3; c++) frame.data[d + c] = Math.round((img.data[so + c] * a + frame.data[d + c] * (255 - a)) / 255);
+      if (a >= 128) alpha[fy * W + fx] = 255;
+    }
+  }
+  return alpha;
 }
 
 /** Generate `count` composites with instance masks and face boxes into `out`. */
@@ -128,23 +148,8 @@ export async function makeTruth(opts: TruthOptions): Promise<TruthSummary> {
       const cx = ((k + 0.5) / n + (r() - 0.5) * 0.25 / n) * W;
       const x = Math.round(cx - img.width / 2);
       const y = Math.round(H - img.height * (0.75 + r() * 0.3));
-      const alpha = new Uint8Array(W * H);
-      for (let j = 0; j < img.height; j++) {
-        const fy = y + j;
-        if (fy < 0 || fy >= H) continue;
-        for (let q = 0; q < img.width; q++) {
-          const fx = x + q;
-          if (fx < 0 || fx >= W) continue;
-          const so = (j * img.width + q) * 4, a = img.data[so + 3];
-          if (!a) continue;
-          const d = (fy * W + fx) * 3;
-          for (let c = 0; c < 3; c++) frame.data[d + c] = Math.round((img.data[so + c] * a + frame.data[d + c] * (255 - a)) / 255);
-          if (a >= 128) {
-            alpha[fy * W + fx] = 255;
-            for (const p of placed) p.alpha[fy * W + fx] = 0; // occluded by this sprite
-          }
-        }
-      }
+      const alpha = stamp(frame, img, x, y);
+      for (const p of placed) for (let i = 0; i < alpha.length; i++) if (alpha[i]) p.alpha[i] = 0; // occluded by this sprite
       const [fx0, fy0, fw, fh] = sp.face;
       const face: Box = [Math.round(x + (mirrored ? sp.img.width - fx0 - fw : fx0) * s), Math.round(y + fy0 * s), Math.round(fw * s), Math.round(fh * s)];
       placed.push({ name: sp.name, alpha, face });
