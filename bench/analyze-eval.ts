@@ -3,14 +3,14 @@
 // backgrounds (when Debian's renpy-demo / renpy-thequestion are installed).
 // Prints tracking MOTA/IDF1 and vanilla vs refined purity/NMI/ARI, and writes
 // each dictionary's collages (PNG) to --out.
-//   node dist/bench/analyze-eval.js [--set synth|renpy|all] [--out DIR] [--size 224] [--seed N] [--masks on|off]
+//   node dist/bench/analyze-eval.js [--set synth|renpy|all] [--out DIR] [--size 224] [--seed N] [--masks on|off] [--cross 0.3]
 // --masks off gives the detections boxes only, so every crop carries the set
 // behind the character (as with a box detector or a poor segmenter).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip } from '../src/dictionary/synth.js';
 import { renpyClip } from '../src/dictionary/renpy.js';
-import { evaluateCast, type CastEvaluation, type TruthVideo } from '../src/dictionary/evaluate.js';
+import { trackTruthVideo, scoreCast, type CastEvaluation, type TruthVideo, type TrackedTruth } from '../src/dictionary/evaluate.js';
 import { collageMembers, writeCollage, type Dictionary } from '../src/dictionary/index.js';
 import { cropBox } from '../src/embed/crop.js';
 import { RENPY_ROOT } from '../src/characters/truth.js';
@@ -30,6 +30,29 @@ async function collages(video: TruthVideo, dict: Dictionary, tracks: Track[], di
     for (const d of members) crops.push(cropBox((await video.render(d.frame)).image, d.box).image);
     await writeCollage(join(dir, `character-${ch.id}.png`), crops, { cell: 80 });
   }
+}
+
+/** Cache of the slow stage (embedding + tracking) so scoring variants re-run in seconds. Masks are dropped. */
+function saveTracked(path: string, tt: TrackedTruth, key: object): void {
+  const enc = (v?: Float32Array) => (v ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : undefined);
+  writeFileSync(path, JSON.stringify({
+    key, frames: tt.frames, detections: tt.detections, embedSecondsPerCrop: tt.embedSecondsPerCrop,
+    truth: tt.truth.map(({ mask: _m, ...t }) => t),
+    tracks: tt.tracks.map((t) => ({ ...t, detections: t.detections.map(({ mask: _m, ...d }) => ({ ...d, embedding: enc(d.embedding) })) })),
+  }));
+}
+
+function loadTracked(path: string, key: object): TrackedTruth | undefined {
+  if (!existsSync(path)) return undefined;
+  const j = JSON.parse(readFileSync(path, 'utf8'));
+  if (JSON.stringify(j.key) !== JSON.stringify(key)) return undefined;
+  const dec = (s?: string) => { if (!s) return undefined; const b = Buffer.from(s, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
+  const empty = { width: 0, height: 0, channels: 1 as const, data: new Uint8Array(0) };
+  return {
+    frames: j.frames, detections: j.detections, embedSecondsPerCrop: j.embedSecondsPerCrop,
+    truth: j.truth.map((t: object) => ({ ...t, mask: empty })),
+    tracks: j.tracks.map((t: Track) => ({ ...t, detections: t.detections.map((d) => ({ ...d, embedding: dec(d.embedding as unknown as string) })) })),
+  };
 }
 
 function row(name: string, r: CastEvaluation) {
@@ -52,10 +75,16 @@ async function main() {
     const video = await make();
     process.stderr.write(`${name}: ${video.frames} frames, ${video.shots.length} shots\n`);
     let last = -1;
-    const r = await evaluateCast(video, {
-      step: 2, embed: { size }, noise: { masks }, triplets: { seed }, head: { seed, epochs: 20 },
-      onProgress: (stage, d, t) => { const p = Math.floor((d / t) * 10); if (p !== last) { last = p; process.stderr.write(`  ${stage} ${d}/${t}\n`); } },
-    });
+    const opts = {
+      step: 2, embed: { size }, noise: { masks }, triplets: { seed, crossPositives: Number(arg('cross', '0')) }, head: { seed, epochs: 20 },
+      onProgress: (stage: string, d: number, t: number) => { const p = Math.floor((d / t) * 10); if (p !== last) { last = p; process.stderr.write(`  ${stage} ${d}/${t}\n`); } },
+    };
+    mkdirSync(join(out, name), { recursive: true });
+    const cache = join(out, name, 'tracked.json'), key = { name, seed, size, masks, step: opts.step, frames: video.frames };
+    let tt = loadTracked(cache, key);
+    if (tt) process.stderr.write(`  embeddings and tracks from ${cache}\n`);
+    else { tt = await trackTruthVideo(video, opts); saveTracked(cache, tt, key); }
+    const r = await scoreCast(tt, opts);
     cluster.push(...row(name, r));
     const m = r.tracking;
     tracking.push({ set: name, frames: r.frames, detections: r.detections, tracks: r.tracks, MOTA: +m.mota.toFixed(3), IDF1: +m.idf1.toFixed(3), misses: m.misses, FP: m.falsePositives, switches: m.switches });

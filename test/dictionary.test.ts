@@ -85,6 +85,23 @@ test('triplets: anchor and positive from one track, negative from a co-occurring
   }
 });
 
+test('cross-shot positives come from mutual nearest neighbour tracks of other shots only', () => {
+  const v = (x: number[]) => () => normalize(Float32Array.from(x));
+  const tracks = [
+    track(1, 0, [0, 1, 2], v([1, 0, 0, 0])), track(2, 0, [0, 1, 2], v([0, 1, 0, 0])),
+    track(3, 1, [5, 6, 7], v([0.95, 0.05, 0, 0])), track(4, 1, [5, 6, 7], v([0, 0, 1, 0])),
+  ];
+  const s = sampleTriplets(tracks, { perTrack: 50, crossPositives: 1, crossMin: 0.8 });
+  const pairs = new Set<string>();
+  for (let i = 0; i < s.triplets.length; i += 3) pairs.add(`${s.track[s.triplets[i]]}-${s.track[s.triplets[i + 1]]}`);
+  // 1 and 3 are mutual neighbours across shots; 2 and 4 are not similar enough.
+  assert.ok(pairs.has('1-3') && pairs.has('3-1'));
+  assert.ok(!pairs.has('1-1') && !pairs.has('3-3'), 'all positives of 1 and 3 come from the mate');
+  assert.ok(pairs.has('2-2') && pairs.has('4-4') && !pairs.has('2-4') && !pairs.has('4-2'));
+  const none = sampleTriplets(tracks, { perTrack: 20 });
+  for (let i = 0; i < none.triplets.length; i += 3) assert.equal(none.track[none.triplets[i]], none.track[none.triplets[i + 1]]);
+});
+
 test('hard negatives are the co-occurring crops most similar to the anchor', () => {
   const anchorTrack = track(1, 0, [0, 1], () => Float32Array.from([1, 0, 0]));
   // Track 2 has one crop close to the anchor (frame 0) and one far (frame 1).

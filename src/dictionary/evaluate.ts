@@ -55,7 +55,17 @@ export function truthIdentity(d: Detection, truth: readonly TruthBox[]): number 
   return id;
 }
 
-export async function evaluateCast(video: TruthVideo, opts: CastEvalOptions = {}): Promise<CastEvaluation> {
+/** Tracks of a truth video (detections = noisy truth, embedded) plus the truth boxes of the sampled frames. */
+export interface TrackedTruth {
+  tracks: Track[];
+  truth: TruthBox[];
+  frames: number;
+  detections: number;
+  embedSecondsPerCrop: number;
+}
+
+/** Stage 1 of the evaluation: sample frames, make detections, embed them, track each shot. */
+export async function trackTruthVideo(video: TruthVideo, opts: CastEvalOptions = {}): Promise<TrackedTruth> {
   const step = opts.step ?? 2;
   const truthAll: TruthBox[] = [];
   const tracks: Track[] = [];
@@ -79,6 +89,12 @@ export async function evaluateCast(video: TruthVideo, opts: CastEvalOptions = {}
     for (const t of ts) firstId = Math.max(firstId, t.id + 1);
     tracks.push(...ts);
   }
+  return { tracks, truth: truthAll, frames: sampled, detections: crops, embedSecondsPerCrop: crops ? embedMs / 1000 / crops : 0 };
+}
+
+/** Stage 2: tracking scores, vanilla dictionary, refinement, refined dictionary, cluster scores. */
+export async function scoreCast(tt: TrackedTruth, opts: CastEvalOptions = {}): Promise<CastEvaluation> {
+  const { tracks, truth: truthAll } = tt;
   const tracking = motMetrics(
     truthAll.map((t) => ({ frame: t.frame, id: t.instance, box: t.box })),
     tracks.flatMap((t) => t.detections.map((d) => ({ frame: d.frame, id: t.id, box: d.box }))),
@@ -102,15 +118,20 @@ export async function evaluateCast(video: TruthVideo, opts: CastEvalOptions = {}
   const refined = await refineTracks(tracks, { triplets: opts.triplets, head: opts.head });
   const refinedDictionary = buildDictionary(refined.tracks, opts.dictionary);
   return {
-    frames: sampled,
-    detections: crops,
+    frames: tt.frames,
+    detections: tt.detections,
     tracks: tracks.length,
     tracking,
     vanilla: score(vanillaDictionary),
     refined: score(refinedDictionary),
-    timings: { embedSecondsPerCrop: crops ? embedMs / 1000 / crops : 0, trainSecondsPerEpoch: refined.report.secondsPerEpoch, triplets: refined.report.triplets, clusterSeconds },
+    timings: { embedSecondsPerCrop: tt.embedSecondsPerCrop, trainSecondsPerEpoch: refined.report.secondsPerEpoch, triplets: refined.report.triplets, clusterSeconds },
     vanillaDictionary,
     refinedDictionary,
     trackList: tracks,
   };
+}
+
+/** Both stages. */
+export async function evaluateCast(video: TruthVideo, opts: CastEvalOptions = {}): Promise<CastEvaluation> {
+  return scoreCast(await trackTruthVideo(video, opts), opts);
 }

@@ -4,7 +4,7 @@
 // the same one. Hard negatives are the co-occurring crops the current
 // embedding finds most similar to the anchor.
 import type { Track } from '../core/types.js';
-import { dot } from '../embed/vector.js';
+import { dot, meanVector } from '../embed/vector.js';
 import { rng } from './random.js';
 
 export interface TripletSet {
@@ -26,6 +26,16 @@ export interface TripletOptions {
   seed?: number;
   /** See Scope. */
   scope?: Scope;
+  /**
+   * Share of triplets whose positive comes from another track: the track's
+   * mutual nearest neighbour among tracks of other shots (cosine of track means
+   * at least `crossMin`, never a co-occurring track). This shows the head
+   * same-character pairs across shots (lighting, set, pose), which within-track
+   * pairs never do (tracklet association, as in unsupervised re-id). Default 0.
+   */
+  crossPositives?: number;
+  /** Minimum cosine between track means for a cross-shot pair. Default 0.85. */
+  crossMin?: number;
 }
 
 /**
@@ -64,6 +74,7 @@ export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = 
   const co = coOccurring(tracks, opts.scope);
   const out: number[] = [];
   const pick = (xs: number[]) => xs[Math.floor(r() * xs.length)];
+  const cross = opts.crossPositives ? mutualNeighbours(tracks, itemsOf, items, co, opts.scope, opts.crossMin ?? 0.85) : new Map<number, number>();
   for (const t of tracks) {
     const own = itemsOf.get(t.id)!;
     const negTracks = [...co.get(t.id)!].filter((id) => itemsOf.get(id)!.length);
@@ -72,6 +83,8 @@ export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = 
       const a = pick(own);
       let p = pick(own);
       while (p === a) p = pick(own);
+      const mate = cross.get(t.id);
+      if (mate !== undefined && r() < (opts.crossPositives ?? 0)) p = pick(itemsOf.get(mate)!);
       let n = pick(itemsOf.get(pick(negTracks))!);
       if (r() < hard) {
         let best = dot(items[a], items[n]);
@@ -85,4 +98,23 @@ export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = 
     }
   }
   return { items, track, triplets: Int32Array.from(out) };
+}
+
+/** Track -> its mutual nearest neighbour (by mean embedding) among tracks of other shots, when similar enough. */
+function mutualNeighbours(tracks: readonly Track[], itemsOf: Map<number, number[]>, items: Float32Array[], co: Map<number, Set<number>>, scope: Scope | undefined, min: number): Map<number, number> {
+  const ts = tracks.filter((t) => itemsOf.get(t.id)!.length);
+  const means = ts.map((t) => meanVector(itemsOf.get(t.id)!.map((i) => items[i])));
+  const where = (t: Track) => `${scope ? scope(t) : ''}/${t.shot}`;
+  const nn = ts.map((t, i) => {
+    let best = -1, bs = min;
+    for (let j = 0; j < ts.length; j++) {
+      if (j === i || where(ts[j]) === where(t) || co.get(t.id)!.has(ts[j].id)) continue;
+      const s = dot(means[i], means[j]);
+      if (s >= bs) { bs = s; best = j; }
+    }
+    return best;
+  });
+  const out = new Map<number, number>();
+  nn.forEach((j, i) => { if (j >= 0 && nn[j] === i) out.set(ts[i].id, ts[j].id); });
+  return out;
 }
