@@ -304,3 +304,21 @@ test('video: keyframes run the chain, other frames are carried by flow', { skip:
   mkdirSync(dir, { recursive: true });
   assert.ok(readdirSync(dir).includes('walk.mp4'));
 });
+
+test('truth building: seeded RNG repeats, stamping blends colour and returns the alpha >= 128 mask', async () => {
+  const { rng, stamp, flip } = await import('../src/characters/truth.js');
+  const a = rng(5), b = rng(5), c = rng(6);
+  const sa = [a(), a(), a()], sb = [b(), b(), b()];
+  assert.deepEqual(sa, sb);
+  assert.notDeepEqual(sa, [c(), c(), c()]);
+  assert.ok(sa.every((v) => v >= 0 && v < 1));
+  const frame: Image = { width: 4, height: 3, channels: 3, data: new Uint8Array(36).fill(100) };
+  // 2x1 sprite: one opaque red pixel, one 40%-alpha pixel.
+  const sprite: Image = { width: 2, height: 1, channels: 4, data: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 102]) };
+  const m = stamp(frame, sprite, 1, 1);
+  assert.deepEqual([...m], [0, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...frame.data.subarray(15, 21)], [255, 0, 0, 60, 60, 162]);
+  assert.deepEqual([...flip(sprite).data], [0, 0, 255, 102, 255, 0, 0, 255]);
+  // Clipped at the frame edge without throwing.
+  assert.equal([...stamp(frame, sprite, 3, 2)].filter(Boolean).length, 1);
+});
