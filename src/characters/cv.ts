@@ -21,7 +21,20 @@ export function opencv(): Promise<CV> {
     if (mod instanceof Promise) return unthen(await mod);
     if (mod.Mat) return unthen(mod);
     await new Promise<void>((resolve) => {
-      mod.onRuntimeInitialized = () => resolve();
+      // Chain, don't replace: another module may be waiting on the same WASM instance.
+      // It may also replace ours, so a poll notices initialisation too.
+      const prev = mod.onRuntimeInitialized;
+      const poll = setInterval(() => {
+        if (mod.Mat) done();
+      }, 25);
+      const done = () => {
+        clearInterval(poll);
+        resolve();
+      };
+      mod.onRuntimeInitialized = () => {
+        if (typeof prev === 'function') prev();
+        done();
+      };
     });
     return unthen(mod);
   })());
