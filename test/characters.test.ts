@@ -322,3 +322,59 @@ test('truth building: seeded RNG repeats, stamping blends colour and returns the
   // Clipped at the frame edge without throwing.
   assert.equal([...stamp(frame, sprite, 3, 2)].filter(Boolean).length, 1);
 });
+
+// A minimal ONNX writer (protobuf by hand): one Constant node whose output is
+// the model's output, so the ONNX backend's real runtime path runs without any model file.
+function pb(field: number, wire: number, body: number[] | Uint8Array): number[] {
+  const key = varint((field << 3) | wire);
+  return wire === 2 ? [...key, ...varint(body.length), ...body] : [...key, ...body];
+}
+function varint(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 128;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+const str = (field: number, s: string) => pb(field, 2, [...Buffer.from(s)]);
+function valueInfo(name: string, dims: number[]): number[] {
+  const shape = dims.flatMap((d) => pb(1, 2, pb(1, 0, varint(d))));
+  return [...str(1, name), ...pb(2, 2, pb(1, 2, [...pb(1, 0, varint(1)), ...pb(2, 2, shape)]))];
+}
+function constantModel(inputDims: number[], out: Float32Array, outDims: number[]): Uint8Array {
+  const tensor = [...outDims.flatMap((d) => pb(1, 0, varint(d))), ...pb(2, 0, varint(1)), ...pb(9, 2, new Uint8Array(out.buffer))];
+  const attr = [...str(1, 'value'), ...pb(5, 2, tensor), ...pb(20, 0, varint(4))];
+  const node = [...str(2, 'out'), ...str(4, 'Constant'), ...pb(5, 2, attr)];
+  const graph = [...pb(1, 2, node), ...str(2, 'g'), ...pb(11, 2, valueInfo('images', inputDims)), ...pb(12, 2, valueInfo('out', outDims))];
+  return new Uint8Array([...pb(1, 0, varint(8)), ...pb(7, 2, graph), ...pb(8, 2, [...str(1, ''), ...pb(2, 0, varint(13))])]);
+}
+
+test('ONNX backend runs real sessions: YOLO boxes map back through the letterbox, salient maps become masks', async () => {
+  const dir = tmp();
+  // YOLOv8 layout [1, 4+2, 16]: one 'face' candidate centred at (100,80), 40x40, in the 160x160 letterboxed input.
+  const n = 16, yolo = new Float32Array(6 * n);
+  [100, 80, 40, 40, 0.9, 0.05].forEach((v, k) => (yolo[k * n] = v));
+  const yfile = join(dir, 'yolo.onnx');
+  writeFileSync(yfile, constantModel([1, 3, 160, 160], yolo, [1, 6, n]));
+  const frame = drawScene(320, 160, [], 1).image; // letterbox: scale 0.5, padded 40 px top and bottom
+  const [det] = parseChain(`yolo=${yfile}:face:body`);
+  const found = await det.detect(frame, []);
+  await det.dispose?.();
+  assert.equal(found.length, 1);
+  assert.equal(found[0].label, 'face');
+  assert.deepEqual(found[0].box.map((v) => Math.round(v)), [160, 40, 80, 80]);
+  // Salient [1,1,32,32]: a block in the left half becomes one body mask at frame size.
+  const S = 32, sal = new Float32Array(S * S);
+  for (let y = 8; y < 24; y++) for (let x = 4; x < 12; x++) sal[y * S + x] = 1;
+  const sfile = join(dir, 'sal.onnx');
+  writeFileSync(sfile, constantModel([1, 3, S, S], sal, [1, 1, S, S]));
+  const [seg] = parseChain(`salient=${sfile}`);
+  const bodies = await seg.detect(frame, []);
+  await seg.dispose?.();
+  assert.equal(bodies.length, 1);
+  assert.ok(boxIoU(bodies[0].box, [40, 40, 80, 80]) > 0.85, `box ${bodies[0].box}`);
+  assert.ok(bodies[0].mask && maskArea(bodies[0].mask) > 0.85 * 80 * 80);
+});
