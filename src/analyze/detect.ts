@@ -1,19 +1,27 @@
 // Stage 3 of analyze: characters and their vanilla embeddings on the sampled
-// frames. Each frame's results are committed with its done flag, so a killed
-// run loses at most the frame in flight.
+// frames. The expensive chain runs on keyframes only (each shot's first
+// analysed frame, then every `every` seconds); in between, characters are
+// carried by optical flow at `fps` analysed frames per second (as
+// `toonscope characters` does on video). A shot's results are committed
+// together, so a killed run redoes at most the shot in flight.
 import { encodeImage, resize } from '../core/image.js';
 import { fitSize, decodeSelected } from '../core/video.js';
 import type { Workspace } from '../core/workspace.js';
-import type { Detection, Image, VideoInfo } from '../core/types.js';
+import type { Detection, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
-import { detectCharacters } from '../characters/pipeline.js';
 import type { CharacterDetector } from '../characters/types.js';
+import { Propagator } from '../characters/video.js';
+import { opencv } from '../characters/cv.js';
 import { embedDetections, cropBox, type EmbedOptions } from '../embed/index.js';
-import { pendingSamples, saveFrame, type NewAppearance } from './store.js';
+import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance } from './store.js';
 
 export interface DetectStageOptions {
   /** Analysis width for detection (pixels). */
   width?: number;
+  /** Frames per second followed by optical flow between keyframes. */
+  fps?: number;
+  /** Seconds between keyframes inside a shot. */
+  every?: number;
   embed?: EmbedOptions;
   /** Height of the stored crop thumbnails (for collages and the app). */
   cropHeight?: number;
@@ -31,36 +39,60 @@ async function thumb(frame: Image, d: Detection, height: number): Promise<Buffer
   return encodeImage(await resize(c, w, h), 'jpeg', 85);
 }
 
-export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress): Promise<number> {
+export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress): Promise<number> {
+  const started = startedShots(ws, videoId);
   const pending = pendingSamples(ws, videoId);
-  const byFrame = new Map(pending.map((s) => [s.frame, s]));
+  const byShot = new Map<number, number[]>();
+  for (const s of pending) {
+    if (!byShot.has(s.shot)) byShot.set(s.shot, []);
+    byShot.get(s.shot)!.push(s.frame);
+  }
   const size = fitSize(info, opts.width ?? 640);
   const sx = info.width / size.width;
+  const step = Math.max(1, Math.round(info.fps / (opts.fps ?? 8)));
+  const cv = await opencv();
   let done = 0;
-  bar?.set(0, pending.length);
-  for await (const frame of decodeSelected(info.path, pending.map((s) => s.frame), size, times)) {
-    const s = byFrame.get(frame.index)!;
-    const chars = await detectCharacters(frame, chain, frame.index);
-    const dets = chars.map(unit).filter((d): d is Detection => Boolean(d));
-    await embedDetections(frame, dets, opts.embed);
-    const apps: NewAppearance[] = [];
-    for (const [k, d] of dets.entries()) {
-      const face = chars[k].face && chars[k].face !== d ? chars[k].face!.box : undefined;
-      apps.push({
-        frame: s.frame,
-        shot: s.shot,
-        time: s.time,
-        // Boxes are stored in source-video pixels.
-        box: d.box.map((v) => v * sx) as Detection['box'],
-        score: d.score,
-        face: face?.map((v) => v * sx) as Detection['box'] | undefined,
-        mask: d.mask,
-        crop: await thumb(frame, d, opts.cropHeight ?? 128),
-        embedding: d.embedding!,
-      });
+  const total = pending.length;
+  bar?.set(0, total);
+  for (const shot of shots) {
+    const samples = byShot.get(shot.index);
+    if (!samples) continue;
+    if (started.has(shot.index)) {
+      resetShot(ws, videoId, shot.index);
+      samples.splice(0, samples.length, ...pendingSamples(ws, videoId).filter((s) => s.shot === shot.index).map((s) => s.frame));
     }
-    saveFrame(ws, videoId, s.frame, apps);
-    bar?.set(++done, pending.length);
+    const wanted = new Set(samples);
+    const frames = new Set(samples);
+    for (let f = shot.start; f <= Math.max(...samples); f += step) frames.add(f);
+    const prop = new Propagator(cv, chain, opts.every ?? 2);
+    const apps: NewAppearance[] = [];
+    let first = true;
+    for await (const frame of decodeSelected(info.path, [...frames], size, times)) {
+      const { characters } = await prop.step(frame, first);
+      first = false;
+      if (!wanted.has(frame.index)) continue;
+      const chars = characters.filter((c) => unit(c));
+      // Copies: the propagator keeps carrying the originals.
+      const dets = chars.map((c) => ({ ...unit(c)! }));
+      await embedDetections(frame, dets, opts.embed);
+      for (const [k, d] of dets.entries()) {
+        const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
+        apps.push({
+          frame: frame.index,
+          shot: shot.index,
+          time: times[frame.index] ?? frame.time,
+          // Boxes are stored in source-video pixels; masks stay at analysis size.
+          box: d.box.map((v) => v * sx) as Detection['box'],
+          score: d.score,
+          face: face?.map((v) => v * sx) as Detection['box'] | undefined,
+          mask: d.mask,
+          crop: await thumb(frame, d, opts.cropHeight ?? 128),
+          embedding: d.embedding!,
+        });
+      }
+      bar?.set(++done, total);
+    }
+    saveShot(ws, videoId, shot.index, apps);
   }
   return done;
 }

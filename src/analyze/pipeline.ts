@@ -22,6 +22,10 @@ export interface AnalyzeOptions {
   rate?: number;
   /** Detection width in pixels. */
   width?: number;
+  /** Frames per second followed by optical flow between keyframes (default 8). */
+  fps?: number;
+  /** Seconds between keyframes inside a shot (default 2). */
+  every?: number;
   progress?: (label: string, total?: number) => Progress;
   log?: (msg: string) => void;
 }
@@ -63,7 +67,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     ws.setStage(videoId, 'analyze:samples', sampleKey, 'done');
   }
 
-  const detectKey = { chain: chainSpec, width: opts.width ?? 640 };
+  const detectKey = { chain: chainSpec, width: opts.width ?? 640, fps: opts.fps ?? 8, every: opts.every ?? 2 };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   if (prior?.status === 'done') skipped.push('characters');
   else {
@@ -79,7 +83,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const chain = own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]);
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      await detectStage(ws, videoId, shots.video, shots.times, chain, { width: opts.width }, dbar);
+      await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: opts.width, fps: opts.fps, every: opts.every }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }

@@ -50,6 +50,11 @@ export function saveSamples(ws: Workspace, videoId: number, samples: Sample[]): 
   ws.db.transaction(() => samples.forEach((s) => ins.run(videoId, s.frame, s.shot, s.time)))();
 }
 
+/** Shots with at least one finished sampled frame (to tell partly analysed shots). */
+export function startedShots(ws: Workspace, videoId: number): Set<number> {
+  return new Set((ws.db.prepare('SELECT DISTINCT shot FROM samples WHERE video_id = ? AND done = 1').all(videoId) as { shot: number }[]).map((r) => r.shot));
+}
+
 export function pendingSamples(ws: Workspace, videoId: number): Sample[] {
   return ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? AND done = 0 ORDER BY frame').all(videoId) as Sample[];
 }
@@ -80,8 +85,16 @@ export interface NewAppearance {
   embedding: Float32Array;
 }
 
-/** Store one frame's appearances and mark the frame done, atomically. */
-export function saveFrame(ws: Workspace, videoId: number, frame: number, apps: NewAppearance[]): void {
+/** Forget a shot's appearances and mark its samples pending (a partly analysed shot is redone whole). */
+export function resetShot(ws: Workspace, videoId: number, shot: number): void {
+  ws.db.transaction(() => {
+    ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ?').run(videoId, shot);
+    ws.db.prepare('UPDATE samples SET done = 0 WHERE video_id = ? AND shot = ?').run(videoId, shot);
+  })();
+}
+
+/** Store a shot's appearances and mark its sampled frames done, atomically. */
+export function saveShot(ws: Workspace, videoId: number, shot: number, apps: NewAppearance[]): void {
   const ins = ws.db.prepare(`INSERT INTO appearances (video_id, frame, shot, time, x, y, w, h, score, face, mask, mask_w, mask_h, crop, embedding)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   ws.db.transaction(() => {
@@ -89,7 +102,7 @@ export function saveFrame(ws: Workspace, videoId: number, frame: number, apps: N
       ins.run(videoId, a.frame, a.shot, a.time, ...a.box, a.score, a.face ? JSON.stringify(a.face.map((v) => Math.round(v))) : null,
         a.mask ? deflateRawSync(a.mask.data) : null, a.mask?.width ?? null, a.mask?.height ?? null, a.crop, Buffer.from(a.embedding.buffer, a.embedding.byteOffset, a.embedding.byteLength));
     }
-    ws.db.prepare('UPDATE samples SET done = 1 WHERE video_id = ? AND frame = ?').run(videoId, frame);
+    ws.db.prepare('UPDATE samples SET done = 1 WHERE video_id = ? AND shot = ?').run(videoId, shot);
   })();
 }
 

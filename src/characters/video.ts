@@ -135,38 +135,51 @@ export function link(fresh: Character[], carried: Character[], width: number, he
   }
 }
 
+/**
+ * Keyframe detection with flow carrying in between, frame by frame. The
+ * caller says where shots start (a cut: no flow across it, detect afresh);
+ * besides, the chain runs every `every` seconds. Shared by
+ * `charactersInVideo` and the analyze pipeline.
+ */
+export class Propagator {
+  private prevSmall?: Image;
+  private chars: Character[] = [];
+  private lastKey = -Infinity;
+  private tracks = 0;
+  constructor(private readonly cv: CV, private readonly chain: CharacterDetector[], private readonly every = 2) {}
+
+  async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; characters: Character[] }> {
+    const small = shrink(grayOf(frame), 2);
+    const keyframe = cut || !this.prevSmall || frame.time - this.lastKey >= this.every - 1e-6;
+    let carried: Character[] = [];
+    if (this.prevSmall && !cut && this.chars.length) {
+      carried = carry(this.chars, flow(this.cv, this.prevSmall, small), small.width, small.height, frame.width / small.width, frame.width, frame.height, frame.index);
+    }
+    if (keyframe) {
+      const fresh = await detectCharacters(frame, this.chain, frame.index);
+      link(fresh, carried, frame.width, frame.height, () => ++this.tracks);
+      this.chars = fresh;
+      this.lastKey = frame.time;
+    } else this.chars = carried;
+    this.prevSmall = small;
+    return { keyframe, characters: this.chars };
+  }
+}
+
 /** Stream per-frame characters for a video at the analysis rate. */
 export async function* charactersInVideo(path: string, chain: CharacterDetector[], opts: VideoOptions = {}): AsyncGenerator<VideoFrameResult> {
   const info = probe(path);
   const size = fitSize(info, opts.width ?? 640);
   const fps = opts.fps ?? 8;
-  const every = opts.every ?? 2;
   const cutAt = opts.cut ?? 35;
-  const cv = await opencv();
-  let prevSmall: Image | undefined, prevThumb: Image | undefined;
-  let chars: Character[] = [];
-  let lastKey = -Infinity;
-  let tracks = 0;
-  const nextId = () => ++tracks;
+  const prop = new Propagator(await opencv(), chain, opts.every ?? 2);
+  let prevThumb: Image | undefined;
   const filter = fps > 0 && fps < info.fps ? `fps=${fps}` : undefined;
   for await (const frame of decode(path, { ...size, filter, maxFrames: opts.maxFrames, fast: true })) {
-    const gray = grayOf(frame);
-    const small = shrink(gray, 2);
-    const thumb = shrink(gray, Math.max(1, Math.round(frame.width / 80)));
+    const thumb = shrink(grayOf(frame), Math.max(1, Math.round(frame.width / 80)));
     const cut = prevThumb ? meanAbsDiff(thumb, prevThumb) > cutAt : true;
-    const keyframe = cut || frame.time - lastKey >= every - 1e-6;
-    let carried: Character[] = [];
-    if (prevSmall && !cut && chars.length) {
-      carried = carry(chars, flow(cv, prevSmall, small), small.width, small.height, frame.width / small.width, frame.width, frame.height, frame.index);
-    }
-    if (keyframe) {
-      const fresh = await detectCharacters(frame, chain, frame.index);
-      link(fresh, carried, frame.width, frame.height, nextId);
-      chars = fresh;
-      lastKey = frame.time;
-    } else chars = carried;
-    prevSmall = small;
     prevThumb = thumb;
-    yield { frame, source: Math.round((frame.time - info.startTime) * info.fps), keyframe, characters: chars };
+    const { keyframe, characters } = await prop.step(frame, cut);
+    yield { frame, source: Math.round((frame.time - info.startTime) * info.fps), keyframe, characters };
   }
 }
