@@ -20,7 +20,7 @@ export interface FlowPair {
   segB: Segmentation;
 }
 
-function farneback(cv: CV, a: Uint8Array, b: Uint8Array, w: number, h: number, init?: Flow): Flow {
+function farneback(cv: CV, a: Uint8Array, b: Uint8Array, w: number, h: number, init?: Flow, win = 15, polyN = 5, polySigma = 1.2): Flow {
   const ma = new cv.Mat(h, w, cv.CV_8UC1);
   const mb = new cv.Mat(h, w, cv.CV_8UC1);
   const flow = new cv.Mat(h, w, cv.CV_32FC2);
@@ -29,7 +29,7 @@ function farneback(cv: CV, a: Uint8Array, b: Uint8Array, w: number, h: number, i
     mb.data.set(b);
     if (init) flow.data32F.set(init.data);
     const levels = init ? 3 : 5;
-    cv.calcOpticalFlowFarneback(ma, mb, flow, 0.5, levels, 15, 3, 5, 1.2, init ? cv.OPTFLOW_USE_INITIAL_FLOW : 0);
+    cv.calcOpticalFlowFarneback(ma, mb, flow, 0.5, levels, win, 3, polyN, polySigma, init ? cv.OPTFLOW_USE_INITIAL_FLOW : 0);
     return { width: w, height: h, data: new Float32Array(flow.data32F) };
   } finally {
     ma.delete();
@@ -90,6 +90,35 @@ function constant(w: number, h: number, dx: number, dy: number): Flow {
 export interface FlowOptions {
   /** Error added per pixel of forward-backward disagreement (0..255 units; 0 disables). */
   consistency?: number;
+  /** Also try a small-window Farneback flow (default true). */
+  smallWindow?: boolean;
+  /** Radius of the median filter applied to the fused flow (0 disables). */
+  median?: number;
+  /** Radius of the box blur applied to the splatting error (0 disables). */
+  errBlur?: number;
+}
+
+/** Component-wise median filter of a flow (removes isolated wrong vectors left by per-pixel fusion). */
+function medianFlow(f: Flow, r: number): Flow {
+  const w = f.width, h = f.height, d = f.data, out = new Float32Array(d.length);
+  const bx: number[] = [], by: number[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      bx.length = 0;
+      by.length = 0;
+      for (let j = Math.max(0, y - r); j <= Math.min(h - 1, y + r); j++) {
+        for (let i = Math.max(0, x - r); i <= Math.min(w - 1, x + r); i++) {
+          bx.push(d[(j * w + i) * 2]);
+          by.push(d[(j * w + i) * 2 + 1]);
+        }
+      }
+      bx.sort((p, q) => p - q);
+      by.sort((p, q) => p - q);
+      out[(y * w + x) * 2] = bx[bx.length >> 1];
+      out[(y * w + x) * 2 + 1] = by[by.length >> 1];
+    }
+  }
+  return { width: w, height: h, data: out };
 }
 
 function addConsistency(err: Float32Array, f: Flow, g: Flow, k: number): void {
@@ -108,13 +137,18 @@ export async function flowPair(a: Image, b: Image, opts: FlowOptions = {}): Prom
   const cv = await opencv();
   const w = a.width, h = a.height;
   const ga = luma8(a), gb = luma8(b);
-  const plainAb = farneback(cv, ga, gb, w, h);
-  const plainBa = farneback(cv, gb, ga, w, h);
+  const plainAb = farneback(cv, ga, gb, w, h, undefined, 15, 7, 1.5);
+  const plainBa = farneback(cv, gb, ga, w, h, undefined, 15, 7, 1.5);
   const segA = segment(a);
   const segB = segment(b);
   const matches = matchSegments(segA, segB);
   const candAb = [plainAb];
   const candBa = [plainBa];
+  if (opts.smallWindow !== false) {
+    // A second plain flow with a small window: sharper at thin parts (hair strands, limbs) where the wide one smears.
+    candAb.push(farneback(cv, ga, gb, w, h, undefined, 9));
+    candBa.push(farneback(cv, gb, ga, w, h, undefined, 9));
+  }
   // A camera pan: the dominant translation as a constant flow, and Farneback refined from it.
   const [gx, gy] = globalShift(ga, gb, w, h);
   if (Math.hypot(gx, gy) >= 2) {
@@ -131,6 +165,18 @@ export async function flowPair(a: Image, b: Image, opts: FlowOptions = {}): Prom
   }
   const fab = fuse(a, b, segA, candAb);
   const fba = fuse(b, a, segB, candBa);
+  const mr = opts.median ?? 0;
+  if (mr > 0) {
+    fab.flow = medianFlow(fab.flow, mr);
+    fba.flow = medianFlow(fba.flow, mr);
+    fab.err = warpError(a, b, fab.flow);
+    fba.err = warpError(b, a, fba.flow);
+  }
+  const eb = opts.errBlur ?? 1;
+  if (eb > 0) {
+    fab.err = boxBlur(fab.err, w, h, eb);
+    fba.err = boxBlur(fba.err, w, h, eb);
+  }
   // Forward-backward disagreement (pixels at this resolution) adds to the error: occluded or wrong vectors splat weakly.
   const k = opts.consistency ?? 4;
   if (k > 0) {

@@ -11,6 +11,8 @@ import { splatBetween, type SplatOptions } from './splat.js';
 export interface InterpolateOptions extends SplatOptions, FlowOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;
+  /** Vector disagreement (working-resolution pixels) at which flow upsampling turns colour-guided (default 1). */
+  guide?: number;
 }
 
 function check(a: Image, b: Image, ts: number[]): void {
@@ -33,8 +35,8 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   const w = Math.max(8, Math.round(W * s)), h = Math.max(8, Math.round(H * s));
   const [sa, sb] = await Promise.all([scaleImage(A, w, h), scaleImage(B, w, h)]);
   const fp = await flowPair(sa, sb, opts);
-  const up = guidedUpsample(fp.ab, fp.errAb, sa, A);
-  const down = guidedUpsample(fp.ba, fp.errBa, sb, B);
+  const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide);
+  const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide);
   return ts.map((t) => splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts));
 }
 

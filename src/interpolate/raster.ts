@@ -148,7 +148,7 @@ export function resizePlane(p: Float32Array, w: number, h: number, width: number
  * full-resolution pixel instead of averaging, so pixels on an edge move with
  * the piece they belong to rather than halfway between.
  */
-export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image): { flow: Flow; err: Float32Array } {
+export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height;
   const smooth = resizeFlow(flow, W, H);
   const errUp = resizePlane(err, w, h, W, H);
@@ -168,7 +168,7 @@ export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big:
         if (u < lo) lo = u; if (u > hi) hi = u;
         if (v < loy) loy = v; if (v > hiy) hiy = v;
       }
-      if (hi - lo < 1 && hiy - loy < 1) continue;
+      if (hi - lo < edge && hiy - loy < edge) continue;
       const p = (y * W + x) * bc;
       let best = q0, bestD = Infinity;
       for (const q of [q0, q1, q2, q3]) {

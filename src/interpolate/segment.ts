@@ -31,7 +31,7 @@ export interface Segmentation {
 export interface SegmentOptions {
   /** Luma below which a thin stroke counts as line art. */
   lineLuma?: number;
-  /** Colour step (max channel difference to a neighbour) that bounds a piece. */
+  /** Colour step (max channel difference to the pixel two steps right or down) that bounds a piece. */
   edge?: number;
   /** Ball radius in pixels: gaps in the line art up to ~2r wide are closed. */
   ball?: number;
@@ -54,7 +54,8 @@ function morph(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
 export function segment(img: Image, opts: SegmentOptions = {}): Segmentation {
   const w = img.width, h = img.height, n = w * h, c = img.channels, d = img.data;
   const lineLuma = opts.lineLuma ?? 70;
-  const edge = opts.edge ?? 28;
+  const edge = opts.edge ?? 18;
+  const span = 2;
   const ball = opts.ball ?? 1;
   const minArea = opts.minArea ?? Math.max(6, Math.round(n / 20000));
   const y = luma8(img);
@@ -68,10 +69,11 @@ export function segment(img: Image, opts: SegmentOptions = {}): Segmentation {
     for (let x = 0; x < w; x++) {
       const i = yy * w + x;
       if (dark[i] && !darkArea[i]) { bound[i] = 1; continue; }
+      // Colour step across two pixels: soft (blurred, upscaled) edges of real footage still register.
       let step = 0;
       const o = i * c;
-      if (x + 1 < w) for (let k = 0; k < 3; k++) step = Math.max(step, Math.abs(d[o + k] - d[o + c + k]));
-      if (yy + 1 < h) for (let k = 0; k < 3; k++) step = Math.max(step, Math.abs(d[o + k] - d[o + w * c + k]));
+      if (x + span < w) for (let k = 0; k < 3; k++) step = Math.max(step, Math.abs(d[o + k] - d[o + span * c + k]));
+      if (yy + span < h) for (let k = 0; k < 3; k++) step = Math.max(step, Math.abs(d[o + k] - d[o + span * w * c + k]));
       if (step > edge) bound[i] = 1;
     }
   }

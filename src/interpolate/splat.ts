@@ -4,13 +4,15 @@
 // the other frame. Pixels about to be covered (or uncovered) explain the other
 // frame badly, so visible surfaces win where several land on one spot.
 import type { Image } from '../core/types.js';
-import type { Flow } from './raster.js';
+import { boxBlur, type Flow } from './raster.js';
 
 export interface SplatOptions {
   /** Sharpness of the occlusion weighting, per unit of 0..255 error. */
   alpha?: number;
   /** Coverage below which the output leans on a backward-sampled blend (holes). */
   holeCoverage?: number;
+  /** Disagreement (0..255) between the two warped frames at which the output becomes their plain average (0 disables). */
+  shrink?: number;
   /** Depth cue: log-weight bonus per pixel of motion relative to the dominant (camera) motion. */
   depth?: number;
   /** Cap of that motion, in pixels (at output resolution). */
@@ -87,22 +89,41 @@ function at(img: Image, x: number, y: number, k: number): number {
  */
 export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions = {}): Image {
   const w = a.width, h = a.height, n = w * h;
-  const alpha = opts.alpha ?? 0.15;
+  const alpha = opts.alpha ?? 0.07;
   const hole = opts.holeCoverage ?? 0.3;
-  const acc: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n) };
+  const accA: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n) };
+  const accB: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n) };
   // Scale-free depth cue: relative motion measured in units of 1/100 of the image width.
   const unit = w / 100;
   const depth = (opts.depth ?? 1) / unit;
   const cap = (opts.depthCap ?? 4) * unit;
-  push(a, ab, errAb, t, 1 - t, alpha, depth, cap, acc);
-  push(b, ba, errBa, 1 - t, t, alpha, depth, cap, acc);
+  push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
+  push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
+  const ra = accA.rgbw, rb = accB.rgbw;
+  // Where the two warped frames disagree, neither can be trusted: shrink towards their plain average
+  // (the least-squares guess between two hypotheses) instead of letting the softmax pick one.
+  const shrink = opts.shrink ?? 60;
+  let beta: Float32Array | undefined;
+  if (shrink > 0) {
+    const dis = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const wa = ra[i * 4 + 3], wb = rb[i * 4 + 3];
+      if (wa < 1e-6 || wb < 1e-6) continue;
+      let d = 0;
+      for (let k = 0; k < 3; k++) d += Math.abs(ra[i * 4 + k] / wa - rb[i * 4 + k] / wb);
+      dis[i] = d / 3;
+    }
+    beta = boxBlur(dis, w, h, 2);
+    for (let i = 0; i < n; i++) beta[i] = Math.min(1, beta[i] / shrink);
+  }
   const out = new Uint8ClampedArray(n * 3);
-  const { rgbw, cov } = acc;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      const wsum = rgbw[i * 4 + 3];
+      const wa = ra[i * 4 + 3], wb = rb[i * 4 + 3];
+      const wsum = wa + wb;
+      const cov = accA.cov[i] + accB.cov[i];
       // Where little landed, mix in a backward sample along the local flow (an approximation that fills holes).
-      const lack = cov[i] < hole ? hole - cov[i] : 0;
+      const lack = cov < hole ? hole - cov : 0;
       let fr = 0, fg = 0, fb = 0;
       if (lack > 0 || wsum <= 1e-12) {
         const xa = x - t * ab.data[i * 2], ya = y - t * ab.data[i * 2 + 1];
@@ -115,11 +136,14 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
         out[i * 3] = fr; out[i * 3 + 1] = fg; out[i * 3 + 2] = fb;
         continue;
       }
-      // Normalise the splat, then blend with the fallback by how much coverage is missing.
       const m = lack / hole;
-      out[i * 3] = (1 - m) * (rgbw[i * 4] / wsum) + m * fr;
-      out[i * 3 + 1] = (1 - m) * (rgbw[i * 4 + 1] / wsum) + m * fg;
-      out[i * 3 + 2] = (1 - m) * (rgbw[i * 4 + 2] / wsum) + m * fb;
+      const bt = beta && wa > 1e-6 && wb > 1e-6 ? beta[i] : 0;
+      for (let k = 0; k < 3; k++) {
+        // Normalised joint splat, shrunk towards the two-sided average where they disagree, then hole-filled.
+        let v = (ra[i * 4 + k] + rb[i * 4 + k]) / wsum;
+        if (bt > 0) v = (1 - bt) * v + bt * ((1 - t) * (ra[i * 4 + k] / wa) + t * (rb[i * 4 + k] / wb));
+        out[i * 3 + k] = (1 - m) * v + m * (k === 0 ? fr : k === 1 ? fg : fb);
+      }
     }
   }
   return { width: w, height: h, channels: 3, data: new Uint8Array(out.buffer) };

@@ -6,7 +6,6 @@ import { basename, join } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import { readImage } from '../core/image.js';
 import type { Image } from '../core/types.js';
-import { pairScore, signature } from './pairs.js';
 import { spread, type Triplet } from './truth.js';
 
 export const SYNFIG_HINT = 'install it with `apt-get install synfig synfig-examples` (examples in /usr/share/doc/synfig-examples/examples)';
@@ -39,13 +38,22 @@ export function renderSynfig(sif: string, dir: string, seconds = 4): string[] {
  * differ and the middle differs from both ends), at most `max`, spread evenly.
  */
 export async function synfigTriplets(sif: string, frames: string[], max = 12): Promise<SynfigClip> {
-  const sigs = await Promise.all(frames.map(async (f) => signature(await readImage(f))));
+  const imgs = await Promise.all(frames.map((f) => readImage(f)));
   const out: Triplet[] = [];
   for (let a = 0; a + 2 < frames.length; a += 2) {
-    const moving = (p: number, q: number) => pairScore(sigs[p], sigs[q]).diff > 0.05;
+    const moving = (p: number, q: number) => changed(imgs[p], imgs[q]) > 0.001;
     if (moving(a, a + 2) && moving(a, a + 1) && moving(a + 1, a + 2)) out.push([a, a + 1, a + 2]);
   }
   return { name: basename(sif).replace(/\.sifz?$/i, ''), frames, triplets: spread(out, max) };
+}
+
+/** Fraction of pixels that changed visibly (renders are noise-free, so any change is motion). */
+function changed(a: Image, b: Image): number {
+  let n = 0;
+  for (let i = 0; i < a.data.length; i += 3) {
+    if (Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]) > 24) n++;
+  }
+  return n / (a.width * a.height);
 }
 
 export async function synfigFrame(clip: SynfigClip, i: number): Promise<Image> {
