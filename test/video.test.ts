@@ -79,6 +79,14 @@ test('decodeSelected with frame times seeks per chunk and returns exact frames',
   for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
 
+test('decodeSelected takes more frames than ffmpeg\'s 100-term expression limit', async () => {
+  const { path } = sampleClip();
+  const want = Array.from({ length: 150 }, (_, i) => i + 40);
+  let n = 0;
+  for await (const f of decodeSelected(path, want, { width: 16, height: 10 })) assert.equal(f.index, want[n++]);
+  assert.equal(n, 150);
+});
+
 test('VideoWriter writes a playable clip', async () => {
   const out = join(tmp, 'written.mp4');
   const w = new VideoWriter(out, 64, 32, 12);

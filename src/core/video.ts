@@ -192,28 +192,55 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
 }
 
 /**
+ * `t1+t2+...` as a balanced tree: ffmpeg's expression parser refuses a flat
+ * sum of more than 100 terms, a balanced one only nests log2(n) deep.
+ */
+export function anyOf(terms: string[]): string {
+  let t = terms;
+  while (t.length > 1) {
+    const next: string[] = [];
+    for (let i = 0; i < t.length; i += 2) next.push(i + 1 < t.length ? `(${t[i]}+${t[i + 1]})` : t[i]);
+    t = next;
+  }
+  return t[0] ?? '0';
+}
+
+/**
  * Stream only the frames at `indices` (decode order), in increasing order.
  * ffmpeg decodes but scales and sends only the chosen frames. Given every
  * frame's time (`times`, e.g. from shot detection), each chunk of the list
- * starts with an exact seek instead of decoding from the start.
+ * seeks to a second before its first frame and selects frames by timestamp,
+ * which stays exact whatever the container's start offsets.
  */
 export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>): AsyncGenerator<Frame> {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
+  if (!sorted.length) return;
+  if (!times) {
+    const sel = anyOf(sorted.map((i) => `eq(n\\,${i})`));
+    let k = 0;
+    for await (const f of decode(path, { ...size, filter: `select='${sel}'`, maxFrames: sorted.length })) {
+      f.index = sorted[k++];
+      yield f;
+      if (k >= sorted.length) break;
+    }
+    return;
+  }
+  const info = probe(path);
+  const eps = 0.25 / info.fps;
   // The select expression is evaluated per frame: keep it short.
-  const CHUNK = times ? 100 : sorted.length;
+  const CHUNK = 100;
   for (let c = 0; c < sorted.length; c += CHUNK) {
     const part = sorted.slice(c, c + CHUNK);
-    const lo = part[0];
-    const seek = times && lo > 0 && times.length > lo ? lo : 0;
-    const rel = part.map((i) => i - seek);
-    const hi = rel[rel.length - 1];
-    const sel = rel.length === hi - rel[0] + 1 ? `between(n\\,${rel[0]}\\,${hi})` : rel.map((i) => `eq(n\\,${i})`).join('+');
+    const at = part.map((i) => times[i]);
+    const sel = anyOf(at.map((t) => `lt(abs(t-${t.toFixed(6)})\\,${eps.toFixed(6)})`));
+    const from = Math.max(0, at[0] - 1);
     const opts: DecodeOptions = { ...size, filter: `select='${sel}'`, maxFrames: part.length };
-    if (seek) Object.assign(opts, { fromFrame: seek, seekBetween: [times![seek - 1], times![seek]] });
+    if (from > 0) opts.seekBetween = [from, from];
     let k = 0;
     for await (const f of decode(path, opts)) {
-      if (Math.abs(f.time - (times?.[part[k]] ?? f.time)) > 1e-3) {
-        throw new ToonscopeError(path, `seek landed on the wrong frame (time ${f.time.toFixed(3)} s, expected ${times![part[k]].toFixed(3)} s)`);
+      while (k < part.length && at[k] < f.time - eps) k++;
+      if (k >= part.length || Math.abs(at[k] - f.time) > eps) {
+        throw new ToonscopeError(path, `could not find frame at ${f.time.toFixed(3)} s among the requested ones`);
       }
       f.index = part[k++];
       yield f;
