@@ -142,14 +142,32 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     errTail = lines.pop() ?? '';
     for (const line of lines) {
       const m = /Parsed_showinfo.*?\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)/.exec(line);
-      if (m) times.push(Number(m[1]));
-      else if (/error|invalid|corrupt|truncat|missing|partial file/i.test(line) && !/^\s*(Stream|Input|Output|Metadata)/.test(line)) {
+      if (m) {
+        times.push(Number(m[1]));
+        wake();
+      } else if (/error|invalid|corrupt|truncat|missing|partial file/i.test(line) && !/^\s*(Stream|Input|Output|Metadata)/.test(line)) {
         if (errors.length < 20) errors.push(line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim());
       }
     }
   });
-  const exited = new Promise<number>((resolve) => proc.on('close', (code) => resolve(code ?? 1)));
+  let closed = false;
+  const exited = new Promise<number>((resolve) => proc.on('close', (code) => {
+    closed = true;
+    wake();
+    resolve(code ?? 1);
+  }));
   proc.on('error', () => undefined);
+  // Frames (stdout) and their times (stderr) arrive on separate pipes: wait for the time.
+  let waiter: (() => void) | undefined;
+  function wake() {
+    const w = waiter;
+    waiter = undefined;
+    w?.();
+  }
+  const timeOf = async (n: number): Promise<number | undefined> => {
+    while (times[n] === undefined && !closed && proc.stderr.readable) await new Promise<void>((r) => (waiter = r));
+    return times[n];
+  };
 
   const first = opts.fromFrame ?? 0;
   let n = 0;
@@ -168,7 +186,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
         const data = new Uint8Array(frameBytes);
         data.set(buf.subarray(off, off + frameBytes));
         off += frameBytes;
-        const time = times[n] ?? (n > 0 && times[n - 1] !== undefined ? times[n - 1] + fallbackDt : n * fallbackDt);
+        const time = (await timeOf(n)) ?? (n > 0 && times[n - 1] !== undefined ? times[n - 1] + fallbackDt : n * fallbackDt);
         yield { index: first + n, time, width, height, channels, data };
         n++;
       }
