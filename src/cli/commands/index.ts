@@ -4,6 +4,7 @@ import { sample } from './sample.js';
 import { shots } from './shots.js';
 import { evalShots } from './eval-shots.js';
 import { analyze } from './analyze.js';
+import { makeTruthCast, evalTracksCmd, evalClustersCmd } from './eval-cast.js';
 import { comicsCommand } from './comics.js';
 import { evalPanelsCommand } from './eval-panels.js';
 import { characterCommands } from './characters.js';
@@ -16,6 +17,9 @@ export const commands: Command[] = [
   shots,
   evalShots,
   analyze,
+  evalTracksCmd,
+  evalClustersCmd,
+  makeTruthCast,
   comicsCommand,
   evalPanelsCommand,
   ...characterCommands,
