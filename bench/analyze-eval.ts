@@ -4,6 +4,7 @@
 // Prints tracking MOTA/IDF1 and vanilla vs refined purity/NMI/ARI, and writes
 // each dictionary's collages (PNG) to --out.
 //   node dist/bench/analyze-eval.js [--set synth|renpy|all] [--out DIR] [--size 224] [--seed N] [--masks on|off] [--cross 0.3]
+//     [--cache DIR] (embeddings + tracks are cached there: scoring variants re-run in seconds)
 // --masks off gives the detections boxes only, so every crop carries the set
 // behind the character (as with a box detector or a poor segmenter).
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
@@ -80,7 +81,8 @@ async function main() {
       onProgress: (stage: string, d: number, t: number) => { const p = Math.floor((d / t) * 10); if (p !== last) { last = p; process.stderr.write(`  ${stage} ${d}/${t}\n`); } },
     };
     mkdirSync(join(out, name), { recursive: true });
-    const cache = join(out, name, 'tracked.json'), key = { name, seed, size, masks, step: opts.step, frames: video.frames };
+    mkdirSync(arg('cache', 'tmp/cast-eval/cache'), { recursive: true });
+    const cache = join(arg('cache', 'tmp/cast-eval/cache'), `${name}-${seed}-${size}.json`), key = { name, seed, size, masks, step: opts.step, frames: video.frames };
     let tt = loadTracked(cache, key);
     if (tt) process.stderr.write(`  embeddings and tracks from ${cache}\n`);
     else { tt = await trackTruthVideo(video, opts); saveTracked(cache, tt, key); }

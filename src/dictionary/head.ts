@@ -102,27 +102,30 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
   for (let e = 0; e < epochs; e++) {
     const te = performance.now();
     for (let i = n - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-    let sum = 0, active = 0;
+    // Per-batch losses stay on the backend and are read once per epoch (a read is a sync point).
+    const parts: tf.Tensor[] = [];
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
       const ia = new Int32Array(m), ip = new Int32Array(m), ineg = new Int32Array(m);
       for (let k = 0; k < m; k++) { const t = order[s + k]; ia[k] = set.triplets[t * 3]; ip[k] = set.triplets[t * 3 + 1]; ineg[k] = set.triplets[t * 3 + 2]; }
       const res = tf.tidy(() => {
         const a = tf.gather(X, ia), p = tf.gather(X, ip), ng = tf.gather(X, ineg);
-        let viol: tf.Tensor | undefined;
-        const cost = optimizer.minimize(() => {
+        let stats: tf.Tensor | undefined;
+        optimizer.minimize(() => {
           const fa = f(a), fp = f(p), fn = f(ng);
           const dap = tf.sub(1, fa.mul(fp).sum(1)), dan = tf.sub(1, fa.mul(fn).sum(1));
           const l = tf.relu(dap.sub(dan).add(margin));
-          viol = tf.keep(l.greater(0).sum());
+          stats = tf.keep(tf.stack([l.sum(), l.greater(0).sum().toFloat()]));
           return l.mean() as tf.Scalar;
-        }, true)!;
-        return [cost, viol!] as const;
+        });
+        return stats!;
       });
-      sum += (await res[0].data())[0] * m;
-      active += (await res[1].data())[0];
-      res[0].dispose(); res[1].dispose();
+      parts.push(res);
     }
+    const totals = tf.tidy(() => tf.addN(parts));
+    const [sum, active] = Array.from(await totals.data());
+    totals.dispose();
+    parts.forEach((t) => t.dispose());
     losses.push(sum / n);
     opts.onEpoch?.(e, sum / n, active / n, (performance.now() - te) / 1000);
   }
