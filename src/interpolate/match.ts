@@ -8,8 +8,12 @@ import type { Flow } from './raster.js';
 export interface Match {
   a: number;
   b: number;
+  /** Centroid shift. */
   dx: number;
   dy: number;
+  /** Size change (B over A) from the bounding boxes, applied about the centroid. */
+  sx: number;
+  sy: number;
   cost: number;
 }
 
@@ -61,7 +65,8 @@ export function matchSegments(sa: Segmentation, sb: Segmentation, opts: MatchOpt
   for (let i = 0; i < A.length; i++) {
     const j = bestB[i];
     if (j < 0 || bestA[j] !== i) continue;
-    out.push({ a: A[i].label, b: B[j].label, dx: B[j].cx - A[i].cx, dy: B[j].cy - A[i].cy, cost: bestBc[i] });
+    const p = A[i], q = B[j];
+    out.push({ a: p.label, b: q.label, dx: q.cx - p.cx, dy: q.cy - p.cy, sx: (q.x1 - q.x0 + 1) / (p.x1 - p.x0 + 1), sy: (q.y1 - q.y0 + 1) / (p.y1 - p.y0 + 1), cost: bestBc[i] });
   }
   return out;
 }
@@ -71,16 +76,19 @@ export function matchSegments(sa: Segmentation, sb: Segmentation, opts: MatchOpt
  * shift; other pixels take `fallback` (the plain dense flow).
  */
 export function coarseFlow(sa: Segmentation, matches: Match[], fallback: Flow, reverse = false): Flow {
-  const n = sa.width * sa.height;
+  const w = sa.width, n = w * sa.height;
   const byLabel = new Map<number, Match>();
   for (const m of matches) byLabel.set(reverse ? m.b : m.a, m);
   const out = new Float32Array(fallback.data);
-  const sgn = reverse ? -1 : 1;
   for (let i = 0; i < n; i++) {
     const m = byLabel.get(sa.labels[i]);
     if (!m) continue;
-    out[i * 2] = sgn * m.dx;
-    out[i * 2 + 1] = sgn * m.dy;
+    const s = sa.segments[sa.labels[i]];
+    // Translation plus scaling about the piece's centroid (inverted when going from B back to A).
+    const kx = reverse ? 1 / m.sx : m.sx, ky = reverse ? 1 / m.sy : m.sy;
+    const x = i % w, y = (i - x) / w;
+    out[i * 2] = (reverse ? -m.dx : m.dx) + (kx - 1) * (x - s.cx);
+    out[i * 2 + 1] = (reverse ? -m.dy : m.dy) + (ky - 1) * (y - s.cy);
   }
-  return { width: sa.width, height: sa.height, data: out };
+  return { width: w, height: sa.height, data: out };
 }
