@@ -11,6 +11,10 @@ import { detectShots } from '../src/shots/detect.js';
 import { probe } from '../src/core/video.js';
 import { tool } from '../src/core/ffmpeg.js';
 import { makeSample } from '../src/sample/synth.js';
+import { makeCastTruth } from '../src/analyze/truth.js';
+import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { analyzeSeries } from '../src/analyze/series.js';
+import { Workspace } from '../src/core/workspace.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = join(here, '..', '..', '..', 'shared', 'data');
@@ -51,6 +55,33 @@ async function benchShots(path: string) {
   };
 }
 
+/** Wall time of `analyze` (default settings) on a 720p clip with known characters, per minute of video. */
+async function benchAnalyzePipeline(tmp: string) {
+  const renpy = existsSync('/usr/share/games/renpy');
+  process.stderr.write(`bench: rendering a 720p ${renpy ? "Ren'Py" : 'synthetic'} cast clip\n`);
+  const truth = await makeCastTruth(join(tmp, 'cast'), { source: renpy ? 'renpy' : 'synthetic', shots: 16, seed: 5 });
+  const ws = Workspace.open(join(tmp, 'cast-ws'));
+  const t0 = performance.now();
+  const v = await analyzeVideo(ws, join(tmp, 'cast', 'cast.mp4'));
+  const t1 = performance.now();
+  const series = await analyzeSeries(ws);
+  const t2 = performance.now();
+  ws.close();
+  const minutes = truth.frames / truth.fps / 60;
+  const wall = (t2 - t0) / 1000;
+  return {
+    clip: `${renpy ? 'renpy' : 'synthetic'} ${truth.width}x${truth.height}, ${(minutes * 60).toFixed(1)} s, ${truth.cuts.length + 1} shots`,
+    'analyze s': +wall.toFixed(1),
+    's per minute of video': +(wall / minutes).toFixed(1),
+    'x real time': +(wall / (minutes * 60)).toFixed(2),
+    ...v.seconds,
+    'series s (refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
+    appearances: v.appearances,
+    tracks: v.tracks,
+    characters: series.characters.length,
+  };
+}
+
 async function main() {
   const results: Record<string, unknown>[] = [];
   const clips: string[] = [];
@@ -66,12 +97,19 @@ async function main() {
   console.table(results);
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(`peak memory (Node process, max RSS): ${rss.toFixed(0)} MB`);
+  console.log('\n# analyze (shots + characters + embeddings + tracks + refinement + dictionary), default settings');
+  const rssBefore = process.resourceUsage().maxRSS / 1024;
+  const a = await benchAnalyzePipeline(tmp);
+  for (const [k, v] of Object.entries(a)) console.log(`${k.padEnd(40)} ${v}`);
+  const rssAfter = process.resourceUsage().maxRSS / 1024;
+  console.log(`peak memory (Node process, max RSS, after analyze): ${rssAfter.toFixed(0)} MB${rssAfter > rssBefore ? '' : ' (not above the shots peak)'}`);
+
   // ffmpeg's own memory, for the record: one decode of the first clip under GNU time, if available.
   const gtime = spawnSync('/usr/bin/time', ['-f', '%M', tool('ffmpeg'), '-v', 'error', '-nostdin', '-skip_loop_filter', 'all', '-i', clips[0], '-vf', 'scale=128:72:flags=area', '-f', 'null', '-'], { encoding: 'utf8' });
   if (gtime.status === 0) console.log(`peak memory (ffmpeg decoder child, max RSS): ${(peakChildKb(gtime) / 1024).toFixed(0)} MB`);
 
   // Capability benches, when their modules exist.
-  for (const [file, fn] of [['interpolate.js', 'benchInterpolate'], ['characters.js', 'benchCharacters']] as const) {
+  for (const [file, fn] of [['interpolate.js', 'benchInterpolate'], ['characters.js', 'benchCharacters'], ['analyze.js', 'benchAnalyze']] as const) {
     const p = join(here, file);
     if (!existsSync(p)) continue;
     const mod = await import(pathToFileURL(p).href);

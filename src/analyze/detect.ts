@@ -39,7 +39,17 @@ async function thumb(frame: Image, d: Detection, height: number): Promise<Buffer
   return encodeImage(await resize(c, w, h), 'jpeg', 85);
 }
 
-export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress): Promise<number> {
+export interface DetectStageReport {
+  frames: number;
+  keyframes: number;
+  /** Seconds in the detector chain (keyframes), flow carrying, and embedding. */
+  chainSeconds: number;
+  carrySeconds: number;
+  embedSeconds: number;
+}
+
+export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress): Promise<DetectStageReport> {
+  const report: DetectStageReport = { frames: 0, keyframes: 0, chainSeconds: 0, carrySeconds: 0, embedSeconds: 0 };
   const started = startedShots(ws, videoId);
   const pending = pendingSamples(ws, videoId);
   const byShot = new Map<number, number[]>();
@@ -54,45 +64,66 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   let done = 0;
   const total = pending.length;
   bar?.set(0, total);
+  // One decode pass over every pending shot's frames; a shot's results are saved when the next shot begins.
+  const frameShot = new Map<number, Shot>();
+  const wanted = new Set<number>();
   for (const shot of shots) {
     const samples = byShot.get(shot.index);
     if (!samples) continue;
-    if (started.has(shot.index)) {
-      resetShot(ws, videoId, shot.index);
-      samples.splice(0, samples.length, ...pendingSamples(ws, videoId).filter((s) => s.shot === shot.index).map((s) => s.frame));
+    if (started.has(shot.index)) resetShot(ws, videoId, shot.index);
+    for (const f of samples) {
+      wanted.add(f);
+      frameShot.set(f, shot);
     }
-    const wanted = new Set(samples);
-    const frames = new Set(samples);
-    for (let f = shot.start; f <= Math.max(...samples); f += step) frames.add(f);
-    const prop = new Propagator(cv, chain, opts.every ?? 2);
-    const apps: NewAppearance[] = [];
-    let first = true;
-    for await (const frame of decodeSelected(info.path, [...frames], size, times)) {
-      const { characters } = await prop.step(frame, first);
-      first = false;
-      if (!wanted.has(frame.index)) continue;
-      const chars = characters.filter((c) => unit(c));
-      // Copies: the propagator keeps carrying the originals.
-      const dets = chars.map((c) => ({ ...unit(c)! }));
-      await embedDetections(frame, dets, opts.embed);
-      for (const [k, d] of dets.entries()) {
-        const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
-        apps.push({
-          frame: frame.index,
-          shot: shot.index,
-          time: times[frame.index] ?? frame.time,
-          // Boxes are stored in source-video pixels; masks stay at analysis size.
-          box: d.box.map((v) => v * sx) as Detection['box'],
-          score: d.score,
-          face: face?.map((v) => v * sx) as Detection['box'] | undefined,
-          mask: d.mask,
-          crop: await thumb(frame, d, opts.cropHeight ?? 128),
-          embedding: d.embedding!,
-        });
-      }
-      bar?.set(++done, total);
-    }
-    saveShot(ws, videoId, shot.index, apps);
+    for (let f = shot.start; f <= Math.max(...samples); f += step) if (!frameShot.has(f)) frameShot.set(f, shot);
   }
-  return done;
+  let current: Shot | undefined;
+  let prop: Propagator | undefined;
+  let apps: NewAppearance[] = [];
+  const finish = () => {
+    if (current) saveShot(ws, videoId, current.index, apps);
+    apps = [];
+  };
+  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times)) {
+    const shot = frameShot.get(frame.index)!;
+    const cut = shot !== current;
+    if (cut) {
+      finish();
+      current = shot;
+      prop = new Propagator(cv, chain, opts.every ?? 2);
+    }
+    let t = performance.now();
+    const { characters, keyframe } = await prop!.step(frame, cut);
+    const dt = (performance.now() - t) / 1000;
+    if (keyframe) {
+      report.keyframes++;
+      report.chainSeconds += dt;
+    } else report.carrySeconds += dt;
+    if (!wanted.has(frame.index)) continue;
+    const chars = characters.filter((c) => unit(c));
+    // Copies: the propagator keeps carrying the originals.
+    const dets = chars.map((c) => ({ ...unit(c)! }));
+    t = performance.now();
+    await embedDetections(frame, dets, opts.embed);
+    report.embedSeconds += (performance.now() - t) / 1000;
+    for (const [k, d] of dets.entries()) {
+      const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
+      apps.push({
+        frame: frame.index,
+        shot: shot.index,
+        time: times[frame.index] ?? frame.time,
+        // Boxes are stored in source-video pixels; masks stay at analysis size.
+        box: d.box.map((v) => v * sx) as Detection['box'],
+        score: d.score,
+        face: face?.map((v) => v * sx) as Detection['box'] | undefined,
+        mask: d.mask,
+        crop: await thumb(frame, d, opts.cropHeight ?? 128),
+        embedding: d.embedding!,
+      });
+    }
+    bar?.set(++done, total);
+  }
+  finish();
+  report.frames = done;
+  return report;
 }

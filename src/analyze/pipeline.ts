@@ -12,7 +12,7 @@ import { parseChain, DEFAULT_CHAIN } from '../characters/backends.js';
 import type { CharacterDetector } from '../characters/types.js';
 import { trackShots } from '../tracking/index.js';
 import { sampleFrames } from './sample.js';
-import { detectStage } from './detect.js';
+import { detectStage, type DetectStageReport } from './detect.js';
 import { ensureSchema, saveSamples, pendingSamples, appearances, type AppearanceRow } from './store.js';
 
 export interface AnalyzeOptions {
@@ -26,6 +26,8 @@ export interface AnalyzeOptions {
   fps?: number;
   /** Seconds between keyframes inside a shot (default 2). */
   every?: number;
+  /** Backbone input size for the appearance embedding (default 224; 160 is about twice as fast). */
+  embedSize?: number;
   progress?: (label: string, total?: number) => Progress;
   log?: (msg: string) => void;
 }
@@ -38,6 +40,8 @@ export interface VideoSummary {
   appearances: number;
   tracks: number;
   skipped: string[];
+  /** Wall seconds per stage in this run. */
+  seconds: Record<string, number>;
 }
 
 /** Rebuild Detection objects (with embeddings) from stored appearances. */
@@ -50,9 +54,17 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
   const skipped: string[] = [];
+  const seconds: Record<string, number> = {};
+  let t0 = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    seconds[name] = +((now - t0) / 1000).toFixed(2);
+    t0 = now;
+  };
   const bar = opts.progress?.(`shots ${path}`);
   const shots = await detectShots(path, { workspace: ws, onProgress: (d, t) => bar?.set(d, t) });
   bar?.done();
+  lap('shots');
   const videoId = ws.addVideo(shots.video).id;
   const rate = opts.rate ?? 2;
   const chainSpec = typeof opts.chain === 'string' || !opts.chain ? opts.chain ?? DEFAULT_CHAIN : opts.chain.map((d) => d.name).join(',');
@@ -67,7 +79,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     ws.setStage(videoId, 'analyze:samples', sampleKey, 'done');
   }
 
-  const detectKey = { chain: chainSpec, width: opts.width ?? 640, fps: opts.fps ?? 8, every: opts.every ?? 2 };
+  let detail: DetectStageReport | undefined;
+  const detectKey = { chain: chainSpec, width: opts.width ?? 640, fps: opts.fps ?? 8, every: opts.every ?? 2, embed: opts.embedSize ?? 224 };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   if (prior?.status === 'done') skipped.push('characters');
   else {
@@ -83,13 +96,15 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const chain = own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]);
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: opts.width, fps: opts.fps, every: opts.every }, dbar);
+      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: opts.width, fps: opts.fps, every: opts.every, embed: { size: opts.embedSize } }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }
     dbar?.done();
     ws.setStage(videoId, 'analyze:detect', detectKey, 'done');
   }
+  lap('characters');
+  if (detail) Object.assign(seconds, { 'characters: chain': +detail.chainSeconds.toFixed(2), 'characters: carry': +detail.carrySeconds.toFixed(2), 'characters: embed': +detail.embedSeconds.toFixed(2), keyframes: detail.keyframes });
 
   const rows = appearances(ws, videoId);
   const trackKey = { appearances: rows.length };
@@ -105,7 +120,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     })();
     ws.setStage(videoId, 'analyze:tracks', trackKey, 'done', { tracks: tracks.length });
   }
+  lap('tracks');
   const nTracks = (ws.db.prepare('SELECT COUNT(DISTINCT track) n FROM appearances WHERE video_id = ? AND track IS NOT NULL').get(videoId) as { n: number }).n;
   const nSamples = (ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE video_id = ?').get(videoId) as { n: number }).n;
-  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped };
+  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds };
 }

@@ -38,9 +38,21 @@ function parseRate(text: string | undefined): number {
   return d ? n / d : n;
 }
 
-/** Probe a video: size, frame rate, duration, frame count. Clear errors for non-video input. */
+const probed = new Map<string, { key: string; info: VideoInfo }>();
+
+/** Probe a video: size, frame rate, duration, frame count. Clear errors for non-video input. Cached while the file is unchanged. */
 export function probe(path: string): VideoInfo {
   checkFile(path);
+  const st = statSync(path);
+  const key = `${st.size}:${st.mtimeMs}`;
+  const hit = probed.get(path);
+  if (hit?.key === key) return { ...hit.info };
+  const info = probeFile(path);
+  probed.set(path, { key, info });
+  return { ...info };
+}
+
+function probeFile(path: string): VideoInfo {
   let json: any;
   try {
     json = JSON.parse(
