@@ -6,7 +6,7 @@
 import { drawScene } from '../src/characters/synthetic.js';
 import { CascadeFaces } from '../src/characters/cascade.js';
 import { GrabCutBodies } from '../src/characters/grabcut.js';
-import { opencv } from '../src/characters/cv.js';
+import { opencv } from '../src/core/opencv.js';
 import { carry, flow, grayOf, shrink } from '../src/characters/video.js';
 import { resize } from '../src/core/image.js';
 import type { Detection } from '../src/core/types.js';

@@ -1,7 +1,7 @@
 // Benchmark: seconds per 1280x720 in-between (target <= 2 s on 2 cores), on
 // programmatically drawn flat-colour frames so it runs anywhere.
 import { interpolate } from '../src/interpolate/interp.js';
-import { opencv } from '../src/interpolate/cv.js';
+import { opencv } from '../src/core/opencv.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { psnr } from '../src/interpolate/metrics.js';
 

@@ -18,7 +18,7 @@ import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
 import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
-import { opencv } from '../src/characters/cv.js';
+import { opencv } from '../src/core/opencv.js';
 import { evaluate, match, prf, scoreImage } from '../src/characters/evaluate.js';
 import { CocoWriter } from '../src/characters/coco.js';
 import { overlay } from '../src/characters/overlay.js';

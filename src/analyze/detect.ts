@@ -11,7 +11,7 @@ import type { Detection, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import type { CharacterDetector } from '../characters/types.js';
 import { Propagator } from '../characters/video.js';
-import { opencv } from '../characters/cv.js';
+import { opencv } from '../core/opencv.js';
 import { embedDetections, cropBox, type EmbedOptions } from '../embed/index.js';
 import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance } from './store.js';
 

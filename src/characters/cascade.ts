@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ToonscopeError } from '../core/errors.js';
 import { toChannels, resize } from '../core/image.js';
 import type { Detection, Image } from '../core/types.js';
-import { opencv, toMat, mount, using, type CV } from './cv.js';
+import { opencv, toMat, mount, using, type CV } from '../core/opencv.js';
 import type { CharacterDetector } from './types.js';
 
 /** The shipped cascade file (models/ at the package root). */

@@ -5,7 +5,7 @@
 // outlines. Faces come from an earlier backend in the chain.
 import { resize } from '../core/image.js';
 import type { Box, Detection, Image } from '../core/types.js';
-import { opencv, toMat, using, type CV } from './cv.js';
+import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { cropMask, maskBox } from './masks.js';
 import type { CharacterDetector } from './types.js';
 

@@ -6,7 +6,7 @@
 // ones by mask IoU so tracks keep their ids across keyframes.
 import { decode, fitSize, probe } from '../core/video.js';
 import type { Box, Detection, Frame, Image } from '../core/types.js';
-import { opencv, toMat, using, type CV } from './cv.js';
+import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { boxIoU, fullMask, maskIoU } from './masks.js';
 import { detectCharacters } from './pipeline.js';
 import type { Character, CharacterDetector } from './types.js';

@@ -2,7 +2,7 @@
 // run plain and again from the segment-matched coarse flow, then fused per
 // pixel by whichever flow explains frame B better around that pixel.
 import type { Image } from '../core/types.js';
-import { opencv, type CV } from './cv.js';
+import { opencv, type CV } from '../core/opencv.js';
 import { boxBlur, luma8, warpError, type Flow } from './raster.js';
 import { segment, type Segmentation } from './segment.js';
 import { coarseFlow, matchSegments, type Match } from './match.js';

@@ -1,9 +1,9 @@
 // Loading opencv-js once (a WASM module that takes ~0.7 s) and moving Images
-// in and out of cv.Mat. Every opencv call in toonscope/characters goes
+// in and out of cv.Mat. Every opencv call in toonscope goes
 // through here so Mat lifetimes stay visible.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import type { Image } from '../core/types.js';
+import type { Image } from './types.js';
 
 // opencv-js ships loose typings; a narrow `any` keeps the rest of the code typed by our own interfaces.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
