@@ -5,7 +5,7 @@
 // together as a "series". Without identity truth the check is: clusters
 // should not mix clips from different shows (purity / NMI against the clip),
 // and crops of one track should be closer than crops of different clips.
-//   node dist/bench/analyze-real.js [--step 3] [--out tmp/cast-real]
+//   node dist/bench/analyze-real.js [--step 3] [--width 640] [--out tmp/cast-real]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ async function main() {
     const filter = /side by side|three panels/.test(truth.layout ?? '') ? 'crop=iw/3:ih:0:0' : undefined;
     const byShot = new Map<number, Detection[][]>();
     let n = 0, t0 = performance.now(), embedMs = 0;
-    for await (const f of decode(join(data, `${name}.mp4`), { width: 480, filter })) {
+    for await (const f of decode(join(data, `${name}.mp4`), { width: Number(arg('width', '640')), filter })) {
       if (f.index % step) continue;
       const chars = await detectCharacters(f, chain, f.index);
       const dets = chars.map((ch) => ch.body ?? ch.face!).filter(Boolean).map((d) => ({ ...d, frame: f.index, score: Math.max(d.score, 0.6) }));
