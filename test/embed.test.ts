@@ -89,3 +89,21 @@ test('MobileNetV2 embedding: 1280-d unit vectors, deterministic, same figure clo
   await embedDetections(f0.image, dets, { size: 128 });
   for (const d of dets) assert.ok(d.embedding && Math.abs(norm(d.embedding) - 1) < 1e-5 && d.embedding.length === DEEP_DIM + COLOUR_DIM);
 });
+
+test('the trimmed backbone equals nsfwjs\'s full MobileNetV2 Flatten output at 224 px', async () => {
+  const { createRequire } = await import('node:module');
+  const { runBackbone, tf, mobilenetDir } = await import('../src/embed/backend.js');
+  const require = createRequire(import.meta.url);
+  const dir = mobilenetDir();
+  const json = require(`${dir}/model.min.js`);
+  const buf = Buffer.from(require(`${dir}/group1-shard1of1.min.js`) as string, 'base64');
+  const full = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer }));
+  const flat = tf.model({ inputs: full.inputs, outputs: full.getLayer('flatten_1').output as ReturnType<typeof tf.input> });
+  const px = Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => (i * 13) % 256);
+  const [mine] = await runBackbone([px]);
+  const ref = (flat.predict(tf.tensor4d(Float32Array.from(px, (v) => v / 255), [1, 224, 224, 3])) as ReturnType<typeof tf.tensor>).dataSync();
+  let max = 0;
+  for (let i = 0; i < 1280; i++) max = Math.max(max, Math.abs(mine[i] - ref[i]));
+  assert.ok(max < 1e-4, `max difference ${max}`);
+  full.dispose();
+});
