@@ -59,7 +59,7 @@ async function benchShots(path: string) {
 async function benchAnalyzePipeline(tmp: string) {
   const renpy = existsSync('/usr/share/games/renpy');
   process.stderr.write(`bench: rendering a 720p ${renpy ? "Ren'Py" : 'synthetic'} cast clip\n`);
-  const truth = await makeCastTruth(join(tmp, 'cast'), { source: renpy ? 'renpy' : 'synthetic', shots: 16, seed: 5 });
+  const truth = await makeCastTruth(join(tmp, 'cast'), { source: renpy ? 'renpy' : 'synthetic', shots: 36, seed: 5 });
   const ws = Workspace.open(join(tmp, 'cast-ws'));
   const t0 = performance.now();
   const v = await analyzeVideo(ws, join(tmp, 'cast', 'cast.mp4'));

@@ -42,7 +42,7 @@ class TruthDetector implements CharacterDetector {
 test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes without redoing frames', async () => {
   await writeClip();
   const ws = Workspace.open(join(tmp, 'ws-analyze'));
-  // Shots are shorter than the 2 s keyframe interval: the chain runs once per shot, at its first analysed frame.
+  // Shots are shorter than the keyframe interval: the chain runs once per shot, at its first analysed frame.
   const killed = new TruthDetector(2);
   await assert.rejects(analyzeVideo(ws, video, { chain: [killed], rate: 6, width: clip.width }), /killed/);
   const doneShots = ws.db.prepare('SELECT DISTINCT shot FROM samples WHERE done = 1 ORDER BY shot').all() as { shot: number }[];

@@ -15,7 +15,8 @@ export const analyze: Command = {
     '  Several videos of one series share one refined model and one dictionary (all videos in the workspace).',
     '  --rate N          sampled frames per second of video (default 2)',
     `  --detector CHAIN  character detector chain (default ${DEFAULT_CHAIN}; see toonscope help characters)`,
-    '  --width N         detection width in pixels (default 640)',
+    '  --width N         detection width in pixels (default 480)',
+    '  --every S         seconds between keyframes inside a shot (default 4; optical flow carries characters in between)',
     '  --no-refine       cluster the vanilla embeddings',
     '  --epochs N        training epochs of the projection head',
     '',
@@ -25,6 +26,7 @@ export const analyze: Command = {
     rate: { type: 'string' },
     detector: { type: 'string', short: 'd' },
     width: { type: 'string' },
+    every: { type: 'string' },
     'no-refine': { type: 'boolean' },
     epochs: { type: 'string' },
   },
@@ -39,10 +41,11 @@ export const analyze: Command = {
     const rate = num('rate', 0.05, 60);
     const width = num('width', 64, 3840);
     const epochs = num('epochs', 1, 1000);
+    const every = num('every', 0.1, 3600);
     const ws = ctx.workspace();
     const videos: VideoSummary[] = [];
     for (const v of positionals) {
-      const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, rate, width, progress: ctx.progress, log: ctx.log });
+      const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
