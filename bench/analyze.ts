@@ -7,7 +7,7 @@ import { synthClip, noisyDetections } from '../src/dictionary/synth.js';
 import { cropBox, embedCrops, loadBackbone, normalize } from '../src/embed/index.js';
 import { trackShot } from '../src/tracking/index.js';
 import { trainHead, agglomerate, rng } from '../src/dictionary/index.js';
-import { gauss } from '../src/dictionary/random.js';
+import { gauss } from '../src/core/random.js';
 import type { Detection, Image } from '../src/core/types.js';
 
 export async function benchAnalyze(): Promise<Record<string, number>> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
-import { gauss } from '../src/dictionary/random.js';
+import { gauss } from '../src/core/random.js';
 import { normalize } from '../src/embed/vector.js';
 import { synthClip } from '../src/dictionary/synth.js';
 import { evaluateCast } from '../src/dictionary/evaluate.js';

@@ -3,7 +3,7 @@
 // appearances), vanilla vs refined embeddings side by side. The real
 // pipeline runs (detectors included), so the figures are what a user gets.
 import type { Workspace } from '../core/workspace.js';
-import { iou } from '../tracking/iou.js';
+import { iou } from '../core/box.js';
 import { motMetrics, type IdBox, type MotResult } from '../tracking/metrics.js';
 import { buildDictionary, clusterScores, type ClusterScores } from '../dictionary/index.js';
 import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';

@@ -73,13 +73,8 @@ export function maskIoU(a: Image, b: Image): number {
   return uni ? inter / uni : 1;
 }
 
-export function boxIoU(a: Box, b: Box): number {
-  const x0 = Math.max(a[0], b[0]), y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]), y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const uni = a[2] * a[3] + b[2] * b[3] - inter;
-  return uni > 0 ? inter / uni : 0;
-}
+/** Box IoU (the shared one in core/box.ts). */
+export { iou as boxIoU } from '../core/box.js';
 
 /** COCO uncompressed RLE: run lengths over the column-major pixel order, starting with a run of zeros. */
 export function toRLE(m: Image): { size: [number, number]; counts: number[] } {

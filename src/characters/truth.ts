@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import { readImage, resize, writeImage } from '../core/image.js';
+import { rng } from '../core/random.js';
 import type { Box, Image } from '../core/types.js';
 import { maskArea, maskBox } from './masks.js';
 
@@ -39,17 +40,7 @@ export interface TruthSummary {
   backgrounds: number;
 }
 
-/** Small seeded PRNG (mulberry32) so a seed always gives the same folder. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../core/random.js';
 
 function listImages(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(png|jpe?g|webp)$/i.test(f)).map((f) => join(dir, f)) : [];

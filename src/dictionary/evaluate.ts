@@ -7,7 +7,7 @@
 import type { Detection, Image, Shot, Track } from '../core/types.js';
 import { embedDetections, type EmbedOptions } from '../embed/index.js';
 import { trackShot, type TrackOptions } from '../tracking/tracker.js';
-import { iou } from '../tracking/iou.js';
+import { iou } from '../core/box.js';
 import { motMetrics, type MotResult } from '../tracking/metrics.js';
 import { buildDictionary, type Dictionary, type DictionaryOptions } from './dictionary.js';
 import type { HeadOptions } from './head.js';

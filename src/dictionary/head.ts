@@ -6,7 +6,7 @@
 // makes the transposed products of the gradients fast). Weights serialise to
 // JSON so a resumed run reuses a trained head.
 import { tf, initBackend } from '../embed/backend.js';
-import { gauss, rng } from './random.js';
+import { gauss, rng } from '../core/random.js';
 import type { TripletSet } from './triplets.js';
 
 export interface HeadOptions {

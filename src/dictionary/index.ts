@@ -8,4 +8,4 @@ export { agglomerate, silhouette, cosineDistances, type Clustering, type Cluster
 export { buildDictionary, medoid, detectionLabels, collageMembers, type Character, type Dictionary, type DictionaryOptions } from './dictionary.js';
 export { collage, writeCollage, type CollageOptions } from './collage.js';
 export { purity, nmi, ari, clusterScores, type ClusterScores } from './metrics.js';
-export { rng } from './random.js';
+export { rng } from '../core/random.js';

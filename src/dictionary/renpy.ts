@@ -10,7 +10,7 @@ import type { Image, Shot } from '../core/types.js';
 import { findArt, RENPY_ROOT } from '../characters/truth.js';
 import { existsSync } from 'node:fs';
 import type { TruthVideo } from './evaluate.js';
-import { rng } from './random.js';
+import { rng } from '../core/random.js';
 import { shuffle, type TruthBox } from './synth.js';
 
 export interface RenpyOptions {

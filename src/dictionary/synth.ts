@@ -6,7 +6,7 @@
 // shot), box and visible mask (occlusion by nearer figures removed).
 // Frames render on demand, deterministically from the seed.
 import type { Box, Detection, Image, Shot } from '../core/types.js';
-import { rng, gauss } from './random.js';
+import { rng, gauss } from '../core/random.js';
 
 type RGB = [number, number, number];
 

@@ -5,7 +5,7 @@
 // embedding finds most similar to the anchor.
 import type { Track } from '../core/types.js';
 import { dot, meanVector } from '../embed/vector.js';
-import { rng } from './random.js';
+import { rng } from '../core/random.js';
 
 export interface TripletSet {
   /** Flat list of the embeddings used (one per tracked detection with an embedding). */

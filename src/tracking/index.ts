@@ -5,7 +5,7 @@ import { trackShot, type TrackOptions } from './tracker.js';
 
 export { trackShot, match, type TrackOptions } from './tracker.js';
 export { BoxFilter } from './kalman.js';
-export { iou } from './iou.js';
+export { iou } from '../core/box.js';
 
 /**
  * Track a whole video: detections (any order) are split by the shots that

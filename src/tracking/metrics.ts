@@ -8,7 +8,7 @@
 //    IDF1 = 2 IDTP / (truth boxes + hypothesis boxes).
 import { assign } from '../comics/hungarian.js';
 import type { Box } from '../core/types.js';
-import { iou } from './iou.js';
+import { iou } from '../core/box.js';
 
 /** One box with an identity in one frame (truth or tracker output). */
 export interface IdBox {

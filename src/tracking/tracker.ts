@@ -15,7 +15,7 @@ import { assign } from '../comics/hungarian.js';
 import type { Detection, Track } from '../core/types.js';
 import { dot, normalize } from '../embed/vector.js';
 import { BoxFilter } from './kalman.js';
-import { iou } from './iou.js';
+import { iou } from '../core/box.js';
 
 export interface TrackOptions {
   /** Shot index written into every Track. Default 0. */

@@ -1,4 +1,4 @@
-import type { Box } from '../core/types.js';
+import type { Box } from './types.js';
 
 /** Intersection over union of two [x, y, w, h] boxes. */
 export function iou(a: Box, b: Box): number {
