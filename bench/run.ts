@@ -74,11 +74,11 @@ async function benchAnalyzePipeline(tmp: string) {
     'analyze s': +wall.toFixed(1),
     's per minute of video': +(wall / minutes).toFixed(1),
     'x real time': +(wall / (minutes * 60)).toFixed(2),
-    ...v.seconds,
+    ...Object.fromEntries(Object.entries(v.seconds).map(([k, x]) => [k === 'keyframes' ? 'keyframes (count)' : `${k} s`, x])),
     'series s (refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
-    appearances: v.appearances,
-    tracks: v.tracks,
-    characters: series.characters.length,
+    'appearances (count)': v.appearances,
+    'tracks (count)': v.tracks,
+    'dictionary entries': series.characters.length,
   };
 }
 
