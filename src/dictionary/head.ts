@@ -18,6 +18,12 @@ export interface HeadOptions {
   batch?: number;
   learningRate?: number;
   seed?: number;
+  /**
+   * Stop once an epoch leaves fewer than this share of triplets violating the
+   * margin: the loss's gradient is then (nearly) zero and further epochs only
+   * spend time. Default 0.001; 0 trains all `epochs`.
+   */
+  stopActive?: number;
   /** Called after each epoch with its mean loss and the share of triplets still violating the margin. */
   onEpoch?: (epoch: number, loss: number, active: number, seconds: number) => void;
 }
@@ -128,8 +134,9 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
     parts.forEach((t) => t.dispose());
     losses.push(sum / n);
     opts.onEpoch?.(e, sum / n, active / n, (performance.now() - te) / 1000);
+    if (active / n < (opts.stopActive ?? 0.001)) break;
   }
-  const secondsPerEpoch = (performance.now() - t0) / 1000 / epochs;
+  const secondsPerEpoch = (performance.now() - t0) / 1000 / losses.length;
   const weights: HeadWeights = {
     inDim, hidden, out: outDim,
     w1: b64(w1.dataSync() as Float32Array), b1: b64(b1.dataSync() as Float32Array),
@@ -137,7 +144,7 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
   };
   for (const t of [w1, b1, w2, b2, X]) t.dispose();
   optimizer.dispose();
-  return { head: new Head(weights), report: { epochs, triplets: n, losses, secondsPerEpoch } };
+  return { head: new Head(weights), report: { epochs: losses.length, triplets: n, losses, secondsPerEpoch } };
 }
 
 /** relu(x W1 + b1) W2 + b2, rows L2-normalised. */
