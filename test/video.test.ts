@@ -4,6 +4,8 @@ import { probe, decode, decodeSelected, grabFrames, VideoWriter, type DecodeRepo
 import { ToonscopeError } from '../src/core/errors.js';
 import { sampleClip, vfrClip, truncatedClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 async function collect(path: string, opts = {}, report?: DecodeReport) {
   const out = [];
@@ -100,6 +102,14 @@ test('zero-length file', oneLineError(() => probe(file('empty.mp4', '')), /empty
 test('text file is not a video', oneLineError(() => probe(file('notes.mp4', 'hello, this is not a video\n'.repeat(50))), /notes\.mp4: not a readable video/));
 test('random bytes are not a video', oneLineError(() => probe(file('noise.mkv', Uint8Array.from({ length: 40000 }, (_, i) => (i * 7919) % 251))), /noise\.mkv: not a readable video/));
 test('a still image is not a video', oneLineError(() => probe(file('still.png', Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082', 'hex'))), /still\.png: is a still image|no video stream|not a readable video/));
+test('missing ffmpeg: one line saying how to install it', () => {
+  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const r = spawnSync(process.execPath, [cli, 'shots', sampleClip().path], { env: { ...process.env, TOONSCOPE_FFPROBE: '/nonexistent/ffprobe' }, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^toonscope: ffprobe not found at \/nonexistent\/ffprobe; install it: `sudo apt-get install ffmpeg`/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
 test('a directory is not a video', oneLineError(() => probe(tmp), /is a directory/));
 
 test('a truncated clip whose index was at the end', oneLineError(() => probe(truncatedClip(false)), /truncated-moov-at-end\.mp4: not a readable video \((moov atom not found|Invalid data found when processing input)\)$/));

@@ -61,7 +61,7 @@ function probeFile(path: string): VideoInfo {
         '-of', 'json', path], path),
     );
   } catch (e) {
-    if (e instanceof ToonscopeError) {
+    if (e instanceof ToonscopeError && e.file !== undefined) {
       const why = e.problem.replace(/^ffprobe failed: /, '');
       throw new ToonscopeError(path, `not a readable video (${why})`);
     }
