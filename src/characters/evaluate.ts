@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import { readImage } from '../core/image.js';
+import { prf, type PRF } from '../core/prf.js';
 import type { Box, Detection, Image } from '../core/types.js';
 import { boxIoU, fullMask, maskBox, maskIoU } from './masks.js';
 import { detectCharacters } from './pipeline.js';
@@ -44,20 +45,7 @@ export function readTruthDir(dir: string): TruthItem[] {
   return items;
 }
 
-export interface PRF {
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
-export function prf(tp: number, fp: number, fn: number): PRF {
-  const precision = tp + fp ? tp / (tp + fp) : 1;
-  const recall = tp + fn ? tp / (tp + fn) : 1;
-  return { tp, fp, fn, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 };
-}
+export { prf, type PRF } from '../core/prf.js';
 
 /** Greedy one-to-one matching by descending IoU; returns matched pairs [pred, truth, iou]. */
 export function match(iou: number[][], min: number): Array<[number, number, number]> {

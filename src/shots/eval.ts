@@ -9,6 +9,7 @@ import { dirname, join, basename } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import type { Transition } from '../core/types.js';
 import { boundaries } from './shots.js';
+import { prf, type PRF } from '../core/prf.js';
 
 export interface Truth {
   file: string;
@@ -66,16 +67,10 @@ function guessVideo(file: string): string | undefined {
   return undefined;
 }
 
-export interface Score {
+export interface Score extends PRF {
   tolerance: number;
   truth: number;
   detected: number;
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number;
-  recall: number;
-  f1: number;
   /** Detected boundary frames with no truth match. */
   falsePositives: number[];
   /** Truth frames nobody matched. */
@@ -102,22 +97,11 @@ export function score(detected: Transition[], truth: number[], tolerance: number
     usedT.add(p.t);
   }
   const tp = usedD.size;
-  const fp = det.length - tp;
-  const fn = truth.length - tp;
-  // Conventions for empty sets: nothing to find and nothing found is perfect.
-  const precision = det.length ? tp / det.length : 1;
-  const recall = truth.length ? tp / truth.length : 1;
-  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
   return {
     tolerance,
     truth: truth.length,
     detected: det.length,
-    tp,
-    fp,
-    fn,
-    precision,
-    recall,
-    f1,
+    ...prf(tp, det.length - tp, truth.length - tp),
     falsePositives: det.filter((_, i) => !usedD.has(i)).map((b) => b.frame),
     misses: truth.filter((_, i) => !usedT.has(i)),
   };
@@ -126,15 +110,5 @@ export function score(detected: Transition[], truth: number[], tolerance: number
 /** Sum several clips' scores (micro-average). */
 export function total(scores: Score[]): Omit<Score, 'falsePositives' | 'misses'> {
   const s = scores.reduce((a, b) => ({ truth: a.truth + b.truth, detected: a.detected + b.detected, tp: a.tp + b.tp }), { truth: 0, detected: 0, tp: 0 });
-  const precision = s.detected ? s.tp / s.detected : 1;
-  const recall = s.truth ? s.tp / s.truth : 1;
-  return {
-    tolerance: scores[0]?.tolerance ?? 0,
-    ...s,
-    fp: s.detected - s.tp,
-    fn: s.truth - s.tp,
-    precision,
-    recall,
-    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
-  };
+  return { tolerance: scores[0]?.tolerance ?? 0, truth: s.truth, detected: s.detected, ...prf(s.tp, s.detected - s.tp, s.truth - s.tp) };
 }
