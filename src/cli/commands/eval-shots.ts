@@ -43,6 +43,7 @@ export const evalShots: Command = {
       for (const detector of detectors) {
         const bar = ctx.progress(`eval ${basename(video)} ${detector}`);
         const r = await detectShots(video, { detector, workspace: ws, crop: truth.crop, onProgress: (d, t) => bar.set(d, t) });
+        bar.set(r.frames, r.frames);
         bar.done();
         rows.push({ truth: file, detector, scores: tols.map((t) => score(r.transitions, truth.cuts, t)) });
       }

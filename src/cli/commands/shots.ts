@@ -42,6 +42,7 @@ export const shots: Command = {
     for (const video of positionals) {
       const bar = ctx.progress(`shots ${basename(video)}`, 0);
       const r = await detectShots(video, { detector, workspace: ws, width, crop: values.crop as string | undefined, onProgress: (d, t) => bar.set(d, t) });
+      bar.set(r.frames, r.frames);
       bar.done();
       const dir = resolve((values.out as string | undefined) ?? join(ws.dir, 'shots', basename(video).replace(/\.[^.]+$/, '')));
       mkdirSync(dir, { recursive: true });
