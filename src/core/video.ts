@@ -153,9 +153,11 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     const lines = (errTail + chunk).split('\n');
     errTail = lines.pop() ?? '';
     for (const line of lines) {
-      const m = /Parsed_showinfo.*?\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[\d.e+-]+)/.exec(line);
+      // Keyed by showinfo's own frame number, so a line we cannot read shifts nothing.
+      const m = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/.exec(line);
       if (m) {
-        times.push(Number(m[1]));
+        const t = Number(m[3]);
+        times[Number(m[1])] = Number.isFinite(t) ? t : NaN;
         wake();
       } else if (/error|invalid|corrupt|truncat|missing|partial file/i.test(line) && !/^\s*(Stream|Input|Output|Metadata)/.test(line)) {
         if (errors.length < 20) errors.push(line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim());
@@ -163,12 +165,17 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     }
   });
   let closed = false;
+  let stderrEnded = false;
   const exited = new Promise<number>((resolve) => proc.on('close', (code) => {
     closed = true;
     wake();
     resolve(code ?? 1);
   }));
   proc.on('error', () => undefined);
+  proc.stderr.on('end', () => {
+    stderrEnded = true;
+    wake();
+  });
   // Frames (stdout) and their times (stderr) arrive on separate pipes: wait for the time.
   let waiter: (() => void) | undefined;
   function wake() {
@@ -177,11 +184,12 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     w?.();
   }
   const timeOf = async (n: number): Promise<number | undefined> => {
-    while (times[n] === undefined && !closed && proc.stderr.readable) await new Promise<void>((r) => (waiter = r));
-    return times[n];
+    while (times[n] === undefined && !closed && !stderrEnded) await new Promise<void>((r) => (waiter = r));
+    return Number.isNaN(times[n]) ? undefined : times[n];
   };
 
   const first = opts.fromFrame ?? 0;
+  let finished = false;
   let n = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -198,7 +206,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
         const data = new Uint8Array(frameBytes);
         data.set(buf.subarray(off, off + frameBytes));
         off += frameBytes;
-        const time = (await timeOf(n)) ?? (n > 0 && times[n - 1] !== undefined ? times[n - 1] + fallbackDt : n * fallbackDt);
+        const time = (await timeOf(n)) ?? (n > 0 && Number.isFinite(times[n - 1]) ? times[n - 1] + fallbackDt : n * fallbackDt);
         yield { index: first + n, time, width, height, channels, data };
         n++;
       }
@@ -206,8 +214,10 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
       pending = buf.length ? [Buffer.from(buf)] : [];
       pendingBytes = buf.length;
     }
+    finished = true;
   } finally {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    // Only a consumer that stopped early leaves ffmpeg running; a finished one may still be exiting cleanly.
+    if (!finished && proc.exitCode === null) proc.kill('SIGKILL');
   }
   const code = await exited;
   if (errTail) errors.push(errTail.trim());
@@ -269,9 +279,8 @@ export async function* decodeSelected(path: string, indices: number[], size: { w
     let k = 0;
     for await (const f of decode(path, opts)) {
       while (k < part.length && at[k] < f.time - eps) k++;
-      if (k >= part.length || Math.abs(at[k] - f.time) > eps) {
-        throw new ToonscopeError(path, `could not find frame at ${f.time.toFixed(3)} s among the requested ones`);
-      }
+      // A frame that is not one of ours (duplicate timestamps in VFR sections) is skipped.
+      if (k >= part.length || Math.abs(at[k] - f.time) > eps) continue;
       f.index = part[k++];
       yield f;
       if (k >= part.length) break;
