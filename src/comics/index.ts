@@ -5,6 +5,6 @@ export { annotate, overlaySvg, identityColour, type Mark, type PanelMark } from 
 export { loadTruth, scorePage, type TruthPage, type PageScore } from './evaluate.js';
 export { pairFacesBodies, pairScore, type Pair } from './pairing.js';
 export { cluster, colourHistogram, distance, features, histDistance, type Features } from './identity.js';
-export { analyzeComics, panelCharacters, crop, type ComicCharacter, type ComicPage, type ComicsOptions, type DetectFn } from './pipeline.js';
+export { analyzeComics, panelCharacters, type ComicCharacter, type ComicPage, type ComicsOptions, type DetectFn } from './pipeline.js';
 export { gutterColour, inkMask, type RGB } from './mask.js';
 export { iou, type Point } from './geometry.js';

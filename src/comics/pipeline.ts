@@ -1,6 +1,7 @@
 // The comics pipeline: panels per page, characters per panel (from an injected
 // detector), face-body pairs, and identities across every panel and page.
 import type { Box, Detection, Image } from '../core/types.js';
+import { crop } from '../core/image.js';
 import { extractPanels, type Panel, type PanelOptions } from './panels.js';
 import { pairFacesBodies } from './pairing.js';
 import { cluster, distance, features } from './identity.js';
@@ -33,16 +34,6 @@ export interface ComicsOptions extends PanelOptions {
   /** Largest average distance at which two groups are the same character (default 0.35). */
   identityThreshold?: number;
   onPage?: (done: number) => void;
-}
-
-/** Copy of a box region (clipped to the image). */
-export function crop(img: Image, box: Box): Image {
-  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
-  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
-  const w = Math.max(0, x1 - x0), h = Math.max(0, y1 - y0), c = img.channels;
-  const data = new Uint8Array(w * h * c);
-  for (let y = 0; y < h; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * c, ((y0 + y) * img.width + x0 + w) * c), y * w * c);
-  return { width: w, height: h, channels: c, data };
 }
 
 const shift = (d: Detection, dx: number, dy: number): Detection => ({ ...d, box: [d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]] });

@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { statSync } from 'node:fs';
 import { ToonscopeError } from './errors.js';
-import type { Image } from './types.js';
+import type { Box, Image } from './types.js';
 
 /** Largest input accepted (pixels); bigger files get a clear error instead of exhausting memory. */
 export const MAX_PIXELS = 100_000_000;
@@ -121,4 +121,14 @@ export function paste(dst: Image, src: Image, x: number, y: number): void {
       for (let k = 0; k < c; k++) dst.data[d + k] = src.data[so + Math.min(k, src.channels - 1)];
     }
   }
+}
+
+/** Copy of a box region (clipped to the image). */
+export function crop(img: Image, box: Box): Image {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
+  const w = Math.max(0, x1 - x0), h = Math.max(0, y1 - y0), c = img.channels;
+  const data = new Uint8Array(w * h * c);
+  for (let y = 0; y < h; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * c, ((y0 + y) * img.width + x0 + w) * c), y * w * c);
+  return { width: w, height: h, channels: c, data };
 }
