@@ -37,7 +37,7 @@ export async function evalTracks(ws: Workspace, file: string, opts: AnalyzeOptio
 }
 
 /** Identity name of the truth box each appearance overlaps most (IoU >= 0.5), one appearance per truth box. */
-function identify(rows: AppearanceRow[], truth: CastTruth): Map<number, string> {
+export function identify(rows: AppearanceRow[], truth: CastTruth): Map<number, string> {
   const out = new Map<number, string>();
   const byFrame = new Map<number, CastTruth['boxes']>();
   for (const b of truth.boxes) {

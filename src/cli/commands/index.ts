@@ -11,6 +11,7 @@ import { characterCommands } from './characters.js';
 import { evalCharacters } from './eval-characters.js';
 import { interpolateCommand } from './interpolate.js';
 import { evalInterpolate } from './eval-interpolate.js';
+import { labelCommands } from './label.js';
 
 export const commands: Command[] = [
   sample,
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   evalTracksCmd,
   evalClustersCmd,
   makeTruthCast,
+  ...labelCommands,
   comicsCommand,
   evalPanelsCommand,
   ...characterCommands,

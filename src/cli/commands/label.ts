@@ -1,0 +1,159 @@
+// `toonscope label ...`: name, merge, split and reject dictionary clusters
+// from the shell (the app does the same with clicks); `toonscope export`;
+// `toonscope eval labels`.
+import type { Command, Context } from '../command.js';
+import type { Workspace } from '../../core/workspace.js';
+import { ToonscopeError } from '../../core/errors.js';
+import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, type LabelSummary, type LabelScore } from '../../label/index.js';
+
+function id(s: string | undefined, what = 'character id'): number {
+  const n = Number(s);
+  if (s === undefined || !Number.isInteger(n) || n < 0) throw new ToonscopeError(undefined, `expected a ${what}, got ${JSON.stringify(s ?? '')} (see \`toonscope label\`)`);
+  return n;
+}
+
+function table(ws: Workspace): string {
+  const cs = listCharacters(ws);
+  if (!cs.length) return 'no characters in the dictionary yet: run `toonscope analyze VIDEO` first';
+  return [
+    '  id  status    name                  tracks  appearances  labelled  collage',
+    ...cs.map((c) => `${String(c.id).padStart(4)}  ${c.status.padEnd(8)}  ${(c.name ?? '-').slice(0, 20).padEnd(20)}  ${String(c.tracks).padStart(6)}  ${String(c.appearances).padStart(11)}  ${String(c.labelled).padStart(8)}  ${c.collage ?? ''}`),
+  ].join('\n');
+}
+
+const summaryLine = (s: LabelSummary) => `labels: ${s.tracks} tracks, ${s.labelled} named (${s.decided} by a person), ${s.unknown} unknown, ${s.rejected} not a character`;
+
+function done(ctx: Context, ws: Workspace, s: LabelSummary, extra = {}): void {
+  ctx.result({ ...s, ...extra, characters: listCharacters(ws) }, `${summaryLine(s)}\n${table(ws)}`);
+}
+
+export const labelList: Command = {
+  name: 'label',
+  summary: 'list the character dictionary with names and labels (relabels every track)',
+  usage: [
+    'toonscope label                       list clusters, names, label counts',
+    'toonscope label name ID NAME          name a cluster; every track is relabelled',
+    'toonscope label merge INTO ID...      merge clusters into INTO',
+    'toonscope label split ID              split a cluster in two',
+    'toonscope label reject ID             mark a cluster as not a character',
+    'toonscope label reset ID              forget the name or rejection',
+    'toonscope export --out DIR            JSON, CSV, WebVTT and clip lists of the labels',
+  ].join('\n'),
+  async run(_p, _v, ctx) {
+    const ws = ctx.workspace();
+    done(ctx, ws, await relabel(ws));
+  },
+};
+
+export const labelName: Command = {
+  name: 'label name',
+  summary: 'name a dictionary cluster (all its tracks; the classifier labels the rest)',
+  usage: 'toonscope label name ID NAME...',
+  async run(p, _v, ctx) {
+    const ws = ctx.workspace();
+    if (p.length < 2) throw new ToonscopeError(undefined, 'label name needs an id and a name: toonscope label name 3 Eileen');
+    done(ctx, ws, await nameCharacter(ws, id(p[0]), p.slice(1).join(' ')));
+  },
+};
+
+export const labelMerge: Command = {
+  name: 'label merge',
+  summary: 'merge dictionary clusters into the first one',
+  usage: 'toonscope label merge INTO ID [ID...]',
+  async run(p, _v, ctx) {
+    const ws = ctx.workspace();
+    if (p.length < 2) throw new ToonscopeError(undefined, 'label merge needs at least two ids: toonscope label merge 1 4');
+    done(ctx, ws, await mergeCharacters(ws, id(p[0]), p.slice(1).map((x) => id(x))));
+  },
+};
+
+export const labelSplit: Command = {
+  name: 'label split',
+  summary: 'split a dictionary cluster in two (both parts come back unnamed)',
+  usage: 'toonscope label split ID',
+  async run(p, _v, ctx) {
+    const ws = ctx.workspace();
+    const r = await splitCharacter(ws, id(p[0]));
+    done(ctx, ws, r, { ids: r.ids });
+  },
+};
+
+export const labelReject: Command = {
+  name: 'label reject',
+  summary: 'mark a dictionary cluster as not a character',
+  usage: 'toonscope label reject ID',
+  async run(p, _v, ctx) {
+    const ws = ctx.workspace();
+    done(ctx, ws, await rejectCharacter(ws, id(p[0])));
+  },
+};
+
+export const labelReset: Command = {
+  name: 'label reset',
+  summary: 'forget a cluster\'s name or rejection',
+  usage: 'toonscope label reset ID',
+  async run(p, _v, ctx) {
+    const ws = ctx.workspace();
+    done(ctx, ws, await resetCharacter(ws, id(p[0])));
+  },
+};
+
+export const exportCmd: Command = {
+  name: 'export',
+  summary: 'labelled appearances as JSON/CSV, a WebVTT "who is on screen" track per episode, clip lists per character',
+  usage: [
+    'toonscope export --out DIR [--gap S]',
+    '',
+    '  labels.json, labels.csv (one row per track), boxes.csv (one row per sampled appearance),',
+    '  EPISODE.vtt, clips/NAME.csv and clips/NAME.ffconcat (ffmpeg -f concat -safe 0 -i clips/NAME.ffconcat -c copy NAME.mp4)',
+    '  --gap S   appearances of one character less than S seconds apart form one cue / clip (default 1)',
+  ].join('\n'),
+  options: { out: { type: 'string', short: 'o' }, gap: { type: 'string' } },
+  async run(_p, values, ctx) {
+    const out = values.out as string | undefined;
+    if (!out) throw new ToonscopeError(undefined, 'export needs --out DIR');
+    const gap = values.gap === undefined ? undefined : Number(values.gap);
+    if (gap !== undefined && !(gap >= 0 && gap <= 3600)) throw new ToonscopeError(undefined, '--gap must be seconds from 0 to 3600');
+    const ws = ctx.workspace();
+    await relabel(ws);
+    const files = await exportLabels(ws, out, { gap });
+    ctx.result({ files }, `wrote ${files.length} files to ${out}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+  },
+};
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const scoreLine = (name: string, s: LabelScore) =>
+  `${name.padEnd(16)} ${String(s.scored).padStart(6)} ${pct(s.accuracy).padStart(8)} ${pct(s.scored ? s.wrong / s.scored : 0).padStart(7)} ${pct(s.scored ? s.unknown / s.scored : 0).padStart(8)} ${pct(s.scored ? s.rejected / s.scored : 0).padStart(9)}`;
+
+export const evalLabelsCmd: Command = {
+  name: 'eval labels',
+  summary: 'share of appearances labelled correctly after naming each cluster once (cast truth files)',
+  usage: [
+    'toonscope eval labels --truth FILE [--truth ...] [--holdout] [--detector CHAIN] [--rate N] [--epochs N]',
+    '',
+    '  A simulated person names every cluster once with the identity most of its appearances have',
+    '  (or rejects it when most match no truth character); then every appearance is scored.',
+    '  --holdout  the last truth video is analysed after the naming (a new episode labelled automatically)',
+    '  Use a fresh --workspace: the truth videos form one series.',
+  ].join('\n'),
+  options: { truth: { type: 'string', multiple: true, short: 't' }, holdout: { type: 'boolean' }, detector: { type: 'string', short: 'd' }, rate: { type: 'string' }, epochs: { type: 'string' } },
+  async run(_p, values, ctx) {
+    const files = (values.truth as string[] | undefined) ?? [];
+    if (!files.length) throw new ToonscopeError(undefined, 'eval labels needs --truth FILE');
+    if (values.holdout && files.length < 2) throw new ToonscopeError(undefined, '--holdout needs at least two --truth files');
+    const ws = ctx.workspace();
+    const r = await evalLabels(ws, files, {
+      chain: values.detector as string | undefined, rate: values.rate ? Number(values.rate) : undefined, epochs: values.epochs ? Number(values.epochs) : undefined,
+      holdout: !!values.holdout, progress: ctx.progress, log: ctx.log,
+    });
+    const lines = [
+      `simulated person: ${r.named} clusters named, ${r.rejected} rejected (one action each)`,
+      'episodes         scored  correct   wrong  unknown  rejected',
+      scoreLine(r.new_episode ? 'named episodes' : 'all episodes', r.named_episodes),
+      ...(r.new_episode ? [scoreLine('new episode', r.new_episode)] : []),
+    ];
+    ctx.result(r, lines.join('\n'));
+  },
+};
+
+export const labelCommands: Command[] = [labelList, labelName, labelMerge, labelSplit, labelReject, labelReset, exportCmd, evalLabelsCmd];

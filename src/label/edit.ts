@@ -1,0 +1,126 @@
+// What a person does to the dictionary: name a cluster, mark it "not a
+// character", merge clusters, split one. Each edit records decisions per
+// track, rewrites the affected collages and relabels the series.
+import { rmSync } from 'node:fs';
+import type { Workspace } from '../core/workspace.js';
+import type { Track } from '../core/types.js';
+import { ToonscopeError } from '../core/errors.js';
+import { agglomerate, medoid, type Character } from '../dictionary/index.js';
+import { coOccurring } from '../dictionary/triplets.js';
+import { dot, meanVector } from '../embed/vector.js';
+import { seriesTracks, type Appearance } from '../analyze/tracks.js';
+import { collagePath, writeCharacterCollage } from '../analyze/collage.js';
+import { ensureSchema, decide, forget, clusterTracks } from './store.js';
+import { relabel, type LabelSummary } from './relabel.js';
+
+export type CharacterStatus = 'auto' | 'named' | 'rejected';
+
+interface ClusterRow { id: number; name: string | null; status: CharacterStatus }
+
+function cluster(ws: Workspace, id: number): ClusterRow & { tracks: number[] } {
+  ensureSchema(ws);
+  const row = Number.isInteger(id) ? ws.db.prepare('SELECT id, name, status FROM clusters WHERE id = ?').get(id) as ClusterRow | undefined : undefined;
+  if (!row) throw new ToonscopeError(ws.dir, `no character ${id} in the dictionary (run analyze, then list them with \`toonscope label\`)`);
+  return { ...row, tracks: clusterTracks(ws).get(id) ?? [] };
+}
+
+function cleanName(name: string): string {
+  const n = name.replace(/\s+/g, ' ').trim();
+  if (!n || n.length > 80 || /[\u0000-\u001f]/.test(n)) throw new ToonscopeError(undefined, `a character name must be 1-80 printable characters (got ${JSON.stringify(name)})`);
+  return n;
+}
+
+export async function nameCharacter(ws: Workspace, id: number, name: string): Promise<LabelSummary> {
+  const c = cluster(ws, id);
+  const n = cleanName(name);
+  decide(ws, c.tracks, { name: n, rejected: false });
+  ws.db.prepare("UPDATE clusters SET name = ?, status = 'named' WHERE id = ?").run(n, id);
+  return relabel(ws);
+}
+
+/** "Not a character": false detections, props, crowds. */
+export async function rejectCharacter(ws: Workspace, id: number): Promise<LabelSummary> {
+  const c = cluster(ws, id);
+  decide(ws, c.tracks, { name: null, rejected: true });
+  ws.db.prepare("UPDATE clusters SET name = NULL, status = 'rejected' WHERE id = ?").run(id);
+  return relabel(ws);
+}
+
+/** Undo a name or a rejection: the cluster's tracks go back to the classifier. */
+export async function resetCharacter(ws: Workspace, id: number): Promise<LabelSummary> {
+  const c = cluster(ws, id);
+  forget(ws, c.tracks);
+  ws.db.prepare("UPDATE clusters SET name = NULL, status = 'auto' WHERE id = ?").run(id);
+  return relabel(ws);
+}
+
+/** Rebuild a cluster row (size, track count, medoid) and its collage from its member tracks. */
+async function refresh(ws: Workspace, id: number, members: Track[]): Promise<void> {
+  const dets = members.flatMap((t) => t.detections.filter((d) => d.embedding));
+  if (!dets.length) return;
+  const centroid = meanVector(members.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!))));
+  const ch: Character = {
+    id,
+    tracks: members.map((t) => t.id),
+    detections: dets.length,
+    exemplar: medoid(dets),
+    centroid,
+    cohesion: dets.reduce((s, d) => s + dot(d.embedding!, centroid), 0) / dets.length,
+  };
+  ws.db.prepare('UPDATE clusters SET medoid = ?, size = ?, tracks = ? WHERE id = ?').run((ch.exemplar as Appearance).id, dets.length, members.length, id);
+  await writeCharacterCollage(ws, ch, members);
+}
+
+/** Merge clusters `from` into `into`. The merged cluster keeps `into`'s decision, else the first decision among `from`. */
+export async function mergeCharacters(ws: Workspace, into: number, from: readonly number[]): Promise<LabelSummary> {
+  const target = cluster(ws, into);
+  const others = [...new Set(from)].filter((id) => id !== into).map((id) => cluster(ws, id));
+  if (!others.length) throw new ToonscopeError(undefined, 'merge needs at least one other character to merge into the first');
+  const decided = [target, ...others].find((c) => c.status !== 'auto');
+  const tracks = [target, ...others].flatMap((c) => c.tracks);
+  ws.db.transaction(() => {
+    const move = ws.db.prepare('UPDATE appearances SET cluster = ? WHERE cluster = ?');
+    const drop = ws.db.prepare('DELETE FROM clusters WHERE id = ?');
+    for (const o of others) { move.run(into, o.id); drop.run(o.id); }
+    if (decided) ws.db.prepare('UPDATE clusters SET name = ?, status = ? WHERE id = ?').run(decided.name, decided.status, into);
+  })();
+  // A person said these are one character: a decided merge decides all its tracks.
+  if (decided) decide(ws, tracks, { name: decided.name, rejected: decided.status === 'rejected' });
+  for (const o of others) rmSync(collagePath(ws, o.id), { force: true });
+  const all = await seriesTracks(ws);
+  const set = new Set(tracks);
+  await refresh(ws, into, all.filter((t) => set.has(t.id)));
+  return relabel(ws);
+}
+
+/**
+ * Split a cluster in two (average-linkage on its tracks, same-frame tracks
+ * kept apart). A split says the cluster was mixed, so its decisions are
+ * dropped: both parts come back unnamed. Returns the ids of both parts.
+ */
+export async function splitCharacter(ws: Workspace, id: number): Promise<LabelSummary & { ids: number[] }> {
+  const c = cluster(ws, id);
+  const set = new Set(c.tracks);
+  const members = (await seriesTracks(ws)).filter((t) => set.has(t.id) && t.detections.some((d) => d.embedding));
+  if (members.length < 2) throw new ToonscopeError(undefined, `character ${id} has ${members.length} track${members.length === 1 ? '' : 's'}: nothing to split`);
+  const vecs = members.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!)));
+  const index = new Map(members.map((t, i) => [t.id, i]));
+  const links: Array<[number, number]> = [];
+  for (const [a, bs] of coOccurring(members)) for (const b of bs) if (a < b) links.push([index.get(a)!, index.get(b)!]);
+  const parts = agglomerate(vecs, { maxClusters: 2, cannotLink: links });
+  // Cannot-links can force more than two parts; the largest stays `id`, the rest become one new cluster.
+  const stay = members.filter((_, i) => parts.labels[i] === 0);
+  const leave = members.filter((_, i) => parts.labels[i] !== 0);
+  if (!leave.length) throw new ToonscopeError(undefined, `character ${id} could not be split (all its tracks are alike)`);
+  const next = ((ws.db.prepare('SELECT MAX(id) m FROM clusters').get() as { m: number }).m ?? 0) + 1;
+  ws.db.transaction(() => {
+    ws.db.prepare("INSERT INTO clusters (id, medoid, size, tracks, status) VALUES (?, NULL, 0, 0, 'auto')").run(next);
+    ws.db.prepare("UPDATE clusters SET name = NULL, status = 'auto' WHERE id = ?").run(id);
+    const move = ws.db.prepare('UPDATE appearances SET cluster = ? WHERE track = ?');
+    for (const t of leave) move.run(next, t.id);
+  })();
+  forget(ws, c.tracks);
+  await refresh(ws, id, stay);
+  await refresh(ws, next, leave);
+  return { ...(await relabel(ws)), ids: [id, next] };
+}

@@ -1,0 +1,123 @@
+// Exports of the labelled series: JSON and CSV of appearances, a WebVTT
+// "who is on screen" track per episode, and per-character clip lists (CSV,
+// and ffconcat files: `ffmpeg -f concat -safe 0 -i clips/NAME.ffconcat -c copy NAME.mp4`).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import type { Workspace } from '../core/workspace.js';
+import { ToonscopeError } from '../core/errors.js';
+import { episodes, spans, type Episode, type Span } from './spans.js';
+
+export interface Interval { start: number; end: number }
+
+/** Union of intervals, joining those less than `gap` seconds apart. */
+export function union(xs: readonly Interval[], gap = 0): Interval[] {
+  const s = [...xs].sort((a, b) => a.start - b.start);
+  const out: Interval[] = [];
+  for (const x of s) {
+    const last = out.at(-1);
+    if (last && x.start <= last.end + gap) last.end = Math.max(last.end, x.end);
+    else out.push({ ...x });
+  }
+  return out;
+}
+
+/** "Who is on screen": cues with the sorted names visible over each stretch of time. */
+export function onScreen(perName: ReadonlyMap<string, Interval[]>): Array<Interval & { names: string[] }> {
+  const cuts = new Set<number>();
+  for (const xs of perName.values()) for (const x of xs) { cuts.add(x.start); cuts.add(x.end); }
+  const times = [...cuts].sort((a, b) => a - b);
+  const out: Array<Interval & { names: string[] }> = [];
+  for (let i = 0; i + 1 < times.length; i++) {
+    const [a, b] = [times[i], times[i + 1]];
+    const mid = (a + b) / 2;
+    const names = [...perName].filter(([, xs]) => xs.some((x) => x.start <= mid && mid < x.end)).map(([n]) => n).sort();
+    if (!names.length) continue;
+    const last = out.at(-1);
+    if (last && last.end === a && last.names.join('\n') === names.join('\n')) last.end = b;
+    else out.push({ start: a, end: b, names });
+  }
+  return out;
+}
+
+export function vttTime(s: number): string {
+  const ms = Math.round(s * 1000);
+  const h = Math.floor(ms / 3_600_000), m = Math.floor(ms / 60_000) % 60, sec = Math.floor(ms / 1000) % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+export function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const csv = (rows: unknown[][]) => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+const slug = (s: string) => s.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '') || 'unnamed';
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Per episode and name, the merged time ranges (tracks of one character closer than `gap` s join). */
+function ranges(list: Span[], gap: number): Map<string, Interval[]> {
+  const by = new Map<string, Interval[]>();
+  for (const s of list) if (s.label) (by.get(s.label) ?? by.set(s.label, []).get(s.label)!).push({ start: s.start, end: s.end });
+  for (const [k, v] of by) by.set(k, union(v, gap));
+  return by;
+}
+
+export interface ExportOptions {
+  /** Seconds between two appearances of a character that still count as one clip / cue. Default 1. */
+  gap?: number;
+}
+
+/** Write every export into `outDir`; returns the files written. */
+export async function exportLabels(ws: Workspace, outDir: string, opts: ExportOptions = {}): Promise<string[]> {
+  const gap = opts.gap ?? 1;
+  try {
+    mkdirSync(join(outDir, 'clips'), { recursive: true });
+  } catch (e) {
+    throw new ToonscopeError(outDir, `cannot create the export folder (${(e as NodeJS.ErrnoException).code})`);
+  }
+  const eps = episodes(ws);
+  const all = spans(ws).filter((s) => !s.rejected);
+  const files: string[] = [];
+  const put = (name: string, text: string) => {
+    const p = join(outDir, name);
+    writeFileSync(p, text);
+    files.push(p);
+  };
+  const epOf = new Map(eps.map((e) => [e.id, e]));
+  const app = (s: Span) => ({
+    character: s.label, confidence: r3(s.confidence), source: s.source, track: s.track, shot: s.shot,
+    start: r3(s.start), end: r3(s.end), firstFrame: s.firstFrame, lastFrame: s.lastFrame,
+    boxes: s.boxes.map((b) => ({ frame: b.frame, time: r3(b.time), box: b.box.map((v) => Math.round(v)) })),
+  });
+  put('labels.json', JSON.stringify({
+    characters: [...new Set(all.flatMap((s) => (s.label ? [s.label] : [])))].sort(),
+    episodes: eps.map((e) => ({ id: e.id, path: e.path, duration: e.duration, fps: e.fps, appearances: all.filter((s) => s.video === e.id).map(app) })),
+  }, null, 1));
+
+  put('labels.csv', csv([
+    ['episode', 'character', 'confidence', 'source', 'track', 'shot', 'start', 'end', 'first_frame', 'last_frame', 'x', 'y', 'w', 'h'],
+    ...all.map((s) => {
+      const b = s.boxes[s.boxes.length >> 1].box.map((v) => Math.round(v));
+      return [epOf.get(s.video)!.path, s.label ?? '', r3(s.confidence), s.source ?? '', s.track, s.shot, r3(s.start), r3(s.end), s.firstFrame, s.lastFrame, ...b];
+    }),
+  ]));
+  put('boxes.csv', csv([
+    ['episode', 'character', 'confidence', 'track', 'frame', 'time', 'x', 'y', 'w', 'h'],
+    ...all.flatMap((s) => s.boxes.map((b) => [epOf.get(s.video)!.path, s.label ?? '', r3(s.confidence), s.track, b.frame, r3(b.time), ...b.box.map((v) => Math.round(v))])),
+  ]));
+
+  const clips = new Map<string, Array<Interval & { ep: Episode }>>();
+  for (const e of eps) {
+    const per = ranges(all.filter((s) => s.video === e.id), gap);
+    const cues = onScreen(per);
+    const stem = `${e.id}-${slug(basename(e.path).replace(/\.[^.]+$/, ''))}`;
+    put(`${stem}.vtt`, ['WEBVTT', '', ...cues.map((c) => `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.names.join(', ')}\n`)].join('\n'));
+    for (const [name, xs] of per) for (const x of xs) (clips.get(name) ?? clips.set(name, []).get(name)!).push({ ...x, ep: e });
+  }
+  for (const [name, xs] of [...clips].sort((a, b) => a[0].localeCompare(b[0]))) {
+    put(`clips/${slug(name)}.csv`, csv([['episode', 'start', 'end', 'duration'], ...xs.map((x) => [x.ep.path, r3(x.start), r3(x.end), r3(x.end - x.start)])]));
+    const quote = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
+    put(`clips/${slug(name)}.ffconcat`, ['ffconcat version 1.0', ...xs.map((x) => `file ${quote(x.ep.path)}\ninpoint ${r3(x.start)}\noutpoint ${r3(x.end)}`)].join('\n') + '\n');
+  }
+  return files;
+}

@@ -1,0 +1,70 @@
+// Label every track of the series from the person's decisions, and carry
+// decisions onto clusters after re-clustering (new episodes renumber them).
+import type { Workspace } from '../core/workspace.js';
+import { meanVector } from '../embed/vector.js';
+import { coOccurring } from '../dictionary/triplets.js';
+import { seriesTracks } from '../analyze/tracks.js';
+import { classify, REJECTED } from './classify.js';
+import { ensureSchema, decisions, saveLabels, labels, clusterTracks, type Label } from './store.js';
+
+export interface LabelSummary {
+  tracks: number;
+  /** Tracks with a name (by a person or the classifier). */
+  labelled: number;
+  unknown: number;
+  rejected: number;
+  /** Tracks whose label a person decided. */
+  decided: number;
+  names: string[];
+}
+
+export async function relabel(ws: Workspace): Promise<LabelSummary> {
+  ensureSchema(ws);
+  const tracks = (await seriesTracks(ws)).filter((t) => t.detections.some((d) => d.embedding));
+  const decided = new Map<number, string>();
+  for (const d of decisions(ws)) if (d.rejected || d.name) decided.set(d.track, d.rejected ? REJECTED : d.name!);
+  const out = classify({
+    ids: tracks.map((t) => t.id),
+    vectors: tracks.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!))),
+    decided,
+    together: coOccurring(tracks),
+  });
+  const rows: Label[] = out.map((l) => ({ track: l.track, name: l.label === REJECTED ? null : l.label, rejected: l.label === REJECTED, confidence: l.confidence, source: l.source }));
+  saveLabels(ws, rows);
+  return {
+    tracks: rows.length,
+    labelled: rows.filter((r) => r.name).length,
+    unknown: rows.filter((r) => !r.name && !r.rejected).length,
+    rejected: rows.filter((r) => r.rejected).length,
+    decided: out.filter((l) => l.source === 'person').length,
+    names: [...new Set(rows.flatMap((r) => (r.name ? [r.name] : [])))].sort(),
+  };
+}
+
+/**
+ * After the dictionary is rebuilt (and `relabel` ran): a cluster takes the
+ * label more than half of its tracks carry, so a name a person gave keeps
+ * showing on "their" cluster even when a new episode adds more undecided
+ * tracks to it than the person ever saw. Returns how many clusters got one.
+ */
+export function restoreNames(ws: Workspace): number {
+  ensureSchema(ws);
+  const lab = labels(ws);
+  const upd = ws.db.prepare('UPDATE clusters SET name = ?, status = ? WHERE id = ?');
+  let restored = 0;
+  ws.db.transaction(() => {
+    for (const [cluster, tracks] of clusterTracks(ws)) {
+      const votes = new Map<string, number>();
+      for (const t of tracks) {
+        const l = lab.get(t);
+        const key = l?.rejected ? REJECTED : l?.name;
+        if (key) votes.set(key, (votes.get(key) ?? 0) + 1);
+      }
+      const [best, n] = [...votes].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+      if (!best || n * 2 <= tracks.length) continue;
+      upd.run(best === REJECTED ? null : best, best === REJECTED ? 'rejected' : 'named', cluster);
+      restored++;
+    }
+  })();
+  return restored;
+}

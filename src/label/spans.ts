@@ -1,0 +1,131 @@
+// Read side of labelling: the dictionary with its names, episodes, and
+// spans (one per track: who is on screen from when to when).
+import { basename, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Workspace } from '../core/workspace.js';
+import type { Box } from '../core/types.js';
+import { crop } from '../analyze/store.js';
+import { collagePath } from '../analyze/collage.js';
+import { ensureSchema } from './store.js';
+import type { CharacterStatus } from './edit.js';
+
+export interface CharacterCard {
+  id: number;
+  name: string | null;
+  status: CharacterStatus;
+  tracks: number;
+  appearances: number;
+  /** Appearance id of the medoid. */
+  exemplar: number | null;
+  /** Collage PNG, relative to the workspace folder. */
+  collage: string | null;
+  /** Tracks the classifier labelled with this cluster's name (named clusters). */
+  labelled: number;
+}
+
+export function listCharacters(ws: Workspace): CharacterCard[] {
+  ensureSchema(ws);
+  const rows = ws.db.prepare('SELECT id, name, status, tracks, size, medoid FROM clusters ORDER BY id').all() as { id: number; name: string | null; status: CharacterStatus; tracks: number; size: number; medoid: number | null }[];
+  const byName = new Map((ws.db.prepare('SELECT name, COUNT(*) n FROM labels WHERE name IS NOT NULL GROUP BY name').all() as { name: string; n: number }[]).map((r) => [r.name, r.n]));
+  return rows.map((r) => {
+    const path = collagePath(ws, r.id);
+    return {
+      id: r.id, name: r.name, status: r.status, tracks: r.tracks, appearances: r.size, exemplar: r.medoid,
+      collage: existsSync(path) ? relative(ws.dir, path) : null,
+      labelled: r.name ? byName.get(r.name) ?? 0 : 0,
+    };
+  });
+}
+
+export interface Episode {
+  id: number;
+  path: string;
+  name: string;
+  duration: number;
+  fps: number;
+  width: number;
+  height: number;
+}
+
+export function episodes(ws: Workspace): Episode[] {
+  return ws.videos().map((v) => ({ id: v.id, path: v.path, name: basename(v.path), duration: v.duration, fps: v.fps, width: v.width, height: v.height }));
+}
+
+/** One track: one continuous appearance of one character in one shot. */
+export interface Span {
+  video: number;
+  track: number;
+  shot: number;
+  cluster: number | null;
+  /** The label's name; null when unknown or not a character. */
+  label: string | null;
+  rejected: boolean;
+  confidence: number;
+  source: 'person' | 'auto' | null;
+  /** Seconds: first sampled appearance, and the last one plus one sampling step (clipped to the video). */
+  start: number;
+  end: number;
+  firstFrame: number;
+  lastFrame: number;
+  appearances: number;
+  /** The middle appearance's id (a thumbnail). */
+  exemplar: number;
+  /** Box of every sampled appearance. */
+  boxes: Array<{ frame: number; time: number; box: Box; id: number }>;
+}
+
+export interface SpanFilter {
+  video?: number;
+  cluster?: number;
+  label?: string;
+}
+
+/** Sampling step per video (median gap between sampled frames of one shot), to give a span its length. */
+function steps(ws: Workspace): Map<number, number> {
+  const out = new Map<number, number>();
+  const rows = ws.db.prepare('SELECT video_id v, shot, time FROM samples ORDER BY video_id, shot, time').all() as { v: number; shot: number; time: number }[];
+  const gaps = new Map<number, number[]>();
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i].v !== rows[i - 1].v || rows[i].shot !== rows[i - 1].shot) continue;
+    if (!gaps.has(rows[i].v)) gaps.set(rows[i].v, []);
+    gaps.get(rows[i].v)!.push(rows[i].time - rows[i - 1].time);
+  }
+  for (const [v, g] of gaps) out.set(v, g.sort((a, b) => a - b)[g.length >> 1]);
+  return out;
+}
+
+export function spans(ws: Workspace, filter: SpanFilter = {}): Span[] {
+  ensureSchema(ws);
+  const where: string[] = ['a.track IS NOT NULL'];
+  const args: (number | string)[] = [];
+  if (filter.video !== undefined) { where.push('a.video_id = ?'); args.push(filter.video); }
+  if (filter.cluster !== undefined) { where.push('a.cluster = ?'); args.push(filter.cluster); }
+  if (filter.label !== undefined) { where.push('l.name = ?'); args.push(filter.label); }
+  const rows = ws.db.prepare(`SELECT a.id, a.video_id, a.frame, a.shot, a.time, a.x, a.y, a.w, a.h, a.track, a.cluster, l.name, l.rejected, l.confidence, l.source
+    FROM appearances a LEFT JOIN labels l ON l.track = a.track WHERE ${where.join(' AND ')} ORDER BY a.video_id, a.track, a.frame`).all(...args) as any[];
+  const step = steps(ws);
+  const duration = new Map(ws.videos().map((v) => [v.id, v.duration]));
+  const out: Span[] = [];
+  for (const r of rows) {
+    let s = out.at(-1);
+    if (!s || s.track !== r.track) {
+      s = { video: r.video_id, track: r.track, shot: r.shot, cluster: r.cluster, label: r.name ?? null, rejected: !!r.rejected, confidence: r.confidence ?? 0, source: r.source ?? null, start: r.time, end: r.time, firstFrame: r.frame, lastFrame: r.frame, appearances: 0, exemplar: r.id, boxes: [] };
+      out.push(s);
+    }
+    s.boxes.push({ frame: r.frame, time: r.time, box: [r.x, r.y, r.w, r.h], id: r.id });
+    s.appearances++;
+    s.end = r.time;
+    s.lastFrame = r.frame;
+  }
+  for (const s of out) {
+    s.exemplar = s.boxes[s.boxes.length >> 1].id;
+    s.end = Math.min(duration.get(s.video) || Infinity, s.end + (step.get(s.video) ?? 0));
+  }
+  return out.sort((a, b) => a.video - b.video || a.start - b.start || a.track - b.track);
+}
+
+/** The stored crop (JPEG/PNG bytes) of one appearance. */
+export function thumbnail(ws: Workspace, appearanceId: number): Buffer | undefined {
+  ensureSchema(ws);
+  return Number.isInteger(appearanceId) ? crop(ws, appearanceId) : undefined;
+}
