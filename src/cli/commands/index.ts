@@ -12,6 +12,7 @@ import { evalCharacters } from './eval-characters.js';
 import { interpolateCommand } from './interpolate.js';
 import { evalInterpolate } from './eval-interpolate.js';
 import { labelCommands } from './label.js';
+import { app } from './app.js';
 
 export const commands: Command[] = [
   sample,
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   evalClustersCmd,
   makeTruthCast,
   ...labelCommands,
+  app,
   comicsCommand,
   evalPanelsCommand,
   ...characterCommands,

@@ -1,0 +1,110 @@
+// The app's JSON API over the labelling library. Reads are plain; edits go
+// through one queue (each relabels the whole series, so they must not interleave).
+import { join, relative } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Workspace } from '../core/workspace.js';
+import { ToonscopeError } from '../core/errors.js';
+import {
+  listCharacters, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
+  type Span, type CharacterCard,
+} from '../label/index.js';
+import { HttpError, json, readJson, toId } from './http.js';
+
+export interface Summary { tracks: number; labelled: number; unknown: number; rejected: number; decided: number; names: string[] }
+
+/** Label counts over every track, read from the stored labels (no relabelling). */
+export function summary(list: readonly Span[]): Summary {
+  const names = new Set<string>();
+  const s: Summary = { tracks: list.length, labelled: 0, unknown: 0, rejected: 0, decided: 0, names: [] };
+  for (const x of list) {
+    if (x.label) { s.labelled++; names.add(x.label); } else if (x.rejected) s.rejected++; else s.unknown++;
+    if (x.source === 'person') s.decided++;
+  }
+  s.names = [...names].sort();
+  return s;
+}
+
+/** Spans without their per-appearance boxes (lists stay small); `boxes` counts them instead. */
+const brief = (s: Span) => ({ ...s, boxes: undefined });
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
+export interface Route { method: 'GET' | 'POST'; path: RegExp; run: Handler }
+
+export function routes(ws: Workspace): Route[] {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const p = queue.then(job, job);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const card = (id: number): CharacterCard => {
+    const c = listCharacters(ws).find((x) => x.id === id);
+    if (!c) throw new HttpError(404, `no character ${id}`);
+    return c;
+  };
+  const state = () => ({ characters: listCharacters(ws), summary: summary(spans(ws)) });
+  /** An edit: run it in the queue, answer with the new state. */
+  const edit = (job: (id: number, body: Record<string, unknown>) => Promise<unknown>): Handler => async (req, res, [id]) => {
+    const body = await readJson(req);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+    const n = id === undefined ? -1 : toId(id, 'character id');
+    if (n >= 0) card(n);
+    const out = await serial(() => job(n, body as Record<string, unknown>));
+    json(res, 200, { ...state(), result: out });
+  };
+
+  return [
+    { method: 'GET', path: /^\/api\/characters$/, run: (_q, res) => json(res, 200, state()) },
+    {
+      method: 'GET', path: /^\/api\/characters\/([^/]+)$/, run: (_q, res, [id]) => {
+        const c = card(toId(id, 'character id'));
+        // Its own tracks, and every other track the classifier gave its name.
+        const own = spans(ws, { cluster: c.id });
+        const seen = new Set(own.map((s) => s.track));
+        const more = c.name ? spans(ws, { label: c.name }).filter((s) => !seen.has(s.track)) : [];
+        const all = [...own, ...more].sort((a, b) => a.video - b.video || a.start - b.start);
+        json(res, 200, { character: c, spans: all.map(brief), episodes: episodes(ws) });
+      },
+    },
+    {
+      method: 'POST', path: /^\/api\/characters\/([^/]+)\/name$/, run: edit((id, b) => {
+        if (typeof b.name !== 'string') throw new HttpError(400, 'name must be a string');
+        return nameCharacter(ws, id, b.name);
+      }),
+    },
+    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/reject$/, run: edit((id) => rejectCharacter(ws, id)) },
+    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/reset$/, run: edit((id) => resetCharacter(ws, id)) },
+    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/split$/, run: edit((id) => splitCharacter(ws, id)) },
+    {
+      method: 'POST', path: /^\/api\/merge$/, run: edit((_id, b) => {
+        const into = toId(b.into, 'into');
+        if (!Array.isArray(b.from) || !b.from.length) throw new HttpError(400, 'from must be a non-empty array of character ids');
+        const from = b.from.map((x) => toId(x, 'character id'));
+        for (const id of [into, ...from]) card(id);
+        return mergeCharacters(ws, into, from);
+      }),
+    },
+    { method: 'GET', path: /^\/api\/episodes$/, run: (_q, res) => json(res, 200, { episodes: episodes(ws) }) },
+    {
+      method: 'GET', path: /^\/api\/episodes\/([^/]+)$/, run: (_q, res, [id]) => {
+        const n = toId(id, 'episode id');
+        const e = episodes(ws).find((x) => x.id === n);
+        if (!e) throw new HttpError(404, `no episode ${n}`);
+        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws) });
+      },
+    },
+    {
+      method: 'POST', path: /^\/api\/export$/, run: edit(async () => {
+        const files = await exportLabels(ws, join(ws.dir, 'export'));
+        return { files: files.map((f) => relative(ws.dir, f)) };
+      }),
+    },
+  ];
+}
+
+/** An error as (status, message): ours keep theirs, a ToonscopeError is the user's (400), anything else is a bug (500). */
+export function status(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
+  if (e instanceof HttpError) return { status: e.status, message: e.message, headers: e.headers };
+  if (e instanceof ToonscopeError) return { status: 400, message: e.message };
+  return { status: 500, message: `internal error: ${(e as Error)?.message ?? String(e)}` };
+}

@@ -1,0 +1,54 @@
+// Talking to the app's JSON API; every failure becomes an Error with the server's one-line message.
+export async function api(path, body) {
+  const init = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  const res = await fetch(`/api/${path}`, init);
+  const data = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
+  if (!res.ok) throw new Error(data.error ?? `${res.status}`);
+  return data;
+}
+
+/** Small DOM builder: h('div.card', { onclick }, child, 'text'). */
+export function h(tag, props = {}, ...kids) {
+  const [name, ...classes] = tag.split('.');
+  const el = document.createElement(name);
+  if (classes.length) el.className = classes.join(' ');
+  for (const [k, v] of Object.entries(props ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else if (k in el && k !== 'list') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) el.append(k instanceof Node ? k : String(k));
+  return el;
+}
+
+export const time = (s) => {
+  const m = Math.floor(s / 60), sec = s - m * 60;
+  return `${m}:${sec.toFixed(1).padStart(4, '0')}`;
+};
+
+export function toast(msg, kind = 'info', ms = 4000) {
+  const t = document.getElementById('toast');
+  t.replaceChildren(...(Array.isArray(msg) ? msg : [msg]));
+  t.className = kind;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, ms);
+}
+
+/** Label counts for the header. */
+export function showSummary(s) {
+  document.getElementById('summary').textContent =
+    `${s.tracks} tracks · ${s.labelled} named (${s.decided} by you) · ${s.unknown} unknown · ${s.rejected} not a character`;
+}
+
+/** A character's display name. */
+export const who = (c) => c.name ?? `#${c.id}`;
+
+/** Stable hue per name or cluster, so a character keeps its colour on every page. */
+export function hue(key) {
+  let x = 0;
+  for (const ch of String(key)) x = (x * 31 + ch.charCodeAt(0)) >>> 0;
+  return x % 360;
+}

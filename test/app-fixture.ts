@@ -1,0 +1,41 @@
+// A real workspace for the app tests: two short episodes of drawn characters
+// (known identities), analysed with a detector that reports the truth boxes
+// (the app is under test, not detection), then the series dictionary.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { VideoWriter } from '../src/core/video.js';
+import { Workspace } from '../src/core/workspace.js';
+import type { Detection, Image } from '../src/core/types.js';
+import type { CharacterDetector } from '../src/characters/types.js';
+import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
+import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { analyzeSeries } from '../src/analyze/series.js';
+
+class TruthDetector implements CharacterDetector {
+  readonly name = 'truth';
+  readonly labels = ['body'] as const;
+  constructor(private clip: SynthClip) {}
+  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    const sx = frame.width / this.clip.width;
+    return this.clip.render(frameIndex).truth.filter((t) => t.visible > 0.5).map((t) => ({
+      frame: frameIndex, box: t.box.map((v) => v * sx) as Detection['box'], score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
+    }));
+  }
+}
+
+/** Episodes `ep1.mp4`, `ep2.mp4` in `dir` and an analysed workspace `dir/ws`; returns the open workspace and the clips. */
+export async function castWorkspace(dir: string): Promise<{ ws: Workspace; clips: SynthClip[]; videos: string[] }> {
+  const clips = [11, 12].map((seed) => synthClip({ shots: 4, shotFrames: [30, 40], identities: 3, perShot: [1, 2], seed }));
+  const videos = clips.map((_, i) => join(dir, `ep${i + 1}.mp4`));
+  const ws = Workspace.open(join(dir, 'ws'));
+  for (const [i, clip] of clips.entries()) {
+    if (!existsSync(videos[i])) {
+      const w = new VideoWriter(videos[i], clip.width, clip.height, clip.fps, { crf: 18 });
+      for (let f = 0; f < clip.frames; f++) await w.write(clip.render(f).image);
+      await w.close();
+    }
+    await analyzeVideo(ws, videos[i], { chain: [new TruthDetector(clip)], rate: 6, width: clip.width });
+  }
+  await analyzeSeries(ws, { epochs: 5 });
+  return { ws, clips, videos };
+}
