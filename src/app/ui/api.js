@@ -40,7 +40,7 @@ export function toast(msg, kind = 'info', ms = 4000) {
 /** Label counts for the header. */
 export function showSummary(s) {
   document.getElementById('summary').textContent =
-    `${s.tracks} tracks · ${s.labelled} named (${s.decided} by you) · ${s.unknown} unknown · ${s.rejected} not a character`;
+    `${s.tracks} tracks · ${s.labelled} named · ${s.unknown} unknown · ${s.rejected} not a character · ${s.decided} decided by you`;
 }
 
 /** A character's display name. */
@@ -50,5 +50,5 @@ export const who = (c) => c.name ?? `#${c.id}`;
 export function hue(key) {
   let x = 0;
   for (const ch of String(key)) x = (x * 31 + ch.charCodeAt(0)) >>> 0;
-  return x % 360;
+  return Math.round((x % 1000) * 137.508) % 360; // golden angle: neighbouring ids get distant hues
 }

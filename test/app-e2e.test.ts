@@ -1,0 +1,134 @@
+// End to end: a real workspace (two analysed episodes of drawn characters),
+// the app, and Debian's chromium driven by playwright-core. A person names a
+// cluster, jumps through its appearances, merges, rejects and splits; the
+// page and the database must both show the new labels.
+// Skips when chromium is missing, except under .ci/run (TOONSCOPE_E2E=1), where that fails.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { chromium, type Page } from 'playwright-core';
+import { listCharacters, spans } from '../src/label/index.js';
+import { startApp } from '../src/app/index.js';
+import { castWorkspace } from './app-fixture.js';
+import { tmp } from './fixtures.js';
+
+const browser = process.env.TOONSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const required = process.env.TOONSCOPE_E2E === '1';
+const missing = !existsSync(browser);
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Names on the dictionary page, as the person sees them. */
+const shown = (page: Page) => page.$$eval('.card', (cs) => cs.map((c) => [Number((c as HTMLElement).dataset.id), (c.querySelector('input[name=name]') as HTMLInputElement).value, c.querySelector('.badge')!.textContent]));
+
+test('app e2e: name, jump through appearances, merge, reject and split in headless chromium', {
+  skip: missing && !required ? `chromium not found at ${browser} (apt-get install chromium; .ci/run installs it and sets TOONSCOPE_E2E=1)` : false,
+}, async () => {
+  assert.ok(!missing, `TOONSCOPE_E2E=1 but chromium is missing at ${browser}`);
+  const dir = join(tmp, 'app-e2e');
+  mkdirSync(dir, { recursive: true });
+  const { ws } = await castWorkspace(dir);
+  const app = await startApp(ws, { port: 0 });
+  const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'toonscope-chromium-')), {
+    executablePath: browser, headless: true, args: ARGS, viewport: { width: 1280, height: 860 },
+  });
+  const errors: string[] = [];
+  const shots = process.env.TOONSCOPE_SHOTS;
+  const snap = async (page: Page, name: string) => { if (shots) await page.screenshot({ path: join(shots, `app-${name}.png`), fullPage: true }); };
+  try {
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    const before = listCharacters(ws);
+    assert.ok(before.length >= 3, `the fixture gives at least 3 clusters (got ${before.length})`);
+    const [a, b, c] = before.map((x) => x.id);
+    const card = (id: number) => `.card[data-id="${id}"]`;
+
+    await page.goto(app.url);
+    await page.waitForSelector('.card');
+    assert.deepEqual((await shown(page)).map((r) => r[0]), before.map((x) => x.id), 'one card per cluster');
+    assert.ok((await shown(page)).every((r) => r[1] === '' && r[2] === 'unnamed'));
+    await snap(page, 'dictionary');
+
+    // Name A from the keyboard: Enter saves and moves to the next card's name field.
+    await page.focus(`${card(a)} input[name=name]`);
+    await page.keyboard.type('Akane');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`${card(a)}.named`);
+    assert.equal(await page.inputValue(`${card(a)} input[name=name]`), 'Akane');
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('.card')?.getAttribute('data-id')), String(b), 'focus moved on to the next card');
+    await page.waitForFunction(() => /[1-9]\d* named/.test(document.getElementById('summary')!.textContent ?? ''));
+    assert.equal(listCharacters(ws).find((x) => x.id === a)!.name, 'Akane', 'the database has the name');
+    const ownA = spans(ws, { cluster: a });
+    assert.ok(ownA.every((s) => s.label === 'Akane' && s.source === 'person'), 'every track of the named cluster is labelled');
+    const bBefore = spans(ws, { cluster: b });
+    assert.ok(bBefore.every((s) => s.label !== 'Akane'), 'another identity is not forced into the name');
+
+    // The character page: next / j jump the video to each span's start.
+    await page.click(`${card(a)} a.button`);
+    await page.waitForSelector('#next');
+    const all = spans(ws, { cluster: a });
+    for (const [i, go] of [[0, () => page.click('#next')], [1, () => page.keyboard.press('j')]] as const) {
+      await go();
+      const want = all[i].start;
+      await page.waitForFunction((t) => { const v = document.querySelector('video')!; return v.readyState >= 1 && Math.abs(v.currentTime - t) < 0.1; }, want);
+      assert.match(await page.textContent('.caption') ?? '', new RegExp(`^${i + 1} / ${all.length} .*Akane`));
+      assert.equal(await page.$$eval('.thumb.on', (t) => t.length), 1);
+    }
+    assert.equal(await page.$$eval('.thumb', (t) => t.length), all.length, 'one thumbnail per span');
+    await snap(page, 'character');
+
+    // The episode page: one lane per label, as the database says.
+    const ep = all[0].video;
+    await page.goto(`${app.url}#/episode/${ep}`);
+    await page.waitForSelector('.lane[data-lane]');
+    const lanes = async () => (await page.$$eval('.lane[data-lane]', (ls) => ls.map((l) => (l as HTMLElement).dataset.lane!))).sort();
+    const expectLanes = () => [...new Set(spans(ws, { video: ep }).map((s) => s.label ?? (s.rejected ? 'not a character' : `#${s.cluster} (unnamed)`)))].sort();
+    assert.deepEqual(await lanes(), expectLanes());
+    assert.ok((await lanes()).includes('Akane'));
+    await page.click('.lane[data-lane="Akane"] .block');
+    await page.waitForFunction(() => /On screen: .*Akane/.test(document.querySelector('.now')!.textContent ?? ''));
+    await snap(page, 'episode');
+
+    // Merge B into A: select A then B (the first selected is kept), press Merge.
+    await page.goto(app.url);
+    await page.waitForSelector(card(b));
+    assert.ok(await page.isDisabled('#merge'), 'merge is disabled until two are selected');
+    await page.check(`${card(a)} .pick input`);
+    await page.check(`${card(b)} .pick input`);
+    await page.click('#merge');
+    await page.waitForSelector(card(b), { state: 'detached' });
+    const merged = listCharacters(ws);
+    assert.ok(!merged.some((x) => x.id === b), 'B is gone from the database');
+    assert.equal(merged.find((x) => x.id === a)!.tracks, before[0].tracks + before[1].tracks);
+    const bNow = spans(ws).filter((s) => bBefore.some((o) => o.track === s.track));
+    assert.ok(bNow.length === bBefore.length && bNow.every((s) => s.label === 'Akane'), "B's tracks are now labelled Akane");
+    assert.match(await page.textContent(`${card(a)} .counts`) ?? '', new RegExp(`^${before[0].tracks + before[1].tracks} tracks`));
+    await page.goto(`${app.url}#/episode/${ep}`);
+    await page.waitForSelector('.lane[data-lane]');
+    assert.deepEqual(await lanes(), expectLanes(), 'the episode lanes follow the merge');
+
+    // "Not a character" on C, with the keyboard: focus its card, press r.
+    await page.goto(app.url);
+    await page.waitForSelector(card(c));
+    await page.focus(card(c));
+    await page.keyboard.press('r');
+    await page.waitForSelector(`${card(c)}.rejected`);
+    assert.equal(listCharacters(ws).find((x) => x.id === c)!.status, 'rejected');
+    assert.ok(spans(ws, { cluster: c }).every((s) => s.rejected && s.label === null));
+
+    // Split A: both parts come back unnamed.
+    await page.click(`${card(a)} button:has-text("Split")`);
+    await page.waitForFunction((n) => document.querySelectorAll('.card').length === n, merged.length + 1);
+    const after = listCharacters(ws);
+    assert.equal(after.length, merged.length + 1);
+    assert.ok(after.filter((x) => x.id !== c).every((x) => x.status === 'auto' && x.name === null), 'split parts are unnamed');
+    assert.ok((await shown(page)).filter((r) => r[0] !== c).every((r) => r[1] === '' && r[2] === 'unnamed'), 'and the page shows it');
+    await snap(page, 'dictionary-after');
+    assert.deepEqual(errors, [], 'no script errors in the page');
+  } finally {
+    await ctx.close();
+    await app.close();
+    ws.close();
+  }
+});
