@@ -29,6 +29,7 @@ export function onScreen(perName: ReadonlyMap<string, Interval[]>): Array<Interv
   const out: Array<Interval & { names: string[] }> = [];
   for (let i = 0; i + 1 < times.length; i++) {
     const [a, b] = [times[i], times[i + 1]];
+    if (b - a < 0.001) continue;
     const mid = (a + b) / 2;
     const names = [...perName].filter(([, xs]) => xs.some((x) => x.start <= mid && mid < x.end)).map(([n]) => n).sort();
     if (!names.length) continue;
@@ -57,7 +58,7 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 /** Per episode and name, the merged time ranges (tracks of one character closer than `gap` s join). */
 function ranges(list: Span[], gap: number): Map<string, Interval[]> {
   const by = new Map<string, Interval[]>();
-  for (const s of list) if (s.label) (by.get(s.label) ?? by.set(s.label, []).get(s.label)!).push({ start: s.start, end: s.end });
+  for (const s of list) if (s.label) (by.get(s.label) ?? by.set(s.label, []).get(s.label)!).push({ start: r3(s.start), end: r3(s.end) });
   for (const [k, v] of by) by.set(k, union(v, gap));
   return by;
 }
@@ -114,10 +115,15 @@ export async function exportLabels(ws: Workspace, outDir: string, opts: ExportOp
     put(`${stem}.vtt`, ['WEBVTT', '', ...cues.map((c) => `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.names.join(', ')}\n`)].join('\n'));
     for (const [name, xs] of per) for (const x of xs) (clips.get(name) ?? clips.set(name, []).get(name)!).push({ ...x, ep: e });
   }
+  const used = new Set<string>();
   for (const [name, xs] of [...clips].sort((a, b) => a[0].localeCompare(b[0]))) {
-    put(`clips/${slug(name)}.csv`, csv([['episode', 'start', 'end', 'duration'], ...xs.map((x) => [x.ep.path, r3(x.start), r3(x.end), r3(x.end - x.start)])]));
+    // Two names can share a file name ("Ann B" and "Ann_B"): number the later one.
+    let file = slug(name);
+    for (let k = 2; used.has(file.toLowerCase()); k++) file = `${slug(name)}-${k}`;
+    used.add(file.toLowerCase());
+    put(`clips/${file}.csv`, csv([['episode', 'start', 'end', 'duration'], ...xs.map((x) => [x.ep.path, r3(x.start), r3(x.end), r3(x.end - x.start)])]));
     const quote = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
-    put(`clips/${slug(name)}.ffconcat`, ['ffconcat version 1.0', ...xs.map((x) => `file ${quote(x.ep.path)}\ninpoint ${r3(x.start)}\noutpoint ${r3(x.end)}`)].join('\n') + '\n');
+    put(`clips/${file}.ffconcat`, ['ffconcat version 1.0', ...xs.map((x) => `file ${quote(x.ep.path)}\ninpoint ${r3(x.start)}\noutpoint ${r3(x.end)}`)].join('\n') + '\n');
   }
   return files;
 }
