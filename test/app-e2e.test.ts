@@ -64,6 +64,14 @@ test('app e2e: name, jump through appearances, merge, reject and split in headle
     const bBefore = spans(ws, { cluster: b });
     assert.ok(bBefore.every((s) => s.label !== 'Akane'), 'another identity is not forced into the name');
 
+    // Export: the files land in the workspace and the toast links to them.
+    await page.click('#export');
+    await page.waitForSelector('#toast a');
+    const link = await page.getAttribute('#toast a[href$="labels.csv"]', 'href');
+    assert.equal(link, '/files/export/labels.csv');
+    const csv = await (await fetch(new URL(link!, app.url))).text();
+    assert.ok(csv.split('\n').some((l) => l.includes(',Akane,')), 'the exported CSV has the name');
+
     // The character page: next / j jump the video to each span's start.
     await page.click(`${card(a)} a.button`);
     await page.waitForSelector('#next');

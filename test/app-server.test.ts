@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
@@ -196,4 +197,23 @@ test('app server: a malformed HTTP request and a failing handler do not stop the
   assert.equal(ok.status, 200);
   assert.equal(JSON.parse(ok.text).episodes.length, 1);
   await alive();
+});
+
+test('toonscope app: prints its URL, serves, stops cleanly on SIGINT; a bad --port is one line', async () => {
+  const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+  const bad = spawnSync(process.execPath, [cli, 'app', '--port', 'http', '-w', join(dir, 'cli-ws')], { encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^toonscope: --port must be 0-65535 \(got "http"\)\n$/);
+
+  const child = spawn(process.execPath, [cli, 'app', '--port', '0', '-w', join(dir, 'cli-ws')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out); if (m) ok(m[0]); });
+    child.on('exit', (code) => fail(new Error(`exited ${code} before printing a URL: ${out}`)));
+  });
+  const r = await fetch(`${url}api/characters`);
+  assert.equal(r.status, 200);
+  assert.deepEqual((await r.json()).characters, []);
+  const code = await new Promise<number | null>((ok) => { child.on('exit', ok); child.kill('SIGINT'); });
+  assert.equal(code, 0);
 });
