@@ -8,6 +8,7 @@ import {
   listCharacters, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
   type Span, type CharacterCard,
 } from '../label/index.js';
+import { loadShots } from '../shots/store.js';
 import { HttpError, json, readJson, toId } from './http.js';
 
 export interface Summary { tracks: number; labelled: number; unknown: number; rejected: number; decided: number; names: string[] }
@@ -24,8 +25,23 @@ export function summary(list: readonly Span[]): Summary {
   return s;
 }
 
-/** Spans without their per-appearance boxes (lists stay small); `boxes` counts them instead. */
-const brief = (s: Span) => ({ ...s, boxes: undefined });
+/**
+ * A span ends one sampling step after its last sample, which can cross the
+ * cut into the next shot: the player would show the wrong picture there, so
+ * spans end at their shot's end at the latest.
+ */
+export function clipToShots(ws: Workspace, list: Span[]): Span[] {
+  const ends = new Map<number, Map<number, number>>();
+  for (const s of list) {
+    if (!ends.has(s.video)) ends.set(s.video, new Map(loadShots(ws, s.video).map((x) => [x.index, x.endTime])));
+    const end = ends.get(s.video)!.get(s.shot);
+    if (end !== undefined && end > s.start) s.end = Math.min(s.end, end);
+  }
+  return list;
+}
+
+/** Spans with their boxes rounded to pixels and times to ms (a 20-minute episode stays a few hundred kB). */
+const brief = (s: Span) => ({ ...s, boxes: s.boxes.map((b) => ({ time: Math.round(b.time * 1000) / 1000, box: b.box.map(Math.round) })) });
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
 export interface Route { method: 'GET' | 'POST'; path: RegExp; run: Handler }
@@ -63,7 +79,7 @@ export function routes(ws: Workspace): Route[] {
         const seen = new Set(own.map((s) => s.track));
         const more = c.name ? spans(ws, { label: c.name }).filter((s) => !seen.has(s.track)) : [];
         const all = [...own, ...more].sort((a, b) => a.video - b.video || a.start - b.start);
-        json(res, 200, { character: c, spans: all.map(brief), episodes: episodes(ws) });
+        json(res, 200, { character: c, spans: clipToShots(ws, all).map(brief), episodes: episodes(ws) });
       },
     },
     {
@@ -90,7 +106,7 @@ export function routes(ws: Workspace): Route[] {
         const n = toId(id, 'episode id');
         const e = episodes(ws).find((x) => x.id === n);
         if (!e) throw new HttpError(404, `no episode ${n}`);
-        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws) });
+        json(res, 200, { episode: e, spans: clipToShots(ws, spans(ws, { video: n })).map(brief), characters: listCharacters(ws) });
       },
     },
     {

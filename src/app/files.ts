@@ -18,7 +18,7 @@ export function inside(root: string, rel: string): string {
   } catch {
     throw new HttpError(400, 'malformed path encoding');
   }
-  if (/%/.test(p) && /%[0-9a-f]{2}/i.test(p)) throw new HttpError(400, 'doubly encoded path'); // %252e%252e would decode again downstream
+  if (/%[0-9a-f]{2}/i.test(p)) throw new HttpError(400, 'doubly encoded path'); // %252e%252e would decode again downstream
   if (!p || p.includes('\0') || p.includes('\\') || isAbsolute(p) || /^[a-z]:/i.test(p)) throw new HttpError(400, 'bad path');
   if (p.split('/').some((s) => s === '..' || s === '.')) throw new HttpError(400, 'bad path');
   const base = realpathSync(root);

@@ -9,6 +9,7 @@ export async function characterPage(id) {
   const p = player(episodes);
   let at = -1;
   const colour = `hsl(${hue(c.name ?? c.id)} 65% 55%)`;
+  p.mark(spans, (s) => s.label ?? (s.cluster === c.id ? who(c) : `#${s.cluster}`));
   const blocks = [], thumbs = [];
 
   const describe = (s, i) => {
@@ -44,7 +45,7 @@ export async function characterPage(id) {
     const bar = h('div.bar', {}, ...mine.map(([s, i]) => {
       const b = h('button.block', {
         type: 'button', title: describe(s, i), onclick: () => go(i),
-        style: { left: `${(100 * s.start) / e.duration}%`, width: `max(4px, ${(100 * (s.end - s.start)) / e.duration}%)`, background: s.cluster === c.id ? colour : 'transparent', borderColor: colour },
+        style: { left: `${(100 * s.start) / e.duration}%`, width: `max(4px, ${(100 * (s.end - s.start)) / e.duration}%)`, background: s.cluster === c.id ? colour : 'transparent', borderColor: s.cluster === c.id ? '' : colour },
       });
       blocks[i] = b;
       return b;

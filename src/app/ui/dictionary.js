@@ -104,7 +104,8 @@ export async function dictionaryPage() {
     picked = picked.includes(id) ? picked.filter((x) => x !== id) : [...picked, id];
     render(id);
   }
-  const shown = () => characters.filter((c) => filter === 'all' || c.status === filter);
+  // Biggest first: the main cast is named in the first minutes.
+  const shown = () => characters.filter((c) => filter === 'all' || c.status === filter).sort((a, b) => b.appearances - a.appearances || a.id - b.id);
   function nextId(id) {
     const s = shown();
     const i = s.findIndex((c) => c.id === id);

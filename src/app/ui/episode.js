@@ -35,6 +35,7 @@ export async function episodePage(id) {
 
   const rows = sorted.map((l) => {
     const col = l.key === 'r' ? 'hsl(0 0% 60%)' : `hsl(${hue(l.key.startsWith('n:') ? l.name : l.spans[0].cluster)} 65% ${l.key.startsWith('n:') ? 55 : 75}%)`;
+    for (const s of l.spans) { s.colour = col; s.lane = l.name; }
     const bar = h('div.bar', {
       title: 'Click to play from here',
       onclick: (ev) => { if (ev.target === bar) { const r = bar.getBoundingClientRect(); p.video.currentTime = ((ev.clientX - r.left) / r.width) * e.duration; p.video.play().catch(() => {}); } },
@@ -53,8 +54,10 @@ export async function episodePage(id) {
     const on = sorted.filter((l) => l.key !== 'r' && l.spans.some((s) => s.start <= t && t < s.end)).map((l) => l.name);
     now.textContent = `${time(t)} · On screen: ${on.length ? on.join(', ') : '—'}`;
   };
+  p.mark(spans.filter((s) => !s.rejected), (s) => s.lane);
   p.video.addEventListener('timeupdate', tick);
   p.video.addEventListener('seeked', tick);
+  p.video.addEventListener('pause', tick);
   p.load(e.id).then(tick);
 
   const el = h('section.episode', {},

@@ -5,6 +5,8 @@ import { h, time } from './api.js';
 export function player(episodes) {
   const video = h('video', { controls: true, preload: 'metadata', id: 'player' });
   const caption = h('div.caption', {}, 'Pick an appearance');
+  const layer = h('div.boxes');
+  let marked = [], label = () => '';
   let episode = null, stopAt = null;
   const byId = new Map(episodes.map((e) => [e.id, e]));
 
@@ -30,12 +32,41 @@ export function player(episodes) {
     if (play) video.play().catch(() => {});
   }
 
-  video.addEventListener('timeupdate', () => {
-    if (stopAt !== null && video.currentTime >= stopAt) { video.pause(); stopAt = null; }
-  });
+  // A seek elsewhere (the person dragging the bar) ends "play this span".
   video.addEventListener('seeking', () => { if (stopAt !== null && Math.abs(video.currentTime - Number(video.dataset.target)) > 0.05) stopAt = null; });
 
-  return { el: h('div.player', {}, video, caption), video, show, load, caption };
+  /** Draw the boxes of `spans` (each with its sampled boxes) over the video; `name(span)` labels them. */
+  function mark(spans, name) {
+    marked = spans.filter((s) => s.boxes?.length);
+    label = name;
+    draw();
+  }
+  function draw() {
+    const t = video.currentTime, vw = video.videoWidth, vh = video.videoHeight;
+    const on = vw ? marked.filter((s) => s.start <= t && t < s.end) : [];
+    const k = Math.min(video.clientWidth / vw, video.clientHeight / vh);
+    const ox = (video.clientWidth - vw * k) / 2, oy = (video.clientHeight - vh * k) / 2;
+    layer.replaceChildren(...on.map((s) => {
+      let b = s.boxes[0];
+      for (const x of s.boxes) if (x.time <= t) b = x; else break;
+      const [x, y, w, hh] = b.box;
+      return h(`div.box${oy + y * k < 20 ? '.low' : ''}`, { style: { left: `${ox + x * k}px`, top: `${oy + y * k}px`, width: `${w * k}px`, height: `${hh * k}px`, borderColor: s.colour ?? '' } }, h('span', {}, label(s)));
+    }));
+  }
+  // Checked every animation frame, not on timeupdate (4 Hz would overshoot into the next shot).
+  const stop = () => {
+    if (stopAt === null || video.currentTime < stopAt - 0.02) return;
+    video.pause();
+    video.currentTime = Math.max(0, stopAt - 0.04); // the span's last picture, not the next shot's first
+    stopAt = null;
+  };
+  let raf = 0;
+  const loop = () => { stop(); draw(); raf = video.paused ? 0 : requestAnimationFrame(loop); };
+  video.addEventListener('play', () => { if (!raf) raf = requestAnimationFrame(loop); });
+  for (const ev of ['seeked', 'loadeddata', 'pause']) video.addEventListener(ev, draw);
+  addEventListener('resize', draw);
+
+  return { el: h('div.player', {}, h('div.stage', {}, video, layer), caption), video, show, load, caption, mark };
 }
 
 /** "Nice" tick step for an axis of `d` seconds. */
