@@ -39,6 +39,7 @@ test('app e2e: name, jump through appearances, merge, reject and split in headle
   try {
     const page = await ctx.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     const before = listCharacters(ws);
     assert.ok(before.length >= 3, `the fixture gives at least 3 clusters (got ${before.length})`);
     const [a, b, c] = before.map((x) => x.id);
@@ -136,7 +137,7 @@ test('app e2e: name, jump through appearances, merge, reject and split in headle
     assert.ok(after.filter((x) => x.id !== c).every((x) => x.status === 'auto' && x.name === null), 'split parts are unnamed');
     assert.ok((await shown(page)).filter((r) => r[0] !== c).every((r) => r[1] === '' && r[2] === 'unnamed'), 'and the page shows it');
     await snap(page, 'dictionary-after');
-    assert.deepEqual(errors, [], 'no script errors in the page');
+    assert.deepEqual(errors, [], 'no script errors, failed loads or CSP violations in the page');
   } finally {
     await ctx.close();
     await app.close();

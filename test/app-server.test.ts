@@ -46,6 +46,8 @@ before(async () => {
   mkdirSync(join(dir, 'ws', 'dictionary'), { recursive: true });
   writeFileSync(join(dir, 'secret.png'), SECRET);
   writeFileSync(join(dir, 'ws', 'dictionary', 'a.png'), png);
+  mkdirSync(join(dir, 'ws', 'report'));
+  writeFileSync(join(dir, 'ws', 'report', 'index.html'), `<script>fetch('/api/merge')</script>${SECRET}`);
   symlinkSync(join(dir, 'secret.png'), join(dir, 'ws', 'dictionary', 'link.png'));
   symlinkSync(dir, join(dir, 'ws', 'up'));
   writeFileSync(join(dir, 'episode.mp4'), videoBytes);
@@ -73,6 +75,7 @@ test('app server: the UI, a workspace image and a video by id are served', async
   assert.equal(img.status, 200);
   assert.equal(img.headers['content-type'], 'image/png');
   assert.deepEqual(img.body, png);
+  assert.equal(img.headers['x-content-type-options'], 'nosniff');
   const v = await raw('/api/videos/1');
   assert.equal(v.status, 200);
   assert.deepEqual(v.body, videoBytes);
@@ -120,6 +123,7 @@ test('app server: no path traversal (plain, encoded, doubly encoded, backslash, 
     '/files/dictionary/link.png',
     '/files/up/secret.png',
     '/files/toonscope.db',
+    '/files/report/index.html',
     '/files/.',
     '/files/',
     '/files/%',

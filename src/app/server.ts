@@ -41,6 +41,8 @@ export async function startApp(ws: Workspace, opts: AppOptions = {}): Promise<Ap
 
   const server = createServer(async (req, res) => {
     const raw = req.url ?? '/';
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; frame-ancestors 'none'");
     try {
       const host = (req.headers.host ?? '').toLowerCase();
       if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) throw new HttpError(403, 'the app answers on localhost only');
@@ -52,7 +54,8 @@ export async function startApp(ws: Workspace, opts: AppOptions = {}): Promise<Ap
       if (path.startsWith('/files/')) {
         return get(method, () => {
           const p = inside(ws.dir, path.slice(7));
-          if (!/\.(png|jpe?g|webp|json|csv|vtt|ffconcat|html)$/i.test(p)) throw new HttpError(403, 'only images and exports are served from the workspace');
+          // No HTML: a page from the workspace would run with the API's origin.
+          if (!/\.(png|jpe?g|webp|json|csv|vtt|ffconcat)$/i.test(p)) throw new HttpError(403, 'only images and exports are served from the workspace');
           sendFile(req, res, p);
         });
       }

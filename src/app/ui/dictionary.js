@@ -106,10 +106,11 @@ export async function dictionaryPage() {
   }
   // Biggest first: the main cast is named in the first minutes.
   const shown = () => characters.filter((c) => filter === 'all' || c.status === filter).sort((a, b) => b.appearances - a.appearances || a.id - b.id);
+  /** Where the focus goes after an edit: the next unnamed row below, else the next row. */
   function nextId(id) {
     const s = shown();
     const i = s.findIndex((c) => c.id === id);
-    return (s[i + 1] ?? s[i - 1] ?? s[i])?.id;
+    return (s.slice(i + 1).find((c) => c.status === 'auto') ?? s[i + 1] ?? s[i - 1] ?? s[i])?.id;
   }
   function focusName(id) {
     const input = id === undefined ? null : cardOf(id)?.querySelector('input[name=name]');
