@@ -142,7 +142,7 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
   assert.equal(split.ids.length, 2);
   const parts = listCharacters(ws).filter((c) => split.ids.includes(c.id));
   assert.ok(parts.every((c) => c.status === 'auto' && c.name === null && c.tracks > 0));
-  assert.ok([...labels(ws).values()].every((l) => l.source === 'auto'), 'a split drops the decisions of the mixed cluster');
+  assert.ok([...labels(ws).values()].every((l) => l.source !== 'person'), 'a split drops the decisions of the mixed cluster');
 
   // Reject a cluster, then undo it.
   const other = listCharacters(ws).at(-1)!;
@@ -166,7 +166,7 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
   assert.ok(s2.restored >= 2, `names restored on ${s2.restored} clusters`);
   const truth2 = identities(ws, v2, e2.clip);
   const fresh = spans(ws, { video: v2 });
-  assert.ok(fresh.every((s) => s.source === 'auto'));
+  assert.ok(fresh.every((s) => s.source !== 'person'), 'nobody decided the new episode');
   const labelled = fresh.filter((s) => s.label);
   const correct = labelled.filter((s) => truth2.get(s.boxes[0].id) === s.label).length;
   console.log(`episode 2: ${labelled.length} of ${fresh.length} tracks labelled, ${correct} right`);
@@ -200,4 +200,19 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
   await assert.rejects(nameCharacter(ws, listCharacters(ws)[0].id, '   '), /1-80 printable/);
   assert.equal((await relabel(ws)).tracks, s2.labels!.tracks, 'relabel is repeatable');
   ws.close();
+});
+
+test('fillFromClusters: unknown tracks take their cluster majority label, never a name already in their frame', async () => {
+  const { fillFromClusters } = await import('../src/label/classify.js');
+  const l = (track: number, label: string | null) => ({ track, label, confidence: label ? 0.9 : 0, source: 'auto' as const, score: 0 });
+  const input = [l(1, 'A'), l(2, 'A'), l(3, 'A'), l(4, null), l(5, null), l(6, 'B'), l(7, null), l(8, null), l(9, null)];
+  const clusters = new Map([[0, [1, 2, 3, 4, 5]], [1, [6, 7, 8]], [2, [9]]]);
+  const out = new Map(fillFromClusters(input, clusters, new Map([[5, new Set([1])], [1, new Set([5])]])).map((x) => [x.track, x]));
+  assert.equal(out.get(4)!.label, 'A');
+  assert.equal(out.get(4)!.source, 'cluster');
+  assert.ok(Math.abs(out.get(4)!.confidence - 0.3) < 1e-9, 'half of 3/5 agreement');
+  assert.equal(out.get(5)!.label, null, 'track 5 shares a frame with an A');
+  assert.equal(out.get(7)!.label, null, 'one B of three is no majority');
+  assert.equal(out.get(9)!.label, null);
+  assert.equal(out.get(1)!.label, 'A');
 });

@@ -37,7 +37,8 @@ export interface TrackLabel {
   /** A name, REJECTED, or null (unknown). */
   label: string | null;
   confidence: number;
-  source: 'person' | 'auto';
+  /** person: decided; auto: kNN; cluster: the track's dictionary cluster (see fillFromClusters). */
+  source: 'person' | 'auto' | 'cluster';
   /** Best class score (mean cosine to its nearest members). */
   score: number;
 }
@@ -125,4 +126,35 @@ export function classify(input: ClassifyInput, opts: ClassifyOptions = {}): Trac
     take(i, pick.cls);
   }
   return out;
+}
+
+/**
+ * Second chance for unknown tracks: the dictionary put each track in a
+ * cluster with the whole series in view. When more than half of a cluster's
+ * tracks carry one label, its unknown tracks take it too (a new episode's
+ * tracks that kNN found a little too far from the named ones, but that
+ * clustering grouped with them). Confidence is half the cluster's agreement,
+ * so these always rank below accepted kNN labels; same-frame exclusion holds.
+ * A cluster without such a majority (e.g. a character nobody named yet)
+ * leaves its tracks unknown.
+ */
+export function fillFromClusters(labels: TrackLabel[], clusters: ReadonlyMap<number, readonly number[]>, together?: ReadonlyMap<number, ReadonlySet<number>>): TrackLabel[] {
+  const by = new Map(labels.map((l) => [l.track, l]));
+  const out = new Map(by);
+  for (const tracks of clusters.values()) {
+    const votes = new Map<string, number>();
+    for (const t of tracks) {
+      const l = by.get(t)?.label;
+      if (l) votes.set(l, (votes.get(l) ?? 0) + 1);
+    }
+    const [best, n] = [...votes].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+    if (!best || n * 2 <= tracks.length) continue;
+    for (const t of tracks) {
+      const l = out.get(t);
+      if (!l || l.label !== null) continue;
+      const clash = best !== REJECTED && [...(together?.get(t) ?? [])].some((o) => out.get(o)?.label === best);
+      if (!clash) out.set(t, { ...l, label: best, confidence: (0.5 * n) / tracks.length, source: 'cluster' });
+    }
+  }
+  return labels.map((l) => out.get(l.track)!);
 }

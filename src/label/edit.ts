@@ -107,7 +107,8 @@ export async function splitCharacter(ws: Workspace, id: number): Promise<LabelSu
   const index = new Map(members.map((t, i) => [t.id, i]));
   const links: Array<[number, number]> = [];
   for (const [a, bs] of coOccurring(members)) for (const b of bs) if (a < b) links.push([index.get(a)!, index.get(b)!]);
-  const parts = agglomerate(vecs, { maxClusters: 2, cannotLink: links });
+  // Two tracks: one each (the silhouette search needs at least three items to compare partitions).
+  const parts = members.length === 2 ? { labels: [0, 1] } : agglomerate(vecs, { maxClusters: 2, cannotLink: links });
   // Cannot-links can force more than two parts; the largest stays `id`, the rest become one new cluster.
   const stay = members.filter((_, i) => parts.labels[i] === 0);
   const leave = members.filter((_, i) => parts.labels[i] !== 0);

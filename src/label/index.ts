@@ -5,5 +5,5 @@ export { listCharacters, episodes, spans, thumbnail, type CharacterCard, type Ep
 export { nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, type CharacterStatus } from './edit.js';
 export { relabel, restoreNames, type LabelSummary } from './relabel.js';
 export { exportLabels, union, onScreen, type Interval, type ExportOptions } from './export.js';
-export { classify, REJECTED, type TrackLabel, type ClassifyInput, type ClassifyOptions } from './classify.js';
+export { classify, fillFromClusters, REJECTED, type TrackLabel, type ClassifyInput, type ClassifyOptions } from './classify.js';
 export { evalLabels, type LabelEval, type LabelScore } from './evaluate.js';

@@ -4,7 +4,7 @@ import type { Workspace } from '../core/workspace.js';
 import { meanVector } from '../embed/vector.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { seriesTracks } from '../analyze/tracks.js';
-import { classify, REJECTED } from './classify.js';
+import { classify, fillFromClusters, REJECTED } from './classify.js';
 import { ensureSchema, decisions, saveLabels, labels, clusterTracks, type Label } from './store.js';
 
 export interface LabelSummary {
@@ -23,12 +23,14 @@ export async function relabel(ws: Workspace): Promise<LabelSummary> {
   const tracks = (await seriesTracks(ws)).filter((t) => t.detections.some((d) => d.embedding));
   const decided = new Map<number, string>();
   for (const d of decisions(ws)) if (d.rejected || d.name) decided.set(d.track, d.rejected ? REJECTED : d.name!);
-  const out = classify({
+  const together = coOccurring(tracks);
+  const knn = classify({
     ids: tracks.map((t) => t.id),
     vectors: tracks.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!))),
     decided,
-    together: coOccurring(tracks),
+    together,
   });
+  const out = fillFromClusters(knn, clusterTracks(ws), together);
   const rows: Label[] = out.map((l) => ({ track: l.track, name: l.label === REJECTED ? null : l.label, rejected: l.label === REJECTED, confidence: l.confidence, source: l.source }));
   saveLabels(ws, rows);
   return {

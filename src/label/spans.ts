@@ -61,7 +61,7 @@ export interface Span {
   label: string | null;
   rejected: boolean;
   confidence: number;
-  source: 'person' | 'auto' | null;
+  source: 'person' | 'auto' | 'cluster' | null;
   /** Seconds: first sampled appearance, and the last one plus one sampling step (clipped to the video). */
   start: number;
   end: number;

@@ -50,8 +50,8 @@ export interface Label {
   name: string | null;
   rejected: boolean;
   confidence: number;
-  /** person: decided by a person (through a cluster); auto: the classifier. */
-  source: 'person' | 'auto';
+  /** person: decided by a person (through a cluster); auto: the kNN classifier; cluster: its cluster's majority label. */
+  source: 'person' | 'auto' | 'cluster';
 }
 
 export function saveLabels(ws: Workspace, labels: readonly Label[]): void {

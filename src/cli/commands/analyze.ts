@@ -55,6 +55,9 @@ export const analyze: Command = {
       `dictionary: ${series.characters.length} characters from ${series.tracks} tracks (${series.appearances} appearances), silhouette ${series.silhouette.toFixed(3)}`,
       series.training ? `refined: ${series.training.triplets} triplets, ${series.training.epochs} epochs, ${series.training.secondsPerEpoch.toFixed(2)} s/epoch, final loss ${series.training.finalLoss.toFixed(4)}` : `not refined: ${series.note ?? 'reused the stored head'}`,
       ...series.characters.map((c) => `  character ${c.id}: ${c.appearances} appearances in ${c.tracks} tracks, cohesion ${c.cohesion.toFixed(3)}  ${c.collage}`),
+      series.labels?.decided
+        ? `labels: ${series.labels.labelled} of ${series.labels.tracks} tracks named (${series.labels.decided} by you, the rest by the classifier), ${series.labels.unknown} unknown; names kept on ${series.restored} clusters`
+        : 'name the characters: toonscope app (or toonscope label name ID NAME)',
       `report: ${report}`,
     ];
     ctx.result({ videos, series, report }, lines.join('\n'));
