@@ -14,7 +14,7 @@ export async function characterPage(id) {
 
   const describe = (s, i) => {
     const ep = episodes.find((e) => e.id === s.video);
-    const how = s.rejected ? 'not a character' : s.label ? `${s.label} (${s.source === 'person' ? 'named by you' : `classifier, ${Math.round(100 * s.confidence)}%`})` : 'unknown';
+    const how = s.rejected ? 'not a character' : s.label ? `${s.label} (${s.source === 'person' ? 'named by you' : `${s.source === 'cluster' ? 'its cluster' : 'classifier'}, ${Math.round(100 * s.confidence)}%`})` : 'unknown';
     return `${i + 1} / ${spans.length} · ${ep?.name ?? s.video} · ${time(s.start)}–${time(s.end)} · ${how}`;
   };
   function go(i) {

@@ -41,7 +41,7 @@ export async function episodePage(id) {
       onclick: (ev) => { if (ev.target === bar) { const r = bar.getBoundingClientRect(); p.video.currentTime = ((ev.clientX - r.left) / r.width) * e.duration; p.video.play().catch(() => {}); } },
     }, ...l.spans.map((s) => h('button.block', {
       type: 'button', style: { left: pct(s.start), width: `max(3px, ${pct(s.end - s.start)})`, background: col },
-      title: `${l.name} ${time(s.start)}–${time(s.end)}${s.source === 'auto' && s.label ? ` (classifier ${Math.round(100 * s.confidence)}%)` : ''}`,
+      title: `${l.name} ${time(s.start)}–${time(s.end)}${s.source !== 'person' && s.label ? ` (${s.source === 'cluster' ? 'its cluster' : 'classifier'} ${Math.round(100 * s.confidence)}%)` : ''}`,
       onclick: () => p.show(s, `${l.name} · ${time(s.start)}–${time(s.end)}`),
     })));
     return h(`div.lane${l.key.startsWith('n:') ? '' : '.dim'}`, { 'data-lane': l.name },
