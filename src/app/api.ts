@@ -79,7 +79,8 @@ export function routes(ws: Workspace): Route[] {
         const seen = new Set(own.map((s) => s.track));
         const more = c.name ? spans(ws, { label: c.name }).filter((s) => !seen.has(s.track)) : [];
         const all = [...own, ...more].sort((a, b) => a.video - b.video || a.start - b.start);
-        json(res, 200, { character: c, spans: clipToShots(ws, all).map(brief), episodes: episodes(ws) });
+        const names = [...new Set(listCharacters(ws).flatMap((x) => (x.name ? [x.name] : [])))].sort();
+        json(res, 200, { character: c, spans: clipToShots(ws, all).map(brief), episodes: episodes(ws), names });
       },
     },
     {

@@ -46,9 +46,12 @@ export function showSummary(s) {
 /** A character's display name. */
 export const who = (c) => c.name ?? `#${c.id}`;
 
-/** Stable hue per name or cluster, so a character keeps its colour on every page. */
-export function hue(key) {
-  let x = 0;
-  for (const ch of String(key)) x = (x * 31 + ch.charCodeAt(0)) >>> 0;
-  return Math.round((x % 1000) * 137.508) % 360; // golden angle: neighbouring ids get distant hues
+/**
+ * Hue of a character: names by their rank among all names, clusters by id,
+ * each spread by the golden angle, so a character keeps its colour on every
+ * page and the first names never share one.
+ */
+export function hue(name, id, names = []) {
+  const i = name ? names.indexOf(name) : -1;
+  return Math.round(i >= 0 ? 30 + i * 137.508 : 200 + Number(id) * 137.508) % 360;
 }

@@ -5,10 +5,10 @@ import { api, h, time, toast, who, hue } from './api.js';
 import { player } from './player.js';
 
 export async function characterPage(id) {
-  const { character: c, spans, episodes } = await api(`characters/${encodeURIComponent(id)}`);
+  const { character: c, spans, episodes, names } = await api(`characters/${encodeURIComponent(id)}`);
   const p = player(episodes);
   let at = -1;
-  const colour = `hsl(${hue(c.name ?? c.id)} 65% 55%)`;
+  const colour = `hsl(${hue(c.name, c.id, names)} 65% 55%)`;
   p.mark(spans, (s) => s.label ?? (s.cluster === c.id ? who(c) : `#${s.cluster}`));
   const blocks = [], thumbs = [];
 

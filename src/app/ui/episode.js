@@ -18,6 +18,7 @@ export async function episodesPage() {
 export async function episodePage(id) {
   const { episode: e, spans, characters } = await api(`episodes/${encodeURIComponent(id)}`);
   const p = player([e]);
+  const names = [...new Set(characters.flatMap((c) => (c.name ? [c.name] : [])))].sort();
   const byName = new Map(characters.filter((c) => c.name).map((c) => [c.name, c]));
   // Lanes: named characters (by label), then unnamed clusters, then "not a character".
   const lanes = new Map();
@@ -34,7 +35,7 @@ export async function episodePage(id) {
   const now = h('div.now', {}, 'On screen: —');
 
   const rows = sorted.map((l) => {
-    const col = l.key === 'r' ? 'hsl(0 0% 60%)' : `hsl(${hue(l.key.startsWith('n:') ? l.name : l.spans[0].cluster)} 65% ${l.key.startsWith('n:') ? 55 : 75}%)`;
+    const col = l.key === 'r' ? 'hsl(0 0% 60%)' : `hsl(${hue(l.key.startsWith('n:') ? l.name : null, l.spans[0].cluster, names)} 65% ${l.key.startsWith('n:') ? 55 : 75}%)`;
     for (const s of l.spans) { s.colour = col; s.lane = l.name; }
     const bar = h('div.bar', {
       title: 'Click to play from here',
