@@ -102,12 +102,16 @@ test('app e2e: name, jump through appearances, merge, reject and split in headle
     await page.waitForFunction(() => /On screen: .*Akane/.test(document.querySelector('.now')!.textContent ?? ''));
     await snap(page, 'episode');
 
-    // Merge B into A: select A then B (the first selected is kept), press Merge.
+    // Merge B into A: select A (click) then B (x), the first selected is kept; press Merge.
     await page.goto(app.url);
     await page.waitForSelector(card(b));
     assert.ok(await page.isDisabled('#merge'), 'merge is disabled until two are selected');
     await page.check(`${card(a)} .pick input`);
-    await page.check(`${card(b)} .pick input`);
+    assert.ok(await page.isDisabled('#merge'), 'still disabled with one selected');
+    await page.focus(card(b));
+    await page.keyboard.press('x'); // the keyboard selects too
+    await page.waitForSelector(`${card(b)}.picked`);
+    assert.ok(await page.isChecked(`${card(b)} .pick input`));
     await page.click('#merge');
     await page.waitForSelector(card(b), { state: 'detached' });
     const merged = listCharacters(ws);

@@ -65,7 +65,7 @@ export async function characterPage(id) {
   }));
 
   const onKey = (ev) => {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest?.('input, textarea, select')) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest?.('input:not([type=checkbox]), textarea, select')) return;
     const k = { j: 1, ArrowRight: 1, k: -1, ArrowLeft: -1 }[ev.key];
     if (k) { ev.preventDefault(); go(at < 0 && k < 0 ? spans.length - 1 : at + k); }
     else if (ev.key === ' ' && ev.target !== p.video) { ev.preventDefault(); p.video.paused ? p.video.play().catch(() => {}) : p.video.pause(); }

@@ -129,7 +129,7 @@ export async function dictionaryPage() {
   }
 
   const onKey = (ev) => {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest?.('input, textarea, select')) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.target.closest?.('input:not([type=checkbox]), textarea, select')) return;
     const cards = [...list.querySelectorAll('.card')];
     const cur = current();
     const i = cur ? cards.indexOf(cur) : -1;

@@ -25,7 +25,7 @@ export function player(episodes) {
   async function show(span, text, play = true) {
     caption.textContent = text ?? `${byId.get(span.video)?.name ?? span.video} · ${time(span.start)}–${time(span.end)}`;
     await load(span.video);
-    if (video.error) { caption.textContent += ' · this browser cannot play the video'; return; }
+    if (video.error) { caption.textContent += ' · the video cannot be played here (file moved, or a format this browser lacks)'; return; }
     stopAt = span.end;
     video.currentTime = span.start;
     video.dataset.target = String(span.start);
