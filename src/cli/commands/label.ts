@@ -129,14 +129,15 @@ export const evalLabelsCmd: Command = {
   name: 'eval labels',
   summary: 'share of appearances labelled correctly after naming each cluster once (cast truth files)',
   usage: [
-    'toonscope eval labels --truth FILE [--truth ...] [--holdout] [--detector CHAIN] [--rate N] [--epochs N]',
+    'toonscope eval labels --truth FILE [--truth ...] [--holdout] [--unnamed NAME] [--detector CHAIN] [--rate N] [--epochs N]',
     '',
     '  A simulated person names every cluster once with the identity most of its appearances have',
     '  (or rejects it when most match no truth character); then every appearance is scored.',
     '  --holdout  the last truth video is analysed after the naming (a new episode labelled automatically)',
+    '  --unnamed NAME  the person never names that identity: its appearances should stay unknown',
     '  Use a fresh --workspace: the truth videos form one series.',
   ].join('\n'),
-  options: { truth: { type: 'string', multiple: true, short: 't' }, holdout: { type: 'boolean' }, detector: { type: 'string', short: 'd' }, rate: { type: 'string' }, epochs: { type: 'string' } },
+  options: { truth: { type: 'string', multiple: true, short: 't' }, holdout: { type: 'boolean' }, unnamed: { type: 'string' }, detector: { type: 'string', short: 'd' }, rate: { type: 'string' }, epochs: { type: 'string' } },
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval labels needs --truth FILE');
@@ -144,13 +145,14 @@ export const evalLabelsCmd: Command = {
     const ws = ctx.workspace();
     const r = await evalLabels(ws, files, {
       chain: values.detector as string | undefined, rate: values.rate ? Number(values.rate) : undefined, epochs: values.epochs ? Number(values.epochs) : undefined,
-      holdout: !!values.holdout, progress: ctx.progress, log: ctx.log,
+      holdout: !!values.holdout, unnamed: values.unnamed as string | undefined, progress: ctx.progress, log: ctx.log,
     });
     const lines = [
       `simulated person: ${r.named} clusters named, ${r.rejected} rejected (one action each)`,
       'episodes         scored  correct   wrong  unknown  rejected',
       scoreLine(r.new_episode ? 'named episodes' : 'all episodes', r.named_episodes),
       ...(r.new_episode ? [scoreLine('new episode', r.new_episode)] : []),
+      ...(r.unnamed ? [scoreLine(`unnamed ${r.unnamed.identity}`.slice(0, 16), r.unnamed), `(for ${r.unnamed.identity}, nobody named: "wrong" = forced into another name, "unknown" is the right answer)`] : []),
     ];
     ctx.result(r, lines.join('\n'));
   },
