@@ -45,58 +45,32 @@ export const labelList: Command = {
   },
 };
 
-export const labelName: Command = {
-  name: 'label name',
-  summary: 'name a dictionary cluster (all its tracks; the classifier labels the rest)',
-  usage: 'toonscope label name ID NAME...',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    if (p.length < 2) throw new ToonscopeError(undefined, 'label name needs an id and a name: toonscope label name 3 Eileen');
-    done(ctx, ws, await nameCharacter(ws, id(p[0]), p.slice(1).join(' ')));
-  },
+/** A dictionary edit from the shell: parse ids, act, print the relabelled dictionary. */
+function edit(name: string, summary: string, usage: string, act: (ws: Workspace, p: string[]) => Promise<LabelSummary & { ids?: number[] }>): Command {
+  return {
+    name, summary, usage,
+    async run(p, _v, ctx) {
+      const ws = ctx.workspace();
+      const r = await act(ws, p);
+      done(ctx, ws, r, r.ids ? { ids: r.ids } : {});
+    },
+  };
+}
+
+const need = (p: string[], n: number, example: string) => {
+  if (p.length < n) throw new ToonscopeError(undefined, `expected ${example}`);
 };
 
-export const labelMerge: Command = {
-  name: 'label merge',
-  summary: 'merge dictionary clusters into the first one',
-  usage: 'toonscope label merge INTO ID [ID...]',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    if (p.length < 2) throw new ToonscopeError(undefined, 'label merge needs at least two ids: toonscope label merge 1 4');
-    done(ctx, ws, await mergeCharacters(ws, id(p[0]), p.slice(1).map((x) => id(x))));
-  },
-};
-
-export const labelSplit: Command = {
-  name: 'label split',
-  summary: 'split a dictionary cluster in two (both parts come back unnamed)',
-  usage: 'toonscope label split ID',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    const r = await splitCharacter(ws, id(p[0]));
-    done(ctx, ws, r, { ids: r.ids });
-  },
-};
-
-export const labelReject: Command = {
-  name: 'label reject',
-  summary: 'mark a dictionary cluster as not a character',
-  usage: 'toonscope label reject ID',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    done(ctx, ws, await rejectCharacter(ws, id(p[0])));
-  },
-};
-
-export const labelReset: Command = {
-  name: 'label reset',
-  summary: 'forget a cluster\'s name or rejection',
-  usage: 'toonscope label reset ID',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    done(ctx, ws, await resetCharacter(ws, id(p[0])));
-  },
-};
+export const labelName = edit('label name', 'name a dictionary cluster (all its tracks; the classifier labels the rest)', 'toonscope label name ID NAME...',
+  (ws, p) => (need(p, 2, 'an id and a name: toonscope label name 3 Eileen'), nameCharacter(ws, id(p[0]), p.slice(1).join(' '))));
+export const labelMerge = edit('label merge', 'merge dictionary clusters into the first one', 'toonscope label merge INTO ID [ID...]',
+  (ws, p) => (need(p, 2, 'at least two ids: toonscope label merge 1 4'), mergeCharacters(ws, id(p[0]), p.slice(1).map((x) => id(x)))));
+export const labelSplit = edit('label split', 'split a dictionary cluster in two (both parts come back unnamed)', 'toonscope label split ID',
+  (ws, p) => splitCharacter(ws, id(p[0])));
+export const labelReject = edit('label reject', 'mark a dictionary cluster as not a character', 'toonscope label reject ID',
+  (ws, p) => rejectCharacter(ws, id(p[0])));
+export const labelReset = edit('label reset', 'forget a cluster\'s name or rejection', 'toonscope label reset ID',
+  (ws, p) => resetCharacter(ws, id(p[0])));
 
 export const exportCmd: Command = {
   name: 'export',
