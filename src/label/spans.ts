@@ -6,6 +6,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box } from '../core/types.js';
 import { crop } from '../analyze/store.js';
 import { collagePath } from '../analyze/collage.js';
+import { loadShots } from '../shots/store.js';
 import { ensureSchema } from './store.js';
 import type { CharacterStatus } from './edit.js';
 
@@ -62,7 +63,7 @@ export interface Span {
   rejected: boolean;
   confidence: number;
   source: 'person' | 'auto' | 'cluster' | null;
-  /** Seconds: first sampled appearance, and the last one plus one sampling step (clipped to the video). */
+  /** Seconds: first sampled appearance, and the last one plus one sampling step (never past its shot's end). */
   start: number;
   end: number;
   firstFrame: number;
@@ -104,7 +105,12 @@ export function spans(ws: Workspace, filter: SpanFilter = {}): Span[] {
   const rows = ws.db.prepare(`SELECT a.id, a.video_id, a.frame, a.shot, a.time, a.x, a.y, a.w, a.h, a.track, a.cluster, l.name, l.rejected, l.confidence, l.source
     FROM appearances a LEFT JOIN labels l ON l.track = a.track WHERE ${where.join(' AND ')} ORDER BY a.video_id, a.track, a.frame`).all(...args) as any[];
   const step = steps(ws);
-  const duration = new Map(ws.videos().map((v) => [v.id, v.duration]));
+  // A span never runs into the next shot: it ends where its shot ends at the latest.
+  const shotEnd = new Map<string, number>();
+  for (const v of ws.videos()) {
+    for (const sh of loadShots(ws, v.id)) shotEnd.set(`${v.id}:${sh.index}`, sh.endTime);
+    shotEnd.set(`${v.id}:`, v.duration);
+  }
   const out: Span[] = [];
   for (const r of rows) {
     let s = out.at(-1);
@@ -119,7 +125,7 @@ export function spans(ws: Workspace, filter: SpanFilter = {}): Span[] {
   }
   for (const s of out) {
     s.exemplar = s.boxes[s.boxes.length >> 1].id;
-    s.end = Math.min(duration.get(s.video) || Infinity, s.end + (step.get(s.video) ?? 0));
+    s.end = Math.max(s.end, Math.min(shotEnd.get(`${s.video}:${s.shot}`) ?? shotEnd.get(`${s.video}:`) ?? Infinity, s.end + (step.get(s.video) ?? 0)));
   }
   return out.sort((a, b) => a.video - b.video || a.start - b.start || a.track - b.track);
 }

@@ -45,58 +45,32 @@ export const labelList: Command = {
   },
 };
 
-export const labelName: Command = {
-  name: 'label name',
-  summary: 'name a dictionary cluster (all its tracks; the classifier labels the rest)',
-  usage: 'toonscope label name ID NAME...',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    if (p.length < 2) throw new ToonscopeError(undefined, 'label name needs an id and a name: toonscope label name 3 Eileen');
-    done(ctx, ws, await nameCharacter(ws, id(p[0]), p.slice(1).join(' ')));
-  },
+/** A dictionary edit from the shell: parse ids, act, print the relabelled dictionary. */
+function edit(name: string, summary: string, usage: string, act: (ws: Workspace, p: string[]) => Promise<LabelSummary & { ids?: number[] }>): Command {
+  return {
+    name, summary, usage,
+    async run(p, _v, ctx) {
+      const ws = ctx.workspace();
+      const r = await act(ws, p);
+      done(ctx, ws, r, r.ids ? { ids: r.ids } : {});
+    },
+  };
+}
+
+const need = (p: string[], n: number, example: string) => {
+  if (p.length < n) throw new ToonscopeError(undefined, `expected ${example}`);
 };
 
-export const labelMerge: Command = {
-  name: 'label merge',
-  summary: 'merge dictionary clusters into the first one',
-  usage: 'toonscope label merge INTO ID [ID...]',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    if (p.length < 2) throw new ToonscopeError(undefined, 'label merge needs at least two ids: toonscope label merge 1 4');
-    done(ctx, ws, await mergeCharacters(ws, id(p[0]), p.slice(1).map((x) => id(x))));
-  },
-};
-
-export const labelSplit: Command = {
-  name: 'label split',
-  summary: 'split a dictionary cluster in two (both parts come back unnamed)',
-  usage: 'toonscope label split ID',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    const r = await splitCharacter(ws, id(p[0]));
-    done(ctx, ws, r, { ids: r.ids });
-  },
-};
-
-export const labelReject: Command = {
-  name: 'label reject',
-  summary: 'mark a dictionary cluster as not a character',
-  usage: 'toonscope label reject ID',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    done(ctx, ws, await rejectCharacter(ws, id(p[0])));
-  },
-};
-
-export const labelReset: Command = {
-  name: 'label reset',
-  summary: 'forget a cluster\'s name or rejection',
-  usage: 'toonscope label reset ID',
-  async run(p, _v, ctx) {
-    const ws = ctx.workspace();
-    done(ctx, ws, await resetCharacter(ws, id(p[0])));
-  },
-};
+export const labelName = edit('label name', 'name a dictionary cluster (all its tracks; the classifier labels the rest)', 'toonscope label name ID NAME...',
+  (ws, p) => (need(p, 2, 'an id and a name: toonscope label name 3 Eileen'), nameCharacter(ws, id(p[0]), p.slice(1).join(' '))));
+export const labelMerge = edit('label merge', 'merge dictionary clusters into the first one', 'toonscope label merge INTO ID [ID...]',
+  (ws, p) => (need(p, 2, 'at least two ids: toonscope label merge 1 4'), mergeCharacters(ws, id(p[0]), p.slice(1).map((x) => id(x)))));
+export const labelSplit = edit('label split', 'split a dictionary cluster in two (both parts come back unnamed)', 'toonscope label split ID',
+  (ws, p) => splitCharacter(ws, id(p[0])));
+export const labelReject = edit('label reject', 'mark a dictionary cluster as not a character', 'toonscope label reject ID',
+  (ws, p) => rejectCharacter(ws, id(p[0])));
+export const labelReset = edit('label reset', 'forget a cluster\'s name or rejection', 'toonscope label reset ID',
+  (ws, p) => resetCharacter(ws, id(p[0])));
 
 export const exportCmd: Command = {
   name: 'export',
@@ -129,14 +103,15 @@ export const evalLabelsCmd: Command = {
   name: 'eval labels',
   summary: 'share of appearances labelled correctly after naming each cluster once (cast truth files)',
   usage: [
-    'toonscope eval labels --truth FILE [--truth ...] [--holdout] [--detector CHAIN] [--rate N] [--epochs N]',
+    'toonscope eval labels --truth FILE [--truth ...] [--holdout] [--unnamed NAME] [--detector CHAIN] [--rate N] [--epochs N]',
     '',
     '  A simulated person names every cluster once with the identity most of its appearances have',
     '  (or rejects it when most match no truth character); then every appearance is scored.',
     '  --holdout  the last truth video is analysed after the naming (a new episode labelled automatically)',
+    '  --unnamed NAME  the person never names that identity: its appearances should stay unknown',
     '  Use a fresh --workspace: the truth videos form one series.',
   ].join('\n'),
-  options: { truth: { type: 'string', multiple: true, short: 't' }, holdout: { type: 'boolean' }, detector: { type: 'string', short: 'd' }, rate: { type: 'string' }, epochs: { type: 'string' } },
+  options: { truth: { type: 'string', multiple: true, short: 't' }, holdout: { type: 'boolean' }, unnamed: { type: 'string' }, detector: { type: 'string', short: 'd' }, rate: { type: 'string' }, epochs: { type: 'string' } },
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval labels needs --truth FILE');
@@ -144,13 +119,14 @@ export const evalLabelsCmd: Command = {
     const ws = ctx.workspace();
     const r = await evalLabels(ws, files, {
       chain: values.detector as string | undefined, rate: values.rate ? Number(values.rate) : undefined, epochs: values.epochs ? Number(values.epochs) : undefined,
-      holdout: !!values.holdout, progress: ctx.progress, log: ctx.log,
+      holdout: !!values.holdout, unnamed: values.unnamed as string | undefined, progress: ctx.progress, log: ctx.log,
     });
     const lines = [
       `simulated person: ${r.named} clusters named, ${r.rejected} rejected (one action each)`,
       'episodes         scored  correct   wrong  unknown  rejected',
       scoreLine(r.new_episode ? 'named episodes' : 'all episodes', r.named_episodes),
       ...(r.new_episode ? [scoreLine('new episode', r.new_episode)] : []),
+      ...(r.unnamed ? [scoreLine(`unnamed ${r.unnamed.identity}`.slice(0, 16), r.unnamed), `(for ${r.unnamed.identity}, nobody named: "wrong" = forced into another name, "unknown" is the right answer)`] : []),
     ];
     ctx.result(r, lines.join('\n'));
   },
