@@ -8,7 +8,6 @@ import {
   listCharacters, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
   type Span, type CharacterCard,
 } from '../label/index.js';
-import { loadShots } from '../shots/store.js';
 import { HttpError, json, readJson, toId } from './http.js';
 
 export interface Summary { tracks: number; labelled: number; unknown: number; rejected: number; decided: number; names: string[] }
@@ -23,21 +22,6 @@ export function summary(list: readonly Span[]): Summary {
   }
   s.names = [...names].sort();
   return s;
-}
-
-/**
- * A span ends one sampling step after its last sample, which can cross the
- * cut into the next shot: the player would show the wrong picture there, so
- * spans end at their shot's end at the latest.
- */
-export function clipToShots(ws: Workspace, list: Span[]): Span[] {
-  const ends = new Map<number, Map<number, number>>();
-  for (const s of list) {
-    if (!ends.has(s.video)) ends.set(s.video, new Map(loadShots(ws, s.video).map((x) => [x.index, x.endTime])));
-    const end = ends.get(s.video)!.get(s.shot);
-    if (end !== undefined && end > s.start) s.end = Math.min(s.end, end);
-  }
-  return list;
 }
 
 /** Spans with their boxes rounded to pixels and times to ms (a 20-minute episode stays a few hundred kB). */
@@ -80,7 +64,7 @@ export function routes(ws: Workspace): Route[] {
         const more = c.name ? spans(ws, { label: c.name }).filter((s) => !seen.has(s.track)) : [];
         const all = [...own, ...more].sort((a, b) => a.video - b.video || a.start - b.start);
         const names = [...new Set(listCharacters(ws).flatMap((x) => (x.name ? [x.name] : [])))].sort();
-        json(res, 200, { character: c, spans: clipToShots(ws, all).map(brief), episodes: episodes(ws), names });
+        json(res, 200, { character: c, spans: all.map(brief), episodes: episodes(ws), names });
       },
     },
     {
@@ -107,7 +91,7 @@ export function routes(ws: Workspace): Route[] {
         const n = toId(id, 'episode id');
         const e = episodes(ws).find((x) => x.id === n);
         if (!e) throw new HttpError(404, `no episode ${n}`);
-        json(res, 200, { episode: e, spans: clipToShots(ws, spans(ws, { video: n })).map(brief), characters: listCharacters(ws) });
+        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws) });
       },
     },
     {
