@@ -5,24 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
 import {
-  listCharacters, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
+  listCharacters, labelSummary, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
   type Span, type CharacterCard,
 } from '../label/index.js';
 import { HttpError, json, readJson, toId } from './http.js';
-
-export interface Summary { tracks: number; labelled: number; unknown: number; rejected: number; decided: number; names: string[] }
-
-/** Label counts over every track, read from the stored labels (no relabelling). */
-export function summary(list: readonly Span[]): Summary {
-  const names = new Set<string>();
-  const s: Summary = { tracks: list.length, labelled: 0, unknown: 0, rejected: 0, decided: 0, names: [] };
-  for (const x of list) {
-    if (x.label) { s.labelled++; names.add(x.label); } else if (x.rejected) s.rejected++; else s.unknown++;
-    if (x.source === 'person') s.decided++;
-  }
-  s.names = [...names].sort();
-  return s;
-}
 
 /** Spans with their boxes rounded to pixels and times to ms (a 20-minute episode stays a few hundred kB). */
 const brief = (s: Span) => ({ ...s, boxes: s.boxes.map((b) => ({ time: Math.round(b.time * 1000) / 1000, box: b.box.map(Math.round) })) });
@@ -42,7 +28,7 @@ export function routes(ws: Workspace): Route[] {
     if (!c) throw new HttpError(404, `no character ${id}`);
     return c;
   };
-  const state = () => ({ characters: listCharacters(ws), summary: summary(spans(ws)) });
+  const state = () => ({ characters: listCharacters(ws), summary: labelSummary(ws) });
   /** An edit: run it in the queue, answer with the new state. */
   const edit = (job: (id: number, body: Record<string, unknown>) => Promise<unknown>): Handler => async (req, res, [id]) => {
     const body = await readJson(req);

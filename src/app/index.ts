@@ -1,4 +1,3 @@
 // The labelling web app: `startApp(ws)` serves the UI and the JSON API on 127.0.0.1.
 export { startApp, uiDir, type App, type AppOptions } from './server.js';
-export { summary, type Summary } from './api.js';
 export { inside } from './files.js';

@@ -33,14 +33,16 @@ export async function relabel(ws: Workspace): Promise<LabelSummary> {
   const out = fillFromClusters(knn, clusterTracks(ws), together);
   const rows: Label[] = out.map((l) => ({ track: l.track, name: l.label === REJECTED ? null : l.label, rejected: l.label === REJECTED, confidence: l.confidence, source: l.source }));
   saveLabels(ws, rows);
-  return {
-    tracks: rows.length,
-    labelled: rows.filter((r) => r.name).length,
-    unknown: rows.filter((r) => !r.name && !r.rejected).length,
-    rejected: rows.filter((r) => r.rejected).length,
-    decided: out.filter((l) => l.source === 'person').length,
-    names: [...new Set(rows.flatMap((r) => (r.name ? [r.name] : [])))].sort(),
-  };
+  return labelSummary(ws);
+}
+
+/** Counts over the stored labels (no relabelling). */
+export function labelSummary(ws: Workspace): LabelSummary {
+  ensureSchema(ws);
+  const c = ws.db.prepare(`SELECT COUNT(*) tracks, COUNT(name) labelled, SUM(name IS NULL AND rejected = 0) unknown, SUM(rejected) rejected,
+    SUM(source = 'person') decided FROM labels`).get() as Record<string, number | null>;
+  const names = (ws.db.prepare('SELECT DISTINCT name FROM labels WHERE name IS NOT NULL ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  return { tracks: c.tracks ?? 0, labelled: c.labelled ?? 0, unknown: c.unknown ?? 0, rejected: c.rejected ?? 0, decided: c.decided ?? 0, names };
 }
 
 /**
