@@ -70,7 +70,7 @@ test('an interrupted analysis resumes from the stored chunks and gives the same 
   ws.close();
 });
 
-test('fused per-frame metrics equal a plain per-field computation', () => {
+test('per-frame metrics (SIMD kernel and JS loops) equal a plain per-field computation', () => {
   // Frames that drift and jump (random blocks), so every difference is non-trivial.
   const w = 30, h = 14, n = 40;
   let seed = 7;
@@ -92,7 +92,8 @@ test('fused per-frame metrics equal a plain per-field computation', () => {
     for (let p = 0; p < w * h; p += 2) for (let k = 0; k < 3; k++, c++) s += Math.abs(2 * m[p * 3 + k] - a[p * 3 + k] - b[p * 3 + k]);
     return s / (2 * c);
   };
-  const mc = new MetricsComputer();
+  for (const simd of [true, false]) {
+  const mc = new MetricsComputer({ simd });
   frames.forEach((data, i) => {
     const v = mc.push({ index: i, time: i / 24, width: w, height: h, channels: 3, data }).values;
     const near = (f: string, want: number) => assert.ok(Math.abs(v[FIELD_INDEX[f]] - Math.fround(want)) < 1e-6, `frame ${i} ${f}: ${v[FIELD_INDEX[f]]} vs ${want}`);
@@ -104,6 +105,7 @@ test('fused per-frame metrics equal a plain per-field computation', () => {
     }
     if (i < 2 * Math.max(...BLEND_HALF)) assert.ok(Number.isNaN(v[FIELD_INDEX[`blend${Math.max(...BLEND_HALF)}`]]), 'no blend before its window');
   });
+  }
 });
 
 test('scoring: tolerance, one-to-one matching and gradual spans', () => {

@@ -3,6 +3,7 @@
 // numbers alone, so a resumed run replays stored metrics instead of
 // re-decoding, and several detectors cost one decode.
 import type { Frame } from '../core/types.js';
+import { Kernel } from './kernel.js';
 
 /** Lags (in frames) for which frame-to-frame differences are kept. Lags >1 let detectors see flashes (a frame returning). */
 export const LAGS = [1, 2, 3, 4, 5] as const;
@@ -105,6 +106,10 @@ export class MetricsComputer {
   private lay?: Layout;
   /** Edge maps of the previous and current frame (swapped each frame). */
   private edges?: [Uint8Array, Uint8Array];
+  private kernel: Kernel | null = null;
+
+  /** `simd: false` forces the JS loops (for tests; the values are the same). */
+  constructor(private opts: { simd?: boolean } = {}) {}
 
   push(frame: Frame): FrameMetrics {
     const { data, width, height } = frame;
@@ -113,6 +118,9 @@ export class MetricsComputer {
     if (!lay || lay.w !== width || lay.h !== height) {
       lay = this.lay = new Layout(width, height);
       this.edges = [new Uint8Array(lay.px), new Uint8Array(lay.px)];
+      this.kernel = FUSED && this.opts.simd !== false ? Kernel.create(data.length, RING) : null;
+      this.n = 0;
+      this.ring.fill(undefined);
     }
     const px = lay.px;
     const values = new Float32Array(WIDTH).fill(NaN);
@@ -143,7 +151,9 @@ export class MetricsComputer {
       const p = this.past(LAGS[j]);
       if (p) values[I.hist[j]] = histDistance(hist, p.hist);
     }
-    if (FUSED && this.n >= RING - 1) halfPass(data, this.past.bind(this), values);
+    this.kernel?.put(this.n, data);
+    if (this.kernel && this.n >= RING - 1) fromSums(this.kernel.halfPass(this.n), px, values);
+    else if (FUSED && this.n >= RING - 1) halfPass(data, this.past.bind(this), values);
     else slowHalfPass(data, this.past.bind(this), values);
     this.ring[this.n % RING] = { rgb: data, hist };
     this.n++;
@@ -186,20 +196,28 @@ function stats(data: Uint8Array, lay: Layout): [number, number, number, number] 
     const trow = thumbRow[r] * THUMB;
     let rs = 0;
     let rs2 = 0;
-    for (let c = 0; c < w; c++, i++) {
-      const o = i * 3;
-      const R = data[o], G = data[o + 1], B = data[o + 2];
-      if (R < DARK && G < DARK && B < DARK) dark++;
-      else if (R > LIGHT && G > LIGHT && B > LIGHT) light++;
-      const y = (R * 77 + G * 150 + B * 29) >> 8;
-      luma[i] = y;
-      rs += y;
-      rs2 += y * y;
-      counts[((R >> 6) << 4) | ((G >> 6) << 2) | (B >> 6)]++;
-      const t = (trow + thumbCol[c]) * 3;
-      thumbSum[t] += R;
-      thumbSum[t + 1] += G;
-      thumbSum[t + 2] += B;
+    // Columns of one thumbnail cell are contiguous: sum them in integers, add once.
+    for (let c = 0; c < w; ) {
+      const tc = thumbCol[c];
+      let sr = 0, sg = 0, sb = 0;
+      for (; c < w && thumbCol[c] === tc; c++, i++) {
+        const o = i * 3;
+        const R = data[o], G = data[o + 1], B = data[o + 2];
+        if (R < DARK && G < DARK && B < DARK) dark++;
+        else if (R > LIGHT && G > LIGHT && B > LIGHT) light++;
+        const y = (R * 77 + G * 150 + B * 29) >> 8;
+        luma[i] = y;
+        rs += y;
+        rs2 += y * y;
+        counts[((R >> 6) << 4) | ((G >> 6) << 2) | (B >> 6)]++;
+        sr += R;
+        sg += G;
+        sb += B;
+      }
+      const t = (trow + tc) * 3;
+      thumbSum[t] += sr;
+      thumbSum[t + 1] += sg;
+      thumbSum[t + 2] += sb;
     }
     sum += rs;
     sum2 += rs2;
@@ -271,7 +289,6 @@ function halfPass(c: Uint8Array, past: PastOf, out: Float32Array): void {
   const p6 = past(6)!.rgb, p12 = past(12)!.rgb, p24 = past(24)!.rgb;
   const len = c.length;
   const sums = new Float64Array(10);
-  let n = 0;
   for (let start = 0; start < len; start += 6 * 1024) {
     const end = Math.min(len, start + 6 * 1024);
     // Integer partial sums (at most 1024 * 3 * 510 each): exact and fast.
@@ -290,12 +307,17 @@ function halfPass(c: Uint8Array, past: PastOf, out: Float32Array): void {
         d = 2 * v6 - v12 - v; b6 += d < 0 ? -d : d;
         d = 2 * v12 - v24 - v; b12 += d < 0 ? -d : d;
       }
-      n += 3;
     }
     sums[0] += d2; sums[1] += d3; sums[2] += d4; sums[3] += d5;
     sums[4] += s3; sums[5] += s6; sums[6] += s12;
     sums[7] += b3; sums[8] += b6; sums[9] += b12;
   }
+  fromSums(sums, len / 3, out);
+}
+
+/** Metric values from halfPass's 10 sums (diff lags 2-5, spans, blends) over the even pixels of `px`. */
+function fromSums(sums: ArrayLike<number>, px: number, out: Float32Array): void {
+  const n = 3 * Math.ceil(px / 2);
   for (let j = 1; j < LAGS.length; j++) out[I.diff[j]] = sums[j - 1] / n;
   for (let j = 0; j < BLEND_HALF.length; j++) {
     out[I.span[j]] = sums[4 + j] / n;
