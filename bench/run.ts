@@ -2,7 +2,7 @@
 // runs on a 720p clip next to plain ffmpeg decoding of the same clip (same
 // run, so machine load affects both), plus peak memory. Capability benches
 // (bench/<name>.ts exporting bench<Name>()) are picked up when present.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,6 +33,20 @@ function plainDecode(path: string): { seconds: number } {
   return { seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * CPU seconds of this process plus its finished children (Linux /proc), or NaN.
+ * Unlike wall time this barely depends on what else the machine runs, so the
+ * CPU ratio is the steadier figure on a shared machine.
+ */
+function cpuSeconds(): number {
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Rounds of (plain decode, shot detection) per clip: the machine is shared, so report the best and the median. */
 const ROUNDS = 3;
 
@@ -43,13 +57,17 @@ async function benchShots(path: string) {
   const fps: number[] = [];
   const plainFps: number[] = [];
   const ratio: number[] = [];
+  const cpuRatio: number[] = [];
   let frames = 0;
   let shots = 0;
   for (let k = 0; k < ROUNDS; k++) {
+    const c0 = cpuSeconds();
     const plain = plainDecode(path);
+    const c1 = cpuSeconds();
     const t0 = performance.now();
     const r = await detectShots(path);
     const seconds = (performance.now() - t0) / 1000;
+    cpuRatio.push((c1 - c0) / (cpuSeconds() - c1));
     frames = r.frames;
     shots = r.shots.length;
     fps.push(frames / seconds);
@@ -66,6 +84,7 @@ async function benchShots(path: string) {
     'plain decode fps best/median': `${Math.max(...plainFps).toFixed(0)} / ${median(plainFps).toFixed(0)}`,
     'shots / decode (same round) best/median': `${Math.max(...ratio).toFixed(2)} / ${median(ratio).toFixed(2)}`,
     'x real time best/median': `${(best / info.fps).toFixed(1)} / ${(median(fps) / info.fps).toFixed(1)}`,
+    'CPU plain / shots median': +median(cpuRatio).toFixed(2),
     shots,
   };
 }
