@@ -4,6 +4,7 @@
 // (no duplication or dropping), and every frame's presentation time comes
 // from ffmpeg's showinfo filter, so VFR clips get exact timestamps.
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ToonscopeError } from './errors.js';
@@ -139,6 +140,49 @@ export interface DecodeReport {
 }
 
 /**
+ * A readable's chunks, taken synchronously when some are queued (its async
+ * iterator costs a few promises per chunk, and shot detection reads one
+ * chunk per frame). The stream pauses while `limit` bytes wait, so a slow
+ * consumer does not buffer the whole video.
+ */
+function chunks(stream: Readable, limit: number): { take(): Buffer | undefined; wait(): Promise<Buffer | undefined> } {
+  const queue: Buffer[] = [];
+  let head = 0;
+  let queued = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on('data', (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= limit) stream.pause();
+    signal();
+  });
+  for (const ev of ['end', 'close', 'error']) stream.on(ev, () => { ended = true; signal(); });
+  const take = () => {
+    if (head >= queue.length) return undefined;
+    const c = queue[head];
+    queue[head++] = undefined as unknown as Buffer;
+    if (head > 64) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    queued -= c.length;
+    if (queued < limit && stream.isPaused()) stream.resume();
+    return c;
+  };
+  const wait = async () => {
+    while (head >= queue.length && !ended) await new Promise<void>((r) => (wake = r));
+    return take();
+  };
+  return { take, wait };
+}
+
+/**
  * Stream decoded frames. Throws a ToonscopeError naming the file when nothing
  * decodes; a partly damaged file yields what decodes and records warnings in `report`.
  */
@@ -212,8 +256,11 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const fallbackDt = 1 / info.fps;
+  const src = chunks(proc.stdout, Math.max(4 * frameBytes, 1 << 20));
   try {
-    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+    for (;;) {
+      const chunk = src.take() ?? (await src.wait());
+      if (!chunk) break;
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes < frameBytes) continue;
