@@ -34,16 +34,16 @@ function plainDecode(path: string): { seconds: number } {
 }
 
 /**
- * CPU seconds of this process plus its finished children (Linux /proc), or NaN.
+ * CPU seconds of [this process, its finished children] (Linux /proc), or NaN.
  * Unlike wall time this barely depends on what else the machine runs, so the
  * CPU ratio is the steadier figure on a shared machine.
  */
-function cpuSeconds(): number {
+function cpuSeconds(): [number, number] {
   try {
-    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').map(Number);
+    return [(f[11] + f[12]) / 100, (f[13] + f[14]) / 100];
   } catch {
-    return NaN;
+    return [NaN, NaN];
   }
 }
 
@@ -58,6 +58,7 @@ async function benchShots(path: string) {
   const plainFps: number[] = [];
   const ratio: number[] = [];
   const cpuRatio: number[] = [];
+  const cpu: [number, number, number][] = [];
   let frames = 0;
   let shots = 0;
   for (let k = 0; k < ROUNDS; k++) {
@@ -67,7 +68,10 @@ async function benchShots(path: string) {
     const t0 = performance.now();
     const r = await detectShots(path);
     const seconds = (performance.now() - t0) / 1000;
-    cpuRatio.push((c1 - c0) / (cpuSeconds() - c1));
+    const c2 = cpuSeconds();
+    const plainCpu = c1[1] - c0[1];
+    cpu.push([plainCpu, c2[0] - c1[0], c2[1] - c1[1]]);
+    cpuRatio.push(plainCpu / (c2[0] - c1[0] + c2[1] - c1[1]));
     frames = r.frames;
     shots = r.shots.length;
     fps.push(frames / seconds);
@@ -85,6 +89,7 @@ async function benchShots(path: string) {
     'shots / decode (same round) best/median': `${Math.max(...ratio).toFixed(2)} / ${median(ratio).toFixed(2)}`,
     'x real time best/median': `${(best / info.fps).toFixed(1)} / ${(median(fps) / info.fps).toFixed(1)}`,
     'CPU plain / shots median': +median(cpuRatio).toFixed(2),
+    'CPU s plain | shots Node + ffmpeg (median round)': (([p, n, f]) => `${p.toFixed(2)} | ${n.toFixed(2)} + ${f.toFixed(2)}`)(cpu[cpuRatio.indexOf(median(cpuRatio))]),
     shots,
   };
 }
