@@ -6,6 +6,7 @@ import { detectShots, computeMetrics, detectFromMetrics } from '../src/shots/det
 import { score, loadTruth } from '../src/shots/eval.js';
 import { shotsCsv, shotsEdl, smpte } from '../src/shots/export.js';
 import { boundaries } from '../src/shots/shots.js';
+import { MetricsComputer, FIELD_INDEX, LAGS, BLEND_HALF } from '../src/shots/metrics.js';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
@@ -67,6 +68,44 @@ test('an interrupted analysis resumes from the stored chunks and gives the same 
   const b = detectFromMetrics(fresh.metrics, fresh.info).transitions.map((t) => t.frame);
   assert.deepEqual(a, b);
   ws.close();
+});
+
+test('per-frame metrics (SIMD kernel and JS loops) equal a plain per-field computation', () => {
+  // Frames that drift and jump (random blocks), so every difference is non-trivial.
+  const w = 30, h = 14, n = 40;
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  const frames: Uint8Array[] = [];
+  let cur = Uint8Array.from({ length: w * h * 3 }, rnd);
+  for (let i = 0; i < n; i++) {
+    cur = cur.map((v, k) => (i % 9 === 0 && k % 7 < 3 ? rnd() : Math.max(0, Math.min(255, v + (rnd() % 9) - 4))));
+    frames.push(cur);
+  }
+  // Mean |a - b| (or the blend residual) over every `step`-th pixel, written the obvious way.
+  const mad = (a: Uint8Array, b: Uint8Array, step: number) => {
+    let s = 0, c = 0;
+    for (let p = 0; p < w * h; p += step) for (let k = 0; k < 3; k++, c++) s += Math.abs(a[p * 3 + k] - b[p * 3 + k]);
+    return s / c;
+  };
+  const blend = (a: Uint8Array, m: Uint8Array, b: Uint8Array) => {
+    let s = 0, c = 0;
+    for (let p = 0; p < w * h; p += 2) for (let k = 0; k < 3; k++, c++) s += Math.abs(2 * m[p * 3 + k] - a[p * 3 + k] - b[p * 3 + k]);
+    return s / (2 * c);
+  };
+  for (const simd of [true, false]) {
+  const mc = new MetricsComputer({ simd });
+  frames.forEach((data, i) => {
+    const v = mc.push({ index: i, time: i / 24, width: w, height: h, channels: 3, data }).values;
+    const near = (f: string, want: number) => assert.ok(Math.abs(v[FIELD_INDEX[f]] - Math.fround(want)) < 1e-6, `frame ${i} ${f}: ${v[FIELD_INDEX[f]]} vs ${want}`);
+    for (const lag of LAGS) if (i >= lag) near(`diff${lag}`, mad(data, frames[i - lag], lag === 1 ? 1 : 2));
+    for (const hh of BLEND_HALF) {
+      if (i < 2 * hh) continue;
+      near(`span${hh}`, mad(data, frames[i - 2 * hh], 2));
+      near(`blend${hh}`, blend(frames[i - 2 * hh], frames[i - hh], data));
+    }
+    if (i < 2 * Math.max(...BLEND_HALF)) assert.ok(Number.isNaN(v[FIELD_INDEX[`blend${Math.max(...BLEND_HALF)}`]]), 'no blend before its window');
+  });
+  }
 });
 
 test('scoring: tolerance, one-to-one matching and gradual spans', () => {

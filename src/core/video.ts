@@ -4,7 +4,9 @@
 // (no duplication or dropping), and every frame's presentation time comes
 // from ffmpeg's showinfo filter, so VFR clips get exact timestamps.
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { ToonscopeError } from './errors.js';
 import { tool, run, lastLine } from './ffmpeg.js';
 import type { Frame, Image, VideoInfo } from './types.js';
@@ -116,10 +118,68 @@ export interface DecodeOptions {
   filter?: string;
 }
 
+/**
+ * The downscale. Area averaging over the full-size frame costs about a
+ * quarter of an h264 decode; in fast mode, a large reduction first takes
+ * the bilinear fast path to twice the target size (2 taps per output pixel,
+ * cheap), then area-averages 2x2 (the shot metrics' values move by a few
+ * levels, detections on the evaluation clips do not: docs/shots.md).
+ */
+function scaler(width: number, height: number, fast?: boolean): string {
+  const area = `scale=${width}:${height}:flags=area`;
+  if (!fast) return area;
+  // Sizes as expressions of the filter's input: a crop before it changes the size.
+  const half = (n: string, target: number) => `'if(gte(${n}\\,${4 * target})\\,${2 * target}\\,${n})'`;
+  return `scale=w=${half('iw', width)}:h=${half('ih', height)}:flags=fast_bilinear,${area}`;
+}
+
 /** A decoding problem ffmpeg reported while frames kept coming (e.g. a truncated file). */
 export interface DecodeReport {
   frames: number;
   warnings: string[];
+}
+
+/**
+ * A readable's chunks, taken synchronously when some are queued (its async
+ * iterator costs a few promises per chunk, and shot detection reads one
+ * chunk per frame). The stream pauses while `limit` bytes wait, so a slow
+ * consumer does not buffer the whole video.
+ */
+function chunks(stream: Readable, limit: number): { take(): Buffer | undefined; wait(): Promise<Buffer | undefined> } {
+  const queue: Buffer[] = [];
+  let head = 0;
+  let queued = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on('data', (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= limit) stream.pause();
+    signal();
+  });
+  for (const ev of ['end', 'close', 'error']) stream.on(ev, () => { ended = true; signal(); });
+  const take = () => {
+    if (head >= queue.length) return undefined;
+    const c = queue[head];
+    queue[head++] = undefined as unknown as Buffer;
+    if (head > 64) {
+      queue.splice(0, head);
+      head = 0;
+    }
+    queued -= c.length;
+    if (queued < limit && stream.isPaused()) stream.resume();
+    return c;
+  };
+  const wait = async () => {
+    while (head >= queue.length && !ended) await new Promise<void>((r) => (wake = r));
+    return take();
+  };
+  return { take, wait };
 }
 
 /**
@@ -132,14 +192,16 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   const width = opts.width ?? info.width;
   const height = opts.height ?? Math.round((info.height * width) / info.width);
   const frameBytes = width * height * channels;
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'info'];
-  if (opts.fast) args.push('-skip_loop_filter', 'all');
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
+  // Fast mode also leaves a core's share for the Node side: ffmpeg's default is cores + 1 frame threads.
+  if (opts.fast) args.push('-skip_loop_filter', 'all', '-threads', String(availableParallelism()));
   if (opts.seekBetween) {
     const [a, b] = opts.seekBetween;
     args.push('-ss', String(Math.max(0, (a + b) / 2 - info.startTime)));
   }
   args.push('-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-copyts', '-fps_mode', 'passthrough');
-  const filters = [opts.filter, `scale=${width}:${height}:flags=area`, 'showinfo'].filter(Boolean);
+  // showinfo gives each frame's exact time; its checksums are not needed.
+  const filters = [opts.filter, scaler(width, height, opts.fast), 'showinfo=checksum=0'].filter(Boolean);
   args.push('-vf', filters.join(','), '-pix_fmt', channels === 1 ? 'gray' : 'rgb24');
   if (opts.maxFrames) args.push('-frames:v', String(opts.maxFrames));
   args.push('-f', 'rawvideo', 'pipe:1');
@@ -194,8 +256,11 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const fallbackDt = 1 / info.fps;
+  const src = chunks(proc.stdout, Math.max(4 * frameBytes, 1 << 20));
   try {
-    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+    for (;;) {
+      const chunk = src.take() ?? (await src.wait());
+      if (!chunk) break;
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes < frameBytes) continue;
@@ -206,7 +271,10 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
         const data = new Uint8Array(frameBytes);
         data.set(buf.subarray(off, off + frameBytes));
         off += frameBytes;
-        const time = (await timeOf(n)) ?? (n > 0 && Number.isFinite(times[n - 1]) ? times[n - 1] + fallbackDt : n * fallbackDt);
+        // Usually the time is already parsed: skip the await (a microtask per frame).
+        const known = times[n];
+        const t = known === undefined ? await timeOf(n) : Number.isNaN(known) ? undefined : known;
+        const time = t ?? (n > 0 && Number.isFinite(times[n - 1]) ? times[n - 1] + fallbackDt : n * fallbackDt);
         yield { index: first + n, time, width, height, channels, data };
         n++;
       }

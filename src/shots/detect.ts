@@ -37,7 +37,8 @@ export interface ShotResult {
   reused: number;
 }
 
-const METRICS_VERSION = 1;
+/** 2: the fast-mode downscale changed (fast_bilinear to 2x, then area), so metrics stored by version 1 differ slightly. */
+const METRICS_VERSION = 2;
 /** Frames decoded again before a resume point so lagged metrics are exact. */
 const OVERLAP = 2 * Math.max(...BLEND_HALF) + 1;
 

@@ -1,0 +1,106 @@
+;; SIMD kernel for the shot metrics (src/shots/metrics.ts: halfPass); compiled into
+;; src/shots/kernel-wasm.ts by scripts/shots-kernel.sh (wat2wasm, Debian package wabt).
+;; Over the even pixels of RGB frames (bytes 6k..6k+2), sums of |c - p| for
+;; seven past frames and of |2 mid - a - c| for three (a, mid) pairs.
+(module
+  (memory (export "memory") 1)
+  ;; Sum of absolute byte differences, widened to four i32 lanes.
+  (func $sad (param $a v128) (param $b v128) (result v128)
+    (i32x4.extadd_pairwise_i16x8_u
+      (i16x8.extadd_pairwise_i8x16_u
+        (v128.or (i8x16.sub_sat_u (local.get $a) (local.get $b)) (i8x16.sub_sat_u (local.get $b) (local.get $a))))))
+  ;; Sum of |2 mid - a - c| over 16 bytes, in four i32 lanes.
+  (func $blend (param $a v128) (param $m v128) (param $c v128) (result v128)
+    (i32x4.add
+      (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (i16x8.sub (i16x8.sub
+        (i16x8.shl (i16x8.extend_low_i8x16_u (local.get $m)) (i32.const 1))
+        (i16x8.extend_low_i8x16_u (local.get $a))) (i16x8.extend_low_i8x16_u (local.get $c)))))
+      (i32x4.extadd_pairwise_i16x8_u (i16x8.abs (i16x8.sub (i16x8.sub
+        (i16x8.shl (i16x8.extend_high_i8x16_u (local.get $m)) (i32.const 1))
+        (i16x8.extend_high_i8x16_u (local.get $a))) (i16x8.extend_high_i8x16_u (local.get $c)))))))
+  (func $hsum (param $v v128) (result i32)
+    (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
+             (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
+  ;; Frames at byte offsets c, p2..p24 (lags 2, 3, 4, 5, 6, 12, 24), len bytes each,
+  ;; len a multiple of 48 (zero padding adds nothing). Writes 10 i32 sums at out:
+  ;; diff lags 2-5, spans 3/6/12, blends 3/6/12.
+  (func (export "halfPass") (param $c i32) (param $p2 i32) (param $p3 i32) (param $p4 i32) (param $p5 i32)
+        (param $p6 i32) (param $p12 i32) (param $p24 i32) (param $len i32) (param $out i32)
+    (local $i i32)
+    (local $vc v128) (local $vp2 v128) (local $vp3 v128) (local $vp4 v128) (local $vp5 v128)
+    (local $vp6 v128) (local $vp12 v128) (local $vp24 v128)
+    (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
+    (local $s3 v128) (local $s6 v128) (local $s12 v128) (local $b3 v128) (local $b6 v128) (local $b12 v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        ;; bytes 0..15 of the 48-byte group
+        (local.set $vc (v128.and (v128.load offset=0 (i32.add (local.get $c) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp2 (v128.and (v128.load offset=0 (i32.add (local.get $p2) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp3 (v128.and (v128.load offset=0 (i32.add (local.get $p3) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp4 (v128.and (v128.load offset=0 (i32.add (local.get $p4) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp5 (v128.and (v128.load offset=0 (i32.add (local.get $p5) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp6 (v128.and (v128.load offset=0 (i32.add (local.get $p6) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp12 (v128.and (v128.load offset=0 (i32.add (local.get $p12) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $vp24 (v128.and (v128.load offset=0 (i32.add (local.get $p24) (local.get $i))) (v128.const i8x16 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00)))
+        (local.set $d2 (i32x4.add (local.get $d2) (call $sad (local.get $vc) (local.get $vp2))))
+        (local.set $d3 (i32x4.add (local.get $d3) (call $sad (local.get $vc) (local.get $vp3))))
+        (local.set $d4 (i32x4.add (local.get $d4) (call $sad (local.get $vc) (local.get $vp4))))
+        (local.set $d5 (i32x4.add (local.get $d5) (call $sad (local.get $vc) (local.get $vp5))))
+        (local.set $s3 (i32x4.add (local.get $s3) (call $sad (local.get $vc) (local.get $vp6))))
+        (local.set $s6 (i32x4.add (local.get $s6) (call $sad (local.get $vc) (local.get $vp12))))
+        (local.set $s12 (i32x4.add (local.get $s12) (call $sad (local.get $vc) (local.get $vp24))))
+        (local.set $b3 (i32x4.add (local.get $b3) (call $blend (local.get $vp6) (local.get $vp3) (local.get $vc))))
+        (local.set $b6 (i32x4.add (local.get $b6) (call $blend (local.get $vp12) (local.get $vp6) (local.get $vc))))
+        (local.set $b12 (i32x4.add (local.get $b12) (call $blend (local.get $vp24) (local.get $vp12) (local.get $vc))))
+        ;; bytes 16..31 of the 48-byte group
+        (local.set $vc (v128.and (v128.load offset=16 (i32.add (local.get $c) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp2 (v128.and (v128.load offset=16 (i32.add (local.get $p2) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp3 (v128.and (v128.load offset=16 (i32.add (local.get $p3) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp4 (v128.and (v128.load offset=16 (i32.add (local.get $p4) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp5 (v128.and (v128.load offset=16 (i32.add (local.get $p5) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp6 (v128.and (v128.load offset=16 (i32.add (local.get $p6) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp12 (v128.and (v128.load offset=16 (i32.add (local.get $p12) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $vp24 (v128.and (v128.load offset=16 (i32.add (local.get $p24) (local.get $i))) (v128.const i8x16 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff)))
+        (local.set $d2 (i32x4.add (local.get $d2) (call $sad (local.get $vc) (local.get $vp2))))
+        (local.set $d3 (i32x4.add (local.get $d3) (call $sad (local.get $vc) (local.get $vp3))))
+        (local.set $d4 (i32x4.add (local.get $d4) (call $sad (local.get $vc) (local.get $vp4))))
+        (local.set $d5 (i32x4.add (local.get $d5) (call $sad (local.get $vc) (local.get $vp5))))
+        (local.set $s3 (i32x4.add (local.get $s3) (call $sad (local.get $vc) (local.get $vp6))))
+        (local.set $s6 (i32x4.add (local.get $s6) (call $sad (local.get $vc) (local.get $vp12))))
+        (local.set $s12 (i32x4.add (local.get $s12) (call $sad (local.get $vc) (local.get $vp24))))
+        (local.set $b3 (i32x4.add (local.get $b3) (call $blend (local.get $vp6) (local.get $vp3) (local.get $vc))))
+        (local.set $b6 (i32x4.add (local.get $b6) (call $blend (local.get $vp12) (local.get $vp6) (local.get $vc))))
+        (local.set $b12 (i32x4.add (local.get $b12) (call $blend (local.get $vp24) (local.get $vp12) (local.get $vc))))
+        ;; bytes 32..47 of the 48-byte group
+        (local.set $vc (v128.and (v128.load offset=32 (i32.add (local.get $c) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp2 (v128.and (v128.load offset=32 (i32.add (local.get $p2) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp3 (v128.and (v128.load offset=32 (i32.add (local.get $p3) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp4 (v128.and (v128.load offset=32 (i32.add (local.get $p4) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp5 (v128.and (v128.load offset=32 (i32.add (local.get $p5) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp6 (v128.and (v128.load offset=32 (i32.add (local.get $p6) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp12 (v128.and (v128.load offset=32 (i32.add (local.get $p12) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $vp24 (v128.and (v128.load offset=32 (i32.add (local.get $p24) (local.get $i))) (v128.const i8x16 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00 0xff 0xff 0xff 0x00 0x00 0x00)))
+        (local.set $d2 (i32x4.add (local.get $d2) (call $sad (local.get $vc) (local.get $vp2))))
+        (local.set $d3 (i32x4.add (local.get $d3) (call $sad (local.get $vc) (local.get $vp3))))
+        (local.set $d4 (i32x4.add (local.get $d4) (call $sad (local.get $vc) (local.get $vp4))))
+        (local.set $d5 (i32x4.add (local.get $d5) (call $sad (local.get $vc) (local.get $vp5))))
+        (local.set $s3 (i32x4.add (local.get $s3) (call $sad (local.get $vc) (local.get $vp6))))
+        (local.set $s6 (i32x4.add (local.get $s6) (call $sad (local.get $vc) (local.get $vp12))))
+        (local.set $s12 (i32x4.add (local.get $s12) (call $sad (local.get $vc) (local.get $vp24))))
+        (local.set $b3 (i32x4.add (local.get $b3) (call $blend (local.get $vp6) (local.get $vp3) (local.get $vc))))
+        (local.set $b6 (i32x4.add (local.get $b6) (call $blend (local.get $vp12) (local.get $vp6) (local.get $vc))))
+        (local.set $b12 (i32x4.add (local.get $b12) (call $blend (local.get $vp24) (local.get $vp12) (local.get $vc))))
+        (local.set $i (i32.add (local.get $i) (i32.const 48)))
+        (br $next)))
+    (i32.store offset=0 (local.get $out) (call $hsum (local.get $d2)))
+    (i32.store offset=4 (local.get $out) (call $hsum (local.get $d3)))
+    (i32.store offset=8 (local.get $out) (call $hsum (local.get $d4)))
+    (i32.store offset=12 (local.get $out) (call $hsum (local.get $d5)))
+    (i32.store offset=16 (local.get $out) (call $hsum (local.get $s3)))
+    (i32.store offset=20 (local.get $out) (call $hsum (local.get $s6)))
+    (i32.store offset=24 (local.get $out) (call $hsum (local.get $s12)))
+    (i32.store offset=28 (local.get $out) (call $hsum (local.get $b3)))
+    (i32.store offset=32 (local.get $out) (call $hsum (local.get $b6)))
+    (i32.store offset=36 (local.get $out) (call $hsum (local.get $b12))))
+)
