@@ -1,6 +1,6 @@
 // Read side of labelling: the dictionary with its names, episodes, and
 // spans (one per track: who is on screen from when to when).
-import { basename, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Workspace } from '../core/workspace.js';
 import type { Box } from '../core/types.js';
@@ -49,7 +49,12 @@ export interface Episode {
 }
 
 export function episodes(ws: Workspace): Episode[] {
-  return ws.videos().map((v) => ({ id: v.id, path: v.path, name: basename(v.path), duration: v.duration, fps: v.fps, width: v.width, height: v.height }));
+  const vs = ws.videos();
+  const count = new Map<string, number>();
+  for (const v of vs) count.set(basename(v.path), (count.get(basename(v.path)) ?? 0) + 1);
+  // Files of one name in different folders (ep01/video.mp4, ep02/video.mp4) are told apart by their folder.
+  const name = (p: string) => (count.get(basename(p))! > 1 ? `${basename(dirname(p))}/${basename(p)}` : basename(p));
+  return vs.map((v) => ({ id: v.id, path: v.path, name: name(v.path), duration: v.duration, fps: v.fps, width: v.width, height: v.height }));
 }
 
 /** One track: one continuous appearance of one character in one shot. */
