@@ -38,7 +38,7 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   const fp = await flowPair(sa, sb, opts);
   const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide);
   const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide);
-  if ((opts.still ?? 0) > 0) {
+  if ((opts.still ?? 8) > 0) {
     const diff = localDiff(A, B, 2);
     snapStill(up.flow, up.err, diff, opts);
     snapStill(down.flow, down.err, diff, opts);

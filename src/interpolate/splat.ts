@@ -5,6 +5,7 @@
 // frame badly, so visible surfaces win where several land on one spot.
 import type { Image } from '../core/types.js';
 import { boxBlur, type Flow } from './raster.js';
+import { backwarpBetween } from './backwarp.js';
 
 export interface SplatOptions {
   /** Sharpness of the occlusion weighting, per unit of 0..255 error. */
@@ -17,6 +18,8 @@ export interface SplatOptions {
   depth?: number;
   /** Cap of that motion, in pixels (at output resolution). */
   depthCap?: number;
+  /** Weight of the backward-sampled frame (backwarp.ts) mixed into the splatted one: 0 splats only, 1 samples only (default 0.5). */
+  backward?: number;
 }
 
 interface Accum {
@@ -97,6 +100,19 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
   const unit = w / 100;
   const depth = (opts.depth ?? 1) / unit;
   const cap = (opts.depthCap ?? 4) * unit;
+  const bw = opts.backward ?? 0.5;
+  let back: Image | undefined;
+  if (bw > 0) {
+    const weight = (flow: Flow, err: Float32Array) => {
+      const [gx, gy] = dominantMotion(flow), f = flow.data;
+      return (i: number) => {
+        const rel = Math.hypot(f[i * 2] - gx, f[i * 2 + 1] - gy);
+        return Math.exp(depth * (rel < cap ? rel : cap) - alpha * err[i]);
+      };
+    };
+    back = backwarpBetween(a, b, ab, ba, weight(ab, errAb), weight(ba, errBa), t);
+    if (bw >= 1) return back;
+  }
   push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
   push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
   const ra = accA.rgbw, rb = accB.rgbw;
@@ -146,5 +162,6 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
       }
     }
   }
+  if (back) for (let i = 0; i < out.length; i++) out[i] = (1 - bw) * out[i] + bw * back.data[i];
   return { width: w, height: h, channels: 3, data: new Uint8Array(out.buffer) };
 }

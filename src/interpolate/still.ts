@@ -6,9 +6,9 @@ import type { Image } from '../core/types.js';
 import { boxBlur, type Flow } from './raster.js';
 
 export interface StillOptions {
-  /** Mean absolute difference (0..255, over a 5x5 window) below which a spot counts as unchanged (0 disables). */
+  /** Mean absolute difference (0..255, over a 5x5 window) below which a spot counts as unchanged (default 8; 0 disables). */
   still?: number;
-  /** Largest flow (output pixels) that may be snapped to zero. */
+  /** Largest flow (output pixels) that may be snapped to zero (default 1.5). */
   stillFlow?: number;
 }
 
@@ -25,11 +25,12 @@ export function localDiff(a: Image, b: Image, r: number): Float32Array {
 
 /** Snap small flow vectors to zero where `diff` says nothing changed; returns how many pixels were snapped. */
 export function snapStill(flow: Flow, err: Float32Array, diff: Float32Array, opts: StillOptions = {}): number {
-  const tau = opts.still ?? 0;
+  const tau = opts.still ?? 8;
   if (tau <= 0) return 0;
   const cap = (opts.stillFlow ?? 1.5) ** 2, f = flow.data;
   let n = 0;
   for (let i = 0; i < diff.length; i++) {
+    // Larger vectors stay even where nothing changed (snapping them too was measured worse: flat areas that pan).
     if (diff[i] >= tau || f[i * 2] ** 2 + f[i * 2 + 1] ** 2 > cap) continue;
     f[i * 2] = 0;
     f[i * 2 + 1] = 0;
