@@ -30,7 +30,7 @@ interface Acc {
   vis: Float32Array; // 2 per pixel: weight from A, from B
 }
 
-function push(flow: Flow, zw: (i: number) => number, s: number, fromA: boolean, acc: Acc): void {
+function push(flow: Flow, zw: Float32Array, s: number, fromA: boolean, acc: Acc): void {
   const w = flow.width, h = flow.height, f = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
@@ -38,9 +38,10 @@ function push(flow: Flow, zw: (i: number) => number, s: number, fromA: boolean, 
       const tx = x + s * u, ty = y + s * v;
       const x0 = Math.floor(tx), y0 = Math.floor(ty);
       if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
-      const ax = tx - x0, ay = ty - y0, z = zw(i);
+      const ax = tx - x0, ay = ty - y0, z = zw[i];
       // Offsets from the landing spot to the source (this frame) and to the other frame.
-      const here = fromA ? [-s * u, -s * v, (1 - s) * u, (1 - s) * v] : [(1 - s) * u, (1 - s) * v, -s * u, -s * v];
+      const ua = fromA ? -s * u : (1 - s) * u, va = fromA ? -s * v : (1 - s) * v;
+      const ub = fromA ? (1 - s) * u : -s * u, vb = fromA ? (1 - s) * v : -s * v;
       for (let k = 0; k < 4; k++) {
         const xx = x0 + (k & 1), yy = y0 + (k >> 1);
         if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
@@ -48,10 +49,11 @@ function push(flow: Flow, zw: (i: number) => number, s: number, fromA: boolean, 
         if (q <= 0) continue;
         const o = yy * w + xx;
         // Vectors are averaged by weight: a z-buffer style winner-takes-all was measured worse (harder seams).
-        acc.vec[o * 4] += q * (here[0] + tx - xx);
-        acc.vec[o * 4 + 1] += q * (here[1] + ty - yy);
-        acc.vec[o * 4 + 2] += q * (here[2] + tx - xx);
-        acc.vec[o * 4 + 3] += q * (here[3] + ty - yy);
+        const ex = tx - xx, ey = ty - yy;
+        acc.vec[o * 4] += q * (ua + ex);
+        acc.vec[o * 4 + 1] += q * (va + ey);
+        acc.vec[o * 4 + 2] += q * (ub + ex);
+        acc.vec[o * 4 + 3] += q * (vb + ey);
         acc.wt[o] += q;
         acc.vis[o * 2 + (fromA ? 0 : 1)] += q;
       }
@@ -83,12 +85,13 @@ function fill(vec: Float32Array, ok: Uint8Array, w: number, h: number): void {
       done.push(i);
     }
     // Marked after the pass so a pass only reads vectors filled before it (order-free growth).
+    if (!done.length) break; // nothing to grow from (no vector landed at all): the rest keep zero motion
     for (const i of done) ok[i] = 1;
     todo = rest;
   }
 }
 
-export function backwarpBetween(a: Image, b: Image, ab: Flow, ba: Flow, za: (i: number) => number, zb: (i: number) => number, t: number): Image {
+export function backwarpBetween(a: Image, b: Image, ab: Flow, ba: Flow, za: Float32Array, zb: Float32Array, t: number): Image {
   const w = a.width, h = a.height, n = w * h;
   const acc: Acc = { vec: new Float32Array(n * 4), wt: new Float32Array(n), vis: new Float32Array(n * 2) };
   push(ab, za, t, true, acc);
