@@ -26,6 +26,8 @@ export interface SplatOptions {
   unsureSpan?: number;
   /** Maximum lean towards the blend (default 0.5; a full lean was measured worse). */
   unsureLean?: number;
+  /** Coverage from each frame needed before leaning (default 0.3): spots only one frame reached are occlusions. */
+  unsureBoth?: number;
 }
 
 interface Accum {
@@ -159,7 +161,9 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
       }
       const m = lack / hole;
       // Where what landed explains the other frame badly, no motion fits (a mouth opening, a new pose): lean on the plain blend.
-      const me = (accA.err[i] + accB.err[i]) / (cov + 1e-9);
+      // Only where both frames landed: a spot reached from one side is an occlusion, where a high error is natural.
+      const ca = accA.cov[i], cb = accB.cov[i], both = opts.unsureBoth ?? 0.3;
+      const me = ca > both && cb > both ? Math.min(accA.err[i] / ca, accB.err[i] / cb) : 0;
       if (e0 > 0 && me > e0) lean[i] = Math.min(1, (me - e0) / e1);
       const bt = beta && wa > 1e-6 && wb > 1e-6 ? beta[i] : 0;
       for (let k = 0; k < 3; k++) {
