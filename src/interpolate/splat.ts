@@ -2,7 +2,9 @@
 // handling: every source pixel is pushed to where it is at time t and added
 // with weight exp(-alpha * error), where error is how badly its flow explains
 // the other frame. Pixels about to be covered (or uncovered) explain the other
-// frame badly, so visible surfaces win where several land on one spot.
+// frame badly, so visible surfaces win where several land on one spot. The
+// result is mixed with a backward-sampled frame from the same weights
+// (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
 import { boxBlur, type Flow } from './raster.js';
 import { backwarpBetween } from './backwarp.js';
