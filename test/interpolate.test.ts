@@ -18,6 +18,7 @@ import { inbetweenStream } from '../src/interpolate/video.js';
 import { classifyPair, signature } from '../src/interpolate/pairs.js';
 import { tripletsFromSignatures, readTruth } from '../src/interpolate/truth.js';
 import { globalShift } from '../src/interpolate/global.js';
+import { snapStill } from '../src/interpolate/still.js';
 
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
 
@@ -44,6 +45,46 @@ test('large motion (a disc moving over 60% of its own diameter) is still followe
   const mid = await interpolate(a, c, 0.5);
   const pb = psnr(blend(a, c), truth), po = psnr(mid, truth);
   assert.ok(po > pb + 5, `toonscope ${po.toFixed(2)} dB vs blend ${pb.toFixed(2)} dB`);
+});
+
+test('a held textured background is copied exactly (splatting) while a disc moves over it', async () => {
+  const sc = cartoonScene(240, 144, 0.1);
+  const a = drawScene(sc, 0), c = drawScene(sc, 1);
+  // Paint a fine static texture over everything away from the discs' paths (flow noise would blur it).
+  const far = (x: number, y: number) => sc.shapes.every((s) => {
+    const [x0, y0] = s.from, [x1, y1] = s.to;
+    const u = Math.max(0, Math.min(1, ((x - x0) * (x1 - x0) + (y - y0) * (y1 - y0)) / ((x1 - x0) ** 2 + (y1 - y0) ** 2)));
+    return Math.hypot(x - x0 - u * (x1 - x0), y - y0 - u * (y1 - y0)) > s.radius + 12;
+  });
+  const keep: number[] = [];
+  for (let y = 0; y < a.height; y++) for (let x = 0; x < a.width; x++) {
+    if (!far(x, y)) continue;
+    const i = (y * a.width + x) * 3, v = ((x * 7 + y * 13) % 5) * 6;
+    for (let k = 0; k < 3; k++) a.data[i + k] = c.data[i + k] = Math.min(255, a.data[i + k] + v);
+    if (far(x - 8, y) && far(x + 8, y) && far(x, y - 8) && far(x, y + 8)) keep.push(i);
+  }
+  const changed = (mid: Image) => keep.filter((i) => mid.data[i] !== a.data[i] || mid.data[i + 1] !== a.data[i + 1] || mid.data[i + 2] !== a.data[i + 2]).length;
+  assert.ok(keep.length > 1000);
+  // Splatting alone, so the still snap is the only thing that can keep the background exact.
+  assert.equal(changed(await interpolate(a, c, 0.5, { backward: 0 })), 0, 'held background pixels changed');
+  assert.ok(changed(await interpolate(a, c, 0.5, { backward: 0, still: 0 })) > 0, 'without snapping, flow noise moves some');
+});
+
+test('unchanged spots snap to zero flow; moving or changed ones keep theirs', () => {
+  const flow = { width: 3, height: 1, data: new Float32Array([0.4, -0.3, 0.4, -0.3, 5, 0]) };
+  const err = new Float32Array([9, 9, 9]);
+  const n = snapStill(flow, err, new Float32Array([1, 20, 1]), { still: 8 });
+  assert.equal(n, 1);
+  assert.deepEqual([...flow.data], [0, 0, Math.fround(0.4), Math.fround(-0.3), 5, 0]);
+  assert.deepEqual([...err], [1, 9, 9]);
+});
+
+test('backward sampling alone (flow pushed to time t, gaps filled) also follows the motion', async () => {
+  const sc = cartoonScene(320, 180, 0.08);
+  const a = drawScene(sc, 0), truth = drawScene(sc, 0.5), c = drawScene(sc, 1);
+  const mid = await interpolate(a, c, 0.5, { backward: 1 });
+  const pb = psnr(blend(a, c), truth), po = psnr(mid, truth);
+  assert.ok(po > pb + 5, `backward ${po.toFixed(2)} dB vs blend ${pb.toFixed(2)} dB`);
 });
 
 test('other times than the middle land nearer the right end', async () => {

@@ -7,8 +7,9 @@ import type { Image } from '../core/types.js';
 import { flowPair, type FlowOptions } from './flow.js';
 import { guidedUpsample, scaleImage } from './raster.js';
 import { splatBetween, type SplatOptions } from './splat.js';
+import { localDiff, snapStill, type StillOptions } from './still.js';
 
-export interface InterpolateOptions extends SplatOptions, FlowOptions {
+export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;
   /** Vector disagreement (working-resolution pixels) at which flow upsampling turns colour-guided (default 1). */
@@ -37,6 +38,11 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   const fp = await flowPair(sa, sb, opts);
   const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide);
   const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide);
+  if ((opts.still ?? 8) > 0) {
+    const diff = localDiff(A, B, 2);
+    snapStill(up.flow, up.err, diff, opts);
+    snapStill(down.flow, down.err, diff, opts);
+  }
   return ts.map((t) => splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts));
 }
 

@@ -2,9 +2,12 @@
 // handling: every source pixel is pushed to where it is at time t and added
 // with weight exp(-alpha * error), where error is how badly its flow explains
 // the other frame. Pixels about to be covered (or uncovered) explain the other
-// frame badly, so visible surfaces win where several land on one spot.
+// frame badly, so visible surfaces win where several land on one spot. The
+// result is mixed with a backward-sampled frame from the same weights
+// (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
 import { boxBlur, type Flow } from './raster.js';
+import { backwarpBetween } from './backwarp.js';
 
 export interface SplatOptions {
   /** Sharpness of the occlusion weighting, per unit of 0..255 error. */
@@ -17,11 +20,25 @@ export interface SplatOptions {
   depth?: number;
   /** Cap of that motion, in pixels (at output resolution). */
   depthCap?: number;
+  /** Weight of the backward-sampled frame (backwarp.ts) mixed into the splatted one: 0 splats only, 1 samples only (default 0.5). */
+  backward?: number;
+  /** Mean landing error (0..255) above which the output leans towards the plain blend (default 40; 0 disables). */
+  unsure?: number;
+  /** Error range over which that lean grows from none to its maximum (default 40). */
+  unsureSpan?: number;
+  /** Maximum lean towards the blend (default 0.5; a full lean was measured worse). */
+  unsureLean?: number;
+  /** Coverage from each frame needed before leaning (default 0.3): spots only one frame reached are occlusions. */
+  unsureBoth?: number;
 }
 
 interface Accum {
   rgbw: Float32Array;
   cov: Float32Array;
+  /** Coverage-weighted sum of the landing pixels' errors. */
+  err: Float32Array;
+  /** Per source pixel: its splatting weight without the time factor (reused by the backward sampler). */
+  z: Float32Array;
 }
 
 /** Median of the flow components over a sparse grid: the dominant (usually camera) motion. */
@@ -51,7 +68,9 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
       if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
       const ax = tx - x0, ay = ty - y0;
       const rel = Math.hypot(f[i * 2] - gx, f[i * 2 + 1] - gy);
-      const z = tw * Math.exp(depth * (rel < cap ? rel : cap) - alpha * err[i]);
+      const z0 = Math.exp(depth * (rel < cap ? rel : cap) - alpha * err[i]);
+      acc.z[i] = z0;
+      const z = tw * z0;
       const r = d[i * c], g = d[i * c + 1], b = d[i * c + 2];
       for (let k = 0; k < 4; k++) {
         const xx = x0 + (k & 1), yy = y0 + (k >> 1);
@@ -65,6 +84,7 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
         rgbw[o * 4 + 2] += q * b;
         rgbw[o * 4 + 3] += q;
         cov[o] += bw * tw;
+        acc.err[o] += bw * tw * err[i];
       }
     }
   }
@@ -91,14 +111,19 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
   const w = a.width, h = a.height, n = w * h;
   const alpha = opts.alpha ?? 0.07;
   const hole = opts.holeCoverage ?? 0.3;
-  const accA: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n) };
-  const accB: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n) };
+  const accA: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+  const accB: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+  const e0 = opts.unsure ?? 40, e1 = opts.unsureSpan ?? 40;
+  const lean = new Float32Array(n);
   // Scale-free depth cue: relative motion measured in units of 1/100 of the image width.
   const unit = w / 100;
   const depth = (opts.depth ?? 1) / unit;
   const cap = (opts.depthCap ?? 4) * unit;
+  const bw = opts.backward ?? 0.5;
   push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
   push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
+  const back = bw > 0 ? backwarpBetween(a, b, ab, ba, accA.z, accB.z, t) : undefined;
+  if (back && bw >= 1) return back;
   const ra = accA.rgbw, rb = accB.rgbw;
   // Where the two warped frames disagree, neither can be trusted: shrink towards their plain average
   // (the least-squares guess between two hypotheses) instead of letting the softmax pick one.
@@ -137,14 +162,27 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
         continue;
       }
       const m = lack / hole;
+      // Where what landed explains the other frame badly, no motion fits (a mouth opening, a new pose): lean on the plain blend.
+      // Only where both frames landed: a spot reached from one side is an occlusion, where a high error is natural.
+      const ca = accA.cov[i], cb = accB.cov[i], both = opts.unsureBoth ?? 0.3;
+      const me = ca > both && cb > both ? Math.min(accA.err[i] / ca, accB.err[i] / cb) : 0;
+      if (e0 > 0 && me > e0) lean[i] = Math.min(1, (me - e0) / e1);
       const bt = beta && wa > 1e-6 && wb > 1e-6 ? beta[i] : 0;
       for (let k = 0; k < 3; k++) {
         // Normalised joint splat, shrunk towards the two-sided average where they disagree, then hole-filled.
         let v = (ra[i * 4 + k] + rb[i * 4 + k]) / wsum;
         if (bt > 0) v = (1 - bt) * v + bt * ((1 - t) * (ra[i * 4 + k] / wa) + t * (rb[i * 4 + k] / wb));
-        out[i * 3 + k] = (1 - m) * v + m * (k === 0 ? fr : k === 1 ? fg : fb);
+        v = (1 - m) * v + m * (k === 0 ? fr : k === 1 ? fg : fb);
+        out[i * 3 + k] = v;
       }
     }
+  }
+  if (back) for (let i = 0; i < out.length; i++) out[i] = (1 - bw) * out[i] + bw * back.data[i];
+  // Hedge where no motion explained the change: the blend is the least-squares guess between the two drawings.
+  const lk = opts.unsureLean ?? 0.5;
+  for (let i = 0; i < n; i++) {
+    const g = lean[i] * lk;
+    if (g > 0) for (let k = 0; k < 3; k++) out[i * 3 + k] = (1 - g) * out[i * 3 + k] + g * ((1 - t) * a.data[i * 3 + k] + t * b.data[i * 3 + k]);
   }
   return { width: w, height: h, channels: 3, data: new Uint8Array(out.buffer) };
 }
