@@ -5,19 +5,7 @@
 // sparsely, because every pixel gets a vector.
 import type { Image } from '../core/types.js';
 import type { Flow } from './raster.js';
-
-/** Bilinear sample of channel k, clamped. */
-function at(img: Image, x: number, y: number, k: number): number {
-  const w = img.width, h = img.height, c = img.channels;
-  if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
-  if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
-  const x0 = x | 0, y0 = y | 0;
-  const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const ax = x - x0, ay = y - y0, d = img.data;
-  const top = d[(y0 * w + x0) * c + k] * (1 - ax) + d[(y0 * w + x1) * c + k] * ax;
-  const bot = d[(y1 * w + x0) * c + k] * (1 - ax) + d[(y1 * w + x1) * c + k] * ax;
-  return top * (1 - ay) + bot * ay;
-}
+import { at } from './splat.js';
 
 /**
  * Fields at time t: per pixel the offset to its source in A (u0, v0) and in B

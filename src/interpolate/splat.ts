@@ -90,8 +90,8 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
   }
 }
 
-/** Bilinear sample of channel k, clamped (inlined copy of raster.sample for the hot loop). */
-function at(img: Image, x: number, y: number, k: number): number {
+/** Bilinear sample of channel k, clamped (a copy of raster.sample the JIT inlines into hot loops; backwarp.ts uses it too). */
+export function at(img: Image, x: number, y: number, k: number): number {
   const w = img.width, h = img.height, c = img.channels;
   if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
   if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
