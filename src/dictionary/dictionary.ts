@@ -40,11 +40,30 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink'> {
   medoidSample?: number;
 }
 
+/** A track's appearance: the normalised mean of its detections' embeddings. */
+export function trackVector(t: Track): Float32Array {
+  return meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!));
+}
+
+/** A character made of member tracks: medoid exemplar, centroid of the track vectors, cohesion. */
+export function character(id: number, members: readonly Track[], vector: (t: Track) => Float32Array = trackVector, medoidSample = 300): Character {
+  const dets = members.flatMap((t) => t.detections.filter((d) => d.embedding));
+  const centroid = meanVector(members.map(vector));
+  return {
+    id,
+    tracks: members.map((t) => t.id),
+    detections: dets.length,
+    exemplar: medoid(dets, medoidSample),
+    centroid,
+    cohesion: dets.reduce((s, d) => s + dot(d.embedding!, centroid), 0) / dets.length,
+  };
+}
+
 /** Cluster tracks (detections must carry `embedding`) into a character dictionary. */
 export function buildDictionary(tracks: readonly Track[], opts: DictionaryOptions = {}): Dictionary {
   const min = opts.minDetections ?? 1;
   const used = tracks.filter((t) => t.detections.filter((d) => d.embedding).length >= Math.max(1, min));
-  const vecs = used.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!)));
+  const vecs = used.map(trackVector);
   const index = new Map(used.map((t, i) => [t.id, i]));
   const links: Array<[number, number]> = [];
   if (opts.cannotLink ?? true) {
@@ -53,17 +72,7 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
   const c = agglomerate(vecs, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
-    const members = used.filter((_, i) => c.labels[i] === k);
-    const dets = members.flatMap((t) => t.detections.filter((d) => d.embedding));
-    const centroid = meanVector(members.map((t) => vecs[index.get(t.id)!]));
-    characters.push({
-      id: k,
-      tracks: members.map((t) => t.id),
-      detections: dets.length,
-      exemplar: medoid(dets, opts.medoidSample ?? 300),
-      centroid,
-      cohesion: dets.reduce((s, d) => s + dot(d.embedding!, centroid), 0) / dets.length,
-    });
+    characters.push(character(k, used.filter((_, i) => c.labels[i] === k), (t) => vecs[index.get(t.id)!], opts.medoidSample));
   }
   const trackCharacter = new Map(used.map((t, i) => [t.id, c.labels[i]]));
   return { characters, trackCharacter, k: c.k, silhouette: c.silhouette, curve: c.curve };

@@ -5,9 +5,8 @@ import { rmSync } from 'node:fs';
 import type { Workspace } from '../core/workspace.js';
 import type { Track } from '../core/types.js';
 import { ToonscopeError } from '../core/errors.js';
-import { agglomerate, medoid, type Character } from '../dictionary/index.js';
+import { agglomerate, character, trackVector } from '../dictionary/index.js';
 import { coOccurring } from '../dictionary/triplets.js';
-import { dot, meanVector } from '../embed/vector.js';
 import { seriesTracks, type Appearance } from '../analyze/tracks.js';
 import { collagePath, writeCharacterCollage } from '../analyze/collage.js';
 import { ensureSchema, decide, forget, clusterTracks } from './store.js';
@@ -56,18 +55,9 @@ export async function resetCharacter(ws: Workspace, id: number): Promise<LabelSu
 
 /** Rebuild a cluster row (size, track count, medoid) and its collage from its member tracks. */
 async function refresh(ws: Workspace, id: number, members: Track[]): Promise<void> {
-  const dets = members.flatMap((t) => t.detections.filter((d) => d.embedding));
-  if (!dets.length) return;
-  const centroid = meanVector(members.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!))));
-  const ch: Character = {
-    id,
-    tracks: members.map((t) => t.id),
-    detections: dets.length,
-    exemplar: medoid(dets),
-    centroid,
-    cohesion: dets.reduce((s, d) => s + dot(d.embedding!, centroid), 0) / dets.length,
-  };
-  ws.db.prepare('UPDATE clusters SET medoid = ?, size = ?, tracks = ? WHERE id = ?').run((ch.exemplar as Appearance).id, dets.length, members.length, id);
+  if (!members.some((t) => t.detections.some((d) => d.embedding))) return;
+  const ch = character(id, members);
+  ws.db.prepare('UPDATE clusters SET medoid = ?, size = ?, tracks = ? WHERE id = ?').run((ch.exemplar as Appearance).id, ch.detections, members.length, id);
   await writeCharacterCollage(ws, ch, members);
 }
 
@@ -103,7 +93,7 @@ export async function splitCharacter(ws: Workspace, id: number): Promise<LabelSu
   const set = new Set(c.tracks);
   const members = (await seriesTracks(ws)).filter((t) => set.has(t.id) && t.detections.some((d) => d.embedding));
   if (members.length < 2) throw new ToonscopeError(undefined, `character ${id} has ${members.length} track${members.length === 1 ? '' : 's'}: nothing to split`);
-  const vecs = members.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!)));
+  const vecs = members.map(trackVector);
   const index = new Map(members.map((t, i) => [t.id, i]));
   const links: Array<[number, number]> = [];
   for (const [a, bs] of coOccurring(members)) for (const b of bs) if (a < b) links.push([index.get(a)!, index.get(b)!]);

@@ -1,7 +1,7 @@
 // Label every track of the series from the person's decisions, and carry
 // decisions onto clusters after re-clustering (new episodes renumber them).
 import type { Workspace } from '../core/workspace.js';
-import { meanVector } from '../embed/vector.js';
+import { trackVector } from '../dictionary/index.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { seriesTracks } from '../analyze/tracks.js';
 import { classify, fillFromClusters, REJECTED } from './classify.js';
@@ -26,7 +26,7 @@ export async function relabel(ws: Workspace): Promise<LabelSummary> {
   const together = coOccurring(tracks);
   const knn = classify({
     ids: tracks.map((t) => t.id),
-    vectors: tracks.map((t) => meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!))),
+    vectors: tracks.map(trackVector),
     decided,
     together,
   });
