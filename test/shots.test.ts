@@ -6,7 +6,9 @@ import { detectShots, computeMetrics, detectFromMetrics } from '../src/shots/det
 import { score, loadTruth } from '../src/shots/eval.js';
 import { shotsCsv, shotsEdl, smpte } from '../src/shots/export.js';
 import { boundaries } from '../src/shots/shots.js';
-import { MetricsComputer, FIELD_INDEX, LAGS, BLEND_HALF } from '../src/shots/metrics.js';
+import { MetricsComputer, FIELD_INDEX, LAGS, BLEND_HALF, type FrameMetrics } from '../src/shots/metrics.js';
+import { parallelMetrics, planSegments } from '../src/shots/segments.js';
+import { probe, fitSize } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
@@ -52,7 +54,8 @@ test('an interrupted analysis resumes from the stored chunks and gives the same 
   const { path } = sampleClip();
   const ws = Workspace.open(join(tmp, 'ws-resume'));
   await assert.rejects(
-    computeMetrics(path, { workspace: ws, chunk: 50, onProgress: (d) => { if (d === 130) throw new Error('killed'); } }),
+    // One sequential decode, so chunks are committed as frames come (parallel segments commit whole segments).
+    computeMetrics(path, { workspace: ws, chunk: 50, workers: 1, onProgress: (d) => { if (d === 130) throw new Error('killed'); } }),
     /killed/,
   );
   const resumed = await computeMetrics(path, { workspace: ws, chunk: 50 });
@@ -68,6 +71,65 @@ test('an interrupted analysis resumes from the stored chunks and gives the same 
   const b = detectFromMetrics(fresh.metrics, fresh.info).transitions.map((t) => t.frame);
   assert.deepEqual(a, b);
   ws.close();
+});
+
+test('segments decoded in parallel give exactly the metrics of one sequential decode', async () => {
+  const { path } = sampleClip();
+  const seq = await computeMetrics(path, { workers: 1 });
+  // Short segments, so the 10 s clip splits into five (keyframes at 0, 1.6, 4.3, 6.2, 8 s).
+  const par = await computeMetrics(path, { workers: 2, minSegmentSeconds: 1 });
+  assert.equal(par.metrics.length, seq.metrics.length);
+  for (let i = 0; i < seq.metrics.length; i++) {
+    assert.equal(par.metrics[i].index, i);
+    assert.equal(par.metrics[i].time, seq.metrics[i].time, `time of frame ${i}`);
+    assert.deepEqual(Array.from(par.metrics[i].values), Array.from(seq.metrics[i].values), `frame ${i}`);
+  }
+});
+
+test('an interrupted parallel run keeps the segments it proved and resumes to the same metrics', async () => {
+  const { path } = sampleClip();
+  const ws = Workspace.open(join(tmp, 'ws-resume-par'));
+  const opts = { workspace: ws, chunk: 10, workers: 2, minSegmentSeconds: 1 };
+  await assert.rejects(computeMetrics(path, { ...opts, onProgress: (d) => { if (d === 300) throw new Error('killed'); } }), /killed/);
+  const resumed = await computeMetrics(path, opts);
+  assert.ok(resumed.reused > 0 && resumed.reused < 240, `reused ${resumed.reused}`);
+  const fresh = await computeMetrics(path, { workers: 1 });
+  assert.equal(resumed.metrics.length, 240);
+  for (let i = 0; i < 240; i++) assert.deepEqual(Array.from(resumed.metrics[i].values), Array.from(fresh.metrics[i].values), `frame ${i}`);
+  ws.close();
+});
+
+test('a segment whose warm-up is too short is caught where segments meet, and nothing unproven is committed', async () => {
+  const { path } = sampleClip();
+  const info = probe(path);
+  const run = async (overlap: number) => {
+    const got: FrameMetrics[] = [];
+    const r = await parallelMetrics(path, info, { size: fitSize(info, 128), overlap, workers: 2, minSeconds: 1, report: { frames: 0, warnings: [] }, commit: (ms) => got.push(...ms) });
+    return { r, got };
+  };
+  const good = await run(25);
+  assert.deepEqual(good.r, { frames: 240, complete: true });
+  assert.deepEqual(good.got.map((m) => m.index), Array.from({ length: 240 }, (_, i) => i));
+  // Two frames of warm-up: the second segment's lagged metrics lack history, so they differ from the first segment's.
+  const bad = await run(2);
+  assert.equal(bad.r?.complete, false);
+  assert.equal(bad.got.length, 0);
+});
+
+test('a clip too short for two segments per worker is decoded by one decoder', async () => {
+  const { path } = sampleClip();
+  const info = probe(path);
+  const r = await parallelMetrics(path, info, { size: fitSize(info, 128), overlap: 25, workers: 2, report: { frames: 0, warnings: [] }, commit: () => assert.fail('nothing to commit') });
+  assert.equal(r, null);
+});
+
+test('segments start at keyframes, about four per worker, none shorter than the minimum', () => {
+  assert.deepEqual(planSegments([0, 1.001, 6.006, 16.016], 0, 24, 2), [0, 6.006, 16.016]);
+  assert.deepEqual(planSegments([0, 2, 2.8, 4.3, 6.2, 8], 0, 10, 2), [0, 4.3]);
+  assert.deepEqual(planSegments([0], 0, 600, 2), [0], 'one keyframe: one segment');
+  const long = planSegments(Array.from({ length: 700 }, (_, i) => i * 2), 0, 1400, 2);
+  assert.ok(long.every((t, i) => i === 0 || t - long[i - 1] >= 60), 'capped at 60 s per segment');
+  assert.ok(long.length >= 20 && long.length <= 24, `${long.length} segments for 1400 s`);
 });
 
 test('per-frame metrics (SIMD kernel and JS loops) equal a plain per-field computation', () => {

@@ -110,6 +110,10 @@ export interface DecodeOptions {
   fromFrame?: number;
   /** Presentation time of frames `fromFrame - 1` and `fromFrame`, used to seek exactly between them. */
   seekBetween?: [number, number];
+  /** Start at this presentation time (seconds): frames before it are not output. */
+  seek?: number;
+  /** ffmpeg decoder threads (fast mode's default: one per core). */
+  threads?: number;
   /** Decode only these many frames. */
   maxFrames?: number;
   /** Trade a little accuracy for speed (skip the in-loop deblocking filter); fine for analysis. */
@@ -194,11 +198,10 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   const frameBytes = width * height * channels;
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   // Fast mode also leaves a core's share for the Node side: ffmpeg's default is cores + 1 frame threads.
-  if (opts.fast) args.push('-skip_loop_filter', 'all', '-threads', String(availableParallelism()));
-  if (opts.seekBetween) {
-    const [a, b] = opts.seekBetween;
-    args.push('-ss', String(Math.max(0, (a + b) / 2 - info.startTime)));
-  }
+  if (opts.fast) args.push('-skip_loop_filter', 'all');
+  if (opts.threads || opts.fast) args.push('-threads', String(opts.threads ?? availableParallelism()));
+  const seek = opts.seekBetween ? (opts.seekBetween[0] + opts.seekBetween[1]) / 2 : opts.seek;
+  if (seek !== undefined) args.push('-ss', String(Math.max(0, seek - info.startTime)));
   args.push('-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-copyts', '-fps_mode', 'passthrough');
   // showinfo gives each frame's exact time; its checksums are not needed.
   const filters = [opts.filter, scaler(width, height, opts.fast), 'showinfo=checksum=0'].filter(Boolean);
@@ -293,10 +296,21 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     report.frames = n;
     report.warnings = errors;
   }
-  if (n === 0 && !opts.seekBetween) {
+  if (n === 0 && seek === undefined) {
     const why = errors[errors.length - 1] || (code !== 0 ? `ffmpeg exit code ${code}` : 'the stream has no frames');
     throw new ToonscopeError(path, `no frame could be decoded (${why})`);
   }
+}
+
+/** Presentation times of the video's keyframes, in order (a demux-only pass: no decoding). */
+export function keyframeTimes(path: string): number[] {
+  const out = run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', path], path);
+  const times: number[] = [];
+  for (const line of out.split('\n')) {
+    const [t, flags] = line.split(',');
+    if (flags?.includes('K') && t !== 'N/A' && Number.isFinite(Number(t))) times.push(Number(t));
+  }
+  return times.sort((a, b) => a - b);
 }
 
 /**

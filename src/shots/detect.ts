@@ -8,6 +8,7 @@ import type { Shot, Transition, VideoInfo } from '../core/types.js';
 import { MetricsComputer, BLEND_HALF, type FrameMetrics } from './metrics.js';
 import { makeDetector, DEFAULT_DETECTOR } from './registry.js';
 import { toShots } from './shots.js';
+import { parallelMetrics } from './segments.js';
 import { ensureSchema, saveChunk, loadMetrics, clearMetrics, saveResult } from './store.js';
 
 export interface DetectShotsOptions {
@@ -22,6 +23,10 @@ export interface DetectShotsOptions {
   chunk?: number;
   /** Crop filter for multi-panel footage, e.g. "crop=iw/3:ih:0:0". */
   crop?: string;
+  /** Parallel decoders cut at keyframes (default: one per core; 1 = one sequential decode). */
+  workers?: number;
+  /** Shortest parallel segment in seconds (default 4; lower only to exercise short clips). */
+  minSegmentSeconds?: number;
 }
 
 export interface ShotResult {
@@ -98,16 +103,33 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
   };
 
   let ok = false;
-  if (reused > OVERLAP) {
+  if (reused === 0) {
+    // Fresh run: decode keyframe segments in parallel. What it proves is committed; the rest (if any) goes on sequentially below.
+    const par = await parallelMetrics(path, info, {
+      size, crop: opts.crop, overlap: OVERLAP, workers: opts.workers, minSeconds: opts.minSegmentSeconds, report,
+      commit: (ms) => {
+        for (const m of ms) {
+          metrics.push(m);
+          pending.push(m);
+          if (pending.length >= chunkSize) flush();
+        }
+      },
+      onProgress: (done) => opts.onProgress?.(Math.min(done, Math.max(total, done)), Math.max(total, done)),
+    });
+    flush();
+    ok = par?.complete ?? false;
+  }
+  const from = metrics.length;
+  if (!ok && from > OVERLAP) {
     // Resume: re-decode OVERLAP frames before the stored end so lagged metrics match an uninterrupted run.
-    ok = await run(reused - OVERLAP);
+    ok = await run(from - OVERLAP);
     if (!ok) {
-      metrics.length = reused;
+      metrics.length = from;
       pending = [];
     }
   }
   if (!ok) {
-    if (reused && ws) clearMetrics(ws, videoId, key);
+    if (metrics.length && ws) clearMetrics(ws, videoId, key);
     metrics = [];
     await run(0);
   }

@@ -1,0 +1,156 @@
+// Shot metrics decoded in parallel. Frame-threaded h264 decoding keeps two
+// cores only about two-thirds busy (threads wait on reference frames), so
+// the video is cut at keyframes into segments, each decoded by its own
+// single-threaded ffmpeg, a pool of one per core.
+//
+// Metrics lag up to OVERLAP frames, so a segment's first OVERLAP frames only
+// warm it up, and the segment before it decodes a few frames past its end to
+// cover them. Where the two meet, both computed the same frame: its metrics
+// must be identical (same pixels, same history), which proves the seek gave
+// the same decode. Anything else (a mismatch, a segment that ended early)
+// returns what is proven so far and the caller goes on sequentially.
+import { availableParallelism } from 'node:os';
+import { decode, keyframeTimes, type DecodeReport } from '../core/video.js';
+import type { VideoInfo } from '../core/types.js';
+import { MetricsComputer, type FrameMetrics } from './metrics.js';
+
+export interface SegmentOptions {
+  /** Output size of the analysis decode. */
+  size: { width: number; height: number };
+  crop?: string;
+  /** Frames of warm-up a segment needs before its metrics are exact. */
+  overlap: number;
+  /** Parallel decoders; default: one per core. */
+  workers?: number;
+  /** Shortest segment in seconds (each costs an ffmpeg start and an overlap). */
+  minSeconds?: number;
+  /** Longest segment in seconds: finished segments are committed in order, so this bounds the work an interruption loses. */
+  maxSeconds?: number;
+  /** Called with each segment's exact metrics, in video order. */
+  commit: (metrics: FrameMetrics[]) => void;
+  /** Called as frames are analysed (all segments together). */
+  onProgress?: (done: number) => void;
+  report: DecodeReport;
+}
+
+/**
+ * Segment start times: keyframes chosen so that there are about four
+ * segments per worker (uneven keyframe spacing then still balances), each
+ * at least `minSeconds` long. The first segment starts at the video's start.
+ */
+export function planSegments(keys: number[], start: number, duration: number, workers: number, minSeconds = 4, maxSeconds = 60): number[] {
+  const end = start + duration;
+  const target = Math.min(maxSeconds, Math.max(minSeconds, duration / (4 * workers)));
+  const starts = [start];
+  for (const k of keys) {
+    if (k - starts[starts.length - 1] >= target && end - k >= target / 2) starts.push(k);
+  }
+  return starts;
+}
+
+/** Everything decoded by one segment: its frames' metrics, in order. */
+interface Part {
+  metrics: FrameMetrics[];
+  done: boolean;
+}
+
+/**
+ * Compute metrics segment by segment in parallel. Returns the number of
+ * frames committed, or null when the video is too short or has too few
+ * keyframes to split into at least two segments per worker (nothing
+ * committed; decode it sequentially).
+ */
+export async function parallelMetrics(path: string, info: VideoInfo, opts: SegmentOptions): Promise<{ frames: number; complete: boolean } | null> {
+  const workers = opts.workers ?? availableParallelism();
+  if (workers < 2) return null;
+  const starts = planSegments(keyframeTimes(path), info.startTime, info.duration, workers, opts.minSeconds, opts.maxSeconds);
+  // Segments differ in cost (keyframe spacing, content), and a worker idles once none is left to start:
+  // with fewer than two per worker that idle tail eats the gain, and one frame-threaded decoder does as well.
+  if (starts.length < 2 * workers) return null;
+  const W = opts.overlap;
+  // Seek half a frame past the keyframe: a seek time a rounding error before it would land on the previous keyframe.
+  const seekOf = (s: number) => (s === 0 ? undefined : starts[s] + 0.5 / info.fps);
+  const parts: Part[] = starts.map(() => ({ metrics: [], done: false }));
+  let analysed = 0;
+  let failed = false;
+
+  const runSegment = async (s: number) => {
+    const part = parts[s];
+    const mc = new MetricsComputer();
+    const next = s + 1 < starts.length ? seekOf(s + 1)! : Infinity;
+    let past = 0;
+    const report: DecodeReport = { frames: 0, warnings: [] };
+    const frames = decode(path, { ...opts.size, fast: true, threads: 1, filter: opts.crop, seek: seekOf(s) }, report);
+    for await (const frame of frames) {
+      if (failed) break;
+      part.metrics.push(mc.push(frame));
+      opts.onProgress?.(++analysed);
+      // Enough frames of the next segment to cover its warm-up, with a margin.
+      if (frame.time >= next && ++past >= W + 3) break;
+    }
+    if (report.warnings.length) opts.report.warnings.push(...report.warnings);
+    part.done = true;
+  };
+
+  // Commit, in order, every segment whose end is proven by its successor.
+  let committed = 0;
+  let frames = 0;
+  let lastTime = -Infinity;
+  const advance = () => {
+    while (!failed && committed < starts.length && parts[committed].done) {
+      const s = committed;
+      const own = parts[s].metrics.slice(s === 0 ? 0 : W);
+      let keep = own.length;
+      if (s + 1 < starts.length) {
+        const nxt = parts[s + 1];
+        if (!nxt.done) return;
+        const meet = nxt.metrics[W];
+        const at = meet ? own.findIndex((m) => Math.abs(m.time - meet.time) < 1e-6) : -1;
+        if (at < 0 || !same(own[at], meet)) {
+          failed = true;
+          break;
+        }
+        keep = at;
+      }
+      const mine = own.slice(0, keep);
+      // Times must keep increasing across segments.
+      if (mine.length && mine[0].time <= lastTime) {
+        failed = true;
+        break;
+      }
+      for (const m of mine) m.index = frames++;
+      if (mine.length) lastTime = mine[mine.length - 1].time;
+      opts.commit(mine);
+      parts[s].metrics = [];
+      committed++;
+    }
+  };
+
+  let nextSegment = 0;
+  const worker = async () => {
+    while (!failed && nextSegment < starts.length) {
+      const s = nextSegment++;
+      try {
+        await runSegment(s);
+      } catch (e) {
+        failed = true; // stops the other decoders too
+        throw e;
+      }
+      advance();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, starts.length) }, worker));
+  advance();
+  return { frames, complete: !failed && committed === starts.length };
+}
+
+/** Same frame, same metrics (NaN equals NaN: a lag not yet available). */
+function same(a: FrameMetrics, b: FrameMetrics): boolean {
+  if (a.values.length !== b.values.length) return false;
+  for (let i = 0; i < a.values.length; i++) {
+    const x = a.values[i], y = b.values[i];
+    if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return false;
+  }
+  for (let i = 0; i < a.thumb.length; i++) if (a.thumb[i] !== b.thumb[i]) return false;
+  return true;
+}
