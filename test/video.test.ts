@@ -81,6 +81,22 @@ test('decodeSelected with frame times seeks per chunk and returns exact frames',
   for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
 
+test('decodeSelected lists the frames it could not deliver instead of dropping them silently', async () => {
+  const { path } = sampleClip();
+  const times = Array.from({ length: 240 }, (_, i) => i / 24);
+  // Frame 100's recorded time points between two frames (as after a bad probe): nothing matches it.
+  times[100] += 0.5 / 24;
+  const report = { missing: [] as number[] };
+  const got: number[] = [];
+  for await (const f of decodeSelected(path, [20, 100, 230], { width: 16, height: 10 }, times, report)) got.push(f.index);
+  assert.deepEqual(got, [20, 230]);
+  assert.deepEqual(report.missing, [100]);
+  // Without times: an index past the end.
+  const r2 = { missing: [] as number[] };
+  for await (const f of decodeSelected(path, [5, 900], { width: 16, height: 10 }, undefined, r2)) assert.equal(f.index, 5);
+  assert.deepEqual(r2.missing, [900]);
+});
+
 test('decodeSelected takes more frames than ffmpeg\'s 100-term expression limit', async () => {
   const { path } = sampleClip();
   const want = Array.from({ length: 150 }, (_, i) => i + 40);

@@ -46,10 +46,12 @@ export interface DetectStageReport {
   chainSeconds: number;
   carrySeconds: number;
   embedSeconds: number;
+  /** Sampled frames that could not be decoded (their samples stay undone). */
+  missing: number[];
 }
 
 export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress): Promise<DetectStageReport> {
-  const report: DetectStageReport = { frames: 0, keyframes: 0, chainSeconds: 0, carrySeconds: 0, embedSeconds: 0 };
+  const report: DetectStageReport = { frames: 0, keyframes: 0, chainSeconds: 0, carrySeconds: 0, embedSeconds: 0, missing: [] };
   const started = startedShots(ws, videoId);
   const pending = pendingSamples(ws, videoId);
   const byShot = new Map<number, number[]>();
@@ -84,7 +86,8 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     if (current) saveShot(ws, videoId, current.index, apps);
     apps = [];
   };
-  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times)) {
+  const decoded = { missing: [] as number[] };
+  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times, decoded)) {
     const shot = frameShot.get(frame.index)!;
     const cut = shot !== current;
     if (cut) {
@@ -125,5 +128,6 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   }
   finish();
   report.frames = done;
+  report.missing = decoded.missing.filter((f) => wanted.has(f));
   return report;
 }

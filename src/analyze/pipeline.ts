@@ -110,6 +110,10 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
       if (own) for (const d of chain) await d.dispose?.();
     }
     dbar?.done();
+    if (detail.missing.length) {
+      const at = detail.missing.slice(0, 3).map((f) => `${(shots.times[f] ?? f / shots.video.fps).toFixed(2)} s`).join(', ');
+      log(`warning: ${path}: ${detail.missing.length} sampled frame(s) could not be decoded (at ${at}${detail.missing.length > 3 ? ', ...' : ''}); the file may be damaged there, and those frames have no characters`);
+    }
     ws.setStage(videoId, 'analyze:detect', detectKey, 'done');
   }
   lap('characters');

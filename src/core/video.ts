@@ -334,9 +334,22 @@ export function anyOf(terms: string[]): string {
  * seeks to a second before its first frame and selects frames by timestamp,
  * which stays exact whatever the container's start offsets.
  */
-export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>): AsyncGenerator<Frame> {
+export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>, report?: { missing: number[] }): AsyncGenerator<Frame> {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
   if (!sorted.length) return;
+  // Frames that could not be selected (a damaged stretch, a seek that fell short) are listed, not silently dropped.
+  const got = new Set<number>();
+  try {
+    for await (const f of selected(path, sorted, size, times)) {
+      got.add(f.index);
+      yield f;
+    }
+  } finally {
+    if (report) report.missing = sorted.filter((i) => !got.has(i));
+  }
+}
+
+async function* selected(path: string, sorted: number[], size: { width: number; height: number }, times?: ArrayLike<number>): AsyncGenerator<Frame> {
   if (!times) {
     const sel = anyOf(sorted.map((i) => `eq(n\\,${i})`));
     let k = 0;
