@@ -1,7 +1,8 @@
 // Shot metrics decoded in parallel. Frame-threaded h264 decoding keeps two
 // cores only about two-thirds busy (threads wait on reference frames), so
 // the video is cut at keyframes into segments, each decoded by its own
-// single-threaded ffmpeg, a pool of one per core.
+// single-threaded ffmpeg, a pool of one per core (the last segment's
+// decoder is frame-threaded, so no core idles at the end).
 //
 // Metrics lag up to OVERLAP frames, so a segment's first OVERLAP frames only
 // warm it up, and the segment before it decodes a few frames past its end to
@@ -57,16 +58,13 @@ interface Part {
 /**
  * Compute metrics segment by segment in parallel. Returns the number of
  * frames committed, or null when the video is too short or has too few
- * keyframes to split into at least two segments per worker (nothing
- * committed; decode it sequentially).
+ * keyframes to split (nothing committed; decode it sequentially).
  */
 export async function parallelMetrics(path: string, info: VideoInfo, opts: SegmentOptions): Promise<{ frames: number; complete: boolean } | null> {
   const workers = opts.workers ?? availableParallelism();
   if (workers < 2) return null;
   const starts = planSegments(keyframeTimes(path), info.startTime, info.duration, workers, opts.minSeconds, opts.maxSeconds);
-  // Segments differ in cost (keyframe spacing, content), and a worker idles once none is left to start:
-  // with fewer than two per worker that idle tail eats the gain, and one frame-threaded decoder does as well.
-  if (starts.length < 2 * workers) return null;
+  if (starts.length < 2) return null;
   const W = opts.overlap;
   // Seek half a frame past the keyframe: a seek time a rounding error before it would land on the previous keyframe.
   const seekOf = (s: number) => (s === 0 ? undefined : starts[s] + 0.5 / info.fps);
@@ -74,13 +72,13 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
   let analysed = 0;
   let failed = false;
 
-  const runSegment = async (s: number) => {
+  const runSegment = async (s: number, threads: number) => {
     const part = parts[s];
     const mc = new MetricsComputer();
     const next = s + 1 < starts.length ? seekOf(s + 1)! : Infinity;
     let past = 0;
     const report: DecodeReport = { frames: 0, warnings: [] };
-    const frames = decode(path, { ...opts.size, fast: true, threads: 1, filter: opts.crop, seek: seekOf(s) }, report);
+    const frames = decode(path, { ...opts.size, fast: true, threads, filter: opts.crop, seek: seekOf(s) }, report);
     for await (const frame of frames) {
       if (failed) break;
       part.metrics.push(mc.push(frame));
@@ -130,8 +128,11 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
   const worker = async () => {
     while (!failed && nextSegment < starts.length) {
       const s = nextSegment++;
+      // Segments differ in cost (keyframe spacing, content), and a worker idles once none is left to start:
+      // the last one gets a frame-threaded decoder, so it takes the idle cores as the others finish.
+      const threads = s === starts.length - 1 ? workers : 1;
       try {
-        await runSegment(s);
+        await runSegment(s, threads);
       } catch (e) {
         failed = true; // stops the other decoders too
         throw e;
