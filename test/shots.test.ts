@@ -90,9 +90,10 @@ test('an interrupted parallel run keeps the segments it proved and resumes to th
   const { path } = sampleClip();
   const ws = Workspace.open(join(tmp, 'ws-resume-par'));
   const opts = { workspace: ws, chunk: 10, workers: 2, minSegmentSeconds: 1 };
-  await assert.rejects(computeMetrics(path, { ...opts, onProgress: (d) => { if (d === 300) throw new Error('killed'); } }), /killed/);
+  await assert.rejects(computeMetrics(path, { ...opts, onProgress: (d) => { if (d === 200) throw new Error('killed'); } }), /killed/);
   const resumed = await computeMetrics(path, opts);
-  assert.ok(resumed.reused > 0 && resumed.reused < 240, `reused ${resumed.reused}`);
+  // Five segments (0, 1.6, 4.3, 6.2, 8 s): by 200 of 240 frames the first two are done whatever the interleaving, so the first is saved.
+  assert.ok(resumed.reused >= 30 && resumed.reused < 240, `reused ${resumed.reused}`);
   const fresh = await computeMetrics(path, { workers: 1 });
   assert.equal(resumed.metrics.length, 240);
   for (let i = 0; i < 240; i++) assert.deepEqual(Array.from(resumed.metrics[i].values), Array.from(fresh.metrics[i].values), `frame ${i}`);

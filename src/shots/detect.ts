@@ -114,7 +114,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
           if (pending.length >= chunkSize) flush();
         }
       },
-      onProgress: (done) => opts.onProgress?.(Math.min(done, Math.max(total, done)), Math.max(total, done)),
+      onProgress: (done) => opts.onProgress?.(done, Math.max(total, done)),
     });
     flush();
     ok = par?.complete ?? false;

@@ -29,7 +29,7 @@ export interface SegmentOptions {
   maxSeconds?: number;
   /** Called with each segment's exact metrics, in video order. */
   commit: (metrics: FrameMetrics[]) => void;
-  /** Called as frames are analysed (all segments together). */
+  /** Called as frames are analysed (all segments together, each frame once). */
   onProgress?: (done: number) => void;
   report: DecodeReport;
 }
@@ -82,9 +82,12 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
     for await (const frame of frames) {
       if (failed) break;
       part.metrics.push(mc.push(frame));
-      opts.onProgress?.(++analysed);
+      const beyond = frame.time >= next;
+      if (beyond) past++;
+      // Progress counts each frame once: a segment's warm-up is counted by the segment before, which computes it exactly.
+      if (beyond ? past <= W : s === 0 || part.metrics.length > W) opts.onProgress?.(++analysed);
       // Enough frames of the next segment to cover its warm-up, with a margin.
-      if (frame.time >= next && ++past >= W + 3) break;
+      if (past >= W + 3) break;
     }
     if (report.warnings.length) opts.report.warnings.push(...report.warnings);
     part.done = true;
