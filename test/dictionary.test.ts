@@ -55,6 +55,22 @@ test('cannot-link keeps co-occurring items apart; a fixed cut stops merging', ()
   assert.equal(all.k, 1);
 });
 
+test('must-link joins items of different blobs in every partition the search considers; a must-link against a cannot-link loses', () => {
+  const { vs, labels } = blobs(3, 6, 16, 0.05, 4);
+  const a = labels.indexOf(0), b = labels.indexOf(1), c2 = labels.indexOf(2);
+  const c = agglomerate(vs, { mustLink: [[a, b]] });
+  assert.equal(c.labels[a], c.labels[b], 'forced together');
+  // Only the two forced items moved: the rest of blob 0 and blob 1 stay in their own clusters.
+  const rest0 = labels.map((l, i) => (l === 0 && i !== a ? c.labels[i] : -1)).filter((x) => x >= 0);
+  assert.ok(rest0.every((x) => x === rest0[0]));
+  assert.notEqual(c.labels[c2], c.labels[a]);
+  const conflict = agglomerate(vs, { mustLink: [[a, b]], cannotLink: [[a, b]] });
+  assert.notEqual(conflict.labels[a], conflict.labels[b], 'cannot-link wins');
+  // Chains are transitive: a-b and b-c2 put all three together.
+  const chain = agglomerate(vs, { mustLink: [[a, b], [b, c2]] });
+  assert.equal(chain.labels[a], chain.labels[c2]);
+});
+
 function track(id: number, shot: number, frames: number[], vec: (f: number) => Float32Array): Track {
   return { id, shot, detections: frames.map((f) => ({ frame: f, box: [0, 0, 1, 1], score: 1, label: 'c', embedding: vec(f) } as Detection)) };
 }

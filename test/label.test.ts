@@ -151,8 +151,29 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
   await resetCharacter(ws, other.id);
   assert.ok(spans(ws, { cluster: other.id }).every((s) => !s.rejected));
 
-  // Rebuild the dictionary (edits are undone, decisions kept), then name every cluster once, from the truth.
+  // Rebuilding the dictionary (a new episode would) keeps a person's edits: split parts stay apart...
+  const clusterOf = () => new Map(appearances(ws).map((a) => [a.track, a.cluster]));
+  const apart = (sides: number[][]) => {
+    const at = clusterOf();
+    const [a, b] = sides.map((ts) => new Set(ts.map((t) => at.get(t))));
+    return [...a].every((c) => !b.has(c));
+  };
+  const sides = split.ids.map((id) => spans(ws, { cluster: id }).map((s) => s.track));
   await analyzeSeries(ws, { epochs: 5 });
+  assert.ok(apart(sides), 'split parts never share a cluster after a rebuild');
+  // ... and merged clusters stay one. Split a pure cluster (its tracks never share a frame), then merge the parts back.
+  const pure = listCharacters(ws).filter((c) => c.tracks >= 2 && !sides.flat().some((t) => spans(ws, { cluster: c.id }).some((s) => s.track === t)))[0];
+  assert.ok(pure, 'a cluster of two or more tracks to split');
+  const halves = (await splitCharacter(ws, pure.id)).ids.map((id) => spans(ws, { cluster: id }).map((s) => s.track));
+  await analyzeSeries(ws, { epochs: 5 });
+  assert.ok(apart(halves), 'still apart after a rebuild');
+  const at = clusterOf();
+  await mergeCharacters(ws, at.get(halves[0][0])!, [at.get(halves[1][0])!]);
+  await analyzeSeries(ws, { epochs: 5 });
+  const rejoined = clusterOf();
+  assert.equal(new Set(halves.flat().map((t) => rejoined.get(t))).size, 1, 'merged parts stay one character after a rebuild');
+
+  // Name every cluster once, from the truth.
   for (const c of listCharacters(ws)) await nameCharacter(ws, c.id, majority(c.id));
   for (const c of listCharacters(ws)) assert.ok(spans(ws, { cluster: c.id }).every((s) => s.label === c.name && s.source === 'person'));
   const named = spans(ws, { video: v1 });

@@ -7,6 +7,7 @@ import type { Track } from '../core/types.js';
 import { refineTracks, projectTracks, buildDictionary, type Dictionary } from '../dictionary/index.js';
 import { writeCharacterCollage } from './collage.js';
 import { relabel, restoreNames, type LabelSummary } from '../label/relabel.js';
+import { links } from '../label/store.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, HEAD_MODEL, type Appearance } from './tracks.js';
@@ -67,7 +68,9 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
     summary.refined = true;
   }
 
-  const dict = buildDictionary(tracks);
+  // Merges and splits a person made are constraints of the rebuilt dictionary.
+  const person = links(ws);
+  const dict = buildDictionary(tracks, { together: person.together, apart: person.apart });
   summary.silhouette = dict.silhouette;
   await saveDictionary(ws, dict, tracks, summary);
   // New episodes are labelled as they arrive: decisions a person made survive the re-clustering.

@@ -7,6 +7,8 @@
 export interface ClusterOptions {
   /** Pairs of item indices that must end in different clusters. */
   cannotLink?: ReadonlyArray<readonly [number, number]>;
+  /** Pairs of item indices that must end in the same cluster (merged first; a pair that breaks a cannot-link is ignored). */
+  mustLink?: ReadonlyArray<readonly [number, number]>;
   /** Fixed distance cut instead of the silhouette choice: merge while the linkage distance is below it. */
   cut?: number;
   /** Largest number of clusters the silhouette search considers. Default 60. */
@@ -82,15 +84,10 @@ export function agglomerate(input: readonly Float32Array[] | { distances: Float3
     }
     rowMin[i] = m; rowArg[i] = a;
   };
-  for (let i = 0; i < n; i++) scan(i);
   const merges: Array<[number, number, number]> = [];
-  for (;;) {
-    let best = Infinity, i = -1;
-    for (let r = 0; r < n; r++) if (active[r] && rowMin[r] < best) { best = rowMin[r]; i = r; }
-    if (i < 0 || (opts.cut !== undefined && best >= opts.cut)) break;
-    const j = rowArg[i];
-    merges.push([i, j, best]);
-    // Lance-Williams update for average linkage; j is absorbed into i.
+  // Lance-Williams update for average linkage; j is absorbed into i.
+  const absorb = (i: number, j: number, height: number) => {
+    merges.push([i, j, height]);
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === i || k === j) continue;
       const d = (size[i] * D[i * n + k] + size[j] * D[j * n + k]) / (size[i] + size[j]);
@@ -99,6 +96,24 @@ export function agglomerate(input: readonly Float32Array[] | { distances: Float3
     }
     size[i] += size[j];
     active[j] = 0;
+  };
+  // Must-links first, at height 0: every partition the search considers keeps them.
+  const into = Int32Array.from({ length: n }, (_, x) => x);
+  const root = (x: number): number => { while (into[x] !== x) x = into[x] = into[into[x]]; return x; };
+  for (const [a, b] of opts.mustLink ?? []) {
+    const i = root(a), j = root(b);
+    if (i === j || CL[i * n + j]) continue;
+    absorb(i, j, 0);
+    into[j] = i;
+  }
+  const forced = merges.length;
+  for (let i = 0; i < n; i++) if (active[i]) scan(i);
+  for (;;) {
+    let best = Infinity, i = -1;
+    for (let r = 0; r < n; r++) if (active[r] && rowMin[r] < best) { best = rowMin[r]; i = r; }
+    if (i < 0 || (opts.cut !== undefined && best >= opts.cut)) break;
+    const j = rowArg[i];
+    absorb(i, j, best);
     scan(i);
     for (let k = 0; k < n; k++) {
       if (!active[k] || k === i) continue;
@@ -119,7 +134,7 @@ export function agglomerate(input: readonly Float32Array[] | { distances: Float3
     return { labels, k, silhouette: silhouette(labels, D0), height: merges.at(-1)?.[2] ?? 0, curve: [] };
   }
   const kMin = n - merges.length;
-  const kMax = Math.min(n - 1, opts.maxClusters ?? 60);
+  const kMax = Math.min(n - 1, n - forced, opts.maxClusters ?? 60);
   const curve: Array<{ k: number; silhouette: number }> = [];
   let bestK = kMin, bestS = -Infinity, bestLabels = labelsAfter(merges.length);
   for (let k = Math.max(2, kMin); k <= kMax; k++) {

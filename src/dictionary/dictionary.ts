@@ -29,9 +29,12 @@ export interface Dictionary {
   curve: Array<{ k: number; silhouette: number }>;
 }
 
-export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink'> {
+export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | 'mustLink'> {
   /** Use co-occurrence cannot-links (default true). */
   cannotLink?: boolean;
+  /** Track-id pairs a person said are one character (merges) and pairs they said are not (splits). */
+  together?: ReadonlyArray<readonly [number, number]>;
+  apart?: ReadonlyArray<readonly [number, number]>;
   /** Which video a track belongs to for co-occurrence (default: its shot). */
   scope?: Scope;
   /** Tracks with fewer embedded detections are left out (default 1). */
@@ -69,7 +72,11 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
   if (opts.cannotLink ?? true) {
     for (const [a, others] of coOccurring(used, opts.scope)) for (const b of others) if (a < b) links.push([index.get(a)!, index.get(b)!]);
   }
-  const c = agglomerate(vecs, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links });
+  // A person's pairs name tracks; tracks left out (too few embeddings) drop their pairs.
+  const pairs = (ps: ReadonlyArray<readonly [number, number]> | undefined) =>
+    (ps ?? []).filter(([a, b]) => index.has(a) && index.has(b)).map(([a, b]) => [index.get(a)!, index.get(b)!] as [number, number]);
+  links.push(...pairs(opts.apart));
+  const c = agglomerate(vecs, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
     characters.push(character(k, used.filter((_, i) => c.labels[i] === k), (t) => vecs[index.get(t.id)!], opts.medoidSample));

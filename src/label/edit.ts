@@ -9,7 +9,7 @@ import { agglomerate, character, trackVector } from '../dictionary/index.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { seriesTracks, type Appearance } from '../analyze/tracks.js';
 import { collagePath, writeCharacterCollage } from '../analyze/collage.js';
-import { ensureSchema, decide, forget, clusterTracks } from './store.js';
+import { ensureSchema, decide, forget, clusterTracks, linkTogether, linkApart } from './store.js';
 import { relabel, type LabelSummary } from './relabel.js';
 
 export type CharacterStatus = 'auto' | 'named' | 'rejected';
@@ -74,8 +74,9 @@ export async function mergeCharacters(ws: Workspace, into: number, from: readonl
     for (const o of others) { move.run(into, o.id); drop.run(o.id); }
     if (decided) ws.db.prepare('UPDATE clusters SET name = ?, status = ? WHERE id = ?').run(decided.name, decided.status, into);
   })();
-  // A person said these are one character: a decided merge decides all its tracks.
+  // A person said these are one character: a decided merge decides all its tracks, and rebuilding the dictionary keeps them together.
   if (decided) decide(ws, tracks, { name: decided.name, rejected: decided.status === 'rejected' });
+  linkTogether(ws, tracks);
   for (const o of others) rmSync(collagePath(ws, o.id), { force: true });
   const all = await seriesTracks(ws);
   const set = new Set(tracks);
@@ -85,8 +86,9 @@ export async function mergeCharacters(ws: Workspace, into: number, from: readonl
 
 /**
  * Split a cluster in two (average-linkage on its tracks, same-frame tracks
- * kept apart). A split says the cluster was mixed, so its decisions are
- * dropped: both parts come back unnamed. Returns the ids of both parts.
+ * kept apart). A split says the cluster was mixed, so its decisions and
+ * merges are dropped: both parts come back unnamed, and stay apart when the
+ * dictionary is rebuilt. Returns the ids of both parts.
  */
 export async function splitCharacter(ws: Workspace, id: number): Promise<LabelSummary & { ids: number[] }> {
   const c = cluster(ws, id);
@@ -111,6 +113,8 @@ export async function splitCharacter(ws: Workspace, id: number): Promise<LabelSu
     for (const t of leave) move.run(next, t.id);
   })();
   forget(ws, c.tracks);
+  // Rebuilding the dictionary keeps the two parts apart.
+  linkApart(ws, stay.map((t) => t.id), leave.map((t) => t.id));
   await refresh(ws, id, stay);
   await refresh(ws, next, leave);
   return { ...(await relabel(ws)), ids: [id, next] };
