@@ -262,22 +262,12 @@ test('CLI: characters writes COCO, masks and overlays; bad input is one clear er
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
-test('video: keyframes run the chain, other frames are carried by flow', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
-  const { VideoWriter } = await import('../src/core/video.js');
-  const { charactersInVideo } = await import('../src/characters/video.js');
-  const dir = tmp();
-  const file = join(dir, 'walk.mp4');
-  const W = 320, H = 180, N = 12;
-  const scenes = [...Array(N).keys()].map((i) => drawScene(W, H, [{ cx: 80 + 8 * i, top: 30, face: 24 }], 9));
-  const vw = new VideoWriter(file, W, H, 12, { crf: 12 });
-  for (const s of scenes) await vw.write(s.image);
-  await vw.close();
-  let calls = 0;
-  // Test face finder: the skin-coloured blob's bounds (stands in for the cascade on real anime).
-  const skin: CharacterDetector = {
+/** Test face finder: the skin-coloured blob's bounds (stands in for the cascade on real anime). */
+function skinFaces(onCall: () => void): CharacterDetector {
+  return {
     name: 'skin', labels: ['face'],
     detect: async (f, _p, idx = 0) => {
-      calls++;
+      onCall();
       const m: Image = { width: f.width, height: f.height, channels: 1, data: new Uint8Array(f.width * f.height) };
       for (let i = 0; i < m.data.length; i++) {
         const [r, g, b] = [f.data[i * 3], f.data[i * 3 + 1], f.data[i * 3 + 2]];
@@ -289,6 +279,20 @@ test('video: keyframes run the chain, other frames are carried by flow', { skip:
       return box ? [{ frame: idx, box, score: 1, label: 'face' }] : [];
     },
   };
+}
+
+test('video: keyframes run the chain, other frames are carried by flow', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const { VideoWriter } = await import('../src/core/video.js');
+  const { charactersInVideo } = await import('../src/characters/video.js');
+  const dir = tmp();
+  const file = join(dir, 'walk.mp4');
+  const W = 320, H = 180, N = 12;
+  const scenes = [...Array(N).keys()].map((i) => drawScene(W, H, [{ cx: 80 + 8 * i, top: 30, face: 24 }], 9));
+  const vw = new VideoWriter(file, W, H, 12, { crf: 12 });
+  for (const s of scenes) await vw.write(s.image);
+  await vw.close();
+  let calls = 0;
+  const skin = skinFaces(() => calls++);
   const results = [];
   for await (const r of charactersInVideo(file, [skin, new GrabCutBodies()], { fps: 12, every: 0.5, width: W })) results.push(r);
   assert.equal(results.length, N);
@@ -303,6 +307,26 @@ test('video: keyframes run the chain, other frames are carried by flow', { skip:
   }
   mkdirSync(dir, { recursive: true });
   assert.ok(readdirSync(dir).includes('walk.mp4'));
+});
+
+test('video: a cut found by the shots detector starts afresh (a keyframe, a new track, no flow across it)', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const { VideoWriter } = await import('../src/core/video.js');
+  const { charactersInVideo } = await import('../src/characters/video.js');
+  const file = join(tmp(), 'cut.mp4');
+  const W = 320, H = 180;
+  // 12 frames of one shot, then 12 of another (other background, the figure elsewhere).
+  const scenes = [...Array(24).keys()].map((i) => (i < 12 ? drawScene(W, H, [{ cx: 80 + 4 * i, top: 30, face: 24 }], 9) : drawScene(W, H, [{ cx: 230, top: 50, face: 24 }], 3)));
+  const vw = new VideoWriter(file, W, H, 12, { crf: 12 });
+  for (const s of scenes) await vw.write(s.image);
+  await vw.close();
+  const results: Awaited<ReturnType<ReturnType<typeof charactersInVideo>['next']>>['value'][] = [];
+  for await (const r of charactersInVideo(file, [skinFaces(() => undefined), new GrabCutBodies()], { fps: 12, every: 100, width: W })) results.push(r);
+  assert.deepEqual(results.flatMap((r, i) => (r.keyframe ? [i] : [])), [0, 12]);
+  const track = (i: number) => results[i].characters[0]?.body?.track;
+  assert.equal(track(11), track(0));
+  assert.notEqual(track(12), track(11), 'a new track after the cut');
+  const iou = maskIoU(fullMask(results[12].characters[0].body!, W, H), scenes[12].masks[0]);
+  assert.ok(iou > 0.8, `detected afresh after the cut: IoU ${iou.toFixed(3)}`);
 });
 
 test('truth building: seeded RNG repeats, stamping blends colour and returns the alpha >= 128 mask', async () => {

@@ -12,6 +12,7 @@ import { overlay } from './overlay.js';
 import { detectCharacters } from './pipeline.js';
 import type { Character, CharacterDetector } from './types.js';
 import { charactersInVideo, type VideoOptions } from './video.js';
+import { detectShots } from '../shots/detect.js';
 
 export const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|tiff?|gif|avif)$/i;
 
@@ -70,14 +71,16 @@ export async function runVideo(ws: Workspace, file: string, chain: CharacterDete
   const info = probe(file);
   const row = ws.addVideo(info);
   const dir = outDir(ws, file);
-  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, cut: opts.cut ?? 35, max: opts.maxFrames ?? null };
+  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, cuts: 'shots', max: opts.maxFrames ?? null };
+  // The workspace keeps the shots, so a re-run (or a later `shots`/`analyze`) does not decode for them again.
+  const cuts = opts.cuts ?? (await detectShots(file, { workspace: ws })).shots.slice(1).map((s) => s.startTime);
   ws.setStage(row.id, 'characters', params, 'running');
   const coco = new CocoWriter(chain.map((d) => d.name));
   const fps = Math.min(params.fps, info.fps);
   const total = opts.maxFrames ?? Math.max(1, Math.round(info.duration * fps));
   const bar = opts.progress?.(total);
   let frames = 0, keys = 0, chars = 0, faces = 0;
-  for await (const r of charactersInVideo(file, chain, opts)) {
+  for await (const r of charactersInVideo(file, chain, { ...opts, cuts })) {
     frames++;
     if (r.keyframe) keys++;
     chars += r.characters.filter((c) => c.body).length;

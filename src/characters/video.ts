@@ -5,6 +5,7 @@
 // quarter size (~30 ms a frame). Keyframe detections are linked to carried
 // ones by mask IoU so tracks keep their ids across keyframes.
 import { decode, fitSize, probe } from '../core/video.js';
+import { detectShots } from '../shots/detect.js';
 import type { Box, Detection, Frame, Image } from '../core/types.js';
 import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { boxIoU, fullMask, maskIoU } from './masks.js';
@@ -18,8 +19,8 @@ export interface VideoOptions {
   width?: number;
   /** Seconds between keyframes inside a shot; default 2. */
   every?: number;
-  /** Mean absolute grey difference (0..255, at 80 px wide) that counts as a cut; default 35. */
-  cut?: number;
+  /** Start times (seconds) of the shots after the first; default: found by the shots detector. */
+  cuts?: number[];
   maxFrames?: number;
 }
 
@@ -51,12 +52,6 @@ export function grayOf(img: Image): Image {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (img.data[i * c] * 77 + img.data[i * c + 1] * 150 + img.data[i * c + 2] * 29) >> 8;
   return { width: img.width, height: img.height, channels: 1, data: out };
-}
-
-function meanAbsDiff(a: Image, b: Image): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += Math.abs(a.data[i] - b.data[i]);
-  return s / a.data.length;
 }
 
 /** Dense flow prev -> next (both gray, same size) as interleaved dx, dy. */
@@ -171,14 +166,17 @@ export async function* charactersInVideo(path: string, chain: CharacterDetector[
   const info = probe(path);
   const size = fitSize(info, opts.width ?? 640);
   const fps = opts.fps ?? 8;
-  const cutAt = opts.cut ?? 35;
+  // Shots come from the shots detector (about 1/20 of real time), so a cut here is a cut everywhere in toonscope.
+  const cuts = opts.cuts ?? (await detectShots(path)).shots.slice(1).map((s) => s.startTime);
   const prop = new Propagator(await opencv(), chain, opts.every ?? 2);
-  let prevThumb: Image | undefined;
   const filter = fps > 0 && fps < info.fps ? `fps=${fps}` : undefined;
+  // The fps filter picks the source frame nearest each output time: a cut within half an output frame of either
+  // neighbour may land on either, so both start afresh (no flow across it). Without it, frame times are exact.
+  const half = filter ? 0.5 / fps : 0;
+  let prevTime = -Infinity;
   for await (const frame of decode(path, { ...size, filter, maxFrames: opts.maxFrames, fast: true })) {
-    const thumb = shrink(grayOf(frame), Math.max(1, Math.round(frame.width / 80)));
-    const cut = prevThumb ? meanAbsDiff(thumb, prevThumb) > cutAt : true;
-    prevThumb = thumb;
+    const cut = cuts.some((t) => t > prevTime - half && t <= frame.time + half);
+    prevTime = frame.time;
     const { keyframe, characters } = await prop.step(frame, cut);
     yield { frame, source: Math.round((frame.time - info.startTime) * info.fps), keyframe, characters };
   }
