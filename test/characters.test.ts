@@ -402,3 +402,39 @@ test('ONNX backend runs real sessions: YOLO boxes map back through the letterbox
   assert.ok(boxIoU(bodies[0].box, [40, 40, 80, 80]) > 0.85, `box ${bodies[0].box}`);
   assert.ok(bodies[0].mask && maskArea(bodies[0].mask) > 0.85 * 80 * 80);
 });
+
+test('eval characters --boxes: hand-drawn boxes on video frames, crop of side-by-side footage, P/R/F1 at IoU 0.5', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const { VideoWriter } = await import('../src/core/video.js');
+  const { evaluateBoxes } = await import('../src/characters/boxeval.js');
+  const dir = tmp();
+  // A side-by-side clip (footage | two copies): the figure sits in the left third.
+  const W = 96, H = 60;
+  const scenes = [0, 1, 2].map((i) => drawScene(W, H, [{ cx: 30 + 10 * i, top: 8, face: 14 }], 5));
+  const vw = new VideoWriter(join(dir, 'side.mp4'), 3 * W, H, 12, { crf: 12 });
+  for (const s of scenes) {
+    const wide: Image = { width: 3 * W, height: H, channels: 3, data: new Uint8Array(3 * W * H * 3) };
+    for (let y = 0; y < H; y++) for (let k = 0; k < 3; k++) wide.data.set(s.image.data.subarray(y * W * 3, (y + 1) * W * 3), (y * 3 * W + k * W) * 3);
+    await vw.write(wide);
+  }
+  await vw.close();
+  const face = (i: number) => scenes[i].faces[0];
+  const body = (i: number) => maskBox(scenes[i].masks[0])!;
+  writeFileSync(join(dir, 'truth.json'), JSON.stringify({ frames: [0, 2].map((i) => ({ video: 'side.mp4', frame: i, crop: 'left-third', characters: [{ face: face(i), body: body(i) }] })) }));
+  // Finds frame 0's character exactly and, on frame 2, a face in the wrong place.
+  const seen: number[] = [];
+  const fixed: CharacterDetector = {
+    name: 'fixed', labels: ['face', 'body'],
+    detect: async (img, _p, idx = 0) => {
+      seen.push(img.width);
+      return idx === 0 ? [{ frame: 0, box: face(0), score: 1, label: 'face' }, { frame: 0, box: body(0), score: 1, label: 'body' }] : [{ frame: idx, box: [70, 40, 10, 10], score: 1, label: 'face' }];
+    },
+  };
+  const r = await evaluateBoxes(join(dir, 'truth.json'), dir, [fixed]);
+  assert.deepEqual(seen, [W, W], 'the chain sees the left third only');
+  assert.equal(r.frames, 2);
+  assert.deepEqual([r.face.tp, r.face.fp, r.face.fn], [1, 1, 1]);
+  assert.deepEqual([r.body.tp, r.body.fp, r.body.fn], [1, 0, 1]);
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ frames: [{ video: 'side.mp4', frame: 99, characters: [] }] }));
+  await assert.rejects(evaluateBoxes(join(dir, 'bad.json'), dir, [fixed]), /side\.mp4: frame\(s\) 99 could not be decoded/);
+  await assert.rejects(evaluateBoxes(join(dir, 'none.json'), dir, [fixed]), /none\.json: no such file/);
+});

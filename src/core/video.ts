@@ -120,6 +120,8 @@ export interface DecodeOptions {
   fast?: boolean;
   /** Extra filters appended before scaling (e.g. a crop). */
   filter?: string;
+  /** No output is not an error (a select filter that matched nothing). */
+  mayBeEmpty?: boolean;
 }
 
 /**
@@ -296,7 +298,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     report.frames = n;
     report.warnings = errors;
   }
-  if (n === 0 && seek === undefined) {
+  if (n === 0 && seek === undefined && !(opts.mayBeEmpty && code === 0)) {
     const why = errors[errors.length - 1] || (code !== 0 ? `ffmpeg exit code ${code}` : 'the stream has no frames');
     throw new ToonscopeError(path, `no frame could be decoded (${why})`);
   }
@@ -353,7 +355,7 @@ async function* selected(path: string, sorted: number[], size: { width: number; 
   if (!times) {
     const sel = anyOf(sorted.map((i) => `eq(n\\,${i})`));
     let k = 0;
-    for await (const f of decode(path, { ...size, filter: `select='${sel}'`, maxFrames: sorted.length })) {
+    for await (const f of decode(path, { ...size, filter: `select='${sel}'`, maxFrames: sorted.length, mayBeEmpty: true })) {
       f.index = sorted[k++];
       yield f;
       if (k >= sorted.length) break;

@@ -5,6 +5,7 @@ import { ToonscopeError } from '../../core/errors.js';
 import { writeImage } from '../../core/image.js';
 import { parseChain, DEFAULT_CHAIN } from '../../characters/backends.js';
 import { evaluate, type PRF } from '../../characters/evaluate.js';
+import { evaluateBoxes } from '../../characters/boxeval.js';
 import { overlay, drawBoxes } from '../../characters/overlay.js';
 import type { Command } from '../command.js';
 import { num } from './characters.js';
@@ -16,16 +17,50 @@ export const evalCharacters: Command = {
   summary: 'score character masks, boxes and faces against a folder of image + instance-mask PNG pairs',
   usage: [
     'usage: toonscope eval characters --truth DIR [--detectors LIST] [--limit N] [--oracle-faces]',
+    '       toonscope eval characters --boxes FILE --data DIR [--detectors LIST]',
     '  DIR holds NAME.jpg|png, NAME.mask-1.png, NAME.mask-2.png ... (0/255 instance masks) and optionally',
     '  NAME.json with "faces": [[x,y,w,h],...]; `toonscope characters make-truth` builds one.',
     '  --oracle-faces  give the chain the true face boxes (measures segmentation alone)',
     '  --seg-width N, --face-width N as for `toonscope characters`',
+    '  --boxes FILE    hand-drawn face/body boxes on frames of videos in --data DIR (no masks): face and body',
+    '                  P/R/F1 at IoU 0.5 on real footage, e.g. eval/characters/real-anime.truth.json',
   ].join('\n'),
-  options: { truth: { type: 'string' }, detectors: { type: 'string' }, limit: { type: 'string' }, 'oracle-faces': { type: 'boolean' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' } },
+  options: { boxes: { type: 'string' }, data: { type: 'string' }, truth: { type: 'string' }, detectors: { type: 'string' }, limit: { type: 'string' }, 'oracle-faces': { type: 'boolean' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' } },
   async run(_pos, values, ctx) {
-    if (!values.truth) throw new ToonscopeError(undefined, 'eval characters needs --truth DIR');
+    if (!values.truth && !values.boxes) throw new ToonscopeError(undefined, 'eval characters needs --truth DIR or --boxes FILE --data DIR');
+    if (values.boxes && !values.data) throw new ToonscopeError(undefined, '--boxes needs --data DIR (the folder holding its videos)');
     const chain = parseChain((values.detectors as string | undefined) ?? DEFAULT_CHAIN, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width') });
     const ws = ctx.workspace();
+    if (values.boxes) {
+      const bar = ctx.progress('eval characters (boxes)');
+      let r;
+      try {
+        r = await evaluateBoxes(values.boxes as string, values.data as string, chain, {
+          onFrame: async (t, image, found) => {
+            // Truth in cyan (faces thin), detections as `toonscope characters` draws them.
+            const img = overlay(image, found);
+            drawBoxes(img, t.characters.flatMap((c) => (c.body ? [c.body] : [])), [0, 255, 255], 2);
+            drawBoxes(img, t.characters.flatMap((c) => (c.face ? [c.face] : [])), [0, 255, 255], 1);
+            await writeImage(ws.file('eval-characters', 'boxes', `${t.video.replace(/\.[^.]+$/, '')}-${t.frame}.jpg`), img, 85);
+            bar.tick();
+          },
+        });
+      } finally {
+        for (const d of chain) await d.dispose?.();
+      }
+      bar.done();
+      writeFileSync(ws.file('eval-characters', 'boxes-report.json'), JSON.stringify(r, null, 2));
+      ctx.result(r, [
+        `truth: ${values.boxes} (${r.frames} frames, ${r.characters} characters)`,
+        `detectors: ${chain.map((d) => d.name).join(',')}`,
+        ...r.perFrame.map((f) => `  ${f.video} frame ${f.frame}: ${f.truth} characters; faces ${f.faces.tp}/${f.faces.found} found right, bodies ${f.bodies.tp}/${f.bodies.found}`),
+        `faces @0.5:  ${fmt(r.face)}`,
+        `bodies @0.5: ${fmt(r.body)}`,
+        `seconds per frame ${r.secondsPerFrame.toFixed(2)}`,
+        `overlays (truth in cyan) and boxes-report.json: ${ws.file('eval-characters')}`,
+      ].join('\n'));
+      return;
+    }
     const bar = ctx.progress('eval characters');
     let report;
     try {
