@@ -157,6 +157,18 @@ test('cuts are not interpolated across', async () => {
   assert.ok(same(out[3], b));
 });
 
+test('a cut the shots detector reports is not interpolated across, even where the pair looks like motion', async () => {
+  const sc = cartoonScene(160, 96, 0.1);
+  const a = drawScene(sc, 0), c = drawScene(sc, 1);
+  assert.equal(classifyPair(signature(a), signature(c)), 'motion');
+  const kinds: string[] = [];
+  const r = await inbetweenStream(iterate([a, c]), { factor: 2, cuts: new Set([1]) }, async (_img, kind) => {
+    kinds.push(kind);
+  });
+  assert.deepEqual(r.pairs, { motion: 0, held: 0, cut: 1 });
+  assert.deepEqual(kinds, ['source', 'cut', 'source', 'source']);
+});
+
 test('compression-like noise still counts as a held drawing; real motion does not', () => {
   const sc = cartoonScene(160, 96, 0.1);
   const a = drawScene(sc, 0);

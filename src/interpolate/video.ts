@@ -1,18 +1,22 @@
 // Video mode: raise the frame rate by an integer factor. Each consecutive pair
 // is classified first: motion pairs get synthesized in-betweens; held drawings
-// and cuts never get interpolated across: the earlier frame is repeated.
+// and cuts never get interpolated across: the earlier frame is repeated. Cuts
+// are the shots detector's, plus pairs too different to interpolate.
 import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { decode, probe, VideoWriter } from '../core/video.js';
 import { interpolateMany, type InterpolateOptions } from './interp.js';
 import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
+import { detectShots } from '../shots/detect.js';
 
 export interface StreamOptions {
   /** Output frames per input frame (2 doubles the frame rate). */
   factor: number;
   interp?: InterpolateOptions;
   thresholds?: PairThresholds;
+  /** Positions (0-based, in stream order) of frames that start a shot: the pair ending there is a cut whatever it looks like. */
+  cuts?: ReadonlySet<number>;
 }
 
 export interface StreamReport {
@@ -45,7 +49,8 @@ export async function inbetweenStream(frames: AsyncIterable<Image>, opts: Stream
     report.input++;
     const sig = signature(cur);
     if (prev && prevSig) {
-      const kind = classifyPair(prevSig, sig, opts.thresholds);
+      // The shots detector sees the whole video (fades, same-palette cuts); the pair test only two frames.
+      const kind = opts.cuts?.has(report.input - 1) ? 'cut' : classifyPair(prevSig, sig, opts.thresholds);
       report.pairs[kind]++;
       await out(prev, 'source');
       if (kind === 'motion') for (const m of await interpolateMany(prev, cur, ts, opts.interp)) await out(m, kind);
@@ -74,6 +79,8 @@ export async function interpolateVideo(input: string, output: string, opts: Stre
   const fps = multiplyRate(info.fpsText, info.fps, opts.factor);
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
+  // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
+  const cuts = opts.cuts ?? new Set((await detectShots(input)).shots.slice(1).map((sh) => sh.start));
   const writer = new VideoWriter(output, width, height, fps);
   const frames = (async function* () {
     for await (const f of decode(input, { width, height })) {
@@ -82,7 +89,7 @@ export async function interpolateVideo(input: string, output: string, opts: Stre
     }
   })();
   try {
-    const r = await inbetweenStream(frames, opts, (img) => writer.write(img));
+    const r = await inbetweenStream(frames, { ...opts, cuts }, (img) => writer.write(img));
     await writer.close();
     return { ...r, fps };
   } catch (e) {
