@@ -8,6 +8,8 @@ import { evaluate, type PRF } from '../../characters/evaluate.js';
 import { evaluateBoxes } from '../../characters/boxeval.js';
 import { overlay, drawBoxes } from '../../characters/overlay.js';
 import type { Command } from '../command.js';
+import type { Box, Image } from '../../core/types.js';
+import type { Character } from '../../characters/types.js';
 import { num } from './characters.js';
 
 const fmt = (p: PRF | null) => (p ? `P ${p.precision.toFixed(3)} R ${p.recall.toFixed(3)} F1 ${p.f1.toFixed(3)} (tp ${p.tp}, fp ${p.fp}, fn ${p.fn})` : 'n/a (no face truth)');
@@ -31,24 +33,27 @@ export const evalCharacters: Command = {
     if (values.boxes && !values.data) throw new ToonscopeError(undefined, '--boxes needs --data DIR (the folder holding its videos)');
     const chain = parseChain((values.detectors as string | undefined) ?? DEFAULT_CHAIN, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width') });
     const ws = ctx.workspace();
-    if (values.boxes) {
-      const bar = ctx.progress('eval characters (boxes)');
-      let r;
+    const bar = ctx.progress(values.boxes ? 'eval characters (boxes)' : 'eval characters');
+    // Overlays: detections as `toonscope characters` draws them, truth boxes on top (thick: bodies, thin: faces).
+    const save = async (file: string, image: Image, found: Character[], truth: Box[][], rgb: [number, number, number]) => {
+      const img = overlay(image, found);
+      truth.forEach((boxes, k) => drawBoxes(img, boxes, rgb, k === 0 ? 2 : 1));
+      await writeImage(ws.file('eval-characters', file), img, 85);
+      bar.tick();
+    };
+    const withChain = async <T>(fn: () => Promise<T>): Promise<T> => {
       try {
-        r = await evaluateBoxes(values.boxes as string, values.data as string, chain, {
-          onFrame: async (t, image, found) => {
-            // Truth in cyan (faces thin), detections as `toonscope characters` draws them.
-            const img = overlay(image, found);
-            drawBoxes(img, t.characters.flatMap((c) => (c.body ? [c.body] : [])), [0, 255, 255], 2);
-            drawBoxes(img, t.characters.flatMap((c) => (c.face ? [c.face] : [])), [0, 255, 255], 1);
-            await writeImage(ws.file('eval-characters', 'boxes', `${t.video.replace(/\.[^.]+$/, '')}-${t.frame}.jpg`), img, 85);
-            bar.tick();
-          },
-        });
+        return await fn();
       } finally {
         for (const d of chain) await d.dispose?.();
+        bar.done();
       }
-      bar.done();
+    };
+    if (values.boxes) {
+      const r = await withChain(() => evaluateBoxes(values.boxes as string, values.data as string, chain, {
+        onFrame: (t, image, found) => save(`boxes/${t.video.replace(/\.[^.]+$/, '')}-${t.frame}.jpg`, image, found,
+          [t.characters.flatMap((c) => (c.body ? [c.body] : [])), t.characters.flatMap((c) => (c.face ? [c.face] : []))], [0, 255, 255]),
+      }));
       writeFileSync(ws.file('eval-characters', 'boxes-report.json'), JSON.stringify(r, null, 2));
       ctx.result(r, [
         `truth: ${values.boxes} (${r.frames} frames, ${r.characters} characters)`,
@@ -61,23 +66,11 @@ export const evalCharacters: Command = {
       ].join('\n'));
       return;
     }
-    const bar = ctx.progress('eval characters');
-    let report;
-    try {
-      report = await evaluate(values.truth as string, chain, {
-        limit: num(values, 'limit'),
-        oracleFaces: Boolean(values['oracle-faces']),
-        onImage: async (it, chars, frame) => {
-          const img = overlay(frame, chars);
-          if (it.faces) drawBoxes(img, it.faces, [255, 0, 0], 1);
-          await writeImage(ws.file('eval-characters', 'overlays', `${it.name}.jpg`), img, 85);
-          bar.tick();
-        },
-      });
-    } finally {
-      for (const d of chain) await d.dispose?.();
-    }
-    bar.done();
+    const report = await withChain(() => evaluate(values.truth as string, chain, {
+      limit: num(values, 'limit'),
+      oracleFaces: Boolean(values['oracle-faces']),
+      onImage: (it, chars, frame) => save(`overlays/${it.name}.jpg`, frame, chars, [[], it.faces ?? []], [255, 0, 0]),
+    }));
     writeFileSync(ws.file('eval-characters', 'report.json'), JSON.stringify(report, null, 2));
     ctx.result(report, [
       `truth: ${values.truth} (${report.images} images, ${report.instances} instances)`,
