@@ -304,15 +304,27 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   }
 }
 
-/** Presentation times of the video's keyframes, in order (a demux-only pass: no decoding). */
-export function keyframeTimes(path: string): number[] {
-  const out = run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', path], path);
-  const times: number[] = [];
-  for (const line of out.split('\n')) {
-    const [t, flags] = line.split(',');
-    if (flags?.includes('K') && t !== 'N/A' && Number.isFinite(Number(t))) times.push(Number(t));
-  }
-  return times.sort((a, b) => a - b);
+/**
+ * Presentation times of the video's keyframes, in order (a demux-only pass:
+ * no decoding). Asynchronous, so decoding can start meanwhile; a file ffprobe
+ * cannot list gives no keyframes.
+ */
+export function keyframeTimes(path: string): Promise<number[]> {
+  return new Promise((resolve) => {
+    const proc = spawn(tool('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (c: string) => (out += c));
+    proc.on('error', () => resolve([]));
+    proc.on('close', () => {
+      const times: number[] = [];
+      for (const line of out.split('\n')) {
+        const [t, flags] = line.split(',');
+        if (flags?.includes('K') && t !== 'N/A' && Number.isFinite(Number(t))) times.push(Number(t));
+      }
+      resolve(times.sort((a, b) => a - b));
+    });
+  });
 }
 
 /**

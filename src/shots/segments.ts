@@ -1,8 +1,9 @@
 // Shot metrics decoded in parallel. Frame-threaded h264 decoding keeps two
 // cores only about two-thirds busy (threads wait on reference frames), so
 // the video is cut at keyframes into segments, each decoded by its own
-// single-threaded ffmpeg, a pool of one per core (the last segment's
-// decoder is frame-threaded, so no core idles at the end).
+// single-threaded ffmpeg, a pool of one per core (the first and last
+// segments' decoders are frame-threaded: the first starts before the
+// keyframes are known, and no core idles at the end).
 //
 // Metrics lag up to OVERLAP frames, so a segment's first OVERLAP frames only
 // warm it up, and the segment before it decodes a few frames past its end to
@@ -56,33 +57,45 @@ interface Part {
 }
 
 /**
- * Compute metrics segment by segment in parallel. Returns the number of
- * frames committed, or null when the video is too short or has too few
- * keyframes to split (nothing committed; decode it sequentially).
+ * Compute metrics segment by segment in parallel. The first segment starts
+ * at once, with a frame-threaded decoder, while ffprobe lists the keyframes;
+ * without a keyframe to split at, it simply runs to the end. Returns the
+ * number of frames committed and whether that is the whole video (false: the
+ * rest must be decoded sequentially), or null (nothing done) with fewer than
+ * two workers or a video too short to split.
  */
 export async function parallelMetrics(path: string, info: VideoInfo, opts: SegmentOptions): Promise<{ frames: number; complete: boolean } | null> {
   const workers = opts.workers ?? availableParallelism();
-  if (workers < 2) return null;
-  const starts = planSegments(keyframeTimes(path), info.startTime, info.duration, workers, opts.minSeconds, opts.maxSeconds);
-  if (starts.length < 2) return null;
+  // Each segment costs an ffmpeg start and its overlap frames: on short clips (onepiece_demo 7.5 s, fades.mp4 10 s)
+  // that made the parallel decode 30-40% slower than one decoder. Split only with room for about four segments per worker.
+  const minSeconds = opts.minSeconds ?? 4;
+  if (workers < 2 || info.duration < 4 * workers * minSeconds) return null;
   const W = opts.overlap;
+  let starts: number[] = [info.startTime];
+  let planned = false;
+  const parts: Part[] = [{ metrics: [], done: false }];
+  const plan = keyframeTimes(path).then((keys) => {
+    starts = planSegments(keys, info.startTime, info.duration, workers, minSeconds, opts.maxSeconds);
+    for (let s = 1; s < starts.length; s++) parts.push({ metrics: [], done: false });
+    planned = true;
+  });
   // Seek half a frame past the keyframe: a seek time a rounding error before it would land on the previous keyframe.
   const seekOf = (s: number) => (s === 0 ? undefined : starts[s] + 0.5 / info.fps);
-  const parts: Part[] = starts.map(() => ({ metrics: [], done: false }));
   let analysed = 0;
   let failed = false;
 
   const runSegment = async (s: number, threads: number) => {
     const part = parts[s];
     const mc = new MetricsComputer();
-    const next = s + 1 < starts.length ? seekOf(s + 1)! : Infinity;
+    // The first segment may start before the plan is known: its end is looked up as it goes.
+    const next = () => (planned && s + 1 < starts.length ? seekOf(s + 1)! : Infinity);
     let past = 0;
     const report: DecodeReport = { frames: 0, warnings: [] };
     const frames = decode(path, { ...opts.size, fast: true, threads, filter: opts.crop, seek: seekOf(s) }, report);
     for await (const frame of frames) {
       if (failed) break;
       part.metrics.push(mc.push(frame));
-      const beyond = frame.time >= next;
+      const beyond = frame.time >= next();
       if (beyond) past++;
       // Progress counts each frame once: a segment's warm-up is counted by the segment before, which computes it exactly.
       if (beyond ? past <= W : s === 0 || part.metrics.length > W) opts.onProgress?.(++analysed);
@@ -98,7 +111,7 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
   let frames = 0;
   let lastTime = -Infinity;
   const advance = () => {
-    while (!failed && committed < starts.length && parts[committed].done) {
+    while (planned && !failed && committed < starts.length && parts[committed].done) {
       const s = committed;
       const own = parts[s].metrics.slice(s === 0 ? 0 : W);
       let keep = own.length;
@@ -127,23 +140,28 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
     }
   };
 
-  let nextSegment = 0;
-  const worker = async () => {
+  let nextSegment = 1;
+  const run = async (s: number, threads: number) => {
+    try {
+      await runSegment(s, threads);
+    } catch (e) {
+      failed = true; // stops the other decoders too
+      throw e;
+    }
+    advance();
+  };
+  const worker = async (first: boolean) => {
+    // The first segment does not know yet whether others follow: frame-threaded, as one decoder alone would be.
+    if (first) await run(0, workers);
+    await plan;
     while (!failed && nextSegment < starts.length) {
       const s = nextSegment++;
       // Segments differ in cost (keyframe spacing, content), and a worker idles once none is left to start:
       // the last one gets a frame-threaded decoder, so it takes the idle cores as the others finish.
-      const threads = s === starts.length - 1 ? workers : 1;
-      try {
-        await runSegment(s, threads);
-      } catch (e) {
-        failed = true; // stops the other decoders too
-        throw e;
-      }
-      advance();
+      await run(s, s === starts.length - 1 ? workers : 1);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, starts.length) }, worker));
+  await Promise.all(Array.from({ length: workers }, (_, k) => worker(k === 0)));
   advance();
   return { frames, complete: !failed && committed === starts.length };
 }
