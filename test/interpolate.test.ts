@@ -19,6 +19,7 @@ import { classifyPair, signature } from '../src/interpolate/pairs.js';
 import { tripletsFromSignatures, readTruth } from '../src/interpolate/truth.js';
 import { globalShift } from '../src/interpolate/global.js';
 import { snapStill } from '../src/interpolate/still.js';
+import { med3 } from '../src/interpolate/splat.js';
 
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
 
@@ -85,6 +86,17 @@ test('backward sampling alone (flow pushed to time t, gaps filled) also follows 
   const mid = await interpolate(a, c, 0.5, { backward: 1 });
   const pb = psnr(blend(a, c), truth), po = psnr(mid, truth);
   assert.ok(po > pb + 5, `backward ${po.toFixed(2)} dB vs blend ${pb.toFixed(2)} dB`);
+});
+
+test('robust mix: the per-channel median with the blend picks the middle value and still follows the motion', async () => {
+  assert.equal(med3(10, 200, 120), 120);
+  assert.equal(med3(200, 10, 250), 200);
+  assert.equal(med3(50, 60, 0), 50);
+  const sc = cartoonScene(320, 180, 0.08);
+  const a = drawScene(sc, 0), truth = drawScene(sc, 0.5), c = drawScene(sc, 1);
+  const mid = await interpolate(a, c, 0.5, { robust: 1 });
+  const pb = psnr(blend(a, c), truth), po = psnr(mid, truth);
+  assert.ok(po > pb + 5, `robust ${po.toFixed(2)} dB vs blend ${pb.toFixed(2)} dB`);
 });
 
 test('other times than the middle land nearer the right end', async () => {

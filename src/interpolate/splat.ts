@@ -30,6 +30,8 @@ export interface SplatOptions {
   unsureLean?: number;
   /** Coverage from each frame needed before leaning (default 0.3): spots only one frame reached are occlusions. */
   unsureBoth?: number;
+  /** Weight of the per-channel median of (splatted, backward-sampled, blend) in place of their mix (default 0.5; 0 disables). */
+  robust?: number;
 }
 
 interface Accum {
@@ -102,6 +104,9 @@ export function at(img: Image, x: number, y: number, k: number): number {
   const bot = d[(y1 * w + x0) * c + k] * (1 - ax) + d[(y1 * w + x1) * c + k] * ax;
   return top * (1 - ay) + bot * ay;
 }
+
+/** Median of three values. */
+export const med3 = (p: number, q: number, r: number): number => Math.max(Math.min(p, q), Math.min(Math.max(p, q), r));
 
 /**
  * The frame at time t in (0, 1) between `a` (t = 0) and `b` (t = 1), given
@@ -177,7 +182,16 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
       }
     }
   }
-  if (back) for (let i = 0; i < out.length; i++) out[i] = (1 - bw) * out[i] + bw * back.data[i];
+  if (back) {
+    // Where the two syntheses disagree, the median with the blend keeps the one nearer the least-squares guess.
+    const rw = opts.robust ?? 0.5;
+    for (let i = 0; i < out.length; i++) {
+      const p = out[i], q = back.data[i];
+      let v = (1 - bw) * p + bw * q;
+      if (rw > 0) v = (1 - rw) * v + rw * med3(p, q, (1 - t) * a.data[i] + t * b.data[i]);
+      out[i] = v;
+    }
+  }
   // Hedge where no motion explained the change: the blend is the least-squares guess between the two drawings.
   const lk = opts.unsureLean ?? 0.5;
   for (let i = 0; i < n; i++) {
