@@ -96,3 +96,33 @@ export function scoreIdentities(found: number[], truth: string[]): IdentityScore
     pairF1: pairPrecision + pairRecall ? (2 * pairPrecision * pairRecall) / (pairPrecision + pairRecall) : 0,
   };
 }
+
+export interface DetectionScore {
+  truth: number;
+  found: number;
+  /** True characters matched one to one by a found character box at IoU >= 0.5. */
+  tp: number;
+  precision: number;
+  recall: number;
+  /** Identity grouping over the matched characters (found ids vs true names). */
+  identities: IdentityScore;
+}
+
+/** Score detected characters (box + identity number) against true ones (box + identity name), per page lists matched within a page. */
+export function scoreDetected(pages: { found: { box: Box; identity: number }[]; truth: { box: Box; identity: string }[] }[], min = 0.5): DetectionScore {
+  let tp = 0, nt = 0, nf = 0;
+  const ids: number[] = [], names: string[] = [];
+  for (const { found, truth } of pages) {
+    nt += truth.length;
+    nf += found.length;
+    const match = assign(truth.map((t) => found.map((f) => 1 - iou(t.box, f.box))));
+    truth.forEach((t, i) => {
+      const j = match[i];
+      if (j < 0 || iou(t.box, found[j].box) < min) return;
+      tp++;
+      ids.push(found[j].identity);
+      names.push(t.identity);
+    });
+  }
+  return { truth: nt, found: nf, tp, precision: nf ? tp / nf : 0, recall: nt ? tp / nt : 1, identities: scoreIdentities(ids, names) };
+}

@@ -6,7 +6,9 @@ import type { Command } from '../command.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features, type Mark } from '../../comics/index.js';
-import { scoreIdentities } from '../../comics/evaluate.js';
+import { scoreDetected, scoreIdentities } from '../../comics/evaluate.js';
+import { analyzeComics } from '../../comics/pipeline.js';
+import { comicsDetector } from '../../comics/detector.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`.padStart(5);
 
@@ -20,8 +22,10 @@ export const evalPanelsCommand: Command = {
     '  --out DIR     also write each page annotated with its found panels',
     '  Pages may also list "characters": [{"panel": i, "identity": "name", "box": [x,y,w,h], "face": [x,y,w,h]?}];',
     '  then identity grouping is scored on those true boxes (pairwise precision/recall), apart from any detector.',
+    '  --detector CHAIN  also run this character chain (e.g. cascade,seg) on those pages: characters found at',
+    '                    IoU 0.5 and identity grouping of the found ones',
   ].join('\n'),
-  options: { truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
+  options: { detector: { type: 'string' }, truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
   async run(_pos, values, ctx) {
     if (!values.truth) throw new ToonscopeError(undefined, '--truth FILE is required');
     const truth = loadTruth(String(values.truth), values.data ? resolve(String(values.data)) : undefined);
@@ -83,7 +87,33 @@ export const evalPanelsCommand: Command = {
         }
       }
     }
+    let detected = null;
+    const withChars = truth.pages.filter((p) => p.characters?.length);
+    if (values.detector && withChars.length) {
+      const det = comicsDetector(String(values.detector));
+      try {
+        const imgs = await Promise.all(withChars.map(async (p) => ({ name: p.image, image: await readImage(p.path) })));
+        const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : undefined;
+        const res = await analyzeComics(imgs, { rtl: Boolean(values.rtl), detect: det.detect, identityThreshold: th });
+        detected = scoreDetected(res.pages.map((p, k) => ({ found: p.characters, truth: withChars[k].characters! })));
+        const d = detected;
+        lines.push(`detector ${det.name}: ${d.found} found, ${d.tp} of ${d.truth} true characters at IoU 0.5 (P ${pct(d.precision).trim()} R ${pct(d.recall).trim()}); identities of those: ${d.identities.identities.truth} true / ${d.identities.identities.found} found, pair P ${pct(d.identities.pairPrecision).trim()} R ${pct(d.identities.pairRecall).trim()} F1 ${d.identities.pairF1.toFixed(3)}`);
+        if (out) {
+          for (const [k, p] of res.pages.entries()) {
+            const marks: Mark[] = p.characters.flatMap((c) => [
+              ...(c.body ? [{ box: c.body.box, identity: c.identity, kind: 'body' as const }] : []),
+              ...(c.face ? [{ box: c.face.box, identity: c.identity, kind: 'face' as const }] : []),
+            ]);
+            const file = join(out, `${basename(p.name, extname(p.name))}.detected.png`);
+            await writeImage(file, await annotate(imgs[k].image, p.panels, marks));
+            lines.push(`detections drawn: ${file}`);
+          }
+        }
+      } finally {
+        await det.dispose();
+      }
+    }
     if (out) lines.push(`annotated pages in ${out}`);
-    ctx.result({ pages: rows, total, identities }, lines.join('\n'));
+    ctx.result({ pages: rows, total, identities, detected }, lines.join('\n'));
   },
 };
