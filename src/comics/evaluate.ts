@@ -104,13 +104,18 @@ export interface DetectionScore {
   tp: number;
   precision: number;
   recall: number;
+  /** Faces alone, matched one to one at IoU >= 0.5. */
+  faces: { truth: number; found: number; tp: number };
+  /** Of the matched characters with a true face, how many carry a found face on it (IoU >= 0.5): faces paired with the right body. */
+  pairing: { total: number; ok: number };
   /** Identity grouping over the matched characters (found ids vs true names). */
   identities: IdentityScore;
 }
 
 /** Score detected characters (box + identity number) against true ones (box + identity name), per page lists matched within a page. */
-export function scoreDetected(pages: { found: { box: Box; identity: number }[]; truth: { box: Box; identity: string }[] }[], min = 0.5): DetectionScore {
+export function scoreDetected(pages: { found: { box: Box; identity: number; face?: { box: Box } }[]; truth: { box: Box; identity: string; face?: Box }[] }[], min = 0.5): DetectionScore {
   let tp = 0, nt = 0, nf = 0;
+  const faces = { truth: 0, found: 0, tp: 0 }, pairing = { total: 0, ok: 0 };
   const ids: number[] = [], names: string[] = [];
   for (const { found, truth } of pages) {
     nt += truth.length;
@@ -122,7 +127,17 @@ export function scoreDetected(pages: { found: { box: Box; identity: number }[]; 
       tp++;
       ids.push(found[j].identity);
       names.push(t.identity);
+      if (t.face) {
+        pairing.total++;
+        const f = found[j].face;
+        if (f && iou(t.face, f.box) >= min) pairing.ok++;
+      }
     });
+    const tf = truth.flatMap((t) => (t.face ? [t.face] : [])), ff = found.flatMap((f) => (f.face ? [f.face.box] : []));
+    const fm = assign(tf.map((t) => ff.map((f) => 1 - iou(t, f))));
+    faces.truth += tf.length;
+    faces.found += ff.length;
+    faces.tp += tf.filter((t, i) => fm[i] >= 0 && iou(t, ff[fm[i]]) >= min).length;
   }
-  return { truth: nt, found: nf, tp, precision: nf ? tp / nf : 0, recall: nt ? tp / nt : 1, identities: scoreIdentities(ids, names) };
+  return { truth: nt, found: nf, tp, precision: nf ? tp / nf : 0, recall: nt ? tp / nt : 1, faces, pairing, identities: scoreIdentities(ids, names) };
 }

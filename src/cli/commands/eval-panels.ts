@@ -95,9 +95,19 @@ export const evalPanelsCommand: Command = {
         const imgs = await Promise.all(withChars.map(async (p) => ({ name: p.image, image: await readImage(p.path) })));
         const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : undefined;
         const res = await analyzeComics(imgs, { rtl: Boolean(values.rtl), detect: det.detect, identityThreshold: th });
-        detected = scoreDetected(res.pages.map((p, k) => ({ found: p.characters, truth: withChars[k].characters! })));
-        const d = detected;
-        lines.push(`detector ${det.name}: ${d.found} found, ${d.tp} of ${d.truth} true characters at IoU 0.5 (P ${pct(d.precision).trim()} R ${pct(d.recall).trim()}); identities of those: ${d.identities.identities.truth} true / ${d.identities.identities.found} found, pair P ${pct(d.identities.pairPrecision).trim()} R ${pct(d.identities.pairRecall).trim()} F1 ${d.identities.pairF1.toFixed(3)}`);
+        const f1 = (p: number, r: number) => (p + r ? (2 * p * r) / (p + r) : 0).toFixed(2);
+        const row = (name: string, d: ReturnType<typeof scoreDetected>) => {
+          const fp = d.faces.found ? d.faces.tp / d.faces.found : 0, fr = d.faces.truth ? d.faces.tp / d.faces.truth : 1;
+          return `${name.slice(-28).padEnd(28)} ${String(d.truth).padStart(5)} ${String(d.found).padStart(5)} ${pct(d.precision)} ${pct(d.recall)} ${f1(d.precision, d.recall).padStart(5)}`
+            + ` ${String(d.faces.truth).padStart(5)} ${String(d.faces.found).padStart(5)} ${pct(fp)} ${pct(fr)} ${f1(fp, fr).padStart(5)}`
+            + ` ${`${d.pairing.ok}/${d.pairing.total}`.padStart(6)} ${d.identities.pairF1.toFixed(2).padStart(5)}`;
+        };
+        lines.push(`detector ${det.name}: characters (bodies) and faces found at IoU 0.5; pairs = found characters whose face is on the true face; idF1 = pairwise identity F1 of the found ones`);
+        lines.push(`${'page'.padEnd(28)} truth found    P     R    F1 faces found    P     R    F1  pairs  idF1`);
+        const per = res.pages.map((p, k) => ({ found: p.characters, truth: withChars[k].characters! }));
+        per.forEach((pg, k) => lines.push(row(withChars[k].image, scoreDetected([pg]))));
+        detected = scoreDetected(per);
+        lines.push(row('all', detected));
         if (out) {
           for (const [k, p] of res.pages.entries()) {
             const marks: Mark[] = p.characters.flatMap((c) => [
