@@ -43,6 +43,8 @@ function glyphs(comps: Component[], size: number): Set<number> {
       && Math.min(Math.abs(b.x0 - a.x1), Math.abs(a.x0 - b.x1)) <= size * 1.5).length;
     if (mates >= 1) out.add(a.label);
   }
+  // Touching letters make one flat component per word.
+  for (const c of comps) if (ch(c) <= size && cw(c) >= 2 * ch(c)) out.add(c.label);
   return out;
 }
 
@@ -78,26 +80,48 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   const keep = newMask(W, H);
   for (let i = 0; i < W * H; i++) if (lab.labels[i] && !drop.has(lab.labels[i])) keep.data[i] = 1;
   // Strokes of one figure (a stick figure's head and limbs) are close: join them.
-  const r = Math.max(2, Math.round(Math.min(W, H) * 0.012));
+  const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
   const groups = label(dilate(keep, r));
-  const out: Detection[] = [];
+  // Ink extent of each group; thin lone strokes (balloon tails) go.
+  type Part = { labels: number[]; box: Box };
+  const parts: Part[] = [];
   for (const g of groups.components) {
-    // ink extent inside the group
-    let x0 = W, y0 = H, x1 = -1, y1 = -1, n = 0;
+    let x0 = W, y0 = H, x1 = -1, y1 = -1;
     for (let y = g.y0; y <= g.y1; y++) for (let x = g.x0; x <= g.x1; x++) {
       const i = y * W + x;
-      if (groups.labels[i] === g.label && keep.data[i]) { n++; if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
+      if (groups.labels[i] === g.label && keep.data[i]) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
     }
-    const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-    if (n === 0 || bh < 0.15 * H || bw < 0.03 * W || bw > 0.95 * W) continue;
+    if (x1 < 0) continue;
+    const box: Box = [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+    if (!isTail(groups.labels, keep, g.label, box, W)) parts.push({ labels: [g.label], box });
+  }
+  const big = (p: Part) => p.box[3] >= 0.15 * H && p.box[2] >= 0.03 * W && p.box[2] <= 0.95 * W;
+  const figures = parts.filter(big);
+  // A head drawn apart from its body (a gap at the neck) joins the figure right below it.
+  for (const p of parts) {
+    if (big(p)) continue;
+    const [px, py, pw, ph] = p.box;
+    const below = figures.find((f) => {
+      const overlap = Math.min(px + pw, f.box[0] + f.box[2]) - Math.max(px, f.box[0]);
+      const gap = f.box[1] - (py + ph);
+      return overlap > 0.5 * pw && gap >= -ph / 2 && gap < 0.05 * H && ph < 0.6 * f.box[3];
+    });
+    if (!below) continue;
+    const [fx, fy, fw, fh] = below.box;
+    const x0 = Math.min(px, fx), y0 = Math.min(py, fy);
+    below.box = [x0, y0, Math.max(px + pw, fx + fw) - x0, Math.max(py + ph, fy + fh) - y0];
+    below.labels.push(...p.labels);
+  }
+  const out: Detection[] = [];
+  for (const f of figures) {
+    const [x0, y0, bw, bh] = f.box;
     const mask = newMask(bw, bh);
-    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) {
+    for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
       const i = y * W + x;
-      if (groups.labels[i] === g.label && keep.data[i]) mask.data[(y - y0) * bw + (x - x0)] = 255;
+      if (keep.data[i] && f.labels.includes(groups.labels[i])) mask.data[(y - y0) * bw + (x - x0)] = 255;
     }
-    const body: Box = [x0, y0, bw, bh];
-    out.push({ frame: 0, box: body, score: 0.5, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
-    out.push({ frame: 0, box: head(mask, body), score: 0.3, label: 'face' });
+    out.push({ frame: 0, box: f.box, score: 0.5, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
+    out.push({ frame: 0, box: head(mask, f.box), score: 0.3, label: 'face' });
   }
   return out;
 }
@@ -159,6 +183,23 @@ function balloons(img: Image): Box[] {
     void holes;
   }
   return out;
+}
+
+/** A balloon's tail (or any lone stroke): one thin run of ink in nearly every row.
+ * Stick figures have two runs in many rows (head outline, arms, legs); filled figures have wide runs. */
+function isTail(labels: Int32Array, keep: Mask, l: number, [x0, y0, w, h]: Box, W: number): boolean {
+  let multi = 0, ink = 0;
+  for (let y = y0; y < y0 + h; y++) {
+    let runs = 0, prev = false;
+    for (let x = x0; x < x0 + w; x++) {
+      const on = labels[y * W + x] === l && keep.data[y * W + x] === 1;
+      if (on) ink++;
+      if (on && !prev) runs++;
+      prev = on;
+    }
+    if (runs >= 2) multi++;
+  }
+  return multi < 0.25 * h && ink / h < Math.max(6, 0.15 * w);
 }
 
 /** Head estimate: a square at the figure's top, centred on the ink in that band. */
