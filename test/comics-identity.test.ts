@@ -180,3 +180,19 @@ test('detected characters: one-to-one matches at IoU 0.5 per page, identities sc
   // A found box that overlaps a true one too little is no match.
   assert.equal(scoreDetected([{ truth, found: [{ box: [60, 100, 100, 200], identity: 1 }] }]).tp, 0);
 });
+
+test('scoreDetected scores faces apart and checks each found face sits on the true face', () => {
+  const truth = [
+    { box: [0, 0, 100, 200] as Box, identity: 'a', face: [30, 0, 40, 40] as Box },
+    { box: [300, 0, 100, 200] as Box, identity: 'b', face: [330, 0, 40, 40] as Box },
+  ];
+  const s = scoreDetected([{
+    truth,
+    found: [
+      { box: [0, 0, 100, 200], identity: 1, face: { box: [30, 2, 40, 40] } }, // right face
+      { box: [300, 0, 100, 200], identity: 2, face: { box: [330, 150, 40, 40] } }, // face at the feet
+    ],
+  }]);
+  assert.deepEqual(s.faces, { truth: 2, found: 2, tp: 1 });
+  assert.deepEqual(s.pairing, { total: 2, ok: 1 });
+});

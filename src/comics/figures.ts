@@ -14,15 +14,12 @@ function dilate(m: Mask, r: number): Mask {
   const { width: w, height: h } = m;
   const tmp = newMask(w, h), out = newMask(w, h);
   for (let y = 0; y < h; y++) {
-    let last = -Infinity;
-    for (let x = 0; x < w; x++) if (m.data[y * w + x]) last = x;
-    // two sweeps: distance to nearest ink left and right
+    // two sweeps: distance to the nearest ink on the left, then on the right
     let prev = -Infinity;
     const left = new Int32Array(w);
     for (let x = 0; x < w; x++) { if (m.data[y * w + x]) prev = x; left[x] = x - prev <= r ? 1 : 0; }
     prev = Infinity;
     for (let x = w - 1; x >= 0; x--) { if (m.data[y * w + x]) prev = x; if (left[x] || prev - x <= r) tmp.data[y * w + x] = 1; }
-    void last;
   }
   for (let x = 0; x < w; x++) {
     let prev = -Infinity;
@@ -171,16 +168,15 @@ function balloons(img: Image): Box[] {
     const w = cw(k), h = ch(k);
     if (k.x0 === 0 || k.y0 === 0 || k.x1 === W - 1 || k.y1 === H - 1) continue;
     if (w * h < 0.01 * W * H || w * h > 0.5 * W * H) continue;
-    // Holes count towards the fill: the text inside is not white.
-    let holes = 0, darkIn = 0;
+    // The text inside is not white: count dark pixels in the box that are not the region.
+    let darkIn = 0;
     for (let y = k.y0; y <= k.y1; y++) for (let x = k.x0; x <= k.x1; x++) {
       const i = y * W + x;
-      if (lab.labels[i] !== k.label) { holes++; if (dark[i]) darkIn++; }
+      if (lab.labels[i] !== k.label && dark[i]) darkIn++;
     }
     if (k.area < 0.6 * w * h || darkIn < 0.01 * w * h) continue;
     const pad = Math.max(3, Math.round(Math.min(w, h) * 0.08));
     out.push([k.x0 - pad, k.y0 - pad, w + 2 * pad, h + 2 * pad]);
-    void holes;
   }
   return out;
 }
