@@ -80,7 +80,7 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
   const groups = label(dilate(keep, r));
   // Ink extent of each group; thin lone strokes (balloon tails) go.
-  type Part = { labels: number[]; box: Box };
+  type Part = { labels: number[]; box: Box; small?: boolean };
   const parts: Part[] = [];
   for (const g of groups.components) {
     let x0 = W, y0 = H, x1 = -1, y1 = -1;
@@ -90,9 +90,11 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
     }
     if (x1 < 0) continue;
     const box: Box = [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
-    if (!isTail(groups.labels, keep, g.label, box, W)) parts.push({ labels: [g.label], box });
+    const tail = tailOrHead(groups.labels, keep, g.label, box, W);
+    if (tail === null) parts.push({ labels: [g.label], box });
+    else if (tail !== 'tail') parts.push({ labels: [g.label], box: tail, small: true });
   }
-  const big = (p: Part) => p.box[3] >= 0.15 * H && p.box[2] >= 0.03 * W && p.box[2] <= 0.95 * W;
+  const big = (p: Part) => !p.small && p.box[3] >= 0.15 * H && p.box[2] >= 0.03 * W && p.box[2] <= 0.95 * W;
   const figures = parts.filter(big);
   // A head drawn apart from its body (a gap at the neck) joins the figure right below it.
   for (const p of parts) {
@@ -167,12 +169,14 @@ function balloons(img: Image): Box[] {
   for (const k of lab.components) {
     const w = cw(k), h = ch(k);
     if (k.x0 === 0 || k.y0 === 0 || k.x1 === W - 1 || k.y1 === H - 1) continue;
-    if (w * h < 0.01 * W * H || w * h > 0.5 * W * H) continue;
-    // The text inside is not white: count dark pixels in the box that are not the region.
+    // Balloons hold lines of text, so they are wider than tall; a head's round inside is not.
+    if (w * h < 0.01 * W * H || w * h > 0.5 * W * H || w < 1.4 * h) continue;
+    // Dark marks enclosed by the region (between its first and last pixel on a row), not its outline.
     let darkIn = 0;
-    for (let y = k.y0; y <= k.y1; y++) for (let x = k.x0; x <= k.x1; x++) {
-      const i = y * W + x;
-      if (lab.labels[i] !== k.label && dark[i]) darkIn++;
+    for (let y = k.y0; y <= k.y1; y++) {
+      let a = -1, b = -1;
+      for (let x = k.x0; x <= k.x1; x++) if (lab.labels[y * W + x] === k.label) { if (a < 0) a = x; b = x; }
+      for (let x = a + 1; x < b; x++) if (lab.labels[y * W + x] !== k.label && dark[y * W + x]) darkIn++;
     }
     if (k.area < 0.6 * w * h || darkIn < 0.01 * w * h) continue;
     const pad = Math.max(3, Math.round(Math.min(w, h) * 0.08));
@@ -181,21 +185,46 @@ function balloons(img: Image): Box[] {
   return out;
 }
 
-/** A balloon's tail (or any lone stroke): one thin run of ink in nearly every row.
- * Stick figures have two runs in many rows (head outline, arms, legs); filled figures have wide runs. */
-function isTail(labels: Int32Array, keep: Mask, l: number, [x0, y0, w, h]: Box, W: number): boolean {
-  let multi = 0, ink = 0;
-  for (let y = y0; y < y0 + h; y++) {
-    let runs = 0, prev = false;
+/** Per row of a group's box: ink pixels and runs of ink. */
+function rowRuns(labels: Int32Array, keep: Mask, l: number, [x0, y0, w, h]: Box, W: number) {
+  const ink = new Int32Array(h), runs = new Int32Array(h);
+  for (let y = 0; y < h; y++) {
+    let prev = false;
     for (let x = x0; x < x0 + w; x++) {
-      const on = labels[y * W + x] === l && keep.data[y * W + x] === 1;
-      if (on) ink++;
-      if (on && !prev) runs++;
+      const i = (y0 + y) * W + x, on = labels[i] === l && keep.data[i] === 1;
+      if (on) ink[y]++;
+      if (on && !prev) runs[y]++;
       prev = on;
     }
-    if (runs >= 2) multi++;
   }
-  return multi < 0.25 * h && ink / h < Math.max(6, 0.15 * w);
+  return { ink, runs };
+}
+
+/** A balloon's tail (or any lone stroke): one thin run of ink in nearly every row.
+ * Stick figures have two runs in many rows (head outline, arms, legs); filled figures have wide runs.
+ * Returns null to keep the group, 'tail' to drop it, or the box of a head hanging at the tail's lower
+ * end (xkcd tails often touch the speaker's head). */
+function tailOrHead(labels: Int32Array, keep: Mask, l: number, box: Box, W: number): null | 'tail' | Box {
+  const [x0, y0, w, h] = box;
+  const { ink, runs } = rowRuns(labels, keep, l, box, W);
+  const multi = runs.reduce((a, r) => a + (r >= 2 ? 1 : 0), 0);
+  const total = ink.reduce((a, b) => a + b, 0);
+  if (multi >= 0.25 * h || total / h >= Math.max(6, 0.15 * w)) return null;
+  // The lowest block of rows with two runs (a round outline), if it reaches the bottom.
+  let b = h - 1;
+  while (b >= 0 && runs[b] < 2 && h - 1 - b < 0.15 * h) b--;
+  if (b < 0 || runs[b] < 2) return 'tail';
+  let t = b;
+  while (t > 0 && (runs[t - 1] >= 2 || (t > 1 && runs[t - 2] >= 2))) t--;
+  const bh = h - t;
+  if (bh < 8) return 'tail';
+  t = Math.max(0, t - Math.round(bh * 0.15)); // the outline's top rows are single runs
+  let lx = w, rx = -1;
+  for (let y = y0 + t; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) {
+    const i = y * W + x;
+    if (labels[i] === l && keep.data[i]) { if (x - x0 < lx) lx = x - x0; if (x - x0 > rx) rx = x - x0; }
+  }
+  return [x0 + lx, y0 + t, rx - lx + 1, h - t];
 }
 
 /** Head estimate: a square at the figure's top, centred on the ink in that band. */
