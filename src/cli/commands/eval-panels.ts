@@ -22,7 +22,7 @@ export const evalPanelsCommand: Command = {
     '  --out DIR     also write each page annotated with its found panels',
     '  Pages may also list "characters": [{"panel": i, "identity": "name", "box": [x,y,w,h], "face": [x,y,w,h]?}];',
     '  then identity grouping is scored on those true boxes (pairwise precision/recall), apart from any detector.',
-    '  --detector CHAIN  also run this character chain (e.g. cascade,seg) on those pages: characters found at',
+    '  --detector D  also run a character detector (figures, or a chain such as cascade,grabcut) on those pages: found at',
     '                    IoU 0.5 and identity grouping of the found ones',
   ].join('\n'),
   options: { detector: { type: 'string' }, truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
