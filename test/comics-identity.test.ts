@@ -9,6 +9,7 @@ import { features, foregroundMask } from '../src/comics/identity.js';
 import { fillPolygon, strokePolygon, newMask } from '../src/comics/raster.js';
 import { label } from '../src/comics/components.js';
 import type { Point } from '../src/comics/geometry.js';
+import { scoreDetected } from '../src/comics/evaluate.js';
 
 type RGB = [number, number, number];
 const rect = (x: number, y: number, w: number, h: number): Point[] => [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
@@ -152,4 +153,46 @@ test('two look-alikes in one panel get different identities (cannot-link)', asyn
   assert.equal(res.pages[0].characters.length, 3);
   assert.notEqual(a.identity, b.identity);
   assert.ok(c.identity === a.identity || c.identity === b.identity, 'the one in panel 2 joins one of them');
+});
+
+test('detected characters: one-to-one matches at IoU 0.5 per page, identities scored on the matched ones', () => {
+  const truth = [
+    { box: [0, 0, 100, 200] as Box, identity: 'girl' },
+    { box: [300, 0, 100, 200] as Box, identity: 'kid' },
+    { box: [600, 0, 100, 200] as Box, identity: 'girl' },
+  ];
+  const s = scoreDetected([{
+    truth,
+    found: [
+      { box: [5, 5, 100, 200], identity: 1 }, // girl
+      { box: [290, 0, 110, 200], identity: 2 }, // kid
+      { box: [605, 0, 90, 190], identity: 2 }, // girl, grouped with the kid: wrong
+      { box: [900, 0, 50, 50], identity: 3 }, // nothing there
+    ],
+  }]);
+  assert.equal(s.tp, 3);
+  assert.equal(s.found, 4);
+  assert.equal(s.precision, 0.75);
+  assert.equal(s.recall, 1);
+  // Pairs among the 3 matched: (girl, girl) is true but split; (kid, girl#2) is false but merged.
+  assert.equal(s.identities.pairPrecision, 0);
+  assert.equal(s.identities.pairRecall, 0);
+  // A found box that overlaps a true one too little is no match.
+  assert.equal(scoreDetected([{ truth, found: [{ box: [60, 100, 100, 200], identity: 1 }] }]).tp, 0);
+});
+
+test('scoreDetected scores faces apart and checks each found face sits on the true face', () => {
+  const truth = [
+    { box: [0, 0, 100, 200] as Box, identity: 'a', face: [30, 0, 40, 40] as Box },
+    { box: [300, 0, 100, 200] as Box, identity: 'b', face: [330, 0, 40, 40] as Box },
+  ];
+  const s = scoreDetected([{
+    truth,
+    found: [
+      { box: [0, 0, 100, 200], identity: 1, face: { box: [30, 2, 40, 40] } }, // right face
+      { box: [300, 0, 100, 200], identity: 2, face: { box: [330, 150, 40, 40] } }, // face at the feet
+    ],
+  }]);
+  assert.deepEqual(s.faces, { truth: 2, found: 2, tp: 1 });
+  assert.deepEqual(s.pairing, { total: 2, ok: 1 });
 });

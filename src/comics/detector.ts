@@ -3,7 +3,11 @@
 // them). The pipeline itself takes any DetectFn; this is the one place that
 // chooses a concrete backend.
 import type { Detection, Image } from '../core/types.js';
-import { DEFAULT_CHAIN, parseChain } from '../characters/backends.js';
+import { parseChain } from '../characters/backends.js';
+import { detectFigures } from './figures.js';
+
+/** The comics default: ink figures (figures.ts), which finds far more on comic pages than the anime chain. */
+export const COMICS_DEFAULT = 'figures';
 
 export interface ComicsDetector {
   name: string;
@@ -11,8 +15,9 @@ export interface ComicsDetector {
   dispose: () => Promise<void>;
 }
 
-/** Run a characters backend chain as one DetectFn (each backend sees the earlier ones' detections). */
-export function comicsDetector(spec: string = DEFAULT_CHAIN): ComicsDetector {
+/** "figures", or a characters backend chain run as one DetectFn (each backend sees the earlier ones' detections). */
+export function comicsDetector(spec: string = COMICS_DEFAULT): ComicsDetector {
+  if (spec === 'figures') return { name: spec, detect: detectFigures, dispose: async () => {} };
   const chain = parseChain(spec);
   return {
     name: spec,

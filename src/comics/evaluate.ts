@@ -96,3 +96,48 @@ export function scoreIdentities(found: number[], truth: string[]): IdentityScore
     pairF1: pairPrecision + pairRecall ? (2 * pairPrecision * pairRecall) / (pairPrecision + pairRecall) : 0,
   };
 }
+
+export interface DetectionScore {
+  truth: number;
+  found: number;
+  /** True characters matched one to one by a found character box at IoU >= 0.5. */
+  tp: number;
+  precision: number;
+  recall: number;
+  /** Faces alone, matched one to one at IoU >= 0.5. */
+  faces: { truth: number; found: number; tp: number };
+  /** Of the matched characters with a true face, how many carry a found face on it (IoU >= 0.5): faces paired with the right body. */
+  pairing: { total: number; ok: number };
+  /** Identity grouping over the matched characters (found ids vs true names). */
+  identities: IdentityScore;
+}
+
+/** Score detected characters (box + identity number) against true ones (box + identity name), per page lists matched within a page. */
+export function scoreDetected(pages: { found: { box: Box; identity: number; face?: { box: Box } }[]; truth: { box: Box; identity: string; face?: Box }[] }[], min = 0.5): DetectionScore {
+  let tp = 0, nt = 0, nf = 0;
+  const faces = { truth: 0, found: 0, tp: 0 }, pairing = { total: 0, ok: 0 };
+  const ids: number[] = [], names: string[] = [];
+  for (const { found, truth } of pages) {
+    nt += truth.length;
+    nf += found.length;
+    const match = assign(truth.map((t) => found.map((f) => 1 - iou(t.box, f.box))));
+    truth.forEach((t, i) => {
+      const j = match[i];
+      if (j < 0 || iou(t.box, found[j].box) < min) return;
+      tp++;
+      ids.push(found[j].identity);
+      names.push(t.identity);
+      if (t.face) {
+        pairing.total++;
+        const f = found[j].face;
+        if (f && iou(t.face, f.box) >= min) pairing.ok++;
+      }
+    });
+    const tf = truth.flatMap((t) => (t.face ? [t.face] : [])), ff = found.flatMap((f) => (f.face ? [f.face.box] : []));
+    const fm = assign(tf.map((t) => ff.map((f) => 1 - iou(t, f))));
+    faces.truth += tf.length;
+    faces.found += ff.length;
+    faces.tp += tf.filter((t, i) => fm[i] >= 0 && iou(t, ff[fm[i]]) >= min).length;
+  }
+  return { truth: nt, found: nf, tp, precision: nf ? tp / nf : 0, recall: nt ? tp / nt : 1, faces, pairing, identities: scoreIdentities(ids, names) };
+}

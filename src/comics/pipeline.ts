@@ -5,7 +5,9 @@ import { crop } from '../core/image.js';
 import { extractPanels, type Panel, type PanelOptions } from './panels.js';
 import { pairFacesBodies } from './pairing.js';
 import { cluster, distance, features } from './identity.js';
-import { centre, insidePolygon } from './geometry.js';
+import { centre, insidePolygon, type Point } from './geometry.js';
+import { gutterColour, type RGB } from './mask.js';
+import { fillMaskPolygon, newMask, strokePolygon } from './raster.js';
 
 /** Any character detector: boxes in the given image's pixels, label 'face' or 'body'. */
 export type DetectFn = (img: Image) => Promise<Detection[]>;
@@ -38,11 +40,27 @@ export interface ComicsOptions extends PanelOptions {
 
 const shift = (d: Detection, dx: number, dy: number): Detection => ({ ...d, box: [d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]] });
 
+/** The panel's crop with everything outside its polygon, and the frame line itself, painted in
+ * the gutter colour: a slanted panel's crop holds a strip of its neighbour. */
+function isolate(img: Image, p: Panel, gutter: RGB): Image {
+  const c = crop(img, p.box);
+  const poly: Point[] = p.polygon.map(([x, y]) => [x - p.box[0], y - p.box[1]]);
+  const inside = newMask(c.width, c.height);
+  fillMaskPolygon(inside, poly);
+  for (let i = 0; i < c.width * c.height; i++) {
+    if (inside.data[i]) continue;
+    for (let k = 0; k < Math.min(3, c.channels); k++) c.data[i * c.channels + k] = c.channels < 3 ? gutter[0] : gutter[k];
+  }
+  strokePolygon(c, poly, Math.max(10, Math.round(Math.min(c.width, c.height) * 0.03)), gutter);
+  return c;
+}
+
 /** Run the detector on each panel, pair faces with bodies, and keep detections whose centre lies in the panel. */
 export async function panelCharacters(img: Image, panels: Panel[], detect: DetectFn) {
+  const gutter = gutterColour(img);
   const out: { panel: number; face?: Detection; body?: Detection; box: Box }[] = [];
   for (const p of panels) {
-    const dets = (await detect(crop(img, p.box))).map((d) => shift(d, p.box[0], p.box[1]))
+    const dets = (await detect(isolate(img, p, gutter))).map((d) => shift(d, p.box[0], p.box[1]))
       .filter((d) => insidePolygon(centre(d.box), p.polygon));
     const pairs = pairFacesBodies(dets.filter((d) => d.label === 'face'), dets.filter((d) => d.label === 'body'));
     for (const pr of pairs) out.push({ panel: p.index, face: pr.face, body: pr.body, box: pr.box });

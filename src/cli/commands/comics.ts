@@ -16,7 +16,7 @@ export const comicsCommand: Command = {
     '  --rtl                  read panels right to left (manga)',
     '  --out DIR              where comics.json and PAGE.comics.png go (default: WORKSPACE/comics)',
     '  --ink N                per-channel difference from the gutter colour that counts as ink (default 50)',
-    '  --detector CHAIN       character backends, as for `toonscope characters` (default cascade,grabcut)',
+    '  --detector CHAIN       figures (default: ink figures) or a characters chain, e.g. cascade,grabcut',
     '  --no-characters        panels only (skip character detection and identities)',
     '  --identity-threshold X largest distance for one identity (default 0.35)',
   ].join('\n'),

@@ -6,7 +6,9 @@ import type { Command } from '../command.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features, type Mark } from '../../comics/index.js';
-import { scoreIdentities } from '../../comics/evaluate.js';
+import { scoreDetected, scoreIdentities } from '../../comics/evaluate.js';
+import { analyzeComics } from '../../comics/pipeline.js';
+import { comicsDetector } from '../../comics/detector.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`.padStart(5);
 
@@ -20,8 +22,10 @@ export const evalPanelsCommand: Command = {
     '  --out DIR     also write each page annotated with its found panels',
     '  Pages may also list "characters": [{"panel": i, "identity": "name", "box": [x,y,w,h], "face": [x,y,w,h]?}];',
     '  then identity grouping is scored on those true boxes (pairwise precision/recall), apart from any detector.',
+    '  --detector D  also run a character detector (figures, or a chain such as cascade,grabcut) on those pages: found at',
+    '                    IoU 0.5 and identity grouping of the found ones',
   ].join('\n'),
-  options: { truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
+  options: { detector: { type: 'string' }, truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
   async run(_pos, values, ctx) {
     if (!values.truth) throw new ToonscopeError(undefined, '--truth FILE is required');
     const truth = loadTruth(String(values.truth), values.data ? resolve(String(values.data)) : undefined);
@@ -83,7 +87,43 @@ export const evalPanelsCommand: Command = {
         }
       }
     }
+    let detected = null;
+    const withChars = truth.pages.filter((p) => p.characters?.length);
+    if (values.detector && withChars.length) {
+      const det = comicsDetector(String(values.detector));
+      try {
+        const imgs = await Promise.all(withChars.map(async (p) => ({ name: p.image, image: await readImage(p.path) })));
+        const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : undefined;
+        const res = await analyzeComics(imgs, { rtl: Boolean(values.rtl), detect: det.detect, identityThreshold: th });
+        const f1 = (p: number, r: number) => (p + r ? (2 * p * r) / (p + r) : 0).toFixed(2);
+        const row = (name: string, d: ReturnType<typeof scoreDetected>) => {
+          const fp = d.faces.found ? d.faces.tp / d.faces.found : 0, fr = d.faces.truth ? d.faces.tp / d.faces.truth : 1;
+          return `${name.slice(-28).padEnd(28)} ${String(d.truth).padStart(5)} ${String(d.found).padStart(5)} ${pct(d.precision)} ${pct(d.recall)} ${f1(d.precision, d.recall).padStart(5)}`
+            + ` ${String(d.faces.truth).padStart(5)} ${String(d.faces.found).padStart(5)} ${pct(fp)} ${pct(fr)} ${f1(fp, fr).padStart(5)}`
+            + ` ${`${d.pairing.ok}/${d.pairing.total}`.padStart(6)} ${d.identities.pairF1.toFixed(2).padStart(5)}`;
+        };
+        lines.push(`detector ${det.name}: characters (bodies) and faces found at IoU 0.5; pairs = found characters whose face is on the true face; idF1 = pairwise identity F1 of the found ones`);
+        lines.push(`${'page'.padEnd(28)} truth found    P     R    F1 faces found    P     R    F1  pairs  idF1`);
+        const per = res.pages.map((p, k) => ({ found: p.characters, truth: withChars[k].characters! }));
+        per.forEach((pg, k) => lines.push(row(withChars[k].image, scoreDetected([pg]))));
+        detected = scoreDetected(per);
+        lines.push(row('all', detected));
+        if (out) {
+          for (const [k, p] of res.pages.entries()) {
+            const marks: Mark[] = p.characters.flatMap((c) => [
+              ...(c.body ? [{ box: c.body.box, identity: c.identity, kind: 'body' as const }] : []),
+              ...(c.face ? [{ box: c.face.box, identity: c.identity, kind: 'face' as const }] : []),
+            ]);
+            const file = join(out, `${basename(p.name, extname(p.name))}.detected.png`);
+            await writeImage(file, await annotate(imgs[k].image, p.panels, marks));
+            lines.push(`detections drawn: ${file}`);
+          }
+        }
+      } finally {
+        await det.dispose();
+      }
+    }
     if (out) lines.push(`annotated pages in ${out}`);
-    ctx.result({ pages: rows, total, identities }, lines.join('\n'));
+    ctx.result({ pages: rows, total, identities, detected }, lines.join('\n'));
   },
 };

@@ -1,0 +1,241 @@
+// A comics-specific character detector: figures are the drawn ink of a panel
+// that is not text, balloon or frame. Works on line art (stick figures) and on
+// flat-coloured art alike, with no model. Faces are a head estimate at the top
+// of each figure (low score: a guess, not a detection).
+import type { Box, Detection, Image } from '../core/types.js';
+import { label, type Component } from './components.js';
+import { newMask, type Mask } from './raster.js';
+
+const cw = (c: Component) => c.x1 - c.x0 + 1;
+const ch = (c: Component) => c.y1 - c.y0 + 1;
+
+/** Max filter with a (2r+1)-square window, separable. */
+function dilate(m: Mask, r: number): Mask {
+  const { width: w, height: h } = m;
+  const tmp = newMask(w, h), out = newMask(w, h);
+  for (let y = 0; y < h; y++) {
+    // two sweeps: distance to the nearest ink on the left, then on the right
+    let prev = -Infinity;
+    const left = new Int32Array(w);
+    for (let x = 0; x < w; x++) { if (m.data[y * w + x]) prev = x; left[x] = x - prev <= r ? 1 : 0; }
+    prev = Infinity;
+    for (let x = w - 1; x >= 0; x--) { if (m.data[y * w + x]) prev = x; if (left[x] || prev - x <= r) tmp.data[y * w + x] = 1; }
+  }
+  for (let x = 0; x < w; x++) {
+    let prev = -Infinity;
+    const up = new Uint8Array(h);
+    for (let y = 0; y < h; y++) { if (tmp.data[y * w + x]) prev = y; up[y] = y - prev <= r ? 1 : 0; }
+    prev = Infinity;
+    for (let y = h - 1; y >= 0; y--) { if (tmp.data[y * w + x]) prev = y; if (up[y] || prev - y <= r) out.data[y * w + x] = 1; }
+  }
+  return out;
+}
+
+/** Text glyphs: small components, several of similar height side by side on one line. */
+function glyphs(comps: Component[], size: number): Set<number> {
+  const small = comps.filter((c) => ch(c) <= size && cw(c) <= 2 * size && c.area >= 2);
+  const out = new Set<number>();
+  for (const a of small) {
+    const mates = small.filter((b) => b !== a && Math.abs((b.y0 + b.y1) - (a.y0 + a.y1)) / 2 <= size / 2
+      && Math.min(Math.abs(b.x0 - a.x1), Math.abs(a.x0 - b.x1)) <= size * 1.5).length;
+    if (mates >= 1) out.add(a.label);
+  }
+  // Touching letters make one flat component per word.
+  for (const c of comps) if (ch(c) <= size && cw(c) >= 2 * ch(c)) out.add(c.label);
+  return out;
+}
+
+export interface FigureOptions {
+  /** Ink threshold against the panel background colour (default 50). */
+  threshold?: number;
+}
+
+/** Find figures in one panel crop: a body per figure (box + mask) and a head estimate as its face. */
+export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
+  const { width: W, height: H } = img;
+  if (W < 16 || H < 16) return [];
+  const ink = inkAgainstBackground(img, opts.threshold ?? 28);
+  // The panel frame hugs the crop's edges: blank a margin so it does not join the figures.
+  const margin = Math.max(2, Math.round(Math.min(W, H) * 0.03));
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    if (x < margin || y < margin || x >= W - margin || y >= H - margin) ink.data[y * W + x] = 0;
+  }
+  for (const b of balloons(img)) {
+    for (let y = Math.max(0, b[1]); y < Math.min(H, b[1] + b[3]); y++) ink.data.fill(0, y * W + Math.max(0, b[0]), y * W + Math.min(W, b[0] + b[2]));
+  }
+  const lab = label(ink);
+  const size = Math.max(6, Math.round(Math.min(W, H) * 0.07));
+  const drop = glyphs(lab.components, size);
+  // Balloons: sparse outlines around text (mostly background inside, glyphs within).
+  for (const c of lab.components) {
+    if (drop.has(c.label) || c.area > 0.3 * cw(c) * ch(c)) continue;
+    const inside = lab.components.filter((g) => drop.has(g.label) && g.x0 > c.x0 && g.x1 < c.x1 && g.y0 > c.y0 && g.y1 < c.y1).length;
+    if (inside >= 3) drop.add(c.label);
+  }
+  // Lone specks too small to be part of a figure.
+  for (const c of lab.components) if (Math.max(cw(c), ch(c)) < size / 3) drop.add(c.label);
+  const keep = newMask(W, H);
+  for (let i = 0; i < W * H; i++) if (lab.labels[i] && !drop.has(lab.labels[i])) keep.data[i] = 1;
+  // Strokes of one figure (a stick figure's head and limbs) are close: join them.
+  const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
+  const groups = label(dilate(keep, r));
+  // Ink extent of each group; thin lone strokes (balloon tails) go.
+  type Part = { labels: number[]; box: Box; small?: boolean };
+  const parts: Part[] = [];
+  for (const g of groups.components) {
+    let x0 = W, y0 = H, x1 = -1, y1 = -1;
+    for (let y = g.y0; y <= g.y1; y++) for (let x = g.x0; x <= g.x1; x++) {
+      const i = y * W + x;
+      if (groups.labels[i] === g.label && keep.data[i]) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
+    }
+    if (x1 < 0) continue;
+    const box: Box = [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
+    const tail = tailOrHead(groups.labels, keep, g.label, box, W);
+    if (tail === null) parts.push({ labels: [g.label], box });
+    else if (tail !== 'tail') parts.push({ labels: [g.label], box: tail, small: true });
+  }
+  const big = (p: Part) => !p.small && p.box[3] >= 0.15 * H && p.box[2] >= 0.03 * W && p.box[2] <= 0.95 * W;
+  const figures = parts.filter(big);
+  // A head drawn apart from its body (a gap at the neck) joins the figure right below it.
+  for (const p of parts) {
+    if (big(p)) continue;
+    const [px, py, pw, ph] = p.box;
+    const below = figures.find((f) => {
+      const overlap = Math.min(px + pw, f.box[0] + f.box[2]) - Math.max(px, f.box[0]);
+      const gap = f.box[1] - (py + ph);
+      return overlap > 0.5 * pw && gap >= -ph / 2 && gap < 0.05 * H && ph < 0.6 * f.box[3];
+    });
+    if (!below) continue;
+    const [fx, fy, fw, fh] = below.box;
+    const x0 = Math.min(px, fx), y0 = Math.min(py, fy);
+    below.box = [x0, y0, Math.max(px + pw, fx + fw) - x0, Math.max(py + ph, fy + fh) - y0];
+    below.labels.push(...p.labels);
+  }
+  const out: Detection[] = [];
+  for (const f of figures) {
+    const [x0, y0, bw, bh] = f.box;
+    const mask = newMask(bw, bh);
+    for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
+      const i = y * W + x;
+      if (keep.data[i] && f.labels.includes(groups.labels[i])) mask.data[(y - y0) * bw + (x - x0)] = 255;
+    }
+    out.push({ frame: 0, box: f.box, score: 0.5, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
+    out.push({ frame: 0, box: head(mask, f.box), score: 0.3, label: 'face' });
+  }
+  return out;
+}
+
+/** Ink = pixels far from every common colour of the ring just inside the crop's margin
+ * (a panel's background may be a gradient or several flat areas: sky and ground). */
+function inkAgainstBackground(img: Image, threshold: number): Mask {
+  const { width: W, height: H, channels: c } = img;
+  const m0 = Math.max(2, Math.round(Math.min(W, H) * 0.03)), m1 = 2 * m0 + 2;
+  const bins = new Map<number, { n: number; r: number; g: number; b: number }>();
+  let total = 0;
+  const rgb = (i: number): [number, number, number] => c < 3 ? [img.data[i * c], img.data[i * c], img.data[i * c]] : [img.data[i * c], img.data[i * c + 1], img.data[i * c + 2]];
+  for (let y = m0; y < H - m0; y++) for (let x = m0; x < W - m0; x++) {
+    if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) continue;
+    const [r, g, b] = rgb(y * W + x);
+    const k = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
+    const e = bins.get(k) ?? { n: 0, r: 0, g: 0, b: 0 };
+    e.n++; e.r += r; e.g += g; e.b += b; total++;
+    bins.set(k, e);
+  }
+  // Colours covering at least 3% of the ring; the most common one always counts.
+  const all = [...bins.values()].sort((a, b) => b.n - a.n);
+  const palette = all.filter((e, i) => i === 0 || e.n >= 0.03 * total).map((e) => [e.r / e.n, e.g / e.n, e.b / e.n]);
+  const m = newMask(W, H);
+  for (let i = 0; i < W * H; i++) {
+    const p = rgb(i);
+    let far = true;
+    for (const q of palette) if (Math.max(Math.abs(p[0] - q[0]), Math.abs(p[1] - q[1]), Math.abs(p[2] - q[2])) <= threshold) { far = false; break; }
+    if (far) m.data[i] = 1;
+  }
+  return m;
+}
+
+/** Speech balloons: closed near-white regions (not touching the crop edge), roughly
+ * elliptic or boxy, holding dark marks. Returned boxes include the outline. */
+function balloons(img: Image): Box[] {
+  const { width: W, height: H, channels: c } = img;
+  const white = newMask(W, H), dark = new Uint8Array(W * H);
+  for (let i = 0; i < W * H; i++) {
+    const o = i * c, r = img.data[o], g = img.data[o + (c < 3 ? 0 : 1)], b = img.data[o + (c < 3 ? 0 : 2)];
+    if (Math.min(r, g, b) > 225) white.data[i] = 1;
+    else if (Math.max(r, g, b) < 140) dark[i] = 1;
+  }
+  const lab = label(white);
+  const out: Box[] = [];
+  for (const k of lab.components) {
+    const w = cw(k), h = ch(k);
+    if (k.x0 === 0 || k.y0 === 0 || k.x1 === W - 1 || k.y1 === H - 1) continue;
+    // Balloons hold lines of text, so they are wider than tall; a head's round inside is not.
+    if (w * h < 0.01 * W * H || w * h > 0.5 * W * H || w < 1.4 * h) continue;
+    // Dark marks enclosed by the region (between its first and last pixel on a row), not its outline.
+    let darkIn = 0;
+    for (let y = k.y0; y <= k.y1; y++) {
+      let a = -1, b = -1;
+      for (let x = k.x0; x <= k.x1; x++) if (lab.labels[y * W + x] === k.label) { if (a < 0) a = x; b = x; }
+      for (let x = a + 1; x < b; x++) if (lab.labels[y * W + x] !== k.label && dark[y * W + x]) darkIn++;
+    }
+    if (k.area < 0.6 * w * h || darkIn < 0.01 * w * h) continue;
+    const pad = Math.max(3, Math.round(Math.min(w, h) * 0.08));
+    out.push([k.x0 - pad, k.y0 - pad, w + 2 * pad, h + 2 * pad]);
+  }
+  return out;
+}
+
+/** Per row of a group's box: ink pixels and runs of ink. */
+function rowRuns(labels: Int32Array, keep: Mask, l: number, [x0, y0, w, h]: Box, W: number) {
+  const ink = new Int32Array(h), runs = new Int32Array(h);
+  for (let y = 0; y < h; y++) {
+    let prev = false;
+    for (let x = x0; x < x0 + w; x++) {
+      const i = (y0 + y) * W + x, on = labels[i] === l && keep.data[i] === 1;
+      if (on) ink[y]++;
+      if (on && !prev) runs[y]++;
+      prev = on;
+    }
+  }
+  return { ink, runs };
+}
+
+/** A balloon's tail (or any lone stroke): one thin run of ink in nearly every row.
+ * Stick figures have two runs in many rows (head outline, arms, legs); filled figures have wide runs.
+ * Returns null to keep the group, 'tail' to drop it, or the box of a head hanging at the tail's lower
+ * end (xkcd tails often touch the speaker's head). */
+function tailOrHead(labels: Int32Array, keep: Mask, l: number, box: Box, W: number): null | 'tail' | Box {
+  const [x0, y0, w, h] = box;
+  const { ink, runs } = rowRuns(labels, keep, l, box, W);
+  const multi = runs.reduce((a, r) => a + (r >= 2 ? 1 : 0), 0);
+  const total = ink.reduce((a, b) => a + b, 0);
+  if (multi >= 0.25 * h || total / h >= Math.max(6, 0.15 * w)) return null;
+  // The lowest block of rows with two runs (a round outline), if it reaches the bottom.
+  let b = h - 1;
+  while (b >= 0 && runs[b] < 2 && h - 1 - b < 0.15 * h) b--;
+  if (b < 0 || runs[b] < 2) return 'tail';
+  let t = b;
+  while (t > 0 && (runs[t - 1] >= 2 || (t > 1 && runs[t - 2] >= 2))) t--;
+  const bh = h - t;
+  if (bh < 8) return 'tail';
+  t = Math.max(0, t - Math.round(bh * 0.15)); // the outline's top rows are single runs
+  let lx = w, rx = -1;
+  for (let y = y0 + t; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) {
+    const i = y * W + x;
+    if (labels[i] === l && keep.data[i]) { if (x - x0 < lx) lx = x - x0; if (x - x0 > rx) rx = x - x0; }
+  }
+  return [x0 + lx, y0 + t, rx - lx + 1, h - t];
+}
+
+/** Head estimate: a square at the figure's top, centred on the ink in that band. */
+function head(m: Mask, [x, y, w, h]: Box): Box {
+  const s = Math.max(4, Math.round(Math.min(w, h * 0.3)));
+  let sx = 0, n = 0;
+  for (let yy = 0; yy < Math.min(h, s); yy++) for (let xx = 0; xx < w; xx++) if (m.data[yy * w + xx]) { sx += xx; n++; }
+  const cx = n ? sx / n : w / 2;
+  const left = Math.max(0, Math.min(w - s, Math.round(cx - s / 2)));
+  return [x + left, y, Math.min(s, w), s];
+}
+
+/** findFigures as an async DetectFn. */
+export const detectFigures = async (img: Image): Promise<Detection[]> => findFigures(img);
