@@ -143,6 +143,8 @@ function scaler(width: number, height: number, fast?: boolean): string {
 export interface DecodeReport {
   frames: number;
   warnings: string[];
+  /** ffmpeg ended with an error after frames had come (not when the consumer stopped early). */
+  failed?: boolean;
 }
 
 /**
@@ -297,6 +299,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   if (report) {
     report.frames = n;
     report.warnings = errors;
+    report.failed = finished && code !== 0;
   }
   if (n === 0 && seek === undefined && !(opts.mayBeEmpty && code === 0)) {
     const why = errors[errors.length - 1] || (code !== 0 ? `ffmpeg exit code ${code}` : 'the stream has no frames');

@@ -135,6 +135,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
   }
   if (ws) ws.setStage(videoId, 'shots:metrics', key, 'done', { frames: metrics.length });
   const warnings = [...report.warnings];
+  if (report.failed) warnings.unshift(`ffmpeg stopped with an error after ${metrics.length} frames; the rest of the video is missing`);
   if (info.frames && metrics.length < info.frames * 0.98 && report.warnings.length) {
     warnings.unshift(`decoded ${metrics.length} of ${info.frames} frames; the file looks truncated or damaged`);
   }

@@ -103,6 +103,8 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
       if (past >= W + 3) break;
     }
     if (report.warnings.length) opts.report.warnings.push(...report.warnings);
+    // A decoder that died is not a segment that ended: nothing checks the last segment's end otherwise.
+    if (report.failed) failed = true;
     part.done = true;
   };
 
