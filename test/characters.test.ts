@@ -13,7 +13,7 @@ import { writeImage } from '../src/core/image.js';
 import { drawScene } from '../src/characters/synthetic.js';
 import { boxIoU, cropMask, fromRLE, fullMask, maskArea, maskBox, maskIoU, toRLE } from '../src/characters/masks.js';
 import { GrabCutBodies } from '../src/characters/grabcut.js';
-import { CascadeFaces } from '../src/characters/cascade.js';
+import { CascadeFaces, unturn } from '../src/characters/cascade.js';
 import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
@@ -116,6 +116,25 @@ test('the shipped anime-face cascade loads and stays quiet on faceless images', 
   assert.deepEqual(await det.detect(flat, []), []);
   det.dispose();
   await assert.rejects(new CascadeFaces({ file: '/nonexistent.xml' }).detect(flat, []), ToonscopeError);
+});
+
+test('turned cascade passes map their finds back to where they were before the turn', async () => {
+  // A bright square at a known place; warpAffine turns it as the cascade's extra passes do, unturn must bring its
+  // centre back (a wrong sign or centre would land it tens of pixels away).
+  const cv = await opencv();
+  const w = 320, h = 180;
+  for (const angle of [8, -8, 30]) {
+    const src = cv.Mat.zeros(h, w, cv.CV_8UC1);
+    cv.rectangle(src, new cv.Point(200, 50), new cv.Point(209, 59), new cv.Scalar(255), -1);
+    const rot = cv.getRotationMatrix2D(new cv.Point(w / 2, h / 2), angle, 1);
+    const turned = new cv.Mat();
+    cv.warpAffine(src, turned, rot, new cv.Size(w, h));
+    const m = cv.moments(turned, false);
+    const [x, y] = unturn(m.m10 / m.m00, m.m01 / m.m00, angle, w, h);
+    assert.ok(Math.abs(x - 204.5) < 1 && Math.abs(y - 54.5) < 1, `angle ${angle}: back at ${x.toFixed(1)}, ${y.toFixed(1)}`);
+    for (const mat of [src, rot, turned]) mat.delete();
+  }
+  assert.deepEqual(unturn(10, 20, 0, w, h), [10, 20]);
 });
 
 test('YOLO outputs decode in both layouts with NMS', () => {
