@@ -87,3 +87,27 @@ test('findFigures finds nothing on a panel of text alone', () => {
   text(img, 30, 40, 5, 20);
   assert.equal(findFigures(img).filter((d) => d.label === 'body').length, 0);
 });
+
+test('line art: round empty heads anchor figures; tails, lettering holes and a lone ball are not characters', () => {
+  const img = blank(420, 320, [255, 255, 255]);
+  // Lettering across the top of the panel, inside the ring the background colour is read from: black strokes
+  // there must not be taken for background (that would erase the drawing).
+  for (let r = 0; r < 2; r++) for (let c = 0; c < 36; c++) strokePolygon(img, rect(14 + c * 11, 12 + r * 16, 6, 10), 2, K);
+  // Handwritten words whose round letters touch: holes as round and empty as a head's.
+  for (let i = 0; i < 8; i++) strokePolygon(img, circle(60 + i * 17, 75, 9), 3, K);
+  // A ball: a round outline with nothing under it.
+  strokePolygon(img, circle(370, 120, 13), 3, K);
+  const truth = [stick(img, 120, 170), stick(img, 260, 170)];
+  // Balloon tails from the lettering down to the heads.
+  line(img, [150, 100], [125, 168], 2);
+  line(img, [230, 100], [255, 168], 2);
+  const found = findFigures(img);
+  const bodies = found.filter((d) => d.label === 'body'), faces = found.filter((d) => d.label === 'face');
+  assert.equal(bodies.length, 2, `bodies ${JSON.stringify(bodies.map((b) => b.box))}`);
+  for (const t of truth) {
+    assert.ok(Math.max(...bodies.map((b) => iou(b.box, t))) >= 0.75, `figure ${t}: ${JSON.stringify(bodies.map((b) => b.box))}`);
+    const head: Box = [t[0] + 26 - 15, t[1], 31, 31];
+    const f = faces.find((d) => iou(d.box, head) >= 0.6);
+    assert.ok(f && f.score >= 0.6, `head of ${t} found as a face: ${JSON.stringify(faces.map((d) => d.box))}`);
+  }
+});

@@ -5,6 +5,7 @@
 import type { Box, Detection, Image } from '../core/types.js';
 import { label, type Component } from './components.js';
 import { newMask, type Mask } from './raster.js';
+import { findHeads, hangBodies } from './heads.js';
 
 const cw = (c: Component) => c.x1 - c.x0 + 1;
 const ch = (c: Component) => c.y1 - c.y0 + 1;
@@ -63,9 +64,16 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   for (const b of balloons(img)) {
     for (let y = Math.max(0, b[1]); y < Math.min(H, b[1] + b[3]); y++) ink.data.fill(0, y * W + Math.max(0, b[0]), y * W + Math.min(W, b[0] + b[2]));
   }
+  let heads = findHeads(ink);
   const lab = label(ink);
   const size = Math.max(6, Math.round(Math.min(W, H) * 0.07));
   const drop = glyphs(lab.components, size);
+  // The holes of lettering (O, D, 0) are round and empty too. Their outline is a glyph, or a handwritten word
+  // whose letters touch: ink much wider than the hole but not much taller. A head's ink is the figure under it.
+  heads = heads.filter((hd) => {
+    const l = lab.labels[hd.rim], c = lab.components[l - 1];
+    return l > 0 && !drop.has(l) && !(ch(c) < 1.6 * hd.box[3] && cw(c) > 1.8 * hd.box[2]);
+  });
   // Balloons: sparse outlines around text (mostly background inside, glyphs within).
   for (const c of lab.components) {
     if (drop.has(c.label) || c.area > 0.3 * cw(c) * ch(c)) continue;
@@ -78,6 +86,24 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   for (let i = 0; i < W * H; i++) if (lab.labels[i] && !drop.has(lab.labels[i])) keep.data[i] = 1;
   // Strokes of one figure (a stick figure's head and limbs) are close: join them.
   const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
+  // Line-art heads first: each claims the ink hanging below it; the rest is grouped as before.
+  const out: Detection[] = [];
+  const hung = hangBodies(keep, heads, Math.max(2, Math.round(r / 2)));
+  let found = 0;
+  heads.forEach((hd, k) => {
+    const box = hung.boxes[k];
+    const [x0, y0, bw, bh] = box;
+    // A round outline with nothing hanging under it is a letter O, a ball or a wheel, not a character's head.
+    if (bh < 1.4 * hd.box[3]) { for (let i = 0; i < W * H; i++) if (hung.owner[i] === k + 1) hung.owner[i] = 0; return; }
+    found++;
+    const mask = newMask(bw, bh);
+    for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) {
+      if (hung.owner[y * W + x] === k + 1) mask.data[(y - y0) * bw + (x - x0)] = 255;
+    }
+    out.push({ frame: 0, box, score: 0.6, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
+    out.push({ frame: 0, box: hd.box, score: 0.6, label: 'face' });
+  });
+  for (let i = 0; i < W * H; i++) if (hung.owner[i]) keep.data[i] = 0;
   const groups = label(dilate(keep, r));
   // Ink extent of each group; thin lone strokes (balloon tails) go.
   type Part = { labels: number[]; box: Box; small?: boolean };
@@ -111,8 +137,9 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
     below.box = [x0, y0, Math.max(px + pw, fx + fw) - x0, Math.max(py + ph, fy + fh) - y0];
     below.labels.push(...p.labels);
   }
-  const out: Detection[] = [];
   for (const f of figures) {
+    // In line art with heads found, ink with no head of its own is lettering or scenery.
+    if (found) continue;
     const [x0, y0, bw, bh] = f.box;
     const mask = newMask(bw, bh);
     for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
@@ -131,18 +158,27 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
   const { width: W, height: H, channels: c } = img;
   const m0 = Math.max(2, Math.round(Math.min(W, H) * 0.03)), m1 = 2 * m0 + 2;
   const bins = new Map<number, { n: number; r: number; g: number; b: number }>();
+  const any = new Map<number, number>(); // one pixel per colour seen, for a ring that is all texture
   let total = 0;
   const rgb = (i: number): [number, number, number] => c < 3 ? [img.data[i * c], img.data[i * c], img.data[i * c]] : [img.data[i * c], img.data[i * c + 1], img.data[i * c + 2]];
+  const bin = (i: number) => { const [r, g, b] = rgb(i); return ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4); };
   for (let y = m0; y < H - m0; y++) for (let x = m0; x < W - m0; x++) {
     if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) continue;
-    const [r, g, b] = rgb(y * W + x);
-    const k = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
+    const i = y * W + x, k = bin(i);
+    total++;
+    if (!any.has(k)) any.set(k, i);
+    // Only area colours count: a pixel whose colour continues 2 px away on all four sides. Lettering and frame
+    // lines crossing the ring (black on xkcd pages) are strokes, and taking them for background erases the art.
+    if (x < 2 || y < 2 || x >= W - 2 || y >= H - 2) continue;
+    if (bin(i - 2) !== k || bin(i + 2) !== k || bin(i - 2 * W) !== k || bin(i + 2 * W) !== k) continue;
+    const [r, g, b] = rgb(i);
     const e = bins.get(k) ?? { n: 0, r: 0, g: 0, b: 0 };
-    e.n++; e.r += r; e.g += g; e.b += b; total++;
+    e.n++; e.r += r; e.g += g; e.b += b;
     bins.set(k, e);
   }
   // Colours covering at least 3% of the ring; the most common one always counts.
   const all = [...bins.values()].sort((a, b) => b.n - a.n);
+  if (!all.length) for (const i of any.values()) { const [r, g, b] = rgb(i); all.push({ n: 1, r, g, b }); }
   const palette = all.filter((e, i) => i === 0 || e.n >= 0.03 * total).map((e) => [e.r / e.n, e.g / e.n, e.b / e.n]);
   const m = newMask(W, H);
   for (let i = 0; i < W * H; i++) {

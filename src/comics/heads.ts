@@ -1,0 +1,156 @@
+// Line-art heads: in stick-figure and other line-drawn comics a head is a thin,
+// roughly round ink outline around empty paper. Its enclosed hole is easy to
+// find (background not reachable from the panel's edge), far more reliable than
+// guessing a head at the top of an ink blob, and it anchors a body: the ink
+// hanging below it. Filled heads (coloured art) have no hole and are left to
+// the figure grouping.
+import type { Box } from '../core/types.js';
+import type { Mask } from './raster.js';
+
+export interface Head {
+  /** The enclosed empty area (the face), pixel box. */
+  hole: Box;
+  /** Hole plus its outline: what a person boxes as the head. */
+  box: Box;
+  cx: number;
+  cy: number;
+  /** Mean radius of the hole. */
+  r: number;
+  /** Index (y * width + x) of one ink pixel of the outline, to find the ink component it belongs to. */
+  rim: number;
+}
+
+interface Region { x0: number; y0: number; x1: number; y1: number; area: number; edge: boolean }
+
+/** 4-connected components of the empty (0) pixels, so an 8-connected ink outline closes them. */
+function holes(ink: Mask): { labels: Int32Array; regions: Region[] } {
+  const { width: W, height: H, data } = ink;
+  const labels = new Int32Array(W * H);
+  const regions: Region[] = [];
+  const stack: number[] = [];
+  for (let s = 0; s < W * H; s++) {
+    if (data[s] || labels[s]) continue;
+    const id = regions.length + 1;
+    const g: Region = { x0: W, y0: H, x1: -1, y1: -1, area: 0, edge: false };
+    labels[s] = id;
+    stack.push(s);
+    while (stack.length) {
+      const i = stack.pop()!;
+      const x = i % W, y = (i - x) / W;
+      g.area++;
+      if (x < g.x0) g.x0 = x;
+      if (x > g.x1) g.x1 = x;
+      if (y < g.y0) g.y0 = y;
+      if (y > g.y1) g.y1 = y;
+      if (x === 0 || y === 0 || x === W - 1 || y === H - 1) g.edge = true;
+      if (x > 0 && !data[i - 1] && !labels[i - 1]) { labels[i - 1] = id; stack.push(i - 1); }
+      if (x < W - 1 && !data[i + 1] && !labels[i + 1]) { labels[i + 1] = id; stack.push(i + 1); }
+      if (y > 0 && !data[i - W] && !labels[i - W]) { labels[i - W] = id; stack.push(i - W); }
+      if (y < H - 1 && !data[i + W] && !labels[i + W]) { labels[i + W] = id; stack.push(i + W); }
+    }
+    regions.push(g);
+  }
+  return { labels, regions };
+}
+
+/** Round, empty holes ringed by a thin outline, sized like a head for a panel `W` x `H`. */
+export function findHeads(ink: Mask): Head[] {
+  const { width: W, height: H } = ink;
+  const side = Math.min(W, H);
+  const { labels, regions } = holes(ink);
+  const out: Head[] = [];
+  regions.forEach((g, k) => {
+    if (g.edge) return;
+    const w = g.x1 - g.x0 + 1, h = g.y1 - g.y0 + 1;
+    // Lettering holes (o, d, 0) are a few pixels; a head is a visible part of the panel but not most of it.
+    if (Math.min(w, h) < Math.max(8, 0.03 * side) || h > 0.45 * H || w > 0.45 * W) return;
+    if (w > 1.6 * h || h > 1.6 * w) return;
+    // Filled outline extent per row: how round the shape is, and how much ink sits inside it (eyes, text).
+    let filled = 0;
+    for (let y = g.y0; y <= g.y1; y++) {
+      let a = -1, b = -1;
+      for (let x = g.x0; x <= g.x1; x++) if (labels[y * W + x] === k + 1) { if (a < 0) a = x; b = x; }
+      if (a >= 0) filled += b - a + 1;
+    }
+    const fill = filled / (w * h);
+    // A disc fills 0.79 of its box; a rectangle (window, screen, box) fills all of it, a crescent far less.
+    if (fill < 0.58 || fill > 0.9 || g.area < 0.85 * filled) return;
+    const cx = (g.x0 + g.x1 + 1) / 2, cy = (g.y0 + g.y1 + 1) / 2, r = (w + h) / 4;
+    // A thin outline: just outside it is mostly paper again (a hole in a mass of ink, like a gap in
+    // hatching or in black hair, is not a head). Hair or a hat may cover part of the circle.
+    let paper = 0, n = 0;
+    // Sampled on an ellipse beyond the outline's likely width (a small head's outline is relatively thick).
+    const ax = w / 2 + Math.max(4, 0.45 * w), ay = h / 2 + Math.max(4, 0.45 * h);
+    for (let a = 0; a < 48; a++) {
+      const t = (a / 48) * 2 * Math.PI;
+      const x = Math.round(cx + ax * Math.cos(t)), y = Math.round(cy + ay * Math.sin(t));
+      if (x < 0 || y < 0 || x >= W || y >= H) continue;
+      n++;
+      if (!ink.data[y * W + x]) paper++;
+    }
+    if (!n || paper < 0.4 * n) return;
+    const t = Math.max(2, Math.round(0.12 * r));
+    // The outline pixel left of the hole on its middle row.
+    const my = Math.round(cy);
+    let rx = g.x0;
+    while (rx < g.x1 && labels[my * W + rx] !== k + 1) rx++;
+    while (rx > 0 && !ink.data[my * W + rx]) rx--;
+    out.push({ hole: [g.x0, g.y0, w, h], box: [g.x0 - t, g.y0 - t, w + 2 * t, h + 2 * t], cx, cy, r, rim: my * W + rx });
+  });
+  return out;
+}
+
+/**
+ * The figure under each head: ink reached from the head's outline, walking only through ink (gaps up to `gap` px)
+ * that lies below the head's centre, within a few head sizes sideways and down. Balloon tails and lettering
+ * come from above and stay out; two figures touching split where their walks meet.
+ * Returns, per head, the claimed ink pixels' box and a per-pixel owner map (0 = nobody, k + 1 = heads[k]).
+ */
+export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[]; owner: Int32Array } {
+  const { width: W, height: H, data } = ink;
+  const owner = new Int32Array(W * H);
+  let queue: number[] = [];
+  const within = (k: number, x: number, y: number) => {
+    const h = heads[k];
+    const inHead = x >= h.box[0] && x < h.box[0] + h.box[2] && y >= h.box[1] && y < h.box[1] + h.box[3];
+    return inHead || (y >= h.cy && Math.abs(x - h.cx) <= 4.5 * h.r && y <= h.cy + 10 * h.r);
+  };
+  heads.forEach((h, k) => {
+    for (let y = Math.max(0, h.box[1]); y < Math.min(H, h.box[1] + h.box[3]); y++) {
+      for (let x = Math.max(0, h.box[0]); x < Math.min(W, h.box[0] + h.box[2]); x++) {
+        const i = y * W + x;
+        if (data[i] && !owner[i]) { owner[i] = k + 1; queue.push(i); }
+      }
+    }
+  });
+  // Breadth-first from every head at once, so each pixel goes to the nearest head along the ink.
+  while (queue.length) {
+    const next: number[] = [];
+    for (const i of queue) {
+      const k = owner[i] - 1, x = i % W, y = (i - x) / W;
+      for (let dy = -gap; dy <= gap; dy++) {
+        for (let dx = -gap; dx <= gap; dx++) {
+          const nx = x + dx, ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= W || ny >= H) continue;
+          const j = ny * W + nx;
+          if (!data[j] || owner[j] || !within(k, nx, ny)) continue;
+          owner[j] = k + 1;
+          next.push(j);
+        }
+      }
+    }
+    queue = next;
+  }
+  const boxes: Box[] = heads.map((h) => [...h.box] as Box);
+  const ext = heads.map((h) => [h.box[0], h.box[1], h.box[0] + h.box[2], h.box[1] + h.box[3]]);
+  for (let i = 0; i < W * H; i++) {
+    if (!owner[i]) continue;
+    const e = ext[owner[i] - 1], x = i % W, y = (i - x) / W;
+    if (x < e[0]) e[0] = x;
+    if (y < e[1]) e[1] = y;
+    if (x + 1 > e[2]) e[2] = x + 1;
+    if (y + 1 > e[3]) e[3] = y + 1;
+  }
+  ext.forEach((e, k) => { boxes[k] = [e[0], e[1], e[2] - e[0], e[3] - e[1]]; });
+  return { boxes, owner };
+}
