@@ -137,9 +137,8 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
     below.box = [x0, y0, Math.max(px + pw, fx + fw) - x0, Math.max(py + ph, fy + fh) - y0];
     below.labels.push(...p.labels);
   }
-  for (const f of figures) {
-    // In line art with heads found, ink with no head of its own is lettering or scenery.
-    if (found) continue;
+  // In line art with heads found, ink with no head of its own is lettering or scenery.
+  for (const f of found ? [] : figures) {
     const [x0, y0, bw, bh] = f.box;
     const mask = newMask(bw, bh);
     for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
@@ -157,8 +156,14 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
 function inkAgainstBackground(img: Image, threshold: number): Mask {
   const { width: W, height: H, channels: c } = img;
   const m0 = Math.max(2, Math.round(Math.min(W, H) * 0.03)), m1 = 2 * m0 + 2;
-  const bins = new Map<number, { n: number; r: number; g: number; b: number }>();
-  const any = new Map<number, number>(); // one pixel per colour seen, for a ring that is all texture
+  type Bin = { n: number; r: number; g: number; b: number };
+  // Colour bins of the ring's area pixels, and of all its pixels (used only if the ring is all strokes or texture).
+  const areas = new Map<number, Bin>(), every = new Map<number, Bin>();
+  const add = (m: Map<number, Bin>, k: number, [r, g, b]: [number, number, number]) => {
+    const e = m.get(k) ?? { n: 0, r: 0, g: 0, b: 0 };
+    e.n++; e.r += r; e.g += g; e.b += b;
+    m.set(k, e);
+  };
   let total = 0;
   const rgb = (i: number): [number, number, number] => c < 3 ? [img.data[i * c], img.data[i * c], img.data[i * c]] : [img.data[i * c], img.data[i * c + 1], img.data[i * c + 2]];
   const bin = (i: number) => { const [r, g, b] = rgb(i); return ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4); };
@@ -166,19 +171,14 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
     if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) continue;
     const i = y * W + x, k = bin(i);
     total++;
-    if (!any.has(k)) any.set(k, i);
+    add(every, k, rgb(i));
     // Only area colours count: a pixel whose colour continues 2 px away on all four sides. Lettering and frame
     // lines crossing the ring (black on xkcd pages) are strokes, and taking them for background erases the art.
     if (x < 2 || y < 2 || x >= W - 2 || y >= H - 2) continue;
-    if (bin(i - 2) !== k || bin(i + 2) !== k || bin(i - 2 * W) !== k || bin(i + 2 * W) !== k) continue;
-    const [r, g, b] = rgb(i);
-    const e = bins.get(k) ?? { n: 0, r: 0, g: 0, b: 0 };
-    e.n++; e.r += r; e.g += g; e.b += b;
-    bins.set(k, e);
+    if (bin(i - 2) === k && bin(i + 2) === k && bin(i - 2 * W) === k && bin(i + 2 * W) === k) add(areas, k, rgb(i));
   }
   // Colours covering at least 3% of the ring; the most common one always counts.
-  const all = [...bins.values()].sort((a, b) => b.n - a.n);
-  if (!all.length) for (const i of any.values()) { const [r, g, b] = rgb(i); all.push({ n: 1, r, g, b }); }
+  const all = [...(areas.size ? areas : every).values()].sort((a, b) => b.n - a.n);
   const palette = all.filter((e, i) => i === 0 || e.n >= 0.03 * total).map((e) => [e.r / e.n, e.g / e.n, e.b / e.n]);
   const m = newMask(W, H);
   for (let i = 0; i < W * H; i++) {
