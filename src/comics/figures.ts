@@ -61,9 +61,10 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
     if (x < margin || y < margin || x >= W - margin || y >= H - margin) ink.data[y * W + x] = 0;
   }
-  for (const b of balloons(img)) {
-    for (let y = Math.max(0, b[1]); y < Math.min(H, b[1] + b[3]); y++) ink.data.fill(0, y * W + Math.max(0, b[0]), y * W + Math.min(W, b[0] + b[2]));
-  }
+  // Balloons are erased by their own shape (plus the outline), not their box: art behind a balloon's
+  // corners (hair, a raised hand) stays.
+  const gone = balloons(img);
+  for (let i = 0; i < W * H; i++) if (gone.data[i]) ink.data[i] = 0;
   let heads = findHeads(ink);
   const lab = label(ink);
   const size = Math.max(6, Math.round(Math.min(W, H) * 0.07));
@@ -191,8 +192,9 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
 }
 
 /** Speech balloons: closed near-white regions (not touching the crop edge), roughly
- * elliptic or boxy, holding dark marks. Returned boxes include the outline. */
-function balloons(img: Image): Box[] {
+ * elliptic or boxy, holding dark marks. Returned as one mask: each balloon's region with the
+ * text inside it (row spans) and its outline (a pad around it). */
+function balloons(img: Image): Mask {
   const { width: W, height: H, channels: c } = img;
   const white = newMask(W, H), dark = new Uint8Array(W * H);
   for (let i = 0; i < W * H; i++) {
@@ -201,7 +203,7 @@ function balloons(img: Image): Box[] {
     else if (Math.max(r, g, b) < 140) dark[i] = 1;
   }
   const lab = label(white);
-  const out: Box[] = [];
+  const out = newMask(W, H);
   for (const k of lab.components) {
     const w = cw(k), h = ch(k);
     if (k.x0 === 0 || k.y0 === 0 || k.x1 === W - 1 || k.y1 === H - 1) continue;
@@ -216,7 +218,14 @@ function balloons(img: Image): Box[] {
     }
     if (k.area < 0.6 * w * h || darkIn < 0.01 * w * h) continue;
     const pad = Math.max(3, Math.round(Math.min(w, h) * 0.08));
-    out.push([k.x0 - pad, k.y0 - pad, w + 2 * pad, h + 2 * pad]);
+    const span = newMask(W, H);
+    for (let y = k.y0; y <= k.y1; y++) {
+      let a = -1, b = -1;
+      for (let x = k.x0; x <= k.x1; x++) if (lab.labels[y * W + x] === k.label) { if (a < 0) a = x; b = x; }
+      if (a >= 0) span.data.fill(1, y * W + a, y * W + b + 1);
+    }
+    const grown = dilate(span, pad);
+    for (let i = 0; i < W * H; i++) if (grown.data[i]) out.data[i] = 1;
   }
   return out;
 }
