@@ -5,7 +5,7 @@
 import type { Box, Detection, Image } from '../core/types.js';
 import { label, type Component } from './components.js';
 import { newMask, type Mask } from './raster.js';
-import { findHeads, hangBodies } from './heads.js';
+import { findHeads, hangBodies, headExtent } from './heads.js';
 
 const cw = (c: Component) => c.x1 - c.x0 + 1;
 const ch = (c: Component) => c.y1 - c.y0 + 1;
@@ -92,17 +92,21 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   const hung = hangBodies(keep, heads, Math.max(2, Math.round(r / 2)));
   let found = 0;
   heads.forEach((hd, k) => {
-    const box = hung.boxes[k];
-    const [x0, y0, bw, bh] = box;
     // A round outline with nothing hanging under it is a letter O, a ball or a wheel, not a character's head.
-    if (bh < 1.4 * hd.box[3]) { for (let i = 0; i < W * H; i++) if (hung.owner[i] === k + 1) hung.owner[i] = 0; return; }
+    if (hung.boxes[k][3] < 1.4 * hd.box[3]) { for (let i = 0; i < W * H; i++) if (hung.owner[i] === k + 1) hung.owner[i] = 0; return; }
     found++;
+    // Hair or a hat on top belongs to the head (and the figure).
+    const ext = headExtent(keep, hd);
+    for (const i of ext.added) if (!hung.owner[i]) hung.owner[i] = k + 1;
+    const hb = hung.boxes[k], ux0 = Math.min(hb[0], ext.box[0]), uy0 = Math.min(hb[1], ext.box[1]);
+    const box: Box = [ux0, uy0, Math.max(hb[0] + hb[2], ext.box[0] + ext.box[2]) - ux0, Math.max(hb[1] + hb[3], ext.box[1] + ext.box[3]) - uy0];
+    const [x0, y0, bw, bh] = box;
     const mask = newMask(bw, bh);
     for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) {
       if (hung.owner[y * W + x] === k + 1) mask.data[(y - y0) * bw + (x - x0)] = 255;
     }
     out.push({ frame: 0, box, score: 0.6, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
-    out.push({ frame: 0, box: hd.box, score: 0.6, label: 'face' });
+    out.push({ frame: 0, box: ext.box, score: 0.6, label: 'face' });
   });
   for (let i = 0; i < W * H; i++) if (hung.owner[i]) keep.data[i] = 0;
   const groups = label(dilate(keep, r));

@@ -154,3 +154,44 @@ export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[
   ext.forEach((e, k) => { boxes[k] = [e[0], e[1], e[2] - e[0], e[3] - e[1]]; });
   return { boxes, owner };
 }
+
+/**
+ * The whole head above the hole: hair hatched or filled inside the top of the outline, or a hat, leave only the
+ * lower face as the hole. Walks the ink joined to the outline upward, row by row, while the row's reached ink is
+ * wide (at least half the hole's radius): hair and hats are; a balloon tail or a raised arm touching the head is a
+ * thin stroke and stops the walk. Returns the extended head box and the ink pixels it added (indices).
+ */
+export function headExtent(ink: Mask, h: Head): { box: Box; added: number[] } {
+  const { width: W, height: H, data } = ink;
+  const [bx, by, bw, bh] = h.box;
+  const reach = 1.6 * (h.r + (bw - h.hole[2]) / 2), top = Math.max(0, Math.round(by - 1.5 * h.r));
+  const inZone = (x: number, y: number) => y >= top && y < h.cy && Math.abs(x + 0.5 - h.cx) <= reach;
+  const seen = new Uint8Array(W * H);
+  const stack: number[] = [];
+  for (let y = Math.max(0, by); y < Math.min(H, by + bh); y++) for (let x = Math.max(0, bx); x < Math.min(W, bx + bw); x++) {
+    const i = y * W + x;
+    if (data[i] && inZone(x, y)) { seen[i] = 1; stack.push(i); }
+  }
+  while (stack.length) {
+    const i = stack.pop()!, x = i % W, y = (i - x) / W;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx, ny = y + dy, j = ny * W + nx;
+      if (nx < 0 || ny < 0 || nx >= W || ny >= H || seen[j] || !data[j] || !inZone(nx, ny)) continue;
+      seen[j] = 1;
+      stack.push(j);
+    }
+  }
+  // Rows above the box, upward, while wide.
+  let x0 = bx, x1 = bx + bw, y0 = by;
+  const added: number[] = [];
+  for (let y = by - 1; y >= top; y--) {
+    let a = W, b = -1;
+    for (let x = 0; x < W; x++) if (seen[y * W + x]) { if (x < a) a = x; b = x; }
+    if (b < 0 || b - a + 1 < 0.5 * h.r) break;
+    y0 = y;
+    x0 = Math.min(x0, a);
+    x1 = Math.max(x1, b + 1);
+    for (let x = a; x <= b; x++) if (seen[y * W + x]) added.push(y * W + x);
+  }
+  return { box: [x0, y0, x1 - x0, by + bh - y0], added };
+}

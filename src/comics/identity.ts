@@ -14,6 +14,8 @@ export interface Features {
   face?: Float32Array;
   /** log(height / width) of the body (or face) box. */
   aspect: number;
+  /** Share of the face box drawn over (unlike the surroundings' main colour): hair, a hat or an empty face. */
+  fill?: number;
   embedding?: Float32Array;
 }
 
@@ -92,6 +94,37 @@ export function foregroundMask(img: Image, box: Box): Image {
   return mask;
 }
 
+/** Share of a box's pixels far (> 60 in some channel) from the most common colour of a ring around it. In line art
+ * this tells a bald empty head (mostly paper) from one under hatched hair or a black hat, which colour histograms
+ * of the ink alone cannot: the ink is black either way. */
+export function drawnShare(img: Image, box: Box): number {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
+  if (x1 <= x0 || y1 <= y0) return 0;
+  const m = Math.max(2, Math.round(0.1 * Math.min(box[2], box[3])));
+  const counts = new Map<number, number>();
+  for (let y = Math.max(0, y0 - m); y < Math.min(img.height, y1 + m); y++) {
+    for (let x = Math.max(0, x0 - m); x < Math.min(img.width, x1 + m); x++) {
+      if (y >= y0 && y < y1 && x >= x0 && x < x1) { x = x1 - 1; continue; }
+      const k = key(img, y * img.width + x);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+  }
+  if (!counts.size) return 0;
+  const top = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const bg = [(top >> 8) * 17, ((top >> 4) & 15) * 17, (top & 15) * 17];
+  const c = img.channels;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const o = (y * img.width + x) * c;
+      const p = c < 3 ? [img.data[o], img.data[o], img.data[o]] : [img.data[o], img.data[o + 1], img.data[o + 2]];
+      if (Math.max(Math.abs(p[0] - bg[0]), Math.abs(p[1] - bg[1]), Math.abs(p[2] - bg[2])) > 60) n++;
+    }
+  }
+  return n / ((x1 - x0) * (y1 - y0));
+}
+
 /** Features of one instance on its page. The face region is extended upward to take in hair. */
 export function features(img: Image, inst: { face?: Detection; body?: Detection }): Features {
   const f = inst.face, b = inst.body;
@@ -101,6 +134,7 @@ export function features(img: Image, inst: { face?: Detection; body?: Detection 
     body: b && colourHistogram(img, b.box, b.mask ?? foregroundMask(img, b.box)),
     face: faceBox && colourHistogram(img, faceBox, foregroundMask(img, faceBox)),
     aspect: Math.log(Math.max(1, ref[3]) / Math.max(1, ref[2])),
+    fill: f && drawnShare(img, f.box),
     embedding: b?.embedding ?? f?.embedding,
   };
 }
@@ -128,6 +162,8 @@ export function distance(a: Features, b: Features): number {
   let d = parts.reduce((s, [v, w]) => s + v * w, 0) / wsum;
   // Poses change the box shape, so shape only nudges.
   d += 0.1 * Math.min(1, Math.abs(a.aspect - b.aspect));
+  // How much of the head is drawn over (hair, hat) is a stable trait across poses and panels.
+  if (a.fill !== undefined && b.fill !== undefined) d += 0.5 * Math.abs(a.fill - b.fill);
   if (a.embedding && b.embedding) d = 0.5 * d + 0.5 * (1 - cosine(a.embedding, b.embedding));
   return d;
 }
