@@ -74,7 +74,7 @@ export function findHeads(ink: Mask): Head[] {
     }
     const fill = filled / (w * h);
     // A disc fills 0.79 of its box; a rectangle (window, screen, box) fills all of it, a crescent far less.
-    if (fill < 0.58 || fill > 0.9 || g.area < 0.85 * filled) return;
+    if (fill < 0.5 || fill > 0.9 || g.area < 0.85 * filled) return;
     const cx = (g.x0 + g.x1 + 1) / 2, cy = (g.y0 + g.y1 + 1) / 2, r = (w + h) / 4;
     // A thin outline: just outside it is mostly paper again (a hole in a mass of ink, like a gap in
     // hatching or in black hair, is not a head). Hair or a hat may cover part of the circle.
@@ -97,7 +97,18 @@ export function findHeads(ink: Mask): Head[] {
     while (rx > 0 && !ink.data[my * W + rx]) rx--;
     out.push({ hole: [g.x0, g.y0, w, h], box: [g.x0 - t, g.y0 - t, w + 2 * t, h + 2 * t], cx, cy, r, rim: my * W + rx });
   });
-  return out;
+  // Heads do not nest or overlap: of two holes sharing most of the smaller one's box (an eye or a gap in the
+  // hair inside a face outline), the larger is the head.
+  const kept: Head[] = [];
+  for (const hd of out.sort((a, b) => b.r - a.r)) {
+    const [x, y, w, h] = hd.box;
+    const inside = kept.some((o) => {
+      const ow = Math.min(x + w, o.box[0] + o.box[2]) - Math.max(x, o.box[0]), oh = Math.min(y + h, o.box[1] + o.box[3]) - Math.max(y, o.box[1]);
+      return ow > 0 && oh > 0 && ow * oh > 0.5 * w * h;
+    });
+    if (!inside) kept.push(hd);
+  }
+  return kept;
 }
 
 /**
