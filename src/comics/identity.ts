@@ -14,7 +14,7 @@ export interface Features {
   face?: Float32Array;
   /** log(height / width) of the body (or face) box. */
   aspect: number;
-  /** Share of the face box drawn over (unlike the surroundings' main colour): hair, a hat or an empty face. */
+  /** Share of the face box that is solid drawing (hair, a hat), not outline: see solidShare. */
   fill?: number;
   embedding?: Float32Array;
 }
@@ -94,13 +94,26 @@ export function foregroundMask(img: Image, box: Box): Image {
   return mask;
 }
 
-/** Share of a box's pixels far (> 60 in some channel) from the most common colour of a ring around it. In line art
- * this tells a bald empty head (mostly paper) from one under hatched hair or a black hat, which colour histograms
- * of the ink alone cannot: the ink is black either way. */
-export function drawnShare(img: Image, box: Box): number {
+/** Median horizontal run of pixels far (> 60 in some channel) from `bg` in a box: the stroke width. */
+function strokeWidth(img: Image, box: Box, far: (i: number) => boolean): number {
   const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
   const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
-  if (x1 <= x0 || y1 <= y0) return 0;
+  const runs: number[] = [];
+  for (let y = y0; y < y1; y++) {
+    let run = 0;
+    for (let x = x0; x <= x1; x++) {
+      if (x < x1 && far(y * img.width + x)) run++;
+      else if (run) { runs.push(run); run = 0; }
+    }
+  }
+  runs.sort((a, b) => a - b);
+  return runs.length ? runs[runs.length >> 1] : 1;
+}
+
+/** The most common colour in a ring around a box (the surroundings). */
+function ringColour(img: Image, box: Box): [number, number, number] {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
   const m = Math.max(2, Math.round(0.1 * Math.min(box[2], box[3])));
   const counts = new Map<number, number>();
   for (let y = Math.max(0, y0 - m); y < Math.min(img.height, y1 + m); y++) {
@@ -110,16 +123,32 @@ export function drawnShare(img: Image, box: Box): number {
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
-  if (!counts.size) return 0;
-  const top = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-  const bg = [(top >> 8) * 17, ((top >> 4) & 15) * 17, (top & 15) * 17];
-  const c = img.channels;
+  const top = counts.size ? [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0] : 0xfff;
+  return [(top >> 8) * 17, ((top >> 4) & 15) * 17, (top & 15) * 17];
+}
+
+/**
+ * Share of the face box that is solid drawing: pixels unlike the surroundings whose whole neighbourhood (out to
+ * half the figure's stroke width) is drawn too. Outlines and limbs erode away at any scale, masses of hair or a hat
+ * do not, so in line art this tells an empty bald head from one under hatched hair or a black hat (colour
+ * histograms of the ink cannot: it is black either way). Filled colour faces come out near 1 alike.
+ */
+export function solidShare(img: Image, face: Box, body?: Box): number {
+  const bg = ringColour(img, face), c = img.channels, W = img.width;
+  const far = (i: number) => {
+    const o = i * c, p = c < 3 ? [img.data[o], img.data[o], img.data[o]] : [img.data[o], img.data[o + 1], img.data[o + 2]];
+    return Math.max(Math.abs(p[0] - bg[0]), Math.abs(p[1] - bg[1]), Math.abs(p[2] - bg[2])) > 60;
+  };
+  const r = Math.max(1, Math.floor(strokeWidth(img, body ?? face, far) / 2));
+  const x0 = Math.max(r, Math.floor(face[0])), y0 = Math.max(r, Math.floor(face[1]));
+  const x1 = Math.min(W - r, Math.ceil(face[0] + face[2])), y1 = Math.min(img.height - r, Math.ceil(face[1] + face[3]));
+  if (x1 <= x0 || y1 <= y0) return 0;
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const o = (y * img.width + x) * c;
-      const p = c < 3 ? [img.data[o], img.data[o], img.data[o]] : [img.data[o], img.data[o + 1], img.data[o + 2]];
-      if (Math.max(Math.abs(p[0] - bg[0]), Math.abs(p[1] - bg[1]), Math.abs(p[2] - bg[2])) > 60) n++;
+      let solid = true;
+      for (let dy = -r; dy <= r && solid; dy++) for (let dx = -r; dx <= r; dx++) if (!far((y + dy) * W + x + dx)) { solid = false; break; }
+      if (solid) n++;
     }
   }
   return n / ((x1 - x0) * (y1 - y0));
@@ -134,7 +163,7 @@ export function features(img: Image, inst: { face?: Detection; body?: Detection 
     body: b && colourHistogram(img, b.box, b.mask ?? foregroundMask(img, b.box)),
     face: faceBox && colourHistogram(img, faceBox, foregroundMask(img, faceBox)),
     aspect: Math.log(Math.max(1, ref[3]) / Math.max(1, ref[2])),
-    fill: f && drawnShare(img, f.box),
+    fill: f && solidShare(img, f.box, b?.box),
     embedding: b?.embedding ?? f?.embedding,
   };
 }
@@ -163,7 +192,7 @@ export function distance(a: Features, b: Features): number {
   // Poses change the box shape, so shape only nudges.
   d += 0.1 * Math.min(1, Math.abs(a.aspect - b.aspect));
   // How much of the head is drawn over (hair, hat) is a stable trait across poses and panels.
-  if (a.fill !== undefined && b.fill !== undefined) d += 0.5 * Math.abs(a.fill - b.fill);
+  if (a.fill !== undefined && b.fill !== undefined) d += Math.abs(a.fill - b.fill);
   if (a.embedding && b.embedding) d = 0.5 * d + 0.5 * (1 - cosine(a.embedding, b.embedding));
   return d;
 }
