@@ -6,6 +6,7 @@ import { blank } from '../src/core/image.js';
 import type { Box, Image } from '../src/core/types.js';
 import { analyzeComics } from '../src/comics/index.js';
 import { findFigures } from '../src/comics/figures.js';
+import { distance, features } from '../src/comics/identity.js';
 import { fillPolygon, strokePolygon } from '../src/comics/raster.js';
 import type { Point } from '../src/comics/geometry.js';
 
@@ -110,4 +111,75 @@ test('line art: round empty heads anchor figures; tails, lettering holes and a l
     const f = faces.find((d) => iou(d.box, head) >= 0.6);
     assert.ok(f && f.score >= 0.6, `head of ${t} found as a face: ${JSON.stringify(faces.map((d) => d.box))}`);
   }
+});
+
+/** A stick figure of height 120 * s at (x, y) = top of the head; `top` draws on the head: hair (a solid cap over
+ * the top 30% of the circle) or a hat (a block and brim above it). Returns the head box. */
+function person(img: Image, x: number, y: number, s: number, top: 'bald' | 'hair' | 'hat'): Box {
+  const r = 14 * s, t = Math.max(2, Math.round(3 * s)), cy = y + r;
+  strokePolygon(img, circle(x, cy, r), t, K);
+  line(img, [x, y + 2 * r], [x, y + 80 * s], t);
+  line(img, [x, y + 40 * s], [x - 25 * s, y + 65 * s], t);
+  line(img, [x, y + 40 * s], [x + 25 * s, y + 65 * s], t);
+  line(img, [x, y + 80 * s], [x - 20 * s, y + 120 * s], t);
+  line(img, [x, y + 80 * s], [x + 20 * s, y + 120 * s], t);
+  if (top === 'hair') {
+    const cap = circle(x, cy, r).filter(([, py]) => py <= cy - 0.4 * r);
+    fillPolygon(img, [[x - Math.sqrt(1 - 0.16) * r, cy - 0.4 * r], ...cap.sort((a, b) => a[0] - b[0]), [x + Math.sqrt(1 - 0.16) * r, cy - 0.4 * r]], K);
+    return [x - r, y, 2 * r, 2 * r];
+  }
+  if (top === 'hat') {
+    fillPolygon(img, rect(x - 0.7 * r, y - 0.8 * r, 1.4 * r, 0.9 * r), K);
+    line(img, [x - 1.1 * r, y + 0.1 * r], [x + 1.1 * r, y + 0.1 * r], t);
+    return [x - 1.1 * r, y - 0.8 * r, 2.2 * r, 2.8 * r];
+  }
+  return [x - r, y, 2 * r, 2 * r];
+}
+
+test('line art: the face box takes in hair and a hat on the head, not a balloon tail touching it', () => {
+  const img = blank(460, 260, [255, 255, 255]);
+  const heads = [person(img, 80, 70, 1, 'bald'), person(img, 210, 70, 1, 'hair'), person(img, 340, 70, 1, 'hat')];
+  line(img, [60, 10], [78, 69], 2); // a tail ending on the bald head's top
+  const faces = findFigures(img).filter((d) => d.label === 'face');
+  assert.equal(faces.length, 3, JSON.stringify(faces.map((f) => f.box)));
+  for (const h of heads) {
+    const f = faces.find((d) => iou(d.box, h) >= 0.6);
+    assert.ok(f, `head ${h}: faces ${JSON.stringify(faces.map((d) => d.box))}`);
+    assert.ok(Math.abs(f.box[1] - h[1]) <= 4, `face top ${f.box[1]} vs head top ${h[1]}`);
+  }
+});
+
+test('identity: bald and long-haired stick figures stay apart across panels and sizes (the ink is black on both)', async () => {
+  const img = blank(760, 330, [255, 255, 255]);
+  strokePolygon(img, rect(20, 20, 300, 290), 4, K);
+  strokePolygon(img, rect(340, 20, 400, 290), 4, K);
+  person(img, 100, 110, 1, 'bald');
+  person(img, 230, 110, 1, 'hair');
+  person(img, 450, 70, 1.6, 'bald'); // bigger
+  person(img, 620, 70, 1.6, 'hair');
+  const res = await analyzeComics([{ name: 'p', image: img }], { detect: async (i) => findFigures(i) });
+  const chars = res.pages[0].characters;
+  assert.equal(chars.length, 4, JSON.stringify(chars.map((c) => c.body?.box)));
+  const at = (x: number) => chars.find((c) => c.box[0] <= x && x <= c.box[0] + c.box[2])!;
+  assert.equal(at(100).identity, at(450).identity, 'bald in both panels');
+  assert.equal(at(230).identity, at(620).identity, 'hair in both panels');
+  assert.notEqual(at(100).identity, at(230).identity);
+  // Not by a hair's breadth of anti-aliasing: the head's solid share sets them clearly apart.
+  const det = (box: Box, label: string) => ({ frame: 0, box, score: 1, label });
+  const f = (x: number) => { const c = at(x); return features(img, { face: det(c.face!.box, 'face'), body: det(c.body!.box, 'body') }); };
+  assert.ok(distance(f(100), f(620)) > distance(f(100), f(450)) + 0.05, `bald-hair ${distance(f(100), f(620)).toFixed(3)} vs bald-bald ${distance(f(100), f(450)).toFixed(3)}`);
+});
+
+test('a speech balloon is erased by its shape: a head just below its corner keeps its top', () => {
+  const img = blank(400, 300, [150, 200, 240]);
+  const ell = circle(200, 70, 1).map(([x, y]) => [200 + (x - 200) * 110, 70 + (y - 70) * 40] as Point);
+  fillPolygon(img, ell, [255, 255, 255]);
+  strokePolygon(img, ell, 3, K);
+  text(img, 130, 55, 2, 12);
+  // The head's top is inside the balloon's box (x 90-310, y 30-110), beside the ellipse.
+  const truth = filled(img, 110, 95, [220, 60, 60]);
+  const bodies = findFigures(img).filter((d) => d.label === 'body');
+  const best = bodies.reduce((a, b) => (iou(b.box, truth) > iou(a.box, truth) ? b : a), bodies[0]);
+  assert.ok(best && iou(best.box, truth) >= 0.8, `figure ${truth}: ${JSON.stringify(bodies.map((b) => b.box))}`);
+  assert.ok(Math.abs(best.box[1] - truth[1]) <= 3, `figure top ${best.box[1]} vs ${truth[1]}`);
 });
