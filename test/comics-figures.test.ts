@@ -183,3 +183,22 @@ test('a speech balloon is erased by its shape: a head just below its corner keep
   assert.ok(best && iou(best.box, truth) >= 0.8, `figure ${truth}: ${JSON.stringify(bodies.map((b) => b.box))}`);
   assert.ok(Math.abs(best.box[1] - truth[1]) <= 3, `figure top ${best.box[1]} vs ${truth[1]}`);
 });
+
+test('filled art: a figure touching a tree by a thin strand is cut from it; its own neck is not cut', () => {
+  const img = blank(460, 320, [160, 210, 240]);
+  const truth = filled(img, 130, 120, [220, 60, 60]);
+  // A tree: a green canopy on a brown trunk, and a strand of the figure's hair reaching into the canopy.
+  fillPolygon(img, rect(292, 150, 16, 120), [120, 80, 40]);
+  fillPolygon(img, circle(300, 110, 1).map(([x, y]) => [300 + (x - 300) * 60, 110 + (y - 110) * 60] as Point), [60, 170, 60]);
+  line(img, [145, 126], [245, 110], 3);
+  // A figure whose big head (too big to pass for a stray part) sits on a thin neck, which eroding also cuts.
+  fillPolygon(img, circle(50, 148, 28), [240, 200, 170]);
+  fillPolygon(img, rect(47, 174, 6, 14), [240, 200, 170]);
+  fillPolygon(img, rect(25, 186, 50, 90), [60, 60, 200]);
+  const necked: Box = [22, 120, 56, 156];
+  const bodies = findFigures(img).filter((d) => d.label === 'body');
+  const best = Math.max(...bodies.map((b) => iou(b.box, truth)));
+  assert.ok(best >= 0.6, `figure ${truth}: ${JSON.stringify(bodies.map((b) => b.box))}`);
+  // A head over its body is one figure, not two pieces.
+  assert.ok(bodies.some((b) => iou(b.box, necked) >= 0.8), `necked ${necked}: ${JSON.stringify(bodies.map((b) => b.box))}`);
+});

@@ -110,6 +110,9 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   });
   for (let i = 0; i < W * H; i++) if (hung.owner[i]) keep.data[i] = 0;
   const groups = label(dilate(keep, r));
+  // Filled (coloured) art is drawn in areas, not strokes. Two figures that touch (hair brushing a tree's leaves)
+  // join there by a thin neck: cut such groups where eroding them apart leaves two or more solid cores.
+  if (medianRun(keep) > 2 * r) for (const g of [...groups.components]) if (ch(g) >= 0.15 * H) splitAtNecks(groups, keep, g, r);
   // Ink extent of each group; thin lone strokes (balloon tails) go.
   type Part = { labels: number[]; box: Box; small?: boolean };
   const parts: Part[] = [];
@@ -232,6 +235,85 @@ function balloons(img: Image): Mask {
     for (let i = 0; i < W * H; i++) if (grown.data[i]) out.data[i] = 1;
   }
   return out;
+}
+
+/** Median length of the horizontal runs of a mask: the stroke width of line art, the area width of filled art. */
+function medianRun(m: Mask): number {
+  const runs: number[] = [];
+  for (let y = 0; y < m.height; y++) {
+    let run = 0;
+    for (let x = 0; x <= m.width; x++) {
+      if (x < m.width && m.data[y * m.width + x]) run++;
+      else if (run) { runs.push(run); run = 0; }
+    }
+  }
+  runs.sort((a, b) => a - b);
+  return runs.length ? runs[runs.length >> 1] : 0;
+}
+
+/** Split group `g` of `groups` (in place: new components appended) at thin necks: its ink eroded by `e` falls
+ * into cores; cores holding at least 10% of the eroded ink each seed a piece, and every ink pixel of the group
+ * goes to the core nearest along the ink. */
+function splitAtNecks(groups: ReturnType<typeof label>, keep: Mask, g: Component, e: number) {
+  const W = keep.width, w = cw(g), h = ch(g);
+  const local = newMask(w, h), outside = newMask(w, h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = (g.y0 + y) * W + g.x0 + x;
+    if (groups.labels[i] === g.label && keep.data[i]) local.data[y * w + x] = 1;
+    else outside.data[y * w + x] = 1;
+  }
+  const grown = dilate(outside, e), core = newMask(w, h);
+  for (let i = 0; i < w * h; i++) if (local.data[i] && !grown.data[i]) core.data[i] = 1;
+  const cores = label(core);
+  const total = cores.components.reduce((a, c) => a + c.area, 0);
+  const seeds = cores.components.filter((c) => c.area >= 0.1 * total);
+  if (seeds.length < 2) return;
+  // Every ink pixel of the group goes to the core nearest along the ink.
+  const owner = new Int32Array(w * h);
+  let queue: number[] = [];
+  seeds.forEach((c, k) => { for (let i = 0; i < w * h; i++) if (cores.labels[i] === c.label) { owner[i] = k + 1; queue.push(i); } });
+  while (queue.length) {
+    const next: number[] = [];
+    for (const i of queue) {
+      const x = i % w, y = (i - x) / w;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx, ny = y + dy, j = ny * w + nx;
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h || !local.data[j] || owner[j]) continue;
+        owner[j] = owner[i];
+        next.push(j);
+      }
+    }
+    queue = next;
+  }
+  // A neck is also where a head meets its body: pieces stacked one over the other, each centred within the
+  // other's width, are one figure again. Side by side (a character beside a tree) they stay apart.
+  const ext = seeds.map(() => [w, h, -1, -1]);
+  for (let i = 0; i < w * h; i++) {
+    const o = owner[i];
+    if (!o) continue;
+    const x = i % w, y = (i - x) / w, b = ext[o - 1];
+    b[0] = Math.min(b[0], x); b[1] = Math.min(b[1], y); b[2] = Math.max(b[2], x); b[3] = Math.max(b[3], y);
+  }
+  const root = seeds.map((_, k) => k);
+  const find = (k: number): number => (root[k] === k ? k : (root[k] = find(root[k])));
+  for (let a = 0; a < seeds.length; a++) for (let b = 0; b < seeds.length; b++) {
+    const A = ext[a], B = ext[b], acx = (A[0] + A[2]) / 2, bcx = (B[0] + B[2]) / 2;
+    if (a !== b && A[1] < B[1] && A[3] < B[3] && acx >= B[0] && acx <= B[2] && bcx >= A[0] && bcx <= A[2]) root[find(a)] = find(b);
+  }
+  for (let i = 0; i < w * h; i++) if (owner[i]) owner[i] = find(owner[i] - 1) + 1;
+  const pieces = [...new Set(seeds.map((_, k) => find(k)))];
+  if (pieces.length < 2) return;
+  // Pieces past the first get new labels (ink not reached stays with the first).
+  const ids = seeds.map((_, k) => (k === pieces[0] ? g.label : groups.components.length + pieces.indexOf(k)));
+  const boxes = seeds.map(() => ({ x0: Infinity, y0: Infinity, x1: -1, y1: -1, area: 0 }));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const o = owner[y * w + x];
+    if (!o) continue;
+    groups.labels[(g.y0 + y) * W + g.x0 + x] = ids[o - 1];
+    const b = boxes[o - 1];
+    b.x0 = Math.min(b.x0, g.x0 + x); b.x1 = Math.max(b.x1, g.x0 + x); b.y0 = Math.min(b.y0, g.y0 + y); b.y1 = Math.max(b.y1, g.y0 + y); b.area++;
+  }
+  for (const k of pieces.slice(1)) groups.components.push({ label: ids[k], ...boxes[k] });
 }
 
 /** Per row of a group's box: ink pixels and runs of ink. */

@@ -14,7 +14,7 @@ export interface Features {
   face?: Float32Array;
   /** log(height / width) of the body (or face) box. */
   aspect: number;
-  /** Share of the face box that is solid drawing (hair, a hat), not outline: see solidShare. */
+  /** Black-and-white art only: share of the face box that is solid drawing (hair, a hat), not outline (solidShare). */
   fill?: number;
   embedding?: Float32Array;
 }
@@ -127,14 +127,30 @@ function ringColour(img: Image, box: Box): [number, number, number] {
   return [(top >> 8) * 17, ((top >> 4) & 15) * 17, (top & 15) * 17];
 }
 
+/** Share of a box's pixels with a clear colour (saturation over 0.25): near 0 for black-and-white art. */
+function colourShare(img: Image, box: Box): number {
+  const x0 = Math.max(0, Math.floor(box[0])), y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[0] + box[2])), y1 = Math.min(img.height, Math.ceil(box[1] + box[3]));
+  const c = img.channels;
+  if (c < 3 || x1 <= x0 || y1 <= y0) return 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+    const o = (y * img.width + x) * c, mx = Math.max(img.data[o], img.data[o + 1], img.data[o + 2]);
+    if (mx > 60 && mx - Math.min(img.data[o], img.data[o + 1], img.data[o + 2]) > 0.25 * mx) n++;
+  }
+  return n / ((x1 - x0) * (y1 - y0));
+}
+
 /**
- * Share of the face box that is solid drawing: pixels unlike the surroundings whose whole neighbourhood (out to
- * half the figure's stroke width) is drawn too. Outlines and limbs erode away at any scale, masses of hair or a hat
- * do not, so in line art this tells an empty bald head from one under hatched hair or a black hat (colour
- * histograms of the ink cannot: it is black either way). Filled colour faces come out near 1 alike.
+ * Share of the face box that is solid drawing: pixels unlike the figure's surroundings whose whole neighbourhood
+ * (out to half the figure's stroke width) is drawn too. Outlines and limbs erode away at any scale, masses of hair
+ * or a hat do not, so in line art this tells an empty bald head from one under hatched hair or a black hat (colour
+ * histograms of the ink cannot: it is black either way). Black-and-white art only (undefined otherwise): in colour
+ * art the histograms already compare skin and hair, and the eroded share mostly follows the box's placement.
  */
-export function solidShare(img: Image, face: Box, body?: Box): number {
-  const bg = ringColour(img, face), c = img.channels, W = img.width;
+export function solidShare(img: Image, face: Box, body?: Box): number | undefined {
+  if (colourShare(img, body ?? face) > 0.1) return undefined;
+  const bg = ringColour(img, body ?? face), c = img.channels, W = img.width;
   const far = (i: number) => {
     const o = i * c, p = c < 3 ? [img.data[o], img.data[o], img.data[o]] : [img.data[o], img.data[o + 1], img.data[o + 2]];
     return Math.max(Math.abs(p[0] - bg[0]), Math.abs(p[1] - bg[1]), Math.abs(p[2] - bg[2])) > 60;
