@@ -202,3 +202,17 @@ test('filled art: a figure touching a tree by a thin strand is cut from it; its 
   // A head over its body is one figure, not two pieces.
   assert.ok(bodies.some((b) => iou(b.box, necked) >= 0.8), `necked ${necked}: ${JSON.stringify(bodies.map((b) => b.box))}`);
 });
+
+test('filled art: the face guess is the ink above the neck, without arms spread at shoulder height', () => {
+  const img = blank(300, 320, [150, 200, 240]);
+  // Five heads tall: head, neck, torso with arms spread at shoulder height, legs.
+  fillPolygon(img, circle(150, 80, 20), [240, 200, 170]);
+  fillPolygon(img, rect(146, 99, 8, 6), [240, 200, 170]);
+  fillPolygon(img, rect(125, 104, 50, 70), [220, 60, 60]);
+  fillPolygon(img, rect(60, 106, 180, 9), [220, 60, 60]);
+  fillPolygon(img, rect(128, 174, 16, 86), [40, 40, 120]);
+  fillPolygon(img, rect(156, 174, 16, 86), [40, 40, 120]);
+  const faces = findFigures(img).filter((d) => d.label === 'face');
+  const headBox: Box = [130, 60, 41, 41];
+  assert.ok(faces.some((f) => iou(f.box, headBox) >= 0.5), `head ${headBox}: ${JSON.stringify(faces.map((f) => f.box))}`);
+});

@@ -358,8 +358,25 @@ function tailOrHead(labels: Int32Array, keep: Mask, l: number, box: Box, W: numb
   return [x0 + lx, y0 + t, rx - lx + 1, h - t];
 }
 
-/** Head estimate: a square at the figure's top, centred on the ink in that band. */
+/** Head estimate: the ink above the neck, or else a square at the figure's top, centred on the ink in that band. */
 function head(m: Mask, [x, y, w, h]: Box): Box {
+  // A head sits on a neck: the row with the least ink between 15% and 50% of the figure's height, if it is a
+  // clear narrowing. The head is the ink above it, without side columns under half as tall as the tallest
+  // (arms spread at shoulder height, a raised hand, ponytail tips).
+  const rows = new Int32Array(h);
+  for (let yy = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) if (m.data[yy * w + xx]) rows[yy]++;
+  let neck = -1;
+  for (let yy = Math.round(0.15 * h); yy <= Math.round(0.5 * h); yy++) if (neck < 0 || rows[yy] < rows[neck]) neck = yy;
+  const above = neck > 0 ? Math.max(...rows.subarray(0, neck)) : 0;
+  if (neck > 0 && rows[neck] < 0.6 * above) {
+    const cols = new Int32Array(w);
+    for (let yy = 0; yy < neck; yy++) for (let xx = 0; xx < w; xx++) if (m.data[yy * w + xx]) cols[xx]++;
+    const top = Math.max(...cols);
+    let a = 0, b = w - 1;
+    while (a < b && cols[a] < 0.5 * top) a++;
+    while (b > a && cols[b] < 0.5 * top) b--;
+    return [x + a, y, b - a + 1, neck];
+  }
   const s = Math.max(4, Math.round(Math.min(w, h * 0.3)));
   let sx = 0, n = 0;
   for (let yy = 0; yy < Math.min(h, s); yy++) for (let xx = 0; xx < w; xx++) if (m.data[yy * w + xx]) { sx += xx; n++; }
