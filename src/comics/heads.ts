@@ -73,7 +73,8 @@ export function findHeads(ink: Mask): Head[] {
       if (a >= 0) filled += b - a + 1;
     }
     const fill = filled / (w * h);
-    // A disc fills 0.79 of its box; a rectangle (window, screen, box) fills all of it, a crescent far less.
+    // A disc fills 0.79 of its box, a face whose top is hidden under hair (the hole is what is left) about 0.6;
+    // a rectangle (window, screen, box) fills all of it, a crescent far less.
     if (fill < 0.5 || fill > 0.9 || g.area < 0.85 * filled) return;
     const cx = (g.x0 + g.x1 + 1) / 2, cy = (g.y0 + g.y1 + 1) / 2, r = (w + h) / 4;
     // A thin outline: just outside it is mostly paper again (a hole in a mass of ink, like a gap in
