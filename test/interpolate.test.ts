@@ -235,6 +235,13 @@ test('CLI: --between writes the in-between; bad files and options fail with one 
     assert.ok(existsSync(join(dir, 'm.png')));
     assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'nope.png'), join(dir, 'm2.png'), '--quiet']), 1);
     assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--t', '2', join(dir, 'm3.png'), '--quiet']), 1);
+    // The neighbouring drawings: both or neither, and the same size.
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--before', join(dir, 'a.png'), '--after', join(dir, 'c.png'), join(dir, 'm4.png'), '--quiet']), 0);
+    assert.ok(existsSync(join(dir, 'm4.png')));
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--before', join(dir, 'a.png'), join(dir, 'm5.png'), '--quiet']), 1);
+    await writeImage(join(dir, 'small.png'), drawScene(cartoonScene(80, 48, 0.1), 0));
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--before', join(dir, 'small.png'), '--after', join(dir, 'c.png'), join(dir, 'm6.png'), '--quiet']), 1);
+    assert.ok(!existsSync(join(dir, 'm5.png')) && !existsSync(join(dir, 'm6.png')));
     assert.equal(await main(['eval', 'interpolate', '--quiet']), 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });

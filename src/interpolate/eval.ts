@@ -15,6 +15,9 @@ import { sideBySide } from './sidebyside.js';
 import type { Clip, Triplet } from './truth.js';
 import type { SynfigClip } from './synfig.js';
 import { readImage } from '../core/image.js';
+import { ToonscopeError } from '../core/errors.js';
+import { classifyPair, signature } from './pairs.js';
+import { easeTimes, motionSpeed } from './timing.js';
 
 export const METHODS = ['blend', 'minterpolate', 'toonscope'] as const;
 export type Method = (typeof METHODS)[number];
@@ -29,6 +32,8 @@ export interface TripletResult {
   scores: Partial<Record<Method, Score>>;
   /** Seconds toonscope took for this in-between. */
   seconds: number;
+  /** Where toonscope put the in-between (share of the a→c motion): 0.5 unless the neighbouring drawings showed an ease. */
+  position?: number;
   sideBySide?: string;
 }
 
@@ -54,11 +59,12 @@ export interface EvalSource {
   name: string;
   source: string;
   triplets: Triplet[];
-  frames(indices: number[]): Promise<Map<number, Image>>;
+  /** The frames at these indices; with `partial`, indices past the end are left out. */
+  frames(indices: number[], partial?: boolean): Promise<Map<number, Image>>;
 }
 
 export function videoSource(c: Clip): EvalSource {
-  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix) => readFrames(c.video, ix, c.crop) };
+  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix, partial) => readFrames(c.video, ix, c.crop, undefined, partial) };
 }
 
 export function synfigSource(c: SynfigClip): EvalSource {
@@ -66,18 +72,27 @@ export function synfigSource(c: SynfigClip): EvalSource {
     name: `synfig:${c.name}`,
     source: 'synfig render at 48 fps (odd frames are truth)',
     triplets: c.triplets,
-    frames: async (ix) => new Map(await Promise.all(ix.map(async (i) => [i, await readImage(c.frames[i])] as [number, Image]))),
+    frames: async (ix, partial) => {
+      if (!partial && ix.some((i) => !c.frames[i])) throw new ToonscopeError(undefined, `synfig render of ${c.name} has no frame ${ix.find((i) => !c.frames[i])}`);
+      return new Map(await Promise.all(ix.filter((i) => c.frames[i]).map(async (i) => [i, await readImage(c.frames[i])] as [number, Image])));
+    },
   };
 }
 
 export interface EvalOptions {
   /** Folder for side-by-side PNGs (none written when absent). */
   outDir?: string;
-  /** Side-by-side images per clip (default 2). */
+  /** Side-by-side images per clip (default 2), plus every eased in-between. */
   sideBySide?: number;
   /** Run the ffmpeg minterpolate baseline (default true). */
   minterpolate?: boolean;
   interp?: InterpolateOptions;
+  /**
+   * Show toonscope and minterpolate the input frames before a and after c (a - (c - a) and c + (c - a),
+   * the neighbours in the half-rate input), as in video mode: toonscope follows an ease they show
+   * (timing.ts), minterpolate uses them in its motion search. Default true.
+   */
+  context?: boolean;
   progress?: Progress;
 }
 
@@ -90,6 +105,8 @@ function mean(rows: Partial<Record<Method, Score>>[]): Partial<Record<Method, Sc
   return out;
 }
 
+const neighbour = (x: Image | undefined, y: Image): Image | undefined => (x && classifyPair(signature(x), signature(y)) !== 'cut' ? x : undefined);
+
 const score = (img: Image, truth: Image): Score => ({ psnr: psnr(img, truth), ssim: ssim(img, truth) });
 
 export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): Promise<EvalReport> {
@@ -97,8 +114,11 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
   const perSide = opts.sideBySide ?? 2;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   for (const src of sources) {
-    // Decode all frames of the clip's triplets in one pass.
-    const frames = await src.frames(src.triplets.flat());
+    // Decode all frames of the clip's triplets (and their neighbours in the half-rate input) in one pass.
+    const useContext = opts.context !== false;
+    const around = useContext ? src.triplets.flatMap(([a, , c]) => [a - (c - a), c + (c - a)]).filter((i) => i >= 0) : [];
+    const frames = await src.frames([...src.triplets.flat(), ...around], true);
+    for (const i of src.triplets.flat()) if (!frames.has(i)) throw new ToonscopeError(undefined, `${src.name}: triplet frame ${i} is past the end of the clip`);
     const results: TripletResult[] = [];
     const showAt = new Set(perSide > 0 ? Array.from({ length: Math.min(perSide, src.triplets.length) }, (_, k) => Math.floor(((k + 0.5) * src.triplets.length) / Math.min(perSide, src.triplets.length))) : []);
     let size: [number, number] = [0, 0];
@@ -107,14 +127,21 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
       const A = frames.get(a)!, B = frames.get(b)!, C = frames.get(c)!;
       size = [A.width, A.height];
       const t0 = performance.now();
-      const ours = await interpolate(A, C, 0.5, opts.interp);
+      // The neighbours in the half-rate input; one across a cut is no neighbour.
+      const P = useContext ? neighbour(frames.get(a - (c - a)), A) : undefined;
+      const N = useContext ? neighbour(frames.get(c + (c - a)), C) : undefined;
+      const speeds = useContext ? { prev: P && (await motionSpeed(P, A)), cur: await motionSpeed(A, C), next: N && (await motionSpeed(C, N)) } : undefined;
+      const position = speeds ? easeTimes([0.5], speeds)[0] : 0.5;
+      const ours = await interpolate(A, C, 0.5, { ...opts.interp, speeds });
       const seconds = (performance.now() - t0) / 1000;
       const bl = blend(A, C);
-      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C);
+      // minterpolate sees the same input frames.
+      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N);
       const scores: TripletResult['scores'] = { blend: score(bl, B), toonscope: score(ours, B) };
       if (mi) scores.minterpolate = score(mi, B);
-      const r: TripletResult = { triplet: [a, b, c], scores, seconds };
-      if (opts.outDir && showAt.has(k)) {
+      const r: TripletResult = { triplet: [a, b, c], scores, seconds, position };
+      // Eased in-betweens are always shown: they are where the neighbouring drawings changed the result.
+      if (opts.outDir && (showAt.has(k) || position !== 0.5)) {
         const panels = [{ label: `blend ${scores.blend!.psnr.toFixed(2)} dB`, image: bl }];
         if (mi) panels.push({ label: `minterpolate ${scores.minterpolate!.psnr.toFixed(2)} dB`, image: mi });
         panels.push({ label: `toonscope ${scores.toonscope!.psnr.toFixed(2)} dB`, image: ours }, { label: `truth (frame ${b})`, image: B });

@@ -4,8 +4,11 @@ import { decode, probe } from '../core/video.js';
 import { ToonscopeError } from '../core/errors.js';
 import type { Frame, Image } from '../core/types.js';
 
-/** Decode the frames with these 0-based decode-order indices, optionally through an ffmpeg crop filter. */
-export async function readFrames(path: string, indices: number[], crop?: string, width?: number): Promise<Map<number, Image>> {
+/**
+ * Decode the frames with these 0-based decode-order indices, optionally through an ffmpeg crop filter.
+ * With `partial`, indices past the end are left out instead of being an error.
+ */
+export async function readFrames(path: string, indices: number[], crop?: string, width?: number, partial = false): Promise<Map<number, Image>> {
   const want = [...new Set(indices)].sort((a, b) => a - b);
   const out = new Map<number, Image>();
   if (!want.length) return out;
@@ -19,7 +22,7 @@ export async function readFrames(path: string, indices: number[], crop?: string,
     if (k >= want.length) break;
   }
   const missing = want.filter((i) => !out.has(i));
-  if (missing.length) throw new ToonscopeError(path, `frames ${missing.slice(0, 5).join(', ')} are beyond the end of the clip`);
+  if (missing.length && !partial) throw new ToonscopeError(path, `frames ${missing.slice(0, 5).join(', ')} are beyond the end of the clip`);
   return out;
 }
 

@@ -7,4 +7,5 @@ export { matchSegments, type Match } from './match.js';
 export { psnr, ssim } from './metrics.js';
 export { minterpolate, MINTERPOLATE_RECIPE } from './minterp.js';
 export { evaluate, formatReport, type EvalReport } from './eval.js';
+export { easeRate, easeTimes, motionSpeed, type EaseOptions, type Speeds } from './timing.js';
 export { cartoonScene, drawScene, type Scene } from './synth.js';

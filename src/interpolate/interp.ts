@@ -8,12 +8,16 @@ import { flowPair, type FlowOptions } from './flow.js';
 import { guidedUpsample, scaleImage } from './raster.js';
 import { splatBetween, type SplatOptions } from './splat.js';
 import { localDiff, snapStill, type StillOptions } from './still.js';
+import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
 
 export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;
   /** Vector disagreement (working-resolution pixels) at which flow upsampling turns colour-guided (default 1). */
   guide?: number;
+  /** Motion of the steps before and after this pair (timing.ts): the in-betweens follow their ease. */
+  speeds?: Speeds;
+  ease?: EaseOptions;
 }
 
 function check(a: Image, b: Image, ts: number[]): void {
@@ -43,7 +47,8 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     snapStill(up.flow, up.err, diff, opts);
     snapStill(down.flow, down.err, diff, opts);
   }
-  return ts.map((t) => splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts));
+  const at = opts.speeds ? easeTimes(ts, opts.speeds, opts.ease) : ts;
+  return at.map((t) => splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts));
 }
 
 /** The frame at time t (default the middle) between `a` and `b`. */

@@ -9,6 +9,7 @@ import { decode, probe, VideoWriter } from '../core/video.js';
 import { interpolateMany, type InterpolateOptions } from './interp.js';
 import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
+import { easeTimes, motionSpeed, type Speeds } from './timing.js';
 
 export interface StreamOptions {
   /** Output frames per input frame (2 doubles the frame rate). */
@@ -17,12 +18,18 @@ export interface StreamOptions {
   thresholds?: PairThresholds;
   /** Positions (0-based, in stream order) of frames that start a shot: the pair ending there is a cut whatever it looks like. */
   cuts?: ReadonlySet<number>;
+  /** Follow the ease the neighbouring drawings show (timing.ts; default true). */
+  ease?: boolean;
+  /** Frames to wait at most for the next drawing (default 12); a longer hold ends the move as far as easing is concerned. */
+  lookahead?: number;
 }
 
 export interface StreamReport {
   input: number;
   output: number;
   pairs: Record<PairKind, number>;
+  /** Motion pairs whose in-betweens followed an ease. */
+  eased: number;
 }
 
 export function checkFactor(factor: number): void {
@@ -33,33 +40,89 @@ export function checkFactor(factor: number): void {
  * Turn a stream of frames into `factor` times as many: every input frame,
  * followed by factor-1 in-betweens towards the next frame (or copies of it
  * when the pair is a held drawing or a cut). The last frame is repeated so the
- * duration stays the same.
+ * duration stays the same. Frames wait in a short queue until the drawing after
+ * the pair has arrived, so each in-between can follow the ease of its move
+ * (timing.ts).
  */
 export async function inbetweenStream(frames: AsyncIterable<Image>, opts: StreamOptions, emit: (img: Image, kind: PairKind | 'source') => Promise<void>): Promise<StreamReport> {
   checkFactor(opts.factor);
   const ts = Array.from({ length: opts.factor - 1 }, (_, k) => (k + 1) / opts.factor);
-  const report: StreamReport = { input: 0, output: 0, pairs: { motion: 0, held: 0, cut: 0 } };
-  let prev: Image | undefined;
-  let prevSig: ReturnType<typeof signature> | undefined;
+  const report: StreamReport = { input: 0, output: 0, pairs: { motion: 0, held: 0, cut: 0 }, eased: 0 };
+  const easing = opts.ease !== false;
+  const lookahead = opts.lookahead ?? 12;
+  /** Frames not yet emitted; `kind` is the pair from the frame before. */
+  const queue: { img: Image; index: number; kind?: PairKind }[] = [];
+  // The drawing on screen starts at frame `drawStart`; `last` is the step that brought it (its two frames, the frames it took),
+  // its speed measured only if a later pair needs it.
+  let drawStart = 0;
+  let last: { from: Image; to: Image; gap: number; speed?: number } | undefined;
+  const raw = new Map<number, number>();
+  const speedInto = async (k: number) => {
+    // Motion of the step that ends at queue item k (k >= 1), measured once.
+    const at = queue[k].index;
+    let v = raw.get(at);
+    if (v === undefined) raw.set(at, (v = await motionSpeed(queue[k - 1].img, queue[k].img)));
+    return v;
+  };
   const out = async (img: Image, kind: PairKind | 'source') => {
     report.output++;
     await emit(img, kind);
   };
-  for await (const cur of frames) {
-    report.input++;
-    const sig = signature(cur);
-    if (prev && prevSig) {
-      // The shots detector sees the whole video (fades, same-palette cuts); the pair test only two frames.
-      const kind = opts.cuts?.has(report.input - 1) ? 'cut' : classifyPair(prevSig, sig, opts.thresholds);
-      report.pairs[kind]++;
-      await out(prev, 'source');
-      if (kind === 'motion') for (const m of await interpolateMany(prev, cur, ts, opts.interp)) await out(m, kind);
-      else for (const _ of ts) await out(prev, kind);
+  /** Emit queue[0] and its in-betweens towards queue[1]; `next` is the queue position of the next drawing step, if known. */
+  const emitFirst = async (next: number | undefined) => {
+    const [a, c] = queue;
+    const kind = c.kind!;
+    report.pairs[kind]++;
+    await out(a.img, 'source');
+    if (kind === 'motion') {
+      const gap = c.index - drawStart;
+      let speeds: Speeds | undefined;
+      if (easing && last && next !== undefined) {
+        const gapNext = queue[next].index - c.index;
+        last.speed ??= (await motionSpeed(last.from, last.to)) / last.gap;
+        speeds = { prev: last.speed, cur: (await speedInto(1)) / gap, next: (await speedInto(next)) / gapNext, gaps: [last.gap, gap, gapNext] };
+        if (easeTimes([0.5], speeds)[0] !== 0.5) report.eased++;
+      }
+      for (const m of await interpolateMany(a.img, c.img, ts, { ...opts.interp, speeds })) await out(m, kind);
+      const measured = raw.get(c.index);
+      last = easing ? { from: a.img, to: c.img, gap, speed: measured === undefined ? undefined : measured / gap } : undefined;
+      drawStart = c.index;
+    } else {
+      for (const _ of ts) await out(a.img, kind);
+      if (kind === 'cut') {
+        last = undefined;
+        drawStart = c.index;
+      }
     }
-    prev = cur;
+    raw.delete(c.index);
+    queue.shift();
+  };
+  /** Emit what can be emitted: a motion pair waits for the next drawing step (or a cut, the end, or a full queue). */
+  const drain = async (final: boolean) => {
+    while (queue.length >= 2) {
+      if (queue[1].kind !== 'motion' || !easing) {
+        await emitFirst(undefined);
+        continue;
+      }
+      let j = 2;
+      while (j < queue.length && queue[j].kind === 'held') j++;
+      if (j < queue.length) await emitFirst(queue[j].kind === 'motion' ? j : undefined);
+      else if (final || queue.length > lookahead + 1) await emitFirst(undefined);
+      else return;
+    }
+  };
+  let prevSig: ReturnType<typeof signature> | undefined;
+  for await (const cur of frames) {
+    const sig = signature(cur);
+    const index = report.input++;
+    // The shots detector sees the whole video (fades, same-palette cuts); the pair test only two frames.
+    const kind = prevSig ? (opts.cuts?.has(index) ? 'cut' : classifyPair(prevSig, sig, opts.thresholds)) : undefined;
+    queue.push({ img: cur, index, kind });
     prevSig = sig;
+    await drain(false);
   }
-  if (prev) for (let k = 0; k < opts.factor; k++) await out(prev, 'source');
+  await drain(true);
+  if (queue.length) for (let k = 0; k < opts.factor; k++) await out(queue[0].img, 'source');
   return report;
 }
 

@@ -25,6 +25,8 @@ export const evalInterpolate: Command = {
     '  --max N              at most N triplets per clip, spread evenly (default 12)',
     '  --shows N            side-by-side images per clip (default 2)',
     '  --no-minterpolate    skip the ffmpeg baseline (faster)',
+    '  --no-context         toonscope sees only a and c (by default it also sees the input frames before a and after c,',
+    '                       as in video mode, and follows an ease they show)',
     `minterpolate baseline: ${MINTERPOLATE_RECIPE}`,
   ].join('\n'),
   options: {
@@ -35,6 +37,7 @@ export const evalInterpolate: Command = {
     max: { type: 'string' },
     shows: { type: 'string' },
     'no-minterpolate': { type: 'boolean' },
+    'no-context': { type: 'boolean' },
   },
   async run(_pos, values, ctx) {
     const truths = list(values.truth);
@@ -64,10 +67,12 @@ export const evalInterpolate: Command = {
       const total = sources.reduce((n, s) => n + s.triplets.length, 0);
       if (!total) throw new ToonscopeError(undefined, 'no triplets to evaluate');
       const progress = ctx.progress('interpolating triplets', total);
-      const report = await evaluate(sources, { outDir, sideBySide: shows, minterpolate: !values['no-minterpolate'], progress });
+      const report = await evaluate(sources, { outDir, sideBySide: shows, minterpolate: !values['no-minterpolate'], context: !values['no-context'], progress });
       progress.done();
       const times = report.clips.flatMap((c) => c.triplets.map((t) => t.seconds));
+      const eased = report.clips.flatMap((c) => c.triplets.filter((t) => t.position !== undefined && t.position !== 0.5).map((t) => `${c.clip} ${t.triplet.join('-')} at ${t.position!.toFixed(2)}`));
       const text = `${formatReport(report)}\n\ntoonscope: ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2)} s per in-between on average` +
+        `\n${eased.length} of ${total} in-betweens followed an ease of the neighbouring drawings${eased.length ? `: ${eased.join(', ')}` : ''}` +
         `\nside-by-side images (blend | minterpolate | toonscope | truth) in ${outDir}/`;
       ctx.result({ ...report, outDir }, text);
     } finally {

@@ -5,6 +5,7 @@ import { probe } from '../../core/video.js';
 import type { Command } from '../command.js';
 import { interpolate } from '../../interpolate/interp.js';
 import { checkFactor, interpolateVideo } from '../../interpolate/video.js';
+import { easeTimes, motionSpeed } from '../../interpolate/timing.js';
 
 export const interpolateCommand: Command = {
   name: 'interpolate',
@@ -12,6 +13,9 @@ export const interpolateCommand: Command = {
   usage: [
     'toonscope interpolate IN.mp4 -x N OUT.mp4        N times the frame rate (default 2)',
     'toonscope interpolate --between A.png B.png [--t T] OUT.png   the frame at time T (default 0.5) between A and B',
+    '  --before P.png --after N.png   with --between: the drawings before A and after B, so the in-between',
+    '               can follow the ease of the move (video mode always looks at the neighbouring drawings)',
+    '  --no-ease    space in-betweens evenly, whatever the neighbouring drawings show',
     '  --work PX    long side of the working resolution for flow (default 448)',
   ].join('\n'),
   options: {
@@ -19,6 +23,9 @@ export const interpolateCommand: Command = {
     between: { type: 'boolean' },
     t: { type: 'string' },
     work: { type: 'string' },
+    before: { type: 'string' },
+    after: { type: 'string' },
+    'no-ease': { type: 'boolean' },
   },
   async run(pos, values, ctx) {
     const work = values.work === undefined ? undefined : Number(values.work);
@@ -30,22 +37,34 @@ export const interpolateCommand: Command = {
       const [a, b, out] = pos;
       const A = await readImage(a), B = await readImage(b);
       if (A.width !== B.width || A.height !== B.height) throw new ToonscopeError(b, `is ${B.width}x${B.height} but ${a} is ${A.width}x${A.height}; frames must match`);
+      const side = async (f: unknown) => {
+        if (f === undefined) return undefined;
+        const img = await readImage(String(f));
+        if (img.width !== A.width || img.height !== A.height) throw new ToonscopeError(String(f), `is ${img.width}x${img.height} but ${a} is ${A.width}x${A.height}; frames must match`);
+        return img;
+      };
+      if ((values.before === undefined) !== (values.after === undefined)) throw new ToonscopeError(undefined, '--before and --after go together: the ease is read from the drawings on both sides');
+      const P = await side(values.before), N = await side(values.after);
       const t0 = performance.now();
-      const mid = await interpolate(A, B, t, { workSize: work });
+      const speeds = P && N && !values['no-ease'] ? { prev: await motionSpeed(P, A), cur: await motionSpeed(A, B), next: await motionSpeed(B, N) } : undefined;
+      const position = speeds ? easeTimes([t], speeds)[0] : t;
+      const mid = await interpolate(A, B, t, { workSize: work, speeds });
       await writeImage(out, mid);
-      ctx.result({ output: out, t, width: A.width, height: A.height, seconds: (performance.now() - t0) / 1000 }, `wrote ${out} (t=${t}, ${A.width}x${A.height})`);
+      const eased = position !== t ? `; the move eases, so it sits at ${position.toFixed(2)} of the way` : '';
+      ctx.result({ output: out, t, position, width: A.width, height: A.height, seconds: (performance.now() - t0) / 1000 }, `wrote ${out} (t=${t}, ${A.width}x${A.height}${eased})`);
       return;
     }
     if (values.t !== undefined) throw new ToonscopeError(undefined, '--t only applies with --between');
+    if (values.before !== undefined || values.after !== undefined) throw new ToonscopeError(undefined, '--before and --after only apply with --between (video mode reads the neighbours itself)');
     if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4');
     const factor = values.x === undefined ? 2 : Number(values.x);
     checkFactor(factor);
     const [input, output] = pos;
     const info = probe(input);
     const progress = ctx.progress(`interpolating x${factor}`, info.frames ?? 0);
-    const r = await interpolateVideo(input, output, { factor, interp: { workSize: work }, progress });
+    const r = await interpolateVideo(input, output, { factor, interp: { workSize: work }, ease: !values['no-ease'], progress });
     progress.done();
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
-      `${r.pairs.motion} pairs interpolated, ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated`);
+      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated`);
   },
 };
