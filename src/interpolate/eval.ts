@@ -16,8 +16,9 @@ import type { Clip, Triplet } from './truth.js';
 import type { SynfigClip } from './synfig.js';
 import { readImage } from '../core/image.js';
 import { ToonscopeError } from '../core/errors.js';
-import { classifyPair, signature } from './pairs.js';
-import { easeTimes, motionSpeed } from './timing.js';
+import { signature, type Signature } from './pairs.js';
+import { clipSignatures, drawingsFromSignatures, neighbours } from './truth.js';
+import { easeTimes, motionSpeed, type Speeds } from './timing.js';
 
 export const METHODS = ['blend', 'minterpolate', 'toonscope'] as const;
 export type Method = (typeof METHODS)[number];
@@ -34,6 +35,8 @@ export interface TripletResult {
   seconds: number;
   /** Where toonscope put the in-between (share of the a→c motion): 0.5 unless the neighbouring drawings showed an ease. */
   position?: number;
+  /** The speeds (per frame of display) and gaps the ease was read from, when both neighbours exist. */
+  speeds?: Speeds;
   sideBySide?: string;
 }
 
@@ -61,10 +64,12 @@ export interface EvalSource {
   triplets: Triplet[];
   /** The frames at these indices; with `partial`, indices past the end are left out. */
   frames(indices: number[], partial?: boolean): Promise<Map<number, Image>>;
+  /** Signatures of every frame, for finding the drawings around each triplet. */
+  signatures(): Promise<Signature[]>;
 }
 
 export function videoSource(c: Clip): EvalSource {
-  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix, partial) => readFrames(c.video, ix, c.crop, undefined, partial) };
+  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix, partial) => readFrames(c.video, ix, c.crop, undefined, partial), signatures: () => clipSignatures(c) };
 }
 
 export function synfigSource(c: SynfigClip): EvalSource {
@@ -75,6 +80,11 @@ export function synfigSource(c: SynfigClip): EvalSource {
     frames: async (ix, partial) => {
       if (!partial && ix.some((i) => !c.frames[i])) throw new ToonscopeError(undefined, `synfig render of ${c.name} has no frame ${ix.find((i) => !c.frames[i])}`);
       return new Map(await Promise.all(ix.filter((i) => c.frames[i]).map(async (i) => [i, await readImage(c.frames[i])] as [number, Image])));
+    },
+    signatures: async () => {
+      const out: Signature[] = [];
+      for (const f of c.frames) out.push(signature(await readImage(f)));
+      return out;
     },
   };
 }
@@ -105,8 +115,6 @@ function mean(rows: Partial<Record<Method, Score>>[]): Partial<Record<Method, Sc
   return out;
 }
 
-const neighbour = (x: Image | undefined, y: Image): Image | undefined => (x && classifyPair(signature(x), signature(y)) !== 'cut' ? x : undefined);
-
 const score = (img: Image, truth: Image): Score => ({ psnr: psnr(img, truth), ssim: ssim(img, truth) });
 
 export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): Promise<EvalReport> {
@@ -114,10 +122,12 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
   const perSide = opts.sideBySide ?? 2;
   if (opts.outDir) mkdirSync(opts.outDir, { recursive: true });
   for (const src of sources) {
-    // Decode all frames of the clip's triplets (and their neighbours in the half-rate input) in one pass.
+    // The drawings around each triplet in the half-rate input, then all the frames needed in one decoding pass.
     const useContext = opts.context !== false;
-    const around = useContext ? src.triplets.flatMap(([a, , c]) => [a - (c - a), c + (c - a)]).filter((i) => i >= 0) : [];
-    const frames = await src.frames([...src.triplets.flat(), ...around], true);
+    const drawings = useContext ? drawingsFromSignatures(await src.signatures()) : undefined;
+    const around = drawings ? src.triplets.map((t) => neighbours(drawings, t)) : [];
+    const extra = around.flatMap((n) => [n.prev, n.next]).filter((i): i is number => i !== undefined);
+    const frames = await src.frames([...src.triplets.flat(), ...extra], true);
     for (const i of src.triplets.flat()) if (!frames.has(i)) throw new ToonscopeError(undefined, `${src.name}: triplet frame ${i} is past the end of the clip`);
     const results: TripletResult[] = [];
     const showAt = new Set(perSide > 0 ? Array.from({ length: Math.min(perSide, src.triplets.length) }, (_, k) => Math.floor(((k + 0.5) * src.triplets.length) / Math.min(perSide, src.triplets.length))) : []);
@@ -127,11 +137,17 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
       const A = frames.get(a)!, B = frames.get(b)!, C = frames.get(c)!;
       size = [A.width, A.height];
       const t0 = performance.now();
-      // The neighbours in the half-rate input; one across a cut is no neighbour.
-      const P = useContext ? neighbour(frames.get(a - (c - a)), A) : undefined;
-      const N = useContext ? neighbour(frames.get(c + (c - a)), C) : undefined;
-      const speeds = useContext ? { prev: P && (await motionSpeed(P, A)), cur: await motionSpeed(A, C), next: N && (await motionSpeed(C, N)) } : undefined;
-      const position = speeds ? easeTimes([0.5], speeds)[0] : 0.5;
+      // The drawings before a and after c in the half-rate input (none across a cut or past the clip), per frame of display.
+      const nb = around[k];
+      const P = nb?.prev === undefined ? undefined : frames.get(nb.prev);
+      const N = nb?.next === undefined ? undefined : frames.get(nb.next);
+      const speeds = nb && P && N ? {
+        prev: (await motionSpeed(P, A)) / nb.gaps[0],
+        cur: (await motionSpeed(A, C)) / nb.gaps[1],
+        next: (await motionSpeed(C, N)) / nb.gaps[2],
+        gaps: nb.gaps,
+      } : undefined;
+      const position = speeds ? easeTimes([0.5], speeds, opts.interp?.ease)[0] : 0.5;
       const ours = await interpolate(A, C, 0.5, { ...opts.interp, speeds });
       const seconds = (performance.now() - t0) / 1000;
       const bl = blend(A, C);
@@ -139,7 +155,7 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
       const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N);
       const scores: TripletResult['scores'] = { blend: score(bl, B), toonscope: score(ours, B) };
       if (mi) scores.minterpolate = score(mi, B);
-      const r: TripletResult = { triplet: [a, b, c], scores, seconds, position };
+      const r: TripletResult = { triplet: [a, b, c], scores, seconds, position, speeds };
       // Eased in-betweens are always shown: they are where the neighbouring drawings changed the result.
       if (opts.outDir && (showAt.has(k) || position !== 0.5)) {
         const panels = [{ label: `blend ${scores.blend!.psnr.toFixed(2)} dB`, image: bl }];

@@ -41,6 +41,7 @@ export function easeRate(s: Speeds, opts: EaseOptions = {}): number | undefined 
   if (s.prev === undefined || s.next === undefined) return undefined;
   const floor = opts.floor ?? 0.05;
   const [gp, gc, gn] = s.gaps ?? [1, 1, 1];
+  if (!(gp > 0 && gc > 0 && gn > 0)) return undefined;
   const lp = Math.log(Math.max(s.prev, floor)), lc = Math.log(Math.max(s.cur, floor)), ln = Math.log(Math.max(s.next, floor));
   // A consistent ease speeds up or slows down throughout.
   if (!((lp >= lc && lc >= ln) || (lp <= lc && lc <= ln))) return undefined;
@@ -71,7 +72,9 @@ export function easeTimes(ts: number[], s: Speeds, opts: EaseOptions = {}): numb
  * half a pixel), measured with the long side at `size` px so every step is on the same scale; 0 when
  * almost nothing moves. Averaging over moving pixels only keeps it a speed: over the whole frame it
  * would also grow with how much of the frame moves (a disc growing from a dot looked like a move
- * speeding up).
+ * speeding up). A consequence: any motion reads at least about 0.6, so a move
+ * that settles slower than that per step reads as "about 0.6", and one where
+ * under 0.1 % of the pixels move reads as 0 (floored to 0.05 by easeRate).
  */
 export async function motionSpeed(a: Image, b: Image, size = 224): Promise<number> {
   const A = toChannels(a, 3), B = toChannels(b, 3);

@@ -67,30 +67,66 @@ export function spread<T>(items: T[], max: number): T[] {
   return Array.from({ length: max }, (_, k) => items[Math.floor(((k + 0.5) * items.length) / max)]);
 }
 
-/** Triplets of consecutive, evenly spaced distinct drawings inside one shot. */
-export function tripletsFromSignatures(sigs: Signature[], max = 12): Triplet[] {
+/** Where each distinct drawing starts (frame index) and which shot it is in: held frames and cuts by pairs.ts. */
+export interface Drawings {
+  starts: number[];
+  shots: number[];
+}
+
+export function drawingsFromSignatures(sigs: Signature[]): Drawings {
   const starts: number[] = [0];
-  const shotOf: number[] = [0];
+  const shots: number[] = [0];
   let shot = 0;
   for (let i = 1; i < sigs.length; i++) {
     const k = classifyPair(sigs[i - 1], sigs[i]);
     if (k === 'held') continue;
     if (k === 'cut') shot++;
     starts.push(i);
-    shotOf.push(shot);
+    shots.push(shot);
   }
+  return { starts, shots };
+}
+
+/** Triplets of consecutive, evenly spaced distinct drawings inside one shot. */
+export function tripletsFromSignatures(sigs: Signature[], max = 12): Triplet[] {
+  const { starts, shots } = drawingsFromSignatures(sigs);
   const out: Triplet[] = [];
   for (let k = 0; k + 2 < starts.length; k++) {
-    if (shotOf[k] !== shotOf[k + 2]) continue;
+    if (shots[k] !== shots[k + 2]) continue;
     const [a, b, c] = [starts[k], starts[k + 1], starts[k + 2]];
     if (b - a === c - b) out.push([a, b, c]);
   }
   return spread(out, max);
 }
 
-export async function deriveTriplets(clip: Clip, max = 12): Promise<Clip> {
-  if (clip.triplets.length) return clip;
+/**
+ * The drawings around a triplet in the half-rate input (the clip without b and
+ * every other drawing like it): as many drawings before a and after c as lie
+ * between a and c, in the same shot. Frame indices and the display gaps in
+ * frames, as video mode sees them.
+ */
+export function neighbours(d: Drawings, [a, , c]: Triplet): { prev?: number; next?: number; gaps: [number, number, number] } {
+  const at = (f: number) => {
+    let k = 0;
+    while (k + 1 < d.starts.length && d.starts[k + 1] <= f) k++;
+    return k;
+  };
+  const ka = at(a), kc = at(c), step = Math.max(1, kc - ka);
+  const kp = ka - step, kn = kc + step;
+  const prev = kp >= 0 && d.shots[kp] === d.shots[ka] ? d.starts[kp] : undefined;
+  const next = kn < d.starts.length && d.shots[kn] === d.shots[kc] ? d.starts[kn] : undefined;
+  const gc = Math.max(1, d.starts[kc] - d.starts[ka]);
+  return { prev, next, gaps: [prev === undefined ? gc : d.starts[ka] - prev, gc, next === undefined ? gc : next - d.starts[kc]] };
+}
+
+/** Signatures of every frame of a clip (at 320 px, the size the held/cut thresholds were set on). */
+export async function clipSignatures(clip: Clip): Promise<Signature[]> {
   const sigs: Signature[] = [];
   for await (const f of readAll(clip.video, 320, clip.crop)) sigs.push(signature(f));
-  return { ...clip, triplets: tripletsFromSignatures(sigs, max), source: 'derived from held drawings' };
+  return sigs;
+}
+
+export async function deriveTriplets(clip: Clip, max = 12): Promise<Clip> {
+  if (clip.triplets.length) return clip;
+  return { ...clip, triplets: tripletsFromSignatures(await clipSignatures(clip), max), source: 'derived from held drawings' };
 }

@@ -20,7 +20,7 @@ export interface StreamOptions {
   cuts?: ReadonlySet<number>;
   /** Follow the ease the neighbouring drawings show (timing.ts; default true). */
   ease?: boolean;
-  /** Frames to wait at most for the next drawing (default 12); a longer hold ends the move as far as easing is concerned. */
+  /** Frames to wait at most for the next drawing (default 12); a longer hold before or after a move ends it as far as easing is concerned. */
   lookahead?: number;
 }
 
@@ -77,11 +77,12 @@ export async function inbetweenStream(frames: AsyncIterable<Image>, opts: Stream
     if (kind === 'motion') {
       const gap = c.index - drawStart;
       let speeds: Speeds | undefined;
-      if (easing && last && next !== undefined) {
+      // A move after a hold longer than the lookahead starts afresh, as one before such a hold ends: no ease across it.
+      if (easing && last && next !== undefined && gap <= lookahead) {
         const gapNext = queue[next].index - c.index;
         last.speed ??= (await motionSpeed(last.from, last.to)) / last.gap;
         speeds = { prev: last.speed, cur: (await speedInto(1)) / gap, next: (await speedInto(next)) / gapNext, gaps: [last.gap, gap, gapNext] };
-        if (easeTimes([0.5], speeds)[0] !== 0.5) report.eased++;
+        if (easeTimes([0.5], speeds, opts.interp?.ease)[0] !== 0.5) report.eased++;
       }
       for (const m of await interpolateMany(a.img, c.img, ts, { ...opts.interp, speeds })) await out(m, kind);
       const measured = raw.get(c.index);

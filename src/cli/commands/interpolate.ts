@@ -13,8 +13,8 @@ export const interpolateCommand: Command = {
   usage: [
     'toonscope interpolate IN.mp4 -x N OUT.mp4        N times the frame rate (default 2)',
     'toonscope interpolate --between A.png B.png [--t T] OUT.png   the frame at time T (default 0.5) between A and B',
-    '  --before P.png --after N.png   with --between: the drawings before A and after B, so the in-between',
-    '               can follow the ease of the move (video mode always looks at the neighbouring drawings)',
+    '  --before P.png --after N.png   with --between: the drawings before A and after B (evenly timed),',
+    '               so the in-between can follow the ease of the move (video mode reads the neighbours itself)',
     '  --no-ease    space in-betweens evenly, whatever the neighbouring drawings show',
     '  --work PX    long side of the working resolution for flow (default 448)',
   ].join('\n'),
