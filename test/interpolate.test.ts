@@ -263,6 +263,10 @@ test('CLI: video x2 doubles the frames and the rate (needs ffmpeg)', { skip: !ha
     assert.equal(info.frames, 8);
     assert.equal(await main(['interpolate', join(dir, 'in.mp4'), '-x', '0', join(dir, 'o2.mp4'), '--quiet']), 1);
     assert.equal(await main(['interpolate', join(dir, 'missing.mp4'), '-x', '2', join(dir, 'o3.mp4'), '--quiet']), 1);
+    // The eval reads neighbours that may lie past the end: partial reads leave them out, full reads name the frame.
+    const { readFrames } = await import('../src/interpolate/frames.js');
+    assert.deepEqual([...(await readFrames(join(dir, 'in.mp4'), [3, 1, 9], undefined, undefined, true)).keys()].sort(), [1, 3]);
+    await assert.rejects(readFrames(join(dir, 'in.mp4'), [3, 9]), (e: unknown) => e instanceof ToonscopeError && /frames 9 are beyond the end/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
