@@ -1,6 +1,6 @@
 // Benchmark: seconds per 1280x720 in-between (target <= 2 s on 2 cores), on
 // programmatically drawn flat-colour frames so it runs anywhere. The plain
-// splatting pipeline (no still snapping, no backward-sampled mix) is timed in
+// splatting pipeline (no still snapping, no backward-sampled or block mix) is timed in
 // the same run, interleaved, so the ratio holds on a busy machine.
 import { interpolate, type InterpolateOptions } from '../src/interpolate/interp.js';
 import { opencv } from '../src/core/opencv.js';
@@ -8,7 +8,7 @@ import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { psnr } from '../src/interpolate/metrics.js';
 import { motionSpeed } from '../src/interpolate/timing.js';
 
-const PLAIN: InterpolateOptions = { still: 0, backward: 0 };
+const PLAIN: InterpolateOptions = { still: 0, backward: 0, obmc: 0 };
 
 export async function benchInterpolate(): Promise<Record<string, number | string>> {
   const t0 = performance.now();

@@ -9,12 +9,15 @@ import { guidedUpsample, scaleImage } from './raster.js';
 import { splatBetween, type SplatOptions } from './splat.js';
 import { localDiff, snapStill, type StillOptions } from './still.js';
 import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
+import { bilateralVectors, obmcBetween } from './obmc.js';
 
 export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;
   /** Vector disagreement (working-resolution pixels) at which flow upsampling turns colour-guided (default 1). */
   guide?: number;
+  /** Weight of the bilateral overlapped-block in-between (obmc.ts) where the splatting is unsure (default 0.5; 0 disables). */
+  obmc?: number;
   /** Motion of the steps before and after this pair (timing.ts): the in-betweens follow their ease. */
   speeds?: Speeds;
   ease?: EaseOptions;
@@ -42,13 +45,34 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   const fp = await flowPair(sa, sb, opts);
   const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide);
   const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide);
+  let diff: Float32Array | undefined;
   if ((opts.still ?? 8) > 0) {
-    const diff = localDiff(A, B, 2);
+    diff = localDiff(A, B, 2);
     snapStill(up.flow, up.err, diff, opts);
     snapStill(down.flow, down.err, diff, opts);
   }
   const at = opts.speeds ? easeTimes(ts, opts.speeds, opts.ease) : ts;
-  return at.map((t) => splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts));
+  return at.map((t) => {
+    const m = opts.obmc ?? 0.5;
+    const unsure = m > 0 ? new Float32Array(W * H) : undefined;
+    const ours = splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts, unsure);
+    if (!unsure) return ours;
+    // A second synthesis: the in-between's own motion per block (our flows only seed the search), rebuilt from
+    // overlapping blocks. Where per-pixel flow tears (hair, a swinging arm) it ghosts smoothly instead; it is
+    // mixed in only as far as the splatting is unsure, so clean motion keeps its sharp edges.
+    // Unchanged spots stay exact copies (the still snap); block prediction would resample them.
+    const still = opts.still ?? 8;
+    if (diff) for (let p = 0; p < unsure.length; p++) if (diff[p] < still) unsure[p] = 0;
+    const blocks = obmcBetween(A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, unsure);
+    const o = ours.data, q = blocks.data;
+    for (let i = 0; i < o.length; i++) {
+      const u = unsure[(i / 3) | 0];
+      if (u <= 0) continue;
+      const k = m * Math.min(1, u);
+      o[i] = Math.round((1 - k) * o[i] + k * q[i]);
+    }
+    return ours;
+  });
 }
 
 /** The frame at time t (default the middle) between `a` and `b`. */

@@ -110,9 +110,11 @@ export const med3 = (p: number, q: number, r: number): number => Math.max(Math.m
 
 /**
  * The frame at time t in (0, 1) between `a` (t = 0) and `b` (t = 1), given
- * full-resolution flows a->b and b->a and their per-pixel errors.
+ * full-resolution flows a->b and b->a and their per-pixel errors. `unsure`, if
+ * given, receives per pixel how unsure the result is (0..1: the largest of the
+ * lean towards the blend, the two-frame disagreement and the hole fill).
  */
-export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions = {}): Image {
+export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions = {}, unsure?: Float32Array): Image {
   const w = a.width, h = a.height, n = w * h;
   const alpha = opts.alpha ?? 0.07;
   const hole = opts.holeCoverage ?? 0.3;
@@ -173,6 +175,7 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
       const me = ca > both && cb > both ? Math.min(accA.err[i] / ca, accB.err[i] / cb) : 0;
       if (e0 > 0 && me > e0) lean[i] = Math.min(1, (me - e0) / e1);
       const bt = beta && wa > 1e-6 && wb > 1e-6 ? beta[i] : 0;
+      if (unsure) unsure[i] = Math.max(lean[i], bt, m);
       for (let k = 0; k < 3; k++) {
         // Normalised joint splat, shrunk towards the two-sided average where they disagree, then hole-filled.
         let v = (ra[i * 4 + k] + rb[i * 4 + k]) / wsum;
