@@ -16,7 +16,7 @@ import type { Clip, Triplet } from './truth.js';
 import type { SynfigClip } from './synfig.js';
 import { readImage } from '../core/image.js';
 import { ToonscopeError } from '../core/errors.js';
-import { signature, type Signature } from './pairs.js';
+import type { Signature } from './pairs.js';
 import { clipSignatures, drawingsFromSignatures, neighbours } from './truth.js';
 import { easeTimes, motionSpeed, type Speeds } from './timing.js';
 
@@ -69,7 +69,7 @@ export interface EvalSource {
 }
 
 export function videoSource(c: Clip): EvalSource {
-  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix, partial) => readFrames(c.video, ix, c.crop, undefined, partial), signatures: () => clipSignatures(c) };
+  return { name: c.name, source: c.source, triplets: c.triplets, frames: (ix, partial) => readFrames(c.video, ix, c.crop, undefined, partial), signatures: async () => c.signatures ?? clipSignatures(c) };
 }
 
 export function synfigSource(c: SynfigClip): EvalSource {
@@ -81,11 +81,7 @@ export function synfigSource(c: SynfigClip): EvalSource {
       if (!partial && ix.some((i) => !c.frames[i])) throw new ToonscopeError(undefined, `synfig render of ${c.name} has no frame ${ix.find((i) => !c.frames[i])}`);
       return new Map(await Promise.all(ix.filter((i) => c.frames[i]).map(async (i) => [i, await readImage(c.frames[i])] as [number, Image])));
     },
-    signatures: async () => {
-      const out: Signature[] = [];
-      for (const f of c.frames) out.push(signature(await readImage(f)));
-      return out;
-    },
+    signatures: async () => c.signatures,
   };
 }
 

@@ -4,7 +4,8 @@
 // predictions of its four nearest blocks. Where per-pixel flow tears (hair,
 // a swinging arm), this ghosts smoothly instead.
 import type { Image } from '../core/types.js';
-import type { Flow } from './raster.js';
+import { luma8, type Flow } from './raster.js';
+import { at } from './splat.js';
 
 export interface ObmcOptions {
   /** Grid step in working-resolution pixels (default 8); each block is twice that wide. */
@@ -15,23 +16,10 @@ export interface ObmcOptions {
   smooth?: number;
 }
 
-function lumaF(img: Image): Float32Array {
-  const n = img.width * img.height, c = img.channels, d = img.data, out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = 0.299 * d[i * c] + 0.587 * d[i * c + 1] + 0.114 * d[i * c + 2];
-  return out;
-}
-
-function bil(p: Float32Array, w: number, h: number, x: number, y: number): number {
-  if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
-  if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
-  const x0 = x | 0, y0 = y | 0, x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0, ax = x - x0, ay = y - y0;
-  return (p[y0 * w + x0] * (1 - ax) + p[y0 * w + x1] * ax) * (1 - ay) + (p[y1 * w + x0] * (1 - ax) + p[y1 * w + x1] * ax) * ay;
-}
-
 /** Vectors (a→c motion, working pixels) on a grid over the middle frame. */
 export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: number, opts: ObmcOptions = {}): { gw: number; gh: number; step: number; v: Float32Array } {
   const w = sa.width, h = sa.height, S = opts.step ?? 8, R = opts.radius ?? 2, lam = opts.smooth ?? 0.5;
-  const la = lumaF(sa), lc = lumaF(sc);
+  const la: Image = { width: w, height: h, channels: 1, data: luma8(sa) }, lc: Image = { width: w, height: h, channels: 1, data: luma8(sc) };
   const gw = Math.ceil(w / S) + 1, gh = Math.ceil(h / S) + 1;
   const v = new Float32Array(gw * gh * 2);
   const cost = (cx: number, cy: number, vx: number, vy: number) => {
@@ -39,7 +27,7 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
     for (let dy = -S; dy < S; dy += 2) {
       for (let dx = -S; dx < S; dx += 2) {
         const x = cx + dx, y = cy + dy;
-        s += Math.abs(bil(la, w, h, x - t * vx, y - t * vy) - bil(lc, w, h, x + (1 - t) * vx, y + (1 - t) * vy));
+        s += Math.abs(at(la, x - t * vx, y - t * vy, 0) - at(lc, x + (1 - t) * vx, y + (1 - t) * vy, 0));
       }
     }
     return s / (S * S);
@@ -81,14 +69,8 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
  * With `where`, only pixels where it is above 0 are computed (the rest stay black): the caller mixes only those.
  */
 export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; step: number; v: Float32Array }, scale: number, t: number, where?: Float32Array): Image {
-  const W = A.width, H = A.height, ca = A.channels, cc = C.channels, out = new Uint8ClampedArray(W * H * 3);
+  const W = A.width, H = A.height, out = new Uint8ClampedArray(W * H * 3);
   const { gw, gh, step, v } = grid;
-  const sample = (img: Image, ch: number, x: number, y: number, k: number) => {
-    if (x < 0) x = 0; else if (x > W - 1) x = W - 1;
-    if (y < 0) y = 0; else if (y > H - 1) y = H - 1;
-    const x0 = x | 0, y0 = y | 0, x1 = x0 + 1 < W ? x0 + 1 : x0, y1 = y0 + 1 < H ? y0 + 1 : y0, ax = x - x0, ay = y - y0, d = img.data;
-    return (d[(y0 * W + x0) * ch + k] * (1 - ax) + d[(y0 * W + x1) * ch + k] * ax) * (1 - ay) + (d[(y1 * W + x0) * ch + k] * (1 - ax) + d[(y1 * W + x1) * ch + k] * ax) * ay;
-  };
   for (let y = 0; y < H; y++) {
     const gyf = Math.min(gh - 1.001, (y * scale) / step), gy0 = Math.floor(gyf), fy = gyf - gy0;
     for (let x = 0; x < W; x++) {
@@ -104,9 +86,9 @@ export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; 
         if (wgt <= 0) continue;
         const vx = v[(qy * gw + qx) * 2] / scale, vy = v[(qy * gw + qx) * 2 + 1] / scale;
         const xa = x - t * vx, ya = y - t * vy, xc = x + (1 - t) * vx, yc = y + (1 - t) * vy;
-        r += wgt * ((1 - t) * sample(A, ca, xa, ya, 0) + t * sample(C, cc, xc, yc, 0));
-        g += wgt * ((1 - t) * sample(A, ca, xa, ya, 1) + t * sample(C, cc, xc, yc, 1));
-        b += wgt * ((1 - t) * sample(A, ca, xa, ya, 2) + t * sample(C, cc, xc, yc, 2));
+        r += wgt * ((1 - t) * at(A, xa, ya, 0) + t * at(C, xc, yc, 0));
+        g += wgt * ((1 - t) * at(A, xa, ya, 1) + t * at(C, xc, yc, 1));
+        b += wgt * ((1 - t) * at(A, xa, ya, 2) + t * at(C, xc, yc, 2));
       }
       const o = (y * W + x) * 3;
       out[o] = r; out[o + 1] = g; out[o + 2] = b;

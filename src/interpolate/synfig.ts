@@ -7,6 +7,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { readImage } from '../core/image.js';
 import type { Image } from '../core/types.js';
 import { spread, type Triplet } from './truth.js';
+import { signature, type Signature } from './pairs.js';
 
 export const SYNFIG_HINT = 'install it with `apt-get install synfig synfig-examples` (examples in /usr/share/doc/synfig-examples/examples)';
 
@@ -14,6 +15,8 @@ export interface SynfigClip {
   name: string;
   frames: string[];
   triplets: Triplet[];
+  /** Signatures of every frame (held frames and cuts, for the eval's neighbouring drawings). */
+  signatures: Signature[];
 }
 
 /** Render `seconds` of a .sif file at 48 fps into `dir` (PNG per frame) and list the frames. */
@@ -44,7 +47,7 @@ export async function synfigTriplets(sif: string, frames: string[], max = 12): P
     const moving = (p: number, q: number) => changed(imgs[p], imgs[q]) > 0.001;
     if (moving(a, a + 2) && moving(a, a + 1) && moving(a + 1, a + 2)) out.push([a, a + 1, a + 2]);
   }
-  return { name: basename(sif).replace(/\.sifz?$/i, ''), frames, triplets: spread(out, max) };
+  return { name: basename(sif).replace(/\.sifz?$/i, ''), frames, triplets: spread(out, max), signatures: imgs.map(signature) };
 }
 
 /** Fraction of pixels that changed visibly (renders are noise-free, so any change is motion). */

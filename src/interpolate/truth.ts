@@ -19,6 +19,8 @@ export interface Clip {
   triplets: Triplet[];
   /** Where the triplets came from. */
   source: 'truth file' | 'derived from held drawings' | 'synfig render';
+  /** Signatures of every frame, when they were already read (deriving triplets reads them). */
+  signatures?: Signature[];
 }
 
 /** Expand files and directories into the list of truth files. */
@@ -128,5 +130,6 @@ export async function clipSignatures(clip: Clip): Promise<Signature[]> {
 
 export async function deriveTriplets(clip: Clip, max = 12): Promise<Clip> {
   if (clip.triplets.length) return clip;
-  return { ...clip, triplets: tripletsFromSignatures(await clipSignatures(clip), max), source: 'derived from held drawings' };
+  const signatures = await clipSignatures(clip);
+  return { ...clip, triplets: tripletsFromSignatures(signatures, max), source: 'derived from held drawings', signatures };
 }
