@@ -244,6 +244,11 @@ test('CLI: --between writes the in-between; bad files and options fail with one 
     await writeImage(join(dir, 'small.png'), drawScene(cartoonScene(80, 48, 0.1), 0));
     assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), '--before', join(dir, 'small.png'), '--after', join(dir, 'c.png'), join(dir, 'm6.png'), '--quiet']), 1);
     assert.ok(!existsSync(join(dir, 'm5.png')) && !existsSync(join(dir, 'm6.png')));
+    // An output that cannot be written is one line naming the file, not libvips' multi-line report.
+    const { writeImage: write } = await import('../src/core/image.js');
+    await assert.rejects(write(join(dir, 'no', 'such', 'm7.png'), drawScene(sc, 0)), (e: unknown) => e instanceof ToonscopeError && /folder .* does not exist/.test(e.message) && !e.message.includes('\n'));
+    await assert.rejects(write(dir, drawScene(sc, 0)), (e: unknown) => e instanceof ToonscopeError && /cannot write/.test(e.message) && !e.message.includes('\n'));
+    assert.equal(await main(['interpolate', '--between', join(dir, 'a.png'), join(dir, 'c.png'), join(dir, 'no', 'm8.png'), '--quiet']), 1);
     assert.equal(await main(['eval', 'interpolate', '--quiet']), 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // Image I/O through sharp (prebuilt libvips). Everything inside toonscope is
 // an interleaved 8-bit `Image`; these helpers convert at the edges only.
 import sharp from 'sharp';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 import type { Box, Image } from './types.js';
 
@@ -82,7 +83,13 @@ export async function writeImage(path: string, img: Image, quality = 85): Promis
   if (/\.jpe?g$/i.test(path)) s = s.jpeg({ quality });
   else if (/\.webp$/i.test(path)) s = s.webp({ quality });
   else s = s.png({ compressionLevel: 6 });
-  await s.toFile(path);
+  // sharp's own message is several lines of libvips detail; say in one line which file and why.
+  if (!existsSync(dirname(resolve(path)))) throw new ToonscopeError(path, `cannot write: folder ${dirname(path)} does not exist`);
+  try {
+    await s.toFile(path);
+  } catch (e) {
+    throw new ToonscopeError(path, `cannot write (${String((e as Error).message).split('\n')[0].replace(/^.*?: /, '')})`);
+  }
 }
 
 /** Encode an Image to a PNG/JPEG buffer (for HTML embedding or HTTP). */
