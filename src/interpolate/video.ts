@@ -5,7 +5,8 @@
 import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
-import { decode, probe, VideoWriter } from '../core/video.js';
+import { decode, probe } from '../core/video.js';
+import { PartsWriter, type AudioResult } from './parts.js';
 import { interpolateMany, type InterpolateOptions } from './interp.js';
 import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
@@ -22,6 +23,18 @@ export interface StreamOptions {
   ease?: boolean;
   /** Frames to wait at most for the next drawing (default 12); a longer hold before or after a move ends it as far as easing is concerned. */
   lookahead?: number;
+  /**
+   * Input frames whose output is already written (a resumed run): their pairs are
+   * still classified and followed, so later frames come out the same, but nothing is
+   * synthesised or emitted for them.
+   */
+  skip?: (index: number) => boolean;
+}
+
+/** Where an emitted frame comes from: the input frame it follows, and whether it is an in-between that followed an ease. */
+export interface EmitInfo {
+  index: number;
+  eased: boolean;
 }
 
 export interface StreamReport {
@@ -30,6 +43,8 @@ export interface StreamReport {
   pairs: Record<PairKind, number>;
   /** Motion pairs whose in-betweens followed an ease. */
   eased: number;
+  /** Input frames whose output an earlier run had written (`skip`). */
+  skipped: number;
 }
 
 export function checkFactor(factor: number): void {
@@ -44,10 +59,14 @@ export function checkFactor(factor: number): void {
  * the pair has arrived, so each in-between can follow the ease of its move
  * (timing.ts).
  */
-export async function inbetweenStream(frames: AsyncIterable<Image>, opts: StreamOptions, emit: (img: Image, kind: PairKind | 'source') => Promise<void>): Promise<StreamReport> {
+export async function inbetweenStream(
+  frames: AsyncIterable<Image>,
+  opts: StreamOptions,
+  emit: (img: Image, kind: PairKind | 'source', info: EmitInfo) => Promise<void>,
+): Promise<StreamReport> {
   checkFactor(opts.factor);
   const ts = Array.from({ length: opts.factor - 1 }, (_, k) => (k + 1) / opts.factor);
-  const report: StreamReport = { input: 0, output: 0, pairs: { motion: 0, held: 0, cut: 0 }, eased: 0 };
+  const report: StreamReport = { input: 0, output: 0, pairs: { motion: 0, held: 0, cut: 0 }, eased: 0, skipped: 0 };
   const easing = opts.ease !== false;
   const lookahead = opts.lookahead ?? 12;
   /** Frames not yet emitted; `kind` is the pair from the frame before. */
@@ -64,32 +83,39 @@ export async function inbetweenStream(frames: AsyncIterable<Image>, opts: Stream
     if (v === undefined) raw.set(at, (v = await motionSpeed(queue[k - 1].img, queue[k].img)));
     return v;
   };
-  const out = async (img: Image, kind: PairKind | 'source') => {
+  const out = async (img: Image, kind: PairKind | 'source', info: EmitInfo) => {
     report.output++;
-    await emit(img, kind);
+    await emit(img, kind, info);
   };
   /** Emit queue[0] and its in-betweens towards queue[1]; `next` is the queue position of the next drawing step, if known. */
   const emitFirst = async (next: number | undefined) => {
     const [a, c] = queue;
     const kind = c.kind!;
+    const skip = opts.skip?.(a.index) ?? false;
     report.pairs[kind]++;
-    await out(a.img, 'source');
+    if (skip) {
+      report.output += opts.factor;
+      report.skipped++;
+    } else await out(a.img, 'source', { index: a.index, eased: false });
     if (kind === 'motion') {
       const gap = c.index - drawStart;
-      let speeds: Speeds | undefined;
-      // A move after a hold longer than the lookahead starts afresh, as one before such a hold ends: no ease across it.
-      if (easing && last && next !== undefined && gap <= lookahead) {
-        const gapNext = queue[next].index - c.index;
-        last.speed ??= (await motionSpeed(last.from, last.to)) / last.gap;
-        speeds = { prev: last.speed, cur: (await speedInto(1)) / gap, next: (await speedInto(next)) / gapNext, gaps: [last.gap, gap, gapNext] };
-        if (easeTimes([0.5], speeds, opts.interp?.ease)[0] !== 0.5) report.eased++;
+      if (!skip) {
+        let speeds: Speeds | undefined;
+        // A move after a hold longer than the lookahead starts afresh, as one before such a hold ends: no ease across it.
+        if (easing && last && next !== undefined && gap <= lookahead) {
+          const gapNext = queue[next].index - c.index;
+          last.speed ??= (await motionSpeed(last.from, last.to)) / last.gap;
+          speeds = { prev: last.speed, cur: (await speedInto(1)) / gap, next: (await speedInto(next)) / gapNext, gaps: [last.gap, gap, gapNext] };
+        }
+        const eased = speeds !== undefined && easeTimes([0.5], speeds, opts.interp?.ease)[0] !== 0.5;
+        if (eased) report.eased++;
+        for (const m of await interpolateMany(a.img, c.img, ts, { ...opts.interp, speeds })) await out(m, kind, { index: a.index, eased });
       }
-      for (const m of await interpolateMany(a.img, c.img, ts, { ...opts.interp, speeds })) await out(m, kind);
       const measured = raw.get(c.index);
       last = easing ? { from: a.img, to: c.img, gap, speed: measured === undefined ? undefined : measured / gap } : undefined;
       drawStart = c.index;
     } else {
-      for (const _ of ts) await out(a.img, kind);
+      if (!skip) for (const _ of ts) await out(a.img, kind, { index: a.index, eased: false });
       if (kind === 'cut') {
         last = undefined;
         drawStart = c.index;
@@ -123,7 +149,13 @@ export async function inbetweenStream(frames: AsyncIterable<Image>, opts: Stream
     await drain(false);
   }
   await drain(true);
-  if (queue.length) for (let k = 0; k < opts.factor; k++) await out(queue[0].img, 'source');
+  if (queue.length) {
+    const index = queue[0].index;
+    if (opts.skip?.(index)) {
+      report.output += opts.factor;
+      report.skipped++;
+    } else for (let k = 0; k < opts.factor; k++) await out(queue[0].img, 'source', { index, eased: false });
+  }
   return report;
 }
 
@@ -134,18 +166,40 @@ function multiplyRate(text: string, fps: number, factor: number): string {
 
 export interface VideoReport extends StreamReport {
   fps: string;
+  /** Parts an earlier, interrupted run had finished (their frames were not synthesised again). */
+  resumed: number;
+  /** Earlier parts were for another input or other settings and were thrown away. */
+  restarted: boolean;
+  audio: AudioResult;
 }
 
-/** Interpolate a video file into another at `factor` times the frame rate. */
-export async function interpolateVideo(input: string, output: string, opts: StreamOptions & { progress?: Progress }): Promise<VideoReport> {
+export interface VideoOptions extends StreamOptions {
+  progress?: Progress;
+  /** Input frames per resumable part (default 240: 10 s at 24 fps). */
+  partFrames?: number;
+}
+
+/**
+ * Interpolate a video file into another at `factor` times the frame rate,
+ * keeping its audio. Resumable: finished parts are kept in OUTPUT.parts until
+ * the whole video is joined (parts.ts).
+ */
+export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
   checkFactor(opts.factor);
   const info = probe(input);
   const fps = multiplyRate(info.fpsText, info.fps, opts.factor);
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
+  const settings = { workSize: opts.interp?.workSize ?? null, ease: opts.ease !== false, lookahead: opts.lookahead ?? null };
+  const parts = PartsWriter.open(output, { input, width, height, fps, factor: opts.factor, partFrames: opts.partFrames ?? 240, settings });
   // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
-  const cuts = opts.cuts ?? new Set((await detectShots(input)).shots.slice(1).map((sh) => sh.start));
-  const writer = new VideoWriter(output, width, height, fps);
+  // Kept with the parts: a resumed run does not decode the video for them again.
+  let cutList = parts.extra?.cuts as number[] | undefined;
+  if (!opts.cuts && !cutList) {
+    cutList = (await detectShots(input)).shots.slice(1).map((sh) => sh.start);
+    parts.remember({ cuts: cutList });
+  }
+  const cuts = opts.cuts ?? new Set(cutList);
   const frames = (async function* () {
     for await (const f of decode(input, { width, height })) {
       opts.progress?.tick();
@@ -153,11 +207,11 @@ export async function interpolateVideo(input: string, output: string, opts: Stre
     }
   })();
   try {
-    const r = await inbetweenStream(frames, { ...opts, cuts }, (img) => writer.write(img));
-    await writer.close();
-    return { ...r, fps };
+    const r = await inbetweenStream(frames, { ...opts, cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
+    const joined = await parts.finish(r.output);
+    return { ...r, eased: joined.eased / Math.max(1, opts.factor - 1), fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };
   } catch (e) {
-    await writer.close().catch(() => undefined);
+    await parts.abort();
     throw e;
   }
 }

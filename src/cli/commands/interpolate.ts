@@ -11,7 +11,8 @@ export const interpolateCommand: Command = {
   name: 'interpolate',
   summary: 'Synthesize in-between frames of animation (held drawings and cuts are never interpolated across)',
   usage: [
-    'toonscope interpolate IN.mp4 -x N OUT.mp4        N times the frame rate (default 2)',
+    'toonscope interpolate IN.mp4 -x N OUT.mp4        N times the frame rate (default 2), audio kept',
+    '               resumable: finished parts wait in OUT.mp4.parts/ until the whole video is joined; run the same command again after a stop',
     'toonscope interpolate --between A.png B.png [--t T] OUT.png   the frame at time T (default 0.5) between A and B',
     '  --before P.png --after N.png   with --between: the drawings before A and after B (evenly timed),',
     '               so the in-between can follow the ease of the move (video mode reads the neighbours itself)',
@@ -64,7 +65,8 @@ export const interpolateCommand: Command = {
     const progress = ctx.progress(`interpolating x${factor}`, info.frames ?? 0);
     const r = await interpolateVideo(input, output, { factor, interp: { workSize: work }, ease: !values['no-ease'], progress });
     progress.done();
+    const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
-      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated`);
+      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio}${resumed}`);
   },
 };

@@ -1,0 +1,102 @@
+// Video mode end to end: an interrupted run resumes from its finished parts
+// and gives the same video as an uninterrupted one, with the audio kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../src/core/ffmpeg.js';
+import { decode, probe, VideoWriter } from '../src/core/video.js';
+import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
+import { interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
+
+const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
+
+/** Decoded frames of a video, hashed. */
+async function digest(path: string): Promise<string> {
+  const h = createHash('sha1');
+  for await (const f of decode(path)) h.update(f.data);
+  return h.digest('hex');
+}
+
+function audioCodec(path: string): string {
+  return run('ffprobe', ['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', path]).trim();
+}
+
+/** Discs slowing into a pose on twos (each step a quarter of the one before, so the middle move eases), then held; a tone as sound. */
+async function clip(dir: string): Promise<string> {
+  const sc = cartoonScene(320, 180, 0.3);
+  const steps = [1, 1 / 4, 1 / 16];
+  const total = steps.reduce((a, b) => a + b, 0);
+  const silent = join(dir, 'silent.mp4');
+  const w = new VideoWriter(silent, 320, 180, 12);
+  for (const k of [0, 0, 1, 1, 2, 2, 3, 3, 3, 3]) await w.write(drawScene(sc, steps.slice(0, k).reduce((a, b) => a + b, 0) / total));
+  await w.close();
+  const path = join(dir, 'in.mp4');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', silent, '-f', 'lavfi', '-i', 'sine=f=440:d=2', '-map', '0:v', '-map', '1:a',
+    '-c:v', 'copy', '-c:a', 'aac', '-shortest', path]);
+  return path;
+}
+
+/** A progress reporter that stops the run after `n` decoded frames, as Ctrl-C would. */
+function stopAfter(n: number): VideoOptions['progress'] {
+  let k = 0;
+  return {
+    tick: () => {
+      if (++k === n) throw new Error('interrupted');
+    },
+    done: () => undefined,
+  } as VideoOptions['progress'];
+}
+
+test('an interrupted x2 run resumes from its finished parts and gives the same video, sound included', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-resume-'));
+  try {
+    const input = await clip(dir);
+    // Parts of 3 input frames: the eased move (frames 3 -> 4) is in the second part, the move before it in the first.
+    const opts: VideoOptions = { factor: 2, partFrames: 3, cuts: new Set() };
+    const whole = join(dir, 'whole.mp4');
+    const r0 = await interpolateVideo(input, whole, opts);
+    assert.equal(r0.output, 20);
+    assert.deepEqual(r0.pairs, { motion: 3, held: 6, cut: 0 });
+    assert.equal(r0.eased, 1);
+    assert.equal(r0.audio, 'copied');
+    assert.equal(audioCodec(whole), 'aac');
+    assert.equal(probe(whole).frames, 20);
+    assert.ok(!existsSync(`${whole}.parts`), 'parts are removed once joined');
+
+    const out = join(dir, 'out.mp4');
+    // Stopped while the eased move waits for the drawing after it: the first part is finished, the second is not.
+    await assert.rejects(interpolateVideo(input, out, { ...opts, progress: stopAfter(6) }), /interrupted/);
+    assert.ok(!existsSync(out), 'no output until every part is done');
+    const kept = readdirSync(`${out}.parts`).filter((f) => /^part-\d+\.mp4$/.test(f));
+    assert.deepEqual(kept, ['part-00000.mp4'], 'the finished part is kept');
+
+    const r1 = await interpolateVideo(input, out, opts);
+    assert.equal(r1.resumed, 1);
+    assert.equal(r1.skipped, 3, 'the finished part is not synthesised again');
+    assert.equal(r1.restarted, false);
+    assert.deepEqual({ ...r1, resumed: 0, skipped: 0 }, { ...r0 }, 'the resumed run reports the same counts, the eased move included');
+    assert.equal(await digest(out), await digest(whole), 'the resumed video is frame for frame the uninterrupted one');
+    assert.equal(audioCodec(out), 'aac');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parts made with other settings are redone, not mixed in', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-restart-'));
+  try {
+    const input = await clip(dir);
+    const out = join(dir, 'out.mp4');
+    await assert.rejects(interpolateVideo(input, out, { factor: 2, partFrames: 3, cuts: new Set(), progress: stopAfter(6) }), /interrupted/);
+    const r = await interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set() });
+    assert.equal(r.restarted, true);
+    assert.equal(r.resumed, 0);
+    assert.equal(probe(out).frames, 30);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
