@@ -2,11 +2,13 @@
 // and gives the same video as an uninterrupted one, with the audio kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ToonscopeError } from '../src/core/errors.js';
 import { run } from '../src/core/ffmpeg.js';
 import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
@@ -96,6 +98,47 @@ test('parts made with other settings are redone, not mixed in', { skip: !hasFfmp
     assert.equal(r.restarted, true);
     assert.equal(r.resumed, 0);
     assert.equal(probe(out).frames, 30);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('outputs that cannot work fail at once, in one line naming the file', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-bad-'));
+  try {
+    const input = await clip(dir);
+    const opts: VideoOptions = { factor: 2, cuts: new Set() };
+    const fails = async (out: string, why: RegExp) =>
+      assert.rejects(interpolateVideo(input, out, opts), (e: unknown) => e instanceof ToonscopeError && e.file === out && why.test(e.message) && !e.message.includes('\n'));
+    await fails(join(dir, 'out.png'), /use \.mp4/);
+    await fails(join(dir, 'no', 'such', 'out.mp4'), /folder .* does not exist/);
+    await fails(input, /is the input video/);
+    assert.deepEqual(readdirSync(dir).sort(), ['in.mp4', 'silent.mp4'], 'nothing was left behind');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C on the CLI says where the finished parts are; the same command then resumes', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-sigint-'));
+  try {
+    const input = await clip(dir);
+    const out = join(dir, 'out.mp4');
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, 'interpolate', input, '-x', '2', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    // Stopped once the parts folder exists (the run is under way).
+    while (!existsSync(`${out}.parts`)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    assert.equal(code, 130);
+    assert.match(err, /stopped \(SIGINT\); finished parts are kept in .*out\.mp4\.parts\/: run the same command to resume/);
+    assert.ok(!existsSync(out));
+    const again = spawnSync(process.execPath, [cli, 'interpolate', input, '-x', '2', out, '--quiet'], { encoding: 'utf8' });
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(probe(out).frames, 20);
+    assert.ok(!existsSync(`${out}.parts`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 // without re-encoding and carries the input's audio over.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import { lastLine, tool } from '../core/ffmpeg.js';
 import type { Image } from '../core/types.js';
@@ -32,6 +32,9 @@ interface PartStats {
   /** In-betweens that followed an ease. */
   eased: number;
 }
+
+/** Containers that take H.264 video and the common audio codecs. */
+const CONTAINERS = /\.(mp4|m4v|mkv|mov)$/i;
 
 export type AudioResult = 'copied' | 're-encoded (aac)' | 'none';
 
@@ -64,10 +67,14 @@ export class PartsWriter {
 
   /** Open (or resume) the parts of `output`, kept in `output`.parts beside it. */
   static open(output: string, job: Omit<PartsJob, 'size' | 'mtimeMs' | 'input'> & { input: string }): PartsWriter {
+    // Checked before hours of work, not when the parts are joined.
+    if (!CONTAINERS.test(output)) throw new ToonscopeError(output, `cannot write this kind of video; use .mp4, .m4v, .mkv or .mov`);
+    if (!existsSync(dirname(resolve(output)))) throw new ToonscopeError(output, `cannot write: folder ${dirname(output)} does not exist`);
+    if (resolve(output) === resolve(job.input)) throw new ToonscopeError(output, 'is the input video; write the result to another file');
     const st = statSync(job.input);
     const dir = `${output}.parts`;
     try {
-      mkdirSync(dir, { recursive: true });
+      if (!existsSync(dir)) mkdirSync(dir);
     } catch (e) {
       throw new ToonscopeError(output, `cannot create the folder for its parts (${dir}): ${(e as Error).message.split('\n')[0]}`);
     }
@@ -133,7 +140,10 @@ export class PartsWriter {
   async finish(expected: number): Promise<{ eased: number; audio: AudioResult }> {
     if (this.current) await this.closePart();
     const parts = [...this.done].sort((p, q) => p - q);
-    if (!parts.length) throw new ToonscopeError(this.job.input, 'has no frames to write');
+    if (!parts.length) {
+      rmSync(this.dir, { recursive: true, force: true });
+      throw new ToonscopeError(this.job.input, 'has no frames to interpolate');
+    }
     let eased = 0, frames = 0;
     for (const p of parts) {
       const s = readJson(`${this.name(p)}.json`) as PartStats;

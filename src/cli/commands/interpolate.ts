@@ -63,7 +63,20 @@ export const interpolateCommand: Command = {
     const [input, output] = pos;
     const info = probe(input);
     const progress = ctx.progress(`interpolating x${factor}`, info.frames ?? 0);
-    const r = await interpolateVideo(input, output, { factor, interp: { workSize: work }, ease: !values['no-ease'], progress });
+    // Ctrl-C loses at most the part in progress: say so, and how to go on.
+    const stop = (signal: NodeJS.Signals) => {
+      process.stderr.write(`\nstopped (${signal}); finished parts are kept in ${output}.parts/: run the same command to resume\n`);
+      process.exit(130);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let r;
+    try {
+      r = await interpolateVideo(input, output, { factor, interp: { workSize: work }, ease: !values['no-ease'], progress });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
     progress.done();
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
