@@ -12,6 +12,10 @@ import { inbetweenStream } from '../src/interpolate/video.js';
 import { neighbours } from '../src/interpolate/truth.js';
 import { evaluate, type EvalSource } from '../src/interpolate/eval.js';
 import { signature } from '../src/interpolate/pairs.js';
+import { writeEvalPage } from '../src/interpolate/page.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('a strong consistent ease moves the in-between; weak, mixed or one-sided evidence does not', () => {
   // Speeds 16, 4, 1: each step a quarter of the one before, so the later half of a→c is half the earlier.
@@ -140,4 +144,28 @@ test('eval with neighbours follows the ease; without them the in-between sits ha
   assert.ok(Math.abs(t.position! - 2 / 3) < 0.05, `position ${t.position}`);
   assert.equal(u.position, 0.5);
   assert.ok(t.scores.toonscope!.psnr > u.scores.toonscope!.psnr + 3, `${t.scores.toonscope!.psnr.toFixed(2)} vs ${u.scores.toonscope!.psnr.toFixed(2)} dB`);
+});
+
+test('the eval page lists every triplet with its scores, links side-by-side images that exist and marks the eased one', async () => {
+  const clip = Array.from({ length: 14 }, (_, f) => drawing(Math.floor(f / 2)));
+  const src: EvalSource = {
+    name: 'slowing <drawn>', source: 'drawn', triplets: [[0, 2, 4], [4, 6, 8]],
+    frames: async (ix) => new Map(ix.filter((i) => clip[i]).map((i) => [i, clip[i]])),
+    signatures: async () => clip.map(signature),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'ts-eval-page-'));
+  try {
+    const report = await evaluate([src], { minterpolate: false, sideBySide: 1, outDir: dir });
+    const page = writeEvalPage(report, dir, 'toonscope eval interpolate --truth x');
+    const html = readFileSync(page, 'utf8');
+    assert.ok(html.includes('slowing &#60;drawn&#62;'), 'names are escaped');
+    assert.equal((html.match(/<tr><td>\d+ · \d+ · \d+<\/td>/g) ?? []).length, 2, 'one row per triplet');
+    assert.match(html, /<b>0\.6\d<\/b> \(eased\)/);
+    const imgs = [...html.matchAll(/<img loading="lazy" src="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(imgs.length >= 1);
+    for (const f of imgs) assert.ok(existsSync(join(dir, f)), `${f} exists`);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).triplets, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

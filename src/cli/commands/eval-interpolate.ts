@@ -9,6 +9,7 @@ import { evaluate, formatReport, synfigSource, videoSource, type EvalSource } fr
 import { deriveTriplets, readTruth, spread, truthFiles } from '../../interpolate/truth.js';
 import { renderSynfig, synfigTriplets } from '../../interpolate/synfig.js';
 import { MINTERPOLATE_RECIPE } from '../../interpolate/minterp.js';
+import { writeEvalPage } from '../../interpolate/page.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
@@ -21,7 +22,8 @@ export const evalInterpolate: Command = {
     '                       or derived from held drawings when the file has none',
     '  --synfig FILE.sif    render with synfig at 48 fps (odd frames are the truth); needs `apt-get install synfig`',
     '  --seconds S          synfig: seconds to render (default 4)',
-    '  --out DIR            side-by-side PNGs (blend | minterpolate | toonscope | truth) (default interpolate-eval)',
+    '  --out DIR            index.html (tables, every triplet), report.json and side-by-side PNGs',
+    '                       (blend | minterpolate | toonscope | truth) (default interpolate-eval)',
     '  --max N              at most N triplets per clip, spread evenly (default 12)',
     '  --shows N            side-by-side images per clip (default 2)',
     '  --no-minterpolate    skip the ffmpeg baseline (faster)',
@@ -74,7 +76,8 @@ export const evalInterpolate: Command = {
       const text = `${formatReport(report)}\n\ntoonscope: ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2)} s per in-between on average` +
         `\n${eased.length} of ${total} in-betweens followed an ease of the neighbouring drawings${eased.length ? `: ${eased.join(', ')}` : ''}` +
         `\nside-by-side images (blend | minterpolate | toonscope | truth) in ${outDir}/`;
-      ctx.result({ ...report, outDir }, text);
+      const page = writeEvalPage(report, outDir, `toonscope ${process.argv.slice(2).join(' ')}`);
+      ctx.result({ ...report, outDir, page }, `${text}\nreport: ${page}`);
     } finally {
       for (const d of tmp) rmSync(d, { recursive: true, force: true });
     }
