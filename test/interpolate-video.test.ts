@@ -12,7 +12,8 @@ import { ToonscopeError } from '../src/core/errors.js';
 import { run } from '../src/core/ffmpeg.js';
 import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
-import { interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
+import { inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
+import { InterpolatorPool } from '../src/interpolate/pool.js';
 
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
 
@@ -60,7 +61,7 @@ test('an interrupted x2 run resumes from its finished parts and gives the same v
     // Parts of 3 input frames: the eased move (frames 3 -> 4) is in the second part, the move before it in the first.
     const opts: VideoOptions = { factor: 2, partFrames: 3, cuts: new Set() };
     const whole = join(dir, 'whole.mp4');
-    const r0 = await interpolateVideo(input, whole, opts);
+    const r0 = await interpolateVideo(input, whole, { ...opts, threads: 1 });
     assert.equal(r0.output, 20);
     assert.deepEqual(r0.pairs, { motion: 3, held: 6, cut: 0 });
     assert.equal(r0.eased, 1);
@@ -71,12 +72,13 @@ test('an interrupted x2 run resumes from its finished parts and gives the same v
 
     const out = join(dir, 'out.mp4');
     // Stopped while the eased move waits for the drawing after it: the first part is finished, the second is not.
-    await assert.rejects(interpolateVideo(input, out, { ...opts, progress: stopAfter(6) }), /interrupted/);
+    // One thread, so the stop point is exact (with more, syntheses in flight when it stops are dropped and redone).
+    await assert.rejects(interpolateVideo(input, out, { ...opts, threads: 1, progress: stopAfter(6) }), /interrupted/);
     assert.ok(!existsSync(out), 'no output until every part is done');
     const kept = readdirSync(`${out}.parts`).filter((f) => /^part-\d+\.mp4$/.test(f));
     assert.deepEqual(kept, ['part-00000.mp4'], 'the finished part is kept');
 
-    const r1 = await interpolateVideo(input, out, opts);
+    const r1 = await interpolateVideo(input, out, { ...opts, threads: 2 });
     assert.equal(r1.resumed, 1);
     assert.equal(r1.skipped, 3, 'the finished part is not synthesised again');
     assert.equal(r1.restarted, false);
@@ -93,7 +95,7 @@ test('parts made with other settings are redone, not mixed in', { skip: !hasFfmp
   try {
     const input = await clip(dir);
     const out = join(dir, 'out.mp4');
-    await assert.rejects(interpolateVideo(input, out, { factor: 2, partFrames: 3, cuts: new Set(), progress: stopAfter(6) }), /interrupted/);
+    await assert.rejects(interpolateVideo(input, out, { factor: 2, partFrames: 3, cuts: new Set(), threads: 1, progress: stopAfter(6) }), /interrupted/);
     const r = await interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set() });
     assert.equal(r.restarted, true);
     assert.equal(r.resumed, 0);
@@ -142,4 +144,35 @@ test('Ctrl-C on the CLI says where the finished parts are; the same command then
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('worker threads give the same frames in the same order as the main thread', async () => {
+  const sc = cartoonScene(160, 90, 0.3), other = { ...cartoonScene(160, 90, 0.3), background: [230, 60, 200] as [number, number, number] };
+  // Moves, holds, a cut and moves again: held slots queue behind syntheses still in flight.
+  const frames = [0, 0.1, 0.1, 0.3, 0.5, 0.5, 0.5, 0.6].map((t) => drawScene(sc, t)).concat([0.2, 0.4, 0.4, 0.7].map((t) => drawScene(other, t)));
+  const runWith = async (threads: number) => {
+    const got: { hash: string; kind: string; index: number }[] = [];
+    const r = await inbetweenStream((async function* () { yield* frames; })(), { factor: 3, threads }, async (img, kind, info) => {
+      got.push({ hash: createHash('sha1').update(img.data).digest('hex'), kind, index: info.index });
+    });
+    return { got, r };
+  };
+  const one = await runWith(1), two = await runWith(2);
+  assert.equal(one.got.length, frames.length * 3);
+  assert.ok(one.r.pairs.motion >= 5 && one.r.pairs.held >= 3 && one.r.pairs.cut === 1, JSON.stringify(one.r.pairs));
+  assert.deepEqual(two.got, one.got);
+  assert.deepEqual(two.r, one.r);
+});
+
+test('the pool reports a bad pair as the same one-line error as the main thread, and keeps working', async () => {
+  const pool = new InterpolatorPool(2);
+  try {
+    const a = drawScene(cartoonScene(64, 48, 0.3), 0), b = drawScene(cartoonScene(80, 48, 0.3), 0);
+    await assert.rejects(pool.interpolate(a, b, [0.5]), (e: unknown) => e instanceof ToonscopeError && /differ in size/.test(e.message));
+    const [mid] = await pool.interpolate(a, drawScene(cartoonScene(64, 48, 0.3), 0.2), [0.5]);
+    assert.equal(mid.width, 64);
+  } finally {
+    await pool.close();
+  }
+  await assert.rejects(pool.interpolate(drawScene(cartoonScene(64, 48, 0.3), 0), drawScene(cartoonScene(64, 48, 0.3), 0.2), [0.5]), /closed/);
 });

@@ -7,6 +7,7 @@ import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { decode, probe } from '../core/video.js';
 import { PartsWriter, type AudioResult } from './parts.js';
+import { defaultThreads, InterpolatorPool } from './pool.js';
 import { interpolateMany, type InterpolateOptions } from './interp.js';
 import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
@@ -29,6 +30,8 @@ export interface StreamOptions {
    * synthesised or emitted for them.
    */
   skip?: (index: number) => boolean;
+  /** Worker threads synthesising in-betweens (pool.ts; default 1 = on this thread; interpolateVideo: one per core). Output order and frames do not depend on it. */
+  threads?: number;
 }
 
 /** Where an emitted frame comes from: the input frame it follows, and whether it is an in-between that followed an ease. */
@@ -87,6 +90,31 @@ export async function inbetweenStream(
     report.output++;
     await emit(img, kind, info);
   };
+  // Each input frame's output (itself, then its in-betweens or copies) is a slot; motion slots are synthesised
+  // on worker threads while later pairs are read, and slots are emitted strictly in order.
+  const threads = opts.threads ?? 1;
+  const pool = threads > 1 ? new InterpolatorPool(threads) : undefined;
+  const synth = (a: Image, c: Image, o: InterpolateOptions) => (pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
+  type Out = { img: Image; kind: PairKind | 'source'; info: EmitInfo };
+  const slots: { outs: Promise<Out[]>; ready: boolean }[] = [];
+  let pending = 0;
+  /** Emit finished slots from the front; with `all`, wait for every slot; otherwise only while `threads` syntheses are in flight. */
+  const flush = async (all: boolean) => {
+    while (slots.length && (all || slots[0].ready || pending >= threads)) for (const o of await slots.shift()!.outs) await out(o.img, o.kind, o.info);
+  };
+  const slot = async (outs: Promise<Out[]>, synthesis: boolean) => {
+    const s = { outs, ready: !synthesis };
+    if (synthesis) {
+      pending++;
+      // Awaited in order by flush; marked ready (and no unhandled rejection) meanwhile.
+      outs.then(() => undefined, () => undefined).finally(() => {
+        s.ready = true;
+        pending--;
+      });
+    }
+    slots.push(s);
+    await flush(false);
+  };
   /** Emit queue[0] and its in-betweens towards queue[1]; `next` is the queue position of the next drawing step, if known. */
   const emitFirst = async (next: number | undefined) => {
     const [a, c] = queue;
@@ -96,7 +124,8 @@ export async function inbetweenStream(
     if (skip) {
       report.output += opts.factor;
       report.skipped++;
-    } else await out(a.img, 'source', { index: a.index, eased: false });
+    }
+    const source: Out = { img: a.img, kind: 'source', info: { index: a.index, eased: false } };
     if (kind === 'motion') {
       const gap = c.index - drawStart;
       if (!skip) {
@@ -109,13 +138,14 @@ export async function inbetweenStream(
         }
         const eased = speeds !== undefined && easeTimes([0.5], speeds, opts.interp?.ease)[0] !== 0.5;
         if (eased) report.eased++;
-        for (const m of await interpolateMany(a.img, c.img, ts, { ...opts.interp, speeds })) await out(m, kind, { index: a.index, eased });
+        const info = { index: a.index, eased };
+        await slot(synth(a.img, c.img, { ...opts.interp, speeds }).then((ms) => [source, ...ms.map((img) => ({ img, kind, info }))]), true);
       }
       const measured = raw.get(c.index);
       last = easing ? { from: a.img, to: c.img, gap, speed: measured === undefined ? undefined : measured / gap } : undefined;
       drawStart = c.index;
     } else {
-      if (!skip) for (const _ of ts) await out(a.img, kind, { index: a.index, eased: false });
+      if (!skip) await slot(Promise.resolve([source, ...ts.map(() => ({ img: a.img, kind, info: source.info }))]), false);
       if (kind === 'cut') {
         last = undefined;
         drawStart = c.index;
@@ -139,22 +169,27 @@ export async function inbetweenStream(
     }
   };
   let prevSig: ReturnType<typeof signature> | undefined;
-  for await (const cur of frames) {
-    const sig = signature(cur);
-    const index = report.input++;
-    // The shots detector sees the whole video (fades, same-palette cuts); the pair test only two frames.
-    const kind = prevSig ? (opts.cuts?.has(index) ? 'cut' : classifyPair(prevSig, sig, opts.thresholds)) : undefined;
-    queue.push({ img: cur, index, kind });
-    prevSig = sig;
-    await drain(false);
-  }
-  await drain(true);
-  if (queue.length) {
-    const index = queue[0].index;
-    if (opts.skip?.(index)) {
-      report.output += opts.factor;
-      report.skipped++;
-    } else for (let k = 0; k < opts.factor; k++) await out(queue[0].img, 'source', { index, eased: false });
+  try {
+    for await (const cur of frames) {
+      const sig = signature(cur);
+      const index = report.input++;
+      // The shots detector sees the whole video (fades, same-palette cuts); the pair test only two frames.
+      const kind = prevSig ? (opts.cuts?.has(index) ? 'cut' : classifyPair(prevSig, sig, opts.thresholds)) : undefined;
+      queue.push({ img: cur, index, kind });
+      prevSig = sig;
+      await drain(false);
+    }
+    await drain(true);
+    await flush(true);
+    if (queue.length) {
+      const index = queue[0].index;
+      if (opts.skip?.(index)) {
+        report.output += opts.factor;
+        report.skipped++;
+      } else for (let k = 0; k < opts.factor; k++) await out(queue[0].img, 'source', { index, eased: false });
+    }
+  } finally {
+    await pool?.close();
   }
   return report;
 }
@@ -207,7 +242,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     }
   })();
   try {
-    const r = await inbetweenStream(frames, { ...opts, cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
+    const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     const joined = await parts.finish(r.output);
     return { ...r, eased: joined.eased / Math.max(1, opts.factor - 1), fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };
   } catch (e) {
