@@ -128,9 +128,13 @@ async function benchAnalyzePipeline(tmp: string) {
 }
 
 async function main(tmp: string) {
-  // `npm run bench -- shots` runs only the shot-detection part.
+  // `npm run bench -- PART` runs one part only: shots, or one capability bench.
   const only = process.argv[2];
-  if (only && only !== 'shots') throw new Error(`unknown bench part "${only}" (known: shots)`);
+  const parts = [['interpolate', 'benchInterpolate'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze']] as const;
+  if (only && only !== 'shots' && !parts.some(([p]) => p === only)) {
+    throw new Error(`unknown bench part "${only}" (known: shots, ${parts.map(([p]) => p).join(', ')})`);
+  }
+  if (only && only !== 'shots') return capabilities(parts.filter(([p]) => p === only));
   const results: Record<string, unknown>[] = [];
   const clips: string[] = [];
   const real = join(shared, '..', 'data', 'scenedetect', 'testvideo.mp4');
@@ -164,13 +168,17 @@ async function main(tmp: string) {
   console.log(`peak memory (Node process, max RSS, after analyze): ${rssAfter.toFixed(0)} MB${rssAfter > rssBefore ? '' : ' (not above the shots peak)'}`);
 
 
-  // Capability benches, when their modules exist.
-  for (const [file, fn] of [['interpolate.js', 'benchInterpolate'], ['characters.js', 'benchCharacters'], ['analyze.js', 'benchAnalyze']] as const) {
-    const p = join(here, file);
+  await capabilities(parts);
+}
+
+/** Capability benches, when their modules exist. */
+async function capabilities(list: readonly (readonly [string, string])[]) {
+  for (const [name, fn] of list) {
+    const p = join(here, `${name}.js`);
     if (!existsSync(p)) continue;
     const mod = await import(pathToFileURL(p).href);
     if (typeof mod[fn] !== 'function') continue;
-    console.log(`\n# ${file.replace('.js', '')}`);
+    console.log(`\n# ${name}`);
     console.table([await mod[fn]()]);
   }
 }
