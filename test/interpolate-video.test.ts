@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToonscopeError } from '../src/core/errors.js';
@@ -100,6 +100,13 @@ test('parts made with other settings are redone, not mixed in', { skip: !hasFfmp
     assert.equal(r.restarted, true);
     assert.equal(r.resumed, 0);
     assert.equal(probe(out).frames, 30);
+    // Only the encoding quality differs: still redone, and it shows in the file.
+    const lossy = join(dir, 'lossy.mp4');
+    await interpolateVideo(input, lossy, { factor: 3, partFrames: 4, cuts: new Set(), crf: 40 });
+    await assert.rejects(interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set(), threads: 1, crf: 40, progress: stopAfter(6) }), /interrupted/);
+    const r0 = await interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set(), crf: 0 });
+    assert.equal(r0.restarted, true);
+    assert.ok(statSync(out).size > 2 * statSync(lossy).size, `crf 0 (${statSync(out).size} B) vs crf 40 (${statSync(lossy).size} B)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -115,6 +122,7 @@ test('outputs that cannot work fail at once, in one line naming the file', { ski
     await fails(join(dir, 'out.png'), /use \.mp4/);
     await fails(join(dir, 'no', 'such', 'out.mp4'), /folder .* does not exist/);
     await fails(input, /is the input video/);
+    await assert.rejects(interpolateVideo(input, join(dir, 'out.mp4'), { ...opts, crf: 52 }), (e: unknown) => e instanceof ToonscopeError && /crf must be an integer from 0 to 51, got 52/.test(e.message));
     assert.deepEqual(readdirSync(dir).sort(), ['in.mp4', 'silent.mp4'], 'nothing was left behind');
   } finally {
     rmSync(dir, { recursive: true, force: true });

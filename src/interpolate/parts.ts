@@ -23,6 +23,8 @@ export interface PartsJob {
   factor: number;
   /** Input frames per part. */
   partFrames: number;
+  /** x264 constant rate factor of the parts (0 = lossless). */
+  crf: number;
   /** Settings that change the frames (work size, easing). */
   settings: Record<string, unknown>;
 }
@@ -105,7 +107,7 @@ export class PartsWriter {
     if (this.current && this.current.part !== part) await this.closePart();
     if (!this.current) {
       // Written under a temporary name: a part is done only once renamed and its stats saved.
-      const writer = new VideoWriter(`${this.name(part)}.tmp.mp4`, this.job.width, this.job.height, this.job.fps);
+      const writer = new VideoWriter(`${this.name(part)}.tmp.mp4`, this.job.width, this.job.height, this.job.fps, { crf: this.job.crf });
       this.current = { part, writer, stats: { frames: 0, eased: 0 } };
     }
     await this.current.writer.write(img);

@@ -212,6 +212,8 @@ export interface VideoOptions extends StreamOptions {
   progress?: Progress;
   /** Input frames per resumable part (default 240: 10 s at 24 fps). */
   partFrames?: number;
+  /** x264 constant rate factor, 0 (lossless) to 51 (default 18, visually lossless for flat colour). */
+  crf?: number;
 }
 
 /**
@@ -221,12 +223,14 @@ export interface VideoOptions extends StreamOptions {
  */
 export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
   checkFactor(opts.factor);
+  const crf = opts.crf ?? 18;
+  if (!(Number.isInteger(crf) && crf >= 0 && crf <= 51)) throw new ToonscopeError(undefined, `crf must be an integer from 0 to 51, got ${opts.crf}`);
   const info = probe(input);
   const fps = multiplyRate(info.fpsText, info.fps, opts.factor);
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
   const settings = { workSize: opts.interp?.workSize ?? null, ease: opts.ease !== false, lookahead: opts.lookahead ?? null };
-  const parts = PartsWriter.open(output, { input, width, height, fps, factor: opts.factor, partFrames: opts.partFrames ?? 240, settings });
+  const parts = PartsWriter.open(output, { input, width, height, fps, factor: opts.factor, partFrames: opts.partFrames ?? 240, crf, settings });
   // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
   // Kept with the parts: a resumed run does not decode the video for them again.
   let cutList = parts.extra?.cuts as number[] | undefined;

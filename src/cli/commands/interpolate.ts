@@ -19,6 +19,7 @@ export const interpolateCommand: Command = {
     '  --no-ease    space in-betweens evenly, whatever the neighbouring drawings show',
     '  --work PX    long side of the working resolution for flow (default 448)',
     '  --threads N  video mode: worker threads synthesising in-betweens (default: one per core)',
+    '  --crf N      video mode: x264 quality, 0 (lossless) to 51 (default 18)',
   ].join('\n'),
   options: {
     x: { type: 'string', short: 'x' },
@@ -29,6 +30,7 @@ export const interpolateCommand: Command = {
     after: { type: 'string' },
     'no-ease': { type: 'boolean' },
     threads: { type: 'string' },
+    crf: { type: 'string' },
   },
   async run(pos, values, ctx) {
     const work = values.work === undefined ? undefined : Number(values.work);
@@ -60,6 +62,7 @@ export const interpolateCommand: Command = {
     if (values.t !== undefined) throw new ToonscopeError(undefined, '--t only applies with --between');
     const threads = values.threads === undefined ? undefined : Number(values.threads);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new ToonscopeError(undefined, `--threads must be an integer from 1 to 64, got ${values.threads}`);
+    const crf = values.crf === undefined ? undefined : Number(values.crf); // checked by interpolateVideo
     if (values.before !== undefined || values.after !== undefined) throw new ToonscopeError(undefined, '--before and --after only apply with --between (video mode reads the neighbours itself)');
     if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4');
     const factor = values.x === undefined ? 2 : Number(values.x);
@@ -76,7 +79,7 @@ export const interpolateCommand: Command = {
     process.once('SIGTERM', stop);
     let r;
     try {
-      r = await interpolateVideo(input, output, { factor, threads, interp: { workSize: work }, ease: !values['no-ease'], progress });
+      r = await interpolateVideo(input, output, { factor, threads, crf, interp: { workSize: work }, ease: !values['no-ease'], progress });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
