@@ -7,9 +7,9 @@ import type { Workspace } from '../core/workspace.js';
 import { loadShots } from '../shots/store.js';
 import { contactSheet } from '../shots/sheet.js';
 import { clock } from '../shots/export.js';
+import { esc } from '../core/html.js';
 import { ensureSchema } from './store.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A stable, distinct colour per character id. */
 export function colour(id: number): string {

@@ -2,15 +2,12 @@
 // with its scores, where toonscope put it, and its side-by-side image.
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { esc } from '../core/html.js';
 import { METHODS, type EvalReport, type Method, type Score } from './eval.js';
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const db = (s?: Score) => (s ? `${s.psnr.toFixed(2)}` : '–');
 const gain = (m: Partial<Record<Method, Score>>) => {
-  if (!m.toonscope || !m.minterpolate) return '';
+  if (!m.toonscope || !m.minterpolate) return '<td>–</td>';
   const g = m.toonscope.psnr - m.minterpolate.psnr;
   return `<td class="${g >= 0 ? 'up' : 'down'}">${g >= 0 ? '+' : ''}${g.toFixed(2)}</td>`;
 };

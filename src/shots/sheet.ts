@@ -7,15 +7,12 @@ import { grabFrames } from '../core/video.js';
 import { encodeImage } from '../core/image.js';
 import type { Shot } from '../core/types.js';
 import { clock } from './export.js';
+import { esc } from '../core/html.js';
 
 export interface SheetOptions {
   /** Thumbnail width in pixels. */
   width?: number;
   columns?: number;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Write `sheet.png`, `sheet.html` and `thumbs/shot-NNN.jpg` into `dir`. Returns the paths. */
