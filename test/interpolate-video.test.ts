@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToonscopeError } from '../src/core/errors.js';
@@ -14,6 +14,7 @@ import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
 import { InterpolatorPool } from '../src/interpolate/pool.js';
+import type { Worker } from 'node:worker_threads';
 
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
 
@@ -22,6 +23,13 @@ async function digest(path: string): Promise<string> {
   const h = createHash('sha1');
   for await (const f of decode(path)) h.update(f.data);
   return h.digest('hex');
+}
+
+/** Decoded frames (mkv states no frame count). */
+async function count(path: string): Promise<number> {
+  let n = 0;
+  for await (const _ of decode(path)) n++;
+  return n;
 }
 
 function audioCodec(path: string): string {
@@ -103,7 +111,8 @@ test('parts made with other settings are redone, not mixed in', { skip: !hasFfmp
     // Only the encoding quality differs: still redone, and it shows in the file.
     const lossy = join(dir, 'lossy.mp4');
     await interpolateVideo(input, lossy, { factor: 3, partFrames: 4, cuts: new Set(), crf: 40 });
-    await assert.rejects(interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set(), threads: 1, crf: 40, progress: stopAfter(6) }), /interrupted/);
+    await assert.rejects(interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set(), threads: 1, crf: 40, progress: stopAfter(8) }), /interrupted/);
+    assert.ok(existsSync(join(`${out}.parts`, 'part-00000.json')), 'the stopped run finished a part');
     const r0 = await interpolateVideo(input, out, { factor: 3, partFrames: 4, cuts: new Set(), crf: 0 });
     assert.equal(r0.restarted, true);
     assert.ok(statSync(out).size > 2 * statSync(lossy).size, `crf 0 (${statSync(out).size} B) vs crf 40 (${statSync(lossy).size} B)`);
@@ -122,8 +131,65 @@ test('outputs that cannot work fail at once, in one line naming the file', { ski
     await fails(join(dir, 'out.png'), /use \.mp4/);
     await fails(join(dir, 'no', 'such', 'out.mp4'), /folder .* does not exist/);
     await fails(input, /is the input video/);
+    mkdirSync(join(dir, 'folder.mp4'));
+    await fails(join(dir, 'folder.mp4'), /is a folder/);
+    rmSync(join(dir, 'folder.mp4'), { recursive: true });
     await assert.rejects(interpolateVideo(input, join(dir, 'out.mp4'), { ...opts, crf: 52 }), (e: unknown) => e instanceof ToonscopeError && /crf must be an integer from 0 to 51, got 52/.test(e.message));
     assert.deepEqual(readdirSync(dir).sort(), ['in.mp4', 'silent.mp4'], 'nothing was left behind');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('odd file names, all audio tracks, and audio mp4 cannot hold', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-names-'));
+  try {
+    // ffmpeg reads '#' and '?' in a concat list's path as URL syntax; quotes and spaces need quoting.
+    const odd = join(dir, "ep #3? it's");
+    mkdirSync(odd);
+    const input = join(odd, 'in #1.mp4');
+    copyFileSync(await clip(dir), input);
+    const out = join(odd, "out #1 it's?.mkv");
+    const r = await interpolateVideo(input, out, { factor: 2, cuts: new Set(), partFrames: 4 });
+    assert.equal(r.audio, 'copied');
+    assert.equal(await count(out), 20);
+    assert.equal(audioCodec(out), 'aac');
+    // Two PCM tracks in a .mov: both kept; an mp4 cannot hold PCM, so they become AAC.
+    const pcm = join(dir, 'pcm.mov');
+    run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, '-f', 'lavfi', '-i', 'sine=f=220:d=2', '-map', '0:v', '-map', '0:a', '-map', '1:a',
+      '-c:v', 'copy', '-c:a', 'pcm_s16le', '-shortest', pcm]);
+    const toMp4 = join(dir, 'pcm.mp4');
+    const r2 = await interpolateVideo(pcm, toMp4, { factor: 2, cuts: new Set() });
+    assert.equal(r2.audio, 're-encoded (aac)');
+    assert.equal(audioCodec(toMp4), 'aac\naac');
+    const toMkv = join(dir, 'pcm.mkv');
+    assert.equal((await interpolateVideo(pcm, toMkv, { factor: 2, cuts: new Set() })).audio, 'copied');
+    assert.equal(audioCodec(toMkv), 'pcm_s16le\npcm_s16le');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('giving a default explicitly resumes; parts that do not add up are kept, not joined', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-defaults-'));
+  try {
+    const input = await clip(dir);
+    const out = join(dir, 'out.mp4');
+    const opts: VideoOptions = { factor: 2, partFrames: 3, cuts: new Set(), threads: 1 };
+    await assert.rejects(interpolateVideo(input, out, { ...opts, progress: stopAfter(6) }), /interrupted/);
+    await assert.rejects(interpolateVideo(input, out, { ...opts, interp: { workSize: 448 }, lookahead: 12, progress: stopAfter(6) }), /interrupted/);
+    const part = join(`${out}.parts`, 'part-00000.json');
+    const stats = JSON.parse(readFileSync(part, 'utf8'));
+    writeFileSync(part, JSON.stringify({ ...stats, frames: stats.frames + 1 }));
+    await assert.rejects(interpolateVideo(input, out, { ...opts, interp: { workSize: 448 } }),
+      (e: unknown) => e instanceof ToonscopeError && e.file === out && /hold 21 frames .* gives 20; nothing was joined/.test(e.message));
+    assert.ok(existsSync(part) && existsSync(join(`${out}.parts`, 'part-00001.json')), 'every finished part is kept');
+    assert.ok(!existsSync(out));
+    writeFileSync(part, JSON.stringify(stats));
+    const r = await interpolateVideo(input, out, opts);
+    assert.equal(r.restarted, false, 'the default given explicitly is the same setting');
+    assert.equal(r.resumed, 4, 'all four parts: the refused join had finished the last two');
+    assert.equal(probe(out).frames, 20);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -135,18 +201,26 @@ test('Ctrl-C on the CLI says where the finished parts are; the same command then
     const input = await clip(dir);
     const out = join(dir, 'out.mp4');
     const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-    const child = spawn(process.execPath, [cli, 'interpolate', input, '-x', '2', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // One thread and parts of 2 frames: the first part is done long before the last (the eased move waits for its next drawing).
+    const args = [cli, 'interpolate', input, '-x', '2', out, '--part-frames', '2', '--threads', '1'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    // Stopped once the parts folder exists (the run is under way).
-    while (!existsSync(`${out}.parts`)) await new Promise((r) => setTimeout(r, 20));
+    const closed = new Promise((r) => child.on('close', r));
+    let exited = false;
+    void closed.then(() => (exited = true));
+    // Stopped once the first part is finished (the run is under way and has work to keep).
+    while (!existsSync(join(`${out}.parts`, 'part-00000.json')) && !exited) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGINT');
-    const code = await new Promise((r) => child.on('close', r));
-    assert.equal(code, 130);
+    const code = await closed;
+    assert.equal(code, 130, err);
     assert.match(err, /stopped \(SIGINT\); finished parts are kept in .*out\.mp4\.parts\/: run the same command to resume/);
     assert.ok(!existsSync(out));
-    const again = spawnSync(process.execPath, [cli, 'interpolate', input, '-x', '2', out, '--quiet'], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8' });
     assert.equal(again.status, 0, again.stderr);
+    const report = JSON.parse(again.stdout);
+    assert.ok(report.resumed >= 1, `resumed ${report.resumed} part(s)`);
+    assert.equal(report.restarted, false);
     assert.equal(probe(out).frames, 20);
     assert.ok(!existsSync(`${out}.parts`));
   } finally {
@@ -183,4 +257,37 @@ test('the pool reports a bad pair as the same one-line error as the main thread,
     await pool.close();
   }
   await assert.rejects(pool.interpolate(drawScene(cartoonScene(64, 48, 0.3), 0), drawScene(cartoonScene(64, 48, 0.3), 0.2), [0.5]), /closed/);
+});
+
+test('a worker that dies while idle is replaced, and the pool does not hang', { timeout: 120_000 }, async () => {
+  const pool = new InterpolatorPool(1);
+  try {
+    const a = drawScene(cartoonScene(64, 48, 0.3), 0), c = drawScene(cartoonScene(64, 48, 0.3), 0.2);
+    const [first] = await pool.interpolate(a, c, [0.5]);
+    const idle = (pool as unknown as { idle: Worker[] }).idle;
+    assert.equal(idle.length, 1);
+    await idle[0].terminate();
+    const [again] = await pool.interpolate(a, c, [0.5]);
+    assert.deepEqual(again.data, first.data);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('with threads, a long hold behind a synthesis in flight is not read ahead without bound', { timeout: 120_000 }, async () => {
+  const sc = cartoonScene(96, 64, 0.3);
+  const frames = [drawScene(sc, 0), ...Array.from({ length: 120 }, () => drawScene(sc, 0.3))];
+  let read = 0, readAtFirst = -1;
+  const src = (async function* () {
+    for (const f of frames) {
+      read++;
+      yield f;
+    }
+  })();
+  const r = await inbetweenStream(src, { factor: 2, threads: 2 }, async () => {
+    if (readAtFirst < 0) readAtFirst = read;
+  });
+  assert.equal(r.output, frames.length * 2);
+  // The first synthesis starts a worker (seconds); meanwhile at most the lookahead queue and 8 slots per thread wait.
+  assert.ok(readAtFirst > 0 && readAtFirst <= 13 + 16 + 2, `read ${readAtFirst} frames before the first was written`);
 });

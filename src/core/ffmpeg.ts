@@ -1,7 +1,7 @@
 // Locating and running ffmpeg/ffprobe. We use the system build (Debian's
 // `ffmpeg` package) rather than an npm-bundled static binary: it is current,
 // LGPL/GPL as the distro ships it, and includes ffprobe.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join, isAbsolute } from 'node:path';
 import { ToonscopeError } from './errors.js';
@@ -37,12 +37,39 @@ function executable(p: string): boolean {
 /** Run a tool to completion and return stdout; throws with the tool's last stderr line on failure. */
 export function run(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string): string {
   const r = spawnSync(tool(name), args, { maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (r.status !== 0) {
-    // ffmpeg prefixes messages with the input path; the error already names the file.
-    const why = (lastLine(r.stderr) || `exit code ${r.status}`).split(`${file}: `).join('');
-    throw new ToonscopeError(file, `${name} failed: ${why}`);
-  }
+  if (r.status !== 0) throw failure(name, r.stderr, r.status, file);
   return r.stdout;
+}
+
+/**
+ * `run` without blocking the event loop, for long jobs: a Ctrl-C handler can run meanwhile.
+ * A child still running when the process exits is killed with it.
+ */
+export function runAsync(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string, opts: { cwd?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(tool(name), args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const kill = () => proc.kill('SIGKILL');
+    process.once('exit', kill);
+    let out = '', err = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    // Only the tail matters for the message.
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-8192)));
+    proc.on('error', (e) => {
+      process.off('exit', kill);
+      reject(new ToonscopeError(file, `${name} could not start: ${e.message}`));
+    });
+    proc.on('close', (code) => {
+      process.off('exit', kill);
+      if (code === 0) resolve(out);
+      else reject(failure(name, err, code, file));
+    });
+  });
+}
+
+function failure(name: string, stderr: string, status: number | null, file?: string): ToonscopeError {
+  // ffmpeg prefixes messages with the input path; the error already names the file.
+  const why = (lastLine(stderr) || `exit code ${status}`).split(`${file}: `).join('');
+  return new ToonscopeError(file, `${name} failed: ${why}`);
 }
 
 /** The most informative line of ffmpeg's stderr (the last non-empty one, without the `[component @ 0x..]` prefix). */

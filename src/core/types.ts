@@ -30,6 +30,8 @@ export interface VideoInfo {
   duration: number;
   codec: string;
   startTime: number;
+  /** Codec of the first audio stream, or null when there is none. */
+  audio: string | null;
 }
 
 /** Axis-aligned box in pixels: [x, y, width, height] (COCO order). */

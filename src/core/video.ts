@@ -90,6 +90,7 @@ function probeFile(path: string): VideoInfo {
     duration,
     codec: v.codec_name ?? 'unknown',
     startTime: Number(v.start_time ?? json.format?.start_time) || 0,
+    audio: streams.find((s) => s.codec_type === 'audio')?.codec_name ?? null,
   };
 }
 

@@ -11,6 +11,9 @@ import { localDiff, snapStill, type StillOptions } from './still.js';
 import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
 import { bilateralVectors, obmcBetween } from './obmc.js';
 
+/** Default long side of the working resolution. */
+export const WORK_SIZE = 448;
+
 export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;
@@ -38,7 +41,7 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   check(a, b, ts);
   const A = toChannels(a, 3), B = toChannels(b, 3);
   const W = A.width, H = A.height;
-  const work = opts.workSize ?? 448;
+  const work = opts.workSize ?? WORK_SIZE;
   const s = Math.min(1, work / Math.max(W, H));
   const w = Math.max(8, Math.round(W * s)), h = Math.max(8, Math.round(H * s));
   const [sa, sb] = await Promise.all([scaleImage(A, w, h), scaleImage(B, w, h)]);

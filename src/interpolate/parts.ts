@@ -5,12 +5,11 @@
 // synthesises only the unfinished parts; the last step joins the parts
 // without re-encoding and carries the input's audio over.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
-import { lastLine, tool } from '../core/ffmpeg.js';
+import { runAsync } from '../core/ffmpeg.js';
 import type { Image } from '../core/types.js';
-import { VideoWriter } from '../core/video.js';
+import { probe, VideoWriter } from '../core/video.js';
 
 /** What the parts were made from: any difference makes them stale. */
 export interface PartsJob {
@@ -25,7 +24,7 @@ export interface PartsJob {
   partFrames: number;
   /** x264 constant rate factor of the parts (0 = lossless). */
   crf: number;
-  /** Settings that change the frames (work size, easing). */
+  /** Settings that change the frames (work size, easing), with their defaults filled in. */
   settings: Record<string, unknown>;
 }
 
@@ -38,7 +37,8 @@ interface PartStats {
 /** Containers that take H.264 video and the common audio codecs. */
 const CONTAINERS = /\.(mp4|m4v|mkv|mov)$/i;
 
-export type AudioResult = 'copied' | 're-encoded (aac)' | 'none';
+/** What happened to the input's audio streams (all are kept): 'dropped' when ffmpeg could neither copy nor re-encode them. */
+export type AudioResult = 'copied' | 're-encoded (aac)' | 'none' | 'dropped';
 
 export class PartsWriter {
   /** Parts finished by an earlier run. */
@@ -52,7 +52,7 @@ export class PartsWriter {
 
   private constructor(readonly output: string, readonly dir: string, readonly job: PartsJob) {
     const saved = readJson(join(dir, 'job.json')) as { job?: PartsJob; extra?: Record<string, unknown> } | undefined;
-    this.restarted = saved !== undefined && JSON.stringify(saved.job) !== JSON.stringify(job);
+    this.restarted = saved !== undefined && canonical(saved.job) !== canonical(job);
     if (this.restarted || !saved) {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
@@ -68,10 +68,11 @@ export class PartsWriter {
   }
 
   /** Open (or resume) the parts of `output`, kept in `output`.parts beside it. */
-  static open(output: string, job: Omit<PartsJob, 'size' | 'mtimeMs' | 'input'> & { input: string }): PartsWriter {
+  static open(output: string, job: Omit<PartsJob, 'size' | 'mtimeMs'>): PartsWriter {
     // Checked before hours of work, not when the parts are joined.
     if (!CONTAINERS.test(output)) throw new ToonscopeError(output, `cannot write this kind of video; use .mp4, .m4v, .mkv or .mov`);
     if (!existsSync(dirname(resolve(output)))) throw new ToonscopeError(output, `cannot write: folder ${dirname(output)} does not exist`);
+    if (existsSync(output) && statSync(output).isDirectory()) throw new ToonscopeError(output, 'is a folder; give the path of the video to write');
     if (resolve(output) === resolve(job.input)) throw new ToonscopeError(output, 'is the input video; write the result to another file');
     const st = statSync(job.input);
     const dir = `${output}.parts`;
@@ -127,11 +128,13 @@ export class PartsWriter {
     this.done.add(cur.part);
   }
 
-  /** Stop writing after an error; the parts already finished stay for the next run. */
+  /** Stop writing after an error; the parts already finished stay for the next run (with none, the folder goes). */
   async abort(): Promise<void> {
     const cur = this.current;
     this.current = undefined;
     await cur?.writer.close().catch(() => undefined);
+    if (cur) rmSync(`${this.name(cur.part)}.tmp.mp4`, { force: true });
+    if (!this.done.size) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /**
@@ -153,29 +156,40 @@ export class PartsWriter {
       frames += s.frames;
     }
     if (frames !== expected) {
-      // Only possible if the parts folder was tampered with: redo everything rather than join a wrong video.
+      // The input decoded to another length than when the parts were made (or the folder was edited): join nothing, keep everything.
+      throw new ToonscopeError(this.output, `its finished parts hold ${frames} frames but this run of ${this.job.input} gives ${expected}; ` +
+        `nothing was joined (parts kept in ${this.dir}; remove that folder to start over)`);
+    }
+    // Run inside the parts folder with relative names: ffmpeg reads '#' and '?' in a concat list's own path as URL syntax.
+    writeFileSync(join(this.dir, 'parts.txt'), parts.map((p) => `file '${basename(this.name(p))}.mp4'\n`).join(''));
+    const joined = `joined${extname(this.output) || '.mp4'}`;
+    const codec = probe(this.job.input).audio;
+    // Some audio codecs cannot go into some containers (PCM into mp4): re-encode them; audio that cannot be read is dropped, not a blocker.
+    const tries: [AudioResult, string[]][] = codec
+      ? [['copied', ['-map', '1:a', '-c:a', 'copy']], ['re-encoded (aac)', ['-map', '1:a', '-c:a', 'aac', '-b:a', '192k']], ['dropped', []]]
+      : [['none', []]];
+    let error: unknown;
+    for (const [audio, args] of tries) {
+      try {
+        // Async, so Ctrl-C stops the join at once and the parts stay.
+        await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', 'parts.txt',
+          '-i', this.job.input, '-map', '0:v', ...args, '-c:v', 'copy', joined], this.output, { cwd: this.dir });
+      } catch (e) {
+        error = e;
+        continue;
+      }
+      renameSync(join(this.dir, joined), this.output);
       rmSync(this.dir, { recursive: true, force: true });
-      throw new ToonscopeError(this.output, `its parts hold ${frames} frames but the video needs ${expected}; the parts were removed, run again`);
+      return { eased, audio };
     }
-    const list = join(this.dir, 'parts.txt');
-    writeFileSync(list, parts.map((p) => `file '${basename(this.name(p))}.mp4'\n`).join(''));
-    const joined = join(this.dir, `joined${extname(this.output) || '.mp4'}`);
-    const hasAudio = audioStreams(this.job.input) > 0;
-    const join_ = (audio: string[]) =>
-      spawnSync(tool('ffmpeg'), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', list,
-        '-i', this.job.input, '-map', '0:v', '-map', '1:a?', '-c:v', 'copy', ...audio, joined], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    let audio: AudioResult = hasAudio ? 'copied' : 'none';
-    let r = join_(['-c:a', 'copy']);
-    // Some audio codecs cannot go into some containers (PCM into mp4): re-encode them.
-    if (r.status !== 0 && hasAudio) {
-      audio = 're-encoded (aac)';
-      r = join_(['-c:a', 'aac', '-b:a', '192k']);
-    }
-    if (r.status !== 0) throw new ToonscopeError(this.output, `ffmpeg could not join the finished parts (kept in ${this.dir}): ${lastLine(r.stderr ?? '')}`);
-    renameSync(joined, this.output);
-    rmSync(this.dir, { recursive: true, force: true });
-    return { eased, audio };
+    const why = error instanceof ToonscopeError ? error.problem : String(error);
+    throw new ToonscopeError(this.output, `could not join the finished parts (kept in ${this.dir}): ${why}`);
   }
+}
+
+/** JSON with object keys sorted, so the same job compares equal however its objects were built. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 }
 
 function readJson(path: string): unknown {
@@ -184,9 +198,4 @@ function readJson(path: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function audioStreams(path: string): number {
-  const r = spawnSync(tool('ffprobe'), ['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=index', '-of', 'csv=p=0', path], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.split('\n').filter((l) => l.trim()).length : 0;
 }

@@ -65,14 +65,22 @@ export class InterpolatorPool {
       }
       this.pump();
     });
-    // A worker that dies (out of memory, a crash in native code) fails its task; a fresh one takes its place.
-    w.on('error', (e) => {
+    // A worker that dies (out of memory, a crash in native code), busy or idle, fails its task if it had one;
+    // a fresh one takes its place. 'error' is followed by 'exit': only the first counts.
+    let lost = false;
+    const lose = (e: Error) => {
+      if (lost || this.closed) return;
+      lost = true;
       const task = this.busy.get(w);
       this.busy.delete(w);
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
       this.started--;
       task?.reject(e);
-      if (!this.closed) this.pump();
-    });
+      this.pump();
+    };
+    w.on('error', lose);
+    w.on('exit', (code) => lose(new Error(`interpolation worker stopped (exit code ${code})`)));
     return w;
   }
 

@@ -5,10 +5,10 @@
 import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
-import { decode, probe } from '../core/video.js';
+import { decode, probe, type DecodeReport } from '../core/video.js';
 import { PartsWriter, type AudioResult } from './parts.js';
 import { defaultThreads, InterpolatorPool } from './pool.js';
-import { interpolateMany, type InterpolateOptions } from './interp.js';
+import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js';
 import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
 import { easeTimes, motionSpeed, type Speeds } from './timing.js';
@@ -50,6 +50,9 @@ export interface StreamReport {
   skipped: number;
 }
 
+/** Frames video mode waits at most for the next drawing. */
+export const LOOKAHEAD = 12;
+
 export function checkFactor(factor: number): void {
   if (!Number.isInteger(factor) || factor < 2 || factor > 16) throw new ToonscopeError(undefined, `factor must be an integer from 2 to 16, got ${factor}`);
 }
@@ -71,7 +74,7 @@ export async function inbetweenStream(
   const ts = Array.from({ length: opts.factor - 1 }, (_, k) => (k + 1) / opts.factor);
   const report: StreamReport = { input: 0, output: 0, pairs: { motion: 0, held: 0, cut: 0 }, eased: 0, skipped: 0 };
   const easing = opts.ease !== false;
-  const lookahead = opts.lookahead ?? 12;
+  const lookahead = opts.lookahead ?? LOOKAHEAD;
   /** Frames not yet emitted; `kind` is the pair from the frame before. */
   const queue: { img: Image; index: number; kind?: PairKind }[] = [];
   // The drawing on screen starts at frame `drawStart`; `last` is the step that brought it (its two frames, the frames it took),
@@ -93,14 +96,20 @@ export async function inbetweenStream(
   // Each input frame's output (itself, then its in-betweens or copies) is a slot; motion slots are synthesised
   // on worker threads while later pairs are read, and slots are emitted strictly in order.
   const threads = opts.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${opts.threads}`);
   const pool = threads > 1 ? new InterpolatorPool(threads) : undefined;
   const synth = (a: Image, c: Image, o: InterpolateOptions) => (pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
   type Out = { img: Image; kind: PairKind | 'source'; info: EmitInfo };
   const slots: { outs: Promise<Out[]>; ready: boolean }[] = [];
   let pending = 0;
-  /** Emit finished slots from the front; with `all`, wait for every slot; otherwise only while `threads` syntheses are in flight. */
+  /**
+   * Emit finished slots from the front; with `all`, wait for every slot; otherwise wait only while `threads` syntheses
+   * are in flight or too many slots hold frames (a long hold behind a slow synthesis would otherwise read on unbounded).
+   */
   const flush = async (all: boolean) => {
-    while (slots.length && (all || slots[0].ready || pending >= threads)) for (const o of await slots.shift()!.outs) await out(o.img, o.kind, o.info);
+    while (slots.length && (all || slots[0].ready || pending >= threads || slots.length > 8 * threads)) {
+      for (const o of await slots.shift()!.outs) await out(o.img, o.kind, o.info);
+    }
   };
   const slot = async (outs: Promise<Out[]>, synthesis: boolean) => {
     const s = { outs, ready: !synthesis };
@@ -225,27 +234,39 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   checkFactor(opts.factor);
   const crf = opts.crf ?? 18;
   if (!(Number.isInteger(crf) && crf >= 0 && crf <= 51)) throw new ToonscopeError(undefined, `crf must be an integer from 0 to 51, got ${opts.crf}`);
+  const partFrames = opts.partFrames ?? 240;
+  if (!(Number.isInteger(partFrames) && partFrames >= 1)) throw new ToonscopeError(undefined, `part frames must be a positive integer, got ${opts.partFrames}`);
   const info = probe(input);
   const fps = multiplyRate(info.fpsText, info.fps, opts.factor);
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
-  const settings = { workSize: opts.interp?.workSize ?? null, ease: opts.ease !== false, lookahead: opts.lookahead ?? null };
-  const parts = PartsWriter.open(output, { input, width, height, fps, factor: opts.factor, partFrames: opts.partFrames ?? 240, crf, settings });
-  // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
-  // Kept with the parts: a resumed run does not decode the video for them again.
-  let cutList = parts.extra?.cuts as number[] | undefined;
-  if (!opts.cuts && !cutList) {
-    cutList = (await detectShots(input)).shots.slice(1).map((sh) => sh.start);
-    parts.remember({ cuts: cutList });
-  }
-  const cuts = opts.cuts ?? new Set(cutList);
+  // Everything that changes the frames, defaults filled in: giving a default explicitly must not redo the parts.
+  const settings = {
+    interp: { ...opts.interp, speeds: undefined, workSize: opts.interp?.workSize ?? WORK_SIZE },
+    ease: opts.ease !== false, lookahead: opts.lookahead ?? LOOKAHEAD, thresholds: opts.thresholds ?? null,
+    cuts: opts.cuts ? [...opts.cuts].sort((a, b) => a - b) : null,
+  };
+  const parts = PartsWriter.open(output, { input, width, height, fps, factor: opts.factor, partFrames, crf, settings });
+  const decoded: DecodeReport = { frames: 0, warnings: [] };
   const frames = (async function* () {
-    for await (const f of decode(input, { width, height })) {
+    for await (const f of decode(input, { width, height }, decoded)) {
       opts.progress?.tick();
       yield f as Image;
     }
+    // ffmpeg stopped with an error part-way: joining what came would make a short video (and a resumed run a mismatch).
+    if (decoded.failed) {
+      throw new ToonscopeError(input, `decoding failed after ${decoded.frames} frames (${decoded.warnings.at(-1) ?? 'ffmpeg error'}); finished parts are kept, run again once the file reads`);
+    }
   })();
   try {
+    // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
+    // Kept with the parts: a resumed run does not decode the video for them again.
+    let cutList = parts.extra?.cuts as number[] | undefined;
+    if (!opts.cuts && !cutList) {
+      cutList = (await detectShots(input)).shots.slice(1).map((sh) => sh.start);
+      parts.remember({ cuts: cutList });
+    }
+    const cuts = opts.cuts ?? new Set(cutList);
     const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     const joined = await parts.finish(r.output);
     return { ...r, eased: joined.eased / Math.max(1, opts.factor - 1), fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };

@@ -20,6 +20,7 @@ export const interpolateCommand: Command = {
     '  --work PX    long side of the working resolution for flow (default 448)',
     '  --threads N  video mode: worker threads synthesising in-betweens (default: one per core)',
     '  --crf N      video mode: x264 quality, 0 (lossless) to 51 (default 18)',
+    '  --part-frames N  video mode: input frames per resumable part (default 240); a stop loses at most the part in progress',
   ].join('\n'),
   options: {
     x: { type: 'string', short: 'x' },
@@ -31,11 +32,15 @@ export const interpolateCommand: Command = {
     'no-ease': { type: 'boolean' },
     threads: { type: 'string' },
     crf: { type: 'string' },
+    'part-frames': { type: 'string' },
   },
   async run(pos, values, ctx) {
     const work = values.work === undefined ? undefined : Number(values.work);
     if (work !== undefined && !(Number.isInteger(work) && work >= 32)) throw new ToonscopeError(undefined, `--work must be an integer >= 32, got ${values.work}`);
     if (values.between) {
+      for (const o of ['x', 'threads', 'crf', 'part-frames'] as const) {
+        if (values[o] !== undefined) throw new ToonscopeError(undefined, `${o === 'x' ? '-x' : `--${o}`} only applies to video mode, not with --between`);
+      }
       if (pos.length !== 3) throw new ToonscopeError(undefined, 'usage: toonscope interpolate --between A.png B.png [--t T] OUT.png');
       const t = values.t === undefined ? 0.5 : Number(values.t);
       if (!(t > 0 && t < 1)) throw new ToonscopeError(undefined, `--t must be strictly between 0 and 1, got ${values.t}`);
@@ -63,6 +68,7 @@ export const interpolateCommand: Command = {
     const threads = values.threads === undefined ? undefined : Number(values.threads);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new ToonscopeError(undefined, `--threads must be an integer from 1 to 64, got ${values.threads}`);
     const crf = values.crf === undefined ? undefined : Number(values.crf); // checked by interpolateVideo
+    const partFrames = values['part-frames'] === undefined ? undefined : Number(values['part-frames']); // checked there too
     if (values.before !== undefined || values.after !== undefined) throw new ToonscopeError(undefined, '--before and --after only apply with --between (video mode reads the neighbours itself)');
     if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4');
     const factor = values.x === undefined ? 2 : Number(values.x);
@@ -73,13 +79,13 @@ export const interpolateCommand: Command = {
     // Ctrl-C loses at most the part in progress: say so, and how to go on.
     const stop = (signal: NodeJS.Signals) => {
       process.stderr.write(`\nstopped (${signal}); finished parts are kept in ${output}.parts/: run the same command to resume\n`);
-      process.exit(130);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     let r;
     try {
-      r = await interpolateVideo(input, output, { factor, threads, crf, interp: { workSize: work }, ease: !values['no-ease'], progress });
+      r = await interpolateVideo(input, output, { factor, threads, crf, partFrames, interp: { workSize: work }, ease: !values['no-ease'], progress });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -87,6 +93,6 @@ export const interpolateCommand: Command = {
     progress.done();
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
-      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio}${resumed}`);
+      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}${resumed}`);
   },
 };
