@@ -12,7 +12,7 @@ import { ToonscopeError } from '../src/core/errors.js';
 import { run } from '../src/core/ffmpeg.js';
 import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
-import { inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
+import { factorFor, inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
 import { InterpolatorPool } from '../src/interpolate/pool.js';
 import type { Worker } from 'node:worker_threads';
 
@@ -190,6 +190,33 @@ test('giving a default explicitly resumes; parts that do not add up are kept, no
     assert.equal(r.restarted, false, 'the default given explicitly is the same setting');
     assert.equal(r.resumed, 4, 'all four parts: the refused join had finished the last two');
     assert.equal(probe(out).frames, 20);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('to a frame rate that is not a multiple (12 -> 30 fps): same duration and sound, and it resumes across uneven parts', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-fps-'));
+  try {
+    const input = await clip(dir);
+    const factor = factorFor(input, '30');
+    assert.deepEqual(factor, { num: 5, den: 2 });
+    // Parts of 3 input frames hold 8, 7, 8 and 2 output frames.
+    const opts: VideoOptions = { factor, partFrames: 3, cuts: new Set(), threads: 1 };
+    const whole = join(dir, 'whole.mp4');
+    const r0 = await interpolateVideo(input, whole, opts);
+    assert.equal(r0.output, 25);
+    assert.equal(r0.fps, '30');
+    assert.equal(await count(whole), 25);
+    assert.ok(Math.abs(probe(whole).duration - probe(input).duration) < 0.1, `${probe(whole).duration} s vs ${probe(input).duration} s`);
+    assert.equal(r0.audio, 'copied');
+    const out = join(dir, 'out.mp4');
+    await assert.rejects(interpolateVideo(input, out, { ...opts, progress: stopAfter(8) }), /interrupted/);
+    const r1 = await interpolateVideo(input, out, { ...opts, threads: 2 });
+    assert.ok(r1.resumed >= 1 && !r1.restarted, JSON.stringify(r1));
+    assert.equal(await digest(out), await digest(whole), 'the resumed video is frame for frame the uninterrupted one');
+    assert.throws(() => factorFor(input, '10'), (e: unknown) => e instanceof ToonscopeError && /already 12\/1 fps; the output rate 10 must be higher/.test(e.message));
+    assert.throws(() => factorFor(input, 'fast'), (e: unknown) => e instanceof ToonscopeError && /not a number or a fraction/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

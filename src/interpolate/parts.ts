@@ -10,6 +10,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { runAsync } from '../core/ffmpeg.js';
 import type { Image } from '../core/types.js';
 import { probe, VideoWriter } from '../core/video.js';
+import { outputsBefore, type Ratio } from './rate.js';
 
 /** What the parts were made from: any difference makes them stale. */
 export interface PartsJob {
@@ -19,7 +20,8 @@ export interface PartsJob {
   width: number;
   height: number;
   fps: string;
-  factor: number;
+  /** Output frames per input frame. */
+  ratio: Ratio;
   /** Input frames per part. */
   partFrames: number;
   /** x264 constant rate factor of the parts (0 = lossless). */
@@ -30,7 +32,7 @@ export interface PartsJob {
 
 interface PartStats {
   frames: number;
-  /** In-betweens that followed an ease. */
+  /** Motion pairs whose in-betweens followed an ease. */
   eased: number;
 }
 
@@ -49,6 +51,7 @@ export class PartsWriter {
   readonly extra: Record<string, unknown> | undefined;
   private readonly done = new Set<number>();
   private current: { part: number; writer: VideoWriter; stats: PartStats } | undefined;
+  private lastEased = -1;
 
   private constructor(readonly output: string, readonly dir: string, readonly job: PartsJob) {
     const saved = readJson(join(dir, 'job.json')) as { job?: PartsJob; extra?: Record<string, unknown> } | undefined;
@@ -113,10 +116,12 @@ export class PartsWriter {
     }
     await this.current.writer.write(img);
     this.current.stats.frames++;
-    if (eased) this.current.stats.eased++;
-    // Every input frame gives `factor` output frames: a full part is saved at once, not when the next one starts
-    // (which may wait for frames still to be decoded).
-    if (this.current.stats.frames === this.job.partFrames * this.job.factor) await this.closePart();
+    // A pair's in-betweens are all eased or none: count the pair once.
+    if (eased && this.lastEased !== index) this.current.stats.eased++;
+    if (eased) this.lastEased = index;
+    // A full part is saved at once, not when the next one starts (which may wait for frames still to be decoded).
+    const { ratio, partFrames } = this.job;
+    if (this.current.stats.frames === outputsBefore(ratio, (part + 1) * partFrames) - outputsBefore(ratio, part * partFrames)) await this.closePart();
   }
 
   private async closePart(): Promise<void> {
@@ -139,7 +144,7 @@ export class PartsWriter {
 
   /**
    * Join all parts into the output with the input's audio, then remove the
-   * parts; `expected` is the number of output frames. Returns the in-betweens that followed an ease over all parts and
+   * parts; `expected` is the number of output frames. Returns the motion pairs that followed an ease over all parts and
    * what happened to the audio.
    */
   async finish(expected: number): Promise<{ eased: number; audio: AudioResult }> {

@@ -1,4 +1,4 @@
-// Video mode: raise the frame rate by an integer factor. Each consecutive pair
+// Video mode: raise the frame rate by an integer factor or to a given rate. Each consecutive pair
 // is classified first: motion pairs get synthesized in-betweens; held drawings
 // and cuts never get interpolated across: the earlier frame is repeated. Cuts
 // are the shots detector's, plus pairs too different to interpolate.
@@ -12,10 +12,11 @@ import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js
 import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
 import { easeTimes, motionSpeed, type Speeds } from './timing.js';
+import { parseFps, rateRatio, reduce, timesOf, toRatio, type Ratio } from './rate.js';
 
 export interface StreamOptions {
-  /** Output frames per input frame (2 doubles the frame rate). */
-  factor: number;
+  /** Output frames per input frame: an integer (2 doubles the frame rate) or a ratio (5/2 turns 24 fps into 60). */
+  factor: number | Ratio;
   interp?: InterpolateOptions;
   thresholds?: PairThresholds;
   /** Positions (0-based, in stream order) of frames that start a shot: the pair ending there is a cut whatever it looks like. */
@@ -53,14 +54,12 @@ export interface StreamReport {
 /** Frames video mode waits at most for the next drawing. */
 export const LOOKAHEAD = 12;
 
-export function checkFactor(factor: number): void {
-  if (!Number.isInteger(factor) || factor < 2 || factor > 16) throw new ToonscopeError(undefined, `factor must be an integer from 2 to 16, got ${factor}`);
-}
-
 /**
  * Turn a stream of frames into `factor` times as many: every input frame,
  * followed by factor-1 in-betweens towards the next frame (or copies of it
- * when the pair is a held drawing or a cut). The last frame is repeated so the
+ * when the pair is a held drawing or a cut). With a ratio, each output frame
+ * falls at its own time between two input frames, and only the input frames on
+ * the output grid are output as they are. The last frame is repeated so the
  * duration stays the same. Frames wait in a short queue until the drawing after
  * the pair has arrived, so each in-between can follow the ease of its move
  * (timing.ts).
@@ -70,8 +69,7 @@ export async function inbetweenStream(
   opts: StreamOptions,
   emit: (img: Image, kind: PairKind | 'source', info: EmitInfo) => Promise<void>,
 ): Promise<StreamReport> {
-  checkFactor(opts.factor);
-  const ts = Array.from({ length: opts.factor - 1 }, (_, k) => (k + 1) / opts.factor);
+  const ratio = toRatio(opts.factor);
   const report: StreamReport = { input: 0, output: 0, pairs: { motion: 0, held: 0, cut: 0 }, eased: 0, skipped: 0 };
   const easing = opts.ease !== false;
   const lookahead = opts.lookahead ?? LOOKAHEAD;
@@ -98,7 +96,7 @@ export async function inbetweenStream(
   const threads = opts.threads ?? 1;
   if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${opts.threads}`);
   const pool = threads > 1 ? new InterpolatorPool(threads) : undefined;
-  const synth = (a: Image, c: Image, o: InterpolateOptions) => (pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
+  const synth = (a: Image, c: Image, ts: number[], o: InterpolateOptions) => (pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
   type Out = { img: Image; kind: PairKind | 'source'; info: EmitInfo };
   const slots: { outs: Promise<Out[]>; ready: boolean }[] = [];
   let pending = 0;
@@ -130,14 +128,18 @@ export async function inbetweenStream(
     const kind = c.kind!;
     const skip = opts.skip?.(a.index) ?? false;
     report.pairs[kind]++;
+    // The output frames in this step: frame a itself when it is on the output grid (time 0), then in-betweens.
+    const times = timesOf(ratio, a.index);
+    const ts = times.filter((t) => t > 0);
     if (skip) {
-      report.output += opts.factor;
+      report.output += times.length;
       report.skipped++;
     }
-    const source: Out = { img: a.img, kind: 'source', info: { index: a.index, eased: false } };
+    const source: Out[] = times[0] === 0 ? [{ img: a.img, kind: 'source', info: { index: a.index, eased: false } }] : [];
     if (kind === 'motion') {
       const gap = c.index - drawStart;
-      if (!skip) {
+      if (!skip && !ts.length) await slot(Promise.resolve(source), false);
+      else if (!skip) {
         let speeds: Speeds | undefined;
         // A move after a hold longer than the lookahead starts afresh, as one before such a hold ends: no ease across it.
         if (easing && last && next !== undefined && gap <= lookahead) {
@@ -148,13 +150,13 @@ export async function inbetweenStream(
         const eased = speeds !== undefined && easeTimes([0.5], speeds, opts.interp?.ease)[0] !== 0.5;
         if (eased) report.eased++;
         const info = { index: a.index, eased };
-        await slot(synth(a.img, c.img, { ...opts.interp, speeds }).then((ms) => [source, ...ms.map((img) => ({ img, kind, info }))]), true);
+        await slot(synth(a.img, c.img, ts, { ...opts.interp, speeds }).then((ms) => [...source, ...ms.map((img) => ({ img, kind, info }))]), true);
       }
       const measured = raw.get(c.index);
       last = easing ? { from: a.img, to: c.img, gap, speed: measured === undefined ? undefined : measured / gap } : undefined;
       drawStart = c.index;
     } else {
-      if (!skip) await slot(Promise.resolve([source, ...ts.map(() => ({ img: a.img, kind, info: source.info }))]), false);
+      if (!skip) await slot(Promise.resolve([...source, ...ts.map(() => ({ img: a.img, kind, info: { index: a.index, eased: false } }))]), false);
       if (kind === 'cut') {
         last = undefined;
         drawStart = c.index;
@@ -192,10 +194,11 @@ export async function inbetweenStream(
     await flush(true);
     if (queue.length) {
       const index = queue[0].index;
+      const n = timesOf(ratio, index).length;
       if (opts.skip?.(index)) {
-        report.output += opts.factor;
+        report.output += n;
         report.skipped++;
-      } else for (let k = 0; k < opts.factor; k++) await out(queue[0].img, 'source', { index, eased: false });
+      } else for (let k = 0; k < n; k++) await out(queue[0].img, 'source', { index, eased: false });
     }
   } finally {
     await pool?.close();
@@ -203,9 +206,22 @@ export async function inbetweenStream(
   return report;
 }
 
-function multiplyRate(text: string, fps: number, factor: number): string {
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  return m && Number(m[2]) > 0 ? `${Number(m[1]) * factor}/${m[2]}` : String(fps * factor);
+/** The input's frame rate as a fraction (the container's r_frame_rate). */
+function inputRate(input: string): Ratio {
+  const info = probe(input);
+  const r = parseFps(info.fpsText) ?? parseFps(String(info.fps));
+  if (!r) throw new ToonscopeError(input, `has no usable frame rate (${info.fpsText})`);
+  return r;
+}
+
+/** The factor that turns `input` into a video at `fps` frames per second ("60", "60000/1001", "59.94"). */
+export function factorFor(input: string, fps: string): Ratio {
+  const to = parseFps(fps);
+  if (!to) throw new ToonscopeError(undefined, `frame rate "${fps}" is not a number or a fraction like 60000/1001`);
+  const from = inputRate(input);
+  const r = `${from.num}/${from.den}`;
+  if (to.num * from.den <= to.den * from.num) throw new ToonscopeError(input, `is already ${r} fps; the output rate ${fps} must be higher`);
+  return rateRatio(from, to);
 }
 
 export interface VideoReport extends StreamReport {
@@ -231,13 +247,15 @@ export interface VideoOptions extends StreamOptions {
  * the whole video is joined (parts.ts).
  */
 export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
-  checkFactor(opts.factor);
+  const ratio = toRatio(opts.factor);
   const crf = opts.crf ?? 18;
   if (!(Number.isInteger(crf) && crf >= 0 && crf <= 51)) throw new ToonscopeError(undefined, `crf must be an integer from 0 to 51, got ${opts.crf}`);
   const partFrames = opts.partFrames ?? 240;
   if (!(Number.isInteger(partFrames) && partFrames >= 1)) throw new ToonscopeError(undefined, `part frames must be a positive integer, got ${opts.partFrames}`);
   const info = probe(input);
-  const fps = multiplyRate(info.fpsText, info.fps, opts.factor);
+  const rate = inputRate(input);
+  const out = reduce(rate.num * ratio.num, rate.den * ratio.den);
+  const fps = out.den === 1 ? String(out.num) : `${out.num}/${out.den}`;
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
   // Everything that changes the frames, defaults filled in: giving a default explicitly must not redo the parts.
@@ -246,7 +264,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     ease: opts.ease !== false, lookahead: opts.lookahead ?? LOOKAHEAD, thresholds: opts.thresholds ?? null,
     cuts: opts.cuts ? [...opts.cuts].sort((a, b) => a - b) : null,
   };
-  const parts = PartsWriter.open(output, { input, width, height, fps, factor: opts.factor, partFrames, crf, settings });
+  const parts = PartsWriter.open(output, { input, width, height, fps, ratio, partFrames, crf, settings });
   const decoded: DecodeReport = { frames: 0, warnings: [] };
   const frames = (async function* () {
     for await (const f of decode(input, { width, height }, decoded)) {
@@ -269,7 +287,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     const cuts = opts.cuts ?? new Set(cutList);
     const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     const joined = await parts.finish(r.output);
-    return { ...r, eased: joined.eased / Math.max(1, opts.factor - 1), fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };
+    return { ...r, eased: joined.eased, fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };
   } catch (e) {
     await parts.abort();
     throw e;

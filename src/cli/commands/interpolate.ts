@@ -4,7 +4,8 @@ import { readImage, writeImage } from '../../core/image.js';
 import { probe } from '../../core/video.js';
 import type { Command } from '../command.js';
 import { interpolate } from '../../interpolate/interp.js';
-import { checkFactor, interpolateVideo } from '../../interpolate/video.js';
+import { factorFor, interpolateVideo } from '../../interpolate/video.js';
+import { toRatio } from '../../interpolate/rate.js';
 import { easeTimes, motionSpeed } from '../../interpolate/timing.js';
 
 export const interpolateCommand: Command = {
@@ -12,6 +13,7 @@ export const interpolateCommand: Command = {
   summary: 'Synthesize in-between frames of animation (held drawings and cuts are never interpolated across)',
   usage: [
     'toonscope interpolate IN.mp4 -x N OUT.mp4        N times the frame rate (default 2), audio kept',
+    'toonscope interpolate IN.mp4 --fps RATE OUT.mp4  to a frame rate (60, 59.94, 60000/1001): in-betweens at the times that rate needs',
     '               resumable: finished parts wait in OUT.mp4.parts/ until the whole video is joined; run the same command again after a stop',
     'toonscope interpolate --between A.png B.png [--t T] OUT.png   the frame at time T (default 0.5) between A and B',
     '  --before P.png --after N.png   with --between: the drawings before A and after B (evenly timed),',
@@ -24,6 +26,7 @@ export const interpolateCommand: Command = {
   ].join('\n'),
   options: {
     x: { type: 'string', short: 'x' },
+    fps: { type: 'string' },
     between: { type: 'boolean' },
     t: { type: 'string' },
     work: { type: 'string' },
@@ -38,7 +41,7 @@ export const interpolateCommand: Command = {
     const work = values.work === undefined ? undefined : Number(values.work);
     if (work !== undefined && !(Number.isInteger(work) && work >= 32)) throw new ToonscopeError(undefined, `--work must be an integer >= 32, got ${values.work}`);
     if (values.between) {
-      for (const o of ['x', 'threads', 'crf', 'part-frames'] as const) {
+      for (const o of ['x', 'fps', 'threads', 'crf', 'part-frames'] as const) {
         if (values[o] !== undefined) throw new ToonscopeError(undefined, `${o === 'x' ? '-x' : `--${o}`} only applies to video mode, not with --between`);
       }
       if (pos.length !== 3) throw new ToonscopeError(undefined, 'usage: toonscope interpolate --between A.png B.png [--t T] OUT.png');
@@ -70,12 +73,12 @@ export const interpolateCommand: Command = {
     const crf = values.crf === undefined ? undefined : Number(values.crf); // checked by interpolateVideo
     const partFrames = values['part-frames'] === undefined ? undefined : Number(values['part-frames']); // checked there too
     if (values.before !== undefined || values.after !== undefined) throw new ToonscopeError(undefined, '--before and --after only apply with --between (video mode reads the neighbours itself)');
-    if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4');
-    const factor = values.x === undefined ? 2 : Number(values.x);
-    checkFactor(factor);
+    if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4 (or --fps RATE)');
+    if (values.x !== undefined && values.fps !== undefined) throw new ToonscopeError(undefined, 'give -x N or --fps RATE, not both');
     const [input, output] = pos;
     const info = probe(input);
-    const progress = ctx.progress(`interpolating x${factor}`, info.frames ?? 0);
+    const factor = values.fps !== undefined ? factorFor(input, String(values.fps)) : toRatio(values.x === undefined ? 2 : Number(values.x));
+    const progress = ctx.progress(values.fps !== undefined ? `interpolating to ${values.fps} fps` : `interpolating x${factor.num}`, info.frames ?? 0);
     // Ctrl-C loses at most the part in progress: say so, and how to go on.
     const stop = (signal: NodeJS.Signals) => {
       process.stderr.write(`\nstopped (${signal}); finished parts are kept in ${output}.parts/: run the same command to resume\n`);
