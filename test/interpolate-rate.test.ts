@@ -9,6 +9,11 @@ import { psnr } from '../src/interpolate/metrics.js';
 import { outputsBefore, parseFps, rateRatio, timesOf, toRatio } from '../src/interpolate/rate.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { inbetweenStream } from '../src/interpolate/video.js';
+import { evaluate } from '../src/interpolate/eval.js';
+import { minterpolate } from '../src/interpolate/minterp.js';
+import { spawnSync } from 'node:child_process';
+
+const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
 
 test('output times of 24 -> 60 fps repeat every two input frames, with no drift', () => {
   const r = rateRatio(parseFps('24000/1001')!, parseFps('59.94')!);
@@ -64,5 +69,30 @@ test('at 5/2 frames per input frame, in-betweens land at their own times and inp
     const half = psnr(drawScene(sc, (i + 0.5) * step), truth);
     const bl = psnr(blend(frames[i], frames[i + 1], t), truth);
     assert.ok(ours > bl + 4 && ours > half + 3, `output ${k} (t=${t.toFixed(1)}): ${ours.toFixed(2)} dB, blend ${bl.toFixed(2)} dB, halfway drawing ${half.toFixed(2)} dB`);
+  }
+});
+
+test('the eval scores in-betweens at thirds against the frame at that time, minterpolate included', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const sc = cartoonScene(192, 108, 0.15);
+  // Drawn on ones at three times the input rate: frames 0, 3, 6 are the input; 1, 2, 4, 5 the truth.
+  const frames = Array.from({ length: 7 }, (_, i) => drawScene(sc, i / 6));
+  const triplets: [number, number, number][] = [[0, 1, 3], [0, 2, 3], [3, 4, 6], [3, 5, 6]];
+  const r = await evaluate([{
+    name: 'discs', source: 'drawn', triplets,
+    frames: async (ix) => new Map(ix.map((i) => [i, frames[i]])),
+    signatures: async () => [],
+  }], { context: false });
+  const rows = r.clips[0].triplets;
+  assert.deepEqual(rows.map((x) => x.t), [1 / 3, 2 / 3, 1 / 3, 2 / 3]);
+  for (const x of rows) {
+    assert.equal(x.position, x.t);
+    assert.ok(x.scores.toonscope!.psnr > x.scores.blend!.psnr + 4, JSON.stringify(x.scores));
+  }
+  // minterpolate's frame at 1/3 (2/3) is nearest the drawing at 1/3 (2/3), not an input frame or the other third.
+  for (const [t, truth] of [[1 / 3, 1], [2 / 3, 2]]) {
+    const mi = await minterpolate(frames[0], frames[3], undefined, undefined, t);
+    const d = [0, 1, 2, 3].map((i) => psnr(mi, frames[i]));
+    assert.equal(d.indexOf(Math.max(...d)), truth, d.map((x) => x.toFixed(2)).join(' '));
+    assert.equal(rows[truth - 1].scores.minterpolate!.psnr, d[truth]);
   }
 });

@@ -196,6 +196,8 @@ test('triplets derived from held drawings are consecutive, evenly spaced drawing
   const seq: Image[] = [];
   for (let d = 0; d < 5; d++) for (let k = 0; k < 3; k++) seq.push(drawScene(sc, d / 4));
   assert.deepEqual(tripletsFromSignatures(seq.map(signature)), [[0, 3, 6], [3, 6, 9], [6, 9, 12]]);
+  // Thirds: runs of four drawings, the input every third drawing, truth at 1/3 and 2/3.
+  assert.deepEqual(tripletsFromSignatures(seq.map(signature), 12, 3), [[0, 3, 9], [0, 6, 9], [3, 6, 12], [3, 9, 12]]);
 });
 
 test('metrics: identical images, a known offset', () => {

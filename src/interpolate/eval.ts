@@ -1,5 +1,5 @@
-// `eval interpolate`: PSNR / SSIM of the t = 0.5 frame against the true middle
-// frame of each triplet, for toonscope and two baselines anyone can run (a
+// `eval interpolate`: PSNR / SSIM of the in-between against the true frame b
+// of each triplet [a, b, c] (at t = (b - a) / (c - a): the middle, or thirds with --factor 3), for toonscope and two baselines anyone can run (a
 // 50/50 blend and ffmpeg minterpolate mi_mode=mci), per clip and on average,
 // plus labelled side-by-side PNGs of a few triplets.
 import { mkdirSync } from 'node:fs';
@@ -30,10 +30,12 @@ export interface Score {
 
 export interface TripletResult {
   triplet: Triplet;
+  /** Time of the truth frame between a and c: (b - a) / (c - a). */
+  t: number;
   scores: Partial<Record<Method, Score>>;
   /** Seconds toonscope took for this in-between. */
   seconds: number;
-  /** Where toonscope put the in-between (share of the a→c motion): 0.5 unless the neighbouring drawings showed an ease. */
+  /** Where toonscope put the in-between (share of the a→c motion): t unless the neighbouring drawings showed an ease. */
   position?: number;
   /** The speeds (per frame of display) and gaps the ease was read from, when both neighbours exist. */
   speeds?: Speeds;
@@ -50,8 +52,10 @@ export interface ClipResult {
 
 export interface EvalReport {
   clips: ClipResult[];
-  /** Mean of the per-clip means (each clip counts once). */
+  /** Mean of the per-clip means (each clip with triplets counts once). */
   perClipAverage: Partial<Record<Method, Score>>;
+  /** Clips with at least one triplet (the clips in perClipAverage). */
+  scoredClips: number;
   /** Mean over all triplets. */
   tripletAverage: Partial<Record<Method, Score>>;
   triplets: number;
@@ -75,7 +79,7 @@ export function videoSource(c: Clip): EvalSource {
 export function synfigSource(c: SynfigClip): EvalSource {
   return {
     name: `synfig:${c.name}`,
-    source: 'synfig render at 48 fps (odd frames are truth)',
+    source: c.factor === 2 ? 'synfig render at 48 fps (odd frames are truth)' : `synfig render at ${24 * c.factor} fps (every ${c.factor}th frame is input, the rest truth)`,
     triplets: c.triplets,
     frames: async (ix, partial) => {
       if (!partial && ix.some((i) => !c.frames[i])) throw new ToonscopeError(undefined, `synfig render of ${c.name} has no frame ${ix.find((i) => !c.frames[i])}`);
@@ -143,17 +147,18 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
         next: (await motionSpeed(C, N)) / nb.gaps[2],
         gaps: nb.gaps,
       } : undefined;
-      const position = speeds ? easeTimes([0.5], speeds, opts.interp?.ease)[0] : 0.5;
-      const ours = await interpolate(A, C, 0.5, { ...opts.interp, speeds });
+      const t = (b - a) / (c - a);
+      const position = speeds ? easeTimes([t], speeds, opts.interp?.ease)[0] : t;
+      const ours = await interpolate(A, C, t, { ...opts.interp, speeds });
       const seconds = (performance.now() - t0) / 1000;
-      const bl = blend(A, C);
+      const bl = blend(A, C, t);
       // minterpolate sees the same input frames.
-      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N);
+      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N, t);
       const scores: TripletResult['scores'] = { blend: score(bl, B), toonscope: score(ours, B) };
       if (mi) scores.minterpolate = score(mi, B);
-      const r: TripletResult = { triplet: [a, b, c], scores, seconds, position, speeds };
+      const r: TripletResult = { triplet: [a, b, c], t, scores, seconds, position, speeds };
       // Eased in-betweens are always shown: they are where the neighbouring drawings changed the result.
-      if (opts.outDir && (showAt.has(k) || position !== 0.5)) {
+      if (opts.outDir && (showAt.has(k) || position !== t)) {
         const panels = [{ label: `blend ${scores.blend!.psnr.toFixed(2)} dB`, image: bl }];
         if (mi) panels.push({ label: `minterpolate ${scores.minterpolate!.psnr.toFixed(2)} dB`, image: mi });
         panels.push({ label: `toonscope ${scores.toonscope!.psnr.toFixed(2)} dB`, image: ours }, { label: `truth (frame ${b})`, image: B });
@@ -168,6 +173,7 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
   return {
     clips,
     perClipAverage: mean(clips.filter((c) => c.triplets.length).map((c) => c.mean)),
+    scoredClips: clips.filter((c) => c.triplets.length).length,
     tripletAverage: mean(clips.flatMap((c) => c.triplets.map((t) => t.scores))),
     triplets: clips.reduce((n, c) => n + c.triplets.length, 0),
   };
@@ -182,7 +188,7 @@ export function formatReport(r: EvalReport): string {
   const lines = [head, '-'.repeat(head.length)];
   for (const c of r.clips) lines.push([c.clip.slice(0, 34).padEnd(34), String(c.triplets.length).padStart(3), ...ms.map((m) => cell(c.mean[m])), gain(c.mean)].join(' '));
   lines.push('-'.repeat(head.length));
-  lines.push(['average over clips'.padEnd(34), String(r.clips.length).padStart(3), ...ms.map((m) => cell(r.perClipAverage[m])), gain(r.perClipAverage)].join(' '));
+  lines.push(['average over clips'.padEnd(34), String(r.scoredClips).padStart(3), ...ms.map((m) => cell(r.perClipAverage[m])), gain(r.perClipAverage)].join(' '));
   lines.push(['average over triplets'.padEnd(34), String(r.triplets).padStart(3), ...ms.map((m) => cell(r.tripletAverage[m])), gain(r.tripletAverage)].join(' '));
   return lines.join('\n');
 }

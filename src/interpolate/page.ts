@@ -20,15 +20,15 @@ export function writeEvalPage(report: EvalReport, dir: string, command: string):
     `<tr class="${cls}"><td>${esc(name)}</td><td>${n}</td>${ms.map((k) => `<td>${db(m[k])}</td><td>${m[k] ? m[k]!.ssim.toFixed(4) : '–'}</td>`).join('')}${gain(m)}</tr>`;
   const summary = [
     ...report.clips.map((c) => row(c.clip, c.triplets.length, c.mean)),
-    row('average over clips', report.clips.length, report.perClipAverage, 'avg'),
+    row('average over clips', report.scoredClips, report.perClipAverage, 'avg'),
     row('average over triplets', report.triplets, report.tripletAverage, 'avg'),
   ].join('\n');
   const clips = report.clips.map((c) => {
     const rows = c.triplets.map((t) => {
-      const eased = t.position !== undefined && t.position !== 0.5;
+      const eased = t.position !== undefined && t.position !== t.t;
       const img = t.sideBySide ? `<a href="${esc(basename(t.sideBySide))}"><img loading="lazy" src="${esc(basename(t.sideBySide))}" alt="side by side"></a>` : '';
       return `<tr><td>${t.triplet.join(' · ')}</td>${ms.map((k) => `<td>${db(t.scores[k])}</td>`).join('')}${gain(t.scores)}` +
-        `<td>${eased ? `<b>${t.position!.toFixed(2)}</b> (eased)` : (t.position ?? 0.5).toFixed(2)}</td><td>${t.seconds.toFixed(2)}</td><td>${img}</td></tr>`;
+        `<td>${eased ? `<b>${t.position!.toFixed(2)}</b> (eased)` : (t.position ?? t.t).toFixed(2)}</td><td>${t.seconds.toFixed(2)}</td><td>${img}</td></tr>`;
     }).join('\n');
     return `<h2>${esc(c.clip)}</h2><p class="src">${esc(c.source)} · ${c.size[0]}×${c.size[1]}</p>
 <table><tr><th>frames a · b · c</th>${ms.map((m) => `<th>${m}</th>`).join('')}${ms.includes('minterpolate') ? '<th>gain</th>' : ''}<th>position</th><th>s</th><th>blend | minterpolate | toonscope | truth</th></tr>
@@ -39,7 +39,7 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:middle;white-space:nowrap}td:first-child,th:first-child{text-align:left}
 tr.avg{font-weight:bold;background:#f4f4f4}.up{color:#070}.down{color:#a00}img{max-width:720px;display:block}.src,code{color:#555}
 </style></head><body>
-<h1>In-between quality (t = 0.5 against the true middle frame)</h1>
+<h1>In-between quality (against the true in-between b of each triplet a · b · c)</h1>
 <p>PSNR in dB, SSIM on luma; higher is better. Command: <code>${esc(command)}</code></p>
 <table>${head}
 ${summary}</table>

@@ -89,14 +89,20 @@ export function drawingsFromSignatures(sigs: Signature[]): Drawings {
   return { starts, shots };
 }
 
-/** Triplets of consecutive, evenly spaced distinct drawings inside one shot. */
-export function tripletsFromSignatures(sigs: Signature[], max = 12): Triplet[] {
+/**
+ * Triplets of consecutive, evenly spaced distinct drawings inside one shot. With
+ * `factor` f, runs of f + 1 such drawings d0..df give f - 1 triplets [d0, dj, df]:
+ * the input is every f-th drawing and dj the truth at time j/f.
+ */
+export function tripletsFromSignatures(sigs: Signature[], max = 12, factor = 2): Triplet[] {
   const { starts, shots } = drawingsFromSignatures(sigs);
   const out: Triplet[] = [];
-  for (let k = 0; k + 2 < starts.length; k++) {
-    if (shots[k] !== shots[k + 2]) continue;
-    const [a, b, c] = [starts[k], starts[k + 1], starts[k + 2]];
-    if (b - a === c - b) out.push([a, b, c]);
+  for (let k = 0; k + factor < starts.length; k++) {
+    if (shots[k] !== shots[k + factor]) continue;
+    const run = starts.slice(k, k + factor + 1);
+    if (run.every((s, j) => j === 0 || s - run[j - 1] === run[1] - run[0])) {
+      for (let j = 1; j < factor; j++) out.push([run[0], run[j], run[factor]]);
+    }
   }
   return spread(out, max);
 }
@@ -128,8 +134,9 @@ export async function clipSignatures(clip: Clip): Promise<Signature[]> {
   return sigs;
 }
 
-export async function deriveTriplets(clip: Clip, max = 12): Promise<Clip> {
-  if (clip.triplets.length) return clip;
+/** The clip's triplets; derived from its held drawings when the file has none, or when `factor` is not 2 (file triplets are halfway). */
+export async function deriveTriplets(clip: Clip, max = 12, factor = 2): Promise<Clip> {
+  if (clip.triplets.length && factor === 2) return clip;
   const signatures = await clipSignatures(clip);
-  return { ...clip, triplets: tripletsFromSignatures(signatures, max), source: 'derived from held drawings', signatures };
+  return { ...clip, triplets: tripletsFromSignatures(signatures, max, factor), source: 'derived from held drawings', signatures };
 }

@@ -15,13 +15,15 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ===
 
 export const evalInterpolate: Command = {
   name: 'eval interpolate',
-  summary: 'PSNR/SSIM of t=0.5 in-betweens vs truth: toonscope, 50/50 blend, ffmpeg minterpolate',
+  summary: 'PSNR/SSIM of in-betweens vs truth: toonscope, blend, ffmpeg minterpolate',
   usage: [
     'toonscope eval interpolate --truth FILE|DIR [--truth ...] [--synfig FILE.sif ...] [--out DIR] [--max N]',
     '  --truth FILE|DIR     *.truth.json files (or folders of them); triplets [a,b,c] from `interpolation_triplets`,',
     '                       or derived from held drawings when the file has none',
     '  --synfig FILE.sif    render with synfig at 48 fps (odd frames are the truth); needs `apt-get install synfig`',
     '  --seconds S          synfig: seconds to render (default 4)',
+    '  --factor F           in-betweens at 1/F .. (F-1)/F instead of halfway (2 to 4, default 2): synfig renders at 24F fps,',
+    '                       truth files get triplets from runs of F+1 evenly spaced drawings',
     '  --out DIR            index.html (tables, every triplet), report.json and side-by-side PNGs',
     '                       (blend | minterpolate | toonscope | truth) (default interpolate-eval)',
     '  --max N              at most N triplets per clip, spread evenly (default 12)',
@@ -38,6 +40,7 @@ export const evalInterpolate: Command = {
     out: { type: 'string' },
     max: { type: 'string' },
     shows: { type: 'string' },
+    factor: { type: 'string' },
     'no-minterpolate': { type: 'boolean' },
     'no-context': { type: 'boolean' },
   },
@@ -49,11 +52,13 @@ export const evalInterpolate: Command = {
     if (!Number.isInteger(max) || max < 1) throw new ToonscopeError(undefined, `--max must be a positive integer, got ${values.max}`);
     const seconds = values.seconds === undefined ? 4 : Number(values.seconds);
     if (!(seconds > 0)) throw new ToonscopeError(undefined, `--seconds must be positive, got ${values.seconds}`);
+    const factor = values.factor === undefined ? 2 : Number(values.factor);
+    if (!(Number.isInteger(factor) && factor >= 2 && factor <= 4)) throw new ToonscopeError(undefined, `--factor must be 2, 3 or 4, got ${values.factor}`);
     const shows = values.shows === undefined ? 2 : Number(values.shows);
     const outDir = String(values.out ?? 'interpolate-eval');
     const sources: EvalSource[] = [];
     for (const f of truthFiles(truths)) {
-      const clip = await deriveTriplets(readTruth(f), max);
+      const clip = await deriveTriplets(readTruth(f), max, factor);
       sources.push(videoSource({ ...clip, triplets: spread(clip.triplets, max) }));
     }
     const tmp: string[] = [];
@@ -61,10 +66,10 @@ export const evalInterpolate: Command = {
       for (const sif of sifs) {
         const dir = mkdtempSync(join(tmpdir(), 'toonscope-synfig-'));
         tmp.push(dir);
-        const p = ctx.progress(`rendering ${sif} at 48 fps`);
-        const frames = renderSynfig(sif, dir, seconds);
+        const p = ctx.progress(`rendering ${sif} at ${24 * factor} fps`);
+        const frames = renderSynfig(sif, dir, seconds, factor);
         p.done(`${frames.length} frames`);
-        sources.push(synfigSource(await synfigTriplets(sif, frames, max)));
+        sources.push(synfigSource(await synfigTriplets(sif, frames, max, factor)));
       }
       const total = sources.reduce((n, s) => n + s.triplets.length, 0);
       if (!total) throw new ToonscopeError(undefined, 'no triplets to evaluate');
@@ -72,7 +77,7 @@ export const evalInterpolate: Command = {
       const report = await evaluate(sources, { outDir, sideBySide: shows, minterpolate: !values['no-minterpolate'], context: !values['no-context'], progress });
       progress.done();
       const times = report.clips.flatMap((c) => c.triplets.map((t) => t.seconds));
-      const eased = report.clips.flatMap((c) => c.triplets.filter((t) => t.position !== undefined && t.position !== 0.5).map((t) => `${c.clip} ${t.triplet.join('-')} at ${t.position!.toFixed(2)}`));
+      const eased = report.clips.flatMap((c) => c.triplets.filter((t) => t.position !== undefined && t.position !== t.t).map((t) => `${c.clip} ${t.triplet.join('-')} at ${t.position!.toFixed(2)}`));
       const text = `${formatReport(report)}\n\ntoonscope: ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2)} s per in-between on average` +
         `\n${eased.length} of ${total} in-betweens followed an ease of the neighbouring drawings${eased.length ? `: ${eased.join(', ')}` : ''}` +
         `\nside-by-side images (blend | minterpolate | toonscope | truth) in ${outDir}/`;
