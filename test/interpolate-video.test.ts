@@ -208,7 +208,8 @@ test('to a frame rate that is not a multiple (12 -> 30 fps): same duration and s
     assert.equal(r0.output, 25);
     assert.equal(r0.fps, '30');
     assert.equal(await count(whole), 25);
-    assert.ok(Math.abs(probe(whole).duration - probe(input).duration) < 0.1, `${probe(whole).duration} s vs ${probe(input).duration} s`);
+    // Within one output frame (the last input frame's display time ends between two output frames).
+    assert.ok(Math.abs(probe(whole).duration - probe(input).duration) <= 1 / 30 + 0.005, `${probe(whole).duration} s vs ${probe(input).duration} s`);
     assert.equal(r0.audio, 'copied');
     const out = join(dir, 'out.mp4');
     await assert.rejects(interpolateVideo(input, out, { ...opts, progress: stopAfter(8) }), /interrupted/);
@@ -217,6 +218,26 @@ test('to a frame rate that is not a multiple (12 -> 30 fps): same duration and s
     assert.equal(await digest(out), await digest(whole), 'the resumed video is frame for frame the uninterrupted one');
     assert.throws(() => factorFor(input, '10'), (e: unknown) => e instanceof ToonscopeError && /already 12\/1 fps; the output rate 10 must be higher/.test(e.message));
     assert.throws(() => factorFor(input, 'fast'), (e: unknown) => e instanceof ToonscopeError && /not a number or a fraction/.test(e.message));
+    assert.throws(() => factorFor(input, '400'), (e: unknown) => e instanceof ToonscopeError && e.file === input && /--fps 400 would be over 16 times/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a variable frame rate is a clear error, not a video shorter than its sound', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-vfr-'));
+  try {
+    // One second at 24 fps, then one at 12 fps, in a container that states 24 fps.
+    const enc = ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
+    run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:r=24:d=1', ...enc, join(dir, 'a.mkv')]);
+    run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:r=12:d=1', ...enc, join(dir, 'b.mkv')]);
+    writeFileSync(join(dir, 'list.txt'), "file 'a.mkv'\nfile 'b.mkv'\n");
+    const vfr = join(dir, 'vfr.mkv');
+    run('ffmpeg', ['-v', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', join(dir, 'list.txt'), '-c', 'copy', vfr]);
+    assert.equal(probe(vfr).fpsText, '24/1');
+    await assert.rejects(interpolateVideo(vfr, join(dir, 'out.mkv'), { factor: 2, cuts: new Set(), threads: 1 }),
+      (e: unknown) => e instanceof ToonscopeError && e.file === vfr && /variable frame rate: frame 2\d is at 1\.\d+ s, not 1\.\d+ s .* -fps_mode cfr/.test(e.message) && !e.message.includes('\n'));
+    assert.ok(!existsSync(join(dir, 'out.mkv')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Workspace } from '../core/workspace.js';
 import type { Progress } from '../core/progress.js';
+import { ToonscopeError } from '../core/errors.js';
 
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -26,4 +27,16 @@ export interface Command {
   options?: ParseArgsConfig['options'];
   /** Return a process exit code (default 0). */
   run(positionals: string[], values: Values, ctx: Context): Promise<number | void>;
+}
+
+/** An integer option from `min` to `max` (`fallback` when absent); anything else is a one-line error naming the option. */
+export function intOption(values: Values, name: string, min: number, max = Infinity, fallback?: number): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!(typeof raw === 'string' && raw.trim() !== '' && Number.isInteger(n) && n >= min && n <= max)) {
+    const range = max === Infinity ? (min === 1 ? 'a positive integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
+    throw new ToonscopeError(undefined, `${name.length === 1 ? '-' : '--'}${name} must be ${range}, got ${raw}`);
+  }
+  return n;
 }

@@ -37,7 +37,7 @@ function executable(p: string): boolean {
 /** Run a tool to completion and return stdout; throws with the tool's last stderr line on failure. */
 export function run(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string): string {
   const r = spawnSync(tool(name), args, { maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (r.status !== 0) throw failure(name, r.stderr, r.status, file);
+  if (r.status !== 0) throw failure(name, r.stderr, r.status ?? r.signal, file);
   return r.stdout;
 }
 
@@ -58,17 +58,17 @@ export function runAsync(name: 'ffmpeg' | 'ffprobe', args: string[], file?: stri
       process.off('exit', kill);
       reject(new ToonscopeError(file, `${name} could not start: ${e.message}`));
     });
-    proc.on('close', (code) => {
+    proc.on('close', (code, signal) => {
       process.off('exit', kill);
       if (code === 0) resolve(out);
-      else reject(failure(name, err, code, file));
+      else reject(failure(name, err, code ?? signal, file));
     });
   });
 }
 
-function failure(name: string, stderr: string, status: number | null, file?: string): ToonscopeError {
+function failure(name: string, stderr: string, status: number | string | null, file?: string): ToonscopeError {
   // ffmpeg prefixes messages with the input path; the error already names the file.
-  const why = (lastLine(stderr) || `exit code ${status}`).split(`${file}: `).join('');
+  const why = (lastLine(stderr) || (typeof status === 'string' ? `stopped by ${status}` : `exit code ${status}`)).split(`${file}: `).join('');
   return new ToonscopeError(file, `${name} failed: ${why}`);
 }
 

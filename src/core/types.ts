@@ -1,6 +1,7 @@
 // The common data currency shared by every capability (shots, characters,
 // tracking, dictionary, comics, interpolation). Plain data, no classes, so it
 // crosses workers, JSON and SQLite without adapters.
+import type { Ratio } from './rate.js';
 
 /** An 8-bit interleaved image. `channels` is 1 (gray), 3 (RGB) or 4 (RGBA). */
 export interface Image {
@@ -25,6 +26,8 @@ export interface VideoInfo {
   fps: number;
   /** Frame rate as the container states it, e.g. "24000/1001". */
   fpsText: string;
+  /** The same as an exact fraction; null when the file states none (fps is then a guess of 25). */
+  rate: Ratio | null;
   /** Frame count when the container knows it (may be an estimate for some formats). */
   frames: number | null;
   duration: number;

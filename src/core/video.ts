@@ -9,6 +9,7 @@ import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ToonscopeError } from './errors.js';
 import { tool, run, lastLine } from './ffmpeg.js';
+import { parseFps } from './rate.js';
 import type { Frame, Image, VideoInfo } from './types.js';
 
 /** Check a path is a non-empty readable file before handing it to ffmpeg. */
@@ -32,12 +33,6 @@ export function checkFile(path: string): number {
     throw new ToonscopeError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   return size;
-}
-
-function parseRate(text: string | undefined): number {
-  if (!text) return NaN;
-  const [n, d] = text.split('/').map(Number);
-  return d ? n / d : n;
 }
 
 const probed = new Map<string, { key: string; info: VideoInfo }>();
@@ -77,7 +72,8 @@ function probeFile(path: string): VideoInfo {
   if (/(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|gif)($|,)/.test(fmt) && !(Number(v.nb_frames) > 1)) {
     throw new ToonscopeError(path, `is a still image (${fmt}), expected a video`);
   }
-  const fps = parseRate(v.r_frame_rate) || parseRate(v.avg_frame_rate);
+  const rate = parseFps(v.r_frame_rate) ?? parseFps(v.avg_frame_rate) ?? null;
+  const fps = rate ? rate.num / rate.den : NaN;
   const duration = Number(v.duration ?? json.format?.duration) || 0;
   const nb = Number(v.nb_frames);
   return {
@@ -90,8 +86,14 @@ function probeFile(path: string): VideoInfo {
     duration,
     codec: v.codec_name ?? 'unknown',
     startTime: Number(v.start_time ?? json.format?.start_time) || 0,
-    audio: streams.find((s) => s.codec_type === 'audio')?.codec_name ?? null,
+    rate,
+    audio: audioCodec(streams.find((s) => s.codec_type === 'audio')),
   };
+}
+
+/** An audio stream's codec; 'unknown' for one ffprobe cannot name, null for none. */
+function audioCodec(stream: { codec_name?: string } | undefined): string | null {
+  return stream ? (stream.codec_name ?? 'unknown') : null;
 }
 
 /** Output size for an analysis decode: fit `width` keeping the aspect ratio, even height. */

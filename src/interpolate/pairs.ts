@@ -24,6 +24,11 @@ export interface PairThresholds {
   cutAlways?: number;
 }
 
+/** The defaults, filled in. */
+export function pairThresholds(th: PairThresholds = {}): Required<PairThresholds> {
+  return { held: th.held ?? 0.6, heldPeak: th.heldPeak ?? 10, cutOverlap: th.cutOverlap ?? 0.8, cutDiff: th.cutDiff ?? 15, cutAlways: th.cutAlways ?? 35 };
+}
+
 const TW = 64;
 
 export function signature(img: Image): Signature {
@@ -66,10 +71,11 @@ export function pairScore(a: Signature, b: Signature): PairScore {
   return { diff: diff / n, peak, overlap };
 }
 
-export function classifyPair(a: Signature, b: Signature, th: PairThresholds = {}): PairKind {
+export function classifyPair(a: Signature, b: Signature, thresholds: PairThresholds = {}): PairKind {
   const s = pairScore(a, b);
-  if (s.diff < (th.held ?? 0.6) && s.peak < (th.heldPeak ?? 10)) return 'held';
-  if (s.diff > (th.cutAlways ?? 35)) return 'cut';
-  if (s.overlap < (th.cutOverlap ?? 0.8) && s.diff > (th.cutDiff ?? 15)) return 'cut';
+  const th = pairThresholds(thresholds);
+  if (s.diff < th.held && s.peak < th.heldPeak) return 'held';
+  if (s.diff > th.cutAlways) return 'cut';
+  if (s.overlap < th.cutOverlap && s.diff > th.cutDiff) return 'cut';
   return 'motion';
 }

@@ -10,7 +10,8 @@ import { ToonscopeError } from '../core/errors.js';
 import { runAsync } from '../core/ffmpeg.js';
 import type { Image } from '../core/types.js';
 import { probe, VideoWriter } from '../core/video.js';
-import { outputsBefore, type Ratio } from './rate.js';
+import { outputsBefore } from './rate.js';
+import type { Ratio } from '../core/rate.js';
 
 /** What the parts were made from: any difference makes them stale. */
 export interface PartsJob {
@@ -52,6 +53,7 @@ export class PartsWriter {
   private readonly done = new Set<number>();
   private current: { part: number; writer: VideoWriter; stats: PartStats } | undefined;
   private lastEased = -1;
+  private remembered = false;
 
   private constructor(readonly output: string, readonly dir: string, readonly job: PartsJob) {
     const saved = readJson(join(dir, 'job.json')) as { job?: PartsJob; extra?: Record<string, unknown> } | undefined;
@@ -90,6 +92,7 @@ export class PartsWriter {
   /** Keep job data with the parts (replaced on a restart). */
   remember(extra: Record<string, unknown>): void {
     writeFileSync(join(this.dir, 'job.json'), JSON.stringify({ job: this.job, extra }));
+    this.remembered = true;
   }
 
   /** Whether the output frames of input frame `index` are already in a finished part. */
@@ -139,7 +142,8 @@ export class PartsWriter {
     this.current = undefined;
     await cur?.writer.close().catch(() => undefined);
     if (cur) rmSync(`${this.name(cur.part)}.tmp.mp4`, { force: true });
-    if (!this.done.size) rmSync(this.dir, { recursive: true, force: true });
+    // Kept while it holds work: finished parts, or the cuts of a long shot detection.
+    if (!this.done.size && !this.extra && !this.remembered) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /**
@@ -169,12 +173,14 @@ export class PartsWriter {
     writeFileSync(join(this.dir, 'parts.txt'), parts.map((p) => `file '${basename(this.name(p))}.mp4'\n`).join(''));
     const joined = `joined${extname(this.output) || '.mp4'}`;
     const codec = probe(this.job.input).audio;
-    // Some audio codecs cannot go into some containers (PCM into mp4): re-encode them; audio that cannot be read is dropped, not a blocker.
+    // Some audio codecs cannot go into some containers (PCM into mp4): re-encode them. Audio ffmpeg cannot even decode
+    // is dropped rather than block the video; any other failure keeps the parts and says why.
     const tries: [AudioResult, string[]][] = codec
       ? [['copied', ['-map', '1:a', '-c:a', 'copy']], ['re-encoded (aac)', ['-map', '1:a', '-c:a', 'aac', '-b:a', '192k']], ['dropped', []]]
       : [['none', []]];
     let error: unknown;
     for (const [audio, args] of tries) {
+      if (audio === 'dropped' && (await decodes(this.job.input))) break;
       try {
         // Async, so Ctrl-C stops the join at once and the parts stay.
         await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', 'parts.txt',
@@ -189,6 +195,16 @@ export class PartsWriter {
     }
     const why = error instanceof ToonscopeError ? error.problem : String(error);
     throw new ToonscopeError(this.output, `could not join the finished parts (kept in ${this.dir}): ${why}`);
+  }
+}
+
+/** Whether ffmpeg can decode the file's audio from start to end. */
+async function decodes(input: string): Promise<boolean> {
+  try {
+    await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-xerror', '-i', input, '-map', '0:a', '-f', 'null', '-'], input);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -9,10 +9,11 @@ import { decode, probe, type DecodeReport } from '../core/video.js';
 import { PartsWriter, type AudioResult } from './parts.js';
 import { defaultThreads, InterpolatorPool } from './pool.js';
 import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js';
-import { classifyPair, signature, type PairKind, type PairThresholds } from './pairs.js';
+import { classifyPair, pairThresholds, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
 import { easeTimes, motionSpeed, type Speeds } from './timing.js';
-import { parseFps, rateRatio, reduce, timesOf, toRatio, type Ratio } from './rate.js';
+import { rateRatio, timesOf, toRatio } from './rate.js';
+import { parseFps, reduce, type Ratio } from '../core/rate.js';
 
 export interface StreamOptions {
   /** Output frames per input frame: an integer (2 doubles the frame rate) or a ratio (5/2 turns 24 fps into 60). */
@@ -55,9 +56,9 @@ export interface StreamReport {
 export const LOOKAHEAD = 12;
 
 /**
- * Turn a stream of frames into `factor` times as many: every input frame,
- * followed by factor-1 in-betweens towards the next frame (or copies of it
- * when the pair is a held drawing or a cut). With a ratio, each output frame
+ * Turn a stream of frames into `factor` times as many: with an integer factor,
+ * every input frame followed by factor - 1 in-betweens towards the next frame (or
+ * copies of it when the pair is a held drawing or a cut). With a ratio, each output frame
  * falls at its own time between two input frames, and only the input frames on
  * the output grid are output as they are. The last frame is repeated so the
  * duration stays the same. Frames wait in a short queue until the drawing after
@@ -206,12 +207,11 @@ export async function inbetweenStream(
   return report;
 }
 
-/** The input's frame rate as a fraction (the container's r_frame_rate). */
+/** The input's frame rate as a fraction (the container's r_frame_rate, else its average rate); a guess is not good enough. */
 function inputRate(input: string): Ratio {
-  const info = probe(input);
-  const r = parseFps(info.fpsText) ?? parseFps(String(info.fps));
-  if (!r) throw new ToonscopeError(input, `has no usable frame rate (${info.fpsText})`);
-  return r;
+  const { rate, fpsText } = probe(input);
+  if (!rate) throw new ToonscopeError(input, `states no frame rate (${fpsText}); remux it with one first, e.g. ffmpeg -i IN -c copy -r 24000/1001 OUT.mkv`);
+  return rate;
 }
 
 /** The factor that turns `input` into a video at `fps` frames per second ("60", "60000/1001", "59.94"). */
@@ -221,6 +221,7 @@ export function factorFor(input: string, fps: string): Ratio {
   const from = inputRate(input);
   const r = `${from.num}/${from.den}`;
   if (to.num * from.den <= to.den * from.num) throw new ToonscopeError(input, `is already ${r} fps; the output rate ${fps} must be higher`);
+  if (to.num * from.den > 16 * to.den * from.num) throw new ToonscopeError(input, `is ${r} fps; --fps ${fps} would be over 16 times that`);
   return rateRatio(from, to);
 }
 
@@ -261,13 +262,22 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   // Everything that changes the frames, defaults filled in: giving a default explicitly must not redo the parts.
   const settings = {
     interp: { ...opts.interp, speeds: undefined, workSize: opts.interp?.workSize ?? WORK_SIZE },
-    ease: opts.ease !== false, lookahead: opts.lookahead ?? LOOKAHEAD, thresholds: opts.thresholds ?? null,
+    ease: opts.ease !== false, lookahead: opts.lookahead ?? LOOKAHEAD, thresholds: pairThresholds(opts.thresholds),
     cuts: opts.cuts ? [...opts.cuts].sort((a, b) => a - b) : null,
   };
   const parts = PartsWriter.open(output, { input, width, height, fps, ratio, partFrames, crf, settings });
   const decoded: DecodeReport = { frames: 0, warnings: [] };
+  const step = rate.den / rate.num;
   const frames = (async function* () {
+    let first: number | undefined, n = 0;
     for await (const f of decode(input, { width, height }, decoded)) {
+      // Output times come from frame numbers at the stated rate: a variable-rate file would come out shorter or longer than its sound.
+      first ??= f.time;
+      if (Math.abs(f.time - first - n * step) > 2 * step) {
+        throw new ToonscopeError(input, `has a variable frame rate: frame ${n} is at ${(f.time - first).toFixed(3)} s, not ${(n * step).toFixed(3)} s as its ` +
+          `${rate.num}/${rate.den} fps says; make it constant first (ffmpeg -i IN -fps_mode cfr -r ${rate.num}/${rate.den} OUT)`);
+      }
+      n++;
       opts.progress?.tick();
       yield f as Image;
     }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToonscopeError } from '../../core/errors.js';
-import type { Command } from '../command.js';
+import { intOption, type Command } from '../command.js';
 import { evaluate, formatReport, synfigSource, videoSource, type EvalSource } from '../../interpolate/eval.js';
 import { deriveTriplets, readTruth, spread, truthFiles } from '../../interpolate/truth.js';
 import { renderSynfig, synfigTriplets } from '../../interpolate/synfig.js';
@@ -48,13 +48,11 @@ export const evalInterpolate: Command = {
     const truths = list(values.truth);
     const sifs = list(values.synfig);
     if (!truths.length && !sifs.length) throw new ToonscopeError(undefined, 'give --truth FILE|DIR and/or --synfig FILE.sif');
-    const max = values.max === undefined ? 12 : Number(values.max);
-    if (!Number.isInteger(max) || max < 1) throw new ToonscopeError(undefined, `--max must be a positive integer, got ${values.max}`);
+    const max = intOption(values, 'max', 1, Infinity, 12)!;
     const seconds = values.seconds === undefined ? 4 : Number(values.seconds);
     if (!(seconds > 0)) throw new ToonscopeError(undefined, `--seconds must be positive, got ${values.seconds}`);
-    const factor = values.factor === undefined ? 2 : Number(values.factor);
-    if (!(Number.isInteger(factor) && factor >= 2 && factor <= 4)) throw new ToonscopeError(undefined, `--factor must be 2, 3 or 4, got ${values.factor}`);
-    const shows = values.shows === undefined ? 2 : Number(values.shows);
+    const factor = intOption(values, 'factor', 2, 4, 2)!;
+    const shows = intOption(values, 'shows', 0, Infinity, 2)!;
     const outDir = String(values.out ?? 'interpolate-eval');
     const sources: EvalSource[] = [];
     for (const f of truthFiles(truths)) {

@@ -2,7 +2,7 @@
 import { ToonscopeError } from '../../core/errors.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { probe } from '../../core/video.js';
-import type { Command } from '../command.js';
+import { intOption, type Command } from '../command.js';
 import { interpolate } from '../../interpolate/interp.js';
 import { factorFor, interpolateVideo } from '../../interpolate/video.js';
 import { toRatio } from '../../interpolate/rate.js';
@@ -38,8 +38,7 @@ export const interpolateCommand: Command = {
     'part-frames': { type: 'string' },
   },
   async run(pos, values, ctx) {
-    const work = values.work === undefined ? undefined : Number(values.work);
-    if (work !== undefined && !(Number.isInteger(work) && work >= 32)) throw new ToonscopeError(undefined, `--work must be an integer >= 32, got ${values.work}`);
+    const work = intOption(values, 'work', 32);
     if (values.between) {
       for (const o of ['x', 'fps', 'threads', 'crf', 'part-frames'] as const) {
         if (values[o] !== undefined) throw new ToonscopeError(undefined, `${o === 'x' ? '-x' : `--${o}`} only applies to video mode, not with --between`);
@@ -68,16 +67,15 @@ export const interpolateCommand: Command = {
       return;
     }
     if (values.t !== undefined) throw new ToonscopeError(undefined, '--t only applies with --between');
-    const threads = values.threads === undefined ? undefined : Number(values.threads);
-    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new ToonscopeError(undefined, `--threads must be an integer from 1 to 64, got ${values.threads}`);
-    const crf = values.crf === undefined ? undefined : Number(values.crf); // checked by interpolateVideo
-    const partFrames = values['part-frames'] === undefined ? undefined : Number(values['part-frames']); // checked there too
+    const threads = intOption(values, 'threads', 1, 64);
+    const crf = intOption(values, 'crf', 0, 51);
+    const partFrames = intOption(values, 'part-frames', 1);
     if (values.before !== undefined || values.after !== undefined) throw new ToonscopeError(undefined, '--before and --after only apply with --between (video mode reads the neighbours itself)');
     if (pos.length !== 2) throw new ToonscopeError(undefined, 'usage: toonscope interpolate IN.mp4 -x N OUT.mp4 (or --fps RATE)');
     if (values.x !== undefined && values.fps !== undefined) throw new ToonscopeError(undefined, 'give -x N or --fps RATE, not both');
     const [input, output] = pos;
     const info = probe(input);
-    const factor = values.fps !== undefined ? factorFor(input, String(values.fps)) : toRatio(values.x === undefined ? 2 : Number(values.x));
+    const factor = values.fps !== undefined ? factorFor(input, String(values.fps)) : toRatio(intOption(values, 'x', 2, 16, 2)!);
     const progress = ctx.progress(values.fps !== undefined ? `interpolating to ${values.fps} fps` : `interpolating x${factor.num}`, info.frames ?? 0);
     // Ctrl-C loses at most the part in progress: say so, and how to go on.
     const stop = (signal: NodeJS.Signals) => {
