@@ -44,7 +44,7 @@ export async function benchInterpolate(): Promise<Record<string, number | string
     await motionSpeed(a, c);
     speed.push((performance.now() - t) / 1000);
   }
-  const threads = defaultThreads();
+  const threads = defaultThreads(a.width, a.height);
   const video1 = await videoPerPair(1), videoN = await videoPerPair(threads);
   times.sort((p, q) => p - q);
   plain.sort((p, q) => p - q);

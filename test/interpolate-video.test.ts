@@ -13,7 +13,7 @@ import { run } from '../src/core/ffmpeg.js';
 import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { factorFor, inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
-import { InterpolatorPool } from '../src/interpolate/pool.js';
+import { defaultThreads, InterpolatorPool } from '../src/interpolate/pool.js';
 import type { Worker } from 'node:worker_threads';
 
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
@@ -338,4 +338,13 @@ test('with threads, a long hold behind a synthesis in flight is not read ahead w
   assert.equal(r.output, frames.length * 2);
   // The first synthesis starts a worker (seconds); meanwhile at most the lookahead queue and 8 slots per thread wait.
   assert.ok(readAtFirst > 0 && readAtFirst <= 13 + 16 + 2, `read ${readAtFirst} frames before the first was written`);
+});
+
+test('default threads: one per core, no more than fit in memory; frames too large for the machine are refused', () => {
+  const GB = 1e9;
+  assert.equal(defaultThreads(1280, 720, 2, 24 * GB), 2);
+  assert.equal(defaultThreads(1280, 720, 16, 24 * GB), 8, 'at most 8');
+  assert.equal(defaultThreads(7680, 4320, 8, 16 * GB), 2, '8K on 16 GB');
+  assert.equal(defaultThreads(7680, 4320, 8, 5 * GB), 1);
+  assert.throws(() => defaultThreads(7680, 4320, 8, 4 * GB), (e: unknown) => e instanceof ToonscopeError && /7680x4320 need about 4\.3 GB .* has 4\.0 GB; scale them down/.test(e.message));
 });

@@ -7,7 +7,7 @@ import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { decode, probe, type DecodeReport } from '../core/video.js';
 import { PartsWriter, type AudioResult } from './parts.js';
-import { defaultThreads, InterpolatorPool } from './pool.js';
+import { checkFits, defaultThreads, InterpolatorPool } from './pool.js';
 import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js';
 import { classifyPair, pairThresholds, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
@@ -259,6 +259,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   const fps = out.den === 1 ? String(out.num) : `${out.num}/${out.den}`;
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
+  checkFits(width, height);
   // Everything that changes the frames, defaults filled in: giving a default explicitly must not redo the parts.
   const settings = {
     interp: { ...opts.interp, speeds: undefined, workSize: opts.interp?.workSize ?? WORK_SIZE },
@@ -295,7 +296,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
       parts.remember({ cuts: cutList });
     }
     const cuts = opts.cuts ?? new Set(cutList);
-    const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
+    const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(width, height), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     const joined = await parts.finish(r.output);
     return { ...r, eased: joined.eased, fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };
   } catch (e) {

@@ -6,6 +6,7 @@ import { intOption, type Command } from '../command.js';
 import { interpolate } from '../../interpolate/interp.js';
 import { factorFor, interpolateVideo } from '../../interpolate/video.js';
 import { toRatio } from '../../interpolate/rate.js';
+import { checkFits } from '../../interpolate/pool.js';
 import { easeTimes, motionSpeed } from '../../interpolate/timing.js';
 
 export const interpolateCommand: Command = {
@@ -57,6 +58,7 @@ export const interpolateCommand: Command = {
       };
       if ((values.before === undefined) !== (values.after === undefined)) throw new ToonscopeError(undefined, '--before and --after go together: the ease is read from the drawings on both sides');
       const P = await side(values.before), N = await side(values.after);
+      checkFits(A.width, A.height);
       const t0 = performance.now();
       const speeds = P && N && !values['no-ease'] ? { prev: await motionSpeed(P, A), cur: await motionSpeed(A, B), next: await motionSpeed(B, N) } : undefined;
       const position = speeds ? easeTimes([t], speeds)[0] : t;
