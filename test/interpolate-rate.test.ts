@@ -90,10 +90,21 @@ test('the eval scores in-betweens at thirds against the frame at that time, mint
     assert.ok(x.scores.toonscope!.psnr > x.scores.blend!.psnr + 4, JSON.stringify(x.scores));
   }
   // minterpolate's frame at 1/3 (2/3) is nearest the drawing at 1/3 (2/3), not an input frame or the other third.
-  for (const [t, truth] of [[1 / 3, 1], [2 / 3, 2]]) {
-    const mi = await minterpolate(frames[0], frames[3], undefined, undefined, t);
+  for (const truth of [1, 2]) {
+    const mi = await minterpolate(frames[0], frames[3], undefined, undefined, { num: truth, den: 3 });
     const d = [0, 1, 2, 3].map((i) => psnr(mi, frames[i]));
     assert.equal(d.indexOf(Math.max(...d)), truth, d.map((x) => x.toFixed(2)).join(' '));
     assert.equal(rows[truth - 1].scores.minterpolate!.psnr, d[truth]);
   }
+});
+
+test('integer options take digits only, in range, and say which option was wrong', async () => {
+  const { intOption } = await import('../src/cli/command.js');
+  assert.equal(intOption({ crf: '0' }, 'crf', 0, 51), 0);
+  assert.equal(intOption({ x: '16' }, 'x', 2, 16), 16);
+  assert.equal(intOption({}, 'max', 1, Infinity, 12), 12);
+  for (const raw of ['1e1', '0x10', ' 5', '+5', '5.0', '', 'abc', '52', '99999999999999999999']) {
+    assert.throws(() => intOption({ crf: raw }, 'crf', 0, 51), (e: unknown) => e instanceof ToonscopeError && e.message === `--crf must be an integer from 0 to 51, got ${JSON.stringify(raw)}`, raw);
+  }
+  assert.throws(() => intOption({ x: '1' }, 'x', 2, 16), /^ToonscopeError: -x must be an integer from 2 to 16, got "1"$|-x must be an integer from 2 to 16, got "1"/);
 });

@@ -33,10 +33,11 @@ export interface Command {
 export function intOption(values: Values, name: string, min: number, max = Infinity, fallback?: number): number | undefined {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!(typeof raw === 'string' && raw.trim() !== '' && Number.isInteger(n) && n >= min && n <= max)) {
+  // Digits only: Number() would also take '1e1', '0x10' and ' 5'.
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(Number.isSafeInteger(n) && n >= min && n <= max)) {
     const range = max === Infinity ? (min === 1 ? 'a positive integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
-    throw new ToonscopeError(undefined, `${name.length === 1 ? '-' : '--'}${name} must be ${range}, got ${raw}`);
+    throw new ToonscopeError(undefined, `${name.length === 1 ? '-' : '--'}${name} must be ${range}, got ${JSON.stringify(raw)}`);
   }
   return n;
 }

@@ -153,7 +153,7 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
       const seconds = (performance.now() - t0) / 1000;
       const bl = blend(A, C, t);
       // minterpolate sees the same input frames.
-      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N, t);
+      const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N, { num: b - a, den: c - a });
       const scores: TripletResult['scores'] = { blend: score(bl, B), toonscope: score(ours, B) };
       if (mi) scores.minterpolate = score(mi, B);
       const r: TripletResult = { triplet: [a, b, c], t, scores, seconds, position, speeds };

@@ -22,17 +22,22 @@ export function pairMemory(width: number, height: number): number {
  * fit in 70 % of the machine's memory at this frame size (8K on 16 GB: 2).
  * Frames too large for even one is a one-line error naming the size.
  */
-export function defaultThreads(width: number, height: number, cores = availableParallelism(), memory = totalmem()): number {
-  checkFits(width, height, memory);
+export function defaultThreads(width: number, height: number, cores = availableParallelism(), memory = machineMemory()): number {
+  checkFits(width, height, undefined, memory);
   return Math.max(1, Math.min(8, cores, Math.floor((0.7 * memory) / pairMemory(width, height))));
 }
 
-/** A one-line error when one in-between of this size would not fit in 90 % of the machine's memory. */
-export function checkFits(width: number, height: number, memory = totalmem()): void {
+/** Memory this process may use: the machine's, or a container's (cgroup) limit when lower. */
+function machineMemory(): number {
+  return Math.min(totalmem(), process.constrainedMemory?.() || Infinity);
+}
+
+/** A one-line error (naming `file`) when one in-between of this size would not fit in 90 % of the memory. */
+export function checkFits(width: number, height: number, file?: string, memory = machineMemory()): void {
   const need = pairMemory(width, height);
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   if (need > 0.9 * memory) {
-    throw new ToonscopeError(undefined, `frames of ${width}x${height} need about ${gb(need)} to interpolate and this machine has ${gb(memory)}; scale them down first`);
+    throw new ToonscopeError(file, `frames of ${width}x${height} need about ${gb(need)} to interpolate and this machine has ${gb(memory)}; scale them down first`);
   }
 }
 

@@ -48,9 +48,8 @@ export async function synfigTriplets(sif: string, frames: string[], max = 12, fa
   const out: Triplet[] = [];
   const moving = (p: number, q: number) => changed(imgs[p], imgs[q]) > 0.001;
   for (let a = 0; a + factor < frames.length; a += factor) {
-    for (let j = 1; j < factor; j++) {
-      if (moving(a, a + factor) && moving(a, a + j) && moving(a + j, a + factor)) out.push([a, a + j, a + factor]);
-    }
+    if (!moving(a, a + factor)) continue;
+    for (let j = 1; j < factor; j++) if (moving(a, a + j) && moving(a + j, a + factor)) out.push([a, a + j, a + factor]);
   }
   return { name: basename(sif).replace(/\.sifz?$/i, ''), frames, triplets: spread(out, max), signatures: imgs.map(signature), factor };
 }

@@ -210,8 +210,20 @@ export async function inbetweenStream(
 /** The input's frame rate as a fraction (the container's r_frame_rate, else its average rate); a guess is not good enough. */
 function inputRate(input: string): Ratio {
   const { rate, fpsText } = probe(input);
-  if (!rate) throw new ToonscopeError(input, `states no frame rate (${fpsText}); remux it with one first, e.g. ffmpeg -i IN -c copy -r 24000/1001 OUT.mkv`);
+  if (!rate) throw new ToonscopeError(input, `states no frame rate (${fpsText}); give it one first, e.g. ffmpeg -i IN -fps_mode cfr -r 24000/1001 OUT.mkv`);
   return rate;
+}
+
+/**
+ * Output times come from frame numbers at the stated rate, so a variable-rate file would come out shorter or longer
+ * than its sound: a one-line error at the first frame (times in seconds, in decode order) that drifts by over two frames.
+ */
+function checkConstantRate(input: string, rate: Ratio, time: number, n: number, first: number): void {
+  const step = rate.den / rate.num;
+  if (Math.abs(time - first - n * step) > 2 * step) {
+    throw new ToonscopeError(input, `has a variable frame rate: frame ${n} is at ${(time - first).toFixed(3)} s, not ${(n * step).toFixed(3)} s as its ` +
+      `${rate.num}/${rate.den} fps says; make it constant first (ffmpeg -i IN -fps_mode cfr -r ${rate.num}/${rate.den} OUT)`);
+  }
 }
 
 /** The factor that turns `input` into a video at `fps` frames per second ("60", "60000/1001", "59.94"). */
@@ -259,7 +271,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   const fps = out.den === 1 ? String(out.num) : `${out.num}/${out.den}`;
   // Even sizes for yuv420p.
   const width = info.width & ~1, height = info.height & ~1;
-  checkFits(width, height);
+  checkFits(width, height, input);
   // Everything that changes the frames, defaults filled in: giving a default explicitly must not redo the parts.
   const settings = {
     interp: { ...opts.interp, speeds: undefined, workSize: opts.interp?.workSize ?? WORK_SIZE },
@@ -268,17 +280,11 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   };
   const parts = PartsWriter.open(output, { input, width, height, fps, ratio, partFrames, crf, settings });
   const decoded: DecodeReport = { frames: 0, warnings: [] };
-  const step = rate.den / rate.num;
   const frames = (async function* () {
     let first: number | undefined, n = 0;
     for await (const f of decode(input, { width, height }, decoded)) {
-      // Output times come from frame numbers at the stated rate: a variable-rate file would come out shorter or longer than its sound.
       first ??= f.time;
-      if (Math.abs(f.time - first - n * step) > 2 * step) {
-        throw new ToonscopeError(input, `has a variable frame rate: frame ${n} is at ${(f.time - first).toFixed(3)} s, not ${(n * step).toFixed(3)} s as its ` +
-          `${rate.num}/${rate.den} fps says; make it constant first (ffmpeg -i IN -fps_mode cfr -r ${rate.num}/${rate.den} OUT)`);
-      }
-      n++;
+      checkConstantRate(input, rate, f.time, n++, first);
       opts.progress?.tick();
       yield f as Image;
     }
@@ -292,7 +298,10 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     // Kept with the parts: a resumed run does not decode the video for them again.
     let cutList = parts.extra?.cuts as number[] | undefined;
     if (!opts.cuts && !cutList) {
-      cutList = (await detectShots(input)).shots.slice(1).map((sh) => sh.start);
+      const shots = await detectShots(input);
+      // Its decode saw every frame's time: a variable rate fails here, before the cuts are kept for a resume that cannot come.
+      shots.times.forEach((t, n) => checkConstantRate(input, rate, t, n, shots.times[0]));
+      cutList = shots.shots.slice(1).map((sh) => sh.start);
       parts.remember({ cuts: cutList });
     }
     const cuts = opts.cuts ?? new Set(cutList);

@@ -58,7 +58,7 @@ export const interpolateCommand: Command = {
       };
       if ((values.before === undefined) !== (values.after === undefined)) throw new ToonscopeError(undefined, '--before and --after go together: the ease is read from the drawings on both sides');
       const P = await side(values.before), N = await side(values.after);
-      checkFits(A.width, A.height);
+      checkFits(A.width, A.height, a);
       const t0 = performance.now();
       const speeds = P && N && !values['no-ease'] ? { prev: await motionSpeed(P, A), cur: await motionSpeed(A, B), next: await motionSpeed(B, N) } : undefined;
       const position = speeds ? easeTimes([t], speeds)[0] : t;
