@@ -170,6 +170,36 @@ test('odd file names, all audio tracks, and audio mp4 cannot hold', { skip: !has
   }
 });
 
+test('subtitles (with their fonts) go into mkv as they are, into mp4 as text', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-subs-'));
+  try {
+    const clipPath = await clip(dir);
+    writeFileSync(join(dir, 'subs.ass'), [
+      '[Script Info]', 'ScriptType: v4.00+', '', '[V4+ Styles]',
+      'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
+      'Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1', '', '[Events]',
+      'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
+      'Dialogue: 0,0:00:00.00,0:00:00.50,Default,,0,0,0,,Hello', '',
+    ].join('\n'));
+    writeFileSync(join(dir, 'font.ttf'), 'not really a font');
+    const input = join(dir, 'in.mkv');
+    run('ffmpeg', ['-v', 'error', '-y', '-i', clipPath, '-i', join(dir, 'subs.ass'), '-map', '0', '-map', '1', '-c', 'copy',
+      '-attach', join(dir, 'font.ttf'), '-metadata:s:t', 'mimetype=application/x-truetype-font', input]);
+    const kinds = (path: string) => run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', path]).trim().split('\n').sort();
+    assert.deepEqual(probe(input).subtitles, ['ass']);
+    const mkv = join(dir, 'out.mkv');
+    const r = await interpolateVideo(input, mkv, { factor: 2, cuts: new Set() });
+    assert.equal(r.subtitles, 'copied');
+    assert.deepEqual(kinds(mkv), ['aac,audio', 'ass,subtitle', 'h264,video', 'ttf,attachment']);
+    const mp4 = join(dir, 'out.mp4');
+    assert.equal((await interpolateVideo(input, mp4, { factor: 2, cuts: new Set() })).subtitles, 'converted (mov_text)');
+    assert.deepEqual(kinds(mp4), ['aac,audio', 'h264,video', 'mov_text,subtitle']);
+    assert.equal((await interpolateVideo(clipPath, join(dir, 'plain.mp4'), { factor: 2, cuts: new Set() })).subtitles, 'none');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('giving a default explicitly resumes; parts that do not add up are kept, not joined', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-defaults-'));
   try {

@@ -35,6 +35,8 @@ export interface VideoInfo {
   startTime: number;
   /** Codec of the first audio stream, or null when there is none. */
   audio: string | null;
+  /** Codecs of the subtitle streams (e.g. ass, subrip, hdmv_pgs_subtitle). */
+  subtitles: string[];
 }
 
 /** Axis-aligned box in pixels: [x, y, width, height] (COCO order). */

@@ -88,6 +88,7 @@ function probeFile(path: string): VideoInfo {
     startTime: Number(v.start_time ?? json.format?.start_time) || 0,
     rate,
     audio: audioCodec(streams.find((s) => s.codec_type === 'audio')),
+    subtitles: streams.filter((s) => s.codec_type === 'subtitle').map((s) => s.codec_name ?? 'unknown'),
   };
 }
 

@@ -43,6 +43,9 @@ const CONTAINERS = /\.(mp4|m4v|mkv|mov)$/i;
 /** What happened to the input's audio streams (all are kept): 'dropped' when ffmpeg could neither copy nor re-encode them. */
 export type AudioResult = 'copied' | 're-encoded (aac)' | 'none' | 'dropped';
 
+/** What happened to the input's subtitle streams: mkv takes them as they are (with attached fonts), mp4 and mov only as text (mov_text). */
+export type SubtitleResult = 'copied' | 'converted (mov_text)' | 'none' | 'dropped';
+
 export class PartsWriter {
   /** Parts finished by an earlier run. */
   readonly resumed: number;
@@ -151,7 +154,7 @@ export class PartsWriter {
    * parts; `expected` is the number of output frames. Returns the motion pairs that followed an ease over all parts and
    * what happened to the audio.
    */
-  async finish(expected: number): Promise<{ eased: number; audio: AudioResult }> {
+  async finish(expected: number): Promise<{ eased: number; audio: AudioResult; subtitles: SubtitleResult }> {
     if (this.current) await this.closePart();
     const parts = [...this.done].sort((p, q) => p - q);
     if (!parts.length) {
@@ -172,7 +175,7 @@ export class PartsWriter {
     // Run inside the parts folder with relative names: ffmpeg reads '#' and '?' in a concat list's own path as URL syntax.
     writeFileSync(join(this.dir, 'parts.txt'), parts.map((p) => `file '${basename(this.name(p))}.mp4'\n`).join(''));
     const joined = `joined${extname(this.output) || '.mp4'}`;
-    const codec = probe(this.job.input).audio;
+    const { audio: codec, subtitles: subs } = probe(this.job.input);
     // Some audio codecs cannot go into some containers (PCM into mp4): re-encode them. Audio ffmpeg cannot even decode
     // is dropped rather than block the video; any other failure keeps the parts and says why.
     const tries: [AudioResult, string[]][] = codec
@@ -189,12 +192,31 @@ export class PartsWriter {
         error = e;
         continue;
       }
+      const subtitles = subs.length ? await this.addSubtitles(joined) : 'none';
       renameSync(join(this.dir, joined), this.output);
       rmSync(this.dir, { recursive: true, force: true });
-      return { eased, audio };
+      return { eased, audio, subtitles };
     }
     const why = error instanceof ToonscopeError ? error.problem : String(error);
     throw new ToonscopeError(this.output, `could not join the finished parts (kept in ${this.dir}): ${why}`);
+  }
+
+  /**
+   * Mux the input's subtitle streams into the joined file (a stream copy, seconds even for an episode). Subtitles the
+   * container cannot hold (pictures into mp4) are dropped and reported, never a reason to lose the video.
+   */
+  private async addSubtitles(joined: string): Promise<SubtitleResult> {
+    const mkv = /\.mkv$/i.test(joined);
+    const withSubs = `subs-${joined}`;
+    try {
+      await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', joined, '-i', this.job.input, '-map', '0', '-map', '1:s',
+        // Fonts attached for styled (ASS) subtitles go along into mkv.
+        ...(mkv ? ['-map', '1:t?', '-c', 'copy'] : ['-c', 'copy', '-c:s', 'mov_text']), withSubs], this.output, { cwd: this.dir });
+    } catch {
+      return 'dropped';
+    }
+    renameSync(join(this.dir, withSubs), join(this.dir, joined));
+    return mkv ? 'copied' : 'converted (mov_text)';
   }
 }
 

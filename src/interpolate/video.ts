@@ -6,7 +6,7 @@ import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { decode, probe, type DecodeReport } from '../core/video.js';
-import { PartsWriter, type AudioResult } from './parts.js';
+import { PartsWriter, type AudioResult, type SubtitleResult } from './parts.js';
 import { checkFits, defaultThreads, InterpolatorPool } from './pool.js';
 import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js';
 import { classifyPair, pairThresholds, signature, type PairKind, type PairThresholds } from './pairs.js';
@@ -244,6 +244,7 @@ export interface VideoReport extends StreamReport {
   /** Earlier parts were for another input or other settings and were thrown away. */
   restarted: boolean;
   audio: AudioResult;
+  subtitles: SubtitleResult;
 }
 
 export interface VideoOptions extends StreamOptions {
@@ -307,7 +308,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     const cuts = opts.cuts ?? new Set(cutList);
     const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(width, height), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     const joined = await parts.finish(r.output);
-    return { ...r, eased: joined.eased, fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio };
+    return { ...r, eased: joined.eased, fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles };
   } catch (e) {
     await parts.abort();
     throw e;

@@ -1,4 +1,5 @@
 // `toonscope interpolate`: in-betweens for a video (-x N) or one image pair (--between).
+import { extname } from 'node:path';
 import { ToonscopeError } from '../../core/errors.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { probe } from '../../core/video.js';
@@ -96,6 +97,7 @@ export const interpolateCommand: Command = {
     progress.done();
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
-      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}${resumed}`);
+      `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}` +
+      `${r.subtitles === 'none' ? '' : `; subtitles ${r.subtitles === 'dropped' ? `dropped (${extname(output)} cannot hold them: write .mkv to keep them)` : r.subtitles}`}${resumed}`);
   },
 };
