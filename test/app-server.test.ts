@@ -207,7 +207,7 @@ test('toonscope app: prints its URL, serves, stops cleanly on SIGINT; a bad --po
   const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
   const bad = spawnSync(process.execPath, [cli, 'app', '--port', 'http', '-w', join(dir, 'cli-ws')], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /^toonscope: --port must be 0-65535 \(got "http"\)\n$/);
+  assert.match(bad.stderr, /^toonscope: --port must be an integer from 0 to 65535, got "http"\n$/);
 
   const child = spawn(process.execPath, [cli, 'app', '--port', '0', '-w', join(dir, 'cli-ws')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((ok, fail) => {

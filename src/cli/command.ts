@@ -41,3 +41,12 @@ export function intOption(values: Values, name: string, min: number, max = Infin
   }
   return n;
 }
+
+/** A number option (decimals allowed) from `min` to `max` (`fallback` when absent); anything else is a one-line error naming the option. */
+export function numOption(values: Values, name: string, min: number, max: number, fallback?: number): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new ToonscopeError(undefined, `--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}

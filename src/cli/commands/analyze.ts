@@ -1,5 +1,5 @@
 // `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
-import type { Command } from '../command.js';
+import { intOption, numOption, type Command } from '../command.js';
 import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
 import { analyzeSeries } from '../../analyze/series.js';
 import { writeReport } from '../../analyze/report.js';
@@ -32,16 +32,10 @@ export const analyze: Command = {
   },
   async run(positionals, values, ctx) {
     if (!positionals.length) throw new ToonscopeError(undefined, 'analyze needs at least one video file');
-    const num = (k: string, lo: number, hi: number) => {
-      if (values[k] === undefined) return undefined;
-      const n = Number(values[k]);
-      if (!(n >= lo && n <= hi)) throw new ToonscopeError(undefined, `--${k} must be a number from ${lo} to ${hi}`);
-      return n;
-    };
-    const rate = num('rate', 0.05, 60);
-    const width = num('width', 64, 3840);
-    const epochs = num('epochs', 1, 1000);
-    const every = num('every', 0.1, 3600);
+    const rate = numOption(values, 'rate', 0.05, 60);
+    const width = intOption(values, 'width', 64, 3840);
+    const epochs = intOption(values, 'epochs', 1, 1000);
+    const every = numOption(values, 'every', 0.1, 3600);
     const ws = ctx.workspace();
     const videos: VideoSummary[] = [];
     for (const v of positionals) {

@@ -1,6 +1,5 @@
 // `toonscope app`: serve the labelling web app over the workspace until Ctrl-C.
-import type { Command } from '../command.js';
-import { ToonscopeError } from '../../core/errors.js';
+import { intOption, type Command } from '../command.js';
 import { relabel } from '../../label/index.js';
 import { startApp } from '../../app/index.js';
 
@@ -15,8 +14,7 @@ export const app: Command = {
   ].join('\n'),
   options: { port: { type: 'string', short: 'p' } },
   async run(_p, values, ctx) {
-    const port = values.port === undefined ? 8737 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ToonscopeError(undefined, `--port must be 0-65535 (got ${JSON.stringify(values.port)})`);
+    const port = intOption(values, 'port', 0, 65535, 8737)!;
     const ws = ctx.workspace();
     const s = await relabel(ws); // labels are current before the first page loads
     const server = await startApp(ws, { port });

@@ -1,17 +1,16 @@
 // `toonscope make-truth cast`, `toonscope eval tracks`, `toonscope eval clusters`.
-import type { Command, Values } from '../command.js';
+import { intOption, numOption, type Command, type Context, type Values } from '../command.js';
 import { makeCastTruth } from '../../analyze/truth.js';
 import { evalTracks, evalClusters } from '../../analyze/evaluate.js';
 import { ToonscopeError } from '../../core/errors.js';
 import type { AnalyzeOptions } from '../../analyze/pipeline.js';
-import type { Context } from '../command.js';
 
 const f3 = (x: number) => x.toFixed(3);
 
 function analyzeOpts(values: Values, ctx: Context): AnalyzeOptions {
   return {
     chain: values.detector as string | undefined,
-    rate: values.rate ? Number(values.rate) : undefined,
+    rate: numOption(values, 'rate', 0.05, 60),
     progress: ctx.progress,
     log: ctx.log,
   };
@@ -40,7 +39,7 @@ export const makeTruthCast: Command = {
     if (source !== 'renpy' && source !== 'synthetic') throw new ToonscopeError(undefined, '--source must be renpy or synthetic');
     const [width, height] = ((values.size as string | undefined) ?? '1280x720').split('x').map(Number);
     const bar = ctx.progress('render');
-    const t = await makeCastTruth(out, { source, width, height, shots: values.shots ? Number(values.shots) : undefined, seed: values.seed ? Number(values.seed) : undefined, progress: bar });
+    const t = await makeCastTruth(out, { source, width, height, shots: intOption(values, 'shots', 1, 1000), seed: intOption(values, 'seed', 0), progress: bar });
     bar.done();
     ctx.result(t, `wrote ${out}/cast.mp4 (${t.frames} frames, ${t.cuts.length + 1} shots, ${t.identities.length} identities, ${t.boxes.length} boxes) and ${out}/cast.truth.json`);
   },
@@ -72,7 +71,7 @@ export const evalClustersCmd: Command = {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval clusters needs --truth FILE');
     const ws = ctx.workspace();
-    const r = await evalClusters(ws, files, { ...analyzeOpts(values, ctx), epochs: values.epochs ? Number(values.epochs) : undefined });
+    const r = await evalClusters(ws, files, { ...analyzeOpts(values, ctx), epochs: intOption(values, 'epochs', 1, 1000) });
     const row = (name: string, s: typeof r.vanilla) => `${name.padEnd(8)} ${f3(s.purity).padStart(7)} ${f3(s.nmi).padStart(6)} ${f3(s.ari).padStart(6)} ${String(s.clusters).padStart(9)} ${String(s.identities).padStart(11)}`;
     const lines = [
       `${r.matched} of ${r.appearances} appearances matched a truth character (IoU >= 0.5) and are scored`,

@@ -1,7 +1,7 @@
 // `toonscope label ...`: name, merge, split and reject dictionary clusters
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
-import type { Command, Context } from '../command.js';
+import { intOption, numOption, type Command, type Context } from '../command.js';
 import type { Workspace } from '../../core/workspace.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, type LabelSummary, type LabelScore } from '../../label/index.js';
@@ -86,8 +86,7 @@ export const exportCmd: Command = {
   async run(_p, values, ctx) {
     const out = values.out as string | undefined;
     if (!out) throw new ToonscopeError(undefined, 'export needs --out DIR');
-    const gap = values.gap === undefined ? undefined : Number(values.gap);
-    if (gap !== undefined && !(gap >= 0 && gap <= 3600)) throw new ToonscopeError(undefined, '--gap must be seconds from 0 to 3600');
+    const gap = numOption(values, 'gap', 0, 3600);
     const ws = ctx.workspace();
     await relabel(ws);
     const files = await exportLabels(ws, out, { gap });
@@ -118,7 +117,7 @@ export const evalLabelsCmd: Command = {
     if (values.holdout && files.length < 2) throw new ToonscopeError(undefined, '--holdout needs at least two --truth files');
     const ws = ctx.workspace();
     const r = await evalLabels(ws, files, {
-      chain: values.detector as string | undefined, rate: values.rate ? Number(values.rate) : undefined, epochs: values.epochs ? Number(values.epochs) : undefined,
+      chain: values.detector as string | undefined, rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000),
       holdout: !!values.holdout, unnamed: values.unnamed as string | undefined, progress: ctx.progress, log: ctx.log,
     });
     const lines = [

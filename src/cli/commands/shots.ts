@@ -2,7 +2,7 @@
 // write CSV / JSON / EDL and a contact sheet (PNG + HTML).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';
-import type { Command } from '../command.js';
+import { intOption, type Command } from '../command.js';
 import { detectShots } from '../../shots/detect.js';
 import { DETECTORS, DEFAULT_DETECTOR } from '../../shots/registry.js';
 import { shotsCsv, shotsJson, shotsEdl, clock } from '../../shots/export.js';
@@ -35,8 +35,7 @@ export const shots: Command = {
     if (!positionals.length) throw new ToonscopeError(undefined, 'shots needs at least one video file (toonscope help shots)');
     const detector = (values.detector as string | undefined) ?? DEFAULT_DETECTOR;
     if (!DETECTORS[detector]) throw new ToonscopeError(undefined, `unknown detector "${detector}"; choose one of ${Object.keys(DETECTORS).join(', ')}`);
-    const width = values.width ? Number(values.width) : undefined;
-    if (width !== undefined && !(width >= 16 && width <= 1920)) throw new ToonscopeError(undefined, '--width must be a number between 16 and 1920');
+    const width = intOption(values, 'width', 16, 1920);
     const ws = ctx.workspace();
     const results = [];
     for (const video of positionals) {
