@@ -87,14 +87,14 @@ function probeFile(path: string): VideoInfo {
     codec: v.codec_name ?? 'unknown',
     startTime: Number(v.start_time ?? json.format?.start_time) || 0,
     rate,
-    audio: audioCodec(streams.find((s) => s.codec_type === 'audio')),
-    subtitles: streams.filter((s) => s.codec_type === 'subtitle').map((s) => s.codec_name ?? 'unknown'),
+    audio: codecs(streams, 'audio')[0] ?? null,
+    subtitles: codecs(streams, 'subtitle'),
   };
 }
 
-/** An audio stream's codec; 'unknown' for one ffprobe cannot name, null for none. */
-function audioCodec(stream: { codec_name?: string } | undefined): string | null {
-  return stream ? (stream.codec_name ?? 'unknown') : null;
+/** The codecs of the streams of one type, in order; 'unknown' for one ffprobe cannot name. */
+function codecs(streams: { codec_type?: string; codec_name?: string }[], type: string): string[] {
+  return streams.filter((s) => s.codec_type === type).map((s) => s.codec_name ?? 'unknown');
 }
 
 /** Output size for an analysis decode: fit `width` keeping the aspect ratio, even height. */

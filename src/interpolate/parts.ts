@@ -52,11 +52,10 @@ export class PartsWriter {
   /** True when earlier parts were for another input or other settings and were removed. */
   readonly restarted: boolean;
   /** Extra job data kept with the parts (e.g. the cuts, so a resumed run need not detect them again). */
-  readonly extra: Record<string, unknown> | undefined;
+  private kept: Record<string, unknown> | undefined;
   private readonly done = new Set<number>();
   private current: { part: number; writer: VideoWriter; stats: PartStats } | undefined;
   private lastEased = -1;
-  private remembered = false;
 
   private constructor(readonly output: string, readonly dir: string, readonly job: PartsJob) {
     const saved = readJson(join(dir, 'job.json')) as { job?: PartsJob; extra?: Record<string, unknown> } | undefined;
@@ -66,7 +65,7 @@ export class PartsWriter {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'job.json'), JSON.stringify({ job }));
     } else {
-      this.extra = saved.extra;
+      this.kept = saved.extra;
       for (const f of readdirSync(dir)) {
         const m = /^part-(\d+)\.json$/.exec(f);
         if (m && existsSync(join(dir, `part-${m[1]}.mp4`))) this.done.add(Number(m[1]));
@@ -95,7 +94,12 @@ export class PartsWriter {
   /** Keep job data with the parts (replaced on a restart). */
   remember(extra: Record<string, unknown>): void {
     writeFileSync(join(this.dir, 'job.json'), JSON.stringify({ job: this.job, extra }));
-    this.remembered = true;
+    this.kept = extra;
+  }
+
+  /** Job data kept with the parts by `remember`, in this run or an earlier one. */
+  get extra(): Record<string, unknown> | undefined {
+    return this.kept;
   }
 
   /** Whether the output frames of input frame `index` are already in a finished part. */
@@ -146,7 +150,7 @@ export class PartsWriter {
     await cur?.writer.close().catch(() => undefined);
     if (cur) rmSync(`${this.name(cur.part)}.tmp.mp4`, { force: true });
     // Kept while it holds work: finished parts, or the cuts of a long shot detection.
-    if (!this.done.size && !this.extra && !this.remembered) rmSync(this.dir, { recursive: true, force: true });
+    if (!this.done.size && !this.kept) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /**
