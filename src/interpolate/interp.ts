@@ -5,21 +5,22 @@ import { ToonscopeError } from '../core/errors.js';
 import { toChannels } from '../core/image.js';
 import type { Image } from '../core/types.js';
 import { flowPair, type FlowOptions } from './flow.js';
-import { guidedUpsample, scaleImage } from './raster.js';
+import { guidedUpsample, resizePlane, scaleImage } from './raster.js';
 import { splatBetween, type SplatOptions } from './splat.js';
 import { localDiff, snapStill, type StillOptions } from './still.js';
 import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
 import { bilateralVectors, obmcBetween } from './obmc.js';
+import { tearMap, type TearOptions } from './tear.js';
 
 /** Default long side of the working resolution. */
 export const WORK_SIZE = 448;
 
-export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions {
+export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions, TearOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;
   /** Vector disagreement (working-resolution pixels) at which flow upsampling turns colour-guided (default 1). */
   guide?: number;
-  /** Weight of the bilateral overlapped-block in-between (obmc.ts) where the splatting is unsure (default 0.5; 0 disables). */
+  /** Weight of the bilateral overlapped-block in-between (obmc.ts) where the splatting is unsure (default 0.5; 0 disables it, and `tear` with it). */
   obmc?: number;
   /** Motion of the steps before and after this pair (timing.ts): the in-betweens follow their ease. */
   speeds?: Speeds;
@@ -55,11 +56,20 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     snapStill(down.flow, down.err, diff, opts);
   }
   const at = opts.speeds ? easeTimes(ts, opts.speeds, opts.ease) : ts;
+  const m = opts.obmc ?? 0.5, tw = opts.tear ?? 0.5;
+  // Where the flow tears, the splatting scatters specks: the block in-between gets up to `tear` there.
+  // Measured on the working-resolution flows (both directions), so it means the same at any output size.
+  let torn: Float32Array | undefined;
+  if (m > 0 && tw > 0) {
+    const fwd = tearMap(fp.ab, opts), bwd = tearMap(fp.ba, opts);
+    for (let p = 0; p < fwd.length; p++) if (bwd[p] > fwd[p]) fwd[p] = bwd[p];
+    torn = resizePlane(fwd, w, h, W, H);
+  }
   return at.map((t) => {
-    const m = opts.obmc ?? 0.5;
     const unsure = m > 0 ? new Float32Array(W * H) : undefined;
     const ours = splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts, unsure);
     if (!unsure) return ours;
+    if (torn) for (let p = 0; p < unsure.length; p++) if (torn[p] > unsure[p]) unsure[p] = torn[p];
     // A second synthesis: the in-between's own motion per block (our flows only seed the search), rebuilt from
     // overlapping blocks. Where per-pixel flow tears (hair, a swinging arm) it ghosts smoothly instead; it is
     // mixed in only as far as the splatting is unsure, so clean motion keeps its sharp edges.
@@ -71,7 +81,7 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     for (let i = 0; i < o.length; i++) {
       const u = unsure[(i / 3) | 0];
       if (u <= 0) continue;
-      const k = m * Math.min(1, u);
+      const k = Math.max(m * Math.min(1, u), torn ? tw * torn[(i / 3) | 0] : 0);
       o[i] = Math.round((1 - k) * o[i] + k * q[i]);
     }
     return ours;
