@@ -10,7 +10,7 @@ import { ToonscopeError } from '../src/core/errors.js';
 import { writeImage } from '../src/core/image.js';
 import type { Image } from '../src/core/types.js';
 import { blend, interpolate, interpolateMany } from '../src/interpolate/interp.js';
-import { psnr, ssim } from '../src/interpolate/metrics.js';
+import { psnr, specks, ssim } from '../src/interpolate/metrics.js';
 import { cartoonScene, drawScene, type Scene } from '../src/interpolate/synth.js';
 import { segment } from '../src/interpolate/segment.js';
 import { matchSegments } from '../src/interpolate/match.js';
@@ -207,6 +207,13 @@ test('metrics: identical images, a known offset', () => {
   const b = { ...a, data: a.data.map((v) => Math.min(255, v + 10)) };
   const clipped = a.data.filter((v) => v > 245).length;
   if (clipped === 0) assert.ok(Math.abs(psnr(a, b) - 10 * Math.log10((255 * 255) / 100)) < 1e-6);
+  // Specks: a dark dot on flat sky is one; the same dot in the truth is none; a brightness offset is none.
+  assert.equal(specks(a, a), 0);
+  assert.equal(specks(b, a), 0);
+  const dot = { ...a, data: a.data.slice() };
+  dot.data.set([0, 0, 0], (5 * 64 + 5) * 3);
+  assert.equal(specks(dot, a), 1e4 / (64 * 48));
+  assert.equal(specks(dot, dot), 0);
 });
 
 test('bad input gives ToonscopeError', async () => {

@@ -9,7 +9,7 @@ import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { readFrames } from './frames.js';
 import { blend, interpolate, type InterpolateOptions } from './interp.js';
-import { psnr, ssim } from './metrics.js';
+import { psnr, specks, ssim } from './metrics.js';
 import { minterpolate } from './minterp.js';
 import { sideBySide } from './sidebyside.js';
 import type { Clip, Triplet } from './truth.js';
@@ -26,6 +26,8 @@ export type Method = (typeof METHODS)[number];
 export interface Score {
   psnr: number;
   ssim: number;
+  /** Isolated wrong pixels per 10,000 (metrics.ts `specks`); lower is cleaner. */
+  specks: number;
 }
 
 export interface TripletResult {
@@ -110,12 +112,12 @@ function mean(rows: Partial<Record<Method, Score>>[]): Partial<Record<Method, Sc
   const out: Partial<Record<Method, Score>> = {};
   for (const m of METHODS) {
     const s = rows.map((r) => r[m]).filter((x): x is Score => !!x);
-    if (s.length) out[m] = { psnr: s.reduce((a, b) => a + b.psnr, 0) / s.length, ssim: s.reduce((a, b) => a + b.ssim, 0) / s.length };
+    if (s.length) out[m] = { psnr: s.reduce((a, b) => a + b.psnr, 0) / s.length, ssim: s.reduce((a, b) => a + b.ssim, 0) / s.length, specks: s.reduce((a, b) => a + b.specks, 0) / s.length };
   }
   return out;
 }
 
-const score = (img: Image, truth: Image): Score => ({ psnr: psnr(img, truth), ssim: ssim(img, truth) });
+const score = (img: Image, truth: Image): Score => ({ psnr: psnr(img, truth), ssim: ssim(img, truth), specks: specks(img, truth) });
 
 export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): Promise<EvalReport> {
   const clips: ClipResult[] = [];
@@ -190,5 +192,10 @@ export function formatReport(r: EvalReport): string {
   lines.push('-'.repeat(head.length));
   lines.push(['average over clips'.padEnd(34), String(r.scoredClips).padStart(3), ...ms.map((m) => cell(r.perClipAverage[m])), gain(r.perClipAverage)].join(' '));
   lines.push(['average over triplets'.padEnd(34), String(r.triplets).padStart(3), ...ms.map((m) => cell(r.tripletAverage[m])), gain(r.tripletAverage)].join(' '));
+  // Torn flow leaves specks that cost little PSNR but catch the eye.
+  const sp = (m: Partial<Record<Method, Score>>) => ms.map((k) => (m[k] ? m[k]!.specks.toFixed(2) : '').padStart(13)).join(' ');
+  lines.push('', `${'specks per 10,000 px (lower is cleaner)'.padEnd(38)} ${ms.map((m) => m.padStart(13)).join(' ')}`);
+  for (const c of r.clips) if (c.triplets.length) lines.push(`${c.clip.slice(0, 38).padEnd(38)} ${sp(c.mean)}`);
+  lines.push(`${'average over clips'.padEnd(38)} ${sp(r.perClipAverage)}`);
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
-// Image quality against a truth frame: PSNR over RGB and SSIM on luma
-// (Gaussian window, sigma 1.5, the usual constants of Wang et al. 2004).
+// Image quality against a truth frame: PSNR over RGB, SSIM on luma
+// (Gaussian window, sigma 1.5, the usual constants of Wang et al. 2004), and
+// specks: the isolated wrong pixels torn flow leaves, which PSNR barely sees.
 import { ToonscopeError } from '../core/errors.js';
 import { toChannels } from '../core/image.js';
 import type { Image } from '../core/types.js';
@@ -66,4 +67,25 @@ export function ssim(a: Image, b: Image): number {
     sum += ((2 * mx[i] * my[i] + c1) * (2 * cxy + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (vx + vy + c2));
   }
   return sum / n;
+}
+
+/**
+ * Specks per 10,000 pixels: pixels over 30 (luma) away from the median of their 3x3 neighbourhood where the
+ * truth's pixel is within 10 of its own, i.e. isolated dots and torn strips the truth does not have.
+ */
+export function specks(a: Image, truth: Image): number {
+  same(a, truth);
+  const w = a.width, h = a.height, A = toChannels(a, 1).data, T = toChannels(truth, 1).data, v = new Uint8Array(9);
+  const med = (d: Uint8Array, x: number, y: number) => {
+    let k = 0;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) v[k++] = d[(y + dy) * w + x + dx];
+    return v.sort()[4];
+  };
+  let n = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      if (Math.abs(A[y * w + x] - med(A, x, y)) > 30 && Math.abs(T[y * w + x] - med(T, x, y)) <= 10) n++;
+    }
+  }
+  return (n * 1e4) / (w * h);
 }

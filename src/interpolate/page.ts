@@ -15,9 +15,9 @@ const gain = (m: Partial<Record<Method, Score>>) => {
 /** Write `index.html` (and `report.json`) into `dir`; `command` is the command line that produced the report. */
 export function writeEvalPage(report: EvalReport, dir: string, command: string): string {
   const ms = METHODS.filter((m) => report.tripletAverage[m]);
-  const head = `<tr><th>clip</th><th>n</th>${ms.map((m) => `<th>${m} PSNR (dB)</th><th>${m} SSIM</th>`).join('')}${ms.includes('minterpolate') ? '<th>gain vs minterpolate (dB)</th>' : ''}</tr>`;
+  const head = `<tr><th>clip</th><th>n</th>${ms.map((m) => `<th>${m} PSNR (dB)</th><th>${m} SSIM</th><th>${m} specks</th>`).join('')}${ms.includes('minterpolate') ? '<th>gain vs minterpolate (dB)</th>' : ''}</tr>`;
   const row = (name: string, n: number, m: Partial<Record<Method, Score>>, cls = '') =>
-    `<tr class="${cls}"><td>${esc(name)}</td><td>${n}</td>${ms.map((k) => `<td>${db(m[k])}</td><td>${m[k] ? m[k]!.ssim.toFixed(4) : '–'}</td>`).join('')}${gain(m)}</tr>`;
+    `<tr class="${cls}"><td>${esc(name)}</td><td>${n}</td>${ms.map((k) => `<td>${db(m[k])}</td><td>${m[k] ? m[k]!.ssim.toFixed(4) : '–'}</td><td>${m[k] ? m[k]!.specks.toFixed(2) : '–'}</td>`).join('')}${gain(m)}</tr>`;
   const summary = [
     ...report.clips.map((c) => row(c.clip, c.triplets.length, c.mean)),
     row('average over clips', report.scoredClips, report.perClipAverage, 'avg'),
@@ -40,7 +40,7 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:midd
 tr.avg{font-weight:bold;background:#f4f4f4}.up{color:#070}.down{color:#a00}img{max-width:720px;display:block}.src,code{color:#555}
 </style></head><body>
 <h1>In-between quality (against the true in-between b of each triplet a · b · c)</h1>
-<p>PSNR in dB, SSIM on luma; higher is better. Command: <code>${esc(command)}</code></p>
+<p>PSNR in dB and SSIM on luma: higher is better. Specks: isolated wrong pixels per 10,000 (over 30 luma from their 3x3 median where the truth is smooth), the dots and torn strips of torn flow: lower is better. Command: <code>${esc(command)}</code></p>
 <table>${head}
 ${summary}</table>
 ${clips}
