@@ -379,5 +379,5 @@ test('default threads: one per core, no more than fit in memory; frames too larg
   assert.equal(defaultThreads(1280, 720, 16, 24 * GB), 8, 'at most 8');
   assert.equal(defaultThreads(7680, 4320, 8, 16 * GB), 2, '8K on 16 GB');
   assert.equal(defaultThreads(7680, 4320, 8, 5 * GB), 1);
-  assert.throws(() => defaultThreads(7680, 4320, 8, 4 * GB), (e: unknown) => e instanceof ToonscopeError && /7680x4320 need about 4\.3 GB .* has 4\.0 GB; scale them down/.test(e.message));
+  assert.throws(() => defaultThreads(7680, 4320, 8, 4 * GB), (e: unknown) => e instanceof ToonscopeError && /7680x4320 need about 4\.4 GB .* has 4\.0 GB; scale them down/.test(e.message));
 });

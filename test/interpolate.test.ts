@@ -207,9 +207,8 @@ test('metrics: identical images, a known offset', () => {
   const b = { ...a, data: a.data.map((v) => Math.min(255, v + 10)) };
   const clipped = a.data.filter((v) => v > 245).length;
   if (clipped === 0) assert.ok(Math.abs(psnr(a, b) - 10 * Math.log10((255 * 255) / 100)) < 1e-6);
-  // Specks: a dark dot on flat sky is one; the same dot in the truth is none; a brightness offset is none.
+  // Specks: a dark dot on flat sky is one; the same dot in the truth is none.
   assert.equal(specks(a, a), 0);
-  assert.equal(specks(b, a), 0);
   const dot = { ...a, data: a.data.slice() };
   dot.data.set([0, 0, 0], (5 * 64 + 5) * 3);
   assert.equal(specks(dot, a), 1e4 / (64 * 48));

@@ -47,6 +47,15 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   const w = Math.max(8, Math.round(W * s)), h = Math.max(8, Math.round(H * s));
   const [sa, sb] = await Promise.all([scaleImage(A, w, h), scaleImage(B, w, h)]);
   const fp = await flowPair(sa, sb, opts);
+  const m = opts.obmc ?? 0.5, tw = Math.min(1, Math.max(0, opts.tear ?? 0.5));
+  // Where the flow tears, the splatting scatters specks: the block in-between gets up to `tear` there. Measured on
+  // the working-resolution flows in both directions, before the still snap below (which may share their arrays).
+  let torn: Float32Array | undefined;
+  if (m > 0 && tw > 0) {
+    const fwd = tearMap(fp.ab, opts), bwd = tearMap(fp.ba, opts);
+    for (let p = 0; p < fwd.length; p++) if (bwd[p] > fwd[p]) fwd[p] = bwd[p];
+    torn = resizePlane(fwd, w, h, W, H);
+  }
   const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide);
   const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide);
   let diff: Float32Array | undefined;
@@ -56,33 +65,24 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     snapStill(down.flow, down.err, diff, opts);
   }
   const at = opts.speeds ? easeTimes(ts, opts.speeds, opts.ease) : ts;
-  const m = opts.obmc ?? 0.5, tw = opts.tear ?? 0.5;
-  // Where the flow tears, the splatting scatters specks: the block in-between gets up to `tear` there.
-  // Measured on the working-resolution flows (both directions), so it means the same at any output size.
-  let torn: Float32Array | undefined;
-  if (m > 0 && tw > 0) {
-    const fwd = tearMap(fp.ab, opts), bwd = tearMap(fp.ba, opts);
-    for (let p = 0; p < fwd.length; p++) if (bwd[p] > fwd[p]) fwd[p] = bwd[p];
-    torn = resizePlane(fwd, w, h, W, H);
-  }
   return at.map((t) => {
     const unsure = m > 0 ? new Float32Array(W * H) : undefined;
     const ours = splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts, unsure);
     if (!unsure) return ours;
-    if (torn) for (let p = 0; p < unsure.length; p++) if (torn[p] > unsure[p]) unsure[p] = torn[p];
     // A second synthesis: the in-between's own motion per block (our flows only seed the search), rebuilt from
     // overlapping blocks. Where per-pixel flow tears (hair, a swinging arm) it ghosts smoothly instead; it is
-    // mixed in only as far as the splatting is unsure, so clean motion keeps its sharp edges.
-    // Unchanged spots stay exact copies (the still snap); block prediction would resample them.
+    // mixed in only as far as the splatting is unsure (up to `obmc`) or the flow torn (up to `tear`), so clean
+    // motion keeps its sharp edges. Unchanged spots stay exact copies (the still snap); blocks would resample them.
     const still = opts.still ?? 8;
-    if (diff) for (let p = 0; p < unsure.length; p++) if (diff[p] < still) unsure[p] = 0;
-    const blocks = obmcBetween(A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, unsure);
+    const k = unsure;
+    for (let p = 0; p < k.length; p++) {
+      k[p] = diff && diff[p] < still ? 0 : Math.min(1, Math.max(m * Math.min(1, unsure[p]), torn ? tw * torn[p] : 0));
+    }
+    const blocks = obmcBetween(A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, k);
     const o = ours.data, q = blocks.data;
     for (let i = 0; i < o.length; i++) {
-      const u = unsure[(i / 3) | 0];
-      if (u <= 0) continue;
-      const k = Math.max(m * Math.min(1, u), torn ? tw * torn[(i / 3) | 0] : 0);
-      o[i] = Math.round((1 - k) * o[i] + k * q[i]);
+      const g = k[(i / 3) | 0];
+      if (g > 0) o[i] = Math.round((1 - g) * o[i] + g * q[i]);
     }
     return ours;
   });

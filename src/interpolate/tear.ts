@@ -3,7 +3,7 @@
 // scatter into specks and torn strips. A clean motion boundary is one line of
 // jumps; a torn area is dense with them. There the block in-between
 // (obmc.ts), which cannot tear, is mixed in (interp.ts).
-import { boxBlur, type Flow } from './raster.js';
+import type { Flow } from './raster.js';
 
 export interface TearOptions {
   /** Weight of the block in-between where the flow is fully torn (default 0.5; 0 disables). */
@@ -30,7 +30,28 @@ export function tearMap(flow: Flow, opts: TearOptions = {}): Float32Array {
       if (m > jump) jumps[i] = 1;
     }
   }
-  const share = boxBlur(jumps, w, h, Math.max(1, Math.round(opts.tearRadius ?? 3)));
+  const share = windowMean(jumps, w, h, Math.max(1, Math.round(opts.tearRadius ?? 3)));
   for (let i = 0; i < n; i++) share[i] = Math.min(1, Math.max(0, (share[i] - LO) / (HI - LO)));
   return share;
+}
+
+/** Mean over the in-bounds part of the (2r+1)² window around each pixel (a border is not counted twice). */
+function windowMean(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const W1 = w + 1, sum = new Float64Array(W1 * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0; x < w; x++) {
+      row += src[y * w + x];
+      sum[(y + 1) * W1 + x + 1] = sum[y * W1 + x + 1] + row;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - r), y1 = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.max(0, x - r), x1 = Math.min(w, x + r + 1);
+      out[y * w + x] = (sum[y1 * W1 + x1] - sum[y0 * W1 + x1] - sum[y1 * W1 + x0] + sum[y0 * W1 + x0]) / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  return out;
 }
