@@ -194,7 +194,7 @@ export function formatReport(r: EvalReport): string {
   lines.push(['average over triplets'.padEnd(34), String(r.triplets).padStart(3), ...ms.map((m) => cell(r.tripletAverage[m])), gain(r.tripletAverage)].join(' '));
   // Torn flow leaves specks that cost little PSNR but catch the eye.
   const sp = (m: Partial<Record<Method, Score>>) => ms.map((k) => (m[k] ? m[k]!.specks.toFixed(2) : '').padStart(13)).join(' ');
-  lines.push('', `${'specks per 10,000 px (lower is cleaner)'.padEnd(38)} ${ms.map((m) => m.padStart(13)).join(' ')}`);
+  lines.push('', `${'specks per 10,000 px (lower: cleaner)'.padEnd(38)} ${ms.map((m) => m.padStart(13)).join(' ')}`);
   for (const c of r.clips) if (c.triplets.length) lines.push(`${c.clip.slice(0, 38).padEnd(38)} ${sp(c.mean)}`);
   lines.push(`${'average over clips'.padEnd(38)} ${sp(r.perClipAverage)}`);
   return lines.join('\n');

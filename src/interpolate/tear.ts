@@ -14,7 +14,12 @@ export interface TearOptions {
   tearRadius?: number;
 }
 
-/** Shares of jumping pixels at which a spot starts to count as torn and is fully torn. A clean boundary through the 7x7 window makes 1/7 (straight) to 2/7 (a diagonal staircase), so no single boundary counts. */
+/**
+ * Shares of jumping pixels at which a spot starts to count as torn and is fully torn. An ideal step boundary
+ * through the 7x7 window makes 1/7 (straight) to 2/7 (a diagonal staircase), so it never counts. Real flow ramps
+ * from one motion to the other over a few pixels, so the outline of a shape that moves fast (steps over the jump)
+ * does count: measured on the drawn disc scene, 6 to 9 % of the pixels, around the discs.
+ */
 const LO = 0.3, HI = 0.6;
 
 /** Per pixel of a working-resolution flow, 0..1: how torn the flow is around it. */
