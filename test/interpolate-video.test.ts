@@ -141,7 +141,7 @@ test('outputs that cannot work fail at once, in one line naming the file', { ski
   }
 });
 
-test('odd file names, all audio tracks, and audio mp4 cannot hold', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+test('odd file names, all audio tracks, audio mp4 cannot hold, and audio ffmpeg cannot decode', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-names-'));
   try {
     // ffmpeg reads '#' and '?' in a concat list's path as URL syntax; quotes and spaces need quoting.
@@ -165,6 +165,17 @@ test('odd file names, all audio tracks, and audio mp4 cannot hold', { skip: !has
     const toMkv = join(dir, 'pcm.mkv');
     assert.equal((await interpolateVideo(pcm, toMkv, { factor: 2, cuts: new Set() })).audio, 'copied');
     assert.equal(audioCodec(toMkv), 'pcm_s16le\npcm_s16le');
+    // Audio ffmpeg cannot decode (WavPack packets damaged by the noise filter) in a container mp4 cannot hold it in:
+    // neither copy nor AAC works, so the sound is dropped and said so, and the video still comes out whole.
+    const bad = join(dir, 'bad.nut'), wv = join(dir, 'wv.nut');
+    run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, '-map', '0:v', '-map', '0:a', '-c:v', 'copy', '-c:a', 'wavpack', wv]);
+    run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', wv, '-c', 'copy', '-bsf:a', 'noise=amount=1', bad]);
+    assert.ok(spawnSync('ffmpeg', ['-v', 'error', '-xerror', '-i', bad, '-map', '0:a', '-f', 'null', '-']).status !== 0, 'the damaged audio must not decode');
+    const dropped = join(dir, 'dropped.mp4');
+    const r3 = await interpolateVideo(bad, dropped, { factor: 2, cuts: new Set() });
+    assert.equal(r3.audio, 'dropped');
+    assert.equal(audioCodec(dropped), '');
+    assert.equal(await count(dropped), 20);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
