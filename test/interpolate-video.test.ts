@@ -181,7 +181,35 @@ test('odd file names, all audio tracks, audio mp4 cannot hold, and audio ffmpeg 
   }
 });
 
-test('subtitles (with their fonts) go into mkv as they are, into mp4 as text', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+/**
+ * A picture (DVD) subtitle stream as an MPEG program stream: two subpictures of a 32x8 box, one second apart, each
+ * run-length coded as "fill every line with one colour", shown at once and hidden after about a second. ffmpeg
+ * cannot turn pictures into text, so mp4 cannot take them.
+ */
+function dvdSubtitles(path: string): void {
+  const w = 32, h = 8, x = 10, y = 10;
+  const subpicture = (colour: number) => {
+    const pixels = Buffer.from(Array.from({ length: h }, () => [0x00, colour & 3]).flat());
+    const top = 4, bottom = 4 + pixels.length / 2, ctrl = 4 + pixels.length;
+    const xe = x + w - 1, ye = y + h - 1;
+    const show = Buffer.from([0x01, 0x03, 0x32, 0x10, 0x04, 0xff, 0xf0, 0x05, x >> 4, ((x & 15) << 4) | (xe >> 8), xe & 255,
+      y >> 4, ((y & 15) << 4) | (ye >> 8), ye & 255, 0x06, top >> 8, top & 255, bottom >> 8, bottom & 255, 0xff]);
+    const hideAt = ctrl + 4 + show.length;
+    const body = Buffer.concat([Buffer.from([0, 0, hideAt >> 8, hideAt & 255]), show, Buffer.from([0, 88, hideAt >> 8, hideAt & 255, 0x02, 0xff])]);
+    const size = ctrl + body.length;
+    return Buffer.concat([Buffer.from([size >> 8, size & 255, ctrl >> 8, ctrl & 255]), pixels, body]);
+  };
+  const pts = (t: number) => Buffer.from([0x21 | ((t >> 29) & 0x0e), (t >> 22) & 0xff, ((t >> 14) & 0xfe) | 1, (t >> 7) & 0xff, ((t << 1) & 0xfe) | 1]);
+  const pack = Buffer.from([0x00, 0x00, 0x01, 0xba, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01, 0x01, 0x89, 0xc3, 0xf8]);
+  const packets = [0, 1].map((k) => {
+    const payload = Buffer.concat([Buffer.from([0x20]), subpicture(1 + k)]), header = Buffer.concat([Buffer.from([0x81, 0x80, 0x05]), pts(9000 + 90000 * k)]);
+    const len = header.length + payload.length;
+    return Buffer.concat([pack, Buffer.from([0x00, 0x00, 0x01, 0xbd, len >> 8, len & 255]), header, payload]);
+  });
+  writeFileSync(path, Buffer.concat([...packets, Buffer.from([0x00, 0x00, 0x01, 0xb9])]));
+}
+
+test('subtitles (with their fonts) go into mkv as they are, into mp4 as text; pictures mp4 cannot take are dropped', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-subs-'));
   try {
     const clipPath = await clip(dir);
@@ -206,6 +234,19 @@ test('subtitles (with their fonts) go into mkv as they are, into mp4 as text', {
     assert.equal((await interpolateVideo(input, mp4, { factor: 2, cuts: new Set() })).subtitles, 'converted (mov_text)');
     assert.deepEqual(kinds(mp4), ['aac,audio', 'h264,video', 'mov_text,subtitle']);
     assert.equal((await interpolateVideo(clipPath, join(dir, 'plain.mp4'), { factor: 2, cuts: new Set() })).subtitles, 'none');
+    // Picture subtitles: kept in mkv; dropped from mp4 (and said so), the video and its sound still whole.
+    dvdSubtitles(join(dir, 'subs.mpg'));
+    const pictures = join(dir, 'pictures.mkv');
+    run('ffmpeg', ['-v', 'error', '-y', '-i', clipPath, '-i', join(dir, 'subs.mpg'), '-map', '0', '-map', '1', '-c', 'copy', pictures]);
+    assert.deepEqual(probe(pictures).subtitles, ['dvd_subtitle']);
+    assert.equal((await interpolateVideo(pictures, join(dir, 'pictures-out.mkv'), { factor: 2, cuts: new Set() })).subtitles, 'copied');
+    assert.deepEqual(kinds(join(dir, 'pictures-out.mkv')), ['aac,audio', 'dvd_subtitle,subtitle', 'h264,video']);
+    const noPictures = join(dir, 'pictures-out.mp4');
+    const r2 = await interpolateVideo(pictures, noPictures, { factor: 2, cuts: new Set() });
+    assert.equal(r2.subtitles, 'dropped');
+    assert.equal(r2.audio, 'copied');
+    assert.deepEqual(kinds(noPictures), ['aac,audio', 'h264,video']);
+    assert.equal(await count(noPictures), 20);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
