@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToonscopeError } from '../src/core/errors.js';
-import { run } from '../src/core/ffmpeg.js';
+import { run, tool } from '../src/core/ffmpeg.js';
 import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { factorFor, inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
@@ -165,12 +165,16 @@ test('odd file names, all audio tracks, audio mp4 cannot hold, and audio ffmpeg 
     const toMkv = join(dir, 'pcm.mkv');
     assert.equal((await interpolateVideo(pcm, toMkv, { factor: 2, cuts: new Set() })).audio, 'copied');
     assert.equal(audioCodec(toMkv), 'pcm_s16le\npcm_s16le');
-    // Audio ffmpeg cannot decode (WavPack packets damaged by the noise filter) in a container mp4 cannot hold it in:
+    // Audio ffmpeg cannot decode (a WavPack packet damaged by the noise filter) in a container mp4 cannot hold it in:
     // neither copy nor AAC works, so the sound is dropped and said so, and the video still comes out whole.
     const bad = join(dir, 'bad.nut'), wv = join(dir, 'wv.nut');
     run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', input, '-map', '0:v', '-map', '0:a', '-c:v', 'copy', '-c:a', 'wavpack', wv]);
     run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', wv, '-c', 'copy', '-bsf:a', 'noise=amount=1', bad]);
-    assert.ok(spawnSync('ffmpeg', ['-v', 'error', '-xerror', '-i', bad, '-map', '0:a', '-f', 'null', '-']).status !== 0, 'the damaged audio must not decode');
+    // Preconditions, with the ffmpeg toonscope uses: the damaged audio neither decodes, nor re-encodes, nor copies into mp4.
+    const fails = (args: string[]) => { const p = spawnSync(tool('ffmpeg'), ['-v', 'error', '-y', ...args]); return !p.error && p.status !== 0; };
+    assert.ok(fails(['-xerror', '-i', bad, '-map', '0:a', '-f', 'null', '-']), 'the damaged audio must not decode');
+    assert.ok(fails(['-i', bad, '-map', '0:a', '-c:a', 'aac', '-f', 'null', '-']), 'nor re-encode');
+    assert.ok(fails(['-i', bad, '-map', '0:a', '-c:a', 'copy', join(dir, 'copy-test.mp4')]), 'nor copy into mp4');
     const dropped = join(dir, 'dropped.mp4');
     const r3 = await interpolateVideo(bad, dropped, { factor: 2, cuts: new Set() });
     assert.equal(r3.audio, 'dropped');
@@ -182,9 +186,9 @@ test('odd file names, all audio tracks, audio mp4 cannot hold, and audio ffmpeg 
 });
 
 /**
- * A picture (DVD) subtitle stream as an MPEG program stream: two subpictures of a 32x8 box, one second apart, each
- * run-length coded as "fill every line with one colour", shown at once and hidden after about a second. ffmpeg
- * cannot turn pictures into text, so mp4 cannot take them.
+ * A picture (DVD) subtitle stream as an MPEG program stream (read it with `-f mpeg`): two subpictures of a 32x8 box,
+ * at 0.1 s and 0.5 s, each run-length coded as "fill every line with one colour", shown at once and hidden after
+ * 20 x 1024/90000 s. ffmpeg cannot turn pictures into text: mp4 takes them as they are, mov not at all.
  */
 function dvdSubtitles(path: string): void {
   const w = 32, h = 8, x = 10, y = 10;
@@ -195,21 +199,21 @@ function dvdSubtitles(path: string): void {
     const show = Buffer.from([0x01, 0x03, 0x32, 0x10, 0x04, 0xff, 0xf0, 0x05, x >> 4, ((x & 15) << 4) | (xe >> 8), xe & 255,
       y >> 4, ((y & 15) << 4) | (ye >> 8), ye & 255, 0x06, top >> 8, top & 255, bottom >> 8, bottom & 255, 0xff]);
     const hideAt = ctrl + 4 + show.length;
-    const body = Buffer.concat([Buffer.from([0, 0, hideAt >> 8, hideAt & 255]), show, Buffer.from([0, 88, hideAt >> 8, hideAt & 255, 0x02, 0xff])]);
+    const body = Buffer.concat([Buffer.from([0, 0, hideAt >> 8, hideAt & 255]), show, Buffer.from([0, 20, hideAt >> 8, hideAt & 255, 0x02, 0xff])]);
     const size = ctrl + body.length;
     return Buffer.concat([Buffer.from([size >> 8, size & 255, ctrl >> 8, ctrl & 255]), pixels, body]);
   };
   const pts = (t: number) => Buffer.from([0x21 | ((t >> 29) & 0x0e), (t >> 22) & 0xff, ((t >> 14) & 0xfe) | 1, (t >> 7) & 0xff, ((t << 1) & 0xfe) | 1]);
   const pack = Buffer.from([0x00, 0x00, 0x01, 0xba, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01, 0x01, 0x89, 0xc3, 0xf8]);
   const packets = [0, 1].map((k) => {
-    const payload = Buffer.concat([Buffer.from([0x20]), subpicture(1 + k)]), header = Buffer.concat([Buffer.from([0x81, 0x80, 0x05]), pts(9000 + 90000 * k)]);
+    const payload = Buffer.concat([Buffer.from([0x20]), subpicture(1 + k)]), header = Buffer.concat([Buffer.from([0x81, 0x80, 0x05]), pts(9000 + 36000 * k)]);
     const len = header.length + payload.length;
     return Buffer.concat([pack, Buffer.from([0x00, 0x00, 0x01, 0xbd, len >> 8, len & 255]), header, payload]);
   });
   writeFileSync(path, Buffer.concat([...packets, Buffer.from([0x00, 0x00, 0x01, 0xb9])]));
 }
 
-test('subtitles (with their fonts) go into mkv as they are, into mp4 as text; pictures mp4 cannot take are dropped', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+test('subtitles: into mkv as they are (with their fonts), into mp4 text as mov_text and pictures as they are; what mov cannot take is dropped', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-subs-'));
   try {
     const clipPath = await clip(dir);
@@ -234,19 +238,28 @@ test('subtitles (with their fonts) go into mkv as they are, into mp4 as text; pi
     assert.equal((await interpolateVideo(input, mp4, { factor: 2, cuts: new Set() })).subtitles, 'converted (mov_text)');
     assert.deepEqual(kinds(mp4), ['aac,audio', 'h264,video', 'mov_text,subtitle']);
     assert.equal((await interpolateVideo(clipPath, join(dir, 'plain.mp4'), { factor: 2, cuts: new Set() })).subtitles, 'none');
-    // Picture subtitles: kept in mkv; dropped from mp4 (and said so), the video and its sound still whole.
+    // Picture subtitles: mkv and mp4 take them as they are, mov does not (dropped, and said so; the video and sound whole).
     dvdSubtitles(join(dir, 'subs.mpg'));
     const pictures = join(dir, 'pictures.mkv');
-    run('ffmpeg', ['-v', 'error', '-y', '-i', clipPath, '-i', join(dir, 'subs.mpg'), '-map', '0', '-map', '1', '-c', 'copy', pictures]);
+    run('ffmpeg', ['-v', 'error', '-y', '-i', clipPath, '-f', 'mpeg', '-i', join(dir, 'subs.mpg'), '-map', '0', '-map', '1', '-c', 'copy', pictures]);
     assert.deepEqual(probe(pictures).subtitles, ['dvd_subtitle']);
-    assert.equal((await interpolateVideo(pictures, join(dir, 'pictures-out.mkv'), { factor: 2, cuts: new Set() })).subtitles, 'copied');
-    assert.deepEqual(kinds(join(dir, 'pictures-out.mkv')), ['aac,audio', 'dvd_subtitle,subtitle', 'h264,video']);
-    const noPictures = join(dir, 'pictures-out.mp4');
-    const r2 = await interpolateVideo(pictures, noPictures, { factor: 2, cuts: new Set() });
-    assert.equal(r2.subtitles, 'dropped');
-    assert.equal(r2.audio, 'copied');
-    assert.deepEqual(kinds(noPictures), ['aac,audio', 'h264,video']);
-    assert.equal(await count(noPictures), 20);
+    const shown = (path: string) => run('ffprobe', ['-v', 'error', '-select_streams', 's', '-show_entries', 'subtitle=num_rects', '-of', 'csv=p=0', path]).trim().split('\n').filter((l) => l === '1').length;
+    assert.equal(shown(pictures), 2, 'both subpictures decode');
+    const sub = async (input: string, out: string) => (await interpolateVideo(input, join(dir, out), { factor: 2, cuts: new Set() })).subtitles;
+    assert.equal(await sub(pictures, 'pictures-out.mkv'), 'copied');
+    assert.equal(shown(join(dir, 'pictures-out.mkv')), 2);
+    assert.equal(await sub(pictures, 'pictures-out.mp4'), 'copied');
+    assert.deepEqual(kinds(join(dir, 'pictures-out.mp4')), ['aac,audio', 'dvd_subtitle,subtitle', 'h264,video']);
+    assert.equal(await sub(pictures, 'pictures-out.mov'), 'dropped');
+    assert.deepEqual(kinds(join(dir, 'pictures-out.mov')), ['aac,audio', 'h264,video']);
+    assert.equal(await count(join(dir, 'pictures-out.mov')), 20);
+    // Text and pictures together: each its own way; where the pictures cannot go, the text still does.
+    const both = join(dir, 'both.mkv');
+    run('ffmpeg', ['-v', 'error', '-y', '-i', input, '-f', 'mpeg', '-i', join(dir, 'subs.mpg'), '-map', '0', '-map', '1', '-c', 'copy', both]);
+    assert.equal(await sub(both, 'both.mp4'), 'text converted (mov_text), pictures copied');
+    assert.deepEqual(kinds(join(dir, 'both.mp4')), ['aac,audio', 'dvd_subtitle,subtitle', 'h264,video', 'mov_text,subtitle']);
+    assert.equal(await sub(both, 'both.mov'), 'pictures dropped');
+    assert.deepEqual(kinds(join(dir, 'both.mov')), ['aac,audio', 'h264,video', 'mov_text,subtitle']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -43,8 +43,14 @@ const CONTAINERS = /\.(mp4|m4v|mkv|mov)$/i;
 /** What happened to the input's audio streams (all are kept): 'dropped' when ffmpeg could neither copy nor re-encode them. */
 export type AudioResult = 'copied' | 're-encoded (aac)' | 'none' | 'dropped';
 
-/** What happened to the input's subtitle streams: mkv takes them as they are (with attached fonts), mp4 and mov only as text (mov_text). */
-export type SubtitleResult = 'copied' | 'converted (mov_text)' | 'none' | 'dropped';
+/**
+ * What happened to the input's subtitle streams: copied as they are (mkv; pictures into mp4), text converted to
+ * mov_text (mp4, mov), 'pictures dropped' when the container takes the text but not the pictures, 'dropped' when it takes none.
+ */
+export type SubtitleResult = 'copied' | 'converted (mov_text)' | 'text converted (mov_text), pictures copied' | 'pictures dropped' | 'none' | 'dropped';
+
+/** Subtitle codecs that are pictures: ffmpeg cannot turn them into text, and only some containers take them (DVD into mp4). */
+const PICTURES = new Set(['dvd_subtitle', 'hdmv_pgs_subtitle', 'dvb_subtitle', 'xsub', 'dvb_teletext']);
 
 export class PartsWriter {
   /** Parts finished by an earlier run. */
@@ -196,7 +202,7 @@ export class PartsWriter {
         error = e;
         continue;
       }
-      const subtitles = subs.length ? await this.addSubtitles(joined) : 'none';
+      const subtitles = subs.length ? await this.addSubtitles(joined, subs) : 'none';
       renameSync(join(this.dir, joined), this.output);
       rmSync(this.dir, { recursive: true, force: true });
       return { eased, audio, subtitles };
@@ -206,21 +212,33 @@ export class PartsWriter {
   }
 
   /**
-   * Mux the input's subtitle streams into the joined file (a stream copy, seconds even for an episode). Subtitles the
-   * container cannot hold (pictures into mp4) are dropped and reported, never a reason to lose the video.
+   * Mux the input's subtitle streams into the joined file (a stream copy, seconds even for an episode). mkv takes them
+   * as they are, with the fonts of styled (ASS) subtitles; mp4 and mov take text as mov_text and, where they can,
+   * pictures as they are. What a container cannot take is dropped and reported, never a reason to lose the video.
    */
-  private async addSubtitles(joined: string): Promise<SubtitleResult> {
+  private async addSubtitles(joined: string, codecs: string[]): Promise<SubtitleResult> {
     const mkv = /\.mkv$/i.test(joined);
     const withSubs = `subs-${joined}`;
-    try {
-      await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', joined, '-i', this.job.input, '-map', '0', '-map', '1:s',
-        // Fonts attached for styled (ASS) subtitles go along into mkv.
-        ...(mkv ? ['-map', '1:t?', '-c', 'copy'] : ['-c', 'copy', '-c:s', 'mov_text']), withSubs], this.output, { cwd: this.dir });
-    } catch {
-      return 'dropped';
+    const mux = async (args: string[]) => {
+      try {
+        await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', joined, '-i', this.job.input, '-map', '0', ...args, withSubs], this.output, { cwd: this.dir });
+      } catch {
+        return false;
+      }
+      renameSync(join(this.dir, withSubs), join(this.dir, joined));
+      return true;
+    };
+    if (mkv) return (await mux(['-map', '1:s', '-map', '1:t?', '-c', 'copy'])) ? 'copied' : 'dropped';
+    const pictures = codecs.map((c) => PICTURES.has(c)), text = codecs.flatMap((_, k) => (pictures[k] ? [] : [k]));
+    // Each stream its own way: text to mov_text, pictures copied.
+    const all = codecs.flatMap((_, k) => ['-map', `1:s:${k}`]);
+    const how = codecs.flatMap((_, k) => [`-c:s:${k}`, pictures[k] ? 'copy' : 'mov_text']);
+    if (await mux([...all, '-c', 'copy', ...how])) {
+      return !text.length ? 'copied' : text.length === codecs.length ? 'converted (mov_text)' : 'text converted (mov_text), pictures copied';
     }
-    renameSync(join(this.dir, withSubs), join(this.dir, joined));
-    return mkv ? 'copied' : 'converted (mov_text)';
+    // The container refused the pictures: keep the text.
+    if (text.length && text.length < codecs.length && (await mux([...text.flatMap((k) => ['-map', `1:s:${k}`]), '-c', 'copy', '-c:s', 'mov_text']))) return 'pictures dropped';
+    return 'dropped';
   }
 }
 

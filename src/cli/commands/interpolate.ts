@@ -98,6 +98,6 @@ export const interpolateCommand: Command = {
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
       `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}` +
-      `${r.subtitles === 'none' ? '' : `; subtitles ${r.subtitles === 'dropped' ? `dropped (${extname(output)} cannot hold them: write .mkv to keep them)` : r.subtitles}`}${resumed}`);
+      `${r.subtitles === 'none' ? '' : `; subtitles ${r.subtitles === 'dropped' || r.subtitles === 'pictures dropped' ? `${r.subtitles === 'dropped' ? 'dropped' : 'text converted (mov_text), pictures dropped'} (${extname(output)} cannot hold them: write .mkv to keep them)` : r.subtitles}`}${resumed}`);
   },
 };
