@@ -66,32 +66,34 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
   return out;
 }
 
+/** Bilinear resampling taps along one axis: for each output index, the two source indices and the weight of the second. */
+function taps(from: number, to: number): { i0: Int32Array; i1: Int32Array; a: Float32Array } {
+  const s = from / to, i0 = new Int32Array(to), i1 = new Int32Array(to), a = new Float32Array(to);
+  for (let k = 0; k < to; k++) {
+    const f = Math.min(from - 1, Math.max(0, (k + 0.5) * s - 0.5));
+    i0[k] = Math.floor(f);
+    i1[k] = Math.min(from - 1, i0[k] + 1);
+    a[k] = f - i0[k];
+  }
+  return { i0, i1, a };
+}
+
 /** Resize a flow field bilinearly and scale its vectors to the new pixel size. */
 export function resizeFlow(f: Flow, width: number, height: number): Flow {
   if (f.width === width && f.height === height) return f;
-  const sx = f.width / width;
-  const sy = f.height / height;
+  const sx = f.width / width, sy = f.height / height, fw = f.width, src = f.data;
   const out = new Float32Array(width * height * 2);
-  const fw = f.width;
-  const fh = f.height;
-  const src = f.data;
+  const X = taps(fw, width), Y = taps(f.height, height);
   for (let y = 0; y < height; y++) {
-    const fy = Math.min(fh - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(fh - 1, y0 + 1);
-    const ay = fy - y0;
+    const r0 = Y.i0[y] * fw, r1 = Y.i1[y] * fw, ay = Y.a[y];
     for (let x = 0; x < width; x++) {
-      const fx = Math.min(fw - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(fw - 1, x0 + 1);
-      const ax = fx - x0;
-      const i00 = (y0 * fw + x0) * 2, i01 = (y0 * fw + x1) * 2, i10 = (y1 * fw + x0) * 2, i11 = (y1 * fw + x1) * 2;
-      const o = (y * width + x) * 2;
-      for (let k = 0; k < 2; k++) {
-        const top = src[i00 + k] + (src[i01 + k] - src[i00 + k]) * ax;
-        const bot = src[i10 + k] + (src[i11 + k] - src[i10 + k]) * ax;
-        out[o + k] = (top + (bot - top) * ay) / (k === 0 ? sx : sy);
-      }
+      const x0 = X.i0[x], x1 = X.i1[x], ax = X.a[x];
+      const i00 = (r0 + x0) * 2, i01 = (r0 + x1) * 2, i10 = (r1 + x0) * 2, i11 = (r1 + x1) * 2, o = (y * width + x) * 2;
+      let top = src[i00] + (src[i01] - src[i00]) * ax, bot = src[i10] + (src[i11] - src[i10]) * ax;
+      out[o] = (top + (bot - top) * ay) / sx;
+      top = src[i00 + 1] + (src[i01 + 1] - src[i00 + 1]) * ax;
+      bot = src[i10 + 1] + (src[i11 + 1] - src[i10 + 1]) * ax;
+      out[o + 1] = (top + (bot - top) * ay) / sy;
     }
   }
   return { width, height, data: out };
@@ -132,12 +134,16 @@ export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
 /** Resize a float plane bilinearly (values unchanged). */
 export function resizePlane(p: Float32Array, w: number, h: number, width: number, height: number): Float32Array {
   if (w === width && h === height) return p;
-  const two = new Float32Array(w * h * 2);
-  for (let i = 0; i < w * h; i++) two[i * 2] = p[i];
-  const r = resizeFlow({ width: w, height: h, data: two }, width, height);
   const out = new Float32Array(width * height);
-  const sx = w / width;
-  for (let i = 0; i < out.length; i++) out[i] = r.data[i * 2] * sx;
+  const X = taps(w, width), Y = taps(h, height);
+  for (let y = 0; y < height; y++) {
+    const r0 = Y.i0[y] * w, r1 = Y.i1[y] * w, ay = Y.a[y];
+    for (let x = 0; x < width; x++) {
+      const x0 = X.i0[x], x1 = X.i1[x], ax = X.a[x];
+      const top = p[r0 + x0] + (p[r0 + x1] - p[r0 + x0]) * ax, bot = p[r1 + x0] + (p[r1 + x1] - p[r1 + x0]) * ax;
+      out[y * width + x] = top + (bot - top) * ay;
+    }
+  }
   return out;
 }
 
@@ -162,18 +168,15 @@ export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big:
       const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5));
       const x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1);
       const q0 = y0 * w + x0, q1 = y0 * w + x1, q2 = y1 * w + x0, q3 = y1 * w + x1;
-      let lo = Infinity, hi = -Infinity, loy = Infinity, hiy = -Infinity;
-      for (const q of [q0, q1, q2, q3]) {
-        const u = f[q * 2], v = f[q * 2 + 1];
-        if (u < lo) lo = u; if (u > hi) hi = u;
-        if (v < loy) loy = v; if (v > hiy) hiy = v;
-      }
-      if (hi - lo < edge && hiy - loy < edge) continue;
-      const p = (y * W + x) * bc;
+      // Unrolled over the four neighbours: this runs per full-resolution pixel.
+      const u0 = f[q0 * 2], u1 = f[q1 * 2], u2 = f[q2 * 2], u3 = f[q3 * 2];
+      const v0 = f[q0 * 2 + 1], v1 = f[q1 * 2 + 1], v2 = f[q2 * 2 + 1], v3 = f[q3 * 2 + 1];
+      if (Math.max(u0, u1, u2, u3) - Math.min(u0, u1, u2, u3) < edge && Math.max(v0, v1, v2, v3) - Math.min(v0, v1, v2, v3) < edge) continue;
+      const p = (y * W + x) * bc, r = bd[p], g = bd[p + 1], b = bd[p + 2];
       let best = q0, bestD = Infinity;
-      for (const q of [q0, q1, q2, q3]) {
-        const o = q * sc;
-        const dd = Math.abs(bd[p] - sd[o]) + Math.abs(bd[p + 1] - sd[o + 1]) + Math.abs(bd[p + 2] - sd[o + 2]);
+      for (let k = 0; k < 4; k++) {
+        const q = k === 0 ? q0 : k === 1 ? q1 : k === 2 ? q2 : q3, o = q * sc;
+        const dd = Math.abs(r - sd[o]) + Math.abs(g - sd[o + 1]) + Math.abs(b - sd[o + 2]);
         if (dd < bestD) { bestD = dd; best = q; }
       }
       const i = y * W + x;
