@@ -213,7 +213,7 @@ function dvdSubtitles(path: string): void {
   writeFileSync(path, Buffer.concat([...packets, Buffer.from([0x00, 0x00, 0x01, 0xb9])]));
 }
 
-test('subtitles: into mkv as they are (with their fonts), into mp4 text as mov_text and pictures as they are; what mov cannot take is dropped', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+test('subtitles: into mkv as they are (with their fonts; mp4 text as ASS), into mp4 text as mov_text and pictures as they are; a stream mov cannot take is dropped alone', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-subs-'));
   try {
     const clipPath = await clip(dir);
@@ -232,12 +232,15 @@ test('subtitles: into mkv as they are (with their fonts), into mp4 text as mov_t
     assert.deepEqual(probe(input).subtitles, ['ass']);
     const mkv = join(dir, 'out.mkv');
     const r = await interpolateVideo(input, mkv, { factor: 2, cuts: new Set() });
-    assert.equal(r.subtitles, 'copied');
+    assert.deepEqual(r.subtitles, ['copied']);
     assert.deepEqual(kinds(mkv), ['aac,audio', 'ass,subtitle', 'h264,video', 'ttf,attachment']);
     const mp4 = join(dir, 'out.mp4');
-    assert.equal((await interpolateVideo(input, mp4, { factor: 2, cuts: new Set() })).subtitles, 'converted (mov_text)');
+    assert.deepEqual((await interpolateVideo(input, mp4, { factor: 2, cuts: new Set() })).subtitles, ['mov_text']);
     assert.deepEqual(kinds(mp4), ['aac,audio', 'h264,video', 'mov_text,subtitle']);
-    assert.equal((await interpolateVideo(clipPath, join(dir, 'plain.mp4'), { factor: 2, cuts: new Set() })).subtitles, 'none');
+    assert.deepEqual((await interpolateVideo(clipPath, join(dir, 'plain.mp4'), { factor: 2, cuts: new Set() })).subtitles, []);
+    // mp4's own text subtitles (mov_text) cannot go into mkv as they are: they become ASS.
+    assert.deepEqual((await interpolateVideo(mp4, join(dir, 'back.mkv'), { factor: 2, cuts: new Set() })).subtitles, ['ass']);
+    assert.deepEqual(kinds(join(dir, 'back.mkv')), ['aac,audio', 'ass,subtitle', 'h264,video']);
     // Picture subtitles: mkv and mp4 take them as they are, mov does not (dropped, and said so; the video and sound whole).
     dvdSubtitles(join(dir, 'subs.mpg'));
     const pictures = join(dir, 'pictures.mkv');
@@ -246,19 +249,22 @@ test('subtitles: into mkv as they are (with their fonts), into mp4 text as mov_t
     const shown = (path: string) => run('ffprobe', ['-v', 'error', '-select_streams', 's', '-show_entries', 'subtitle=num_rects', '-of', 'csv=p=0', path]).trim().split('\n').filter((l) => l === '1').length;
     assert.equal(shown(pictures), 2, 'both subpictures decode');
     const sub = async (input: string, out: string) => (await interpolateVideo(input, join(dir, out), { factor: 2, cuts: new Set() })).subtitles;
-    assert.equal(await sub(pictures, 'pictures-out.mkv'), 'copied');
+    assert.deepEqual(await sub(pictures, 'pictures-out.mkv'), ['copied']);
     assert.equal(shown(join(dir, 'pictures-out.mkv')), 2);
-    assert.equal(await sub(pictures, 'pictures-out.mp4'), 'copied');
+    assert.deepEqual(await sub(pictures, 'pictures-out.mp4'), ['copied']);
     assert.deepEqual(kinds(join(dir, 'pictures-out.mp4')), ['aac,audio', 'dvd_subtitle,subtitle', 'h264,video']);
-    assert.equal(await sub(pictures, 'pictures-out.mov'), 'dropped');
+    // (ffmpeg 5.1's mp4 writer gives the last subpicture of a stream whose packets carry no duration none, and does not
+    // read it back: mp4 keeps at least the first here, mkv both.)
+    assert.ok(shown(join(dir, 'pictures-out.mp4')) >= 1);
+    assert.deepEqual(await sub(pictures, 'pictures-out.mov'), ['dropped']);
     assert.deepEqual(kinds(join(dir, 'pictures-out.mov')), ['aac,audio', 'h264,video']);
     assert.equal(await count(join(dir, 'pictures-out.mov')), 20);
-    // Text and pictures together: each its own way; where the pictures cannot go, the text still does.
+    // Text and pictures together: each its own way; a stream the container refuses does not cost the others.
     const both = join(dir, 'both.mkv');
     run('ffmpeg', ['-v', 'error', '-y', '-i', input, '-f', 'mpeg', '-i', join(dir, 'subs.mpg'), '-map', '0', '-map', '1', '-c', 'copy', both]);
-    assert.equal(await sub(both, 'both.mp4'), 'text converted (mov_text), pictures copied');
+    assert.deepEqual(await sub(both, 'both.mp4'), ['mov_text', 'copied']);
     assert.deepEqual(kinds(join(dir, 'both.mp4')), ['aac,audio', 'dvd_subtitle,subtitle', 'h264,video', 'mov_text,subtitle']);
-    assert.equal(await sub(both, 'both.mov'), 'pictures dropped');
+    assert.deepEqual(await sub(both, 'both.mov'), ['mov_text', 'dropped']);
     assert.deepEqual(kinds(join(dir, 'both.mov')), ['aac,audio', 'h264,video', 'mov_text,subtitle']);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -44,13 +44,15 @@ const CONTAINERS = /\.(mp4|m4v|mkv|mov)$/i;
 export type AudioResult = 'copied' | 're-encoded (aac)' | 'none' | 'dropped';
 
 /**
- * What happened to the input's subtitle streams: copied as they are (mkv; pictures into mp4), text converted to
- * mov_text (mp4, mov), 'pictures dropped' when the container takes the text but not the pictures, 'dropped' when it takes none.
+ * How one input subtitle stream went into the output: copied as it is, converted to text the container takes
+ * (mov_text into mp4 and mov; ASS into mkv for mp4's own text subtitles), or dropped.
  */
-export type SubtitleResult = 'copied' | 'converted (mov_text)' | 'text converted (mov_text), pictures copied' | 'pictures dropped' | 'none' | 'dropped';
+export type SubtitleFate = 'copied' | 'mov_text' | 'ass' | 'dropped';
 
 /** Subtitle codecs that are pictures: ffmpeg cannot turn them into text, and only some containers take them (DVD into mp4). */
-const PICTURES = new Set(['dvd_subtitle', 'hdmv_pgs_subtitle', 'dvb_subtitle', 'xsub', 'dvb_teletext']);
+const PICTURES = new Set(['dvd_subtitle', 'hdmv_pgs_subtitle', 'dvb_subtitle', 'xsub', 'dvb_teletext', 'arib_caption']);
+/** Text subtitle codecs mkv cannot hold as they are: converted to ASS. */
+const NOT_IN_MKV = new Set(['mov_text', 'eia_608']);
 
 export class PartsWriter {
   /** Parts finished by an earlier run. */
@@ -164,7 +166,7 @@ export class PartsWriter {
    * parts; `expected` is the number of output frames. Returns the motion pairs that followed an ease over all parts and
    * what happened to the audio.
    */
-  async finish(expected: number): Promise<{ eased: number; audio: AudioResult; subtitles: SubtitleResult }> {
+  async finish(expected: number): Promise<{ eased: number; audio: AudioResult; subtitles: SubtitleFate[] }> {
     if (this.current) await this.closePart();
     const parts = [...this.done].sort((p, q) => p - q);
     if (!parts.length) {
@@ -202,7 +204,7 @@ export class PartsWriter {
         error = e;
         continue;
       }
-      const subtitles = subs.length ? await this.addSubtitles(joined, subs) : 'none';
+      const subtitles = subs.length ? await this.addSubtitles(joined, subs) : [];
       renameSync(join(this.dir, joined), this.output);
       rmSync(this.dir, { recursive: true, force: true });
       return { eased, audio, subtitles };
@@ -212,33 +214,36 @@ export class PartsWriter {
   }
 
   /**
-   * Mux the input's subtitle streams into the joined file (a stream copy, seconds even for an episode). mkv takes them
-   * as they are, with the fonts of styled (ASS) subtitles; mp4 and mov take text as mov_text and, where they can,
-   * pictures as they are. What a container cannot take is dropped and reported, never a reason to lose the video.
+   * Mux the input's subtitle streams into the joined file (a stream copy, seconds even for an episode): mkv takes
+   * them as they are, with the fonts of styled (ASS) subtitles; mp4 and mov take text as mov_text and, where they
+   * can, pictures as they are. A stream the container (or ffmpeg) cannot take is dropped and reported, never a
+   * reason to lose the others or the video.
    */
-  private async addSubtitles(joined: string, codecs: string[]): Promise<SubtitleResult> {
+  private async addSubtitles(joined: string, codecs: string[]): Promise<SubtitleFate[]> {
     const mkv = /\.mkv$/i.test(joined);
-    const withSubs = `subs-${joined}`;
-    const mux = async (args: string[]) => {
+    const want: SubtitleFate[] = codecs.map((c) => (mkv ? (NOT_IN_MKV.has(c) ? 'ass' : 'copied') : PICTURES.has(c) ? 'copied' : 'mov_text'));
+    const args = (ks: number[]) => [...ks.flatMap((k) => ['-map', `1:s:${k}`]), ...(mkv ? ['-map', '1:t?'] : []), '-c', 'copy',
+      ...ks.flatMap((k, j) => (want[k] === 'copied' ? [] : [`-c:s:${j}`, want[k]]))];
+    const mux = async (ks: number[], to: string, video = true) => {
       try {
-        await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', joined, '-i', this.job.input, '-map', '0', ...args, withSubs], this.output, { cwd: this.dir });
+        await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', joined, '-i', this.job.input,
+          ...(video ? ['-map', '0'] : []), ...args(ks), to], this.output, { cwd: this.dir });
+        return true;
       } catch {
         return false;
       }
-      renameSync(join(this.dir, withSubs), join(this.dir, joined));
-      return true;
     };
-    if (mkv) return (await mux(['-map', '1:s', '-map', '1:t?', '-c', 'copy'])) ? 'copied' : 'dropped';
-    const pictures = codecs.map((c) => PICTURES.has(c)), text = codecs.flatMap((_, k) => (pictures[k] ? [] : [k]));
-    // Each stream its own way: text to mov_text, pictures copied.
-    const all = codecs.flatMap((_, k) => ['-map', `1:s:${k}`]);
-    const how = codecs.flatMap((_, k) => [`-c:s:${k}`, pictures[k] ? 'copy' : 'mov_text']);
-    if (await mux([...all, '-c', 'copy', ...how])) {
-      return !text.length ? 'copied' : text.length === codecs.length ? 'converted (mov_text)' : 'text converted (mov_text), pictures copied';
+    const all = codecs.map((_, k) => k);
+    const withSubs = `subs-${joined}`;
+    let kept = all;
+    if (!(await mux(all, withSubs))) {
+      // One stream that cannot go in must not cost the others: find those that go in on their own.
+      kept = [];
+      for (const k of all) if (await mux([k], `sub-${k}-${joined}`, false)) kept.push(k);
+      if (!kept.length || !(await mux(kept, withSubs))) kept = [];
     }
-    // The container refused the pictures: keep the text.
-    if (text.length && text.length < codecs.length && (await mux([...text.flatMap((k) => ['-map', `1:s:${k}`]), '-c', 'copy', '-c:s', 'mov_text']))) return 'pictures dropped';
-    return 'dropped';
+    if (kept.length) renameSync(join(this.dir, withSubs), join(this.dir, joined));
+    return want.map((f, k) => (kept.includes(k) ? f : 'dropped'));
   }
 }
 

@@ -67,8 +67,8 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
 }
 
 /** Bilinear resampling taps along one axis: for each output index, the two source indices and the weight of the second. */
-function taps(from: number, to: number): { i0: Int32Array; i1: Int32Array; a: Float32Array } {
-  const s = from / to, i0 = new Int32Array(to), i1 = new Int32Array(to), a = new Float32Array(to);
+function taps(from: number, to: number): { i0: Int32Array; i1: Int32Array; a: Float64Array } {
+  const s = from / to, i0 = new Int32Array(to), i1 = new Int32Array(to), a = new Float64Array(to);
   for (let k = 0; k < to; k++) {
     const f = Math.min(from - 1, Math.max(0, (k + 0.5) * s - 0.5));
     i0[k] = Math.floor(f);

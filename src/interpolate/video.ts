@@ -6,7 +6,7 @@ import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { decode, probe, type DecodeReport } from '../core/video.js';
-import { PartsWriter, type AudioResult, type SubtitleResult } from './parts.js';
+import { PartsWriter, type AudioResult, type SubtitleFate } from './parts.js';
 import { checkFits, defaultThreads, InterpolatorPool } from './pool.js';
 import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js';
 import { classifyPair, pairThresholds, signature, type PairKind, type PairThresholds } from './pairs.js';
@@ -244,7 +244,8 @@ export interface VideoReport extends StreamReport {
   /** Earlier parts were for another input or other settings and were thrown away. */
   restarted: boolean;
   audio: AudioResult;
-  subtitles: SubtitleResult;
+  /** Per input subtitle stream, in order, how it went into the output (empty: the input has none). */
+  subtitles: SubtitleFate[];
 }
 
 export interface VideoOptions extends StreamOptions {

@@ -9,6 +9,7 @@ import { factorFor, interpolateVideo } from '../../interpolate/video.js';
 import { toRatio } from '../../interpolate/rate.js';
 import { checkFits } from '../../interpolate/pool.js';
 import { easeTimes, motionSpeed } from '../../interpolate/timing.js';
+import type { SubtitleFate } from '../../interpolate/parts.js';
 
 export const interpolateCommand: Command = {
   name: 'interpolate',
@@ -98,6 +99,15 @@ export const interpolateCommand: Command = {
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
       `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}` +
-      `${r.subtitles === 'none' ? '' : `; subtitles ${r.subtitles === 'dropped' || r.subtitles === 'pictures dropped' ? `${r.subtitles === 'dropped' ? 'dropped' : 'text converted (mov_text), pictures dropped'} (${extname(output)} cannot hold them: write .mkv to keep them)` : r.subtitles}`}${resumed}`);
+      `${subtitleSummary(r.subtitles, extname(output))}${resumed}`);
   },
 };
+
+/** '; subtitles 1 copied, 1 as mov_text, 1 dropped (why)' for the per-stream fates, or nothing when there were none. */
+function subtitleSummary(fates: SubtitleFate[], ext: string): string {
+  if (!fates.length) return '';
+  const n = (f: SubtitleFate) => fates.filter((x) => x === f).length;
+  const why = /^\.mkv$/i.test(ext) ? 'ffmpeg could not carry them' : `${ext} cannot hold them: write .mkv to keep them`;
+  const said = [n('copied') && `${n('copied')} copied`, n('mov_text') && `${n('mov_text')} as mov_text`, n('ass') && `${n('ass')} as ASS`, n('dropped') && `${n('dropped')} dropped (${why})`];
+  return `; subtitles ${said.filter(Boolean).join(', ')}`;
+}
