@@ -161,12 +161,11 @@ export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big:
   if (W === w && H === h) return { flow: smooth, err: errUp };
   const sx = w / W, sy = h / H;
   const f = flow.data, out = smooth.data, sd = small.data, bd = big.data, sc = small.channels, bc = big.channels;
+  const X = taps(w, W), Y = taps(h, H);
   for (let y = 0; y < H; y++) {
-    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy), y1 = Math.min(h - 1, y0 + 1);
+    const y0 = Y.i0[y], y1 = Y.i1[y];
     for (let x = 0; x < W; x++) {
-      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx), x1 = Math.min(w - 1, x0 + 1);
+      const x0 = X.i0[x], x1 = X.i1[x];
       const q0 = y0 * w + x0, q1 = y0 * w + x1, q2 = y1 * w + x0, q3 = y1 * w + x1;
       // Unrolled over the four neighbours: this runs per full-resolution pixel.
       const u0 = f[q0 * 2], u1 = f[q1 * 2], u2 = f[q2 * 2], u3 = f[q3 * 2];
