@@ -457,3 +457,61 @@ test('eval characters --boxes: hand-drawn boxes on video frames, crop of side-by
   await assert.rejects(evaluateBoxes(join(dir, 'bad.json'), dir, [fixed]), /side\.mp4: frame\(s\) 99 could not be decoded/);
   await assert.rejects(evaluateBoxes(join(dir, 'none.json'), dir, [fixed]), /none\.json: no such file/);
 });
+
+// Frame numbers drawn into the picture as 6 black/white squares (bit k at x = 12k), read back from any copy of it.
+const CODE = 12;
+function stampCode(img: Image, n: number): void {
+  for (let k = 0; k < 6; k++) {
+    const v = (n >> k) & 1 ? 255 : 0;
+    for (let y = 0; y < CODE; y++) for (let x = k * CODE; x < (k + 1) * CODE; x++) for (let c = 0; c < img.channels; c++) img.data[(y * img.width + x) * img.channels + c] = v;
+  }
+}
+function readCode(img: Image): number {
+  let n = 0;
+  for (let k = 0; k < 6; k++) {
+    const i = ((CODE >> 1) * img.width + k * CODE + (CODE >> 1)) * img.channels;
+    if (img.data[i] > 127) n |= 1 << k;
+  }
+  return n;
+}
+
+test('video: frame N of the COCO file and overlay N are decoded frame N, on both sides of a cut', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const { VideoWriter } = await import('../src/core/video.js');
+  const { Workspace } = await import('../src/core/workspace.js');
+  const { runVideo } = await import('../src/characters/run.js');
+  const { readImage } = await import('../src/core/image.js');
+  const dir = tmp();
+  const file = join(dir, 'coded.mp4');
+  const W = 320, H = 180;
+  // 24 fps; the cut is at frame 25, which the 8 fps analysis (every 3rd frame) does not land on from the start.
+  const vw = new VideoWriter(file, W, H, 24, { crf: 10 });
+  for (let i = 0; i < 48; i++) {
+    const s = i < 25 ? drawScene(W, H, [{ cx: 80 + 2 * i, top: 40, face: 24 }], 9) : drawScene(W, H, [{ cx: 230, top: 60, face: 24 }], 3);
+    // The second shot is a night scene: a change the shots detector must call a cut.
+    if (i >= 25) for (let k = 0; k < s.image.data.length; k++) s.image.data[k] = s.image.data[k] >> 2;
+    stampCode(s.image, i);
+    await vw.write(s.image);
+  }
+  await vw.close();
+  // ffmpeg's own decode order agrees with the drawn numbers.
+  const png = join(dir, 'f25.png');
+  assert.equal(spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', 'select=eq(n\\,25)', '-frames:v', '1', '-y', png]).status, 0);
+  assert.equal(readCode(await readImage(png)), 25);
+  // A test backend that reports, as its score, the number drawn in the frame it was given.
+  const reader: CharacterDetector = { name: 'reader', labels: ['face'], detect: async (f) => [{ frame: 0, box: [100, 60, 40, 40], score: readCode(f) / 100, label: 'face' }] };
+  const ws = Workspace.open(join(dir, 'ws'));
+  try {
+    const run = await runVideo(ws, file, [reader], { fps: 8, every: 0, width: W, allFrames: true });
+    const coco = JSON.parse(readFileSync(run.coco, 'utf8')) as { images: { id: number; frame: number }[]; annotations: { image_id: number; score: number }[] };
+    const frames = coco.images.map((i) => i.frame);
+    assert.ok(frames.includes(24) && frames.includes(25), `analysed both sides of the cut: ${frames.join(',')}`);
+    for (const img of coco.images) {
+      const ann = coco.annotations.find((a) => a.image_id === img.id)!;
+      assert.equal(Math.round(ann.score * 100), img.frame, `COCO frame ${img.frame} holds the detections of decoded frame ${img.frame}`);
+      const over = await readImage(join(run.dir, 'overlays', `${String(img.frame).padStart(6, '0')}.jpg`));
+      assert.equal(readCode(over), img.frame, `overlay ${img.frame} shows decoded frame ${img.frame}`);
+    }
+  } finally {
+    ws.close();
+  }
+});

@@ -11,7 +11,7 @@ import { fullMask } from './masks.js';
 import { overlay } from './overlay.js';
 import { detectCharacters } from './pipeline.js';
 import type { Character, CharacterDetector } from './types.js';
-import { charactersInVideo, type VideoOptions } from './video.js';
+import { analysisFrames, charactersInVideo, type VideoOptions } from './video.js';
 import { detectShots } from '../shots/detect.js';
 
 export const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|tiff?|gif|avif)$/i;
@@ -71,16 +71,17 @@ export async function runVideo(ws: Workspace, file: string, chain: CharacterDete
   const info = probe(file);
   const row = ws.addVideo(info);
   const dir = outDir(ws, file);
-  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, cuts: 'shots', max: opts.maxFrames ?? null };
+  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, frames: 'source-index', max: opts.maxFrames ?? null };
   // The workspace keeps the shots, so a re-run (or a later `shots`/`analyze`) does not decode for them again.
-  const cuts = opts.cuts ?? (await detectShots(file, { workspace: ws })).shots.slice(1).map((s) => s.startTime);
+  const shots = opts.shots ?? (await detectShots(file, { workspace: ws }));
   ws.setStage(row.id, 'characters', params, 'running');
   const coco = new CocoWriter(chain.map((d) => d.name));
   const fps = Math.min(params.fps, info.fps);
-  const total = opts.maxFrames ?? Math.max(1, Math.round(info.duration * fps));
+  const step = fps < info.fps ? Math.max(1, Math.round(info.fps / fps)) : 1;
+  const total = analysisFrames(shots.shots, step, opts.maxFrames).length;
   const bar = opts.progress?.(total);
   let frames = 0, keys = 0, chars = 0, faces = 0;
-  for await (const r of charactersInVideo(file, chain, { ...opts, cuts })) {
+  for await (const r of charactersInVideo(file, chain, { ...opts, shots })) {
     frames++;
     if (r.keyframe) keys++;
     chars += r.characters.filter((c) => c.body).length;
@@ -94,7 +95,7 @@ export async function runVideo(ws: Workspace, file: string, chain: CharacterDete
   const seconds = (performance.now() - t0) / 1000;
   const summary: RunSummary = {
     file, kind: 'video', dir, coco: `${dir}/coco.json`, frames, keyframes: keys, characters: chars, faces, seconds,
-    secondsPerMinute: info.duration ? (seconds / Math.min(info.duration, frames / fps)) * 60 : undefined,
+    secondsPerMinute: info.duration ? (seconds / Math.min(info.duration, (frames * step) / info.fps)) * 60 : undefined,
   };
   ws.setStage(row.id, 'characters', params, 'done', summary);
   bar?.done(`${frames} frames, ${keys} keyframes, ${seconds.toFixed(1)} s`);

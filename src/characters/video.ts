@@ -4,9 +4,9 @@
 // carried by the median Farneback optical flow inside its mask, computed at
 // quarter size (~30 ms a frame). Keyframe detections are linked to carried
 // ones by mask IoU so tracks keep their ids across keyframes.
-import { decode, fitSize, probe } from '../core/video.js';
+import { decodeSelected, fitSize, probe } from '../core/video.js';
 import { detectShots } from '../shots/detect.js';
-import type { Box, Detection, Frame, Image } from '../core/types.js';
+import type { Box, Detection, Frame, Image, Shot } from '../core/types.js';
 import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { boxIoU, fullMask, maskIoU } from './masks.js';
 import { detectCharacters } from './pipeline.js';
@@ -19,8 +19,8 @@ export interface VideoOptions {
   width?: number;
   /** Seconds between keyframes inside a shot; default 2. */
   every?: number;
-  /** Start times (seconds) of the shots after the first; default: found by the shots detector. */
-  cuts?: number[];
+  /** The video's shots and every frame's time; default: found by the shots detector. */
+  shots?: { shots: Pick<Shot, 'index' | 'start' | 'end'>[]; times: ArrayLike<number> };
   maxFrames?: number;
 }
 
@@ -161,23 +161,39 @@ export class Propagator {
   }
 }
 
-/** Stream per-frame characters for a video at the analysis rate. */
+/**
+ * Source frames to analyse: every `step`-th frame of each shot from its first,
+ * so every shot starts with a keyframe of its own and no frame straddles a cut.
+ */
+export function analysisFrames(shots: Pick<Shot, 'start' | 'end'>[], step: number, max = Infinity): number[] {
+  const out: number[] = [];
+  for (const s of shots) for (let f = s.start; f <= s.end && out.length < max; f += step) out.push(f);
+  return out;
+}
+
+/**
+ * Stream per-frame characters for a video at the analysis rate. Frames are
+ * picked by source index (not by ffmpeg's fps filter, whose output time does
+ * not say which source frame it holds), so `source` is the decoded frame's
+ * own 0-based number and a cut always falls between two shots' frames.
+ */
 export async function* charactersInVideo(path: string, chain: CharacterDetector[], opts: VideoOptions = {}): AsyncGenerator<VideoFrameResult> {
   const info = probe(path);
   const size = fitSize(info, opts.width ?? 640);
   const fps = opts.fps ?? 8;
   // Shots come from the shots detector (about 1/20 of real time), so a cut here is a cut everywhere in toonscope.
-  const cuts = opts.cuts ?? (await detectShots(path)).shots.slice(1).map((s) => s.startTime);
+  const found = opts.shots ?? (await detectShots(path));
+  const step = fps > 0 && fps < info.fps ? Math.max(1, Math.round(info.fps / fps)) : 1;
+  const frames = analysisFrames(found.shots, step, opts.maxFrames);
+  const shotOf = new Map<number, number>();
+  for (const s of found.shots) for (const f of frames) if (f >= s.start && f <= s.end) shotOf.set(f, s.index);
   const prop = new Propagator(await opencv(), chain, opts.every ?? 2);
-  const filter = fps > 0 && fps < info.fps ? `fps=${fps}` : undefined;
-  // The fps filter picks the source frame nearest each output time: a cut within half an output frame of either
-  // neighbour may land on either, so both start afresh (no flow across it). Without it, frame times are exact.
-  const half = filter ? 0.5 / fps : 0;
-  let prevTime = -Infinity;
-  for await (const frame of decode(path, { ...size, filter, maxFrames: opts.maxFrames, fast: true })) {
-    const cut = cuts.some((t) => t > prevTime - half && t <= frame.time + half);
-    prevTime = frame.time;
+  let prevShot = -1;
+  for await (const frame of decodeSelected(path, frames, size, found.times)) {
+    const shot = shotOf.get(frame.index) ?? prevShot;
+    const cut = shot !== prevShot;
+    prevShot = shot;
     const { keyframe, characters } = await prop.step(frame, cut);
-    yield { frame, source: Math.round((frame.time - info.startTime) * info.fps), keyframe, characters };
+    yield { frame, source: frame.index, keyframe, characters };
   }
 }
