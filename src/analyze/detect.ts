@@ -7,13 +7,14 @@
 import { encodeImage, resize } from '../core/image.js';
 import { fitSize, decodeSelected } from '../core/video.js';
 import type { Workspace } from '../core/workspace.js';
-import type { Detection, Image, Shot, VideoInfo } from '../core/types.js';
+import type { Box, Detection, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import type { CharacterDetector } from '../characters/types.js';
 import { Propagator } from '../characters/video.js';
 import { opencv } from '../core/opencv.js';
 import { embedDetections, cropBox, type EmbedOptions } from '../embed/index.js';
 import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance } from './store.js';
+import type { Sample } from './sample.js';
 
 export interface DetectStageOptions {
   /** Analysis width for detection (pixels). */
@@ -39,6 +40,43 @@ async function thumb(frame: Image, d: Detection, height: number): Promise<Buffer
   return encodeImage(await resize(c, w, h), 'jpeg', 85);
 }
 
+/**
+ * Where a detection pass keeps its work: which sampled frames are still to do,
+ * which shots were partly done (redone whole), and how a finished shot is saved
+ * (atomically with its "done" mark). The first pass works on the samples table;
+ * the learned second pass on its own table (learn.ts).
+ */
+export interface ShotStore {
+  pending(): Sample[];
+  started(): Set<number>;
+  reset(shot: number): void;
+  save(shot: number, apps: NewAppearance[]): void;
+}
+
+export function firstPass(ws: Workspace, videoId: number): ShotStore {
+  return {
+    pending: () => pendingSamples(ws, videoId),
+    started: () => startedShots(ws, videoId),
+    reset: (shot) => resetShot(ws, videoId, shot),
+    save: (shot, apps) => saveShot(ws, videoId, shot, apps),
+  };
+}
+
+/** An embedded detection as a stored appearance: boxes in source-video pixels (x `sx`), masks at analysis size. */
+export async function appearance(frame: Frame, d: Detection, shot: number, time: number, sx: number, cropHeight = 128, face?: Box): Promise<NewAppearance> {
+  return {
+    frame: frame.index,
+    shot,
+    time,
+    box: d.box.map((v) => v * sx) as Box,
+    score: d.score,
+    face: face?.map((v) => v * sx) as Box | undefined,
+    mask: d.mask,
+    crop: await thumb(frame, d, cropHeight),
+    embedding: d.embedding!,
+  };
+}
+
 export interface DetectStageReport {
   frames: number;
   keyframes: number;
@@ -50,10 +88,10 @@ export interface DetectStageReport {
   missing: number[];
 }
 
-export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress): Promise<DetectStageReport> {
+export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress, store: ShotStore = firstPass(ws, videoId)): Promise<DetectStageReport> {
   const report: DetectStageReport = { frames: 0, keyframes: 0, chainSeconds: 0, carrySeconds: 0, embedSeconds: 0, missing: [] };
-  const started = startedShots(ws, videoId);
-  const pending = pendingSamples(ws, videoId);
+  const started = store.started();
+  const pending = store.pending();
   const byShot = new Map<number, number[]>();
   for (const s of pending) {
     if (!byShot.has(s.shot)) byShot.set(s.shot, []);
@@ -72,7 +110,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   for (const shot of shots) {
     const samples = byShot.get(shot.index);
     if (!samples) continue;
-    if (started.has(shot.index)) resetShot(ws, videoId, shot.index);
+    if (started.has(shot.index)) store.reset(shot.index);
     for (const f of samples) {
       wanted.add(f);
       frameShot.set(f, shot);
@@ -83,7 +121,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   let prop: Propagator | undefined;
   let apps: NewAppearance[] = [];
   const finish = () => {
-    if (current) saveShot(ws, videoId, current.index, apps);
+    if (current) store.save(current.index, apps);
     apps = [];
   };
   const decoded = { missing: [] as number[] };
@@ -111,18 +149,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     report.embedSeconds += (performance.now() - t) / 1000;
     for (const [k, d] of dets.entries()) {
       const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
-      apps.push({
-        frame: frame.index,
-        shot: shot.index,
-        time: times[frame.index] ?? frame.time,
-        // Boxes are stored in source-video pixels; masks stay at analysis size.
-        box: d.box.map((v) => v * sx) as Detection['box'],
-        score: d.score,
-        face: face?.map((v) => v * sx) as Detection['box'] | undefined,
-        mask: d.mask,
-        crop: await thumb(frame, d, opts.cropHeight ?? 128),
-        embedding: d.embedding!,
-      });
+      apps.push(await appearance(frame, d, shot.index, times[frame.index] ?? frame.time, sx, opts.cropHeight, face));
     }
     bar?.set(++done, total);
   }

@@ -5,7 +5,7 @@
 // Every stage records itself in the workspace, so a re-run skips finished
 // stages and a killed run resumes (detection resumes frame by frame).
 import type { Workspace } from '../core/workspace.js';
-import type { Detection, Track } from '../core/types.js';
+import type { Detection, Shot } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { detectShots } from '../shots/detect.js';
 import { parseChain, DEFAULT_CHAIN } from '../characters/backends.js';
@@ -91,7 +91,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const D = ANALYZE_DEFAULTS;
   const detectKey = { chain: chainSpec, width: opts.width ?? D.width, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
-  if (prior?.status === 'done') skipped.push('characters');
+  // A taught frame adds a sample to a finished video: only its shot is analysed again.
+  if (prior?.status === 'done' && !pendingSamples(ws, videoId).length) skipped.push('characters');
   else {
     if (!prior) {
       // Another chain or width: start the detection pass over.
@@ -120,21 +121,46 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   if (detail) Object.assign(seconds, { 'characters: chain': +detail.chainSeconds.toFixed(2), 'characters: carry': +detail.carrySeconds.toFixed(2), 'characters: embed': +detail.embedSeconds.toFixed(2), keyframes: detail.keyframes });
 
   const rows = appearances(ws, videoId);
-  const trackKey = { appearances: rows.length };
-  let tracks: Track[] = [];
-  if (ws.stage(videoId, 'analyze:tracks', trackKey)?.status === 'done') skipped.push('tracks');
-  else {
-    const dets = toDetections(rows);
-    tracks = trackShots(dets, shots.shots, { firstId: videoId * 1_000_000 + 1 });
-    const upd = ws.db.prepare('UPDATE appearances SET track = ? WHERE id = ?');
-    ws.db.transaction(() => {
-      ws.db.prepare('UPDATE appearances SET track = NULL WHERE video_id = ?').run(videoId);
-      for (const t of tracks) for (const d of t.detections) upd.run(t.id, (d as Detection & { id: number }).id);
-    })();
-    ws.setStage(videoId, 'analyze:tracks', trackKey, 'done', { tracks: tracks.length });
-  }
+  if (trackVideo(ws, videoId, shots.shots)) skipped.push('tracks');
   lap('tracks');
   const nTracks = (ws.db.prepare('SELECT COUNT(DISTINCT track) n FROM appearances WHERE video_id = ? AND track IS NOT NULL').get(videoId) as { n: number }).n;
   const nSamples = (ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE video_id = ?').get(videoId) as { n: number }).n;
   return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds };
+}
+
+/**
+ * Track a video's appearances (both passes) per shot. Track ids stay what they
+ * were for tracks that keep most of their appearances, so names a person gave
+ * (kept per track) survive the learned pass adding people. Returns true when
+ * the stored tracks were already up to date.
+ */
+export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boolean {
+  const rows = appearances(ws, videoId);
+  const key = { appearances: rows.length, ids: rows.reduce((a, r) => (a + r.id) % 1_000_000_007, 0) };
+  if (ws.stage(videoId, 'analyze:tracks', key)?.status === 'done') return true;
+  const before = new Map(rows.map((r) => [r.id, r.track]));
+  const tracks = trackShots(toDetections(rows), shots, { firstId: 1 });
+  // Keep old ids: pair new and old tracks by shared appearances, most shared first.
+  const pairs: Array<[number, number, number]> = [];
+  for (const [k, t] of tracks.entries()) {
+    const count = new Map<number, number>();
+    for (const d of t.detections) {
+      const old = before.get((d as Detection & { id: number }).id);
+      if (old != null) count.set(old, (count.get(old) ?? 0) + 1);
+    }
+    for (const [old, n] of count) pairs.push([n, k, old]);
+  }
+  pairs.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2]);
+  const ids = new Array<number>(tracks.length).fill(-1);
+  const taken = new Set<number>();
+  for (const [, k, old] of pairs) if (ids[k] < 0 && !taken.has(old)) { ids[k] = old; taken.add(old); }
+  let next = Math.max(videoId * 1_000_000, ...[...before.values()].filter((v): v is number => v != null)) + 1;
+  for (let k = 0; k < ids.length; k++) if (ids[k] < 0) ids[k] = next++;
+  const upd = ws.db.prepare('UPDATE appearances SET track = ? WHERE id = ?');
+  ws.db.transaction(() => {
+    ws.db.prepare('UPDATE appearances SET track = NULL WHERE video_id = ?').run(videoId);
+    tracks.forEach((t, k) => { for (const d of t.detections) upd.run(ids[k], (d as Detection & { id: number }).id); });
+  })();
+  ws.setStage(videoId, 'analyze:tracks', key, 'done', { tracks: tracks.length });
+  return false;
 }

@@ -11,6 +11,8 @@ import { links } from '../label/store.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, HEAD_MODEL, type Appearance } from './tracks.js';
+import { learnPass, type LearnPassSummary } from './learn.js';
+import type { Progress } from '../core/progress.js';
 
 export { tracksFromRows } from './tracks.js';
 
@@ -26,10 +28,15 @@ export interface SeriesSummary {
   /** Names a person gave carried onto the new clusters, and every track labelled from them. */
   restored: number;
   labels?: LabelSummary;
+  /** The learned pass: what it learned from and what each pass found per episode. */
+  learned?: LearnPassSummary;
 }
 
 export interface SeriesOptions {
   refine?: boolean;
+  /** Detect, learn, detect again: the series detector's second pass before clustering (default on). */
+  learn?: boolean;
+  progress?: (label: string, total?: number) => Progress;
   epochs?: number;
   log?: (msg: string) => void;
 }
@@ -39,9 +46,10 @@ const HEAD_VERSION = 1;
 export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Promise<SeriesSummary> {
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
+  const learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });
   const rows = appearances(ws);
   let tracks = tracksFromRows(rows);
-  const summary: SeriesSummary = { tracks: tracks.length, appearances: rows.length, refined: false, characters: [], silhouette: 0, restored: 0 };
+  const summary: SeriesSummary = { tracks: tracks.length, appearances: rows.length, refined: false, characters: [], silhouette: 0, restored: 0, learned };
   if (!tracks.length) {
     summary.note = 'no character was detected: nothing to cluster';
     ws.db.prepare('DELETE FROM clusters').run();

@@ -43,6 +43,24 @@ export function ensureSchema(ws: Workspace): void {
       created_at TEXT DEFAULT CURRENT_TIMESTAMP
     );
   `);
+  // v2: the learned second pass (pass 2 rows, its per-shot bookkeeping) and boxes a person taught.
+  ws.schema('analyze', 2, `
+    ALTER TABLE appearances ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE IF NOT EXISTS redetected (
+      video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+      shot INTEGER NOT NULL,
+      model TEXT NOT NULL,
+      PRIMARY KEY (video_id, shot)
+    );
+    CREATE TABLE IF NOT EXISTS taught (
+      id INTEGER PRIMARY KEY,
+      video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+      frame INTEGER NOT NULL,
+      x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
+      name TEXT,
+      UNIQUE (video_id, frame, x, y, w, h)
+    );
+  `);
 }
 
 export function saveSamples(ws: Workspace, videoId: number, samples: Sample[]): void {
@@ -85,23 +103,28 @@ export interface NewAppearance {
   embedding: Float32Array;
 }
 
-/** Forget a shot's appearances and mark its samples pending (a partly analysed shot is redone whole). */
+/** Forget a shot's first-pass appearances and mark its samples pending (a partly analysed shot is redone whole). */
 export function resetShot(ws: Workspace, videoId: number, shot: number): void {
   ws.db.transaction(() => {
-    ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ?').run(videoId, shot);
+    ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ? AND pass = 1').run(videoId, shot);
     ws.db.prepare('UPDATE samples SET done = 0 WHERE video_id = ? AND shot = ?').run(videoId, shot);
   })();
 }
 
+/** Insert appearances of one video (pass 1: the detector chain; pass 2: the learned series detector). */
+export function saveAppearances(ws: Workspace, videoId: number, apps: NewAppearance[], pass = 1): void {
+  const ins = ws.db.prepare(`INSERT INTO appearances (video_id, frame, shot, time, x, y, w, h, score, face, mask, mask_w, mask_h, crop, embedding, pass)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  for (const a of apps) {
+    ins.run(videoId, a.frame, a.shot, a.time, ...a.box, a.score, a.face ? JSON.stringify(a.face.map((v) => Math.round(v))) : null,
+      a.mask ? deflateRawSync(a.mask.data) : null, a.mask?.width ?? null, a.mask?.height ?? null, a.crop, Buffer.from(a.embedding.buffer, a.embedding.byteOffset, a.embedding.byteLength), pass);
+  }
+}
+
 /** Store a shot's appearances and mark its sampled frames done, atomically. */
 export function saveShot(ws: Workspace, videoId: number, shot: number, apps: NewAppearance[]): void {
-  const ins = ws.db.prepare(`INSERT INTO appearances (video_id, frame, shot, time, x, y, w, h, score, face, mask, mask_w, mask_h, crop, embedding)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   ws.db.transaction(() => {
-    for (const a of apps) {
-      ins.run(videoId, a.frame, a.shot, a.time, ...a.box, a.score, a.face ? JSON.stringify(a.face.map((v) => Math.round(v))) : null,
-        a.mask ? deflateRawSync(a.mask.data) : null, a.mask?.width ?? null, a.mask?.height ?? null, a.crop, Buffer.from(a.embedding.buffer, a.embedding.byteOffset, a.embedding.byteLength));
-    }
+    saveAppearances(ws, videoId, apps, 1);
     ws.db.prepare('UPDATE samples SET done = 1 WHERE video_id = ? AND shot = ?').run(videoId, shot);
   })();
 }

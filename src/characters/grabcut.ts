@@ -27,7 +27,7 @@ export interface GrabCutOptions {
   mode?: 'joint' | 'each';
 }
 
-const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
+export const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
 
 export class GrabCutBodies implements CharacterDetector {
   readonly name = 'grabcut';
@@ -94,8 +94,8 @@ function prior(w: number, h: number, faces: Box[], opts: GrabCutOptions, only?: 
   return init;
 }
 
-/** Run GrabCut from `init` on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1 foreground. */
-function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number): Uint8Array {
+/** Run GrabCut from `init` (full-frame GrabCut labels) on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1 foreground. */
+export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number): Uint8Array {
   const [x0, y0, x1, y1] = rect;
   const rw = x1 - x0, rh = y1 - y0, W = img.width;
   const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };

@@ -150,3 +150,48 @@ export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Flo
   const d = data.length / n;
   return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
 }
+
+/** A feature map: `rows` x `cols` cells of `dim` values each (row-major, cell-major), one cell per `stride` input pixels. */
+export interface FeatureMap {
+  cols: number;
+  rows: number;
+  dim: number;
+  stride: number;
+  data: Float32Array;
+}
+
+const denseModels = new Map<string, Promise<tf.LayersModel>>();
+
+/**
+ * The backbone cut at `layer` (default `block_13_expand_relu`: stride 16,
+ * 576 channels, about half the cost of the whole net), for dense per-cell
+ * features over a whole frame. Loaded once per layer.
+ */
+function denseModel(layer: string): Promise<tf.LayersModel> {
+  let m = denseModels.get(layer);
+  if (!m) {
+    m = loadBackbone().then((full) => tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as tf.SymbolicTensor }));
+    denseModels.set(layer, m);
+  }
+  return m;
+}
+
+/**
+ * Dense features of one RGB image (interleaved, 0..255, sides multiples of
+ * the stride), each cell L2-normalised so that cells compare by direction
+ * (lighting changes scale activations).
+ */
+export async function denseFeatures(pixels: Uint8Array, width: number, height: number, layer = 'block_13_expand_relu', stride = 16): Promise<FeatureMap> {
+  const model = await denseModel(layer);
+  const buf = new Float32Array(pixels.length);
+  for (let k = 0; k < pixels.length; k++) buf[k] = pixels[k] / 255;
+  const out = tf.tidy(() => {
+    const y = model.predict(tf.tensor4d(buf, [1, height, width, 3])) as tf.Tensor;
+    const n = y.norm('euclidean', -1, true).add(1e-6);
+    return y.div(n).squeeze([0]);
+  });
+  const [rows, cols, dim] = out.shape as [number, number, number];
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return { cols, rows, dim, stride, data };
+}

@@ -18,6 +18,8 @@ export const analyze: Command = {
     '  --width N         detection width in pixels (default 480)',
     '  --every S         seconds between keyframes inside a shot (default 4; optical flow carries characters in between)',
     '  --no-refine       cluster the vanilla embeddings',
+    '  --no-learn        skip the learned pass (a per-series detector trained on what the first pass found and on',
+    '                    taught boxes, looking for characters nobody found yet: see toonscope label teach)',
     '  --epochs N        training epochs of the projection head',
     '',
     'Writes WORKSPACE/report/index.html and WORKSPACE/dictionary/character-NNN.png. Killed runs resume.',
@@ -28,6 +30,7 @@ export const analyze: Command = {
     width: { type: 'string' },
     every: { type: 'string' },
     'no-refine': { type: 'boolean' },
+    'no-learn': { type: 'boolean' },
     epochs: { type: 'string' },
   },
   async run(positionals, values, ctx) {
@@ -43,9 +46,16 @@ export const analyze: Command = {
       videos.push(s);
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
-    const series = await analyzeSeries(ws, { refine: !values['no-refine'], epochs, log: ctx.log });
+    const series = await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress });
     const report = await writeReport(ws);
+    const l = series.learned;
     const lines = [
+      ...(l ? [
+        l.learn.model
+          ? `learned pass: a series detector ${l.learn.reused ? 'reused' : 'trained'} on ${l.learn.frames} frames (${l.learn.model.trained.positive} character cells, ${l.learn.model.trained.negative} background cells)`
+          : `learned pass: skipped (${l.learn.note})`,
+        ...l.videos.map((v) => `  ${v.path}: ${v.first} appearances found by the detector chain, ${v.second} more by the learned detector (${v.shots} shots)`),
+      ] : []),
       `dictionary: ${series.characters.length} characters from ${series.tracks} tracks (${series.appearances} appearances), silhouette ${series.silhouette.toFixed(3)}`,
       series.training ? `refined: ${series.training.triplets} triplets, ${series.training.epochs} epochs, ${series.training.secondsPerEpoch.toFixed(2)} s/epoch, final loss ${series.training.finalLoss.toFixed(4)}` : `not refined: ${series.note ?? 'reused the stored head'}`,
       ...series.characters.map((c) => `  character ${c.id}: ${c.appearances} appearances in ${c.tracks} tracks, cohesion ${c.cohesion.toFixed(3)}  ${c.collage}`),

@@ -1,0 +1,298 @@
+// The self-trained pass of analyze: detect, learn, detect again.
+// After the first pass (the cascade chain) over every episode, the series
+// detector (characters/learned.ts) learns what this series' characters look
+// like from what was found with confidence, plus the boxes a person taught,
+// then a second pass looks for characters nobody found yet: on each shot's
+// keyframes first, and only shots where it found someone are followed frame by
+// frame (optical flow, as in the first pass), embedded and saved as pass 2.
+import { createHash } from 'node:crypto';
+import type { Workspace } from '../core/workspace.js';
+import type { Box, Detection, Image, Shot, VideoInfo } from '../core/types.js';
+import type { Progress } from '../core/progress.js';
+import { decodeSelected, fitSize, probe } from '../core/video.js';
+import { frameFeatures, trainLearned, cellLabels, LearnedBodies, LEARNED_DEFAULTS, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
+import { appearance, type DetectStageOptions } from './detect.js';
+import { embedDetections } from '../embed/index.js';
+import { ensureSchema, type NewAppearance } from './store.js';
+import { saveAppearances } from './store.js';
+import type { Sample } from './sample.js';
+import { detectShots } from '../shots/detect.js';
+import { trackVideo } from './pipeline.js';
+
+export const LEARNED_MODEL = 'series-detector';
+/** Bumped whenever the detector or its pass changes: stored models and second passes are then redone. */
+const LEARNED_VERSION = 2;
+
+/** Frames the detector learns from: at most this many per episode (evenly spread), and per series. */
+const PER_VIDEO = 40;
+const PER_SERIES = 240;
+
+interface KnownFrame {
+  video: number;
+  frame: number;
+  boxes: Box[];
+}
+
+/** Boxes a person drew (source pixels). */
+export interface TaughtBox {
+  id: number;
+  video: number;
+  frame: number;
+  box: Box;
+  name: string | null;
+}
+
+export function taughtBoxes(ws: Workspace, videoId?: number): TaughtBox[] {
+  ensureSchema(ws);
+  const rows = (videoId === undefined
+    ? ws.db.prepare('SELECT id, video_id, frame, x, y, w, h, name FROM taught ORDER BY id').all()
+    : ws.db.prepare('SELECT id, video_id, frame, x, y, w, h, name FROM taught WHERE video_id = ? ORDER BY id').all(videoId)) as { id: number; video_id: number; frame: number; x: number; y: number; w: number; h: number; name: string | null }[];
+  return rows.map((r) => ({ id: r.id, video: r.video_id, frame: r.frame, box: [r.x, r.y, r.w, r.h], name: r.name }));
+}
+
+/** First-pass boxes and taught boxes, by frame: what the detector learns from. */
+function knownFrames(ws: Workspace): KnownFrame[] {
+  const byKey = new Map<string, KnownFrame>();
+  const add = (video: number, frame: number, box: Box) => {
+    const k = `${video}:${frame}`;
+    let f = byKey.get(k);
+    if (!f) byKey.set(k, (f = { video, frame, boxes: [] }));
+    f.boxes.push(box);
+  };
+  const rows = ws.db.prepare('SELECT video_id, frame, x, y, w, h FROM appearances WHERE pass = 1 ORDER BY video_id, frame, id').all() as { video_id: number; frame: number; x: number; y: number; w: number; h: number }[];
+  for (const r of rows) add(r.video_id, r.frame, [r.x, r.y, r.w, r.h]);
+  const taught = taughtBoxes(ws);
+  // A taught frame's first-pass boxes are kept with it: together they are that frame's characters.
+  const chosen = new Set(taught.map((t) => `${t.video}:${t.frame}`));
+  for (const t of taught) add(t.video, t.frame, t.box);
+  const byVideo = new Map<number, KnownFrame[]>();
+  for (const f of byKey.values()) {
+    if (!byVideo.has(f.video)) byVideo.set(f.video, []);
+    byVideo.get(f.video)!.push(f);
+  }
+  const out: KnownFrame[] = [...byKey.values()].filter((f) => chosen.has(`${f.video}:${f.frame}`));
+  const room = Math.max(1, Math.floor((PER_SERIES - out.length) / Math.max(1, byVideo.size)));
+  for (const frames of byVideo.values()) {
+    const rest = frames.filter((f) => !chosen.has(`${f.video}:${f.frame}`));
+    const n = Math.min(rest.length, PER_VIDEO, room);
+    for (let k = 0; k < n; k++) out.push(rest[Math.floor(((k + 0.5) * rest.length) / n)]);
+  }
+  return out.sort((a, b) => a.video - b.video || a.frame - b.frame);
+}
+
+export interface LearnSummary {
+  model?: LearnedModel;
+  /** Hash of what the model learned from: the second pass is redone when it changes. */
+  key: string;
+  reused: boolean;
+  frames: number;
+  note?: string;
+}
+
+export interface LearnOptions {
+  width?: number;
+  progress?: (label: string, total?: number) => Progress;
+  log?: (msg: string) => void;
+}
+
+/** Train (or reuse) the series detector from every episode's first pass and the taught boxes. */
+export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promise<LearnSummary> {
+  ensureSchema(ws);
+  const frames = knownFrames(ws);
+  const width = opts.width ?? 480;
+  const videos = new Map((ws.db.prepare('SELECT id, path, fingerprint FROM videos').all() as { id: number; path: string; fingerprint: string }[]).map((v) => [v.id, v]));
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, width, frames: frames.map((f) => [videos.get(f.video)?.fingerprint, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
+    .digest('hex').slice(0, 16);
+  if (!frames.length) return { key, reused: false, frames: 0, note: 'no character found with confidence and none taught: nothing to learn from' };
+  const stored = ws.db.prepare('SELECT params, weights FROM models WHERE name = ?').get(LEARNED_MODEL) as { params: string; weights: Buffer } | undefined;
+  if (stored && stored.params === key) return { model: JSON.parse(stored.weights.toString('utf8')) as LearnedModel, key, reused: true, frames: frames.length };
+  const bar = opts.progress?.('learn: feature maps', frames.length);
+  const training: TrainingFrame[] = [];
+  for (const [vid, list] of group(frames)) {
+    const v = videos.get(vid)!;
+    const info = probe(v.path);
+    const size = fitSize(info, width);
+    const sx = info.width / size.width;
+    const at = new Map(list.map((f) => [f.frame, f]));
+    for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size)) {
+      const kf = at.get(frame.index)!;
+      const fm = await frameFeatures(frame);
+      training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)) });
+      bar?.tick();
+    }
+  }
+  bar?.done();
+  const model = trainLearned(training);
+  if (!model) return { key, reused: false, frames: training.length, note: 'no background or no character cells to learn from' };
+  ws.db.prepare('INSERT OR REPLACE INTO models (name, params, weights) VALUES (?, ?, ?)').run(LEARNED_MODEL, key, Buffer.from(JSON.stringify(model)));
+  return { model, key, reused: false, frames: training.length };
+}
+
+function group(frames: KnownFrame[]): Map<number, KnownFrame[]> {
+  const out = new Map<number, KnownFrame[]>();
+  for (const f of frames) {
+    if (!out.has(f.video)) out.set(f.video, []);
+    out.get(f.video)!.push(f);
+  }
+  return out;
+}
+
+/** Which of a shot's sampled frames the learned detector looks at first: the first, then one every `every` seconds. */
+export function probeFrames(samples: number[], times: ArrayLike<number>, every: number): number[] {
+  const out: number[] = [];
+  let last = -Infinity;
+  for (const f of [...samples].sort((a, b) => a - b)) {
+    const t = times[f] ?? 0;
+    if (!out.length || t - last >= every - 1e-6) {
+      out.push(f);
+      last = t;
+    }
+  }
+  return out;
+}
+
+export interface RedetectReport {
+  /** Sampled frames the learned detector looked at. */
+  frames: number;
+  /** Shots where it found someone new. */
+  shots: number;
+  appearances: number;
+}
+
+/**
+ * The second pass over one video: the learned detector on a few sampled
+ * frames per shot (skipping characters the first pass found there); in
+ * shots where it found someone, on every sampled frame. No flow carrying: its
+ * masks are too coarse to follow, and it is cheap enough to run again.
+ * Saved per shot with the model's key, so a killed run resumes.
+ */
+export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, bar?: Progress): Promise<RedetectReport> {
+  const size = fitSize(info, opts.width ?? 640);
+  const sx = info.width / size.width;
+  const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
+  const done = new Set((ws.db.prepare('SELECT shot FROM redetected WHERE video_id = ? AND model = ?').all(videoId, key) as { shot: number }[]).map((r) => r.shot));
+  const byShot = new Map<number, Sample[]>();
+  for (const s of samples) {
+    if (done.has(s.shot)) continue;
+    if (!byShot.has(s.shot)) byShot.set(s.shot, []);
+    byShot.get(s.shot)!.push(s);
+  }
+  // A killed run's rows of unfinished shots go first.
+  const clear = ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ? AND pass = 2');
+  ws.db.transaction(() => { for (const shot of byShot.keys()) clear.run(videoId, shot); })();
+  // First-pass characters per frame, in analysis pixels: the learned detector skips them.
+  const known = new Map<number, Box[]>();
+  for (const r of ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number }[]) {
+    if (!known.has(r.frame)) known.set(r.frame, []);
+    known.get(r.frame)!.push([r.x / sx, r.y / sx, r.w / sx, r.h / sx]);
+  }
+  const learned = new LearnedBodies(model, (f) => known.get(f) ?? []);
+  const probes = new Set<number>();
+  for (const list of byShot.values()) for (const f of probeFrames(list.map((s) => s.frame), times, opts.every ?? 4)) probes.add(f);
+  const report: RedetectReport = { frames: 0, shots: 0, appearances: 0 };
+  const found = new Map<number, { frame: Image; dets: Detection[] }>();
+  const hit = new Set<number>();
+  const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
+  const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
+  bar?.set(0, probes.size);
+  for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
+    const dets = await learned.detect(frame, [], frame.index);
+    report.frames++;
+    if (dets.length) {
+      hit.add(shotOf.get(frame.index)!);
+      found.set(frame.index, { frame, dets });
+    }
+    bar?.set(report.frames, probes.size);
+  }
+  // Shots where nobody new turned up are finished now.
+  ws.db.transaction(() => { for (const shot of byShot.keys()) if (!hit.has(shot)) mark.run(videoId, shot, key); })();
+  report.shots = hit.size;
+  const frames = [...hit].flatMap((shot) => byShot.get(shot)!.map((s) => s.frame)).sort((a, b) => a - b);
+  const rest = frames.filter((f) => !probes.has(f));
+  bar?.set(0, frames.length);
+  let current = -1, apps: NewAppearance[] = [], k = 0;
+  const finish = () => {
+    if (current < 0) return;
+    ws.db.transaction(() => {
+      saveAppearances(ws, videoId, apps, 2);
+      mark.run(videoId, current, key);
+    })();
+    apps = [];
+  };
+  // Probe frames that found someone are kept (a few per shot); the other frames of those shots are decoded now.
+  const decoded = decodeSelected(info.path, rest, size, times);
+  let next = await decoded.next();
+  for (const f of frames) {
+    let frame: Image | undefined;
+    let dets: Detection[] = [];
+    if (probes.has(f)) {
+      const got = found.get(f);
+      if (got) ({ frame, dets } = got);
+    } else {
+      while (!next.done && next.value.index < f) next = await decoded.next();
+      if (!next.done && next.value.index === f) {
+        frame = next.value;
+        dets = await learned.detect(frame, [], f);
+      }
+    }
+    const shot = shotOf.get(f)!;
+    if (shot !== current) {
+      finish();
+      current = shot;
+    }
+    if (frame && dets.length) {
+      await embedDetections(frame, dets, opts.embed);
+      for (const d of dets) apps.push(await appearance({ ...frame, index: f, time: times[f] ?? 0 }, d, shot, times[f] ?? 0, sx, opts.cropHeight));
+    }
+    bar?.set(++k, frames.length);
+  }
+  finish();
+  await decoded.return(undefined);
+  report.appearances = (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = 2').get(videoId) as { n: number }).n;
+  return report;
+}
+
+/** Drop second-pass results made with another model (the series learned something new). */
+export function forgetSecondPass(ws: Workspace, videoId: number, key: string): void {
+  ws.db.transaction(() => {
+    const stale = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model != ?').get(videoId, key) as { n: number };
+    if (!stale.n) return;
+    ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(videoId);
+    ws.db.prepare('DELETE FROM redetected WHERE video_id = ?').run(videoId);
+  })();
+}
+
+export type { NewAppearance };
+
+export interface LearnPassSummary {
+  learn: LearnSummary;
+  videos: Array<{ video: number; path: string; first: number; second: number; shots: number; frames: number }>;
+}
+
+/**
+ * Detect, learn, detect again, for every analysed episode of the series:
+ * train (or reuse) the series detector, run the second pass where it is not
+ * done for this model, and re-track what changed.
+ */
+export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise<LearnPassSummary> {
+  ensureSchema(ws);
+  const learn = await learnSeries(ws, opts);
+  const out: LearnPassSummary = { learn, videos: [] };
+  const rows = ws.db.prepare("SELECT v.id, v.path, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; params: string }[];
+  for (const r of rows) {
+    const p = JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number };
+    let report: RedetectReport | undefined;
+    const shots = await detectShots(r.path, { workspace: ws });
+    if (learn.model) {
+      forgetSecondPass(ws, r.id, learn.key);
+      const bar = opts.progress?.(`learned pass ${r.path}`);
+      report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: { size: p.embed } }, bar);
+      bar?.done();
+    } else ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);
+    trackVideo(ws, r.id, shots.shots);
+    const count = (pass: number) => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = ?').get(r.id, pass) as { n: number }).n;
+    out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0 });
+  }
+  return out;
+}

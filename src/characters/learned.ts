@@ -1,0 +1,308 @@
+// A character detector that toonscope trains itself, per series. The
+// anime-face cascade finds some characters with confidence; their boxes
+// label the cells of a dense MobileNetV2 feature map (stride 16) of the same
+// frames as "character" against the series' own backgrounds, and a linear
+// classifier learns that. It then lights characters the cascade never
+// finds (profiles, backs, other drawing styles, other characters of the
+// same series): connected regions of lit cells become body boxes and masks.
+// It learns "a character of this series", not who she is: identity comes
+// from the embedding and the dictionary downstream.
+import type { Box, Detection, Image } from '../core/types.js';
+import { resize } from '../core/image.js';
+import { denseFeatures, type FeatureMap } from '../embed/backend.js';
+import type { CharacterDetector } from './types.js';
+import { opencv, type CV } from '../core/opencv.js';
+import { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
+
+/** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
+export const LEARNED_LAYER = 'block_13_expand_relu';
+export const LEARNED_STRIDE = 16;
+
+export interface LearnedParams {
+  /** Width the frame is resized to for the feature map (a multiple of the stride). */
+  width: number;
+  /** A cell is lit when its probability reaches this. */
+  threshold: number;
+  /** Smallest region kept, in cells. */
+  minCells: number;
+  /** Smallest mean probability of a kept region. */
+  minScore: number;
+}
+
+export const LEARNED_DEFAULTS: LearnedParams = { width: 384, threshold: 0.5, minCells: 6, minScore: 0.65 };
+
+/** A linear classifier over feature cells, with what it was trained on. */
+export interface LearnedModel {
+  version: 1;
+  layer: string;
+  stride: number;
+  dim: number;
+  w: number[];
+  b: number;
+  params: LearnedParams;
+  /** Training cells (positive, negative) and frames; for reports. */
+  trained: { positive: number; negative: number; frames: number; ignored: number };
+}
+
+/** Feature map of a frame at the model's width (height rounded to the stride). */
+export async function frameFeatures(frame: Image, width = LEARNED_DEFAULTS.width, layer = LEARNED_LAYER, stride = LEARNED_STRIDE): Promise<FeatureMap> {
+  const w = Math.max(stride, Math.round(width / stride) * stride);
+  const h = Math.max(stride, Math.round((w * frame.height) / frame.width / stride) * stride);
+  const img = frame.width === w && frame.height === h && frame.channels === 3 ? frame : await resize(frame, w, h);
+  return denseFeatures(img.data, w, h, layer, stride);
+}
+
+/** Where a box (frame pixels) falls on the map's cells. */
+function cellScale(fm: FeatureMap, frame: { width: number; height: number }): { sx: number; sy: number } {
+  return { sx: (fm.cols * fm.stride) / frame.width, sy: (fm.rows * fm.stride) / frame.height };
+}
+
+/**
+ * Cell labels from known characters: 1 inside a body's core (the middle of
+ * its box, where the character is, not the background corners), 0 well
+ * outside every box, -1 (ignored) on the margins. Boxes in frame pixels.
+ */
+export function cellLabels(fm: FeatureMap, frame: { width: number; height: number }, boxes: Box[]): Int8Array {
+  const { sx, sy } = cellScale(fm, frame);
+  const out = new Int8Array(fm.cols * fm.rows);
+  const s = fm.stride;
+  for (let r = 0; r < fm.rows; r++) {
+    for (let c = 0; c < fm.cols; c++) {
+      const cx = ((c + 0.5) * s) / sx, cy = ((r + 0.5) * s) / sy;
+      let lab = 0;
+      for (const [x, y, w, h] of boxes) {
+        if (cx > x + 0.2 * w && cx < x + 0.8 * w && cy > y + 0.08 * h && cy < y + 0.92 * h) { lab = 1; break; }
+        const mx = s / sx, my = s / sy;
+        if (cx > x - mx && cx < x + w + mx && cy > y - my && cy < y + h + my) lab = -1;
+      }
+      out[r * fm.cols + c] = lab;
+    }
+  }
+  return out;
+}
+
+export interface TrainingFrame {
+  fm: FeatureMap;
+  labels: Int8Array;
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+function score(fm: FeatureMap, i: number, w: Float64Array, b: number): number {
+  let z = b;
+  const o = i * fm.dim;
+  for (let k = 0; k < fm.dim; k++) z += w[k] * fm.data[o + k];
+  return z;
+}
+
+/** Balanced logistic regression by full-batch gradient descent (cells are unit vectors: a fixed step is stable). */
+function fit(frames: TrainingFrame[], use: (f: number, i: number) => boolean, dim: number, epochs: number): { w: Float64Array; b: number; pos: number; neg: number } {
+  let pos = 0, neg = 0;
+  frames.forEach((t, f) => t.labels.forEach((l, i) => { if (l >= 0 && use(f, i)) l ? pos++ : neg++; }));
+  const w = new Float64Array(dim);
+  let b = 0;
+  if (!pos || !neg) return { w, b, pos, neg };
+  const wp = 0.5 / pos, wn = 0.5 / neg, step = 20, l2 = 1e-4;
+  const g = new Float64Array(dim);
+  for (let e = 0; e < epochs; e++) {
+    g.fill(0);
+    let gb = 0;
+    frames.forEach((t, f) => {
+      const { fm, labels } = t;
+      for (let i = 0; i < labels.length; i++) {
+        const l = labels[i];
+        if (l < 0 || !use(f, i)) continue;
+        const err = (sigmoid(score(fm, i, w, b)) - l) * (l ? wp : wn);
+        gb += err;
+        const o = i * dim;
+        for (let k = 0; k < dim; k++) g[k] += err * fm.data[o + k];
+      }
+    });
+    for (let k = 0; k < dim; k++) w[k] -= step * (g[k] + l2 * w[k]);
+    b -= step * gb;
+  }
+  return { w, b, pos, neg };
+}
+
+/**
+ * Train on frames whose known characters label their cells. A character the
+ * cascade missed in a training frame is labelled background there; so after
+ * a first fit, background regions the classifier still lights as a
+ * character (a group of at least `minCells` cells) are set aside and it is
+ * fitted again: it learns from the background it is sure of.
+ */
+export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedParams> = {}, epochs = 60): LearnedModel | undefined {
+  const p = { ...LEARNED_DEFAULTS, ...params };
+  if (!frames.length) return undefined;
+  const dim = frames[0].fm.dim;
+  const first = fit(frames, () => true, dim, epochs);
+  if (!first.pos || !first.neg) return undefined;
+  // Background cells lit in groups: probably characters nobody found. Ignore them in the second fit.
+  const doubtful = frames.map((t) => {
+    const lit = new Uint8Array(t.labels.length);
+    for (let i = 0; i < lit.length; i++) lit[i] = t.labels[i] === 0 && sigmoid(score(t.fm, i, first.w, first.b)) >= p.threshold ? 1 : 0;
+    const drop = new Uint8Array(lit.length);
+    for (const region of regions(lit, t.fm.cols, t.fm.rows)) if (region.length >= p.minCells) for (const i of region) drop[i] = 1;
+    return drop;
+  });
+  const ignored = doubtful.reduce((a, d) => a + d.reduce((x, y) => x + y, 0), 0);
+  const second = fit(frames, (f, i) => !doubtful[f][i], dim, epochs);
+  return {
+    version: 1, layer: LEARNED_LAYER, stride: LEARNED_STRIDE, dim, w: [...second.w], b: second.b, params: p,
+    trained: { positive: second.pos, negative: second.neg, frames: frames.length, ignored },
+  };
+}
+
+/** Probability per cell. */
+export function probabilities(model: LearnedModel, fm: FeatureMap): Float32Array {
+  const w = Float64Array.from(model.w);
+  const out = new Float32Array(fm.cols * fm.rows);
+  for (let i = 0; i < out.length; i++) out[i] = sigmoid(score(fm, i, w, model.b));
+  return out;
+}
+
+/** 4-connected regions of set cells, each as a list of cell indices. */
+export function regions(set: ArrayLike<number>, cols: number, rows: number): number[][] {
+  const seen = new Uint8Array(cols * rows);
+  const out: number[][] = [];
+  for (let s = 0; s < cols * rows; s++) {
+    if (!set[s] || seen[s]) continue;
+    const region: number[] = [];
+    const stack = [s];
+    seen[s] = 1;
+    while (stack.length) {
+      const i = stack.pop()!;
+      region.push(i);
+      const c = i % cols, r = (i / cols) | 0;
+      for (const [dc, dr] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const nc = c + dc, nr = r + dr;
+        if (nc < 0 || nr < 0 || nc >= cols || nr >= rows) continue;
+        const j = nr * cols + nc;
+        if (set[j] && !seen[j]) { seen[j] = 1; stack.push(j); }
+      }
+    }
+    out.push(region);
+  }
+  return out;
+}
+
+/**
+ * Characters on a probability map, as body detections in frame pixels.
+ * Cells inside `known` boxes (characters found already) are cleared first,
+ * so only characters nobody found yet come out. Each region's mask is the
+ * probability map, bilinearly upsampled inside its box, at the threshold.
+ */
+export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, params: LearnedParams, known: Box[] = [], frameIndex = 0): Detection[] {
+  const { cols, rows, stride } = fm;
+  const sx = (cols * stride) / frame.width, sy = (rows * stride) / frame.height;
+  const cw = stride / sx, ch = stride / sy;
+  const lit = new Uint8Array(cols * rows);
+  for (let i = 0; i < lit.length; i++) {
+    if (prob[i] < params.threshold) continue;
+    const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
+    // Lit cells bleed a cell past a known character's (tight) box: clear that margin too.
+    if (known.some(([x, y, w, h]) => cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch)) continue;
+    lit[i] = 1;
+  }
+  const out: Detection[] = [];
+  for (const region of regions(lit, cols, rows)) {
+    if (region.length < params.minCells) continue;
+    const mean = region.reduce((a, i) => a + prob[i], 0) / region.length;
+    if (mean < params.minScore) continue;
+    let c0 = cols, c1 = -1, r0 = rows, r1 = -1;
+    for (const i of region) {
+      const c = i % cols, r = (i / cols) | 0;
+      c0 = Math.min(c0, c); c1 = Math.max(c1, c); r0 = Math.min(r0, r); r1 = Math.max(r1, r);
+    }
+    // Core cells were labelled from the middle 60% of a body's width: the region's edge cells sit about a fifth of a
+    // body inside its box, so widen by a cell's worth on each side (clipped to the frame).
+    const x0 = Math.max(0, (c0 - 0.5) * cw), x1 = Math.min(frame.width, (c1 + 1.5) * cw);
+    const y0 = Math.max(0, (r0 - 0.25) * ch), y1 = Math.min(frame.height, (r1 + 1.25) * ch);
+    const box: Box = [x0, y0, x1 - x0, y1 - y0];
+    // What is left around a known character (a ring or a strip of its margin) is that character again, not another.
+    if (known.some((k) => overlap(box, k) > 0.35)) continue;
+    const mw = Math.max(1, Math.round(box[2])), mh = Math.max(1, Math.round(box[3]));
+    const inRegion = new Uint8Array(cols * rows);
+    for (const i of region) inRegion[i] = 1;
+    const data = new Uint8Array(mw * mh);
+    for (let y = 0; y < mh; y++) {
+      for (let x = 0; x < mw; x++) {
+        // Bilinear over cell centres, counting only this region's cells.
+        const fx = ((x0 + x + 0.5) * sx) / stride - 0.5, fy = ((y0 + y + 0.5) * sy) / stride - 0.5;
+        const cx = Math.floor(fx), cy = Math.floor(fy), ax = fx - cx, ay = fy - cy;
+        let v = 0;
+        for (const [dx, dy, wt] of [[0, 0, (1 - ax) * (1 - ay)], [1, 0, ax * (1 - ay)], [0, 1, (1 - ax) * ay], [1, 1, ax * ay]] as const) {
+          const c = Math.min(cols - 1, Math.max(0, cx + dx)), r = Math.min(rows - 1, Math.max(0, cy + dy));
+          const j = r * cols + c;
+          v += wt * (inRegion[j] ? prob[j] : 0);
+        }
+        // 255: confidently the character (GrabCut's sure seed), 128: probably, 0: background.
+        data[y * mw + x] = v >= 0.85 ? 255 : v >= params.threshold ? 128 : 0;
+      }
+    }
+    out.push({ frame: frameIndex, box, score: mean, label: 'body', mask: { width: mw, height: mh, channels: 1, data } });
+  }
+  return out;
+}
+
+/** Share of box a covered by box b. */
+function overlap(a: Box, b: Box): number {
+  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+  return w > 0 && h > 0 ? (w * h) / Math.max(1e-9, a[2] * a[3]) : 0;
+}
+
+/**
+ * A cell-sized mask follows the character only roughly: GrabCut, seeded by
+ * it (sure where the map is confident, probable where it is lit, background
+ * around the box), snaps it to her outline. The box shrinks to the result.
+ */
+export function refine(cv: CV, frame: Image, d: Detection): Detection {
+  const m = d.mask!;
+  const [bx, by] = [Math.round(d.box[0]), Math.round(d.box[1])];
+  const W = frame.width, H = frame.height;
+  const padX = Math.round(0.15 * m.width), padY = Math.round(0.1 * m.height);
+  const rect: [number, number, number, number] = [Math.max(0, bx - padX), Math.max(0, by - padY), Math.min(W, bx + m.width + padX), Math.min(H, by + m.height + padY)];
+  const init = new Uint8Array(W * H).fill(GC_BGD);
+  for (let y = rect[1]; y < rect[3]; y++) for (let x = rect[0]; x < rect[2]; x++) init[y * W + x] = GC_PR_BGD;
+  let seeds = 0;
+  for (let y = 0; y < m.height; y++) {
+    for (let x = 0; x < m.width; x++) {
+      const v = m.data[y * m.width + x], X = bx + x, Y = by + y;
+      if (!v || X >= W || Y >= H) continue;
+      init[Y * W + X] = v === 255 ? GC_FGD : GC_PR_FGD;
+      if (v === 255) seeds++;
+    }
+  }
+  const binary = (): Detection => ({ ...d, mask: { ...m, data: m.data.map((v) => (v ? 255 : 0)) } });
+  if (!seeds || rect[2] - rect[0] < 8 || rect[3] - rect[1] < 8) return binary();
+  const fg = cut(cv, frame, init, rect, 2);
+  let x0 = W, y0 = H, x1 = -1, y1 = -1, n = 0;
+  for (let y = rect[1]; y < rect[3]; y++) for (let x = rect[0]; x < rect[2]; x++) if (fg[y * W + x]) { n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+  if (n < 0.2 * seeds) return binary();
+  const mw = x1 - x0 + 1, mh = y1 - y0 + 1;
+  const data = new Uint8Array(mw * mh);
+  for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) data[y * mw + x] = fg[(y + y0) * W + x + x0] ? 255 : 0;
+  return { ...d, box: [x0, y0, mw, mh], mask: { width: mw, height: mh, channels: 1, data } };
+}
+
+/**
+ * The learned model as a chain backend. `known(frame)` gives the boxes of
+ * characters already found on that frame (frame pixels), which it skips;
+ * detections earlier in the chain are skipped the same way.
+ */
+export class LearnedBodies implements CharacterDetector {
+  readonly name = 'series';
+  readonly labels = ['body'] as const;
+  constructor(private readonly model: LearnedModel, private readonly known: (frame: number) => Box[] = () => []) {}
+
+  async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    const fm = await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
+    const prob = probabilities(this.model, fm);
+    const known = [...this.known(frameIndex), ...prior.map((d) => d.box)];
+    const cv = await opencv();
+    return mapToDetections(prob, fm, frame, this.model.params, known, frameIndex).map((d) => refine(cv, frame, d));
+  }
+}
