@@ -90,7 +90,10 @@ export interface DetectStageReport {
 
 export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress, store: ShotStore = firstPass(ws, videoId)): Promise<DetectStageReport> {
   const report: DetectStageReport = { frames: 0, keyframes: 0, chainSeconds: 0, carrySeconds: 0, embedSeconds: 0, missing: [] };
+  // A shot with both finished and pending samples was cut short (or gained a taught frame): it is redone whole, so
+  // reset it before reading what is pending, or its reset samples would be left for no run to do.
   const started = store.started();
+  for (const shot of new Set(store.pending().map((s) => s.shot))) if (started.has(shot)) store.reset(shot);
   const pending = store.pending();
   const byShot = new Map<number, number[]>();
   for (const s of pending) {
@@ -110,7 +113,6 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   for (const shot of shots) {
     const samples = byShot.get(shot.index);
     if (!samples) continue;
-    if (started.has(shot.index)) store.reset(shot.index);
     for (const f of samples) {
       wanted.add(f);
       frameShot.set(f, shot);

@@ -10,7 +10,8 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize, probe } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, LearnedBodies, LEARNED_DEFAULTS, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
+import { opencv } from '../core/opencv.js';
 import { appearance, type DetectStageOptions } from './detect.js';
 import { embedDetections } from '../embed/index.js';
 import { ensureSchema, type NewAppearance } from './store.js';
@@ -18,6 +19,10 @@ import { saveAppearances } from './store.js';
 import type { Sample } from './sample.js';
 import { detectShots } from '../shots/detect.js';
 import { trackVideo } from './pipeline.js';
+import { resolve as resolvePath } from 'node:path';
+import { ToonscopeError } from '../core/errors.js';
+import { iou } from '../core/box.js';
+import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector or its pass changes: stored models and second passes are then redone. */
@@ -188,16 +193,30 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     known.get(r.frame)!.push([r.x / sx, r.y / sx, r.w / sx, r.h / sx]);
   }
   const learned = new LearnedBodies(model, (f) => known.get(f) ?? []);
+  const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
   const probes = new Set<number>();
   for (const list of byShot.values()) for (const f of probeFrames(list.map((s) => s.frame), times, opts.every ?? 4)) probes.add(f);
+  // A taught frame is always looked at, and its taught box always yields her there (the name lands on her track).
+  const taught = new Map<number, Box[]>();
+  for (const t of taughtBoxes(ws, videoId)) {
+    if (!byShot.has(shotOf.get(t.frame) ?? -1)) continue;
+    probes.add(t.frame);
+    if (!taught.has(t.frame)) taught.set(t.frame, []);
+    taught.get(t.frame)!.push(t.box.map((v) => v / sx) as Box);
+  }
+  const cv = await opencv();
+  const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
+    const boxes = [...(known.get(f) ?? []), ...dets.map((d) => d.box)];
+    const extra = (taught.get(f) ?? []).filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
+    return [...dets, ...extra];
+  };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();
   const hit = new Set<number>();
-  const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
   const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
   bar?.set(0, probes.size);
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
-    const dets = await learned.detect(frame, [], frame.index);
+    const dets = withTaught(frame, frame.index, await learned.detect(frame, [], frame.index));
     report.frames++;
     if (dets.length) {
       hit.add(shotOf.get(frame.index)!);
@@ -233,7 +252,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
         frame = next.value;
-        dets = await learned.detect(frame, [], f);
+        dets = withTaught(frame, f, await learned.detect(frame, [], f));
       }
     }
     const shot = shotOf.get(f)!;
@@ -295,4 +314,68 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
     out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0 });
   }
   return out;
+}
+
+export interface TeachResult {
+  /** False when this exact box was taught before: nothing changes. */
+  added: boolean;
+  video: number;
+  frame: number;
+  shot: number;
+}
+
+/**
+ * A person draws one box around a character on one frame (source pixels,
+ * frame 0-based). The box joins what the series detector learns from, the
+ * frame becomes a sampled frame of its shot, and the next `analyze` redoes only
+ * what that changes: that shot's first pass, the model, the second pass.
+ */
+export async function teach(ws: Workspace, path: string, frame: number, box: Box, name?: string): Promise<TeachResult> {
+  ensureSchema(ws);
+  const row = ws.db.prepare('SELECT id, width, height FROM videos WHERE path = ?').get(resolvePath(path)) as { id: number; width: number; height: number } | undefined;
+  if (!row) throw new ToonscopeError(path, `not analysed in the workspace ${ws.dir}: run \`toonscope analyze ${path}\` first`);
+  const shots = await detectShots(path, { workspace: ws });
+  if (!Number.isInteger(frame) || frame < 0 || frame >= shots.frames) throw new ToonscopeError('--frame', `frame ${frame} is not in ${path}: it has frames 0 to ${shots.frames - 1}`);
+  const [x, y, w, h] = box;
+  const W = shots.video.width, H = shots.video.height;
+  if (!box.every(Number.isFinite) || w < 2 || h < 2) throw new ToonscopeError('--box', `the box ${box.join(',')} is empty: give X,Y,W,H with W and H of at least 2 pixels`);
+  if (x < 0 || y < 0 || x + w > W || y + h > H) throw new ToonscopeError('--box', `the box ${box.join(',')} is off the frame: ${path} is ${W}x${H} (X+W <= ${W}, Y+H <= ${H})`);
+  const shot = shots.shots.find((s) => frame >= s.start && frame <= s.end);
+  if (!shot) throw new ToonscopeError('--frame', `frame ${frame} of ${path} is in no shot`);
+  const clean = name?.replace(/\s+/g, ' ').trim() || null;
+  let added = false;
+  ws.db.transaction(() => {
+    added = ws.db.prepare('INSERT OR IGNORE INTO taught (video_id, frame, x, y, w, h, name) VALUES (?, ?, ?, ?, ?, ?, ?)').run(row.id, frame, x, y, w, h, clean).changes > 0;
+    if (!added && clean) ws.db.prepare('UPDATE taught SET name = ? WHERE video_id = ? AND frame = ? AND x = ? AND y = ? AND w = ? AND h = ?').run(clean, row.id, frame, x, y, w, h);
+    ws.db.prepare('INSERT OR IGNORE INTO samples (video_id, frame, shot, time) VALUES (?, ?, ?, ?)').run(row.id, frame, shot.index, shots.times[frame] ?? frame / shots.video.fps);
+  })();
+  return { added, video: row.id, frame, shot: shot.index };
+}
+
+/**
+ * Names given with taught boxes: the dictionary cluster of the appearance that
+ * covers a named taught box gets that name on its tracks that nobody has
+ * decided yet (a person's earlier decisions are never overwritten).
+ */
+export function nameTaught(ws: Workspace): number {
+  ensureLabels(ws);
+  let named = 0;
+  for (const t of taughtBoxes(ws)) {
+    if (!t.name) continue;
+    const apps = ws.db.prepare('SELECT x, y, w, h, track, cluster FROM appearances WHERE video_id = ? AND frame = ? AND track IS NOT NULL').all(t.video, t.frame) as { x: number; y: number; w: number; h: number; track: number; cluster: number | null }[];
+    let best: (typeof apps)[number] | undefined, bv = 0.3;
+    for (const a of apps) {
+      const v = iou([a.x, a.y, a.w, a.h], t.box);
+      if (v >= bv) { bv = v; best = a; }
+    }
+    if (!best) continue;
+    const tracks = best.cluster == null ? [best.track] : (ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE cluster = ? AND track IS NOT NULL').all(best.cluster) as { track: number }[]).map((r) => r.track);
+    const decided = new Set((ws.db.prepare('SELECT track FROM decisions').all() as { track: number }[]).map((r) => r.track));
+    const open = tracks.filter((k) => !decided.has(k));
+    if (!open.length) continue;
+    decide(ws, open, { name: t.name, rejected: false });
+    if (best.cluster != null) ws.db.prepare("UPDATE clusters SET name = ?, status = 'named' WHERE id = ? AND status = 'auto'").run(t.name, best.cluster);
+    named++;
+  }
+  return named;
 }

@@ -28,6 +28,8 @@ export interface AnalyzeOptions {
   every?: number;
   /** Backbone input size for the appearance embedding (224 is the model's own; 160 is about twice as fast). */
   embedSize?: number;
+  /** Frames to sample besides the regular grid (an evaluation looks where its truth is). */
+  extraFrames?: number[];
   progress?: (label: string, total?: number) => Progress;
   log?: (msg: string) => void;
 }
@@ -77,13 +79,19 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const rate = opts.rate ?? ANALYZE_DEFAULTS.rate;
   const chainSpec = typeof opts.chain === 'string' || !opts.chain ? opts.chain ?? DEFAULT_CHAIN : opts.chain.map((d) => d.name).join(',');
 
-  const sampleKey = { rate, shots: shots.shots.length, frames: shots.frames };
+  const extra = [...new Set(opts.extraFrames ?? [])].filter((f) => f >= 0 && f < shots.frames).sort((a, b) => a - b);
+  const sampleKey = { rate, shots: shots.shots.length, frames: shots.frames, ...(extra.length ? { extra } : {}) };
   if (ws.stage(videoId, 'analyze:samples', sampleKey)?.status === 'done') skipped.push('samples');
   else {
     ws.db.prepare('DELETE FROM samples WHERE video_id = ?').run(videoId);
     ws.db.prepare('DELETE FROM appearances WHERE video_id = ?').run(videoId);
     ws.db.prepare("DELETE FROM stages WHERE video_id = ? AND stage IN ('analyze:detect', 'analyze:tracks')").run(videoId);
-    saveSamples(ws, videoId, sampleFrames(shots.shots, shots.transitions, shots.times, shots.video.fps, { rate }));
+    const grid = sampleFrames(shots.shots, shots.transitions, shots.times, shots.video.fps, { rate });
+    for (const f of extra) {
+      const shot = shots.shots.find((s) => f >= s.start && f <= s.end);
+      if (shot) grid.push({ frame: f, shot: shot.index, time: shots.times[f] ?? f / shots.video.fps });
+    }
+    saveSamples(ws, videoId, grid);
     ws.setStage(videoId, 'analyze:samples', sampleKey, 'done');
   }
 

@@ -11,7 +11,7 @@ import { links } from '../label/store.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, HEAD_MODEL, type Appearance } from './tracks.js';
-import { learnPass, type LearnPassSummary } from './learn.js';
+import { learnPass, nameTaught, type LearnPassSummary } from './learn.js';
 import type { Progress } from '../core/progress.js';
 
 export { tracksFromRows } from './tracks.js';
@@ -81,6 +81,8 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   const dict = buildDictionary(tracks, { together: person.together, apart: person.apart });
   summary.silhouette = dict.silhouette;
   await saveDictionary(ws, dict, tracks, summary);
+  // Names typed with taught boxes land on the clusters those boxes fell in.
+  nameTaught(ws);
   // New episodes are labelled as they arrive: decisions a person made survive the re-clustering.
   summary.labels = await relabel(ws);
   summary.restored = restoreNames(ws);

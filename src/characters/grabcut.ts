@@ -107,6 +107,9 @@ export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number,
   const src = toMat(cv, sub);
   const bgd = new cv.Mat(), fgd = new cv.Mat();
   return using([src, m, bgd, fgd], () => {
+    // GrabCut seeds its colour models with k-means drawn from OpenCV's global RNG: without a fixed seed per call the
+    // result depends on every earlier call, so a resumed run (fewer calls before this one) would draw other masks.
+    cv.setRNGSeed(0x7005);
     cv.grabCut(src, m, new cv.Rect(0, 0, rw, rh), bgd, fgd, iterations, cv.GC_INIT_WITH_MASK);
     const fg = new Uint8Array(W * img.height);
     for (let y = 0; y < rh; y++) {

@@ -288,6 +288,14 @@ export function refine(cv: CV, frame: Image, d: Detection): Detection {
   return { ...d, box: [x0, y0, mw, mh], mask: { width: mw, height: mh, channels: 1, data } };
 }
 
+/** A detection from a box a person drew: sure in its middle, probable elsewhere, for `refine` to snap to her outline. */
+export function seedFromBox(box: Box, frameIndex = 0): Detection {
+  const mw = Math.max(1, Math.round(box[2])), mh = Math.max(1, Math.round(box[3]));
+  const data = new Uint8Array(mw * mh).fill(128);
+  for (let y = Math.round(0.3 * mh); y < Math.round(0.7 * mh); y++) for (let x = Math.round(0.35 * mw); x < Math.round(0.65 * mw); x++) data[y * mw + x] = 255;
+  return { frame: frameIndex, box: [Math.round(box[0]), Math.round(box[1]), mw, mh], score: 1, label: 'body', mask: { width: mw, height: mh, channels: 1, data } };
+}
+
 /**
  * The learned model as a chain backend. `known(frame)` gives the boxes of
  * characters already found on that frame (frame pixels), which it skips;

@@ -13,6 +13,7 @@ import { interpolateCommand } from './interpolate.js';
 import { evalInterpolate } from './eval-interpolate.js';
 import { labelCommands } from './label.js';
 import { app } from './app.js';
+import { evalAppearancesCmd } from './eval-appearances.js';
 
 export const commands: Command[] = [
   sample,
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   analyze,
   evalTracksCmd,
   evalClustersCmd,
+  evalAppearancesCmd,
   makeTruthCast,
   ...labelCommands,
   app,

@@ -3,6 +3,7 @@
 // `toonscope eval labels`.
 import { intOption, numOption, type Command, type Context } from '../command.js';
 import type { Workspace } from '../../core/workspace.js';
+import { teach } from '../../analyze/learn.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, type LabelSummary, type LabelScore } from '../../label/index.js';
 
@@ -37,6 +38,7 @@ export const labelList: Command = {
     'toonscope label split ID              split a cluster in two',
     'toonscope label reject ID             mark a cluster as not a character',
     'toonscope label reset ID              forget the name or rejection',
+    'toonscope label teach VIDEO --frame N --box X,Y,W,H [--name NAME]   teach a character nobody found',
     'toonscope export --out DIR            JSON, CSV, WebVTT and clip lists of the labels',
   ].join('\n'),
   async run(_p, _v, ctx) {
@@ -71,6 +73,39 @@ export const labelReject = edit('label reject', 'mark a dictionary cluster as no
   (ws, p) => rejectCharacter(ws, id(p[0])));
 export const labelReset = edit('label reset', 'forget a cluster\'s name or rejection', 'toonscope label reset ID',
   (ws, p) => resetCharacter(ws, id(p[0])));
+
+/** X,Y,W,H in the video's own pixels. */
+function boxOption(v: unknown): [number, number, number, number] {
+  const parts = typeof v === 'string' ? v.split(',').map((p) => p.trim()) : [];
+  const nums = parts.map(Number);
+  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite)) throw new ToonscopeError('--box', `expected X,Y,W,H in the video's pixels, got ${JSON.stringify(v ?? '')}`);
+  return nums as [number, number, number, number];
+}
+
+export const labelTeach: Command = {
+  name: 'label teach',
+  summary: 'teach a character nobody found: one box on one frame; the next analyze finds her in every episode',
+  usage: [
+    'toonscope label teach VIDEO --frame N --box X,Y,W,H [--name NAME]',
+    '',
+    '  --frame N        0-based frame of VIDEO (decode order)',
+    "  --box X,Y,W,H    a box around the whole character, in the video's own pixels",
+    '  --name NAME      her name: the cluster she lands in is named (earlier names are kept)',
+    '  Then run `toonscope analyze VIDEO...` again: it redoes only what the new box changes.',
+  ].join('\n'),
+  options: { frame: { type: 'string' }, box: { type: 'string' }, name: { type: 'string' } },
+  async run(p, values, ctx) {
+    if (p.length !== 1) throw new ToonscopeError(undefined, 'label teach needs one VIDEO: toonscope label teach ep01.mp4 --frame 120 --box 300,80,200,420');
+    if (values.frame === undefined) throw new ToonscopeError('--frame', 'label teach needs --frame N (0-based)');
+    if (values.box === undefined) throw new ToonscopeError('--box', 'label teach needs --box X,Y,W,H');
+    const frame = intOption(values, 'frame', 0, Number.MAX_SAFE_INTEGER)!;
+    const ws = ctx.workspace();
+    const r = await teach(ws, p[0], frame, boxOption(values.box), values.name as string | undefined);
+    ctx.result(r, r.added
+      ? `taught: ${p[0]} frame ${r.frame} (shot ${r.shot})${values.name ? ` as ${values.name}` : ''}; run \`toonscope analyze\` on the series to find her everywhere`
+      : `already taught: ${p[0]} frame ${r.frame} with that box; nothing changes`);
+  },
+};
 
 export const exportCmd: Command = {
   name: 'export',
@@ -131,4 +166,4 @@ export const evalLabelsCmd: Command = {
   },
 };
 
-export const labelCommands: Command[] = [labelList, labelName, labelMerge, labelSplit, labelReject, labelReset, exportCmd, evalLabelsCmd];
+export const labelCommands: Command[] = [labelList, labelName, labelMerge, labelSplit, labelReject, labelReset, labelTeach, exportCmd, evalLabelsCmd];

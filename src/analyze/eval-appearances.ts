@@ -1,0 +1,304 @@
+// `eval appearances`: does analyze find every character of real footage, and
+// does each land in a dictionary cluster of her own? Truth is hand-drawn
+// boxes on several frames of every shot (eval/characters/appearances.truth.json,
+// coordinates only; the clips stay outside the repository). Per series: a
+// fresh workspace, analyze with zero clicks, score; then one taught box for
+// every character zero clicks missed, analyze again, score again.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Box, Image } from '../core/types.js';
+import { ToonscopeError } from '../core/errors.js';
+import { Workspace } from '../core/workspace.js';
+import { decodeSelected, probe } from '../core/video.js';
+import { writeImage } from '../core/image.js';
+import { esc } from '../core/html.js';
+import { iou } from '../core/box.js';
+import { tool } from '../core/ffmpeg.js';
+import type { Progress } from '../core/progress.js';
+import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';
+import { analyzeSeries } from './series.js';
+import { teach } from './learn.js';
+
+export interface TruthCharacter { name: string; body: Box; face?: Box }
+export interface TruthFrame { frame: number; characters: TruthCharacter[] }
+export interface TruthClip { video: string; series: string; crop?: 'left-third'; source?: string; shots?: [number, number][]; frames: TruthFrame[] }
+
+const isBox = (b: unknown): b is Box => Array.isArray(b) && b.length === 4 && b.every((v) => typeof v === 'number' && Number.isFinite(v)) && b[2] > 0 && b[3] > 0;
+
+/** Read and check an appearance truth file (one line naming the file and the field on any fault). */
+export function readAppearanceTruth(file: string): TruthClip[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ToonscopeError(file, `not readable JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  const clips = (doc as { clips?: unknown })?.clips;
+  if (!Array.isArray(clips) || !clips.length) throw new ToonscopeError(file, 'clips: expected a non-empty list');
+  clips.forEach((c, i) => {
+    const at = `clips[${i}]`;
+    if (typeof c?.video !== 'string' || !c.video) throw new ToonscopeError(file, `${at}.video: expected a file name`);
+    if (typeof c.series !== 'string' || !c.series) throw new ToonscopeError(file, `${at}.series: expected a name`);
+    if (c.crop !== undefined && c.crop !== 'left-third') throw new ToonscopeError(file, `${at}.crop: only "left-third" is known`);
+    if (!Array.isArray(c.frames)) throw new ToonscopeError(file, `${at}.frames: expected a list`);
+    c.frames.forEach((f: TruthFrame, j: number) => {
+      if (!Number.isInteger(f?.frame) || f.frame < 0) throw new ToonscopeError(file, `${at}.frames[${j}].frame: expected a frame number >= 0`);
+      if (!Array.isArray(f.characters)) throw new ToonscopeError(file, `${at}.frames[${j}].characters: expected a list`);
+      f.characters.forEach((ch, k) => {
+        const here = `${at}.frames[${j}].characters[${k}]`;
+        if (typeof ch?.name !== 'string' || !ch.name) throw new ToonscopeError(file, `${here}.name: expected a name`);
+        if (!isBox(ch.body)) throw new ToonscopeError(file, `${here}.body: expected [x, y, w, h] with w, h > 0`);
+        if (ch.face !== undefined && !isBox(ch.face)) throw new ToonscopeError(file, `${here}.face: expected [x, y, w, h] with w, h > 0`);
+      });
+    });
+  });
+  return clips as TruthClip[];
+}
+
+interface Found { id: number; frame: number; box: Box; pass: number; track: number | null; cluster: number | null }
+
+export interface CharacterScore {
+  series: string;
+  name: string;
+  truth: number;
+  found: number;
+  recall: number;
+  /** The cluster most of her found appearances are in, and the share of that cluster's matched appearances that are hers. */
+  cluster: number | null;
+  purity: number;
+  /** No other character has that cluster as hers. */
+  own: boolean;
+  /** Found by the detector chain at least once (the zero-click target covers these). */
+  byChain: boolean;
+}
+
+export interface ClipScore { video: string; series: string; truth: number; found: number; appearances: number; falsePositives: number; precision: number; picture: string }
+
+export interface RunScore { mode: 'zero clicks' | 'taught'; characters: CharacterScore[]; clips: ClipScore[]; taught: Array<{ series: string; name: string; video: string; frame: number; box: Box }> }
+
+export interface AppearanceEval { runs: RunScore[]; report: string }
+
+export interface AppearanceEvalOptions extends AnalyzeOptions {
+  epochs?: number;
+  data: string[];
+  out: string;
+  teach?: boolean;
+  progress?: (label: string, total?: number) => Progress;
+}
+
+/** Truth matches a found box at IoU >= 0.5 with the body, or IoU >= 0.3 when the found box holds most of her face. */
+function matchScore(t: TruthCharacter, box: Box): number {
+  const v = iou(t.body, box);
+  if (v >= 0.5) return v;
+  if (t.face && v >= 0.3) {
+    const [fx, fy, fw, fh] = t.face;
+    const w = Math.min(fx + fw, box[0] + box[2]) - Math.max(fx, box[0]), h = Math.min(fy + fh, box[1] + box[3]) - Math.max(fy, box[1]);
+    if (w > 0 && h > 0 && (w * h) / (fw * fh) >= 0.7) return v;
+  }
+  return 0;
+}
+
+/** Greedy one-to-one matching on one frame, best pairs first. */
+function matchFrame(truth: TruthCharacter[], found: Found[]): Map<number, Found> {
+  const pairs: Array<[number, number, number]> = [];
+  truth.forEach((t, i) => found.forEach((f, j) => { const v = matchScore(t, f.box); if (v > 0) pairs.push([v, i, j]); }));
+  pairs.sort((a, b) => b[0] - a[0]);
+  const out = new Map<number, Found>();
+  const used = new Set<number>();
+  for (const [, i, j] of pairs) if (!out.has(i) && !used.has(j)) { out.set(i, found[j]); used.add(j); }
+  return out;
+}
+
+function locate(clip: TruthClip, data: string[]): string {
+  for (const d of data) {
+    const p = join(d, clip.video);
+    if (existsSync(p)) return resolve(p);
+  }
+  throw new ToonscopeError(clip.video, `not found in ${data.join(', ')} (give the folder with --data)`);
+}
+
+/** The footage itself: side-by-side comparison clips are cropped to their input panel once. */
+function footage(clip: TruthClip, src: string, out: string): string {
+  if (!clip.crop) return src;
+  const dst = join(out, 'clips', clip.video.replace(/\.[^.]+$/, '') + '.crop.mp4');
+  if (existsSync(dst)) return dst;
+  mkdirSync(join(out, 'clips'), { recursive: true });
+  const r = spawnSync(tool('ffmpeg'), ['-v', 'error', '-y', '-i', `file:${src}`, '-vf', 'crop=iw/3:ih:0:0', '-c:v', 'libx264', '-crf', '12', '-an', `file:${dst}`]);
+  if (r.status !== 0) throw new ToonscopeError(src, `could not crop the input panel: ${String(r.stderr).trim().split('\n').pop()}`);
+  return dst;
+}
+
+async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string): Promise<Omit<RunScore, 'taught'>> {
+  const chars = new Map<string, { series: string; name: string; truth: number; found: number; clusters: Map<number, number>; byChain: boolean }>();
+  const clusterMembers = new Map<number, Map<string, number>>();
+  const clipScores: ClipScore[] = [];
+  for (const { clip, path } of clips) {
+    const vid = (ws.db.prepare('SELECT id FROM videos WHERE path = ?').get(resolve(path)) as { id: number } | undefined)?.id;
+    const rows = vid === undefined ? [] : ws.db.prepare('SELECT id, frame, x, y, w, h, pass, track, cluster FROM appearances WHERE video_id = ?').all(vid) as Array<{ id: number; frame: number; x: number; y: number; w: number; h: number; pass: number; track: number | null; cluster: number | null }>;
+    const byFrame = new Map<number, Found[]>();
+    for (const r of rows) {
+      if (!byFrame.has(r.frame)) byFrame.set(r.frame, []);
+      byFrame.get(r.frame)!.push({ id: r.id, frame: r.frame, box: [r.x, r.y, r.w, r.h], pass: r.pass, track: r.track, cluster: r.cluster });
+    }
+    let truthN = 0, foundN = 0, apps = 0;
+    const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
+    for (const f of clip.frames) {
+      const found = byFrame.get(f.frame) ?? [];
+      const m = matchFrame(f.characters, found);
+      apps += found.length;
+      f.characters.forEach((t, i) => {
+        const key = `${clip.series}\u0000${t.name}`;
+        let c = chars.get(key);
+        if (!c) chars.set(key, (c = { series: clip.series, name: t.name, truth: 0, found: 0, clusters: new Map(), byChain: false }));
+        c.truth++;
+        truthN++;
+        const hit = m.get(i);
+        if (!hit) return;
+        c.found++;
+        foundN++;
+        if (hit.pass === 1) c.byChain = true;
+        if (hit.cluster != null) {
+          c.clusters.set(hit.cluster, (c.clusters.get(hit.cluster) ?? 0) + 1);
+          if (!clusterMembers.has(hit.cluster)) clusterMembers.set(hit.cluster, new Map());
+          const cm = clusterMembers.get(hit.cluster)!;
+          cm.set(key, (cm.get(key) ?? 0) + 1);
+        }
+      });
+      // A found appearance that matches no truth box is a false character (or one the truth leaves out).
+      const matched = new Set([...m.values()].map((x) => x.id));
+      for (const x of found) {
+        if (matched.has(x.id) || x.cluster == null) continue;
+        if (!clusterMembers.has(x.cluster)) clusterMembers.set(x.cluster, new Map());
+        const cm = clusterMembers.get(x.cluster)!;
+        cm.set('', (cm.get('') ?? 0) + 1);
+      }
+      drawn.push({ frame: f.frame, truth: f.characters, found, matched: m });
+    }
+    const picture = await drawClip(path, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
+    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: apps - foundN, precision: apps ? foundN / apps : 1, picture });
+  }
+  const characters: CharacterScore[] = [];
+  const majority = new Map<string, number | null>();
+  for (const [key, c] of chars) {
+    let best: number | null = null, bn = 0;
+    for (const [cl, n] of c.clusters) if (n > bn) { bn = n; best = cl; }
+    majority.set(key, best);
+  }
+  for (const [key, c] of chars) {
+    const cl = majority.get(key) ?? null;
+    const members = cl == null ? undefined : clusterMembers.get(cl);
+    const total = members ? [...members.values()].reduce((a, b) => a + b, 0) : 0;
+    const own = cl != null && [...majority.entries()].every(([k, v]) => k === key || v !== cl);
+    characters.push({ series: c.series, name: c.name, truth: c.truth, found: c.found, recall: c.truth ? c.found / c.truth : 0, cluster: cl, purity: total ? (members!.get(key) ?? 0) / total : 0, own, byChain: c.byChain });
+  }
+  return { mode, characters, clips: clipScores };
+}
+
+/** Truth (cyan) and found boxes (green: detector chain, red: learned pass; labelled with their cluster) per truth frame. */
+async function drawClip(path: string, frames: Array<{ frame: number; truth: TruthCharacter[]; found: Found[] }>, file: string): Promise<string> {
+  const info = probe(path);
+  const W = 320, H = Math.max(2, Math.round((W * info.height) / info.width / 2) * 2);
+  const s = W / info.width;
+  const tiles = new Map<number, Image>();
+  for await (const f of decodeSelected(path, frames.map((x) => x.frame), { width: W, height: H })) tiles.set(f.index, f);
+  const cols = Math.min(6, frames.length), rows = Math.ceil(frames.length / cols);
+  const img: Image = { width: W * cols, height: H * rows, channels: 3, data: new Uint8Array(W * cols * H * rows * 3) };
+  frames.forEach((fr, k) => {
+    const t = tiles.get(fr.frame);
+    if (!t) return;
+    const ox = (k % cols) * W, oy = Math.floor(k / cols) * H;
+    for (let y = 0; y < H; y++) img.data.set(t.data.subarray(y * W * 3, (y + 1) * W * 3), ((oy + y) * img.width + ox) * 3);
+    const rect = (b: Box, col: [number, number, number], inset: number) => {
+      const [x0, y0, x1, y1] = [b[0] * s + inset, b[1] * s + inset, (b[0] + b[2]) * s - 1 - inset, (b[1] + b[3]) * s - 1 - inset].map(Math.round);
+      const put = (x: number, y: number) => { if (x >= 0 && y >= 0 && x < W && y < H) img.data.set(col, ((oy + y) * img.width + ox + x) * 3); };
+      for (let x = x0; x <= x1; x++) { put(x, y0); put(x, y1); }
+      for (let y = y0; y <= y1; y++) { put(x0, y); put(x1, y); }
+    };
+    for (const t of fr.truth) { rect(t.body, [0, 255, 255], 0); rect(t.body, [0, 255, 255], 1); }
+    for (const f of fr.found) { rect(f.box, f.pass === 1 ? [0, 220, 0] : [255, 40, 40], 2); rect(f.box, f.pass === 1 ? [0, 220, 0] : [255, 40, 40], 3); }
+  });
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  await writeImage(file, img);
+  return file;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Zero clicks, then one taught box per missed character; both scored against the truth. */
+export async function evalAppearances(truthFile: string, opts: AppearanceEvalOptions): Promise<AppearanceEval> {
+  const clips = readAppearanceTruth(truthFile);
+  mkdirSync(opts.out, { recursive: true });
+  const bySeries = new Map<string, Array<{ clip: TruthClip; path: string }>>();
+  for (const clip of clips) {
+    let src: string;
+    try {
+      src = locate(clip, opts.data);
+    } catch (e) {
+      opts.log?.(`skipped: ${(e as Error).message}`);
+      continue;
+    }
+    if (!bySeries.has(clip.series)) bySeries.set(clip.series, []);
+    bySeries.get(clip.series)!.push({ clip, path: footage(clip, src, opts.out) });
+  }
+  if (!bySeries.size) throw new ToonscopeError(truthFile, `none of its clips is in ${opts.data.join(', ')}`);
+  const runs: RunScore[] = [{ mode: 'zero clicks', characters: [], clips: [], taught: [] }];
+  if (opts.teach) runs.push({ mode: 'taught', characters: [], clips: [], taught: [] });
+  for (const [series, list] of bySeries) {
+    const ws = Workspace.open(join(opts.out, 'workspaces', series.replace(/[^\w.-]+/g, '_')));
+    try {
+      const analyse = async () => {
+        for (const { clip, path } of list) await analyzeVideo(ws, path, { ...opts, extraFrames: clip.frames.map((f) => f.frame) });
+        await analyzeSeries(ws, { epochs: opts.epochs, log: opts.log, progress: opts.progress });
+      };
+      await analyse();
+      const zero = await score(ws, list, 'zero clicks', opts.out);
+      runs[0].characters.push(...zero.characters);
+      runs[0].clips.push(...zero.clips);
+      if (!opts.teach) continue;
+      // One box per character zero clicks never found: her first truth appearance.
+      for (const miss of zero.characters.filter((c) => c.found === 0)) {
+        const at = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name).map((c) => ({ clip, path, frame: f.frame, box: c.body }))))[0];
+        if (!at) continue;
+        const info = probe(at.path);
+        const box = at.box.map((v) => Math.round(v)) as Box;
+        box[2] = Math.min(box[2], info.width - box[0]);
+        box[3] = Math.min(box[3], info.height - box[1]);
+        await teach(ws, at.path, at.frame, box, miss.name);
+        runs[1].taught.push({ series, name: miss.name, video: at.clip.video, frame: at.frame, box });
+      }
+      await analyse();
+      const taught = await score(ws, list, 'taught', opts.out);
+      runs[1].characters.push(...taught.characters);
+      runs[1].clips.push(...taught.clips);
+    } finally {
+      ws.close();
+    }
+  }
+  const report = join(opts.out, 'index.html');
+  writeFileSync(report, html(runs));
+  writeFileSync(join(opts.out, 'report.json'), JSON.stringify(runs, null, 1));
+  return { runs, report };
+}
+
+export function formatRuns(runs: RunScore[]): string {
+  const lines: string[] = [];
+  for (const r of runs) {
+    lines.push(`${r.mode}${r.taught.length ? ` (${r.taught.length} taught boxes: ${r.taught.map((t) => `${t.name} ${t.video}#${t.frame}`).join(', ')})` : ''}`);
+    lines.push('  series            character              truth  found  recall  cluster  purity  own  chain');
+    for (const c of r.characters) lines.push(`  ${c.series.slice(0, 16).padEnd(16)}  ${c.name.slice(0, 20).padEnd(20)}  ${String(c.truth).padStart(6)} ${String(c.found).padStart(6)}  ${pct(c.recall).padStart(6)}  ${String(c.cluster ?? '-').padStart(7)}  ${pct(c.purity).padStart(6)}  ${c.own ? 'yes' : 'no '}  ${c.byChain ? 'yes' : 'no'}`);
+    lines.push('  clip                                      truth  found  appearances  false  precision');
+    for (const c of r.clips) lines.push(`  ${c.video.slice(0, 40).padEnd(40)}  ${String(c.truth).padStart(5)} ${String(c.found).padStart(6)}  ${String(c.appearances).padStart(11)}  ${String(c.falsePositives).padStart(5)}  ${pct(c.precision).padStart(9)}`);
+    const t = r.clips.reduce((a, c) => ({ truth: a.truth + c.truth, found: a.found + c.found, apps: a.apps + c.appearances }), { truth: 0, found: 0, apps: 0 });
+    lines.push(`  all clips: recall ${pct(t.truth ? t.found / t.truth : 0)}, precision ${pct(t.apps ? t.found / t.apps : 1)}`);
+  }
+  return lines.join('\n');
+}
+
+function html(runs: RunScore[]): string {
+  const rows = (r: RunScore) => r.characters.map((c) => `<tr><td>${esc(c.series)}</td><td>${esc(c.name)}</td><td>${c.truth}</td><td>${c.found}</td><td>${pct(c.recall)}</td><td>${c.cluster ?? '-'}</td><td>${pct(c.purity)}</td><td>${c.own ? 'yes' : 'no'}</td><td>${c.byChain ? 'yes' : 'no'}</td></tr>`).join('');
+  const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false, precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
+  return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
+<h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
+${runs.map((r) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table>${pics(r)}`).join('')}`;
+}

@@ -1,0 +1,33 @@
+// `toonscope eval appearances --truth FILE --data DIR`: appearance recall,
+// precision and cluster purity of analyze on real footage, with zero clicks
+// and (--teach) after one taught box per missed character.
+import { intOption, numOption, type Command } from '../command.js';
+import { ToonscopeError } from '../../core/errors.js';
+import { evalAppearances, formatRuns } from '../../analyze/eval-appearances.js';
+
+export const evalAppearancesCmd: Command = {
+  name: 'eval appearances',
+  summary: 'does analyze find every character of real footage, each in a cluster of her own (hand-drawn truth)',
+  usage: [
+    'toonscope eval appearances --truth FILE --data DIR [--data DIR...] --out DIR [--teach] [--no-learn]',
+    '',
+    '  FILE: boxes drawn on several frames of every shot, e.g. eval/characters/appearances.truth.json;',
+    '  clips are looked up by name in each --data folder (missing ones are skipped and said so).',
+    '  Per series a fresh workspace under --out: analyze with zero clicks, score; with --teach, one box',
+    '  (her first truth appearance) for every character zero clicks never found, analyze again, score.',
+    '  Per character: recall of her truth boxes (IoU >= 0.5 with the body), the cluster most of them land',
+    '  in and its purity; per clip: precision (found appearances on truth frames that match a truth box).',
+    '  Writes --out/index.html (pictures: truth cyan, detector chain green, learned pass red) and report.json.',
+  ].join('\n'),
+  options: { truth: { type: 'string', short: 't' }, data: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' }, teach: { type: 'boolean' }, rate: { type: 'string' }, epochs: { type: 'string' } },
+  async run(_p, values, ctx) {
+    const truth = values.truth as string | undefined;
+    const data = (values.data as string[] | undefined) ?? [];
+    const out = values.out as string | undefined;
+    if (!truth) throw new ToonscopeError(undefined, 'eval appearances needs --truth FILE');
+    if (!data.length) throw new ToonscopeError(undefined, 'eval appearances needs --data DIR (the folder holding the clips)');
+    if (!out) throw new ToonscopeError(undefined, 'eval appearances needs --out DIR');
+    const r = await evalAppearances(truth, { data, out, teach: !!values.teach, rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000), progress: ctx.progress, log: ctx.log });
+    ctx.result(r, `${formatRuns(r.runs)}\nreport: ${r.report}`);
+  },
+};

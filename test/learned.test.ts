@@ -1,0 +1,178 @@
+// The learned pass of analyze (detect, learn, detect again) and teaching:
+// the series detector's cell labels, training and region decoding on feature
+// maps made by hand; then on a drawn clip whose detector chain only ever finds
+// one of three characters, the learned pass finds the others, and one taught
+// box on a clip the chain finds nobody in finds her elsewhere and names her.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { VideoWriter } from '../src/core/video.js';
+import { Workspace } from '../src/core/workspace.js';
+import type { Box, Detection, Image } from '../src/core/types.js';
+import type { FeatureMap } from '../src/embed/backend.js';
+import type { CharacterDetector } from '../src/characters/types.js';
+import { cellLabels, mapToDetections, probabilities, regions, trainLearned, LEARNED_DEFAULTS } from '../src/characters/learned.js';
+import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
+import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { analyzeSeries } from '../src/analyze/series.js';
+import { teach } from '../src/analyze/learn.js';
+import { iou } from '../src/core/box.js';
+import { main } from '../src/cli/main.js';
+import { tmp } from './fixtures.js';
+
+/** A feature map whose cells inside `figures` point one way (with a little noise) and the rest another. */
+function drawnMap(cols: number, rows: number, figures: Array<[number, number, number, number]>, seed: number): FeatureMap {
+  const dim = 8, stride = 16;
+  const data = new Float32Array(cols * rows * dim);
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.3;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const fig = figures.some(([c0, r0, c1, r1]) => c >= c0 && c <= c1 && r >= r0 && r <= r1);
+      const v = new Float32Array(dim).map((_, k) => (fig ? (k < 4 ? 1 : 0) : k >= 4 ? 1 : 0) + rnd());
+      const n = Math.hypot(...v);
+      data.set(v.map((x) => x / n), (r * cols + c) * dim);
+    }
+  }
+  return { cols, rows, dim, stride, data };
+}
+
+test('learned detector: cell labels, training, regions and boxes on hand-made feature maps', () => {
+  const cols = 20, rows = 12, frame = { width: 320, height: 192 };
+  // Two figures; the first pass found only the left one (its box in frame pixels).
+  const train = drawnMap(cols, rows, [[2, 2, 5, 10], [12, 3, 15, 10]], 1);
+  const found: Box[] = [[32, 32, 64, 144]];
+  const labels = cellLabels(train, frame, found);
+  assert.equal(labels[6 * cols + 3], 1, 'a cell in the middle of the found figure is a character');
+  assert.equal(labels[6 * cols + 9], 0, 'a cell far from it is background');
+  assert.equal(labels[6 * cols + 1], -1, 'its margin is ignored');
+  assert.equal(labels[6 * cols + 13], 0, 'the figure nobody found is labelled background at first');
+  const model = trainLearned([{ fm: train, labels }], {}, 80)!;
+  assert.ok(model, 'a model is trained');
+  assert.ok(model.trained.ignored >= 6, `the unfound figure's cells are set aside for the second fit (${model.trained.ignored})`);
+  // A new frame: both figures elsewhere. The found one is known there; only the other comes out.
+  const next = drawnMap(cols, rows, [[1, 1, 4, 9], [10, 2, 13, 11]], 2);
+  const prob = probabilities(model, next);
+  assert.ok(prob[5 * cols + 11] > 0.5 && prob[5 * cols + 2] > 0.5, 'both figures light up');
+  assert.ok(prob[0 * cols + 18] < 0.5, 'background stays dark');
+  const dets = mapToDetections(prob, next, frame, LEARNED_DEFAULTS, [[16, 16, 64, 144]]);
+  assert.equal(dets.length, 1, `only the figure nobody found: ${JSON.stringify(dets.map((d) => d.box))}`);
+  const truth: Box = [160, 32, 64, 160];
+  assert.ok(iou(dets[0].box, truth) > 0.6, `its box ${dets[0].box.map(Math.round)} covers it (IoU ${iou(dets[0].box, truth).toFixed(2)})`);
+  assert.equal(dets[0].mask!.width, Math.round(dets[0].box[2]), 'mask is box-sized');
+  // Without the known box, both come out; lit margins around a known box are not another character.
+  assert.equal(mapToDetections(prob, next, frame, LEARNED_DEFAULTS).length, 2);
+  assert.equal(mapToDetections(prob, next, frame, LEARNED_DEFAULTS, [[20, 20, 56, 130], [164, 36, 56, 150]]).length, 0);
+  assert.deepEqual(regions([1, 1, 0, 0, 0, 1, 1, 0, 1], 3, 3).map((r) => r.sort((a, b) => a - b)), [[0, 1], [5, 8], [6]]);
+});
+
+// Drawn characters with known identities; the detector chain only ever finds identity 0.
+const clip: SynthClip = synthClip({ shots: 3, shotFrames: [36, 48], identities: 3, perShot: [2, 3], seed: 5 });
+const video = join(tmp, 'learned.mp4');
+
+async function writeClip(): Promise<void> {
+  if (existsSync(video)) return;
+  const w = new VideoWriter(video, clip.width, clip.height, clip.fps, { crf: 12 });
+  for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
+  await w.close();
+}
+
+class OnlyOne implements CharacterDetector {
+  readonly name = 'only-one';
+  readonly labels = ['body'] as const;
+  constructor(private readonly identity: number | null) {}
+  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    const sx = frame.width / clip.width;
+    return clip.render(frameIndex).truth.filter((t) => t.visible > 0.5 && t.identity === this.identity).map((t) => ({
+      frame: frameIndex, box: t.box.map((v) => v * sx) as Box, score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
+    }));
+  }
+}
+
+/** Share of a video's pass-2 appearances that lie on a character the chain never reports (IoU >= 0.5), and how many there are. */
+function secondPass(ws: Workspace): { n: number; onOthers: number; duplicates: number } {
+  const rows = ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2').all() as { frame: number; x: number; y: number; w: number; h: number }[];
+  let onOthers = 0, duplicates = 0;
+  for (const r of rows) {
+    const truth = clip.render(r.frame).truth.filter((t) => t.visible > 0.3);
+    const best = truth.reduce((b, t) => (iou(t.box, [r.x, r.y, r.w, r.h]) > iou(b.box, [r.x, r.y, r.w, r.h]) ? t : b), truth[0]);
+    if (best && iou(best.box, [r.x, r.y, r.w, r.h]) >= 0.5) best.identity === 0 ? duplicates++ : onOthers++;
+  }
+  return { n: rows.length, onOthers, duplicates };
+}
+
+test('analyze learns the series: the learned pass finds characters the detector chain never finds, and is resumable', async () => {
+  await writeClip();
+  const ws = Workspace.open(join(tmp, 'ws-learned'));
+  try {
+    const v = await analyzeVideo(ws, video, { chain: [new OnlyOne(0)], rate: 4, width: clip.width });
+    const first = (ws.db.prepare('SELECT COUNT(*) n FROM appearances').get() as { n: number }).n;
+    assert.ok(first > 0, 'the chain finds identity 0');
+    const s = await analyzeSeries(ws, { epochs: 3 });
+    assert.ok(s.learned?.learn.model, `a series detector was trained: ${s.learned?.learn.note ?? ''}`);
+    const p2 = secondPass(ws);
+    const others = clip.shots.flatMap((sh) => (ws.db.prepare('SELECT frame FROM samples WHERE video_id = ? AND frame BETWEEN ? AND ?').all(v.videoId, sh.start, sh.end) as { frame: number }[])
+      .flatMap((r) => clip.render(r.frame).truth.filter((t) => t.visible > 0.5 && t.identity !== 0))).length;
+    assert.ok(others > 0, 'the clip has other characters on sampled frames');
+    assert.ok(p2.onOthers >= 0.5 * others, `the learned pass finds most other characters: ${p2.onOthers} of ${others}`);
+    assert.ok(p2.duplicates <= 0.05 * p2.n, `it does not find the known one again: ${p2.duplicates} of ${p2.n}`);
+    assert.equal(s.learned!.videos[0].second, p2.n, 'analyze reports the learned pass count');
+    // A re-run with nothing new reuses the model and redoes nothing; a lost second pass is redone identically.
+    const again = await analyzeSeries(ws, { epochs: 3 });
+    assert.equal(again.learned?.learn.reused, true);
+    const before = ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x').all();
+    ws.db.prepare('DELETE FROM appearances WHERE pass = 2 AND shot = 1').run();
+    ws.db.prepare('DELETE FROM redetected WHERE shot = 1').run();
+    await analyzeSeries(ws, { epochs: 3 });
+    assert.deepEqual(ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x').all(), before, 'the resumed pass gives the same rows');
+  } finally {
+    ws.close();
+  }
+});
+
+test('teach: one box on a clip the chain finds nobody in finds her on other frames and names her; bad boxes are one-line errors', async () => {
+  await writeClip();
+  const dir = join(tmp, 'ws-teach');
+  const ws = Workspace.open(dir);
+  try {
+    await analyzeVideo(ws, video, { chain: [new OnlyOne(null)], rate: 4, width: clip.width });
+    const zero = await analyzeSeries(ws, { epochs: 3 });
+    assert.equal(zero.tracks, 0, 'the chain finds nobody');
+    // The person draws one box around a visible character in the first shot.
+    const f = clip.shots[0].start + 5;
+    const t = clip.render(f).truth.find((x) => x.visible > 0.9)!;
+    const box = t.box.map(Math.round) as Box;
+    const r = await teach(ws, video, f, box, 'Mika');
+    assert.equal(r.added, true);
+    assert.equal((await teach(ws, video, f, box, 'Mika')).added, false, 'the same box twice changes nothing');
+    await analyzeVideo(ws, video, { chain: [new OnlyOne(null)], rate: 4, width: clip.width });
+    const taught = await analyzeSeries(ws, { epochs: 3 });
+    assert.ok(taught.appearances > 5, `characters found after teaching: ${taught.appearances}`);
+    const onHer = (ws.db.prepare('SELECT frame, x, y, w, h FROM appearances').all() as { frame: number; x: number; y: number; w: number; h: number }[])
+      .filter((a) => a.frame !== f && clip.render(a.frame).truth.some((x) => x.identity === t.identity && iou(x.box, [a.x, a.y, a.w, a.h]) >= 0.5));
+    assert.ok(onHer.length >= 3, `found on other frames: ${onHer.length}`);
+    const named = ws.db.prepare("SELECT COUNT(*) n FROM decisions WHERE name = 'Mika'").get() as { n: number };
+    assert.ok(named.n >= 1, 'her track carries the taught name');
+  } finally {
+    ws.close();
+  }
+  // The CLI refuses boxes and frames that cannot be.
+  const errs: string[] = [];
+  const ewrite = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  const run = (args: string[]) => main([...args, '--workspace', dir]);
+  try {
+    assert.equal(await run(['label', 'teach', video, '--frame', '0', '--box', `0,0,${clip.width + 10},10`]), 1);
+    assert.match(errs.at(-1)!, /--box: .*off the frame/);
+    assert.equal(await run(['label', 'teach', video, '--frame', '0', '--box', '5,5,0,10']), 1);
+    assert.match(errs.at(-1)!, /--box: .*empty/);
+    assert.equal(await run(['label', 'teach', video, '--frame', String(clip.frames + 5), '--box', '5,5,10,10']), 1);
+    assert.match(errs.at(-1)!, /--frame: frame \d+ is not in/);
+    assert.equal(await run(['label', 'teach', video, '--frame', '0', '--box', '5,5,10']), 1);
+    assert.match(errs.at(-1)!, /--box: expected X,Y,W,H/);
+  } finally {
+    process.stderr.write = ewrite;
+  }
+  assert.ok(errs.length >= 4 && errs.every((e) => !/\n\s+at /.test(e)), `one-line errors: ${errs.join('')}`);
+});
