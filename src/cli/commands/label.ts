@@ -40,7 +40,7 @@ export const labelList: Command = {
     'toonscope export --out DIR            JSON, CSV, WebVTT and clip lists of the labels',
   ].join('\n'),
   async run(_p, _v, ctx) {
-    const ws = ctx.workspace();
+    const ws = ctx.workspace({ existing: true });
     done(ctx, ws, await relabel(ws));
   },
 };
@@ -50,7 +50,7 @@ function edit(name: string, summary: string, usage: string, act: (ws: Workspace,
   return {
     name, summary, usage,
     async run(p, _v, ctx) {
-      const ws = ctx.workspace();
+      const ws = ctx.workspace({ existing: true });
       const r = await act(ws, p);
       done(ctx, ws, r, r.ids ? { ids: r.ids } : {});
     },
@@ -87,9 +87,9 @@ export const exportCmd: Command = {
     const out = values.out as string | undefined;
     if (!out) throw new ToonscopeError(undefined, 'export needs --out DIR');
     const gap = numOption(values, 'gap', 0, 3600);
-    const ws = ctx.workspace();
+    const ws = ctx.workspace({ existing: true });
     await relabel(ws);
-    const files = await exportLabels(ws, out, { gap });
+    const files = await exportLabels(ws, out, { gap, warn: (m) => process.stderr.write(`toonscope: warning: ${m}\n`) });
     ctx.result({ files }, `wrote ${files.length} files to ${out}:\n${files.map((f) => `  ${f}`).join('\n')}`);
   },
 };
