@@ -6,7 +6,7 @@ import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { VideoWriter } from '../core/video.js';
 import { ToonscopeError } from '../core/errors.js';
-import { z, box, fps, frame, MAX_FRAME, MAX_PIXELS, readJsonFile } from '../core/schema.js';
+import { z, integer, box, fps, frame, MAX_FRAME, MAX_PIXELS, readJsonFile } from '../core/schema.js';
 import type { Box } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { synthClip, CAST } from '../dictionary/synth.js';
@@ -67,12 +67,12 @@ export async function makeCastTruth(dir: string, opts: MakeCastOptions = {}): Pr
 const CastTruthFile = z.looseObject({
   video: z.string().min(1),
   fps: fps.optional(),
-  frames: z.int().min(1).max(MAX_FRAME).optional(),
-  width: z.int().min(1).max(MAX_PIXELS).optional(),
-  height: z.int().min(1).max(MAX_PIXELS).optional(),
+  frames: integer().min(1).max(MAX_FRAME).optional(),
+  width: integer().min(1).max(MAX_PIXELS).optional(),
+  height: integer().min(1).max(MAX_PIXELS).optional(),
   cuts: z.array(frame).default([]),
   identities: z.array(z.string()),
-  boxes: z.array(z.object({ frame, identity: z.int().min(0), instance: z.int().min(0), box })),
+  boxes: z.array(z.object({ frame, identity: integer().min(0), instance: integer().min(0), box })),
   source: z.string().default('unknown'),
 }).superRefine((t, ctx) => {
   // Indices that point nowhere would be scored silently as another character or a frame that never comes.

@@ -9,13 +9,13 @@ import {
   type Span, type CharacterCard,
 } from '../label/index.js';
 import { HttpError, json, readBody, toId } from './http.js';
-import { z } from '../core/schema.js';
+import { z, integer } from '../core/schema.js';
 
 /** Spans with their boxes rounded to pixels and times to ms (a 20-minute episode stays a few hundred kB). */
 const brief = (s: Span) => ({ ...s, boxes: s.boxes.map((b) => ({ time: Math.round(b.time * 1000) / 1000, box: b.box.map(Math.round) })) });
 
 // Request bodies. Strict: a misspelt field is an error, not silently ignored.
-const characterId = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const characterId = integer().min(0).max(Number.MAX_SAFE_INTEGER);
 const NameBody = z.strictObject({ name: z.string().max(1000) });
 const MergeBody = z.strictObject({ into: characterId, from: z.array(characterId).min(1).max(100_000) });
 const Empty = z.strictObject({});

@@ -2,7 +2,7 @@
 // (Hungarian), then precision/recall at IoU thresholds and the mean IoU.
 import { dirname, resolve } from 'node:path';
 import type { Box } from '../core/types.js';
-import { z, box, readJsonFile } from '../core/schema.js';
+import { z, integer, box, readJsonFile } from '../core/schema.js';
 import { iou } from './geometry.js';
 import { assign } from './hungarian.js';
 
@@ -31,7 +31,7 @@ const PanelTruthFile = z.looseObject({
     image: z.string().min(1),
     panels: z.array(box).nullish(),
     note: z.string().optional(),
-    characters: z.array(z.looseObject({ panel: z.int().min(0), identity: z.string().min(1), box, face: box.optional() })).optional(),
+    characters: z.array(z.looseObject({ panel: integer().min(0), identity: z.string().min(1), box, face: box.optional() })).optional(),
   }).superRefine((p, ctx) => {
     // A character in a panel the page does not have would be scored against nothing.
     if (p.panels) p.characters?.forEach((c, k) => {

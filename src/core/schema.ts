@@ -14,7 +14,9 @@ export const MAX_FRAME = 10_000_000;
 /** Pixel coordinates and sizes. */
 export const MAX_PIXELS = 100_000;
 
-export const frame = z.int().min(0).max(MAX_FRAME);
+/** An integer; a value of another type is told as "expected an integer" too (zod says "a number"). */
+export const integer = () => z.int({ error: (i) => (i.code === 'invalid_type' ? 'expected an integer' : undefined) });
+export const frame = integer().min(0).max(MAX_FRAME);
 export const fps = z.number().positive().max(1000);
 /** [x, y, w, h] in pixels: the corner inside the positive quadrant, a non-empty size. */
 export const box = z.tuple([z.number().min(0).max(MAX_PIXELS), z.number().min(0).max(MAX_PIXELS), z.number().positive().max(MAX_PIXELS), z.number().positive().max(MAX_PIXELS)]);
@@ -40,7 +42,7 @@ export function describe(issue: z.core.$ZodIssue & { input?: unknown }): string 
   const got = 'input' in issue ? `, got ${show(issue.input)}` : '';
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${TYPES[issue.expected] ?? issue.expected}${got}`;
+      return `${issue.message.startsWith('expected ') ? issue.message : `expected ${TYPES[issue.expected] ?? issue.expected}`}${got}`;
     case 'too_small':
     case 'too_big': {
       const small = issue.code === 'too_small';
