@@ -130,6 +130,7 @@ test('17.12 the CLI answers a null truth file with one line, not "internal error
   const r = await cli(['eval', 'tracks', '--truth', f, '-w', join(dir, 'cli', 'ws'), '-q']);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `toonscope: ${f}: expected an object, got null (a cast truth file: make one with \`toonscope make-truth cast\`)\n`);
+  assert.ok(!existsSync(join(dir, 'cli', 'ws')), 'checked before a workspace is made');
 });
 
 test('17.12 app request bodies: one-line 400 naming the field', async () => {

@@ -1,6 +1,6 @@
 // `toonscope make-truth cast`, `toonscope eval tracks`, `toonscope eval clusters`.
 import { intOption, numOption, type Command, type Context, type Values } from '../command.js';
-import { makeCastTruth } from '../../analyze/truth.js';
+import { makeCastTruth, loadCastTruth } from '../../analyze/truth.js';
 import { evalTracks, evalClusters } from '../../analyze/evaluate.js';
 import { ToonscopeError } from '../../core/errors.js';
 import type { AnalyzeOptions } from '../../analyze/pipeline.js';
@@ -53,6 +53,7 @@ export const evalTracksCmd: Command = {
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval tracks needs --truth FILE');
+    for (const f of files) loadCastTruth(f); // every file checked before a workspace is made or a video analysed
     const ws = ctx.workspace();
     const rows = [];
     for (const f of files) rows.push(await evalTracks(ws, f, analyzeOpts(values, ctx)));
@@ -70,6 +71,7 @@ export const evalClustersCmd: Command = {
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval clusters needs --truth FILE');
+    for (const f of files) loadCastTruth(f); // every file checked before a workspace is made or a video analysed
     const ws = ctx.workspace();
     const r = await evalClusters(ws, files, { ...analyzeOpts(values, ctx), epochs: intOption(values, 'epochs', 1, 1000) });
     const row = (name: string, s: typeof r.vanilla) => `${name.padEnd(8)} ${f3(s.purity).padStart(7)} ${f3(s.nmi).padStart(6)} ${f3(s.ari).padStart(6)} ${String(s.clusters).padStart(9)} ${String(s.identities).padStart(11)}`;

@@ -4,6 +4,7 @@
 import { intOption, numOption, type Command, type Context } from '../command.js';
 import type { Workspace } from '../../core/workspace.js';
 import { ToonscopeError } from '../../core/errors.js';
+import { loadCastTruth } from '../../analyze/truth.js';
 import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, type LabelSummary, type LabelScore } from '../../label/index.js';
 
 function id(s: string | undefined, what = 'character id'): number {
@@ -115,6 +116,7 @@ export const evalLabelsCmd: Command = {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval labels needs --truth FILE');
     if (values.holdout && files.length < 2) throw new ToonscopeError(undefined, '--holdout needs at least two --truth files');
+    for (const f of files) loadCastTruth(f); // every file checked before a workspace is made or a video analysed
     const ws = ctx.workspace();
     const r = await evalLabels(ws, files, {
       chain: values.detector as string | undefined, rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000),
