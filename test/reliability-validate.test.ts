@@ -125,12 +125,17 @@ async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
   }
 }
 
-test('17.12 the CLI answers a null truth file with one line, not "internal error"', async () => {
+test('17.12 the CLI answers a null truth file and a bad --size with one line, not "internal error"', async () => {
   const f = put('cli/null.truth.json', 'null');
   const r = await cli(['eval', 'tracks', '--truth', f, '-w', join(dir, 'cli', 'ws'), '-q']);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `toonscope: ${f}: expected an object, got null (a cast truth file: make one with \`toonscope make-truth cast\`)\n`);
   assert.ok(!existsSync(join(dir, 'cli', 'ws')), 'checked before a workspace is made');
+  for (const size of ['abc', '0x0', '65x64', '100000x2']) {
+    const m = await cli(['make-truth', 'cast', '--out', join(dir, 'cli', 'cast'), '--size', size, '-q']);
+    assert.equal(m.code, 1, size);
+    assert.equal(m.stderr, `toonscope: --size must be WIDTHxHEIGHT, even numbers from 64 to 8192, got "${size}"\n`);
+  }
 });
 
 test('17.12 app request bodies: one-line 400 naming the field', async () => {

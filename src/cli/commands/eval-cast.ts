@@ -37,7 +37,12 @@ export const makeTruthCast: Command = {
     if (!out) throw new ToonscopeError(undefined, 'make-truth cast needs --out DIR');
     const source = (values.source as string | undefined) ?? 'renpy';
     if (source !== 'renpy' && source !== 'synthetic') throw new ToonscopeError(undefined, '--source must be renpy or synthetic');
-    const [width, height] = ((values.size as string | undefined) ?? '1280x720').split('x').map(Number);
+    const size = (values.size as string | undefined) ?? '1280x720';
+    const m = /^(\d{2,5})x(\d{2,5})$/.exec(size);
+    // Even sizes from 64x64 up: the H.264 writer needs even sides, the figures need room.
+    const ok = (n: number) => n >= 64 && n <= 8192 && n % 2 === 0;
+    if (!m || !ok(+m[1]) || !ok(+m[2])) throw new ToonscopeError(undefined, `--size must be WIDTHxHEIGHT, even numbers from 64 to 8192, got ${JSON.stringify(size)}`);
+    const [width, height] = [Number(m[1]), Number(m[2])];
     const bar = ctx.progress('render');
     const t = await makeCastTruth(out, { source, width, height, shots: intOption(values, 'shots', 1, 1000), seed: intOption(values, 'seed', 0), progress: bar });
     bar.done();
