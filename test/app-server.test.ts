@@ -209,6 +209,7 @@ test('toonscope app: prints its URL, serves, stops cleanly on SIGINT; a bad --po
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^toonscope: --port must be an integer from 0 to 65535, got "http"\n$/);
 
+  Workspace.open(join(dir, 'cli-ws')).close(); // the app serves an existing workspace only (issue 17.13)
   const child = spawn(process.execPath, [cli, 'app', '--port', '0', '-w', join(dir, 'cli-ws')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((ok, fail) => {
     let out = '';

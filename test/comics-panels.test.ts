@@ -228,6 +228,6 @@ test('CLI: eval panels and comics write results; bad truth gives a one-line erro
   } finally {
     (process.stderr as any).write = err;
   }
-  assert.match(msg, /bad\.json: page 0: "image" must be a path/);
+  assert.match(msg, /bad\.json: pages\[0\]\.image: expected a string, got 3/);
   assert.equal(msg.trim().split('\n').length, 1);
 });

@@ -198,7 +198,7 @@ test('truth files: JSON cuts and PySceneDetect CSV', () => {
   assert.deepEqual(csv.cuts, [201, 382]);
   const list = loadTruth(file('list.csv', 'Timecode List:,00:00:02.000\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame\n1,1,00:00:00.000,0.000,48\n2,49,00:00:02.000,2.000,240\n'));
   assert.deepEqual(list.cuts, [48]);
-  assert.throws(() => loadTruth(file('bad.json', '{"nope": 1}')), /has no "cuts" array/);
+  assert.throws(() => loadTruth(file('bad.json', '{"nope": 1}')), /bad\.json: cuts: expected a list, got nothing/);
 });
 
 test('exports: CSV row per shot, EDL event per shot, SMPTE timecodes', async () => {

@@ -2,10 +2,11 @@
 // every character's box, identity and instance (one instance = one true
 // track). Rendered from Debian's Ren'Py sprites (anime-style art the default
 // detectors can see) or from drawn figures (always available).
-import { writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { VideoWriter } from '../core/video.js';
 import { ToonscopeError } from '../core/errors.js';
+import { z, integer, box, fps, frame, MAX_FRAME, MAX_PIXELS, readJsonFile } from '../core/schema.js';
 import type { Box } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { synthClip, CAST } from '../dictionary/synth.js';
@@ -62,14 +63,28 @@ export async function makeCastTruth(dir: string, opts: MakeCastOptions = {}): Pr
   return truth;
 }
 
+/** What `make-truth cast` writes; hand-made files need `video`, `identities` and `boxes`. */
+const CastTruthFile = z.looseObject({
+  video: z.string().min(1),
+  fps: fps.optional(),
+  frames: integer().min(1).max(MAX_FRAME).optional(),
+  width: integer().min(1).max(MAX_PIXELS).optional(),
+  height: integer().min(1).max(MAX_PIXELS).optional(),
+  cuts: z.array(frame).default([]),
+  identities: z.array(z.string()),
+  boxes: z.array(z.object({ frame, identity: integer().min(0), instance: integer().min(0), box })),
+  source: z.string().default('unknown'),
+}).superRefine((t, ctx) => {
+  // Indices that point nowhere would be scored silently as another character or a frame that never comes.
+  t.boxes.forEach((b, k) => {
+    if (b.identity >= t.identities.length) ctx.addIssue({ code: 'custom', path: ['boxes', k, 'identity'], message: `expected an index into "identities" (< ${t.identities.length}), got ${b.identity}` });
+    if (t.frames !== undefined && b.frame >= t.frames) ctx.addIssue({ code: 'custom', path: ['boxes', k, 'frame'], message: `expected a frame < "frames" (${t.frames}), got ${b.frame}` });
+  });
+});
+
 export function loadCastTruth(file: string): CastTruth & { path: string } {
   if (!existsSync(file)) throw new ToonscopeError(file, 'no such truth file');
-  let t: CastTruth;
-  try {
-    t = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ToonscopeError(file, `not valid JSON (${(e as Error).message})`);
-  }
-  if (!Array.isArray(t.boxes) || typeof t.video !== 'string') throw new ToonscopeError(file, 'not a cast truth file (needs "video" and "boxes"; make one with `toonscope make-truth cast`)');
-  return { ...t, path: resolve(dirname(file), t.video) };
+  const t = readJsonFile(CastTruthFile, file, 'a cast truth file: make one with `toonscope make-truth cast`');
+  const frames = t.frames ?? t.boxes.reduce((m, b) => Math.max(m, b.frame + 1), 0);
+  return { ...t, fps: t.fps ?? 24, frames, width: t.width ?? 0, height: t.height ?? 0, boxes: t.boxes.map((b) => ({ ...b, box: b.box as Box })), path: resolve(dirname(file), t.video) };
 }

@@ -8,10 +8,17 @@ import {
   listCharacters, labelSummary, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
   type Span, type CharacterCard,
 } from '../label/index.js';
-import { HttpError, json, readJson, toId } from './http.js';
+import { HttpError, json, readBody, toId } from './http.js';
+import { z, integer } from '../core/schema.js';
 
 /** Spans with their boxes rounded to pixels and times to ms (a 20-minute episode stays a few hundred kB). */
 const brief = (s: Span) => ({ ...s, boxes: s.boxes.map((b) => ({ time: Math.round(b.time * 1000) / 1000, box: b.box.map(Math.round) })) });
+
+// Request bodies. Strict: a misspelt field is an error, not silently ignored.
+const characterId = integer().min(0).max(Number.MAX_SAFE_INTEGER);
+const NameBody = z.strictObject({ name: z.string().max(1000) });
+const MergeBody = z.strictObject({ into: characterId, from: z.array(characterId).min(1).max(100_000) });
+const Empty = z.strictObject({});
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
 export interface Route { method: 'GET' | 'POST'; path: RegExp; run: Handler }
@@ -29,13 +36,12 @@ export function routes(ws: Workspace): Route[] {
     return c;
   };
   const state = () => ({ characters: listCharacters(ws), summary: labelSummary(ws) });
-  /** An edit: run it in the queue, answer with the new state. */
-  const edit = (job: (id: number, body: Record<string, unknown>) => Promise<unknown>): Handler => async (req, res, [id]) => {
-    const body = await readJson(req);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  /** An edit: its body checked against `schema`, run in the queue, answered with the new state. */
+  const edit = <S extends z.ZodType>(schema: S, job: (id: number, body: z.output<S>) => Promise<unknown>): Handler => async (req, res, [id]) => {
+    const body = await readBody(req, schema);
     const n = id === undefined ? -1 : toId(id, 'character id');
     if (n >= 0) card(n);
-    const out = await serial(() => job(n, body as Record<string, unknown>));
+    const out = await serial(() => job(n, body));
     json(res, 200, { ...state(), result: out });
   };
 
@@ -54,21 +60,15 @@ export function routes(ws: Workspace): Route[] {
       },
     },
     {
-      method: 'POST', path: /^\/api\/characters\/([^/]+)\/name$/, run: edit((id, b) => {
-        if (typeof b.name !== 'string') throw new HttpError(400, 'name must be a string');
-        return nameCharacter(ws, id, b.name);
-      }),
+      method: 'POST', path: /^\/api\/characters\/([^/]+)\/name$/, run: edit(NameBody, (id, b) => nameCharacter(ws, id, b.name)),
     },
-    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/reject$/, run: edit((id) => rejectCharacter(ws, id)) },
-    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/reset$/, run: edit((id) => resetCharacter(ws, id)) },
-    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/split$/, run: edit((id) => splitCharacter(ws, id)) },
+    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/reject$/, run: edit(Empty, (id) => rejectCharacter(ws, id)) },
+    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/reset$/, run: edit(Empty, (id) => resetCharacter(ws, id)) },
+    { method: 'POST', path: /^\/api\/characters\/([^/]+)\/split$/, run: edit(Empty, (id) => splitCharacter(ws, id)) },
     {
-      method: 'POST', path: /^\/api\/merge$/, run: edit((_id, b) => {
-        const into = toId(b.into, 'into');
-        if (!Array.isArray(b.from) || !b.from.length) throw new HttpError(400, 'from must be a non-empty array of character ids');
-        const from = b.from.map((x) => toId(x, 'character id'));
-        for (const id of [into, ...from]) card(id);
-        return mergeCharacters(ws, into, from);
+      method: 'POST', path: /^\/api\/merge$/, run: edit(MergeBody, (_id, b) => {
+        for (const id of [b.into, ...b.from]) card(id);
+        return mergeCharacters(ws, b.into, b.from);
       }),
     },
     { method: 'GET', path: /^\/api\/episodes$/, run: (_q, res) => json(res, 200, { episodes: episodes(ws) }) },
@@ -81,9 +81,10 @@ export function routes(ws: Workspace): Route[] {
       },
     },
     {
-      method: 'POST', path: /^\/api\/export$/, run: edit(async () => {
-        const files = await exportLabels(ws, join(ws.dir, 'export'));
-        return { files: files.map((f) => relative(ws.dir, f)) };
+      method: 'POST', path: /^\/api\/export$/, run: edit(Empty, async () => {
+        const warnings: string[] = [];
+        const files = await exportLabels(ws, join(ws.dir, 'export'), { warn: (m) => warnings.push(m) });
+        return { files: files.map((f) => relative(ws.dir, f)), warnings };
       }),
     },
   ];

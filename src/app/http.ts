@@ -1,6 +1,7 @@
 // Small HTTP helpers for the app: an error that carries its status, JSON
 // replies, and a JSON body reader with a size limit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z, problem } from '../core/schema.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
@@ -60,4 +61,12 @@ export function toId(v: unknown, what = 'id'): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new HttpError(400, `bad ${what}: ${JSON.stringify(v)}`);
   return n;
+}
+
+/** The request's JSON body checked against `schema`: a 400 naming the field otherwise (`body: from[1]: expected an integer, got "x"`). */
+export async function readBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
+  const data = await readJson(req);
+  const r = schema.safeParse(data, { reportInput: true });
+  if (!r.success) throw new HttpError(400, `body: ${problem(r.error)}`);
+  return r.data;
 }

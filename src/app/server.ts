@@ -1,7 +1,7 @@
 // `toonscope app`: a local web app over one workspace. Binds 127.0.0.1 only,
 // answers only to localhost Host names (no DNS rebinding), serves the UI, the
 // JSON API, crops, workspace images and the episodes' videos (by id, never by path).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +46,7 @@ export async function startApp(ws: Workspace, opts: AppOptions = {}): Promise<Ap
     try {
       const host = (req.headers.host ?? '').toLowerCase();
       if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) throw new HttpError(403, 'the app answers on localhost only');
+      if (req.method !== 'GET' && req.method !== 'HEAD') sameOrigin(req, port);
       const q = raw.indexOf('?');
       const path = q < 0 ? raw : raw.slice(0, q);
       const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -107,6 +108,23 @@ export async function startApp(ws: Workspace, opts: AppOptions = {}): Promise<Ap
     server,
     close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };
+}
+
+/**
+ * Writes only from the app's own pages. A browser sends Origin with every POST: another site's page (or a
+ * sandboxed one, Origin "null") gets 403 even for a request that needs no preflight. Without Origin (curl,
+ * scripts) the request is let through unless Sec-Fetch-Site says a browser sent it from elsewhere.
+ */
+export function sameOrigin(req: IncomingMessage, port: number): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    if (![`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`].includes(origin.toLowerCase())) {
+      throw new HttpError(403, `writes are accepted only from the app's own pages (Origin ${JSON.stringify(origin)})`);
+    }
+    return;
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, `writes are accepted only from the app's own pages (Sec-Fetch-Site ${site})`);
 }
 
 function get(method: string | undefined, run: () => void): void {

@@ -2,9 +2,10 @@
 // against hand-drawn boxes (no masks: nobody can draw those by hand for a
 // fair sample). The truth file names videos and frame numbers only, so it can
 // ship while the copyrighted clips stay outside the project.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
+import { z, box, frame, readJsonFile } from '../core/schema.js';
 import { decodeSelected, probe } from '../core/video.js';
 import { prf, type PRF } from '../core/prf.js';
 import type { Box, Image } from '../core/types.js';
@@ -43,18 +44,23 @@ export interface BoxReport {
   secondsPerFrame: number;
 }
 
+const BoxTruthFile = z.looseObject({
+  about: z.string().optional(),
+  frames: z.array(z.looseObject({
+    video: z.string().min(1),
+    frame,
+    crop: z.union([z.literal('left-third'), box]).nullish(),
+    characters: z.array(z.looseObject({ face: box.optional(), body: box.optional() })),
+  })),
+});
+
 export function readBoxTruth(file: string): BoxTruth {
   if (!existsSync(file)) throw new ToonscopeError(file, 'no such file');
-  let t: BoxTruth;
-  try {
-    t = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new ToonscopeError(file, 'not valid JSON');
-  }
-  if (!Array.isArray(t.frames) || !t.frames.every((f) => typeof f.video === 'string' && Number.isInteger(f.frame) && Array.isArray(f.characters))) {
-    throw new ToonscopeError(file, 'expected {"frames": [{"video": NAME, "frame": N, "characters": [{"face": [x,y,w,h], "body": [x,y,w,h]}]}]}');
-  }
-  return t;
+  const t = readJsonFile(BoxTruthFile, file, 'expected {"frames": [{"video": NAME, "frame": N, "characters": [{"face": [x,y,w,h], "body": [x,y,w,h]}]}]}');
+  return {
+    about: t.about,
+    frames: t.frames.map((f) => ({ video: f.video, frame: f.frame, crop: (f.crop ?? undefined) as BoxTruthFrame['crop'], characters: f.characters as BoxTruthFrame['characters'] })),
+  };
 }
 
 function cropOf(img: Image, crop: BoxTruthFrame['crop']): Image {
@@ -85,6 +91,9 @@ export async function evaluateBoxes(truthFile: string, dataDir: string, chain: C
     const wanted = new Map(frames.map((f) => [f.frame, f]));
     for await (const frame of decodeSelected(path, [...wanted.keys()], { width: info.width, height: info.height }, undefined, report)) {
       const t = wanted.get(frame.index)!;
+      if (Array.isArray(t.crop) && (t.crop[0] + t.crop[2] > frame.width || t.crop[1] + t.crop[3] > frame.height)) {
+        throw new ToonscopeError(truthFile, `frame ${t.frame} of ${video}: crop ${JSON.stringify(t.crop)} reaches outside the ${frame.width}x${frame.height} frame`);
+      }
       const image = cropOf(frame, t.crop);
       const t0 = performance.now();
       const found = await detectCharacters(image, chain, frame.index);

@@ -2,9 +2,10 @@
 // instance-mask PNG pairs (NAME.jpg|png, NAME.mask-K.png, optional NAME.json
 // with "faces": [[x,y,w,h], ...]). Figures: mean mask IoU per truth instance
 // (a missed instance counts 0), body box P/R/F1 and face P/R/F1 at IoU 0.5.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
+import { z, box, readJsonFile } from '../core/schema.js';
 import { readImage } from '../core/image.js';
 import { prf, type PRF } from '../core/prf.js';
 import type { Box, Detection, Image } from '../core/types.js';
@@ -19,6 +20,9 @@ export interface TruthItem {
   faces: Box[] | null;
 }
 
+/** NAME.json beside a truth image: its face boxes (other fields are notes). */
+const FacesFile = z.looseObject({ faces: z.array(box).optional() });
+
 /** List the truth folder's items (images with at least one mask file). */
 export function readTruthDir(dir: string): TruthItem[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ToonscopeError(dir, 'truth folder not found');
@@ -31,14 +35,7 @@ export function readTruthDir(dir: string): TruthItem[] {
     const masks = files.filter((g) => g.startsWith(`${name}.mask-`) && /\.mask-\d+\.png$/.test(g)).map((g) => join(dir, g));
     let faces: Box[] | null = null;
     const meta = join(dir, `${name}.json`);
-    if (existsSync(meta)) {
-      try {
-        const j = JSON.parse(readFileSync(meta, 'utf8'));
-        if (Array.isArray(j.faces)) faces = j.faces;
-      } catch {
-        throw new ToonscopeError(meta, 'not valid JSON');
-      }
-    }
+    if (existsSync(meta)) faces = (readJsonFile(FacesFile, meta, 'expected {"faces": [[x, y, w, h], ...]}').faces as Box[] | undefined) ?? null;
     items.push({ name, image: join(dir, f), masks, faces });
   }
   if (!items.length) throw new ToonscopeError(dir, 'no images with NAME.mask-K.png instance masks in this folder');

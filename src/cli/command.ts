@@ -10,8 +10,8 @@ export type Values = Record<string, string | boolean | string[] | boolean[] | un
 export interface Context {
   /** --json was given: print one JSON document on stdout and nothing else there. */
   json: boolean;
-  /** Open the workspace named by --workspace (default ./toonscope-workspace). */
-  workspace(): Workspace;
+  /** Open the workspace named by --workspace (default ./toonscope-workspace); `existing`: refuse one that does not exist yet. */
+  workspace(opts?: { existing?: boolean }): Workspace;
   progress(label: string, total?: number): Progress;
   /** Human-readable output (suppressed under --json). */
   log(msg: string): void;

@@ -3,7 +3,7 @@
 // user-caused errors into one line on stderr (stack traces only with --debug).
 import { parseArgs } from 'node:util';
 import { isToonscopeError } from '../core/errors.js';
-import { Workspace, DEFAULT_WORKSPACE } from '../core/workspace.js';
+import { Workspace, DEFAULT_WORKSPACE, openExisting } from '../core/workspace.js';
 import { progress } from '../core/progress.js';
 import { commands } from './commands/index.js';
 import type { Command, Context } from './command.js';
@@ -70,7 +70,10 @@ export async function main(argv: string[]): Promise<number> {
   let ws: Workspace | undefined;
   const ctx: Context = {
     json: Boolean(values.json),
-    workspace: () => (ws ??= Workspace.open(values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE)),
+    workspace: (o) => {
+      const dir = values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE;
+      return (ws ??= o?.existing ? openExisting(dir) : Workspace.open(dir));
+    },
     progress: (label, total) => progress(label, total, { quiet: Boolean(values.quiet) }),
     log: (msg) => {
       if (!values.json && !values.quiet) process.stdout.write(`${msg}\n`);

@@ -1,9 +1,8 @@
 // Panel evaluation: one-to-one matching of found boxes to true boxes by IoU
 // (Hungarian), then precision/recall at IoU thresholds and the mean IoU.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Box } from '../core/types.js';
-import { ToonscopeError } from '../core/errors.js';
+import { z, integer, box, readJsonFile } from '../core/schema.js';
 import { iou } from './geometry.js';
 import { assign } from './hungarian.js';
 
@@ -27,30 +26,27 @@ export interface PageScore {
   orderOk: boolean;
 }
 
+const PanelTruthFile = z.looseObject({
+  pages: z.array(z.looseObject({
+    image: z.string().min(1),
+    panels: z.array(box).nullish(),
+    note: z.string().optional(),
+    characters: z.array(z.looseObject({ panel: integer().min(0), identity: z.string().min(1), box, face: box.optional() })).optional(),
+  }).superRefine((p, ctx) => {
+    // A character in a panel the page does not have would be scored against nothing.
+    if (p.panels) p.characters?.forEach((c, k) => {
+      if (c.panel >= p.panels!.length) ctx.addIssue({ code: 'custom', path: ['characters', k, 'panel'], message: `expected an index into "panels" (< ${p.panels!.length}), got ${c.panel}` });
+    });
+  })),
+});
+
 export function loadTruth(file: string, dataRoot?: string): { pages: (TruthPage & { path: string })[] } {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const msg = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(e as Error).message.split('\n')[0]})`;
-    throw new ToonscopeError(file, msg);
-  }
-  const pages = (doc as { pages?: unknown }).pages;
-  if (!Array.isArray(pages)) throw new ToonscopeError(file, 'expected {"pages":[{"image":..., "panels":[[x,y,w,h],...]}]}');
+  const doc = readJsonFile(PanelTruthFile, file, 'expected {"pages":[{"image":..., "panels":[[x,y,w,h],...]}]}');
   const root = dataRoot ?? dirname(file);
   return {
-    pages: pages.map((p, k) => {
-      const page = p as TruthPage;
-      if (typeof page.image !== 'string') throw new ToonscopeError(file, `page ${k}: "image" must be a path`);
-      const ok = page.panels === null || page.panels === undefined || (Array.isArray(page.panels) && page.panels.every((b) => Array.isArray(b) && b.length === 4 && b.every(Number.isFinite)));
-      if (!ok) throw new ToonscopeError(file, `page ${k} (${page.image}): "panels" must be a list of [x, y, w, h] or null`);
-      const chars = page.characters ?? [];
-      const isBox = (b: unknown) => Array.isArray(b) && b.length === 4 && b.every(Number.isFinite);
-      if (!Array.isArray(chars) || !chars.every((c) => c && Number.isInteger(c.panel) && typeof c.identity === 'string' && isBox(c.box) && (c.face === undefined || isBox(c.face)))) {
-        throw new ToonscopeError(file, `page ${k} (${page.image}): "characters" must be a list of {"panel": n, "identity": "name", "box": [x, y, w, h]}`);
-      }
-      return { image: page.image, panels: page.panels ?? null, note: page.note, characters: chars, path: resolve(root, page.image) };
-    }),
+    pages: doc.pages.map((page) => ({
+      image: page.image, panels: (page.panels ?? null) as Box[] | null, note: page.note, characters: (page.characters ?? []) as NonNullable<TruthPage['characters']>, path: resolve(root, page.image),
+    })),
   };
 }
 

@@ -3,7 +3,7 @@
 // LGPL/GPL as the distro ships it, and includes ffprobe.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join, isAbsolute } from 'node:path';
+import { delimiter, join, isAbsolute, resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 
 const found = new Map<string, string>();
@@ -32,6 +32,15 @@ function executable(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A user's path as ffmpeg/ffprobe must see it: an explicit local file. Bare, `concat:a|b`, `subfile,,...:x` or
+ * `http:...` would be opened as protocols and `-rf.mp4` read as an option; `file:` + the absolute path is
+ * only ever that file.
+ */
+export function local(path: string): string {
+  return `file:${resolve(path)}`;
 }
 
 /** Run a tool to completion and return stdout; throws with the tool's last stderr line on failure. */
@@ -68,7 +77,8 @@ export function runAsync(name: 'ffmpeg' | 'ffprobe', args: string[], file?: stri
 
 function failure(name: string, stderr: string, status: number | string | null, file?: string): ToonscopeError {
   // ffmpeg prefixes messages with the input path; the error already names the file.
-  const why = (lastLine(stderr) || (typeof status === 'string' ? `stopped by ${status}` : `exit code ${status}`)).split(`${file}: `).join('');
+  let why = lastLine(stderr) || (typeof status === 'string' ? `stopped by ${status}` : `exit code ${status}`);
+  if (file) why = why.split(`${local(file)}: `).join('').split(`${file}: `).join('');
   return new ToonscopeError(file, `${name} failed: ${why}`);
 }
 

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ToonscopeError } from './errors.js';
-import { tool, run, lastLine } from './ffmpeg.js';
+import { tool, run, lastLine, local } from './ffmpeg.js';
 import { parseFps } from './rate.js';
 import type { Frame, Image, VideoInfo } from './types.js';
 
@@ -55,7 +55,7 @@ function probeFile(path: string): VideoInfo {
     json = JSON.parse(
       run('ffprobe', ['-v', 'error', '-show_entries',
         'stream=codec_type,codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time:format=duration,start_time,format_name',
-        '-of', 'json', path], path),
+        '-of', 'json', local(path)], path),
     );
   } catch (e) {
     if (e instanceof ToonscopeError && e.file !== undefined) {
@@ -210,7 +210,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   if (opts.threads || opts.fast) args.push('-threads', String(opts.threads ?? availableParallelism()));
   const seek = opts.seekBetween ? (opts.seekBetween[0] + opts.seekBetween[1]) / 2 : opts.seek;
   if (seek !== undefined) args.push('-ss', String(Math.max(0, seek - info.startTime)));
-  args.push('-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-copyts', '-fps_mode', 'passthrough');
+  args.push('-i', local(path), '-map', '0:v:0', '-an', '-sn', '-dn', '-copyts', '-fps_mode', 'passthrough');
   // showinfo gives each frame's exact time; its checksums are not needed.
   const filters = [opts.filter, scaler(width, height, opts.fast), 'showinfo=checksum=0'].filter(Boolean);
   args.push('-vf', filters.join(','), '-pix_fmt', channels === 1 ? 'gray' : 'rgb24');
@@ -318,7 +318,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
  */
 export function keyframeTimes(path: string): Promise<number[]> {
   return new Promise((resolve) => {
-    const proc = spawn(tool('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const proc = spawn(tool('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', local(path)], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (c: string) => (out += c));
@@ -421,7 +421,7 @@ export class VideoWriter {
   constructor(readonly path: string, readonly width: number, readonly height: number, fps: number | string, opts: { crf?: number; codec?: string } = {}) {
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
       '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-      '-c:v', opts.codec ?? 'libx264', '-pix_fmt', 'yuv420p', '-crf', String(opts.crf ?? 18), path];
+      '-c:v', opts.codec ?? 'libx264', '-pix_fmt', 'yuv420p', '-crf', String(opts.crf ?? 18), local(path)];
     this.proc = spawn(tool('ffmpeg'), args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.proc.stderr.setEncoding('utf8');
     this.proc.stderr.on('data', (c: string) => (this.stderr += c));

@@ -4,7 +4,7 @@
 // touches another's migrations. `stage()` records finished work so re-runs
 // skip it and interrupted runs resume.
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ToonscopeError } from './errors.js';
@@ -130,4 +130,16 @@ export class Workspace {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * Open a workspace that must exist already. Commands that only read or edit what `analyze` made (label, export,
+ * app) refuse a mistyped --workspace instead of creating an empty folder and answering "nothing here".
+ */
+export function openExisting(dir: string = DEFAULT_WORKSPACE): Workspace {
+  const abs = resolve(dir);
+  if (!existsSync(join(abs, 'toonscope.db'))) {
+    throw new ToonscopeError(abs, `${existsSync(abs) ? 'not a toonscope workspace (it has no toonscope.db)' : 'no such workspace'}; check --workspace, or run \`toonscope analyze VIDEO\` first`);
+  }
+  return Workspace.open(abs);
 }

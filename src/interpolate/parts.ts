@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
-import { runAsync } from '../core/ffmpeg.js';
+import { local, runAsync } from '../core/ffmpeg.js';
 import type { Image } from '../core/types.js';
 import { probe, VideoWriter } from '../core/video.js';
 import { outputsBefore } from './rate.js';
@@ -199,7 +199,7 @@ export class PartsWriter {
       try {
         // Async, so Ctrl-C stops the join at once and the parts stay.
         await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', 'parts.txt',
-          '-i', this.job.input, '-map', '0:v', ...args, '-c:v', 'copy', joined], this.output, { cwd: this.dir });
+          '-i', local(this.job.input), '-map', '0:v', ...args, '-c:v', 'copy', local(join(this.dir, joined))], this.output, { cwd: this.dir });
       } catch (e) {
         error = e;
         continue;
@@ -226,8 +226,8 @@ export class PartsWriter {
       ...ks.flatMap((k, j) => (want[k] === 'copied' ? [] : [`-c:s:${j}`, want[k]]))];
     const mux = async (ks: number[], to: string, video = true) => {
       try {
-        await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', joined, '-i', this.job.input,
-          ...(video ? ['-map', '0'] : []), ...args(ks), to], this.output, { cwd: this.dir });
+        await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', local(join(this.dir, joined)), '-i', local(this.job.input),
+          ...(video ? ['-map', '0'] : []), ...args(ks), local(join(this.dir, to))], this.output, { cwd: this.dir });
         return true;
       } catch {
         return false;
@@ -250,7 +250,7 @@ export class PartsWriter {
 /** Whether ffmpeg can decode the file's audio from start to end. */
 async function decodes(input: string): Promise<boolean> {
   try {
-    await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-xerror', '-i', input, '-map', '0:a', '-f', 'null', '-'], input);
+    await runAsync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-xerror', '-i', local(input), '-map', '0:a', '-f', 'null', '-'], input);
     return true;
   } catch {
     return false;

@@ -4,11 +4,13 @@
 // Files without `interpolation_triplets` get triplets derived from the clip:
 // consecutive distinct drawings (held frames and cuts found by pairs.ts) that
 // are evenly spaced in time, so the middle drawing sits exactly halfway.
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
+import { z, frame, readJsonFile } from '../core/schema.js';
 import { classifyPair, signature, type Signature } from './pairs.js';
 import { readAll } from './frames.js';
+import { probe } from '../core/video.js';
 
 export type Triplet = [number, number, number];
 
@@ -37,29 +39,24 @@ export function truthFiles(paths: string[]): string[] {
   return out;
 }
 
+/** The fields eval interpolate reads; the rest of a truth file (cuts, notes, fps as text) is not its business. */
+const InterpTruthFile = z.looseObject({
+  video: z.string().min(1),
+  layout: z.string().optional(),
+  interpolation_triplets: z.array(z.tuple([frame, frame, frame]).refine(([a, b, c]) => a < b && b < c, 'expected three increasing frame indices [a, b, c]')).optional(),
+});
+
 /** Read one truth file (triplets may still be empty: see `deriveTriplets`). */
 export function readTruth(path: string): Clip {
-  let json: any;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new ToonscopeError(path, `not a readable JSON truth file (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!json || typeof json.video !== 'string') throw new ToonscopeError(path, 'truth file has no "video" field');
+  const json = readJsonFile(InterpTruthFile, path, 'expected {"video": "clip.mp4", "interpolation_triplets": [[a, b, c], ...]}');
   const video = resolve(dirname(path), json.video);
   if (!existsSync(video)) throw new ToonscopeError(path, `its video ${json.video} is missing`);
-  const crop = /left third/i.test(String(json.layout ?? '')) ? 'crop=iw/3:ih:0:0' : undefined;
-  const raw = json.interpolation_triplets;
-  const triplets: Triplet[] = [];
-  if (raw !== undefined) {
-    if (!Array.isArray(raw)) throw new ToonscopeError(path, '"interpolation_triplets" must be a list of [a, b, c]');
-    for (const t of raw) {
-      if (!Array.isArray(t) || t.length !== 3 || !t.every((v) => Number.isInteger(v) && v >= 0) || !(t[0] < t[1] && t[1] < t[2])) {
-        throw new ToonscopeError(path, `bad triplet ${JSON.stringify(t)}: expected three increasing frame indices`);
-      }
-      triplets.push([t[0], t[1], t[2]]);
-    }
-  }
+  const crop = /left third/i.test(json.layout ?? '') ? 'crop=iw/3:ih:0:0' : undefined;
+  const triplets: Triplet[] = (json.interpolation_triplets ?? []).map(([a, b, c]) => [a, b, c]);
+  // A triplet past the video's end would be scored against frames that never decode.
+  const frames = triplets.length ? probe(video).frames : null;
+  const late = frames === null ? -1 : triplets.findIndex((t) => t[2] >= frames);
+  if (late >= 0) throw new ToonscopeError(path, `interpolation_triplets[${late}]: frame ${triplets[late][2]} is past the end of ${json.video} (${frames} frames)`);
   return { name: basename(path).replace(/\.truth\.json$/, ''), video, crop, triplets, source: 'truth file' };
 }
 

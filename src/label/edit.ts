@@ -24,8 +24,12 @@ function cluster(ws: Workspace, id: number): ClusterRow & { tracks: number[] } {
 }
 
 function cleanName(name: string): string {
+  // A line break would end a WebVTT cue and a CSV row: refused, not silently joined.
+  if (/[\n\r\v\f\u0085\u2028\u2029]/.test(name)) throw new ToonscopeError(undefined, `a character name must be one line (got ${JSON.stringify(name)})`);
   const n = name.replace(/\s+/g, ' ').trim();
   if (!n || n.length > 80 || /[\u0000-\u001f]/.test(n)) throw new ToonscopeError(undefined, `a character name must be 1-80 printable characters (got ${JSON.stringify(name)})`);
+  // `-->` ends a WebVTT cue's timing line: a name holding it would blank the episode's subtitles (exports escape it too).
+  if (n.includes('-->')) throw new ToonscopeError(undefined, `a character name cannot contain "-->" (got ${JSON.stringify(name)})`);
   return n;
 }
 

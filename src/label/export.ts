@@ -2,10 +2,13 @@
 // "who is on screen" track per episode, and per-character clip lists (CSV,
 // and ffconcat files: `ffmpeg -f concat -safe 0 -i clips/NAME.ffconcat -c copy NAME.mp4`).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { join, basename, resolve } from 'node:path';
+import { csv } from '../core/csv.js';
 import type { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
 import { episodes, spans, type Episode, type Span } from './spans.js';
+
+export { csvCell } from '../core/csv.js';
 
 export interface Interval { start: number; end: number }
 
@@ -46,12 +49,28 @@ export function vttTime(s: number): string {
   return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
 }
 
-export function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * A name as WebVTT cue text: `<`, `&` and `>` are markup there (escaping `>` also turns a `-->`, which
+ * would end the cue list, into text), and a line break would end the cue: it becomes a space.
+ */
+export function vttText(name: string): string {
+  return name.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const csv = (rows: unknown[][]) => rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+/** One `who is on screen` cue. */
+export function vttCue(c: Interval & { names: string[] }): string {
+  return `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.names.map(vttText).join(', ')}\n`;
+}
+
+/**
+ * An ffconcat `file` line, or undefined for a path the format cannot carry: the concat demuxer reads the list
+ * line by line, so a line break in a path would start a new directive whatever the quoting. The path is
+ * absolute and given as `file:` so a name like `concat:a|b` or `subfile,,...` is read as the file it names.
+ */
+export function ffconcatFile(path: string): string | undefined {
+  if (/[\0\r\n]/.test(path)) return undefined;
+  return `file '${`file:${resolve(path)}`.replace(/'/g, "'\\''")}'`;
+}
 const slug = (s: string) => s.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '') || 'unnamed';
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -66,6 +85,8 @@ function ranges(list: Span[], gap: number): Map<string, Interval[]> {
 export interface ExportOptions {
   /** Seconds between two appearances of a character that still count as one clip / cue. Default 1. */
   gap?: number;
+  /** Told about what could not be exported (an episode whose path an ffconcat list cannot hold). */
+  warn?: (msg: string) => void;
 }
 
 /** Write every export into `outDir`; returns the files written. */
@@ -112,8 +133,11 @@ export async function exportLabels(ws: Workspace, outDir: string, opts: ExportOp
     const per = ranges(all.filter((s) => s.video === e.id), gap);
     const cues = onScreen(per);
     const stem = `${e.id}-${slug(basename(e.path).replace(/\.[^.]+$/, ''))}`;
-    put(`${stem}.vtt`, ['WEBVTT', '', ...cues.map((c) => `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.names.join(', ')}\n`)].join('\n'));
+    put(`${stem}.vtt`, ['WEBVTT', '', ...cues.map(vttCue)].join('\n'));
     for (const [name, xs] of per) for (const x of xs) (clips.get(name) ?? clips.set(name, []).get(name)!).push({ ...x, ep: e });
+  }
+  for (const e of eps) {
+    if (!ffconcatFile(e.path)) opts.warn?.(`${JSON.stringify(e.path)}: a line break in its path cannot go into an ffconcat list; its clips are only in the clip CSVs`);
   }
   const used = new Set<string>();
   for (const [name, xs] of [...clips].sort((a, b) => a[0].localeCompare(b[0]))) {
@@ -122,8 +146,11 @@ export async function exportLabels(ws: Workspace, outDir: string, opts: ExportOp
     for (let k = 2; used.has(file.toLowerCase()); k++) file = `${slug(name)}-${k}`;
     used.add(file.toLowerCase());
     put(`clips/${file}.csv`, csv([['episode', 'start', 'end', 'duration'], ...xs.map((x) => [x.ep.path, r3(x.start), r3(x.end), r3(x.end - x.start)])]));
-    const quote = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
-    put(`clips/${file}.ffconcat`, ['ffconcat version 1.0', ...xs.map((x) => `file ${quote(x.ep.path)}\ninpoint ${r3(x.start)}\noutpoint ${r3(x.end)}`)].join('\n') + '\n');
+    const lines = xs.flatMap((x) => {
+      const line = ffconcatFile(x.ep.path);
+      return line ? [`${line}\ninpoint ${r3(x.start)}\noutpoint ${r3(x.end)}`] : [];
+    });
+    put(`clips/${file}.ffconcat`, ['ffconcat version 1.0', ...lines].join('\n') + '\n');
   }
   return files;
 }

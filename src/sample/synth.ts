@@ -5,7 +5,7 @@
 // final cut to 12 fps drawings.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { run } from '../core/ffmpeg.js';
+import { local, run } from '../core/ffmpeg.js';
 
 export interface SampleTruth {
   video: string;
@@ -46,7 +46,7 @@ export function makeSample(out: string, opts: { width?: number; height?: number 
       `[5:v]${norm},trim=end_frame=48,setpts=N/${FPS}/TB[e]`,
       `[a][b][k][cd][e]concat=n=5:v=1:a=0,format=yuv420p[out]`,
     ].join(';'),
-    '-map', '[out]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', '48', '-r', String(FPS), out,
+    '-map', '[out]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', '48', '-r', String(FPS), local(out),
   ];
   run('ffmpeg', args, out);
   const truth: SampleTruth = {

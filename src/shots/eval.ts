@@ -10,6 +10,7 @@ import { ToonscopeError } from '../core/errors.js';
 import type { Transition } from '../core/types.js';
 import { boundaries } from './shots.js';
 import { prf, type PRF } from '../core/prf.js';
+import { z, check, frame, readJsonFile } from '../core/schema.js';
 
 export interface Truth {
   file: string;
@@ -20,38 +21,37 @@ export interface Truth {
   crop?: string;
 }
 
+/** `{"cuts": [frame, ...], "video": "clip.mp4", "layout": "... left third ..."}`; other fields are free notes. */
+const ShotTruth = z.looseObject({ cuts: z.array(frame), video: z.string().min(1).optional(), layout: z.string().optional() });
+
 export function loadTruth(file: string): Truth {
   if (!existsSync(file)) throw new ToonscopeError(file, 'no such truth file');
-  const text = readFileSync(file, 'utf8');
   if (file.endsWith('.json')) {
-    let j: any;
-    try {
-      j = JSON.parse(text);
-    } catch (e) {
-      throw new ToonscopeError(file, `not valid JSON (${(e as Error).message})`);
-    }
-    if (!Array.isArray(j.cuts)) throw new ToonscopeError(file, 'has no "cuts" array');
-    const video = typeof j.video === 'string' ? join(dirname(file), j.video) : guessVideo(file);
-    const crop = /left third/.test(String(j.layout ?? '')) ? 'crop=iw/3:ih:0:0' : undefined;
-    return { file, video, cuts: j.cuts.map(Number), crop };
+    const j = readJsonFile(ShotTruth, file, 'expected {"cuts": [frame, ...], "video": "clip.mp4"}');
+    const video = j.video !== undefined ? join(dirname(file), j.video) : guessVideo(file);
+    const crop = /left third/.test(j.layout ?? '') ? 'crop=iw/3:ih:0:0' : undefined;
+    return { file, video, cuts: j.cuts, crop };
   }
-  return { file, video: guessVideo(file), cuts: parseSceneCsv(file, text) };
+  return { file, video: guessVideo(file), cuts: parseSceneCsv(file, readFileSync(file, 'utf8')) };
 }
 
 /** Scene start frames (except the first scene's) from a PySceneDetect CSV. */
 function parseSceneCsv(file: string, text: string): number[] {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
   const headerAt = lines.findIndex((l) => /frame/i.test(l) && l.includes(','));
   if (headerAt < 0) throw new ToonscopeError(file, 'not a scene CSV (no header with a frame column)');
   const header = lines[headerAt].split(',').map((h) => h.trim().toLowerCase());
   const col = header.findIndex((h) => h === 'start frame' || h === 'frame');
   if (col < 0) throw new ToonscopeError(file, 'scene CSV has no "frame" or "Start Frame" column');
   const starts: number[] = [];
-  for (const l of lines.slice(headerAt + 1)) {
-    const cells = l.split(',');
-    const v = Number(cells[col]);
-    if (cells.length < header.length || !Number.isFinite(v)) break;
-    starts.push(Math.round(v));
+  for (let i = headerAt + 1; i < lines.length; i++) {
+    const cells = lines[i].split(',');
+    // The scene table ends at the first short row (PySceneDetect appends a timecode list after a blank line).
+    if (cells.length < header.length) break;
+    // A full row with a frame that is no frame number is a broken file, not the end of the table.
+    const cell = cells[col].trim();
+    const v = /^[+-]?\d+(\.\d*)?$/.test(cell) ? Math.round(Number(cell)) : cell;
+    starts.push(check(frame, v, file, `line ${i + 1}, column "${header[col]}"`));
   }
   // PySceneDetect's list-scenes numbers frames from 1 ("Start Frame"); the short format is 0-based.
   const offset = header[col] === 'start frame' ? 1 : 0;

@@ -1,6 +1,7 @@
 // Shot lists for people and tools: CSV, JSON and a CMX3600 EDL for editors.
 import { basename } from 'node:path';
 import type { Shot, Transition } from '../core/types.js';
+import { csv } from '../core/csv.js';
 
 /** HH:MM:SS.mmm */
 export function clock(t: number): string {
@@ -22,11 +23,11 @@ export function smpte(frame: number, base: number): string {
 }
 
 export function shotsCsv(shots: Shot[]): string {
-  const rows = ['shot,start_frame,end_frame,frames,start_time,end_time,start_timecode,end_timecode,in,out'];
-  for (const s of shots) {
-    rows.push([s.index, s.start, s.end, s.end - s.start + 1, s.startTime.toFixed(3), s.endTime.toFixed(3), clock(s.startTime), clock(s.endTime), s.in, s.out].join(','));
-  }
-  return `${rows.join('\n')}\n`;
+  // Through csv(): every text cell a spreadsheet could run as a formula is neutralised, whatever it holds.
+  return csv([
+    ['shot', 'start_frame', 'end_frame', 'frames', 'start_time', 'end_time', 'start_timecode', 'end_timecode', 'in', 'out'],
+    ...shots.map((s) => [s.index, s.start, s.end, s.end - s.start + 1, s.startTime.toFixed(3), s.endTime.toFixed(3), clock(s.startTime), clock(s.endTime), s.in, s.out]),
+  ]);
 }
 
 export function shotsJson(video: string, fps: number, shots: Shot[], transitions: Transition[], detector: string): string {
@@ -49,7 +50,8 @@ export function shotsEdl(video: string, fps: number, shots: Shot[], transitions:
     const into = transitions.find((t) => t.kind === 'dissolve' && t.frame === s.start);
     const kind = into ? `D    ${String(into.end - into.start + 1).padStart(3, '0')}` : 'C        ';
     lines.push(`${n}  ${reel.padEnd(8)} V     ${kind} ${src0} ${src1} ${src0} ${src1}`);
-    lines.push(`* FROM CLIP NAME: ${basename(video)}`);
+    // A line break in the file name would start a new EDL line: control characters become spaces.
+    lines.push(`* FROM CLIP NAME: ${basename(video).replace(/[\u0000-\u001f\u007f]/g, ' ')}`);
     lines.push(`* TOONSCOPE SHOT ${s.index} IN ${s.in.toUpperCase()} OUT ${s.out.toUpperCase()}`);
     lines.push('');
   });

@@ -15,7 +15,7 @@ export const app: Command = {
   options: { port: { type: 'string', short: 'p' } },
   async run(_p, values, ctx) {
     const port = intOption(values, 'port', 0, 65535, 8737)!;
-    const ws = ctx.workspace();
+    const ws = ctx.workspace({ existing: true });
     const s = await relabel(ws); // labels are current before the first page loads
     const server = await startApp(ws, { port });
     process.stdout.write(`toonscope app: ${server.url}  (${s.tracks} tracks, ${s.labelled} labelled; Ctrl-C to stop)\n`);

@@ -1,6 +1,6 @@
 // `toonscope make-truth cast`, `toonscope eval tracks`, `toonscope eval clusters`.
 import { intOption, numOption, type Command, type Context, type Values } from '../command.js';
-import { makeCastTruth } from '../../analyze/truth.js';
+import { makeCastTruth, loadCastTruth } from '../../analyze/truth.js';
 import { evalTracks, evalClusters } from '../../analyze/evaluate.js';
 import { ToonscopeError } from '../../core/errors.js';
 import type { AnalyzeOptions } from '../../analyze/pipeline.js';
@@ -37,7 +37,12 @@ export const makeTruthCast: Command = {
     if (!out) throw new ToonscopeError(undefined, 'make-truth cast needs --out DIR');
     const source = (values.source as string | undefined) ?? 'renpy';
     if (source !== 'renpy' && source !== 'synthetic') throw new ToonscopeError(undefined, '--source must be renpy or synthetic');
-    const [width, height] = ((values.size as string | undefined) ?? '1280x720').split('x').map(Number);
+    const size = (values.size as string | undefined) ?? '1280x720';
+    const m = /^(\d{2,5})x(\d{2,5})$/.exec(size);
+    // Even sizes from 64x64 up: the H.264 writer needs even sides, the figures need room.
+    const ok = (n: number) => n >= 64 && n <= 8192 && n % 2 === 0;
+    if (!m || !ok(+m[1]) || !ok(+m[2])) throw new ToonscopeError(undefined, `--size must be WIDTHxHEIGHT, even numbers from 64 to 8192, got ${JSON.stringify(size)}`);
+    const [width, height] = [Number(m[1]), Number(m[2])];
     const bar = ctx.progress('render');
     const t = await makeCastTruth(out, { source, width, height, shots: intOption(values, 'shots', 1, 1000), seed: intOption(values, 'seed', 0), progress: bar });
     bar.done();
@@ -53,6 +58,7 @@ export const evalTracksCmd: Command = {
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval tracks needs --truth FILE');
+    for (const f of files) loadCastTruth(f); // every file checked before a workspace is made or a video analysed
     const ws = ctx.workspace();
     const rows = [];
     for (const f of files) rows.push(await evalTracks(ws, f, analyzeOpts(values, ctx)));
@@ -70,6 +76,7 @@ export const evalClustersCmd: Command = {
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval clusters needs --truth FILE');
+    for (const f of files) loadCastTruth(f); // every file checked before a workspace is made or a video analysed
     const ws = ctx.workspace();
     const r = await evalClusters(ws, files, { ...analyzeOpts(values, ctx), epochs: intOption(values, 'epochs', 1, 1000) });
     const row = (name: string, s: typeof r.vanilla) => `${name.padEnd(8)} ${f3(s.purity).padStart(7)} ${f3(s.nmi).padStart(6)} ${f3(s.ari).padStart(6)} ${String(s.clusters).padStart(9)} ${String(s.identities).padStart(11)}`;

@@ -34,10 +34,12 @@ export const evalShots: Command = {
     for (const d of detectors) if (!DETECTORS[d]) throw new ToonscopeError(undefined, `unknown detector "${d}"`);
     const tols = ((values.tolerance as string | undefined) ?? '0,2').split(',').map(Number);
     if (tols.some((t) => !(t >= 0))) throw new ToonscopeError(undefined, '--tolerance must be a list of non-negative frame counts');
+    // Every truth file is checked before anything runs or a workspace is made.
+    const truths = files.map((f) => loadTruth(f));
     const ws = ctx.workspace();
     const rows: { truth: string; detector: string; scores: Score[] }[] = [];
-    for (const file of files) {
-      const truth = loadTruth(file);
+    for (const [k, file] of files.entries()) {
+      const truth = truths[k];
       const video = (values.video as string | undefined) ?? truth.video;
       if (!video) throw new ToonscopeError(file, 'cannot tell which video this truth belongs to; pass --video');
       for (const detector of detectors) {

@@ -5,6 +5,7 @@ import { intOption, numOption, type Command, type Context } from '../command.js'
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
 import { ToonscopeError } from '../../core/errors.js';
+import { loadCastTruth } from '../../analyze/truth.js';
 import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, type LabelSummary, type LabelScore } from '../../label/index.js';
 
 function id(s: string | undefined, what = 'character id'): number {
@@ -42,7 +43,7 @@ export const labelList: Command = {
     'toonscope export --out DIR            JSON, CSV, WebVTT and clip lists of the labels',
   ].join('\n'),
   async run(_p, _v, ctx) {
-    const ws = ctx.workspace();
+    const ws = ctx.workspace({ existing: true });
     done(ctx, ws, await relabel(ws));
   },
 };
@@ -52,7 +53,7 @@ function edit(name: string, summary: string, usage: string, act: (ws: Workspace,
   return {
     name, summary, usage,
     async run(p, _v, ctx) {
-      const ws = ctx.workspace();
+      const ws = ctx.workspace({ existing: true });
       const r = await act(ws, p);
       done(ctx, ws, r, r.ids ? { ids: r.ids } : {});
     },
@@ -122,9 +123,9 @@ export const exportCmd: Command = {
     const out = values.out as string | undefined;
     if (!out) throw new ToonscopeError(undefined, 'export needs --out DIR');
     const gap = numOption(values, 'gap', 0, 3600);
-    const ws = ctx.workspace();
+    const ws = ctx.workspace({ existing: true });
     await relabel(ws);
-    const files = await exportLabels(ws, out, { gap });
+    const files = await exportLabels(ws, out, { gap, warn: (m) => process.stderr.write(`toonscope: warning: ${m}\n`) });
     ctx.result({ files }, `wrote ${files.length} files to ${out}:\n${files.map((f) => `  ${f}`).join('\n')}`);
   },
 };
@@ -150,6 +151,7 @@ export const evalLabelsCmd: Command = {
     const files = (values.truth as string[] | undefined) ?? [];
     if (!files.length) throw new ToonscopeError(undefined, 'eval labels needs --truth FILE');
     if (values.holdout && files.length < 2) throw new ToonscopeError(undefined, '--holdout needs at least two --truth files');
+    for (const f of files) loadCastTruth(f); // every file checked before a workspace is made or a video analysed
     const ws = ctx.workspace();
     const r = await evalLabels(ws, files, {
       chain: values.detector as string | undefined, rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000),
