@@ -23,7 +23,7 @@ export { DETECTORS, DEFAULT_DETECTOR } from './shots/registry.js';
 export { loadShots } from './shots/store.js';
 export { shotsCsv, shotsJson, shotsEdl, readShotsCsv } from './shots/export.js';
 export { shotsOtio } from './shots/otio.js';
-export { statsCsv } from './shots/stats.js';
+export { shotStats } from './shots/stats.js';
 export { splitShots, shotFileName, type SplitOptions } from './shots/split.js';
 export { shotImages, type ImagesOptions } from './shots/images.js';
 export { contactSheet, type SheetOptions } from './shots/sheet.js';

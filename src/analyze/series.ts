@@ -36,6 +36,10 @@ export interface SeriesOptions {
 
 const HEAD_VERSION = 1;
 
+/**
+ * The series stages over every video analysed in the workspace: a projection head trained on triplets from the
+ * tracks (when there are enough), clustering into the character dictionary, collages, and labels carried over.
+ */
 export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Promise<SeriesSummary> {
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);

@@ -45,6 +45,7 @@ async function saveFrame(dir: string, tag: string, frame: Parameters<typeof over
   for (const [k, c] of chars.entries()) if (c.body?.mask) await writeImage(`${dir}/masks/${tag}-${k + 1}.png`, fullMask(c.body, frame.width, frame.height));
 }
 
+/** Detect characters in one image file and write COCO JSON, mask PNGs and an overlay into the workspace. */
 export async function runImage(ws: Workspace, file: string, chain: CharacterDetector[]): Promise<RunSummary> {
   const t0 = performance.now();
   const frame = await readImage(file);
@@ -66,6 +67,7 @@ export interface VideoRunOptions extends VideoOptions {
   progress?: (total: number) => Progress;
 }
 
+/** Detect characters in a video (keyframes, carried by optical flow between) and write COCO JSON, masks and overlays. */
 export async function runVideo(ws: Workspace, file: string, chain: CharacterDetector[], opts: VideoRunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
   const info = probe(file);

@@ -68,6 +68,10 @@ export async function panelCharacters(img: Image, panels: Panel[], detect: Detec
   return out;
 }
 
+/**
+ * Panels in reading order on every page; with `detect`, the characters in each panel (faces paired with
+ * bodies) and identities across all the pages (same number = same character).
+ */
 export async function analyzeComics(pages: { name: string; image: Image }[], opts: ComicsOptions = {}): Promise<{ pages: ComicPage[]; identities: number }> {
   const result: ComicPage[] = [];
   const all: { page: number; inst: Awaited<ReturnType<typeof panelCharacters>>[number]; f: ReturnType<typeof features> }[] = [];

@@ -29,6 +29,7 @@ function cleanName(name: string): string {
   return n;
 }
 
+/** Name a dictionary character: every track of it keeps the name through re-clustering, and all tracks are relabelled. */
 export async function nameCharacter(ws: Workspace, id: number, name: string): Promise<LabelSummary> {
   const c = cluster(ws, id);
   const n = cleanName(name);

@@ -18,6 +18,7 @@ export interface LabelSummary {
   names: string[];
 }
 
+/** Label every track of every video from the names given so far (kNN over track embeddings, unknown when unsure). */
 export async function relabel(ws: Workspace): Promise<LabelSummary> {
   ensureSchema(ws);
   const tracks = (await seriesTracks(ws)).filter((t) => t.detections.some((d) => d.embedding));

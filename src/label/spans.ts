@@ -24,6 +24,7 @@ export interface CharacterCard {
   labelled: number;
 }
 
+/** The character dictionary: one card per cluster with its name (if given), status, size and collage. */
 export function listCharacters(ws: Workspace): CharacterCard[] {
   ensureSchema(ws);
   const rows = ws.db.prepare('SELECT id, name, status, tracks, size, medoid FROM clusters ORDER BY id').all() as { id: number; name: string | null; status: CharacterStatus; tracks: number; size: number; medoid: number | null }[];
@@ -48,6 +49,7 @@ export interface Episode {
   height: number;
 }
 
+/** The videos in the workspace with a display name (its folder added where two share a file name), length, rate and size. */
 export function episodes(ws: Workspace): Episode[] {
   const vs = ws.videos();
   const count = new Map<string, number>();
@@ -100,6 +102,7 @@ function steps(ws: Workspace): Map<number, number> {
   return out;
 }
 
+/** Every track as a span (who is on screen when, with its boxes), filtered by video, dictionary cluster or name. */
 export function spans(ws: Workspace, filter: SpanFilter = {}): Span[] {
   ensureSchema(ws);
   const where: string[] = ['a.track IS NOT NULL'];

@@ -22,14 +22,15 @@ export function smpte(frame: number, base: number): string {
   return [h, m, s, f].map((v) => String(v).padStart(2, '0')).join(':');
 }
 
+/** Columns of shots.csv: PySceneDetect's list-scenes columns, then toonscope's two. */
+export const CSV_HEADER = ['Scene Number', 'Start Frame', 'Start Timecode', 'Start Time (seconds)', 'End Frame', 'End Timecode', 'End Time (seconds)',
+  'Length (frames)', 'Length (timecode)', 'Length (seconds)', 'Shot In', 'Shot Out'];
+
 /**
  * The scene list as PySceneDetect's `list-scenes` writes it (same columns, in the same
  * order, 1-based scene and frame numbers, end frame inclusive, end time = next shot's
  * start), so its users can switch; toonscope adds how each shot begins and ends.
  */
-export const CSV_HEADER = ['Scene Number', 'Start Frame', 'Start Timecode', 'Start Time (seconds)', 'End Frame', 'End Timecode', 'End Time (seconds)',
-  'Length (frames)', 'Length (timecode)', 'Length (seconds)', 'Shot In', 'Shot Out'];
-
 export function shotsCsv(shots: Shot[]): string {
   const rows = [CSV_HEADER.join(',')];
   for (const s of shots) {
@@ -62,6 +63,7 @@ export function readShotsCsv(text: string, file?: string): Shot[] {
   });
 }
 
+/** The shots and transitions as JSON, with the video, its frame rate and the detector used. */
 export function shotsJson(video: string, fps: number, shots: Shot[], transitions: Transition[], detector: string): string {
   return `${JSON.stringify({ video, fps, detector, shots, transitions }, null, 2)}\n`;
 }

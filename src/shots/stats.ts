@@ -4,6 +4,7 @@
 import type { Transition } from '../core/types.js';
 import { FIELDS, type FrameMetrics } from './metrics.js';
 import { clock } from './export.js';
+import { computeMetrics, type DetectShotsOptions } from './detect.js';
 
 /**
  * One row per frame: `Frame Number` (1-based, as PySceneDetect), `Timecode`, `Time (seconds)`,
@@ -18,4 +19,13 @@ export function statsCsv(metrics: readonly FrameMetrics[], transitions: readonly
     rows.push([m.index + 1, clock(m.time), m.time.toFixed(6), ...vals, at.get(m.index) ?? ''].join(','));
   }
   return `${rows.join('\n')}\n`;
+}
+
+/**
+ * The stats CSV of a video: its per-frame metrics (read back from the workspace when
+ * `detectShots` ran with the same one, width and crop; decoded otherwise) and the transitions found.
+ */
+export async function shotStats(path: string, transitions: readonly Transition[] = [], opts: Pick<DetectShotsOptions, 'workspace' | 'width' | 'crop'> = {}): Promise<string> {
+  const { metrics } = await computeMetrics(path, opts);
+  return statsCsv(metrics, transitions);
 }

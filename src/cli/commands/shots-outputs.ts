@@ -4,10 +4,10 @@
 import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { intOption, type Context, type Values } from '../command.js';
-import { computeMetrics, type DetectShotsOptions, type ShotResult } from '../../shots/detect.js';
+import type { DetectShotsOptions, ShotResult } from '../../shots/detect.js';
 import { splitShots, DEFAULT_SPLIT_NAME } from '../../shots/split.js';
 import { shotImages } from '../../shots/images.js';
-import { statsCsv } from '../../shots/stats.js';
+import { shotStats } from '../../shots/stats.js';
 import { ToonscopeError } from '../../core/errors.js';
 
 export const OUTPUTS_USAGE = [
@@ -85,10 +85,9 @@ export async function writeOutputs(video: string, r: ShotResult, dir: string, o:
   const files: Record<string, string> = {};
   if (o.stats) {
     // The metrics are in the workspace already (detectShots saved them): this reads them back, no decode.
-    const { metrics } = await computeMetrics(video, metricsOpts);
     files.stats = statsPath(o.stats, video, count);
     mkdirSync(dirname(files.stats), { recursive: true });
-    writeFileSync(files.stats, statsCsv(metrics, r.transitions));
+    writeFileSync(files.stats, await shotStats(video, r.transitions, metricsOpts));
   }
   if (o.images) {
     files.images = join(dir, 'images');
