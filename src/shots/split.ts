@@ -63,7 +63,7 @@ export async function splitShots(video: string, shots: readonly Shot[], dir: str
     const common = ['-hide_banner', '-loglevel', 'error', '-y', '-ss', from.toFixed(6), '-i', input, '-map', '0:v:0', '-map', '0:a:0?', '-t', length];
     const codec = opts.copy
       ? ['-c', 'copy', '-avoid_negative_ts', 'make_zero']
-      : ['-frames:v', String(frames), ...even, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(opts.crf ?? 18), '-pix_fmt', 'yuv420p', '-c:a', 'aac'];
+      : ['-frames:v', String(frames), '-fps_mode', 'passthrough', ...even, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(opts.crf ?? 18), '-pix_fmt', 'yuv420p', '-c:a', 'aac'];
     await runAsync('ffmpeg', [...common, ...codec, `file:${file}`], video);
     out.push(file);
     opts.onShot?.(k + 1, shots.length);
