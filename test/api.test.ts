@@ -48,21 +48,23 @@ test('package entry: exports map to the built index with types; only the public 
   // A deep import is refused: the exports map is the only way in.
   writeFileSync(join(dir, 'deep.mjs'), "await import('toonscope/dist/src/shots/metrics.js');");
   assert.throws(() => execFileSync(process.execPath, ['deep.mjs'], { cwd: dir, stdio: 'pipe' }), /ERR_PACKAGE_PATH_NOT_EXPORTED/);
-  // Every value export has a doc comment in the declarations an editor shows.
-  const undocumented = names.filter((n) => !documented(n));
-  assert.deepEqual(undocumented, [], 'exports without TSDoc');
+  // Every export, value or type, has a doc comment on its declaration (what an editor shows).
+  assert.deepEqual(undocumented(), [], 'exports without TSDoc');
 });
 
-/** Whether the declaration of `name` reached from index.d.ts carries a /** comment. */
-function documented(name: string): boolean {
+/** Names exported by index.d.ts whose declaration carries no /** comment. */
+function undocumented(): string[] {
   const index = readFileSync(join(root, 'dist/src/index.d.ts'), 'utf8');
-  const line = index.split('\n').find((l) => new RegExp(`\\b${name}\\b`).test(l) && l.startsWith('export'));
-  const from = line && /from '\.\/(.+)\.js'/.exec(line)?.[1];
-  if (!from) return false;
-  const d = readFileSync(join(root, 'dist/src', `${from}.d.ts`), 'utf8');
-  const alias = new RegExp(`\\b(\\w+) as ${name}\\b`).exec(line!)?.[1] ?? name;
-  const decl = new RegExp(`/\\*\\*(?:(?!\\*/)[\\s\\S])*\\*/\\s*(?:@\\w+\\s*)?export (?:declare )?(?:async )?(?:function\\*? |const |class |let |abstract class )${alias}\\b`);
-  return decl.test(d);
+  const missing: string[] = [];
+  for (const m of index.matchAll(/^export (?:type )?\{([^}]*)\} from '\.\/(.+)\.js';$/gm)) {
+    const d = readFileSync(join(root, 'dist/src', `${m[2]}.d.ts`), 'utf8');
+    for (const part of m[1].split(',').map((p) => p.trim().replace(/^type /, '')).filter(Boolean)) {
+      const name = part.split(' as ')[0].trim();
+      const decl = new RegExp(`/\\*\\*(?:(?!\\*/)[\\s\\S])*\\*/\\s*export (?:declare )?(?:async )?(?:function\\*? |const |class |let |abstract class |interface |type )${name}\\b`);
+      if (!decl.test(d)) missing.push(part);
+    }
+  }
+  return missing;
 }
 
 test('docs/api.md: every example type-checks against the package and runs', { timeout: 600_000 }, async () => {

@@ -14,6 +14,7 @@ import { tracksFromRows, storedHead, HEAD_MODEL, type Appearance } from './track
 
 export { tracksFromRows } from './tracks.js';
 
+/** What `analyzeSeries` built: the dictionary's characters, training figures, names carried over, labels. */
 export interface SeriesSummary {
   tracks: number;
   appearances: number;
@@ -28,6 +29,7 @@ export interface SeriesSummary {
   labels?: LabelSummary;
 }
 
+/** Options of `analyzeSeries`: whether to train the projection head, and for how many epochs. */
 export interface SeriesOptions {
   refine?: boolean;
   epochs?: number;

@@ -11,6 +11,7 @@ import type { CharacterDetector, CharacterLabel } from './types.js';
 /** The default character detector chain: anime faces (LBP cascade), then GrabCut bodies seeded by them. */
 export const DEFAULT_CHAIN = 'cascade,grabcut';
 
+/** Working sizes for the backends `parseChain` builds. */
 export interface ChainOptions {
   /** GrabCut working width (pixels). */
   segWidth?: number;

@@ -16,6 +16,7 @@ import { detectShots } from '../shots/detect.js';
 
 export const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|tiff?|gif|avif)$/i;
 
+/** What `runImage` / `runVideo` did: counts, timing and where the COCO JSON, masks and overlays went. */
 export interface RunSummary {
   file: string;
   kind: 'image' | 'video';
@@ -61,6 +62,7 @@ export async function runImage(ws: Workspace, file: string, chain: CharacterDete
   };
 }
 
+/** Options of `runVideo`: analysis rate and size, keyframe spacing, what to write, progress. */
 export interface VideoRunOptions extends VideoOptions {
   /** Write mask PNGs and overlays for every analysed frame, not only keyframes. */
   allFrames?: boolean;

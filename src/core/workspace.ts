@@ -15,6 +15,7 @@ export type DB = Database.Database;
 /** The workspace folder used when none is given, relative to the current folder. */
 export const DEFAULT_WORKSPACE = 'toonscope-workspace';
 
+/** A video registered in the workspace (its id is what the other tables refer to). */
 export interface VideoRow {
   id: number;
   path: string;

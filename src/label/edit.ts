@@ -12,6 +12,7 @@ import { collagePath, writeCharacterCollage } from '../analyze/collage.js';
 import { ensureSchema, decide, forget, clusterTracks, linkTogether, linkApart } from './store.js';
 import { relabel, type LabelSummary } from './relabel.js';
 
+/** A dictionary character is as clustered (`auto`), named by a person, or rejected as not a character. */
 export type CharacterStatus = 'auto' | 'named' | 'rejected';
 
 interface ClusterRow { id: number; name: string | null; status: CharacterStatus }

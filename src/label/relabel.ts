@@ -7,6 +7,7 @@ import { seriesTracks } from '../analyze/tracks.js';
 import { classify, fillFromClusters, REJECTED } from './classify.js';
 import { ensureSchema, decisions, saveLabels, labels, clusterTracks, type Label } from './store.js';
 
+/** Counts over the track labels: named, unknown, rejected, decided by a person, and the names. */
 export interface LabelSummary {
   tracks: number;
   /** Tracks with a name (by a person or the classifier). */

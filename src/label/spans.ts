@@ -10,6 +10,7 @@ import { loadShots } from '../shots/store.js';
 import { ensureSchema } from './store.js';
 import type { CharacterStatus } from './edit.js';
 
+/** One character of the dictionary as a person sees it: name, status, size, exemplar and collage. */
 export interface CharacterCard {
   id: number;
   name: string | null;
@@ -39,6 +40,7 @@ export function listCharacters(ws: Workspace): CharacterCard[] {
   });
 }
 
+/** A video of the workspace with a display name, length, frame rate and size. */
 export interface Episode {
   id: number;
   path: string;
@@ -82,6 +84,7 @@ export interface Span {
   boxes: Array<{ frame: number; time: number; box: Box; id: number }>;
 }
 
+/** Which spans `spans` returns: of one video, one dictionary cluster, or one name. */
 export interface SpanFilter {
   video?: number;
   cluster?: number;

@@ -8,6 +8,7 @@ import { writeImage } from '../core/image.js';
 import type { Shot } from '../core/types.js';
 import { ToonscopeError } from '../core/errors.js';
 
+/** Options of `shotImages`: stills per shot, size, format, and the frame times for exact selection. */
 export interface ImagesOptions {
   /** Stills per shot (default 3: first, middle, last). */
   count?: number;

@@ -13,6 +13,7 @@ import { ToonscopeError } from '../core/errors.js';
 
 export const DEFAULT_SPLIT_NAME = '$VIDEO-shot-$SHOT.mp4';
 
+/** Options of `splitShots`: file name template, stream copy or frame-exact re-encode, quality. */
 export interface SplitOptions {
   /**
    * File name template: `$VIDEO` (the video's name without extension), `$SHOT` (1-based, 3 digits),
