@@ -9,7 +9,7 @@
 // with TOONSCOPE_PACK=1, and is skipped in a plain local `npm test`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -43,7 +43,7 @@ const version = (name: string) => JSON.parse(readFileSync(join(root, 'node_modul
 test('npm pack ships dist/src, models, README and licences; installed in an empty project the CLI, a shots run and a typed import work from that project alone', {
   skip: enabled ? false : 'installs the packed tarball (2-3 min): runs in CI or with TOONSCOPE_PACK=1',
   timeout: 20 * 60_000,
-}, () => {
+}, (t) => {
   const out = join(tmp, 'pack');
   mkdirSync(out, { recursive: true });
   // --ignore-scripts: `npm test` has just built dist/; `prepare` would only build it again.
@@ -59,6 +59,7 @@ test('npm pack ships dist/src, models, README and licences; installed in an empt
 
   const proj = join(tmp, 'user-project');
   mkdirSync(proj, { recursive: true });
+  t.after(() => rmSync(proj, { recursive: true, force: true }));   // ~700 MB of node_modules
   writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
   const tgz = join(out, packed.filename);
   ok(sh('npm', ['install', tgz, `typescript@${version('typescript')}`, `@types/node@${version('@types/node')}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], proj, 15 * 60_000), 'npm install of the tarball');
