@@ -144,6 +144,8 @@ test('CLI: --split, --images, --stats, .otio and the list-scenes CSV on the samp
   assert.equal(transitions[0].transition_type, 'SMPTE_Dissolve');
   assert.equal(track.children.indexOf(transitions[0]), track.children.indexOf(clips[3]) - 1, 'the dissolve sits before shot 4');
   assert.equal(shotsOtio(path, 24, []).includes('"children": []'), true, 'an empty list is an empty track');
+  const withSound = JSON.parse(shotsOtio(path, 24, r.shots, r.transitions, r.frames, true)).tracks.children;
+  assert.deepEqual(withSound.map((t: any) => [t.kind, t.children.length]), [['Video', r.shots.length + 1], ['Audio', r.shots.length]]);
 });
 
 test('CLI: a folder stands for every video inside it; several videos get their own folders and stats files', async () => {

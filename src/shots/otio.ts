@@ -12,9 +12,10 @@ const item = { metadata: {}, effects: [], markers: [], enabled: true };
 
 /**
  * An OTIO timeline (JSON text): one clip per shot, its source range in frames at `fps`,
- * each pointing at `video` as an ExternalReference (absolute file URL).
+ * each pointing at `video` as an ExternalReference (absolute file URL); with `audio`, an
+ * audio track of the same clips beside the video track (so an editor brings the sound along).
  */
-export function shotsOtio(video: string, fps: number, shots: readonly Shot[], transitions: readonly Transition[] = [], frames?: number): string {
+export function shotsOtio(video: string, fps: number, shots: readonly Shot[], transitions: readonly Transition[] = [], frames?: number, audio = false): string {
   const total = frames ?? (shots.length ? shots[shots.length - 1].end + 1 : 0);
   const target = pathToFileURL(resolve(video)).href;
   const children: object[] = [];
@@ -35,9 +36,10 @@ export function shotsOtio(video: string, fps: number, shots: readonly Shot[], tr
     });
   }
   const track = { OTIO_SCHEMA: 'Track.1', name: 'shots', ...item, source_range: null, kind: 'Video', children };
+  const sound = { ...track, name: 'audio', kind: 'Audio', children: children.filter((c) => (c as { OTIO_SCHEMA: string }).OTIO_SCHEMA === 'Clip.2') };
   const timeline = {
     OTIO_SCHEMA: 'Timeline.1', name: basename(video), metadata: {}, global_start_time: null,
-    tracks: { OTIO_SCHEMA: 'Stack.1', name: 'tracks', ...item, source_range: null, children: [track] },
+    tracks: { OTIO_SCHEMA: 'Stack.1', name: 'tracks', ...item, source_range: null, children: audio ? [track, sound] : [track] },
   };
   return `${JSON.stringify(timeline, null, 2)}\n`;
 }

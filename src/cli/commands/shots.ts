@@ -65,7 +65,7 @@ export const shots: Command = {
       writeFileSync(files.csv, shotsCsv(r.shots));
       writeFileSync(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
       writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
-      writeFileSync(files.otio, shotsOtio(video, r.video.fps, r.shots, r.transitions, r.frames));
+      writeFileSync(files.otio, shotsOtio(video, r.video.fps, r.shots, r.transitions, r.frames, r.video.audio !== null));
       Object.assign(files, await writeOutputs(video, r, dir, outputs, { workspace: ws, width, crop: values.crop as string | undefined }, ctx, videos.length));
       if (!values['no-sheet']) Object.assign(files, await contactSheet(video, r.shots, dir));
       for (const w of r.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${video}: ${w}\n`);
