@@ -206,7 +206,7 @@ test('exports: CSV row per shot, EDL event per shot, SMPTE timecodes', async () 
   const r = await detectShots(path);
   const csv = shotsCsv(r.shots).trim().split('\n');
   assert.equal(csv.length, r.shots.length + 1);
-  assert.match(csv[1], /^0,0,47,48,0\.000,2\.000,/);
+  assert.match(csv[1], /^1,1,00:00:00\.000,0\.000,48,00:00:02\.000,2\.000,48,/);
   const edl = shotsEdl(path, 24, r.shots, r.transitions);
   assert.equal((edl.match(/^\d{3} {2}/gm) ?? []).length, r.shots.length);
   assert.match(edl, /^004 .* D {4}\d{3} /m, 'the dissolve is a D event');

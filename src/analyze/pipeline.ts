@@ -15,6 +15,7 @@ import { sampleFrames } from './sample.js';
 import { detectStage, type DetectStageReport } from './detect.js';
 import { ensureSchema, saveSamples, pendingSamples, appearances, type AppearanceRow } from './store.js';
 
+/** Options of `analyzeVideo`: the detector chain, sampling rate and sizes, progress and log. */
 export interface AnalyzeOptions {
   /** Character detector chain: a spec (see characters/backends.ts) or ready detectors (library use, tests). */
   chain?: string | CharacterDetector[];
@@ -42,6 +43,7 @@ export interface AnalyzeOptions {
  */
 export const ANALYZE_DEFAULTS = { rate: 2, width: 480, fps: 8, every: 4, embedSize: 160 } as const;
 
+/** What `analyzeVideo` did for one video: shots, samples, appearances, tracks, skipped stages, seconds per stage. */
 export interface VideoSummary {
   video: string;
   videoId: number;

@@ -16,6 +16,7 @@ import type { Progress } from '../core/progress.js';
 
 export { tracksFromRows } from './tracks.js';
 
+/** What `analyzeSeries` built: the dictionary's characters, training figures, names carried over, labels. */
 export interface SeriesSummary {
   tracks: number;
   appearances: number;
@@ -32,6 +33,7 @@ export interface SeriesSummary {
   learned?: LearnPassSummary;
 }
 
+/** Options of `analyzeSeries`: whether to train the projection head, and for how many epochs. */
 export interface SeriesOptions {
   refine?: boolean;
   /** Detect, learn, detect again: the series detector's second pass before clustering (default on). */
@@ -43,6 +45,10 @@ export interface SeriesOptions {
 
 const HEAD_VERSION = 1;
 
+/**
+ * The series stages over every video analysed in the workspace: a projection head trained on triplets from the
+ * tracks (when there are enough), clustering into the character dictionary, collages, and labels carried over.
+ */
 export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Promise<SeriesSummary> {
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);

@@ -8,8 +8,10 @@ import { GrabCutBodies } from './grabcut.js';
 import { OnnxDetector } from './onnx.js';
 import type { CharacterDetector, CharacterLabel } from './types.js';
 
+/** The default character detector chain: anime faces (LBP cascade), then GrabCut bodies seeded by them. */
 export const DEFAULT_CHAIN = 'cascade,grabcut';
 
+/** Working sizes for the backends `parseChain` builds. */
 export interface ChainOptions {
   /** GrabCut working width (pixels). */
   segWidth?: number;
@@ -17,6 +19,10 @@ export interface ChainOptions {
   faceWidth?: number;
 }
 
+/**
+ * Build a detector chain from a spec such as "cascade,grabcut", "cascade,salient=MODEL.onnx" or
+ * "yolo=MODEL.onnx:face:body". Call each detector's `dispose()` when done.
+ */
 export function parseChain(spec: string = DEFAULT_CHAIN, opts: ChainOptions = {}): CharacterDetector[] {
   const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (!parts.length) throw new ToonscopeError(undefined, 'empty detector list');

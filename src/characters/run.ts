@@ -16,6 +16,7 @@ import { detectShots } from '../shots/detect.js';
 
 export const IMAGE_EXT = /\.(png|jpe?g|webp|bmp|tiff?|gif|avif)$/i;
 
+/** What `runImage` / `runVideo` did: counts, timing and where the COCO JSON, masks and overlays went. */
 export interface RunSummary {
   file: string;
   kind: 'image' | 'video';
@@ -45,6 +46,7 @@ async function saveFrame(dir: string, tag: string, frame: Parameters<typeof over
   for (const [k, c] of chars.entries()) if (c.body?.mask) await writeImage(`${dir}/masks/${tag}-${k + 1}.png`, fullMask(c.body, frame.width, frame.height));
 }
 
+/** Detect characters in one image file and write COCO JSON, mask PNGs and an overlay into the workspace. */
 export async function runImage(ws: Workspace, file: string, chain: CharacterDetector[]): Promise<RunSummary> {
   const t0 = performance.now();
   const frame = await readImage(file);
@@ -60,12 +62,14 @@ export async function runImage(ws: Workspace, file: string, chain: CharacterDete
   };
 }
 
+/** Options of `runVideo`: analysis rate and size, keyframe spacing, what to write, progress. */
 export interface VideoRunOptions extends VideoOptions {
   /** Write mask PNGs and overlays for every analysed frame, not only keyframes. */
   allFrames?: boolean;
   progress?: (total: number) => Progress;
 }
 
+/** Detect characters in a video (keyframes, carried by optical flow between) and write COCO JSON, masks and overlays. */
 export async function runVideo(ws: Workspace, file: string, chain: CharacterDetector[], opts: VideoRunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
   const info = probe(file);

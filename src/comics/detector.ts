@@ -9,6 +9,7 @@ import { detectFigures } from './figures.js';
 /** The comics default: ink figures (figures.ts), which finds far more on comic pages than the anime chain. */
 export const COMICS_DEFAULT = 'figures';
 
+/** A character detector for comic pages, as `comicsDetector` builds it; `dispose()` when done. */
 export interface ComicsDetector {
   name: string;
   detect: (img: Image) => Promise<Detection[]>;

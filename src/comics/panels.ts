@@ -11,6 +11,7 @@ import { label, type Component, type Labels } from './components.js';
 import { fillMaskPolygon, newMask, type Mask } from './raster.js';
 import { readingOrder } from './order.js';
 
+/** A comic panel: reading-order index, bounding box and outline. */
 export interface Panel {
   /** 0-based position in reading order. */
   index: number;
@@ -21,6 +22,7 @@ export interface Panel {
   framed: boolean;
 }
 
+/** Options of panel finding: reading direction, gutter colour, ink threshold. */
 export interface PanelOptions {
   /** Read right to left (manga). */
   rtl?: boolean;
@@ -34,6 +36,7 @@ export interface PanelOptions {
   frameCoverage?: number;
 }
 
+/** The panels of a page with the page size and its gutter colour. */
 export interface PanelResult {
   width: number;
   height: number;

@@ -12,6 +12,7 @@ import { fillMaskPolygon, newMask, strokePolygon } from './raster.js';
 /** Any character detector: boxes in the given image's pixels, label 'face' or 'body'. */
 export type DetectFn = (img: Image) => Promise<Detection[]>;
 
+/** A character on a comic page: its panel, identity number across pages, box, face and body. */
 export interface ComicCharacter {
   page: number;
   /** Reading-order index of the panel on its page (0-based; drawn as index + 1). */
@@ -23,6 +24,7 @@ export interface ComicCharacter {
   body?: { box: Box; score: number };
 }
 
+/** One analysed comic page: its panels in reading order and the characters found in them. */
 export interface ComicPage {
   name: string;
   width: number;
@@ -31,6 +33,7 @@ export interface ComicPage {
   characters: ComicCharacter[];
 }
 
+/** Options of `analyzeComics`: panel finding, the character detector, the identity threshold, progress. */
 export interface ComicsOptions extends PanelOptions {
   detect?: DetectFn;
   /** Largest average distance at which two groups are the same character (default 0.35). */
@@ -68,6 +71,10 @@ export async function panelCharacters(img: Image, panels: Panel[], detect: Detec
   return out;
 }
 
+/**
+ * Panels in reading order on every page; with `detect`, the characters in each panel (faces paired with
+ * bodies) and identities across all the pages (same number = same character).
+ */
 export async function analyzeComics(pages: { name: string; image: Image }[], opts: ComicsOptions = {}): Promise<{ pages: ComicPage[]; identities: number }> {
   const result: ComicPage[] = [];
   const all: { page: number; inst: Awaited<ReturnType<typeof panelCharacters>>[number]; f: ReturnType<typeof features> }[] = [];

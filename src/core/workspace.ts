@@ -12,8 +12,10 @@ import type { VideoInfo } from './types.js';
 
 export type DB = Database.Database;
 
+/** The workspace folder used when none is given, relative to the current folder. */
 export const DEFAULT_WORKSPACE = 'toonscope-workspace';
 
+/** A video registered in the workspace (its id is what the other tables refer to). */
 export interface VideoRow {
   id: number;
   path: string;
@@ -25,6 +27,10 @@ export interface VideoRow {
   duration: number;
 }
 
+/**
+ * One folder with an SQLite database (toonscope.db) and the files every capability writes. Records finished
+ * work so re-runs skip it and interrupted runs resume. Open with `Workspace.open(dir)`, `close()` when done.
+ */
 export class Workspace {
   readonly dir: string;
   readonly db: DB;

@@ -15,6 +15,7 @@ import { tearMap, type TearOptions } from './tear.js';
 /** Default long side of the working resolution. */
 export const WORK_SIZE = 448;
 
+/** Options of `interpolate`: working size, flow and splatting settings, and the ease of the motion around the pair. */
 export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions, TearOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */
   workSize?: number;

@@ -237,6 +237,7 @@ export function factorFor(input: string, fps: string): Ratio {
   return rateRatio(from, to);
 }
 
+/** What `interpolateVideo` wrote: output rate, frames made, parts resumed, and the fate of audio and subtitles. */
 export interface VideoReport extends StreamReport {
   fps: string;
   /** Parts an earlier, interrupted run had finished (their frames were not synthesised again). */
@@ -248,6 +249,7 @@ export interface VideoReport extends StreamReport {
   subtitles: SubtitleFate[];
 }
 
+/** Options of `interpolateVideo`: the frame-rate factor, shots, easing, quality (crf), resumable part length, progress. */
 export interface VideoOptions extends StreamOptions {
   progress?: Progress;
   /** Input frames per resumable part (default 240: 10 s at 24 fps). */

@@ -12,6 +12,7 @@ import { collagePath, writeCharacterCollage } from '../analyze/collage.js';
 import { ensureSchema, decide, forget, clusterTracks, linkTogether, linkApart } from './store.js';
 import { relabel, type LabelSummary } from './relabel.js';
 
+/** A dictionary character is as clustered (`auto`), named by a person, or rejected as not a character. */
 export type CharacterStatus = 'auto' | 'named' | 'rejected';
 
 interface ClusterRow { id: number; name: string | null; status: CharacterStatus }
@@ -33,6 +34,7 @@ function cleanName(name: string): string {
   return n;
 }
 
+/** Name a dictionary character: every track of it keeps the name through re-clustering, and all tracks are relabelled. */
 export async function nameCharacter(ws: Workspace, id: number, name: string): Promise<LabelSummary> {
   const c = cluster(ws, id);
   const n = cleanName(name);

@@ -82,6 +82,7 @@ function ranges(list: Span[], gap: number): Map<string, Interval[]> {
   return by;
 }
 
+/** Options of `exportLabels`. */
 export interface ExportOptions {
   /** Seconds between two appearances of a character that still count as one clip / cue. Default 1. */
   gap?: number;

@@ -7,6 +7,7 @@ import { seriesTracks } from '../analyze/tracks.js';
 import { classify, fillFromClusters, REJECTED } from './classify.js';
 import { ensureSchema, decisions, saveLabels, labels, clusterTracks, type Label } from './store.js';
 
+/** Counts over the track labels: named, unknown, rejected, decided by a person, and the names. */
 export interface LabelSummary {
   tracks: number;
   /** Tracks with a name (by a person or the classifier). */
@@ -18,6 +19,7 @@ export interface LabelSummary {
   names: string[];
 }
 
+/** Label every track of every video from the names given so far (kNN over track embeddings, unknown when unsure). */
 export async function relabel(ws: Workspace): Promise<LabelSummary> {
   ensureSchema(ws);
   const tracks = (await seriesTracks(ws)).filter((t) => t.detections.some((d) => d.embedding));

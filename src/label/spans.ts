@@ -10,6 +10,7 @@ import { loadShots } from '../shots/store.js';
 import { ensureSchema } from './store.js';
 import type { CharacterStatus } from './edit.js';
 
+/** One character of the dictionary as a person sees it: name, status, size, exemplar and collage. */
 export interface CharacterCard {
   id: number;
   name: string | null;
@@ -24,6 +25,7 @@ export interface CharacterCard {
   labelled: number;
 }
 
+/** The character dictionary: one card per cluster with its name (if given), status, size and collage. */
 export function listCharacters(ws: Workspace): CharacterCard[] {
   ensureSchema(ws);
   const rows = ws.db.prepare('SELECT id, name, status, tracks, size, medoid FROM clusters ORDER BY id').all() as { id: number; name: string | null; status: CharacterStatus; tracks: number; size: number; medoid: number | null }[];
@@ -38,6 +40,7 @@ export function listCharacters(ws: Workspace): CharacterCard[] {
   });
 }
 
+/** A video of the workspace with a display name, length, frame rate and size. */
 export interface Episode {
   id: number;
   path: string;
@@ -48,6 +51,7 @@ export interface Episode {
   height: number;
 }
 
+/** The videos in the workspace with a display name (its folder added where two share a file name), length, rate and size. */
 export function episodes(ws: Workspace): Episode[] {
   const vs = ws.videos();
   const count = new Map<string, number>();
@@ -80,6 +84,7 @@ export interface Span {
   boxes: Array<{ frame: number; time: number; box: Box; id: number }>;
 }
 
+/** Which spans `spans` returns: of one video, one dictionary cluster, or one name. */
 export interface SpanFilter {
   video?: number;
   cluster?: number;
@@ -100,6 +105,7 @@ function steps(ws: Workspace): Map<number, number> {
   return out;
 }
 
+/** Every track as a span (who is on screen when, with its boxes), filtered by video, dictionary cluster or name. */
 export function spans(ws: Workspace, filter: SpanFilter = {}): Span[] {
   ensureSchema(ws);
   const where: string[] = ['a.track IS NOT NULL'];

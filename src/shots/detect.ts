@@ -11,6 +11,7 @@ import { toShots } from './shots.js';
 import { parallelMetrics } from './segments.js';
 import { ensureSchema, saveChunk, loadMetrics, clearMetrics, saveResult } from './store.js';
 
+/** Options of `detectShots`: detector, analysis size, workspace (for resuming), progress, crop. */
 export interface DetectShotsOptions {
   /** Detector name (see DETECTORS); default 'anime'. */
   detector?: string;
@@ -29,6 +30,7 @@ export interface DetectShotsOptions {
   minSegmentSeconds?: number;
 }
 
+/** What `detectShots` returns: the video, every frame's time, the transitions and the shots they make. */
 export interface ShotResult {
   video: VideoInfo;
   detector: string;

@@ -9,6 +9,7 @@ import { DissolveDetector } from './dissolve.js';
 import { LatentDetector } from './latent.js';
 import { Combined } from './combine.js';
 
+/** Every shot detector by name, with a one-line summary (the names `detectShots` accepts as `detector`). */
 export const DETECTORS: Record<string, { summary: string; make: () => ShotDetector }> = {
   anime: { summary: 'default: held-drawing-aware cuts without flashes, plus fades and dissolves', make: () => animeDetector() },
   content: { summary: 'fixed threshold on the frame difference (PySceneDetect content)', make: () => new ContentDetector() },
@@ -23,6 +24,7 @@ export const DETECTORS: Record<string, { summary: string; make: () => ShotDetect
   },
 };
 
+/** The shot detector used when none is named: `anime`, built for held drawings, flashes and fades. */
 export const DEFAULT_DETECTOR = 'anime';
 
 export function makeDetector(name: string): ShotDetector {

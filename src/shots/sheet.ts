@@ -9,6 +9,7 @@ import type { Shot } from '../core/types.js';
 import { clock } from './export.js';
 import { esc } from '../core/html.js';
 
+/** Options of `contactSheet`: thumbnail width and columns. */
 export interface SheetOptions {
   /** Thumbnail width in pixels. */
   width?: number;
