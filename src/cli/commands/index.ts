@@ -13,6 +13,7 @@ import { interpolateCommand } from './interpolate.js';
 import { evalInterpolate } from './eval-interpolate.js';
 import { labelCommands } from './label.js';
 import { app } from './app.js';
+import { modelCommands } from './models.js';
 
 export const commands: Command[] = [
   sample,
@@ -30,4 +31,5 @@ export const commands: Command[] = [
   evalCharacters,
   interpolateCommand,
   evalInterpolate,
+  ...modelCommands,
 ];

@@ -1,0 +1,109 @@
+// One file over HTTP(S) into `dest`, resumable: bytes go to `dest.part`; a
+// later call asks for the rest with a Range header; a cut connection is retried
+// from where it stopped; only a complete file is renamed into place. Redirects
+// (the Hugging Face hub answers /resolve/ with a 302 to its CDN) are followed.
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { ToonscopeError } from '../core/errors.js';
+import type { Progress } from '../core/progress.js';
+
+export interface DownloadOptions {
+  /** Known size (from the registry), for the progress bar before the server says. */
+  size?: number | null;
+  progress?: (label: string, total?: number) => Progress;
+  label?: string;
+  /** Extra attempts after a cut connection (each resumes). Default 3. */
+  retries?: number;
+  /** Socket idle timeout, ms. Default 30000. */
+  timeoutMs?: number;
+}
+
+function request(url: string, headers: Record<string, string>, timeoutMs: number, hops = 0): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : url.startsWith('http:') ? httpGet : undefined;
+    if (!get) return reject(new ToonscopeError(url, 'only http(s) URLs can be downloaded'));
+    const req = get(url, { headers: { 'user-agent': 'toonscope', ...headers } }, (res) => {
+      const code = res.statusCode ?? 0;
+      if (code >= 300 && code < 400 && res.headers.location) {
+        res.resume();
+        if (hops >= 5) return reject(new ToonscopeError(url, 'too many redirects'));
+        return resolve(request(new URL(res.headers.location, url).toString(), headers, timeoutMs, hops + 1));
+      }
+      resolve(res);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no data for ${timeoutMs / 1000} s`)));
+    req.on('error', (e) => reject(new ToonscopeError(url, `download failed: ${e.message}`)));
+  });
+}
+
+/** Append the body of one response to `part`; resolves when it ended cleanly, rejects if the connection was cut. */
+function pump(res: IncomingMessage, part: string, append: boolean, onBytes: (n: number) => void, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
+    let failed: Error | undefined;
+    const fail = (e: Error) => { failed ??= e; res.destroy(); };
+    res.setTimeout?.(timeoutMs, () => fail(new Error(`no data for ${timeoutMs / 1000} s`)));
+    res.on('data', (b: Buffer) => onBytes(b.length));
+    res.on('aborted', () => fail(new Error('connection closed mid-file')));
+    res.on('error', fail);
+    res.pipe(out);
+    out.on('close', () => {
+      if (failed || !res.complete) reject(failed ?? new Error('connection closed mid-file'));
+      else resolve();
+    });
+  });
+}
+
+/**
+ * Download `url` to `dest` (resuming `dest.part` if present). Returns the byte
+ * count. The caller checks the hash and renames (see `finish`).
+ */
+export async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<number> {
+  const part = `${dest}.part`;
+  const timeoutMs = opts.timeoutMs ?? 30000;
+  const retries = opts.retries ?? 3;
+  const bar = opts.progress?.(opts.label ?? 'download', opts.size ?? undefined);
+  let total = opts.size ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    const have = existsSync(part) ? statSync(part).size : 0;
+    const res = await request(url, have ? { range: `bytes=${have}-` } : {}, timeoutMs);
+    const code = res.statusCode ?? 0;
+    if (code === 416 && have) {
+      // Nothing left to send: the part is already whole.
+      res.resume();
+      bar?.done();
+      return have;
+    }
+    if (code !== 200 && code !== 206) {
+      res.resume();
+      throw new ToonscopeError(url, `download failed: HTTP ${code}`);
+    }
+    const append = code === 206;
+    const start = append ? have : 0;
+    const length = Number(res.headers['content-length'] ?? NaN);
+    if (Number.isFinite(length)) total = start + length;
+    let pos = start;
+    bar?.set(pos, total || undefined);
+    try {
+      await pump(res, part, append, (n) => { pos += n; bar?.set(pos, total || undefined); }, timeoutMs);
+      bar?.done();
+      return pos;
+    } catch (e) {
+      if (attempt >= retries) {
+        bar?.done();
+        throw new ToonscopeError(url, `download interrupted after ${pos} of ${total || '?'} bytes (${(e as Error).message}); run the same command again to resume`);
+      }
+    }
+  }
+}
+
+/** Move a checked `.part` into place (atomic on one file system). */
+export function finish(dest: string): void {
+  renameSync(`${dest}.part`, dest);
+}
+
+/** Drop a partial download. */
+export function discard(dest: string): void {
+  rmSync(`${dest}.part`, { force: true });
+}
