@@ -42,10 +42,12 @@ function pump(res: IncomingMessage, part: string, append: boolean, onBytes: (n: 
   return new Promise((resolve, reject) => {
     const out = createWriteStream(part, { flags: append ? 'a' : 'w' });
     let failed: Error | undefined;
-    const fail = (e: Error) => { failed ??= e; res.destroy(); };
+    // A destroyed source does not end its pipe: end the file ourselves so what arrived is flushed and kept.
+    const fail = (e: Error) => { failed ??= e; res.unpipe(out); res.destroy(); out.end(); };
     res.setTimeout?.(timeoutMs, () => fail(new Error(`no data for ${timeoutMs / 1000} s`)));
     res.on('data', (b: Buffer) => onBytes(b.length));
     res.on('aborted', () => fail(new Error('connection closed mid-file')));
+    res.on('close', () => { if (!res.complete) fail(new Error('connection closed mid-file')); });
     res.on('error', fail);
     res.pipe(out);
     out.on('close', () => {
