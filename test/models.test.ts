@@ -307,3 +307,56 @@ test('with no model installed, the hint says once which model would help', () =>
     process.env.TOONSCOPE_QUIET = '1';
   }
 });
+
+test('interpolate: an installed interpolator synthesises motion pairs only; held drawings and cuts are still repeated', async () => {
+  await pull('t-rife', quiet);
+  const { inbetweenStream } = await import('../src/interpolate/video.js');
+  const { cartoonScene, drawScene } = await import('../src/interpolate/synth.js');
+  const { installedInterpolator } = await import('../src/models/interpolator.js');
+  const learned = await installedInterpolator();
+  assert.equal(learned?.name, 'model:t-rife');
+  const sc = cartoonScene(240, 136, 0.3);
+  const a = drawScene(sc, 0), b = drawScene(sc, 0.25), other = blank(240, 136, [10, 200, 30]);
+  const frames = [a, a, b, other];
+  const got: Array<{ kind: string; img: { data: Uint8Array } }> = [];
+  const r = await inbetweenStream((async function* () { yield* frames; })(), { factor: 2, ease: false, cuts: new Set([3]), learned }, async (img, kind) => void got.push({ kind, img }));
+  await learned!.dispose();
+  assert.deepEqual(r.pairs, { motion: 1, held: 1, cut: 1 });
+  assert.deepEqual(got.map((g) => g.kind), ['source', 'held', 'source', 'motion', 'source', 'cut', 'source', 'source']);
+  assert.deepEqual(got[1].img.data, a.data, 'held drawing repeated');
+  assert.deepEqual(got[5].img.data, b.data, 'no in-between across the cut');
+  // The tiny model blends: the motion in-between is the per-pixel mean (the hand-built pipeline would move shapes instead).
+  const mid = got[3].img.data;
+  let worst = 0;
+  for (let i = 0; i < mid.length; i++) worst = Math.max(worst, Math.abs(mid[i] - (a.data[i] + b.data[i]) / 2));
+  assert.ok(worst <= 1, `motion frame is the model's output (max error ${worst})`);
+  assert.equal(await installedInterpolator('none'), undefined);
+});
+
+test('analyze records the identity space per workspace (series) and refuses to mix spaces', async () => {
+  const { Workspace } = await import('../src/core/workspace.js');
+  const { identitySpace, DEFAULT_SPACE } = await import('../src/models/identity.js');
+  await pull('t-ccip', { acceptLicence: true, say: () => {} });
+  // A workspace first embedding with CCIP installed: CCIP, recorded; later runs keep it.
+  const ws1 = Workspace.open(join(dir, 'series-ccip'));
+  const s1 = await identitySpace(ws1);
+  assert.equal(s1.space, 't-ccip');
+  const [v] = await s1.embedder!.embed([blank(30, 40, [200, 20, 20])]);
+  assert.equal(v.length, 768);
+  await s1.embedder!.dispose();
+  await assert.rejects(identitySpace(ws1, 'none'), /embeddings are in the t-ccip space.*mix/);
+  ws1.close();
+  // A workspace started with --models none stays MobileNetV2 even with CCIP installed.
+  const ws2 = Workspace.open(join(dir, 'series-mobilenet'));
+  assert.equal((await identitySpace(ws2, 'none')).space, DEFAULT_SPACE);
+  const again = await identitySpace(ws2);
+  assert.equal(again.space, DEFAULT_SPACE);
+  assert.equal(again.embedder, undefined);
+  await assert.rejects(identitySpace(ws2, 't-ccip'), /mobilenet space/);
+  ws2.close();
+  // The CCIP workspace with CCIP gone: a one-line error, not a silent switch to MobileNetV2.
+  await main(['models', 'remove', 't-ccip']);
+  const ws3 = Workspace.open(join(dir, 'series-ccip'));
+  await assert.rejects(identitySpace(ws3), /embeds with t-ccip, which is not installed/);
+  ws3.close();
+});

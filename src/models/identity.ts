@@ -50,7 +50,7 @@ export async function identitySpace(ws: Workspace, models?: string): Promise<Ide
   if (had) {
     if (want && want !== had) throw new ToonscopeError(ws.dir, `this workspace's embeddings are in the ${had} space; --models asks for ${want}, which would mix spaces in one series: use another --workspace`);
     if (had === DEFAULT_SPACE) return { space: had };
-    const hit = await installedFor('identity', had);
+    const hit = await installedFor('identity', had).catch(() => undefined);
     if (!hit) throw new ToonscopeError(ws.dir, `this workspace embeds with ${had}, which is not installed or failed its check: toonscope models pull ${had}`);
     return { space: had, embedder: wrap(new LearnedEmbedder(hit.entry, hit.file)) };
   }
