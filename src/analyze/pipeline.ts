@@ -53,6 +53,8 @@ export interface VideoSummary {
   skipped: string[];
   /** Wall seconds per stage in this run. */
   seconds: Record<string, number>;
+  /** The detector chain and the identity-embedding space (mobilenet, or a learned model) this video was analysed with. */
+  models: { chain: string; identity: string };
 }
 
 /** Rebuild Detection objects (with embeddings) from stored appearances. */
@@ -134,7 +136,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   lap('tracks');
   const nTracks = (ws.db.prepare('SELECT COUNT(DISTINCT track) n FROM appearances WHERE video_id = ? AND track IS NOT NULL').get(videoId) as { n: number }).n;
   const nSamples = (ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE video_id = ?').get(videoId) as { n: number }).n;
-  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds };
+  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds, models: { chain: chainSpec, identity: identity.space } };
 }
 
 /**

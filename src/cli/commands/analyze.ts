@@ -47,7 +47,7 @@ export const analyze: Command = {
     for (const v of positionals) {
       const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
-      ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
+      ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks (detectors ${s.models.chain}; identity ${s.models.identity})${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
     const series = await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress });
     const report = await writeReport(ws);
