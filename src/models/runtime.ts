@@ -74,28 +74,24 @@ function planar01(img: Image, into?: Float32Array, stride?: [number, number]): F
 
 const LABEL: Record<string, CharacterLabel> = { face: 'face', head: 'face', person: 'body' };
 
-/** A registry YOLO model as a chain backend: boxes only (no masks), labelled face (face/head models) or body (person). */
-export class LearnedDetector implements CharacterDetector {
-  readonly name: string;
-  readonly labels: readonly CharacterLabel[];
-  private session?: any;
-  private readonly spec: DetectorSpec;
-  constructor(readonly entry: ModelEntry, readonly file: string, private readonly threads = 2) {
-    if (entry.spec.kind !== 'yolo') throw new ToonscopeError(file, `${entry.name} is not a detector`);
-    this.spec = entry.spec;
-    this.name = `model:${entry.name}`;
-    this.labels = [...new Set(this.spec.labels.map((l) => LABEL[l] ?? 'body'))];
+/** What every registry model runner shares: its entry's spec of one kind, a session opened on first use, release. */
+abstract class Learned<S extends ModelEntry['spec']> {
+  protected session?: any;
+  protected readonly spec: S;
+  constructor(readonly entry: ModelEntry, readonly file: string, kind: S['kind'], what: string, private readonly threads = 2) {
+    if (entry.spec.kind !== kind) throw new ToonscopeError(file, `${entry.name} is not ${what}`);
+    this.spec = entry.spec as S;
   }
 
-  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+  protected async open(): Promise<any> {
     this.session ??= await openSession(this.file, this.threads);
-    const [w, h] = detectSize(frame.width, frame.height, this.spec);
-    const small = await resize(frame, w, h, 'cubic');
-    const out = await this.session.run({ [this.spec.input.name]: await floatTensor(planar01(small), [1, 3, h, w]) });
-    const t = out[this.spec.output.name] ?? out[this.session.outputNames[0]];
-    return decodeDetections(t.data as Float32Array, t.dims as number[], this.spec, [frame.width, frame.height], [w, h])
-      .filter((d) => d.xyxy[2] > d.xyxy[0] && d.xyxy[3] > d.xyxy[1])
-      .map((d) => ({ frame: frameIndex, box: [d.xyxy[0], d.xyxy[1], d.xyxy[2] - d.xyxy[0], d.xyxy[3] - d.xyxy[1]] as Box, score: d.score, label: LABEL[d.label] ?? 'body' }));
+    return this.session;
+  }
+
+  /** The named output, else the first (an export that renamed it). */
+  protected output(out: Record<string, { data: unknown; dims: readonly number[] }>, name: string): { data: Float32Array; dims: number[] } {
+    const t = out[name] ?? out[this.session.outputNames[0]];
+    return { data: t.data as Float32Array, dims: [...t.dims] };
   }
 
   async dispose(): Promise<void> {
@@ -104,13 +100,32 @@ export class LearnedDetector implements CharacterDetector {
   }
 }
 
+/** A registry YOLO model as a chain backend: boxes only (no masks), labelled face (face/head models) or body (person). */
+export class LearnedDetector extends Learned<DetectorSpec> implements CharacterDetector {
+  readonly name: string;
+  readonly labels: readonly CharacterLabel[];
+  constructor(entry: ModelEntry, file: string, threads = 2) {
+    super(entry, file, 'yolo', 'a detector', threads);
+    this.name = `model:${entry.name}`;
+    this.labels = [...new Set(this.spec.labels.map((l) => LABEL[l] ?? 'body'))];
+  }
+
+  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    const session = await this.open();
+    const [w, h] = detectSize(frame.width, frame.height, this.spec);
+    const small = await resize(frame, w, h, 'cubic');
+    const t = this.output(await session.run({ [this.spec.input.name]: await floatTensor(planar01(small), [1, 3, h, w]) }), this.spec.output.name);
+    return decodeDetections(t.data, t.dims, this.spec, [frame.width, frame.height], [w, h])
+      .filter((d) => d.xyxy[2] > d.xyxy[0] && d.xyxy[3] > d.xyxy[1])
+      .map((d) => ({ frame: frameIndex, box: [d.xyxy[0], d.xyxy[1], d.xyxy[2] - d.xyxy[0], d.xyxy[3] - d.xyxy[1]] as Box, score: d.score, label: LABEL[d.label] ?? 'body' }));
+  }
+
+}
+
 /** CCIP features of RGB crops: BILINEAR resize to 384 (a stretch, as imgutils), /255, CLIP mean/std; one vector per crop, L2-normalised. */
-export class LearnedEmbedder {
-  private session?: any;
-  private readonly spec: EmbedderSpec;
-  constructor(readonly entry: ModelEntry, readonly file: string, private readonly threads = 2) {
-    if (entry.spec.kind !== 'ccip') throw new ToonscopeError(file, `${entry.name} is not an embedding model`);
-    this.spec = entry.spec;
+export class LearnedEmbedder extends Learned<EmbedderSpec> {
+  constructor(entry: ModelEntry, file: string, threads = 2) {
+    super(entry, file, 'ccip', 'an embedding model', threads);
   }
 
   /** Input tensor data for crops (exported for tests of the preprocessing). */
@@ -126,16 +141,15 @@ export class LearnedEmbedder {
   }
 
   async embed(crops: Image[], batch = 8): Promise<Float32Array[]> {
-    this.session ??= await openSession(this.file, this.threads);
+    const session = await this.open();
     const S = this.spec.input.size;
     const res: Float32Array[] = [];
     for (let i = 0; i < crops.length; i += batch) {
       const part = crops.slice(i, i + batch);
-      const out = await this.session.run({ [this.spec.input.name]: await floatTensor(await this.input(part), [part.length, 3, S, S]) });
-      const t = out[this.spec.output.name] ?? out[this.session.outputNames[0]];
-      const d = (t.data as Float32Array).length / part.length;
+      const t = this.output(await session.run({ [this.spec.input.name]: await floatTensor(await this.input(part), [part.length, 3, S, S]) }), this.spec.output.name);
+      const d = t.data.length / part.length;
       for (let j = 0; j < part.length; j++) {
-        const v = (t.data as Float32Array).slice(j * d, (j + 1) * d);
+        const v = t.data.slice(j * d, (j + 1) * d);
         let s = 0;
         for (const x of v) s += x * x;
         const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
@@ -146,37 +160,30 @@ export class LearnedEmbedder {
     return res;
   }
 
-  async dispose(): Promise<void> {
-    await this.session?.release?.();
-    this.session = undefined;
-  }
 }
 
 /** RIFE in-between: RGB /255, zero-pad right/bottom to a multiple of `pad`, run, crop back, x255. */
-export class LearnedInterpolator {
-  private session?: any;
-  private readonly spec: InterpolatorSpec;
-  constructor(readonly entry: ModelEntry, readonly file: string, private readonly threads = 2) {
-    if (entry.spec.kind !== 'rife') throw new ToonscopeError(file, `${entry.name} is not an interpolation model`);
-    this.spec = entry.spec;
+export class LearnedInterpolator extends Learned<InterpolatorSpec> {
+  constructor(entry: ModelEntry, file: string, threads = 2) {
+    super(entry, file, 'rife', 'an interpolation model', threads);
   }
 
   async between(a: Image, b: Image, t: number): Promise<Image> {
     if (a.width !== b.width || a.height !== b.height) throw new ToonscopeError(undefined, 'interpolated frames differ in size');
-    this.session ??= await openSession(this.file, this.threads);
+    const session = await this.open();
     const p = this.spec.input.pad;
     const W = Math.ceil(a.width / p) * p, H = Math.ceil(a.height / p) * p;
     const [n0, n1, nt] = this.spec.input.names;
     // Some exports take the timestep as [1] (this entry), others as a [1,1,H,W] plane: follow the model's declared rank.
-    const meta = (this.session.inputMetadata as Array<{ name: string; shape?: unknown[] }> | undefined)?.find((m) => m.name === nt);
+    const meta = (session.inputMetadata as Array<{ name: string; shape?: unknown[] }> | undefined)?.find((m) => m.name === nt);
     const plane = (meta?.shape?.length ?? 1) === 4;
     const time = plane ? new Float32Array(W * H).fill(t) : new Float32Array([t]);
-    const out = await this.session.run({
+    const out = await session.run({
       [n0]: await floatTensor(planar01(a, new Float32Array(3 * W * H), [W, H]), [1, 3, H, W]),
       [n1]: await floatTensor(planar01(b, new Float32Array(3 * W * H), [W, H]), [1, 3, H, W]),
       [nt]: await floatTensor(time, plane ? [1, 1, H, W] : [1]),
     });
-    const o = (out[this.spec.output.name] ?? out[this.session.outputNames[0]]).data as Float32Array;
+    const o = this.output(out, this.spec.output.name).data;
     const img: Image = { width: a.width, height: a.height, channels: 3, data: new Uint8Array(a.width * a.height * 3) };
     for (let y = 0; y < a.height; y++) for (let x = 0; x < a.width; x++) for (let c = 0; c < 3; c++) {
       img.data[(y * a.width + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(o[c * W * H + y * W + x] * 255)));
@@ -184,8 +191,4 @@ export class LearnedInterpolator {
     return img;
   }
 
-  async dispose(): Promise<void> {
-    await this.session?.release?.();
-    this.session = undefined;
-  }
 }
