@@ -27,6 +27,8 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const files: Record<string, Uint8Array> = {
   'face.onnx': yoloModel([[320, 160, 64, 32, 0.9], [322, 161, 64, 32, 0.8], [100, 100, 10, 10, 0.1]]),
   'person.onnx': yoloModel([[200, 300, 100, 400, 0.7]]),
+  // The head model (stretch to 640 x 640) reports one head at (320, 320) 64x64.
+  'head.onnx': yoloModel([[320, 320, 64, 64, 0.8]]),
   'ccip.onnx': ccipModel(),
   'rife.onnx': rifeModel(),
 };
@@ -81,6 +83,7 @@ function testEntries(): ModelEntry[] {
   return [
     at(real('anime-face'), 'face.onnx'),
     at(real('anime-person'), 'person.onnx'),
+    at(real('anime-head'), 'head.onnx'),
     at(real('ccip'), 'ccip.onnx'),
     at(real('rife'), 'rife.onnx'),
     at(real('anime-face'), 'big.onnx', { name: 't-big' }),
@@ -359,4 +362,28 @@ test('analyze records the identity space per workspace (series) and refuses to m
   const ws3 = Workspace.open(join(dir, 'series-ccip'));
   await assert.rejects(identitySpace(ws3), /embeds with t-ccip, which is not installed/);
   ws3.close();
+});
+
+test('with no face model, an installed head model stands in for the cascade (stretch input, head boxes as faces); models list --json', async () => {
+  await pull('t-anime-head', quiet);
+  await main(['models', 'remove', 't-anime-face']);
+  const learned = await installedDetectors('auto');
+  assert.equal(learned.face?.name, 'model:t-anime-head');
+  // 640 x 640 model input for a 1000 x 500 picture: x * 1000/640, y * 500/640. Head (288..352) -> x 450..550, y 225..275.
+  const got = await learned.face!.detect(blank(1000, 500, [128, 128, 128]), []);
+  assert.deepEqual(got.map((d) => [d.box, d.label]), [[[450, 225, 100, 50], 'face']]);
+  await learned.face!.dispose?.();
+  await learned.body?.dispose?.();
+  const out: string[] = [];
+  const w = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((x: string) => { out.push(String(x)); return true; }) as typeof process.stdout.write;
+  try {
+    assert.equal(await main(['models', 'list', '--json']), 0);
+  } finally {
+    process.stdout.write = w;
+  }
+  const rows = JSON.parse(out.join('')) as Array<{ name: string; installed: boolean; verified: boolean }>;
+  assert.equal(rows.find((r) => r.name === 't-anime-head')?.installed, true);
+  assert.equal(rows.find((r) => r.name === 't-anime-face')?.installed, false);
+  assert.equal(rows.find((r) => r.name === 'rife')?.verified, false);
 });
