@@ -86,7 +86,15 @@ export async function pull(name: string, opts: PullOptions = {}): Promise<string
   mkdirSync(modelsDir(), { recursive: true });
   if (!e.verified) say(`warning: ${e.name} is not verified (${e.revisionNote ?? 'no published sha256'})`);
   const dest = modelFile(e);
-  await download(e.url, dest, { size: e.size, progress: opts.progress, label: `pull ${e.name}`, retries: opts.retries });
+  try {
+    await download(e.url, dest, { size: e.size, progress: opts.progress, label: `pull ${e.name}`, retries: opts.retries });
+  } catch (err) {
+    // No route to the hub (a firewall, no network): say how to install it anyway.
+    if (err instanceof ToonscopeError && /download failed: (getaddrinfo|connect|.*ECONN|.*ETIMEDOUT|no data)/.test(err.problem)) {
+      throw new ToonscopeError(err.file, `${err.problem}; without access to it, fetch the file elsewhere and run: toonscope models pull ${e.name} --from FILE`);
+    }
+    throw err;
+  }
   return install(e, e.url, `${dest}.part`, say);
 }
 
