@@ -14,7 +14,7 @@ import { ccipModel, rifeModel, yoloModel } from './onnxgen.js';
 import { REGISTRY, type ModelEntry, type DetectorSpec } from '../src/models/registry.js';
 import { installFrom, listModels, pull, verifyAll, installedFor, hintOnce } from '../src/models/index.js';
 import { modelFile, readManifest } from '../src/models/store.js';
-import { decodeDetections, detectSize, roundHalfEven, LearnedDetector, LearnedEmbedder, LearnedInterpolator } from '../src/models/runtime.js';
+import { decodeDetections, detectSize, metadataSize, onnxMetadata, roundHalfEven, LearnedDetector, LearnedEmbedder, LearnedInterpolator } from '../src/models/runtime.js';
 import { installedDetectors, modelChoice } from '../src/models/chain.js';
 import { autoChain } from '../src/characters/backends.js';
 import { blank } from '../src/core/image.js';
@@ -23,12 +23,13 @@ import { main } from '../src/cli/main.js';
 const dir = mkdtempSync(join(tmpdir(), 'toonscope-models-'));
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-// Files the server offers. The face model reports one face at (320,160) 64x32 in model pixels.
+// Files the server offers. The face model (stretched to 640 x 640, as imgutils runs it) reports one face at
+// (320, 320) 64x64 in model pixels (and a weaker duplicate, and one below the threshold).
 const files: Record<string, Uint8Array> = {
-  'face.onnx': yoloModel([[320, 160, 64, 32, 0.9], [322, 161, 64, 32, 0.8], [100, 100, 10, 10, 0.1]]),
+  'face.onnx': yoloModel([[320, 320, 64, 64, 0.9], [322, 321, 64, 64, 0.8], [100, 100, 10, 10, 0.1]]),
   'person.onnx': yoloModel([[200, 300, 100, 400, 0.7]]),
-  // The head model (stretch to 640 x 640) reports one head at (320, 320) 64x64.
-  'head.onnx': yoloModel([[320, 320, 64, 64, 0.8]]),
+  // The head model says in its metadata (as Ultralytics exports do) that it takes 320 x 320: one head at (160, 160) 32x32.
+  'head.onnx': yoloModel([[160, 160, 32, 32, 0.8]], 1, { imgsz: '[320, 320]', names: "{0: 'head'}" }),
   'ccip.onnx': ccipModel(),
   'rife.onnx': rifeModel(),
 };
@@ -201,10 +202,17 @@ test('a use-restricted licence is shown and must be accepted once (answer or --a
 });
 
 test('YOLO decode matches imgutils on hand-computed boxes (fit32 resize, class-agnostic NMS with +1 areas, clip, round half to even)', () => {
-  const spec = real('anime-face').spec as DetectorSpec;
+  // The old imgutils path (detect/_yolo.py) with face thresholds: fit32 at 640, conf 0.25, IoU 0.7.
+  const person = real('anime-person').spec as DetectorSpec;
+  const spec: DetectorSpec = { ...person, input: { ...person.input, max: 640 }, labels: ['face'], confidence: 0.25, iou: 0.7 };
   assert.deepEqual(detectSize(1000, 500, spec), [640, 320]); // 0.64 * (1000, 500) = (640, 320)
   assert.deepEqual(detectSize(300, 200, spec), [320, 224]); // never enlarged, rounded up to 32
-  assert.deepEqual(detectSize(1000, 500, real('anime-head').spec as DetectorSpec), [640, 640]); // stretch
+  assert.deepEqual(detectSize(1216, 800, person), [1216, 800]);
+  const face = real('anime-face').spec as DetectorSpec;
+  assert.deepEqual(detectSize(1000, 500, face), [640, 640]); // generic/yolo.py: stretch to imgsz
+  assert.deepEqual(detectSize(1000, 500, face, [320, 256]), [320, 256]);
+  assert.deepEqual(metadataSize(onnxMetadata(files['head.onnx'])), [320, 320]);
+  assert.equal(metadataSize(onnxMetadata(files['face.onnx'])), undefined);
   const rows = [[320, 160, 64, 32, 0.9], [322, 161, 64, 32, 0.8], [100, 100, 10, 10, 0.1], [600, 10, 100, 40, 0.5]];
   const n = rows.length, data = new Float32Array(5 * n);
   rows.forEach((r, i) => r.forEach((v, k) => { data[k * n + i] = v; }));
@@ -369,7 +377,7 @@ test('with no face model, an installed head model stands in for the cascade (str
   await main(['models', 'remove', 't-anime-face']);
   const learned = await installedDetectors('auto');
   assert.equal(learned.face?.name, 'model:t-anime-head');
-  // 640 x 640 model input for a 1000 x 500 picture: x * 1000/640, y * 500/640. Head (288..352) -> x 450..550, y 225..275.
+  // The model's metadata says 320 x 320: x * 1000/320, y * 500/320. Head (144..176) -> x 450..550, y 225..275.
   const got = await learned.face!.detect(blank(1000, 500, [128, 128, 128]), []);
   assert.deepEqual(got.map((d) => [d.box, d.label]), [[[450, 225, 100, 50], 'face']]);
   await learned.face!.dispose?.();

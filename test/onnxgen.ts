@@ -73,6 +73,8 @@ export interface Graph {
   outputs: Array<[string, Dim[]]>;
   nodes: Node[];
   initializers?: Array<[string, number[], Float32Array | BigInt64Array]>;
+  /** ModelProto.metadata_props, e.g. Ultralytics' imgsz and names. */
+  metadata?: Record<string, string>;
 }
 
 /** Serialise a graph to ONNX bytes (IR 8, default opset 13). */
@@ -91,7 +93,8 @@ export function onnxModel(g: Graph): Uint8Array {
     ...g.inputs.map(([n, d]) => valueInfo(11, n, d)),
     ...g.outputs.map(([n, d]) => valueInfo(12, n, d)),
   ]);
-  return cat([int(1, 8), str(2, 'toonscope-test'), graph, msg(8, [str(1, ''), int(2, 13)])]);
+  const meta = Object.entries(g.metadata ?? {}).map(([k, v]) => msg(14, [str(1, k), str(2, v)]));
+  return cat([int(1, 8), str(2, 'toonscope-test'), graph, msg(8, [str(1, ''), int(2, 13)]), ...meta]);
 }
 
 const cst = (name: string, dims: number[], data: Float32Array): Node => ({ op: 'Constant', inputs: [], outputs: [name], attrs: { value: { dims, data } } });
@@ -102,11 +105,12 @@ const cst = (name: string, dims: number[], data: Float32Array): Node => ({ op: '
  * picture (cx, cy, w, h in input pixels, then one score per class). The input
  * still flows through the graph (scaled by 0) so the declared shape is used.
  */
-export function yoloModel(rows: number[][], classes = 1): Uint8Array {
+export function yoloModel(rows: number[][], classes = 1, metadata?: Record<string, string>): Uint8Array {
   const n = rows.length, c = 4 + classes;
   const data = new Float32Array(c * n);
   rows.forEach((r, i) => r.forEach((v, k) => { data[k * n + i] = v; }));
   return onnxModel({
+    metadata,
     inputs: [['images', [1, 3, 'height', 'width']]],
     outputs: [['output0', [1, c, n]]],
     nodes: [

@@ -14,7 +14,7 @@ export type ModelTask = 'face' | 'head' | 'person' | 'identity' | 'interpolation
 export type DetectResize =
   /** imgutils/detect/_yolo.py `_image_preprocess`: shrink so the long side <= max (never enlarge), then round each side UP to a multiple of 32 (a slight stretch, no letterbox). */
   | 'fit32'
-  /** imgutils/generic/yolo.py `_image_preprocess(allow_dynamic=False)`: stretch to exactly max x max. */
+  /** imgutils/generic/yolo.py `_image_preprocess(allow_dynamic=False)`: stretch to exactly the model's `imgsz` metadata (width, height), else max x max. */
   | 'stretch';
 
 export interface DetectorSpec {
@@ -63,7 +63,7 @@ export interface ModelEntry {
 }
 
 const imgutilsOldYolo = 'deepghs/imgutils imgutils/detect/_yolo.py @45872eb (fit32 resize, rgb_encode, _yolo_nms, _xy_postprocess clip)';
-const imgutilsGenericYolo = 'deepghs/imgutils imgutils/generic/yolo.py @0789886 (YOLOModel.predict, _image_preprocess allow_dynamic=False, _nms_postprocess)';
+const imgutilsGenericYolo = 'deepghs/imgutils imgutils/generic/yolo.py @0789886 (YOLOModel.predict: imgsz from the model metadata else 640, _image_preprocess allow_dynamic=False, rgb_encode, _nms_postprocess, _yolo_nms)';
 
 const yolo = (resize: DetectResize, max: number, labels: string[], confidence: number, iou: number): DetectorSpec => ({
   kind: 'yolo',
@@ -86,8 +86,8 @@ export const REGISTRY: readonly ModelEntry[] = [
     source: 'https://huggingface.co/deepghs/anime_face_detection/commit/5cd298c0307a890c4762d50dcbfd7e62702c7476',
     licence: { name: 'MIT', url: 'https://huggingface.co/deepghs/anime_face_detection', restricted: false },
     card: { metric: 'F1', value: 0.94, url: 'https://huggingface.co/deepghs/anime_face_detection', note: 'at threshold 0.278' },
-    reference: `${imgutilsOldYolo}; imgutils/detect/face.py detect_faces(max_infer_size=640, conf 0.25, iou 0.7)`,
-    spec: yolo('fit32', 640, ['face'], 0.25, 0.7),
+    reference: `${imgutilsGenericYolo}; imgutils/detect/face.py @7918644 detect_faces(conf 0.25, iou 0.7)`,
+    spec: yolo('stretch', 640, ['face'], 0.25, 0.7),
   },
   {
     name: 'anime-face-s',
@@ -100,8 +100,8 @@ export const REGISTRY: readonly ModelEntry[] = [
     source: 'https://huggingface.co/deepghs/anime_face_detection/tree/2f9ecf137de0b62f318f7a8dc4d817b9c2d63ae3 (commit found; its LFS pointer sha256 was not readable from here)',
     licence: { name: 'MIT', url: 'https://huggingface.co/deepghs/anime_face_detection', restricted: false },
     card: { metric: 'F1', value: 0.95, url: 'https://huggingface.co/deepghs/anime_face_detection', note: 'at threshold 0.307' },
-    reference: `${imgutilsOldYolo}; imgutils/detect/face.py detect_faces(level='s', version='v1.4')`,
-    spec: yolo('fit32', 640, ['face'], 0.25, 0.7),
+    reference: `${imgutilsGenericYolo}; imgutils/detect/face.py @7918644 detect_faces(level='s', version='v1.4', conf 0.25, iou 0.7)`,
+    spec: yolo('stretch', 640, ['face'], 0.25, 0.7),
   },
   {
     name: 'anime-head',
@@ -114,8 +114,8 @@ export const REGISTRY: readonly ModelEntry[] = [
     source: 'https://huggingface.co/deepghs/anime_head_detection/commit/b17d7c12014d43524d1f53a55edc0f979388b829',
     licence: { name: 'MIT', url: 'https://huggingface.co/deepghs/anime_head_detection', restricted: false },
     card: { metric: 'F1', value: 0.94, url: 'https://huggingface.co/deepghs/anime_head_detection/blob/1635fcb6e129b84777d4e17bfdafca3ddbda46c8/README.md', note: 'at threshold 0.415; mAP50 0.971' },
-    reference: `${imgutilsGenericYolo}; imgutils/detect/head.py (conf 0.3, iou 0.7)`,
-    spec: yolo('stretch', 640, ['head'], 0.3, 0.7),
+    reference: `${imgutilsGenericYolo}; imgutils/detect/head.py @4967a9b detect_heads(conf 0.4, iou 0.7)`,
+    spec: yolo('stretch', 640, ['head'], 0.4, 0.7),
   },
   {
     name: 'anime-person',
@@ -128,7 +128,8 @@ export const REGISTRY: readonly ModelEntry[] = [
     source: 'https://huggingface.co/deepghs/imgutils-models/commit/c99b661f615ee78b41722ea9f2b43841a49ae914',
     licence: { name: 'MIT', url: 'https://huggingface.co/deepghs/imgutils-models', restricted: false },
     card: { metric: 'F1', value: null, url: 'https://huggingface.co/deepghs/anime_person_detection', note: 'no card figure for this exact file; the sibling person_detect_v1.3_s card says F1 0.86, v0_m 0.85' },
-    reference: `${imgutilsOldYolo}; imgutils/detect/person.py detect_person(max_infer_size=1216, conf 0.3, iou 0.5)`,
+    // This file predates the per-task repositories; imgutils ran it with the old dynamic-size path.
+    reference: `${imgutilsOldYolo}; imgutils/detect/person.py @0fa10d8 detect_person(max_infer_size=1216, conf 0.3, iou 0.5)`,
     spec: yolo('fit32', 1216, ['person'], 0.3, 0.5),
   },
   {
@@ -142,8 +143,8 @@ export const REGISTRY: readonly ModelEntry[] = [
     source: 'https://huggingface.co/deepghs/anime_person_detection/tree/c263c8e2ecd9d541f60b64117e110b3a43f26fab/person_detect_v1.3_s (commit found; LFS sha256 not readable from here)',
     licence: { name: 'MIT', url: 'https://huggingface.co/deepghs/anime_person_detection', restricted: false },
     card: { metric: 'F1', value: 0.86, url: 'https://huggingface.co/deepghs/anime_person_detection/blob/e39c744c22432ad01f91dd254fe2b02c8d878b8c/README.md', note: 'at threshold 0.324' },
-    reference: `${imgutilsOldYolo}; imgutils/detect/person.py (max_infer_size=1216, conf 0.3, iou 0.5)`,
-    spec: yolo('fit32', 1216, ['person'], 0.3, 0.5),
+    reference: `${imgutilsGenericYolo}; imgutils/detect/person.py @15afb33 detect_person(conf 0.3, iou 0.5)`,
+    spec: yolo('stretch', 640, ['person'], 0.3, 0.5),
   },
   {
     name: 'ccip',

@@ -3,6 +3,7 @@
 // and decodes them, CCIP as imgutils/metrics/ccip.py, RIFE as Practical-RIFE's
 // inference_video.py. Sessions come from src/characters/onnx.ts, the only file
 // importing onnxruntime-node.
+import { readFileSync } from 'node:fs';
 import { floatTensor, openSession, yoloCandidates } from '../characters/onnx.js';
 import type { CharacterDetector, CharacterLabel } from '../characters/types.js';
 import { ToonscopeError } from '../core/errors.js';
@@ -18,13 +19,69 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** Model input size for a W x H picture (imgutils `_image_preprocess`). */
-export function detectSize(width: number, height: number, spec: DetectorSpec): [number, number] {
-  if (spec.input.resize === 'stretch') return [spec.input.max, spec.input.max];
+/** Model input size for a W x H picture (imgutils `_image_preprocess`); `imgsz` is the model's own (width, height) metadata. */
+export function detectSize(width: number, height: number, spec: DetectorSpec, imgsz?: [number, number]): [number, number] {
+  if (spec.input.resize === 'stretch') return imgsz ?? [spec.input.max, spec.input.max];
   let w = width, h = height;
   const r = spec.input.max / Math.max(w, h);
   if (r < 1) { w *= r; h *= r; }
   return [Math.ceil(w / 32) * 32, Math.ceil(h / 32) * 32];
+}
+
+function varint(b: Uint8Array, at: { i: number }): number {
+  let n = 0, mul = 1;
+  for (;;) {
+    if (at.i >= b.length) throw new ToonscopeError(undefined, 'truncated ONNX file');
+    const x = b[at.i++];
+    n += (x & 0x7f) * mul;
+    if (!(x & 0x80)) return n;
+    mul *= 128;
+  }
+}
+
+/**
+ * ModelProto.metadata_props (field 14) of ONNX bytes, found by skipping the
+ * other top-level fields (the graph is one length-delimited field). Ultralytics
+ * exports keep `imgsz` and `names` there; imgutils reads `imgsz` the same way.
+ */
+export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dec = new TextDecoder();
+  const at = { i: 0 };
+  while (at.i < bytes.length) {
+    const key = varint(bytes, at), wire = key % 8, field = Math.floor(key / 8);
+    if (wire === 0) varint(bytes, at);
+    else if (wire === 1) at.i += 8;
+    else if (wire === 5) at.i += 4;
+    else if (wire === 2) {
+      const len = varint(bytes, at), end = at.i + len;
+      if (field === 14) {
+        let k = '', v = '';
+        const inner = { i: at.i };
+        while (inner.i < end) {
+          const kk = varint(bytes, inner), l = varint(bytes, inner);
+          const s = dec.decode(bytes.subarray(inner.i, inner.i + l));
+          if (kk === (1 << 3 | 2)) k = s;
+          else if (kk === (2 << 3 | 2)) v = s;
+          inner.i += l;
+        }
+        out[k] = v;
+      }
+      at.i = end;
+    } else throw new ToonscopeError(undefined, `not an ONNX file (protobuf wire type ${wire})`);
+  }
+  return out;
+}
+
+/** The (width, height) an Ultralytics export was made for, from its `imgsz` metadata ("[640, 640]"), as imgutils reads it. */
+export function metadataSize(meta: Record<string, string>): [number, number] | undefined {
+  try {
+    const v = JSON.parse(meta.imgsz ?? 'null') as unknown;
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x > 0)) return [v[0], v[1]];
+  } catch {
+    // malformed metadata: use the registry's size
+  }
+  return undefined;
 }
 
 /** IoU with the +1 pixel area convention of imgutils `_yolo_nms`, on [x0,y0,x1,y1]. */
@@ -104,6 +161,8 @@ abstract class Learned<S extends ModelEntry['spec']> {
 export class LearnedDetector extends Learned<DetectorSpec> implements CharacterDetector {
   readonly name: string;
   readonly labels: readonly CharacterLabel[];
+  /** The model's own input size from its metadata (null: none recorded). */
+  private imgsz?: [number, number] | null;
   constructor(entry: ModelEntry, file: string, threads = 2) {
     super(entry, file, 'yolo', 'a detector', threads);
     this.name = `model:${entry.name}`;
@@ -112,7 +171,8 @@ export class LearnedDetector extends Learned<DetectorSpec> implements CharacterD
 
   async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
     const session = await this.open();
-    const [w, h] = detectSize(frame.width, frame.height, this.spec);
+    if (this.imgsz === undefined) this.imgsz = metadataSize(onnxMetadata(readFileSync(this.file))) ?? null;
+    const [w, h] = detectSize(frame.width, frame.height, this.spec, this.imgsz ?? undefined);
     const small = await resize(frame, w, h, 'cubic');
     const t = this.output(await session.run({ [this.spec.input.name]: await floatTensor(planar01(small), [1, 3, h, w]) }), this.spec.output.name);
     return decodeDetections(t.data, t.dims, this.spec, [frame.width, frame.height], [w, h])
