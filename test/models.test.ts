@@ -395,3 +395,48 @@ test('with no face model, an installed head model stands in for the cascade (str
   assert.equal(rows.find((r) => r.name === 't-anime-face')?.installed, false);
   assert.equal(rows.find((r) => r.name === 'rife')?.verified, false);
 });
+
+test('downloads go through HTTP(S)_PROXY with a CONNECT tunnel, and NO_PROXY skips it', async () => {
+  const { proxyFor } = await import('../src/models/download.js');
+  const { connect } = await import('node:net');
+  const seen: string[] = [];
+  const proxy = createServer((_q, s) => void s.writeHead(405).end());
+  const open = new Set<{ destroy(): void }>();
+  proxy.on('connect', (req, client, head) => {
+    seen.push(req.url ?? '');
+    open.add(client);
+    const [host, port] = (req.url ?? '').split(':');
+    const up = connect(Number(port), host, () => {
+      open.add(up);
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+    });
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const at = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  process.env.HTTP_PROXY = at;
+  try {
+    await main(['models', 'remove', 't-anime-person']);
+    const p = await pull('t-anime-person', quiet);
+    assert.equal(sha(readFileSync(p)), sha(files['person.onnx']));
+    assert.deepEqual(seen, [new URL(base).host]);
+    process.env.NO_PROXY = 'example.org,127.0.0.1';
+    assert.equal(proxyFor(new URL(`${base}/x`)), undefined);
+    assert.equal(proxyFor(new URL('http://huggingface.co/x'))?.toString(), `${at}/`);
+    assert.equal(proxyFor(new URL('https://huggingface.co/x')), undefined, 'https uses HTTPS_PROXY only');
+    process.env.HTTPS_PROXY = 'proxy.local:3128';
+    assert.equal(proxyFor(new URL('https://cdn.huggingface.co/x'))?.host, 'proxy.local:3128');
+    assert.equal(proxyFor(new URL('https://a.example.org/x')), undefined);
+  } finally {
+    delete process.env.HTTP_PROXY;
+    delete process.env.HTTPS_PROXY;
+    delete process.env.NO_PROXY;
+    // Tunnels outlive their requests (as a real proxy's do): drop them so the proxy can close.
+    for (const c of open) c.destroy();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  }
+});
