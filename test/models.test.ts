@@ -14,7 +14,7 @@ import { ccipModel, rifeModel, yoloModel } from './onnxgen.js';
 import { REGISTRY, type ModelEntry, type DetectorSpec } from '../src/models/registry.js';
 import { installFrom, listModels, pull, verifyAll, installedFor, hintOnce } from '../src/models/index.js';
 import { modelFile, readManifest } from '../src/models/store.js';
-import { decodeDetections, detectSize, metadataSize, onnxMetadata, roundHalfEven, LearnedDetector, LearnedEmbedder, LearnedInterpolator } from '../src/models/runtime.js';
+import { decodeDetections, detectSize, metadataSize, onnxMetadata, roundHalfEven, ModelDetector, ModelEmbedder, ModelInterpolator } from '../src/models/runtime.js';
 import { installedDetectors, modelChoice } from '../src/models/chain.js';
 import { autoChain } from '../src/characters/backends.js';
 import { blank } from '../src/core/image.js';
@@ -274,7 +274,7 @@ test('CCIP preprocessing (384 bilinear, CLIP mean/std) and embeddings from the t
   await pull('t-ccip', { acceptLicence: true, say: () => {} });
   const hit = await installedFor('identity');
   assert.equal(hit?.entry.name, 't-ccip');
-  const e = new LearnedEmbedder(hit!.entry, hit!.file);
+  const e = new ModelEmbedder(hit!.entry, hit!.file);
   const grey = blank(50, 80, [128, 128, 128]);
   const x = await e.input([grey]);
   assert.equal(x.length, 3 * 384 * 384);
@@ -292,7 +292,7 @@ test('CCIP preprocessing (384 bilinear, CLIP mean/std) and embeddings from the t
 test('RIFE runner pads to 128, feeds img0/img1/timestep and crops back (tiny blend model in the export\'s layout)', async () => {
   await pull('t-rife', quiet);
   const hit = await installedFor('interpolation');
-  const r = new LearnedInterpolator(hit!.entry, hit!.file);
+  const r = new ModelInterpolator(hit!.entry, hit!.file);
   const a = blank(130, 70, [0, 100, 200]), b = blank(130, 70, [200, 100, 0]);
   const mid = await r.between(a, b, 0.25);
   assert.equal(mid.width, 130);

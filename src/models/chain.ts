@@ -6,7 +6,7 @@ import type { CharacterDetector } from '../characters/types.js';
 import { ToonscopeError } from '../core/errors.js';
 import { activeRegistry } from './store.js';
 import { hintOnce, installedFor } from './index.js';
-import { LearnedDetector } from './runtime.js';
+import { ModelDetector } from './runtime.js';
 import type { ModelEntry, ModelTask } from './registry.js';
 
 /**
@@ -31,7 +31,7 @@ export interface LearnedChain {
 export async function installedDetectors(models?: string): Promise<LearnedChain> {
   const pick = async (task: ModelTask) => {
     const hit = await installedFor(task, modelChoice(models, task));
-    return hit ? new LearnedDetector(hit.entry, hit.file) : undefined;
+    return hit ? new ModelDetector(hit.entry, hit.file) : undefined;
   };
   const face = (await pick('face')) ?? (await pick('head'));
   const body = await pick('person');

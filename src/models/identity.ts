@@ -8,7 +8,7 @@ import { ToonscopeError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
 import { modelChoice } from './chain.js';
 import { hintOnce, installedFor } from './index.js';
-import { LearnedEmbedder } from './runtime.js';
+import { ModelEmbedder } from './runtime.js';
 
 export const DEFAULT_SPACE = 'mobilenet';
 
@@ -35,7 +35,7 @@ export interface IdentitySpace {
 }
 
 /** Wrap a learned embedder for the embed module. */
-function wrap(e: LearnedEmbedder): IdentityEmbedder & { dispose(): Promise<void> } {
+function wrap(e: ModelEmbedder): IdentityEmbedder & { dispose(): Promise<void> } {
   return { space: e.entry.name, embed: (crops) => e.embed(crops), dispose: () => e.dispose() };
 }
 
@@ -52,7 +52,7 @@ export async function identitySpace(ws: Workspace, models?: string): Promise<Ide
     if (had === DEFAULT_SPACE) return { space: had };
     const hit = await installedFor('identity', had).catch(() => undefined);
     if (!hit) throw new ToonscopeError(ws.dir, `this workspace embeds with ${had}, which is not installed or failed its check: toonscope models pull ${had}`);
-    return { space: had, embedder: wrap(new LearnedEmbedder(hit.entry, hit.file)) };
+    return { space: had, embedder: wrap(new ModelEmbedder(hit.entry, hit.file)) };
   }
   const hit = await installedFor('identity', choice);
   if (!hit) {
@@ -61,11 +61,11 @@ export async function identitySpace(ws: Workspace, models?: string): Promise<Ide
     return { space: DEFAULT_SPACE };
   }
   record(ws, hit.entry.name);
-  return { space: hit.entry.name, embedder: wrap(new LearnedEmbedder(hit.entry, hit.file)) };
+  return { space: hit.entry.name, embedder: wrap(new ModelEmbedder(hit.entry, hit.file)) };
 }
 
 /** An identity embedder for evaluation runs (no workspace): the installed model per --models, else MobileNetV2. */
 export async function evalIdentity(models?: string): Promise<IdentitySpace> {
   const hit = await installedFor('identity', modelChoice(models, 'identity'));
-  return hit ? { space: hit.entry.name, embedder: wrap(new LearnedEmbedder(hit.entry, hit.file)) } : { space: DEFAULT_SPACE };
+  return hit ? { space: hit.entry.name, embedder: wrap(new ModelEmbedder(hit.entry, hit.file)) } : { space: DEFAULT_SPACE };
 }

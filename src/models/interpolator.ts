@@ -4,7 +4,7 @@
 import type { Synthesizer } from '../interpolate/interp.js';
 import { modelChoice } from './chain.js';
 import { hintOnce, installedFor } from './index.js';
-import { LearnedInterpolator } from './runtime.js';
+import { ModelInterpolator } from './runtime.js';
 
 export async function installedInterpolator(models?: string): Promise<(Synthesizer & { dispose(): Promise<void> }) | undefined> {
   const choice = modelChoice(models, 'interpolation');
@@ -13,6 +13,6 @@ export async function installedInterpolator(models?: string): Promise<(Synthesiz
     if (choice !== 'none') hintOnce('interpolation');
     return undefined;
   }
-  const r = new LearnedInterpolator(hit.entry, hit.file);
+  const r = new ModelInterpolator(hit.entry, hit.file);
   return { name: `model:${hit.entry.name}`, between: (a, b, t) => r.between(a, b, t), dispose: () => r.dispose() };
 }

@@ -132,7 +132,7 @@ function planar01(img: Image, into?: Float32Array, stride?: [number, number]): F
 const LABEL: Record<string, CharacterLabel> = { face: 'face', head: 'face', person: 'body' };
 
 /** What every registry model runner shares: its entry's spec of one kind, a session opened on first use, release. */
-abstract class Learned<S extends ModelEntry['spec']> {
+abstract class ModelRunner<S extends ModelEntry['spec']> {
   protected session?: any;
   protected readonly spec: S;
   constructor(readonly entry: ModelEntry, readonly file: string, kind: S['kind'], what: string, private readonly threads = 2) {
@@ -158,7 +158,7 @@ abstract class Learned<S extends ModelEntry['spec']> {
 }
 
 /** A registry YOLO model as a chain backend: boxes only (no masks), labelled face (face/head models) or body (person). */
-export class LearnedDetector extends Learned<DetectorSpec> implements CharacterDetector {
+export class ModelDetector extends ModelRunner<DetectorSpec> implements CharacterDetector {
   readonly name: string;
   readonly labels: readonly CharacterLabel[];
   /** The model's own input size from its metadata (null: none recorded). */
@@ -183,7 +183,7 @@ export class LearnedDetector extends Learned<DetectorSpec> implements CharacterD
 }
 
 /** CCIP features of RGB crops: BILINEAR resize to 384 (a stretch, as imgutils), /255, CLIP mean/std; one vector per crop, L2-normalised. */
-export class LearnedEmbedder extends Learned<EmbedderSpec> {
+export class ModelEmbedder extends ModelRunner<EmbedderSpec> {
   constructor(entry: ModelEntry, file: string, threads = 2) {
     super(entry, file, 'ccip', 'an embedding model', threads);
   }
@@ -223,7 +223,7 @@ export class LearnedEmbedder extends Learned<EmbedderSpec> {
 }
 
 /** RIFE in-between: RGB /255, zero-pad right/bottom to a multiple of `pad`, run, crop back, x255. */
-export class LearnedInterpolator extends Learned<InterpolatorSpec> {
+export class ModelInterpolator extends ModelRunner<InterpolatorSpec> {
   constructor(entry: ModelEntry, file: string, threads = 2) {
     super(entry, file, 'rife', 'an interpolation model', threads);
   }
