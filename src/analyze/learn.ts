@@ -23,6 +23,7 @@ import { resolve as resolvePath } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import { iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
+import { identitySpace } from '../models/identity.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector or its pass changes: stored models and second passes are then redone. */
@@ -298,20 +299,26 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
   ensureSchema(ws);
   const learn = await learnSeries(ws, opts);
   const out: LearnPassSummary = { learn, videos: [] };
-  const rows = ws.db.prepare("SELECT v.id, v.path, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; params: string }[];
-  for (const r of rows) {
-    const p = JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number };
-    let report: RedetectReport | undefined;
-    const shots = await detectShots(r.path, { workspace: ws });
-    if (learn.model) {
-      forgetSecondPass(ws, r.id, learn.key);
-      const bar = opts.progress?.(`learned pass ${r.path}`);
-      report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: { size: p.embed } }, bar);
-      bar?.done();
-    } else ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);
-    trackVideo(ws, r.id, shots.shots);
-    const count = (pass: number) => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = ?').get(r.id, pass) as { n: number }).n;
-    out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0 });
+  // Pass-2 appearances are embedded in the workspace's recorded identity space (MobileNetV2 or e.g. CCIP), as pass 1 was.
+  const space = await identitySpace(ws);
+  try {
+    const rows = ws.db.prepare("SELECT v.id, v.path, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; params: string }[];
+    for (const r of rows) {
+      const p = JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number };
+      let report: RedetectReport | undefined;
+      const shots = await detectShots(r.path, { workspace: ws });
+      if (learn.model) {
+        forgetSecondPass(ws, r.id, learn.key);
+        const bar = opts.progress?.(`learned pass ${r.path}`);
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: { size: p.embed, identity: space.embedder } }, bar);
+        bar?.done();
+      } else ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);
+      trackVideo(ws, r.id, shots.shots);
+      const count = (pass: number) => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = ?').get(r.id, pass) as { n: number }).n;
+      out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0 });
+    }
+  } finally {
+    await space.embedder?.dispose();
   }
   return out;
 }

@@ -8,7 +8,8 @@ import type { Workspace } from '../core/workspace.js';
 import type { Detection, Shot } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { detectShots } from '../shots/detect.js';
-import { parseChain, DEFAULT_CHAIN } from '../characters/backends.js';
+import { parseChain, autoChain } from '../characters/backends.js';
+import { identitySpace } from '../models/identity.js';
 import type { CharacterDetector } from '../characters/types.js';
 import { trackShots } from '../tracking/index.js';
 import { sampleFrames } from './sample.js';
@@ -19,6 +20,8 @@ import { ensureSchema, saveSamples, pendingSamples, appearances, type Appearance
 export interface AnalyzeOptions {
   /** Character detector chain: a spec (see characters/backends.ts) or ready detectors (library use, tests). */
   chain?: string | CharacterDetector[];
+  /** Learned models (toonscope models): auto (default: installed ones), none, or names. */
+  models?: string;
   /** Sampled frames per second of video. */
   rate?: number;
   /** Detection width in pixels. */
@@ -54,6 +57,8 @@ export interface VideoSummary {
   skipped: string[];
   /** Wall seconds per stage in this run. */
   seconds: Record<string, number>;
+  /** The detector chain and the identity-embedding space (mobilenet, or a learned model) this video was analysed with. */
+  models: { chain: string; identity: string };
 }
 
 /** Rebuild Detection objects (with embeddings) from stored appearances. */
@@ -79,7 +84,11 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   lap('shots');
   const videoId = ws.addVideo(shots.video).id;
   const rate = opts.rate ?? ANALYZE_DEFAULTS.rate;
-  const chainSpec = typeof opts.chain === 'string' || !opts.chain ? opts.chain ?? DEFAULT_CHAIN : opts.chain.map((d) => d.name).join(',');
+  // No chain given: the default one, with installed learned detectors in front (src/models/chain.ts).
+  const auto = opts.chain ? undefined : await autoChain(undefined, { models: opts.models });
+  const chainSpec = auto ? auto.map((d) => d.name).join(',') : typeof opts.chain === 'string' ? opts.chain : opts.chain!.map((d) => d.name).join(',');
+  // The workspace's identity-embedding space (MobileNetV2 or e.g. CCIP), fixed per series.
+  const identity = await identitySpace(ws, opts.models);
 
   const extra = [...new Set(opts.extraFrames ?? [])].filter((f) => f >= 0 && f < shots.frames).sort((a, b) => a - b);
   const sampleKey = { rate, shots: shots.shots.length, frames: shots.frames, ...(extra.length ? { extra } : {}) };
@@ -99,7 +108,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
 
   let detail: DetectStageReport | undefined;
   const D = ANALYZE_DEFAULTS;
-  const detectKey = { chain: chainSpec, width: opts.width ?? D.width, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize };
+  const detectKey = { chain: chainSpec, width: opts.width ?? D.width, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   // A taught frame adds a sample to a finished video: only its shot is analysed again.
   if (prior?.status === 'done' && !pendingSamples(ws, videoId).length) skipped.push('characters');
@@ -113,10 +122,10 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const pending = pendingSamples(ws, videoId).length;
     if (pending) log(`characters: ${pending} sampled frames to analyse`);
     const own = typeof opts.chain !== 'object';
-    const chain = own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]);
+    const chain = auto ?? (own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]));
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed } }, dbar);
+      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed, identity: identity.embedder } }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }
@@ -127,6 +136,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     }
     ws.setStage(videoId, 'analyze:detect', detectKey, 'done');
   }
+  if (auto && prior?.status === 'done') for (const d of auto) await d.dispose?.();
+  await identity.embedder?.dispose();
   lap('characters');
   if (detail) Object.assign(seconds, { 'characters: chain': +detail.chainSeconds.toFixed(2), 'characters: carry': +detail.carrySeconds.toFixed(2), 'characters: embed': +detail.embedSeconds.toFixed(2), keyframes: detail.keyframes });
 
@@ -135,7 +146,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   lap('tracks');
   const nTracks = (ws.db.prepare('SELECT COUNT(DISTINCT track) n FROM appearances WHERE video_id = ? AND track IS NOT NULL').get(videoId) as { n: number }).n;
   const nSamples = (ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE video_id = ?').get(videoId) as { n: number }).n;
-  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds };
+  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds, models: { chain: chainSpec, identity: identity.space } };
 }
 
 /**

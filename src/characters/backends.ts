@@ -7,6 +7,7 @@ import { CascadeFaces } from './cascade.js';
 import { GrabCutBodies } from './grabcut.js';
 import { OnnxDetector } from './onnx.js';
 import type { CharacterDetector, CharacterLabel } from './types.js';
+import { installedDetectors } from '../models/chain.js';
 
 /** The default character detector chain: anime faces (LBP cascade), then GrabCut bodies seeded by them. */
 export const DEFAULT_CHAIN = 'cascade,grabcut';
@@ -47,4 +48,19 @@ export function parseChain(spec: string = DEFAULT_CHAIN, opts: ChainOptions = {}
         throw new ToonscopeError(undefined, `unknown detector "${name}" (known: cascade, grabcut, salient=PATH, yolo=PATH)`);
     }
   });
+}
+
+/**
+ * The chain a command runs: `spec` when given (exactly as parseChain), else the
+ * default with any installed learned detectors in front (src/models/chain.ts):
+ * a learned face/head model replaces the cascade, a learned person model
+ * GrabCut. `models` is the --models value (auto, none, or names).
+ */
+export async function autoChain(spec?: string, opts: ChainOptions & { models?: string } = {}): Promise<CharacterDetector[]> {
+  if (spec) return parseChain(spec, opts);
+  const learned = await installedDetectors(opts.models);
+  return [
+    learned.face ?? new CascadeFaces({ width: opts.faceWidth }),
+    learned.body ?? new GrabCutBodies({ width: opts.segWidth }),
+  ];
 }

@@ -41,13 +41,7 @@ export class OnnxDetector implements CharacterDetector {
 
   private async load(): Promise<any> {
     if (this.session) return this.session;
-    if (!existsSync(this.file)) throw new ToonscopeError(this.file, 'ONNX model file not found');
-    const ort = await import('onnxruntime-node');
-    try {
-      this.session = await ort.InferenceSession.create(this.file, { intraOpNumThreads: this.opts.threads ?? 2, graphOptimizationLevel: 'all' });
-    } catch (e) {
-      throw new ToonscopeError(this.file, `not a loadable ONNX model (${String((e as Error).message).split('\n')[0]})`);
-    }
+    this.session = await openSession(this.file, this.opts.threads);
     const meta = this.session.inputMetadata?.[0];
     const dims: unknown[] = meta?.shape ?? [];
     const s = Number(dims[2]);
@@ -57,7 +51,7 @@ export class OnnxDetector implements CharacterDetector {
 
   async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
     const session = await this.load();
-    const ort = await import('onnxruntime-node');
+    const ort = await runtime();
     const S = this.size;
     if (this.opts.kind === 'salient') {
       const small = await resize(frame, S, S);
@@ -146,9 +140,22 @@ export function components(fg: Uint8Array, w: number, h: number): Uint8Array {
 
 /** Decode a YOLO output tensor to boxes [x,y,w,h] in input pixels, with per-class NMS at IoU 0.5. */
 export function decodeYolo(data: Float32Array, dims: number[], minScore: number): Array<{ box: Box; score: number; cls: number }> {
+  const found = yoloCandidates(data, dims, minScore);
+  found.sort((p, q) => q.score - p.score);
+  const kept: typeof found = [];
+  for (const d of found) if (!kept.some((k) => k.cls === d.cls && boxIoU(k.box, d.box) > 0.5)) kept.push(d);
+  return kept;
+}
+
+/**
+ * Every row of a YOLO output whose best class score reaches `minScore`, as
+ * [x,y,w,h] in input pixels, before any NMS. `layout` says which axis is N when
+ * the caller knows it (a registry model); else the longer axis is taken as N.
+ */
+export function yoloCandidates(data: Float32Array, dims: number[], minScore: number, layout?: 'v5' | 'v8'): Array<{ box: Box; score: number; cls: number }> {
   const [, a, b] = dims;
   // v8+: [1, 4+C, N] (channels first, N large); v5: [1, N, 5+C]. Real exports have N in the thousands, so the longer axis is N.
-  const v8 = a < b;
+  const v8 = layout ? layout === 'v8' : a < b;
   const n = v8 ? b : a, stride = v8 ? a : b;
   const get = (i: number, k: number) => (v8 ? data[k * n + i] : data[i * stride + k]);
   const found: Array<{ box: Box; score: number; cls: number }> = [];
@@ -164,8 +171,27 @@ export function decodeYolo(data: Float32Array, dims: number[], minScore: number)
     const cx = get(i, 0), cy = get(i, 1), w = get(i, 2), h = get(i, 3);
     found.push({ box: [cx - w / 2, cy - h / 2, w, h], score, cls: best });
   }
-  found.sort((p, q) => q.score - p.score);
-  const kept: typeof found = [];
-  for (const d of found) if (!kept.some((k) => k.cls === d.cls && boxIoU(k.box, d.box) > 0.5)) kept.push(d);
-  return kept;
+  return found;
+}
+
+/** onnxruntime-node, loaded on first use (this file is the only one that imports it). */
+export function runtime(): Promise<typeof import('onnxruntime-node')> {
+  return import('onnxruntime-node');
+}
+
+/** An inference session on `file`; a missing or unloadable file is a one-line ToonscopeError. */
+export async function openSession(file: string, threads = 2): Promise<any> {
+  if (!existsSync(file)) throw new ToonscopeError(file, 'ONNX model file not found');
+  const ort = await runtime();
+  try {
+    return await ort.InferenceSession.create(file, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+  } catch (e) {
+    throw new ToonscopeError(file, `not a loadable ONNX model (${String((e as Error).message).split('\n')[0]})`);
+  }
+}
+
+/** A float32 tensor for `session.run`. */
+export async function floatTensor(data: Float32Array, dims: number[]): Promise<unknown> {
+  const ort = await runtime();
+  return new ort.Tensor('float32', data, dims);
 }

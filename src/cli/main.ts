@@ -14,6 +14,7 @@ const GLOBAL = {
   quiet: { type: 'boolean', short: 'q' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  offline: { type: 'boolean' },
 } as const;
 
 function find(argv: string[]): { cmd: Command; rest: string[] } | undefined {
@@ -33,7 +34,8 @@ function help(): string {
     '',
     ...commands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
-    'global options: --workspace DIR (default ./toonscope-workspace), --json, --quiet, --debug',
+    'global options: --workspace DIR (default ./toonscope-workspace), --json, --quiet, --debug,',
+    '  --offline (never touch the network; same as TOONSCOPE_OFFLINE=1)',
     'toonscope help <command> shows a command\'s options.',
   ].join('\n');
 }
@@ -67,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.quiet) process.env.TOONSCOPE_QUIET = '1';
+  if (values.offline) process.env.TOONSCOPE_OFFLINE = '1';
   let ws: Workspace | undefined;
   const ctx: Context = {
     json: Boolean(values.json),

@@ -4,6 +4,8 @@
 // chooses a concrete backend.
 import type { Detection, Image } from '../core/types.js';
 import { parseChain } from '../characters/backends.js';
+import type { CharacterDetector } from '../characters/types.js';
+import { installedDetectors } from '../models/chain.js';
 import { detectFigures } from './figures.js';
 
 /** The comics default: ink figures (figures.ts), which finds far more on comic pages than the anime chain. */
@@ -16,12 +18,23 @@ export interface ComicsDetector {
   dispose: () => Promise<void>;
 }
 
-/** "figures", or a characters backend chain run as one DetectFn (each backend sees the earlier ones' detections). */
-export function comicsDetector(spec: string = COMICS_DEFAULT): ComicsDetector {
+/**
+ * "figures", or a characters backend chain run as one DetectFn (each backend
+ * sees the earlier ones' detections). With no spec, installed learned
+ * face/head/person detectors (toonscope models) are used when there are any
+ * (`models`: auto, none or names), else the ink figures.
+ */
+export async function comicsDetector(spec?: string, models?: string): Promise<ComicsDetector> {
+  let chain: CharacterDetector[];
+  if (!spec) {
+    const learned = await installedDetectors(models);
+    chain = [learned.face, learned.body].filter((d): d is CharacterDetector => Boolean(d));
+    if (!chain.length) spec = COMICS_DEFAULT;
+  }
   if (spec === 'figures') return { name: spec, detect: detectFigures, dispose: async () => {} };
-  const chain = parseChain(spec);
+  chain ??= parseChain(spec);
   return {
-    name: spec,
+    name: spec ?? chain.map((d) => d.name).join(','),
     detect: async (img) => {
       const all: Detection[] = [];
       for (const d of chain) all.push(...(await d.detect(img, all)));

@@ -98,9 +98,13 @@ export async function encodeImage(img: Image, format: 'png' | 'jpeg' = 'png', qu
   return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality }).toBuffer();
 }
 
-/** Resize with area averaging for shrinking (Lanczos otherwise). */
-export async function resize(img: Image, width: number, height: number): Promise<Image> {
-  const { data, info } = await toSharp(img).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+/**
+ * Resize with area averaging for shrinking (Lanczos otherwise). `kernel` lets a
+ * learned model get the resampling its reference implementation used (PIL's
+ * BICUBIC / BILINEAR are sharp's 'cubic' / 'linear').
+ */
+export async function resize(img: Image, width: number, height: number, kernel: 'lanczos3' | 'cubic' | 'linear' = 'lanczos3'): Promise<Image> {
+  const { data, info } = await toSharp(img).resize(width, height, { fit: 'fill', kernel }).raw().toBuffer({ resolveWithObject: true });
   let out: Image = { width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   // sharp returns 3 channels for a 1-channel raw input: keep the caller's layout.
   if (out.channels !== img.channels) out = toChannels(out, img.channels);

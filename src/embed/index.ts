@@ -24,6 +24,20 @@ export interface EmbedOptions {
   batch?: number;
   /** Weight of the colour histogram in the combined vector, 0..1. Default 0.3. */
   colourWeight?: number;
+  /**
+   * A learned identity embedding (e.g. CCIP from `toonscope models`) used
+   * instead of MobileNetV2 for the deep part; its vectors live in another
+   * space, so callers must not mix the two (analyze records which one).
+   */
+  identity?: IdentityEmbedder;
+}
+
+/** What the deep part of the embedding can come from besides MobileNetV2. */
+export interface IdentityEmbedder {
+  /** Recorded with the vectors, e.g. "ccip". */
+  readonly space: string;
+  /** One L2-normalised vector per crop. */
+  embed(crops: Image[]): Promise<Float32Array[]>;
 }
 
 /**
@@ -50,7 +64,7 @@ export interface CropEmbedding {
 /** Deep + colour + combined vectors of masked crops (`masks[i]` one byte per pixel of `images[i]`, or undefined). */
 export async function embedMasked(images: Image[], masks: Array<Uint8Array | undefined>, opts: EmbedOptions = {}): Promise<CropEmbedding[]> {
   const w = opts.colourWeight ?? 0.3;
-  const deep = await embedCrops(images, opts);
+  const deep = opts.identity ? await opts.identity.embed(images) : await embedCrops(images, opts);
   return images.map((im, i) => {
     const colour = colourFeatures(im, masks[i]);
     return { deep: deep[i], colour, vector: combine([deep[i], colour], [1 - w, w]) };

@@ -8,7 +8,7 @@ import { writeImage } from '../core/image.js';
 import type { Progress } from '../core/progress.js';
 import type { Image } from '../core/types.js';
 import { readFrames } from './frames.js';
-import { blend, interpolate, type InterpolateOptions } from './interp.js';
+import { blend, interpolate, type InterpolateOptions, type Synthesizer } from './interp.js';
 import { psnr, specks, ssim } from './metrics.js';
 import { minterpolate } from './minterp.js';
 import { sideBySide } from './sidebyside.js';
@@ -20,7 +20,7 @@ import type { Signature } from './pairs.js';
 import { clipSignatures, drawingsFromSignatures, neighbours } from './truth.js';
 import { easeTimes, motionSpeed, type Speeds } from './timing.js';
 
-export const METHODS = ['blend', 'minterpolate', 'toonscope'] as const;
+export const METHODS = ['blend', 'minterpolate', 'toonscope', 'learned'] as const;
 export type Method = (typeof METHODS)[number];
 
 export interface Score {
@@ -105,6 +105,8 @@ export interface EvalOptions {
    * (timing.ts), minterpolate uses them in its motion search. Default true.
    */
   context?: boolean;
+  /** Also score an installed learned interpolator (`toonscope models`) on the same triplets, as 'learned'. */
+  learned?: Synthesizer;
   progress?: Progress;
 }
 
@@ -158,12 +160,17 @@ export async function evaluate(sources: EvalSource[], opts: EvalOptions = {}): P
       const mi = opts.minterpolate === false ? undefined : await minterpolate(A, C, P, N, { num: b - a, den: c - a });
       const scores: TripletResult['scores'] = { blend: score(bl, B), toonscope: score(ours, B) };
       if (mi) scores.minterpolate = score(mi, B);
+      // The learned model gets the eased position the hand-built pipeline used.
+      const ml = opts.learned ? await opts.learned.between(A, C, position) : undefined;
+      if (ml) scores.learned = score(ml, B);
       const r: TripletResult = { triplet: [a, b, c], t, scores, seconds, position, speeds };
       // Eased in-betweens are always shown: they are where the neighbouring drawings changed the result.
       if (opts.outDir && (showAt.has(k) || position !== t)) {
         const panels = [{ label: `blend ${scores.blend!.psnr.toFixed(2)} dB`, image: bl }];
         if (mi) panels.push({ label: `minterpolate ${scores.minterpolate!.psnr.toFixed(2)} dB`, image: mi });
-        panels.push({ label: `toonscope ${scores.toonscope!.psnr.toFixed(2)} dB`, image: ours }, { label: `truth (frame ${b})`, image: B });
+        panels.push({ label: `toonscope ${scores.toonscope!.psnr.toFixed(2)} dB`, image: ours });
+        if (ml) panels.push({ label: `${opts.learned!.name} ${scores.learned!.psnr.toFixed(2)} dB`, image: ml });
+        panels.push({ label: `truth (frame ${b})`, image: B });
         r.sideBySide = join(opts.outDir, `${src.name.replace(/[^\w.-]+/g, '_')}_${a}_${b}_${c}.png`);
         await writeImage(r.sideBySide, await sideBySide(panels));
       }

@@ -15,6 +15,23 @@ import { tearMap, type TearOptions } from './tear.js';
 /** Default long side of the working resolution. */
 export const WORK_SIZE = 448;
 
+/**
+ * A learned in-between synthesiser (e.g. RIFE from `toonscope models`) that
+ * can stand in for the hand-built one on motion pairs; holds and cuts are still
+ * decided by the stream, which never asks it across them.
+ */
+export interface Synthesizer {
+  readonly name: string;
+  between(a: Image, b: Image, t: number): Promise<Image>;
+}
+
+/** Every time in `ts` from a Synthesizer, one after another. */
+export async function synthesizeMany(s: Synthesizer, a: Image, b: Image, ts: number[]): Promise<Image[]> {
+  const out: Image[] = [];
+  for (const t of ts) out.push(await s.between(a, b, t));
+  return out;
+}
+
 /** Options of `interpolate`: working size, flow and splatting settings, and the ease of the motion around the pair. */
 export interface InterpolateOptions extends SplatOptions, FlowOptions, StillOptions, TearOptions {
   /** Long side of the working resolution for flow and segmentation (default 448). */

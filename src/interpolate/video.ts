@@ -8,7 +8,7 @@ import type { Image } from '../core/types.js';
 import { decode, probe, type DecodeReport } from '../core/video.js';
 import { PartsWriter, type AudioResult, type SubtitleFate } from './parts.js';
 import { checkFits, defaultThreads, InterpolatorPool } from './pool.js';
-import { interpolateMany, WORK_SIZE, type InterpolateOptions } from './interp.js';
+import { interpolateMany, synthesizeMany, WORK_SIZE, type InterpolateOptions, type Synthesizer } from './interp.js';
 import { classifyPair, pairThresholds, signature, type PairKind, type PairThresholds } from './pairs.js';
 import { detectShots } from '../shots/detect.js';
 import { easeTimes, motionSpeed, type Speeds } from './timing.js';
@@ -34,6 +34,8 @@ export interface StreamOptions {
   skip?: (index: number) => boolean;
   /** Worker threads synthesising in-betweens (pool.ts; default 1 = on this thread; interpolateVideo: one per core). Output order and frames do not depend on it. */
   threads?: number;
+  /** A learned synthesiser for motion pairs instead of the hand-built pipeline (holds and cuts are unchanged). */
+  learned?: Synthesizer;
 }
 
 /** Where an emitted frame comes from: the input frame it follows, and whether it is an in-between that followed an ease. */
@@ -96,8 +98,9 @@ export async function inbetweenStream(
   // on worker threads while later pairs are read, and slots are emitted strictly in order.
   const threads = opts.threads ?? 1;
   if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${opts.threads}`);
-  const pool = threads > 1 ? new InterpolatorPool(threads) : undefined;
-  const synth = (a: Image, c: Image, ts: number[], o: InterpolateOptions) => (pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
+  const pool = threads > 1 && !opts.learned ? new InterpolatorPool(threads) : undefined;
+  const synth = (a: Image, c: Image, ts: number[], o: InterpolateOptions) =>
+    (opts.learned ? synthesizeMany(opts.learned, a, c, ts) : pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
   type Out = { img: Image; kind: PairKind | 'source'; info: EmitInfo };
   const slots: { outs: Promise<Out[]>; ready: boolean }[] = [];
   let pending = 0;
@@ -281,6 +284,8 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     interp: { ...opts.interp, speeds: undefined, workSize: opts.interp?.workSize ?? WORK_SIZE },
     ease: opts.ease !== false, lookahead: opts.lookahead ?? LOOKAHEAD, thresholds: pairThresholds(opts.thresholds),
     cuts: opts.cuts ? [...opts.cuts].sort((a, b) => a - b) : null,
+    // Parts made by another synthesiser are redone (absent for the hand-built one, so older parts still resume).
+    ...(opts.learned ? { learned: opts.learned.name } : {}),
   };
   const parts = PartsWriter.open(output, { input, width, height, fps, ratio, partFrames, crf, settings });
   const decoded: DecodeReport = { frames: 0, warnings: [] };

@@ -14,7 +14,9 @@ export const analyze: Command = {
     '',
     '  Several videos of one series share one refined model and one dictionary (all videos in the workspace).',
     '  --rate N          sampled frames per second of video (default 2)',
-    `  --detector CHAIN  character detector chain (default ${DEFAULT_CHAIN}; see toonscope help characters)`,
+    `  --detector CHAIN  character detector chain (default ${DEFAULT_CHAIN}, with installed learned detectors in front; see toonscope help characters)`,
+    '  --models LIST     learned models: auto (default: installed ones), none (built-in only), or names; the identity',
+    '                    embedding (MobileNetV2 or CCIP) is fixed per workspace so a series never mixes spaces',
     '  --width N         detection width in pixels (default 480)',
     '  --every S         seconds between keyframes inside a shot (default 4; optical flow carries characters in between)',
     '  --no-refine       cluster the vanilla embeddings',
@@ -27,6 +29,7 @@ export const analyze: Command = {
   options: {
     rate: { type: 'string' },
     detector: { type: 'string', short: 'd' },
+    models: { type: 'string' },
     width: { type: 'string' },
     every: { type: 'string' },
     'no-refine': { type: 'boolean' },
@@ -42,9 +45,9 @@ export const analyze: Command = {
     const ws = ctx.workspace();
     const videos: VideoSummary[] = [];
     for (const v of positionals) {
-      const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
+      const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
-      ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
+      ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks (detectors ${s.models.chain}; identity ${s.models.identity})${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
     const series = await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress });
     const report = await writeReport(ws);

@@ -1,7 +1,7 @@
 // `toonscope characters FILE...` and `toonscope characters make-truth`.
 import { ToonscopeError } from '../../core/errors.js';
 import { checkFile } from '../../core/video.js';
-import { parseChain, DEFAULT_CHAIN } from '../../characters/backends.js';
+import { autoChain, DEFAULT_CHAIN } from '../../characters/backends.js';
 import { runImage, runVideo, IMAGE_EXT, type RunSummary } from '../../characters/run.js';
 import { makeTruth } from '../../characters/truth.js';
 import type { Command, Values } from '../command.js';
@@ -20,6 +20,7 @@ const characters: Command = {
   usage: [
     'usage: toonscope characters <image|video>... [options]',
     `  --detectors LIST   backend chain (default ${DEFAULT_CHAIN}); also salient=MODEL.onnx, yolo=MODEL.onnx[:face:body]`,
+    '  --models LIST      learned models: auto (default: installed ones), none (built-in only), or names (toonscope models list)',
     '  --seg-width N      GrabCut working width (default 640; larger is slower and a little finer)',
     '  --face-width N     face detection working width (default 960)',
     '  --fps N            video: analysis frames per second (default 8)',
@@ -30,12 +31,12 @@ const characters: Command = {
     'Results go to <workspace>/characters/<name>/: coco.json, masks/*.png, overlays/*.jpg.',
   ].join('\n'),
   options: {
-    detectors: { type: 'string' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' },
+    detectors: { type: 'string' }, models: { type: 'string' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' },
     fps: { type: 'string' }, every: { type: 'string' }, width: { type: 'string' }, 'max-frames': { type: 'string' }, 'all-frames': { type: 'boolean' },
   },
   async run(files, values, ctx) {
     if (!files.length) throw new ToonscopeError(undefined, 'give at least one image or video file');
-    const chain = parseChain(values.detectors as string | undefined, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width') });
+    const chain = await autoChain(values.detectors as string | undefined, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width'), models: values.models as string | undefined });
     const ws = ctx.workspace();
     const out: RunSummary[] = [];
     try {

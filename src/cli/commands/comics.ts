@@ -26,6 +26,7 @@ export const comicsCommand: Command = {
     ink: { type: 'string' },
     'no-characters': { type: 'boolean' },
     detector: { type: 'string' },
+    models: { type: 'string' },
     'identity-threshold': { type: 'string' },
   },
   async run(positionals, values, ctx) {
@@ -41,7 +42,7 @@ export const comicsCommand: Command = {
     mkdirSync(out, { recursive: true });
     const pages = [];
     for (const p of positionals) pages.push({ name: p, image: await readImage(p) });
-    const detector = values['no-characters'] ? undefined : comicsDetector(values.detector ? String(values.detector) : undefined);
+    const detector = values['no-characters'] ? undefined : await comicsDetector(values.detector ? String(values.detector) : undefined, values.models as string | undefined);
     const bar = ctx.progress('comics', pages.length);
     const res = await analyzeComics(pages, {
       rtl: Boolean(values.rtl), threshold: num('ink'), identityThreshold: num('identity-threshold'),

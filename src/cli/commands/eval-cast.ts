@@ -10,6 +10,8 @@ const f3 = (x: number) => x.toFixed(3);
 function analyzeOpts(values: Values, ctx: Context): AnalyzeOptions {
   return {
     chain: values.detector as string | undefined,
+    // Learned models (toonscope models): auto (installed ones), none, or names; the figures then say which ran.
+    models: values.models as string | undefined,
     rate: numOption(values, 'rate', 0.05, 60),
     progress: ctx.progress,
     log: ctx.log,
@@ -19,6 +21,7 @@ function analyzeOpts(values: Values, ctx: Context): AnalyzeOptions {
 const common = {
   truth: { type: 'string', multiple: true, short: 't' },
   detector: { type: 'string', short: 'd' },
+  models: { type: 'string' },
   rate: { type: 'string' },
 } as const;
 
@@ -53,7 +56,7 @@ export const makeTruthCast: Command = {
 export const evalTracksCmd: Command = {
   name: 'eval tracks',
   summary: 'MOTA and IDF1 of analyze\'s tracks against cast truth files (on the sampled frames)',
-  usage: 'toonscope eval tracks --truth DIR/cast.truth.json [--truth ...] [--detector CHAIN] [--rate N]',
+  usage: 'toonscope eval tracks --truth DIR/cast.truth.json [--truth ...] [--detector CHAIN] [--models auto|none|NAMES] [--rate N]',
   options: common,
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];
@@ -71,7 +74,7 @@ export const evalTracksCmd: Command = {
 export const evalClustersCmd: Command = {
   name: 'eval clusters',
   summary: 'purity, NMI and ARI of the character dictionary against cast truth files, vanilla vs refined',
-  usage: 'toonscope eval clusters --truth FILE [--truth ...] [--detector CHAIN] [--rate N] [--epochs N]\n\nAll truth videos form one series (one dictionary), as with analyze.',
+  usage: 'toonscope eval clusters --truth FILE [--truth ...] [--detector CHAIN] [--models auto|none|NAMES] [--rate N] [--epochs N]\n\nAll truth videos form one series (one dictionary), as with analyze.',
   options: { ...common, epochs: { type: 'string' } },
   async run(_p, values, ctx) {
     const files = (values.truth as string[] | undefined) ?? [];

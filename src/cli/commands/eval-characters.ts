@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { ToonscopeError } from '../../core/errors.js';
 import { writeImage } from '../../core/image.js';
-import { parseChain, DEFAULT_CHAIN } from '../../characters/backends.js';
+import { autoChain } from '../../characters/backends.js';
 import { evaluate, type PRF } from '../../characters/evaluate.js';
 import { evaluateBoxes } from '../../characters/boxeval.js';
 import { overlay, drawBoxes } from '../../characters/overlay.js';
@@ -23,15 +23,15 @@ export const evalCharacters: Command = {
     '  DIR holds NAME.jpg|png, NAME.mask-1.png, NAME.mask-2.png ... (0/255 instance masks) and optionally',
     '  NAME.json with "faces": [[x,y,w,h],...]; `toonscope characters make-truth` builds one.',
     '  --oracle-faces  give the chain the true face boxes (measures segmentation alone)',
-    '  --seg-width N, --face-width N as for `toonscope characters`',
+    '  --seg-width N, --face-width N, --models LIST as for `toonscope characters` (--models none: built-in chain only)',
     '  --boxes FILE    hand-drawn face/body boxes on frames of videos in --data DIR (no masks): face and body',
     '                  P/R/F1 at IoU 0.5 on real footage, e.g. eval/characters/real-anime.truth.json',
   ].join('\n'),
-  options: { boxes: { type: 'string' }, data: { type: 'string' }, truth: { type: 'string' }, detectors: { type: 'string' }, limit: { type: 'string' }, 'oracle-faces': { type: 'boolean' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' } },
+  options: { boxes: { type: 'string' }, data: { type: 'string' }, truth: { type: 'string' }, detectors: { type: 'string' }, models: { type: 'string' }, limit: { type: 'string' }, 'oracle-faces': { type: 'boolean' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' } },
   async run(_pos, values, ctx) {
     if (!values.truth && !values.boxes) throw new ToonscopeError(undefined, 'eval characters needs --truth DIR or --boxes FILE --data DIR');
     if (values.boxes && !values.data) throw new ToonscopeError(undefined, '--boxes needs --data DIR (the folder holding its videos)');
-    const chain = parseChain((values.detectors as string | undefined) ?? DEFAULT_CHAIN, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width') });
+    const chain = await autoChain(values.detectors as string | undefined, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width'), models: values.models as string | undefined });
     const ws = ctx.workspace();
     const bar = ctx.progress(values.boxes ? 'eval characters (boxes)' : 'eval characters');
     // Overlays: detections as `toonscope characters` draws them, truth boxes on top (thick: bodies, thin: faces).

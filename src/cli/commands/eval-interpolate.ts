@@ -10,6 +10,7 @@ import { deriveTriplets, readTruth, spread, truthFiles } from '../../interpolate
 import { renderSynfig, synfigTriplets } from '../../interpolate/synfig.js';
 import { MINTERPOLATE_RECIPE } from '../../interpolate/minterp.js';
 import { writeEvalPage } from '../../interpolate/page.js';
+import { installedInterpolator } from '../../models/interpolator.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
@@ -31,6 +32,7 @@ export const evalInterpolate: Command = {
     '  --no-minterpolate    skip the ffmpeg baseline (faster)',
     '  --no-context         toonscope sees only a and c (by default it also sees the input frames before a and after c,',
     '                       as in video mode, and follows an ease they show)',
+    '  --models M           also score a learned interpolator: auto (default: the installed one), none, or a name',
     `minterpolate baseline: ${MINTERPOLATE_RECIPE}`,
   ].join('\n'),
   options: {
@@ -43,6 +45,7 @@ export const evalInterpolate: Command = {
     factor: { type: 'string' },
     'no-minterpolate': { type: 'boolean' },
     'no-context': { type: 'boolean' },
+    models: { type: 'string' },
   },
   async run(_pos, values, ctx) {
     const truths = list(values.truth);
@@ -60,6 +63,8 @@ export const evalInterpolate: Command = {
       sources.push(videoSource({ ...clip, triplets: spread(clip.triplets, max) }));
     }
     const tmp: string[] = [];
+    // An installed learned interpolator (toonscope models) is scored too, as 'learned' (--models none: not).
+    const learned = await installedInterpolator(values.models as string | undefined);
     try {
       for (const sif of sifs) {
         const dir = mkdtempSync(join(tmpdir(), 'toonscope-synfig-'));
@@ -72,7 +77,7 @@ export const evalInterpolate: Command = {
       const total = sources.reduce((n, s) => n + s.triplets.length, 0);
       if (!total) throw new ToonscopeError(undefined, 'no triplets to evaluate');
       const progress = ctx.progress('interpolating triplets', total);
-      const report = await evaluate(sources, { outDir, sideBySide: shows, minterpolate: !values['no-minterpolate'], context: !values['no-context'], progress });
+      const report = await evaluate(sources, { outDir, sideBySide: shows, minterpolate: !values['no-minterpolate'], context: !values['no-context'], progress, learned });
       progress.done();
       const times = report.clips.flatMap((c) => c.triplets.map((t) => t.seconds));
       const eased = report.clips.flatMap((c) => c.triplets.filter((t) => t.position !== undefined && t.position !== t.t).map((t) => `${c.clip} ${t.triplet.join('-')} at ${t.position!.toFixed(2)}`));
@@ -83,6 +88,7 @@ export const evalInterpolate: Command = {
       ctx.result({ ...report, outDir, page }, `${text}\nreport: ${page}`);
     } finally {
       for (const d of tmp) rmSync(d, { recursive: true, force: true });
+      await learned?.dispose();
     }
   },
 };

@@ -22,10 +22,11 @@ export const evalPanelsCommand: Command = {
     '  --out DIR     also write each page annotated with its found panels',
     '  Pages may also list "characters": [{"panel": i, "identity": "name", "box": [x,y,w,h], "face": [x,y,w,h]?}];',
     '  then identity grouping is scored on those true boxes (pairwise precision/recall), apart from any detector.',
+    '  --models LIST  run installed learned detectors (auto, or model names) as the detector when no --detector is given',
     '  --detector D  also run a character detector (figures, or a chain such as cascade,grabcut) on those pages: found at',
     '                    IoU 0.5 and identity grouping of the found ones',
   ].join('\n'),
-  options: { detector: { type: 'string' }, truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
+  options: { detector: { type: 'string' }, models: { type: 'string' }, truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
   async run(_pos, values, ctx) {
     if (!values.truth) throw new ToonscopeError(undefined, '--truth FILE is required');
     const truth = loadTruth(String(values.truth), values.data ? resolve(String(values.data)) : undefined);
@@ -89,8 +90,8 @@ export const evalPanelsCommand: Command = {
     }
     let detected = null;
     const withChars = truth.pages.filter((p) => p.characters?.length);
-    if (values.detector && withChars.length) {
-      const det = comicsDetector(String(values.detector));
+    if ((values.detector || values.models) && withChars.length) {
+      const det = await comicsDetector(values.detector ? String(values.detector) : undefined, values.models as string | undefined);
       try {
         const imgs = await Promise.all(withChars.map(async (p) => ({ name: p.image, image: await readImage(p.path) })));
         const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : undefined;

@@ -14,6 +14,7 @@ import { evalInterpolate } from './eval-interpolate.js';
 import { labelCommands } from './label.js';
 import { app } from './app.js';
 import { evalAppearancesCmd } from './eval-appearances.js';
+import { modelCommands } from './models.js';
 
 export const commands: Command[] = [
   sample,
@@ -32,4 +33,5 @@ export const commands: Command[] = [
   evalCharacters,
   interpolateCommand,
   evalInterpolate,
+  ...modelCommands,
 ];

@@ -3,13 +3,14 @@ import { extname } from 'node:path';
 import { ToonscopeError } from '../../core/errors.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { probe } from '../../core/video.js';
-import { intOption, type Command } from '../command.js';
-import { interpolate } from '../../interpolate/interp.js';
+import { intOption, type Command, type Context, type Values } from '../command.js';
+import { interpolate, type Synthesizer } from '../../interpolate/interp.js';
 import { factorFor, interpolateVideo } from '../../interpolate/video.js';
 import { toRatio } from '../../interpolate/rate.js';
 import { checkFits } from '../../interpolate/pool.js';
 import { easeTimes, motionSpeed } from '../../interpolate/timing.js';
 import type { SubtitleFate } from '../../interpolate/parts.js';
+import { installedInterpolator } from '../../models/interpolator.js';
 
 export const interpolateCommand: Command = {
   name: 'interpolate',
@@ -24,6 +25,8 @@ export const interpolateCommand: Command = {
     '  --no-ease    space in-betweens evenly, whatever the neighbouring drawings show',
     '  --work PX    long side of the working resolution for flow (default 448)',
     '  --threads N  video mode: worker threads synthesising in-betweens (default: one per core)',
+    '  --models M   learned interpolator: auto (default: the installed one, e.g. toonscope models pull rife), none, or a name;',
+    '               it synthesises motion pairs only: held drawings and cuts are still repeated, never interpolated across',
     '  --crf N      video mode: x264 quality, 0 (lossless) to 51 (default 18)',
     '  --part-frames N  video mode: input frames per resumable part (default 240); a stop loses at most the part in progress',
   ].join('\n'),
@@ -39,9 +42,22 @@ export const interpolateCommand: Command = {
     threads: { type: 'string' },
     crf: { type: 'string' },
     'part-frames': { type: 'string' },
+    models: { type: 'string' },
   },
   async run(pos, values, ctx) {
     const work = intOption(values, 'work', 32);
+    // An installed learned interpolator (toonscope models) synthesises motion pairs; holds and cuts stay as they are.
+    const learned = await installedInterpolator(values.models as string | undefined);
+    try {
+      await run(pos, values, ctx, work, learned);
+    } finally {
+      await learned?.dispose();
+    }
+  },
+};
+
+async function run(pos: string[], values: Values, ctx: Context, work: number | undefined, learned: Synthesizer | undefined): Promise<void> {
+  {
     if (values.between) {
       for (const o of ['x', 'fps', 'threads', 'crf', 'part-frames'] as const) {
         if (values[o] !== undefined) throw new ToonscopeError(undefined, `${o === 'x' ? '-x' : `--${o}`} only applies to video mode, not with --between`);
@@ -64,7 +80,7 @@ export const interpolateCommand: Command = {
       const t0 = performance.now();
       const speeds = P && N && !values['no-ease'] ? { prev: await motionSpeed(P, A), cur: await motionSpeed(A, B), next: await motionSpeed(B, N) } : undefined;
       const position = speeds ? easeTimes([t], speeds)[0] : t;
-      const mid = await interpolate(A, B, t, { workSize: work, speeds });
+      const mid = learned ? await learned.between(A, B, position) : await interpolate(A, B, t, { workSize: work, speeds });
       await writeImage(out, mid);
       const eased = position !== t ? `; the move eases, so it sits at ${position.toFixed(2)} of the way` : '';
       ctx.result({ output: out, t, position, width: A.width, height: A.height, seconds: (performance.now() - t0) / 1000 }, `wrote ${out} (t=${t}, ${A.width}x${A.height}${eased})`);
@@ -90,7 +106,7 @@ export const interpolateCommand: Command = {
     process.once('SIGTERM', stop);
     let r;
     try {
-      r = await interpolateVideo(input, output, { factor, threads, crf, partFrames, interp: { workSize: work }, ease: !values['no-ease'], progress });
+      r = await interpolateVideo(input, output, { factor, threads, crf, partFrames, interp: { workSize: work }, ease: !values['no-ease'], progress, learned });
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -100,8 +116,8 @@ export const interpolateCommand: Command = {
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
       `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}` +
       `${subtitleSummary(r.subtitles, extname(output))}${resumed}`);
-  },
-};
+  }
+}
 
 /** '; subtitles 1 copied, 1 as mov_text, 1 dropped (why)' for the per-stream fates, or nothing when there were none. */
 function subtitleSummary(fates: SubtitleFate[], ext: string): string {
