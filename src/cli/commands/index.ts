@@ -13,6 +13,8 @@ import { interpolateCommand } from './interpolate.js';
 import { evalInterpolate } from './eval-interpolate.js';
 import { labelCommands } from './label.js';
 import { app } from './app.js';
+import { worker } from './worker.js';
+import { queueStatusCmd } from './queue-status.js';
 
 export const commands: Command[] = [
   sample,
@@ -30,4 +32,6 @@ export const commands: Command[] = [
   evalCharacters,
   interpolateCommand,
   evalInterpolate,
+  worker,
+  queueStatusCmd,
 ];

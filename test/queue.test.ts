@@ -1,0 +1,160 @@
+// The job queue end to end: Debian's redis-server on a free port, two
+// `toonscope worker` child processes, `analyze --queue` as coordinator. One
+// worker is killed with SIGKILL mid-job, Redis is restarted once, one episode
+// lies outside the workers' --allow root and fails; the workspace must equal
+// a local run of the same episodes (same shots, tracks, dictionary).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VideoWriter } from '../src/core/video.js';
+import { Workspace } from '../src/core/workspace.js';
+import { synthClip } from '../src/dictionary/synth.js';
+import { main } from '../src/cli/main.js';
+import { hasRedisServer, localRedis } from '../src/queue/local-redis.js';
+import { queueStatus } from '../src/queue/status.js';
+import { Roots, checkJob, PROTOCOL } from '../src/queue/jobs.js';
+import { parseRedisUrl } from '../src/queue/connect.js';
+import { constantModel } from './onnx-fixture.js';
+import { tmp } from './fixtures.js';
+import { ToonscopeError } from '../src/core/errors.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const needRedis = !hasRedisServer() && process.env.TOONSCOPE_E2E !== '1' && 'redis-server not installed (apt-get install redis-server)';
+
+/** Tiny episodes of drawn characters, and a constant 'YOLO' that puts two bodies in every frame. */
+async function fixtures(root: string, n: number) {
+  mkdirSync(root, { recursive: true });
+  const eps: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const clip = synthClip({ shots: 3, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 21 + k });
+    const path = join(root, `ep${k + 1}.mp4`);
+    eps.push(path);
+    if (existsSync(path)) continue;
+    const w = new VideoWriter(path, clip.width, clip.height, clip.fps, { crf: 14 });
+    for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
+    await w.close();
+  }
+  // YOLOv8 layout [1, 4+2, 16] on a 160x160 letterboxed input (320x180 -> 160x90, 35 px pad): two 'body' boxes.
+  const m = 16, out = new Float32Array(6 * m);
+  [[45, 80, 50, 70], [115, 80, 50, 70]].forEach((b, j) => [...b, 0.01, 0.9].forEach((v, k) => (out[k * m + j] = v)));
+  const model = join(root, 'bodies.onnx');
+  writeFileSync(model, constantModel([1, 3, 160, 160], out, [1, 6, m]));
+  return { eps, chain: `yolo=${model}:face:body` };
+}
+
+/** Everything a run leaves that must not depend on where it ran. */
+function snapshot(dir: string) {
+  const ws = Workspace.open(dir);
+  const q = (sql: string) => ws.db.prepare(sql).all();
+  const s = {
+    videos: q('SELECT id, path FROM videos WHERE path != \'(seat)\' ORDER BY id'),
+    shots: q("SELECT video_id, idx, start_frame, end_frame, edge_in, edge_out FROM shots ORDER BY video_id, idx"),
+    samples: q('SELECT video_id, frame, shot, done FROM samples ORDER BY video_id, frame'),
+    appearances: q('SELECT video_id, frame, shot, x, y, w, h, track, cluster, hex(embedding) e FROM appearances ORDER BY video_id, frame, x'),
+    clusters: q('SELECT id, size, tracks FROM clusters ORDER BY id'),
+    stages: q("SELECT video_id, stage, params, status FROM stages WHERE stage LIKE 'analyze:%' OR stage LIKE 'shots:%' ORDER BY video_id, stage"),
+  };
+  ws.close();
+  return s;
+}
+
+function startWorker(url: string, name: string, allow: string): ChildProcess {
+  const p = spawn(process.execPath, [cli, 'worker', '--queue', url, '--allow', allow, '--name', name, '--lock-seconds', '4'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TOONSCOPE_QUIET: '1' } });
+  p.stderr!.on('data', () => undefined);
+  return p;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('queue: job checks refuse paths outside --allow, malformed jobs and bad URLs with one line', () => {
+  const root = join(tmp, 'allowed');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'a.mp4'), '');
+  const roots = new Roots([root, 'https://media.example/series/']);
+  assert.equal(roots.check(join(root, 'a.mp4')), join(root, 'a.mp4'));
+  assert.throws(() => roots.check('/etc/passwd'), /outside the roots/);
+  assert.throws(() => roots.check(join(root, '..', 'x.mp4')), /outside the roots/);
+  assert.throws(() => roots.check('a.mp4'), /relative path/);
+  assert.equal(roots.check('https://media.example/series/ep1.mp4'), 'https://media.example/series/ep1.mp4');
+  assert.throws(() => roots.check('https://media.example/other/ep1.mp4'), /outside the roots/);
+  assert.throws(() => roots.checkChain('yolo=/tmp/evil.onnx:face'), /outside the roots/);
+  const job = { v: PROTOCOL, kind: 'shots', run: 'r', videoId: 1, source: join(root, 'a.mp4'), params: { detector: 'anime' } };
+  assert.equal(checkJob(job).videoId, 1);
+  assert.throws(() => checkJob({ ...job, v: 99 }), /protocol/);
+  assert.throws(() => checkJob({ ...job, kind: 'exec' }), /unknown job kind/);
+  assert.throws(() => checkJob({ ...job, params: { detector: 'anime', crop: 'movie=/etc/passwd' } }), /plain crop/);
+  assert.throws(() => parseRedisUrl('http://x:1'), ToonscopeError);
+  assert.equal(parseRedisUrl('redis://:s3cret@h:7000/2').shown, 'redis://:***@h:7000/2');
+  assert.deepEqual([parseRedisUrl('rediss://h:7000/2').options.db, Boolean(parseRedisUrl('rediss://h').options.tls)], [2, true]);
+});
+
+test('queue: two workers, one killed mid-job, Redis restarted once: the workspace equals a local run', { skip: needRedis, timeout: 600_000 }, async () => {
+  const root = join(tmp, 'series');
+  const { eps, chain } = await fixtures(root, 3);
+  // An episode outside the workers' root: its job fails with a clear error and the rest still completes.
+  const outside = join(tmp, 'elsewhere');
+  const [stray] = (await fixtures(outside, 1)).eps;
+  const args = ['--detector', chain, '--epochs', '3', '--quiet'];
+
+  assert.equal(await main(['analyze', ...eps, '--workspace', join(tmp, 'ws-local'), ...args]), 0);
+
+  mkdirSync(join(tmp, 'redis-data'), { recursive: true });
+  const redis = await localRedis(join(tmp, 'redis-data'));
+  const workers = [startWorker(redis.url, 'wA', root), startWorker(redis.url, 'wB', root)];
+  let killed = '', killedJob = '', restarted = false;
+  try {
+    const run = main(['analyze', ...eps, stray, '--workspace', join(tmp, 'ws-queue'), '--queue', redis.url, ...args]);
+    let finished: number | undefined;
+    run.then((c) => (finished = c));
+    // Watch the queue: kill the first worker seen busy, restart Redis once an episode is done.
+    for (let i = 0; i < 1200 && finished === undefined; i++) {
+      await sleep(250);
+      if (killed && restarted) continue;
+      const s = await queueStatus(redis.url).catch(() => undefined);
+      if (!s) continue;
+      const busy = s.jobs.find((j) => j.state === 'active' && j.worker && j.progress?.startsWith('characters'));
+      if (!killed && busy?.worker) {
+        killed = busy.worker;
+        killedJob = busy.id;
+        workers[killed === 'wA' ? 0 : 1].kill('SIGKILL');
+      }
+      if (killed && !restarted && s.counts.completed >= 1) {
+        redis.stop();
+        await sleep(500);
+        await redis.start();
+        restarted = true;
+      }
+    }
+    const code = await run;
+    assert.ok(killed, 'a worker was killed mid-job');
+    assert.ok(restarted, 'Redis was restarted during the run');
+    assert.equal(code, 1, 'the failed episode makes the exit code 1');
+
+    const status = await queueStatus(redis.url);
+    const failed = status.jobs.filter((j) => j.state === 'failed');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].video, 'ep1.mp4');
+    assert.match(failed[0].error ?? '', /elsewhere.*outside the roots this worker allows/);
+    const done = status.jobs.filter((j) => j.state === 'completed');
+    assert.equal(done.length, 3);
+    const survivor = killed === 'wA' ? 'wB' : 'wA';
+    assert.equal(done.find((j) => j.id === killedJob)?.worker, survivor, 'the killed worker\'s job was finished by the other worker');
+    assert.ok(status.workers.includes(survivor) && !status.workers.includes(killed), `workers ${status.workers}`);
+  } finally {
+    for (const w of workers) w.kill('SIGTERM');
+    redis.stop();
+  }
+
+  const local = snapshot(join(tmp, 'ws-local'));
+  const queued = snapshot(join(tmp, 'ws-queue'));
+  assert.ok(local.appearances.length > 50 && local.clusters.length >= 2, `local run found ${local.appearances.length} appearances, ${local.clusters.length} clusters`);
+  assert.deepEqual(queued.videos.slice(0, 3), local.videos);
+  assert.deepEqual(queued.shots, local.shots, 'same shots');
+  assert.deepEqual(queued.samples, local.samples);
+  assert.deepEqual(queued.stages, local.stages);
+  assert.deepEqual(queued.appearances, local.appearances, 'same appearances, tracks and clusters');
+  assert.deepEqual(queued.clusters, local.clusters, 'same dictionary');
+});
