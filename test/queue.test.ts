@@ -67,6 +67,16 @@ function startWorker(url: string, name: string, allow: string): ChildProcess {
   return p;
 }
 
+async function stopChild(p: ChildProcess): Promise<number | null> {
+  if (p.exitCode !== null || p.signalCode !== null) return p.exitCode;
+  const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
+  const code = await exited;
+  clearTimeout(t);
+  return code;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('queue: job checks refuse paths outside --allow, malformed jobs and bad URLs with one line', () => {
@@ -105,6 +115,7 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   const redis = await localRedis(join(tmp, 'redis-data'));
   const workers = [startWorker(redis.url, 'wA', root), startWorker(redis.url, 'wB', root)];
   let killed = '', killedJob = '', restarted = false;
+  let exits: Array<number | null> = [];
   try {
     const run = main(['analyze', ...eps, stray, '--workspace', join(tmp, 'ws-queue'), '--queue', redis.url, ...args]);
     let finished: number | undefined;
@@ -144,9 +155,11 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
     assert.equal(done.find((j) => j.id === killedJob)?.worker, survivor, 'the killed worker\'s job was finished by the other worker');
     assert.ok(status.workers.includes(survivor) && !status.workers.includes(killed), `workers ${status.workers}`);
   } finally {
-    for (const w of workers) w.kill('SIGTERM');
+    // SIGTERM: an idle worker closes its connections and exits by itself.
+    exits = await Promise.all(workers.map((w) => stopChild(w)));
     redis.stop();
   }
+  assert.equal(exits[killed === 'wA' ? 1 : 0], 0, 'the surviving worker stops cleanly on SIGTERM');
 
   const local = snapshot(join(tmp, 'ws-local'));
   const queued = snapshot(join(tmp, 'ws-queue'));

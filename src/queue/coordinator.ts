@@ -15,6 +15,7 @@ import type { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { probe } from '../core/video.js';
+import { ensureSchema as ensureShotsSchema } from '../shots/store.js';
 import { loadBull, parseRedisUrl, checkRedis, JOBS_QUEUE, seriesQueue } from './connect.js';
 import { PROTOCOL, type EpisodeJob, type SeriesJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
 import { importPayload, imported, ensureImportSchema } from './transfer.js';
@@ -70,6 +71,8 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
   await checkRedis(target);
   const bull = await loadBull();
   const log = opts.log ?? (() => undefined);
+  // Every per-episode job starts with shots: their tables must be there for the rows to land in.
+  ensureShotsSchema(ws);
   opts.schema(ws);
   ensureImportSchema(ws);
   // Register in command order: a local run would give the same ids (and so the same track ids).
@@ -142,10 +145,21 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
     }
   };
 
+  // The poll loop and the series job both collect: one sweep at a time, so an episode is reported once.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => (sweeping ??= (async () => {
+    try {
+      for (const e of episodes) if (!e.outcome) await collect(e);
+    } finally {
+      sweeping = undefined;
+    }
+  })());
+
   let seriesResult: S | undefined;
   let seriesError: string | undefined;
   const seriesWorker = new bull.Worker(seriesQueue(run), async (job) => {
-    for (const e of episodes) if (!e.outcome) await collect(e);
+    // A sweep already under way may have looked at the last episode before it finished: sweep again.
+    for (let i = 0; i < 3 && episodes.some((e) => !e.outcome); i++) await sweep();
     const missing = episodes.filter((e) => !e.outcome);
     if (missing.length) throw new Error(`episodes without a result: ${missing.map((e) => basename(e.path)).join(', ')}`);
     log(`queue: series stages on ${episodes.filter((e) => e.outcome?.state === 'done').length} of ${episodes.length} episode(s)`);
@@ -162,7 +176,7 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
   try {
     for (;;) {
       try {
-        for (const e of episodes) if (!e.outcome) await collect(e);
+        await sweep();
         overall?.set(done(), episodes.length);
         await showWorkers(jobsQueue, run, show, log);
         const state = await parentQueue.getJobState(parentId);

@@ -50,7 +50,8 @@ export async function queueStatus(url: string, limit = 200): Promise<QueueStatus
         });
       }
     }
-    const workers = (await q.getWorkers()).map((w) => String(w.name ?? w.addr ?? '?'));
+    // bullmq names a worker's connection bull:<queue>:w:<worker name>.
+    const workers = (await q.getWorkers()).map((w) => String(w.rawname ?? '').split(':w:')[1] ?? String(w.addr ?? '?'));
     const runStates = [];
     for (const run of runs) {
       const sq = new bull.Queue(seriesQueue(run), { connection: target.options });

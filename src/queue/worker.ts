@@ -31,7 +31,7 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   name: string;
-  /** Stop taking jobs; without force the running job finishes first, with force it is left to stalled-job recovery. */
+  /** Stop taking jobs; without force the running job finishes first, with force its lock is dropped and it goes back to the queue. */
   stop(force?: boolean): Promise<void>;
   finished: Promise<{ jobs: number; failed: number }>;
 }

@@ -36,12 +36,17 @@ export const worker: Command = {
       lockMs: lock ? lock * 1000 : undefined, log, progress: ctx.progress,
     });
     let signals = 0;
-    const onSignal = () => void w.stop(++signals > 1);
+    const onSignal = () => {
+      // The second signal exits at once (even with Redis gone); the job's lock runs out and another worker takes it.
+      if (++signals > 1) {
+        log(`${w.name}: stopped; the running job goes back to the queue`);
+        process.exit(130);
+      }
+      void w.stop(false);
+    };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     const r = await w.finished;
     ctx.result(r, `${w.name}: stopped after ${r.jobs} job(s), ${r.failed} failed`);
-    // A forced stop leaves the abandoned job's work running in this process: end it here.
-    if (signals > 1) process.exit(0);
   },
 };
