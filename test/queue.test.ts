@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync, existsSync, createReadStream, readFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VideoWriter } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
@@ -18,7 +18,8 @@ import { queueStatus } from '../src/queue/status.js';
 import { Roots, checkJob, PROTOCOL } from '../src/queue/jobs.js';
 import { parseRedisUrl } from '../src/queue/connect.js';
 import { constantModel } from './onnx-fixture.js';
-import { tmp } from './fixtures.js';
+import { tmp, sampleClip } from './fixtures.js';
+import { createServer } from 'node:http';
 import { ToonscopeError } from '../src/core/errors.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -170,4 +171,36 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   assert.deepEqual(queued.stages, local.stages);
   assert.deepEqual(queued.appearances, local.appearances, 'same appearances, tracks and clusters');
   assert.deepEqual(queued.clusters, local.clusters, 'same dictionary');
+});
+
+test('queue: shots --queue with --video-url: a worker downloads the video over http and the shot lists equal a local run', { skip: needRedis, timeout: 300_000 }, async () => {
+  const clip = sampleClip().path;
+  // A plain http server for the clip: the worker allows only this URL prefix, no folder at all but an empty one.
+  const server = createServer((req, res) => {
+    if (req.url !== `/media/${basename(clip)}`) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'video/mp4' });
+    createReadStream(clip).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/media`;
+  const redis = await localRedis();
+  const w = spawn(process.execPath, [cli, 'worker', '--queue', redis.url, '--allow', `${base}/`, '--name', 'web'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TOONSCOPE_QUIET: '1' } });
+  w.stderr!.on('data', () => undefined);
+  try {
+    assert.equal(await main(['shots', clip, '--no-sheet', '--quiet', '--workspace', join(tmp, 'ws-shots-local'), '--out', join(tmp, 'shots-local')]), 0);
+    assert.equal(await main(['shots', clip, '--no-sheet', '--quiet', '--workspace', join(tmp, 'ws-shots-queue'), '--out', join(tmp, 'shots-queue'), '--queue', redis.url, '--video-url', base]), 0);
+  } finally {
+    assert.equal(await stopChild(w), 0);
+    redis.stop();
+    server.close();
+  }
+  assert.equal(readFileSync(join(tmp, 'shots-queue', 'shots.csv'), 'utf8'), readFileSync(join(tmp, 'shots-local', 'shots.csv'), 'utf8'));
+  assert.ok(readFileSync(join(tmp, 'shots-local', 'shots.csv'), 'utf8').split('\n').length > 3, 'the sample clip has several shots');
+  const rows = (d: string) => {
+    const ws = Workspace.open(d);
+    const r = ws.db.prepare('SELECT video_id, detector, kind, frame, start, end, source FROM transitions ORDER BY frame').all();
+    ws.close();
+    return r;
+  };
+  assert.deepEqual(rows(join(tmp, 'ws-shots-queue')), rows(join(tmp, 'ws-shots-local')));
 });

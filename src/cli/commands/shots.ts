@@ -2,8 +2,10 @@
 // write CSV / JSON / EDL and a contact sheet (PNG + HTML).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';
-import { intOption, type Command } from '../command.js';
-import { detectShots } from '../../shots/detect.js';
+import { intOption, type Command, type Values } from '../command.js';
+import { detectShots, type ShotResult } from '../../shots/detect.js';
+import { ensureSchema, loadShots, loadTransitions } from '../../shots/store.js';
+import type { VideoInfo } from '../../core/types.js';
 import { DETECTORS, DEFAULT_DETECTOR } from '../../shots/registry.js';
 import { shotsCsv, shotsJson, shotsEdl, clock } from '../../shots/export.js';
 import { contactSheet } from '../../shots/sheet.js';
@@ -21,6 +23,8 @@ export const shots: Command = {
     '  --no-sheet       skip the contact sheet',
     '  --crop FILTER    ffmpeg crop for multi-panel footage, e.g. crop=iw/3:ih:0:0',
     '  --width N        analysis width in pixels (default 128)',
+    '  --queue URL      run each video as a job on `toonscope worker`s through Redis (BullMQ); see docs/scale.md',
+    '  --video-url BASE workers fetch each video as BASE/<file name> instead of reading its path',
     '',
     'Results are stored in the workspace; a re-run reuses the decoded metrics and an interrupted run resumes.',
   ].join('\n'),
@@ -30,6 +34,8 @@ export const shots: Command = {
     'no-sheet': { type: 'boolean' },
     crop: { type: 'string' },
     width: { type: 'string' },
+    queue: { type: 'string' },
+    'video-url': { type: 'string' },
   },
   async run(positionals, values, ctx) {
     if (!positionals.length) throw new ToonscopeError(undefined, 'shots needs at least one video file (toonscope help shots)');
@@ -37,32 +43,58 @@ export const shots: Command = {
     if (!DETECTORS[detector]) throw new ToonscopeError(undefined, `unknown detector "${detector}"; choose one of ${Object.keys(DETECTORS).join(', ')}`);
     const width = intOption(values, 'width', 16, 1920);
     const ws = ctx.workspace();
+    const crop = values.crop as string | undefined;
+    const files = (video: string, r: Pick<ShotResult, 'video' | 'shots' | 'transitions'> & { times?: Float64Array }) => writeShotFiles(video, r, detector, values, ws.dir);
+    if (values.queue) {
+      // Loaded only here: a local run never loads the queue code or bullmq.
+      const { runQueuedCommand } = await import('../../queue/commands.js');
+      const q = await runQueuedCommand(ws, values, positionals, {
+        kind: 'shots', params: { detector, width, crop }, schema: ensureSchema, log: ctx.log, progress: ctx.progress,
+        // The files are written here from the rows the workers sent (the sheet decodes a few frames of the local copy).
+        series: async (w) => {
+          const out = [];
+          for (const v of w.videos()) {
+            if (!positionals.some((p) => resolve(p) === v.path) || !w.stage(v.id, `shots:${detector}`, { detector })) continue;
+            const r = { video: { path: v.path, fps: v.fps } as VideoInfo, shots: loadShots(w, v.id, detector), transitions: loadTransitions(w, v.id, detector) };
+            const f = await files(v.path, r);
+            ctx.log(f.text);
+            out.push({ video: v.path, shots: r.shots, transitions: r.transitions, files: f.files });
+          }
+          return out;
+        },
+      });
+      ctx.result({ run: q.run, episodes: q.episodes, results: q.series }, q.text);
+      return q.failed ? 1 : 0;
+    }
     const results = [];
     for (const video of positionals) {
       const bar = ctx.progress(`shots ${basename(video)}`, 0);
-      const r = await detectShots(video, { detector, workspace: ws, width, crop: values.crop as string | undefined, onProgress: (d, t) => bar.set(d, t) });
+      const r = await detectShots(video, { detector, workspace: ws, width, crop, onProgress: (d, t) => bar.set(d, t) });
       bar.set(r.frames, r.frames);
       bar.done();
-      const dir = resolve((values.out as string | undefined) ?? join(ws.dir, 'shots', basename(video).replace(/\.[^.]+$/, '')));
-      mkdirSync(dir, { recursive: true });
-      const files: Record<string, string> = {
-        csv: join(dir, 'shots.csv'),
-        json: join(dir, 'shots.json'),
-        edl: join(dir, 'shots.edl'),
-      };
-      writeFileSync(files.csv, shotsCsv(r.shots));
-      writeFileSync(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
-      writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
-      if (!values['no-sheet']) Object.assign(files, await contactSheet(video, r.shots, dir));
+      const f = await files(video, r);
       for (const w of r.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${video}: ${w}\n`);
-      results.push({ video, frames: r.frames, fps: r.video.fps, detector, reusedFrames: r.reused, shots: r.shots, transitions: r.transitions, files, warnings: r.warnings });
-      const lines = [
-        `${video}: ${r.shots.length} shots in ${r.frames} frames (${clock(r.shots.at(-1)?.endTime ?? 0)}), detector ${detector}${r.reused ? `, ${r.reused} frames reused from the workspace` : ''}`,
-        ...r.transitions.map((t) => `  ${t.kind.padEnd(9)} frame ${String(t.frame).padStart(6)}  ${clock(r.times[Math.min(t.frame, r.times.length - 1)] ?? 0)}${t.start !== t.end ? `  (frames ${t.start}-${t.end})` : ''}`),
-        `  wrote ${Object.values(files).join(', ')}`,
-      ];
-      ctx.log(lines.join('\n'));
+      results.push({ video, frames: r.frames, fps: r.video.fps, detector, reusedFrames: r.reused, shots: r.shots, transitions: r.transitions, files: f.files, warnings: r.warnings });
+      ctx.log(`${video}: ${r.shots.length} shots in ${r.frames} frames (${clock(r.shots.at(-1)?.endTime ?? 0)}), detector ${detector}${r.reused ? `, ${r.reused} frames reused from the workspace` : ''}\n${f.text}`);
     }
     ctx.result(results.length === 1 ? results[0] : results);
   },
 };
+
+/** CSV, JSON, EDL and (unless --no-sheet) the contact sheet of one video, and the lines that list them. */
+async function writeShotFiles(video: string, r: Pick<ShotResult, 'video' | 'shots' | 'transitions'> & { times?: Float64Array }, detector: string, values: Values, wsDir: string): Promise<{ files: Record<string, string>; text: string }> {
+  const dir = resolve((values.out as string | undefined) ?? join(wsDir, 'shots', basename(video).replace(/\.[^.]+$/, '')));
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = { csv: join(dir, 'shots.csv'), json: join(dir, 'shots.json'), edl: join(dir, 'shots.edl') };
+  writeFileSync(files.csv, shotsCsv(r.shots));
+  writeFileSync(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
+  writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
+  if (!values['no-sheet']) Object.assign(files, await contactSheet(video, r.shots, dir));
+  // Without the decoded frame times (a queued run) a transition's time is its frame over the frame rate.
+  const at = (f: number) => r.times?.[Math.min(f, r.times.length - 1)] ?? f / r.video.fps;
+  const text = [
+    ...r.transitions.map((t) => `  ${t.kind.padEnd(9)} frame ${String(t.frame).padStart(6)}  ${clock(at(t.frame))}${t.start !== t.end ? `  (frames ${t.start}-${t.end})` : ''}`),
+    `  wrote ${Object.values(files).join(', ')}`,
+  ].join('\n');
+  return { files, text };
+}
