@@ -65,3 +65,17 @@ export async function checkRedis(target: RedisTarget, seconds = 5): Promise<void
     client.disconnect();
   }
 }
+
+export type RedisClient = import('ioredis').Redis;
+
+/** A plain client next to bullmq's, for the episodes' row payloads (kept under their own keys, not in job data). */
+export async function openRedis(target: RedisTarget): Promise<RedisClient> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(target.options as import('ioredis').RedisOptions);
+  r.on('error', () => undefined);
+  return r;
+}
+
+/** Where a job's packed rows wait for the coordinator; they expire if nobody collects them. */
+export const rowsKey = (job: string, attempt: string) => `toonscope:rows:${job}:${attempt}`;
+export const ROWS_TTL_S = 7 * 24 * 3600;

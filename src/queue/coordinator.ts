@@ -16,9 +16,9 @@ import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { probe } from '../core/video.js';
 import { ensureSchema as ensureShotsSchema } from '../shots/store.js';
-import { loadBull, parseRedisUrl, checkRedis, JOBS_QUEUE, seriesQueue } from './connect.js';
+import { loadBull, parseRedisUrl, checkRedis, openRedis, JOBS_QUEUE, seriesQueue } from './connect.js';
 import { PROTOCOL, type EpisodeJob, type SeriesJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
-import { importPayload, imported, ensureImportSchema } from './transfer.js';
+import { importPayload, imported, wasImported, ensureImportSchema } from './transfer.js';
 import type { EpisodeResult } from './worker.js';
 import { ATTEMPTS, BACKOFF_MS, LOCK_MS } from './policy.js';
 
@@ -60,6 +60,7 @@ interface Episode {
   path: string;
   videoId: number;
   job: string;
+  key: string;
   outcome?: EpisodeOutcome;
 }
 
@@ -80,16 +81,21 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
   for (const v of videos) {
     const info = probe(v);
     const row = ws.addVideo(info);
-    episodes.push({ path: row.path, videoId: row.id, job: '' });
+    episodes.push({ path: row.path, videoId: row.id, job: '', key: '' });
   }
   const fingerprints = episodes.map((e) => `${e.videoId}:${ws.video(e.videoId)!.fingerprint}`).join(',');
   const run = createHash('sha1').update(JSON.stringify([PROTOCOL, ws.dir, opts.kind, opts.params, fingerprints])).digest('hex').slice(0, 12);
-  for (const e of episodes) e.job = `${run}-v${e.videoId}`;
+  for (const e of episodes) {
+    e.job = `${run}-v${e.videoId}`;
+    // An episode written by any earlier run with the same file and parameters is not queued again.
+    e.key = createHash('sha1').update(JSON.stringify([PROTOCOL, opts.kind, opts.params, ws.video(e.videoId)!.fingerprint])).digest('hex').slice(0, 16);
+  }
   const parentId = `${run}-series`;
   const connection = target.options;
   const jobsQueue = new bull.Queue(JOBS_QUEUE, { connection });
   const parentQueue = new bull.Queue(seriesQueue(run), { connection });
   const flows = new bull.FlowProducer({ connection });
+  const redis = await openRedis(target);
   jobsQueue.on('error', () => undefined);
   parentQueue.on('error', () => undefined);
   flows.on('error', () => undefined);
@@ -97,8 +103,8 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
 
   const done = () => episodes.filter((e) => e.outcome).length;
   const isImported = () => {
-    const have = [...imported(ws)];
-    return (e: Episode) => have.some((k) => k.startsWith(`${e.job}@`));
+    const have = imported(ws);
+    return (e: Episode) => have.has(e.key);
   };
 
   /** Add the run's flow with the episodes not yet written (all of them on a first run). */
@@ -135,9 +141,21 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
       const job = await bull.Job.fromId<EpisodeJob, EpisodeResult>(jobsQueue, e.job);
       if (!job?.returnvalue) return;
       const r = job.returnvalue;
-      const w = importPayload(ws, `${e.job}@${job.timestamp}`, r.packed);
+      const jobKey = `${e.job}@${job.timestamp}`;
+      let note = ' (already written)';
+      if (!wasImported(ws, jobKey)) {
+        const packed = await redis.get(r.rows);
+        if (packed === null) {
+          e.outcome = { video: e.path, videoId: e.videoId, job: e.job, state: 'failed', error: `its rows are no longer in Redis (${r.rows} expired?); run the command again` };
+          log(`queue: ${basename(e.path)}: ${e.outcome.error}`);
+          return;
+        }
+        note = `, ${importPayload(ws, jobKey, e.key, packed).rows} rows written`;
+        // Written: the copy in Redis is no longer needed (Redis memory stays at the episodes in flight).
+        await redis.del(r.rows);
+      }
       e.outcome = { video: e.path, videoId: e.videoId, job: e.job, state: 'done', worker: r.worker, seconds: r.seconds, summary: r.summary };
-      log(`queue: ${basename(e.path)} done by ${r.worker} in ${r.seconds} s${w.written ? `, ${w.rows} rows written` : ' (already written)'}`);
+      log(`queue: ${basename(e.path)} done by ${r.worker} in ${r.seconds} s${note}`);
     } else if (state === 'failed') {
       const job = await bull.Job.fromId(jobsQueue, e.job);
       e.outcome = { video: e.path, videoId: e.videoId, job: e.job, state: 'failed', error: firstLine(job?.failedReason) };
@@ -199,6 +217,7 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
     overall?.done();
     await seriesWorker.close(true);
     await Promise.all([jobsQueue.close(), parentQueue.close(), flows.close()]);
+    redis.disconnect();
   }
   return { run, episodes: episodes.map((e) => e.outcome!), series: seriesResult as S };
 }

@@ -5,7 +5,9 @@
 // becomes the job's return value in Redis. The coordinator, the only writer
 // of the real workspace, unpacks it in one transaction: it replaces the
 // video's rows and records the job id, so a job that completes twice (a
-// retry after a lost lock) is written once.
+// retry after a lost lock) is written once. The packed rows wait in Redis
+// under a key of their own (not in the job, so bullmq's parent job does not
+// keep a second copy) and are deleted once written.
 import { createHash } from 'node:crypto';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { serialize, deserialize } from 'node:v8';
@@ -68,6 +70,7 @@ export function ensureImportSchema(ws: Workspace): void {
   ws.schema('queue', 1, `
     CREATE TABLE queue_imports (
       job TEXT PRIMARY KEY,
+      episode TEXT NOT NULL,
       video_id INTEGER NOT NULL,
       digest TEXT NOT NULL,
       rows INTEGER NOT NULL,
@@ -76,17 +79,23 @@ export function ensureImportSchema(ws: Workspace): void {
   `);
 }
 
-/** The job ids already written into this workspace. */
+/** The episode keys (video fingerprint + command + parameters) already written into this workspace. */
 export function imported(ws: Workspace): Set<string> {
   ensureImportSchema(ws);
-  return new Set((ws.db.prepare('SELECT job FROM queue_imports').all() as { job: string }[]).map((r) => r.job));
+  return new Set((ws.db.prepare('SELECT episode FROM queue_imports').all() as { episode: string }[]).map((r) => r.episode));
+}
+
+/** Whether this job execution's rows were written already. */
+export function wasImported(ws: Workspace, job: string): boolean {
+  ensureImportSchema(ws);
+  return ws.db.prepare('SELECT 1 FROM queue_imports WHERE job = ?').get(job) !== undefined;
 }
 
 /**
  * Write a job's rows into the coordinator's workspace in one transaction, replacing what the
  * video had. Returns false (and writes nothing) when this job id was written before.
  */
-export function importPayload(ws: Workspace, job: string, packed: string): { written: boolean; rows: number } {
+export function importPayload(ws: Workspace, job: string, episode: string, packed: string): { written: boolean; rows: number } {
   ensureImportSchema(ws);
   const digest = createHash('sha1').update(packed).digest('hex');
   const seen = ws.db.prepare('SELECT digest, rows FROM queue_imports WHERE job = ?').get(job) as { digest: string; rows: number } | undefined;
@@ -115,7 +124,9 @@ export function importPayload(ws: Workspace, job: string, packed: string): { wri
         rows++;
       }
     }
-    ws.db.prepare('INSERT INTO queue_imports (job, video_id, digest, rows) VALUES (?, ?, ?, ?)').run(job, p.videoId, digest, rows);
+    // An episode imported again (a later run with other parameters) keeps only its newest record.
+    ws.db.prepare('DELETE FROM queue_imports WHERE video_id = ?').run(p.videoId);
+    ws.db.prepare('INSERT INTO queue_imports (job, episode, video_id, digest, rows) VALUES (?, ?, ?, ?, ?)').run(job, episode, p.videoId, digest, rows);
   })();
   return { written: true, rows };
 }

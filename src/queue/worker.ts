@@ -13,7 +13,8 @@ import { ToonscopeError, isToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { analyzeVideo } from '../analyze/pipeline.js';
 import { detectShots } from '../shots/detect.js';
-import { loadBull, parseRedisUrl, checkRedis, JOBS_QUEUE } from './connect.js';
+import { randomUUID } from 'node:crypto';
+import { loadBull, parseRedisUrl, checkRedis, openRedis, rowsKey, ROWS_TTL_S, JOBS_QUEUE } from './connect.js';
 import { Roots, checkJob, fetchSource, type EpisodeJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
 import { pack, seatVideo } from './transfer.js';
 import { LOCK_MS, STALLED_MS } from './policy.js';
@@ -37,14 +38,16 @@ export interface RunningWorker {
 }
 
 export interface EpisodeResult {
-  packed: string;
+  /** Redis key of the packed rows (transfer.ts). */
+  rows: string;
+  bytes: number;
   worker: string;
   seconds: number;
   summary: Record<string, unknown>;
 }
 
 /** Run one episode job in a temporary workspace; returns its packed rows. */
-export async function runEpisode(data: EpisodeJob, roots: Roots, report: (p: { stage: string; done: number; total: number }) => void): Promise<Omit<EpisodeResult, 'worker'>> {
+export async function runEpisode(data: EpisodeJob, roots: Roots, report: (p: { stage: string; done: number; total: number }) => void): Promise<{ packed: string; seconds: number; summary: Record<string, unknown> }> {
   const source = roots.check(data.source);
   if (data.kind === 'analyze') roots.checkChain((data.params as AnalyzeParams).chain);
   const dir = mkdtempSync(join(tmpdir(), 'toonscope-job-'));
@@ -95,6 +98,7 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
   const log = opts.log ?? (() => undefined);
   let jobs = 0, failed = 0;
   const lockMs = opts.lockMs ?? LOCK_MS;
+  const redis = await openRedis(target);
   const worker = new Worker(JOBS_QUEUE, async (job) => {
     let data: EpisodeJob;
     try {
@@ -124,8 +128,10 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
     try {
       const r = await runEpisode(data, roots, report);
       bar?.done();
+      const key = rowsKey(job.id ?? '?', randomUUID());
+      await redis.set(key, r.packed, 'EX', ROWS_TTL_S);
       log(`${name}: done ${job.id} in ${r.seconds} s (${(r.packed.length / 1e6).toFixed(2)} MB of rows)`);
-      return { ...r, worker: name } satisfies EpisodeResult;
+      return { rows: key, bytes: r.packed.length, seconds: r.seconds, summary: r.summary, worker: name } satisfies EpisodeResult;
     } catch (e) {
       bar?.done();
       // A user-caused failure (path outside --allow, unreadable file) fails the same way on every worker: no retry.
@@ -156,6 +162,7 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
   };
   const finished = running.then(async () => {
     await worker.close();
+    redis.disconnect();
     return { jobs, failed };
   });
   return { name, stop, finished };
