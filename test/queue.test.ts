@@ -5,7 +5,7 @@
 // a local run of the same episodes (same shots, tracks, dictionary).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, createReadStream, readFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { queueStatus } from '../src/queue/status.js';
 import { Roots, checkJob, PROTOCOL } from '../src/queue/jobs.js';
 import { parseRedisUrl } from '../src/queue/connect.js';
 import { constantModel } from './onnx-fixture.js';
-import { tmp, sampleClip } from './fixtures.js';
+import { tmp, sampleClip, panClip } from './fixtures.js';
 import { createServer } from 'node:http';
 import { ToonscopeError } from '../src/core/errors.js';
 
@@ -76,6 +76,10 @@ async function stopChild(p: ChildProcess): Promise<number | null> {
   const code = await exited;
   clearTimeout(t);
   return code;
+}
+
+function rowKeys(port: number): string[] {
+  return spawnSync('redis-cli', ['-p', String(port), '--scan', '--pattern', 'toonscope:rows:*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -155,6 +159,7 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
     const survivor = killed === 'wA' ? 'wB' : 'wA';
     assert.equal(done.find((j) => j.id === killedJob)?.worker, survivor, 'the killed worker\'s job was finished by the other worker');
     assert.ok(status.workers.includes(survivor) && !status.workers.includes(killed), `workers ${status.workers}`);
+    assert.deepEqual(rowKeys(redis.port), [], 'written rows are deleted from Redis');
   } finally {
     // SIGTERM: an idle worker closes its connections and exits by itself.
     exits = await Promise.all(workers.map((w) => stopChild(w)));
@@ -173,24 +178,39 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   assert.deepEqual(queued.clusters, local.clusters, 'same dictionary');
 });
 
-test('queue: shots --queue with --video-url: a worker downloads the video over http and the shot lists equal a local run', { skip: needRedis, timeout: 300_000 }, async () => {
+test('queue: shots --queue over http: a flaky download is retried, a missing one fails after its attempts, Redis emptied mid-run, shots equal a local run', { skip: needRedis, timeout: 300_000 }, async () => {
   const clip = sampleClip().path;
-  // A plain http server for the clip: the worker allows only this URL prefix, no folder at all but an empty one.
+  const other = panClip();
+  // A plain http server: the first request for the clip fails (retried with backoff), the other file is never there.
+  let refused = 0;
   const server = createServer((req, res) => {
-    if (req.url !== `/media/${basename(clip)}`) return void res.writeHead(404).end();
+    if (req.url !== `/media/${basename(clip)}` || !refused++) return void res.writeHead(req.url?.endsWith(basename(clip)) ? 503 : 404).end();
     res.writeHead(200, { 'content-type': 'video/mp4' });
     createReadStream(clip).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/media`;
   const redis = await localRedis();
-  const w = spawn(process.execPath, [cli, 'worker', '--queue', redis.url, '--allow', `${base}/`, '--name', 'web'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TOONSCOPE_QUIET: '1' } });
-  w.stderr!.on('data', () => undefined);
+  let w: ChildProcess | undefined;
   try {
     assert.equal(await main(['shots', clip, '--no-sheet', '--quiet', '--workspace', join(tmp, 'ws-shots-local'), '--out', join(tmp, 'shots-local')]), 0);
-    assert.equal(await main(['shots', clip, '--no-sheet', '--quiet', '--workspace', join(tmp, 'ws-shots-queue'), '--out', join(tmp, 'shots-queue'), '--queue', redis.url, '--video-url', base]), 0);
+    const run = main(['shots', clip, other, '--no-sheet', '--quiet', '--workspace', join(tmp, 'ws-shots-queue'), '--out', join(tmp, 'shots-queue'), '--queue', redis.url, '--video-url', base]);
+    // Redis loses everything before any worker is there (a restart without persistence): the coordinator queues the episodes again.
+    while (!(await queueStatus(redis.url)).counts.waiting) await sleep(100);
+    spawnSync('redis-cli', ['-p', String(redis.port), 'flushall']);
+    // The worker allows only the server's URL prefix, no folder.
+    w = spawn(process.execPath, [cli, 'worker', '--queue', redis.url, '--allow', `${base}/`, '--name', 'web'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TOONSCOPE_QUIET: '1' } });
+    w.stderr!.on('data', () => undefined);
+    assert.equal(await run, 1, 'one episode failed');
+    const s = await queueStatus(redis.url);
+    const byVideo = Object.fromEntries(s.jobs.map((j) => [j.video, j]));
+    assert.equal(byVideo['sample.mp4']?.state, 'completed');
+    assert.equal(byVideo['sample.mp4']?.attempts, 2, 'the refused download was retried once');
+    assert.equal(byVideo['pan.mp4']?.state, 'failed');
+    assert.equal(byVideo['pan.mp4']?.attempts, 3, 'a download that keeps failing is tried 3 times');
+    assert.match(byVideo['pan.mp4']?.error ?? '', /pan\.mp4: cannot download \(HTTP 404\)/);
   } finally {
-    assert.equal(await stopChild(w), 0);
+    if (w) assert.equal(await stopChild(w), 0);
     redis.stop();
     server.close();
   }

@@ -98,13 +98,14 @@ export class Roots {
 export async function fetchSource(source: string, dir: string): Promise<string> {
   if (!/^https?:\/\//.test(source)) return source;
   const file = join(dir, `video${extname(new URL(source).pathname) || '.mp4'}`);
+  // Plain errors, not ToonscopeError: a download can fail for a moment, so the job is retried (with backoff).
   let res: Response;
   try {
     res = await fetch(source);
   } catch (e) {
-    throw new ToonscopeError(source, `cannot download (${(e as Error).message})`);
+    throw new Error(`${source}: cannot download (${(e as Error).message})`);
   }
-  if (!res.ok || !res.body) throw new ToonscopeError(source, `cannot download (HTTP ${res.status})`);
+  if (!res.ok || !res.body) throw new Error(`${source}: cannot download (HTTP ${res.status})`);
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
   return file;
 }
