@@ -106,6 +106,23 @@ test('queue: job checks refuse paths outside --allow, malformed jobs and bad URL
   assert.deepEqual([parseRedisUrl('rediss://h:7000/2').options.db, Boolean(parseRedisUrl('rediss://h').options.tls)], [2, true]);
 });
 
+test('queue: a local run never loads bullmq or ioredis (and loading the queue code does)', () => {
+  const clip = sampleClip().path;
+  // ioredis is CommonJS, so once anything imports it, it shows in require's cache even under ESM.
+  const probe = (loadQueue: boolean) => {
+    const script = `import { createRequire } from 'node:module';
+      const { main } = await import(${JSON.stringify(cli)});
+      const code = await main(['shots', ${JSON.stringify(clip)}, '--no-sheet', '--quiet', '--workspace', ${JSON.stringify(join(tmp, `ws-noload-${loadQueue}`))}]);
+      if (${loadQueue}) await import(${JSON.stringify(fileURLToPath(new URL('../src/queue/status.js', import.meta.url)))}).then((m) => m.queueStatus('redis://127.0.0.1:1').catch(() => 0));
+      const mods = Object.keys(createRequire(import.meta.url).cache).filter((k) => /node_modules[\\/](ioredis|bullmq)[\\/]/.test(k));
+      process.stdout.write(JSON.stringify({ code, mods: mods.length }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TOONSCOPE_QUIET: '1' } });
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { code: number; mods: number };
+  };
+  assert.deepEqual(probe(false), { code: 0, mods: 0 });
+  assert.ok(probe(true).mods > 0, 'the probe sees ioredis once the queue code runs');
+});
+
 test('queue: two workers, one killed mid-job, Redis restarted once: the workspace equals a local run', { skip: needRedis, timeout: 600_000 }, async () => {
   const root = join(tmp, 'series');
   const { eps, chain } = await fixtures(root, 3);
