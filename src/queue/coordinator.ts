@@ -175,6 +175,8 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
 
   let seriesResult: S | undefined;
   let seriesError: string | undefined;
+  // The series job, taken only here. A long lock: the series stages may keep the event loop busy for a while. If this
+  // coordinator dies during them, the same command run again takes the job back once the lock has run out.
   const seriesWorker = new bull.Worker(seriesQueue(run), async (job) => {
     // A sweep already under way may have looked at the last episode before it finished: sweep again.
     for (let i = 0; i < 3 && episodes.some((e) => !e.outcome); i++) await sweep();
@@ -184,7 +186,7 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
     seriesResult = await opts.series(ws);
     await job.updateProgress({ worker: 'coordinator', stage: 'series', done: 1, total: 1 });
     return { episodes: episodes.length, failed: episodes.filter((e) => e.outcome?.state === 'failed').length };
-  }, { connection, concurrency: 1, lockDuration: Math.max(LOCK_MS, 600_000), maxStalledCount: 0 });
+  }, { connection, concurrency: 1, lockDuration: Math.max(LOCK_MS, 600_000), maxStalledCount: 1 });
   seriesWorker.on('error', () => undefined);
   seriesWorker.on('failed', (_j, err) => (seriesError = err.message));
 
