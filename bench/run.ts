@@ -130,7 +130,7 @@ async function benchAnalyzePipeline(tmp: string) {
 async function main(tmp: string) {
   // `npm run bench -- PART` runs one part only: shots, or one capability bench.
   const only = process.argv[2];
-  const parts = [['interpolate', 'benchInterpolate'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze']] as const;
+  const parts = [['interpolate', 'benchInterpolate'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze'], ['queue', 'benchQueue']] as const;
   if (only && only !== 'shots' && !parts.some(([p]) => p === only)) {
     throw new Error(`unknown bench part "${only}" (known: shots, ${parts.map(([p]) => p).join(', ')})`);
   }

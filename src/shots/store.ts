@@ -94,3 +94,10 @@ export function loadShots(ws: Workspace, videoId: number, detector = 'anime'): S
   const rows = ws.db.prepare('SELECT * FROM shots WHERE video_id = ? AND detector = ? ORDER BY idx').all(videoId, detector) as any[];
   return rows.map((r) => ({ index: r.idx, start: r.start_frame, end: r.end_frame, startTime: r.start_time, endTime: r.end_time, in: r.edge_in, out: r.edge_out }));
 }
+
+/** Transitions stored for a video by a detector, in frame order. */
+export function loadTransitions(ws: Workspace, videoId: number, detector = 'anime'): Transition[] {
+  ensureSchema(ws);
+  const rows = ws.db.prepare('SELECT kind, frame, start, end, score, source FROM transitions WHERE video_id = ? AND detector = ? ORDER BY frame').all(videoId, detector) as any[];
+  return rows.map((r) => ({ kind: r.kind, frame: r.frame, start: r.start, end: r.end, score: r.score, detector: r.source }));
+}

@@ -1,7 +1,8 @@
 // `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
 import { intOption, numOption, type Command } from '../command.js';
 import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
-import { analyzeSeries } from '../../analyze/series.js';
+import { analyzeSeries, type SeriesSummary } from '../../analyze/series.js';
+import { ensureSchema } from '../../analyze/store.js';
 import { writeReport } from '../../analyze/report.js';
 import { DEFAULT_CHAIN } from '../../characters/backends.js';
 import { ToonscopeError } from '../../core/errors.js';
@@ -23,6 +24,9 @@ export const analyze: Command = {
     '  --no-learn        skip the learned pass (a per-series detector trained on what the first pass found and on',
     '                    taught boxes, looking for characters nobody found yet: see toonscope label teach)',
     '  --epochs N        training epochs of the projection head',
+    '  --queue URL       run the episodes as jobs on `toonscope worker`s through Redis (BullMQ); the series',
+    '                    stages run here once they are done (docs/scale.md)',
+    '  --video-url BASE  workers fetch each video as BASE/<file name> instead of reading its path (shared folder)',
     '',
     'Writes WORKSPACE/report/index.html and WORKSPACE/dictionary/character-NNN.png. Killed runs resume.',
   ].join('\n'),
@@ -35,6 +39,8 @@ export const analyze: Command = {
     'no-refine': { type: 'boolean' },
     'no-learn': { type: 'boolean' },
     epochs: { type: 'string' },
+    queue: { type: 'string' },
+    'video-url': { type: 'string' },
   },
   async run(positionals, values, ctx) {
     if (!positionals.length) throw new ToonscopeError(undefined, 'analyze needs at least one video file');
@@ -43,30 +49,41 @@ export const analyze: Command = {
     const epochs = intOption(values, 'epochs', 1, 1000);
     const every = numOption(values, 'every', 0.1, 3600);
     const ws = ctx.workspace();
+    const chain = values.detector as string | undefined;
+    const seriesStages = async () => ({ series: await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress }), report: await writeReport(ws) });
+    if (values.queue) {
+      // Loaded only here: a local run never loads the queue code or bullmq.
+      const { runQueuedCommand } = await import('../../queue/commands.js');
+      const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, rate, width, every }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
+      ctx.result({ run: r.run, episodes: r.episodes, ...r.series }, [r.text, ...seriesLines(r.series.series, r.series.report)].join('\n'));
+      return r.failed ? 1 : 0;
+    }
     const videos: VideoSummary[] = [];
     for (const v of positionals) {
-      const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
+      const s = await analyzeVideo(ws, v, { chain, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks (detectors ${s.models.chain}; identity ${s.models.identity})${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
-    const series = await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress });
-    const report = await writeReport(ws);
-    const l = series.learned;
-    const lines = [
-      ...(l ? [
-        l.learn.model
-          ? `learned pass: a series detector ${l.learn.reused ? 'reused' : 'trained'} on ${l.learn.frames} frames (${l.learn.model.trained.positive} character cells, ${l.learn.model.trained.negative} background cells)`
-          : `learned pass: skipped (${l.learn.note})`,
-        ...l.videos.map((v) => `  ${v.path}: ${v.first} appearances found by the detector chain, ${v.second} more by the learned detector (${v.shots} shots)`),
-      ] : []),
-      `dictionary: ${series.characters.length} characters from ${series.tracks} tracks (${series.appearances} appearances), silhouette ${series.silhouette.toFixed(3)}`,
-      series.training ? `refined: ${series.training.triplets} triplets, ${series.training.epochs} epochs, ${series.training.secondsPerEpoch.toFixed(2)} s/epoch, final loss ${series.training.finalLoss.toFixed(4)}` : `not refined: ${series.note ?? 'reused the stored head'}`,
-      ...series.characters.map((c) => `  character ${c.id}: ${c.appearances} appearances in ${c.tracks} tracks, cohesion ${c.cohesion.toFixed(3)}  ${c.collage}`),
-      series.labels?.decided
-        ? `labels: ${series.labels.labelled} of ${series.labels.tracks} tracks named (${series.labels.decided} by you, the rest by the classifier), ${series.labels.unknown} unknown; names kept on ${series.restored} clusters`
-        : 'name the characters: toonscope app (or toonscope label name ID NAME)',
-      `report: ${report}`,
-    ];
-    ctx.result({ videos, series, report }, lines.join('\n'));
+    const { series, report } = await seriesStages();
+    ctx.result({ videos, series, report }, seriesLines(series, report).join('\n'));
   },
 };
+
+function seriesLines(series: SeriesSummary, report: string): string[] {
+  const l = series.learned;
+  return [
+    ...(l ? [
+      l.learn.model
+        ? `learned pass: a series detector ${l.learn.reused ? 'reused' : 'trained'} on ${l.learn.frames} frames (${l.learn.model.trained.positive} character cells, ${l.learn.model.trained.negative} background cells)`
+        : `learned pass: skipped (${l.learn.note})`,
+      ...l.videos.map((v) => `  ${v.path}: ${v.first} appearances found by the detector chain, ${v.second} more by the learned detector (${v.shots} shots)`),
+    ] : []),
+    `dictionary: ${series.characters.length} characters from ${series.tracks} tracks (${series.appearances} appearances), silhouette ${series.silhouette.toFixed(3)}`,
+    series.training ? `refined: ${series.training.triplets} triplets, ${series.training.epochs} epochs, ${series.training.secondsPerEpoch.toFixed(2)} s/epoch, final loss ${series.training.finalLoss.toFixed(4)}` : `not refined: ${series.note ?? 'reused the stored head'}`,
+    ...series.characters.map((c) => `  character ${c.id}: ${c.appearances} appearances in ${c.tracks} tracks, cohesion ${c.cohesion.toFixed(3)}  ${c.collage}`),
+    series.labels?.decided
+      ? `labels: ${series.labels.labelled} of ${series.labels.tracks} tracks named (${series.labels.decided} by you, the rest by the classifier), ${series.labels.unknown} unknown; names kept on ${series.restored} clusters`
+      : 'name the characters: toonscope app (or toonscope label name ID NAME)',
+    `report: ${report}`,
+  ];
+}

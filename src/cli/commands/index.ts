@@ -15,6 +15,8 @@ import { labelCommands } from './label.js';
 import { app } from './app.js';
 import { evalAppearancesCmd } from './eval-appearances.js';
 import { modelCommands } from './models.js';
+import { worker } from './worker.js';
+import { queueStatusCmd } from './queue-status.js';
 
 export const commands: Command[] = [
   sample,
@@ -34,4 +36,6 @@ export const commands: Command[] = [
   interpolateCommand,
   evalInterpolate,
   ...modelCommands,
+  worker,
+  queueStatusCmd,
 ];

@@ -1,0 +1,169 @@
+// `toonscope worker --queue URL`: takes per-episode jobs from Redis and runs
+// them with the same library code as the local commands, each in a
+// temporary workspace of its own (the coordinator is the only writer of the
+// real one). Progress goes to the job (the coordinator and `queue status`
+// show it) and to this process's stderr. SIGTERM lets the running job finish
+// and then exits; a second SIGTERM (or kill -9) leaves the job to BullMQ's
+// stalled-job recovery, which hands it to another worker.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, basename } from 'node:path';
+import { Workspace } from '../core/workspace.js';
+import { ToonscopeError, isToonscopeError } from '../core/errors.js';
+import type { Progress } from '../core/progress.js';
+import { analyzeVideo } from '../analyze/pipeline.js';
+import { detectShots } from '../shots/detect.js';
+import { randomUUID } from 'node:crypto';
+import { loadBull, parseRedisUrl, checkRedis, openRedis, rowsKey, ROWS_TTL_S, JOBS_QUEUE } from './connect.js';
+import { Roots, checkJob, fetchSource, type EpisodeJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
+import { pack, seatVideo } from './transfer.js';
+import { LOCK_MS, STALLED_MS } from './policy.js';
+
+export interface WorkerOptions {
+  allow: string[];
+  name?: string;
+  /** Jobs at once (default 1: one job already uses both cores of a small machine). */
+  concurrency?: number;
+  /** Lock time in ms: a killed worker's job goes back to the queue after about this long. */
+  lockMs?: number;
+  log?: (msg: string) => void;
+  progress?: (label: string, total?: number) => Progress;
+}
+
+export interface RunningWorker {
+  name: string;
+  /** Stop taking jobs; without force the running job finishes first, with force its lock is dropped and it goes back to the queue. */
+  stop(force?: boolean): Promise<void>;
+  finished: Promise<{ jobs: number; failed: number }>;
+}
+
+export interface EpisodeResult {
+  /** Redis key of the packed rows (transfer.ts). */
+  rows: string;
+  bytes: number;
+  worker: string;
+  seconds: number;
+  summary: Record<string, unknown>;
+}
+
+/** Run one episode job in a temporary workspace; returns its packed rows. */
+export async function runEpisode(data: EpisodeJob, roots: Roots, report: (p: { stage: string; done: number; total: number }) => void): Promise<{ packed: string; seconds: number; summary: Record<string, unknown> }> {
+  const source = roots.check(data.source);
+  if (data.kind === 'analyze') roots.checkChain((data.params as AnalyzeParams).chain);
+  const dir = mkdtempSync(join(tmpdir(), 'toonscope-job-'));
+  const t0 = performance.now();
+  let ws: Workspace | undefined;
+  try {
+    const file = await fetchSource(source, dir);
+    ws = Workspace.open(join(dir, 'workspace'));
+    seatVideo(ws, data.videoId);
+    const bar = (stage: string, total = 0): Progress => {
+      let done = 0;
+      report({ stage, done, total });
+      return {
+        tick: (n = 1) => report({ stage, done: (done += n), total }),
+        set: (d, t) => report({ stage, done: (done = d), total: (total = t ?? total) }),
+        done: () => report({ stage, done: total || done, total }),
+      };
+    };
+    let summary: Record<string, unknown>;
+    let videoId: number;
+    if (data.kind === 'analyze') {
+      const p = data.params as AnalyzeParams;
+      const s = await analyzeVideo(ws, file, { chain: p.chain, rate: p.rate, width: p.width, every: p.every, progress: (label, total) => bar(label.split(' ')[0], total) });
+      videoId = s.videoId;
+      summary = { shots: s.shots, samples: s.samples, appearances: s.appearances, tracks: s.tracks };
+    } else {
+      const p = data.params as ShotsParams;
+      const b = bar('shots');
+      const r = await detectShots(file, { workspace: ws, detector: p.detector, width: p.width, crop: p.crop, onProgress: (d, t) => b.set(d, t) });
+      videoId = ws.addVideo(r.video).id;
+      summary = { shots: r.shots.length, frames: r.frames, warnings: r.warnings.slice(0, 3) };
+    }
+    if (videoId !== data.videoId) throw new Error(`worker workspace gave video id ${videoId}, job wants ${data.videoId}`);
+    return { packed: pack(ws, videoId), seconds: +((performance.now() - t0) / 1000).toFixed(2), summary };
+  } finally {
+    ws?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startWorker(url: string, opts: WorkerOptions): Promise<RunningWorker> {
+  const roots = new Roots(opts.allow);
+  if (roots.empty) throw new ToonscopeError(undefined, 'worker needs at least one --allow DIR (or --allow https://host/prefix/): jobs may only name files inside them');
+  const target = parseRedisUrl(url);
+  await checkRedis(target);
+  const { Worker, UnrecoverableError } = await loadBull();
+  const name = opts.name ?? `${hostname()}:${process.pid}`;
+  const log = opts.log ?? (() => undefined);
+  let jobs = 0, failed = 0;
+  const lockMs = opts.lockMs ?? LOCK_MS;
+  const redis = await openRedis(target);
+  const worker = new Worker(JOBS_QUEUE, async (job) => {
+    let data: EpisodeJob;
+    try {
+      data = checkJob(job.data);
+    } catch (e) {
+      throw new UnrecoverableError((e as Error).message);
+    }
+    const label = `${job.id} ${basename(data.source)} (attempt ${job.attemptsMade + 1})`;
+    log(`${name}: ${data.kind} ${label}`);
+    let lastStage = '';
+    let bar: Progress | undefined;
+    let lastSent = 0;
+    const report = (p: { stage: string; done: number; total: number }) => {
+      if (p.stage !== lastStage) {
+        bar?.done();
+        bar = opts.progress?.(`${basename(data.source)} ${p.stage}`, p.total);
+        lastStage = p.stage;
+      }
+      bar?.set(p.done, p.total);
+      const now = Date.now();
+      // At most a few progress writes a second: Redis round trips are not free.
+      if (now - lastSent > 300 || p.done === p.total) {
+        lastSent = now;
+        job.updateProgress({ worker: name, ...p }).catch(() => undefined);
+      }
+    };
+    try {
+      const r = await runEpisode(data, roots, report);
+      bar?.done();
+      const key = rowsKey(job.id ?? '?', randomUUID());
+      await redis.set(key, r.packed, 'EX', ROWS_TTL_S);
+      log(`${name}: done ${job.id} in ${r.seconds} s (${(r.packed.length / 1e6).toFixed(2)} MB of rows)`);
+      return { rows: key, bytes: r.packed.length, seconds: r.seconds, summary: r.summary, worker: name } satisfies EpisodeResult;
+    } catch (e) {
+      bar?.done();
+      // A user-caused failure (path outside --allow, unreadable file) fails the same way on every worker: no retry.
+      if (isToonscopeError(e)) throw new UnrecoverableError(e.message);
+      throw e;
+    }
+  }, {
+    connection: target.options,
+    name,
+    concurrency: opts.concurrency ?? 1,
+    lockDuration: lockMs,
+    stalledInterval: Math.min(STALLED_MS, lockMs),
+    // A job is handed back after a crash as often as it may be attempted.
+    maxStalledCount: 2,
+    autorun: false,
+  });
+  worker.on('completed', () => void jobs++);
+  worker.on('failed', (job, err) => {
+    failed++;
+    log(`${name}: job ${job?.id} failed: ${err.message}`);
+  });
+  worker.on('error', (e) => log(`${name}: redis: ${e.message}`));
+  const running = worker.run();
+  log(`${name}: waiting for jobs on ${target.shown} (allowed: ${opts.allow.join(', ')})`);
+  const stop = async (force = false) => {
+    log(force ? `${name}: stopping now; the running job goes back to the queue` : `${name}: stopping after the running job (signal again to stop now)`);
+    await worker.close(force);
+  };
+  const finished = running.then(async () => {
+    await worker.close();
+    redis.disconnect();
+    return { jobs, failed };
+  });
+  return { name, stop, finished };
+}
