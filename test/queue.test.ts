@@ -237,7 +237,7 @@ test('queue: shots --queue over http: a flaky download is retried, a missing one
     redis.stop();
     server.close();
   }
-  assert.equal(readFileSync(join(tmp, 'shots-queue', 'shots.csv'), 'utf8'), readFileSync(join(tmp, 'shots-local', 'shots.csv'), 'utf8'));
+  assert.equal(readFileSync(join(tmp, 'shots-queue', basename(clip).replace(/\.[^.]+$/, ''), 'shots.csv'), 'utf8'), readFileSync(join(tmp, 'shots-local', 'shots.csv'), 'utf8'));
   assert.ok(readFileSync(join(tmp, 'shots-local', 'shots.csv'), 'utf8').split('\n').length > 3, 'the sample clip has several shots');
   const rows = (d: string) => {
     const ws = Workspace.open(d);

@@ -90,7 +90,7 @@ test('17.4 CSV exports: every text cell a spreadsheet would run as a formula is 
   const json = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
   assert.deepEqual(json.characters, [...NAMES].sort(), 'the JSON keeps every name exactly');
   // The shot list goes through the same cells (and its EDL cannot take a line break from a file name).
-  assert.equal(shotsCsv([{ index: 0, start: 0, end: 9, startTime: 0, endTime: 1, in: 'cut', out: 'cut' } as never]).split('\n')[1], '0,0,9,10,0.000,1.000,00:00:00.000,00:00:01.000,cut,cut');
+  assert.equal(shotsCsv([{ index: 0, start: 0, end: 9, startTime: 0, endTime: 1, in: 'cut', out: 'cut' } as never]).split('\n')[1], '1,1,00:00:00.000,0.000,10,00:00:01.000,1.000,10,00:00:01.000,1.000,cut,cut');
   const edl = shotsEdl('/x/a\n* INJECTED.mp4', 24, [{ index: 0, start: 0, end: 9, startTime: 0, endTime: 1, in: 'cut', out: 'cut' } as never], []);
   assert.ok(!edl.split('\n').some((l) => l.startsWith('* INJECTED')), 'no EDL line injected');
 });
