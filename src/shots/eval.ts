@@ -5,7 +5,7 @@
 // span, as in TRECVID's shot-boundary evaluation; a cut must be within the
 // tolerance of its frame.
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join, basename, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import type { Transition } from '../core/types.js';
 import { boundaries } from './shots.js';
@@ -31,7 +31,7 @@ export function loadTruth(file: string): Truth {
       throw new ToonscopeError(file, `not valid JSON (${(e as Error).message})`);
     }
     if (!Array.isArray(j.cuts)) throw new ToonscopeError(file, 'has no "cuts" array');
-    const video = typeof j.video === 'string' ? join(dirname(file), j.video) : guessVideo(file);
+    const video = typeof j.video === 'string' ? resolve(dirname(file), j.video) : guessVideo(file);
     const crop = /left third/.test(String(j.layout ?? '')) ? 'crop=iw/3:ih:0:0' : undefined;
     return { file, video, cuts: j.cuts.map(Number), crop };
   }

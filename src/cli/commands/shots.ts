@@ -6,7 +6,6 @@ import { intOption, type Command } from '../command.js';
 import { detectShots } from '../../shots/detect.js';
 import { DETECTORS, DEFAULT_DETECTOR } from '../../shots/registry.js';
 import { shotsCsv, shotsJson, shotsEdl, clock } from '../../shots/export.js';
-import { contactSheet } from '../../shots/sheet.js';
 import { ToonscopeError } from '../../core/errors.js';
 
 export const shots: Command = {
@@ -40,7 +39,7 @@ export const shots: Command = {
     const results = [];
     for (const video of positionals) {
       const bar = ctx.progress(`shots ${basename(video)}`, 0);
-      const r = await detectShots(video, { detector, workspace: ws, width, crop: values.crop as string | undefined, onProgress: (d, t) => bar.set(d, t) });
+      const r = await detectShots(video, { detector, workspace: ws, width, crop: values.crop as string | undefined, thumbs: !values['no-sheet'], onProgress: (d, t) => bar.set(d, t) });
       bar.set(r.frames, r.frames);
       bar.done();
       const dir = resolve((values.out as string | undefined) ?? join(ws.dir, 'shots', basename(video).replace(/\.[^.]+$/, '')));
@@ -53,7 +52,8 @@ export const shots: Command = {
       writeFileSync(files.csv, shotsCsv(r.shots));
       writeFileSync(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
       writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
-      if (!values['no-sheet']) Object.assign(files, await contactSheet(video, r.shots, dir));
+      // The sheet module loads sharp (~0.4 s): only when a sheet is wanted.
+      if (!values['no-sheet']) Object.assign(files, await (await import('../../shots/sheet.js')).contactSheet(video, r.shots, dir, { thumb: r.thumb }));
       for (const w of r.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${video}: ${w}\n`);
       results.push({ video, frames: r.frames, fps: r.video.fps, detector, reusedFrames: r.reused, shots: r.shots, transitions: r.transitions, files, warnings: r.warnings });
       const lines = [
