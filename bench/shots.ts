@@ -29,9 +29,9 @@ export function sharedDir(): string | undefined {
   return c.find((d): d is string => !!d && existsSync(join(d, 'data')));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const fmt = (xs: number[], d = 0) => `${Math.max(...xs).toFixed(d)} / ${median(xs).toFixed(d)}`;
-const load = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/^.*load/, 'load');
+export const load = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/^.*load/, 'load');
 
 interface Peer {
   run(args: string[]): { seconds: number; ok: boolean };
