@@ -98,14 +98,11 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
     const hb = hung.boxes[k], ux0 = Math.min(hb[0], ext.box[0]), uy0 = Math.min(hb[1], ext.box[1]);
     const box: Box = [ux0, uy0, Math.max(hb[0] + hb[2], ext.box[0] + ext.box[2]) - ux0, Math.max(hb[1] + hb[3], ext.box[1] + ext.box[3]) - uy0];
     const [x0, y0, bw, bh] = box;
-    const mask = newMask(bw, bh);
-    for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) {
-      if (hung.owner[y * W + x] === k + 1) mask.data[(y - y0) * bw + (x - x0)] = 255;
-    }
+    const mask = ownedMask(hung.owner, k + 1, box, W);
     out.push({ frame: 0, box, score: 0.6, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
     out.push({ frame: 0, box: ext.box, score: 0.6, label: 'face' });
   });
-  for (let i = 0; i < W * H; i++) if (hung.owner[i]) keep.data[i] = 0;
+  erase(keep, hung.owner);
   const groups = label(dilate(keep, r));
   // Filled (coloured) art is drawn in areas, not strokes. Two figures that touch (hair brushing a tree's leaves)
   // join there by a thin neck: cut such groups where eroding them apart leaves two or more solid cores.
@@ -142,11 +139,7 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   // In line art with heads found, ink with no head of its own is lettering or scenery.
   for (const f of found ? [] : figures) {
     const [x0, y0, bw, bh] = f.box;
-    const mask = newMask(bw, bh);
-    for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
-      const i = y * W + x;
-      if (keep.data[i] && f.labels.includes(groups.labels[i])) mask.data[(y - y0) * bw + (x - x0)] = 255;
-    }
+    const mask = groupMask(keep, groups.labels, f.labels, f.box);
     out.push({ frame: 0, box: f.box, score: 0.5, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
     out.push({ frame: 0, box: head(mask, f.box), score: 0.3, label: 'face' });
   }
@@ -165,8 +158,31 @@ function blankMargin(m: Mask, margin: number): void {
   }
 }
 
-function erase(m: Mask, gone: Mask): void {
-  for (let i = 0; i < m.data.length; i++) if (gone.data[i]) m.data[i] = 0;
+/** Clear `m` wherever `gone` is set (a mask's data or an owner map). */
+function erase(m: Mask, gone: Mask | Int32Array): void {
+  const g = gone instanceof Int32Array ? gone : gone.data;
+  for (let i = 0; i < m.data.length; i++) if (g[i]) m.data[i] = 0;
+}
+
+/** 255 where `owner` is `id`, inside `box` (clipped to the crop). */
+function ownedMask(owner: Int32Array, id: number, box: Box, W: number): Mask {
+  const [x0, y0, bw, bh] = box, H = owner.length / W;
+  const mask = newMask(bw, bh);
+  for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) {
+    if (owner[y * W + x] === id) mask.data[(y - y0) * bw + (x - x0)] = 255;
+  }
+  return mask;
+}
+
+/** 255 where `keep` has ink of one of `ids`, inside `box`. */
+function groupMask(keep: Mask, labels: Int32Array, ids: number[], box: Box): Mask {
+  const [x0, y0, bw, bh] = box, W = keep.width;
+  const mask = newMask(bw, bh);
+  for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
+    const i = y * W + x;
+    if (keep.data[i] && ids.includes(labels[i])) mask.data[(y - y0) * bw + (x - x0)] = 255;
+  }
+  return mask;
 }
 
 function kept(labels: Int32Array, drop: Set<number>, W: number, H: number): Mask {

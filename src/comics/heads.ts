@@ -155,9 +155,16 @@ export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[
     }
     queue = next;
   }
-  const boxes: Box[] = heads.map((h) => [...h.box] as Box);
+  return { boxes: ownedBoxes(owner, heads, W), owner };
+}
+
+/**
+ * Each head's box grown to the pixels it owns. Its own function: V8 optimizes the hot loop above by compiling
+ * hangBodies whole, and code after that loop, not yet run, deoptimized it again.
+ */
+function ownedBoxes(owner: Int32Array, heads: Head[], W: number): Box[] {
   const ext = heads.map((h) => [h.box[0], h.box[1], h.box[0] + h.box[2], h.box[1] + h.box[3]]);
-  for (let i = 0; i < W * H; i++) {
+  for (let i = 0; i < owner.length; i++) {
     if (!owner[i]) continue;
     const e = ext[owner[i] - 1], x = i % W, y = (i - x) / W;
     if (x < e[0]) e[0] = x;
@@ -165,8 +172,7 @@ export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[
     if (x + 1 > e[2]) e[2] = x + 1;
     if (y + 1 > e[3]) e[3] = y + 1;
   }
-  ext.forEach((e, k) => { boxes[k] = [e[0], e[1], e[2] - e[0], e[3] - e[1]]; });
-  return { boxes, owner };
+  return ext.map((e) => [e[0], e[1], e[2] - e[0], e[3] - e[1]] as Box);
 }
 
 /**
