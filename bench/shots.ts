@@ -23,10 +23,12 @@ const repo = join(here, '..', '..');
 const cli = join(here, '..', 'src', 'cli', 'main.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** ../shared next to the checkout (or the main checkout of a worktree under ../wt), or $TOONSCOPE_SHARED. */
+/** ../shared next to the checkout (or next to the main checkout, for a worktree under ../wt), or $TOONSCOPE_SHARED. */
 export function sharedDir(): string | undefined {
-  const c = [process.env.TOONSCOPE_SHARED, join(repo, '..', 'shared'), join(repo, '..', '..', 'shared')];
-  return c.find((d): d is string => !!d && existsSync(join(d, 'data')));
+  // When set, the variable alone decides (TOONSCOPE_SHARED=none: bench as a clean clone without ../shared would).
+  const env = process.env.TOONSCOPE_SHARED;
+  const c = env !== undefined ? [env] : [join(repo, '..', 'shared'), join(repo, '..', '..', 'shared')];
+  return c.find((d) => existsSync(join(d, 'data')));
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
