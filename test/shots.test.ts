@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectShots, computeMetrics, detectFromMetrics } from '../src/shots/detect.js';
 import { score, loadTruth } from '../src/shots/eval.js';
@@ -8,7 +8,9 @@ import { shotsCsv, shotsEdl, smpte } from '../src/shots/export.js';
 import { boundaries } from '../src/shots/shots.js';
 import { MetricsComputer, FIELD_INDEX, LAGS, BLEND_HALF, type FrameMetrics } from '../src/shots/metrics.js';
 import { parallelMetrics, planSegments } from '../src/shots/segments.js';
-import { probe, fitSize } from '../src/core/video.js';
+import { probe, fitSize, jpegSplitter } from '../src/core/video.js';
+import { contactSheet } from '../src/shots/sheet.js';
+import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
@@ -199,6 +201,10 @@ test('truth files: JSON cuts and PySceneDetect CSV', () => {
   const list = loadTruth(file('list.csv', 'Timecode List:,00:00:02.000\nScene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame\n1,1,00:00:00.000,0.000,48\n2,49,00:00:02.000,2.000,240\n'));
   assert.deepEqual(list.cuts, [48]);
   assert.throws(() => loadTruth(file('bad.json', '{"nope": 1}')), /bad\.json: cuts: expected a list, got nothing/);
+  // An absolute "video" is taken as it is, not joined under the truth file's folder.
+  const abs = loadTruth(file('abs.truth.json', JSON.stringify({ video: '/elsewhere/clip.mp4', cuts: [3] })));
+  assert.equal(abs.video, '/elsewhere/clip.mp4');
+  assert.equal(j.video, join(j.file, '..', 'clip.mp4'), 'a relative "video" is next to the truth file');
 });
 
 test('exports: CSV row per shot, EDL event per shot, SMPTE timecodes', async () => {
@@ -233,4 +239,61 @@ test('CLI: shots writes lists and a contact sheet, and bad input is one line', a
   assert.match(errs[0], /^toonscope: .*broken\.mp4: not a readable video/);
   assert.equal(errs[0].trim().split('\n').length, 1);
   assert.match(errs[1], /unknown detector "nope"/);
+});
+
+test('thumbnails come from the metrics decode: metrics unchanged, every shot has one inside it, sequential and parallel', async () => {
+  const { path } = sampleClip();
+  const plain = await computeMetrics(path, { workers: 1 });
+  for (const opts of [{ workers: 1 }, { workers: 2, minSegmentSeconds: 1 }]) {
+    const r = await detectShots(path, { ...opts, thumbs: true });
+    assert.equal(r.frames, plain.metrics.length);
+    const withThumbs = await computeMetrics(path, { ...opts, thumbs: true });
+    for (let i = 0; i < plain.metrics.length; i++) assert.deepEqual(Array.from(withThumbs.metrics[i].values), Array.from(plain.metrics[i].values), `frame ${i}`);
+    const kept = withThumbs.metrics.filter((m) => m.jpeg).length;
+    assert.ok(kept > 0 && kept < plain.metrics.length / 3, `${kept} samples kept: at most one in three frames, repeats dropped`);
+    for (const s of r.shots) {
+      const t = r.thumb(s.start, s.end);
+      assert.ok(t, `shot ${s.index} has a thumbnail`);
+      assert.ok(t.frame >= s.start && t.frame <= s.end, `shot ${s.index}: frame ${t.frame} inside ${s.start}-${s.end}`);
+      const meta = await sharp(t.jpeg).metadata();
+      assert.deepEqual([meta.format, meta.width], ['jpeg', 240]);
+    }
+  }
+  const none = await detectShots(path, { workers: 1 });
+  assert.equal(none.thumb(0, 10), undefined, 'no thumbnails unless asked');
+});
+
+test('the contact sheet of a re-run (metrics from the workspace) uses the stored thumbnails, not a second decode', async () => {
+  const { path } = sampleClip();
+  const ws = Workspace.open(join(tmp, 'ws-thumbs'));
+  await detectShots(path, { workspace: ws, thumbs: true });
+  const again = await detectShots(path, { workspace: ws, thumbs: true });
+  assert.equal(again.reused, again.frames, 'metrics from the workspace');
+  const dir = join(tmp, 'sheet-rerun');
+  await contactSheet(path, again.shots, dir, { thumb: again.thumb });
+  const files = readdirSync(join(dir, 'thumbs')).sort();
+  assert.equal(files.length, again.shots.length);
+  for (const [k, s] of again.shots.entries()) {
+    // Byte-identical to the stored sample: a re-decode would have encoded a new JPEG.
+    assert.deepEqual(readFileSync(join(dir, 'thumbs', files[k])), again.thumb(s.start, s.end)!.jpeg, files[k]);
+  }
+  // Without kept thumbnails (older workspaces) the sheet still decodes the middle frames.
+  const old = join(tmp, 'sheet-fallback');
+  await contactSheet(path, again.shots, old);
+  assert.equal(readdirSync(join(old, 'thumbs')).length, again.shots.length);
+  ws.close();
+});
+
+test('a stream of concatenated JPEGs is cut back into the same images, however it is chunked', async () => {
+  const a = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } }).jpeg().toBuffer();
+  // Noise, so the entropy-coded data holds stuffed 0xFF00 bytes.
+  const noise = Buffer.from(Array.from({ length: 64 * 48 * 3 }, (_, i) => (i * 7919) % 251 + (i % 5 === 0 ? 4 : 0)));
+  const b = await sharp(noise, { raw: { width: 64, height: 48, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  const stream = Buffer.concat([a, b, a]);
+  for (const size of [1, 7, 1000, stream.length]) {
+    const got: Buffer[] = [];
+    const feed = jpegSplitter((j) => got.push(j));
+    for (let i = 0; i < stream.length; i += size) feed(stream.subarray(i, i + size));
+    assert.deepEqual(got, [a, b, a], `chunks of ${size}`);
+  }
 });

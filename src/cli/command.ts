@@ -29,6 +29,25 @@ export interface Command {
   run(positionals: string[], values: Values, ctx: Context): Promise<number | void>;
 }
 
+/** A command as the CLI lists it before loading it: its module is imported only when the command runs (commands/index.ts). */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  /** Module (relative to commands/) exporting the Command, alone or in an array. */
+  file: string;
+}
+
+/** Import an entry's module and find its command by name. */
+export async function loadCommand(entry: CommandEntry): Promise<Command> {
+  const mod = (await import(new URL(`./commands/${entry.file.replace(/^\.\//, '')}`, import.meta.url).href)) as Record<string, unknown>;
+  for (const v of Object.values(mod)) {
+    for (const c of Array.isArray(v) ? v : [v]) {
+      if (c && typeof c === 'object' && (c as Command).name === entry.name && typeof (c as Command).run === 'function') return c as Command;
+    }
+  }
+  throw new Error(`command "${entry.name}" not found in ${entry.file}`);
+}
+
 /** An integer option from `min` to `max` (`fallback` when absent); anything else is a one-line error naming the option. */
 export function intOption(values: Values, name: string, min: number, max = Infinity, fallback?: number): number | undefined {
   const raw = values[name];

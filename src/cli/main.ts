@@ -3,10 +3,10 @@
 // user-caused errors into one line on stderr (stack traces only with --debug).
 import { parseArgs } from 'node:util';
 import { isToonscopeError } from '../core/errors.js';
-import { Workspace, DEFAULT_WORKSPACE, openExisting } from '../core/workspace.js';
+import type { Workspace } from '../core/workspace.js';
 import { progress } from '../core/progress.js';
 import { commands } from './commands/index.js';
-import type { Command, Context } from './command.js';
+import { loadCommand, type CommandEntry, type Context } from './command.js';
 
 const GLOBAL = {
   json: { type: 'boolean' },
@@ -17,7 +17,7 @@ const GLOBAL = {
   offline: { type: 'boolean' },
 } as const;
 
-function find(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+function find(argv: string[]): { cmd: CommandEntry; rest: string[] } | undefined {
   const two = argv.slice(0, 2).join(' ');
   const byTwo = commands.find((c) => c.name === two);
   if (byTwo) return { cmd: byTwo, rest: argv.slice(2) };
@@ -43,7 +43,8 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   if (!argv.length || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     const sub = argv[0] === 'help' ? find(argv.slice(1)) : undefined;
-    process.stdout.write(`${sub ? `${sub.cmd.summary}\n\n${sub.cmd.usage}` : help()}\n`);
+    const cmd = sub && (await loadCommand(sub.cmd));
+    process.stdout.write(`${cmd ? `${cmd.summary}\n\n${cmd.usage}` : help()}\n`);
     return 0;
   }
   if (argv[0] === '--version') {
@@ -55,7 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`toonscope: unknown command "${argv.slice(0, 2).join(' ')}"; run \`toonscope help\`\n`);
     return 2;
   }
-  const { cmd, rest } = hit;
+  const { rest } = hit;
+  const cmd = await loadCommand(hit.cmd);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...(cmd.options ?? {}) }, allowPositionals: true, strict: true });
@@ -71,11 +73,13 @@ export async function main(argv: string[]): Promise<number> {
   if (values.quiet) process.env.TOONSCOPE_QUIET = '1';
   if (values.offline) process.env.TOONSCOPE_OFFLINE = '1';
   let ws: Workspace | undefined;
+  // The workspace module (SQLite) is loaded before the command runs, but opened only when the command asks.
+  const { Workspace: WS, DEFAULT_WORKSPACE, openExisting } = await import('../core/workspace.js');
   const ctx: Context = {
     json: Boolean(values.json),
     workspace: (o) => {
       const dir = values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE;
-      return (ws ??= o?.existing ? openExisting(dir) : Workspace.open(dir));
+      return (ws ??= o?.existing ? openExisting(dir) : WS.open(dir));
     },
     progress: (label, total) => progress(label, total, { quiet: Boolean(values.quiet) }),
     log: (msg) => {

@@ -30,22 +30,25 @@ export function label(m: Mask): Labels {
     a = find(a); b = find(b);
     if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   };
+  // The label so far (l) and a neighbour j: returns the label to keep, joining the two when they differ.
+  // (Defined once, not as a closure per ink pixel: that allocation kept the GC busy on large pages.)
+  const look = (l: number, j: number): number => {
+    const lj = labels[j];
+    if (!lj) return l;
+    if (!l) return lj;
+    if (lj !== l) union(l, lj);
+    return l;
+  };
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!data[i]) continue;
       let l = 0;
-      const look = (j: number) => {
-        const lj = labels[j];
-        if (!lj) return;
-        if (!l) l = lj;
-        else if (lj !== l) union(l, lj);
-      };
-      if (x > 0) look(i - 1);
+      if (x > 0) l = look(l, i - 1);
       if (y > 0) {
-        if (x > 0) look(i - w - 1);
-        look(i - w);
-        if (x < w - 1) look(i - w + 1);
+        if (x > 0) l = look(l, i - w - 1);
+        l = look(l, i - w);
+        if (x < w - 1) l = look(l, i - w + 1);
       }
       if (!l) { l = parent.length; parent.push(l); }
       labels[i] = l;

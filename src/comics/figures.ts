@@ -58,13 +58,10 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   const ink = inkAgainstBackground(img, opts.threshold ?? 28);
   // The panel frame hugs the crop's edges: blank a margin so it does not join the figures.
   const margin = Math.max(2, Math.round(Math.min(W, H) * 0.03));
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    if (x < margin || y < margin || x >= W - margin || y >= H - margin) ink.data[y * W + x] = 0;
-  }
+  blankMargin(ink, margin);
   // Balloons are erased by their own shape (plus the outline), not their box: art behind a balloon's
   // corners (hair, a raised hand) stays.
-  const gone = balloons(img);
-  for (let i = 0; i < W * H; i++) if (gone.data[i]) ink.data[i] = 0;
+  erase(ink, balloons(img));
   let heads = findHeads(ink);
   const lab = label(ink);
   const size = Math.max(6, Math.round(Math.min(W, H) * 0.07));
@@ -83,8 +80,7 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   }
   // Lone specks too small to be part of a figure.
   for (const c of lab.components) if (Math.max(cw(c), ch(c)) < size / 3) drop.add(c.label);
-  const keep = newMask(W, H);
-  for (let i = 0; i < W * H; i++) if (lab.labels[i] && !drop.has(lab.labels[i])) keep.data[i] = 1;
+  const keep = kept(lab.labels, drop, W, H);
   // Strokes of one figure (a stick figure's head and limbs) are close: join them.
   const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
   // Line-art heads first: each claims the ink hanging below it; the rest is grouped as before.
@@ -93,7 +89,8 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   let found = 0;
   heads.forEach((hd, k) => {
     // A round outline with nothing hanging under it is a letter O, a ball or a wheel, not a character's head.
-    if (hung.boxes[k][3] < 1.4 * hd.box[3]) { for (let i = 0; i < W * H; i++) if (hung.owner[i] === k + 1) hung.owner[i] = 0; return; }
+    // Its pixels all lie inside its box (hangBodies' extent): clear only there, not the whole crop per head.
+    if (hung.boxes[k][3] < 1.4 * hd.box[3]) { clearOwner(hung, k, W); return; }
     found++;
     // Hair or a hat on top belongs to the head (and the figure).
     const ext = headExtent(keep, hd);
@@ -101,14 +98,11 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
     const hb = hung.boxes[k], ux0 = Math.min(hb[0], ext.box[0]), uy0 = Math.min(hb[1], ext.box[1]);
     const box: Box = [ux0, uy0, Math.max(hb[0] + hb[2], ext.box[0] + ext.box[2]) - ux0, Math.max(hb[1] + hb[3], ext.box[1] + ext.box[3]) - uy0];
     const [x0, y0, bw, bh] = box;
-    const mask = newMask(bw, bh);
-    for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) {
-      if (hung.owner[y * W + x] === k + 1) mask.data[(y - y0) * bw + (x - x0)] = 255;
-    }
+    const mask = ownedMask(hung.owner, k + 1, box, W);
     out.push({ frame: 0, box, score: 0.6, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
     out.push({ frame: 0, box: ext.box, score: 0.6, label: 'face' });
   });
-  for (let i = 0; i < W * H; i++) if (hung.owner[i]) keep.data[i] = 0;
+  erase(keep, hung.owner);
   const groups = label(dilate(keep, r));
   // Filled (coloured) art is drawn in areas, not strokes. Two figures that touch (hair brushing a tree's leaves)
   // join there by a thin neck: cut such groups where eroding them apart leaves two or more solid cores.
@@ -116,12 +110,9 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   // Ink extent of each group; thin lone strokes (balloon tails) go.
   type Part = { labels: number[]; box: Box; small?: boolean };
   const parts: Part[] = [];
+  const ext = inkExtents(groups, keep);
   for (const g of groups.components) {
-    let x0 = W, y0 = H, x1 = -1, y1 = -1;
-    for (let y = g.y0; y <= g.y1; y++) for (let x = g.x0; x <= g.x1; x++) {
-      const i = y * W + x;
-      if (groups.labels[i] === g.label && keep.data[i]) { if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; }
-    }
+    const o = 4 * g.label, x0 = ext[o], y0 = ext[o + 1], x1 = ext[o + 2], y1 = ext[o + 3];
     if (x1 < 0) continue;
     const box: Box = [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
     const tail = tailOrHead(groups.labels, keep, g.label, box, W);
@@ -148,15 +139,82 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   // In line art with heads found, ink with no head of its own is lettering or scenery.
   for (const f of found ? [] : figures) {
     const [x0, y0, bw, bh] = f.box;
-    const mask = newMask(bw, bh);
-    for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
-      const i = y * W + x;
-      if (keep.data[i] && f.labels.includes(groups.labels[i])) mask.data[(y - y0) * bw + (x - x0)] = 255;
-    }
+    const mask = groupMask(keep, groups.labels, f.labels, f.box);
     out.push({ frame: 0, box: f.box, score: 0.5, label: 'body', mask: { width: bw, height: bh, channels: 1, data: mask.data } });
     out.push({ frame: 0, box: head(mask, f.box), score: 0.3, label: 'face' });
   }
   return out;
+}
+
+// Per-pixel passes of findFigures live in small functions of their own: V8 optimizes a hot loop by compiling
+// its whole function (on-stack replacement), and in one large function each later, not yet run section then
+// deoptimized it again (13 times per page on xkcd 208). A page is analysed once, so that warm-up was most of
+// its time.
+
+function blankMargin(m: Mask, margin: number): void {
+  const { width: W, height: H, data } = m;
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    if (x < margin || y < margin || x >= W - margin || y >= H - margin) data[y * W + x] = 0;
+  }
+}
+
+/** Clear `m` wherever `gone` is set (a mask's data or an owner map). */
+function erase(m: Mask, gone: Mask | Int32Array): void {
+  const g = gone instanceof Int32Array ? gone : gone.data;
+  for (let i = 0; i < m.data.length; i++) if (g[i]) m.data[i] = 0;
+}
+
+/** 255 where `owner` is `id`, inside `box` (clipped to the crop). */
+function ownedMask(owner: Int32Array, id: number, box: Box, W: number): Mask {
+  const [x0, y0, bw, bh] = box, H = owner.length / W;
+  const mask = newMask(bw, bh);
+  for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) {
+    if (owner[y * W + x] === id) mask.data[(y - y0) * bw + (x - x0)] = 255;
+  }
+  return mask;
+}
+
+/** 255 where `keep` has ink of one of `ids`, inside `box`. */
+function groupMask(keep: Mask, labels: Int32Array, ids: number[], box: Box): Mask {
+  const [x0, y0, bw, bh] = box, W = keep.width;
+  const mask = newMask(bw, bh);
+  for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) {
+    const i = y * W + x;
+    if (keep.data[i] && ids.includes(labels[i])) mask.data[(y - y0) * bw + (x - x0)] = 255;
+  }
+  return mask;
+}
+
+function kept(labels: Int32Array, drop: Set<number>, W: number, H: number): Mask {
+  const keep = newMask(W, H);
+  for (let i = 0; i < W * H; i++) if (labels[i] && !drop.has(labels[i])) keep.data[i] = 1;
+  return keep;
+}
+
+/** Ink extent [x0, y0, x1, y1] of every group at 4 * label, in one pass (scanning each group's box re-read overlapping boxes). */
+function inkExtents(groups: ReturnType<typeof label>, keep: Mask): Int32Array {
+  const { width: W, height: H } = keep;
+  // splitAtNecks appends components: size by the largest label.
+  const ext = new Int32Array(4 * (groups.components.reduce((a, g) => Math.max(a, g.label), 0) + 1));
+  for (let l = 0; l < ext.length; l += 4) { ext[l] = W; ext[l + 1] = H; ext[l + 2] = -1; ext[l + 3] = -1; }
+  for (let y = 0, i = 0; y < H; y++) for (let x = 0; x < W; x++, i++) {
+    const l = groups.labels[i];
+    if (!l || !keep.data[i] || 4 * l >= ext.length) continue;
+    const o = 4 * l;
+    if (x < ext[o]) ext[o] = x;
+    if (x > ext[o + 2]) ext[o + 2] = x;
+    if (y < ext[o + 1]) ext[o + 1] = y;
+    if (y > ext[o + 3]) ext[o + 3] = y;
+  }
+  return ext;
+}
+
+/** Give back the pixels head k claimed (they all lie inside hung.boxes[k]). */
+function clearOwner(hung: { boxes: Box[]; owner: Int32Array }, k: number, W: number): void {
+  const [x0, y0, bw, bh] = hung.boxes[k], H = hung.owner.length / W;
+  for (let y = Math.max(0, y0); y < Math.min(H, y0 + bh); y++) {
+    for (let x = Math.max(0, x0); x < Math.min(W, x0 + bw); x++) if (hung.owner[y * W + x] === k + 1) hung.owner[y * W + x] = 0;
+  }
 }
 
 /** Ink = pixels far from every common colour of the ring just inside the crop's margin
@@ -173,8 +231,10 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
     m.set(k, e);
   };
   let total = 0;
-  const rgb = (i: number): [number, number, number] => c < 3 ? [img.data[i * c], img.data[i * c], img.data[i * c]] : [img.data[i * c], img.data[i * c + 1], img.data[i * c + 2]];
-  const bin = (i: number) => { const [r, g, b] = rgb(i); return ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4); };
+  // Channel offsets of green and blue (0 for gray): reads without a tuple per pixel, which kept the GC busy.
+  const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
+  const rgb = (i: number): [number, number, number] => [d[i * c], d[i * c + og], d[i * c + ob]];
+  const bin = (i: number) => ((d[i * c] >> 4) << 8) | ((d[i * c + og] >> 4) << 4) | (d[i * c + ob] >> 4);
   for (let y = m0; y < H - m0; y++) for (let x = m0; x < W - m0; x++) {
     if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) continue;
     const i = y * W + x, k = bin(i);
@@ -189,11 +249,14 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
   const all = [...(areas.size ? areas : every).values()].sort((a, b) => b.n - a.n);
   const palette = all.filter((e, i) => i === 0 || e.n >= 0.03 * total).map((e) => [e.r / e.n, e.g / e.n, e.b / e.n]);
   const m = newMask(W, H);
+  const pal = Float64Array.from(palette.flat());
   for (let i = 0; i < W * H; i++) {
-    const p = rgb(i);
-    let far = true;
-    for (const q of palette) if (Math.max(Math.abs(p[0] - q[0]), Math.abs(p[1] - q[1]), Math.abs(p[2] - q[2])) <= threshold) { far = false; break; }
-    if (far) m.data[i] = 1;
+    const o = i * c, r = d[o], g = d[o + og], b = d[o + ob];
+    let far = 1;
+    for (let q = 0; q < pal.length; q += 3) {
+      if (Math.abs(r - pal[q]) <= threshold && Math.abs(g - pal[q + 1]) <= threshold && Math.abs(b - pal[q + 2]) <= threshold) { far = 0; break; }
+    }
+    m.data[i] = far;
   }
   return m;
 }

@@ -27,15 +27,17 @@ function holes(ink: Mask): { labels: Int32Array; regions: Region[] } {
   const { width: W, height: H, data } = ink;
   const labels = new Int32Array(W * H);
   const regions: Region[] = [];
-  const stack: number[] = [];
+  // A pixel is pushed once (labelled as it is pushed): a typed stack of W * H never grows.
+  const stack = new Int32Array(W * H);
+  let sp = 0;
   for (let s = 0; s < W * H; s++) {
     if (data[s] || labels[s]) continue;
     const id = regions.length + 1;
     const g: Region = { x0: W, y0: H, x1: -1, y1: -1, area: 0, edge: false };
     labels[s] = id;
-    stack.push(s);
-    while (stack.length) {
-      const i = stack.pop()!;
+    stack[sp++] = s;
+    while (sp) {
+      const i = stack[--sp];
       const x = i % W, y = (i - x) / W;
       g.area++;
       if (x < g.x0) g.x0 = x;
@@ -43,10 +45,10 @@ function holes(ink: Mask): { labels: Int32Array; regions: Region[] } {
       if (y < g.y0) g.y0 = y;
       if (y > g.y1) g.y1 = y;
       if (x === 0 || y === 0 || x === W - 1 || y === H - 1) g.edge = true;
-      if (x > 0 && !data[i - 1] && !labels[i - 1]) { labels[i - 1] = id; stack.push(i - 1); }
-      if (x < W - 1 && !data[i + 1] && !labels[i + 1]) { labels[i + 1] = id; stack.push(i + 1); }
-      if (y > 0 && !data[i - W] && !labels[i - W]) { labels[i - W] = id; stack.push(i - W); }
-      if (y < H - 1 && !data[i + W] && !labels[i + W]) { labels[i + W] = id; stack.push(i + W); }
+      if (x > 0 && !data[i - 1] && !labels[i - 1]) { labels[i - 1] = id; stack[sp++] = i - 1; }
+      if (x < W - 1 && !data[i + 1] && !labels[i + 1]) { labels[i + 1] = id; stack[sp++] = i + 1; }
+      if (y > 0 && !data[i - W] && !labels[i - W]) { labels[i - W] = id; stack[sp++] = i - W; }
+      if (y < H - 1 && !data[i + W] && !labels[i + W]) { labels[i + W] = id; stack[sp++] = i + W; }
     }
     regions.push(g);
   }
@@ -153,9 +155,16 @@ export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[
     }
     queue = next;
   }
-  const boxes: Box[] = heads.map((h) => [...h.box] as Box);
+  return { boxes: ownedBoxes(owner, heads, W), owner };
+}
+
+/**
+ * Each head's box grown to the pixels it owns. Its own function: V8 optimizes the hot loop above by compiling
+ * hangBodies whole, and code after that loop, not yet run, deoptimized it again.
+ */
+function ownedBoxes(owner: Int32Array, heads: Head[], W: number): Box[] {
   const ext = heads.map((h) => [h.box[0], h.box[1], h.box[0] + h.box[2], h.box[1] + h.box[3]]);
-  for (let i = 0; i < W * H; i++) {
+  for (let i = 0; i < owner.length; i++) {
     if (!owner[i]) continue;
     const e = ext[owner[i] - 1], x = i % W, y = (i - x) / W;
     if (x < e[0]) e[0] = x;
@@ -163,8 +172,7 @@ export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[
     if (x + 1 > e[2]) e[2] = x + 1;
     if (y + 1 > e[3]) e[3] = y + 1;
   }
-  ext.forEach((e, k) => { boxes[k] = [e[0], e[1], e[2] - e[0], e[3] - e[1]]; });
-  return { boxes, owner };
+  return ext.map((e) => [e[0], e[1], e[2] - e[0], e[3] - e[1]] as Box);
 }
 
 /**

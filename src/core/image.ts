@@ -1,10 +1,16 @@
 // Image I/O through sharp (prebuilt libvips). Everything inside toonscope is
 // an interleaved 8-bit `Image`; these helpers convert at the edges only.
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 import type { Box, Image } from './types.js';
+
+/** sharp, imported on first use: loading libvips costs ~0.4 s that commands without images should not pay at start-up. */
+let loaded: Promise<typeof Sharp> | undefined;
+export function sharpLib(): Promise<typeof Sharp> {
+  return (loaded ??= import('sharp').then((m) => m.default));
+}
 
 /** Largest input accepted (pixels); bigger files get a clear error instead of exhausting memory. */
 export const MAX_PIXELS = 100_000_000;
@@ -26,6 +32,7 @@ export async function readImage(path: string, opts: ReadOptions = {}): Promise<I
   if (size === 0) throw new ToonscopeError(path, 'file is empty (0 bytes)');
   const channels = opts.channels ?? 3;
   try {
+    const sharp = await sharpLib();
     let s = sharp(path, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
     if (channels === 1) s = s.flatten({ background: opts.background ?? '#ffffff' }).grayscale();
     else if (channels === 3) s = s.flatten({ background: opts.background ?? '#ffffff' }).toColourspace('srgb');
@@ -44,6 +51,7 @@ export async function readImage(path: string, opts: ReadOptions = {}): Promise<I
 
 /** Decode an encoded image (PNG/JPEG/WebP bytes) into an RGB Image. */
 export async function decodeImage(bytes: Uint8Array): Promise<Image> {
+  const sharp = await sharpLib();
   const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   return toChannels({ width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }, 3);
 }
@@ -71,7 +79,8 @@ export function toChannels(img: Image, channels: 1 | 3 | 4): Image {
   return { width: img.width, height: img.height, channels, data: out };
 }
 
-function toSharp(img: Image) {
+async function toSharp(img: Image) {
+  const sharp = await sharpLib();
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: img.channels },
   });
@@ -79,7 +88,7 @@ function toSharp(img: Image) {
 
 /** Write an Image; the format follows the extension (.png, .jpg, .webp). */
 export async function writeImage(path: string, img: Image, quality = 85): Promise<void> {
-  let s = toSharp(img);
+  let s = await toSharp(img);
   if (/\.jpe?g$/i.test(path)) s = s.jpeg({ quality });
   else if (/\.webp$/i.test(path)) s = s.webp({ quality });
   else s = s.png({ compressionLevel: 6 });
@@ -94,7 +103,7 @@ export async function writeImage(path: string, img: Image, quality = 85): Promis
 
 /** Encode an Image to a PNG/JPEG buffer (for HTML embedding or HTTP). */
 export async function encodeImage(img: Image, format: 'png' | 'jpeg' = 'png', quality = 85): Promise<Buffer> {
-  const s = toSharp(img);
+  const s = await toSharp(img);
   return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality }).toBuffer();
 }
 
@@ -104,7 +113,7 @@ export async function encodeImage(img: Image, format: 'png' | 'jpeg' = 'png', qu
  * BICUBIC / BILINEAR are sharp's 'cubic' / 'linear').
  */
 export async function resize(img: Image, width: number, height: number, kernel: 'lanczos3' | 'cubic' | 'linear' = 'lanczos3'): Promise<Image> {
-  const { data, info } = await toSharp(img).resize(width, height, { fit: 'fill', kernel }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await (await toSharp(img)).resize(width, height, { fit: 'fill', kernel }).raw().toBuffer({ resolveWithObject: true });
   let out: Image = { width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   // sharp returns 3 channels for a 1-channel raw input: keep the caller's layout.
   if (out.channels !== img.channels) out = toChannels(out, img.channels);

@@ -3,7 +3,7 @@
 // raw RGB. Frame indices count decoded frames with `-fps_mode passthrough`
 // (no duplication or dropping), and every frame's presentation time comes
 // from ffmpeg's showinfo filter, so VFR clips get exact timestamps.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -126,6 +126,16 @@ export interface DecodeOptions {
   filter?: string;
   /** No output is not an error (a select filter that matched nothing). */
   mayBeEmpty?: boolean;
+  /** JPEG thumbnails of every `every`-th frame from the same decode (a second ffmpeg output; `frames` is untouched). */
+  thumbs?: ThumbOptions;
+}
+
+export interface ThumbOptions {
+  every: number;
+  /** Thumbnail width; the height keeps the decode's aspect. */
+  width: number;
+  /** Called with the frame index (as in the yielded frames) and its JPEG, in order, as they arrive. */
+  onThumb: (index: number, jpeg: Buffer) => void;
 }
 
 /**
@@ -135,12 +145,73 @@ export interface DecodeOptions {
  * cheap), then area-averages 2x2 (the shot metrics' values move by a few
  * levels, detections on the evaluation clips do not: docs/shots.md).
  */
-function scaler(width: number, height: number, fast?: boolean): string {
+function scaler(width: number, height: number, fast?: boolean): string[] {
   const area = `scale=${width}:${height}:flags=area`;
-  if (!fast) return area;
+  if (!fast) return [area];
   // Sizes as expressions of the filter's input: a crop before it changes the size.
   const half = (n: string, target: number) => `'if(gte(${n}\\,${4 * target})\\,${2 * target}\\,${n})'`;
-  return `scale=w=${half('iw', width)}:h=${half('ih', height)}:flags=fast_bilinear,${area}`;
+  return [`scale=w=${half('iw', width)}:h=${half('ih', height)}:flags=fast_bilinear`, area];
+}
+
+/**
+ * The decode's filters and outputs. With thumbnails, the graph splits after
+ * the cheap first downscale (the analysis branch is byte-identical to the
+ * unsplit chain); the thumbnail branch selects every n-th frame before
+ * scaling and ffmpeg encodes it as MJPEG on fd 3, so a contact sheet costs
+ * no second decode and Node never sees large frames.
+ */
+function graph(width: number, height: number, opts: DecodeOptions): string[] {
+  const stages = [opts.filter, ...scaler(width, height, opts.fast)].filter(Boolean) as string[];
+  const pixFmt = ['-pix_fmt', opts.channels === 1 ? 'gray' : 'rgb24'];
+  const frames = opts.maxFrames ? ['-frames:v', String(opts.maxFrames)] : [];
+  if (!opts.thumbs) return ['-fps_mode', 'passthrough', '-vf', [...stages, 'showinfo=checksum=0'].join(','), ...pixFmt, ...frames, '-f', 'rawvideo', 'pipe:1'];
+  const t = opts.thumbs;
+  const th = Math.max(2, Math.round((height * t.width) / width / 2) * 2);
+  const shared = stages.slice(0, -1);
+  const fc = `[0:v:0]${[...shared, 'split=2'].join(',')}[a][b];[a]${stages.at(-1)},showinfo=checksum=0[main];`
+    + `[b]select='not(mod(n\\,${t.every}))',scale=${t.width}:${th}:flags=area[thumb]`;
+  return ['-filter_complex', fc,
+    '-map', '[main]', '-fps_mode', 'passthrough', ...pixFmt, ...frames, '-f', 'rawvideo', 'pipe:1',
+    '-map', '[thumb]', '-fps_mode', 'passthrough', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:3'];
+}
+
+/**
+ * Cut a stream of concatenated JPEGs into images: header segments are
+ * skipped by their lengths, then the entropy-coded data runs to the first
+ * marker that is not a stuffed 0xFF00 or a restart marker (the EOI).
+ */
+export function jpegSplitter(onImage: (jpeg: Buffer) => void): (chunk: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    for (;;) {
+      const end = jpegEnd(buf);
+      if (end < 0) break;
+      onImage(Buffer.from(buf.subarray(0, end)));
+      buf = buf.subarray(end);
+    }
+    if (buf.length) buf = Buffer.from(buf);
+  };
+}
+
+/** Length of the complete JPEG at the start of `b`, or -1 while it is incomplete. */
+function jpegEnd(b: Buffer): number {
+  if (b.length < 4) return -1;
+  let i = 2; // after SOI
+  for (;;) {
+    if (i + 4 > b.length) return -1;
+    const marker = b[i + 1];
+    const len = b.readUInt16BE(i + 2);
+    i += 2 + len;
+    if (marker === 0xda) break; // start of scan: entropy-coded data follows
+  }
+  for (; i + 1 < b.length; i++) {
+    if (b[i] !== 0xff) continue;
+    const m = b[i + 1];
+    if (m === 0x00 || (m >= 0xd0 && m <= 0xd7)) continue;
+    return m === 0xd9 ? i + 2 : -1;
+  }
+  return -1;
 }
 
 /** A decoding problem ffmpeg reported while frames kept coming (e.g. a truncated file). */
@@ -210,14 +281,22 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   if (opts.threads || opts.fast) args.push('-threads', String(opts.threads ?? availableParallelism()));
   const seek = opts.seekBetween ? (opts.seekBetween[0] + opts.seekBetween[1]) / 2 : opts.seek;
   if (seek !== undefined) args.push('-ss', String(Math.max(0, seek - info.startTime)));
-  args.push('-i', local(path), '-map', '0:v:0', '-an', '-sn', '-dn', '-copyts', '-fps_mode', 'passthrough');
+  args.push('-i', local(path));
+  if (!opts.thumbs) args.push('-map', '0:v:0');
+  args.push('-an', '-sn', '-dn', '-copyts');
   // showinfo gives each frame's exact time; its checksums are not needed.
-  const filters = [opts.filter, scaler(width, height, opts.fast), 'showinfo=checksum=0'].filter(Boolean);
-  args.push('-vf', filters.join(','), '-pix_fmt', channels === 1 ? 'gray' : 'rgb24');
-  if (opts.maxFrames) args.push('-frames:v', String(opts.maxFrames));
-  args.push('-f', 'rawvideo', 'pipe:1');
+  args.push(...graph(width, height, opts));
 
-  const proc = spawn(tool('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(tool('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe', opts.thumbs ? 'pipe' : 'ignore'] }) as ChildProcessByStdio<null, Readable, Readable>;
+  if (opts.thumbs) {
+    const t = opts.thumbs;
+    const first = opts.fromFrame ?? 0;
+    let k = 0;
+    const split = jpegSplitter((jpeg) => t.onThumb(first + t.every * k++, jpeg));
+    const out = proc.stdio[3] as Readable;
+    out.on('data', split);
+    out.on('error', () => undefined);
+  }
   const times: number[] = [];
   const errors: string[] = [];
   let errTail = '';

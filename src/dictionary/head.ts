@@ -5,6 +5,7 @@
 // Runs under tfjs's wasm backend (embed/backend.ts, whose BatchMatMul fix
 // makes the transposed products of the gradients fast). Weights serialise to
 // JSON so a resumed run reuses a trained head.
+import type * as TF from '@tensorflow/tfjs';
 import { tf, initBackend } from '../embed/backend.js';
 import { gauss, rng } from '../core/random.js';
 import type { TripletSet } from './triplets.js';
@@ -101,7 +102,7 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
   const b2 = tf.variable(tf.zeros([outDim]));
   const X = tf.tensor2d(concat(set.items, inDim), [set.items.length, inDim]);
   const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
-  const f = (x: tf.Tensor2D) => forward(x, w1, b1, w2, b2);
+  const f = (x: TF.Tensor2D) => forward(x, w1, b1, w2, b2);
   const losses: number[] = [];
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const t0 = performance.now();
@@ -109,20 +110,20 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
     const te = performance.now();
     for (let i = n - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
     // Per-batch losses stay on the backend and are read once per epoch (a read is a sync point).
-    const parts: tf.Tensor[] = [];
+    const parts: TF.Tensor[] = [];
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
       const ia = new Int32Array(m), ip = new Int32Array(m), ineg = new Int32Array(m);
       for (let k = 0; k < m; k++) { const t = order[s + k]; ia[k] = set.triplets[t * 3]; ip[k] = set.triplets[t * 3 + 1]; ineg[k] = set.triplets[t * 3 + 2]; }
       const res = tf.tidy(() => {
         const a = tf.gather(X, ia), p = tf.gather(X, ip), ng = tf.gather(X, ineg);
-        let stats: tf.Tensor | undefined;
+        let stats: TF.Tensor | undefined;
         optimizer.minimize(() => {
           const fa = f(a), fp = f(p), fn = f(ng);
           const dap = tf.sub(1, fa.mul(fp).sum(1)), dan = tf.sub(1, fa.mul(fn).sum(1));
           const l = tf.relu(dap.sub(dan).add(margin));
           stats = tf.keep(tf.stack([l.sum(), l.greater(0).sum().toFloat()]));
-          return l.mean() as tf.Scalar;
+          return l.mean() as TF.Scalar;
         });
         return stats!;
       });
@@ -148,9 +149,9 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
 }
 
 /** relu(x W1 + b1) W2 + b2, rows L2-normalised. */
-function forward(x: tf.Tensor2D, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor): tf.Tensor2D {
-  const y = tf.relu(x.matMul(w1 as tf.Tensor2D).add(b1)).matMul(w2 as tf.Tensor2D).add(b2);
-  return y.div(y.norm('euclidean', 1, true).add(1e-8)) as tf.Tensor2D;
+function forward(x: TF.Tensor2D, w1: TF.Tensor, b1: TF.Tensor, w2: TF.Tensor, b2: TF.Tensor): TF.Tensor2D {
+  const y = tf.relu(x.matMul(w1 as TF.Tensor2D).add(b1)).matMul(w2 as TF.Tensor2D).add(b2);
+  return y.div(y.norm('euclidean', 1, true).add(1e-8)) as TF.Tensor2D;
 }
 
 function concat(vs: readonly Float32Array[], d: number): Float32Array {

@@ -1,15 +1,19 @@
-// The only file that touches tfjs. It loads nsfwjs's MobileNetV2 (Keras layers
+// The only file that loads tfjs (on first use). It loads nsfwjs's MobileNetV2 (Keras layers
 // model, weights shipped as a base64 string inside a CommonJS `.min.js` shard)
 // straight from node_modules under the wasm backend: nsfwjs's own load() goes
 // through a slow generic path (10-97 s), reading the two files takes ~0.4 s.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type * as TF from '@tensorflow/tfjs';
 import { ToonscopeError } from '../core/errors.js';
 
-export { tf };
+/**
+ * tfjs, once initBackend() has run. Imported on first use, not with this
+ * module: loading tfjs costs about 1.7 s, which every CLI command paid at
+ * start-up while only analyze's embeddings and the dictionary head need it.
+ */
+export let tf: typeof TF;
 const require = createRequire(import.meta.url);
 
 let ready: Promise<void> | undefined;
@@ -18,6 +22,8 @@ let ready: Promise<void> | undefined;
 export function initBackend(): Promise<void> {
   if (!ready) {
     ready = (async () => {
+      tf = await import('@tensorflow/tfjs');
+      const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
       const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
       setWasmPaths(wasmDir + '/');
       // tfjs prints a "hi there" banner about tfjs-node: silence it.
@@ -48,14 +54,14 @@ function fixMatMul(): void {
     kernelFunc: (args) => {
       const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
       if (!attrs.transposeA && !attrs.transposeB) return plain(args);
-      const backend = args.backend as tf.KernelBackend;
-      const inputs = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const tmp: tf.TensorInfo[] = [];
-      const tr = (x: tf.TensorInfo): tf.TensorInfo => {
+      const backend = args.backend as TF.KernelBackend;
+      const inputs = args.inputs as { a: TF.TensorInfo; b: TF.TensorInfo };
+      const tmp: TF.TensorInfo[] = [];
+      const tr = (x: TF.TensorInfo): TF.TensorInfo => {
         const perm = x.shape.map((_, i) => i);
         const n = perm.length;
         [perm[n - 1], perm[n - 2]] = [perm[n - 2], perm[n - 1]];
-        const t = tf.getKernel('Transpose', 'wasm')!.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+        const t = tf.getKernel('Transpose', 'wasm')!.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as TF.TensorInfo;
         tmp.push(t);
         return t;
       };
@@ -81,13 +87,13 @@ interface KerasTopology { model_config: { config: { layers: KerasLayer[]; output
 
 interface ModelJson {
   modelTopology: object;
-  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  weightsManifest: Array<{ paths: string[]; weights: TF.io.WeightsManifestEntry[] }>;
 }
 
-let cached: Promise<tf.LayersModel> | undefined;
+let cached: Promise<TF.LayersModel> | undefined;
 
 /** nsfwjs's MobileNetV2 up to its last 1280-channel feature map. Loaded once per process. */
-export function loadBackbone(): Promise<tf.LayersModel> {
+export function loadBackbone(): Promise<TF.LayersModel> {
   if (!cached) {
     cached = (async () => {
       await initBackend();
@@ -96,7 +102,7 @@ export function loadBackbone(): Promise<tf.LayersModel> {
       if (!existsSync(modelFile)) throw new ToonscopeError(modelFile, 'MobileNetV2 model not found (is the nsfwjs package installed? run `npm ci`)');
       const json = require(modelFile) as ModelJson;
       const buffers: Buffer[] = [];
-      const specs: tf.io.WeightsManifestEntry[] = [];
+      const specs: TF.io.WeightsManifestEntry[] = [];
       for (const group of json.weightsManifest) {
         for (const p of group.paths) buffers.push(Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64'));
         specs.push(...group.weights);
@@ -114,7 +120,7 @@ export function loadBackbone(): Promise<tf.LayersModel> {
       cfg.output_layers = [['out_relu', 0, 0]];
       const keep = new Set(cfg.layers.map((l) => l.name));
       // Weight data is one buffer in manifest order: drop the head's specs and bytes together.
-      const kept: tf.io.WeightsManifestEntry[] = [];
+      const kept: TF.io.WeightsManifestEntry[] = [];
       const parts: Uint8Array[] = [];
       let offset = 0;
       for (const w of specs) {
@@ -144,7 +150,7 @@ export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Flo
     const o = i * size * size * 3;
     for (let k = 0; k < p.length; k++) buf[o + k] = p[k] / 255;
   }
-  const out = tf.tidy(() => (model.predict(tf.tensor4d(buf, [n, size, size, 3])) as tf.Tensor).mean([1, 2]));
+  const out = tf.tidy(() => (model.predict(tf.tensor4d(buf, [n, size, size, 3])) as TF.Tensor).mean([1, 2]));
   const data = (await out.data()) as Float32Array;
   out.dispose();
   const d = data.length / n;
@@ -160,17 +166,17 @@ export interface FeatureMap {
   data: Float32Array;
 }
 
-const denseModels = new Map<string, Promise<tf.LayersModel>>();
+const denseModels = new Map<string, Promise<TF.LayersModel>>();
 
 /**
  * The backbone cut at `layer` (default `block_13_expand_relu`: stride 16,
  * 576 channels, about half the cost of the whole net), for dense per-cell
  * features over a whole frame. Loaded once per layer.
  */
-function denseModel(layer: string): Promise<tf.LayersModel> {
+function denseModel(layer: string): Promise<TF.LayersModel> {
   let m = denseModels.get(layer);
   if (!m) {
-    m = loadBackbone().then((full) => tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as tf.SymbolicTensor }));
+    m = loadBackbone().then((full) => tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as TF.SymbolicTensor }));
     denseModels.set(layer, m);
   }
   return m;
@@ -186,7 +192,7 @@ export async function denseFeatures(pixels: Uint8Array, width: number, height: n
   const buf = new Float32Array(pixels.length);
   for (let k = 0; k < pixels.length; k++) buf[k] = pixels[k] / 255;
   const out = tf.tidy(() => {
-    const y = model.predict(tf.tensor4d(buf, [1, height, width, 3])) as tf.Tensor;
+    const y = model.predict(tf.tensor4d(buf, [1, height, width, 3])) as TF.Tensor;
     const n = y.norm('euclidean', -1, true).add(1e-6);
     return y.div(n).squeeze([0]);
   });

@@ -10,6 +10,7 @@ import { makeDetector, DEFAULT_DETECTOR } from './registry.js';
 import { toShots } from './shots.js';
 import { parallelMetrics } from './segments.js';
 import { ensureSchema, saveChunk, loadMetrics, clearMetrics, saveResult } from './store.js';
+import { ThumbJoiner, ThumbKeeper, memoryPicker, workspacePicker, type ThumbPicker } from './thumbs.js';
 
 /** Options of `detectShots`: detector, analysis size, workspace (for resuming), progress, crop. */
 export interface DetectShotsOptions {
@@ -28,6 +29,8 @@ export interface DetectShotsOptions {
   workers?: number;
   /** Shortest parallel segment in seconds (default 4; lower only to exercise short clips). */
   minSegmentSeconds?: number;
+  /** Keep contact-sheet thumbnails from the same decode (thumbs.ts); `ShotResult.thumb` picks them. */
+  thumbs?: boolean;
 }
 
 /** What `detectShots` returns: the video, every frame's time, the transitions and the shots they make. */
@@ -42,6 +45,8 @@ export interface ShotResult {
   warnings: string[];
   /** Frames whose metrics came from the workspace instead of decoding. */
   reused: number;
+  /** A shot's thumbnail kept from the decode (or stored with the metrics), when there is one. */
+  thumb: ThumbPicker;
 }
 
 /** 2: the fast-mode downscale changed (fast_bilinear to 2x, then area), so metrics stored by version 1 differ slightly. */
@@ -50,7 +55,7 @@ const METRICS_VERSION = 2;
 const OVERLAP = 2 * Math.max(...BLEND_HALF) + 1;
 
 /** Compute (or load) per-frame metrics for a video. */
-export async function computeMetrics(path: string, opts: DetectShotsOptions = {}): Promise<{ info: VideoInfo; metrics: FrameMetrics[]; warnings: string[]; reused: number }> {
+export async function computeMetrics(path: string, opts: DetectShotsOptions = {}): Promise<{ info: VideoInfo; metrics: FrameMetrics[]; warnings: string[]; reused: number; thumb: ThumbPicker }> {
   const info = probe(path);
   const size = fitSize(info, opts.width ?? 128);
   const key = JSON.stringify({ v: METRICS_VERSION, ...size, crop: opts.crop ?? null });
@@ -63,7 +68,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
     metrics = loadMetrics(ws, videoId, key);
     const stage = ws.stage(videoId, 'shots:metrics', key);
     if (stage?.status === 'done' && metrics.length === (stage.result as { frames: number }).frames) {
-      return { info, metrics, warnings: [], reused: metrics.length };
+      return { info, metrics, warnings: [], reused: metrics.length, thumb: workspacePicker(ws, videoId, key) };
     }
     if (!stage) {
       clearMetrics(ws, videoId, key);
@@ -76,8 +81,14 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
   const chunkSize = opts.chunk ?? 1000;
   const report: DecodeReport = { frames: 0, warnings: [] };
   let pending: FrameMetrics[] = [];
+  const keeper = new ThumbKeeper();
   const flush = () => {
-    if (ws && pending.length) saveChunk(ws, videoId, key, pending);
+    if (opts.thumbs) keeper.prune(pending);
+    if (ws && pending.length) {
+      saveChunk(ws, videoId, key, pending);
+      // Stored: the sheet reads them back, memory stays bounded on long videos.
+      for (const m of pending) delete m.jpeg;
+    }
     pending = [];
   };
 
@@ -85,7 +96,9 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
     const mc = new MetricsComputer();
     const seek = from > 0 ? { fromFrame: from, seekBetween: [metrics[from - 1].time, metrics[from].time] as [number, number] } : {};
     let expect = from;
-    for await (const frame of decode(path, { ...size, fast: true, filter: opts.crop, ...seek }, report)) {
+    const joiner = new ThumbJoiner((i) => metrics[i]);
+    const thumbs = opts.thumbs ? joiner.options : undefined;
+    for await (const frame of decode(path, { ...size, fast: true, filter: opts.crop, thumbs, ...seek }, report)) {
       if (frame.index < metrics.length) {
         // Overlap frames re-decoded to warm up the lag buffer: check they are the frames we think.
         if (Math.abs(frame.time - metrics[frame.index].time) > 1e-3) return false;
@@ -94,6 +107,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
         continue;
       }
       const m = mc.push(frame);
+      joiner.pushed(m);
       metrics.push(m);
       pending.push(m);
       expect++;
@@ -108,7 +122,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
   if (reused === 0) {
     // Fresh run: decode keyframe segments in parallel. What it proves is committed; the rest (if any) goes on sequentially below.
     const par = await parallelMetrics(path, info, {
-      size, crop: opts.crop, overlap: OVERLAP, workers: opts.workers, minSeconds: opts.minSegmentSeconds, report,
+      size, crop: opts.crop, thumbs: opts.thumbs, overlap: OVERLAP, workers: opts.workers, minSeconds: opts.minSegmentSeconds, report,
       commit: (ms) => {
         for (const m of ms) {
           metrics.push(m);
@@ -141,7 +155,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
   if (info.frames && metrics.length < info.frames * 0.98 && report.warnings.length) {
     warnings.unshift(`decoded ${metrics.length} of ${info.frames} frames; the file looks truncated or damaged`);
   }
-  return { info, metrics, warnings, reused };
+  return { info, metrics, warnings, reused, thumb: ws ? workspacePicker(ws, videoId, key) : memoryPicker(metrics) };
 }
 
 /** Run a detector over metrics and build the shot list. */
@@ -161,12 +175,12 @@ export function detectFromMetrics(metrics: FrameMetrics[], info: VideoInfo, dete
 export async function detectShots(path: string, opts: DetectShotsOptions = {}): Promise<ShotResult> {
   const detector = opts.detector ?? DEFAULT_DETECTOR;
   makeDetector(detector); // fail fast on an unknown name
-  const { info, metrics, warnings, reused } = await computeMetrics(path, opts);
+  const { info, metrics, warnings, reused, thumb } = await computeMetrics(path, opts);
   const { transitions, shots, times } = detectFromMetrics(metrics, info, detector);
   if (opts.workspace) {
     const id = opts.workspace.addVideo(info).id;
     saveResult(opts.workspace, id, detector, transitions, shots);
     opts.workspace.setStage(id, `shots:${detector}`, { detector }, 'done', { shots: shots.length });
   }
-  return { video: info, detector, frames: metrics.length, times, transitions, shots, warnings, reused };
+  return { video: info, detector, frames: metrics.length, times, transitions, shots, warnings, reused, thumb };
 }

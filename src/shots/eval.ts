@@ -5,7 +5,7 @@
 // span, as in TRECVID's shot-boundary evaluation; a cut must be within the
 // tolerance of its frame.
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join, basename, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import type { Transition } from '../core/types.js';
 import { boundaries } from './shots.js';
@@ -28,7 +28,7 @@ export function loadTruth(file: string): Truth {
   if (!existsSync(file)) throw new ToonscopeError(file, 'no such truth file');
   if (file.endsWith('.json')) {
     const j = readJsonFile(ShotTruth, file, 'expected {"cuts": [frame, ...], "video": "clip.mp4"}');
-    const video = j.video !== undefined ? join(dirname(file), j.video) : guessVideo(file);
+    const video = j.video !== undefined ? resolve(dirname(file), j.video) : guessVideo(file);
     const crop = /left third/.test(j.layout ?? '') ? 'crop=iw/3:ih:0:0' : undefined;
     return { file, video, cuts: j.cuts, crop };
   }

@@ -35,6 +35,8 @@ export interface FrameMetrics {
   time: number;
   values: Float32Array;
   thumb: Uint8Array;
+  /** Contact-sheet thumbnail (JPEG) when this frame was sampled during the decode (see thumbs.ts). */
+  jpeg?: Buffer;
 }
 
 export function get(m: FrameMetrics, f: Field): number {

@@ -15,11 +15,14 @@ import { availableParallelism } from 'node:os';
 import { decode, keyframeTimes, type DecodeReport } from '../core/video.js';
 import type { VideoInfo } from '../core/types.js';
 import { MetricsComputer, type FrameMetrics } from './metrics.js';
+import { ThumbJoiner } from './thumbs.js';
 
 export interface SegmentOptions {
   /** Output size of the analysis decode. */
   size: { width: number; height: number };
   crop?: string;
+  /** Sample contact-sheet thumbnails from the same decode (thumbs.ts). */
+  thumbs?: boolean;
   /** Frames of warm-up a segment needs before its metrics are exact. */
   overlap: number;
   /** Parallel decoders; default: one per core. */
@@ -91,10 +94,15 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
     const next = () => (planned && s + 1 < starts.length ? seekOf(s + 1)! : Infinity);
     let past = 0;
     const report: DecodeReport = { frames: 0, warnings: [] };
-    const frames = decode(path, { ...opts.size, fast: true, threads, filter: opts.crop, seek: seekOf(s) }, report);
+    // Frames are numbered from 0 within the segment until committed; the joiner pairs thumbnails by that number.
+    const joiner = new ThumbJoiner((n) => part.metrics[n]);
+    const thumbs = opts.thumbs ? joiner.options : undefined;
+    const frames = decode(path, { ...opts.size, fast: true, threads, filter: opts.crop, seek: seekOf(s), thumbs }, report);
     for await (const frame of frames) {
       if (failed) break;
-      part.metrics.push(mc.push(frame));
+      const m = mc.push(frame);
+      joiner.pushed(m, frame.index);
+      part.metrics.push(m);
       const beyond = frame.time >= next();
       if (beyond) past++;
       // Progress counts each frame once: a segment's warm-up is counted by the segment before, which computes it exactly.

@@ -1,11 +1,15 @@
-// Contact sheet: one thumbnail per shot (its middle frame), as a PNG grid and
-// an HTML page with times, lengths and transition kinds.
+// Contact sheet: one thumbnail per shot (the sample kept from the metrics
+// decode nearest its middle frame, thumbs.ts), as a PNG grid and an HTML
+// page with times, lengths and transition kinds. Only shots without a kept
+// sample (metrics stored by an older version, or detected without
+// thumbnails) are decoded again, and only their middle frames.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import sharp, { type OverlayOptions } from 'sharp';
+import type { OverlayOptions } from 'sharp';
 import { grabFrames } from '../core/video.js';
-import { encodeImage } from '../core/image.js';
-import type { Shot } from '../core/types.js';
+import { encodeImage, sharpLib } from '../core/image.js';
+import { THUMB_WIDTH, type ThumbPicker } from './thumbs.js';
+import type { Frame, Shot } from '../core/types.js';
 import { clock } from './export.js';
 import { esc } from '../core/html.js';
 
@@ -14,18 +18,36 @@ export interface SheetOptions {
   /** Thumbnail width in pixels. */
   width?: number;
   columns?: number;
+  /** Thumbnails kept from the detection decode (ShotResult.thumb). */
+  thumb?: ThumbPicker;
 }
 
 /** Write `sheet.png`, `sheet.html` and `thumbs/shot-NNN.jpg` into `dir`. Returns the paths. */
 export async function contactSheet(video: string, shots: Shot[], dir: string, opts: SheetOptions = {}): Promise<{ png: string; html: string }> {
-  const width = opts.width ?? 240;
+  const sharp = await sharpLib();
+  const width = opts.width ?? THUMB_WIDTH;
   const columns = opts.columns ?? 6;
   mkdirSync(join(dir, 'thumbs'), { recursive: true });
   const mids = shots.map((s) => Math.floor((s.start + s.end) / 2));
-  const frames = await grabFrames(video, mids, width);
-  const first = frames.values().next().value;
-  const tw = first?.width ?? width;
-  const th = first?.height ?? Math.round(width * 0.5625);
+  const kept = shots.map((s) => opts.thumb?.(s.start, s.end)?.jpeg);
+  const missing = mids.filter((_, k) => !kept[k]);
+  const frames = missing.length ? await grabFrames(video, missing, width) : new Map<number, Frame>();
+  // Kept samples all come from one decode, so they share a size: used as they are when it is the sheet's.
+  const firstKept = kept.find(Boolean);
+  const size = firstKept ? await sharp(firstKept).metadata() : frames.values().next().value;
+  const tw = width;
+  const th = size?.width && size.height ? Math.max(2, Math.round((size.height * width) / size.width)) : Math.round(width * 0.5625);
+  const fits = (w?: number, h?: number) => w === tw && h === th;
+  const keptFits = fits(size?.width, size?.height);
+  const resized = (jpg: Buffer) => sharp(jpg).resize(tw, th, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer();
+  const jpegOf = async (k: number): Promise<Buffer | undefined> => {
+    const j = kept[k];
+    if (j) return keptFits ? j : resized(j);
+    const f = frames.get(mids[k]);
+    if (!f) return undefined;
+    const jpg = await encodeImage(f, 'jpeg', 85);
+    return fits(f.width, f.height) ? jpg : resized(jpg);
+  };
   const label = 22;
   const cellW = tw + 8;
   const cellH = th + label + 8;
@@ -33,12 +55,11 @@ export async function contactSheet(video: string, shots: Shot[], dir: string, op
   const tiles: OverlayOptions[] = [];
   const cards: string[] = [];
   for (const [k, s] of shots.entries()) {
-    const f = frames.get(mids[k]);
     const name = `shot-${String(s.index).padStart(3, '0')}.jpg`;
     const x = (k % columns) * cellW + 4;
     const y = Math.floor(k / columns) * cellH + 4;
-    if (f) {
-      const jpg = await encodeImage(f, 'jpeg', 85);
+    const jpg = await jpegOf(k);
+    if (jpg) {
       writeFileSync(join(dir, 'thumbs', name), jpg);
       tiles.push({ input: jpg, left: x, top: y });
     }

@@ -36,9 +36,19 @@ export function ensureSchema(ws: Workspace): void {
       PRIMARY KEY (video_id, detector, idx)
     );
   `);
+  // Contact-sheet samples from the metrics decode (thumbs.ts), saved with their chunk.
+  ws.schema('shots', 2, `
+    CREATE TABLE shot_thumbs (
+      video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+      key TEXT NOT NULL,
+      frame INTEGER NOT NULL,
+      jpeg BLOB NOT NULL,
+      PRIMARY KEY (video_id, key, frame)
+    );
+  `);
 }
 
-/** Append a chunk of metrics (one transaction: a chunk is either stored whole or not at all). */
+/** Append a chunk of metrics and its sheet samples (one transaction: a chunk is either stored whole or not at all). */
 export function saveChunk(ws: Workspace, videoId: number, key: string, ms: FrameMetrics[]): void {
   if (!ms.length) return;
   const times = new Float64Array(ms.map((m) => m.time));
@@ -48,8 +58,12 @@ export function saveChunk(ws: Workspace, videoId: number, key: string, ms: Frame
     vals.set(m.values, i * WIDTH);
     thumbs.set(m.thumb, i * THUMB_BYTES);
   });
-  ws.db.prepare('INSERT OR REPLACE INTO shot_metrics (video_id, key, first, count, times, vals, thumbs) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(videoId, key, ms[0].index, ms.length, Buffer.from(times.buffer), Buffer.from(vals.buffer), Buffer.from(thumbs.buffer));
+  const put = ws.db.prepare('INSERT OR REPLACE INTO shot_thumbs (video_id, key, frame, jpeg) VALUES (?, ?, ?, ?)');
+  ws.db.transaction(() => {
+    ws.db.prepare('INSERT OR REPLACE INTO shot_metrics (video_id, key, first, count, times, vals, thumbs) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(videoId, key, ms[0].index, ms.length, Buffer.from(times.buffer), Buffer.from(vals.buffer), Buffer.from(thumbs.buffer));
+    for (const m of ms) if (m.jpeg) put.run(videoId, key, m.index, m.jpeg);
+  })();
 }
 
 /** All stored metrics for a video, in frame order, stopping at the first gap. */
@@ -75,6 +89,7 @@ export function loadMetrics(ws: Workspace, videoId: number, key: string): FrameM
 
 export function clearMetrics(ws: Workspace, videoId: number, key: string): void {
   ws.db.prepare('DELETE FROM shot_metrics WHERE video_id = ? AND key = ?').run(videoId, key);
+  ws.db.prepare('DELETE FROM shot_thumbs WHERE video_id = ? AND key = ?').run(videoId, key);
 }
 
 export function saveResult(ws: Workspace, videoId: number, detector: string, ts: Transition[], shots: Shot[]): void {

@@ -8,7 +8,6 @@ import { ensureSchema, loadShots, loadTransitions } from '../../shots/store.js';
 import type { VideoInfo } from '../../core/types.js';
 import { DETECTORS, DEFAULT_DETECTOR } from '../../shots/registry.js';
 import { shotsCsv, shotsJson, shotsEdl, clock } from '../../shots/export.js';
-import { contactSheet } from '../../shots/sheet.js';
 import { shotsOtio } from '../../shots/otio.js';
 import { OUTPUTS_USAGE, OUTPUTS_OPTIONS, outputsOf, expandInputs, writeOutputs } from './shots-outputs.js';
 import { ToonscopeError } from '../../core/errors.js';
@@ -54,7 +53,7 @@ export const shots: Command = {
     const videos = expandInputs(positionals);
     const ws = ctx.workspace();
     const crop = values.crop as string | undefined;
-    const files = (video: string, r: Pick<ShotResult, 'video' | 'shots' | 'transitions'> & { times?: Float64Array; frames?: number }) => writeShotFiles(video, r, detector, values, ws.dir, videos.length);
+    const files = (video: string, r: Pick<ShotResult, 'video' | 'shots' | 'transitions'> & { times?: Float64Array; frames?: number; thumb?: ShotResult['thumb'] }) => writeShotFiles(video, r, detector, values, ws.dir, videos.length);
     if (values.queue) {
       // Loaded only here: a local run never loads the queue code or bullmq.
       const { runQueuedCommand } = await import('../../queue/commands.js');
@@ -79,7 +78,7 @@ export const shots: Command = {
     const results = [];
     for (const video of videos) {
       const bar = ctx.progress(`shots ${basename(video)}`, 0);
-      const r = await detectShots(video, { detector, workspace: ws, width, crop, onProgress: (d, t) => bar.set(d, t) });
+      const r = await detectShots(video, { detector, workspace: ws, width, crop, thumbs: !values['no-sheet'], onProgress: (d, t) => bar.set(d, t) });
       bar.set(r.frames, r.frames);
       bar.done();
       const f = await files(video, r);
@@ -93,7 +92,7 @@ export const shots: Command = {
 };
 
 /** CSV, JSON, EDL and (unless --no-sheet) the contact sheet of one video, and the lines that list them. */
-async function writeShotFiles(video: string, r: Pick<ShotResult, 'video' | 'shots' | 'transitions'> & { times?: Float64Array; frames?: number }, detector: string, values: Values, wsDir: string, count: number): Promise<{ files: Record<string, string>; text: string; dir: string }> {
+async function writeShotFiles(video: string, r: Pick<ShotResult, 'video' | 'shots' | 'transitions'> & { times?: Float64Array; frames?: number; thumb?: ShotResult['thumb'] }, detector: string, values: Values, wsDir: string, count: number): Promise<{ files: Record<string, string>; text: string; dir: string }> {
   const stem = basename(video).replace(/\.[^.]+$/, '');
   // Several videos with one --out: each gets its own folder, or they would overwrite each other.
   const dir = resolve(values.out ? (count > 1 ? join(values.out as string, stem) : (values.out as string)) : join(wsDir, 'shots', stem));
@@ -104,7 +103,8 @@ async function writeShotFiles(video: string, r: Pick<ShotResult, 'video' | 'shot
   writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
   const frames = r.frames ?? (r.shots.at(-1)?.end ?? -1) + 1;
   writeFileSync(files.otio, shotsOtio(video, r.video.fps, r.shots, r.transitions, frames, r.video.audio != null));
-  if (!values['no-sheet']) Object.assign(files, await contactSheet(video, r.shots, dir));
+  // The sheet module loads sharp (~0.4 s): only when a sheet is wanted. Its pictures come from the metrics decode.
+  if (!values['no-sheet']) Object.assign(files, await (await import('../../shots/sheet.js')).contactSheet(video, r.shots, dir, { thumb: r.thumb }));
   // Without the decoded frame times (a queued run) a transition's time is its frame over the frame rate.
   const at = (f: number) => r.times?.[Math.min(f, r.times.length - 1)] ?? f / r.video.fps;
   const text = [

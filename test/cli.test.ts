@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commands } from '../src/cli/commands/index.js';
+import { loadCommand } from '../src/cli/command.js';
+
+const mainJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
+
+test('every listed command loads from its module under the same name and summary', async () => {
+  assert.equal(new Set(commands.map((c) => c.name)).size, commands.length, 'names are unique');
+  for (const entry of commands) {
+    const cmd = await loadCommand(entry);
+    assert.equal(cmd.name, entry.name);
+    assert.equal(cmd.summary, entry.summary, `summary of ${entry.name} in commands/index.ts matches its module`);
+  }
+});
+
+test('--help and help COMMAND load no model runtime nor sharp', () => {
+  // Module loads are visible in the CJS cache: tfjs, onnxruntime, opencv-js and sharp are CommonJS packages.
+  const heavy = /node_modules[\\/](sharp|@tensorflow|onnxruntime-node|@techstark|nsfwjs)[\\/]/;
+  for (const args of [['--help'], ['help', 'shots'], ['help', 'analyze']]) {
+    const code = `const { main } = await import(${JSON.stringify(mainJs)});
+      await main(${JSON.stringify(args)});
+      const { createRequire } = await import('node:module');
+      process.stderr.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = (JSON.parse(r.stderr) as string[]).filter((p) => heavy.test(p));
+    assert.deepEqual(loaded, [], `${args.join(' ')} loaded ${loaded.join(', ')}`);
+    assert.match(r.stdout, args[0] === '--help' ? /usage: toonscope <command>/ : new RegExp(`toonscope ${args[1]}`));
+  }
+});
