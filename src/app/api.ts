@@ -17,11 +17,12 @@ import { frameTimes } from '../shots/store.js';
 const brief = (s: Span) => ({ ...s, boxes: s.boxes.map((b) => ({ time: Math.round(b.time * 1000) / 1000, box: b.box.map(Math.round) })) });
 
 // Request bodies. Strict: a misspelt field is an error, not silently ignored.
-const characterId = integer().min(0).max(Number.MAX_SAFE_INTEGER);
+const rowId = integer().min(0).max(Number.MAX_SAFE_INTEGER);
+const characterId = rowId;
 const NameBody = z.strictObject({ name: z.string().max(1000) });
 const MergeBody = z.strictObject({ into: characterId, from: z.array(characterId).min(1).max(100_000) });
 const Empty = z.strictObject({});
-const TeachBody = z.strictObject({ video: characterId, frame, box, name: z.string().max(1000).optional() });
+const TeachBody = z.strictObject({ video: rowId, frame, box, name: z.string().max(1000).optional() });
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
 export interface Route { method: 'GET' | 'POST'; path: RegExp; run: Handler }
