@@ -1,6 +1,6 @@
 // End to end: a real workspace (two analysed episodes of drawn characters),
 // the app, and Debian's chromium driven by playwright-core. A person names a
-// cluster, jumps through its appearances, merges, rejects and splits; the
+// cluster, jumps through its appearances, teaches a box, merges, rejects and splits; the
 // page and the database must both show the new labels.
 // Skips when chromium is missing, except under .ci/run (TOONSCOPE_E2E=1), where that fails.
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { chromium, type Page } from 'playwright-core';
 import { listCharacters, spans } from '../src/label/index.js';
+import { taughtBoxes } from '../src/analyze/learn.js';
 import { startApp } from '../src/app/index.js';
 import { castWorkspace } from './app-fixture.js';
 import { tmp } from './fixtures.js';
@@ -22,7 +23,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 /** Names on the dictionary page, as the person sees them. */
 const shown = (page: Page) => page.$$eval('.card', (cs) => cs.map((c) => [Number((c as HTMLElement).dataset.id), (c.querySelector('input[name=name]') as HTMLInputElement).value, c.querySelector('.badge')!.textContent]));
 
-test('app e2e: name, jump through appearances, merge, reject and split in headless chromium', {
+test('app e2e: name, jump through appearances, teach a box, merge, reject and split in headless chromium', {
   skip: missing && !required ? `chromium not found at ${browser} (apt-get install chromium; .ci/run installs it and sets TOONSCOPE_E2E=1)` : false,
 }, async () => {
   assert.ok(!missing, `TOONSCOPE_E2E=1 but chromium is missing at ${browser}`);
@@ -101,6 +102,46 @@ test('app e2e: name, jump through appearances, merge, reject and split in headle
     await page.click('.lane[data-lane="Akane"] .block');
     await page.waitForFunction(() => /On screen: .*Akane/.test(document.querySelector('.now')!.textContent ?? ''));
     await snap(page, 'episode');
+
+    // Teach: pause on a frame, drag one box around a character, name her, save.
+    const info = ws.video(ep)!;
+    const f = 50;
+    // Late in frame f's interval (floor, not round), and a taller element so the picture is letterboxed.
+    await page.evaluate(([f, fps]) => { const v = document.querySelector('video')!; v.pause(); v.style.height = `${v.clientHeight + 80}px`; v.currentTime = (f + 0.9) / fps; }, [f, info.fps]);
+    await page.waitForFunction((t) => { const v = document.querySelector('video')!; return !v.seeking && Math.abs(v.currentTime - t) < 1e-3; }, (f + 0.9) / info.fps);
+    await page.click('#teach');
+    assert.equal(await page.textContent('#teach-frame'), String(f), 'the frame on screen');
+    await page.waitForFunction((t) => Math.abs(document.querySelector('video')!.currentTime - t) < 1e-3, (f + 0.5) / info.fps); // snapped to its middle
+    // The test maps video pixels to the screen itself: the picture is letterboxed inside the element (object-fit: contain).
+    const geo = await page.evaluate(() => { const v = document.querySelector('video')!; const r = v.getBoundingClientRect(); return { left: r.left, top: r.top, cw: v.clientWidth, ch: v.clientHeight, vw: v.videoWidth, vh: v.videoHeight }; });
+    const k = Math.min(geo.cw / geo.vw, geo.ch / geo.vh);
+    const scale = (geo.vw * k) / info.width;
+    const screen = (x: number, y: number) => [geo.left + (geo.cw - geo.vw * k) / 2 + x * scale, geo.top + (geo.ch - geo.vh * k) / 2 + y * scale] as const;
+    const want = [Math.round(info.width * 0.3), Math.round(info.height * 0.2), Math.round(info.width * 0.25), Math.round(info.height * 0.5)];
+    assert.ok(await page.isDisabled('#teach-save'), 'nothing to save before a box is drawn');
+    await page.mouse.move(...screen(want[0], want[1]));
+    await page.mouse.down();
+    await page.mouse.move(...screen(want[0] + want[2], want[1] + want[3]), { steps: 6 });
+    await page.mouse.up();
+    await page.fill('input[name=teach-name]', 'Hana');
+    assert.ok((geo.ch - geo.vh * k) / 2 > 10, 'the picture is letterboxed');
+    await snap(page, 'teach');
+    await page.click('#teach-save');
+    await page.waitForSelector('.teach-note code');
+    assert.match(await page.textContent('#toast') ?? '', new RegExp(`Taught frame ${f}: run toonscope analyze`));
+    const taught = taughtBoxes(ws, ep);
+    assert.equal(taught.length, 1, 'one taught box in the database');
+    assert.equal(taught[0].frame, f);
+    assert.equal(taught[0].name, 'Hana');
+    const slack = 1 / scale + 1; // a screen pixel in video pixels, plus rounding
+    assert.ok(taught[0].box.every((v, i) => Math.abs(v - want[i]) <= slack), `taught box ${taught[0].box} is the dragged ${want} (±${slack.toFixed(1)} px)`);
+    // The taught box is drawn on its frame: paint on the canvas along its top edge.
+    const painted = await page.evaluate(([x, y, w]) => {
+      const c = document.querySelector('canvas.teach') as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(Math.round(x), Math.round(y), Math.max(1, Math.round(w)), 1).data;
+      return px.some((v, i) => i % 4 === 3 && v > 0);
+    }, [screen(want[0], want[1])[0] - geo.left, screen(want[0], want[1])[1] - geo.top, want[2] * scale]);
+    assert.ok(painted, 'the taught box is drawn over the video');
 
     // Merge B into A: select A (click) then B (x), the first selected is kept; press Merge.
     await page.goto(app.url);

@@ -66,7 +66,7 @@ test('app server: the UI, a workspace image and a video by id are served', async
   const home = await raw('/');
   assert.equal(home.status, 200);
   assert.match(home.text, /<script type="module" src="\/ui\/main.js">/);
-  for (const f of ['main.js', 'api.js', 'dictionary.js', 'character.js', 'episode.js', 'player.js', 'app.css']) {
+  for (const f of ['main.js', 'api.js', 'dictionary.js', 'character.js', 'episode.js', 'player.js', 'teach.js', 'app.css']) {
     const r = await raw(`/ui/${f}`);
     assert.equal(r.status, 200, f);
   }

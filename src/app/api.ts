@@ -9,16 +9,20 @@ import {
   type Span, type CharacterCard,
 } from '../label/index.js';
 import { HttpError, json, readBody, toId } from './http.js';
-import { z, integer } from '../core/schema.js';
+import { z, integer, frame, box } from '../core/schema.js';
+import { teach, taughtBoxes } from '../analyze/learn.js';
+import { frameTimes } from '../shots/store.js';
 
 /** Spans with their boxes rounded to pixels and times to ms (a 20-minute episode stays a few hundred kB). */
 const brief = (s: Span) => ({ ...s, boxes: s.boxes.map((b) => ({ time: Math.round(b.time * 1000) / 1000, box: b.box.map(Math.round) })) });
 
 // Request bodies. Strict: a misspelt field is an error, not silently ignored.
-const characterId = integer().min(0).max(Number.MAX_SAFE_INTEGER);
+const rowId = integer().min(0).max(Number.MAX_SAFE_INTEGER);
+const characterId = rowId;
 const NameBody = z.strictObject({ name: z.string().max(1000) });
 const MergeBody = z.strictObject({ into: characterId, from: z.array(characterId).min(1).max(100_000) });
 const Empty = z.strictObject({});
+const TeachBody = z.strictObject({ video: rowId, frame, box, name: z.string().max(1000).optional() });
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
 export interface Route { method: 'GET' | 'POST'; path: RegExp; run: Handler }
@@ -34,6 +38,11 @@ export function routes(ws: Workspace): Route[] {
     const c = listCharacters(ws).find((x) => x.id === id);
     if (!c) throw new HttpError(404, `no character ${id}`);
     return c;
+  };
+  const episode = (id: unknown) => {
+    const v = ws.video(toId(id ?? '', 'episode id'));
+    if (!v) throw new HttpError(404, `no episode ${String(id)}`);
+    return v;
   };
   const state = () => ({ characters: listCharacters(ws), summary: labelSummary(ws) });
   /** An edit: its body checked against `schema`, run in the queue, answered with the new state. */
@@ -78,6 +87,26 @@ export function routes(ws: Workspace): Route[] {
         const e = episodes(ws).find((x) => x.id === n);
         if (!e) throw new HttpError(404, `no episode ${n}`);
         json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws) });
+      },
+    },
+    {
+      // Boxes taught on an episode, and its frames' times (so the page knows which frame is on screen).
+      method: 'GET', path: /^\/api\/teach$/, run: (req, res) => {
+        const v = episode(new URL(req.url ?? '', 'http://x').searchParams.get('video'));
+        const times = frameTimes(ws, v.id);
+        json(res, 200, { taught: taughtBoxes(ws, v.id), times: times && Array.from(times, (t) => Math.round(t * 1e6) / 1e6) });
+      },
+    },
+    {
+      method: 'POST', path: /^\/api\/teach$/, run: async (req, res) => {
+        const b = await readBody(req, TeachBody);
+        const v = episode(b.video);
+        const r = await serial(() => teach(ws, v.path, b.frame, b.box, b.name).catch((e: unknown) => {
+          // The library names the CLI's options (--frame, --box); here they are the body's fields.
+          if (e instanceof ToonscopeError && e.file?.startsWith('--')) throw new HttpError(400, `${e.file.slice(2)}: ${e.problem}`);
+          throw e;
+        }));
+        json(res, 200, { added: r.added, frame: r.frame, shot: r.shot, taught: taughtBoxes(ws, v.id) });
       },
     },
     {

@@ -66,6 +66,24 @@ export function saveChunk(ws: Workspace, videoId: number, key: string, ms: Frame
   })();
 }
 
+/**
+ * Every frame's presentation time (seconds) from the finished metrics pass,
+ * without probing or decoding the file; null when that pass has not finished.
+ */
+export function frameTimes(ws: Workspace, videoId: number): Float64Array | null {
+  ensureSchema(ws);
+  const stage = ws.db.prepare("SELECT params FROM stages WHERE video_id = ? AND stage = 'shots:metrics' AND status = 'done'").get(videoId) as { params: string } | undefined;
+  if (!stage) return null;
+  const rows = ws.db.prepare('SELECT first, count, times FROM shot_metrics WHERE video_id = ? AND key = ? ORDER BY first')
+    .all(videoId, JSON.parse(stage.params) as string) as { first: number; count: number; times: Buffer }[];
+  const out: number[] = [];
+  for (const r of rows) {
+    if (r.first !== out.length) return null;
+    for (const t of new Float64Array(r.times.buffer.slice(r.times.byteOffset, r.times.byteOffset + r.times.length))) out.push(t);
+  }
+  return out.length ? Float64Array.from(out) : null;
+}
+
 /** All stored metrics for a video, in frame order, stopping at the first gap. */
 export function loadMetrics(ws: Workspace, videoId: number, key: string): FrameMetrics[] {
   const rows = ws.db.prepare('SELECT first, count, times, vals, thumbs FROM shot_metrics WHERE video_id = ? AND key = ? ORDER BY first')

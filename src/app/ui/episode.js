@@ -2,6 +2,7 @@
 // character over the episode's duration, a playhead that follows the video.
 import { api, h, time, hue } from './api.js';
 import { player, axis } from './player.js';
+import { teacher } from './teach.js';
 
 export async function episodesPage() {
   const { episodes } = await api('episodes');
@@ -18,6 +19,7 @@ export async function episodesPage() {
 export async function episodePage(id) {
   const { episode: e, spans, characters } = await api(`episodes/${encodeURIComponent(id)}`);
   const p = player([e]);
+  const teach = await teacher(e, p);
   const names = [...new Set(characters.flatMap((c) => (c.name ? [c.name] : [])))].sort();
   const byName = new Map(characters.filter((c) => c.name).map((c) => [c.name, c]));
   // Lanes: named characters (by label), then unnamed clusters, then "not a character".
@@ -64,7 +66,7 @@ export async function episodePage(id) {
   const el = h('section.episode', {},
     h('div.crumbs', {}, h('a', { href: '#/episodes' }, '← Episodes')),
     h('div.title', {}, h('h1', {}, e.name), h('span.muted', {}, `${time(e.duration)} · ${e.width}×${e.height} · ${spans.length} tracks, ${sorted.length} lanes`)),
-    h('div.watch', {}, p.el, now),
+    h('div.watch', {}, p.el, h('div.side', {}, now, teach.button, teach.panel, teach.note)),
     spans.length
       ? h('div.lanes.timeline', {}, h('div.lane.axis-row', {}, h('span.lane-name', {}, ''), axis(e.duration)), ...rows, h('div.overlay', {}, playhead))
       : h('p.muted', {}, 'No tracks in this episode.'));

@@ -54,8 +54,9 @@ export function player(episodes) {
     }));
   }
   // Checked every animation frame, not on timeupdate (4 Hz would overshoot into the next shot).
+  // Not once paused: a seek made right after pause() (teaching a frame) must not be undone by this last check.
   const stop = () => {
-    if (stopAt === null || video.currentTime < stopAt - 0.02) return;
+    if (stopAt === null || video.paused || video.currentTime < stopAt - 0.02) return;
     video.pause();
     video.currentTime = Math.max(0, stopAt - 0.04); // the span's last picture, not the next shot's first
     stopAt = null;
@@ -66,7 +67,8 @@ export function player(episodes) {
   for (const ev of ['seeked', 'loadeddata', 'pause']) video.addEventListener(ev, draw);
   addEventListener('resize', draw);
 
-  return { el: h('div.player', {}, h('div.stage', {}, video, layer), caption), video, show, load, caption, mark };
+  const stage = h('div.stage', {}, video, layer);
+  return { el: h('div.player', {}, stage, caption), stage, video, show, load, caption, mark };
 }
 
 /** "Nice" tick step for an axis of `d` seconds. */
