@@ -70,7 +70,11 @@ export async function main(argv: string[]): Promise<number> {
   let ws: Workspace | undefined;
   const ctx: Context = {
     json: Boolean(values.json),
-    workspace: () => (ws ??= Workspace.open(values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE)),
+    workspace: () => {
+      ws ??= Workspace.open(values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE);
+      if (cmd.writes) ws.claim(cmd.name);
+      return ws;
+    },
     progress: (label, total) => progress(label, total, { quiet: Boolean(values.quiet) }),
     log: (msg) => {
       if (!values.json && !values.quiet) process.stdout.write(`${msg}\n`);

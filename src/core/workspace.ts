@@ -8,6 +8,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ToonscopeError } from './errors.js';
+import { acquire, release } from './lock.js';
 import type { VideoInfo } from './types.js';
 
 export type DB = Database.Database;
@@ -28,6 +29,7 @@ export interface VideoRow {
 export class Workspace {
   readonly dir: string;
   readonly db: DB;
+  private claimed = false;
 
   private constructor(dir: string, db: DB) {
     this.dir = dir;
@@ -48,6 +50,8 @@ export class Workspace {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      // A reader (app, label, export) waits out a writer's short transactions instead of failing at once.
+      db.pragma('busy_timeout = 10000');
     } catch (e) {
       throw new ToonscopeError(join(abs, 'toonscope.db'), `cannot open workspace database (${(e as Error).message})`);
     }
@@ -127,7 +131,25 @@ export class Workspace {
       .run(videoId, stage, JSON.stringify(params), status, JSON.stringify(result));
   }
 
+  /** The writer lock file: at most one process runs long jobs on a workspace at a time. */
+  get lockFile(): string {
+    return join(this.dir, 'toonscope.lock');
+  }
+
+  /**
+   * Become the workspace's one writer for `what` (a command name), or fail with a one-line error naming the
+   * workspace and the run that holds it. Two long jobs interleaving their stages would double rows; reads
+   * need no claim (SQLite's WAL lets them run beside the writer). Released by close() or when the process ends.
+   */
+  claim(what: string): void {
+    if (this.claimed) return;
+    acquire(this.lockFile, this.dir, what, 'is in use by another toonscope run');
+    this.claimed = true;
+  }
+
   close(): void {
+    if (this.claimed) release(this.lockFile);
+    this.claimed = false;
     this.db.close();
   }
 }

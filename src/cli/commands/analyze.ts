@@ -8,6 +8,7 @@ import { ToonscopeError } from '../../core/errors.js';
 
 export const analyze: Command = {
   name: 'analyze',
+  writes: true,
   summary: 'shots, characters, tracks, self-supervised refinement and the character dictionary (resumable)',
   usage: [
     'toonscope analyze VIDEO [VIDEO...] [--rate N] [--detector CHAIN] [--no-refine] [--epochs N]',

@@ -11,6 +11,7 @@ import { ToonscopeError } from '../../core/errors.js';
 
 export const shots: Command = {
   name: 'shots',
+  writes: true,
   summary: 'find hard cuts, fades and dissolves; write shot lists (CSV, JSON, EDL) and a contact sheet',
   usage: [
     'toonscope shots VIDEO [VIDEO...] [--detector NAME] [--out DIR] [--no-sheet] [--crop FILTER]',
