@@ -122,8 +122,13 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   let current: Shot | undefined;
   let prop: Propagator | undefined;
   let apps: NewAppearance[] = [];
+  // Test hook: the process kills itself (SIGKILL, no clean-up) once this many shots are committed, so a resume
+  // test stops at a known point instead of racing a timer.
+  const killAfter = Number(process.env.TOONSCOPE_KILL_AFTER_SHOTS) || Infinity;
+  let saved = 0;
   const finish = () => {
     if (current) store.save(current.index, apps);
+    if (current && ++saved >= killAfter) process.kill(process.pid, 'SIGKILL');
     apps = [];
   };
   const decoded = { missing: [] as number[] };

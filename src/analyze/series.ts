@@ -44,6 +44,7 @@ export interface SeriesOptions {
 const HEAD_VERSION = 1;
 
 export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Promise<SeriesSummary> {
+  ws.claim('analyze');
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
   const learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });

@@ -45,6 +45,8 @@ export const analyze: Command = {
     for (const v of positionals) {
       const s = await analyzeVideo(ws, v, { chain: values.detector as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
+      // On stderr as `toonscope shots` says them, so a damaged file is noticed whichever command read it first.
+      for (const w of s.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${v}: ${w}\n`);
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
     const series = await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress });

@@ -1,6 +1,7 @@
 // `toonscope shots VIDEO...`: detect shots, store them in the workspace and
 // write CSV / JSON / EDL and a contact sheet (PNG + HTML).
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileWhole } from '../../core/files.js';
 import { join, basename, resolve } from 'node:path';
 import { intOption, type Command } from '../command.js';
 import { detectShots } from '../../shots/detect.js';
@@ -51,9 +52,9 @@ export const shots: Command = {
         json: join(dir, 'shots.json'),
         edl: join(dir, 'shots.edl'),
       };
-      writeFileSync(files.csv, shotsCsv(r.shots));
-      writeFileSync(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
-      writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
+      writeFileWhole(files.csv, shotsCsv(r.shots));
+      writeFileWhole(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
+      writeFileWhole(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
       if (!values['no-sheet']) Object.assign(files, await contactSheet(video, r.shots, dir));
       for (const w of r.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${video}: ${w}\n`);
       results.push({ video, frames: r.frames, fps: r.video.fps, detector, reusedFrames: r.reused, shots: r.shots, transitions: r.transitions, files, warnings: r.warnings });
