@@ -6,6 +6,7 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ToonscopeError } from './errors.js';
+import { diskFull, isDiskFull } from './files.js';
 
 export interface Holder {
   pid: number;
@@ -57,6 +58,7 @@ export function acquire(path: string, owner: string, what: string, busy = 'is in
   try {
     writeFileSync(tmp, JSON.stringify(me));
   } catch (e) {
+    if (isDiskFull(e)) throw diskFull(owner);
     throw new ToonscopeError(owner, `cannot create its lock file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
