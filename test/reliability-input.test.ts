@@ -152,12 +152,12 @@ test('characters on a valid 1-frame video analyses its frame', { timeout: 300_00
 
 test('analyze warns about a truncated file as shots does, also when shots read it first', { timeout: 300_000 }, async () => {
   const cut = truncatedClip(true);
-  const fresh = await cli('analyze', cut, '-w', join(tmp, 'ws-trunc-a'), '--no-refine');
+  const fresh = await cli('analyze', cut, '-w', join(tmp, 'ws-trunc-a'), '--no-refine', '--no-learn');
   assert.equal(fresh.code, 0, fresh.stderr);
   assert.match(fresh.stderr, /toonscope: warning: .*truncated-faststart\.mp4: decoded \d+ of \d+ frames; the file looks truncated or damaged/);
   const dir = join(tmp, 'ws-trunc-b');
   assert.equal((await cli('shots', cut, '-w', dir, '--no-sheet')).code, 0);
-  const later = await cli('analyze', cut, '-w', dir, '--no-refine');
+  const later = await cli('analyze', cut, '-w', dir, '--no-refine', '--no-learn');
   assert.equal(later.code, 0, later.stderr);
   assert.match(later.stderr, /toonscope: warning: .*decoded \d+ of \d+ frames; the file looks truncated or damaged/);
 });
@@ -178,7 +178,8 @@ test('a second interpolate to the same output is refused with one line naming th
   const clip = join(tmp, 'pair.mp4'), out = join(tmp, 'pair-x2.mp4');
   ff('-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=12:d=2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip);
   const first = start(['interpolate', clip, out, '--threads', '1']);
-  await until(() => existsSync(`${out}.lock`));
+  // Stopped once it has begun writing (its parts folder exists), so the second run meets it mid-way.
+  await until(() => existsSync(join(`${out}.parts`, 'job.json')));
   first.child.kill('SIGSTOP');
   const second = await cli('interpolate', clip, out, '--threads', '1');
   first.child.kill('SIGCONT');

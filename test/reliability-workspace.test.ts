@@ -30,7 +30,7 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
 const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
 
 // Keyframes every half second inside shots: grabcut runs on several frames of a shot, flow carries in between.
-const analyze = (ws: string) => ['analyze', video, '-w', ws, '--detector', 'truthface,grabcut', '--rate', '4', '--width', '320', '--every', '0.5', '--no-refine', '-q'];
+const analyze = (ws: string) => ['analyze', video, '-w', ws, '--detector', 'truthface,grabcut', '--rate', '4', '--width', '320', '--every', '0.5', '--no-refine', '--no-learn', '-q'];
 
 /** Every stored row the analysis made, as text: equal strings mean byte-identical rows (blobs in hex). */
 function dump(dir: string): string {
