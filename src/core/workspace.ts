@@ -26,6 +26,18 @@ export interface VideoRow {
   duration: number;
 }
 
+/** Run `fn`, again for up to ~10 s while SQLite says the database is busy in a way its own busy wait does not cover. */
+function whenFree<T>(fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!/^SQLITE_BUSY/.test(String((e as { code?: string }).code)) || attempt >= 200) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
 export class Workspace {
   readonly dir: string;
   readonly db: DB;
@@ -46,12 +58,15 @@ export class Workspace {
     }
     let db: DB;
     try {
-      db = new Database(join(abs, 'toonscope.db'));
-      db.pragma('journal_mode = WAL');
+      // A reader (app, label, export) waits out a writer's short transactions instead of failing at once.
+      db = new Database(join(abs, 'toonscope.db'), { timeout: 10_000 });
+      // Two processes opening a new workspace together both switch it to WAL; SQLite refuses one at once
+      // (a journal-mode change does not wait for the other), so it tries again.
+      whenFree(() => {
+        if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      });
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      // A reader (app, label, export) waits out a writer's short transactions instead of failing at once.
-      db.pragma('busy_timeout = 10000');
     } catch (e) {
       throw new ToonscopeError(join(abs, 'toonscope.db'), `cannot open workspace database (${(e as Error).message})`);
     }
@@ -79,13 +94,22 @@ export class Workspace {
 
   /** Apply a capability's schema once per version (versions are applied in order, each exactly once). */
   schema(owner: string, version: number, sql: string): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined;
-    if (row && row.version >= version) return;
-    this.db.transaction(() => {
+    const applied = (): number => {
+      try {
+        return (this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined)?.version ?? 0;
+      } catch {
+        return 0; // no schema_versions table yet
+      }
+    };
+    if (applied() >= version) return;
+    // BEGIN IMMEDIATE takes the write lock first (waiting for it), then checks again: of two processes opening a
+    // new workspace together, one applies the schema and the other finds it applied, instead of failing.
+    whenFree(() => this.db.transaction(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+      if (applied() >= version) return;
       this.db.exec(sql);
       this.db.prepare('INSERT INTO schema_versions (owner, version) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET version = excluded.version').run(owner, version);
-    })();
+    }).immediate());
   }
 
   /** Absolute path inside the workspace, creating parent folders. */
