@@ -122,8 +122,13 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   let current: Shot | undefined;
   let prop: Propagator | undefined;
   let apps: NewAppearance[] = [];
+  // Test hook, TOONSCOPE_AFTER_SHOTS=K:SIGNAL (e.g. 2:SIGKILL, 1:SIGSTOP): the process signals itself once K shots
+  // are committed, outside any transaction, so kill/resume and lock tests stop at a known point instead of racing a timer.
+  const [afterShots, hookSignal] = (process.env.TOONSCOPE_AFTER_SHOTS ?? '').split(':');
+  let saved = 0;
   const finish = () => {
     if (current) store.save(current.index, apps);
+    if (current && ++saved === Number(afterShots)) process.kill(process.pid, (hookSignal || 'SIGKILL') as NodeJS.Signals);
     apps = [];
   };
   const decoded = { missing: [] as number[] };

@@ -55,6 +55,8 @@ export interface VideoSummary {
   appearances: number;
   tracks: number;
   skipped: string[];
+  /** Problems decoding the file (truncated, damaged), as `toonscope shots` reports them. */
+  warnings: string[];
   /** Wall seconds per stage in this run. */
   seconds: Record<string, number>;
   /** The detector chain and the identity-embedding space (mobilenet, or a learned model) this video was analysed with. */
@@ -68,6 +70,8 @@ export function toDetections(rows: AppearanceRow[]): Detection[] {
 
 /** Per-video stages; returns what was done and what was already there. */
 export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOptions = {}): Promise<VideoSummary> {
+  // One writer at a time: a second run would analyse the same pending shots again and double their rows.
+  ws.claim('analyze');
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
   const skipped: string[] = [];
@@ -82,6 +86,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const shots = await detectShots(path, { workspace: ws, onProgress: (d, t) => bar?.set(d, t) });
   bar?.done();
   lap('shots');
+  const warnings = [...shots.warnings];
   const videoId = ws.addVideo(shots.video).id;
   const rate = opts.rate ?? ANALYZE_DEFAULTS.rate;
   // No chain given: the default one, with installed learned detectors in front (src/models/chain.ts).
@@ -132,7 +137,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     dbar?.done();
     if (detail.missing.length) {
       const at = detail.missing.slice(0, 3).map((f) => `${(shots.times[f] ?? f / shots.video.fps).toFixed(2)} s`).join(', ');
-      log(`warning: ${path}: ${detail.missing.length} sampled frame(s) could not be decoded (at ${at}${detail.missing.length > 3 ? ', ...' : ''}); the file may be damaged there, and those frames have no characters`);
+      warnings.push(`${detail.missing.length} sampled frame(s) could not be decoded (at ${at}${detail.missing.length > 3 ? ', ...' : ''}); the file may be damaged there, and those frames have no characters`);
     }
     ws.setStage(videoId, 'analyze:detect', detectKey, 'done');
   }
@@ -146,7 +151,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   lap('tracks');
   const nTracks = (ws.db.prepare('SELECT COUNT(DISTINCT track) n FROM appearances WHERE video_id = ? AND track IS NOT NULL').get(videoId) as { n: number }).n;
   const nSamples = (ws.db.prepare('SELECT COUNT(*) n FROM samples WHERE video_id = ?').get(videoId) as { n: number }).n;
-  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, seconds, models: { chain: chainSpec, identity: identity.space } };
+  return { video: path, videoId, shots: shots.shots.length, samples: nSamples, appearances: rows.length, tracks: nTracks, skipped, warnings, seconds, models: { chain: chainSpec, identity: identity.space } };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The analyze report: one HTML page over the workspace with, per episode, a
 // strip of its shots (middle-frame thumbnails) marked with the characters in
 // each shot, and the character dictionary as collages.
-import { writeFileSync } from 'node:fs';
+import { writeFileWhole } from '../core/files.js';
 import { basename, join, relative, dirname } from 'node:path';
 import type { Workspace } from '../core/workspace.js';
 import { loadShots } from '../shots/store.js';
@@ -42,7 +42,7 @@ export async function writeReport(ws: Workspace, detector = 'anime'): Promise<st
     const img = relative(dir, ws.file('dictionary', `character-${String(c.id).padStart(3, '0')}.png`));
     return `<div class="char"><h3><span class="chip" style="background:${colour(c.id)}">${c.id}</span> ${esc(c.name ?? `character ${c.id}`)}</h3><p>${c.size} appearances in ${c.tracks} tracks</p><img src="${esc(img)}" alt="character ${c.id}"></div>`;
   });
-  writeFileSync(out, `<!doctype html><meta charset="utf-8"><title>toonscope report</title>
+  writeFileWhole(out, `<!doctype html><meta charset="utf-8"><title>toonscope report</title>
 <style>body{font:14px system-ui,sans-serif;background:#181818;color:#ddd;margin:16px}.strip{display:flex;flex-wrap:wrap;gap:6px}figure{margin:0;background:#262626;padding:4px;border-radius:4px}figure img{display:block;width:160px}.chip{display:inline-block;min-width:1.4em;text-align:center;border-radius:8px;color:#111;font-weight:600;margin:2px 2px 0 0;padding:0 4px}.none{color:#777}.char{display:inline-block;vertical-align:top;margin:8px;background:#222;padding:8px;border-radius:6px}.char img{max-width:620px}</style>
 <h1>toonscope report</h1>
 <h2>Character dictionary</h2>${dict.join('') || '<p>No characters yet.</p>'}

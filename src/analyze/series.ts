@@ -50,6 +50,7 @@ const HEAD_VERSION = 1;
  * tracks (when there are enough), clustering into the character dictionary, collages, and labels carried over.
  */
 export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Promise<SeriesSummary> {
+  ws.claim('analyze');
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
   const learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });

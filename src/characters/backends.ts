@@ -20,6 +20,14 @@ export interface ChainOptions {
   faceWidth?: number;
 }
 
+/** Detectors a library user (or a test harness) adds by name, so a chain spec can use them like the built-in ones. */
+const extra = new Map<string, (arg: string) => CharacterDetector>();
+
+/** Make `name` (or `name=ARG`) usable in chain specs, from the CLI's --detector(s) as well. */
+export function registerDetector(name: string, make: (arg: string) => CharacterDetector): void {
+  extra.set(name, make);
+}
+
 /**
  * Build a detector chain from a spec such as "cascade,grabcut", "cascade,salient=MODEL.onnx" or
  * "yolo=MODEL.onnx:face:body". Call each detector's `dispose()` when done.
@@ -29,6 +37,8 @@ export function parseChain(spec: string = DEFAULT_CHAIN, opts: ChainOptions = {}
   if (!parts.length) throw new ToonscopeError(undefined, 'empty detector list');
   return parts.map((p) => {
     const [name, arg] = p.includes('=') ? [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] : [p, ''];
+    const added = extra.get(name);
+    if (added) return added(arg);
     switch (name) {
       case 'cascade':
         return new CascadeFaces({ file: arg || undefined, width: opts.faceWidth });

@@ -25,6 +25,8 @@ export interface Command {
   /** Usage line(s) and option help shown by `toonscope help NAME`. */
   usage: string;
   options?: ParseArgsConfig['options'];
+  /** Long jobs that write the workspace: they claim it, so a second one fails at once instead of doubling rows. */
+  writes?: boolean;
   /** Return a process exit code (default 0). */
   run(positionals: string[], values: Values, ctx: Context): Promise<number | void>;
 }

@@ -2,7 +2,9 @@
 // toonscope CLI entry: find the command, parse its options, run it, and turn
 // user-caused errors into one line on stderr (stack traces only with --debug).
 import { parseArgs } from 'node:util';
+import { dirname } from 'node:path';
 import { isToonscopeError } from '../core/errors.js';
+import { diskFull, isDiskFull } from '../core/files.js';
 import type { Workspace } from '../core/workspace.js';
 import { progress } from '../core/progress.js';
 import { commands } from './commands/index.js';
@@ -79,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
     json: Boolean(values.json),
     workspace: (o) => {
       const dir = values.workspace ?? process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE;
-      return (ws ??= o?.existing ? openExisting(dir) : WS.open(dir));
+      ws ??= o?.existing ? openExisting(dir) : WS.open(dir);
+      if (cmd.writes) ws.claim(cmd.name);
+      return ws;
     },
     progress: (label, total) => progress(label, total, { quiet: Boolean(values.quiet) }),
     log: (msg) => {
@@ -90,10 +94,26 @@ export async function main(argv: string[]): Promise<number> {
       else if (text !== undefined) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },
   };
+  // Ctrl-C or a kill stops any command at once: committed work stays in the workspace, the exit hooks kill
+  // ffmpeg children (core/ffmpeg.ts) and give the workspace lock back. A command with its own handler
+  // (app closes its server, interpolate names its parts folder) is left to it.
+  const stop = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    process.stderr.write(`\ntoonscope: stopped (${signal}); finished work is kept: run the same command again to go on\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     const code = await cmd.run(parsed.positionals, values, ctx);
     return code ?? 0;
-  } catch (e) {
+  } catch (caught) {
+    let e = caught;
+    // A full disk (SQLite, fs, libvips) is the user's to fix: name the folder, not the library's detail.
+    if (!isToonscopeError(e) && isDiskFull(e)) {
+      const path = (e as { path?: string }).path;
+      e = diskFull(path ? dirname(path) : ws?.dir ?? process.cwd());
+    }
     if (isToonscopeError(e) && !values.debug) {
       process.stderr.write(`toonscope: ${e.message}\n`);
       return 1;
@@ -102,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     else process.stderr.write(`toonscope: internal error: ${(e as Error).message ?? e} (rerun with --debug for details)\n`);
     return 1;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     ws?.close();
   }
 }

@@ -1,7 +1,7 @@
 // Locating and running ffmpeg/ffprobe. We use the system build (Debian's
 // `ffmpeg` package) rather than an npm-bundled static binary: it is current,
 // LGPL/GPL as the distro ships it, and includes ffprobe.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join, isAbsolute, resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
@@ -50,25 +50,47 @@ export function run(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string): 
   return r.stdout;
 }
 
+const children = new Set<ChildProcess>();
+let reaping = false;
+
+/**
+ * Start ffmpeg/ffprobe as a child this process answers for: whatever way the process ends (a finished run, an
+ * error, process.exit from a SIGINT/SIGTERM handler), no child is left decoding on its own.
+ */
+export function spawnTool(name: 'ffmpeg' | 'ffprobe', args: string[], opts: SpawnOptions): ChildProcess {
+  const proc = spawn(tool(name), args, opts);
+  children.add(proc);
+  proc.on('close', () => children.delete(proc));
+  proc.on('error', () => children.delete(proc));
+  if (!reaping) {
+    reaping = true;
+    process.on('exit', () => {
+      for (const c of children) c.kill('SIGKILL');
+    });
+  }
+  return proc;
+}
+
+/** ffmpeg/ffprobe children still running (for tests and the stop handler). */
+export function runningTools(): number {
+  return children.size;
+}
+
 /**
  * `run` without blocking the event loop, for long jobs: a Ctrl-C handler can run meanwhile.
- * A child still running when the process exits is killed with it.
+ * A child still running when the process exits is killed with it (spawnTool).
  */
 export function runAsync(name: 'ffmpeg' | 'ffprobe', args: string[], file?: string, opts: { cwd?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(tool(name), args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const kill = () => proc.kill('SIGKILL');
-    process.once('exit', kill);
+    const proc = spawnTool(name, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
     // Only the tail matters for the message.
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-8192)));
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err = (err + c).slice(-8192)));
     proc.on('error', (e) => {
-      process.off('exit', kill);
       reject(new ToonscopeError(file, `${name} could not start: ${e.message}`));
     });
     proc.on('close', (code, signal) => {
-      process.off('exit', kill);
       if (code === 0) resolve(out);
       else reject(failure(name, err, code ?? signal, file));
     });

@@ -4,6 +4,7 @@ import type Sharp from 'sharp';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
+import { writeWhole } from './files.js';
 import type { Box, Image } from './types.js';
 
 /** sharp, imported on first use: loading libvips costs ~0.4 s that commands without images should not pay at start-up. */
@@ -95,8 +96,10 @@ export async function writeImage(path: string, img: Image, quality = 85): Promis
   // sharp's own message is several lines of libvips detail; say in one line which file and why.
   if (!existsSync(dirname(resolve(path)))) throw new ToonscopeError(path, `cannot write: folder ${dirname(path)} does not exist`);
   try {
-    await s.toFile(path);
+    // Whole or not at all: a full disk must not leave half a picture behind.
+    await writeWhole(path, (tmp) => s.toFile(tmp));
   } catch (e) {
+    if (e instanceof ToonscopeError) throw e;
     throw new ToonscopeError(path, `cannot write (${String((e as Error).message).split('\n')[0].replace(/^.*?: /, '')})`);
   }
 }

@@ -20,8 +20,11 @@ export interface Frame extends Image {
 /** What ffprobe tells about a video's first video stream. */
 export interface VideoInfo {
   path: string;
+  /** Displayed size: the coded size turned by `rotation` (decoded frames come upright). */
   width: number;
   height: number;
+  /** Display rotation of the stream in degrees (0 when none); frames are decoded already turned. */
+  rotation?: number;
   /** Nominal frame rate (r_frame_rate) as a number; VFR clips still get exact per-frame times from decoding. */
   fps: number;
   /** Frame rate as the container states it, e.g. "24000/1001". */

@@ -3,12 +3,12 @@
 // raw RGB. Frame indices count decoded frames with `-fps_mode passthrough`
 // (no duplication or dropping), and every frame's presentation time comes
 // from ffmpeg's showinfo filter, so VFR clips get exact timestamps.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ToonscopeError } from './errors.js';
-import { tool, run, lastLine, local } from './ffmpeg.js';
+import { run, lastLine, spawnTool, local } from './ffmpeg.js';
 import { parseFps } from './rate.js';
 import type { Frame, Image, VideoInfo } from './types.js';
 
@@ -54,7 +54,7 @@ function probeFile(path: string): VideoInfo {
   try {
     json = JSON.parse(
       run('ffprobe', ['-v', 'error', '-show_entries',
-        'stream=codec_type,codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time:format=duration,start_time,format_name',
+        'stream=codec_type,codec_name,width,height,r_frame_rate,avg_frame_rate,nb_frames,duration,start_time:stream_tags=rotate:stream_side_data=rotation:format=duration,start_time,format_name',
         '-of', 'json', local(path)], path),
     );
   } catch (e) {
@@ -72,14 +72,25 @@ function probeFile(path: string): VideoInfo {
   if (/(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|gif)($|,)/.test(fmt) && !(Number(v.nb_frames) > 1)) {
     throw new ToonscopeError(path, `is a still image (${fmt}), expected a video`);
   }
+  // Phone videos store the picture as shot plus a rotation; ffmpeg turns decoded frames upright, so every size
+  // toonscope uses (scaling, boxes, outputs) is the displayed one, sides swapped for a quarter turn.
+  const rotation = rotationOf(v);
+  const turned = Math.abs(rotation) % 180 === 90;
+  const width = Number(turned ? v.height : v.width), height = Number(turned ? v.width : v.height);
+  // A frame under 2 pixels a side has no size to scale to (the fitted width rounds to 0, and a 0-byte frame
+  // never finishes reading): refuse it here, once, for every command.
+  if (!(width >= MIN_SIDE && height >= MIN_SIDE)) {
+    throw new ToonscopeError(path, `is ${width || '?'}x${height || '?'} pixels: too small to analyse (each side needs at least ${MIN_SIDE} pixels)`);
+  }
   const rate = parseFps(v.r_frame_rate) ?? parseFps(v.avg_frame_rate) ?? null;
   const fps = rate ? rate.num / rate.den : NaN;
   const duration = Number(v.duration ?? json.format?.duration) || 0;
   const nb = Number(v.nb_frames);
   return {
     path,
-    width: Number(v.width),
-    height: Number(v.height),
+    width,
+    height,
+    rotation,
     fps: Number.isFinite(fps) && fps > 0 ? fps : 25,
     fpsText: v.r_frame_rate ?? String(fps),
     frames: Number.isFinite(nb) && nb > 0 ? nb : duration && fps ? Math.round(duration * fps) : null,
@@ -92,14 +103,26 @@ function probeFile(path: string): VideoInfo {
   };
 }
 
+/** The stream's display rotation in degrees (side data, or the older `rotate` tag), normalised to -180..180; 0 when none. */
+function rotationOf(v: { side_data_list?: { rotation?: number | string }[]; tags?: { rotate?: string } }): number {
+  const side = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
+  const r = Number(side ?? v.tags?.rotate ?? 0);
+  if (!Number.isFinite(r)) return 0;
+  const n = ((Math.round(r) % 360) + 360) % 360;
+  return n > 180 ? n - 360 : n;
+}
+
 /** The codecs of the streams of one type, in order; 'unknown' for one ffprobe cannot name. */
 function codecs(streams: { codec_type?: string; codec_name?: string }[], type: string): string[] {
   return streams.filter((s) => s.codec_type === type).map((s) => s.codec_name ?? 'unknown');
 }
 
-/** Output size for an analysis decode: fit `width` keeping the aspect ratio, even height. */
+/** The smallest video side toonscope analyses (pixels). */
+export const MIN_SIDE = 2;
+
+/** Output size for an analysis decode: fit `width` keeping the aspect ratio, even sides of at least 2 pixels. */
 export function fitSize(info: Pick<VideoInfo, 'width' | 'height'>, width: number): { width: number; height: number } {
-  const w = Math.min(width, info.width) & ~1;
+  const w = Math.max(2, Math.min(width, info.width) & ~1);
   const h = Math.max(2, Math.round((info.height * w) / info.width / 2) * 2);
   return { width: w, height: h };
 }
@@ -275,6 +298,10 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   const width = opts.width ?? info.width;
   const height = opts.height ?? Math.round((info.height * width) / info.width);
   const frameBytes = width * height * channels;
+  // Each turn of the read loop below consumes a frame's bytes: a frame of 0 bytes would yield empty frames forever.
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
+    throw new ToonscopeError(path, `cannot decode to ${width}x${height} pixels (source ${info.width}x${info.height})`);
+  }
   const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info'];
   // Fast mode also leaves a core's share for the Node side: ffmpeg's default is cores + 1 frame threads.
   if (opts.fast) args.push('-skip_loop_filter', 'all');
@@ -287,7 +314,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   // showinfo gives each frame's exact time; its checksums are not needed.
   args.push(...graph(width, height, opts));
 
-  const proc = spawn(tool('ffmpeg'), args, { stdio: ['ignore', 'pipe', 'pipe', opts.thumbs ? 'pipe' : 'ignore'] }) as ChildProcessByStdio<null, Readable, Readable>;
+  const proc = spawnTool('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', opts.thumbs ? 'pipe' : 'ignore'] }) as ChildProcessByStdio<null, Readable, Readable>;
   if (opts.thumbs) {
     const t = opts.thumbs;
     const first = opts.fromFrame ?? 0;
@@ -299,6 +326,8 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   }
   const times: number[] = [];
   const errors: string[] = [];
+  // Live: a consumer can tell damage from other surprises (a gap in the times) while frames still come.
+  if (report) report.warnings = errors;
   let errTail = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (chunk: string) => {
@@ -397,7 +426,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
  */
 export function keyframeTimes(path: string): Promise<number[]> {
   return new Promise((resolve) => {
-    const proc = spawn(tool('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', local(path)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const proc = spawnTool('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', local(path)], { stdio: ['ignore', 'pipe', 'ignore'] }) as ChildProcessByStdio<null, Readable, null>;
     let out = '';
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (c: string) => (out += c));
@@ -494,14 +523,14 @@ export async function grabFrames(path: string, indices: number[], width?: number
 
 /** Write frames to a video file through ffmpeg (H.264 when available, yuv420p for players). */
 export class VideoWriter {
-  private proc;
+  private proc: ChildProcessByStdio<Writable, null, Readable>;
   private done: Promise<number>;
   private stderr = '';
   constructor(readonly path: string, readonly width: number, readonly height: number, fps: number | string, opts: { crf?: number; codec?: string } = {}) {
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
       '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
       '-c:v', opts.codec ?? 'libx264', '-pix_fmt', 'yuv420p', '-crf', String(opts.crf ?? 18), local(path)];
-    this.proc = spawn(tool('ffmpeg'), args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.proc = spawnTool('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] }) as ChildProcessByStdio<Writable, null, Readable>;
     this.proc.stderr.setEncoding('utf8');
     this.proc.stderr.on('data', (c: string) => (this.stderr += c));
     this.done = new Promise((resolve) => this.proc.on('close', (c) => resolve(c ?? 1)));

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ToonscopeError } from './errors.js';
+import { acquire, release } from './lock.js';
 import type { VideoInfo } from './types.js';
 
 export type DB = Database.Database;
@@ -27,6 +28,18 @@ export interface VideoRow {
   duration: number;
 }
 
+/** Run `fn`, again for up to ~10 s while SQLite says the database is busy in a way its own busy wait does not cover. */
+function whenFree<T>(fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!/^SQLITE_BUSY/.test(String((e as { code?: string }).code)) || attempt >= 200) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
 /**
  * One folder with an SQLite database (toonscope.db) and the files every capability writes. Records finished
  * work so re-runs skip it and interrupted runs resume. Open with `Workspace.open(dir)`, `close()` when done.
@@ -34,6 +47,7 @@ export interface VideoRow {
 export class Workspace {
   readonly dir: string;
   readonly db: DB;
+  private claimed = false;
 
   private constructor(dir: string, db: DB) {
     this.dir = dir;
@@ -50,8 +64,13 @@ export class Workspace {
     }
     let db: DB;
     try {
-      db = new Database(join(abs, 'toonscope.db'));
-      db.pragma('journal_mode = WAL');
+      // A reader (app, label, export) waits out a writer's short transactions instead of failing at once.
+      db = new Database(join(abs, 'toonscope.db'), { timeout: 10_000 });
+      // Two processes opening a new workspace together both switch it to WAL; SQLite refuses one at once
+      // (a journal-mode change does not wait for the other), so it tries again.
+      whenFree(() => {
+        if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      });
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     } catch (e) {
@@ -81,13 +100,22 @@ export class Workspace {
 
   /** Apply a capability's schema once per version (versions are applied in order, each exactly once). */
   schema(owner: string, version: number, sql: string): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined;
-    if (row && row.version >= version) return;
-    this.db.transaction(() => {
+    const applied = (): number => {
+      try {
+        return (this.db.prepare('SELECT version FROM schema_versions WHERE owner = ?').get(owner) as { version: number } | undefined)?.version ?? 0;
+      } catch {
+        return 0; // no schema_versions table yet
+      }
+    };
+    if (applied() >= version) return;
+    // BEGIN IMMEDIATE takes the write lock first (waiting for it), then checks again: of two processes opening a
+    // new workspace together, one applies the schema and the other finds it applied, instead of failing.
+    whenFree(() => this.db.transaction(() => {
+      this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+      if (applied() >= version) return;
       this.db.exec(sql);
       this.db.prepare('INSERT INTO schema_versions (owner, version) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET version = excluded.version').run(owner, version);
-    })();
+    }).immediate());
   }
 
   /** Absolute path inside the workspace, creating parent folders. */
@@ -133,7 +161,25 @@ export class Workspace {
       .run(videoId, stage, JSON.stringify(params), status, JSON.stringify(result));
   }
 
+  /** The writer lock file: at most one process runs long jobs on a workspace at a time. */
+  get lockFile(): string {
+    return join(this.dir, 'toonscope.lock');
+  }
+
+  /**
+   * Become the workspace's one writer for `what` (a command name), or fail with a one-line error naming the
+   * workspace and the run that holds it. Two long jobs interleaving their stages would double rows; reads
+   * need no claim (SQLite's WAL lets them run beside the writer). Released by close() or when the process ends.
+   */
+  claim(what: string): void {
+    if (this.claimed) return;
+    acquire(this.lockFile, this.dir, what, 'is in use by another toonscope run');
+    this.claimed = true;
+  }
+
   close(): void {
+    if (this.claimed) release(this.lockFile);
+    this.claimed = false;
     this.db.close();
   }
 }

@@ -10,6 +10,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { local, runAsync } from '../core/ffmpeg.js';
 import type { Image } from '../core/types.js';
 import { probe, VideoWriter } from '../core/video.js';
+import { acquire, release } from '../core/lock.js';
 import { outputsBefore } from './rate.js';
 import type { Ratio } from '../core/rate.js';
 
@@ -91,12 +92,16 @@ export class PartsWriter {
     if (resolve(output) === resolve(job.input)) throw new ToonscopeError(output, 'is the input video; write the result to another file');
     const st = statSync(job.input);
     const dir = `${output}.parts`;
+    // Two runs writing one output would remove each other's parts folder mid-write: the second is refused at once.
+    acquire(`${output}.lock`, output, 'interpolate', 'is being written by another toonscope interpolate');
     try {
       if (!existsSync(dir)) mkdirSync(dir);
+      return new PartsWriter(output, dir, { ...job, input: resolve(job.input), size: st.size, mtimeMs: st.mtimeMs });
     } catch (e) {
+      release(`${output}.lock`);
+      if (e instanceof ToonscopeError) throw e;
       throw new ToonscopeError(output, `cannot create the folder for its parts (${dir}): ${(e as Error).message.split('\n')[0]}`);
     }
-    return new PartsWriter(output, dir, { ...job, input: resolve(job.input), size: st.size, mtimeMs: st.mtimeMs });
   }
 
   /** Keep job data with the parts (replaced on a restart). */
@@ -159,6 +164,7 @@ export class PartsWriter {
     if (cur) rmSync(`${this.name(cur.part)}.tmp.mp4`, { force: true });
     // Kept while it holds work: finished parts, or the cuts of a long shot detection.
     if (!this.done.size && !this.kept) rmSync(this.dir, { recursive: true, force: true });
+    release(`${this.output}.lock`);
   }
 
   /**
@@ -207,6 +213,7 @@ export class PartsWriter {
       const subtitles = subs.length ? await this.addSubtitles(joined, subs) : [];
       renameSync(join(this.dir, joined), this.output);
       rmSync(this.dir, { recursive: true, force: true });
+      release(`${this.output}.lock`);
       return { eased, audio, subtitles };
     }
     const why = error instanceof ToonscopeError ? error.problem : String(error);

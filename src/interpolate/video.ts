@@ -221,9 +221,14 @@ function inputRate(input: string): Ratio {
  * Output times come from frame numbers at the stated rate, so a variable-rate file would come out shorter or longer
  * than its sound: a one-line error at the first frame (times in seconds, in decode order) that drifts by over two frames.
  */
-function checkConstantRate(input: string, rate: Ratio, time: number, n: number, first: number): void {
+function checkConstantRate(input: string, rate: Ratio, time: number, n: number, first: number, damage: readonly string[]): void {
   const step = rate.den / rate.num;
   if (Math.abs(time - first - n * step) > 2 * step) {
+    // A damaged or truncated stretch that the decoder skipped leaves the same gap as a change of rate: say which it is.
+    if (damage.length) {
+      throw new ToonscopeError(input, `is damaged: frames are missing before ${(time - first).toFixed(3)} s (frame ${n} should be at ${(n * step).toFixed(3)} s; ` +
+        `ffmpeg: ${damage[0]}); repair or re-encode it first (ffmpeg -i IN -fps_mode cfr -r ${rate.num}/${rate.den} OUT)`);
+    }
     throw new ToonscopeError(input, `has a variable frame rate: frame ${n} is at ${(time - first).toFixed(3)} s, not ${(n * step).toFixed(3)} s as its ` +
       `${rate.num}/${rate.den} fps says; make it constant first (ffmpeg -i IN -fps_mode cfr -r ${rate.num}/${rate.den} OUT)`);
   }
@@ -293,7 +298,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     let first: number | undefined, n = 0;
     for await (const f of decode(input, { width, height }, decoded)) {
       first ??= f.time;
-      checkConstantRate(input, rate, f.time, n++, first);
+      checkConstantRate(input, rate, f.time, n++, first, decoded.warnings);
       opts.progress?.tick();
       yield f as Image;
     }
@@ -309,7 +314,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     if (!opts.cuts && !cutList) {
       const shots = await detectShots(input);
       // Its decode saw every frame's time: a variable rate fails here, before the cuts are kept for a resume that cannot come.
-      shots.times.forEach((t, n) => checkConstantRate(input, rate, t, n, shots.times[0]));
+      shots.times.forEach((t, n) => checkConstantRate(input, rate, t, n, shots.times[0], shots.warnings));
       cutList = shots.shots.slice(1).map((sh) => sh.start);
       parts.remember({ cuts: cutList });
     }

@@ -68,7 +68,8 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
     metrics = loadMetrics(ws, videoId, key);
     const stage = ws.stage(videoId, 'shots:metrics', key);
     if (stage?.status === 'done' && metrics.length === (stage.result as { frames: number }).frames) {
-      return { info, metrics, warnings: [], reused: metrics.length, thumb: workspacePicker(ws, videoId, key) };
+      // The decode's warnings are kept with the metrics: a damaged file says so on every run, not only the first.
+      return { info, metrics, warnings: (stage.result as { warnings?: string[] }).warnings ?? [], reused: metrics.length, thumb: workspacePicker(ws, videoId, key) };
     }
     if (!stage) {
       clearMetrics(ws, videoId, key);
@@ -149,12 +150,12 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
     metrics = [];
     await run(0);
   }
-  if (ws) ws.setStage(videoId, 'shots:metrics', key, 'done', { frames: metrics.length });
   const warnings = [...report.warnings];
   if (report.failed) warnings.unshift(`ffmpeg stopped with an error after ${metrics.length} frames; the rest of the video is missing`);
   if (info.frames && metrics.length < info.frames * 0.98 && report.warnings.length) {
     warnings.unshift(`decoded ${metrics.length} of ${info.frames} frames; the file looks truncated or damaged`);
   }
+  if (ws) ws.setStage(videoId, 'shots:metrics', key, 'done', { frames: metrics.length, warnings: warnings.slice(0, 20) });
   return { info, metrics, warnings, reused, thumb: ws ? workspacePicker(ws, videoId, key) : memoryPicker(metrics) };
 }
 

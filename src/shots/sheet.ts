@@ -3,7 +3,8 @@
 // page with times, lengths and transition kinds. Only shots without a kept
 // sample (metrics stored by an older version, or detected without
 // thumbnails) are decoded again, and only their middle frames.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileWhole, writeWhole } from '../core/files.js';
 import { join, basename } from 'node:path';
 import type { OverlayOptions } from 'sharp';
 import { grabFrames } from '../core/video.js';
@@ -60,7 +61,7 @@ export async function contactSheet(video: string, shots: Shot[], dir: string, op
     const y = Math.floor(k / columns) * cellH + 4;
     const jpg = await jpegOf(k);
     if (jpg) {
-      writeFileSync(join(dir, 'thumbs', name), jpg);
+      writeFileWhole(join(dir, 'thumbs', name), jpg);
       tiles.push({ input: jpg, left: x, top: y });
     }
     const text = `#${s.index}  ${clock(s.startTime).slice(3)}  ${s.end - s.start + 1}f`;
@@ -69,9 +70,9 @@ export async function contactSheet(video: string, shots: Shot[], dir: string, op
     cards.push(`<figure><img src="thumbs/${name}" width="${tw}" height="${th}" alt="shot ${s.index}"><figcaption><b>#${s.index}</b> ${esc(clock(s.startTime))} &ndash; ${esc(clock(s.endTime))}<br>frames ${s.start}&ndash;${s.end} (${s.end - s.start + 1})<br><span class="edge">${esc(s.in)} &rarr; ${esc(s.out)}</span></figcaption></figure>`);
   }
   const png = join(dir, 'sheet.png');
-  await sharp({ create: { width: columns * cellW, height: rows * cellH, channels: 3, background: '#202020' } }).composite(tiles).png().toFile(png);
+  await writeWhole(png, (tmp) => sharp({ create: { width: columns * cellW, height: rows * cellH, channels: 3, background: '#202020' } }).composite(tiles).png().toFile(tmp));
   const html = join(dir, 'sheet.html');
-  writeFileSync(html, `<!doctype html><meta charset="utf-8"><title>${esc(basename(video))}: ${shots.length} shots</title>
+  writeFileWhole(html, `<!doctype html><meta charset="utf-8"><title>${esc(basename(video))}: ${shots.length} shots</title>
 <style>body{font:14px system-ui,sans-serif;background:#181818;color:#ddd;margin:16px}figure{display:inline-block;margin:6px;vertical-align:top;background:#262626;padding:6px;border-radius:4px}figcaption{margin-top:4px;line-height:1.4}.edge{color:#9ab}</style>
 <h1>${esc(basename(video))}</h1><p>${shots.length} shots &middot; made by toonscope</p>
 ${cards.join('\n')}

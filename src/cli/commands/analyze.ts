@@ -9,6 +9,7 @@ import { ToonscopeError } from '../../core/errors.js';
 
 export const analyze: Command = {
   name: 'analyze',
+  writes: true,
   summary: 'shots, characters, tracks, self-supervised refinement and the character dictionary (resumable)',
   usage: [
     'toonscope analyze VIDEO [VIDEO...] [--rate N] [--detector CHAIN] [--no-refine] [--epochs N]',
@@ -62,6 +63,8 @@ export const analyze: Command = {
     for (const v of positionals) {
       const s = await analyzeVideo(ws, v, { chain, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
+      // On stderr as `toonscope shots` says them, so a damaged file is noticed whichever command read it first.
+      for (const w of s.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${v}: ${w}\n`);
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks (detectors ${s.models.chain}; identity ${s.models.identity})${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
     const { series, report } = await seriesStages();

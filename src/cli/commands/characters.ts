@@ -16,6 +16,7 @@ export function num(values: Values, key: string, fallback?: number): number | un
 
 const characters: Command = {
   name: 'characters',
+  writes: true,
   summary: 'find characters in images or videos: body boxes + instance masks, face boxes, scores (COCO JSON, mask PNGs, overlays)',
   usage: [
     'usage: toonscope characters <image|video>... [options]',

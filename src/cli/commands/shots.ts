@@ -1,6 +1,7 @@
 // `toonscope shots VIDEO...`: detect shots, store them in the workspace and
 // write CSV / JSON / EDL and a contact sheet (PNG + HTML).
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileWhole } from '../../core/files.js';
 import { join, basename, resolve } from 'node:path';
 import { intOption, type Command, type Values } from '../command.js';
 import { detectShots, type ShotResult } from '../../shots/detect.js';
@@ -14,6 +15,7 @@ import { ToonscopeError } from '../../core/errors.js';
 
 export const shots: Command = {
   name: 'shots',
+  writes: true,
   summary: 'find hard cuts, fades and dissolves; write shot lists (CSV, JSON, EDL, OTIO), a contact sheet, and on request split files, stills and per-frame stats',
   usage: [
     'toonscope shots VIDEO|FOLDER... [--detector NAME] [--out DIR] [--no-sheet] [--crop FILTER]',
@@ -98,11 +100,11 @@ async function writeShotFiles(video: string, r: Pick<ShotResult, 'video' | 'shot
   const dir = resolve(values.out ? (count > 1 ? join(values.out as string, stem) : (values.out as string)) : join(wsDir, 'shots', stem));
   mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = { csv: join(dir, 'shots.csv'), json: join(dir, 'shots.json'), edl: join(dir, 'shots.edl'), otio: join(dir, 'shots.otio') };
-  writeFileSync(files.csv, shotsCsv(r.shots));
-  writeFileSync(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
-  writeFileSync(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
+  writeFileWhole(files.csv, shotsCsv(r.shots));
+  writeFileWhole(files.json, shotsJson(video, r.video.fps, r.shots, r.transitions, detector));
+  writeFileWhole(files.edl, shotsEdl(video, r.video.fps, r.shots, r.transitions, basename(video)));
   const frames = r.frames ?? (r.shots.at(-1)?.end ?? -1) + 1;
-  writeFileSync(files.otio, shotsOtio(video, r.video.fps, r.shots, r.transitions, frames, r.video.audio != null));
+  writeFileWhole(files.otio, shotsOtio(video, r.video.fps, r.shots, r.transitions, frames, r.video.audio != null));
   // The sheet module loads sharp (~0.4 s): only when a sheet is wanted. Its pictures come from the metrics decode.
   if (!values['no-sheet']) Object.assign(files, await (await import('../../shots/sheet.js')).contactSheet(video, r.shots, dir, { thumb: r.thumb }));
   // Without the decoded frame times (a queued run) a transition's time is its frame over the frame rate.
