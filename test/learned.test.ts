@@ -51,6 +51,9 @@ test('learned detector: cell labels, training, regions and boxes on hand-made fe
   const model = trainLearned([{ fm: train, labels }], {}, 80)!;
   assert.ok(model, 'a model is trained');
   assert.ok(model.trained.ignored >= 6, `the unfound figure's cells are set aside for the second fit (${model.trained.ignored})`);
+  const L = model.trained.losses;
+  assert.ok(L.length > 10 && L.every((l, k) => k === 0 || l <= L[k - 1]), `the training loss never rises: ${L.slice(0, 8).join(', ')}...`);
+  assert.ok(L.at(-1)! < 0.5 * L[0], 'and falls');
   // A new frame: both figures elsewhere. The found one is known there; only the other comes out.
   const next = drawnMap(cols, rows, [[1, 1, 4, 9], [10, 2, 13, 11]], 2);
   const prob = probabilities(model, next);
@@ -126,6 +129,24 @@ test('analyze learns the series: the learned pass finds characters the detector 
     ws.db.prepare('DELETE FROM redetected WHERE shot = 1').run();
     await analyzeSeries(ws, { epochs: 3 });
     assert.deepEqual(ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x').all(), before, 'the resumed pass gives the same rows');
+    // A person names every track; then a taught box changes the model, so pass 2 is redone everywhere and the taught
+    // shot's pass 1 too. Every named track must still exist afterwards, and the taught shot keeps a second pass.
+    const named = (ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE track IS NOT NULL').all() as { track: number }[]).map((r) => r.track);
+    const ins = ws.db.prepare('INSERT OR REPLACE INTO decisions (track, name, rejected) VALUES (?, ?, 0)');
+    named.forEach((t, k) => ins.run(t, `n${k}`));
+    const shot = clip.shots[1];
+    const f = shot.start + 4;
+    const other = clip.render(f).truth.find((x) => x.identity !== 0 && x.visible > 0.9);
+    assert.ok(other, 'a character the chain misses is on the taught frame');
+    await teach(ws, video, f, other!.box.map(Math.round) as Box);
+    await analyzeVideo(ws, video, { chain: [new OnlyOne(0)], rate: 4, width: clip.width });
+    const after = await analyzeSeries(ws, { epochs: 3 });
+    assert.equal(after.learned?.learn.reused, false, 'the taught box retrained the series detector');
+    const tracks = new Set((ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE track IS NOT NULL').all() as { track: number }[]).map((r) => r.track));
+    const lost = named.filter((t) => !tracks.has(t));
+    assert.ok(lost.length <= Math.floor(0.1 * named.length), `named tracks kept through re-tracking: lost ${lost.length} of ${named.length}`);
+    const again2 = ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE pass = 2 AND shot = 1').get() as { n: number };
+    assert.ok(again2.n > 0, 'the taught shot, its first pass redone, has a second pass again');
   } finally {
     ws.close();
   }

@@ -4,7 +4,7 @@
 // coordinates only; the clips stay outside the repository). Per series: a
 // fresh workspace, analyze with zero clicks, score; then one taught box for
 // every character zero clicks missed, analyze again, score again.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Box, Image } from '../core/types.js';
@@ -87,10 +87,12 @@ export interface AppearanceEvalOptions extends AnalyzeOptions {
   progress?: (label: string, total?: number) => Progress;
 }
 
-/** Truth matches a found box at IoU >= 0.5 with the body, or IoU >= 0.3 when the found box holds most of her face. */
+/** Truth matches a found box at IoU >= 0.5 with the body or with the face, or IoU >= 0.3 with the body when the found box holds most of her face. */
 function matchScore(t: TruthCharacter, box: Box): number {
   const v = iou(t.body, box);
   if (v >= 0.5) return v;
+  // Where no body was found the first pass stores her face box: it counts when it is her face.
+  if (t.face && iou(t.face, box) >= 0.5) return iou(t.face, box);
   if (t.face && v >= 0.3) {
     const [fx, fy, fw, fh] = t.face;
     const w = Math.min(fx + fw, box[0] + box[2]) - Math.max(fx, box[0]), h = Math.min(fy + fh, box[1] + box[3]) - Math.max(fy, box[1]);
@@ -129,7 +131,7 @@ function footage(clip: TruthClip, src: string, out: string): string {
   return dst;
 }
 
-async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string): Promise<Omit<RunScore, 'taught'>> {
+async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string, skip = new Set<string>()): Promise<Omit<RunScore, 'taught'>> {
   const chars = new Map<string, { series: string; name: string; truth: number; found: number; clusters: Map<number, number>; byChain: boolean }>();
   const clusterMembers = new Map<number, Map<string, number>>();
   const clipScores: ClipScore[] = [];
@@ -148,6 +150,8 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       const m = matchFrame(f.characters, found);
       apps += found.length;
       f.characters.forEach((t, i) => {
+        // A taught box is found on its own frame by construction: that box is not scored.
+        if (skip.has(`${clip.video}#${f.frame}#${t.name}`)) return;
         const key = `${clip.series}\u0000${t.name}`;
         let c = chars.get(key);
         if (!c) chars.set(key, (c = { series: clip.series, name: t.name, truth: 0, found: 0, clusters: new Map(), byChain: false }));
@@ -245,7 +249,10 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
   const runs: RunScore[] = [{ mode: 'zero clicks', characters: [], clips: [], taught: [] }];
   if (opts.teach) runs.push({ mode: 'taught', characters: [], clips: [], taught: [] });
   for (const [series, list] of bySeries) {
-    const ws = Workspace.open(join(opts.out, 'workspaces', series.replace(/[^\w.-]+/g, '_')));
+    // A fresh workspace every run: boxes taught by an earlier --teach run must not count as zero clicks.
+    const dir = join(opts.out, 'workspaces', series.replace(/[^\w.-]+/g, '_'));
+    rmSync(dir, { recursive: true, force: true });
+    const ws = Workspace.open(dir);
     try {
       const analyse = async () => {
         for (const { clip, path } of list) await analyzeVideo(ws, path, { ...opts, extraFrames: clip.frames.map((f) => f.frame) });
@@ -261,14 +268,14 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
         const at = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name).map((c) => ({ clip, path, frame: f.frame, box: c.body }))))[0];
         if (!at) continue;
         const info = probe(at.path);
-        const box = at.box.map((v) => Math.round(v)) as Box;
-        box[2] = Math.min(box[2], info.width - box[0]);
-        box[3] = Math.min(box[3], info.height - box[1]);
+        // Hand-drawn boxes may reach a pixel past the frame: clip them to it.
+        const x0 = Math.max(0, Math.round(at.box[0])), y0 = Math.max(0, Math.round(at.box[1]));
+        const box: Box = [x0, y0, Math.min(Math.round(at.box[0] + at.box[2]), info.width) - x0, Math.min(Math.round(at.box[1] + at.box[3]), info.height) - y0];
         await teach(ws, at.path, at.frame, box, miss.name);
         runs[1].taught.push({ series, name: miss.name, video: at.clip.video, frame: at.frame, box });
       }
       await analyse();
-      const taught = await score(ws, list, 'taught', opts.out);
+      const taught = await score(ws, list, 'taught', opts.out, new Set(runs[1].taught.filter((t) => t.series === series).map((t) => `${t.video}#${t.frame}#${t.name}`)));
       runs[1].characters.push(...taught.characters);
       runs[1].clips.push(...taught.clips);
     } finally {

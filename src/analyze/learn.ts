@@ -39,22 +39,8 @@ interface KnownFrame {
   boxes: Box[];
 }
 
-/** Boxes a person drew (source pixels). */
-export interface TaughtBox {
-  id: number;
-  video: number;
-  frame: number;
-  box: Box;
-  name: string | null;
-}
-
-export function taughtBoxes(ws: Workspace, videoId?: number): TaughtBox[] {
-  ensureSchema(ws);
-  const rows = (videoId === undefined
-    ? ws.db.prepare('SELECT id, video_id, frame, x, y, w, h, name FROM taught ORDER BY id').all()
-    : ws.db.prepare('SELECT id, video_id, frame, x, y, w, h, name FROM taught WHERE video_id = ? ORDER BY id').all(videoId)) as { id: number; video_id: number; frame: number; x: number; y: number; w: number; h: number; name: string | null }[];
-  return rows.map((r) => ({ id: r.id, video: r.video_id, frame: r.frame, box: [r.x, r.y, r.w, r.h], name: r.name }));
-}
+import { taughtBoxes } from './store.js';
+export { taughtBoxes, type TaughtBox } from './store.js';
 
 /** First-pass boxes and taught boxes, by frame: what the detector learns from. */
 function knownFrames(ws: Workspace): KnownFrame[] {
@@ -117,11 +103,19 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const training: TrainingFrame[] = [];
   for (const [vid, list] of group(frames)) {
     const v = videos.get(vid)!;
-    const info = probe(v.path);
-    const size = fitSize(info, width);
-    const sx = info.width / size.width;
+    let shots;
+    try {
+      shots = await detectShots(v.path, { workspace: ws });
+    } catch (e) {
+      if (!(e instanceof ToonscopeError)) throw e;
+      opts.log?.(`warning: ${v.path}: ${e.problem}; its frames are left out of what the series detector learns from`);
+      continue;
+    }
+    const size = fitSize(shots.video, width);
+    const sx = shots.video.width / size.width;
     const at = new Map(list.map((f) => [f.frame, f]));
-    for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size)) {
+    // With the frame times, each chunk seeks near its frames instead of decoding the episode from the start.
+    for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size, shots.times)) {
       const kf = at.get(frame.index)!;
       const fm = await frameFeatures(frame);
       training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)) });
@@ -306,13 +300,24 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
     for (const r of rows) {
       const p = JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number };
       let report: RedetectReport | undefined;
-      const shots = await detectShots(r.path, { workspace: ws });
+      let shots;
+      try {
+        shots = await detectShots(r.path, { workspace: ws });
+      } catch (e) {
+        // A moved or damaged episode keeps what it has; the rest of the series goes on.
+        if (!(e instanceof ToonscopeError)) throw e;
+        opts.log?.(`warning: ${r.path}: ${e.problem}; its learned pass is left as it was`);
+        continue;
+      }
       if (learn.model) {
         forgetSecondPass(ws, r.id, learn.key);
         const bar = opts.progress?.(`learned pass ${r.path}`);
         report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: { size: p.embed, identity: space.embedder } }, bar);
         bar?.done();
-      } else ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);
+      } else ws.db.transaction(() => {
+          ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);
+          ws.db.prepare('DELETE FROM redetected WHERE video_id = ?').run(r.id);
+        })();
       trackVideo(ws, r.id, shots.shots);
       const count = (pass: number) => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = ?').get(r.id, pass) as { n: number }).n;
       out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0 });
@@ -360,29 +365,35 @@ export async function teach(ws: Workspace, path: string, frame: number, box: Box
 }
 
 /**
- * Names given with taught boxes: the dictionary cluster of the appearance that
- * covers a named taught box gets that name on its tracks that nobody has
- * decided yet (a person's earlier decisions are never overwritten).
+ * Names given with taught boxes: the track of the appearance that covers a
+ * named taught box is decided with that name (unless a person decided it
+ * already), and the classifier spreads it from there like any named track: it
+ * can still say "unknown" where it is unsure, and re-clustering cannot undo it.
  */
 export function nameTaught(ws: Workspace): number {
   ensureLabels(ws);
   let named = 0;
+  const decided = new Set((ws.db.prepare('SELECT track FROM decisions').all() as { track: number }[]).map((r) => r.track));
   for (const t of taughtBoxes(ws)) {
     if (!t.name) continue;
-    const apps = ws.db.prepare('SELECT x, y, w, h, track, cluster FROM appearances WHERE video_id = ? AND frame = ? AND track IS NOT NULL').all(t.video, t.frame) as { x: number; y: number; w: number; h: number; track: number; cluster: number | null }[];
-    let best: (typeof apps)[number] | undefined, bv = 0.3;
+    const apps = ws.db.prepare('SELECT x, y, w, h, track FROM appearances WHERE video_id = ? AND frame = ? AND track IS NOT NULL').all(t.video, t.frame) as { x: number; y: number; w: number; h: number; track: number }[];
+    // GrabCut may shrink the taught box to her outline: the appearance lying most inside the box is hers.
+    let best: (typeof apps)[number] | undefined, bv = 0.5;
     for (const a of apps) {
-      const v = iou([a.x, a.y, a.w, a.h], t.box);
+      const v = inside([a.x, a.y, a.w, a.h], t.box);
       if (v >= bv) { bv = v; best = a; }
     }
-    if (!best) continue;
-    const tracks = best.cluster == null ? [best.track] : (ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE cluster = ? AND track IS NOT NULL').all(best.cluster) as { track: number }[]).map((r) => r.track);
-    const decided = new Set((ws.db.prepare('SELECT track FROM decisions').all() as { track: number }[]).map((r) => r.track));
-    const open = tracks.filter((k) => !decided.has(k));
-    if (!open.length) continue;
-    decide(ws, open, { name: t.name, rejected: false });
-    if (best.cluster != null) ws.db.prepare("UPDATE clusters SET name = ?, status = 'named' WHERE id = ? AND status = 'auto'").run(t.name, best.cluster);
+    if (!best || decided.has(best.track)) continue;
+    decide(ws, [best.track], { name: t.name, rejected: false });
+    decided.add(best.track);
     named++;
   }
   return named;
+}
+
+/** Share of box a that lies inside box b. */
+function inside(a: Box, b: Box): number {
+  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+  return w > 0 && h > 0 ? (w * h) / Math.max(1e-9, a[2] * a[3]) : 0;
 }

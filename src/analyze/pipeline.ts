@@ -12,9 +12,10 @@ import { parseChain, autoChain } from '../characters/backends.js';
 import { identitySpace } from '../models/identity.js';
 import type { CharacterDetector } from '../characters/types.js';
 import { trackShots } from '../tracking/index.js';
+import { iou } from '../core/box.js';
 import { sampleFrames } from './sample.js';
 import { detectStage, type DetectStageReport } from './detect.js';
-import { ensureSchema, saveSamples, pendingSamples, appearances, type AppearanceRow } from './store.js';
+import { ensureSchema, saveSamples, pendingSamples, appearances, taughtBoxes, type AppearanceRow } from './store.js';
 
 /** Options of `analyzeVideo`: the detector chain, sampling rate and sizes, progress and log. */
 export interface AnalyzeOptions {
@@ -101,9 +102,13 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   else {
     ws.db.prepare('DELETE FROM samples WHERE video_id = ?').run(videoId);
     ws.db.prepare('DELETE FROM appearances WHERE video_id = ?').run(videoId);
+    // The second pass looked past the first pass's characters: with them gone, it is redone too.
+    ws.db.prepare('DELETE FROM redetected WHERE video_id = ?').run(videoId);
     ws.db.prepare("DELETE FROM stages WHERE video_id = ? AND stage IN ('analyze:detect', 'analyze:tracks')").run(videoId);
     const grid = sampleFrames(shots.shots, shots.transitions, shots.times, shots.video.fps, { rate });
-    for (const f of extra) {
+    // Taught frames stay samples whatever the grid (their boxes are what the series detector learns from).
+    const more = [...extra, ...taughtBoxes(ws, videoId).map((t) => t.frame).filter((f) => f < shots.frames && !extra.includes(f))];
+    for (const f of more) {
       const shot = shots.shots.find((s) => f >= s.start && f <= s.end);
       if (shot) grid.push({ frame: f, shot: shot.index, time: shots.times[f] ?? f / shots.video.fps });
     }
@@ -121,6 +126,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     if (!prior) {
       // Another chain or width: start the detection pass over.
       ws.db.prepare('DELETE FROM appearances WHERE video_id = ?').run(videoId);
+    // The second pass looked past the first pass's characters: with them gone, it is redone too.
+    ws.db.prepare('DELETE FROM redetected WHERE video_id = ?').run(videoId);
       ws.db.prepare('UPDATE samples SET done = 0 WHERE video_id = ?').run(videoId);
     }
     ws.setStage(videoId, 'analyze:detect', detectKey, 'running');
@@ -156,36 +163,67 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
 
 /**
  * Track a video's appearances (both passes) per shot. Track ids stay what they
- * were for tracks that keep most of their appearances, so names a person gave
- * (kept per track) survive the learned pass adding people. Returns true when
- * the stored tracks were already up to date.
+ * were: every new appearance is paired with where a track was at the last
+ * tracking (same frame, box IoU >= 0.3; rows may have been redone since), and
+ * a new track keeps an old id when most of its appearances were that track.
+ * Names a person gave are kept per track, so they survive the learned pass and
+ * teaching. Returns true when the stored tracks were already up to date.
  */
 export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boolean {
   const rows = appearances(ws, videoId);
   const key = { appearances: rows.length, ids: rows.reduce((a, r) => (a + r.id) % 1_000_000_007, 0) };
   if (ws.stage(videoId, 'analyze:tracks', key)?.status === 'done') return true;
-  const before = new Map(rows.map((r) => [r.id, r.track]));
+  let past = ws.db.prepare('SELECT frame, x, y, w, h, track FROM tracked WHERE video_id = ?').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; track: number }[];
+  // A workspace tracked before the snapshot existed: its rows still carry their tracks.
+  if (!past.length) past = rows.filter((r) => r.track != null).map((r) => ({ frame: r.frame, x: r.box[0], y: r.box[1], w: r.box[2], h: r.box[3], track: r.track! }));
+  const byFrame = new Map<number, typeof past>();
+  for (const p of past) {
+    if (!byFrame.has(p.frame)) byFrame.set(p.frame, []);
+    byFrame.get(p.frame)!.push(p);
+  }
+  // 0.3, not 0.5: a character found again by a retrained series detector comes out a little wider or narrower.
+  const oldOf = (r: AppearanceRow): number | undefined => {
+    let best: number | undefined, bv = 0.3;
+    for (const p of byFrame.get(r.frame) ?? []) {
+      const v = iou(r.box, [p.x, p.y, p.w, p.h]);
+      if (v >= bv) { bv = v; best = p.track; }
+    }
+    return best;
+  };
+  const rowById = new Map(rows.map((r) => [r.id, r]));
   const tracks = trackShots(toDetections(rows), shots, { firstId: 1 });
-  // Keep old ids: pair new and old tracks by shared appearances, most shared first.
   const pairs: Array<[number, number, number]> = [];
   for (const [k, t] of tracks.entries()) {
     const count = new Map<number, number>();
     for (const d of t.detections) {
-      const old = before.get((d as Detection & { id: number }).id);
-      if (old != null) count.set(old, (count.get(old) ?? 0) + 1);
+      const old = oldOf(rowById.get((d as Detection & { id: number }).id)!);
+      if (old !== undefined) count.set(old, (count.get(old) ?? 0) + 1);
     }
-    for (const [old, n] of count) pairs.push([n, k, old]);
+    // Most of the new track must have been that old track, or a name could move onto someone else.
+    for (const [old, n] of count) if (n * 2 >= t.detections.length) pairs.push([n, k, old]);
   }
   pairs.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2]);
   const ids = new Array<number>(tracks.length).fill(-1);
   const taken = new Set<number>();
   for (const [, k, old] of pairs) if (ids[k] < 0 && !taken.has(old)) { ids[k] = old; taken.add(old); }
-  let next = Math.max(videoId * 1_000_000, ...[...before.values()].filter((v): v is number => v != null)) + 1;
+  let next = past.reduce((m, p) => Math.max(m, p.track), videoId * 1_000_000) + 1;
   for (let k = 0; k < ids.length; k++) if (ids[k] < 0) ids[k] = next++;
   const upd = ws.db.prepare('UPDATE appearances SET track = ? WHERE id = ?');
+  const snap = ws.db.prepare('INSERT INTO tracked (video_id, frame, x, y, w, h, track) VALUES (?, ?, ?, ?, ?, ?, ?)');
   ws.db.transaction(() => {
     ws.db.prepare('UPDATE appearances SET track = NULL WHERE video_id = ?').run(videoId);
-    tracks.forEach((t, k) => { for (const d of t.detections) upd.run(ids[k], (d as Detection & { id: number }).id); });
+    ws.db.prepare('DELETE FROM tracked WHERE video_id = ?').run(videoId);
+    // Tracks with no rows now (their shot's second pass is being redone) stay in the snapshot, so the tracking
+    // after that pass gives them their ids back.
+    const now = new Set(ids);
+    for (const p of past) if (!now.has(p.track)) snap.run(videoId, p.frame, p.x, p.y, p.w, p.h, p.track);
+    tracks.forEach((t, k) => {
+      for (const d of t.detections) {
+        const r = rowById.get((d as Detection & { id: number }).id)!;
+        upd.run(ids[k], r.id);
+        snap.run(videoId, r.frame, ...r.box, ids[k]);
+      }
+    });
   })();
   ws.setStage(videoId, 'analyze:tracks', key, 'done', { tracks: tracks.length });
   return false;

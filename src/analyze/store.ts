@@ -61,6 +61,16 @@ export function ensureSchema(ws: Workspace): void {
       UNIQUE (video_id, frame, x, y, w, h)
     );
   `);
+  // v3: where every track was at the last tracking (frame and box), so a re-track keeps ids even when rows were redone.
+  ws.schema('analyze', 3, `
+    CREATE TABLE IF NOT EXISTS tracked (
+      video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+      frame INTEGER NOT NULL,
+      x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
+      track INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tracked_video ON tracked(video_id, frame);
+  `);
 }
 
 export function saveSamples(ws: Workspace, videoId: number, samples: Sample[]): void {
@@ -106,7 +116,9 @@ export interface NewAppearance {
 /** Forget a shot's first-pass appearances and mark its samples pending (a partly analysed shot is redone whole). */
 export function resetShot(ws: Workspace, videoId: number, shot: number): void {
   ws.db.transaction(() => {
-    ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ? AND pass = 1').run(videoId, shot);
+    // Pass 2 of the shot looked past these first-pass characters: it is redone with them.
+    ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ?').run(videoId, shot);
+    ws.db.prepare('DELETE FROM redetected WHERE video_id = ? AND shot = ?').run(videoId, shot);
     ws.db.prepare('UPDATE samples SET done = 0 WHERE video_id = ? AND shot = ?').run(videoId, shot);
   })();
 }
@@ -161,3 +173,21 @@ export function mask(ws: Workspace, id: number): Image | undefined {
   if (!r?.mask) return undefined;
   return { width: r.mask_w, height: r.mask_h, channels: 1, data: new Uint8Array(inflateRawSync(r.mask)) };
 }
+
+/** Boxes a person drew (source pixels). */
+export interface TaughtBox {
+  id: number;
+  video: number;
+  frame: number;
+  box: Box;
+  name: string | null;
+}
+
+export function taughtBoxes(ws: Workspace, videoId?: number): TaughtBox[] {
+  ensureSchema(ws);
+  const rows = (videoId === undefined
+    ? ws.db.prepare('SELECT id, video_id, frame, x, y, w, h, name FROM taught ORDER BY id').all()
+    : ws.db.prepare('SELECT id, video_id, frame, x, y, w, h, name FROM taught WHERE video_id = ? ORDER BY id').all(videoId)) as { id: number; video_id: number; frame: number; x: number; y: number; w: number; h: number; name: string | null }[];
+  return rows.map((r) => ({ id: r.id, video: r.video_id, frame: r.frame, box: [r.x, r.y, r.w, r.h], name: r.name }));
+}
+

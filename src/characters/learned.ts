@@ -41,7 +41,7 @@ export interface LearnedModel {
   b: number;
   params: LearnedParams;
   /** Training cells (positive, negative) and frames; for reports. */
-  trained: { positive: number; negative: number; frames: number; ignored: number };
+  trained: { positive: number; negative: number; frames: number; ignored: number; losses: number[] };
 }
 
 /** Feature map of a frame at the model's width (height rounded to the stride). */
@@ -97,33 +97,58 @@ function score(fm: FeatureMap, i: number, w: Float64Array, b: number): number {
   return z;
 }
 
-/** Balanced logistic regression by full-batch gradient descent (cells are unit vectors: a fixed step is stable). */
-function fit(frames: TrainingFrame[], use: (f: number, i: number) => boolean, dim: number, epochs: number): { w: Float64Array; b: number; pos: number; neg: number } {
+/**
+ * Balanced logistic regression by full-batch gradient descent with a step
+ * that adapts: a step that raised the loss is undone and halved, one that
+ * lowered it grows a little. So the loss never rises, whatever the features'
+ * scale, and the result does not depend on where the epochs stop.
+ */
+function fit(frames: TrainingFrame[], use: (f: number, i: number) => boolean, dim: number, epochs: number): { w: Float64Array; b: number; pos: number; neg: number; losses: number[] } {
   let pos = 0, neg = 0;
   frames.forEach((t, f) => t.labels.forEach((l, i) => { if (l >= 0 && use(f, i)) l ? pos++ : neg++; }));
-  const w = new Float64Array(dim);
+  let w = new Float64Array(dim);
   let b = 0;
-  if (!pos || !neg) return { w, b, pos, neg };
-  const wp = 0.5 / pos, wn = 0.5 / neg, step = 20, l2 = 1e-4;
-  const g = new Float64Array(dim);
-  for (let e = 0; e < epochs; e++) {
+  const losses: number[] = [];
+  if (!pos || !neg) return { w, b, pos, neg, losses };
+  const wp = 0.5 / pos, wn = 0.5 / neg, l2 = 1e-4;
+  // Loss and gradient at (w, b), one pass over the cells.
+  const eval_ = (w: Float64Array, b: number, g: Float64Array): { loss: number; gb: number } => {
     g.fill(0);
-    let gb = 0;
+    let gb = 0, loss = 0;
     frames.forEach((t, f) => {
       const { fm, labels } = t;
       for (let i = 0; i < labels.length; i++) {
         const l = labels[i];
         if (l < 0 || !use(f, i)) continue;
-        const err = (sigmoid(score(fm, i, w, b)) - l) * (l ? wp : wn);
+        const z = score(fm, i, w, b), p = sigmoid(z), wt = l ? wp : wn;
+        // log(1 + e^-|z|) + max(z, 0) - l z: the cross-entropy without overflow.
+        loss += wt * (Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - l * z);
+        const err = (p - l) * wt;
         gb += err;
         const o = i * dim;
         for (let k = 0; k < dim; k++) g[k] += err * fm.data[o + k];
       }
     });
-    for (let k = 0; k < dim; k++) w[k] -= step * (g[k] + l2 * w[k]);
-    b -= step * gb;
+    let reg = 0;
+    for (let k = 0; k < dim; k++) { g[k] += l2 * w[k]; reg += w[k] * w[k]; }
+    return { loss: loss + 0.5 * l2 * reg, gb };
+  };
+  let g = new Float64Array(dim), g2 = new Float64Array(dim);
+  let cur = eval_(w, b, g);
+  losses.push(cur.loss);
+  let step = 2;
+  for (let e = 0; e < epochs && step > 1e-6; e++) {
+    const w2 = new Float64Array(dim);
+    for (let k = 0; k < dim; k++) w2[k] = w[k] - step * g[k];
+    const b2 = b - step * cur.gb;
+    const next = eval_(w2, b2, g2);
+    if (next.loss > cur.loss) { step /= 2; continue; }
+    [w, b, cur] = [w2, b2, next];
+    [g, g2] = [g2, g];
+    losses.push(cur.loss);
+    step *= 1.2;
   }
-  return { w, b, pos, neg };
+  return { w, b, pos, neg, losses };
 }
 
 /**
@@ -133,7 +158,7 @@ function fit(frames: TrainingFrame[], use: (f: number, i: number) => boolean, di
  * character (a group of at least `minCells` cells) are set aside and it is
  * fitted again: it learns from the background it is sure of.
  */
-export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedParams> = {}, epochs = 60): LearnedModel | undefined {
+export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedParams> = {}, epochs = 80): LearnedModel | undefined {
   const p = { ...LEARNED_DEFAULTS, ...params };
   if (!frames.length) return undefined;
   const dim = frames[0].fm.dim;
@@ -151,7 +176,7 @@ export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedPar
   const second = fit(frames, (f, i) => !doubtful[f][i], dim, epochs);
   return {
     version: 1, layer: LEARNED_LAYER, stride: LEARNED_STRIDE, dim, w: [...second.w], b: second.b, params: p,
-    trained: { positive: second.pos, negative: second.neg, frames: frames.length, ignored },
+    trained: { positive: second.pos, negative: second.neg, frames: frames.length, ignored, losses: second.losses.map((l) => +l.toFixed(6)) },
   };
 }
 

@@ -104,7 +104,7 @@ export const labelTeach: Command = {
     const r = await teach(ws, p[0], frame, boxOption(values.box), values.name as string | undefined);
     ctx.result(r, r.added
       ? `taught: ${p[0]} frame ${r.frame} (shot ${r.shot})${values.name ? ` as ${values.name}` : ''}; run \`toonscope analyze\` on the series to find her everywhere`
-      : `already taught: ${p[0]} frame ${r.frame} with that box; nothing changes`);
+      : `already taught: ${p[0]} frame ${r.frame} with that box; ${values.name ? `its name is now ${values.name}` : 'nothing changes'}`);
   },
 };
 
