@@ -117,14 +117,25 @@ export function sample(img: Image, x: number, y: number, k: number): number {
 
 /** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
 export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
-  const w = a.width, h = a.height, c = a.channels;
+  const w = a.width, h = a.height, c = a.channels, bc = b.channels, ad = a.data, bd = b.data;
   const out = new Float32Array(w * h);
   const fd = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      const tx = x + fd[i * 2], ty = y + fd[i * 2 + 1];
+      // sample(b, tx, ty, k) for the three channels, clamping and finding the taps once.
+      let tx = x + fd[i * 2], ty = y + fd[i * 2 + 1];
+      if (tx < 0) tx = 0; else if (tx > w - 1) tx = w - 1;
+      if (ty < 0) ty = 0; else if (ty > h - 1) ty = h - 1;
+      const x0 = tx | 0, y0 = ty | 0;
+      const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+      const ax = tx - x0, ay = ty - y0;
+      const p00 = (y0 * w + x0) * bc, p01 = (y0 * w + x1) * bc, p10 = (y1 * w + x0) * bc, p11 = (y1 * w + x1) * bc;
       let e = 0;
-      for (let k = 0; k < 3; k++) e += Math.abs(a.data[i * c + k] - sample(b, tx, ty, k));
+      for (let k = 0; k < 3; k++) {
+        const top = bd[p00 + k] + (bd[p01 + k] - bd[p00 + k]) * ax;
+        const bot = bd[p10 + k] + (bd[p11 + k] - bd[p10 + k]) * ax;
+        e += Math.abs(ad[i * c + k] - (top + (bot - top) * ay));
+      }
       out[i] = e / 3;
     }
   }
