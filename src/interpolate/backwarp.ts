@@ -4,8 +4,7 @@
 // that flow. Unlike splatting colours this leaves no specks where sources land
 // sparsely, because every pixel gets a vector.
 import type { Image } from '../core/types.js';
-import type { Flow } from './raster.js';
-import { at3 } from './splat.js';
+import { at3, type Flow } from './raster.js';
 
 /**
  * Fields at time t: per pixel the offset to its source in A (u0, v0) and in B

@@ -4,8 +4,7 @@
 // predictions of its four nearest blocks. Where per-pixel flow tears (hair,
 // a swinging arm), this ghosts smoothly instead.
 import type { Image } from '../core/types.js';
-import { luma8, type Flow } from './raster.js';
-import { at, at3 } from './splat.js';
+import { at3, luma8, type Flow } from './raster.js';
 
 export interface ObmcOptions {
   /** Grid step in working-resolution pixels (default 8); each block is twice that wide. */
@@ -22,7 +21,7 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
   const la: Image = { width: w, height: h, channels: 1, data: luma8(sa) }, lc: Image = { width: w, height: h, channels: 1, data: luma8(sc) };
   const gw = Math.ceil(w / S) + 1, gh = Math.ceil(h / S) + 1;
   const v = new Float32Array(gw * gh * 2);
-  const da = la.data, dc = lc.data;
+  const da = la.data, dc = lc.data, pa = new Float64Array(1), pc = new Float64Array(1);
   const cost = (cx: number, cy: number, vx: number, vy: number) => {
     // The shift is the same for every sample of the block: split it once into whole pixels and bilinear weights.
     const oax = -t * vx, oay = -t * vy, ocx = (1 - t) * vx, ocy = (1 - t) * vy;
@@ -46,7 +45,9 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
     for (let dy = -S; dy < S; dy += 2) {
       for (let dx = -S; dx < S; dx += 2) {
         const x = cx + dx, y = cy + dy;
-        s += Math.abs(at(la, x - t * vx, y - t * vy, 0) - at(lc, x + (1 - t) * vx, y + (1 - t) * vy, 0));
+        at3(la, x - t * vx, y - t * vy, pa);
+        at3(lc, x + (1 - t) * vx, y + (1 - t) * vy, pc);
+        s += Math.abs(pa[0] - pc[0]);
       }
     }
     return s / (S * S);

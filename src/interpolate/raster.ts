@@ -99,43 +99,33 @@ export function resizeFlow(f: Flow, width: number, height: number): Flow {
   return { width, height, data: out };
 }
 
-/** Bilinear sample of channel `k` of an interleaved 8-bit image at (x, y), clamped to the border. */
-export function sample(img: Image, x: number, y: number, k: number): number {
+/**
+ * Bilinear sample at (x, y), clamped to the border, of every channel of a 1- or 3-channel 8-bit image into `dst`:
+ * the clamp and the taps are found once per pixel, not once per channel (this runs per pixel in the hot loops).
+ */
+export function at3(img: Image, x: number, y: number, dst: Float64Array): void {
   const w = img.width, h = img.height, c = img.channels;
   if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
   if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
   const x0 = x | 0, y0 = y | 0;
   const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const ax = x - x0, ay = y - y0;
-  const d = img.data;
-  const a = d[(y0 * w + x0) * c + k], b = d[(y0 * w + x1) * c + k];
-  const e = d[(y1 * w + x0) * c + k], f = d[(y1 * w + x1) * c + k];
-  const top = a + (b - a) * ax;
-  const bot = e + (f - e) * ax;
-  return top + (bot - top) * ay;
+  const ax = x - x0, ay = y - y0, bx = 1 - ax, by = 1 - ay, d = img.data;
+  const p00 = (y0 * w + x0) * c, p01 = (y0 * w + x1) * c, p10 = (y1 * w + x0) * c, p11 = (y1 * w + x1) * c;
+  dst[0] = (d[p00] * bx + d[p01] * ax) * by + (d[p10] * bx + d[p11] * ax) * ay;
+  if (c === 1) return;
+  dst[1] = (d[p00 + 1] * bx + d[p01 + 1] * ax) * by + (d[p10 + 1] * bx + d[p11 + 1] * ax) * ay;
+  dst[2] = (d[p00 + 2] * bx + d[p01 + 2] * ax) * by + (d[p10 + 2] * bx + d[p11 + 2] * ax) * ay;
 }
 
 /** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
 export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
-  const w = a.width, h = a.height, c = a.channels, bc = b.channels, ad = a.data, bd = b.data;
+  const w = a.width, h = a.height, c = a.channels, ad = a.data, px = new Float64Array(3);
   const out = new Float32Array(w * h);
   const fd = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      // sample(b, tx, ty, k) for the three channels, clamping and finding the taps once.
-      let tx = x + fd[i * 2], ty = y + fd[i * 2 + 1];
-      if (tx < 0) tx = 0; else if (tx > w - 1) tx = w - 1;
-      if (ty < 0) ty = 0; else if (ty > h - 1) ty = h - 1;
-      const x0 = tx | 0, y0 = ty | 0;
-      const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-      const ax = tx - x0, ay = ty - y0;
-      const p00 = (y0 * w + x0) * bc, p01 = (y0 * w + x1) * bc, p10 = (y1 * w + x0) * bc, p11 = (y1 * w + x1) * bc;
-      let e = 0;
-      for (let k = 0; k < 3; k++) {
-        const top = bd[p00 + k] + (bd[p01 + k] - bd[p00 + k]) * ax;
-        const bot = bd[p10 + k] + (bd[p11 + k] - bd[p10 + k]) * ax;
-        e += Math.abs(ad[i * c + k] - (top + (bot - top) * ay));
-      }
+      at3(b, x + fd[i * 2], y + fd[i * 2 + 1], px);
+      const e = Math.abs(ad[i * c] - px[0]) + Math.abs(ad[i * c + 1] - px[1]) + Math.abs(ad[i * c + 2] - px[2]);
       out[i] = e / 3;
     }
   }

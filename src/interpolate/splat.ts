@@ -6,7 +6,7 @@
 // result is mixed with a backward-sampled frame from the same weights
 // (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
-import { boxBlur, type Flow } from './raster.js';
+import { at3, boxBlur, type Flow } from './raster.js';
 import { backwarpBetween } from './backwarp.js';
 
 export interface SplatOptions {
@@ -105,33 +105,6 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
       }
     }
   }
-}
-
-/** Bilinear sample of channel k, clamped (a copy of raster.sample the JIT inlines into hot loops; backwarp.ts uses it too). */
-export function at(img: Image, x: number, y: number, k: number): number {
-  const w = img.width, h = img.height, c = img.channels;
-  if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
-  if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
-  const x0 = x | 0, y0 = y | 0;
-  const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const ax = x - x0, ay = y - y0, d = img.data;
-  const top = d[(y0 * w + x0) * c + k] * (1 - ax) + d[(y0 * w + x1) * c + k] * ax;
-  const bot = d[(y1 * w + x0) * c + k] * (1 - ax) + d[(y1 * w + x1) * c + k] * ax;
-  return top * (1 - ay) + bot * ay;
-}
-
-/** All three channels of `at(img, x, y, k)` into `dst` (same arithmetic, so the same values), clamping and weighing once. */
-export function at3(img: Image, x: number, y: number, dst: Float64Array): void {
-  const w = img.width, h = img.height, c = img.channels;
-  if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
-  if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
-  const x0 = x | 0, y0 = y | 0;
-  const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const ax = x - x0, ay = y - y0, bx = 1 - ax, by = 1 - ay, d = img.data;
-  const p00 = (y0 * w + x0) * c, p01 = (y0 * w + x1) * c, p10 = (y1 * w + x0) * c, p11 = (y1 * w + x1) * c;
-  dst[0] = (d[p00] * bx + d[p01] * ax) * by + (d[p10] * bx + d[p11] * ax) * ay;
-  dst[1] = (d[p00 + 1] * bx + d[p01 + 1] * ax) * by + (d[p10 + 1] * bx + d[p11 + 1] * ax) * ay;
-  dst[2] = (d[p00 + 2] * bx + d[p01 + 2] * ax) * by + (d[p10 + 2] * bx + d[p11 + 2] * ax) * ay;
 }
 
 /** Median of three values. */
