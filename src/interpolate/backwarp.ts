@@ -4,8 +4,7 @@
 // that flow. Unlike splatting colours this leaves no specks where sources land
 // sparsely, because every pixel gets a vector.
 import type { Image } from '../core/types.js';
-import type { Flow } from './raster.js';
-import { at } from './splat.js';
+import { at3, type Flow } from './raster.js';
 
 /**
  * Fields at time t: per pixel the offset to its source in A (u0, v0) and in B
@@ -18,8 +17,20 @@ interface Acc {
   vis: Float32Array; // 2 per pixel: weight from A, from B
 }
 
+/** Add weight `q` of the offsets (ua, va, ub, vb) plus (ex, ey) at output pixel `o`, seen from A or B (the JIT inlines it). */
+function put(acc: Acc, o: number, q: number, ua: number, va: number, ub: number, vb: number, ex: number, ey: number, side: number): void {
+  // Vectors are averaged by weight: a z-buffer style winner-takes-all was measured worse (harder seams).
+  const vec = acc.vec, o4 = o * 4;
+  vec[o4] += q * (ua + ex);
+  vec[o4 + 1] += q * (va + ey);
+  vec[o4 + 2] += q * (ub + ex);
+  vec[o4 + 3] += q * (vb + ey);
+  acc.wt[o] += q;
+  acc.vis[o * 2 + side] += q;
+}
+
 function push(flow: Flow, zw: Float32Array, s: number, fromA: boolean, acc: Acc): void {
-  const w = flow.width, h = flow.height, f = flow.data;
+  const w = flow.width, h = flow.height, f = flow.data, side = fromA ? 0 : 1;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
       const u = f[i * 2], v = f[i * 2 + 1];
@@ -30,20 +41,23 @@ function push(flow: Flow, zw: Float32Array, s: number, fromA: boolean, acc: Acc)
       // Offsets from the landing spot to the source (this frame) and to the other frame.
       const ua = fromA ? -s * u : (1 - s) * u, va = fromA ? -s * v : (1 - s) * v;
       const ub = fromA ? (1 - s) * u : -s * u, vb = fromA ? (1 - s) * v : -s * v;
+      const q00 = (1 - ax) * (1 - ay) * z, q10 = ax * (1 - ay) * z, q01 = (1 - ax) * ay * z, q11 = ax * ay * z;
+      const ex0 = tx - x0, ex1 = tx - (x0 + 1), ey0 = ty - y0, ey1 = ty - (y0 + 1);
+      const o = y0 * w + x0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        // Inside: the four corners unrolled; a corner of weight 0 is skipped as before.
+        if (q00 > 0) put(acc, o, q00, ua, va, ub, vb, ex0, ey0, side);
+        if (q10 > 0) put(acc, o + 1, q10, ua, va, ub, vb, ex1, ey0, side);
+        if (q01 > 0) put(acc, o + w, q01, ua, va, ub, vb, ex0, ey1, side);
+        if (q11 > 0) put(acc, o + w + 1, q11, ua, va, ub, vb, ex1, ey1, side);
+        continue;
+      }
       for (let k = 0; k < 4; k++) {
         const xx = x0 + (k & 1), yy = y0 + (k >> 1);
         if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-        const q = ((k & 1) ? ax : 1 - ax) * ((k >> 1) ? ay : 1 - ay) * z;
+        const q = k === 0 ? q00 : k === 1 ? q10 : k === 2 ? q01 : q11;
         if (q <= 0) continue;
-        const o = yy * w + xx;
-        // Vectors are averaged by weight: a z-buffer style winner-takes-all was measured worse (harder seams).
-        const ex = tx - xx, ey = ty - yy;
-        acc.vec[o * 4] += q * (ua + ex);
-        acc.vec[o * 4 + 1] += q * (va + ey);
-        acc.vec[o * 4 + 2] += q * (ub + ex);
-        acc.vec[o * 4 + 3] += q * (vb + ey);
-        acc.wt[o] += q;
-        acc.vis[o * 2 + (fromA ? 0 : 1)] += q;
+        put(acc, yy * w + xx, q, ua, va, ub, vb, tx - xx, ty - yy, side);
       }
     }
   }
@@ -93,13 +107,16 @@ export function backwarpBetween(a: Image, b: Image, ab: Flow, ba: Flow, za: Floa
   }
   fill(acc.vec, ok, w, h);
   const out = new Uint8ClampedArray(n * 3);
+  const sa = new Float64Array(3), sb = new Float64Array(3);
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
       // Visibility: a pixel only one frame reached takes that frame; the prior is the time weighting.
       const va = (1 - t) * (acc.vis[i * 2] + 1e-3), vb = t * (acc.vis[i * 2 + 1] + 1e-3);
       const ka = va / (va + vb);
       const v = acc.vec;
-      for (let k = 0; k < 3; k++) out[i * 3 + k] = ka * at(a, x + v[i * 4], y + v[i * 4 + 1], k) + (1 - ka) * at(b, x + v[i * 4 + 2], y + v[i * 4 + 3], k);
+      at3(a, x + v[i * 4], y + v[i * 4 + 1], sa);
+      at3(b, x + v[i * 4 + 2], y + v[i * 4 + 3], sb);
+      for (let k = 0; k < 3; k++) out[i * 3 + k] = ka * sa[k] + (1 - ka) * sb[k];
     }
   }
   return { width: w, height: h, channels: 3, data: new Uint8Array(out.buffer) };

@@ -98,9 +98,12 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     }
     const blocks = obmcBetween(A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, mix);
     const o = ours.data, q = blocks.data;
-    for (let i = 0; i < o.length; i++) {
-      const g = mix[(i / 3) | 0];
-      if (g > 0) o[i] = Math.round((1 - g) * o[i] + g * q[i]);
+    for (let p = 0, i = 0; p < mix.length; p++, i += 3) {
+      const g = mix[p];
+      if (!(g > 0)) continue;
+      o[i] = Math.round((1 - g) * o[i] + g * q[i]);
+      o[i + 1] = Math.round((1 - g) * o[i + 1] + g * q[i + 1]);
+      o[i + 2] = Math.round((1 - g) * o[i + 2] + g * q[i + 2]);
     }
     return ours;
   });

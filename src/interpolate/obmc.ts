@@ -4,8 +4,7 @@
 // predictions of its four nearest blocks. Where per-pixel flow tears (hair,
 // a swinging arm), this ghosts smoothly instead.
 import type { Image } from '../core/types.js';
-import { luma8, type Flow } from './raster.js';
-import { at } from './splat.js';
+import { at3, luma8, type Flow } from './raster.js';
 
 export interface ObmcOptions {
   /** Grid step in working-resolution pixels (default 8); each block is twice that wide. */
@@ -22,12 +21,33 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
   const la: Image = { width: w, height: h, channels: 1, data: luma8(sa) }, lc: Image = { width: w, height: h, channels: 1, data: luma8(sc) };
   const gw = Math.ceil(w / S) + 1, gh = Math.ceil(h / S) + 1;
   const v = new Float32Array(gw * gh * 2);
+  const da = la.data, dc = lc.data, pa = new Float64Array(1), pc = new Float64Array(1);
   const cost = (cx: number, cy: number, vx: number, vy: number) => {
+    // The shift is the same for every sample of the block: split it once into whole pixels and bilinear weights.
+    const oax = -t * vx, oay = -t * vy, ocx = (1 - t) * vx, ocy = (1 - t) * vy;
+    const iax = Math.floor(oax), iay = Math.floor(oay), icx = Math.floor(ocx), icy = Math.floor(ocy);
+    if (cx - S + Math.min(iax, icx) >= 0 && cy - S + Math.min(iay, icy) >= 0 && cx + S - 1 + Math.max(iax, icx) <= w - 1 && cy + S - 1 + Math.max(iay, icy) <= h - 1) {
+      // Inside the frame (no clamping): the fast path.
+      const fax = oax - iax, fay = oay - iay, fcx = ocx - icx, fcy = ocy - icy;
+      let s = 0;
+      for (let dy = -S; dy < S; dy += 2) {
+        const ra = (cy + dy + iay) * w, rc = (cy + dy + icy) * w;
+        for (let dx = -S; dx < S; dx += 2) {
+          const pa = ra + cx + dx + iax, pc = rc + cx + dx + icx;
+          const va = (da[pa] * (1 - fax) + da[pa + 1] * fax) * (1 - fay) + (da[pa + w] * (1 - fax) + da[pa + w + 1] * fax) * fay;
+          const vc = (dc[pc] * (1 - fcx) + dc[pc + 1] * fcx) * (1 - fcy) + (dc[pc + w] * (1 - fcx) + dc[pc + w + 1] * fcx) * fcy;
+          s += Math.abs(va - vc);
+        }
+      }
+      return s / (S * S);
+    }
     let s = 0;
     for (let dy = -S; dy < S; dy += 2) {
       for (let dx = -S; dx < S; dx += 2) {
         const x = cx + dx, y = cy + dy;
-        s += Math.abs(at(la, x - t * vx, y - t * vy, 0) - at(lc, x + (1 - t) * vx, y + (1 - t) * vy, 0));
+        at3(la, x - t * vx, y - t * vy, pa);
+        at3(lc, x + (1 - t) * vx, y + (1 - t) * vy, pc);
+        s += Math.abs(pa[0] - pc[0]);
       }
     }
     return s / (S * S);
@@ -71,24 +91,33 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
 export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; step: number; v: Float32Array }, scale: number, t: number, where?: Float32Array): Image {
   const W = A.width, H = A.height, out = new Uint8ClampedArray(W * H * 3);
   const { gw, gh, step, v } = grid;
+  // Block index and raised-cosine weight per column, computed once (they do not depend on the row).
+  const col0 = new Int32Array(W), colW = new Float64Array(W * 2);
+  for (let x = 0; x < W; x++) {
+    const gxf = Math.min(gw - 1.001, (x * scale) / step), gx0 = Math.floor(gxf), fx = gxf - gx0;
+    col0[x] = gx0;
+    colW[x * 2] = 0.5 + 0.5 * Math.cos(Math.PI * fx);
+    colW[x * 2 + 1] = 0.5 - 0.5 * Math.cos(Math.PI * fx);
+  }
+  const sa = new Float64Array(3), sc = new Float64Array(3);
   for (let y = 0; y < H; y++) {
     const gyf = Math.min(gh - 1.001, (y * scale) / step), gy0 = Math.floor(gyf), fy = gyf - gy0;
+    const wy0 = 0.5 + 0.5 * Math.cos(Math.PI * fy), wy1 = 0.5 - 0.5 * Math.cos(Math.PI * fy);
     for (let x = 0; x < W; x++) {
       if (where && !(where[y * W + x] > 0)) continue;
-      const gxf = Math.min(gw - 1.001, (x * scale) / step), gx0 = Math.floor(gxf), fx = gxf - gx0;
+      const gx0 = col0[x];
       let r = 0, g = 0, b = 0;
       for (let k = 0; k < 4; k++) {
         const qx = gx0 + (k & 1), qy = gy0 + (k >> 1);
         // Raised-cosine weights: smooth hand-over between blocks.
-        const wx = (k & 1) ? 0.5 - 0.5 * Math.cos(Math.PI * fx) : 0.5 + 0.5 * Math.cos(Math.PI * fx);
-        const wy = (k >> 1) ? 0.5 - 0.5 * Math.cos(Math.PI * fy) : 0.5 + 0.5 * Math.cos(Math.PI * fy);
-        const wgt = wx * wy;
+        const wgt = colW[x * 2 + (k & 1)] * ((k >> 1) ? wy1 : wy0);
         if (wgt <= 0) continue;
         const vx = v[(qy * gw + qx) * 2] / scale, vy = v[(qy * gw + qx) * 2 + 1] / scale;
-        const xa = x - t * vx, ya = y - t * vy, xc = x + (1 - t) * vx, yc = y + (1 - t) * vy;
-        r += wgt * ((1 - t) * at(A, xa, ya, 0) + t * at(C, xc, yc, 0));
-        g += wgt * ((1 - t) * at(A, xa, ya, 1) + t * at(C, xc, yc, 1));
-        b += wgt * ((1 - t) * at(A, xa, ya, 2) + t * at(C, xc, yc, 2));
+        at3(A, x - t * vx, y - t * vy, sa);
+        at3(C, x + (1 - t) * vx, y + (1 - t) * vy, sc);
+        r += wgt * ((1 - t) * sa[0] + t * sc[0]);
+        g += wgt * ((1 - t) * sa[1] + t * sc[1]);
+        b += wgt * ((1 - t) * sa[2] + t * sc[2]);
       }
       const o = (y * W + x) * 3;
       out[o] = r; out[o + 1] = g; out[o + 2] = b;

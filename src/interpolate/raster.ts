@@ -99,32 +99,33 @@ export function resizeFlow(f: Flow, width: number, height: number): Flow {
   return { width, height, data: out };
 }
 
-/** Bilinear sample of channel `k` of an interleaved 8-bit image at (x, y), clamped to the border. */
-export function sample(img: Image, x: number, y: number, k: number): number {
+/**
+ * Bilinear sample at (x, y), clamped to the border, of every channel of a 1- or 3-channel 8-bit image into `dst`:
+ * the clamp and the taps are found once per pixel, not once per channel (this runs per pixel in the hot loops).
+ */
+export function at3(img: Image, x: number, y: number, dst: Float64Array): void {
   const w = img.width, h = img.height, c = img.channels;
   if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
   if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
   const x0 = x | 0, y0 = y | 0;
   const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const ax = x - x0, ay = y - y0;
-  const d = img.data;
-  const a = d[(y0 * w + x0) * c + k], b = d[(y0 * w + x1) * c + k];
-  const e = d[(y1 * w + x0) * c + k], f = d[(y1 * w + x1) * c + k];
-  const top = a + (b - a) * ax;
-  const bot = e + (f - e) * ax;
-  return top + (bot - top) * ay;
+  const ax = x - x0, ay = y - y0, bx = 1 - ax, by = 1 - ay, d = img.data;
+  const p00 = (y0 * w + x0) * c, p01 = (y0 * w + x1) * c, p10 = (y1 * w + x0) * c, p11 = (y1 * w + x1) * c;
+  dst[0] = (d[p00] * bx + d[p01] * ax) * by + (d[p10] * bx + d[p11] * ax) * ay;
+  if (c === 1) return;
+  dst[1] = (d[p00 + 1] * bx + d[p01 + 1] * ax) * by + (d[p10 + 1] * bx + d[p11 + 1] * ax) * ay;
+  dst[2] = (d[p00 + 2] * bx + d[p01 + 2] * ax) * by + (d[p10 + 2] * bx + d[p11 + 2] * ax) * ay;
 }
 
 /** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
 export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
-  const w = a.width, h = a.height, c = a.channels;
+  const w = a.width, h = a.height, c = a.channels, ad = a.data, px = new Float64Array(3);
   const out = new Float32Array(w * h);
   const fd = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      const tx = x + fd[i * 2], ty = y + fd[i * 2 + 1];
-      let e = 0;
-      for (let k = 0; k < 3; k++) e += Math.abs(a.data[i * c + k] - sample(b, tx, ty, k));
+      at3(b, x + fd[i * 2], y + fd[i * 2 + 1], px);
+      const e = Math.abs(ad[i * c] - px[0]) + Math.abs(ad[i * c + 1] - px[1]) + Math.abs(ad[i * c + 2] - px[2]);
       out[i] = e / 3;
     }
   }

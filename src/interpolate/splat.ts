@@ -6,7 +6,7 @@
 // result is mixed with a backward-sampled frame from the same weights
 // (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
-import { boxBlur, type Flow } from './raster.js';
+import { at3, boxBlur, type Flow } from './raster.js';
 import { backwarpBetween } from './backwarp.js';
 
 export interface SplatOptions {
@@ -58,51 +58,53 @@ export function dominantMotion(flow: Flow): [number, number] {
   return [med(xs), med(ys)];
 }
 
+/** Add weight `q` of colour (r, g, b) and coverage `cv` with error `e` at output pixel `o` (the JIT inlines it). */
+function put(rgbw: Float32Array, cov: Float32Array, err: Float32Array, o: number, q: number, r: number, g: number, b: number, cv: number, e: number): void {
+  const o4 = o * 4;
+  rgbw[o4] += q * r;
+  rgbw[o4 + 1] += q * g;
+  rgbw[o4 + 2] += q * b;
+  rgbw[o4 + 3] += q;
+  cov[o] += cv;
+  err[o] += cv * e;
+}
+
 function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, alpha: number, depth: number, cap: number, acc: Accum): void {
   const w = src.width, h = src.height, c = src.channels, d = src.data, f = flow.data;
   const [gx, gy] = dominantMotion(flow);
-  const { rgbw, cov } = acc;
+  const { rgbw, cov, z: zs } = acc, ae = acc.err;
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      const tx = x + s * f[i * 2];
-      const ty = y + s * f[i * 2 + 1];
+      const fx = f[i * 2], fy = f[i * 2 + 1];
+      const tx = x + s * fx;
+      const ty = y + s * fy;
       const x0 = Math.floor(tx), y0 = Math.floor(ty);
       if (x0 < -1 || y0 < -1 || x0 >= w || y0 >= h) continue;
       const ax = tx - x0, ay = ty - y0;
-      const dx = f[i * 2] - gx, dy = f[i * 2 + 1] - gy, rel = Math.sqrt(dx * dx + dy * dy); // (Math.hypot is several times slower)
+      const dx = fx - gx, dy = fy - gy, rel = Math.sqrt(dx * dx + dy * dy); // (Math.hypot is several times slower)
       const z0 = Math.exp(depth * (rel < cap ? rel : cap) - alpha * err[i]);
-      acc.z[i] = z0;
-      const z = tw * z0;
+      zs[i] = z0;
+      const z = tw * z0, e = err[i];
       const r = d[i * c], g = d[i * c + 1], b = d[i * c + 2];
+      const w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
+      const o = y0 * w + x0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        // Inside: all four corners, unrolled (a zero bilinear weight adds exactly nothing).
+        put(rgbw, cov, ae, o, w00 * z, r, g, b, w00 * tw, e);
+        put(rgbw, cov, ae, o + 1, w10 * z, r, g, b, w10 * tw, e);
+        put(rgbw, cov, ae, o + w, w01 * z, r, g, b, w01 * tw, e);
+        put(rgbw, cov, ae, o + w + 1, w11 * z, r, g, b, w11 * tw, e);
+        continue;
+      }
       for (let k = 0; k < 4; k++) {
         const xx = x0 + (k & 1), yy = y0 + (k >> 1);
         if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-        const bw = ((k & 1) ? ax : 1 - ax) * ((k >> 1) ? ay : 1 - ay);
+        const bw = k === 0 ? w00 : k === 1 ? w10 : k === 2 ? w01 : w11;
         if (bw <= 0) continue;
-        const o = yy * w + xx;
-        const q = bw * z;
-        rgbw[o * 4] += q * r;
-        rgbw[o * 4 + 1] += q * g;
-        rgbw[o * 4 + 2] += q * b;
-        rgbw[o * 4 + 3] += q;
-        cov[o] += bw * tw;
-        acc.err[o] += bw * tw * err[i];
+        put(rgbw, cov, ae, yy * w + xx, bw * z, r, g, b, bw * tw, e);
       }
     }
   }
-}
-
-/** Bilinear sample of channel k, clamped (a copy of raster.sample the JIT inlines into hot loops; backwarp.ts uses it too). */
-export function at(img: Image, x: number, y: number, k: number): number {
-  const w = img.width, h = img.height, c = img.channels;
-  if (x < 0) x = 0; else if (x > w - 1) x = w - 1;
-  if (y < 0) y = 0; else if (y > h - 1) y = h - 1;
-  const x0 = x | 0, y0 = y | 0;
-  const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-  const ax = x - x0, ay = y - y0, d = img.data;
-  const top = d[(y0 * w + x0) * c + k] * (1 - ax) + d[(y0 * w + x1) * c + k] * ax;
-  const bot = d[(y1 * w + x0) * c + k] * (1 - ax) + d[(y1 * w + x1) * c + k] * ax;
-  return top * (1 - ay) + bot * ay;
 }
 
 /** Median of three values. */
@@ -121,7 +123,6 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
   const accA: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
   const accB: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
   const e0 = opts.unsure ?? 40, e1 = opts.unsureSpan ?? 40;
-  const lean = new Float32Array(n);
   // Scale-free depth cue: relative motion measured in units of 1/100 of the image width.
   const unit = w / 100;
   const depth = (opts.depth ?? 1) / unit;
@@ -149,57 +150,61 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
     for (let i = 0; i < n; i++) beta[i] = Math.min(1, beta[i] / shrink);
   }
   const out = new Uint8ClampedArray(n * 3);
+  const sa = new Float64Array(3), sb = new Float64Array(3);
+  const covA = accA.cov, covB = accB.cov, errA = accA.err, errB = accB.err, fab = ab.data, fba = ba.data, ad = a.data, bd = b.data;
+  const both = opts.unsureBoth ?? 0.3, rw = opts.robust ?? 0.5, lk = opts.unsureLean ?? 0.5, bk = back?.data;
+  // One pass per pixel: the splat, then the mix with the backward-sampled frame, then the hedge. Each stage reads the
+  // previous one's value back from the byte array, so it is rounded exactly as when they were separate passes.
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
-      const wa = ra[i * 4 + 3], wb = rb[i * 4 + 3];
+      const i3 = i * 3, i4 = i * 4;
+      const wa = ra[i4 + 3], wb = rb[i4 + 3];
       const wsum = wa + wb;
-      const cov = accA.cov[i] + accB.cov[i];
+      const cov = covA[i] + covB[i];
       // Where little landed, mix in a backward sample along the local flow (an approximation that fills holes).
       const lack = cov < hole ? hole - cov : 0;
-      let fr = 0, fg = 0, fb = 0;
+      let fr = 0, fg = 0, fb = 0, lean = 0;
       if (lack > 0 || wsum <= 1e-12) {
-        const xa = x - t * ab.data[i * 2], ya = y - t * ab.data[i * 2 + 1];
-        const xb = x - (1 - t) * ba.data[i * 2], yb = y - (1 - t) * ba.data[i * 2 + 1];
-        fr = (1 - t) * at(a, xa, ya, 0) + t * at(b, xb, yb, 0);
-        fg = (1 - t) * at(a, xa, ya, 1) + t * at(b, xb, yb, 1);
-        fb = (1 - t) * at(a, xa, ya, 2) + t * at(b, xb, yb, 2);
+        const xa = x - t * fab[i * 2], ya = y - t * fab[i * 2 + 1];
+        const xb = x - (1 - t) * fba[i * 2], yb = y - (1 - t) * fba[i * 2 + 1];
+        at3(a, xa, ya, sa);
+        at3(b, xb, yb, sb);
+        fr = (1 - t) * sa[0] + t * sb[0];
+        fg = (1 - t) * sa[1] + t * sb[1];
+        fb = (1 - t) * sa[2] + t * sb[2];
       }
       if (wsum <= 1e-12) {
-        out[i * 3] = fr; out[i * 3 + 1] = fg; out[i * 3 + 2] = fb;
-        continue;
+        out[i3] = fr; out[i3 + 1] = fg; out[i3 + 2] = fb;
+      } else {
+        const m = lack / hole;
+        // Where what landed explains the other frame badly, no motion fits (a mouth opening, a new pose): lean on the plain blend.
+        // Only where both frames landed: a spot reached from one side is an occlusion, where a high error is natural.
+        const ca = covA[i], cb = covB[i];
+        const me = ca > both && cb > both ? Math.min(errA[i] / ca, errB[i] / cb) : 0;
+        if (e0 > 0 && me > e0) lean = Math.fround(Math.min(1, (me - e0) / e1)); // float32, as when it was kept in an array
+        const bt = beta && wa > 1e-6 && wb > 1e-6 ? beta[i] : 0;
+        if (unsure) unsure[i] = Math.max(lean, bt, m);
+        for (let k = 0; k < 3; k++) {
+          // Normalised joint splat, shrunk towards the two-sided average where they disagree, then hole-filled.
+          let v = (ra[i4 + k] + rb[i4 + k]) / wsum;
+          if (bt > 0) v = (1 - bt) * v + bt * ((1 - t) * (ra[i4 + k] / wa) + t * (rb[i4 + k] / wb));
+          v = (1 - m) * v + m * (k === 0 ? fr : k === 1 ? fg : fb);
+          out[i3 + k] = v;
+        }
       }
-      const m = lack / hole;
-      // Where what landed explains the other frame badly, no motion fits (a mouth opening, a new pose): lean on the plain blend.
-      // Only where both frames landed: a spot reached from one side is an occlusion, where a high error is natural.
-      const ca = accA.cov[i], cb = accB.cov[i], both = opts.unsureBoth ?? 0.3;
-      const me = ca > both && cb > both ? Math.min(accA.err[i] / ca, accB.err[i] / cb) : 0;
-      if (e0 > 0 && me > e0) lean[i] = Math.min(1, (me - e0) / e1);
-      const bt = beta && wa > 1e-6 && wb > 1e-6 ? beta[i] : 0;
-      if (unsure) unsure[i] = Math.max(lean[i], bt, m);
-      for (let k = 0; k < 3; k++) {
-        // Normalised joint splat, shrunk towards the two-sided average where they disagree, then hole-filled.
-        let v = (ra[i * 4 + k] + rb[i * 4 + k]) / wsum;
-        if (bt > 0) v = (1 - bt) * v + bt * ((1 - t) * (ra[i * 4 + k] / wa) + t * (rb[i * 4 + k] / wb));
-        v = (1 - m) * v + m * (k === 0 ? fr : k === 1 ? fg : fb);
-        out[i * 3 + k] = v;
+      if (bk) {
+        // Where the two syntheses disagree, the median with the blend keeps the one nearer the least-squares guess.
+        for (let k = 0; k < 3; k++) {
+          const j = i3 + k, p = out[j], q = bk[j];
+          let v = (1 - bw) * p + bw * q;
+          if (rw > 0) v = (1 - rw) * v + rw * med3(p, q, (1 - t) * ad[j] + t * bd[j]);
+          out[j] = v;
+        }
       }
+      // Hedge where no motion explained the change: the blend is the least-squares guess between the two drawings.
+      const g = lean * lk;
+      if (g > 0) for (let k = 0; k < 3; k++) out[i3 + k] = (1 - g) * out[i3 + k] + g * ((1 - t) * ad[i3 + k] + t * bd[i3 + k]);
     }
-  }
-  if (back) {
-    // Where the two syntheses disagree, the median with the blend keeps the one nearer the least-squares guess.
-    const rw = opts.robust ?? 0.5;
-    for (let i = 0; i < out.length; i++) {
-      const p = out[i], q = back.data[i];
-      let v = (1 - bw) * p + bw * q;
-      if (rw > 0) v = (1 - rw) * v + rw * med3(p, q, (1 - t) * a.data[i] + t * b.data[i]);
-      out[i] = v;
-    }
-  }
-  // Hedge where no motion explained the change: the blend is the least-squares guess between the two drawings.
-  const lk = opts.unsureLean ?? 0.5;
-  for (let i = 0; i < n; i++) {
-    const g = lean[i] * lk;
-    if (g > 0) for (let k = 0; k < 3; k++) out[i * 3 + k] = (1 - g) * out[i * 3 + k] + g * ((1 - t) * a.data[i * 3 + k] + t * b.data[i * 3 + k]);
   }
   return { width: w, height: h, channels: 3, data: new Uint8Array(out.buffer) };
 }
