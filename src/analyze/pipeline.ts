@@ -165,7 +165,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
  * Track a video's appearances (both passes) per shot. Track ids stay what they
  * were: every new appearance is paired with where a track was at the last
  * tracking (same frame, box IoU >= 0.3; rows may have been redone since), and
- * a new track keeps an old id when most of its appearances were that track.
+ * a new track keeps an old id when at least half of either is shared.
  * Names a person gave are kept per track, so they survive the learned pass and
  * teaching. Returns true when the stored tracks were already up to date.
  */
@@ -190,6 +190,8 @@ export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boole
     }
     return best;
   };
+  const pastLength = new Map<number, number>();
+  for (const p of past) pastLength.set(p.track, (pastLength.get(p.track) ?? 0) + 1);
   const rowById = new Map(rows.map((r) => [r.id, r]));
   const tracks = trackShots(toDetections(rows), shots, { firstId: 1 });
   const pairs: Array<[number, number, number]> = [];
@@ -199,8 +201,9 @@ export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boole
       const old = oldOf(rowById.get((d as Detection & { id: number }).id)!);
       if (old !== undefined) count.set(old, (count.get(old) ?? 0) + 1);
     }
-    // Most of the new track must have been that old track, or a name could move onto someone else.
-    for (const [old, n] of count) if (n * 2 >= t.detections.length) pairs.push([n, k, old]);
+    // Most of the new track was that old track, or most of the old track is in it (found on more frames now):
+    // anything less and a name could move onto someone else.
+    for (const [old, n] of count) if (n * 2 >= Math.min(t.detections.length, pastLength.get(old) ?? Infinity)) pairs.push([n, k, old]);
   }
   pairs.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2]);
   const ids = new Array<number>(tracks.length).fill(-1);
