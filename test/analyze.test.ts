@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { VideoWriter } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
 import type { Detection, Image } from '../src/core/types.js';
 import type { CharacterDetector } from '../src/characters/types.js';
@@ -10,18 +9,13 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
-import { tmp } from './fixtures.js';
+import { tmp, writeSynthClip } from './fixtures.js';
 
 // A clip of drawn characters with known identities, written to a real video file.
 const clip: SynthClip = synthClip({ shots: 4, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 11 });
 const video = join(tmp, 'cast.mp4');
 
-async function writeClip() {
-  if (existsSync(video)) return;
-  const w = new VideoWriter(video, clip.width, clip.height, clip.fps, { crf: 12 });
-  for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
-  await w.close();
-}
+const writeClip = () => writeSynthClip(video, clip);
 
 /** Detector that reports the clip's truth boxes (the pipeline is under test here, not detection quality). */
 class TruthDetector implements CharacterDetector {

@@ -1,9 +1,11 @@
 // Test fixtures made on the fly with ffmpeg's test sources (nothing copyrighted ships).
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/core/ffmpeg.js';
 import { makeSample, type SampleTruth } from '../src/sample/synth.js';
+import { VideoWriter } from '../src/core/video.js';
+import type { SynthClip } from '../src/dictionary/synth.js';
 
 export const tmp = mkdtempSync(join(tmpdir(), 'toonscope-test-'));
 
@@ -50,4 +52,12 @@ export function file(name: string, content: string | Uint8Array): string {
   const path = join(tmp, name);
   writeFileSync(path, content);
   return path;
+}
+
+/** A drawn cast clip (dictionary/synth.ts) written once to a real video file. */
+export async function writeSynthClip(path: string, clip: SynthClip): Promise<void> {
+  if (existsSync(path)) return;
+  const w = new VideoWriter(path, clip.width, clip.height, clip.fps, { crf: 12 });
+  for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
+  await w.close();
 }

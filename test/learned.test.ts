@@ -5,9 +5,7 @@
 // box on a clip the chain finds nobody in finds her elsewhere and names her.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { VideoWriter } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box, Detection, Image } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
@@ -19,7 +17,7 @@ import { analyzeSeries } from '../src/analyze/series.js';
 import { teach } from '../src/analyze/learn.js';
 import { iou } from '../src/core/box.js';
 import { main } from '../src/cli/main.js';
-import { tmp } from './fixtures.js';
+import { tmp, writeSynthClip } from './fixtures.js';
 
 /** A feature map whose cells inside `figures` point one way (with a little noise) and the rest another. */
 function drawnMap(cols: number, rows: number, figures: Array<[number, number, number, number]>, seed: number): FeatureMap {
@@ -74,12 +72,7 @@ test('learned detector: cell labels, training, regions and boxes on hand-made fe
 const clip: SynthClip = synthClip({ shots: 3, shotFrames: [36, 48], identities: 3, perShot: [2, 3], seed: 5 });
 const video = join(tmp, 'learned.mp4');
 
-async function writeClip(): Promise<void> {
-  if (existsSync(video)) return;
-  const w = new VideoWriter(video, clip.width, clip.height, clip.fps, { crf: 12 });
-  for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
-  await w.close();
-}
+const writeClip = () => writeSynthClip(video, clip);
 
 class OnlyOne implements CharacterDetector {
   readonly name = 'only-one';
