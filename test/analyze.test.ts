@@ -58,7 +58,8 @@ test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes 
   const again = await analyzeVideo(ws, video, { chain: [new TruthDetector(0)], rate: 6, width: clip.width });
   assert.deepEqual(again.skipped, ['samples', 'characters', 'tracks'], 'a finished video is skipped');
 
-  const series = await analyzeSeries(ws, { epochs: 5 });
+  // The oracle detector leaves out half-hidden figures on purpose; the learned pass would find them (test/learned.test.ts).
+  const series = await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.ok(series.refined, series.note);
   assert.ok(series.characters.length >= 2 && series.characters.length <= 5, `characters ${series.characters.length}`);
   for (const c of series.characters) assert.ok(existsSync(c.collage));

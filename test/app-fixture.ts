@@ -36,6 +36,7 @@ export async function castWorkspace(dir: string): Promise<{ ws: Workspace; clips
     }
     await analyzeVideo(ws, videos[i], { chain: [new TruthDetector(clip)], rate: 6, width: clip.width });
   }
-  await analyzeSeries(ws, { epochs: 5 });
+  // The oracle detector leaves out half-hidden figures on purpose; the learned pass would find them (test/learned.test.ts).
+  await analyzeSeries(ws, { epochs: 5, learn: false });
   return { ws, clips, videos };
 }

@@ -103,7 +103,8 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
   const ws = Workspace.open(join(tmp, 'ws-label'));
   const e1 = await episode(21);
   const v1 = (await analyzeVideo(ws, e1.path, { chain: [new TruthDetector(e1.clip)], rate: 6, width: e1.clip.width })).videoId;
-  const s1 = await analyzeSeries(ws, { epochs: 5 });
+  // The oracle detector leaves out half-hidden figures on purpose; the learned pass would find them (test/learned.test.ts).
+  const s1 = await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.equal(s1.labels!.labelled, 0, 'nothing is named before a person names something');
   assert.equal(s1.labels!.unknown, s1.labels!.tracks);
 
@@ -159,17 +160,17 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
     return [...a].every((c) => !b.has(c));
   };
   const sides = split.ids.map((id) => spans(ws, { cluster: id }).map((s) => s.track));
-  await analyzeSeries(ws, { epochs: 5 });
+  await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.ok(apart(sides), 'split parts never share a cluster after a rebuild');
   // ... and merged clusters stay one. Split a pure cluster (its tracks never share a frame), then merge the parts back.
   const pure = listCharacters(ws).filter((c) => c.tracks >= 2 && !sides.flat().some((t) => spans(ws, { cluster: c.id }).some((s) => s.track === t)))[0];
   assert.ok(pure, 'a cluster of two or more tracks to split');
   const halves = (await splitCharacter(ws, pure.id)).ids.map((id) => spans(ws, { cluster: id }).map((s) => s.track));
-  await analyzeSeries(ws, { epochs: 5 });
+  await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.ok(apart(halves), 'still apart after a rebuild');
   const at = clusterOf();
   await mergeCharacters(ws, at.get(halves[0][0])!, [at.get(halves[1][0])!]);
-  await analyzeSeries(ws, { epochs: 5 });
+  await analyzeSeries(ws, { epochs: 5, learn: false });
   const rejoined = clusterOf();
   assert.equal(new Set(halves.flat().map((t) => rejoined.get(t))).size, 1, 'merged parts stay one character after a rebuild');
 
@@ -183,7 +184,7 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
   // A new episode: re-clustered, names carried over, its tracks labelled by the classifier.
   const e2 = await episode(22);
   const v2 = (await analyzeVideo(ws, e2.path, { chain: [new TruthDetector(e2.clip)], rate: 6, width: e2.clip.width })).videoId;
-  const s2 = await analyzeSeries(ws, { epochs: 5 });
+  const s2 = await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.ok(s2.restored >= 2, `names restored on ${s2.restored} clusters`);
   const truth2 = identities(ws, v2, e2.clip);
   const fresh = spans(ws, { video: v2 });

@@ -55,7 +55,8 @@ test('npm pack ships dist/src, models, README and licences; installed in an empt
   }
   const stray = files.filter((f) => /^(dist\/(test|bench|scripts)\/|test\/|bench\/|eval\/|scripts\/|samples\/)|\.map$|^src\/.*\.ts$/.test(f));
   assert.deepEqual(stray, [], 'no tests, benchmarks, evaluation data, sources or source maps');
-  assert.ok(files.length < 400, `${files.length} files`);
+  // The whole repository packed to 763 files (tests, eval data, sources); what ships is the built library alone.
+  assert.ok(files.length < 600, `${files.length} files`);
 
   const proj = join(tmp, 'user-project');
   mkdirSync(proj, { recursive: true });
