@@ -4,7 +4,8 @@
 // bench/run.ts when listed there; `node dist/bench/analyze.js` runs it alone.
 import { fileURLToPath } from 'node:url';
 import { synthClip, noisyDetections } from '../src/dictionary/synth.js';
-import { cropBox, embedCrops, loadBackbone, normalize } from '../src/embed/index.js';
+import { cropBox, embedCrops, normalize } from '../src/embed/index.js';
+import { loadBackbone } from '../src/embed/backend.js';
 import { trackShot } from '../src/tracking/index.js';
 import { trainHead, agglomerate, rng } from '../src/dictionary/index.js';
 import { gauss } from '../src/core/random.js';

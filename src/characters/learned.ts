@@ -7,9 +7,9 @@
 // same series): connected regions of lit cells become body boxes and masks.
 // It learns "a character of this series", not who she is: identity comes
 // from the embedding and the dictionary downstream.
-import type { Box, Detection, Image } from '../core/types.js';
+import type { Box, Detection, FeatureMap, Image } from '../core/types.js';
 import { resize } from '../core/image.js';
-import { denseFeatures, type FeatureMap } from '../embed/backend.js';
+import { denseFeatures } from '../embed/backend.js';
 import type { CharacterDetector } from './types.js';
 import { opencv, type CV } from '../core/opencv.js';
 import { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';

@@ -99,3 +99,12 @@ export interface Embedding {
   key: string;
   vector: Float32Array;
 }
+
+/** A feature map: `rows` x `cols` cells of `dim` values each (row-major, cell-major), one cell per `stride` input pixels. */
+export interface FeatureMap {
+  cols: number;
+  rows: number;
+  dim: number;
+  stride: number;
+  data: Float32Array;
+}

@@ -157,14 +157,8 @@ export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Flo
   return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
 }
 
-/** A feature map: `rows` x `cols` cells of `dim` values each (row-major, cell-major), one cell per `stride` input pixels. */
-export interface FeatureMap {
-  cols: number;
-  rows: number;
-  dim: number;
-  stride: number;
-  data: Float32Array;
-}
+export type { FeatureMap } from '../core/types.js';
+import type { FeatureMap } from '../core/types.js';
 
 const denseModels = new Map<string, Promise<TF.LayersModel>>();
 

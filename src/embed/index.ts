@@ -13,7 +13,7 @@ import { combine, normalize } from './vector.js';
 export { colourFeatures, COLOUR_DIM, hsv } from './colour.js';
 export { cropBox, padSquare, clipBox, PAD } from './crop.js';
 export { normalize, cosine, dot, combine, meanVector } from './vector.js';
-export { loadBackbone, initBackend } from './backend.js';
+// loadBackbone/initBackend stay in backend.ts: their types are tfjs's, which the public declarations must not need.
 
 export const DEEP_DIM = 1280;
 
