@@ -11,9 +11,10 @@ import type { Box, Image } from '../core/types.js';
 import { ToonscopeError } from '../core/errors.js';
 import { Workspace } from '../core/workspace.js';
 import { decodeSelected, probe } from '../core/video.js';
-import { writeImage } from '../core/image.js';
+import { paste, writeImage } from '../core/image.js';
 import { esc } from '../core/html.js';
-import { iou } from '../core/box.js';
+import { coverage, iou } from '../core/box.js';
+import { drawBoxes } from '../characters/overlay.js';
 import { tool } from '../core/ffmpeg.js';
 import type { Progress } from '../core/progress.js';
 import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';
@@ -93,11 +94,7 @@ function matchScore(t: TruthCharacter, box: Box): number {
   if (v >= 0.5) return v;
   // Where no body was found the first pass stores her face box: it counts when it is her face.
   if (t.face && iou(t.face, box) >= 0.5) return iou(t.face, box);
-  if (t.face && v >= 0.3) {
-    const [fx, fy, fw, fh] = t.face;
-    const w = Math.min(fx + fw, box[0] + box[2]) - Math.max(fx, box[0]), h = Math.min(fy + fh, box[1] + box[3]) - Math.max(fy, box[1]);
-    if (w > 0 && h > 0 && (w * h) / (fw * fh) >= 0.7) return v;
-  }
+  if (t.face && v >= 0.3 && coverage(t.face, box) >= 0.7) return v;
   return 0;
 }
 
@@ -199,7 +196,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
   return { mode, characters, clips: clipScores };
 }
 
-/** Truth (cyan) and found boxes (green: detector chain, red: learned pass; labelled with their cluster) per truth frame. */
+/** Truth (cyan) and found boxes (green: detector chain, red: learned pass) on every truth frame, in a grid. */
 async function drawClip(path: string, frames: Array<{ frame: number; truth: TruthCharacter[]; found: Found[] }>, file: string): Promise<string> {
   const info = probe(path);
   const W = 320, H = Math.max(2, Math.round((W * info.height) / info.width / 2) * 2);
@@ -208,19 +205,14 @@ async function drawClip(path: string, frames: Array<{ frame: number; truth: Trut
   for await (const f of decodeSelected(path, frames.map((x) => x.frame), { width: W, height: H })) tiles.set(f.index, f);
   const cols = Math.min(6, frames.length), rows = Math.ceil(frames.length / cols);
   const img: Image = { width: W * cols, height: H * rows, channels: 3, data: new Uint8Array(W * cols * H * rows * 3) };
+  const scaled = (b: Box, inset: number): Box => [b[0] * s + inset, b[1] * s + inset, b[2] * s - 2 * inset, b[3] * s - 2 * inset];
   frames.forEach((fr, k) => {
     const t = tiles.get(fr.frame);
     if (!t) return;
-    const ox = (k % cols) * W, oy = Math.floor(k / cols) * H;
-    for (let y = 0; y < H; y++) img.data.set(t.data.subarray(y * W * 3, (y + 1) * W * 3), ((oy + y) * img.width + ox) * 3);
-    const rect = (b: Box, col: [number, number, number], inset: number) => {
-      const [x0, y0, x1, y1] = [b[0] * s + inset, b[1] * s + inset, (b[0] + b[2]) * s - 1 - inset, (b[1] + b[3]) * s - 1 - inset].map(Math.round);
-      const put = (x: number, y: number) => { if (x >= 0 && y >= 0 && x < W && y < H) img.data.set(col, ((oy + y) * img.width + ox + x) * 3); };
-      for (let x = x0; x <= x1; x++) { put(x, y0); put(x, y1); }
-      for (let y = y0; y <= y1; y++) { put(x0, y); put(x1, y); }
-    };
-    for (const t of fr.truth) { rect(t.body, [0, 255, 255], 0); rect(t.body, [0, 255, 255], 1); }
-    for (const f of fr.found) { rect(f.box, f.pass === 1 ? [0, 220, 0] : [255, 40, 40], 2); rect(f.box, f.pass === 1 ? [0, 220, 0] : [255, 40, 40], 3); }
+    // Truth on the outer two pixels of its box, found boxes two pixels inside theirs, so coinciding boxes both show.
+    drawBoxes(t, fr.truth.map((c) => scaled(c.body, 0)), [0, 255, 255]);
+    for (const pass of [1, 2]) drawBoxes(t, fr.found.filter((f) => (f.pass === 1) === (pass === 1)).map((f) => scaled(f.box, 2)), pass === 1 ? [0, 220, 0] : [255, 40, 40]);
+    paste(img, t, (k % cols) * W, Math.floor(k / cols) * H);
   });
   mkdirSync(resolve(file, '..'), { recursive: true });
   await writeImage(file, img);

@@ -21,7 +21,7 @@ import { detectShots } from '../shots/detect.js';
 import { trackVideo } from './pipeline.js';
 import { resolve as resolvePath } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
-import { iou } from '../core/box.js';
+import { coverage, iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
 
@@ -380,7 +380,7 @@ export function nameTaught(ws: Workspace): number {
     // GrabCut may shrink the taught box to her outline: the appearance lying most inside the box is hers.
     let best: (typeof apps)[number] | undefined, bv = 0.5;
     for (const a of apps) {
-      const v = inside([a.x, a.y, a.w, a.h], t.box);
+      const v = coverage([a.x, a.y, a.w, a.h], t.box);
       if (v >= bv) { bv = v; best = a; }
     }
     if (!best || decided.has(best.track)) continue;
@@ -389,11 +389,4 @@ export function nameTaught(ws: Workspace): number {
     named++;
   }
   return named;
-}
-
-/** Share of box a that lies inside box b. */
-function inside(a: Box, b: Box): number {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  return w > 0 && h > 0 ? (w * h) / Math.max(1e-9, a[2] * a[3]) : 0;
 }

@@ -12,6 +12,7 @@ import { resize } from '../core/image.js';
 import { denseFeatures } from '../embed/backend.js';
 import type { CharacterDetector } from './types.js';
 import { opencv, type CV } from '../core/opencv.js';
+import { coverage } from '../core/box.js';
 import { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
 
 /** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
@@ -247,7 +248,7 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
     const y0 = Math.max(0, (r0 - 0.25) * ch), y1 = Math.min(frame.height, (r1 + 1.25) * ch);
     const box: Box = [x0, y0, x1 - x0, y1 - y0];
     // What is left around a known character (a ring or a strip of its margin) is that character again, not another.
-    if (known.some((k) => overlap(box, k) > 0.35)) continue;
+    if (known.some((k) => coverage(box, k) > 0.35)) continue;
     const mw = Math.max(1, Math.round(box[2])), mh = Math.max(1, Math.round(box[3]));
     const inRegion = new Uint8Array(cols * rows);
     for (const i of region) inRegion[i] = 1;
@@ -270,13 +271,6 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
     out.push({ frame: frameIndex, box, score: mean, label: 'body', mask: { width: mw, height: mh, channels: 1, data } });
   }
   return out;
-}
-
-/** Share of box a covered by box b. */
-function overlap(a: Box, b: Box): number {
-  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  return w > 0 && h > 0 ? (w * h) / Math.max(1e-9, a[2] * a[3]) : 0;
 }
 
 /**

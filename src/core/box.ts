@@ -8,3 +8,10 @@ export function iou(a: Box, b: Box): number {
   const union = a[2] * a[3] + b[2] * b[3] - inter;
   return union > 0 ? inter / union : 0;
 }
+
+/** Share of box a that lies inside box b (0..1): how much of a face a found box holds, or a region a known box. */
+export function coverage(a: Box, b: Box): number {
+  const w = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
+  const h = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
+  return w > 0 && h > 0 ? (w * h) / Math.max(1e-9, a[2] * a[3]) : 0;
+}
