@@ -81,7 +81,7 @@ async function stopChild(p: ChildProcess): Promise<number | null> {
 }
 
 function rowKeys(port: number): string[] {
-  return spawnSync('redis-cli', ['-p', String(port), '--scan', '--pattern', 'toonscope:rows:*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return spawnSync('redis-cli', ['-p', String(port), '--scan', '--pattern', 'toonscope:r*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -99,7 +99,7 @@ test('queue: job checks refuse paths outside --allow, malformed jobs and bad URL
   assert.throws(() => roots.check('https://media.example/other/ep1.mp4'), /outside the roots/);
   assert.throws(() => roots.checkChain('yolo=/tmp/evil.onnx:face'), /outside the roots/);
   const job = { v: PROTOCOL, kind: 'shots', run: 'r', videoId: 1, source: join(root, 'a.mp4'), params: { detector: 'anime' } };
-  assert.equal(checkJob(job).videoId, 1);
+  assert.equal((checkJob(job) as { videoId: number }).videoId, 1);
   assert.throws(() => checkJob({ ...job, v: 99 }), /protocol/);
   assert.throws(() => checkJob({ ...job, kind: 'exec' }), /unknown job kind/);
   assert.throws(() => checkJob({ ...job, params: { detector: 'anime', crop: 'movie=/etc/passwd' } }), /plain crop/);

@@ -526,10 +526,12 @@ export class VideoWriter {
   private proc: ChildProcessByStdio<Writable, null, Readable>;
   private done: Promise<number>;
   private stderr = '';
-  constructor(readonly path: string, readonly width: number, readonly height: number, fps: number | string, opts: { crf?: number; codec?: string } = {}) {
+  constructor(readonly path: string, readonly width: number, readonly height: number, fps: number | string, opts: { crf?: number; codec?: string; threads?: number } = {}) {
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
       '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-      '-c:v', opts.codec ?? 'libx264', '-pix_fmt', 'yuv420p', '-crf', String(opts.crf ?? 18), local(path)];
+      '-c:v', opts.codec ?? 'libx264', '-pix_fmt', 'yuv420p', '-crf', String(opts.crf ?? 18),
+      // The encoder's own threads (default: x264's automatic 1.5 per core); its output bytes depend on them.
+      ...(opts.threads ? ['-threads', String(opts.threads)] : []), local(path)];
     this.proc = spawnTool('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] }) as ChildProcessByStdio<Writable, null, Readable>;
     this.proc.stderr.setEncoding('utf8');
     this.proc.stderr.on('data', (c: string) => (this.stderr += c));

@@ -32,7 +32,7 @@ export interface PartsJob {
   settings: Record<string, unknown>;
 }
 
-interface PartStats {
+export interface PartStats {
   frames: number;
   /** Motion pairs whose in-betweens followed an ease. */
   eased: number;
@@ -66,7 +66,7 @@ export class PartsWriter {
   private current: { part: number; writer: VideoWriter; stats: PartStats } | undefined;
   private lastEased = -1;
 
-  private constructor(readonly output: string, readonly dir: string, readonly job: PartsJob) {
+  private constructor(readonly output: string, readonly dir: string, readonly job: PartsJob, private readonly encoderThreads?: number) {
     const saved = readJson(join(dir, 'job.json')) as { job?: PartsJob; extra?: Record<string, unknown> } | undefined;
     this.restarted = saved !== undefined && canonical(saved.job) !== canonical(job);
     if (this.restarted || !saved) {
@@ -84,7 +84,7 @@ export class PartsWriter {
   }
 
   /** Open (or resume) the parts of `output`, kept in `output`.parts beside it. */
-  static open(output: string, job: Omit<PartsJob, 'size' | 'mtimeMs'>): PartsWriter {
+  static open(output: string, job: Omit<PartsJob, 'size' | 'mtimeMs'>, encoderThreads?: number): PartsWriter {
     // Checked before hours of work, not when the parts are joined.
     if (!CONTAINERS.test(output)) throw new ToonscopeError(output, `cannot write this kind of video; use .mp4, .m4v, .mkv or .mov`);
     if (!existsSync(dirname(resolve(output)))) throw new ToonscopeError(output, `cannot write: folder ${dirname(output)} does not exist`);
@@ -96,7 +96,7 @@ export class PartsWriter {
     acquire(`${output}.lock`, output, 'interpolate', 'is being written by another toonscope interpolate');
     try {
       if (!existsSync(dir)) mkdirSync(dir);
-      return new PartsWriter(output, dir, { ...job, input: resolve(job.input), size: st.size, mtimeMs: st.mtimeMs });
+      return new PartsWriter(output, dir, { ...job, input: resolve(job.input), size: st.size, mtimeMs: st.mtimeMs }, encoderThreads);
     } catch (e) {
       release(`${output}.lock`);
       if (e instanceof ToonscopeError) throw e;
@@ -125,7 +125,7 @@ export class PartsWriter {
   }
 
   private name(part: number): string {
-    return join(this.dir, `part-${String(part).padStart(5, '0')}`);
+    return partName(this.dir, part);
   }
 
   /** Append an output frame belonging to input frame `index` (in stream order). */
@@ -134,7 +134,7 @@ export class PartsWriter {
     if (this.current && this.current.part !== part) await this.closePart();
     if (!this.current) {
       // Written under a temporary name: a part is done only once renamed and its stats saved.
-      const writer = new VideoWriter(`${this.name(part)}.tmp.mp4`, this.job.width, this.job.height, this.job.fps, { crf: this.job.crf });
+      const writer = new VideoWriter(`${this.name(part)}.tmp.mp4`, this.job.width, this.job.height, this.job.fps, { crf: this.job.crf, threads: this.encoderThreads });
       this.current = { part, writer, stats: { frames: 0, eased: 0 } };
     }
     await this.current.writer.write(img);
@@ -154,6 +154,37 @@ export class PartsWriter {
     renameSync(`${this.name(cur.part)}.tmp.mp4`, `${this.name(cur.part)}.mp4`);
     writeFileSync(`${this.name(cur.part)}.json`, JSON.stringify(cur.stats));
     this.done.add(cur.part);
+  }
+
+  /** The finished file of part `part` of `output` (in OUTPUT.parts/), without opening the parts. */
+  static fileIn(output: string, part: number): string {
+    return `${partName(`${output}.parts`, part)}.mp4`;
+  }
+
+  /** Number of parts of a video of `frames` input frames. */
+  count(frames: number): number {
+    return Math.ceil(frames / this.job.partFrames);
+  }
+
+  /** Finish the part being written (a one-part run) and stop, keeping the parts; returns that part's stats. */
+  async close(part: number): Promise<PartStats> {
+    if (this.current) await this.closePart();
+    release(`${this.output}.lock`);
+    if (!this.done.has(part)) throw new ToonscopeError(this.output, `part ${part} got no frames`);
+    return readJson(`${this.name(part)}.json`) as PartStats;
+  }
+
+  /** Add a part made elsewhere (a queue worker): its file and stats, done only once both are in place. */
+  put(part: number, video: Buffer, stats: PartStats): void {
+    writeFileSync(`${this.name(part)}.tmp.mp4`, video);
+    renameSync(`${this.name(part)}.tmp.mp4`, `${this.name(part)}.mp4`);
+    writeFileSync(`${this.name(part)}.json`, JSON.stringify(stats));
+    this.done.add(part);
+  }
+
+  /** Whether part `part` is finished. */
+  hasPart(part: number): boolean {
+    return this.done.has(part);
   }
 
   /** Stop writing after an error; the parts already finished stay for the next run (with none, the folder goes). */
@@ -253,6 +284,9 @@ export class PartsWriter {
     return want.map((f, k) => (kept.includes(k) ? f : 'dropped'));
   }
 }
+
+/** A part's files without their extension: OUTPUT.parts/part-NNNNN. */
+const partName = (dir: string, part: number) => join(dir, `part-${String(part).padStart(5, '0')}`);
 
 /** Whether ffmpeg can decode the file's audio from start to end. */
 async function decodes(input: string): Promise<boolean> {

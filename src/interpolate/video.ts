@@ -36,6 +36,8 @@ export interface StreamOptions {
   threads?: number;
   /** A learned synthesiser for motion pairs instead of the hand-built pipeline (holds and cuts are unchanged). */
   learned?: Synthesizer;
+  /** Index of the stream's first frame in the video (default 0): a one-part run starts decoding shortly before its part. */
+  start?: number;
 }
 
 /** Where an emitted frame comes from: the input frame it follows, and whether it is an in-between that followed an ease. */
@@ -80,7 +82,7 @@ export async function inbetweenStream(
   const queue: { img: Image; index: number; kind?: PairKind }[] = [];
   // The drawing on screen starts at frame `drawStart`; `last` is the step that brought it (its two frames, the frames it took),
   // its speed measured only if a later pair needs it.
-  let drawStart = 0;
+  let drawStart = opts.start ?? 0;
   let last: { from: Image; to: Image; gap: number; speed?: number } | undefined;
   const raw = new Map<number, number>();
   const speedInto = async (k: number) => {
@@ -187,7 +189,7 @@ export async function inbetweenStream(
   try {
     for await (const cur of frames) {
       const sig = signature(cur);
-      const index = report.input++;
+      const index = (opts.start ?? 0) + report.input++;
       // The shots detector sees the whole video (fades, same-palette cuts); the pair test only two frames.
       const kind = prevSig ? (opts.cuts?.has(index) ? 'cut' : classifyPair(prevSig, sig, opts.thresholds)) : undefined;
       queue.push({ img: cur, index, kind });
@@ -266,12 +268,17 @@ export interface VideoOptions extends StreamOptions {
   crf?: number;
 }
 
-/**
- * Interpolate a video file into another at `factor` times the frame rate,
- * keeping its audio. Resumable: finished parts are kept in OUTPUT.parts until
- * the whole video is joined (parts.ts).
- */
-export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
+/** A video run's output rate and size and its parts (opened, or resumed), before any frame is decoded. */
+export interface VideoSetup {
+  rate: Ratio;
+  fps: string;
+  width: number;
+  height: number;
+  parts: PartsWriter;
+}
+
+/** Check the options and open (or resume) the parts of `output`; shared by the whole-video run and the one-part run. */
+export function openVideo(input: string, output: string, opts: VideoOptions, encoderThreads?: number): VideoSetup {
   const ratio = toRatio(opts.factor);
   const crf = opts.crf ?? 18;
   if (!(Number.isInteger(crf) && crf >= 0 && crf <= 51)) throw new ToonscopeError(undefined, `crf must be an integer from 0 to 51, got ${opts.crf}`);
@@ -292,38 +299,151 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
     // Parts made by another synthesiser are redone (absent for the hand-built one, so older parts still resume).
     ...(opts.learned ? { learned: opts.learned.name } : {}),
   };
-  const parts = PartsWriter.open(output, { input, width, height, fps, ratio, partFrames, crf, settings });
+  const parts = PartsWriter.open(output, { input, width, height, fps, ratio, partFrames, crf, settings }, encoderThreads);
+  return { rate, fps, width, height, parts };
+}
+
+/**
+ * The shots detector's cuts, kept with the parts so a resumed run does not decode the video for them again; with
+ * `keepTimes` also every frame's time (a queued run needs the frame count and the times it seeks parts by).
+ */
+export async function shotCuts(input: string, rate: Ratio, parts: PartsWriter, keepTimes = false): Promise<{ cuts: number[]; times?: number[] }> {
+  const kept = parts.extra as { cuts?: number[]; times?: number[] } | undefined;
+  if (kept?.cuts && (!keepTimes || kept.times)) return { cuts: kept.cuts, times: kept.times };
+  const shots = await detectShots(input);
+  // Its decode saw every frame's time: a variable rate fails here, before the cuts are kept for a resume that cannot come.
+  shots.times.forEach((t, n) => checkConstantRate(input, rate, t, n, shots.times[0], shots.warnings));
+  const cuts = shots.shots.slice(1).map((sh) => sh.start);
+  const times = keepTimes ? Array.from(shots.times) : undefined;
+  parts.remember(times ? { cuts, times } : { cuts });
+  return { cuts, times };
+}
+
+/** Decoded frames of `input` at the run's size, checked for a constant rate, with progress; ffmpeg failing part-way is an error. */
+async function* videoFrames(input: string, setup: VideoSetup, progress: Progress | undefined): AsyncGenerator<Image> {
   const decoded: DecodeReport = { frames: 0, warnings: [] };
-  const frames = (async function* () {
-    let first: number | undefined, n = 0;
-    for await (const f of decode(input, { width, height }, decoded)) {
-      first ??= f.time;
-      checkConstantRate(input, rate, f.time, n++, first, decoded.warnings);
-      opts.progress?.tick();
-      yield f as Image;
-    }
-    // ffmpeg stopped with an error part-way: joining what came would make a short video (and a resumed run a mismatch).
-    if (decoded.failed) {
-      throw new ToonscopeError(input, `decoding failed after ${decoded.frames} frames (${decoded.warnings.at(-1) ?? 'ffmpeg error'}); finished parts are kept, run again once the file reads`);
-    }
-  })();
+  let first: number | undefined, n = 0;
+  for await (const f of decode(input, { width: setup.width, height: setup.height }, decoded)) {
+    first ??= f.time;
+    checkConstantRate(input, setup.rate, f.time, n++, first, decoded.warnings);
+    progress?.tick();
+    yield f as Image;
+  }
+  // ffmpeg stopped with an error part-way: joining what came would make a short video (and a resumed run a mismatch).
+  if (decoded.failed) {
+    throw new ToonscopeError(input, `decoding failed after ${decoded.frames} frames (${decoded.warnings.at(-1) ?? 'ffmpeg error'}); finished parts are kept, run again once the file reads`);
+  }
+}
+
+/**
+ * Interpolate a video file into another at `factor` times the frame rate,
+ * keeping its audio. Resumable: finished parts are kept in OUTPUT.parts until
+ * the whole video is joined (parts.ts).
+ */
+export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
+  const setup = openVideo(input, output, opts);
+  const { parts } = setup;
+  const frames = videoFrames(input, setup, opts.progress);
   try {
     // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
-    // Kept with the parts: a resumed run does not decode the video for them again.
-    let cutList = parts.extra?.cuts as number[] | undefined;
-    if (!opts.cuts && !cutList) {
-      const shots = await detectShots(input);
-      // Its decode saw every frame's time: a variable rate fails here, before the cuts are kept for a resume that cannot come.
-      shots.times.forEach((t, n) => checkConstantRate(input, rate, t, n, shots.times[0], shots.warnings));
-      cutList = shots.shots.slice(1).map((sh) => sh.start);
-      parts.remember({ cuts: cutList });
-    }
-    const cuts = opts.cuts ?? new Set(cutList);
-    const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(width, height), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
+    const cuts = opts.cuts ?? new Set((await shotCuts(input, setup.rate, parts)).cuts);
+    const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(setup.width, setup.height), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     const joined = await parts.finish(r.output);
-    return { ...r, eased: joined.eased, fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles };
+    return { ...r, eased: joined.eased, fps: setup.fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles };
   } catch (e) {
     await parts.abort();
     throw e;
   }
+}
+
+/** Where a one-part run may start decoding: a frame index and, past frame 0, the times of the frame before it and of it (to seek between). */
+export interface PartStart {
+  frame: number;
+  between?: [number, number];
+}
+
+export interface PartOptions extends VideoOptions {
+  /** The part to make: input frames [part * partFrames, (part + 1) * partFrames). */
+  part: number;
+  /** Frames that start a shot in the whole video (the whole-video run's shot detection): required, a part sees too little to find them. */
+  cuts: ReadonlySet<number>;
+  /** Where to start decoding, nearest first, ending with frame 0 (see interpolatePart). */
+  starts: PartStart[];
+  /** x264 threads of the part's encoder: x264's output bytes depend on its thread count, so a queued run pins the coordinator's. */
+  encoderThreads?: number;
+}
+
+/** Thrown inside a one-part run whose warm-up did not show the drawing on screen at the part's start: start earlier. */
+const EARLIER = Symbol('start earlier');
+
+/**
+ * Make one part of what `interpolateVideo(input, output, opts)` makes: the same file, byte for byte, in
+ * OUTPUT.parts/ (PartsWriter.fileIn). The frames of a part depend on the frames before it only through the drawing on
+ * screen when it starts (the step that brought it and how long the one before it lasted, which easing uses), so
+ * decoding starts shortly before the part: that state is known exactly once the warm-up has shown a cut or two
+ * drawing changes. A warm-up that shows neither (a long hold) starts again from the next, earlier start in
+ * `opts.starts`, at worst from frame 0 (as a resumed whole-video run does). Decoding stops once the lookahead past the
+ * part's last frame has been read.
+ */
+export async function interpolatePart(input: string, output: string, opts: PartOptions): Promise<{ frames: number; eased: number; start: number }> {
+  const setup = openVideo(input, output, opts, opts.encoderThreads);
+  const { parts } = setup;
+  const P = parts.job.partFrames;
+  const first = opts.part * P, end = first + P;
+  const lookahead = opts.lookahead ?? LOOKAHEAD;
+  const easing = opts.ease !== false;
+  const step = setup.rate.den / setup.rate.num;
+  try {
+    for (const [k, st] of opts.starts.entries()) {
+      const lastTry = k === opts.starts.length - 1 || st.frame === 0;
+      const frames = (async function* () {
+        const decoded: DecodeReport = { frames: 0, warnings: [] };
+        let index = st.frame, changes = 0, cut = false;
+        let prev: ReturnType<typeof signature> | undefined;
+        for await (const f of decode(input, { width: setup.width, height: setup.height, seekBetween: st.between }, decoded)) {
+          if (index === st.frame && st.between && Math.abs(f.time - st.between[1]) > step / 2) {
+            throw new Error(`${input}: seeking to frame ${st.frame} (${st.between[1]} s) gave the frame at ${f.time} s`);
+          }
+          if (easing && !lastTry && index <= first) {
+            // The same classification the stream makes: a cut or a new drawing (motion) at index.
+            const sig = signature(f as Image);
+            const kind = prev ? (opts.cuts.has(index) ? 'cut' : classifyPair(prev, sig, opts.thresholds)) : undefined;
+            prev = sig;
+            if (kind === 'cut') cut = true;
+            if (kind === 'cut' || kind === 'motion') changes++;
+            if (index === first && !cut && changes < 2) throw EARLIER;
+          }
+          if (index >= first) opts.progress?.tick();
+          yield f as Image;
+          // Once this frame is in, every frame of the part has been emitted (the stream waits at most `lookahead` frames).
+          if (index++ >= end + lookahead) return;
+        }
+        if (decoded.failed) throw new ToonscopeError(input, `decoding failed after ${decoded.frames} frames (${decoded.warnings.at(-1) ?? 'ffmpeg error'})`);
+      })();
+      try {
+        await inbetweenStream(frames, { ...opts, start: st.frame, threads: opts.threads ?? defaultThreads(setup.width, setup.height), skip: (i) => i < first || i >= end },
+          (img, _kind, at) => parts.write(img, at.index, at.eased));
+        const stats = await parts.close(opts.part);
+        return { ...stats, start: st.frame };
+      } catch (e) {
+        if (e !== EARLIER) throw e;
+      }
+    }
+    throw new ToonscopeError(input, `part ${opts.part}: no start to decode from (the list must end with frame 0)`);
+  } catch (e) {
+    await parts.abort();
+    throw e;
+  }
+}
+
+/**
+ * Where a one-part run of part `part` may start decoding, nearest first: `warmup` frames before the part, then four
+ * times as far each time, then frame 0; `times` are the video's frame times (shotCuts).
+ */
+export function partStarts(part: number, partFrames: number, times: ArrayLike<number>, warmup = 4 * LOOKAHEAD): PartStart[] {
+  const first = part * partFrames;
+  const out: PartStart[] = [];
+  for (let back = warmup; first - back > 0; back *= 4) out.push({ frame: first - back, between: [times[first - back - 1], times[first - back]] });
+  out.push({ frame: 0 });
+  return out;
 }

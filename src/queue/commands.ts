@@ -1,4 +1,4 @@
-// What `analyze --queue` and `shots --queue` share on the CLI side: the
+// What `analyze --queue`, `shots --queue` (and, for the video's URL, `interpolate --queue`) share on the CLI side: the
 // --video-url mapping, the run, and one line per episode.
 import { basename } from 'node:path';
 import type { Workspace } from '../core/workspace.js';
@@ -6,11 +6,15 @@ import type { Values } from '../cli/command.js';
 import { ToonscopeError } from '../core/errors.js';
 import { runQueued, type QueueRunOptions, type EpisodeOutcome } from './coordinator.js';
 
-export async function runQueuedCommand<S>(ws: Workspace, values: Values, videos: string[], opts: QueueRunOptions<S>): Promise<{ run: string; episodes: EpisodeOutcome[]; series: S; text: string; failed: number }> {
+/** How workers reach a video: its path on the shared folder, or BASE/<file name> under `--video-url BASE`. */
+export function videoSource(values: Values): ((path: string) => string) | undefined {
   const base = values['video-url'] as string | undefined;
   if (base !== undefined && !/^https?:\/\//.test(base)) throw new ToonscopeError(undefined, `--video-url must be an http(s) URL, got "${base}"`);
-  const source = base ? (p: string) => `${base.replace(/\/+$/, '')}/${encodeURIComponent(basename(p))}` : undefined;
-  const r = await runQueued(ws, values.queue as string, videos, { ...opts, source });
+  return base ? (p: string) => `${base.replace(/\/+$/, '')}/${encodeURIComponent(basename(p))}` : undefined;
+}
+
+export async function runQueuedCommand<S>(ws: Workspace, values: Values, videos: string[], opts: QueueRunOptions<S>): Promise<{ run: string; episodes: EpisodeOutcome[]; series: S; text: string; failed: number }> {
+  const r = await runQueued(ws, values.queue as string, videos, { ...opts, source: videoSource(values) });
   const failed = r.episodes.filter((e) => e.state === 'failed').length;
   const text = [
     ...r.episodes.map((e) => e.state === 'done'

@@ -79,3 +79,17 @@ export async function openRedis(target: RedisTarget): Promise<RedisClient> {
 /** Where a job's packed rows wait for the coordinator; they expire if nobody collects them. */
 export const rowsKey = (job: string, attempt: string) => `toonscope:rows:${job}:${attempt}`;
 export const ROWS_TTL_S = 7 * 24 * 3600;
+
+/** The set of every result key a job's executions stored: a run that lost its lock and still finished leaves one too. */
+const resultsOf = (job: string) => `toonscope:results:${job}`;
+
+/** Store one execution's result (rows or a part's video) under `key` and note it with the job. */
+export async function storeResult(redis: RedisClient, job: string, key: string, data: string | Buffer): Promise<void> {
+  await redis.multi().set(key, data, 'EX', ROWS_TTL_S).sadd(resultsOf(job), key).expire(resultsOf(job), ROWS_TTL_S).exec();
+}
+
+/** Once written by the coordinator: drop every result any execution of the job stored (the one written and any orphan). */
+export async function dropResults(redis: RedisClient, job: string, key: string): Promise<void> {
+  const keys = await redis.smembers(resultsOf(job));
+  await redis.del(key, ...keys, resultsOf(job));
+}

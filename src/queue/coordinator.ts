@@ -16,7 +16,7 @@ import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { probe } from '../core/video.js';
 import { ensureSchema as ensureShotsSchema } from '../shots/store.js';
-import { loadBull, parseRedisUrl, checkRedis, openRedis, JOBS_QUEUE, seriesQueue } from './connect.js';
+import { loadBull, parseRedisUrl, checkRedis, openRedis, dropResults, JOBS_QUEUE, seriesQueue } from './connect.js';
 import { PROTOCOL, type EpisodeJob, type SeriesJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
 import { importPayload, imported, wasImported, ensureImportSchema } from './transfer.js';
 import type { EpisodeResult } from './worker.js';
@@ -152,7 +152,7 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
         }
         note = `, ${importPayload(ws, jobKey, e.key, packed).rows} rows written`;
         // Written: the copy in Redis is no longer needed (Redis memory stays at the episodes in flight).
-        await redis.del(r.rows);
+        await dropResults(redis, e.job, r.rows);
       }
       e.outcome = { video: e.path, videoId: e.videoId, job: e.job, state: 'done', worker: r.worker, seconds: r.seconds, summary: r.summary };
       log(`queue: ${basename(e.path)} done by ${r.worker} in ${r.seconds} s${note}`);
@@ -224,10 +224,10 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
   return { run, episodes: episodes.map((e) => e.outcome!), series: seriesResult as S };
 }
 
-const firstLine = (s: string | undefined) => (s ?? 'unknown error').split('\n')[0].slice(0, 300);
+export const firstLine = (s: string | undefined) => (s ?? 'unknown error').split('\n')[0].slice(0, 300);
 
 /** One line per worker whose job moved on (per-worker progress on the coordinator). */
-async function showWorkers(q: { getJobs(types: ['active'], start: number, end: number): Promise<Array<{ data: unknown; progress: unknown }>> }, run: string, shown: Map<string, string>, log: (m: string) => void): Promise<void> {
+export async function showWorkers(q: { getJobs(types: ['active'], start: number, end: number): Promise<Array<{ data: unknown; progress: unknown }>> }, run: string, shown: Map<string, string>, log: (m: string) => void): Promise<void> {
   const active = await q.getJobs(['active'], 0, 200);
   for (const j of active) {
     const d = j.data as EpisodeJob;
@@ -235,6 +235,7 @@ async function showWorkers(q: { getJobs(types: ['active'], start: number, end: n
     const p = j.progress as { worker?: string; stage?: string; done?: number; total?: number } | number;
     if (typeof p !== 'object' || !p.worker) continue;
     const pct = p.total ? Math.floor((10 * (p.done ?? 0)) / p.total) * 10 : 0;
+    // An interpolate job's stage names its part.
     const line = `${basename(resolve(d.source))} ${p.stage} ${pct}%`;
     if (shown.get(p.worker) === line) continue;
     shown.set(p.worker, line);

@@ -7,9 +7,11 @@ import { isAbsolute, resolve, sep, join, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ToonscopeError } from '../core/errors.js';
+import type { Ratio } from '../core/rate.js';
+import type { PartStart } from '../interpolate/video.js';
 
 /** Bumped when job data or transfer payloads change shape: a worker refuses jobs of another version. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
 export interface AnalyzeParams {
   chain?: string;
@@ -35,6 +37,34 @@ export interface EpisodeJob {
   params: AnalyzeParams | ShotsParams;
 }
 
+/** What every part of one `interpolate --queue` run shares: the settings that change the frames, and the shots' cuts. */
+export interface InterpolateParams {
+  factor: Ratio;
+  crf: number;
+  partFrames: number;
+  /** Working resolution of the flow (interpolate --work). */
+  work?: number;
+  ease: boolean;
+  /** The learned synthesiser's name (model:NAME) when the coordinator used one; the worker must have it installed. */
+  learned?: string;
+  /** x264 threads: the coordinator's automatic count, so every part's bytes are those a local run writes. */
+  encoderThreads: number;
+  /** Frames that start a shot (the coordinator's shot detection over the whole video). */
+  cuts: number[];
+}
+
+/** One part of one video to interpolate (video.ts interpolatePart). */
+export interface PartJob {
+  v: number;
+  kind: 'interpolate';
+  run: string;
+  source: string;
+  part: number;
+  /** Where the worker may start decoding, nearest first, ending at frame 0. */
+  starts: PartStart[];
+  params: InterpolateParams;
+}
+
 /** The parent job of a run: its children are the episodes; only the coordinator takes it. */
 export interface SeriesJob {
   v: number;
@@ -43,7 +73,7 @@ export interface SeriesJob {
   episodes: number;
 }
 
-export type JobData = EpisodeJob | SeriesJob;
+export type JobData = EpisodeJob | PartJob | SeriesJob;
 
 export class Roots {
   private dirs: string[] = [];
@@ -112,11 +142,14 @@ export async function fetchSource(source: string, dir: string): Promise<string> 
 
 const num = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v > 0);
 
+const whole = (v: unknown, min = 0) => Number.isSafeInteger(v) && (v as number) >= min;
+
 /** Shape check of job data from Redis (anyone who can write to Redis can add jobs). */
-export function checkJob(data: unknown): EpisodeJob {
+export function checkJob(data: unknown): EpisodeJob | PartJob {
   const d = data as EpisodeJob;
   if (!d || typeof d !== 'object') throw new ToonscopeError(undefined, 'job has no data');
   if (d.v !== PROTOCOL) throw new ToonscopeError(undefined, `job is of protocol ${d.v}, this worker speaks ${PROTOCOL} (run the same toonscope version everywhere)`);
+  if ((d.kind as string) === 'interpolate') return checkPartJob(data as PartJob);
   if (d.kind !== 'analyze' && d.kind !== 'shots') throw new ToonscopeError(undefined, `unknown job kind "${String(d.kind)}"`);
   if (typeof d.source !== 'string' || typeof d.run !== 'string' || !Number.isSafeInteger(d.videoId) || d.videoId < 1) throw new ToonscopeError(undefined, 'job lacks source, run or videoId');
   const p = (d.params ?? {}) as Record<string, unknown>;
@@ -124,5 +157,22 @@ export function checkJob(data: unknown): EpisodeJob {
   for (const k of ['chain', 'detector', 'crop']) if (p[k] !== undefined && typeof p[k] !== 'string') throw new ToonscopeError(undefined, `job parameter ${k} is not text`);
   // A crop is handed to ffmpeg as a filter: only a plain crop=W:H:X:Y expression, so no filter can open files.
   if (p.crop !== undefined && !/^crop=[\w:*/+\-.()]+$/.test(p.crop as string)) throw new ToonscopeError(undefined, `job crop "${String(p.crop)}" is not a plain crop=W:H:X:Y filter`);
+  return d;
+}
+
+function checkPartJob(d: PartJob): PartJob {
+  if (typeof d.source !== 'string' || typeof d.run !== 'string' || !whole(d.part)) throw new ToonscopeError(undefined, 'part job lacks source, run or part');
+  const p = (d.params ?? {}) as InterpolateParams;
+  const ratio = p.factor as Ratio | undefined;
+  if (!ratio || !whole(ratio.num, 1) || !whole(ratio.den, 1)) throw new ToonscopeError(undefined, 'part job has no factor');
+  if (!whole(p.crf) || !whole(p.partFrames, 1) || !whole(p.encoderThreads, 1) || (p.work !== undefined && !whole(p.work, 1))) throw new ToonscopeError(undefined, 'part job parameters crf, partFrames, encoderThreads, work must be whole numbers');
+  if (typeof p.ease !== 'boolean' || (p.learned !== undefined && !/^model:[\w.-]+$/.test(p.learned))) throw new ToonscopeError(undefined, 'part job parameters ease or learned are malformed');
+  if (!Array.isArray(p.cuts) || !p.cuts.every((c) => whole(c, 1))) throw new ToonscopeError(undefined, 'part job cuts are not frame numbers');
+  const starts = d.starts;
+  const time = (t: unknown) => typeof t === 'number' && Number.isFinite(t);
+  if (!Array.isArray(starts) || !starts.length || starts.at(-1)!.frame !== 0 ||
+    !starts.every((s) => whole(s?.frame) && (s.between === undefined || (Array.isArray(s.between) && s.between.length === 2 && s.between.every(time))))) {
+    throw new ToonscopeError(undefined, 'part job starts are malformed (frame numbers with two times each, ending at frame 0)');
+  }
   return d;
 }

@@ -3,13 +3,15 @@
 // workers connected, and the state of each run's series job.
 import { basename } from 'node:path';
 import { loadBull, parseRedisUrl, checkRedis, JOBS_QUEUE, seriesQueue } from './connect.js';
-import type { EpisodeJob } from './jobs.js';
+import type { EpisodeJob, PartJob } from './jobs.js';
 
 export interface JobLine {
   id: string;
   run: string;
   kind: string;
   video: string;
+  /** An interpolate job's part. */
+  part?: number;
   state: string;
   attempts: number;
   worker?: string;
@@ -39,11 +41,11 @@ export async function queueStatus(url: string, limit = 200): Promise<QueueStatus
     for (const state of STATES) {
       for (const j of await q.getJobs([state], 0, limit - 1)) {
         if (!j) continue;
-        const d = j.data as EpisodeJob;
-        runs.add(d.run);
+        const d = j.data as EpisodeJob | PartJob;
+        if (d.kind !== 'interpolate') runs.add(d.run);
         const p = j.progress as { stage?: string; done?: number; total?: number } | number;
         jobs.push({
-          id: j.id ?? '?', run: d.run, kind: j.name, video: basename(String(d.source)), state, attempts: j.attemptsMade,
+          id: j.id ?? '?', run: d.run, kind: j.name, video: basename(String(d.source)), part: d.kind === 'interpolate' ? d.part : undefined, state, attempts: j.attemptsMade,
           worker: j.processedBy ?? (typeof p === 'object' ? (p as { worker?: string }).worker : undefined),
           progress: typeof p === 'object' && p.stage && state === 'active' ? `${p.stage} ${p.done ?? 0}/${p.total ?? '?'}` : undefined,
           error: j.failedReason ? j.failedReason.split('\n')[0] : undefined,
@@ -70,7 +72,7 @@ export function formatStatus(s: QueueStatus): string {
     `jobs: ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
     `workers (${s.workers.length}): ${s.workers.join(', ') || 'none'}`,
     ...s.runs.map((r) => `run ${r.run}: series ${r.series}`),
-    ...s.jobs.map((j) => `  ${j.id.padEnd(20)} ${j.kind.padEnd(8)} ${j.state.padEnd(9)} ${j.video}  attempts ${j.attempts}${j.worker ? `  ${j.worker}` : ''}${j.progress ? `  ${j.progress}` : ''}${j.error ? `  error: ${j.error}` : ''}`),
+    ...s.jobs.map((j) => `  ${j.id.padEnd(20)} ${j.kind.padEnd(8)} ${j.state.padEnd(9)} ${j.video}${j.part !== undefined ? ` part ${j.part}` : ''}  attempts ${j.attempts}${j.worker ? `  ${j.worker}` : ''}${j.progress ? `  ${j.progress}` : ''}${j.error ? `  error: ${j.error}` : ''}`),
   ];
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@
 // show it) and to this process's stderr. SIGTERM lets the running job finish
 // and then exits; a second SIGTERM (or kill -9) leaves the job to BullMQ's
 // stalled-job recovery, which hands it to another worker.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { Workspace } from '../core/workspace.js';
@@ -14,8 +14,10 @@ import type { Progress } from '../core/progress.js';
 import { analyzeVideo } from '../analyze/pipeline.js';
 import { detectShots } from '../shots/detect.js';
 import { randomUUID } from 'node:crypto';
-import { loadBull, parseRedisUrl, checkRedis, openRedis, rowsKey, ROWS_TTL_S, JOBS_QUEUE } from './connect.js';
-import { Roots, checkJob, fetchSource, type EpisodeJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
+import { loadBull, parseRedisUrl, checkRedis, openRedis, rowsKey, storeResult, JOBS_QUEUE } from './connect.js';
+import { Roots, checkJob, fetchSource, type EpisodeJob, type PartJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
+import { interpolatePart } from '../interpolate/video.js';
+import { PartsWriter } from '../interpolate/parts.js';
 import { pack, seatVideo } from './transfer.js';
 import { LOCK_MS, STALLED_MS } from './policy.js';
 
@@ -46,8 +48,42 @@ export interface EpisodeResult {
   summary: Record<string, unknown>;
 }
 
+type Report = (p: { stage: string; done: number; total: number }) => void;
+
+/**
+ * Run one part of an `interpolate --queue` run in a temporary folder (video.ts interpolatePart, the same settings the
+ * coordinator opened its parts with); returns the encoded part and its stats.
+ */
+export async function runPart(data: PartJob, roots: Roots, report: Report): Promise<{ video: Buffer; frames: number; eased: number; start: number; seconds: number }> {
+  const source = roots.check(data.source);
+  const p = data.params;
+  const dir = mkdtempSync(join(tmpdir(), 'toonscope-part-'));
+  const t0 = performance.now();
+  // A learned synthesiser is loaded by name from this machine's installed models (toonscope models pull), never from the job.
+  const { installedInterpolator } = await import('../models/interpolator.js');
+  const learned = p.learned ? await installedInterpolator(p.learned.replace(/^model:/, '')) : undefined;
+  try {
+    if (p.learned && learned?.name !== p.learned) throw new ToonscopeError(data.source, `part ${data.part} needs the interpolator ${p.learned}, which this worker has not installed (toonscope models pull)`);
+    const file = await fetchSource(source, dir);
+    const out = join(dir, 'part.mp4');
+    let done = 0;
+    const stage = `part ${data.part}`;
+    report({ stage, done, total: p.partFrames });
+    const r = await interpolatePart(file, out, {
+      factor: p.factor, crf: p.crf, partFrames: p.partFrames, interp: p.work ? { workSize: p.work } : undefined, ease: p.ease, learned,
+      part: data.part, cuts: new Set(p.cuts), starts: data.starts, encoderThreads: p.encoderThreads,
+      progress: { tick: () => report({ stage, done: ++done, total: p.partFrames }), set: () => undefined, done: () => undefined },
+    });
+    const video = readFileSync(PartsWriter.fileIn(out, data.part));
+    return { video, frames: r.frames, eased: r.eased, start: r.start, seconds: +((performance.now() - t0) / 1000).toFixed(2) };
+  } finally {
+    await learned?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Run one episode job in a temporary workspace; returns its packed rows. */
-export async function runEpisode(data: EpisodeJob, roots: Roots, report: (p: { stage: string; done: number; total: number }) => void): Promise<{ packed: string; seconds: number; summary: Record<string, unknown> }> {
+export async function runEpisode(data: EpisodeJob, roots: Roots, report: Report): Promise<{ packed: string; seconds: number; summary: Record<string, unknown> }> {
   const source = roots.check(data.source);
   if (data.kind === 'analyze') roots.checkChain((data.params as AnalyzeParams).chain);
   const dir = mkdtempSync(join(tmpdir(), 'toonscope-job-'));
@@ -100,13 +136,13 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
   const lockMs = opts.lockMs ?? LOCK_MS;
   const redis = await openRedis(target);
   const worker = new Worker(JOBS_QUEUE, async (job) => {
-    let data: EpisodeJob;
+    let data: EpisodeJob | PartJob;
     try {
       data = checkJob(job.data);
     } catch (e) {
       throw new UnrecoverableError((e as Error).message);
     }
-    const label = `${job.id} ${basename(data.source)} (attempt ${job.attemptsMade + 1})`;
+    const label = `${job.id} ${basename(data.source)}${data.kind === 'interpolate' ? ` part ${data.part}` : ''} (attempt ${job.attemptsMade + 1})`;
     log(`${name}: ${data.kind} ${label}`);
     let lastStage = '';
     let bar: Progress | undefined;
@@ -126,10 +162,18 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
       }
     };
     try {
+      // Each completion stores its result under a key of its own: a retried job's second result cannot overwrite or double the first.
+      const key = rowsKey(job.id ?? '?', randomUUID());
+      if (data.kind === 'interpolate') {
+        const r = await runPart(data, roots, report);
+        bar?.done();
+        await storeResult(redis, job.id ?? '?', key, r.video);
+        log(`${name}: done ${job.id} in ${r.seconds} s (${(r.video.length / 1e6).toFixed(2)} MB of video)`);
+        return { rows: key, bytes: r.video.length, seconds: r.seconds, summary: { frames: r.frames, eased: r.eased, start: r.start }, worker: name } satisfies EpisodeResult;
+      }
       const r = await runEpisode(data, roots, report);
       bar?.done();
-      const key = rowsKey(job.id ?? '?', randomUUID());
-      await redis.set(key, r.packed, 'EX', ROWS_TTL_S);
+      await storeResult(redis, job.id ?? '?', key, r.packed);
       log(`${name}: done ${job.id} in ${r.seconds} s (${(r.packed.length / 1e6).toFixed(2)} MB of rows)`);
       return { rows: key, bytes: r.packed.length, seconds: r.seconds, summary: r.summary, worker: name } satisfies EpisodeResult;
     } catch (e) {

@@ -29,6 +29,9 @@ export const interpolateCommand: Command = {
     '               it synthesises motion pairs only: held drawings and cuts are still repeated, never interpolated across',
     '  --crf N      video mode: x264 quality, 0 (lossless) to 51 (default 18)',
     '  --part-frames N  video mode: input frames per resumable part (default 240); a stop loses at most the part in progress',
+    '  --queue URL  video mode: each part is a job for `toonscope worker`s through Redis (BullMQ); this machine finds the',
+    '               cuts, collects the parts into OUT.mp4.parts/ and joins them: the same file a local run writes',
+    '  --video-url BASE  with --queue: workers download the input from BASE/<file name> instead of a shared folder',
   ].join('\n'),
   options: {
     x: { type: 'string', short: 'x' },
@@ -43,6 +46,8 @@ export const interpolateCommand: Command = {
     crf: { type: 'string' },
     'part-frames': { type: 'string' },
     models: { type: 'string' },
+    queue: { type: 'string' },
+    'video-url': { type: 'string' },
   },
   async run(pos, values, ctx) {
     const work = intOption(values, 'work', 32);
@@ -96,6 +101,20 @@ async function run(pos: string[], values: Values, ctx: Context, work: number | u
     const [input, output] = pos;
     const info = probe(input);
     const factor = values.fps !== undefined ? factorFor(input, String(values.fps)) : toRatio(intOption(values, 'x', 2, 16, 2)!);
+    if (values.queue) {
+      // Loaded only here: a local run never loads the queue code or bullmq.
+      const { runQueuedInterpolate } = await import('../../queue/interpolate.js');
+      const { videoSource } = await import('../../queue/commands.js');
+      const r = await runQueuedInterpolate(input, output, values.queue as string, {
+        factor, crf, partFrames, interp: { workSize: work }, ease: !values['no-ease'], learned, source: videoSource(values), log: ctx.log, progress: ctx.progress,
+      });
+      const by = new Map<string, number>();
+      for (const p of r.parts) by.set(p.worker ?? '?', (by.get(p.worker ?? '?') ?? 0) + 1);
+      ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ${r.parts.length} part(s) (${[...by].map(([w, n]) => `${n} by ${w}`).join(', ')}), ` +
+        `${r.eased} pairs following an ease; audio ${r.audio}${subtitleSummary(r.subtitles, extname(output))} (queue run ${r.run})`);
+      return;
+    }
+    if (values['video-url'] !== undefined) throw new ToonscopeError(undefined, '--video-url only applies with --queue');
     const progress = ctx.progress(values.fps !== undefined ? `interpolating to ${values.fps} fps` : `interpolating x${factor.num}`, info.frames ?? 0);
     // Ctrl-C loses at most the part in progress: say so, and how to go on.
     const stop = (signal: NodeJS.Signals) => {
