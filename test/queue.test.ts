@@ -2,7 +2,8 @@
 // `toonscope worker` child processes, `analyze --queue` as coordinator. One
 // worker is killed with SIGKILL mid-job, Redis is restarted once, one episode
 // lies outside the workers' --allow root and fails; the workspace must equal
-// a local run of the same episodes (same shots, tracks, dictionary).
+// a local run of the same episodes (same shots, tracks, dictionary), the
+// learned pass included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,8 +16,9 @@ import { synthClip } from '../src/dictionary/synth.js';
 import { main } from '../src/cli/main.js';
 import { hasRedisServer, localRedis } from '../src/queue/local-redis.js';
 import { queueStatus } from '../src/queue/status.js';
-import { Roots, checkJob, PROTOCOL } from '../src/queue/jobs.js';
+import { Roots, WorkerError, isFinal, checkJob, PROTOCOL } from '../src/queue/jobs.js';
 import { parseRedisUrl } from '../src/queue/connect.js';
+import { adoptSpace } from '../src/models/identity.js';
 import { constantModel } from './onnx-fixture.js';
 import { tmp, sampleClip, panClip } from './fixtures.js';
 import { createServer } from 'node:http';
@@ -54,7 +56,10 @@ function snapshot(dir: string) {
     videos: q('SELECT id, path FROM videos WHERE path != \'(seat)\' ORDER BY id'),
     shots: q("SELECT video_id, idx, start_frame, end_frame, edge_in, edge_out FROM shots ORDER BY video_id, idx"),
     samples: q('SELECT video_id, frame, shot, done FROM samples ORDER BY video_id, frame'),
-    appearances: q('SELECT video_id, frame, shot, x, y, w, h, track, cluster, hex(embedding) e FROM appearances ORDER BY video_id, frame, x'),
+    appearances: q('SELECT video_id, frame, shot, pass, x, y, w, h, track, cluster, hex(embedding) e, hex(mask) m FROM appearances ORDER BY video_id, frame, x, y'),
+    // The series detector and the refined head: trained by the coordinator from the workers' rows.
+    models: q('SELECT name, params, hex(weights) w FROM models ORDER BY name'),
+    settings: q('SELECT key, value FROM model_settings ORDER BY key'),
     clusters: q('SELECT id, size, tracks FROM clusters ORDER BY id'),
     // The tracks stage is keyed by its appearances' row ids, which depend on the order rows were written in: compare their number.
     stages: q("SELECT video_id, stage, params, status FROM stages WHERE stage LIKE 'analyze:%' OR stage LIKE 'shots:%' ORDER BY video_id, stage")
@@ -98,6 +103,20 @@ test('queue: job checks refuse paths outside --allow, malformed jobs and bad URL
   assert.equal(roots.check('https://media.example/series/ep1.mp4'), 'https://media.example/series/ep1.mp4');
   assert.throws(() => roots.check('https://media.example/other/ep1.mp4'), /outside the roots/);
   assert.throws(() => roots.checkChain('yolo=/tmp/evil.onnx:face'), /outside the roots/);
+  // A file inside the root that this worker cannot see is its machine's fault (the share not mounted): retried.
+  assert.throws(() => roots.check(join(root, 'b.mp4')), (e: unknown) => e instanceof WorkerError && !isFinal(e) && /not mounted|no such file on this worker/.test((e as Error).message));
+  // Failures of the job itself fail at once; crashes, downloads and a full disk are retried.
+  const final = (f: () => unknown) => { try { f(); } catch (e) { return isFinal(e); } return undefined; };
+  assert.equal(final(() => roots.check('/etc/passwd')), true);
+  assert.equal(isFinal(new ToonscopeError('/x/ep1.mp4', 'cannot read this video: moov atom not found')), true);
+  assert.equal(isFinal(new ToonscopeError('/tmp/job', 'the disk is full (writing rows); free some space and run the command again')), false);
+  assert.equal(isFinal(new Error('ep1.mp4: cannot download (HTTP 503)')), false);
+  // Episodes embedded by workers in different identity spaces are not mixed in one workspace.
+  const ws = Workspace.open(join(tmp, 'ws-spaces'));
+  adoptSpace(ws, 'mobilenet');
+  adoptSpace(ws, 'mobilenet');
+  assert.throws(() => adoptSpace(ws, 'ccip'), (e: unknown) => e instanceof ToonscopeError && /worker embedded in the ccip space but this workspace is in mobilenet/.test(e.message));
+  ws.close();
   const job = { v: PROTOCOL, kind: 'shots', run: 'r', videoId: 1, source: join(root, 'a.mp4'), params: { detector: 'anime' } };
   assert.equal((checkJob(job) as { videoId: number }).videoId, 1);
   assert.throws(() => checkJob({ ...job, v: 99 }), /protocol/);
@@ -131,11 +150,10 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   // An episode outside the workers' root: its job fails with a clear error and the rest still completes.
   const outside = join(tmp, 'elsewhere');
   const [stray] = (await fixtures(outside, 1)).eps;
-  // --no-learn: the learned second pass runs on the coordinator in both runs (it is a series stage), but its
-  // embeddings came out different between a local and a queued run on the same machine (same counts, boxes, tracks
-  // and model key; first-pass rows, made by the workers, equal). Until that pass is deterministic, equality is checked
-  // without it.
-  const args = ['--detector', chain, '--epochs', '3', '--no-learn', '--quiet'];
+  // With the learned pass (detect, learn, detect again): its second pass runs on the coordinator, after the workers
+  // made the first. It uses GrabCut, whose k-means draws from OpenCV's global RNG; before GrabCut seeded it per call
+  // (characters/grabcut.ts), pass 2 drew other masks and boxes on a coordinator whose process had not made pass 1.
+  const args = ['--detector', chain, '--epochs', '3', '--quiet'];
 
   assert.equal(await main(['analyze', ...eps, '--workspace', join(tmp, 'ws-local'), ...args]), 0);
 
@@ -177,6 +195,7 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
     assert.equal(failed.length, 1);
     assert.equal(failed[0].video, 'ep1.mp4');
     assert.match(failed[0].error ?? '', /elsewhere.*outside the roots this worker allows/);
+    assert.equal(failed[0].attempts, 1, 'a job that names a path outside the roots fails at once: every worker would refuse it');
     const done = status.jobs.filter((j) => j.state === 'completed');
     assert.equal(done.length, 3);
     const survivor = killed === 'wA' ? 'wB' : 'wA';
@@ -199,6 +218,10 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   assert.deepEqual(queued.stages, local.stages);
   assert.deepEqual(queued.appearances, local.appearances, 'same appearances, tracks and clusters');
   assert.deepEqual(queued.clusters, local.clusters, 'same dictionary');
+  assert.ok(local.appearances.some((a) => (a as { pass: number }).pass === 2), 'the learned pass found characters of its own');
+  assert.deepEqual(queued.models.map((m) => (m as { name: string }).name), ['series-detector', 'series-head']);
+  assert.deepEqual(queued.models, local.models, 'same series detector and head');
+  assert.deepEqual(queued.settings, local.settings, 'the identity space the workers embedded in is recorded');
 });
 
 test('queue: shots --queue over http: a flaky download is retried, a missing one fails after its attempts, Redis emptied mid-run, shots equal a local run', { skip: needRedis, timeout: 300_000 }, async () => {

@@ -40,6 +40,16 @@ function wrap(e: ModelEmbedder): IdentityEmbedder & { dispose(): Promise<void> }
 }
 
 /**
+ * Take on the space a queue worker embedded an episode in (its rows arrive without the workspace's record): the
+ * first episode records it, a later one in another space is a one-line error, so a series never mixes spaces.
+ */
+export function adoptSpace(ws: Workspace, space: string): void {
+  const had = recorded(ws);
+  if (had && had !== space) throw new ToonscopeError(ws.dir, `a worker embedded in the ${space} space but this workspace is in ${had}: install the same identity model on every worker and the coordinator (or pass --models)`);
+  if (!ws.db.prepare("SELECT 1 FROM model_settings WHERE key = 'identity_space'").get()) record(ws, space);
+}
+
+/**
  * The space analyze embeds in for this workspace. `models` is --models (auto,
  * none or names). A request that would mix spaces is a one-line error.
  */

@@ -21,6 +21,7 @@ import { PROTOCOL, type EpisodeJob, type SeriesJob, type AnalyzeParams, type Sho
 import { importPayload, imported, wasImported, ensureImportSchema } from './transfer.js';
 import type { EpisodeResult } from './worker.js';
 import { ATTEMPTS, BACKOFF_MS, LOCK_MS } from './policy.js';
+import { adoptSpace } from '../models/identity.js';
 
 export interface QueueRunOptions<S> {
   kind: 'analyze' | 'shots';
@@ -148,6 +149,17 @@ export async function runQueued<S>(ws: Workspace, url: string, videos: string[],
         if (packed === null) {
           e.outcome = { video: e.path, videoId: e.videoId, job: e.job, state: 'failed', error: `its rows are no longer in Redis (${r.rows} expired?); run the command again` };
           log(`queue: ${basename(e.path)}: ${e.outcome.error}`);
+          return;
+        }
+        const space = r.summary.identity as string | undefined;
+        try {
+          // Rows embedded in another identity space than the workspace's would mix spaces in one series.
+          if (space) adoptSpace(ws, space);
+        } catch (err) {
+          if (!(err instanceof ToonscopeError)) throw err;
+          e.outcome = { video: e.path, videoId: e.videoId, job: e.job, state: 'failed', error: err.problem };
+          log(`queue: ${basename(e.path)}: ${err.problem}`);
+          await dropResults(redis, e.job, r.rows);
           return;
         }
         note = `, ${importPayload(ws, jobKey, e.key, packed).rows} rows written`;

@@ -15,6 +15,8 @@ export const PROTOCOL = 2;
 
 export interface AnalyzeParams {
   chain?: string;
+  /** --models as given (auto, none, names): each worker picks from its own installed models as a local run would. */
+  models?: string;
   rate?: number;
   width?: number;
   every?: number;
@@ -75,6 +77,22 @@ export interface SeriesJob {
 
 export type JobData = EpisodeJob | PartJob | SeriesJob;
 
+/**
+ * A failure of this worker's machine, not of the job (the shared folder not mounted here, a model not installed
+ * here): retried with backoff like a crash, so another worker may take it, instead of failing the job at once.
+ */
+export class WorkerError extends ToonscopeError {}
+
+/**
+ * Whether a job's failure is final: a ToonscopeError about the job or its input (outside --allow, malformed, a video
+ * that does not decode, a bad option) fails the same way on every worker and every attempt, so it fails at once with
+ * its one line; anything else (a crash, a download that failed, a full disk or another WorkerError) is retried.
+ */
+export function isFinal(e: unknown): boolean {
+  if (!(e instanceof ToonscopeError) || e instanceof WorkerError) return false;
+  return !/the disk is full/.test(e.problem);
+}
+
 export class Roots {
   private dirs: string[] = [];
   private urls: string[] = [];
@@ -108,7 +126,7 @@ export class Roots {
       real = resolve(what);
     }
     if (this.dirs.some((d) => real === d || real.startsWith(d.endsWith(sep) ? d : d + sep))) {
-      if (!existsSync(real)) throw new ToonscopeError(what, 'no such file on this worker (is the shared folder mounted at the same path?)');
+      if (!existsSync(real)) throw new WorkerError(what, 'no such file on this worker (is the shared folder mounted at the same path?)');
       return real;
     }
     throw new ToonscopeError(what, 'path is outside the roots this worker allows (--allow)');
@@ -154,7 +172,7 @@ export function checkJob(data: unknown): EpisodeJob | PartJob {
   if (typeof d.source !== 'string' || typeof d.run !== 'string' || !Number.isSafeInteger(d.videoId) || d.videoId < 1) throw new ToonscopeError(undefined, 'job lacks source, run or videoId');
   const p = (d.params ?? {}) as Record<string, unknown>;
   for (const k of ['rate', 'width', 'every']) if (!num(p[k])) throw new ToonscopeError(undefined, `job parameter ${k} is not a positive number`);
-  for (const k of ['chain', 'detector', 'crop']) if (p[k] !== undefined && typeof p[k] !== 'string') throw new ToonscopeError(undefined, `job parameter ${k} is not text`);
+  for (const k of ['chain', 'models', 'detector', 'crop']) if (p[k] !== undefined && typeof p[k] !== 'string') throw new ToonscopeError(undefined, `job parameter ${k} is not text`);
   // A crop is handed to ffmpeg as a filter: only a plain crop=W:H:X:Y expression, so no filter can open files.
   if (p.crop !== undefined && !/^crop=[\w:*/+\-.()]+$/.test(p.crop as string)) throw new ToonscopeError(undefined, `job crop "${String(p.crop)}" is not a plain crop=W:H:X:Y filter`);
   return d;

@@ -9,13 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { Workspace } from '../core/workspace.js';
-import { ToonscopeError, isToonscopeError } from '../core/errors.js';
+import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { analyzeVideo } from '../analyze/pipeline.js';
 import { detectShots } from '../shots/detect.js';
 import { randomUUID } from 'node:crypto';
 import { loadBull, parseRedisUrl, checkRedis, openRedis, rowsKey, storeResult, JOBS_QUEUE } from './connect.js';
-import { Roots, checkJob, fetchSource, type EpisodeJob, type PartJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
+import { Roots, WorkerError, isFinal, checkJob, fetchSource, type EpisodeJob, type PartJob, type AnalyzeParams, type ShotsParams } from './jobs.js';
 import { interpolatePart } from '../interpolate/video.js';
 import { PartsWriter } from '../interpolate/parts.js';
 import { pack, seatVideo } from './transfer.js';
@@ -63,7 +63,7 @@ export async function runPart(data: PartJob, roots: Roots, report: Report): Prom
   const { installedInterpolator } = await import('../models/interpolator.js');
   const learned = p.learned ? await installedInterpolator(p.learned.replace(/^model:/, '')) : undefined;
   try {
-    if (p.learned && learned?.name !== p.learned) throw new ToonscopeError(data.source, `part ${data.part} needs the interpolator ${p.learned}, which this worker has not installed (toonscope models pull)`);
+    if (p.learned && learned?.name !== p.learned) throw new WorkerError(data.source, `part ${data.part} needs the interpolator ${p.learned}, which this worker has not installed (toonscope models pull)`);
     const file = await fetchSource(source, dir);
     const out = join(dir, 'part.mp4');
     let done = 0;
@@ -106,9 +106,10 @@ export async function runEpisode(data: EpisodeJob, roots: Roots, report: Report)
     let videoId: number;
     if (data.kind === 'analyze') {
       const p = data.params as AnalyzeParams;
-      const s = await analyzeVideo(ws, file, { chain: p.chain, rate: p.rate, width: p.width, every: p.every, progress: (label, total) => bar(label.split(' ')[0], total) });
+      const s = await analyzeVideo(ws, file, { chain: p.chain, models: p.models, rate: p.rate, width: p.width, every: p.every, progress: (label, total) => bar(label.split(' ')[0], total) });
       videoId = s.videoId;
-      summary = { shots: s.shots, samples: s.samples, appearances: s.appearances, tracks: s.tracks };
+      // The identity space this worker embedded in: the coordinator refuses to mix spaces in one workspace.
+      summary = { shots: s.shots, samples: s.samples, appearances: s.appearances, tracks: s.tracks, identity: s.models.identity };
     } else {
       const p = data.params as ShotsParams;
       const b = bar('shots');
@@ -178,8 +179,9 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
       return { rows: key, bytes: r.packed.length, seconds: r.seconds, summary: r.summary, worker: name } satisfies EpisodeResult;
     } catch (e) {
       bar?.done();
-      // A user-caused failure (path outside --allow, unreadable file) fails the same way on every worker: no retry.
-      if (isToonscopeError(e)) throw new UnrecoverableError(e.message);
+      // A failure of the job itself (path outside --allow, a file that does not decode) fails the same way on every
+      // worker: no retry. One of this machine (the folder not mounted, a full disk) is retried (jobs.ts isFinal).
+      if (isFinal(e)) throw new UnrecoverableError((e as Error).message);
       throw e;
     }
   }, {

@@ -55,7 +55,7 @@ export const analyze: Command = {
     if (values.queue) {
       // Loaded only here: a local run never loads the queue code or bullmq.
       const { runQueuedCommand } = await import('../../queue/commands.js');
-      const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, rate, width, every }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
+      const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, models: values.models as string | undefined, rate, width, every }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
       ctx.result({ run: r.run, episodes: r.episodes, ...r.series }, [r.text, ...seriesLines(r.series.series, r.series.report)].join('\n'));
       return r.failed ? 1 : 0;
     }
