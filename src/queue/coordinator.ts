@@ -23,13 +23,8 @@ import type { EpisodeResult } from './worker.js';
 import { ATTEMPTS, BACKOFF_MS, LOCK_MS } from './policy.js';
 import { adoptSpace } from '../models/identity.js';
 
-export interface QueueRunOptions<S> {
-  kind: 'analyze' | 'shots';
-  params: AnalyzeParams | ShotsParams;
-  /** Make sure the capability's tables exist before rows arrive. */
-  schema: (ws: Workspace) => void;
-  /** The series stages, run once on the coordinator after the episodes. */
-  series: (ws: Workspace) => Promise<S>;
+/** What every coordinator (episodes, interpolate parts) is told: how workers reach the input, retries, polling, output. */
+export interface CoordinatorOptions {
   /** How workers reach a video: default its absolute path (a shared folder); e.g. a URL under `--video-url`. */
   source?: (path: string) => string;
   attempts?: number;
@@ -38,6 +33,15 @@ export interface QueueRunOptions<S> {
   pollMs?: number;
   log?: (msg: string) => void;
   progress?: (label: string, total?: number) => Progress;
+}
+
+export interface QueueRunOptions<S> extends CoordinatorOptions {
+  kind: 'analyze' | 'shots';
+  params: AnalyzeParams | ShotsParams;
+  /** Make sure the capability's tables exist before rows arrive. */
+  schema: (ws: Workspace) => void;
+  /** The series stages, run once on the coordinator after the episodes. */
+  series: (ws: Workspace) => Promise<S>;
 }
 
 export interface EpisodeOutcome {

@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
-import type { Progress } from '../core/progress.js';
 import { openVideo, partStarts, shotCuts, type VideoOptions } from '../interpolate/video.js';
 import { outputsBefore } from '../interpolate/rate.js';
 import type { AudioResult, SubtitleFate } from '../interpolate/parts.js';
@@ -21,18 +20,11 @@ import { loadBull, parseRedisUrl, checkRedis, openRedis, dropResults, JOBS_QUEUE
 import { PROTOCOL, type PartJob, type InterpolateParams } from './jobs.js';
 import type { EpisodeResult } from './worker.js';
 import { ATTEMPTS, BACKOFF_MS } from './policy.js';
-import { firstLine, showWorkers } from './coordinator.js';
+import { firstLine, showWorkers, type CoordinatorOptions } from './coordinator.js';
 
-export interface QueuedInterpolateOptions extends Omit<VideoOptions, 'progress'> {
-  /** How workers reach the input: default its absolute path (a shared folder); e.g. a URL under `--video-url`. */
-  source?: (path: string) => string;
+export interface QueuedInterpolateOptions extends Omit<VideoOptions, 'progress'>, CoordinatorOptions {
   /** Frames a part's worker decodes before the part to learn the drawing on screen (video.ts partStarts). */
   warmup?: number;
-  attempts?: number;
-  backoffMs?: number;
-  pollMs?: number;
-  log?: (msg: string) => void;
-  progress?: (label: string, total?: number) => Progress;
 }
 
 export interface PartOutcome {

@@ -5,11 +5,11 @@ import { ToonscopeError } from '../../core/errors.js';
 
 export const worker: Command = {
   name: 'worker',
-  summary: 'take analyze / shots jobs from a Redis queue (BullMQ) and run them on this machine',
+  summary: 'take analyze / shots episodes and interpolate parts from a Redis queue (BullMQ) and run them on this machine',
   usage: [
     'toonscope worker --queue redis://[:password@]HOST:PORT[/db] --allow DIR [--allow DIR|URL...] [--name NAME]',
     '',
-    '  --queue URL      the Redis the coordinator (analyze --queue) uses; rediss:// for TLS',
+    '  --queue URL      the Redis the coordinator (analyze, shots or interpolate --queue) uses; rediss:// for TLS',
     '  --allow DIR|URL  a folder (or http(s) URL prefix) jobs may read videos and models from; anything else fails the job',
     '  --name NAME      how this worker shows in queue status (default HOST:PID)',
     '  --concurrency N  jobs at once (default 1)',
