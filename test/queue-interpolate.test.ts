@@ -13,7 +13,9 @@ import { run } from '../src/core/ffmpeg.js';
 import { decode, VideoWriter } from '../src/core/video.js';
 import type { Image } from '../src/core/types.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
-import { partStarts } from '../src/interpolate/video.js';
+import { interpolatePart, partStarts, type PartOptions } from '../src/interpolate/video.js';
+import { PartsWriter } from '../src/interpolate/parts.js';
+import { detectShots } from '../src/shots/detect.js';
 import { hasRedisServer, localRedis } from '../src/queue/local-redis.js';
 import { queueStatus } from '../src/queue/status.js';
 import { Roots, checkJob, PROTOCOL } from '../src/queue/jobs.js';
@@ -75,12 +77,36 @@ test('queue: part jobs are checked like episode jobs; part starts go back by fou
   assert.deepEqual(starts.map((s) => s.frame), [480 - 48, 480 - 192, 0]);
   assert.deepEqual(starts[0].between, [times[431], times[432]]);
   const job = { v: PROTOCOL, kind: 'interpolate', run: 'r', source: join(root, 'in.mp4'), part: 10, starts,
-    params: { factor: { num: 5, den: 2 }, crf: 18, partFrames: 48, ease: true, encoderThreads: 3, cuts: [5, 90] } };
+    params: { factor: { num: 5, den: 2 }, crf: 18, partFrames: 48, ease: true, encoderThreads: 3, cuts: [5, 90], size: 1000 } };
   assert.equal((checkJob(job) as { part: number }).part, 10);
   assert.throws(() => checkJob({ ...job, starts: starts.slice(0, 1) }), /ending at frame 0/);
   assert.throws(() => checkJob({ ...job, params: { ...job.params, learned: '../../x.onnx' } }), /learned/);
   assert.throws(() => checkJob({ ...job, params: { ...job.params, cuts: ['1; rm -rf /'] } }), /cuts/);
   assert.throws(() => new Roots([root]).check('/etc/passwd'), /outside the roots/);
+});
+
+test('one part alone: the same bytes from a warm-up start, from frame 0, and after a seek that lands elsewhere', async () => {
+  const dir = join(tmp, 'interp-part');
+  mkdirSync(dir, { recursive: true });
+  const input = await clip(dir);
+  const shots = await detectShots(input);
+  const times = Array.from(shots.times);
+  const base: Omit<PartOptions, 'part' | 'starts'> = { factor: { num: 5, den: 2 }, partFrames: 10, cuts: new Set(shots.shots.slice(1).map((s) => s.start)), threads: 1 };
+  const make = async (name: string, part: number, starts: PartOptions['starts']) => {
+    const out = join(dir, `${name}.mp4`);
+    const r = await interpolatePart(input, out, { ...base, part, starts });
+    return { start: r.start, frames: r.frames, bytes: readFileSync(PartsWriter.fileIn(out, part)) };
+  };
+  // Part 7 (frames 70-79): the warm-up from 22 sees the move on ones; part 6 (60-69) sees only the hold and goes back to 0.
+  const warm = await make('warm7', 7, partStarts(7, 10, times));
+  const zero = await make('zero7', 7, [{ frame: 0 }]);
+  // Times that do not match what the decode finds there (as if the file's timestamps were off): not trusted.
+  const lost = await make('lost7', 7, [{ frame: 22, between: [times[21], times[22] - 0.6 / 12] }, { frame: 0 }]);
+  assert.deepEqual([warm.start, zero.start, lost.start], [22, 0, 0], 'a seek that lands on another frame starts from frame 0 instead');
+  assert.equal(warm.frames, 25, '10 input frames at 5/2');
+  assert.ok(warm.bytes.equals(zero.bytes) && lost.bytes.equals(zero.bytes), 'the part does not depend on where decoding started');
+  const hold = await make('hold6', 6, partStarts(6, 10, times));
+  assert.equal(hold.start, 0, 'a warm-up inside a long hold goes back to frame 0');
 });
 
 test('queue: interpolate --queue on two workers writes the file a local run writes, byte for byte', { skip: needRedis, timeout: 600_000 }, async () => {

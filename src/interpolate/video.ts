@@ -381,8 +381,9 @@ const EARLIER = Symbol('start earlier');
  * OUTPUT.parts/ (PartsWriter.fileIn). The frames of a part depend on the frames before it only through the drawing on
  * screen when it starts (the step that brought it and how long the one before it lasted, which easing uses), so
  * decoding starts shortly before the part: that state is known exactly once the warm-up has shown a cut or two
- * drawing changes. A warm-up that shows neither (a long hold) starts again from the next, earlier start in
- * `opts.starts`, at worst from frame 0 (as a resumed whole-video run does). Decoding stops once the lookahead past the
+ * drawing changes. A warm-up that shows neither (a long hold), or a seek that lands on another frame than `between`
+ * says, starts again from the next, earlier start in `opts.starts`, at worst from frame 0 (as a resumed whole-video
+ * run does). Decoding stops once the lookahead past the
  * part's last frame has been read.
  */
 export async function interpolatePart(input: string, output: string, opts: PartOptions): Promise<{ frames: number; eased: number; start: number }> {
@@ -401,9 +402,8 @@ export async function interpolatePart(input: string, output: string, opts: PartO
         let index = st.frame, changes = 0, cut = false;
         let prev: ReturnType<typeof signature> | undefined;
         for await (const f of decode(input, { width: setup.width, height: setup.height, seekBetween: st.between }, decoded)) {
-          if (index === st.frame && st.between && Math.abs(f.time - st.between[1]) > step / 2) {
-            throw new Error(`${input}: seeking to frame ${st.frame} (${st.between[1]} s) gave the frame at ${f.time} s`);
-          }
+          // A seek that lands on another frame than the whole-video decode saw there would shift the part: start earlier (frame 0 needs no seek).
+          if (index === st.frame && st.between && Math.abs(f.time - st.between[1]) > step / 2) throw EARLIER;
           if (easing && !lastTry && index <= first) {
             // The same classification the stream makes: a cut or a new drawing (motion) at index.
             const sig = signature(f as Image);

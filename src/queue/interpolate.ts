@@ -75,7 +75,7 @@ export async function runQueuedInterpolate(input: string, output: string, url: s
     const job = parts.job;
     const params: InterpolateParams = {
       factor: job.ratio, crf: job.crf, partFrames: job.partFrames, work: opts.interp?.workSize, ease: opts.ease !== false,
-      learned: opts.learned?.name, encoderThreads: x264Threads(), cuts,
+      learned: opts.learned?.name, encoderThreads: x264Threads(), cuts, size: job.size,
     };
     const run = createHash('sha1').update(JSON.stringify([PROTOCOL, 'interpolate', resolve(output), job, params])).digest('hex').slice(0, 12);
     const source = (opts.source ?? ((p: string) => p))(resolve(input));

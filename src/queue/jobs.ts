@@ -53,6 +53,8 @@ export interface InterpolateParams {
   encoderThreads: number;
   /** Frames that start a shot (the coordinator's shot detection over the whole video). */
   cuts: number[];
+  /** The input's size in bytes on the coordinator: a worker whose file differs (another version at the same path) refuses the part. */
+  size: number;
 }
 
 /** One part of one video to interpolate (video.ts interpolatePart). */
@@ -183,7 +185,7 @@ function checkPartJob(d: PartJob): PartJob {
   const p = (d.params ?? {}) as InterpolateParams;
   const ratio = p.factor as Ratio | undefined;
   if (!ratio || !whole(ratio.num, 1) || !whole(ratio.den, 1)) throw new ToonscopeError(undefined, 'part job has no factor');
-  if (!whole(p.crf) || !whole(p.partFrames, 1) || !whole(p.encoderThreads, 1) || (p.work !== undefined && !whole(p.work, 1))) throw new ToonscopeError(undefined, 'part job parameters crf, partFrames, encoderThreads, work must be whole numbers');
+  if (!whole(p.crf) || !whole(p.size, 1) || !whole(p.partFrames, 1) || !whole(p.encoderThreads, 1) || (p.work !== undefined && !whole(p.work, 1))) throw new ToonscopeError(undefined, 'part job parameters crf, partFrames, encoderThreads, work must be whole numbers');
   if (typeof p.ease !== 'boolean' || (p.learned !== undefined && !/^model:[\w.-]+$/.test(p.learned))) throw new ToonscopeError(undefined, 'part job parameters ease or learned are malformed');
   if (!Array.isArray(p.cuts) || !p.cuts.every((c) => whole(c, 1))) throw new ToonscopeError(undefined, 'part job cuts are not frame numbers');
   const starts = d.starts;

@@ -5,7 +5,7 @@
 // show it) and to this process's stderr. SIGTERM lets the running job finish
 // and then exits; a second SIGTERM (or kill -9) leaves the job to BullMQ's
 // stalled-job recovery, which hands it to another worker.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { Workspace } from '../core/workspace.js';
@@ -65,6 +65,8 @@ export async function runPart(data: PartJob, roots: Roots, report: Report): Prom
   try {
     if (p.learned && learned?.name !== p.learned) throw new WorkerError(data.source, `part ${data.part} needs the interpolator ${p.learned}, which this worker has not installed (toonscope models pull)`);
     const file = await fetchSource(source, dir);
+    // Part times and cuts come from the coordinator's decode of its file: another file here would give a shifted part.
+    if (statSync(file).size !== p.size) throw new WorkerError(data.source, `is ${statSync(file).size} bytes on this worker but ${p.size} on the coordinator: not the same file`);
     const out = join(dir, 'part.mp4');
     let done = 0;
     const stage = `part ${data.part}`;
