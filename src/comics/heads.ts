@@ -6,6 +6,7 @@
 // the figure grouping.
 import type { Box } from '../core/types.js';
 import type { Mask } from './raster.js';
+import { components } from './components.js';
 
 export interface Head {
   /** The enclosed empty area (the face), pixel box. */
@@ -24,34 +25,10 @@ interface Region { x0: number; y0: number; x1: number; y1: number; area: number;
 
 /** 4-connected components of the empty (0) pixels, so an 8-connected ink outline closes them. */
 function holes(ink: Mask): { labels: Int32Array; regions: Region[] } {
-  const { width: W, height: H, data } = ink;
-  const labels = new Int32Array(W * H);
-  const regions: Region[] = [];
-  // A pixel is pushed once (labelled as it is pushed): a typed stack of W * H never grows.
-  const stack = new Int32Array(W * H);
-  let sp = 0;
-  for (let s = 0; s < W * H; s++) {
-    if (data[s] || labels[s]) continue;
-    const id = regions.length + 1;
-    const g: Region = { x0: W, y0: H, x1: -1, y1: -1, area: 0, edge: false };
-    labels[s] = id;
-    stack[sp++] = s;
-    while (sp) {
-      const i = stack[--sp];
-      const x = i % W, y = (i - x) / W;
-      g.area++;
-      if (x < g.x0) g.x0 = x;
-      if (x > g.x1) g.x1 = x;
-      if (y < g.y0) g.y0 = y;
-      if (y > g.y1) g.y1 = y;
-      if (x === 0 || y === 0 || x === W - 1 || y === H - 1) g.edge = true;
-      if (x > 0 && !data[i - 1] && !labels[i - 1]) { labels[i - 1] = id; stack[sp++] = i - 1; }
-      if (x < W - 1 && !data[i + 1] && !labels[i + 1]) { labels[i + 1] = id; stack[sp++] = i + 1; }
-      if (y > 0 && !data[i - W] && !labels[i - W]) { labels[i - W] = id; stack[sp++] = i - W; }
-      if (y < H - 1 && !data[i + W] && !labels[i + W]) { labels[i + W] = id; stack[sp++] = i + W; }
-    }
-    regions.push(g);
-  }
+  const { width: W, height: H } = ink;
+  const { labels, components: comps } = components(ink, false, false);
+  // A region touches the crop's edge exactly when its box does.
+  const regions = comps.map((c) => ({ x0: c.x0, y0: c.y0, x1: c.x1, y1: c.y1, area: c.area, edge: c.x0 === 0 || c.y0 === 0 || c.x1 === W - 1 || c.y1 === H - 1 }));
   return { labels, regions };
 }
 
