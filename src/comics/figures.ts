@@ -225,30 +225,37 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
   type Bin = { n: number; r: number; g: number; b: number };
   // Colour bins of the ring's area pixels, and of all its pixels (used only if the ring is all strokes or texture).
   const areas = new Map<number, Bin>(), every = new Map<number, Bin>();
-  const add = (m: Map<number, Bin>, k: number, [r, g, b]: [number, number, number]) => {
-    const e = m.get(k) ?? { n: 0, r: 0, g: 0, b: 0 };
-    e.n++; e.r += r; e.g += g; e.b += b;
-    m.set(k, e);
+  const add = (m: Map<number, Bin>, k: number, i: number) => {
+    let e = m.get(k);
+    if (!e) m.set(k, (e = { n: 0, r: 0, g: 0, b: 0 }));
+    e.n++; e.r += d[i * c]; e.g += d[i * c + og]; e.b += d[i * c + ob];
   };
   let total = 0;
   // Channel offsets of green and blue (0 for gray): reads without a tuple per pixel, which kept the GC busy.
   const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
-  const rgb = (i: number): [number, number, number] => [d[i * c], d[i * c + og], d[i * c + ob]];
   const bin = (i: number) => ((d[i * c] >> 4) << 8) | ((d[i * c + og] >> 4) << 4) | (d[i * c + ob] >> 4);
   for (let y = m0; y < H - m0; y++) for (let x = m0; x < W - m0; x++) {
-    if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) continue;
+    // The ring only: jump over the inside of the row.
+    if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) { x = W - m1 - 1; continue; }
     const i = y * W + x, k = bin(i);
     total++;
-    add(every, k, rgb(i));
+    add(every, k, i);
     // Only area colours count: a pixel whose colour continues 2 px away on all four sides. Lettering and frame
     // lines crossing the ring (black on xkcd pages) are strokes, and taking them for background erases the art.
     if (x < 2 || y < 2 || x >= W - 2 || y >= H - 2) continue;
-    if (bin(i - 2) === k && bin(i + 2) === k && bin(i - 2 * W) === k && bin(i + 2 * W) === k) add(areas, k, rgb(i));
+    if (bin(i - 2) === k && bin(i + 2) === k && bin(i - 2 * W) === k && bin(i + 2 * W) === k) add(areas, k, i);
   }
   // Colours covering at least 3% of the ring; the most common one always counts.
   const all = [...(areas.size ? areas : every).values()].sort((a, b) => b.n - a.n);
   const palette = all.filter((e, i) => i === 0 || e.n >= 0.03 * total).map((e) => [e.r / e.n, e.g / e.n, e.b / e.n]);
   const m = newMask(W, H);
+  if (palette.length <= 32) {
+    // Per channel value, a bit per palette colour it is near: a pixel is ink when no colour is near on all three.
+    const near = (ch: number) => Uint32Array.from({ length: 256 }, (_, v) => palette.reduce((bits, p, q) => (Math.abs(v - p[ch]) <= threshold ? bits | (1 << q) : bits), 0));
+    const nr = near(0), ng = near(1), nb = near(2);
+    for (let i = 0, o = 0; i < W * H; i++, o += c) m.data[i] = (nr[d[o]] & ng[d[o + og]] & nb[d[o + ob]]) === 0 ? 1 : 0;
+    return m;
+  }
   const pal = Float64Array.from(palette.flat());
   for (let i = 0; i < W * H; i++) {
     const o = i * c, r = d[o], g = d[o + og], b = d[o + ob];
