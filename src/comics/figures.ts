@@ -10,24 +10,28 @@ import { findHeads, hangBodies, headExtent } from './heads.js';
 const cw = (c: Component) => c.x1 - c.x0 + 1;
 const ch = (c: Component) => c.y1 - c.y0 + 1;
 
-/** Max filter with a (2r+1)-square window, separable. */
+/** Max filter with a (2r+1)-square window, separable: each run of ink widened by r along its row, then each
+ * pixel set where a widened row within r above or below is set (a running count per column, row by row). */
 function dilate(m: Mask, r: number): Mask {
-  const { width: w, height: h } = m;
+  const { width: w, height: h, data } = m;
   const tmp = newMask(w, h), out = newMask(w, h);
   for (let y = 0; y < h; y++) {
-    // two sweeps: distance to the nearest ink on the left, then on the right
-    let prev = -Infinity;
-    const left = new Int32Array(w);
-    for (let x = 0; x < w; x++) { if (m.data[y * w + x]) prev = x; left[x] = x - prev <= r ? 1 : 0; }
-    prev = Infinity;
-    for (let x = w - 1; x >= 0; x--) { if (m.data[y * w + x]) prev = x; if (left[x] || prev - x <= r) tmp.data[y * w + x] = 1; }
+    const o = y * w;
+    let x = 0;
+    while (x < w) {
+      while (x < w && !data[o + x]) x++;
+      if (x >= w) break;
+      const a = x;
+      while (x < w && data[o + x]) x++;
+      tmp.data.fill(1, o + Math.max(0, a - r), o + Math.min(w, x + r));
+    }
   }
-  for (let x = 0; x < w; x++) {
-    let prev = -Infinity;
-    const up = new Uint8Array(h);
-    for (let y = 0; y < h; y++) { if (tmp.data[y * w + x]) prev = y; up[y] = y - prev <= r ? 1 : 0; }
-    prev = Infinity;
-    for (let y = h - 1; y >= 0; y--) { if (tmp.data[y * w + x]) prev = y; if (up[y] || prev - y <= r) out.data[y * w + x] = 1; }
+  const count = new Int32Array(w);
+  for (let y = 0; y < Math.min(r, h); y++) for (let x = 0, o = y * w; x < w; x++) count[x] += tmp.data[o + x];
+  for (let y = 0; y < h; y++) {
+    if (y + r < h) for (let x = 0, o = (y + r) * w; x < w; x++) count[x] += tmp.data[o + x];
+    if (y - r - 1 >= 0) for (let x = 0, o = (y - r - 1) * w; x < w; x++) count[x] -= tmp.data[o + x];
+    for (let x = 0, o = y * w; x < w; x++) out.data[o + x] = count[x] > 0 ? 1 : 0;
   }
   return out;
 }

@@ -155,9 +155,11 @@ function colourShare(img: Image, box: Box): number {
 export function solidShare(img: Image, face: Box, body?: Box): number | undefined {
   if (colourShare(img, body ?? face) > 0.1) return undefined;
   const bg = ringColour(img, body ?? face), c = img.channels, W = img.width;
+  // Far in some channel (no tuple per call: this runs for every pixel of the box and every neighbour below).
+  const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
   const far = (i: number) => {
-    const o = i * c, p = c < 3 ? [img.data[o], img.data[o], img.data[o]] : [img.data[o], img.data[o + 1], img.data[o + 2]];
-    return Math.max(Math.abs(p[0] - bg[0]), Math.abs(p[1] - bg[1]), Math.abs(p[2] - bg[2])) > 60;
+    const o = i * c;
+    return Math.abs(d[o] - bg[0]) > 60 || Math.abs(d[o + og] - bg[1]) > 60 || Math.abs(d[o + ob] - bg[2]) > 60;
   };
   const r = Math.max(1, Math.floor(strokeWidth(img, body ?? face, far) / 2));
   const x0 = Math.max(r, Math.floor(face[0])), y0 = Math.max(r, Math.floor(face[1]));
