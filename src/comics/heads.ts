@@ -100,37 +100,41 @@ export function findHeads(ink: Mask): Head[] {
 export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[]; owner: Int32Array } {
   const { width: W, height: H, data } = ink;
   const owner = new Int32Array(W * H);
-  let queue: number[] = [];
-  const within = (k: number, x: number, y: number) => {
-    const h = heads[k];
-    const inHead = x >= h.box[0] && x < h.box[0] + h.box[2] && y >= h.box[1] && y < h.box[1] + h.box[3];
-    return inHead || (y >= h.cy && Math.abs(x - h.cx) <= 4.5 * h.r && y <= h.cy + 10 * h.r);
-  };
+  // Each pixel is queued once (owned as it is queued): two typed lists of W * H hold any level.
+  let queue = new Int32Array(W * H), next = new Int32Array(W * H), qn = 0;
   heads.forEach((h, k) => {
     for (let y = Math.max(0, h.box[1]); y < Math.min(H, h.box[1] + h.box[3]); y++) {
       for (let x = Math.max(0, h.box[0]); x < Math.min(W, h.box[0] + h.box[2]); x++) {
         const i = y * W + x;
-        if (data[i] && !owner[i]) { owner[i] = k + 1; queue.push(i); }
+        if (data[i] && !owner[i]) { owner[i] = k + 1; queue[qn++] = i; }
       }
     }
   });
-  // Breadth-first from every head at once, so each pixel goes to the nearest head along the ink.
-  while (queue.length) {
-    const next: number[] = [];
-    for (const i of queue) {
-      const k = owner[i] - 1, x = i % W, y = (i - x) / W;
+  // Breadth-first from every head at once, so each pixel goes to the nearest head along the ink. A pixel is
+  // within head k's reach inside its box, or below its centre, within 4.5 radii sideways and 10 down.
+  while (qn) {
+    let nn = 0;
+    for (let q = 0; q < qn; q++) {
+      const i = queue[q], k = owner[i] - 1, x = i % W, y = (i - x) / W, h = heads[k];
+      const bx0 = h.box[0], by0 = h.box[1], bx1 = h.box[0] + h.box[2], by1 = h.box[1] + h.box[3];
+      const cx = h.cx, cy = h.cy, side = 4.5 * h.r, down = cy + 10 * h.r;
       for (let dy = -gap; dy <= gap; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= H) continue;
         for (let dx = -gap; dx <= gap; dx++) {
-          const nx = x + dx, ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= W || ny >= H) continue;
+          const nx = x + dx;
+          if (nx < 0 || nx >= W) continue;
           const j = ny * W + nx;
-          if (!data[j] || owner[j] || !within(k, nx, ny)) continue;
+          if (!data[j] || owner[j]) continue;
+          const inHead = nx >= bx0 && nx < bx1 && ny >= by0 && ny < by1;
+          if (!(inHead || (ny >= cy && Math.abs(nx - cx) <= side && ny <= down))) continue;
           owner[j] = k + 1;
-          next.push(j);
+          next[nn++] = j;
         }
       }
     }
-    queue = next;
+    [queue, next] = [next, queue];
+    qn = nn;
   }
   return { boxes: ownedBoxes(owner, heads, W), owner };
 }

@@ -50,9 +50,12 @@ function isolate(img: Image, p: Panel, gutter: RGB): Image {
   const poly: Point[] = p.polygon.map(([x, y]) => [x - p.box[0], y - p.box[1]]);
   const inside = newMask(c.width, c.height);
   fillMaskPolygon(inside, poly);
+  // Outside pixels take the gutter colour (gray crops its first channel; alpha is left alone).
+  const n = c.channels, d = c.data, [r, g, b] = gutter;
   for (let i = 0; i < c.width * c.height; i++) {
     if (inside.data[i]) continue;
-    for (let k = 0; k < Math.min(3, c.channels); k++) c.data[i * c.channels + k] = c.channels < 3 ? gutter[0] : gutter[k];
+    if (n < 3) d[i * n] = r;
+    else { d[i * n] = r; d[i * n + 1] = g; d[i * n + 2] = b; }
   }
   strokePolygon(c, poly, Math.max(10, Math.round(Math.min(c.width, c.height) * 0.03)), gutter);
   return c;
