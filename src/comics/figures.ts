@@ -278,10 +278,11 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
 function balloons(img: Image): Mask {
   const { width: W, height: H, channels: c } = img;
   const white = newMask(W, H), dark = new Uint8Array(W * H);
-  for (let i = 0; i < W * H; i++) {
-    const o = i * c, r = img.data[o], g = img.data[o + (c < 3 ? 0 : 1)], b = img.data[o + (c < 3 ? 0 : 2)];
-    if (Math.min(r, g, b) > 225) white.data[i] = 1;
-    else if (Math.max(r, g, b) < 140) dark[i] = 1;
+  const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
+  for (let i = 0, o = 0; i < W * H; i++, o += c) {
+    const r = d[o], g = d[o + og], b = d[o + ob];
+    if (r > 225 && g > 225 && b > 225) white.data[i] = 1;
+    else if (r < 140 && g < 140 && b < 140) dark[i] = 1;
   }
   const lab = label(white);
   const out = newMask(W, H);

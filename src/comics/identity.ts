@@ -165,11 +165,15 @@ export function solidShare(img: Image, face: Box, body?: Box): number | undefine
   const x0 = Math.max(r, Math.floor(face[0])), y0 = Math.max(r, Math.floor(face[1]));
   const x1 = Math.min(W - r, Math.ceil(face[0] + face[2])), y1 = Math.min(img.height - r, Math.ceil(face[1] + face[3]));
   if (x1 <= x0 || y1 <= y0) return 0;
+  // The ink test once per pixel of the box grown by r (each pixel is a neighbour of up to (2r + 1)^2 others).
+  const gx0 = x0 - r, gy0 = y0 - r, gw = x1 - x0 + 2 * r, gh = y1 - y0 + 2 * r;
+  const ink = new Uint8Array(gw * gh);
+  for (let y = 0; y < gh; y++) for (let x = 0; x < gw; x++) ink[y * gw + x] = far((gy0 + y) * W + gx0 + x) ? 1 : 0;
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       let solid = true;
-      for (let dy = -r; dy <= r && solid; dy++) for (let dx = -r; dx <= r; dx++) if (!far((y + dy) * W + x + dx)) { solid = false; break; }
+      for (let dy = -r; dy <= r && solid; dy++) for (let dx = -r; dx <= r; dx++) if (!ink[(y + dy - gy0) * gw + x + dx - gx0]) { solid = false; break; }
       if (solid) n++;
     }
   }
