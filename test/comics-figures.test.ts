@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { blank } from '../src/core/image.js';
 import type { Box, Image } from '../src/core/types.js';
 import { analyzeComics } from '../src/comics/index.js';
-import { findFigures } from '../src/comics/figures.js';
+import { dilate, findFigures } from '../src/comics/figures.js';
 import { components } from '../src/comics/components.js';
 import { distance, features } from '../src/comics/identity.js';
 import { fillPolygon, strokePolygon } from '../src/comics/raster.js';
@@ -254,5 +254,23 @@ test('run labelling numbers components, boxes and areas exactly as a pixel flood
       assert.deepEqual(got.components, want.comps, `${w}x${h} ink=${ink} eight=${eight}`);
     }
     assert.ok(components({ width: w, height: h, data }, true, true).components.length > 0);
+  }
+});
+
+test('dilation by row runs and column counts sets exactly the pixels within r (square window) of some ink', () => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const [w, h, density, r] of [[40, 30, 0.02, 3], [33, 47, 0.1, 1], [20, 20, 0.01, 7], [5, 50, 0.05, 2], [25, 3, 0.1, 4]] as const) {
+    const data = new Uint8Array(w * h).map(() => (rand() < density ? 1 : 0));
+    const got = dilate({ width: w, height: h, data }, r);
+    const want = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
+        const nx = x + dx, ny = y + dy;
+        if (nx >= 0 && ny >= 0 && nx < w && ny < h && data[ny * w + nx]) want[y * w + x] = 1;
+      }
+    }
+    assert.deepEqual([...got.data], [...want], `${w}x${h} r=${r}`);
+    assert.ok(want.some((v) => v) && want.some((v) => !v), `${w}x${h}: the case tests something`);
   }
 });

@@ -12,7 +12,7 @@ const ch = (c: Component) => c.y1 - c.y0 + 1;
 
 /** Max filter with a (2r+1)-square window, separable: each run of ink widened by r along its row, then each
  * pixel set where a widened row within r above or below is set (a running count per column, row by row). */
-function dilate(m: Mask, r: number): Mask {
+export function dilate(m: Mask, r: number): Mask {
   const { width: w, height: h, data } = m;
   const tmp = newMask(w, h), out = newMask(w, h);
   for (let y = 0; y < h; y++) {
