@@ -101,8 +101,8 @@ function strokeWidth(img: Image, box: Box, far: (i: number) => boolean): number 
   const runs: number[] = [];
   for (let y = y0; y < y1; y++) {
     let run = 0;
-    for (let x = x0; x <= x1; x++) {
-      if (x < x1 && far(y * img.width + x)) run++;
+    for (let x = x0, i = y * img.width + x0; x <= x1; x++, i++) {
+      if (x < x1 && far(i)) run++;
       else if (run) { runs.push(run); run = 0; }
     }
   }
