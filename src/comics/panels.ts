@@ -345,9 +345,12 @@ export function findPanels(img: Image, opts: PanelOptions = {}): PanelResult {
   return { width: w, height: h, gutter, panels: order.map((k, index) => ({ index, ...found[k] })) };
 }
 
+/** Longest page side `extractPanels` works on by default; larger pages are reduced first. */
+export const PANEL_MAX_SIDE = 2400;
+
 /** Find panels, working on a reduced copy of very large pages (coordinates are always the page's own). */
 export async function extractPanels(img: Image, opts: PanelOptions & { maxSide?: number } = {}): Promise<PanelResult> {
-  const maxSide = opts.maxSide ?? 2400;
+  const maxSide = opts.maxSide ?? PANEL_MAX_SIDE;
   const long = Math.max(img.width, img.height);
   if (long <= maxSide) return findPanels(img, opts);
   const s = maxSide / long;
