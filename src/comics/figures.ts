@@ -84,7 +84,7 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   }
   // Lone specks too small to be part of a figure.
   for (const c of lab.components) if (Math.max(cw(c), ch(c)) < size / 3) drop.add(c.label);
-  const keep = kept(lab.labels, drop, W, H);
+  const keep = kept(lab.labels, drop, lab.components.length, W, H);
   // Strokes of one figure (a stick figure's head and limbs) are close: join them.
   const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
   // Line-art heads first: each claims the ink hanging below it; the rest is grouped as before.
@@ -189,9 +189,12 @@ function groupMask(keep: Mask, labels: Int32Array, ids: number[], box: Box): Mas
   return mask;
 }
 
-function kept(labels: Int32Array, drop: Set<number>, W: number, H: number): Mask {
+function kept(labels: Int32Array, drop: Set<number>, count: number, W: number, H: number): Mask {
+  // A flag per label (labels are 1..count), read per pixel instead of a Set lookup.
+  const gone = new Uint8Array(count + 1);
+  for (const l of drop) if (l >= 0 && l <= count) gone[l] = 1;
   const keep = newMask(W, H);
-  for (let i = 0; i < W * H; i++) if (labels[i] && !drop.has(labels[i])) keep.data[i] = 1;
+  for (let i = 0; i < W * H; i++) if (labels[i] && !gone[labels[i]]) keep.data[i] = 1;
   return keep;
 }
 
