@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { blank } from '../src/core/image.js';
 import type { Box, Image } from '../src/core/types.js';
 import { analyzeComics } from '../src/comics/index.js';
-import { findFigures } from '../src/comics/figures.js';
+import { dilate, findFigures } from '../src/comics/figures.js';
+import { components } from '../src/comics/components.js';
 import { distance, features } from '../src/comics/identity.js';
 import { fillPolygon, strokePolygon } from '../src/comics/raster.js';
 import type { Point } from '../src/comics/geometry.js';
@@ -215,4 +216,61 @@ test('filled art: the face guess is the ink above the neck, without arms spread 
   const faces = findFigures(img).filter((d) => d.label === 'face');
   const headBox: Box = [130, 60, 41, 41];
   assert.ok(faces.some((f) => iou(f.box, headBox) >= 0.5), `head ${headBox}: ${JSON.stringify(faces.map((f) => f.box))}`);
+});
+
+/** Reference labelling, pixel by pixel (flood fill from each unlabelled pixel in raster order). */
+function floodLabels(data: Uint8Array, w: number, h: number, ink: boolean, eight: boolean) {
+  const labels = new Int32Array(w * h);
+  const comps: { label: number; x0: number; y0: number; x1: number; y1: number; area: number }[] = [];
+  const steps = eight ? [[-1, -1], [0, -1], [1, -1], [-1, 0], [1, 0], [-1, 1], [0, 1], [1, 1]] : [[0, -1], [-1, 0], [1, 0], [0, 1]];
+  for (let s = 0; s < w * h; s++) {
+    if (Boolean(data[s]) !== ink || labels[s]) continue;
+    const c = { label: comps.length + 1, x0: w, y0: h, x1: -1, y1: -1, area: 0 };
+    comps.push(c);
+    labels[s] = c.label;
+    const stack = [s];
+    while (stack.length) {
+      const i = stack.pop()!, x = i % w, y = (i - x) / w;
+      c.area++; c.x0 = Math.min(c.x0, x); c.x1 = Math.max(c.x1, x); c.y0 = Math.min(c.y0, y); c.y1 = Math.max(c.y1, y);
+      for (const [dx, dy] of steps) {
+        const nx = x + dx, ny = y + dy, j = ny * w + nx;
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h || labels[j] || Boolean(data[j]) !== ink) continue;
+        labels[j] = c.label;
+        stack.push(j);
+      }
+    }
+  }
+  return { labels, comps };
+}
+
+test('run labelling numbers components, boxes and areas exactly as a pixel flood fill (8-connected ink, 4-connected paper)', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const [w, h, density] of [[37, 23, 0.3], [64, 48, 0.5], [50, 50, 0.7], [1, 9, 0.5], [9, 1, 0.5]] as const) {
+    const data = new Uint8Array(w * h).map(() => (rand() < density ? (rand() < 0.5 ? 1 : 255) : 0));
+    for (const [ink, eight] of [[true, true], [false, false], [true, false], [false, true]]) {
+      const got = components({ width: w, height: h, data }, ink, eight), want = floodLabels(data, w, h, ink, eight);
+      assert.deepEqual([...got.labels], [...want.labels], `${w}x${h} ink=${ink} eight=${eight}`);
+      assert.deepEqual(got.components, want.comps, `${w}x${h} ink=${ink} eight=${eight}`);
+    }
+    assert.ok(components({ width: w, height: h, data }, true, true).components.length > 0);
+  }
+});
+
+test('dilation by row runs and column counts sets exactly the pixels within r (square window) of some ink', () => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const [w, h, density, r] of [[40, 30, 0.02, 3], [33, 47, 0.1, 1], [20, 20, 0.01, 7], [5, 50, 0.05, 2], [25, 3, 0.1, 4]] as const) {
+    const data = new Uint8Array(w * h).map(() => (rand() < density ? 1 : 0));
+    const got = dilate({ width: w, height: h, data }, r);
+    const want = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
+        const nx = x + dx, ny = y + dy;
+        if (nx >= 0 && ny >= 0 && nx < w && ny < h && data[ny * w + nx]) want[y * w + x] = 1;
+      }
+    }
+    assert.deepEqual([...got.data], [...want], `${w}x${h} r=${r}`);
+    assert.ok(want.some((v) => v) && want.some((v) => !v), `${w}x${h}: the case tests something`);
+  }
 });

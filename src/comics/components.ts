@@ -1,4 +1,10 @@
-// 8-connected component labelling of a mask (two passes with union-find).
+// Connected components of a mask, by runs: each row is cut into runs of equal
+// pixels, runs that touch a run of the row above are joined (union-find), and
+// the labels are written run by run. A page is analysed once per call, so its
+// loops mostly run before V8 has optimized them (issue 18); a pixel-by-pixel
+// labelling paid interpreter time for every pixel of paper and every neighbour
+// it looked at, runs pay it per run. Components are numbered in the raster
+// order of their first pixel, as the pixel-by-pixel labelling numbered them.
 import type { Mask } from './raster.js';
 
 export interface Component {
@@ -18,62 +24,93 @@ export interface Labels {
   components: Component[];
 }
 
-export function label(m: Mask): Labels {
-  const { width: w, height: h, data } = m;
-  const labels = new Int32Array(w * h);
-  const parent: number[] = [0];
-  const find = (a: number) => {
-    while (parent[a] !== a) { parent[a] = parent[parent[a]]; a = parent[a]; }
-    return a;
-  };
-  const union = (a: number, b: number) => {
-    a = find(a); b = find(b);
-    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-  };
-  // The label so far (l) and a neighbour j: returns the label to keep, joining the two when they differ.
-  // (Defined once, not as a closure per ink pixel: that allocation kept the GC busy on large pages.)
-  const look = (l: number, j: number): number => {
-    const lj = labels[j];
-    if (!lj) return l;
-    if (!l) return lj;
-    if (lj !== l) union(l, lj);
-    return l;
-  };
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!data[i]) continue;
-      let l = 0;
-      if (x > 0) l = look(l, i - 1);
-      if (y > 0) {
-        if (x > 0) l = look(l, i - w - 1);
-        l = look(l, i - w);
-        if (x < w - 1) l = look(l, i - w + 1);
-      }
-      if (!l) { l = parent.length; parent.push(l); }
-      labels[i] = l;
+/** Growable typed run lists (start x, end x inclusive, row) and the union-find parents. */
+class Runs {
+  n = 0;
+  x0 = new Int32Array(1024);
+  x1 = new Int32Array(1024);
+  y = new Int32Array(1024);
+  parent = new Int32Array(1024);
+  push(a: number, b: number, row: number): number {
+    if (this.n === this.x0.length) {
+      const grow = (v: Int32Array) => { const g = new Int32Array(v.length * 2); g.set(v); return g; };
+      this.x0 = grow(this.x0); this.x1 = grow(this.x1); this.y = grow(this.y); this.parent = grow(this.parent);
     }
+    const r = this.n++;
+    this.x0[r] = a; this.x1[r] = b; this.y[r] = row; this.parent[r] = r;
+    return r;
   }
-  // Flatten to dense labels and gather stats.
-  const dense = new Int32Array(parent.length);
-  const comps: Component[] = [];
-  for (let l = 1; l < parent.length; l++) {
-    const r = find(l);
-    if (!dense[r]) { comps.push({ label: comps.length + 1, x0: Infinity, y0: Infinity, x1: -1, y1: -1, area: 0 }); dense[r] = comps.length; }
-    dense[l] = dense[r];
+  find(a: number): number {
+    const p = this.parent;
+    while (p[a] !== a) { p[a] = p[p[a]]; a = p[a]; }
+    return a;
   }
+  /** Join two sets; the smaller run index (the earlier first pixel) stays the root. */
+  union(a: number, b: number): void {
+    a = this.find(a); b = this.find(b);
+    if (a < b) this.parent[b] = a;
+    else if (b < a) this.parent[a] = b;
+  }
+}
+
+/** The runs of pixels that are set (`ink`) or clear (`!ink`) in each row, joined to the touching runs above. */
+function runsOf(data: Uint8Array, w: number, h: number, ink: boolean, eight: boolean): Runs {
+  const runs = new Runs();
+  // Runs of the previous row: [prevStart, prevEnd) in run indices.
+  let prevStart = 0, prevEnd = 0;
+  const reach = eight ? 1 : 0;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!labels[i]) continue;
-      const l = (labels[i] = dense[labels[i]]);
-      const c = comps[l - 1];
-      c.area++;
-      if (x < c.x0) c.x0 = x;
-      if (x > c.x1) c.x1 = x;
-      if (y < c.y0) c.y0 = y;
+    const o = y * w, rowStart = runs.n;
+    let x = 0, p = prevStart;
+    while (x < w) {
+      // Skip the other kind of pixel, then take one run.
+      if (ink) { while (x < w && !data[o + x]) x++; } else { while (x < w && data[o + x]) x++; }
+      if (x >= w) break;
+      const a = x;
+      if (ink) { while (x < w && data[o + x]) x++; } else { while (x < w && !data[o + x]) x++; }
+      const b = x - 1, r = runs.push(a, b, y);
+      // Runs above that end before this one's reach cannot touch it or any later run of this row.
+      while (p < prevEnd && runs.x1[p] < a - reach) p++;
+      for (let q = p; q < prevEnd && runs.x0[q] <= b + reach; q++) runs.union(r, q);
+    }
+    prevStart = rowStart;
+    prevEnd = runs.n;
+  }
+  return runs;
+}
+
+/**
+ * Components of the set (`ink`) or clear pixels, 8- or 4-connected: labels per pixel (0 for the other kind) and
+ * per component its box and area, numbered 1.. in the raster order of the component's first pixel.
+ */
+export function components(m: Mask, ink: boolean, eight: boolean): Labels {
+  const { width: w, height: h, data } = m;
+  const runs = runsOf(data, w, h, ink, eight);
+  const labels = new Int32Array(w * h);
+  const comps: Component[] = [];
+  const id = new Int32Array(runs.n);
+  for (let r = 0; r < runs.n; r++) {
+    const root = runs.find(r);
+    const x0 = runs.x0[r], x1 = runs.x1[r], y = runs.y[r];
+    let c: Component;
+    if (root === r) {
+      c = { label: comps.length + 1, x0, y0: y, x1, y1: y, area: 0 };
+      comps.push(c);
+      id[r] = c.label;
+    } else {
+      id[r] = id[root];
+      c = comps[id[r] - 1];
+      if (x0 < c.x0) c.x0 = x0;
+      if (x1 > c.x1) c.x1 = x1;
       if (y > c.y1) c.y1 = y;
     }
+    c.area += x1 - x0 + 1;
+    labels.fill(id[r], y * w + x0, y * w + x1 + 1);
   }
   return { width: w, height: h, labels, components: comps };
+}
+
+/** 8-connected components of the set pixels of a mask. */
+export function label(m: Mask): Labels {
+  return components(m, true, true);
 }

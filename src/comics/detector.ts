@@ -3,7 +3,6 @@
 // them). The pipeline itself takes any DetectFn; this is the one place that
 // chooses a concrete backend.
 import type { Detection, Image } from '../core/types.js';
-import { parseChain } from '../characters/backends.js';
 import type { CharacterDetector } from '../characters/types.js';
 import { installedDetectors } from '../models/chain.js';
 import { detectFigures } from './figures.js';
@@ -32,7 +31,8 @@ export async function comicsDetector(spec?: string, models?: string): Promise<Co
     if (!chain.length) spec = COMICS_DEFAULT;
   }
   if (spec === 'figures') return { name: spec, detect: detectFigures, dispose: async () => {} };
-  chain ??= parseChain(spec);
+  // The characters backends (cascade, GrabCut, ONNX) load only for a chain: the default ink figures skip ~50 ms of imports.
+  chain ??= (await import('../characters/backends.js')).parseChain(spec);
   return {
     name: spec ?? chain.map((d) => d.name).join(','),
     detect: async (img) => {

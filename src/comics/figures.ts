@@ -10,24 +10,28 @@ import { findHeads, hangBodies, headExtent } from './heads.js';
 const cw = (c: Component) => c.x1 - c.x0 + 1;
 const ch = (c: Component) => c.y1 - c.y0 + 1;
 
-/** Max filter with a (2r+1)-square window, separable. */
-function dilate(m: Mask, r: number): Mask {
-  const { width: w, height: h } = m;
+/** Max filter with a (2r+1)-square window, separable: each run of ink widened by r along its row, then each
+ * pixel set where a widened row within r above or below is set (a running count per column, row by row). */
+export function dilate(m: Mask, r: number): Mask {
+  const { width: w, height: h, data } = m;
   const tmp = newMask(w, h), out = newMask(w, h);
   for (let y = 0; y < h; y++) {
-    // two sweeps: distance to the nearest ink on the left, then on the right
-    let prev = -Infinity;
-    const left = new Int32Array(w);
-    for (let x = 0; x < w; x++) { if (m.data[y * w + x]) prev = x; left[x] = x - prev <= r ? 1 : 0; }
-    prev = Infinity;
-    for (let x = w - 1; x >= 0; x--) { if (m.data[y * w + x]) prev = x; if (left[x] || prev - x <= r) tmp.data[y * w + x] = 1; }
+    const o = y * w;
+    let x = 0;
+    while (x < w) {
+      while (x < w && !data[o + x]) x++;
+      if (x >= w) break;
+      const a = x;
+      while (x < w && data[o + x]) x++;
+      tmp.data.fill(1, o + Math.max(0, a - r), o + Math.min(w, x + r));
+    }
   }
-  for (let x = 0; x < w; x++) {
-    let prev = -Infinity;
-    const up = new Uint8Array(h);
-    for (let y = 0; y < h; y++) { if (tmp.data[y * w + x]) prev = y; up[y] = y - prev <= r ? 1 : 0; }
-    prev = Infinity;
-    for (let y = h - 1; y >= 0; y--) { if (tmp.data[y * w + x]) prev = y; if (up[y] || prev - y <= r) out.data[y * w + x] = 1; }
+  const count = new Int32Array(w);
+  for (let y = 0; y < Math.min(r, h); y++) for (let x = 0, o = y * w; x < w; x++) count[x] += tmp.data[o + x];
+  for (let y = 0; y < h; y++) {
+    if (y + r < h) for (let x = 0, o = (y + r) * w; x < w; x++) count[x] += tmp.data[o + x];
+    if (y - r - 1 >= 0) for (let x = 0, o = (y - r - 1) * w; x < w; x++) count[x] -= tmp.data[o + x];
+    for (let x = 0, o = y * w; x < w; x++) out.data[o + x] = count[x] > 0 ? 1 : 0;
   }
   return out;
 }
@@ -80,7 +84,7 @@ export function findFigures(img: Image, opts: FigureOptions = {}): Detection[] {
   }
   // Lone specks too small to be part of a figure.
   for (const c of lab.components) if (Math.max(cw(c), ch(c)) < size / 3) drop.add(c.label);
-  const keep = kept(lab.labels, drop, W, H);
+  const keep = kept(lab.labels, drop, lab.components.length, W, H);
   // Strokes of one figure (a stick figure's head and limbs) are close: join them.
   const r = Math.max(4, Math.round(Math.min(W, H) * 0.012));
   // Line-art heads first: each claims the ink hanging below it; the rest is grouped as before.
@@ -185,9 +189,12 @@ function groupMask(keep: Mask, labels: Int32Array, ids: number[], box: Box): Mas
   return mask;
 }
 
-function kept(labels: Int32Array, drop: Set<number>, W: number, H: number): Mask {
+function kept(labels: Int32Array, drop: Set<number>, count: number, W: number, H: number): Mask {
+  // A flag per label (labels are 1..count), read per pixel instead of a Set lookup.
+  const gone = new Uint8Array(count + 1);
+  for (const l of drop) if (l >= 0 && l <= count) gone[l] = 1;
   const keep = newMask(W, H);
-  for (let i = 0; i < W * H; i++) if (labels[i] && !drop.has(labels[i])) keep.data[i] = 1;
+  for (let i = 0; i < W * H; i++) if (labels[i] && !gone[labels[i]]) keep.data[i] = 1;
   return keep;
 }
 
@@ -225,30 +232,37 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
   type Bin = { n: number; r: number; g: number; b: number };
   // Colour bins of the ring's area pixels, and of all its pixels (used only if the ring is all strokes or texture).
   const areas = new Map<number, Bin>(), every = new Map<number, Bin>();
-  const add = (m: Map<number, Bin>, k: number, [r, g, b]: [number, number, number]) => {
-    const e = m.get(k) ?? { n: 0, r: 0, g: 0, b: 0 };
-    e.n++; e.r += r; e.g += g; e.b += b;
-    m.set(k, e);
+  const add = (m: Map<number, Bin>, k: number, i: number) => {
+    let e = m.get(k);
+    if (!e) m.set(k, (e = { n: 0, r: 0, g: 0, b: 0 }));
+    e.n++; e.r += d[i * c]; e.g += d[i * c + og]; e.b += d[i * c + ob];
   };
   let total = 0;
   // Channel offsets of green and blue (0 for gray): reads without a tuple per pixel, which kept the GC busy.
   const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
-  const rgb = (i: number): [number, number, number] => [d[i * c], d[i * c + og], d[i * c + ob]];
   const bin = (i: number) => ((d[i * c] >> 4) << 8) | ((d[i * c + og] >> 4) << 4) | (d[i * c + ob] >> 4);
   for (let y = m0; y < H - m0; y++) for (let x = m0; x < W - m0; x++) {
-    if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) continue;
+    // The ring only: jump over the inside of the row.
+    if (x >= m1 && x < W - m1 && y >= m1 && y < H - m1) { x = W - m1 - 1; continue; }
     const i = y * W + x, k = bin(i);
     total++;
-    add(every, k, rgb(i));
+    add(every, k, i);
     // Only area colours count: a pixel whose colour continues 2 px away on all four sides. Lettering and frame
     // lines crossing the ring (black on xkcd pages) are strokes, and taking them for background erases the art.
     if (x < 2 || y < 2 || x >= W - 2 || y >= H - 2) continue;
-    if (bin(i - 2) === k && bin(i + 2) === k && bin(i - 2 * W) === k && bin(i + 2 * W) === k) add(areas, k, rgb(i));
+    if (bin(i - 2) === k && bin(i + 2) === k && bin(i - 2 * W) === k && bin(i + 2 * W) === k) add(areas, k, i);
   }
   // Colours covering at least 3% of the ring; the most common one always counts.
   const all = [...(areas.size ? areas : every).values()].sort((a, b) => b.n - a.n);
   const palette = all.filter((e, i) => i === 0 || e.n >= 0.03 * total).map((e) => [e.r / e.n, e.g / e.n, e.b / e.n]);
   const m = newMask(W, H);
+  if (palette.length <= 32) {
+    // Per channel value, a bit per palette colour it is near: a pixel is ink when no colour is near on all three.
+    const near = (ch: number) => Uint32Array.from({ length: 256 }, (_, v) => palette.reduce((bits, p, q) => (Math.abs(v - p[ch]) <= threshold ? bits | (1 << q) : bits), 0));
+    const nr = near(0), ng = near(1), nb = near(2);
+    for (let i = 0, o = 0; i < W * H; i++, o += c) m.data[i] = (nr[d[o]] & ng[d[o + og]] & nb[d[o + ob]]) === 0 ? 1 : 0;
+    return m;
+  }
   const pal = Float64Array.from(palette.flat());
   for (let i = 0; i < W * H; i++) {
     const o = i * c, r = d[o], g = d[o + og], b = d[o + ob];
@@ -267,10 +281,11 @@ function inkAgainstBackground(img: Image, threshold: number): Mask {
 function balloons(img: Image): Mask {
   const { width: W, height: H, channels: c } = img;
   const white = newMask(W, H), dark = new Uint8Array(W * H);
-  for (let i = 0; i < W * H; i++) {
-    const o = i * c, r = img.data[o], g = img.data[o + (c < 3 ? 0 : 1)], b = img.data[o + (c < 3 ? 0 : 2)];
-    if (Math.min(r, g, b) > 225) white.data[i] = 1;
-    else if (Math.max(r, g, b) < 140) dark[i] = 1;
+  const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
+  for (let i = 0, o = 0; i < W * H; i++, o += c) {
+    const r = d[o], g = d[o + og], b = d[o + ob];
+    if (r > 225 && g > 225 && b > 225) white.data[i] = 1;
+    else if (r < 140 && g < 140 && b < 140) dark[i] = 1;
   }
   const lab = label(white);
   const out = newMask(W, H);

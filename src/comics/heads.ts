@@ -6,6 +6,7 @@
 // the figure grouping.
 import type { Box } from '../core/types.js';
 import type { Mask } from './raster.js';
+import { components } from './components.js';
 
 export interface Head {
   /** The enclosed empty area (the face), pixel box. */
@@ -24,34 +25,10 @@ interface Region { x0: number; y0: number; x1: number; y1: number; area: number;
 
 /** 4-connected components of the empty (0) pixels, so an 8-connected ink outline closes them. */
 function holes(ink: Mask): { labels: Int32Array; regions: Region[] } {
-  const { width: W, height: H, data } = ink;
-  const labels = new Int32Array(W * H);
-  const regions: Region[] = [];
-  // A pixel is pushed once (labelled as it is pushed): a typed stack of W * H never grows.
-  const stack = new Int32Array(W * H);
-  let sp = 0;
-  for (let s = 0; s < W * H; s++) {
-    if (data[s] || labels[s]) continue;
-    const id = regions.length + 1;
-    const g: Region = { x0: W, y0: H, x1: -1, y1: -1, area: 0, edge: false };
-    labels[s] = id;
-    stack[sp++] = s;
-    while (sp) {
-      const i = stack[--sp];
-      const x = i % W, y = (i - x) / W;
-      g.area++;
-      if (x < g.x0) g.x0 = x;
-      if (x > g.x1) g.x1 = x;
-      if (y < g.y0) g.y0 = y;
-      if (y > g.y1) g.y1 = y;
-      if (x === 0 || y === 0 || x === W - 1 || y === H - 1) g.edge = true;
-      if (x > 0 && !data[i - 1] && !labels[i - 1]) { labels[i - 1] = id; stack[sp++] = i - 1; }
-      if (x < W - 1 && !data[i + 1] && !labels[i + 1]) { labels[i + 1] = id; stack[sp++] = i + 1; }
-      if (y > 0 && !data[i - W] && !labels[i - W]) { labels[i - W] = id; stack[sp++] = i - W; }
-      if (y < H - 1 && !data[i + W] && !labels[i + W]) { labels[i + W] = id; stack[sp++] = i + W; }
-    }
-    regions.push(g);
-  }
+  const { width: W, height: H } = ink;
+  const { labels, components: comps } = components(ink, false, false);
+  // A region touches the crop's edge exactly when its box does.
+  const regions = comps.map((c) => ({ x0: c.x0, y0: c.y0, x1: c.x1, y1: c.y1, area: c.area, edge: c.x0 === 0 || c.y0 === 0 || c.x1 === W - 1 || c.y1 === H - 1 }));
   return { labels, regions };
 }
 
@@ -123,37 +100,41 @@ export function findHeads(ink: Mask): Head[] {
 export function hangBodies(ink: Mask, heads: Head[], gap: number): { boxes: Box[]; owner: Int32Array } {
   const { width: W, height: H, data } = ink;
   const owner = new Int32Array(W * H);
-  let queue: number[] = [];
-  const within = (k: number, x: number, y: number) => {
-    const h = heads[k];
-    const inHead = x >= h.box[0] && x < h.box[0] + h.box[2] && y >= h.box[1] && y < h.box[1] + h.box[3];
-    return inHead || (y >= h.cy && Math.abs(x - h.cx) <= 4.5 * h.r && y <= h.cy + 10 * h.r);
-  };
+  // Each pixel is queued once (owned as it is queued): two typed lists of W * H hold any level.
+  let queue = new Int32Array(W * H), next = new Int32Array(W * H), qn = 0;
   heads.forEach((h, k) => {
     for (let y = Math.max(0, h.box[1]); y < Math.min(H, h.box[1] + h.box[3]); y++) {
       for (let x = Math.max(0, h.box[0]); x < Math.min(W, h.box[0] + h.box[2]); x++) {
         const i = y * W + x;
-        if (data[i] && !owner[i]) { owner[i] = k + 1; queue.push(i); }
+        if (data[i] && !owner[i]) { owner[i] = k + 1; queue[qn++] = i; }
       }
     }
   });
-  // Breadth-first from every head at once, so each pixel goes to the nearest head along the ink.
-  while (queue.length) {
-    const next: number[] = [];
-    for (const i of queue) {
-      const k = owner[i] - 1, x = i % W, y = (i - x) / W;
+  // Breadth-first from every head at once, so each pixel goes to the nearest head along the ink. A pixel is
+  // within head k's reach inside its box, or below its centre, within 4.5 radii sideways and 10 down.
+  while (qn) {
+    let nn = 0;
+    for (let q = 0; q < qn; q++) {
+      const i = queue[q], k = owner[i] - 1, x = i % W, y = (i - x) / W, h = heads[k];
+      const bx0 = h.box[0], by0 = h.box[1], bx1 = h.box[0] + h.box[2], by1 = h.box[1] + h.box[3];
+      const cx = h.cx, cy = h.cy, side = 4.5 * h.r, down = cy + 10 * h.r;
       for (let dy = -gap; dy <= gap; dy++) {
+        const ny = y + dy;
+        if (ny < 0 || ny >= H) continue;
         for (let dx = -gap; dx <= gap; dx++) {
-          const nx = x + dx, ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= W || ny >= H) continue;
+          const nx = x + dx;
+          if (nx < 0 || nx >= W) continue;
           const j = ny * W + nx;
-          if (!data[j] || owner[j] || !within(k, nx, ny)) continue;
+          if (!data[j] || owner[j]) continue;
+          const inHead = nx >= bx0 && nx < bx1 && ny >= by0 && ny < by1;
+          if (!(inHead || (ny >= cy && Math.abs(nx - cx) <= side && ny <= down))) continue;
           owner[j] = k + 1;
-          next.push(j);
+          next[nn++] = j;
         }
       }
     }
-    queue = next;
+    [queue, next] = [next, queue];
+    qn = nn;
   }
   return { boxes: ownedBoxes(owner, heads, W), owner };
 }

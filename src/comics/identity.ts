@@ -101,8 +101,8 @@ function strokeWidth(img: Image, box: Box, far: (i: number) => boolean): number 
   const runs: number[] = [];
   for (let y = y0; y < y1; y++) {
     let run = 0;
-    for (let x = x0; x <= x1; x++) {
-      if (x < x1 && far(y * img.width + x)) run++;
+    for (let x = x0, i = y * img.width + x0; x <= x1; x++, i++) {
+      if (x < x1 && far(i)) run++;
       else if (run) { runs.push(run); run = 0; }
     }
   }
@@ -155,19 +155,25 @@ function colourShare(img: Image, box: Box): number {
 export function solidShare(img: Image, face: Box, body?: Box): number | undefined {
   if (colourShare(img, body ?? face) > 0.1) return undefined;
   const bg = ringColour(img, body ?? face), c = img.channels, W = img.width;
+  // Far in some channel (no tuple per call: this runs for every pixel of the box and every neighbour below).
+  const d = img.data, og = c < 3 ? 0 : 1, ob = c < 3 ? 0 : 2;
   const far = (i: number) => {
-    const o = i * c, p = c < 3 ? [img.data[o], img.data[o], img.data[o]] : [img.data[o], img.data[o + 1], img.data[o + 2]];
-    return Math.max(Math.abs(p[0] - bg[0]), Math.abs(p[1] - bg[1]), Math.abs(p[2] - bg[2])) > 60;
+    const o = i * c;
+    return Math.abs(d[o] - bg[0]) > 60 || Math.abs(d[o + og] - bg[1]) > 60 || Math.abs(d[o + ob] - bg[2]) > 60;
   };
   const r = Math.max(1, Math.floor(strokeWidth(img, body ?? face, far) / 2));
   const x0 = Math.max(r, Math.floor(face[0])), y0 = Math.max(r, Math.floor(face[1]));
   const x1 = Math.min(W - r, Math.ceil(face[0] + face[2])), y1 = Math.min(img.height - r, Math.ceil(face[1] + face[3]));
   if (x1 <= x0 || y1 <= y0) return 0;
+  // The ink test once per pixel of the box grown by r (each pixel is a neighbour of up to (2r + 1)^2 others).
+  const gx0 = x0 - r, gy0 = y0 - r, gw = x1 - x0 + 2 * r, gh = y1 - y0 + 2 * r;
+  const ink = new Uint8Array(gw * gh);
+  for (let y = 0; y < gh; y++) for (let x = 0; x < gw; x++) ink[y * gw + x] = far((gy0 + y) * W + gx0 + x) ? 1 : 0;
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       let solid = true;
-      for (let dy = -r; dy <= r && solid; dy++) for (let dx = -r; dx <= r; dx++) if (!far((y + dy) * W + x + dx)) { solid = false; break; }
+      for (let dy = -r; dy <= r && solid; dy++) for (let dx = -r; dx <= r; dx++) if (!ink[(y + dy - gy0) * gw + x + dx - gx0]) { solid = false; break; }
       if (solid) n++;
     }
   }

@@ -186,12 +186,13 @@ function splitFramed(L: Labels, c: Component, box: Box, minSide: number, near: n
     const [x0, y0, w, h] = box;
     const len = axis === 0 ? w : h, across = axis === 0 ? h : w;
     const band = Math.max(3, 2 * near);
-    const at = (i: number, j: number) => L.labels[axis === 0 ? (y0 + j) * L.width + x0 + i : (y0 + i) * L.width + x0 + j] === c.label;
+    // Pixel (i along, j across) is at base + i * si + j * sj (no closure call per pixel).
+    const base = y0 * L.width + x0, si = axis === 0 ? 1 : L.width, sj = axis === 0 ? L.width : 1, lab = L.labels, id = c.label;
     const framedLine = new Uint8Array(len), divider = new Uint8Array(len), count = new Int32Array(len);
     for (let i = 0; i < len; i++) {
       let n = 0, lo = false, hi = false, run = 0, longest = 0, miss = 0;
-      for (let j = 0; j < across; j++) {
-        if (!at(i, j)) {
+      for (let j = 0, o = base + i * si; j < across; j++, o += sj) {
+        if (lab[o] !== id) {
           // A shared border is one unbroken line (1-pixel breaks allowed).
           if (++miss > 1) run = 0;
           continue;
@@ -344,9 +345,12 @@ export function findPanels(img: Image, opts: PanelOptions = {}): PanelResult {
   return { width: w, height: h, gutter, panels: order.map((k, index) => ({ index, ...found[k] })) };
 }
 
+/** Longest page side `extractPanels` works on by default; larger pages are reduced first. */
+export const PANEL_MAX_SIDE = 2400;
+
 /** Find panels, working on a reduced copy of very large pages (coordinates are always the page's own). */
 export async function extractPanels(img: Image, opts: PanelOptions & { maxSide?: number } = {}): Promise<PanelResult> {
-  const maxSide = opts.maxSide ?? 2400;
+  const maxSide = opts.maxSide ?? PANEL_MAX_SIDE;
   const long = Math.max(img.width, img.height);
   if (long <= maxSide) return findPanels(img, opts);
   const s = maxSide / long;

@@ -2,7 +2,7 @@
 // detector), face-body pairs, and identities across every panel and page.
 import type { Box, Detection, Image } from '../core/types.js';
 import { crop } from '../core/image.js';
-import { extractPanels, type Panel, type PanelOptions } from './panels.js';
+import { extractPanels, PANEL_MAX_SIDE, type Panel, type PanelOptions } from './panels.js';
 import { pairFacesBodies } from './pairing.js';
 import { cluster, distance, features } from './identity.js';
 import { centre, insidePolygon, type Point } from './geometry.js';
@@ -50,17 +50,19 @@ function isolate(img: Image, p: Panel, gutter: RGB): Image {
   const poly: Point[] = p.polygon.map(([x, y]) => [x - p.box[0], y - p.box[1]]);
   const inside = newMask(c.width, c.height);
   fillMaskPolygon(inside, poly);
+  // Outside pixels take the gutter colour (gray crops its first channel; alpha is left alone).
+  const n = c.channels, d = c.data, [r, g, b] = gutter;
   for (let i = 0; i < c.width * c.height; i++) {
     if (inside.data[i]) continue;
-    for (let k = 0; k < Math.min(3, c.channels); k++) c.data[i * c.channels + k] = c.channels < 3 ? gutter[0] : gutter[k];
+    if (n < 3) d[i * n] = r;
+    else { d[i * n] = r; d[i * n + 1] = g; d[i * n + 2] = b; }
   }
   strokePolygon(c, poly, Math.max(10, Math.round(Math.min(c.width, c.height) * 0.03)), gutter);
   return c;
 }
 
 /** Run the detector on each panel, pair faces with bodies, and keep detections whose centre lies in the panel. */
-export async function panelCharacters(img: Image, panels: Panel[], detect: DetectFn) {
-  const gutter = gutterColour(img);
+export async function panelCharacters(img: Image, panels: Panel[], detect: DetectFn, gutter: RGB = gutterColour(img)) {
   const out: { panel: number; face?: Detection; body?: Detection; box: Box }[] = [];
   for (const p of panels) {
     const dets = (await detect(isolate(img, p, gutter))).map((d) => shift(d, p.box[0], p.box[1]))
@@ -80,10 +82,12 @@ export async function analyzeComics(pages: { name: string; image: Image }[], opt
   const all: { page: number; inst: Awaited<ReturnType<typeof panelCharacters>>[number]; f: ReturnType<typeof features> }[] = [];
   for (let k = 0; k < pages.length; k++) {
     const { name, image } = pages[k];
-    const { panels } = await extractPanels(image, opts);
+    const { panels, gutter } = await extractPanels(image, opts);
     result.push({ name, width: image.width, height: image.height, panels, characters: [] });
     if (opts.detect) {
-      for (const inst of await panelCharacters(image, panels, opts.detect)) all.push({ page: k, inst, f: features(image, inst) });
+      // The panel finder's gutter is this page's own estimate unless it was given or the page was reduced first.
+      const own = !opts.gutter && Math.max(image.width, image.height) <= ((opts as { maxSide?: number }).maxSide ?? PANEL_MAX_SIDE);
+      for (const inst of await panelCharacters(image, panels, opts.detect, own ? gutter : undefined)) all.push({ page: k, inst, f: features(image, inst) });
     }
     opts.onPage?.(k + 1);
   }

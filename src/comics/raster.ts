@@ -42,12 +42,16 @@ export function fillMaskPolygon(m: Mask, poly: Point[], value = 1): void {
 }
 
 export function fillPolygon(img: Image, poly: Point[], rgb: [number, number, number]): void {
-  const c = img.channels;
+  const c = img.channels, d = img.data;
+  // The value per channel once, not per pixel (gray images take the luma); alpha is left alone.
+  if (c === 1) {
+    const v = (rgb[0] * 77 + rgb[1] * 150 + rgb[2] * 29) >> 8;
+    scanPolygon(poly, img.width, img.height, (y, a, b) => d.fill(v, y * img.width + a, y * img.width + b + 1));
+    return;
+  }
+  const [r, g, bl] = rgb;
   scanPolygon(poly, img.width, img.height, (y, a, b) => {
-    for (let x = a; x <= b; x++) {
-      const o = (y * img.width + x) * c;
-      for (let k = 0; k < Math.min(c, 3); k++) img.data[o + k] = c === 1 ? (rgb[0] * 77 + rgb[1] * 150 + rgb[2] * 29) >> 8 : rgb[k];
-    }
+    for (let o = (y * img.width + a) * c, end = (y * img.width + b) * c; o <= end; o += c) { d[o] = r; d[o + 1] = g; d[o + 2] = bl; }
   });
 }
 

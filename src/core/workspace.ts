@@ -3,7 +3,8 @@
 // Each capability owns its tables through `schema()`, so adding one never
 // touches another's migrations. `stage()` records finished work so re-runs
 // skip it and interrupted runs resume.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,11 @@ import { acquire, release } from './lock.js';
 import type { VideoInfo } from './types.js';
 
 export type DB = Database.Database;
+
+/** better-sqlite3, required when a workspace is first opened: commands that never open one (`comics --out`,
+ * `--help`) skip loading its modules at start-up. */
+let sqliteClass: typeof Database | undefined;
+const sqlite = (): typeof Database => (sqliteClass ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
 
 /** The workspace folder used when none is given, relative to the current folder. */
 export const DEFAULT_WORKSPACE = 'toonscope-workspace';
@@ -65,7 +71,7 @@ export class Workspace {
     let db: DB;
     try {
       // A reader (app, label, export) waits out a writer's short transactions instead of failing at once.
-      db = new Database(join(abs, 'toonscope.db'), { timeout: 10_000 });
+      db = new (sqlite())(join(abs, 'toonscope.db'), { timeout: 10_000 });
       // Two processes opening a new workspace together both switch it to WAL; SQLite refuses one at once
       // (a journal-mode change does not wait for the other), so it tries again.
       whenFree(() => {

@@ -6,7 +6,6 @@ import type { CharacterDetector } from '../characters/types.js';
 import { ToonscopeError } from '../core/errors.js';
 import { activeRegistry } from './store.js';
 import { hintOnce, installedFor } from './index.js';
-import { ModelDetector } from './runtime.js';
 import type { ModelEntry, ModelTask } from './registry.js';
 
 /**
@@ -31,7 +30,9 @@ export interface LearnedChain {
 export async function installedDetectors(models?: string): Promise<LearnedChain> {
   const pick = async (task: ModelTask) => {
     const hit = await installedFor(task, modelChoice(models, task));
-    return hit ? new ModelDetector(hit.entry, hit.file) : undefined;
+    // The ONNX runtime wrapper loads only when a model is installed: commands that fall back to the built-in
+    // detectors (comics' ink figures) skip its imports at start-up.
+    return hit ? new (await import('./runtime.js')).ModelDetector(hit.entry, hit.file) : undefined;
   };
   const face = (await pick('face')) ?? (await pick('head'));
   const body = await pick('person');
