@@ -33,7 +33,9 @@ async function benchAnalyzePipeline(tmp: string) {
     's per minute of video': +(wall / minutes).toFixed(1),
     'x real time': +(wall / (minutes * 60)).toFixed(2),
     ...Object.fromEntries(Object.entries(v.seconds).map(([k, x]) => [k === 'keyframes' ? 'keyframes (count)' : `${k} s`, x])),
-    'series s (refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
+    'series s (learned pass + refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
+    'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
+    'cpu s (user + system, whole process so far)': +((process.cpuUsage().user + process.cpuUsage().system) / 1e6).toFixed(1),
     'appearances (count)': v.appearances,
     'tracks (count)': v.tracks,
     'dictionary entries': series.characters.length,
@@ -44,22 +46,27 @@ async function main(tmp: string) {
   // `npm run bench -- PART` runs one part only: shots, or one capability bench.
   const only = process.argv[2];
   const parts = [['interpolate', 'benchInterpolate'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze'], ['comics', 'benchComics'], ['queue', 'benchQueue']] as const;
-  if (only && only !== 'shots' && !parts.some(([p]) => p === only)) {
-    throw new Error(`unknown bench part "${only}" (known: shots, ${parts.map(([p]) => p).join(', ')})`);
+  if (only && only !== 'shots' && only !== 'pipeline' && !parts.some(([p]) => p === only)) {
+    throw new Error(`unknown bench part "${only}" (known: shots, pipeline, ${parts.map(([p]) => p).join(', ')})`);
   }
+  if (only === 'pipeline') return pipeline(tmp);
   if (only && only !== 'shots') return capabilities(parts.filter(([p]) => p === only));
   // Shot detection side by side with PySceneDetect (bench/shots.ts); `npm run bench -- shots FILTER` picks clips by name.
   await benchShots(tmp, only === 'shots' ? process.argv[3] : undefined);
   if (only === 'shots') return;
-  console.log('\n# analyze (shots + characters + embeddings + tracks + refinement + dictionary), default settings');
+  await pipeline(tmp);
+
+  await capabilities(parts);
+}
+
+/** `analyze` end to end (`npm run bench -- pipeline` runs it alone). */
+async function pipeline(tmp: string) {
+  console.log('\n# analyze (shots + characters + embeddings + tracks + learned pass + refinement + dictionary), default settings');
   const rssBefore = process.resourceUsage().maxRSS / 1024;
   const a = await benchAnalyzePipeline(tmp);
   for (const [k, v] of Object.entries(a)) console.log(`${k.padEnd(40)} ${v}`);
   const rssAfter = process.resourceUsage().maxRSS / 1024;
   console.log(`peak memory (Node process, max RSS, after analyze): ${rssAfter.toFixed(0)} MB${rssAfter > rssBefore ? '' : ' (not above the earlier peak)'}`);
-
-
-  await capabilities(parts);
 }
 
 /** Capability benches, when their modules exist. */

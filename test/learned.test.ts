@@ -16,6 +16,8 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { teach } from '../src/analyze/learn.js';
 import { iou } from '../src/core/box.js';
+import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
+import { normalize } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
 import { tmp, writeSynthClip } from './fixtures.js';
 
@@ -65,7 +67,27 @@ test('learned detector: cell labels, training, regions and boxes on hand-made fe
   // Without the known box, both come out; lit margins around a known box are not another character.
   assert.equal(mapToDetections(prob, next, frame, LEARNED_DEFAULTS).length, 2);
   assert.equal(mapToDetections(prob, next, frame, LEARNED_DEFAULTS, [[20, 20, 56, 130], [164, 36, 56, 150]]).length, 0);
+  // Only the face of the right figure was found (a close-up's partial box): the rest of her lit body is her, not someone new.
+  assert.deepEqual(mapToDetections(prob, next, frame, LEARNED_DEFAULTS, [[16, 16, 64, 144], [176, 40, 24, 24]]), [], 'a lit region reaching a known box is that character');
   assert.deepEqual(regions([1, 1, 0, 0, 0, 1, 1, 0, 1], 3, 3).map((r) => r.sort((a, b) => a - b)), [[0, 1], [5, 8], [6]]);
+});
+
+test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {
+  const v = (...x: number[]) => normalize(Float32Array.from(x));
+  const l = new Likeness([v(1, 0, 0), v(0.9, 0.3, 0)]);
+  assert.equal(l.accepts(v(1, 0, 0)), false, 'with no background to compare, nothing passes');
+  l.addBackground(v(0, 0.2, 1));
+  assert.equal(l.accepts(v(0.95, 0.1, 0.1)), true, 'near a known character');
+  assert.equal(l.accepts(v(0.1, 0.1, 1)), false, 'near the background');
+  assert.equal(new Likeness([]).accepts(v(1, 0, 0)), false, 'no known character: nothing passes');
+  // A 12x6 map of a 192x96 frame: the left third lit (someone there), a known box on the right third.
+  const cols = 12, rows = 6, frame = { width: 192, height: 96 };
+  const prob = new Float32Array(cols * rows).map((_, i) => (i % cols < 4 ? 0.9 : 0.05));
+  const known: Box[] = [[128, 0, 64, 96]];
+  const b = backgroundWindow(prob, { cols, rows, stride: 16 }, frame, [48, 64], known)!;
+  assert.ok(b, 'a dark place exists');
+  assert.ok(b[0] >= 56 && b[0] + b[2] <= 128, `it lies between the lit cells and the known box: ${b.map(Math.round)}`);
+  assert.equal(backgroundWindow(prob.map(() => 0.9), { cols, rows, stride: 16 }, frame, [48, 64], []), undefined, 'all lit: no background');
 });
 
 // Drawn characters with known identities; the detector chain only ever finds identity 0.

@@ -21,7 +21,13 @@ import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';
 import { analyzeSeries } from './series.js';
 import { teach } from './learn.js';
 
-export interface TruthCharacter { name: string; body: Box; face?: Box }
+export interface TruthCharacter {
+  name: string;
+  body: Box;
+  face?: Box;
+  /** Mostly outside the frame (a sliver at its edge): not counted in recall, and a found box lying mostly inside it is neither right nor wrong. */
+  partial?: boolean;
+}
 export interface TruthFrame { frame: number; characters: TruthCharacter[] }
 export interface TruthClip { video: string; series: string; crop?: 'left-third'; source?: string; shots?: [number, number][]; frames: TruthFrame[] }
 
@@ -51,6 +57,7 @@ export function readAppearanceTruth(file: string): TruthClip[] {
         if (typeof ch?.name !== 'string' || !ch.name) throw new ToonscopeError(file, `${here}.name: expected a name`);
         if (!isBox(ch.body)) throw new ToonscopeError(file, `${here}.body: expected [x, y, w, h] with w, h > 0`);
         if (ch.face !== undefined && !isBox(ch.face)) throw new ToonscopeError(file, `${here}.face: expected [x, y, w, h] with w, h > 0`);
+        if (ch.partial !== undefined && typeof ch.partial !== 'boolean') throw new ToonscopeError(file, `${here}.partial: expected true or false`);
       });
     });
   });
@@ -74,7 +81,11 @@ export interface CharacterScore {
   byChain: boolean;
 }
 
-export interface ClipScore { video: string; series: string; truth: number; found: number; appearances: number; falsePositives: number; precision: number; picture: string }
+export interface ClipScore {
+  video: string; series: string; truth: number; found: number; appearances: number; falsePositives: number; precision: number; picture: string;
+  /** False appearances from the detector chain (pass 1) and from the learned pass (pass 2). */
+  falseByPass: [number, number];
+}
 
 export interface RunScore { mode: 'zero clicks' | 'taught'; characters: CharacterScore[]; clips: ClipScore[]; taught: Array<{ series: string; name: string; video: string; frame: number; box: Box }> }
 
@@ -141,12 +152,17 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       byFrame.get(r.frame)!.push({ id: r.id, frame: r.frame, box: [r.x, r.y, r.w, r.h], pass: r.pass, track: r.track, cluster: r.cluster });
     }
     let truthN = 0, foundN = 0, apps = 0;
+    const falseByPass: [number, number] = [0, 0];
     const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
     for (const f of clip.frames) {
-      const found = byFrame.get(f.frame) ?? [];
-      const m = matchFrame(f.characters, found);
+      const whole = f.characters.filter((c) => !c.partial);
+      const partial = f.characters.filter((c) => c.partial).map((c) => c.body);
+      const m = matchFrame(whole, byFrame.get(f.frame) ?? []);
+      const matchedIds = new Set([...m.values()].map((x) => x.id));
+      // A found box on a character mostly outside the frame is not scored either way.
+      const found = (byFrame.get(f.frame) ?? []).filter((x) => matchedIds.has(x.id) || !partial.some((p) => coverage(x.box, p) >= 0.5));
       apps += found.length;
-      f.characters.forEach((t, i) => {
+      whole.forEach((t, i) => {
         // A taught box is found on its own frame by construction: that box is not scored.
         if (skip.has(`${clip.video}#${f.frame}#${t.name}`)) return;
         const key = `${clip.series}\u0000${t.name}`;
@@ -167,17 +183,18 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
         }
       });
       // A found appearance that matches no truth box is a false character (or one the truth leaves out).
-      const matched = new Set([...m.values()].map((x) => x.id));
       for (const x of found) {
-        if (matched.has(x.id) || x.cluster == null) continue;
+        if (matchedIds.has(x.id)) continue;
+        falseByPass[x.pass === 1 ? 0 : 1]++;
+        if (x.cluster == null) continue;
         if (!clusterMembers.has(x.cluster)) clusterMembers.set(x.cluster, new Map());
         const cm = clusterMembers.get(x.cluster)!;
         cm.set('', (cm.get('') ?? 0) + 1);
       }
-      drawn.push({ frame: f.frame, truth: f.characters, found, matched: m });
+      drawn.push({ frame: f.frame, truth: whole, found, matched: m });
     }
     const picture = await drawClip(path, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
-    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: apps - foundN, precision: apps ? foundN / apps : 1, picture });
+    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: apps - foundN, precision: apps ? foundN / apps : 1, picture, falseByPass });
   }
   const characters: CharacterScore[] = [];
   const majority = new Map<string, number | null>();
@@ -257,7 +274,7 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
       if (!opts.teach) continue;
       // One box per character zero clicks never found: her first truth appearance.
       for (const miss of zero.characters.filter((c) => c.found === 0)) {
-        const at = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name).map((c) => ({ clip, path, frame: f.frame, box: c.body }))))[0];
+        const at = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name && !c.partial).map((c) => ({ clip, path, frame: f.frame, box: c.body }))))[0];
         if (!at) continue;
         const info = probe(at.path);
         // Hand-drawn boxes may reach a pixel past the frame: clip them to it.
@@ -286,8 +303,11 @@ export function formatRuns(runs: RunScore[]): string {
     lines.push(`${r.mode}${r.taught.length ? ` (${r.taught.length} taught boxes: ${r.taught.map((t) => `${t.name} ${t.video}#${t.frame}`).join(', ')})` : ''}`);
     lines.push('  series            character              truth  found  recall  cluster  purity  own  chain');
     for (const c of r.characters) lines.push(`  ${c.series.slice(0, 16).padEnd(16)}  ${c.name.slice(0, 20).padEnd(20)}  ${String(c.truth).padStart(6)} ${String(c.found).padStart(6)}  ${pct(c.recall).padStart(6)}  ${String(c.cluster ?? '-').padStart(7)}  ${pct(c.purity).padStart(6)}  ${c.own ? 'yes' : 'no '}  ${c.byChain ? 'yes' : 'no'}`);
-    lines.push('  clip                                      truth  found  appearances  false  precision');
-    for (const c of r.clips) lines.push(`  ${c.video.slice(0, 40).padEnd(40)}  ${String(c.truth).padStart(5)} ${String(c.found).padStart(6)}  ${String(c.appearances).padStart(11)}  ${String(c.falsePositives).padStart(5)}  ${pct(c.precision).padStart(9)}`);
+    lines.push('  clip                                      truth  found  appearances  false (chain+learned)  precision');
+    for (const c of r.clips) {
+      const wrong = `${c.falsePositives} (${c.falseByPass[0]}+${c.falseByPass[1]})`;
+      lines.push(`  ${c.video.slice(0, 40).padEnd(40)}  ${String(c.truth).padStart(5)} ${String(c.found).padStart(6)}  ${String(c.appearances).padStart(11)}  ${wrong.padStart(20)}  ${pct(c.precision).padStart(9)}`);
+    }
     const t = r.clips.reduce((a, c) => ({ truth: a.truth + c.truth, found: a.found + c.found, apps: a.apps + c.appearances }), { truth: 0, found: 0, apps: 0 });
     lines.push(`  all clips: recall ${pct(t.truth ? t.found / t.truth : 0)}, precision ${pct(t.apps ? t.found / t.apps : 1)}`);
   }
@@ -296,7 +316,7 @@ export function formatRuns(runs: RunScore[]): string {
 
 function html(runs: RunScore[]): string {
   const rows = (r: RunScore) => r.characters.map((c) => `<tr><td>${esc(c.series)}</td><td>${esc(c.name)}</td><td>${c.truth}</td><td>${c.found}</td><td>${pct(c.recall)}</td><td>${c.cluster ?? '-'}</td><td>${pct(c.purity)}</td><td>${c.own ? 'yes' : 'no'}</td><td>${c.byChain ? 'yes' : 'no'}</td></tr>`).join('');
-  const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false, precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
+  const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
 ${runs.map((r) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table>${pics(r)}`).join('')}`;

@@ -3,17 +3,21 @@
 // detector (characters/learned.ts) learns what this series' characters look
 // like from what was found with confidence, plus the boxes a person taught,
 // then a second pass looks for characters nobody found yet: on each shot's
-// keyframes first, and only shots where it found someone are followed frame by
-// frame (optical flow, as in the first pass), embedded and saved as pass 2.
+// keyframes first, and only shots where it found someone are looked at frame
+// by frame. A candidate is kept only when it looks more like a character the
+// series knows than like the episode's background (characters/likeness.ts);
+// kept ones are embedded and saved as pass 2.
 import { createHash } from 'node:crypto';
 import type { Workspace } from '../core/workspace.js';
-import type { Box, Detection, Image, Shot, VideoInfo } from '../core/types.js';
+import type { Box, Detection, FeatureMap, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize, probe } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
+import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
 import { appearance, type DetectStageOptions } from './detect.js';
-import { embedDetections } from '../embed/index.js';
+import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
+import { existsSync } from 'node:fs';
 import { ensureSchema, type NewAppearance } from './store.js';
 import { saveAppearances } from './store.js';
 import type { Sample } from './sample.js';
@@ -27,7 +31,12 @@ import { identitySpace } from '../models/identity.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector or its pass changes: stored models and second passes are then redone. */
-const LEARNED_VERSION = 2;
+const LEARNED_VERSION = 3;
+
+/** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
+const BACKGROUND_FRAMES = 16;
+/** Known characters' looks kept for the likeness test (evenly spread over the series' first pass). */
+const KNOWN_LOOKS = 2048;
 
 /** Frames the detector learns from: at most this many per episode (evenly spread), and per series. */
 const PER_VIDEO = 40;
@@ -158,6 +167,8 @@ export interface RedetectReport {
   /** Shots where it found someone new. */
   shots: number;
   appearances: number;
+  /** Candidates dropped for looking more like the episode's background than like any known character. */
+  rejected: number;
 }
 
 /**
@@ -167,7 +178,7 @@ export interface RedetectReport {
  * masks are too coarse to follow, and it is cheap enough to run again.
  * Saved per shot with the model's key, so a killed run resumes.
  */
-export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, bar?: Progress): Promise<RedetectReport> {
+export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress): Promise<RedetectReport> {
   const size = fitSize(info, opts.width ?? 640);
   const sx = info.width / size.width;
   const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
@@ -200,24 +211,68 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     taught.get(t.frame)!.push(t.box.map((v) => v / sx) as Box);
   }
   const cv = await opencv();
+  const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
     const boxes = [...(known.get(f) ?? []), ...dets.map((d) => d.box)];
     const extra = (taught.get(f) ?? []).filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
+    for (const d of extra) taughtDets.add(d);
     return [...dets, ...extra];
   };
-  const report: RedetectReport = { frames: 0, shots: 0, appearances: 0 };
+  // Candidates must look like a known character rather than this episode's background (characters/likeness.ts).
+  // The background is cut out of fixed probe frames of the episode (an even spread over every shot's probes, done or
+  // not), so a resumed run decides exactly as an uninterrupted one; the probe loop cuts them from the maps it makes
+  // anyway, and only those it does not reach (shots done before a resume) are decoded again, when a candidate needs them.
+  const likeness = new Likeness([...known_.characters]);
+  for (const v of known_.background) likeness.addBackground(v);
+  const everyShot = new Map<number, number[]>();
+  for (const s of samples) everyShot.set(s.shot, [...(everyShot.get(s.shot) ?? []), s.frame]);
+  const allProbes = [...everyShot.values()].flatMap((list) => probeFrames(list, times, opts.every ?? 4)).sort((a, b) => a - b);
+  const nb = Math.min(BACKGROUND_FRAMES, allProbes.length);
+  const backgroundFrames = new Set(Array.from({ length: nb }, (_, k) => allProbes[Math.floor(((k + 0.5) * allProbes.length) / nb)]));
+  const cutDone = new Set<number>();
+  const wins = windowSizes([known_.size[0] / sx, known_.size[1] / sx], size);
+  const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap) => {
+    cutDone.add(frame.index);
+    const cuts = wins.map((w) => backgroundWindow(prob, fm, frame, w, known.get(frame.index) ?? [])).filter((b): b is Box => !!b).map((b) => refine(cv, frame, seedFromBox(b, frame.index)));
+    await embedDetections(frame, cuts, opts.embed);
+    for (const d of cuts) likeness.addBackground(d.embedding!);
+  };
+  const lookAtBackground = async () => {
+    const missing = [...backgroundFrames].filter((f) => !cutDone.has(f));
+    if (!missing.length) return;
+    for await (const frame of decodeSelected(info.path, missing, size, times)) {
+      const { prob, fm } = await learned.look(frame, [], frame.index);
+      await cutBackground(frame, prob, fm);
+    }
+    for (const f of missing) cutDone.add(f);
+  };
+  /** Embedded, and only those that look like a character (a taught box always does: it is her). */
+  const keep = async (frame: Image, dets: Detection[]): Promise<Detection[]> => {
+    if (!dets.length) return dets;
+    if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
+    if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
+    const kept = dets.filter((d) => taughtDets.has(d) || likeness.accepts(d.embedding!));
+    report.rejected += dets.length - kept.length;
+    return kept;
+  };
+  const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();
   const hit = new Set<number>();
   const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
   bar?.set(0, probes.size);
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
-    const dets = withTaught(frame, frame.index, await learned.detect(frame, [], frame.index));
+    const { detections, prob, fm } = await learned.look(frame, [], frame.index);
+    if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm);
+    const dets = withTaught(frame, frame.index, detections);
     report.frames++;
-    if (dets.length) {
-      hit.add(shotOf.get(frame.index)!);
-      found.set(frame.index, { frame, dets });
-    }
+    if (dets.length) found.set(frame.index, { frame, dets });
     bar?.set(report.frames, probes.size);
+  }
+  // Decided once every background cut-out is in.
+  for (const [f, got] of [...found]) {
+    got.dets = await keep(got.frame, got.dets);
+    if (got.dets.length) hit.add(shotOf.get(f)!);
+    else found.delete(f);
   }
   // Shots where nobody new turned up are finished now.
   ws.db.transaction(() => { for (const shot of byShot.keys()) if (!hit.has(shot)) mark.run(videoId, shot, key); })();
@@ -247,7 +302,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
         frame = next.value;
-        dets = withTaught(frame, f, await learned.detect(frame, [], f));
+        dets = await keep(frame, withTaught(frame, f, await learned.detect(frame, [], f)));
       }
     }
     const shot = shotOf.get(f)!;
@@ -256,7 +311,6 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       current = shot;
     }
     if (frame && dets.length) {
-      await embedDetections(frame, dets, opts.embed);
       for (const d of dets) apps.push(await appearance({ ...frame, index: f, time: times[f] ?? 0 }, d, shot, times[f] ?? 0, sx, opts.cropHeight));
     }
     bar?.set(++k, frames.length);
@@ -279,9 +333,66 @@ export function forgetSecondPass(ws: Workspace, videoId: number, key: string): v
 
 export type { NewAppearance };
 
+export interface KnownLooks {
+  /** Identity embeddings of the characters the series knows: its first pass, the tracks a person named, its taught boxes. */
+  characters: Float32Array[];
+  /** What a person said is no character (rejected tracks): background wherever it turns up. */
+  background: Float32Array[];
+  /** A typical character box (source pixels): the size of the background cut-outs. */
+  size: [number, number];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+type Looks = { characters: Float32Array[]; background: Float32Array[]; sizes: number[][] };
+
+/** Embeddings the workspace already holds: first-pass and named tracks are characters, rejected tracks background. Read before any second pass is redone. */
+function storedLooks(ws: Workspace): Looks {
+  ensureLabels(ws);
+  const rows = ws.db.prepare(`SELECT a.embedding, a.w, a.h, a.pass, d.rejected, d.name FROM appearances a LEFT JOIN decisions d ON d.track = a.track
+    WHERE a.embedding IS NOT NULL AND (a.pass = 1 OR d.rejected = 1 OR d.name IS NOT NULL) ORDER BY a.id`).all() as { embedding: Buffer; w: number; h: number; pass: number; rejected: number | null; name: string | null }[];
+  const vec = (e: Buffer) => normalize(new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength)));
+  const spread = <T>(xs: T[]): T[] => {
+    const n = Math.min(KNOWN_LOOKS, xs.length);
+    return Array.from({ length: n }, (_, k) => xs[Math.floor(((k + 0.5) * xs.length) / n)]);
+  };
+  const chars = rows.filter((r) => r.rejected !== 1);
+  return {
+    characters: spread(chars).map((r) => vec(r.embedding)),
+    background: spread(rows.filter((r) => r.rejected === 1)).map((r) => vec(r.embedding)),
+    sizes: chars.filter((r) => r.pass === 1).map((r) => [r.w, r.h]),
+  };
+}
+
+/**
+ * What the series' known characters look like: the stored looks and every
+ * taught box, cut out on its frame as the learned pass will cut it out.
+ */
+async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: number; path: string; width: number; embed: EmbedOptions }>): Promise<KnownLooks> {
+  const characters = [...stored.characters];
+  const taught = taughtBoxes(ws);
+  const sizes = stored.sizes.length ? stored.sizes : taught.map((t) => [t.box[2], t.box[3]]);
+  const cv = await opencv();
+  for (const v of analysed) {
+    const mine = taught.filter((t) => t.video === v.id);
+    if (!mine.length) continue;
+    const info = probe(v.path);
+    const size = fitSize(info, v.width);
+    const sx = info.width / size.width;
+    for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size)) {
+      const dets = mine.filter((t) => t.frame === frame.index).map((t) => refine(cv, frame, seedFromBox(t.box.map((x) => x / sx) as Box, frame.index)));
+      await embedDetections(frame, dets, v.embed);
+      for (const d of dets) characters.push(d.embedding!);
+    }
+  }
+  return { characters, background: stored.background, size: [median(sizes.map((s) => s[0])), median(sizes.map((s) => s[1]))] };
+}
+
 export interface LearnPassSummary {
   learn: LearnSummary;
-  videos: Array<{ video: number; path: string; first: number; second: number; shots: number; frames: number }>;
+  /** Wall seconds of the whole learned pass (training included). */
+  seconds: number;
+  videos: Array<{ video: number; path: string; first: number; second: number; shots: number; frames: number; rejected: number }>;
 }
 
 /**
@@ -291,14 +402,19 @@ export interface LearnPassSummary {
  */
 export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise<LearnPassSummary> {
   ensureSchema(ws);
+  const t0 = performance.now();
   const learn = await learnSeries(ws, opts);
-  const out: LearnPassSummary = { learn, videos: [] };
+  const out: LearnPassSummary = { learn, seconds: 0, videos: [] };
   // Pass-2 appearances are embedded in the workspace's recorded identity space (MobileNetV2 or e.g. CCIP), as pass 1 was.
   const space = await identitySpace(ws);
   try {
     const rows = ws.db.prepare("SELECT v.id, v.path, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; params: string }[];
+    const params = new Map(rows.map((r) => [r.id, JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number }]));
+    const embedOf = (id: number): EmbedOptions => ({ size: params.get(id)!.embed, identity: space.embedder });
+    let looks: KnownLooks | undefined;
+    const stored = storedLooks(ws);
     for (const r of rows) {
-      const p = JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number };
+      const p = params.get(r.id)!;
       let report: RedetectReport | undefined;
       let shots;
       try {
@@ -312,7 +428,10 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
       if (learn.model) {
         forgetSecondPass(ws, r.id, learn.key);
         const bar = opts.progress?.(`learned pass ${r.path}`);
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: { size: p.embed, identity: space.embedder } }, bar);
+        // Made once, and only when some episode still has shots to look at again.
+        const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, learn.key) as { n: number };
+        if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: params.get(v.id)!.width, embed: embedOf(v.id) })));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: embedOf(r.id) }, looks ?? { characters: [], background: [], size: [0, 0] }, bar);
         bar?.done();
       } else ws.db.transaction(() => {
           ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);
@@ -320,11 +439,12 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         })();
       trackVideo(ws, r.id, shots.shots);
       const count = (pass: number) => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = ?').get(r.id, pass) as { n: number }).n;
-      out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0 });
+      out.videos.push({ video: r.id, path: r.path, first: count(1), second: count(2), shots: report?.shots ?? 0, frames: report?.frames ?? 0, rejected: report?.rejected ?? 0 });
     }
   } finally {
     await space.embedder?.dispose();
   }
+  out.seconds = (performance.now() - t0) / 1000;
   return out;
 }
 

@@ -216,8 +216,8 @@ export function regions(set: ArrayLike<number>, cols: number, rows: number): num
 
 /**
  * Characters on a probability map, as body detections in frame pixels.
- * Cells inside `known` boxes (characters found already) are cleared first,
- * so only characters nobody found yet come out. Each region's mask is the
+ * Lit regions reaching a `known` box (a character found already) are
+ * dropped, so only characters nobody found yet come out. Each region's mask is the
  * probability map, bilinearly upsampled inside its box, at the threshold.
  */
 export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, params: LearnedParams, known: Box[] = [], frameIndex = 0): Detection[] {
@@ -225,13 +225,15 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
   const sx = (cols * stride) / frame.width, sy = (rows * stride) / frame.height;
   const cw = stride / sx, ch = stride / sy;
   const lit = new Uint8Array(cols * rows);
-  for (let i = 0; i < lit.length; i++) {
-    if (prob[i] < params.threshold) continue;
+  for (let i = 0; i < lit.length; i++) lit[i] = prob[i] >= params.threshold ? 1 : 0;
+  // A lit region that reaches a known character (or the cell-wide margin its map bleeds into) is that character:
+  // her arm, her hair, the rest of a close-up whose face alone was found. Only regions apart from every known
+  // character can be someone new. (So a new character touching a known one is left for a taught box.)
+  const near = (i: number) => {
     const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
-    // Lit cells bleed a cell past a known character's (tight) box: clear that margin too.
-    if (known.some(([x, y, w, h]) => cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch)) continue;
-    lit[i] = 1;
-  }
+    return known.some(([x, y, w, h]) => cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch);
+  };
+  for (const region of regions(lit, cols, rows)) if (region.some(near)) for (const i of region) lit[i] = 0;
   const out: Detection[] = [];
   for (const region of regions(lit, cols, rows)) {
     if (region.length < params.minCells) continue;
@@ -326,10 +328,15 @@ export class LearnedBodies implements CharacterDetector {
   constructor(private readonly model: LearnedModel, private readonly known: (frame: number) => Box[] = () => []) {}
 
   async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    return (await this.look(frame, prior, frameIndex)).detections;
+  }
+
+  /** The detections with the probability map they came from (the learned pass also picks background there). */
+  async look(frame: Image, prior: Detection[], frameIndex = 0): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap }> {
     const fm = await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
     const prob = probabilities(this.model, fm);
     const known = [...this.known(frameIndex), ...prior.map((d) => d.box)];
     const cv = await opencv();
-    return mapToDetections(prob, fm, frame, this.model.params, known, frameIndex).map((d) => refine(cv, frame, d));
+    return { detections: mapToDetections(prob, fm, frame, this.model.params, known, frameIndex).map((d) => refine(cv, frame, d)), prob, fm };
   }
 }

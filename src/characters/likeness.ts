@@ -1,0 +1,81 @@
+// Does a learned-pass candidate look like one of the series' characters?
+// The series detector lights "character-like" stuff: umbrellas, railings,
+// hands, a whole staircase in an episode it never saw. A candidate is kept
+// only when its identity embedding lies nearer to a character the series
+// knows (found by the detector chain, or taught) than to the episode's own
+// background, cut out the same way. No threshold: each episode's backgrounds
+// and each series' characters set the boundary between them.
+import type { Box, FeatureMap } from '../core/types.js';
+import { dot } from '../embed/vector.js';
+
+/** Nearest-neighbour vote between known characters and background cut-outs. */
+export class Likeness {
+  private readonly background: Float32Array[] = [];
+  constructor(private readonly characters: Float32Array[]) {}
+
+  get known(): number {
+    return this.characters.length;
+  }
+
+  get backgrounds(): number {
+    return this.background.length;
+  }
+
+  addCharacter(v: Float32Array): void {
+    this.characters.push(v);
+  }
+
+  addBackground(v: Float32Array): void {
+    this.background.push(v);
+  }
+
+  /** Cosine distance to the nearest character, and to the nearest background (vectors are L2-normalised). */
+  distances(v: Float32Array): { character: number; background: number } {
+    const near = (set: Float32Array[]) => set.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
+    return { character: near(this.characters), background: near(this.background) };
+  }
+
+  /** A candidate is a character when it is nearer a known one than any background; with no background to compare, none is. */
+  accepts(v: Float32Array): boolean {
+    if (!this.characters.length || !this.background.length) return false;
+    const d = this.distances(v);
+    return d.character < d.background;
+  }
+}
+
+/**
+ * Sizes of background windows for a typical character box: that box, kept
+ * within a half of the frame's width and most of its height (a close-up's box
+ * leaves no room for background), and half of it.
+ */
+export function windowSizes(typical: [number, number], frame: { width: number; height: number }): Array<[number, number]> {
+  const w = Math.min(Math.max(typical[0], 0.15 * frame.width), 0.5 * frame.width);
+  const h = Math.min(Math.max(typical[1], 0.3 * frame.height), 0.8 * frame.height);
+  return [[w, h], [w / 2, h / 2]];
+}
+
+/**
+ * A window of background on a frame, for `Likeness`: the given size, placed
+ * on a coarse grid where the series detector is least sure anyone is there
+ * (mean cell probability below `dark`) and clear of every known character.
+ * Undefined when no such place exists.
+ */
+export function backgroundWindow(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, size: [number, number], known: Box[], dark = 0.3): Box | undefined {
+  const w = Math.min(size[0], frame.width), h = Math.min(size[1], frame.height);
+  const cw = frame.width / fm.cols, ch = frame.height / fm.rows;
+  let best: Box | undefined, bestP = dark;
+  const steps = 6;
+  for (let j = 0; j <= steps; j++) {
+    for (let i = 0; i <= steps; i++) {
+      const x = ((frame.width - w) * i) / steps, y = ((frame.height - h) * j) / steps;
+      const box: Box = [x, y, w, h];
+      if (known.some(([kx, ky, kw, kh]) => kx < x + w && x < kx + kw && ky < y + h && y < ky + kh)) continue;
+      let sum = 0, n = 0;
+      for (let r = Math.floor(y / ch); r < Math.min(fm.rows, Math.ceil((y + h) / ch)); r++) {
+        for (let c = Math.floor(x / cw); c < Math.min(fm.cols, Math.ceil((x + w) / cw)); c++) { sum += prob[r * fm.cols + c]; n++; }
+      }
+      if (n && sum / n < bestP) { bestP = sum / n; best = box; }
+    }
+  }
+  return best;
+}
