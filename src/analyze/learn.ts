@@ -42,6 +42,12 @@ const KNOWN_LOOKS = 2048;
 const PER_VIDEO = 40;
 const PER_SERIES = 240;
 
+/** At most n of xs, evenly spread, in order. */
+function evenly<T>(xs: readonly T[], n: number): T[] {
+  const m = Math.max(0, Math.min(n, xs.length));
+  return Array.from({ length: m }, (_, k) => xs[Math.floor(((k + 0.5) * xs.length) / m)]);
+}
+
 interface KnownFrame {
   video: number;
   frame: number;
@@ -51,8 +57,12 @@ interface KnownFrame {
 import { taughtBoxes } from './store.js';
 export { taughtBoxes, type TaughtBox } from './store.js';
 
-/** First-pass boxes and taught boxes, by frame: what the detector learns from. */
-function knownFrames(ws: Workspace): KnownFrame[] {
+/**
+ * First-pass boxes and taught boxes, by frame: what the detector learns from.
+ * Per episode the frames are spread evenly over the second pass's probe frames
+ * first (their feature maps are then made once for both), then over the rest.
+ */
+function knownFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFrame[] {
   const byKey = new Map<string, KnownFrame>();
   const add = (video: number, frame: number, box: Box) => {
     const k = `${video}:${frame}`;
@@ -73,10 +83,12 @@ function knownFrames(ws: Workspace): KnownFrame[] {
   }
   const out: KnownFrame[] = [...byKey.values()].filter((f) => chosen.has(`${f.video}:${f.frame}`));
   const room = Math.max(1, Math.floor((PER_SERIES - out.length) / Math.max(1, byVideo.size)));
-  for (const frames of byVideo.values()) {
+  for (const [video, frames] of byVideo) {
     const rest = frames.filter((f) => !chosen.has(`${f.video}:${f.frame}`));
     const n = Math.min(rest.length, PER_VIDEO, room);
-    for (let k = 0; k < n; k++) out.push(rest[Math.floor(((k + 0.5) * rest.length) / n)]);
+    const probed = probes.get(video) ?? new Set<number>();
+    const first = evenly(rest.filter((f) => probed.has(f.frame)), n);
+    out.push(...first, ...evenly(rest.filter((f) => !probed.has(f.frame)), n - first.length));
   }
   return out.sort((a, b) => a.video - b.video || a.frame - b.frame);
 }
@@ -88,28 +100,49 @@ export interface LearnSummary {
   reused: boolean;
   frames: number;
   note?: string;
+  /** Feature maps made for training, by video and frame: the second pass reuses those of its probe frames. */
+  maps?: Map<number, Map<number, FeatureMap>>;
 }
 
 export interface LearnOptions {
-  width?: number;
   progress?: (label: string, total?: number) => Progress;
   log?: (msg: string) => void;
+}
+
+/** How each analysed episode was analysed (its detect stage's parameters). */
+interface Analysed { id: number; path: string; fingerprint: string; width: number; fps: number; every: number; embed: number }
+
+function analysedVideos(ws: Workspace): Analysed[] {
+  const rows = ws.db.prepare("SELECT v.id, v.path, v.fingerprint, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; fingerprint: string; params: string }[];
+  return rows.map((r) => ({ id: r.id, path: r.path, fingerprint: r.fingerprint, ...(JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number }) }));
+}
+
+/** Every shot's probe frames (see `probeFrames`) of an analysed episode, from its samples. */
+function probesOf(ws: Workspace, v: Analysed): Set<number> {
+  const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(v.id) as Sample[];
+  const times: number[] = [];
+  const byShot = new Map<number, number[]>();
+  for (const s of samples) {
+    times[s.frame] = s.time;
+    byShot.set(s.shot, [...(byShot.get(s.shot) ?? []), s.frame]);
+  }
+  return new Set([...byShot.values()].flatMap((list) => probeFrames(list, times, v.every)));
 }
 
 /** Train (or reuse) the series detector from every episode's first pass and the taught boxes. */
 export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promise<LearnSummary> {
   ensureSchema(ws);
-  const frames = knownFrames(ws);
-  const width = opts.width ?? 480;
-  const videos = new Map((ws.db.prepare('SELECT id, path, fingerprint FROM videos').all() as { id: number; path: string; fingerprint: string }[]).map((v) => [v.id, v]));
+  const videos = new Map(analysedVideos(ws).map((v) => [v.id, v]));
+  const frames = knownFrames(ws, new Map([...videos.values()].map((v) => [v.id, probesOf(ws, v)]))).filter((f) => videos.has(f.video));
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, width, frames: frames.map((f) => [videos.get(f.video)?.fingerprint, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
+    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
     .digest('hex').slice(0, 16);
   if (!frames.length) return { key, reused: false, frames: 0, note: 'no character found with confidence and none taught: nothing to learn from' };
   const stored = ws.db.prepare('SELECT params, weights FROM models WHERE name = ?').get(LEARNED_MODEL) as { params: string; weights: Buffer } | undefined;
   if (stored && stored.params === key) return { model: JSON.parse(stored.weights.toString('utf8')) as LearnedModel, key, reused: true, frames: frames.length };
   const bar = opts.progress?.('learn: feature maps', frames.length);
   const training: TrainingFrame[] = [];
+  const maps = new Map<number, Map<number, FeatureMap>>();
   for (const [vid, list] of group(frames)) {
     const v = videos.get(vid)!;
     let shots;
@@ -120,13 +153,17 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       opts.log?.(`warning: ${v.path}: ${e.problem}; its frames are left out of what the series detector learns from`);
       continue;
     }
-    const size = fitSize(shots.video, width);
+    // Decoded at the episode's analysis size, as the second pass decodes it: the same frame gives the same map.
+    const size = fitSize(shots.video, v.width);
     const sx = shots.video.width / size.width;
     const at = new Map(list.map((f) => [f.frame, f]));
+    const mine = new Map<number, FeatureMap>();
+    maps.set(vid, mine);
     // With the frame times, each chunk seeks near its frames instead of decoding the episode from the start.
     for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size, shots.times)) {
       const kf = at.get(frame.index)!;
       const fm = await frameFeatures(frame);
+      mine.set(frame.index, fm);
       training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)) });
       bar?.tick();
     }
@@ -135,7 +172,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const model = trainLearned(training);
   if (!model) return { key, reused: false, frames: training.length, note: 'no background or no character cells to learn from' };
   ws.db.prepare('INSERT OR REPLACE INTO models (name, params, weights) VALUES (?, ?, ?)').run(LEARNED_MODEL, key, Buffer.from(JSON.stringify(model)));
-  return { model, key, reused: false, frames: training.length };
+  return { model, key, reused: false, frames: training.length, maps };
 }
 
 function group(frames: KnownFrame[]): Map<number, KnownFrame[]> {
@@ -178,7 +215,7 @@ export interface RedetectReport {
  * masks are too coarse to follow, and it is cheap enough to run again.
  * Saved per shot with the model's key, so a killed run resumes.
  */
-export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress): Promise<RedetectReport> {
+export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress, maps?: Map<number, FeatureMap>): Promise<RedetectReport> {
   const size = fitSize(info, opts.width ?? 640);
   const sx = info.width / size.width;
   const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
@@ -227,8 +264,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const everyShot = new Map<number, number[]>();
   for (const s of samples) everyShot.set(s.shot, [...(everyShot.get(s.shot) ?? []), s.frame]);
   const allProbes = [...everyShot.values()].flatMap((list) => probeFrames(list, times, opts.every ?? 4)).sort((a, b) => a - b);
-  const nb = Math.min(BACKGROUND_FRAMES, allProbes.length);
-  const backgroundFrames = new Set(Array.from({ length: nb }, (_, k) => allProbes[Math.floor(((k + 0.5) * allProbes.length) / nb)]));
+  const backgroundFrames = new Set(evenly(allProbes, BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
   const wins = windowSizes([known_.size[0] / sx, known_.size[1] / sx], size);
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap) => {
@@ -261,7 +297,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
   bar?.set(0, probes.size);
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
-    const { detections, prob, fm } = await learned.look(frame, [], frame.index);
+    const { detections, prob, fm } = await learned.look(frame, [], frame.index, maps?.get(frame.index));
     if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm);
     const dets = withTaught(frame, frame.index, detections);
     report.frames++;
@@ -352,10 +388,7 @@ function storedLooks(ws: Workspace): Looks {
   const rows = ws.db.prepare(`SELECT a.embedding, a.w, a.h, a.pass, d.rejected, d.name FROM appearances a LEFT JOIN decisions d ON d.track = a.track
     WHERE a.embedding IS NOT NULL AND (a.pass = 1 OR d.rejected = 1 OR d.name IS NOT NULL) ORDER BY a.id`).all() as { embedding: Buffer; w: number; h: number; pass: number; rejected: number | null; name: string | null }[];
   const vec = (e: Buffer) => normalize(new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength)));
-  const spread = <T>(xs: T[]): T[] => {
-    const n = Math.min(KNOWN_LOOKS, xs.length);
-    return Array.from({ length: n }, (_, k) => xs[Math.floor(((k + 0.5) * xs.length) / n)]);
-  };
+  const spread = <T>(xs: T[]): T[] => evenly(xs, KNOWN_LOOKS);
   const chars = rows.filter((r) => r.rejected !== 1);
   return {
     characters: spread(chars).map((r) => vec(r.embedding)),
@@ -408,13 +441,11 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
   // Pass-2 appearances are embedded in the workspace's recorded identity space (MobileNetV2 or e.g. CCIP), as pass 1 was.
   const space = await identitySpace(ws);
   try {
-    const rows = ws.db.prepare("SELECT v.id, v.path, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; params: string }[];
-    const params = new Map(rows.map((r) => [r.id, JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number }]));
-    const embedOf = (id: number): EmbedOptions => ({ size: params.get(id)!.embed, identity: space.embedder });
+    const rows = analysedVideos(ws);
+    const embedOf = (v: Analysed): EmbedOptions => ({ size: v.embed, identity: space.embedder });
     let looks: KnownLooks | undefined;
     const stored = storedLooks(ws);
     for (const r of rows) {
-      const p = params.get(r.id)!;
       let report: RedetectReport | undefined;
       let shots;
       try {
@@ -430,8 +461,10 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         const bar = opts.progress?.(`learned pass ${r.path}`);
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, learn.key) as { n: number };
-        if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: params.get(v.id)!.width, embed: embedOf(v.id) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: p.width, fps: p.fps, every: p.every, embed: embedOf(r.id) }, looks ?? { characters: [], background: [], size: [0, 0] }, bar);
+        if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        // Its maps are of no more use: free them before the next episode.
+        learn.maps?.delete(r.id);
         bar?.done();
       } else ws.db.transaction(() => {
           ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND pass = 2').run(r.id);

@@ -331,9 +331,10 @@ export class LearnedBodies implements CharacterDetector {
     return (await this.look(frame, prior, frameIndex)).detections;
   }
 
-  /** The detections with the probability map they came from (the learned pass also picks background there). */
-  async look(frame: Image, prior: Detection[], frameIndex = 0): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap }> {
-    const fm = await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
+  /** The detections with the probability map they came from (the learned pass also picks background there); `made` is this frame's map if one exists. */
+  async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap }> {
+    // A map made for training from this very frame (same size, same layer) is not made again.
+    const fm = made?.stride === this.model.stride && made.dim === this.model.dim ? made : await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
     const prob = probabilities(this.model, fm);
     const known = [...this.known(frameIndex), ...prior.map((d) => d.box)];
     const cv = await opencv();
