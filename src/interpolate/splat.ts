@@ -7,7 +7,8 @@
 // (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
 import { at3, boxBlur, type Flow } from './raster.js';
-import { backwarpBetween } from './backwarp.js';
+import { backwarpBetween, backwarpKernel } from './backwarp.js';
+import { useKernel, type Arena } from './kernel.js';
 
 export interface SplatOptions {
   /** Sharpness of the occlusion weighting, per unit of 0..255 error. */
@@ -41,6 +42,8 @@ interface Accum {
   err: Float32Array;
   /** Per source pixel: its splatting weight without the time factor (reused by the backward sampler). */
   z: Float32Array;
+  /** Offset of `z` in the kernel's memory, when the kernel made it. */
+  zOff?: number;
 }
 
 /** Median of the flow components over a sparse grid: the dominant (usually camera) motion. */
@@ -107,6 +110,13 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
   }
 }
 
+/** push() in WebAssembly on the image and flow at offsets `src` and `flow` of the arena; the accumulators are views into it. */
+function kernelPush(K: Arena, src: number, flow: number, err: number, w: number, h: number, s: number, tw: number, alpha: number, depth: number, cap: number, [gx, gy]: [number, number]): Accum {
+  const n = w * h, rgbw = K.alloc(16 * n), cov = K.alloc(4 * n), aerr = K.alloc(4 * n), z = K.alloc(4 * n);
+  K.k.splatPush(src, flow, err, z, rgbw, cov, aerr, w, h, s, tw, alpha, depth, cap, gx, gy);
+  return { rgbw: K.f32(rgbw, 4 * n), cov: K.f32(cov, n), err: K.f32(aerr, n), z: K.f32(z, n), zOff: z };
+}
+
 /** Median of three values. */
 export const med3 = (p: number, q: number, r: number): number => Math.max(Math.min(p, q), Math.min(Math.max(p, q), r));
 
@@ -120,18 +130,30 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
   const w = a.width, h = a.height, n = w * h;
   const alpha = opts.alpha ?? 0.07;
   const hole = opts.holeCoverage ?? 0.3;
-  const accA: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
-  const accB: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+  const K = useKernel(120 * n + 4096);
+  let accA: Accum, accB: Accum;
   const e0 = opts.unsure ?? 40, e1 = opts.unsureSpan ?? 40;
   // Scale-free depth cue: relative motion measured in units of 1/100 of the image width.
   const unit = w / 100;
   const depth = (opts.depth ?? 1) / unit;
   const cap = (opts.depthCap ?? 4) * unit;
   const bw = opts.backward ?? 0.5;
-  push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
-  push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
-  const back = bw > 0 ? backwarpBetween(a, b, ab, ba, accA.z, accB.z, t) : undefined;
-  if (back && bw >= 1) return back;
+  let back: Image | undefined;
+  if (K) {
+    // The same pushes and backward sampler in WebAssembly (kernel.wat), on arrays in its memory.
+    K.reset(120 * n + 4096);
+    const pa = K.put(a.data), pb = K.put(b.data), fa = K.put(ab.data), fb = K.put(ba.data);
+    accA = kernelPush(K, pa, fa, K.put(errAb), w, h, t, 1 - t, alpha, depth, cap, dominantMotion(ab));
+    accB = kernelPush(K, pb, fb, K.put(errBa), w, h, 1 - t, t, alpha, depth, cap, dominantMotion(ba));
+    if (bw > 0) back = { width: w, height: h, channels: 3, data: backwarpKernel(K, pa, pb, fa, fb, accA.zOff!, accB.zOff!, w, h, t) };
+  } else {
+    accA = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+    accB = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+    push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
+    push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
+    if (bw > 0) back = backwarpBetween(a, b, ab, ba, accA.z, accB.z, t);
+  }
+  if (back && bw >= 1) return { ...back, data: back.data.slice() };
   const ra = accA.rgbw, rb = accB.rgbw;
   // Where the two warped frames disagree, neither can be trusted: shrink towards their plain average
   // (the least-squares guess between two hypotheses) instead of letting the softmax pick one.

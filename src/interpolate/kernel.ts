@@ -1,0 +1,78 @@
+// The WebAssembly SIMD kernels of the in-between synthesis (kernel.wat): the
+// full-resolution splatting, the backward sampler's push and its sampling. One
+// instance, hence one memory, per thread (each worker thread loads this module
+// anew). The arrays of one synthesis live in that memory, laid out by a bump
+// allocator that is reset per synthesis, so nothing big is allocated per frame
+// on the JavaScript heap; the memory only grows.
+import { KERNEL_WASM } from './kernel-wasm.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  zero(off: number, len: number): void;
+  splatPush(src: number, flow: number, err: number, zs: number, rgbw: number, cov: number, aerr: number, w: number, h: number,
+    s: number, tw: number, alpha: number, depth: number, cap: number, gx: number, gy: number): void;
+  backPush(flow: number, zs: number, vec: number, wt: number, vis: number, w: number, h: number, s: number, fromA: number): void;
+  backNormalize(vec: number, wt: number, ok: number, n: number): void;
+  backSample(a: number, b: number, vec: number, vis: number, out: number, w: number, h: number, t: number): void;
+}
+
+/** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */
+const LIMIT = 2 ** 31;
+
+let mod: WebAssembly.Module | null | undefined;
+let arena: Arena | null | undefined;
+
+/** This thread's arena, or null when this runtime lacks WebAssembly SIMD (the JavaScript loops are used then). */
+export function kernelArena(): Arena | null {
+  if (arena === undefined) {
+    try {
+      mod ??= new WebAssembly.Module(Buffer.from(KERNEL_WASM, 'base64'));
+      arena = new Arena(new WebAssembly.Instance(mod).exports as unknown as Exports);
+    } catch {
+      arena = null;
+    }
+  }
+  return arena;
+}
+
+/** TOONSCOPE_NO_WASM=1 forces the JavaScript loops (to compare old and new). */
+export function useKernel(bytes: number): Arena | null {
+  if (process.env.TOONSCOPE_NO_WASM === '1' || bytes > LIMIT) return null;
+  return kernelArena();
+}
+
+export class Arena {
+  private top = 0;
+  constructor(readonly k: Exports) {}
+
+  /** Start a new layout of `bytes` bytes at most (grows the memory once, so views taken afterwards stay valid). */
+  reset(bytes: number): void {
+    this.top = 16;
+    const have = this.k.memory.buffer.byteLength, need = bytes + 64;
+    if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
+  }
+
+  /** Room for `bytes` bytes (16-byte aligned, zeroed when `zero`), as a byte offset. */
+  alloc(bytes: number, zero = true): number {
+    const off = this.top;
+    this.top = off + Math.ceil((bytes + 8) / 16) * 16; // +8: pixels are read and written as 4 bytes
+    if (this.top > this.k.memory.buffer.byteLength) throw new Error('interpolate kernel: arena overflow');
+    if (zero) this.k.zero(off, bytes);
+    return off;
+  }
+
+  /** Copy `data` in; its offset. */
+  put(data: Uint8Array | Float32Array): number {
+    const off = this.alloc(data.byteLength, false);
+    new Uint8Array(this.k.memory.buffer, off, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return off;
+  }
+
+  f32(off: number, len: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, off, len);
+  }
+
+  u8(off: number, len: number): Uint8Array {
+    return new Uint8Array(this.k.memory.buffer, off, len);
+  }
+}
