@@ -10,10 +10,15 @@ interface Exports {
   memory: WebAssembly.Memory;
   zero(off: number, len: number): void;
   splatPush(src: number, flow: number, err: number, zs: number, rgbw: number, cov: number, aerr: number, w: number, h: number,
-    s: number, tw: number, alpha: number, depth: number, cap: number, gx: number, gy: number): void;
-  backPush(flow: number, zs: number, vec: number, wt: number, vis: number, w: number, h: number, s: number, fromA: number): void;
+    s: number, tw: number, alpha: number, depth: number, cap: number, gx: number, gy: number, ya: number, yb: number): void;
+  backPush(flow: number, zs: number, vec: number, wt: number, vis: number, w: number, h: number, s: number, fromA: number, ya: number, yb: number): void;
   backNormalize(vec: number, wt: number, ok: number, n: number): void;
-  backSample(a: number, b: number, vec: number, vis: number, out: number, w: number, h: number, t: number): void;
+  backSample(a: number, b: number, vec: number, vis: number, out: number, w: number, h: number, t: number, ya: number, yb: number): void;
+  compose(a: number, b: number, fab: number, fba: number, ra: number, rb: number, covA: number, covB: number, errA: number, errB: number,
+    beta: number, back: number, out: number, unsure: number, w: number, h: number, t: number, hole: number, e0: number, e1: number,
+    both: number, bw: number, rw: number, lk: number, ya: number, yb: number): void;
+  upsample(lo: number, small: number, big: number, w: number, W: number, H: number, tx0: number, tx1: number, tax: number,
+    ty0: number, ty1: number, tay: number, sx: number, sy: number, edge: number, flow: number, err: number, ya: number, yb: number): void;
 }
 
 /** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */
@@ -41,6 +46,14 @@ export function useKernel(bytes: number): Arena | null {
   return kernelArena();
 }
 
+/** Rows per kernel call (see kernel.wat: V8 optimises a kernel between calls, not during one). */
+const BAND = 16;
+
+/** `f` on consecutive bands of rows [y0, y1) that cover 0..h. */
+export function bands(h: number, f: (y0: number, y1: number) => void): void {
+  for (let y = 0; y < h; y += BAND) f(y, Math.min(h, y + BAND));
+}
+
 export class Arena {
   private top = 0;
   constructor(readonly k: Exports) {}
@@ -62,7 +75,7 @@ export class Arena {
   }
 
   /** Copy `data` in; its offset. */
-  put(data: Uint8Array | Float32Array): number {
+  put(data: Uint8Array | Float32Array | Int32Array): number {
     const off = this.alloc(data.byteLength, false);
     new Uint8Array(this.k.memory.buffer, off, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return off;

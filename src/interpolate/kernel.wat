@@ -1,5 +1,7 @@
 ;; SIMD kernels of the in-between synthesis (src/interpolate/kernel.ts drives them); compiled into
 ;; src/interpolate/kernel-wasm.ts by scripts/interpolate-kernel.sh (wat2wasm, Debian package wabt).
+;; Each pass over rows takes a band of rows [ya, yb): called band by band, V8 moves a kernel from its baseline
+;; compiler to the optimising one after the first bands (a call runs to its end in the tier it started in).
 ;; All arrays live in this module's memory at byte offsets the caller hands in: RGB images as 3 bytes per
 ;; pixel (padded by at least 4 bytes: a pixel is read and written as 4 bytes), planes as f32, flows as
 ;; (dx, dy) f32 pairs, colour accumulators as (r, g, b, weight) f32 quadruples, which is one v128 per pixel.
@@ -17,14 +19,16 @@
   ;; (Helpers are written inline: V8 does not inline wasm calls by default, and a call per corner costs.)
   (func (export "splatPush") (param $src i32) (param $flow i32) (param $err i32) (param $zs i32) (param $rgbw i32)
         (param $cov i32) (param $aerr i32) (param $w i32) (param $h i32) (param $s f32) (param $tw f32)
-        (param $alpha f32) (param $depth f32) (param $cap f32) (param $gx f32) (param $gy f32)
+        (param $alpha f32) (param $depth f32) (param $cap f32) (param $gx f32) (param $gy f32) (param $ya i32) (param $yb i32)
     (local $x i32) (local $y i32) (local $i i32) (local $fx f32) (local $fy f32) (local $tx f32) (local $ty f32)
     (local $x0f f32) (local $y0f f32) (local $x0 i32) (local $y0 i32) (local $ax f32) (local $ay f32)
     (local $dx f32) (local $dy f32) (local $rel f32) (local $z0 f32) (local $z f32) (local $e f32) (local $col v128)
     (local $k i32) (local $xx i32) (local $yy i32) (local $bw f32) (local $cv f32) (local $o i32) (local $a i32)
     (local $n f32) (local $g f32)
+    (local.set $y (local.get $ya))
+    (local.set $i (i32.mul (local.get $ya) (local.get $w)))
     (block $rows (loop $row
-      (br_if $rows (i32.ge_s (local.get $y) (local.get $h)))
+      (br_if $rows (i32.ge_s (local.get $y) (local.get $yb)))
       (local.set $x (i32.const 0))
       (block $cols (loop $col_
         (br_if $cols (i32.ge_s (local.get $x) (local.get $w)))
@@ -98,7 +102,7 @@
   ;; backwarp.ts push(): every pixel's offsets to both frames pushed to time t along flow·s with weight zs;
   ;; each corner adds weight q of (ua, va, ub, vb) + (ex, ey, ex, ey), its offset from the landing spot.
   (func (export "backPush") (param $flow i32) (param $zs i32) (param $vec i32) (param $wt i32) (param $vis i32)
-        (param $w i32) (param $h i32) (param $s f32) (param $fromA i32)
+        (param $w i32) (param $h i32) (param $s f32) (param $fromA i32) (param $ya i32) (param $yb i32)
     (local $x i32) (local $y i32) (local $i i32) (local $u f32) (local $v f32) (local $tx f32) (local $ty f32)
     (local $x0f f32) (local $y0f f32) (local $x0 i32) (local $y0 i32) (local $ax f32) (local $ay f32) (local $z f32)
     (local $base v128) (local $side i32) (local $k i32) (local $xx i32) (local $yy i32) (local $q f32) (local $o i32) (local $a i32)
@@ -108,8 +112,10 @@
     (if (local.get $fromA)
       (then (local.set $mul (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.splat (f32.neg (local.get $s))) (f32.sub (f32.const 1) (local.get $s))) (f32.sub (f32.const 1) (local.get $s)))))
       (else (local.set $mul (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.splat (f32.sub (f32.const 1) (local.get $s))) (f32.neg (local.get $s))) (f32.neg (local.get $s))))))
+    (local.set $y (local.get $ya))
+    (local.set $i (i32.mul (local.get $ya) (local.get $w)))
     (block $rows (loop $row
-      (br_if $rows (i32.ge_s (local.get $y) (local.get $h)))
+      (br_if $rows (i32.ge_s (local.get $y) (local.get $yb)))
       (local.set $x (i32.const 0))
       (block $cols (loop $col_
         (br_if $cols (i32.ge_s (local.get $x) (local.get $w)))
@@ -181,15 +187,17 @@
   ;; backwarp.ts sampling: each output pixel samples A and B along its offsets (bilinear, clamped to the border,
   ;; all three channels at once), weighted by how strongly each frame reached it, rounded and clamped to bytes.
   (func (export "backSample") (param $a i32) (param $b i32) (param $vec i32) (param $vis i32) (param $out i32)
-        (param $w i32) (param $h i32) (param $t f32)
+        (param $w i32) (param $h i32) (param $t f32) (param $ya i32) (param $yb i32)
     (local $x i32) (local $y i32) (local $i i32) (local $va f32) (local $vb f32) (local $ka f32) (local $p i32)
     (local $side i32) (local $img i32) (local $sx f32) (local $sy f32) (local $x0 i32) (local $y0 i32) (local $x1 i32) (local $y1 i32)
     (local $ax f32) (local $ay f32) (local $r0 i32) (local $r1 i32) (local $acc v128) (local $k f32) (local $v v128)
     (local $wm1 f32) (local $hm1 f32)
     (local.set $wm1 (f32.convert_i32_s (i32.sub (local.get $w) (i32.const 1))))
     (local.set $hm1 (f32.convert_i32_s (i32.sub (local.get $h) (i32.const 1))))
+    (local.set $y (local.get $ya))
+    (local.set $i (i32.mul (local.get $ya) (local.get $w)))
     (block $rows (loop $row
-      (br_if $rows (i32.ge_s (local.get $y) (local.get $h)))
+      (br_if $rows (i32.ge_s (local.get $y) (local.get $yb)))
       (local.set $x (i32.const 0))
       (block $cols (loop $col_
         (br_if $cols (i32.ge_s (local.get $x) (local.get $w)))
@@ -241,6 +249,203 @@
         (local.set $v (i32x4.trunc_sat_f32x4_s (f32x4.nearest (local.get $acc))))
         (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
         (v128.store32_lane 0 (i32.add (local.get $out) (i32.mul (local.get $i) (i32.const 3))) (i8x16.narrow_i16x8_u (local.get $v) (local.get $v)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $col_)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $row)))
+  )
+  ;; Bilinear sample, clamped to the border, of all channels of the RGB image at img (w x h) at (x, y), in lanes 0..2.
+  (func $at3 (param $img i32) (param $w i32) (param $h i32) (param $x f32) (param $y f32) (result v128)
+    (local $x0 i32) (local $y0 i32) (local $x1 i32) (local $y1 i32) (local $ax f32) (local $ay f32) (local $r0 i32) (local $r1 i32)
+    (local.set $x (f32.min (f32.max (local.get $x) (f32.const 0)) (f32.convert_i32_s (i32.sub (local.get $w) (i32.const 1)))))
+    (local.set $y (f32.min (f32.max (local.get $y) (f32.const 0)) (f32.convert_i32_s (i32.sub (local.get $h) (i32.const 1)))))
+    (local.set $x0 (i32.trunc_sat_f32_u (local.get $x)))
+    (local.set $y0 (i32.trunc_sat_f32_u (local.get $y)))
+    (local.set $x1 (select (i32.add (local.get $x0) (i32.const 1)) (local.get $x0) (i32.lt_s (i32.add (local.get $x0) (i32.const 1)) (local.get $w))))
+    (local.set $y1 (select (i32.add (local.get $y0) (i32.const 1)) (local.get $y0) (i32.lt_s (i32.add (local.get $y0) (i32.const 1)) (local.get $h))))
+    (local.set $ax (f32.sub (local.get $x) (f32.convert_i32_u (local.get $x0))))
+    (local.set $ay (f32.sub (local.get $y) (f32.convert_i32_u (local.get $y0))))
+    (local.set $r0 (i32.add (local.get $img) (i32.mul (i32.mul (local.get $y0) (local.get $w)) (i32.const 3))))
+    (local.set $r1 (i32.add (local.get $img) (i32.mul (i32.mul (local.get $y1) (local.get $w)) (i32.const 3))))
+    (f32x4.add
+      (f32x4.mul
+        (f32x4.add
+          (f32x4.mul (call $px (i32.add (local.get $r0) (i32.mul (local.get $x0) (i32.const 3)))) (f32x4.splat (f32.sub (f32.const 1) (local.get $ax))))
+          (f32x4.mul (call $px (i32.add (local.get $r0) (i32.mul (local.get $x1) (i32.const 3)))) (f32x4.splat (local.get $ax))))
+        (f32x4.splat (f32.sub (f32.const 1) (local.get $ay))))
+      (f32x4.mul
+        (f32x4.add
+          (f32x4.mul (call $px (i32.add (local.get $r1) (i32.mul (local.get $x0) (i32.const 3)))) (f32x4.splat (f32.sub (f32.const 1) (local.get $ax))))
+          (f32x4.mul (call $px (i32.add (local.get $r1) (i32.mul (local.get $x1) (i32.const 3)))) (f32x4.splat (local.get $ax))))
+        (f32x4.splat (local.get $ay)))))
+
+  ;; The 3 colour bytes at p as floats in lanes 0..2 (lane 3: the next byte).
+  (func $px (param $p i32) (result v128)
+    (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $p))))))
+
+  ;; Lanes rounded half to even and clamped to 0..255, as a Uint8ClampedArray stores and reads them back.
+  (func $byte (param $v v128) (result v128)
+    (f32x4.min (f32x4.max (f32x4.nearest (local.get $v)) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 255 255 255 255)))
+
+  ;; splat.ts splatBetween's per-pixel pass: the normalised joint splat, shrunk towards the two-sided average by
+  ;; beta, hole-filled by a backward sample along the local flow, mixed with the backward-sampled frame `back`
+  ;; (weight bw) and its median with the blend (weight rw), and leant towards the blend where no motion fits
+  ;; (lean up to lk). Each stage is rounded to a byte as the JavaScript version stores it. unsure (0 = none) gets
+  ;; per pixel the largest of the lean, beta and the hole share. beta, back: 0 = none.
+  (func (export "compose") (param $a i32) (param $b i32) (param $fab i32) (param $fba i32) (param $ra i32) (param $rb i32)
+        (param $covA i32) (param $covB i32) (param $errA i32) (param $errB i32) (param $beta i32) (param $back i32)
+        (param $out i32) (param $unsure i32) (param $w i32) (param $h i32) (param $t f32) (param $hole f32)
+        (param $e0 f32) (param $e1 f32) (param $both f32) (param $bw f32) (param $rw f32) (param $lk f32) (param $ya i32) (param $yb i32)
+    (local $x i32) (local $y i32) (local $i i32) (local $va v128) (local $vb v128) (local $wa f32) (local $wb f32) (local $wsum f32)
+    (local $ca f32) (local $cb f32) (local $lack f32) (local $fill v128) (local $lean f32) (local $m f32) (local $me f32) (local $bt f32)
+    (local $v v128) (local $p v128) (local $q v128) (local $bl v128) (local $g f32) (local $o i32) (local $vi v128)
+    (local.set $y (local.get $ya))
+    (local.set $i (i32.mul (local.get $ya) (local.get $w)))
+    (block $rows (loop $row
+      (br_if $rows (i32.ge_s (local.get $y) (local.get $yb)))
+      (local.set $x (i32.const 0))
+      (block $cols (loop $col_
+        (br_if $cols (i32.ge_s (local.get $x) (local.get $w)))
+        (local.set $va (v128.load (i32.add (local.get $ra) (i32.shl (local.get $i) (i32.const 4)))))
+        (local.set $vb (v128.load (i32.add (local.get $rb) (i32.shl (local.get $i) (i32.const 4)))))
+        (local.set $wa (f32x4.extract_lane 3 (local.get $va)))
+        (local.set $wb (f32x4.extract_lane 3 (local.get $vb)))
+        (local.set $wsum (f32.add (local.get $wa) (local.get $wb)))
+        (local.set $ca (f32.load (i32.add (local.get $covA) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $cb (f32.load (i32.add (local.get $covB) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $lack (f32.sub (local.get $hole) (f32.add (local.get $ca) (local.get $cb))))
+        (if (i32.eqz (f32.gt (local.get $lack) (f32.const 0))) (then (local.set $lack (f32.const 0))))
+        (local.set $lean (f32.const 0))
+        (local.set $fill (v128.const i32x4 0 0 0 0))
+        (if (i32.or (f32.gt (local.get $lack) (f32.const 0)) (f32.le (local.get $wsum) (f32.const 1e-12)))
+          (then
+            (local.set $fill (f32x4.add
+              (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $t)))
+                (call $at3 (local.get $a) (local.get $w) (local.get $h)
+                  (f32.sub (f32.convert_i32_s (local.get $x)) (f32.mul (local.get $t) (f32.load (i32.add (local.get $fab) (i32.shl (local.get $i) (i32.const 3))))))
+                  (f32.sub (f32.convert_i32_s (local.get $y)) (f32.mul (local.get $t) (f32.load offset=4 (i32.add (local.get $fab) (i32.shl (local.get $i) (i32.const 3))))))))
+              (f32x4.mul (f32x4.splat (local.get $t))
+                (call $at3 (local.get $b) (local.get $w) (local.get $h)
+                  (f32.sub (f32.convert_i32_s (local.get $x)) (f32.mul (f32.sub (f32.const 1) (local.get $t)) (f32.load (i32.add (local.get $fba) (i32.shl (local.get $i) (i32.const 3))))))
+                  (f32.sub (f32.convert_i32_s (local.get $y)) (f32.mul (f32.sub (f32.const 1) (local.get $t)) (f32.load offset=4 (i32.add (local.get $fba) (i32.shl (local.get $i) (i32.const 3))))))))))))
+        (if (f32.le (local.get $wsum) (f32.const 1e-12))
+          (then (local.set $v (call $byte (local.get $fill))))
+          (else
+            (local.set $m (f32.div (local.get $lack) (local.get $hole)))
+            (local.set $me (f32.const 0))
+            (if (i32.and (f32.gt (local.get $ca) (local.get $both)) (f32.gt (local.get $cb) (local.get $both)))
+              (then (local.set $me (f32.min
+                (f32.div (f32.load (i32.add (local.get $errA) (i32.shl (local.get $i) (i32.const 2)))) (local.get $ca))
+                (f32.div (f32.load (i32.add (local.get $errB) (i32.shl (local.get $i) (i32.const 2)))) (local.get $cb))))))
+            (if (i32.and (f32.gt (local.get $e0) (f32.const 0)) (f32.gt (local.get $me) (local.get $e0)))
+              (then (local.set $lean (f32.min (f32.const 1) (f32.div (f32.sub (local.get $me) (local.get $e0)) (local.get $e1))))))
+            (local.set $bt (f32.const 0))
+            (if (i32.and (i32.ne (local.get $beta) (i32.const 0))
+                  (i32.and (f32.gt (local.get $wa) (f32.const 1e-6)) (f32.gt (local.get $wb) (f32.const 1e-6))))
+              (then (local.set $bt (f32.load (i32.add (local.get $beta) (i32.shl (local.get $i) (i32.const 2)))))))
+            (if (local.get $unsure)
+              (then (f32.store (i32.add (local.get $unsure) (i32.shl (local.get $i) (i32.const 2)))
+                (f32.max (f32.max (local.get $lean) (local.get $bt)) (local.get $m)))))
+            (local.set $v (f32x4.div (f32x4.add (local.get $va) (local.get $vb)) (f32x4.splat (local.get $wsum))))
+            (if (f32.gt (local.get $bt) (f32.const 0))
+              (then (local.set $v (f32x4.add
+                (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $bt))) (local.get $v))
+                (f32x4.mul (f32x4.splat (local.get $bt))
+                  (f32x4.add
+                    (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $t))) (f32x4.div (local.get $va) (f32x4.splat (local.get $wa))))
+                    (f32x4.mul (f32x4.splat (local.get $t)) (f32x4.div (local.get $vb) (f32x4.splat (local.get $wb))))))))))
+            (local.set $v (call $byte (f32x4.add
+              (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $m))) (local.get $v))
+              (f32x4.mul (f32x4.splat (local.get $m)) (local.get $fill)))))))
+        (local.set $o (i32.mul (local.get $i) (i32.const 3)))
+        ;; The blend (1 - t)·A + t·B, for the median and the hedge.
+        (local.set $bl (f32x4.add
+          (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $t))) (call $px (i32.add (local.get $a) (local.get $o))))
+          (f32x4.mul (f32x4.splat (local.get $t)) (call $px (i32.add (local.get $b) (local.get $o))))))
+        (if (local.get $back)
+          (then
+            (local.set $p (local.get $v))
+            (local.set $q (call $px (i32.add (local.get $back) (local.get $o))))
+            (local.set $v (f32x4.add (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $bw))) (local.get $p))
+                                     (f32x4.mul (f32x4.splat (local.get $bw)) (local.get $q))))
+            (if (f32.gt (local.get $rw) (f32.const 0))
+              (then (local.set $v (f32x4.add
+                (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $rw))) (local.get $v))
+                (f32x4.mul (f32x4.splat (local.get $rw))
+                  (f32x4.max (f32x4.min (local.get $p) (local.get $q)) (f32x4.min (f32x4.max (local.get $p) (local.get $q)) (local.get $bl))))))))
+            (local.set $v (call $byte (local.get $v)))))
+        (local.set $g (f32.mul (local.get $lean) (local.get $lk)))
+        (if (f32.gt (local.get $g) (f32.const 0))
+          (then (local.set $v (call $byte (f32x4.add
+            (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $g))) (local.get $v))
+            (f32x4.mul (f32x4.splat (local.get $g)) (local.get $bl)))))))
+        (local.set $vi (i32x4.trunc_sat_f32x4_s (local.get $v)))
+        (local.set $vi (i16x8.narrow_i32x4_s (local.get $vi) (local.get $vi)))
+        (v128.store32_lane 0 (i32.add (local.get $out) (local.get $o)) (i8x16.narrow_i16x8_u (local.get $vi) (local.get $vi)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $col_)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $row)))
+  )
+  ;; raster.ts guidedUpsample: the low-resolution (u, v, err, 0) quadruples at lo (w wide) upsampled bilinearly to
+  ;; W x H with the taps per column (x0, x1 as i32 at tx0, tx1; weight at tax, f32) and per row (ty0, ty1, tay),
+  ;; u and v divided by (sx, sy); where the four low-resolution vectors disagree by edge or more, the one whose
+  ;; small-image colour best matches the big image's pixel instead. Writes (u, v) pairs at flow, err at err.
+  (func (export "upsample") (param $lo i32) (param $small i32) (param $big i32) (param $w i32) (param $W i32) (param $H i32)
+        (param $tx0 i32) (param $tx1 i32) (param $tax i32) (param $ty0 i32) (param $ty1 i32) (param $tay i32)
+        (param $sx f32) (param $sy f32) (param $edge f32) (param $flow i32) (param $err i32) (param $ya i32) (param $yb i32)
+    (local $x i32) (local $y i32) (local $i i32) (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32)
+    (local $r0 i32) (local $r1 i32) (local $ax v128) (local $ay v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $top v128) (local $bot v128) (local $v v128) (local $d v128) (local $div v128) (local $c v128) (local $best v128)
+    (local $bd f32) (local $dd f32) (local $k i32) (local $q i32)
+    (local.set $div (f32x4.replace_lane 1 (f32x4.replace_lane 0 (v128.const f32x4 1 1 1 1) (local.get $sx)) (local.get $sy)))
+    (local.set $y (local.get $ya))
+    (local.set $i (i32.mul (local.get $ya) (local.get $W)))
+    (block $rows (loop $row
+      (br_if $rows (i32.ge_s (local.get $y) (local.get $yb)))
+      (local.set $r0 (i32.mul (i32.load (i32.add (local.get $ty0) (i32.shl (local.get $y) (i32.const 2)))) (local.get $w)))
+      (local.set $r1 (i32.mul (i32.load (i32.add (local.get $ty1) (i32.shl (local.get $y) (i32.const 2)))) (local.get $w)))
+      (local.set $ay (f32x4.splat (f32.load (i32.add (local.get $tay) (i32.shl (local.get $y) (i32.const 2))))))
+      (local.set $x (i32.const 0))
+      (block $cols (loop $col_
+        (br_if $cols (i32.ge_s (local.get $x) (local.get $W)))
+        (local.set $q0 (i32.add (local.get $r0) (i32.load (i32.add (local.get $tx0) (i32.shl (local.get $x) (i32.const 2))))))
+        (local.set $q1 (i32.add (local.get $r0) (i32.load (i32.add (local.get $tx1) (i32.shl (local.get $x) (i32.const 2))))))
+        (local.set $q2 (i32.add (local.get $r1) (i32.load (i32.add (local.get $tx0) (i32.shl (local.get $x) (i32.const 2))))))
+        (local.set $q3 (i32.add (local.get $r1) (i32.load (i32.add (local.get $tx1) (i32.shl (local.get $x) (i32.const 2))))))
+        (local.set $ax (f32x4.splat (f32.load (i32.add (local.get $tax) (i32.shl (local.get $x) (i32.const 2))))))
+        (local.set $p0 (v128.load (i32.add (local.get $lo) (i32.shl (local.get $q0) (i32.const 4)))))
+        (local.set $p1 (v128.load (i32.add (local.get $lo) (i32.shl (local.get $q1) (i32.const 4)))))
+        (local.set $p2 (v128.load (i32.add (local.get $lo) (i32.shl (local.get $q2) (i32.const 4)))))
+        (local.set $p3 (v128.load (i32.add (local.get $lo) (i32.shl (local.get $q3) (i32.const 4)))))
+        (local.set $top (f32x4.add (local.get $p0) (f32x4.mul (f32x4.sub (local.get $p1) (local.get $p0)) (local.get $ax))))
+        (local.set $bot (f32x4.add (local.get $p2) (f32x4.mul (f32x4.sub (local.get $p3) (local.get $p2)) (local.get $ax))))
+        (local.set $v (f32x4.div (f32x4.add (local.get $top) (f32x4.mul (f32x4.sub (local.get $bot) (local.get $top)) (local.get $ay))) (local.get $div)))
+        ;; Spread of u and v over the four neighbours.
+        (local.set $d (f32x4.sub
+          (f32x4.max (f32x4.max (local.get $p0) (local.get $p1)) (f32x4.max (local.get $p2) (local.get $p3)))
+          (f32x4.min (f32x4.min (local.get $p0) (local.get $p1)) (f32x4.min (local.get $p2) (local.get $p3)))))
+        (if (i32.eqz (i32.and (f32.lt (f32x4.extract_lane 0 (local.get $d)) (local.get $edge)) (f32.lt (f32x4.extract_lane 1 (local.get $d)) (local.get $edge))))
+          (then
+            ;; A motion boundary: the neighbour whose colour matches this pixel best (the first of equals).
+            (local.set $c (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+              (v128.load32_zero (i32.add (local.get $big) (i32.mul (local.get $i) (i32.const 3))))))))
+            (local.set $bd (f32.const inf))
+            (local.set $k (i32.const 0))
+            (loop $nb
+              (local.set $q (select (select (local.get $q0) (local.get $q1) (i32.eqz (local.get $k))) (select (local.get $q2) (local.get $q3) (i32.eq (local.get $k) (i32.const 2))) (i32.lt_u (local.get $k) (i32.const 2))))
+              (local.set $d (f32x4.abs (f32x4.sub (local.get $c) (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                (v128.load32_zero (i32.add (local.get $small) (i32.mul (local.get $q) (i32.const 3))))))))))
+              (local.set $dd (f32.add (f32.add (f32x4.extract_lane 0 (local.get $d)) (f32x4.extract_lane 1 (local.get $d))) (f32x4.extract_lane 2 (local.get $d))))
+              (if (f32.lt (local.get $dd) (local.get $bd))
+                (then (local.set $bd (local.get $dd)) (local.set $best (v128.load (i32.add (local.get $lo) (i32.shl (local.get $q) (i32.const 4)))))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $nb (i32.lt_u (local.get $k) (i32.const 4))))
+            (local.set $v (f32x4.div (local.get $best) (local.get $div)))))
+        (v128.store64_lane 0 (i32.add (local.get $flow) (i32.shl (local.get $i) (i32.const 3))) (local.get $v))
+        (f32.store (i32.add (local.get $err) (i32.shl (local.get $i) (i32.const 2))) (f32x4.extract_lane 2 (local.get $v)))
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $col_)))

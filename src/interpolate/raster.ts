@@ -2,6 +2,7 @@
 // sampling, flow upsampling. Kept allocation-light because they run per pixel.
 import sharp from 'sharp';
 import type { Image } from '../core/types.js';
+import { bands, useKernel, type Arena } from './kernel.js';
 
 /** A float plane (one value per pixel). */
 export interface Plane {
@@ -156,6 +157,33 @@ export function resizePlane(p: Float32Array, w: number, h: number, width: number
  * the piece they belong to rather than halfway between.
  */
 export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
+  const W = big.width, H = big.height, w = flow.width, h = flow.height;
+  const bytes = 20 * w * h + 16 * W * H + 16 * (W + H) + 4096;
+  const K = W === w && H === h || small.channels !== 3 || big.channels !== 3 ? null : useKernel(bytes);
+  return K ? upsampleKernel(K, bytes, flow, err, small, big, edge) : guidedUpsampleJs(flow, err, small, big, edge);
+}
+
+/** guidedUpsample in WebAssembly (kernel.wat): the same taps and choice, in float32 arithmetic. */
+function upsampleKernel(K: Arena, bytes: number, flow: Flow, err: Float32Array, small: Image, big: Image, edge: number): { flow: Flow; err: Float32Array } {
+  const W = big.width, H = big.height, w = flow.width, h = flow.height, n = w * h;
+  K.reset(bytes);
+  const lo = K.alloc(16 * n, false), q = K.f32(lo, 4 * n), f = flow.data;
+  for (let i = 0; i < n; i++) {
+    q[i * 4] = f[i * 2];
+    q[i * 4 + 1] = f[i * 2 + 1];
+    q[i * 4 + 2] = err[i];
+    q[i * 4 + 3] = 0;
+  }
+  const X = taps(w, W), Y = taps(h, H);
+  const sm = K.put(small.data), bg = K.put(big.data);
+  const [x0, x1, ax, y0, y1, ay] = [X.i0, X.i1, new Float32Array(X.a), Y.i0, Y.i1, new Float32Array(Y.a)].map((a) => K.put(a));
+  const fo = K.alloc(8 * W * H, false), eo = K.alloc(4 * W * H, false);
+  bands(H, (ya, yb) => K.k.upsample(lo, sm, bg, w, W, H, x0, x1, ax, y0, y1, ay, w / W, h / H, edge, fo, eo, ya, yb));
+  return { flow: { width: W, height: H, data: K.f32(fo, 2 * W * H).slice() }, err: K.f32(eo, W * H).slice() };
+}
+
+/** guidedUpsample in JavaScript: the reference of the kernel, and the path without WebAssembly SIMD. */
+export function guidedUpsampleJs(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height;
   const smooth = resizeFlow(flow, W, H);
   const errUp = resizePlane(err, w, h, W, H);
