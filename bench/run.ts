@@ -43,7 +43,8 @@ async function benchAnalyzePipeline(tmp: string) {
 async function main(tmp: string) {
   // `npm run bench -- PART` runs one part only: shots, or one capability bench.
   const only = process.argv[2];
-  const parts = [['interpolate', 'benchInterpolate'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze'], ['comics', 'benchComics'], ['queue', 'benchQueue']] as const;
+  // interpolate-video is the last step of interpolate alone, so the full run skips it.
+  const parts = [['interpolate', 'benchInterpolate'], ['interpolate-video', 'benchInterpolateVideo'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze'], ['comics', 'benchComics'], ['queue', 'benchQueue']] as const;
   if (only && only !== 'shots' && !parts.some(([p]) => p === only)) {
     throw new Error(`unknown bench part "${only}" (known: shots, ${parts.map(([p]) => p).join(', ')})`);
   }
@@ -59,7 +60,7 @@ async function main(tmp: string) {
   console.log(`peak memory (Node process, max RSS, after analyze): ${rssAfter.toFixed(0)} MB${rssAfter > rssBefore ? '' : ' (not above the earlier peak)'}`);
 
 
-  await capabilities(parts);
+  await capabilities(parts.filter(([p]) => p !== 'interpolate-video'));
 }
 
 /** Capability benches, when their modules exist. */

@@ -69,6 +69,7 @@ test('warpError equals the mean per-channel |A - bilinear B| for flows that leav
 import { kernelArena } from '../src/interpolate/kernel.js';
 import { splatBetween } from '../src/interpolate/splat.js';
 import { guidedUpsample } from '../src/interpolate/raster.js';
+import { obmcMix } from '../src/interpolate/obmc.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 
 function withJs<T>(f: () => T): T {
@@ -146,4 +147,21 @@ test('guidedUpsample in WebAssembly matches the JavaScript reference (vectors an
     if (err.includes(js.err[i])) guided++;
   }
   assert.ok(guided > W * H * 0.05, `the colour-guided choice was exercised (${guided} pixels)`);
+});
+
+test('the block in-between mixed in by WebAssembly (obmcMix) matches obmcBetween and the JavaScript mix', () => {
+  const W = 190, H = 107, sc = cartoonScene(W, H, 0.2), a = drawScene(sc, 0), c = drawScene(sc, 1), r = rng(60);
+  const step = 8, scale = 0.5, gw = Math.ceil((W * scale) / step) + 1, gh = Math.ceil((H * scale) / step) + 1;
+  const grid = { gw, gh, step, v: new Float32Array(gw * gh * 2).map(() => r() * 24 - 12) };
+  const mix = new Float32Array(W * H).map(() => (r() < 0.3 ? 0 : r()));
+  const base = noise(W, H, 61);
+  for (const t of [0.5, 0.3]) {
+    const js = { ...base, data: base.data.slice() }, wasm = { ...base, data: base.data.slice() };
+    withJs(() => obmcMix(js, a, c, grid, scale, t, mix));
+    obmcMix(wasm, a, c, grid, scale, t, mix);
+    compareBytes(wasm.data, js.data, `t = ${t}`);
+    for (let p = 0; p < W * H; p++) {
+      if (mix[p] === 0) for (let k = 0; k < 3; k++) assert.equal(wasm.data[p * 3 + k], base.data[p * 3 + k], 'pixels without mix are untouched');
+    }
+  }
 });

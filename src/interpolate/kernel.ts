@@ -19,6 +19,8 @@ interface Exports {
     both: number, bw: number, rw: number, lk: number, ya: number, yb: number): void;
   upsample(lo: number, small: number, big: number, w: number, W: number, H: number, tx0: number, tx1: number, tax: number,
     ty0: number, ty1: number, tay: number, sx: number, sy: number, edge: number, flow: number, err: number, ya: number, yb: number): void;
+  obmcMix(a: number, c: number, vg: number, gw: number, scale: number, t: number, col0: number, colW: number, rowG0: number, rowW: number,
+    mix: number, out: number, w: number, h: number, ya: number, yb: number): void;
 }
 
 /** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */

@@ -452,4 +452,96 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $row)))
   )
+  ;; obmc.ts obmcBetween plus its mix in interp.ts, for the pixels where mix > 0: each mixes the bilateral predictions
+  ;; (1-t)·A(p - t·v) + t·C(p + (1-t)·v) of its four nearest grid vectors v (at vg, gw wide, divided by scale) with
+  ;; raised-cosine weights (per column: first block at col0, weights at colW; per row: rowG0, rowW), rounded to a
+  ;; byte q; then the byte o at out becomes round((1 - g)·o + g·q) with g = mix.
+  (func (export "obmcMix") (param $a i32) (param $c i32) (param $vg i32) (param $gw i32) (param $scale f32) (param $t f32)
+        (param $col0 i32) (param $colW i32) (param $rowG0 i32) (param $rowW i32) (param $mix i32) (param $out i32)
+        (param $w i32) (param $h i32) (param $ya i32) (param $yb i32)
+    (local $x i32) (local $y i32) (local $i i32) (local $g f32) (local $k i32) (local $blk i32) (local $side i32)
+    (local $wgt f32) (local $q i32) (local $vx f32) (local $vy f32) (local $sx f32) (local $sy f32) (local $img i32) (local $kw f32)
+    (local $x0 i32) (local $y0 i32) (local $x1 i32) (local $y1 i32) (local $ax f32) (local $ay f32) (local $r0 i32) (local $r1 i32)
+    (local $acc v128) (local $o v128) (local $vi v128) (local $gy0 i32) (local $wm1 f32) (local $hm1 f32) (local $p i32)
+    (local.set $wm1 (f32.convert_i32_s (i32.sub (local.get $w) (i32.const 1))))
+    (local.set $hm1 (f32.convert_i32_s (i32.sub (local.get $h) (i32.const 1))))
+    (local.set $y (local.get $ya))
+    (local.set $i (i32.mul (local.get $ya) (local.get $w)))
+    (block $rows (loop $row
+      (br_if $rows (i32.ge_s (local.get $y) (local.get $yb)))
+      (local.set $gy0 (i32.load (i32.add (local.get $rowG0) (i32.shl (local.get $y) (i32.const 2)))))
+      (local.set $x (i32.const 0))
+      (block $cols (loop $col_
+        (br_if $cols (i32.ge_s (local.get $x) (local.get $w)))
+        (local.set $g (f32.load (i32.add (local.get $mix) (i32.shl (local.get $i) (i32.const 2)))))
+        (if (f32.gt (local.get $g) (f32.const 0))
+          (then
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $k (i32.const 0))
+            (loop $sample
+              ;; Sample k: block k >> 1 (x + (blk & 1), y + (blk >> 1) on the grid), side k & 1 (A or C).
+              (local.set $blk (i32.shr_u (local.get $k) (i32.const 1)))
+              (local.set $side (i32.and (local.get $k) (i32.const 1)))
+              (local.set $wgt (f32.mul
+                (f32.load (i32.add (local.get $colW) (i32.shl (i32.add (i32.shl (local.get $x) (i32.const 1)) (i32.and (local.get $blk) (i32.const 1))) (i32.const 2))))
+                (f32.load (i32.add (local.get $rowW) (i32.shl (i32.add (i32.shl (local.get $y) (i32.const 1)) (i32.shr_u (local.get $blk) (i32.const 1))) (i32.const 2))))))
+              (if (f32.gt (local.get $wgt) (f32.const 0))
+                (then
+                  (local.set $q (i32.add
+                    (i32.mul (i32.add (local.get $gy0) (i32.shr_u (local.get $blk) (i32.const 1))) (local.get $gw))
+                    (i32.add (i32.load (i32.add (local.get $col0) (i32.shl (local.get $x) (i32.const 2)))) (i32.and (local.get $blk) (i32.const 1)))))
+                  (local.set $vx (f32.div (f32.load (i32.add (local.get $vg) (i32.shl (local.get $q) (i32.const 3)))) (local.get $scale)))
+                  (local.set $vy (f32.div (f32.load offset=4 (i32.add (local.get $vg) (i32.shl (local.get $q) (i32.const 3)))) (local.get $scale)))
+                  ;; Side 0: A at p - t·v, weight (1 - t); side 1: C at p + (1 - t)·v, weight t.
+                  (local.set $kw (select (local.get $t) (f32.sub (f32.const 1) (local.get $t)) (local.get $side)))
+                  (local.set $img (select (local.get $c) (local.get $a) (local.get $side)))
+                  (local.set $ax (select (f32.sub (f32.const 1) (local.get $t)) (f32.neg (local.get $t)) (local.get $side)))
+                  (local.set $sx (f32.min (f32.max (f32.add (f32.convert_i32_s (local.get $x)) (f32.mul (local.get $ax) (local.get $vx))) (f32.const 0)) (local.get $wm1)))
+                  (local.set $sy (f32.min (f32.max (f32.add (f32.convert_i32_s (local.get $y)) (f32.mul (local.get $ax) (local.get $vy))) (f32.const 0)) (local.get $hm1)))
+                  (local.set $x0 (i32.trunc_sat_f32_u (local.get $sx)))
+                  (local.set $y0 (i32.trunc_sat_f32_u (local.get $sy)))
+                  (local.set $x1 (select (i32.add (local.get $x0) (i32.const 1)) (local.get $x0) (i32.lt_s (i32.add (local.get $x0) (i32.const 1)) (local.get $w))))
+                  (local.set $y1 (select (i32.add (local.get $y0) (i32.const 1)) (local.get $y0) (i32.lt_s (i32.add (local.get $y0) (i32.const 1)) (local.get $h))))
+                  (local.set $ax (f32.sub (local.get $sx) (f32.convert_i32_u (local.get $x0))))
+                  (local.set $ay (f32.sub (local.get $sy) (f32.convert_i32_u (local.get $y0))))
+                  (local.set $r0 (i32.add (local.get $img) (i32.mul (i32.mul (local.get $y0) (local.get $w)) (i32.const 3))))
+                  (local.set $r1 (i32.add (local.get $img) (i32.mul (i32.mul (local.get $y1) (local.get $w)) (i32.const 3))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.splat (f32.mul (local.get $wgt) (local.get $kw)))
+                    (f32x4.add
+                      (f32x4.mul
+                        (f32x4.add
+                          (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                                       (v128.load32_zero (i32.add (local.get $r0) (i32.mul (local.get $x0) (i32.const 3)))))))
+                                     (f32x4.splat (f32.sub (f32.const 1) (local.get $ax))))
+                          (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                                       (v128.load32_zero (i32.add (local.get $r0) (i32.mul (local.get $x1) (i32.const 3)))))))
+                                     (f32x4.splat (local.get $ax))))
+                        (f32x4.splat (f32.sub (f32.const 1) (local.get $ay))))
+                      (f32x4.mul
+                        (f32x4.add
+                          (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                                       (v128.load32_zero (i32.add (local.get $r1) (i32.mul (local.get $x0) (i32.const 3)))))))
+                                     (f32x4.splat (f32.sub (f32.const 1) (local.get $ax))))
+                          (f32x4.mul (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+                                       (v128.load32_zero (i32.add (local.get $r1) (i32.mul (local.get $x1) (i32.const 3)))))))
+                                     (f32x4.splat (local.get $ax))))
+                        (f32x4.splat (local.get $ay)))))))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $sample (i32.lt_u (local.get $k) (i32.const 8))))
+            (local.set $p (i32.add (local.get $out) (i32.mul (local.get $i) (i32.const 3))))
+            (local.set $o (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $p))))))
+            ;; Math.round: halves round up.
+            (local.set $vi (i32x4.trunc_sat_f32x4_s (f32x4.floor (f32x4.add (v128.const f32x4 0.5 0.5 0.5 0.5) (f32x4.add
+              (f32x4.mul (f32x4.splat (f32.sub (f32.const 1) (local.get $g))) (local.get $o))
+              (f32x4.mul (f32x4.splat (local.get $g)) (call $byte (local.get $acc))))))))
+            (local.set $vi (i16x8.narrow_i32x4_s (local.get $vi) (local.get $vi)))
+            ;; Only these 3 bytes are written: the next pixel may already be final.
+            (v128.store16_lane 0 (local.get $p) (i8x16.narrow_i16x8_u (local.get $vi) (local.get $vi)))
+            (v128.store8_lane 2 (i32.add (local.get $p) (i32.const 2)) (i8x16.narrow_i16x8_u (local.get $vi) (local.get $vi)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $col_)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $row)))
+  )
 )

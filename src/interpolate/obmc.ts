@@ -5,6 +5,7 @@
 // a swinging arm), this ghosts smoothly instead.
 import type { Image } from '../core/types.js';
 import { at3, luma8, type Flow } from './raster.js';
+import { bands, useKernel } from './kernel.js';
 
 export interface ObmcOptions {
   /** Grid step in working-resolution pixels (default 8); each block is twice that wide. */
@@ -124,4 +125,43 @@ export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; 
     }
   }
   return { width: W, height: H, channels: 3, data: new Uint8Array(out.buffer) };
+}
+
+/** Block index and raised-cosine weights (first, second block) per position along one axis of the output. */
+function blockTaps(len: number, blocks: number, scale: number, step: number): { i0: Int32Array; wts: Float32Array } {
+  const i0 = new Int32Array(len), wts = new Float32Array(len * 2);
+  for (let x = 0; x < len; x++) {
+    const f = Math.min(blocks - 1.001, (x * scale) / step), g0 = Math.floor(f), fx = f - g0;
+    i0[x] = g0;
+    wts[x * 2] = 0.5 + 0.5 * Math.cos(Math.PI * fx);
+    wts[x * 2 + 1] = 0.5 - 0.5 * Math.cos(Math.PI * fx);
+  }
+  return { i0, wts };
+}
+
+/**
+ * Mix the block in-between into `out` (RGB, in place) with weight `mix` per pixel: round((1 - g)·out + g·block),
+ * only where g > 0. In WebAssembly (kernel.wat obmcMix) where it runs; otherwise obmcBetween and the mix in JavaScript.
+ */
+export function obmcMix(out: Image, A: Image, C: Image, grid: { gw: number; gh: number; step: number; v: Float32Array }, scale: number, t: number, mix: Float32Array): void {
+  const W = A.width, H = A.height, n = W * H;
+  const bytes = 13 * n + 8 * grid.v.length + 16 * (W + H) + 4096;
+  const K = A.channels === 3 && C.channels === 3 && out.channels === 3 ? useKernel(bytes) : null;
+  if (!K) {
+    const o = out.data, q = obmcBetween(A, C, grid, scale, t, mix).data;
+    for (let p = 0, i = 0; p < n; p++, i += 3) {
+      const g = mix[p];
+      if (!(g > 0)) continue;
+      o[i] = Math.round((1 - g) * o[i] + g * q[i]);
+      o[i + 1] = Math.round((1 - g) * o[i + 1] + g * q[i + 1]);
+      o[i + 2] = Math.round((1 - g) * o[i + 2] + g * q[i + 2]);
+    }
+    return;
+  }
+  K.reset(bytes);
+  const cols = blockTaps(W, grid.gw, scale, grid.step), rows = blockTaps(H, grid.gh, scale, grid.step);
+  const pa = K.put(A.data), pc = K.put(C.data), po = K.put(out.data), pm = K.put(mix), vg = K.put(grid.v);
+  const c0 = K.put(cols.i0), cw = K.put(cols.wts), r0 = K.put(rows.i0), rw = K.put(rows.wts);
+  bands(H, (ya, yb) => K.k.obmcMix(pa, pc, vg, grid.gw, scale, t, c0, cw, r0, rw, pm, po, W, H, ya, yb));
+  out.data.set(K.u8(po, 3 * n));
 }
