@@ -70,6 +70,7 @@ import { kernelArena } from '../src/interpolate/kernel.js';
 import { splatBetween } from '../src/interpolate/splat.js';
 import { guidedUpsample } from '../src/interpolate/raster.js';
 import { obmcMix } from '../src/interpolate/obmc.js';
+import { flowPair, forwardFlow } from '../src/interpolate/flow.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 
 function withJs<T>(f: () => T): T {
@@ -164,4 +165,12 @@ test('the block in-between mixed in by WebAssembly (obmcMix) matches obmcBetween
       if (mix[p] === 0) for (let k = 0; k < 3; k++) assert.equal(wasm.data[p * 3 + k], base.data[p * 3 + k], 'pixels without mix are untouched');
     }
   }
+});
+
+test('forwardFlow (easing speed) gives flowPair\'s forward flow bit for bit', async () => {
+  const sc = cartoonScene(224, 126, 0.3), a = drawScene(sc, 0), b = drawScene(sc, 1);
+  const full = (await flowPair(a, b)).ab.data, fwd = (await forwardFlow(a, b)).data;
+  assert.equal(fwd.length, full.length);
+  assert.ok(fwd.some((v) => Math.abs(v) > 1), 'the discs move');
+  assert.deepEqual(fwd, full);
 });
