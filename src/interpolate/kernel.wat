@@ -544,4 +544,43 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $row)))
   )
+  ;; obmc.ts block cost, inside the frame: the sum over an S x S grid of every other pixel (2S x 2S block) of
+  ;; |A(p + oa) - C(p + oc)|, both bilinear on the 8-bit planes la and lc (w wide), where the block's first sample
+  ;; sits at pa in A and pc in C and (fax, fay), (fcx, fcy) are the fractional shifts. float64, summed in the
+  ;; order of the JavaScript loop, so the sum is the same to the last bit.
+  (func (export "blockSad") (param $la i32) (param $lc i32) (param $w i32) (param $pa i32) (param $pc i32) (param $S i32)
+        (param $fax f64) (param $fay f64) (param $fcx f64) (param $fcy f64) (result f64)
+    (local $s f64) (local $j i32) (local $k i32) (local $a i32) (local $c i32) (local $va f64) (local $vc f64)
+    (local $gax f64) (local $gay f64) (local $gcx f64) (local $gcy f64)
+    (local.set $gax (f64.sub (f64.const 1) (local.get $fax)))
+    (local.set $gay (f64.sub (f64.const 1) (local.get $fay)))
+    (local.set $gcx (f64.sub (f64.const 1) (local.get $fcx)))
+    (local.set $gcy (f64.sub (f64.const 1) (local.get $fcy)))
+    (local.set $pa (i32.add (local.get $la) (local.get $pa)))
+    (local.set $pc (i32.add (local.get $lc) (local.get $pc)))
+    (loop $rows
+      (local.set $a (local.get $pa))
+      (local.set $c (local.get $pc))
+      (local.set $k (i32.const 0))
+      (loop $cols
+        (local.set $va (f64.add
+          (f64.mul (f64.add (f64.mul (f64.convert_i32_u (i32.load8_u (local.get $a))) (local.get $gax))
+                            (f64.mul (f64.convert_i32_u (i32.load8_u offset=1 (local.get $a))) (local.get $fax))) (local.get $gay))
+          (f64.mul (f64.add (f64.mul (f64.convert_i32_u (i32.load8_u (i32.add (local.get $a) (local.get $w)))) (local.get $gax))
+                            (f64.mul (f64.convert_i32_u (i32.load8_u offset=1 (i32.add (local.get $a) (local.get $w)))) (local.get $fax))) (local.get $fay))))
+        (local.set $vc (f64.add
+          (f64.mul (f64.add (f64.mul (f64.convert_i32_u (i32.load8_u (local.get $c))) (local.get $gcx))
+                            (f64.mul (f64.convert_i32_u (i32.load8_u offset=1 (local.get $c))) (local.get $fcx))) (local.get $gcy))
+          (f64.mul (f64.add (f64.mul (f64.convert_i32_u (i32.load8_u (i32.add (local.get $c) (local.get $w)))) (local.get $gcx))
+                            (f64.mul (f64.convert_i32_u (i32.load8_u offset=1 (i32.add (local.get $c) (local.get $w)))) (local.get $fcx))) (local.get $fcy))))
+        (local.set $s (f64.add (local.get $s) (f64.abs (f64.sub (local.get $va) (local.get $vc)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 2)))
+        (local.set $c (i32.add (local.get $c) (i32.const 2)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $cols (i32.lt_u (local.get $k) (local.get $S))))
+      (local.set $pa (i32.add (local.get $pa) (i32.shl (local.get $w) (i32.const 1))))
+      (local.set $pc (i32.add (local.get $pc) (i32.shl (local.get $w) (i32.const 1))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $j) (local.get $S))))
+    (local.get $s))
 )

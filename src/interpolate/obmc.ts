@@ -23,6 +23,14 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
   const gw = Math.ceil(w / S) + 1, gh = Math.ceil(h / S) + 1;
   const v = new Float32Array(gw * gh * 2);
   const da = la.data, dc = lc.data, pa = new Float64Array(1), pc = new Float64Array(1);
+  // The block sums in WebAssembly (kernel.wat blockSad): the same float64 sum, bit for bit.
+  const K = useKernel(2 * w * h + 4096);
+  let ka = 0, kc = 0;
+  if (K) {
+    K.reset(2 * w * h + 4096);
+    ka = K.put(da);
+    kc = K.put(dc);
+  }
   const cost = (cx: number, cy: number, vx: number, vy: number) => {
     // The shift is the same for every sample of the block: split it once into whole pixels and bilinear weights.
     const oax = -t * vx, oay = -t * vy, ocx = (1 - t) * vx, ocy = (1 - t) * vy;
@@ -30,6 +38,7 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
     if (cx - S + Math.min(iax, icx) >= 0 && cy - S + Math.min(iay, icy) >= 0 && cx + S - 1 + Math.max(iax, icx) <= w - 1 && cy + S - 1 + Math.max(iay, icy) <= h - 1) {
       // Inside the frame (no clamping): the fast path.
       const fax = oax - iax, fay = oay - iay, fcx = ocx - icx, fcy = ocy - icy;
+      if (K) return K.k.blockSad(ka, kc, w, (cy - S + iay) * w + cx - S + iax, (cy - S + icy) * w + cx - S + icx, S, fax, fay, fcx, fcy) / (S * S);
       let s = 0;
       for (let dy = -S; dy < S; dy += 2) {
         const ra = (cy + dy + iay) * w, rc = (cy + dy + icy) * w;
