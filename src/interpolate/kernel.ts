@@ -21,6 +21,7 @@ interface Exports {
     ty0: number, ty1: number, tay: number, sx: number, sy: number, edge: number, flow: number, err: number, ya: number, yb: number): void;
   obmcMix(a: number, c: number, vg: number, gw: number, scale: number, t: number, col0: number, colW: number, rowG0: number, rowW: number,
     mix: number, out: number, w: number, h: number, ya: number, yb: number): void;
+  warpError(a: number, b: number, flow: number, out: number, w: number, h: number, ya: number, yb: number): void;
   blockSad(la: number, lc: number, w: number, pa: number, pc: number, S: number, fax: number, fay: number, fcx: number, fcy: number): number;
 }
 

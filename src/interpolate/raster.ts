@@ -121,6 +121,14 @@ export function at3(img: Image, x: number, y: number, dst: Float64Array): void {
 /** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
 export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
   const w = a.width, h = a.height, c = a.channels, ad = a.data, px = new Float64Array(3);
+  const bytes = 20 * w * h + 4096, K = c === 3 && b.channels === 3 ? useKernel(bytes) : null;
+  if (K) {
+    // In WebAssembly (kernel.wat warpError): the same float64 operations, so the same values to the last bit.
+    K.reset(bytes);
+    const pa = K.put(a.data), pb = K.put(b.data), pf = K.put(flow.data), po = K.alloc(4 * w * h, false);
+    bands(h, (y0, y1) => K.k.warpError(pa, pb, pf, po, w, h, y0, y1));
+    return K.f32(po, w * h).slice();
+  }
   const out = new Float32Array(w * h);
   const fd = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
