@@ -22,6 +22,7 @@ interface Exports {
   obmcMix(a: number, c: number, vg: number, gw: number, scale: number, t: number, col0: number, colW: number, rowG0: number, rowW: number,
     mix: number, out: number, w: number, h: number, ya: number, yb: number): void;
   warpError(a: number, b: number, flow: number, out: number, w: number, h: number, ya: number, yb: number): void;
+  boxBlur(src: number, tmp: number, acc: number, out: number, w: number, h: number, r: number): void;
   blockSad(la: number, lc: number, w: number, pa: number, pc: number, S: number, fax: number, fay: number, fcx: number, fcy: number): number;
 }
 
@@ -44,10 +45,26 @@ export function kernelArena(): Arena | null {
   return arena;
 }
 
-/** TOONSCOPE_NO_WASM=1 forces the JavaScript loops (to compare old and new). */
+/**
+ * This thread's arena with room for `bytes` more bytes, or null (then the caller runs its JavaScript loops): without
+ * WebAssembly SIMD, past the 2 GB the arena may take, with TOONSCOPE_NO_WASM=1 (to compare old and new), or when a
+ * nested use finds too little room. Every non-null result must be handed back with `end()` (try/finally).
+ */
 export function useKernel(bytes: number): Arena | null {
   if (process.env.TOONSCOPE_NO_WASM === '1' || bytes > LIMIT) return null;
-  return kernelArena();
+  const k = kernelArena();
+  return k && k.begin(bytes) ? k : null;
+}
+
+/** `f` on the arena with room for `bytes` bytes, then the room is handed back; undefined when useKernel gives none. */
+export function withKernel<T>(bytes: number, f: (k: Arena) => T): T | undefined {
+  const k = useKernel(bytes);
+  if (!k) return undefined;
+  try {
+    return f(k);
+  } finally {
+    k.end();
+  }
 }
 
 /** Rows per kernel call (see kernel.wat: V8 optimises a kernel between calls, not during one). */
@@ -59,14 +76,31 @@ export function bands(h: number, f: (y0: number, y1: number) => void): void {
 }
 
 export class Arena {
-  private top = 0;
+  private top = 16;
+  /** The top before each use that has not ended: uses nest (a kernel path may call a helper that uses the arena too). */
+  private marks: number[] = [];
   constructor(readonly k: Exports) {}
 
-  /** Start a new layout of `bytes` bytes at most (grows the memory once, so views taken afterwards stay valid). */
-  reset(bytes: number): void {
-    this.top = 16;
-    const have = this.k.memory.buffer.byteLength, need = bytes + 64;
-    if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
+  /**
+   * Start a use with room for `bytes` bytes. The outermost use starts at the bottom and may grow the memory; a nested
+   * one goes above its caller's arrays and never grows it (that would detach the caller's views): false if no room.
+   */
+  begin(bytes: number): boolean {
+    const need = bytes + 64;
+    if (this.marks.length) {
+      if (this.top + need > this.k.memory.buffer.byteLength) return false;
+    } else {
+      this.top = 16;
+      const have = this.k.memory.buffer.byteLength;
+      if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
+    }
+    this.marks.push(this.top);
+    return true;
+  }
+
+  /** End the latest use: its arrays are free again. */
+  end(): void {
+    this.top = this.marks.pop() ?? 16;
   }
 
   /** Room for `bytes` bytes (16-byte aligned, zeroed when `zero`), as a byte offset. */

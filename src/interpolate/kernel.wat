@@ -638,4 +638,73 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $row)))
   )
+  ;; raster.ts boxBlur (radius r >= 1, edges clamped) of the f32 plane at src into out, through tmp (f32) and acc
+  ;; (one f64 per column: the vertical pass runs along rows for the cache, each column's sum in its own order).
+  ;; float64 sums in the JavaScript order, so every value is the same to the last bit.
+  (func (export "boxBlur") (param $src i32) (param $tmp i32) (param $acc i32) (param $out i32) (param $w i32) (param $h i32) (param $r i32)
+    (local $x i32) (local $y i32) (local $k i32) (local $row i32) (local $s f64) (local $norm f64) (local $p i32) (local $q i32) (local $a i32)
+    (local.set $norm (f64.div (f64.const 1) (f64.convert_i32_s (i32.add (i32.shl (local.get $r) (i32.const 1)) (i32.const 1)))))
+    ;; Rows.
+    (local.set $y (i32.const 0))
+    (block $rdone (loop $rows
+      (br_if $rdone (i32.ge_s (local.get $y) (local.get $h)))
+      (local.set $row (i32.mul (local.get $y) (local.get $w)))
+      (local.set $s (f64.const 0))
+      (local.set $k (i32.sub (i32.const 0) (local.get $r)))
+      (loop $init
+        (local.set $p (select (i32.const 0) (local.get $k) (i32.lt_s (local.get $k) (i32.const 0))))
+        (local.set $p (select (i32.sub (local.get $w) (i32.const 1)) (local.get $p) (i32.gt_s (local.get $p) (i32.sub (local.get $w) (i32.const 1)))))
+        (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $src) (i32.shl (i32.add (local.get $row) (local.get $p)) (i32.const 2)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $init (i32.le_s (local.get $k) (local.get $r))))
+      (local.set $x (i32.const 0))
+      (loop $cols
+        (f32.store (i32.add (local.get $tmp) (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 2))) (f32.demote_f64 (f64.mul (local.get $s) (local.get $norm))))
+        (local.set $p (i32.add (i32.add (local.get $x) (local.get $r)) (i32.const 1)))
+        (local.set $p (select (i32.sub (local.get $w) (i32.const 1)) (local.get $p) (i32.gt_s (local.get $p) (i32.sub (local.get $w) (i32.const 1)))))
+        (local.set $q (i32.sub (local.get $x) (local.get $r)))
+        (local.set $q (select (i32.const 0) (local.get $q) (i32.lt_s (local.get $q) (i32.const 0))))
+        (local.set $s (f64.add (local.get $s) (f64.sub
+          (f64.promote_f32 (f32.load (i32.add (local.get $src) (i32.shl (i32.add (local.get $row) (local.get $p)) (i32.const 2)))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $src) (i32.shl (i32.add (local.get $row) (local.get $q)) (i32.const 2))))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br_if $cols (i32.lt_s (local.get $x) (local.get $w))))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $rows)))
+    ;; Columns: acc[x] starts at 0 and takes rows -r..r (clamped), in that order.
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $w) (i32.const 3)))
+    (local.set $k (i32.sub (i32.const 0) (local.get $r)))
+    (loop $init2
+      (local.set $p (select (i32.const 0) (local.get $k) (i32.lt_s (local.get $k) (i32.const 0))))
+      (local.set $p (select (i32.sub (local.get $h) (i32.const 1)) (local.get $p) (i32.gt_s (local.get $p) (i32.sub (local.get $h) (i32.const 1)))))
+      (local.set $row (i32.mul (local.get $p) (local.get $w)))
+      (local.set $x (i32.const 0))
+      (loop $c2
+        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $x) (i32.const 3))))
+        (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
+          (f64.promote_f32 (f32.load (i32.add (local.get $tmp) (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 2)))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br_if $c2 (i32.lt_s (local.get $x) (local.get $w))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $init2 (i32.le_s (local.get $k) (local.get $r))))
+    (local.set $y (i32.const 0))
+    (block $vdone (loop $vrows
+      (br_if $vdone (i32.ge_s (local.get $y) (local.get $h)))
+      (local.set $p (i32.add (i32.add (local.get $y) (local.get $r)) (i32.const 1)))
+      (local.set $p (i32.mul (select (i32.sub (local.get $h) (i32.const 1)) (local.get $p) (i32.gt_s (local.get $p) (i32.sub (local.get $h) (i32.const 1)))) (local.get $w)))
+      (local.set $q (i32.sub (local.get $y) (local.get $r)))
+      (local.set $q (i32.mul (select (i32.const 0) (local.get $q) (i32.lt_s (local.get $q) (i32.const 0))) (local.get $w)))
+      (local.set $row (i32.mul (local.get $y) (local.get $w)))
+      (local.set $x (i32.const 0))
+      (loop $vcols
+        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $x) (i32.const 3))))
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 2))) (f32.demote_f64 (f64.mul (f64.load (local.get $a)) (local.get $norm))))
+        (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.sub
+          (f64.promote_f32 (f32.load (i32.add (local.get $tmp) (i32.shl (i32.add (local.get $p) (local.get $x)) (i32.const 2)))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $tmp) (i32.shl (i32.add (local.get $q) (local.get $x)) (i32.const 2))))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br_if $vcols (i32.lt_s (local.get $x) (local.get $w))))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $vrows)))
+  )
 )

@@ -2,7 +2,7 @@
 // sampling, flow upsampling. Kept allocation-light because they run per pixel.
 import sharp from 'sharp';
 import type { Image } from '../core/types.js';
-import { bands, useKernel, type Arena } from './kernel.js';
+import { bands, withKernel, type Arena } from './kernel.js';
 
 /** A float plane (one value per pixel). */
 export interface Plane {
@@ -41,9 +41,19 @@ export function luma8(img: Image): Uint8Array {
   return out;
 }
 
+/** Arena bytes boxBlur's kernel takes for a w x h plane (a caller that blurs inside its own use reserves them too). */
+export const blurBytes = (w: number, h: number): number => 12 * w * h + 8 * w + 256;
+
 /** Separable box blur of a float plane with radius r (edges clamped). */
 export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
   if (r <= 0) return src.slice();
+  // In WebAssembly (kernel.wat boxBlur): the same float64 sums, so the same values to the last bit.
+  const fast = withKernel(blurBytes(w, h), (K) => {
+    const ps = K.put(src), tmp = K.alloc(4 * w * h, false), acc = K.alloc(8 * w, false), out = K.alloc(4 * w * h, false);
+    K.k.boxBlur(ps, tmp, acc, out, w, h, r);
+    return K.f32(out, w * h).slice();
+  });
+  if (fast) return fast;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   const norm = 1 / (2 * r + 1);
@@ -121,14 +131,13 @@ export function at3(img: Image, x: number, y: number, dst: Float64Array): void {
 /** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
 export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
   const w = a.width, h = a.height, c = a.channels, ad = a.data, px = new Float64Array(3);
-  const bytes = 20 * w * h + 4096, K = c === 3 && b.channels === 3 ? useKernel(bytes) : null;
-  if (K) {
-    // In WebAssembly (kernel.wat warpError): the same float64 operations, so the same values to the last bit.
-    K.reset(bytes);
+  // In WebAssembly (kernel.wat warpError): the same float64 operations, so the same values to the last bit.
+  const fast = c === 3 && b.channels === 3 ? withKernel(20 * w * h + 4096, (K) => {
     const pa = K.put(a.data), pb = K.put(b.data), pf = K.put(flow.data), po = K.alloc(4 * w * h, false);
     bands(h, (y0, y1) => K.k.warpError(pa, pb, pf, po, w, h, y0, y1));
     return K.f32(po, w * h).slice();
-  }
+  }) : undefined;
+  if (fast) return fast;
   const out = new Float32Array(w * h);
   const fd = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
@@ -167,14 +176,13 @@ export function resizePlane(p: Float32Array, w: number, h: number, width: number
 export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height;
   const bytes = 20 * w * h + 16 * W * H + 16 * (W + H) + 4096;
-  const K = W === w && H === h || small.channels !== 3 || big.channels !== 3 ? null : useKernel(bytes);
-  return K ? upsampleKernel(K, bytes, flow, err, small, big, edge) : guidedUpsampleJs(flow, err, small, big, edge);
+  const fast = W === w && H === h || small.channels !== 3 || big.channels !== 3 ? undefined : withKernel(bytes, (K) => upsampleKernel(K, flow, err, small, big, edge));
+  return fast ?? guidedUpsampleJs(flow, err, small, big, edge);
 }
 
 /** guidedUpsample in WebAssembly (kernel.wat): the same taps and choice, in float32 arithmetic. */
-function upsampleKernel(K: Arena, bytes: number, flow: Flow, err: Float32Array, small: Image, big: Image, edge: number): { flow: Flow; err: Float32Array } {
+function upsampleKernel(K: Arena, flow: Flow, err: Float32Array, small: Image, big: Image, edge: number): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height, n = w * h;
-  K.reset(bytes);
   const lo = K.alloc(16 * n, false), q = K.f32(lo, 4 * n), f = flow.data;
   for (let i = 0; i < n; i++) {
     q[i * 4] = f[i * 2];

@@ -6,7 +6,7 @@
 // result is mixed with a backward-sampled frame from the same weights
 // (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
-import { at3, boxBlur, type Flow } from './raster.js';
+import { at3, blurBytes, boxBlur, type Flow } from './raster.js';
 import { backwarpBetween, backwarpKernel } from './backwarp.js';
 import { bands, useKernel, type Arena } from './kernel.js';
 
@@ -128,10 +128,20 @@ export const med3 = (p: number, q: number, r: number): number => Math.max(Math.m
  */
 export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions = {}, unsure?: Float32Array): Image {
   const w = a.width, h = a.height, n = w * h;
+  // Arena bytes of the kernel path: per pixel the frames, flows, errors, both splats, the backward sampler, out and
+  // unsure, and the disagreement's blur, which runs inside this use.
+  const bytes = 140 * n + blurBytes(w, h) + 4096, K = useKernel(bytes);
+  try {
+    return splatWith(K, a, b, ab, ba, errAb, errBa, t, opts, unsure);
+  } finally {
+    K?.end();
+  }
+}
+
+function splatWith(K: Arena | null, a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions, unsure?: Float32Array): Image {
+  const w = a.width, h = a.height, n = w * h;
   const alpha = opts.alpha ?? 0.07;
   const hole = opts.holeCoverage ?? 0.3;
-  // Arena bytes per pixel of the kernel path: frames, flows, errors, both splats, the backward sampler, out, unsure.
-  const bytes = 140 * n + 4096, K = useKernel(bytes);
   let accA: Accum, accB: Accum, frames: { pa: number; pb: number; fa: number; fb: number; back: number } | undefined;
   const e0 = opts.unsure ?? 40, e1 = opts.unsureSpan ?? 40;
   // Scale-free depth cue: relative motion measured in units of 1/100 of the image width.
@@ -142,7 +152,6 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
   let back: Image | undefined;
   if (K) {
     // The same pushes and backward sampler in WebAssembly (kernel.wat), on arrays in its memory.
-    K.reset(bytes);
     const pa = K.put(a.data), pb = K.put(b.data), fa = K.put(ab.data), fb = K.put(ba.data);
     accA = kernelPush(K, pa, fa, K.put(errAb), w, h, t, 1 - t, alpha, depth, cap, dominantMotion(ab));
     accB = kernelPush(K, pb, fb, K.put(errBa), w, h, 1 - t, t, alpha, depth, cap, dominantMotion(ba));
