@@ -68,8 +68,8 @@ test('warpError equals the mean per-channel |A - bilinear B| for flows that leav
 // (measured: 0.75 % on the drawn scene here, 0.05 % on two real 720p frames).
 import { kernelArena } from '../src/interpolate/kernel.js';
 import { splatBetween } from '../src/interpolate/splat.js';
-import { guidedUpsample } from '../src/interpolate/raster.js';
-import { obmcMix } from '../src/interpolate/obmc.js';
+import { boxBlur, guidedUpsample } from '../src/interpolate/raster.js';
+import { bilateralVectors, obmcMix } from '../src/interpolate/obmc.js';
 import { flowPair, forwardFlow } from '../src/interpolate/flow.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 
@@ -173,4 +173,16 @@ test('forwardFlow (easing speed) gives flowPair\'s forward flow bit for bit', as
   assert.equal(fwd.length, full.length);
   assert.ok(fwd.some((v) => Math.abs(v) > 1), 'the discs move');
   assert.deepEqual(fwd, full);
+});
+
+test('boxBlur and the block search in WebAssembly give the JavaScript values bit for bit', () => {
+  const w = 61, h = 37, r = rng(70), src = new Float32Array(w * h).map(() => r() * 255);
+  for (const rad of [1, 2, 3, 40]) assert.deepEqual(boxBlur(src, w, h, rad), withJs(() => boxBlur(src, w, h, rad)), `radius ${rad}`);
+  const sc = cartoonScene(160, 90, 0.3), a = drawScene(sc, 0), c = drawScene(sc, 1);
+  const ab = waveFlow(160, 90, 71, 5), ba = waveFlow(160, 90, 72, 5);
+  for (const t of [0.5, 0.3]) {
+    const got = bilateralVectors(a, c, ab, ba, t), want = withJs(() => bilateralVectors(a, c, ab, ba, t));
+    assert.deepEqual(got.v, want.v, `t = ${t}`);
+    assert.ok(got.v.some((x) => Math.abs(x) > 1), 'blocks move');
+  }
 });
