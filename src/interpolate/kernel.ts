@@ -29,6 +29,9 @@ interface Exports {
 /** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */
 const LIMIT = 2 ** 31;
 
+/** Largest frame (pixels) whose synthesis runs in the kernels: the splat's use takes about 153 bytes per pixel. */
+export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 153);
+
 let mod: WebAssembly.Module | null | undefined;
 let arena: Arena | null | undefined;
 
