@@ -125,7 +125,7 @@ export function backwarpBetween(a: Image, b: Image, ab: Flow, ba: Flow, za: Floa
 
 /**
  * backwarpBetween in WebAssembly (kernel.wat) on the frames, flows and splatting weights at these offsets of the
- * arena: the in-between's bytes, a view into the arena (valid until its next reset).
+ * arena: the in-between's bytes, a view into the arena (valid until the caller's use of it ends).
  */
 export function backwarpKernel(K: Arena, a: number, b: number, ab: number, ba: number, za: number, zb: number, w: number, h: number, t: number): Uint8Array {
   const n = w * h, vec = K.alloc(16 * n), wt = K.alloc(4 * n), vis = K.alloc(8 * n), ok = K.alloc(n), out = K.alloc(3 * n, false);

@@ -1,9 +1,10 @@
 // The WebAssembly SIMD kernels of the in-between synthesis (kernel.wat): the
-// full-resolution splatting, the backward sampler's push and its sampling. One
-// instance, hence one memory, per thread (each worker thread loads this module
-// anew). The arrays of one synthesis live in that memory, laid out by a bump
-// allocator that is reset per synthesis, so nothing big is allocated per frame
-// on the JavaScript heap; the memory only grows.
+// splatting and the backward sampler, the splat's per-pixel compose, the flow
+// upsampling, the block in-between's mix and search, warp errors and box blurs.
+// One instance, hence one memory, per thread (each worker thread loads this
+// module anew). A step's arrays live in that memory, laid out by a bump
+// allocator per use (uses nest), so nothing big is allocated per frame on the
+// JavaScript heap; the memory only grows.
 import { KERNEL_WASM } from './kernel-wasm.js';
 
 interface Exports {
