@@ -103,13 +103,7 @@ export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; 
   const W = A.width, H = A.height, out = new Uint8ClampedArray(W * H * 3);
   const { gw, gh, step, v } = grid;
   // Block index and raised-cosine weight per column, computed once (they do not depend on the row).
-  const col0 = new Int32Array(W), colW = new Float64Array(W * 2);
-  for (let x = 0; x < W; x++) {
-    const gxf = Math.min(gw - 1.001, (x * scale) / step), gx0 = Math.floor(gxf), fx = gxf - gx0;
-    col0[x] = gx0;
-    colW[x * 2] = 0.5 + 0.5 * Math.cos(Math.PI * fx);
-    colW[x * 2 + 1] = 0.5 - 0.5 * Math.cos(Math.PI * fx);
-  }
+  const { i0: col0, wts: colW } = blockTaps(W, gw, scale, step);
   const sa = new Float64Array(3), sc = new Float64Array(3);
   for (let y = 0; y < H; y++) {
     const gyf = Math.min(gh - 1.001, (y * scale) / step), gy0 = Math.floor(gyf), fy = gyf - gy0;
@@ -138,8 +132,8 @@ export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; 
 }
 
 /** Block index and raised-cosine weights (first, second block) per position along one axis of the output. */
-function blockTaps(len: number, blocks: number, scale: number, step: number): { i0: Int32Array; wts: Float32Array } {
-  const i0 = new Int32Array(len), wts = new Float32Array(len * 2);
+function blockTaps(len: number, blocks: number, scale: number, step: number): { i0: Int32Array; wts: Float64Array } {
+  const i0 = new Int32Array(len), wts = new Float64Array(len * 2);
   for (let x = 0; x < len; x++) {
     const f = Math.min(blocks - 1.001, (x * scale) / step), g0 = Math.floor(f), fx = f - g0;
     i0[x] = g0;
@@ -159,7 +153,7 @@ export function obmcMix(out: Image, A: Image, C: Image, grid: { gw: number; gh: 
   const done = A.channels === 3 && C.channels === 3 && out.channels === 3 && withKernel(bytes, (K) => {
     const cols = blockTaps(W, grid.gw, scale, grid.step), rows = blockTaps(H, grid.gh, scale, grid.step);
     const pa = K.put(A.data), pc = K.put(C.data), po = K.put(out.data), pm = K.put(mix), vg = K.put(grid.v);
-    const c0 = K.put(cols.i0), cw = K.put(cols.wts), r0 = K.put(rows.i0), rw = K.put(rows.wts);
+    const c0 = K.put(cols.i0), cw = K.put(new Float32Array(cols.wts)), r0 = K.put(rows.i0), rw = K.put(new Float32Array(rows.wts));
     bands(H, (ya, yb) => K.k.obmcMix(pa, pc, vg, grid.gw, scale, t, c0, cw, r0, rw, pm, po, W, H, ya, yb));
     out.data.set(K.u8(po, 3 * n));
     return true;
