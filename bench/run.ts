@@ -45,7 +45,8 @@ async function benchAnalyzePipeline(tmp: string) {
 async function main(tmp: string) {
   // `npm run bench -- PART` runs one part only: shots, or one capability bench.
   const only = process.argv[2];
-  const parts = [['interpolate', 'benchInterpolate'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze'], ['comics', 'benchComics'], ['queue', 'benchQueue']] as const;
+  // interpolate-video is the last step of interpolate alone, so the full run skips it.
+  const parts = [['interpolate', 'benchInterpolate'], ['interpolate-video', 'benchInterpolateVideo'], ['characters', 'benchCharacters'], ['analyze', 'benchAnalyze'], ['comics', 'benchComics'], ['queue', 'benchQueue']] as const;
   if (only && only !== 'shots' && only !== 'pipeline' && !parts.some(([p]) => p === only)) {
     throw new Error(`unknown bench part "${only}" (known: shots, pipeline, ${parts.map(([p]) => p).join(', ')})`);
   }
@@ -55,8 +56,7 @@ async function main(tmp: string) {
   await benchShots(tmp, only === 'shots' ? process.argv[3] : undefined);
   if (only === 'shots') return;
   await pipeline(tmp);
-
-  await capabilities(parts);
+  await capabilities(parts.filter(([p]) => p !== 'interpolate-video'));
 }
 
 /** `analyze` end to end (`npm run bench -- pipeline` runs it alone). */

@@ -5,6 +5,7 @@
 // sparsely, because every pixel gets a vector.
 import type { Image } from '../core/types.js';
 import { at3, type Flow } from './raster.js';
+import { bands, type Arena } from './kernel.js';
 
 /**
  * Fields at time t: per pixel the offset to its source in A (u0, v0) and in B
@@ -120,4 +121,18 @@ export function backwarpBetween(a: Image, b: Image, ab: Flow, ba: Flow, za: Floa
     }
   }
   return { width: w, height: h, channels: 3, data: new Uint8Array(out.buffer) };
+}
+
+/**
+ * backwarpBetween in WebAssembly (kernel.wat) on the frames, flows and splatting weights at these offsets of the
+ * arena: the in-between's bytes, a view into the arena (valid until the caller's use of it ends).
+ */
+export function backwarpKernel(K: Arena, a: number, b: number, ab: number, ba: number, za: number, zb: number, w: number, h: number, t: number): Uint8Array {
+  const n = w * h, vec = K.alloc(16 * n), wt = K.alloc(4 * n), vis = K.alloc(8 * n), ok = K.alloc(n), out = K.alloc(3 * n, false);
+  bands(h, (y0, y1) => K.k.backPush(ab, za, vec, wt, vis, w, h, t, 1, y0, y1));
+  bands(h, (y0, y1) => K.k.backPush(ba, zb, vec, wt, vis, w, h, 1 - t, 0, y0, y1));
+  K.k.backNormalize(vec, wt, ok, n);
+  fill(K.f32(vec, 4 * n), K.u8(ok, n), w, h);
+  bands(h, (y0, y1) => K.k.backSample(a, b, vec, vis, out, w, h, t, y0, y1));
+  return K.u8(out, 3 * n);
 }

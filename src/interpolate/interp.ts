@@ -9,7 +9,7 @@ import { guidedUpsample, resizePlane, scaleImage } from './raster.js';
 import { splatBetween, type SplatOptions } from './splat.js';
 import { localDiff, snapStill, type StillOptions } from './still.js';
 import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
-import { bilateralVectors, obmcBetween } from './obmc.js';
+import { bilateralVectors, obmcMix } from './obmc.js';
 import { tearMap, type TearOptions } from './tear.js';
 
 /** Default long side of the working resolution. */
@@ -96,15 +96,7 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     for (let p = 0; p < mix.length; p++) {
       mix[p] = diff && diff[p] < still ? 0 : Math.min(1, Math.max(m * Math.min(1, unsure[p]), torn ? tw * torn[p] : 0));
     }
-    const blocks = obmcBetween(A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, mix);
-    const o = ours.data, q = blocks.data;
-    for (let p = 0, i = 0; p < mix.length; p++, i += 3) {
-      const g = mix[p];
-      if (!(g > 0)) continue;
-      o[i] = Math.round((1 - g) * o[i] + g * q[i]);
-      o[i + 1] = Math.round((1 - g) * o[i + 1] + g * q[i + 1]);
-      o[i + 2] = Math.round((1 - g) * o[i + 2] + g * q[i + 2]);
-    }
+    obmcMix(ours, A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, mix);
     return ours;
   });
 }

@@ -5,6 +5,7 @@
 // a swinging arm), this ghosts smoothly instead.
 import type { Image } from '../core/types.js';
 import { at3, luma8, type Flow } from './raster.js';
+import { bands, useKernel, withKernel, type Arena } from './kernel.js';
 
 export interface ObmcOptions {
   /** Grid step in working-resolution pixels (default 8); each block is twice that wide. */
@@ -22,66 +23,76 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
   const gw = Math.ceil(w / S) + 1, gh = Math.ceil(h / S) + 1;
   const v = new Float32Array(gw * gh * 2);
   const da = la.data, dc = lc.data, pa = new Float64Array(1), pc = new Float64Array(1);
-  const cost = (cx: number, cy: number, vx: number, vy: number) => {
-    // The shift is the same for every sample of the block: split it once into whole pixels and bilinear weights.
-    const oax = -t * vx, oay = -t * vy, ocx = (1 - t) * vx, ocy = (1 - t) * vy;
-    const iax = Math.floor(oax), iay = Math.floor(oay), icx = Math.floor(ocx), icy = Math.floor(ocy);
-    if (cx - S + Math.min(iax, icx) >= 0 && cy - S + Math.min(iay, icy) >= 0 && cx + S - 1 + Math.max(iax, icx) <= w - 1 && cy + S - 1 + Math.max(iay, icy) <= h - 1) {
-      // Inside the frame (no clamping): the fast path.
-      const fax = oax - iax, fay = oay - iay, fcx = ocx - icx, fcy = ocy - icy;
+  // The block sums in WebAssembly (kernel.wat blockSad): the same float64 sum, bit for bit.
+  const K = useKernel(2 * w * h + 4096);
+  try {
+    return search(K, K ? K.put(da) : 0, K ? K.put(dc) : 0);
+  } finally {
+    K?.end();
+  }
+  function search(K: Arena | null, ka: number, kc: number) {
+    const cost = (cx: number, cy: number, vx: number, vy: number) => {
+      // The shift is the same for every sample of the block: split it once into whole pixels and bilinear weights.
+      const oax = -t * vx, oay = -t * vy, ocx = (1 - t) * vx, ocy = (1 - t) * vy;
+      const iax = Math.floor(oax), iay = Math.floor(oay), icx = Math.floor(ocx), icy = Math.floor(ocy);
+      if (cx - S + Math.min(iax, icx) >= 0 && cy - S + Math.min(iay, icy) >= 0 && cx + S - 1 + Math.max(iax, icx) <= w - 1 && cy + S - 1 + Math.max(iay, icy) <= h - 1) {
+        // Inside the frame (no clamping): the fast path.
+        const fax = oax - iax, fay = oay - iay, fcx = ocx - icx, fcy = ocy - icy;
+        if (K) return K.k.blockSad(ka, kc, w, (cy - S + iay) * w + cx - S + iax, (cy - S + icy) * w + cx - S + icx, S, fax, fay, fcx, fcy) / (S * S);
+        let s = 0;
+        for (let dy = -S; dy < S; dy += 2) {
+          const ra = (cy + dy + iay) * w, rc = (cy + dy + icy) * w;
+          for (let dx = -S; dx < S; dx += 2) {
+            const pa = ra + cx + dx + iax, pc = rc + cx + dx + icx;
+            const va = (da[pa] * (1 - fax) + da[pa + 1] * fax) * (1 - fay) + (da[pa + w] * (1 - fax) + da[pa + w + 1] * fax) * fay;
+            const vc = (dc[pc] * (1 - fcx) + dc[pc + 1] * fcx) * (1 - fcy) + (dc[pc + w] * (1 - fcx) + dc[pc + w + 1] * fcx) * fcy;
+            s += Math.abs(va - vc);
+          }
+        }
+        return s / (S * S);
+      }
       let s = 0;
       for (let dy = -S; dy < S; dy += 2) {
-        const ra = (cy + dy + iay) * w, rc = (cy + dy + icy) * w;
         for (let dx = -S; dx < S; dx += 2) {
-          const pa = ra + cx + dx + iax, pc = rc + cx + dx + icx;
-          const va = (da[pa] * (1 - fax) + da[pa + 1] * fax) * (1 - fay) + (da[pa + w] * (1 - fax) + da[pa + w + 1] * fax) * fay;
-          const vc = (dc[pc] * (1 - fcx) + dc[pc + 1] * fcx) * (1 - fcy) + (dc[pc + w] * (1 - fcx) + dc[pc + w + 1] * fcx) * fcy;
-          s += Math.abs(va - vc);
+          const x = cx + dx, y = cy + dy;
+          at3(la, x - t * vx, y - t * vy, pa);
+          at3(lc, x + (1 - t) * vx, y + (1 - t) * vy, pc);
+          s += Math.abs(pa[0] - pc[0]);
         }
       }
       return s / (S * S);
-    }
-    let s = 0;
-    for (let dy = -S; dy < S; dy += 2) {
-      for (let dx = -S; dx < S; dx += 2) {
-        const x = cx + dx, y = cy + dy;
-        at3(la, x - t * vx, y - t * vy, pa);
-        at3(lc, x + (1 - t) * vx, y + (1 - t) * vy, pc);
-        s += Math.abs(pa[0] - pc[0]);
-      }
-    }
-    return s / (S * S);
-  };
-  for (let gy = 0; gy < gh; gy++) {
-    for (let gx = 0; gx < gw; gx++) {
-      const cx = Math.min(w - 1, gx * S), cy = Math.min(h - 1, gy * S), i = cy * w + cx;
-      const cands: [number, number][] = [[0, 0], [ab.data[i * 2], ab.data[i * 2 + 1]], [-ba.data[i * 2], -ba.data[i * 2 + 1]]];
-      const nb: [number, number][] = [];
-      if (gx > 0) nb.push([v[(gy * gw + gx - 1) * 2], v[(gy * gw + gx - 1) * 2 + 1]]);
-      if (gy > 0) nb.push([v[((gy - 1) * gw + gx) * 2], v[((gy - 1) * gw + gx) * 2 + 1]]);
-      if (gy > 0 && gx + 1 < gw) nb.push([v[((gy - 1) * gw + gx + 1) * 2], v[((gy - 1) * gw + gx + 1) * 2 + 1]]);
-      cands.push(...nb);
-      const mx = nb.length ? nb.map((q) => q[0]).sort((p, q) => p - q)[nb.length >> 1] : 0;
-      const my = nb.length ? nb.map((q) => q[1]).sort((p, q) => p - q)[nb.length >> 1] : 0;
-      const score = (x: number, y: number) => cost(cx, cy, x, y) + lam * Math.hypot(x - mx, y - my);
-      let bx = 0, by = 0, be = Infinity;
-      for (const [x, y] of cands) {
-        const e = score(x, y);
-        if (e < be) { be = e; bx = x; by = y; }
-      }
-      const ox = bx, oy = by;
-      for (let dy = -R; dy <= R; dy++) {
-        for (let dx = -R; dx <= R; dx++) {
-          if (!dx && !dy) continue;
-          const e = score(ox + dx, oy + dy);
-          if (e < be) { be = e; bx = ox + dx; by = oy + dy; }
+    };
+    for (let gy = 0; gy < gh; gy++) {
+      for (let gx = 0; gx < gw; gx++) {
+        const cx = Math.min(w - 1, gx * S), cy = Math.min(h - 1, gy * S), i = cy * w + cx;
+        const cands: [number, number][] = [[0, 0], [ab.data[i * 2], ab.data[i * 2 + 1]], [-ba.data[i * 2], -ba.data[i * 2 + 1]]];
+        const nb: [number, number][] = [];
+        if (gx > 0) nb.push([v[(gy * gw + gx - 1) * 2], v[(gy * gw + gx - 1) * 2 + 1]]);
+        if (gy > 0) nb.push([v[((gy - 1) * gw + gx) * 2], v[((gy - 1) * gw + gx) * 2 + 1]]);
+        if (gy > 0 && gx + 1 < gw) nb.push([v[((gy - 1) * gw + gx + 1) * 2], v[((gy - 1) * gw + gx + 1) * 2 + 1]]);
+        cands.push(...nb);
+        const mx = nb.length ? nb.map((q) => q[0]).sort((p, q) => p - q)[nb.length >> 1] : 0;
+        const my = nb.length ? nb.map((q) => q[1]).sort((p, q) => p - q)[nb.length >> 1] : 0;
+        const score = (x: number, y: number) => cost(cx, cy, x, y) + lam * Math.hypot(x - mx, y - my);
+        let bx = 0, by = 0, be = Infinity;
+        for (const [x, y] of cands) {
+          const e = score(x, y);
+          if (e < be) { be = e; bx = x; by = y; }
         }
+        const ox = bx, oy = by;
+        for (let dy = -R; dy <= R; dy++) {
+          for (let dx = -R; dx <= R; dx++) {
+            if (!dx && !dy) continue;
+            const e = score(ox + dx, oy + dy);
+            if (e < be) { be = e; bx = ox + dx; by = oy + dy; }
+          }
+        }
+        v[(gy * gw + gx) * 2] = bx;
+        v[(gy * gw + gx) * 2 + 1] = by;
       }
-      v[(gy * gw + gx) * 2] = bx;
-      v[(gy * gw + gx) * 2 + 1] = by;
     }
+    return { gw, gh, step: S, v };
   }
-  return { gw, gh, step: S, v };
 }
 
 /**
@@ -92,13 +103,7 @@ export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; 
   const W = A.width, H = A.height, out = new Uint8ClampedArray(W * H * 3);
   const { gw, gh, step, v } = grid;
   // Block index and raised-cosine weight per column, computed once (they do not depend on the row).
-  const col0 = new Int32Array(W), colW = new Float64Array(W * 2);
-  for (let x = 0; x < W; x++) {
-    const gxf = Math.min(gw - 1.001, (x * scale) / step), gx0 = Math.floor(gxf), fx = gxf - gx0;
-    col0[x] = gx0;
-    colW[x * 2] = 0.5 + 0.5 * Math.cos(Math.PI * fx);
-    colW[x * 2 + 1] = 0.5 - 0.5 * Math.cos(Math.PI * fx);
-  }
+  const { i0: col0, wts: colW } = blockTaps(W, gw, scale, step);
   const sa = new Float64Array(3), sc = new Float64Array(3);
   for (let y = 0; y < H; y++) {
     const gyf = Math.min(gh - 1.001, (y * scale) / step), gy0 = Math.floor(gyf), fy = gyf - gy0;
@@ -124,4 +129,43 @@ export function obmcBetween(A: Image, C: Image, grid: { gw: number; gh: number; 
     }
   }
   return { width: W, height: H, channels: 3, data: new Uint8Array(out.buffer) };
+}
+
+/** Block index and raised-cosine weights (first, second block) per position along one axis of the output. */
+function blockTaps(len: number, blocks: number, scale: number, step: number): { i0: Int32Array; wts: Float64Array } {
+  const i0 = new Int32Array(len), wts = new Float64Array(len * 2);
+  for (let x = 0; x < len; x++) {
+    const f = Math.min(blocks - 1.001, (x * scale) / step), g0 = Math.floor(f), fx = f - g0;
+    i0[x] = g0;
+    wts[x * 2] = 0.5 + 0.5 * Math.cos(Math.PI * fx);
+    wts[x * 2 + 1] = 0.5 - 0.5 * Math.cos(Math.PI * fx);
+  }
+  return { i0, wts };
+}
+
+/**
+ * Mix the block in-between into `out` (RGB, in place) with weight `mix` per pixel: round((1 - g)·out + g·block),
+ * only where g > 0. In WebAssembly (kernel.wat obmcMix) where it runs; otherwise obmcBetween and the mix in JavaScript.
+ */
+export function obmcMix(out: Image, A: Image, C: Image, grid: { gw: number; gh: number; step: number; v: Float32Array }, scale: number, t: number, mix: Float32Array): void {
+  const W = A.width, H = A.height, n = W * H;
+  const bytes = 13 * n + 8 * grid.v.length + 16 * (W + H) + 4096;
+  const done = A.channels === 3 && C.channels === 3 && out.channels === 3 && withKernel(bytes, (K) => {
+    const cols = blockTaps(W, grid.gw, scale, grid.step), rows = blockTaps(H, grid.gh, scale, grid.step);
+    const pa = K.put(A.data), pc = K.put(C.data), po = K.put(out.data), pm = K.put(mix), vg = K.put(grid.v);
+    const c0 = K.put(cols.i0), cw = K.put(new Float32Array(cols.wts)), r0 = K.put(rows.i0), rw = K.put(new Float32Array(rows.wts));
+    bands(H, (ya, yb) => K.k.obmcMix(pa, pc, vg, grid.gw, scale, t, c0, cw, r0, rw, pm, po, W, H, ya, yb));
+    out.data.set(K.u8(po, 3 * n));
+    return true;
+  });
+  if (!done) {
+    const o = out.data, q = obmcBetween(A, C, grid, scale, t, mix).data;
+    for (let p = 0, i = 0; p < n; p++, i += 3) {
+      const g = mix[p];
+      if (!(g > 0)) continue;
+      o[i] = Math.round((1 - g) * o[i] + g * q[i]);
+      o[i + 1] = Math.round((1 - g) * o[i + 1] + g * q[i + 1]);
+      o[i + 2] = Math.round((1 - g) * o[i + 2] + g * q[i + 2]);
+    }
+  }
 }

@@ -2,6 +2,7 @@
 // sampling, flow upsampling. Kept allocation-light because they run per pixel.
 import sharp from 'sharp';
 import type { Image } from '../core/types.js';
+import { bands, withKernel, type Arena } from './kernel.js';
 
 /** A float plane (one value per pixel). */
 export interface Plane {
@@ -40,9 +41,19 @@ export function luma8(img: Image): Uint8Array {
   return out;
 }
 
+/** Arena bytes boxBlur's kernel takes for a w x h plane (a caller that blurs inside its own use reserves them too). */
+export const blurBytes = (w: number, h: number): number => 12 * w * h + 8 * w + 256;
+
 /** Separable box blur of a float plane with radius r (edges clamped). */
 export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
   if (r <= 0) return src.slice();
+  // In WebAssembly (kernel.wat boxBlur): the same float64 sums, so the same values to the last bit.
+  const fast = withKernel(blurBytes(w, h), (K) => {
+    const ps = K.put(src), tmp = K.alloc(4 * w * h, false), acc = K.alloc(8 * w, false), out = K.alloc(4 * w * h, false);
+    K.k.boxBlur(ps, tmp, acc, out, w, h, r);
+    return K.f32(out, w * h).slice();
+  });
+  if (fast) return fast;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   const norm = 1 / (2 * r + 1);
@@ -120,6 +131,13 @@ export function at3(img: Image, x: number, y: number, dst: Float64Array): void {
 /** Per-pixel photometric error |A(p) - B(p + flow(p))| (mean over RGB), same size as A. */
 export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
   const w = a.width, h = a.height, c = a.channels, ad = a.data, px = new Float64Array(3);
+  // In WebAssembly (kernel.wat warpError): the same float64 operations, so the same values to the last bit.
+  const fast = c === 3 && b.channels === 3 ? withKernel(20 * w * h + 4096, (K) => {
+    const pa = K.put(a.data), pb = K.put(b.data), pf = K.put(flow.data), po = K.alloc(4 * w * h, false);
+    bands(h, (y0, y1) => K.k.warpError(pa, pb, pf, po, w, h, y0, y1));
+    return K.f32(po, w * h).slice();
+  }) : undefined;
+  if (fast) return fast;
   const out = new Float32Array(w * h);
   const fd = flow.data;
   for (let y = 0, i = 0; y < h; y++) {
@@ -156,6 +174,32 @@ export function resizePlane(p: Float32Array, w: number, h: number, width: number
  * the piece they belong to rather than halfway between.
  */
 export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
+  const W = big.width, H = big.height, w = flow.width, h = flow.height;
+  const bytes = 20 * w * h + 16 * W * H + 16 * (W + H) + 4096;
+  const fast = W === w && H === h || small.channels !== 3 || big.channels !== 3 ? undefined : withKernel(bytes, (K) => upsampleKernel(K, flow, err, small, big, edge));
+  return fast ?? guidedUpsampleJs(flow, err, small, big, edge);
+}
+
+/** guidedUpsample in WebAssembly (kernel.wat): the same taps and choice, in float32 arithmetic. */
+function upsampleKernel(K: Arena, flow: Flow, err: Float32Array, small: Image, big: Image, edge: number): { flow: Flow; err: Float32Array } {
+  const W = big.width, H = big.height, w = flow.width, h = flow.height, n = w * h;
+  const lo = K.alloc(16 * n, false), q = K.f32(lo, 4 * n), f = flow.data;
+  for (let i = 0; i < n; i++) {
+    q[i * 4] = f[i * 2];
+    q[i * 4 + 1] = f[i * 2 + 1];
+    q[i * 4 + 2] = err[i];
+    q[i * 4 + 3] = 0;
+  }
+  const X = taps(w, W), Y = taps(h, H);
+  const sm = K.put(small.data), bg = K.put(big.data);
+  const [x0, x1, ax, y0, y1, ay] = [X.i0, X.i1, new Float32Array(X.a), Y.i0, Y.i1, new Float32Array(Y.a)].map((a) => K.put(a));
+  const fo = K.alloc(8 * W * H, false), eo = K.alloc(4 * W * H, false);
+  bands(H, (ya, yb) => K.k.upsample(lo, sm, bg, w, W, H, x0, x1, ax, y0, y1, ay, w / W, h / H, edge, fo, eo, ya, yb));
+  return { flow: { width: W, height: H, data: K.f32(fo, 2 * W * H).slice() }, err: K.f32(eo, W * H).slice() };
+}
+
+/** guidedUpsample in JavaScript: the reference of the kernel, and the path without WebAssembly SIMD. */
+export function guidedUpsampleJs(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height;
   const smooth = resizeFlow(flow, W, H);
   const errUp = resizePlane(err, w, h, W, H);

@@ -6,8 +6,9 @@
 // result is mixed with a backward-sampled frame from the same weights
 // (backwarp.ts) and leans towards the blend where no motion fits.
 import type { Image } from '../core/types.js';
-import { at3, boxBlur, type Flow } from './raster.js';
-import { backwarpBetween } from './backwarp.js';
+import { at3, blurBytes, boxBlur, type Flow } from './raster.js';
+import { backwarpBetween, backwarpKernel } from './backwarp.js';
+import { bands, useKernel, type Arena } from './kernel.js';
 
 export interface SplatOptions {
   /** Sharpness of the occlusion weighting, per unit of 0..255 error. */
@@ -41,6 +42,8 @@ interface Accum {
   err: Float32Array;
   /** Per source pixel: its splatting weight without the time factor (reused by the backward sampler). */
   z: Float32Array;
+  /** Offsets of these arrays in the kernel's memory, when the kernel made them. */
+  off?: { rgbw: number; cov: number; err: number; z: number };
 }
 
 /** Median of the flow components over a sparse grid: the dominant (usually camera) motion. */
@@ -107,6 +110,13 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
   }
 }
 
+/** push() in WebAssembly on the image and flow at offsets `src` and `flow` of the arena; the accumulators are views into it. */
+function kernelPush(K: Arena, src: number, flow: number, err: number, w: number, h: number, s: number, tw: number, alpha: number, depth: number, cap: number, [gx, gy]: [number, number]): Accum {
+  const n = w * h, rgbw = K.alloc(16 * n), cov = K.alloc(4 * n), aerr = K.alloc(4 * n), z = K.alloc(4 * n);
+  bands(h, (y0, y1) => K.k.splatPush(src, flow, err, z, rgbw, cov, aerr, w, h, s, tw, alpha, depth, cap, gx, gy, y0, y1));
+  return { rgbw: K.f32(rgbw, 4 * n), cov: K.f32(cov, n), err: K.f32(aerr, n), z: K.f32(z, n), off: { rgbw, cov, err: aerr, z } };
+}
+
 /** Median of three values. */
 export const med3 = (p: number, q: number, r: number): number => Math.max(Math.min(p, q), Math.min(Math.max(p, q), r));
 
@@ -118,20 +128,47 @@ export const med3 = (p: number, q: number, r: number): number => Math.max(Math.m
  */
 export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions = {}, unsure?: Float32Array): Image {
   const w = a.width, h = a.height, n = w * h;
+  // Arena bytes of the kernel path: per pixel the frames, flows, errors, both splats, the backward sampler, out and
+  // unsure, and the disagreement's blur, which runs inside this use.
+  const bytes = 140 * n + blurBytes(w, h) + 4096, K = useKernel(bytes);
+  try {
+    return splatWith(K, a, b, ab, ba, errAb, errBa, t, opts, unsure);
+  } finally {
+    K?.end();
+  }
+}
+
+function splatWith(K: Arena | null, a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions, unsure?: Float32Array): Image {
+  const w = a.width, h = a.height, n = w * h;
   const alpha = opts.alpha ?? 0.07;
   const hole = opts.holeCoverage ?? 0.3;
-  const accA: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
-  const accB: Accum = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+  let accA: Accum, accB: Accum, frames: { pa: number; pb: number; fa: number; fb: number; back: number } | undefined;
   const e0 = opts.unsure ?? 40, e1 = opts.unsureSpan ?? 40;
   // Scale-free depth cue: relative motion measured in units of 1/100 of the image width.
   const unit = w / 100;
   const depth = (opts.depth ?? 1) / unit;
   const cap = (opts.depthCap ?? 4) * unit;
   const bw = opts.backward ?? 0.5;
-  push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
-  push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
-  const back = bw > 0 ? backwarpBetween(a, b, ab, ba, accA.z, accB.z, t) : undefined;
-  if (back && bw >= 1) return back;
+  let back: Image | undefined;
+  if (K) {
+    // The same pushes and backward sampler in WebAssembly (kernel.wat), on arrays in its memory.
+    const pa = K.put(a.data), pb = K.put(b.data), fa = K.put(ab.data), fb = K.put(ba.data);
+    accA = kernelPush(K, pa, fa, K.put(errAb), w, h, t, 1 - t, alpha, depth, cap, dominantMotion(ab));
+    accB = kernelPush(K, pb, fb, K.put(errBa), w, h, 1 - t, t, alpha, depth, cap, dominantMotion(ba));
+    frames = { pa, pb, fa, fb, back: 0 };
+    if (bw > 0) {
+      const data = backwarpKernel(K, pa, pb, fa, fb, accA.off!.z, accB.off!.z, w, h, t);
+      back = { width: w, height: h, channels: 3, data };
+      frames.back = data.byteOffset;
+    }
+  } else {
+    accA = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+    accB = { rgbw: new Float32Array(n * 4), cov: new Float32Array(n), err: new Float32Array(n), z: new Float32Array(n) };
+    push(a, ab, errAb, t, 1 - t, alpha, depth, cap, accA);
+    push(b, ba, errBa, 1 - t, t, alpha, depth, cap, accB);
+    if (bw > 0) back = backwarpBetween(a, b, ab, ba, accA.z, accB.z, t);
+  }
+  if (back && bw >= 1) return { ...back, data: back.data.slice() };
   const ra = accA.rgbw, rb = accB.rgbw;
   // Where the two warped frames disagree, neither can be trusted: shrink towards their plain average
   // (the least-squares guess between two hypotheses) instead of letting the softmax pick one.
@@ -149,10 +186,20 @@ export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Floa
     beta = boxBlur(dis, w, h, 2);
     for (let i = 0; i < n; i++) beta[i] = Math.min(1, beta[i] / shrink);
   }
+  const both = opts.unsureBoth ?? 0.3, rw = opts.robust ?? 0.5, lk = opts.unsureLean ?? 0.5;
+  if (K && frames) {
+    // The per-pixel pass below, in WebAssembly.
+    const oa = accA.off!, ob = accB.off!, outOff = K.alloc(3 * n, false), un = unsure ? K.alloc(4 * n) : 0;
+    const bt = beta ? K.put(beta) : 0;
+    bands(h, (y0, y1) => K.k.compose(frames!.pa, frames!.pb, frames!.fa, frames!.fb, oa.rgbw, ob.rgbw, oa.cov, ob.cov, oa.err, ob.err, bt, frames!.back,
+      outOff, un, w, h, t, hole, e0, e1, both, bw, rw, lk, y0, y1));
+    if (unsure) unsure.set(K.f32(un, n));
+    return { width: w, height: h, channels: 3, data: K.u8(outOff, 3 * n).slice() };
+  }
   const out = new Uint8ClampedArray(n * 3);
   const sa = new Float64Array(3), sb = new Float64Array(3);
   const covA = accA.cov, covB = accB.cov, errA = accA.err, errB = accB.err, fab = ab.data, fba = ba.data, ad = a.data, bd = b.data;
-  const both = opts.unsureBoth ?? 0.3, rw = opts.robust ?? 0.5, lk = opts.unsureLean ?? 0.5, bk = back?.data;
+  const bk = back?.data;
   // One pass per pixel: the splat, then the mix with the backward-sampled frame, then the hedge. Each stage reads the
   // previous one's value back from the byte array, so it is rounded exactly as when they were separate passes.
   for (let y = 0, i = 0; y < h; y++) {

@@ -40,6 +40,6 @@ export const commands: CommandEntry[] = [
   entry('models verify', 're-check the sha256 of every installed model', './models.js'),
   entry('models remove', 'delete a model from the cache', './models.js'),
   entry('models path', "print the model cache folder (or one model's file)", './models.js'),
-  entry('worker', 'take analyze / shots jobs from a Redis queue (BullMQ) and run them on this machine', './worker.js'),
+  entry('worker', 'take analyze / shots episodes and interpolate parts from a Redis queue (BullMQ) and run them on this machine', './worker.js'),
   entry('queue status', 'jobs, their states and errors, and the workers connected to a Redis queue', './queue-status.js'),
 ];
