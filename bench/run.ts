@@ -27,6 +27,7 @@ async function benchAnalyzePipeline(tmp: string) {
   ws.close();
   const minutes = truth.frames / truth.fps / 60;
   const wall = (t2 - t0) / 1000;
+  const cpu = process.cpuUsage();
   return {
     clip: `${renpy ? 'renpy' : 'synthetic'} ${truth.width}x${truth.height}, ${(minutes * 60).toFixed(1)} s, ${truth.cuts.length + 1} shots`,
     'analyze s': +wall.toFixed(1),
@@ -35,7 +36,7 @@ async function benchAnalyzePipeline(tmp: string) {
     ...Object.fromEntries(Object.entries(v.seconds).map(([k, x]) => [k === 'keyframes' ? 'keyframes (count)' : `${k} s`, x])),
     'series s (learned pass + refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
     'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
-    'cpu s (user + system, whole process so far)': +((process.cpuUsage().user + process.cpuUsage().system) / 1e6).toFixed(1),
+    'cpu s (user + system, whole process so far)': +((cpu.user + cpu.system) / 1e6).toFixed(1),
     'appearances (count)': v.appearances,
     'tracks (count)': v.tracks,
     'dictionary entries': series.characters.length,

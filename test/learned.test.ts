@@ -162,6 +162,17 @@ test('analyze learns the series: the learned pass finds characters the detector 
     assert.ok(lost.length <= Math.floor(0.1 * named.length), `named tracks kept through re-tracking: lost ${lost.length} of ${named.length}`);
     const again2 = ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE pass = 2 AND shot = 1').get() as { n: number };
     assert.ok(again2.n > 0, 'the taught shot, its first pass redone, has a second pass again');
+    // A person says the learned pass's tracks are no characters: their looks become background, the second pass is
+    // redone with them (its key changed) and keeps fewer.
+    const count2 = () => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE pass = 2').get() as { n: number }).n;
+    const n0 = count2();
+    for (const r of ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE pass = 2 AND track IS NOT NULL').all() as { track: number }[]) {
+      ws.db.prepare('INSERT OR REPLACE INTO decisions (track, name, rejected) VALUES (?, NULL, 1)').run(r.track);
+    }
+    const rejected = await analyzeSeries(ws, { epochs: 3 });
+    assert.equal(rejected.learned?.learn.reused, true, 'the series detector itself is unchanged');
+    assert.ok(count2() < n0, `rejected looks turn the learned pass's candidates down: ${count2()} of ${n0} kept`);
+    assert.ok(rejected.learned!.videos[0].rejected > 0, 'and analyze says so');
   } finally {
     ws.close();
   }

@@ -159,8 +159,9 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       const partial = f.characters.filter((c) => c.partial).map((c) => c.body);
       const m = matchFrame(whole, byFrame.get(f.frame) ?? []);
       const matchedIds = new Set([...m.values()].map((x) => x.id));
-      // A found box on a character mostly outside the frame is not scored either way.
-      const found = (byFrame.get(f.frame) ?? []).filter((x) => matchedIds.has(x.id) || !partial.some((p) => coverage(x.box, p) >= 0.5));
+      // Not scored either way: a found box on a character mostly outside the frame, and the box found on a taught one.
+      const onTaught = new Set(whole.flatMap((t, i) => (skip.has(`${clip.video}#${f.frame}#${t.name}`) && m.has(i) ? [m.get(i)!.id] : [])));
+      const found = (byFrame.get(f.frame) ?? []).filter((x) => !onTaught.has(x.id) && (matchedIds.has(x.id) || !partial.some((p) => coverage(x.box, p) >= 0.5)));
       apps += found.length;
       whole.forEach((t, i) => {
         // A taught box is found on its own frame by construction: that box is not scored.
@@ -194,7 +195,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       drawn.push({ frame: f.frame, truth: whole, found, matched: m });
     }
     const picture = await drawClip(path, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
-    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: apps - foundN, precision: apps ? foundN / apps : 1, picture, falseByPass });
+    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: falseByPass[0] + falseByPass[1], precision: apps ? foundN / apps : 1, picture, falseByPass });
   }
   const characters: CharacterScore[] = [];
   const majority = new Map<string, number | null>();

@@ -4,9 +4,9 @@
 // like from what was found with confidence, plus the boxes a person taught,
 // then a second pass looks for characters nobody found yet: on each shot's
 // keyframes first, and only shots where it found someone are looked at frame
-// by frame. A candidate is kept only when it looks more like a character the
-// series knows than like the episode's background (characters/likeness.ts);
-// kept ones are embedded and saved as pass 2.
+// by frame. Every candidate is embedded and kept only when it looks more like
+// a character the series knows than like the episode's background
+// (characters/likeness.ts); kept ones are saved as pass 2.
 import { createHash } from 'node:crypto';
 import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, Shot, VideoInfo } from '../core/types.js';
@@ -35,7 +35,7 @@ const LEARNED_VERSION = 3;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
-/** Known characters' looks kept for the likeness test (evenly spread over the series' first pass). */
+/** First-pass looks kept for the likeness test (evenly spread; named tracks and taught boxes come on top). */
 const KNOWN_LOOKS = 2048;
 
 /** Frames the detector learns from: at most this many per episode (evenly spread), and per series. */
@@ -133,7 +133,8 @@ function probesOf(ws: Workspace, v: Analysed): Set<number> {
 export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promise<LearnSummary> {
   ensureSchema(ws);
   const videos = new Map(analysedVideos(ws).map((v) => [v.id, v]));
-  const frames = knownFrames(ws, new Map([...videos.values()].map((v) => [v.id, probesOf(ws, v)]))).filter((f) => videos.has(f.video));
+  const probes = new Map([...videos.values()].map((v) => [v.id, probesOf(ws, v)]));
+  const frames = knownFrames(ws, probes).filter((f) => videos.has(f.video));
   const key = createHash('sha256')
     .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
     .digest('hex').slice(0, 16);
@@ -163,7 +164,8 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
     for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size, shots.times)) {
       const kf = at.get(frame.index)!;
       const fm = await frameFeatures(frame);
-      mine.set(frame.index, fm);
+      // Kept for the second pass only where it will look (its probe frames); the rest are dropped after training.
+      if (probes.get(vid)?.has(frame.index)) mine.set(frame.index, fm);
       training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)) });
       bar?.tick();
     }
@@ -240,18 +242,21 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const probes = new Set<number>();
   for (const list of byShot.values()) for (const f of probeFrames(list.map((s) => s.frame), times, opts.every ?? 4)) probes.add(f);
   // A taught frame is always looked at, and its taught box always yields her there (the name lands on her track).
+  // Every taught box by frame (analysis pixels), done shots included: background cut-outs keep clear of them all.
   const taught = new Map<number, Box[]>();
   for (const t of taughtBoxes(ws, videoId)) {
-    if (!byShot.has(shotOf.get(t.frame) ?? -1)) continue;
-    probes.add(t.frame);
+    if (byShot.has(shotOf.get(t.frame) ?? -1)) probes.add(t.frame);
     if (!taught.has(t.frame)) taught.set(t.frame, []);
     taught.get(t.frame)!.push(t.box.map((v) => v / sx) as Box);
   }
   const cv = await opencv();
   const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
+    const mine = taught.get(f) ?? [];
+    // A learned detection on a taught box is her: it stands like the box would, whatever the likeness test says.
+    for (const d of dets) if (mine.some((b) => iou(d.box, b) >= 0.3)) taughtDets.add(d);
     const boxes = [...(known.get(f) ?? []), ...dets.map((d) => d.box)];
-    const extra = (taught.get(f) ?? []).filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
+    const extra = mine.filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
     for (const d of extra) taughtDets.add(d);
     return [...dets, ...extra];
   };
@@ -267,9 +272,11 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const backgroundFrames = new Set(evenly(allProbes, BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
   const wins = windowSizes([known_.size[0] / sx, known_.size[1] / sx], size);
-  const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap) => {
+  // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
+  const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
     cutDone.add(frame.index);
-    const cuts = wins.map((w) => backgroundWindow(prob, fm, frame, w, known.get(frame.index) ?? [])).filter((b): b is Box => !!b).map((b) => refine(cv, frame, seedFromBox(b, frame.index)));
+    const avoid = [...(known.get(frame.index) ?? []), ...(taught.get(frame.index) ?? []), ...candidates.map((d) => d.box)];
+    const cuts = wins.map((w) => backgroundWindow(prob, fm, frame, w, avoid)).filter((b): b is Box => !!b).map((b) => refine(cv, frame, seedFromBox(b, frame.index)));
     await embedDetections(frame, cuts, opts.embed);
     for (const d of cuts) likeness.addBackground(d.embedding!);
   };
@@ -277,8 +284,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const missing = [...backgroundFrames].filter((f) => !cutDone.has(f));
     if (!missing.length) return;
     for await (const frame of decodeSelected(info.path, missing, size, times)) {
-      const { prob, fm } = await learned.look(frame, [], frame.index);
-      await cutBackground(frame, prob, fm);
+      const { detections, prob, fm } = await learned.look(frame, [], frame.index);
+      await cutBackground(frame, prob, fm, detections);
     }
     for (const f of missing) cutDone.add(f);
   };
@@ -298,7 +305,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   bar?.set(0, probes.size);
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
     const { detections, prob, fm } = await learned.look(frame, [], frame.index, maps?.get(frame.index));
-    if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm);
+    if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm, detections);
     const dets = withTaught(frame, frame.index, detections);
     report.frames++;
     if (dets.length) found.set(frame.index, { frame, dets });
@@ -380,21 +387,47 @@ export interface KnownLooks {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-type Looks = { characters: Float32Array[]; background: Float32Array[]; sizes: number[][] };
+type Looks = { characters: Float32Array[]; background: Float32Array[]; sizes: number[][]; key: string };
 
-/** Embeddings the workspace already holds: first-pass and named tracks are characters, rejected tracks background. Read before any second pass is redone. */
-function storedLooks(ws: Workspace): Looks {
+/** Looks kept per decided track (evenly spread over its second-pass rows). */
+const PER_DECIDED = 64;
+
+const vector = (e: Buffer) => normalize(new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength)));
+
+/**
+ * Bring `decided_looks` up to date with what a person said: tracks no longer
+ * decided lose their looks; decided tracks that have second-pass rows now get
+ * them as their looks; decided tracks whose rows are gone (a second pass being
+ * redone) keep what they had. Run before any second pass is forgotten.
+ */
+function syncDecidedLooks(ws: Workspace): void {
   ensureLabels(ws);
-  const rows = ws.db.prepare(`SELECT a.embedding, a.w, a.h, a.pass, d.rejected, d.name FROM appearances a LEFT JOIN decisions d ON d.track = a.track
-    WHERE a.embedding IS NOT NULL AND (a.pass = 1 OR d.rejected = 1 OR d.name IS NOT NULL) ORDER BY a.id`).all() as { embedding: Buffer; w: number; h: number; pass: number; rejected: number | null; name: string | null }[];
-  const vec = (e: Buffer) => normalize(new Float32Array(e.buffer.slice(e.byteOffset, e.byteOffset + e.byteLength)));
-  const spread = <T>(xs: T[]): T[] => evenly(xs, KNOWN_LOOKS);
-  const chars = rows.filter((r) => r.rejected !== 1);
-  return {
-    characters: spread(chars).map((r) => vec(r.embedding)),
-    background: spread(rows.filter((r) => r.rejected === 1)).map((r) => vec(r.embedding)),
-    sizes: chars.filter((r) => r.pass === 1).map((r) => [r.w, r.h]),
-  };
+  ws.db.transaction(() => {
+    ws.db.prepare('DELETE FROM decided_looks WHERE track NOT IN (SELECT track FROM decisions WHERE rejected = 1 OR name IS NOT NULL)').run();
+    const decided = ws.db.prepare('SELECT track, rejected FROM decisions WHERE rejected = 1 OR name IS NOT NULL ORDER BY track').all() as { track: number; rejected: number }[];
+    const rows = ws.db.prepare('SELECT embedding FROM appearances WHERE track = ? AND pass = 2 AND embedding IS NOT NULL ORDER BY id');
+    const del = ws.db.prepare('DELETE FROM decided_looks WHERE track = ?');
+    const ins = ws.db.prepare('INSERT INTO decided_looks (track, kind, embedding) VALUES (?, ?, ?)');
+    for (const d of decided) {
+      const es = rows.all(d.track) as { embedding: Buffer }[];
+      if (!es.length) continue;
+      del.run(d.track);
+      for (const e of evenly(es, PER_DECIDED)) ins.run(d.track, d.rejected ? 'background' : 'character', e.embedding);
+    }
+  })();
+}
+
+/** The looks the workspace holds: first-pass rows are characters (unless their track was rejected), decided tracks' looks as decided. */
+function storedLooks(ws: Workspace): Looks {
+  const first = ws.db.prepare(`SELECT a.embedding, a.w, a.h, d.rejected FROM appearances a LEFT JOIN decisions d ON d.track = a.track
+    WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { embedding: Buffer; w: number; h: number; rejected: number | null }[];
+  const decided = ws.db.prepare('SELECT track, kind, embedding FROM decided_looks ORDER BY track, rowid').all() as { track: number; kind: string; embedding: Buffer }[];
+  const kept = first.filter((r) => r.rejected !== 1);
+  const characters = [...evenly(kept, KNOWN_LOOKS).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
+  const background = [...first.filter((r) => r.rejected === 1).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'background').map((d) => d.embedding)];
+  // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
+  const key = createHash('sha256').update(JSON.stringify({ BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
+  return { characters: characters.map(vector), background: evenly(background, KNOWN_LOOKS).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
 }
 
 /**
@@ -409,10 +442,17 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
   for (const v of analysed) {
     const mine = taught.filter((t) => t.video === v.id);
     if (!mine.length) continue;
-    const info = probe(v.path);
-    const size = fitSize(info, v.width);
-    const sx = info.width / size.width;
-    for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size)) {
+    let shots;
+    try {
+      shots = await detectShots(v.path, { workspace: ws });
+    } catch (e) {
+      // A moved or damaged episode: its taught boxes are left out of the known looks; the rest of the series goes on.
+      if (!(e instanceof ToonscopeError)) throw e;
+      continue;
+    }
+    const size = fitSize(shots.video, v.width);
+    const sx = shots.video.width / size.width;
+    for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, shots.times)) {
       const dets = mine.filter((t) => t.frame === frame.index).map((t) => refine(cv, frame, seedFromBox(t.box.map((x) => x / sx) as Box, frame.index)));
       await embedDetections(frame, dets, v.embed);
       for (const d of dets) characters.push(d.embedding!);
@@ -444,7 +484,10 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
     const rows = analysedVideos(ws);
     const embedOf = (v: Analysed): EmbedOptions => ({ size: v.embed, identity: space.embedder });
     let looks: KnownLooks | undefined;
+    syncDecidedLooks(ws);
     const stored = storedLooks(ws);
+    // The second pass is keyed by the model and by what decides its candidates.
+    const passKey = `${learn.key}:${stored.key}`;
     for (const r of rows) {
       let report: RedetectReport | undefined;
       let shots;
@@ -457,12 +500,12 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         continue;
       }
       if (learn.model) {
-        forgetSecondPass(ws, r.id, learn.key);
+        forgetSecondPass(ws, r.id, passKey);
         const bar = opts.progress?.(`learned pass ${r.path}`);
         // Made once, and only when some episode still has shots to look at again.
-        const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, learn.key) as { n: number };
+        const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
         if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, learn.key, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
         bar?.done();
@@ -477,6 +520,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
   } finally {
     await space.embedder?.dispose();
   }
+  delete learn.maps;
   out.seconds = (performance.now() - t0) / 1000;
   return out;
 }

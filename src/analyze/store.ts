@@ -71,6 +71,16 @@ export function ensureSchema(ws: Workspace): void {
     );
     CREATE INDEX IF NOT EXISTS tracked_video ON tracked(video_id, frame);
   `);
+  // v4: the looks of tracks a person decided (named: a character; rejected: background), kept apart from the
+  // second pass's rows so that redoing that pass (or resuming it) still knows them.
+  ws.schema('analyze', 4, `
+    CREATE TABLE IF NOT EXISTS decided_looks (
+      track INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      embedding BLOB NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS decided_looks_track ON decided_looks(track);
+  `);
 }
 
 export function saveSamples(ws: Workspace, videoId: number, samples: Sample[]): void {

@@ -45,10 +45,15 @@ export interface LearnedModel {
   trained: { positive: number; negative: number; frames: number; ignored: number; losses: number[] };
 }
 
+/** The pixel size a frame is resized to for its feature map: `width` and the frame's aspect, both rounded to the stride. */
+function mapSize(frame: { width: number; height: number }, width: number, stride: number): [number, number] {
+  const w = Math.max(stride, Math.round(width / stride) * stride);
+  return [w, Math.max(stride, Math.round((w * frame.height) / frame.width / stride) * stride)];
+}
+
 /** Feature map of a frame at the model's width (height rounded to the stride). */
 export async function frameFeatures(frame: Image, width = LEARNED_DEFAULTS.width, layer = LEARNED_LAYER, stride = LEARNED_STRIDE): Promise<FeatureMap> {
-  const w = Math.max(stride, Math.round(width / stride) * stride);
-  const h = Math.max(stride, Math.round((w * frame.height) / frame.width / stride) * stride);
+  const [w, h] = mapSize(frame, width, stride);
   const img = frame.width === w && frame.height === h && frame.channels === 3 ? frame : await resize(frame, w, h);
   return denseFeatures(img.data, w, h, layer, stride);
 }
@@ -228,7 +233,7 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
   for (let i = 0; i < lit.length; i++) lit[i] = prob[i] >= params.threshold ? 1 : 0;
   // A lit region that reaches a known character (or the cell-wide margin its map bleeds into) is that character:
   // her arm, her hair, the rest of a close-up whose face alone was found. Only regions apart from every known
-  // character can be someone new. (So a new character touching a known one is left for a taught box.)
+  // character can be someone new. (So a character nobody found who touches one somebody found is not found here.)
   const near = (i: number) => {
     const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
     return known.some(([x, y, w, h]) => cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch);
@@ -334,7 +339,9 @@ export class LearnedBodies implements CharacterDetector {
   /** The detections with the probability map they came from (the learned pass also picks background there); `made` is this frame's map if one exists. */
   async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap }> {
     // A map made for training from this very frame (same size, same layer) is not made again.
-    const fm = made?.stride === this.model.stride && made.dim === this.model.dim ? made : await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
+    const [w, h] = mapSize(frame, this.model.params.width, this.model.stride);
+    const fits = made && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
+    const fm = fits ? made : await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
     const prob = probabilities(this.model, fm);
     const known = [...this.known(frameIndex), ...prior.map((d) => d.box)];
     const cv = await opencv();

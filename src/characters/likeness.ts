@@ -3,8 +3,8 @@
 // hands, a whole staircase in an episode it never saw. A candidate is kept
 // only when its identity embedding lies nearer to a character the series
 // knows (found by the detector chain, or taught) than to the episode's own
-// background, cut out the same way. No threshold: each episode's backgrounds
-// and each series' characters set the boundary between them.
+// background, cut out the same way. No distance threshold: each episode's
+// backgrounds and each series' characters set the boundary between them.
 import type { Box, FeatureMap } from '../core/types.js';
 import { dot } from '../embed/vector.js';
 
@@ -45,8 +45,8 @@ export class Likeness {
 
 /**
  * Sizes of background windows for a typical character box: that box, kept
- * within a half of the frame's width and most of its height (a close-up's box
- * leaves no room for background), and half of it.
+ * between 0.15 and 0.5 of the frame's width and 0.3 and 0.8 of its height (a
+ * close-up's box leaves no room for background), and half of it.
  */
 export function windowSizes(typical: [number, number], frame: { width: number; height: number }): Array<[number, number]> {
   const w = Math.min(Math.max(typical[0], 0.15 * frame.width), 0.5 * frame.width);
