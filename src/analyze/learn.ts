@@ -269,7 +269,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const everyShot = new Map<number, number[]>();
   for (const s of samples) everyShot.set(s.shot, [...(everyShot.get(s.shot) ?? []), s.frame]);
   const allProbes = [...everyShot.values()].flatMap((list) => probeFrames(list, times, opts.every ?? 4)).sort((a, b) => a - b);
-  const backgroundFrames = new Set(evenly(allProbes, BACKGROUND_FRAMES));
+  // Short clips have few probe frames: then the background comes from all sampled frames (a few more maps to make).
+  const backgroundFrames = new Set(evenly(allProbes.length >= BACKGROUND_FRAMES ? allProbes : samples.map((s) => s.frame), BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
   const wins = windowSizes([known_.size[0] / sx, known_.size[1] / sx], size);
   // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
