@@ -14,6 +14,7 @@ import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize, probe } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
+import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
 import { appearance, type DetectStageOptions } from './detect.js';
 import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
@@ -41,12 +42,6 @@ const KNOWN_LOOKS = 2048;
 /** Frames the detector learns from: at most this many per episode (evenly spread), and per series. */
 const PER_VIDEO = 40;
 const PER_SERIES = 240;
-
-/** At most n of xs, evenly spread, in order. */
-function evenly<T>(xs: readonly T[], n: number): T[] {
-  const m = Math.max(0, Math.min(n, xs.length));
-  return Array.from({ length: m }, (_, k) => xs[Math.floor(((k + 0.5) * xs.length) / m)]);
-}
 
 interface KnownFrame {
   video: number;
@@ -87,8 +82,8 @@ function knownFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFram
     const rest = frames.filter((f) => !chosen.has(`${f.video}:${f.frame}`));
     const n = Math.min(rest.length, PER_VIDEO, room);
     const probed = probes.get(video) ?? new Set<number>();
-    const first = evenly(rest.filter((f) => probed.has(f.frame)), n);
-    out.push(...first, ...evenly(rest.filter((f) => !probed.has(f.frame)), n - first.length));
+    const first = spread(rest.filter((f) => probed.has(f.frame)), n);
+    out.push(...first, ...spread(rest.filter((f) => !probed.has(f.frame)), n - first.length));
   }
   return out.sort((a, b) => a.video - b.video || a.frame - b.frame);
 }
@@ -270,7 +265,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   for (const s of samples) everyShot.set(s.shot, [...(everyShot.get(s.shot) ?? []), s.frame]);
   const allProbes = [...everyShot.values()].flatMap((list) => probeFrames(list, times, opts.every ?? 4)).sort((a, b) => a - b);
   // Short clips have few probe frames: then the background comes from all sampled frames (a few more maps to make).
-  const backgroundFrames = new Set(evenly(allProbes.length >= BACKGROUND_FRAMES ? allProbes : samples.map((s) => s.frame), BACKGROUND_FRAMES));
+  const backgroundFrames = new Set(spread(allProbes.length >= BACKGROUND_FRAMES ? allProbes : samples.map((s) => s.frame), BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
   const wins = windowSizes([known_.size[0] / sx, known_.size[1] / sx], size);
   // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
@@ -413,7 +408,7 @@ function syncDecidedLooks(ws: Workspace): void {
       const es = rows.all(d.track) as { embedding: Buffer }[];
       if (!es.length) continue;
       del.run(d.track);
-      for (const e of evenly(es, PER_DECIDED)) ins.run(d.track, d.rejected ? 'background' : 'character', e.embedding);
+      for (const e of spread(es, PER_DECIDED)) ins.run(d.track, d.rejected ? 'background' : 'character', e.embedding);
     }
   })();
 }
@@ -424,11 +419,11 @@ function storedLooks(ws: Workspace): Looks {
     WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { embedding: Buffer; w: number; h: number; rejected: number | null }[];
   const decided = ws.db.prepare('SELECT track, kind, embedding FROM decided_looks ORDER BY track, rowid').all() as { track: number; kind: string; embedding: Buffer }[];
   const kept = first.filter((r) => r.rejected !== 1);
-  const characters = [...evenly(kept, KNOWN_LOOKS).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
+  const characters = [...spread(kept, KNOWN_LOOKS).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
   const background = [...first.filter((r) => r.rejected === 1).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'background').map((d) => d.embedding)];
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
   const key = createHash('sha256').update(JSON.stringify({ BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
-  return { characters: characters.map(vector), background: evenly(background, KNOWN_LOOKS).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
+  return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
 }
 
 /**

@@ -11,6 +11,7 @@ import { z, frame, readJsonFile } from '../core/schema.js';
 import { classifyPair, signature, type Signature } from './pairs.js';
 import { readAll } from './frames.js';
 import { probe } from '../core/video.js';
+import { spread } from '../core/spread.js';
 
 export type Triplet = [number, number, number];
 
@@ -60,11 +61,8 @@ export function readTruth(path: string): Clip {
   return { name: basename(path).replace(/\.truth\.json$/, ''), video, crop, triplets, source: 'truth file' };
 }
 
-/** Pick at most `max` items spread evenly over the list. */
-export function spread<T>(items: T[], max: number): T[] {
-  if (items.length <= max) return items;
-  return Array.from({ length: max }, (_, k) => items[Math.floor(((k + 0.5) * items.length) / max)]);
-}
+// Re-exported for the interpolation sources that pick frames with it.
+export { spread } from '../core/spread.js';
 
 /** Where each distinct drawing starts (frame index) and which shot it is in: held frames and cuts by pairs.ts. */
 export interface Drawings {
