@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
-import type { Detection, Image } from '../src/core/types.js';
-import type { CharacterDetector } from '../src/characters/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
-import { tmp, writeSynthClip } from './fixtures.js';
+import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 // A clip of drawn characters with known identities, written to a real video file.
 const clip: SynthClip = synthClip({ shots: 4, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 11 });
@@ -17,32 +15,17 @@ const video = join(tmp, 'cast.mp4');
 
 const writeClip = () => writeSynthClip(video, clip);
 
-/** Detector that reports the clip's truth boxes (the pipeline is under test here, not detection quality). */
-class TruthDetector implements CharacterDetector {
-  readonly name = 'truth';
-  readonly labels = ['body'] as const;
-  calls: number[] = [];
-  constructor(private failAfter = Infinity) {}
-  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
-    if (this.calls.length >= this.failAfter) throw new Error('killed');
-    this.calls.push(frameIndex);
-    const sx = frame.width / clip.width;
-    return clip.render(frameIndex).truth.filter((t) => t.visible > 0.5).map((t) => ({
-      frame: frameIndex, box: t.box.map((v) => v * sx) as Detection['box'], score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
-    }));
-  }
-}
 
 test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes without redoing frames', async () => {
   await writeClip();
   const ws = Workspace.open(join(tmp, 'ws-analyze'));
   // Shots are shorter than the keyframe interval: the chain runs once per shot, at its first analysed frame.
-  const killed = new TruthDetector(2);
+  const killed = new TruthBodies(clip, { failAfter: 2 });
   await assert.rejects(analyzeVideo(ws, video, { chain: [killed], rate: 6, width: clip.width }), /killed/);
   const doneShots = ws.db.prepare('SELECT DISTINCT shot FROM samples WHERE done = 1 ORDER BY shot').all() as { shot: number }[];
   assert.deepEqual(doneShots.map((r) => r.shot), [0, 1], 'the two shots finished before the kill are kept');
 
-  const det = new TruthDetector();
+  const det = new TruthBodies(clip);
   const s = await analyzeVideo(ws, video, { chain: [det], rate: 6, width: clip.width });
   assert.equal(s.shots, clip.shots.length, 'the synthetic cuts are found');
   assert.equal(det.calls.length, 2, 'only the two unfinished shots are analysed again');
@@ -55,7 +38,7 @@ test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes 
   const spans = ws.db.prepare('SELECT track, COUNT(DISTINCT shot) shots FROM appearances GROUP BY track').all() as { shots: number }[];
   assert.ok(spans.every((r) => r.shots === 1));
 
-  const again = await analyzeVideo(ws, video, { chain: [new TruthDetector(0)], rate: 6, width: clip.width });
+  const again = await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { failAfter: 0 })], rate: 6, width: clip.width });
   assert.deepEqual(again.skipped, ['samples', 'characters', 'tracks'], 'a finished video is skipped');
 
   // The oracle detector leaves out half-hidden figures on purpose; the learned pass would find them (test/learned.test.ts).

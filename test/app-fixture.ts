@@ -5,23 +5,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { VideoWriter } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
-import type { Detection, Image } from '../src/core/types.js';
-import type { CharacterDetector } from '../src/characters/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
+import { TruthBodies } from './fixtures.js';
 
-class TruthDetector implements CharacterDetector {
-  readonly name = 'truth';
-  readonly labels = ['body'] as const;
-  constructor(private clip: SynthClip) {}
-  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
-    const sx = frame.width / this.clip.width;
-    return this.clip.render(frameIndex).truth.filter((t) => t.visible > 0.5).map((t) => ({
-      frame: frameIndex, box: t.box.map((v) => v * sx) as Detection['box'], score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
-    }));
-  }
-}
 
 /** Episodes `ep1.mp4`, `ep2.mp4` in `dir` and an analysed workspace `dir/ws`; returns the open workspace and the clips. */
 export async function castWorkspace(dir: string): Promise<{ ws: Workspace; clips: SynthClip[]; videos: string[] }> {
@@ -34,7 +22,7 @@ export async function castWorkspace(dir: string): Promise<{ ws: Workspace; clips
       for (let f = 0; f < clip.frames; f++) await w.write(clip.render(f).image);
       await w.close();
     }
-    await analyzeVideo(ws, videos[i], { chain: [new TruthDetector(clip)], rate: 6, width: clip.width });
+    await analyzeVideo(ws, videos[i], { chain: [new TruthBodies(clip)], rate: 6, width: clip.width });
   }
   // The oracle detector leaves out half-hidden figures on purpose; the learned pass would find them (test/learned.test.ts).
   await analyzeSeries(ws, { epochs: 5, learn: false });

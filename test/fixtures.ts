@@ -6,6 +6,8 @@ import { run } from '../src/core/ffmpeg.js';
 import { makeSample, type SampleTruth } from '../src/sample/synth.js';
 import { VideoWriter } from '../src/core/video.js';
 import type { SynthClip } from '../src/dictionary/synth.js';
+import type { Detection, Image } from '../src/core/types.js';
+import type { CharacterDetector } from '../src/characters/types.js';
 
 export const tmp = mkdtempSync(join(tmpdir(), 'toonscope-test-'));
 
@@ -60,4 +62,25 @@ export async function writeSynthClip(path: string, clip: SynthClip): Promise<voi
   const w = new VideoWriter(path, clip.width, clip.height, clip.fps, { crf: 12 });
   for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
   await w.close();
+}
+
+/**
+ * A detector chain that reports a drawn clip's truth bodies (more than half
+ * visible), scaled to the analysed frame: the pipeline is under test, not
+ * detection. `keep` picks identities (a chain that misses characters); after
+ * `failAfter` calls it throws, as a killed run would stop.
+ */
+export class TruthBodies implements CharacterDetector {
+  readonly name = 'truth';
+  readonly labels = ['body'] as const;
+  calls: number[] = [];
+  constructor(private readonly clip: SynthClip, private readonly opts: { keep?: (identity: number) => boolean; failAfter?: number } = {}) {}
+  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    if (this.calls.length >= (this.opts.failAfter ?? Infinity)) throw new Error('killed');
+    this.calls.push(frameIndex);
+    const sx = frame.width / this.clip.width;
+    return this.clip.render(frameIndex).truth.filter((t) => t.visible > 0.5 && (this.opts.keep?.(t.identity) ?? true)).map((t) => ({
+      frame: frameIndex, box: t.box.map((v) => v * sx) as Detection['box'], score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
+    }));
+  }
 }

@@ -2,11 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VideoWriter } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
 import { iou } from '../src/core/box.js';
-import type { Detection, Image } from '../src/core/types.js';
-import type { CharacterDetector } from '../src/characters/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { normalize } from '../src/embed/vector.js';
 import { rng, gauss } from '../src/core/random.js';
@@ -16,7 +13,7 @@ import { appearances } from '../src/analyze/store.js';
 import { classify, REJECTED, union, onScreen, listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, spans, exportLabels, relabel } from '../src/label/index.js';
 import { labels } from '../src/label/store.js';
 import { vttTime, csvCell } from '../src/label/export.js';
-import { tmp } from './fixtures.js';
+import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 // ---- classifier (pure) ----
 
@@ -69,23 +66,11 @@ test('export: interval union, who-is-on-screen cues, VTT times, CSV quoting', ()
 
 // ---- the workspace flow: analyze, name, merge, split, reject, a new episode, exports ----
 
-class TruthDetector implements CharacterDetector {
-  readonly name = 'truth';
-  readonly labels = ['body'] as const;
-  constructor(private clip: SynthClip) {}
-  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
-    return this.clip.render(frameIndex).truth.filter((t) => t.visible > 0.5).map((t) => ({ frame: frameIndex, box: t.box, score: 0.9, label: 'body', mask: t.mask }));
-  }
-}
 
 async function episode(seed: number): Promise<{ path: string; clip: SynthClip }> {
   const clip = synthClip({ shots: 4, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed });
   const path = join(tmp, `label-ep${seed}.mp4`);
-  if (!existsSync(path)) {
-    const w = new VideoWriter(path, clip.width, clip.height, clip.fps, { crf: 12 });
-    for (let i = 0; i < clip.frames; i++) await w.write(clip.render(i).image);
-    await w.close();
-  }
+  await writeSynthClip(path, clip);
   return { path, clip };
 }
 
@@ -102,7 +87,7 @@ function identities(ws: Workspace, videoId: number, clip: SynthClip): Map<number
 test('label: naming, merging, splitting and rejecting clusters change the labels; a new episode is labelled automatically', async () => {
   const ws = Workspace.open(join(tmp, 'ws-label'));
   const e1 = await episode(21);
-  const v1 = (await analyzeVideo(ws, e1.path, { chain: [new TruthDetector(e1.clip)], rate: 6, width: e1.clip.width })).videoId;
+  const v1 = (await analyzeVideo(ws, e1.path, { chain: [new TruthBodies(e1.clip)], rate: 6, width: e1.clip.width })).videoId;
   // The oracle detector leaves out half-hidden figures on purpose; the learned pass would find them (test/learned.test.ts).
   const s1 = await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.equal(s1.labels!.labelled, 0, 'nothing is named before a person names something');
@@ -183,7 +168,7 @@ test('label: naming, merging, splitting and rejecting clusters change the labels
 
   // A new episode: re-clustered, names carried over, its tracks labelled by the classifier.
   const e2 = await episode(22);
-  const v2 = (await analyzeVideo(ws, e2.path, { chain: [new TruthDetector(e2.clip)], rate: 6, width: e2.clip.width })).videoId;
+  const v2 = (await analyzeVideo(ws, e2.path, { chain: [new TruthBodies(e2.clip)], rate: 6, width: e2.clip.width })).videoId;
   const s2 = await analyzeSeries(ws, { epochs: 5, learn: false });
   assert.ok(s2.restored >= 2, `names restored on ${s2.restored} clusters`);
   const truth2 = identities(ws, v2, e2.clip);

@@ -7,9 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
-import type { Box, Detection, Image } from '../src/core/types.js';
+import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import type { CharacterDetector } from '../src/characters/types.js';
 import { cellLabels, mapToDetections, probabilities, regions, trainLearned, LEARNED_DEFAULTS } from '../src/characters/learned.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
@@ -19,7 +18,7 @@ import { iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
-import { tmp, writeSynthClip } from './fixtures.js';
+import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 /** A feature map whose cells inside `figures` point one way (with a little noise) and the rest another. */
 function drawnMap(cols: number, rows: number, figures: Array<[number, number, number, number]>, seed: number): FeatureMap {
@@ -96,17 +95,6 @@ const video = join(tmp, 'learned.mp4');
 
 const writeClip = () => writeSynthClip(video, clip);
 
-class OnlyOne implements CharacterDetector {
-  readonly name = 'only-one';
-  readonly labels = ['body'] as const;
-  constructor(private readonly identity: number | null) {}
-  async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
-    const sx = frame.width / clip.width;
-    return clip.render(frameIndex).truth.filter((t) => t.visible > 0.5 && t.identity === this.identity).map((t) => ({
-      frame: frameIndex, box: t.box.map((v) => v * sx) as Box, score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
-    }));
-  }
-}
 
 /** Share of a video's pass-2 appearances that lie on a character the chain never reports (IoU >= 0.5), and how many there are. */
 function secondPass(ws: Workspace): { n: number; onOthers: number; duplicates: number } {
@@ -124,7 +112,7 @@ test('analyze learns the series: the learned pass finds characters the detector 
   await writeClip();
   const ws = Workspace.open(join(tmp, 'ws-learned'));
   try {
-    const v = await analyzeVideo(ws, video, { chain: [new OnlyOne(0)], rate: 4, width: clip.width });
+    const v = await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: (id) => id === 0 })], rate: 4, width: clip.width });
     const first = (ws.db.prepare('SELECT COUNT(*) n FROM appearances').get() as { n: number }).n;
     assert.ok(first > 0, 'the chain finds identity 0');
     const s = await analyzeSeries(ws, { epochs: 3 });
@@ -154,7 +142,7 @@ test('analyze learns the series: the learned pass finds characters the detector 
     const other = clip.render(f).truth.find((x) => x.identity !== 0 && x.visible > 0.9);
     assert.ok(other, 'a character the chain misses is on the taught frame');
     await teach(ws, video, f, other!.box.map(Math.round) as Box);
-    await analyzeVideo(ws, video, { chain: [new OnlyOne(0)], rate: 4, width: clip.width });
+    await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: (id) => id === 0 })], rate: 4, width: clip.width });
     const after = await analyzeSeries(ws, { epochs: 3 });
     assert.equal(after.learned?.learn.reused, false, 'the taught box retrained the series detector');
     const tracks = new Set((ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE track IS NOT NULL').all() as { track: number }[]).map((r) => r.track));
@@ -183,7 +171,7 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
   const dir = join(tmp, 'ws-teach');
   const ws = Workspace.open(dir);
   try {
-    await analyzeVideo(ws, video, { chain: [new OnlyOne(null)], rate: 4, width: clip.width });
+    await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: () => false })], rate: 4, width: clip.width });
     const zero = await analyzeSeries(ws, { epochs: 3 });
     assert.equal(zero.tracks, 0, 'the chain finds nobody');
     // The person draws one box around a visible character in the first shot.
@@ -193,7 +181,7 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     const r = await teach(ws, video, f, box, 'Mika');
     assert.equal(r.added, true);
     assert.equal((await teach(ws, video, f, box, 'Mika')).added, false, 'the same box twice changes nothing');
-    await analyzeVideo(ws, video, { chain: [new OnlyOne(null)], rate: 4, width: clip.width });
+    await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: () => false })], rate: 4, width: clip.width });
     const taught = await analyzeSeries(ws, { epochs: 3 });
     assert.ok(taught.appearances > 5, `characters found after teaching: ${taught.appearances}`);
     const onHer = (ws.db.prepare('SELECT frame, x, y, w, h FROM appearances').all() as { frame: number; x: number; y: number; w: number; h: number }[])
