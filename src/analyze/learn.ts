@@ -112,23 +112,23 @@ function analysedVideos(ws: Workspace): Analysed[] {
   return rows.map((r) => ({ id: r.id, path: r.path, fingerprint: r.fingerprint, ...(JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number }) }));
 }
 
-/** Every shot's probe frames (see `probeFrames`) of an analysed episode, from its samples. */
-function probesOf(ws: Workspace, v: Analysed): Set<number> {
-  const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(v.id) as Sample[];
+/** Every shot's probe frames (see `probeFrames`) of an episode's sampled frames, in order. */
+function probesOf(samples: readonly Sample[], every: number): number[] {
   const times: number[] = [];
   const byShot = new Map<number, number[]>();
   for (const s of samples) {
     times[s.frame] = s.time;
     byShot.set(s.shot, [...(byShot.get(s.shot) ?? []), s.frame]);
   }
-  return new Set([...byShot.values()].flatMap((list) => probeFrames(list, times, v.every)));
+  return [...byShot.values()].flatMap((list) => probeFrames(list, times, every)).sort((a, b) => a - b);
 }
 
 /** Train (or reuse) the series detector from every episode's first pass and the taught boxes. */
 export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promise<LearnSummary> {
   ensureSchema(ws);
   const videos = new Map(analysedVideos(ws).map((v) => [v.id, v]));
-  const probes = new Map([...videos.values()].map((v) => [v.id, probesOf(ws, v)]));
+  const samplesOf = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame');
+  const probes = new Map([...videos.values()].map((v) => [v.id, new Set(probesOf(samplesOf.all(v.id) as Sample[], v.every))]));
   const frames = knownFrames(ws, probes).filter((f) => videos.has(f.video));
   const key = createHash('sha256')
     .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
@@ -234,8 +234,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   }
   const learned = new LearnedBodies(model, (f) => known.get(f) ?? []);
   const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
-  const probes = new Set<number>();
-  for (const list of byShot.values()) for (const f of probeFrames(list.map((s) => s.frame), times, opts.every ?? 4)) probes.add(f);
+  // Probe frames of every shot (the background comes from them, done shots included); the undone shots' are looked at.
+  const allProbes = probesOf(samples, opts.every ?? 4);
+  const probes = new Set(allProbes.filter((f) => byShot.has(shotOf.get(f)!)));
   // A taught frame is always looked at, and its taught box always yields her there (the name lands on her track).
   // Every taught box by frame (analysis pixels), done shots included: background cut-outs keep clear of them all.
   const taught = new Map<number, Box[]>();
@@ -261,9 +262,6 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // anyway, and only those it does not reach (shots done before a resume) are decoded again, when a candidate needs them.
   const likeness = new Likeness([...known_.characters]);
   for (const v of known_.background) likeness.addBackground(v);
-  const everyShot = new Map<number, number[]>();
-  for (const s of samples) everyShot.set(s.shot, [...(everyShot.get(s.shot) ?? []), s.frame]);
-  const allProbes = [...everyShot.values()].flatMap((list) => probeFrames(list, times, opts.every ?? 4)).sort((a, b) => a - b);
   // Short clips have few probe frames: then the background comes from all sampled frames (a few more maps to make).
   const backgroundFrames = new Set(spread(allProbes.length >= BACKGROUND_FRAMES ? allProbes : samples.map((s) => s.frame), BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
