@@ -71,6 +71,26 @@ test('learned detector: cell labels, training, regions and boxes on hand-made fe
   assert.deepEqual(regions([1, 1, 0, 0, 0, 1, 1, 0, 1], 3, 3).map((r) => r.sort((a, b) => a - b)), [[0, 1], [5, 8], [6]]);
 });
 
+test('learned detector: a character standing against a found body comes out; that body\'s arm does not', () => {
+  const cols = 20, rows = 12, frame = { width: 320, height: 192 }, fm = { cols, rows, stride: 16 };
+  // A lit map (16 px cells) of rectangles of cells [c0, r0, c1, r1].
+  const map = (...rects: number[][]) => {
+    const p = new Float32Array(cols * rows).fill(0.05);
+    for (const [c0, r0, c1, r1] of rects) for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) p[r * cols + c] = 0.95;
+    return p;
+  };
+  const left: Box = [32, 32, 64, 144]; // cells 2-5 x 2-10: the body the first pass found
+  // Two figures shoulder to shoulder: one lit region.
+  const pair = map([2, 2, 5, 10], [6, 2, 9, 10]);
+  const dets = mapToDetections(pair, fm, frame, LEARNED_DEFAULTS, [], 0, [left]);
+  assert.equal(dets.length, 1, `the second figure comes out: ${JSON.stringify(dets.map((d) => d.box.map(Math.round)))}`);
+  assert.ok(iou(dets[0].box, [96, 32, 64, 144]) > 0.6, `on her (${dets[0].box.map(Math.round)})`);
+  // The same region beside a face found alone is that face's character (her body): nothing new.
+  assert.deepEqual(mapToDetections(pair, fm, frame, LEARNED_DEFAULTS, [left]), []);
+  // A found body with her arm stretched out: the arm is hers.
+  assert.deepEqual(mapToDetections(map([2, 2, 5, 10], [6, 5, 8, 6]), fm, frame, LEARNED_DEFAULTS, [], 0, [left]), []);
+});
+
 test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {
   const v = (...x: number[]) => normalize(Float32Array.from(x));
   const l = new Likeness([v(1, 0, 0), v(0.9, 0.3, 0)]);

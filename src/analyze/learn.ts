@@ -12,7 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize, probe } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
@@ -32,7 +32,7 @@ import { identitySpace } from '../models/identity.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector or its pass changes: stored models and second passes are then redone. */
-const LEARNED_VERSION = 3;
+const LEARNED_VERSION = 4;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -226,13 +226,17 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // A killed run's rows of unfinished shots go first.
   const clear = ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ? AND pass = 2');
   ws.db.transaction(() => { for (const shot of byShot.keys()) clear.run(videoId, shot); })();
-  // First-pass characters per frame, in analysis pixels: the learned detector skips them.
+  // First-pass characters per frame, in analysis pixels: the learned detector skips them. A row with a face box is a
+  // body with its face (someone may stand beside it); one without is a face found alone (what is lit around it is her).
   const known = new Map<number, Box[]>();
-  for (const r of ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number }[]) {
-    if (!known.has(r.frame)) known.set(r.frame, []);
-    known.get(r.frame)!.push([r.x / sx, r.y / sx, r.w / sx, r.h / sx]);
+  const firstPass = new Map<number, FoundOn>();
+  for (const r of ws.db.prepare('SELECT frame, x, y, w, h, face IS NOT NULL body FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; body: number }[]) {
+    const box: Box = [r.x / sx, r.y / sx, r.w / sx, r.h / sx];
+    if (!known.has(r.frame)) known.set(r.frame, []), firstPass.set(r.frame, { bodies: [], others: [] });
+    known.get(r.frame)!.push(box);
+    firstPass.get(r.frame)![r.body ? 'bodies' : 'others'].push(box);
   }
-  const learned = new LearnedBodies(model, (f) => known.get(f) ?? []);
+  const learned = new LearnedBodies(model, (f) => firstPass.get(f) ?? { bodies: [], others: [] });
   const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
   // Probe frames of every shot (the background comes from them, done shots included); the undone shots' are looked at.
   const allProbes = probesOf(samples, opts.every ?? 4);

@@ -221,24 +221,40 @@ export function regions(set: ArrayLike<number>, cols: number, rows: number): num
 
 /**
  * Characters on a probability map, as body detections in frame pixels.
- * Lit regions reaching a `known` box (a character found already) are
- * dropped, so only characters nobody found yet come out. Each region's mask is the
- * probability map, bilinearly upsampled inside its box, at the threshold.
+ * Only characters nobody found yet come out. A lit region reaching a `known`
+ * box (a face found alone, or a box of unknown kind) is that character and is
+ * dropped. A region reaching only found `bodies` may also hold a second
+ * character standing against them: what lies beyond their margins is kept
+ * when a piece of it is at least half as big as the smallest body it touches
+ * (her arm or hair is far smaller than she is; a second character is not).
+ * Each region's mask is the probability map, bilinearly upsampled inside its
+ * box, at the threshold.
  */
-export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, params: LearnedParams, known: Box[] = [], frameIndex = 0): Detection[] {
+export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, params: LearnedParams, known: Box[] = [], frameIndex = 0, bodies: Box[] = []): Detection[] {
   const { cols, rows, stride } = fm;
   const sx = (cols * stride) / frame.width, sy = (rows * stride) / frame.height;
   const cw = stride / sx, ch = stride / sy;
   const lit = new Uint8Array(cols * rows);
   for (let i = 0; i < lit.length; i++) lit[i] = prob[i] >= params.threshold ? 1 : 0;
-  // A lit region that reaches a known character (or the cell-wide margin its map bleeds into) is that character:
-  // her arm, her hair, the rest of a close-up whose face alone was found. Only regions apart from every known
-  // character can be someone new. (So a character nobody found who touches one somebody found is not found here.)
-  const near = (i: number) => {
+  const all = [...known, ...bodies];
+  // A cell is near a found character inside her box or the cell-wide margin her map bleeds into.
+  const near = (i: number, [x, y, w, h]: Box) => {
     const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
-    return known.some(([x, y, w, h]) => cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch);
+    return cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch;
   };
-  for (const region of regions(lit, cols, rows)) if (region.some(near)) for (const i of region) lit[i] = 0;
+  for (const region of regions(lit, cols, rows)) {
+    const touched = all.filter((b) => region.some((i) => near(i, b)));
+    if (!touched.length) continue;
+    // Her arm, her hair, the rest of a close-up whose face alone was found: that character, not someone new.
+    const splittable = touched.every((b) => all.indexOf(b) >= known.length);
+    for (const i of region) if (!splittable || touched.some((b) => near(i, b))) lit[i] = 0;
+    if (!splittable) continue;
+    // Beside found bodies: pieces far smaller than the smallest of them are theirs; the others may be someone new.
+    const smallest = Math.min(...touched.map((b) => (b[2] / cw) * (b[3] / ch)));
+    const rest = new Uint8Array(cols * rows);
+    for (const i of region) rest[i] = lit[i];
+    for (const piece of regions(rest, cols, rows)) if (piece.length < 0.5 * smallest) for (const i of piece) lit[i] = 0;
+  }
   const out: Detection[] = [];
   for (const region of regions(lit, cols, rows)) {
     if (region.length < params.minCells) continue;
@@ -255,7 +271,7 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
     const y0 = Math.max(0, (r0 - 0.25) * ch), y1 = Math.min(frame.height, (r1 + 1.25) * ch);
     const box: Box = [x0, y0, x1 - x0, y1 - y0];
     // What is left around a known character (a ring or a strip of its margin) is that character again, not another.
-    if (known.some((k) => coverage(box, k) > 0.35)) continue;
+    if (all.some((k) => coverage(box, k) > 0.35)) continue;
     const mw = Math.max(1, Math.round(box[2])), mh = Math.max(1, Math.round(box[3]));
     const inRegion = new Uint8Array(cols * rows);
     for (const i of region) inRegion[i] = 1;
@@ -322,15 +338,18 @@ export function seedFromBox(box: Box, frameIndex = 0): Detection {
   return { frame: frameIndex, box: [Math.round(box[0]), Math.round(box[1]), mw, mh], score: 1, label: 'body', mask: { width: mw, height: mh, channels: 1, data } };
 }
 
+/** Characters already found on a frame (frame pixels): whole bodies, and other boxes (faces found alone). */
+export interface FoundOn { bodies: Box[]; others: Box[] }
+
 /**
- * The learned model as a chain backend. `known(frame)` gives the boxes of
- * characters already found on that frame (frame pixels), which it skips;
- * detections earlier in the chain are skipped the same way.
+ * The learned model as a chain backend. `known(frame)` gives the characters
+ * already found on that frame, which it skips; detections earlier in the
+ * chain are skipped the same way.
  */
 export class LearnedBodies implements CharacterDetector {
   readonly name = 'series';
   readonly labels = ['body'] as const;
-  constructor(private readonly model: LearnedModel, private readonly known: (frame: number) => Box[] = () => []) {}
+  constructor(private readonly model: LearnedModel, private readonly known: (frame: number) => FoundOn = () => ({ bodies: [], others: [] })) {}
 
   async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
     return (await this.look(frame, prior, frameIndex)).detections;
@@ -343,8 +362,10 @@ export class LearnedBodies implements CharacterDetector {
     const fits = made && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
     const fm = fits ? made : await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
     const prob = probabilities(this.model, fm);
-    const known = [...this.known(frameIndex), ...prior.map((d) => d.box)];
+    const found = this.known(frameIndex);
+    const others = [...found.others, ...prior.filter((d) => d.label !== 'body').map((d) => d.box)];
+    const bodies = [...found.bodies, ...prior.filter((d) => d.label === 'body').map((d) => d.box)];
     const cv = await opencv();
-    return { detections: mapToDetections(prob, fm, frame, this.model.params, known, frameIndex).map((d) => refine(cv, frame, d)), prob, fm };
+    return { detections: mapToDetections(prob, fm, frame, this.model.params, others, frameIndex, bodies).map((d) => refine(cv, frame, d)), prob, fm };
   }
 }
