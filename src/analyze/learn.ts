@@ -226,11 +226,11 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // A killed run's rows of unfinished shots go first.
   const clear = ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ? AND pass = 2');
   ws.db.transaction(() => { for (const shot of byShot.keys()) clear.run(videoId, shot); })();
-  // First-pass characters per frame, in analysis pixels: the learned detector skips them. A row with a face box is a
-  // body with its face (someone may stand beside it); one without is a face found alone (what is lit around it is her).
+  // First-pass characters per frame, in analysis pixels: the learned detector skips them. A row with a mask or with a
+  // face inside is a body (someone may stand beside it); one with neither is a face found alone (what is lit around it is her).
   const known = new Map<number, Box[]>();
   const firstPass = new Map<number, FoundOn>();
-  for (const r of ws.db.prepare('SELECT frame, x, y, w, h, face IS NOT NULL body FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; body: number }[]) {
+  for (const r of ws.db.prepare('SELECT frame, x, y, w, h, (face IS NOT NULL OR mask IS NOT NULL) body FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; body: number }[]) {
     const box: Box = [r.x / sx, r.y / sx, r.w / sx, r.h / sx];
     if (!known.has(r.frame)) known.set(r.frame, []), firstPass.set(r.frame, { bodies: [], others: [] });
     known.get(r.frame)!.push(box);
