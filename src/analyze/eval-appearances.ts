@@ -96,6 +96,8 @@ export interface AppearanceEvalOptions extends AnalyzeOptions {
   data: string[];
   out: string;
   teach?: boolean;
+  /** False: the detector chain alone, without the learned pass (what it adds is then measurable). */
+  learn?: boolean;
   progress?: (label: string, total?: number) => Progress;
 }
 
@@ -266,7 +268,7 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
     try {
       const analyse = async () => {
         for (const { clip, path } of list) await analyzeVideo(ws, path, { ...opts, extraFrames: clip.frames.map((f) => f.frame) });
-        await analyzeSeries(ws, { epochs: opts.epochs, log: opts.log, progress: opts.progress });
+        await analyzeSeries(ws, { epochs: opts.epochs, learn: opts.learn, log: opts.log, progress: opts.progress });
       };
       await analyse();
       const zero = await score(ws, list, 'zero clicks', opts.out);

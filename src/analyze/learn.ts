@@ -417,15 +417,19 @@ function syncDecidedLooks(ws: Workspace): void {
 
 /** The looks the workspace holds: first-pass rows are characters (unless their track was rejected), decided tracks' looks as decided. */
 function storedLooks(ws: Workspace): Looks {
-  const first = ws.db.prepare(`SELECT a.embedding, a.w, a.h, d.rejected FROM appearances a LEFT JOIN decisions d ON d.track = a.track
-    WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { embedding: Buffer; w: number; h: number; rejected: number | null }[];
+  // Ids and sizes first; only the embeddings picked are read (a long series holds far more rows than it keeps).
+  const first = ws.db.prepare(`SELECT a.id, a.w, a.h, d.rejected FROM appearances a LEFT JOIN decisions d ON d.track = a.track
+    WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { id: number; w: number; h: number; rejected: number | null }[];
+  const embeddingOf = ws.db.prepare('SELECT embedding FROM appearances WHERE id = ?');
+  const read = (rows: { id: number }[]) => rows.map((r) => (embeddingOf.get(r.id) as { embedding: Buffer }).embedding);
   const decided = ws.db.prepare('SELECT track, kind, embedding FROM decided_looks ORDER BY track, rowid').all() as { track: number; kind: string; embedding: Buffer }[];
   const kept = first.filter((r) => r.rejected !== 1);
-  const characters = [...spread(kept, KNOWN_LOOKS).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
-  const background = [...first.filter((r) => r.rejected === 1).map((r) => r.embedding), ...decided.filter((d) => d.kind === 'background').map((d) => d.embedding)];
+  const characters = [...read(spread(kept, KNOWN_LOOKS)), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
+  const background = [...first.filter((r) => r.rejected === 1), ...decided.filter((d) => d.kind === 'background')];
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
   const key = createHash('sha256').update(JSON.stringify({ BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
-  return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
+  const look = (b: { id: number } | { embedding: Buffer }) => ('embedding' in b ? b.embedding : read([b])[0]);
+  return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
 }
 
 /**

@@ -9,7 +9,7 @@ export const evalAppearancesCmd: Command = {
   name: 'eval appearances',
   summary: 'does analyze find every character of real footage, each in a cluster of her own (hand-drawn truth)',
   usage: [
-    'toonscope eval appearances --truth FILE --data DIR [--data DIR...] --out DIR [--teach]',
+    'toonscope eval appearances --truth FILE --data DIR [--data DIR...] --out DIR [--teach] [--no-learn]',
     '',
     '  FILE: boxes drawn on several frames of every shot, e.g. eval/characters/appearances.truth.json;',
     '  clips are looked up by name in each --data folder (missing ones are skipped and said so).',
@@ -19,8 +19,9 @@ export const evalAppearancesCmd: Command = {
     '  not scored), the cluster most of them land in and its purity; per clip: precision (found appearances',
     '  on truth frames that match a truth box). Everything is measured on the truth frames only.',
     '  Writes --out/index.html (pictures: truth cyan, detector chain green, learned pass red) and report.json.',
+    '  --no-learn: the detector chain alone (analyze --no-learn), to see what the learned pass adds.',
   ].join('\n'),
-  options: { truth: { type: 'string', short: 't' }, data: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' }, teach: { type: 'boolean' }, rate: { type: 'string' }, epochs: { type: 'string' } },
+  options: { truth: { type: 'string', short: 't' }, data: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' }, teach: { type: 'boolean' }, 'no-learn': { type: 'boolean' }, rate: { type: 'string' }, epochs: { type: 'string' } },
   async run(_p, values, ctx) {
     const truth = values.truth as string | undefined;
     const data = (values.data as string[] | undefined) ?? [];
@@ -28,7 +29,7 @@ export const evalAppearancesCmd: Command = {
     if (!truth) throw new ToonscopeError(undefined, 'eval appearances needs --truth FILE');
     if (!data.length) throw new ToonscopeError(undefined, 'eval appearances needs --data DIR (the folder holding the clips)');
     if (!out) throw new ToonscopeError(undefined, 'eval appearances needs --out DIR');
-    const r = await evalAppearances(truth, { data, out, teach: !!values.teach, rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000), progress: ctx.progress, log: ctx.log });
+    const r = await evalAppearances(truth, { data, out, teach: !!values.teach, learn: !values['no-learn'], rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000), progress: ctx.progress, log: ctx.log });
     ctx.result(r, `${formatRuns(r.runs)}\nreport: ${r.report}`);
   },
 };

@@ -1,0 +1,66 @@
+// `eval appearances` on a drawn clip whose truth is known exactly: a chain that
+// finds only some identities must score as such (recall per character, false
+// appearances, pictures), teaching must put one box on each missed character,
+// and a bad truth file is a one-line error naming the field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
+import { evalAppearances, readAppearanceTruth, type TruthClip } from '../src/analyze/eval-appearances.js';
+import { ToonscopeError } from '../src/core/errors.js';
+import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
+
+const clip: SynthClip = synthClip({ shots: 2, shotFrames: [24, 30], identities: 2, perShot: [2, 2], seed: 3 });
+const name = 'evalapp.mp4';
+
+/** Truth on every 6th frame: every character more than half visible; `partialId` marked as a sliver. */
+function truthFile(partialId?: number): string {
+  const frames: TruthClip['frames'] = [];
+  for (let f = 0; f < clip.frames; f += 6) {
+    frames.push({
+      frame: f,
+      characters: clip.render(f).truth.filter((t) => t.visible > 0.5).map((t) => ({ name: `c${t.identity}`, body: t.box.map(Math.round) as [number, number, number, number], ...(t.identity === partialId ? { partial: true } : {}) })),
+    });
+  }
+  const file = join(tmp, `evalapp-${partialId ?? 'all'}.truth.json`);
+  writeFileSync(file, JSON.stringify({ about: 'test', clips: [{ video: name, series: 'drawn', frames }] }));
+  return file;
+}
+
+test('eval appearances: recall per character, false appearances and pictures; teaching covers each missed character', async () => {
+  await writeSynthClip(join(tmp, name), clip);
+  const ids = new Set(Array.from({ length: clip.frames }, (_, f) => clip.render(f).truth.map((t) => t.identity)).flat());
+  assert.equal(ids.size, 2, 'the clip has two identities');
+  const out = join(tmp, 'evalapp-out');
+  // The chain reports identity 0 exactly and never identity 1; the learned pass is off, so what is scored is the chain.
+  const res = await evalAppearances(truthFile(), { data: [tmp], out, teach: true, chain: [new TruthBodies(clip, { keep: (id) => id === 0 })], rate: 4, width: clip.width, epochs: 2, learn: false });
+  const [zero, taught] = res.runs;
+  const c0 = zero.characters.find((c) => c.name === 'c0')!, c1 = zero.characters.find((c) => c.name === 'c1')!;
+  assert.ok(c0.truth > 0 && c1.truth > 0, 'both characters have truth boxes');
+  assert.ok(c0.recall >= 0.9, `the found character is found: ${c0.found} of ${c0.truth}`);
+  assert.equal(c0.byChain, true);
+  assert.equal(c1.found, 0, 'the character the chain never reports is not found');
+  assert.equal(zero.clips[0].falsePositives, 0, 'exact boxes are no false appearances');
+  assert.equal(zero.clips[0].precision, 1);
+  assert.ok(existsSync(zero.clips[0].picture) && existsSync(res.report), 'a picture per clip and an HTML report');
+  assert.ok(existsSync(join(out, 'report.json')));
+  // One taught box, on the missed character only; her taught box is not scored.
+  assert.deepEqual(taught.taught.map((t) => t.name), ['c1']);
+  const t1 = taught.characters.find((c) => c.name === 'c1')!;
+  assert.equal(t1.truth, c1.truth - 1, 'the taught box itself is not scored');
+  // A sliver at the edge is not counted either way: marking identity 1 partial leaves only identity 0 scored.
+  const part = await evalAppearances(truthFile(1), { data: [tmp], out: join(tmp, 'evalapp-partial'), chain: [new TruthBodies(clip, { keep: () => true })], rate: 4, width: clip.width, epochs: 2, learn: false });
+  assert.deepEqual(part.runs[0].characters.map((c) => c.name), ['c0']);
+  assert.equal(part.runs[0].clips[0].falsePositives, 0, 'found boxes on the partial character are not false');
+});
+
+test('eval appearances: a bad truth file is a one-line error naming the field', () => {
+  const bad = join(tmp, 'evalapp-bad.truth.json');
+  const doc = JSON.parse(readFileSync(truthFile(), 'utf8'));
+  doc.clips[0].frames[0].characters.push({ name: 'x', body: [1, 2, 0, 4] });
+  writeFileSync(bad, JSON.stringify(doc));
+  assert.throws(() => readAppearanceTruth(bad), (e: unknown) => e instanceof ToonscopeError && /clips\[0\]\.frames\[0\]\.characters\[\d+\]\.body/.test(e.message) && !e.message.includes('\n'));
+  writeFileSync(bad, '{"clips": [');
+  assert.throws(() => readAppearanceTruth(bad), (e: unknown) => e instanceof ToonscopeError && /not readable JSON/.test(e.message));
+});
