@@ -44,6 +44,20 @@ test('agglomerative clustering picks the number of blobs by silhouette', () => {
   }
 });
 
+test('a far outlier does not hide the split between two near groups: it keeps a cluster of its own', () => {
+  // Unit vectors on a circle: two groups 16 degrees apart (8 degrees between neighbours), one stray item far away.
+  const at = (deg: number) => Float32Array.from([Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)]);
+  const vs = [0, 8, 16, 24, 40, 48, 56, 170].map(at);
+  const c = agglomerate(vs);
+  // With every item voting, "the stray against the rest" has the best silhouette (k = 2, both groups in one).
+  assert.equal(c.k, 3, `clusters: ${c.labels.join('')}`);
+  assert.deepEqual(c.labels.slice(0, 4).map((l) => l === c.labels[0]), [true, true, true, true]);
+  assert.deepEqual(c.labels.slice(4, 7).map((l) => l === c.labels[4]), [true, true, true]);
+  assert.notEqual(c.labels[0], c.labels[4]);
+  assert.ok(c.labels[7] !== c.labels[0] && c.labels[7] !== c.labels[4], 'the stray item stands alone');
+  close(c.silhouette, silhouette(c.labels, cosineDistances(vs)));
+});
+
 test('cannot-link keeps co-occurring items apart; a fixed cut stops merging', () => {
   const { vs } = blobs(2, 5, 8, 0.05, 9);
   // Items 0 and 1 are in the same blob but declared different.

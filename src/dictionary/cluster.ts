@@ -1,7 +1,8 @@
 // Agglomerative average-linkage clustering on cosine distance with
 // cannot-link constraints (two clusters holding a forbidden pair never merge),
 // and the number of clusters chosen by the mean silhouette (Rousseeuw 1987)
-// of the resulting partitions, computed on the original distances.
+// of the resulting partitions, computed on the original distances (far
+// outliers excepted: they do not vote, see `voting`).
 // Cost: O(n^2) memory, ~O(n^2) per run of merges with cached row minima.
 
 export interface ClusterOptions {
@@ -23,7 +24,7 @@ export interface Clustering {
   silhouette: number;
   /** Linkage distance of the last merge performed. */
   height: number;
-  /** Silhouette for every k examined. */
+  /** The silhouette that chose k, for every k examined (far outliers do not vote: see `voting`). */
   curve: Array<{ k: number; silhouette: number }>;
 }
 
@@ -136,14 +137,38 @@ export function agglomerate(input: readonly Float32Array[] | { distances: Float3
   const kMin = n - merges.length;
   const kMax = Math.min(n - 1, n - forced, opts.maxClusters ?? 60);
   const curve: Array<{ k: number; silhouette: number }> = [];
+  const score = voting(D0, n);
   let bestK = kMin, bestS = -Infinity, bestLabels = labelsAfter(merges.length);
   for (let k = Math.max(2, kMin); k <= kMax; k++) {
     const labels = labelsAfter(n - k);
-    const s = silhouette(labels, D0);
+    const s = score(labels);
     curve.push({ k, silhouette: s });
     if (s > bestS) { bestS = s; bestK = k; bestLabels = labels; }
   }
-  return { labels: bestLabels, k: bestK, silhouette: Math.max(0, bestS), height: merges[n - bestK - 1]?.[2] ?? 0, curve };
+  return { labels: bestLabels, k: bestK, silhouette: Math.max(0, silhouette(bestLabels, D0)), height: merges[n - bestK - 1]?.[2] ?? 0, curve };
+}
+
+/**
+ * The silhouette that chooses k. Items whose nearest neighbour is more than
+ * twice as far as the median item's (a stray track: a hand, a prop) stay in
+ * every partition but do not vote: one far outlier otherwise makes "it against
+ * all the rest" the best partition and hides every other split (two girls who
+ * alternate across shots, one cluster, because a hand was found beside one).
+ */
+function voting(D: Float32Array, n: number): (labels: number[]) => number {
+  const all = (labels: number[]) => silhouette(labels, D);
+  if (n < 4) return all;
+  const nn = Array.from({ length: n }, (_, i) => {
+    let m = Infinity;
+    for (let j = 0; j < n; j++) if (j !== i) m = Math.min(m, D[i * n + j]);
+    return m;
+  });
+  const med = [...nn].sort((a, b) => a - b)[n >> 1];
+  const voters = nn.flatMap((d, i) => (med > 0 && d > 2 * med ? [] : [i]));
+  if (voters.length === n || voters.length < 3) return all;
+  const m = voters.length, sub = new Float32Array(m * m);
+  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) sub[a * m + b] = D[voters[a] * n + voters[b]];
+  return (labels) => silhouette(relabel(voters.map((i) => labels[i])), sub);
 }
 
 /** Renumber cluster roots 0..k-1 by decreasing size (ties by first appearance). */
