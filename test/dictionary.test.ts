@@ -56,6 +56,11 @@ test('a far outlier does not hide the split between two near groups: it keeps a 
   assert.notEqual(c.labels[0], c.labels[4]);
   assert.ok(c.labels[7] !== c.labels[0] && c.labels[7] !== c.labels[4], 'the stray item stands alone');
   close(c.silhouette, silhouette(c.labels, cosineDistances(vs)));
+  // A small, loose group is no outlier: three tracks at 40-52 degrees between two tight groups stay a character.
+  const loose = [...[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], ...[120, 121, 122, 123, 124, 125, 126, 127, 128, 129], 40, 46, 52].map(at);
+  const l = agglomerate(loose);
+  assert.equal(l.k, 3, `clusters: ${l.labels.join('')}`);
+  assert.ok(l.labels[20] === l.labels[22] && l.labels[20] !== l.labels[0] && l.labels[20] !== l.labels[10]);
 });
 
 test('cannot-link keeps co-occurring items apart; a fixed cut stops merging', () => {

@@ -13,7 +13,7 @@ import { cellLabels, mapToDetections, probabilities, regions, trainLearned, LEAR
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { teach } from '../src/analyze/learn.js';
+import { teach, sliver } from '../src/analyze/learn.js';
 import { iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
@@ -87,8 +87,24 @@ test('learned detector: a character standing against a found body comes out; tha
   assert.ok(iou(dets[0].box, [96, 32, 64, 144]) > 0.6, `on her (${dets[0].box.map(Math.round)})`);
   // The same region beside a face found alone is that face's character (her body): nothing new.
   assert.deepEqual(mapToDetections(pair, fm, frame, LEARNED_DEFAULTS, [left]), []);
-  // A found body with her arm stretched out: the arm is hers.
-  assert.deepEqual(mapToDetections(map([2, 2, 5, 10], [6, 5, 8, 6]), fm, frame, LEARNED_DEFAULTS, [], 0, [left]), []);
+  // A found body with her arm stretched out: the arm is hers, also when a tiny false body lies inside her.
+  const arm = map([2, 2, 5, 10], [6, 5, 8, 6]);
+  assert.deepEqual(mapToDetections(arm, fm, frame, LEARNED_DEFAULTS, [], 0, [left]), []);
+  assert.deepEqual(mapToDetections(arm, fm, frame, LEARNED_DEFAULTS, [], 0, [left, [40, 40, 10, 10]]), [], 'a piece is measured by the bodies it borders');
+  // The map lights a body's core, not its whole box: a neighbour is measured against the found body's lit cells.
+  const core = map([3, 2, 4, 10], [5, 5, 6, 5], [7, 3, 8, 9]);
+  assert.equal(mapToDetections(core, fm, frame, LEARNED_DEFAULTS, [], 0, [left]).length, 1, 'a slimmer neighbour joined by a lit bridge');
+});
+
+test('learned pass: a candidate mostly outside the frame (a sliver at its edge) is not a character found', () => {
+  const frame = { width: 640, height: 360 }, typical: [number, number] = [120, 300];
+  assert.equal(sliver([0, 40, 50, 300], frame, typical), true, 'narrow, at the left edge');
+  assert.equal(sliver([590, 40, 50, 300], frame, typical), true, 'narrow, at the right edge');
+  assert.equal(sliver([0, 40, 100, 300], frame, typical), false, 'cut by the edge but most of her inside');
+  assert.equal(sliver([200, 40, 50, 300], frame, typical), false, 'narrow but inside the frame (a child, a pet)');
+  assert.equal(sliver([200, 0, 120, 100], frame, typical), true, 'a head\'s crown at the top edge');
+  assert.equal(sliver([200, 200, 120, 160], frame, typical), false, 'a bust cut by the bottom edge');
+  assert.equal(sliver([0, 40, 50, 300], frame, [0, 0]), false, 'no typical character known: nothing is a sliver');
 });
 
 test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {

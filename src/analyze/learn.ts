@@ -31,8 +31,10 @@ import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
 
 export const LEARNED_MODEL = 'series-detector';
-/** Bumped whenever the detector or its pass changes: stored models and second passes are then redone. */
+/** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
 const LEARNED_VERSION = 4;
+/** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
+const PASS_VERSION = 2;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -181,6 +183,19 @@ function group(frames: KnownFrame[]): Map<number, KnownFrame[]> {
   return out;
 }
 
+/**
+ * A candidate at the frame's edge that is narrower (at the left or right) or
+ * shorter (at the top or bottom) than half a typical character of the series:
+ * someone mostly outside the frame, too little of her to find her again or
+ * tell her apart. The detector chain needs a face, so it never reports these.
+ */
+export function sliver(box: Box, frame: { width: number; height: number }, typical: [number, number]): boolean {
+  const [x, y, w, h] = box;
+  const edge = 1.5;
+  if ((x <= edge || x + w >= frame.width - edge) && w < 0.5 * typical[0]) return true;
+  return (y <= edge || y + h >= frame.height - edge) && h < 0.5 * typical[1];
+}
+
 /** Which of a shot's sampled frames the learned detector looks at first: the first, then one every `every` seconds. */
 export function probeFrames(samples: number[], times: ArrayLike<number>, every: number): number[] {
   const out: number[] = [];
@@ -269,7 +284,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Short clips have few probe frames: then the background comes from all sampled frames (a few more maps to make).
   const backgroundFrames = new Set(spread(allProbes.length >= BACKGROUND_FRAMES ? allProbes : samples.map((s) => s.frame), BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
-  const wins = windowSizes([known_.size[0] / sx, known_.size[1] / sx], size);
+  const typical: [number, number] = [known_.size[0] / sx, known_.size[1] / sx];
+  const wins = windowSizes(typical, size);
   // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
     cutDone.add(frame.index);
@@ -304,7 +320,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
     const { detections, prob, fm } = await learned.look(frame, [], frame.index, maps?.get(frame.index));
     if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm, detections);
-    const dets = withTaught(frame, frame.index, detections);
+    const dets = withTaught(frame, frame.index, detections.filter((d) => !sliver(d.box, frame, typical)));
     report.frames++;
     if (dets.length) found.set(frame.index, { frame, dets });
     bar?.set(report.frames, probes.size);
@@ -342,8 +358,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     } else {
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
-        frame = next.value;
-        dets = await keep(frame, withTaught(frame, f, await learned.detect(frame, [], f)));
+        const img = (frame = next.value);
+        dets = await keep(img, withTaught(img, f, (await learned.detect(img, [], f)).filter((d) => !sliver(d.box, img, typical))));
       }
     }
     const shot = shotOf.get(f)!;
@@ -427,7 +443,7 @@ function storedLooks(ws: Workspace): Looks {
   const characters = [...read(spread(kept, KNOWN_LOOKS)), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
   const background = [...first.filter((r) => r.rejected === 1), ...decided.filter((d) => d.kind === 'background')];
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
-  const key = createHash('sha256').update(JSON.stringify({ BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
+  const key = createHash('sha256').update(JSON.stringify({ PASS_VERSION, BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
   const look = (b: { id: number } | { embedding: Buffer }) => ('embedding' in b ? b.embedding : read([b])[0]);
   return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
 }

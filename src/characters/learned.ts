@@ -194,6 +194,16 @@ export function probabilities(model: LearnedModel, fm: FeatureMap): Float32Array
   return out;
 }
 
+/** A box grown by (dx, dy) on every side. */
+const grow = ([x, y, w, h]: Box, dx: number, dy: number): Box => [x - dx, y - dy, w + 2 * dx, h + 2 * dy];
+
+/** Indices of the set cells. */
+function regionCells(set: ArrayLike<number>, cols: number, rows: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < cols * rows; i++) if (set[i]) out.push(i);
+  return out;
+}
+
 /** 4-connected regions of set cells, each as a list of cell indices. */
 export function regions(set: ArrayLike<number>, cols: number, rows: number): number[][] {
   const seen = new Uint8Array(cols * rows);
@@ -242,18 +252,27 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
     const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
     return cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch;
   };
+  // A found body's size in lit cells (the map lights a body's core, not its whole box): what a second character is measured by.
+  const litCells = regionCells(lit, cols, rows);
+  const litIn = ([x, y, w, h]: Box) => litCells.filter((i) => {
+    const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
+    return cx >= x && cx <= x + w && cy >= y && cy <= y + h;
+  }).length;
   for (const region of regions(lit, cols, rows)) {
-    const touched = all.filter((b) => region.some((i) => near(i, b)));
+    const touched = all.flatMap((b, k) => (region.some((i) => near(i, b)) ? [k] : []));
     if (!touched.length) continue;
     // Her arm, her hair, the rest of a close-up whose face alone was found: that character, not someone new.
-    const splittable = touched.every((b) => all.indexOf(b) >= known.length);
-    for (const i of region) if (!splittable || touched.some((b) => near(i, b))) lit[i] = 0;
+    const splittable = touched.every((k) => k >= known.length);
+    for (const i of region) if (!splittable || touched.some((k) => near(i, all[k]))) lit[i] = 0;
     if (!splittable) continue;
-    // Beside found bodies: pieces far smaller than the smallest of them are theirs; the others may be someone new.
-    const smallest = Math.min(...touched.map((b) => (b[2] / cw) * (b[3] / ch)));
+    // Beside found bodies: a piece far smaller than the bodies it borders is theirs; one at least half as big may be someone new.
     const rest = new Uint8Array(cols * rows);
     for (const i of region) rest[i] = lit[i];
-    for (const piece of regions(rest, cols, rows)) if (piece.length < 0.5 * smallest) for (const i of piece) lit[i] = 0;
+    for (const piece of regions(rest, cols, rows)) {
+      const borders = touched.filter((k) => piece.some((i) => near(i, grow(all[k], cw, ch))));
+      const size = Math.min(...(borders.length ? borders : touched).map((k) => litIn(all[k])));
+      if (piece.length < 0.5 * size) for (const i of piece) lit[i] = 0;
+    }
   }
   const out: Detection[] = [];
   for (const region of regions(lit, cols, rows)) {

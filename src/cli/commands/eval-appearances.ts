@@ -29,6 +29,8 @@ export const evalAppearancesCmd: Command = {
     if (!truth) throw new ToonscopeError(undefined, 'eval appearances needs --truth FILE');
     if (!data.length) throw new ToonscopeError(undefined, 'eval appearances needs --data DIR (the folder holding the clips)');
     if (!out) throw new ToonscopeError(undefined, 'eval appearances needs --out DIR');
+    // Taught boxes act through the learned pass: without it a taught run would only repeat zero clicks.
+    if (values.teach && values['no-learn']) throw new ToonscopeError('--no-learn', 'taught boxes are learned by the learned pass: --teach needs it (drop --no-learn)');
     const r = await evalAppearances(truth, { data, out, teach: !!values.teach, learn: !values['no-learn'], rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000), progress: ctx.progress, log: ctx.log });
     ctx.result(r, `${formatRuns(r.runs)}\nreport: ${r.report}`);
   },
