@@ -147,6 +147,19 @@ function linearTaps(src: number, dst: number): { i0: Int32Array; i1: Int32Array;
   return { i0, i1, f };
 }
 
+/** Bilinear resize of a float plane as OpenCV's resize. */
+function resizePlane(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  const tx = linearTaps(sw, dw), ty = linearTaps(sh, dh), out = new Float32Array(dw * dh);
+  for (let y = 0; y < dh; y++) {
+    const r0 = ty.i0[y] * sw, r1 = ty.i1[y] * sw, fy = ty.f[y];
+    for (let x = 0; x < dw; x++) {
+      const a = tx.i0[x], b = tx.i1[x], fx = tx.f[x];
+      out[y * dw + x] = (src[r0 + a] * (1 - fx) + src[r0 + b] * fx) * (1 - fy) + (src[r1 + a] * (1 - fx) + src[r1 + b] * fx) * fy;
+    }
+  }
+  return out;
+}
+
 /** Bilinear resize of a flow (two interleaved channels) to dw x dh, its vectors multiplied by `mul`. */
 function resizeFlow(src: Float32Array, sw: number, sh: number, dw: number, dh: number, mul: number): Float32Array {
   const tx = linearTaps(sw, dw), ty = linearTaps(sh, dh);
@@ -461,7 +474,18 @@ export class FarnebackPair {
     if (!l) {
       const sigma = (1 / scale - 1) * 0.5;
       const ks = Math.max(roundHalfEven(sigma * 5) | 1, 3);
-      l = { w, h, data: blurResize(this.frames[f], this.width, this.height, ks, sigma, w, h) };
+      const W = this.width, H = this.height, r = ks >> 1;
+      if (this.k && W > r && H > r) {
+        // The blur in WebAssembly on the whole frame (kernel.wat fbBlur), the resize here: its buffers are freed at once.
+        const K = this.k, mark = this.top, n = W * H;
+        const src = this.alloc(4 * n), tmp = this.alloc(4 * n), row = this.alloc(4 * (W + 2 * r + 8)), out = this.alloc(4 * n), tab = this.alloc(4 * ks);
+        this.f32(src, n).set(this.frames[f]);
+        this.f32(tab, ks).set(gaussKernel(ks, sigma));
+        K.fbBlur(src, tmp, row, out, W, H, tab, ks);
+        const blurred = this.f32(out, n);
+        l = { w, h, data: w === W && h === H ? blurred.slice() : resizePlane(blurred, W, H, w, h) };
+        this.top = mark;
+      } else l = { w, h, data: blurResize(this.frames[f], W, H, ks, sigma, w, h) };
       this.levelCache.set(key, l);
     }
     return l;

@@ -28,6 +28,7 @@ export interface Exports {
   blockSad(la: number, lc: number, w: number, pa: number, pc: number, S: number, fax: number, fay: number, fcx: number, fcy: number): number;
   blockBest(la: number, lc: number, pw: number, ph: number, cx: number, cy: number, S: number, t: number, cand: number, nc: number,
     mx: number, my: number, lam: number, R: number, out: number): number;
+  fbBlur(src: number, tmp: number, row: number, out: number, w: number, h: number, tab: number, ksize: number): void;
   fbPoly(src: number, dst: number, rows: number, tab: number, w: number, h: number, n: number, ps: number,
     ig11: number, ig03: number, ig33: number, ig55: number, ya: number, yb: number): void;
   fbMatrices(r0: number, r1: number, flow: number, m: number, w: number, h: number, ya: number, yb: number): void;

@@ -1192,4 +1192,67 @@
     (f64.store offset=8 (local.get $out) (local.get $by))
     (i32.const 0)
   )
+  ;; farneback.ts pyramid levels: the f32 plane src (w x h) blurred by the symmetric kernel tab (ksize = 2r+1 f32,
+  ;; OpenCV's Gaussian for the level) with reflect-101 borders, into out through tmp; row is a buffer of w + 2r + 8
+  ;; f32 for one row with its reflected borders. Four pixels at a time; out, tmp and src need 16 bytes of room after.
+  (func (export "fbBlur") (param $src i32) (param $tmp i32) (param $row i32) (param $out i32) (param $w i32) (param $h i32)
+        (param $tab i32) (param $ksize i32)
+    (local $r i32) (local $x i32) (local $y i32) (local $j i32) (local $q i32) (local $acc v128) (local $p i32) (local $o i32)
+    (local.set $r (i32.shr_s (local.get $ksize) (i32.const 1)))
+    ;; Rows: each copied into the buffer with r reflected pixels on either side, then the taps along it.
+    (local.set $y (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $y) (local.get $h)))
+      (local.set $p (i32.add (local.get $src) (i32.shl (i32.mul (local.get $y) (local.get $w)) (i32.const 2))))
+      (memory.copy (i32.add (local.get $row) (i32.shl (local.get $r) (i32.const 2))) (local.get $p) (i32.shl (local.get $w) (i32.const 2)))
+      (local.set $j (i32.const 1))
+      (block $bd (loop $bl
+        (br_if $bd (i32.gt_s (local.get $j) (local.get $r)))
+        ;; pixel -j is pixel j, pixel w-1+j is pixel w-1-j (w > r: the caller's levels are at least 32 wide).
+        (f32.store (i32.add (local.get $row) (i32.shl (i32.sub (local.get $r) (local.get $j)) (i32.const 2)))
+          (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))
+        (f32.store (i32.add (local.get $row) (i32.shl (i32.add (i32.add (local.get $r) (i32.sub (local.get $w) (i32.const 1))) (local.get $j)) (i32.const 2)))
+          (f32.load (i32.add (local.get $p) (i32.shl (i32.sub (i32.sub (local.get $w) (i32.const 1)) (local.get $j)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $bl)))
+      (local.set $o (i32.add (local.get $tmp) (i32.shl (i32.mul (local.get $y) (local.get $w)) (i32.const 2))))
+      (local.set $x (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $x) (local.get $w)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $jl
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.splat (f32.load (i32.add (local.get $tab) (i32.shl (local.get $j) (i32.const 2)))))
+            (v128.load (i32.add (local.get $row) (i32.shl (i32.add (local.get $x) (local.get $j)) (i32.const 2)))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $jl (i32.lt_s (local.get $j) (local.get $ksize))))
+        (v128.store (i32.add (local.get $o) (i32.shl (local.get $x) (i32.const 2))) (local.get $acc))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $xl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $rl)))
+    ;; Columns: the taps down the rows (reflected at the top and bottom), four columns at a time.
+    (local.set $y (i32.const 0))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_s (local.get $y) (local.get $h)))
+      (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $y) (local.get $w)) (i32.const 2))))
+      (local.set $x (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $x) (local.get $w)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (loop $jl2
+          (local.set $q (i32.add (i32.sub (local.get $y) (local.get $r)) (local.get $j)))
+          (if (i32.lt_s (local.get $q) (i32.const 0)) (then (local.set $q (i32.sub (i32.const 0) (local.get $q)))))
+          (if (i32.ge_s (local.get $q) (local.get $h)) (then (local.set $q (i32.sub (i32.sub (i32.shl (local.get $h) (i32.const 1)) (i32.const 2)) (local.get $q)))))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.splat (f32.load (i32.add (local.get $tab) (i32.shl (local.get $j) (i32.const 2)))))
+            (v128.load (i32.add (local.get $tmp) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $w)) (local.get $x)) (i32.const 2)))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $jl2 (i32.lt_s (local.get $j) (local.get $ksize))))
+        (v128.store (i32.add (local.get $o) (i32.shl (local.get $x) (i32.const 2))) (local.get $acc))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $cl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $vl)))
+  )
 )
