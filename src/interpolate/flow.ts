@@ -1,8 +1,8 @@
-// Dense flow between two frames at working resolution: Farneback (opencv-js)
+// Dense flow between two frames at working resolution: Farneback (farneback.ts, as OpenCV computes it)
 // run plain and again from the segment-matched coarse flow, then fused per
 // pixel by whichever flow explains frame B better around that pixel.
 import type { Image } from '../core/types.js';
-import { opencv, type CV } from '../core/opencv.js';
+import { FarnebackPair } from './farneback.js';
 import { boxBlur, luma8, warpError, type Flow } from './raster.js';
 import { segment, type Segmentation } from './segment.js';
 import { coarseFlow, matchSegments, type Match } from './match.js';
@@ -20,22 +20,12 @@ export interface FlowPair {
   segB: Segmentation;
 }
 
-function farneback(cv: CV, a: Uint8Array, b: Uint8Array, w: number, h: number, init?: Flow, win = 15, polyN = 5, polySigma = 1.2): Flow {
-  const ma = new cv.Mat(h, w, cv.CV_8UC1);
-  const mb = new cv.Mat(h, w, cv.CV_8UC1);
-  const flow = new cv.Mat(h, w, cv.CV_32FC2);
-  try {
-    ma.data.set(a);
-    mb.data.set(b);
-    if (init) flow.data32F.set(init.data);
-    const levels = init ? 3 : 5;
-    cv.calcOpticalFlowFarneback(ma, mb, flow, 0.5, levels, win, 3, polyN, polySigma, init ? cv.OPTFLOW_USE_INITIAL_FLOW : 0);
-    return { width: w, height: h, data: new Float32Array(flow.data32F) };
-  } finally {
-    ma.delete();
-    mb.delete();
-    flow.delete();
-  }
+/**
+ * One Farneback run from frame `from` of the pair (pyramid scale 0.5, three iterations, box window; five levels,
+ * or three from an initial flow), the settings this module always passed to cv.calcOpticalFlowFarneback.
+ */
+function farneback(fb: FarnebackPair, from: 0 | 1, init?: Flow, win = 15, polyN = 5, polySigma = 1.2): Flow {
+  return fb.flow(from, { levels: init ? 3 : 5, winSize: win, iterations: 3, polyN, polySigma, init });
 }
 
 /**
@@ -137,12 +127,13 @@ function addConsistency(err: Float32Array, f: Flow, g: Flow, k: number): void {
  * The candidate flows of a pair and what fusing them needs: A to B always, B to A unless `forwardOnly`.
  * Each direction's candidates depend only on the frames, both segmentations and that direction's own flows.
  */
-async function candidates(a: Image, b: Image, opts: FlowOptions, forwardOnly: boolean) {
-  const cv = await opencv();
+function candidates(a: Image, b: Image, opts: FlowOptions, forwardOnly: boolean) {
   const w = a.width, h = a.height;
   const ga = luma8(a), gb = luma8(b);
-  const plainAb = farneback(cv, ga, gb, w, h, undefined, 15, 7, 1.5);
-  const plainBa = forwardOnly ? undefined : farneback(cv, gb, ga, w, h, undefined, 15, 7, 1.5);
+  // The runs share each frame's pyramid and polynomial expansions (one pair per thread at a time: no await below).
+  const fb = new FarnebackPair(ga, gb, w, h);
+  const plainAb = farneback(fb, 0, undefined, 15, 7, 1.5);
+  const plainBa = forwardOnly ? undefined : farneback(fb, 1, undefined, 15, 7, 1.5);
   const segA = segment(a);
   const segB = segment(b);
   const matches = matchSegments(segA, segB);
@@ -150,26 +141,26 @@ async function candidates(a: Image, b: Image, opts: FlowOptions, forwardOnly: bo
   const candBa = plainBa ? [plainBa] : [];
   if (opts.smallWindow !== false) {
     // A second plain flow with a small window: sharper at thin parts (hair strands, limbs) where the wide one smears.
-    candAb.push(farneback(cv, ga, gb, w, h, undefined, 9));
-    if (plainBa) candBa.push(farneback(cv, gb, ga, w, h, undefined, 9));
+    candAb.push(farneback(fb, 0, undefined, 9));
+    if (plainBa) candBa.push(farneback(fb, 1, undefined, 9));
   }
   // A camera pan: the dominant translation as a constant flow, and Farneback refined from it.
   const [gx, gy] = globalShift(ga, gb, w, h);
   if (Math.hypot(gx, gy) >= 2) {
     const constAb = constant(w, h, gx, gy);
-    candAb.push(constAb, farneback(cv, ga, gb, w, h, constAb));
+    candAb.push(constAb, farneback(fb, 0, constAb));
     if (plainBa) {
       const constBa = constant(w, h, -gx, -gy);
-      candBa.push(constBa, farneback(cv, gb, ga, w, h, constBa));
+      candBa.push(constBa, farneback(fb, 1, constBa));
     }
   }
   if (matches.length) {
     // Coarse piece motion alone (exact for rigidly moving flat pieces) and refined by Farneback.
     const initAb = coarseFlow(segA, matches, plainAb);
-    candAb.push(initAb, farneback(cv, ga, gb, w, h, initAb));
+    candAb.push(initAb, farneback(fb, 0, initAb));
     if (plainBa) {
       const initBa = coarseFlow(segB, matches, plainBa, true);
-      candBa.push(initBa, farneback(cv, gb, ga, w, h, initBa));
+      candBa.push(initBa, farneback(fb, 1, initBa));
     }
   }
   return { segA, segB, matches, candAb, candBa };
@@ -180,7 +171,7 @@ async function candidates(a: Image, b: Image, opts: FlowOptions, forwardOnly: bo
  * cost: the B-to-A candidates and the error planes are skipped (easing's speed measurement needs only this).
  */
 export async function forwardFlow(a: Image, b: Image, opts: FlowOptions = {}): Promise<Flow> {
-  const { segA, candAb } = await candidates(a, b, opts, true);
+  const { segA, candAb } = candidates(a, b, opts, true);
   const fab = fuse(a, b, segA, candAb);
   const mr = opts.median ?? 0;
   return mr > 0 ? medianFlow(fab.flow, mr) : fab.flow;
@@ -188,7 +179,7 @@ export async function forwardFlow(a: Image, b: Image, opts: FlowOptions = {}): P
 
 export async function flowPair(a: Image, b: Image, opts: FlowOptions = {}): Promise<FlowPair> {
   const w = a.width, h = a.height;
-  const { segA, segB, matches, candAb, candBa } = await candidates(a, b, opts, false);
+  const { segA, segB, matches, candAb, candBa } = candidates(a, b, opts, false);
   const fab = fuse(a, b, segA, candAb);
   const fba = fuse(b, a, segB, candBa);
   const mr = opts.median ?? 0;

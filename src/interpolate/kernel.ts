@@ -1,13 +1,14 @@
 // The WebAssembly SIMD kernels of the in-between synthesis (kernel.wat): the
 // splatting and the backward sampler, the splat's per-pixel compose, the flow
-// upsampling, the block in-between's mix and search, warp errors and box blurs.
+// upsampling, the block in-between's mix and search, warp errors and box blurs,
+// and Farneback's polynomial expansion and iterations (farneback.ts, in a second instance: ownKernel).
 // One instance, hence one memory, per thread (each worker thread loads this
 // module anew). A step's arrays live in that memory, laid out by a bump
 // allocator per use (uses nest), so nothing big is allocated per frame on the
 // JavaScript heap; the memory only grows.
 import { KERNEL_WASM } from './kernel-wasm.js';
 
-interface Exports {
+export interface Exports {
   memory: WebAssembly.Memory;
   zero(off: number, len: number): void;
   splatPush(src: number, flow: number, err: number, zs: number, rgbw: number, cov: number, aerr: number, w: number, h: number,
@@ -25,6 +26,14 @@ interface Exports {
   warpError(a: number, b: number, flow: number, out: number, w: number, h: number, ya: number, yb: number): void;
   boxBlur(src: number, tmp: number, acc: number, out: number, w: number, h: number, r: number): void;
   blockSad(la: number, lc: number, w: number, pa: number, pc: number, S: number, fax: number, fay: number, fcx: number, fcy: number): number;
+  blockBest(la: number, lc: number, pw: number, ph: number, cx: number, cy: number, S: number, t: number, cand: number, nc: number,
+    mx: number, my: number, lam: number, R: number, out: number): number;
+  fbBlur(src: number, tmp: number, row: number, out: number, w: number, h: number, tab: number, ksize: number): void;
+  fbPoly(src: number, dst: number, rows: number, tab: number, w: number, h: number, n: number, ps: number,
+    ig11: number, ig03: number, ig33: number, ig55: number, ya: number, yb: number): void;
+  fbMatrices(r0: number, r1: number, flow: number, m: number, w: number, h: number, ya: number, yb: number): void;
+  fbSolveInit(m: number, vs: number, w: number, h: number, r: number): void;
+  fbSolveRows(m: number, flow: number, vs: number, w: number, h: number, bs: number, ya: number, yb: number): void;
 }
 
 /** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */
@@ -35,6 +44,25 @@ export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 153);
 
 let mod: WebAssembly.Module | null | undefined;
 let arena: Arena | null | undefined;
+let own: Exports | null | undefined;
+
+/**
+ * A second instance of the kernels with a memory of its own (one per thread), for data that lives across many
+ * kernel calls and other steps in between, as Farneback's pyramids and expansions over the runs of a pair
+ * (farneback.ts), so the arena's nested uses never see it. Null as for `useKernel`.
+ */
+export function ownKernel(): Exports | null {
+  if (process.env.TOONSCOPE_NO_WASM === '1') return null;
+  if (own === undefined) {
+    try {
+      mod ??= new WebAssembly.Module(Buffer.from(KERNEL_WASM, 'base64'));
+      own = new WebAssembly.Instance(mod).exports as unknown as Exports;
+    } catch {
+      own = null;
+    }
+  }
+  return own;
+}
 
 /** This thread's arena, or null when this runtime lacks WebAssembly SIMD (the JavaScript loops are used then). */
 export function kernelArena(): Arena | null {

@@ -23,14 +23,19 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
   const gw = Math.ceil(w / S) + 1, gh = Math.ceil(h / S) + 1;
   const v = new Float32Array(gw * gh * 2);
   const da = la.data, dc = lc.data, pa = new Float64Array(1), pc = new Float64Array(1);
-  // The block sums in WebAssembly (kernel.wat blockSad): the same float64 sum, bit for bit.
-  const K = useKernel(2 * w * h + 4096);
+  // Each block's whole search in WebAssembly (kernel.wat blockBest, float32 sums) on luma planes padded by PAD
+  // clamped pixels, which sample as the clamped frame does; a block whose shifts reach past the padding, and any
+  // block when S is not a multiple of 8, is searched below (there the sums are kernel.wat blockSad's float64).
+  const PAD = 32, pw = w + 2 * PAD, ph = h + 2 * PAD, whole = S % 8 === 0;
+  const K = useKernel(2 * w * h + (whole ? 2 * pw * ph + 16 * (6 + 2) : 0) + 4096);
   try {
-    return search(K, K ? K.put(da) : 0, K ? K.put(dc) : 0);
+    if (!K) return search(null, 0, 0);
+    const ka = K.put(da), kc = K.put(dc);
+    return whole ? search(K, ka, kc, K.put(padded(da, w, h, PAD)), K.put(padded(dc, w, h, PAD)), K.alloc(16 * 6), K.alloc(16)) : search(K, ka, kc);
   } finally {
     K?.end();
   }
-  function search(K: Arena | null, ka: number, kc: number) {
+  function search(K: Arena | null, ka: number, kc: number, qa = 0, qc = 0, cand = 0, best = 0) {
     const cost = (cx: number, cy: number, vx: number, vy: number) => {
       // The shift is the same for every sample of the block: split it once into whole pixels and bilinear weights.
       const oax = -t * vx, oay = -t * vy, ocx = (1 - t) * vx, ocy = (1 - t) * vy;
@@ -73,6 +78,16 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
         cands.push(...nb);
         const mx = nb.length ? nb.map((q) => q[0]).sort((p, q) => p - q)[nb.length >> 1] : 0;
         const my = nb.length ? nb.map((q) => q[1]).sort((p, q) => p - q)[nb.length >> 1] : 0;
+        if (K && qa) {
+          const cv = new Float64Array(K.k.memory.buffer, cand, 2 * cands.length);
+          cands.forEach(([x, y], k) => { cv[2 * k] = x; cv[2 * k + 1] = y; });
+          if (K.k.blockBest(qa, qc, pw, ph, cx + PAD, cy + PAD, S, t, cand, cands.length, mx, my, lam, R, best) === 0) {
+            const o = new Float64Array(K.k.memory.buffer, best, 2);
+            v[(gy * gw + gx) * 2] = o[0];
+            v[(gy * gw + gx) * 2 + 1] = o[1];
+            continue;
+          }
+        }
         const score = (x: number, y: number) => cost(cx, cy, x, y) + lam * Math.hypot(x - mx, y - my);
         let bx = 0, by = 0, be = Infinity;
         for (const [x, y] of cands) {
@@ -93,6 +108,16 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
     }
     return { gw, gh, step: S, v };
   }
+}
+
+/** A luma plane grown by `p` pixels on every side, each new pixel a copy of the nearest edge pixel. */
+function padded(d: Uint8Array, w: number, h: number, p: number): Uint8Array {
+  const pw = w + 2 * p, out = new Uint8Array(pw * (h + 2 * p));
+  for (let y = 0; y < h + 2 * p; y++) {
+    const sy = Math.min(h - 1, Math.max(0, y - p)) * w, o = y * pw;
+    for (let x = 0; x < pw; x++) out[o + x] = d[sy + Math.min(w - 1, Math.max(0, x - p))];
+  }
+  return out;
 }
 
 /**

@@ -37,12 +37,15 @@ export function signature(img: Image): Signature {
   const thumb = new Float32Array(TW * th);
   const count = new Float32Array(TW * th);
   const hist = new Float32Array(64);
+  // Thumbnail column per image column, found once (this runs per pixel of every frame, on the main thread).
+  const tx = new Int32Array(w);
+  for (let x = 0; x < w; x++) tx[x] = Math.min(TW - 1, Math.floor((x * TW) / w));
   for (let y = 0; y < h; y++) {
     const ty = Math.min(th - 1, Math.floor((y * th) / h));
     for (let x = 0; x < w; x++) {
       const o = (y * w + x) * c;
       const r = d[o], g = c >= 3 ? d[o + 1] : r, b = c >= 3 ? d[o + 2] : r;
-      const t = ty * TW + Math.min(TW - 1, Math.floor((x * TW) / w));
+      const t = ty * TW + tx[x];
       thumb[t] += (r * 77 + g * 150 + b * 29) / 256;
       count[t]++;
       hist[(r >> 6) * 16 + (g >> 6) * 4 + (b >> 6)]++;

@@ -1,0 +1,88 @@
+// Our Farneback (farneback.ts) against the OpenCV one it reproduces (opencv-js, still a dependency for other
+// modules): the same flows to float rounding, for the settings flow.ts uses, plain and from an initial flow, in
+// WebAssembly and in the JavaScript loops; and sharing a pair's expansions across runs changes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { opencv } from '../src/core/opencv.js';
+import { rng } from '../src/core/random.js';
+import { FarnebackPair, type FarnebackOptions } from '../src/interpolate/farneback.js';
+import { luma8, type Flow } from '../src/interpolate/raster.js';
+import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
+
+function withJs<T>(f: () => T): T {
+  const old = process.env.TOONSCOPE_NO_WASM;
+  process.env.TOONSCOPE_NO_WASM = '1';
+  try {
+    return f();
+  } finally {
+    if (old === undefined) delete process.env.TOONSCOPE_NO_WASM;
+    else process.env.TOONSCOPE_NO_WASM = old;
+  }
+}
+
+/** Two drawn frames with moving discs, and a little noise so that flat areas are not exactly flat. */
+function frames(w: number, h: number): [Uint8Array, Uint8Array] {
+  const sc = cartoonScene(w, h, 0.05), r = rng(4);
+  return [drawScene(sc, 0), drawScene(sc, 1)].map((img) => luma8(img).map((v) => Math.min(255, Math.max(0, v + Math.floor(r() * 5) - 2)))) as [Uint8Array, Uint8Array];
+}
+
+function meanEpe(p: Float32Array, q: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < p.length; i += 2) s += Math.hypot(p[i] - q[i], p[i + 1] - q[i + 1]);
+  return s / (p.length / 2);
+}
+
+const RUNS: { name: string; o: Omit<FarnebackOptions, 'init'>; init: boolean }[] = [
+  { name: 'plain, wide window', o: { levels: 5, winSize: 15, iterations: 3, polyN: 7, polySigma: 1.5 }, init: false },
+  { name: 'plain, small window', o: { levels: 5, winSize: 9, iterations: 3, polyN: 5, polySigma: 1.2 }, init: false },
+  { name: 'from an initial flow', o: { levels: 3, winSize: 15, iterations: 3, polyN: 5, polySigma: 1.2 }, init: true },
+];
+
+test('FarnebackPair gives cv.calcOpticalFlowFarneback\'s flows (WebAssembly and JavaScript, both directions)', async () => {
+  const cv = await opencv();
+  // 300x170: the pyramid's sizes are not all even (75x43 at the coarsest level), and the initial flow is area-averaged
+  // by a factor that is not a whole number at every level.
+  const w = 300, h = 170, [a, b] = frames(w, h), r = rng(8);
+  const init: Flow = { width: w, height: h, data: new Float32Array(w * h * 2).map((_, i) => (i % 2 ? -1.5 : 3) + r() * 0.5) };
+  const ref = (from: 0 | 1, o: Omit<FarnebackOptions, 'init'>, withInit: boolean): Float32Array => {
+    const m0 = new cv.Mat(h, w, cv.CV_8UC1), m1 = new cv.Mat(h, w, cv.CV_8UC1), f = new cv.Mat(h, w, cv.CV_32FC2);
+    try {
+      m0.data.set(from ? b : a);
+      m1.data.set(from ? a : b);
+      if (withInit) f.data32F.set(init.data);
+      cv.calcOpticalFlowFarneback(m0, m1, f, 0.5, o.levels, o.winSize, o.iterations, o.polyN, o.polySigma, withInit ? cv.OPTFLOW_USE_INITIAL_FLOW : 0);
+      return new Float32Array(f.data32F);
+    } finally {
+      m0.delete();
+      m1.delete();
+      f.delete();
+    }
+  };
+  for (const label of ['WebAssembly', 'JavaScript']) {
+    const run = label === 'JavaScript' ? withJs : <T>(f: () => T): T => f();
+    const pair = run(() => new FarnebackPair(a, b, w, h));
+    for (const { name, o, init: withInit } of RUNS) {
+      for (const from of [0, 1] as const) {
+        const want = ref(from, o, withInit);
+        const got = run(() => pair.flow(from, { ...o, init: withInit ? init : undefined })).data;
+        let moving = 0;
+        for (let i = 0; i < want.length; i += 2) if (Math.hypot(want[i], want[i + 1]) > 1) moving++;
+        assert.ok(moving > 200, `${name}: the discs move (${moving} pixels over 1 px)`);
+        const e = meanEpe(got, want);
+        assert.ok(e < 1e-3, `${label}, ${name}, from ${from}: mean end-point difference ${e} px`);
+      }
+    }
+  }
+});
+
+test('a pair\'s shared expansions give each run exactly what a fresh pair gives, also when pairs alternate', () => {
+  const w = 160, h = 96, [a, b] = frames(w, h);
+  const shared = new FarnebackPair(a, b, w, h);
+  const first = shared.flow(0, RUNS[0].o);
+  for (const { o, init } of RUNS) {
+    for (const from of [0, 1] as const) {
+      const opts = { ...o, init: init ? first : undefined };
+      assert.deepEqual(shared.flow(from, opts).data, new FarnebackPair(a, b, w, h).flow(from, opts).data);
+    }
+  }
+});
