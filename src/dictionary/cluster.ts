@@ -1,8 +1,7 @@
 // Agglomerative average-linkage clustering on cosine distance with
 // cannot-link constraints (two clusters holding a forbidden pair never merge),
 // and the number of clusters chosen by the mean silhouette (Rousseeuw 1987)
-// of the resulting partitions, computed on the original distances (far
-// outliers excepted: they do not vote, see `voting`).
+// of the resulting partitions, computed on the original distances.
 // Cost: O(n^2) memory, ~O(n^2) per run of merges with cached row minima.
 
 export interface ClusterOptions {
@@ -24,7 +23,7 @@ export interface Clustering {
   silhouette: number;
   /** Linkage distance of the last merge performed. */
   height: number;
-  /** The silhouette that chose k, for every k examined (far outliers do not vote: see `voting`). */
+  /** Silhouette for every k examined. */
   curve: Array<{ k: number; silhouette: number }>;
 }
 
@@ -137,43 +136,14 @@ export function agglomerate(input: readonly Float32Array[] | { distances: Float3
   const kMin = n - merges.length;
   const kMax = Math.min(n - 1, n - forced, opts.maxClusters ?? 60);
   const curve: Array<{ k: number; silhouette: number }> = [];
-  const score = voting(D0, n);
-  let bestK = kMin, bestS = -Infinity, bestAll = -Infinity, bestLabels = labelsAfter(merges.length);
+  let bestK = kMin, bestS = -Infinity, bestLabels = labelsAfter(merges.length);
   for (let k = Math.max(2, kMin); k <= kMax; k++) {
     const labels = labelsAfter(n - k);
-    const s = score(labels);
+    const s = silhouette(labels, D0);
     curve.push({ k, silhouette: s });
-    // Where the outliers' placement is all that differs, the voters score alike: every item's silhouette decides.
-    const whole = s >= bestS ? silhouette(labels, D0) : -Infinity;
-    if (s > bestS || (s === bestS && whole > bestAll)) { bestS = s; bestAll = whole; bestK = k; bestLabels = labels; }
+    if (s > bestS) { bestS = s; bestK = k; bestLabels = labels; }
   }
-  return { labels: bestLabels, k: bestK, silhouette: Math.max(0, silhouette(bestLabels, D0)), height: merges[n - bestK - 1]?.[2] ?? 0, curve };
-}
-
-/**
- * The silhouette that chooses k. An isolated item (its nearest neighbour more
- * than twice as far as the median item's, and more than twice as far as that
- * neighbour's own nearest: a stray track, a hand, a prop) stays in every
- * partition but does not vote: one far outlier otherwise makes "it against
- * all the rest" the best partition and hides every other split (two girls who
- * alternate across shots, one cluster, because a hand was found beside one).
- * Members of a loose but real group are not isolated: their neighbours are
- * as far from their own.
- */
-function voting(D: Float32Array, n: number): (labels: number[]) => number {
-  const all = (labels: number[]) => silhouette(labels, D);
-  if (n < 4) return all;
-  const nearest = Array.from({ length: n }, (_, i) => {
-    let m = Infinity, a = -1;
-    for (let j = 0; j < n; j++) if (j !== i && D[i * n + j] < m) { m = D[i * n + j]; a = j; }
-    return { d: m, j: a };
-  });
-  const med = nearest.map((x) => x.d).sort((a, b) => a - b)[n >> 1];
-  const voters = nearest.flatMap(({ d, j }, i) => (med > 0 && d > 2 * med && d > 2 * nearest[j].d ? [] : [i]));
-  if (voters.length === n || voters.length < 3) return all;
-  const m = voters.length, sub = new Float32Array(m * m);
-  for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) sub[a * m + b] = D[voters[a] * n + voters[b]];
-  return (labels) => silhouette(relabel(voters.map((i) => labels[i])), sub);
+  return { labels: bestLabels, k: bestK, silhouette: Math.max(0, bestS), height: merges[n - bestK - 1]?.[2] ?? 0, curve };
 }
 
 /** Renumber cluster roots 0..k-1 by decreasing size (ties by first appearance). */
