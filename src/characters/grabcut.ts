@@ -100,9 +100,11 @@ export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number,
   const rw = x1 - x0, rh = y1 - y0, W = img.width;
   const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
   const m = new cv.Mat(rh, rw, cv.CV_8UC1);
+  // A Mat's .data is a getter that makes a new view on every read: read it once per loop, not per pixel.
+  let md = m.data as Uint8Array;
   for (let y = 0; y < rh; y++) {
     sub.data.set(img.data.subarray(((y + y0) * W + x0) * 3, ((y + y0) * W + x1) * 3), y * rw * 3);
-    m.data.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
+    md.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
   }
   const src = toMat(cv, sub);
   const bgd = new cv.Mat(), fgd = new cv.Mat();
@@ -112,9 +114,10 @@ export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number,
     cv.setRNGSeed(0x7005);
     cv.grabCut(src, m, new cv.Rect(0, 0, rw, rh), bgd, fgd, iterations, cv.GC_INIT_WITH_MASK);
     const fg = new Uint8Array(W * img.height);
+    md = m.data as Uint8Array;
     for (let y = 0; y < rh; y++) {
       for (let x = 0; x < rw; x++) {
-        const v = m.data[y * rw + x];
+        const v = md[y * rw + x];
         if (v === GC_FGD || v === GC_PR_FGD) fg[(y + y0) * W + x + x0] = 1;
       }
     }
@@ -212,7 +215,9 @@ function split(cv: CV, src: any, fg: Uint8Array, faces: Box[], w: number, h: num
 /** Pixels of instance `k` that stay connected to its face after a small opening (drops stray background blobs and thin bridges). */
 function attached(cv: CV, labels: Uint8Array, k: number, face: Box, w: number, h: number): Uint8Array {
   const bin = new cv.Mat(h, w, cv.CV_8UC1);
-  for (let i = 0; i < labels.length; i++) bin.data[i] = labels[i] === k ? 255 : 0;
+  // One view of the Mat's bytes per loop (its .data getter makes a new one on every read).
+  let bd = bin.data as Uint8Array;
+  for (let i = 0; i < labels.length; i++) bd[i] = labels[i] === k ? 255 : 0;
   const r = Math.max(1, Math.round(face[2] / 40));
   const kernel = cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * r + 1, 2 * r + 1));
   const cc = new cv.Mat(), stats = new cv.Mat(), cent = new cv.Mat();
@@ -226,7 +231,8 @@ function attached(cv: CV, labels: Uint8Array, k: number, face: Box, w: number, h
       for (let xx = Math.max(0, Math.floor(x)); xx < Math.min(w, Math.ceil(x + fw)); xx++) if (ids[yy * w + xx]) keep.add(ids[yy * w + xx]);
     }
     const out = new Uint8Array(w * h);
-    for (let i = 0; i < out.length; i++) if (keep.has(ids[i]) || (labels[i] === k && !bin.data[i] && near(ids, i, w, h, keep))) out[i] = 1;
+    bd = bin.data as Uint8Array;
+    for (let i = 0; i < out.length; i++) if (keep.has(ids[i]) || (labels[i] === k && !bd[i] && near(ids, i, w, h, keep))) out[i] = 1;
     return out;
   });
 }

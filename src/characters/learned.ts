@@ -111,30 +111,34 @@ function score(fm: FeatureMap, i: number, w: Float64Array, b: number): number {
  */
 function fit(frames: TrainingFrame[], use: (f: number, i: number) => boolean, dim: number, epochs: number): { w: Float64Array; b: number; pos: number; neg: number; losses: number[] } {
   let pos = 0, neg = 0;
-  frames.forEach((t, f) => t.labels.forEach((l, i) => { if (l >= 0 && use(f, i)) l ? pos++ : neg++; }));
+  // The cells it learns from, listed once per frame (index and label): every pass below walks these lists only.
+  const cells = frames.map((t, f) => {
+    const idx: number[] = [], lab: number[] = [];
+    t.labels.forEach((l, i) => { if (l >= 0 && use(f, i)) { idx.push(i); lab.push(l); l ? pos++ : neg++; } });
+    return { data: t.fm.data, idx: Int32Array.from(idx), lab: Uint8Array.from(lab) };
+  });
   let w = new Float64Array(dim);
   let b = 0;
   const losses: number[] = [];
   if (!pos || !neg) return { w, b, pos, neg, losses };
   const wp = 0.5 / pos, wn = 0.5 / neg, l2 = 1e-4;
-  // Loss and gradient at (w, b), one pass over the cells.
+  // Loss and gradient at (w, b), one pass over the cells (in the same order and precision as score()).
   const eval_ = (w: Float64Array, b: number, g: Float64Array): { loss: number; gb: number } => {
     g.fill(0);
     let gb = 0, loss = 0;
-    frames.forEach((t, f) => {
-      const { fm, labels } = t;
-      for (let i = 0; i < labels.length; i++) {
-        const l = labels[i];
-        if (l < 0 || !use(f, i)) continue;
-        const z = score(fm, i, w, b), p = sigmoid(z), wt = l ? wp : wn;
+    for (const { data, idx, lab } of cells) {
+      for (let j = 0; j < idx.length; j++) {
+        const l = lab[j], o = idx[j] * dim;
+        let z = b;
+        for (let k = 0; k < dim; k++) z += w[k] * data[o + k];
+        const p = sigmoid(z), wt = l ? wp : wn;
         // log(1 + e^-|z|) + max(z, 0) - l z: the cross-entropy without overflow.
         loss += wt * (Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - l * z);
         const err = (p - l) * wt;
         gb += err;
-        const o = i * dim;
-        for (let k = 0; k < dim; k++) g[k] += err * fm.data[o + k];
+        for (let k = 0; k < dim; k++) g[k] += err * data[o + k];
       }
-    });
+    }
     let reg = 0;
     for (let k = 0; k < dim; k++) { g[k] += l2 * w[k]; reg += w[k] * w[k]; }
     return { loss: loss + 0.5 * l2 * reg, gb };
