@@ -19,11 +19,17 @@ async function benchAnalyzePipeline(tmp: string) {
   process.stderr.write(`bench: rendering a 720p ${renpy ? "Ren'Py" : 'synthetic'} cast clip\n`);
   const truth = await makeCastTruth(join(tmp, 'cast'), { source: renpy ? 'renpy' : 'synthetic', shots: 36, seed: 5 });
   const ws = Workspace.open(join(tmp, 'cast-ws'));
+  // CPU seconds of this process (every thread: the GrabCut helper too; ffmpeg runs in child processes and is not
+  // counted): on a shared machine the wall time depends on the load, the CPU time much less.
+  const cpuSeconds = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const v = await analyzeVideo(ws, join(tmp, 'cast', 'cast.mp4'));
   const t1 = performance.now();
+  const c1 = process.cpuUsage(c0);
   const series = await analyzeSeries(ws);
   const t2 = performance.now();
+  const c2 = process.cpuUsage(c0);
   ws.close();
   const minutes = truth.frames / truth.fps / 60;
   const wall = (t2 - t0) / 1000;
@@ -36,6 +42,9 @@ async function benchAnalyzePipeline(tmp: string) {
     ...Object.fromEntries(Object.entries(v.seconds).map(([k, x]) => [k === 'keyframes' ? 'keyframes (count)' : `${k} s`, x])),
     'series s (learned pass + refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
     'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
+    'analyze cpu s (this process, all threads)': +cpuSeconds(c2).toFixed(1),
+    'per-video stages cpu s': +cpuSeconds(c1).toFixed(1),
+    'series stages cpu s': +(cpuSeconds(c2) - cpuSeconds(c1)).toFixed(1),
     'cpu s (user + system, whole process so far)': +((cpu.user + cpu.system) / 1e6).toFixed(1),
     'appearances (count)': v.appearances,
     'tracks (count)': v.tracks,

@@ -487,3 +487,23 @@ test('video: frame N of the COCO file and overlay N are decoded frame N, on both
     ws.close();
   }
 });
+
+test('GrabCut on the helper thread gives the same masks as on this one', async () => {
+  const { cut, cutAll, GC_BGD, GC_FGD, GC_PR_BGD } = await import('../src/characters/cut.js');
+  const cv = await opencv();
+  const W = 240, H = 160;
+  const { image } = drawScene(W, H, [{ cx: 60, top: 20, face: 22 }, { cx: 170, top: 30, face: 22 }], 4);
+  const job = (cx: number): { init: Uint8Array; rect: [number, number, number, number] } => {
+    const init = new Uint8Array(W * H).fill(GC_BGD);
+    for (let y = 5; y < H; y++) for (let x = cx - 45; x < cx + 45; x++) init[y * W + x] = GC_PR_BGD;
+    for (let y = 30; y < 70; y++) for (let x = cx - 6; x < cx + 6; x++) init[y * W + x] = GC_FGD;
+    return { init, rect: [cx - 50, 0, cx + 50, H] };
+  };
+  const jobs = [job(60), job(170), job(115)];
+  const together = await cutAll(cv, image, jobs, 2);
+  jobs.forEach((j, k) => {
+    const alone = cut(cv, image, j.init, j.rect, 2);
+    assert.ok(alone.some((v) => v), `cut ${k} finds a foreground`);
+    assert.deepEqual(together[k], alone, `cut ${k}`);
+  });
+});

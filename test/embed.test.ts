@@ -107,3 +107,40 @@ test('the trimmed backbone equals nsfwjs\'s full MobileNetV2 Flatten output at 2
   assert.ok(max < 1e-4, `max difference ${max}`);
   full.dispose();
 });
+
+test('dense stride-16 features (batch norms folded) equal tfjs-layers\' block_13_expand_relu, cell by cell', async () => {
+  const { createRequire } = await import('node:module');
+  const backend = await import('../src/embed/backend.js');
+  const { denseFeatures, mobilenetDir } = backend;
+  const require = createRequire(import.meta.url);
+  const dir = mobilenetDir();
+  const json = require(`${dir}/model.min.js`);
+  const buf = Buffer.from(require(`${dir}/group1-shard1of1.min.js`) as string, 'base64');
+  const W = 96, H = 64;
+  const px = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 29 + ((i / 301) | 0) * 17) % 256);
+  const fm = await denseFeatures(px, W, H);
+  assert.deepEqual([fm.cols, fm.rows, fm.dim], [W / 16, H / 16, 576]);
+  const tf = backend.tf; // set once the backend is up
+  // The reference: nsfwjs's Keras model up to that layer, run by tfjs-layers (its weights are one buffer in manifest order).
+  const topo = structuredClone(json.modelTopology);
+  const cfg = topo.model_config.config;
+  cfg.layers = cfg.layers.slice(0, cfg.layers.findIndex((l: { name: string }) => l.name === 'block_13_expand_relu') + 1);
+  cfg.layers[0].config.batch_input_shape = [1, H, W, 3];
+  cfg.output_layers = [['block_13_expand_relu', 0, 0]];
+  const keep = new Set(cfg.layers.map((l: { name: string }) => l.name));
+  const specs = [], parts = [];
+  let off = 0;
+  for (const w of json.weightsManifest[0].weights) {
+    const bytes = w.shape.reduce((a: number, b: number) => a * b, 1) * (w.quantization ? (w.quantization.dtype === 'uint8' ? 1 : 2) : 4);
+    if (keep.has(w.name.split('/')[0])) { specs.push(w); parts.push(buf.subarray(off, off + bytes)); }
+    off += bytes;
+  }
+  const data = Buffer.concat(parts);
+  const full = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topo, weightSpecs: specs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer }));
+  const y = full.predict(tf.tensor4d(Float32Array.from(px, (v) => v / 255), [1, H, W, 3])) as ReturnType<typeof tf.tensor>;
+  const ref = y.div(y.norm('euclidean', -1, true).add(1e-6)).dataSync();
+  let max = 0;
+  for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(fm.data[i] - ref[i]));
+  assert.ok(max < 1e-4, `max difference ${max}`);
+  full.dispose();
+});

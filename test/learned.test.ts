@@ -250,3 +250,23 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
   }
   assert.ok(errs.length >= 4 && errs.every((e) => !/\n\s+at /.test(e)), `one-line errors: ${errs.join('')}`);
 });
+
+test('the training cells\' SIMD products equal plain float64 sums (weights, and errors for the gradient)', async () => {
+  const { CellMatrix } = await import('../src/characters/cells.js');
+  // dim 12 runs the kernel (with its 4-float tail), dim 6 the plain loops.
+  for (const dim of [12, 6]) {
+    const data = Float32Array.from({ length: 10 * dim }, (_, i) => Math.sin(i * 1.7));
+    const idx = [0, 3, 9, 4];
+    const m = new CellMatrix([{ data, idx: Int32Array.from(idx.slice(0, 2)) }, { data, idx: Int32Array.from(idx.slice(2)) }], dim);
+    assert.equal(m.n, 4);
+    const w = Array.from({ length: dim }, (_, k) => (k - 4) / 3);
+    const z = m.scores(w);
+    idx.forEach((i, j) => assert.ok(Math.abs(z[j] - w.reduce((a, v, k) => a + v * data[i * dim + k], 0)) < 1e-5, `score of cell ${i} (dim ${dim})`));
+    m.errors.set([0.5, -1, 2, 0.25]);
+    const g = m.gradient();
+    for (let k = 0; k < dim; k++) {
+      const ref = [0.5, -1, 2, 0.25].reduce((a, e, j) => a + e * data[idx[j] * dim + k], 0);
+      assert.ok(Math.abs(g[k] - ref) < 1e-12, `gradient ${k} (dim ${dim}): ${g[k]} vs ${ref}`);
+    }
+  }
+});

@@ -8,6 +8,7 @@ import type { Box, Detection, Image } from '../core/types.js';
 import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { cropMask, maskBox } from './masks.js';
 import type { CharacterDetector } from './types.js';
+import { cutAll, warmCutThread, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD, type CutJob } from './cut.js';
 
 export interface GrabCutOptions {
   /** GrabCut runs at this width at most (cost grows with pixels). */
@@ -27,7 +28,7 @@ export interface GrabCutOptions {
   mode?: 'joint' | 'each';
 }
 
-export const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
+export { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './cut.js';
 
 export class GrabCutBodies implements CharacterDetector {
   readonly name = 'grabcut';
@@ -38,13 +39,14 @@ export class GrabCutBodies implements CharacterDetector {
     const faces = prior.filter((d) => d.label === 'face');
     if (!faces.length) return [];
     const cv = await opencv();
+    warmCutThread();
     const maxW = this.opts.width ?? 640;
     const largest = Math.max(...faces.map((f) => f.box[2]));
     const s = Math.max(Math.min(1, maxW / frame.width, (this.opts.faceWidth ?? 80) / largest), Math.min(1, 240 / frame.width));
     const w = Math.round(frame.width * s), h = Math.round(frame.height * s);
     const small = s < 1 ? await resize(frame, w, h) : frame;
     const boxes = faces.map((f) => f.box.map((v) => v * s) as Box);
-    const labels = segment(cv, small, boxes, this.opts);
+    const labels = await segment(cv, small, boxes, this.opts);
     const out: Detection[] = [];
     for (let k = 0; k < faces.length; k++) {
       let m: Image = { width: w, height: h, channels: 1, data: new Uint8Array(w * h) };
@@ -94,47 +96,21 @@ function prior(w: number, h: number, faces: Box[], opts: GrabCutOptions, only?: 
   return init;
 }
 
-/** Run GrabCut from `init` (full-frame GrabCut labels) on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1 foreground. */
-export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number): Uint8Array {
-  const [x0, y0, x1, y1] = rect;
-  const rw = x1 - x0, rh = y1 - y0, W = img.width;
-  const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
-  const m = new cv.Mat(rh, rw, cv.CV_8UC1);
-  for (let y = 0; y < rh; y++) {
-    sub.data.set(img.data.subarray(((y + y0) * W + x0) * 3, ((y + y0) * W + x1) * 3), y * rw * 3);
-    m.data.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
-  }
-  const src = toMat(cv, sub);
-  const bgd = new cv.Mat(), fgd = new cv.Mat();
-  return using([src, m, bgd, fgd], () => {
-    // GrabCut seeds its colour models with k-means drawn from OpenCV's global RNG: without a fixed seed per call the
-    // result depends on every earlier call, so a resumed run (fewer calls before this one) would draw other masks.
-    cv.setRNGSeed(0x7005);
-    cv.grabCut(src, m, new cv.Rect(0, 0, rw, rh), bgd, fgd, iterations, cv.GC_INIT_WITH_MASK);
-    const fg = new Uint8Array(W * img.height);
-    for (let y = 0; y < rh; y++) {
-      for (let x = 0; x < rw; x++) {
-        const v = m.data[y * rw + x];
-        if (v === GC_FGD || v === GC_PR_FGD) fg[(y + y0) * W + x + x0] = 1;
-      }
-    }
-    return fg;
-  });
-}
-
 /** Label each pixel 0 (background) or k+1 (the body of face k). */
-export function segment(cv: CV, img: Image, faces: Box[], opts: GrabCutOptions = {}): Uint8Array {
+export async function segment(cv: CV, img: Image, faces: Box[], opts: GrabCutOptions = {}): Promise<Uint8Array> {
   const { width: w, height: h } = img;
   const iterations = opts.iterations ?? 4;
   let fg: Uint8Array;
   let claims: Uint8Array | undefined;
   if ((opts.mode ?? 'each') === 'joint' || faces.length === 1) {
-    fg = cut(cv, img, prior(w, h, faces, opts), [0, 0, w, h], iterations);
+    [fg] = await cutAll(cv, img, [{ init: prior(w, h, faces, opts), rect: [0, 0, w, h] }], iterations);
   } else {
-    // One GrabCut per character around its own reach, so each gets its own colour model.
+    // One GrabCut per character around its own reach, so each gets its own colour model; the cuts are independent
+    // (cut.ts runs some on a helper thread) and are merged in face order.
     const reach = (opts.reach ?? 2.4) + 0.4, depth = opts.depth ?? 9;
     fg = new Uint8Array(w * h);
     claims = new Uint8Array(w * h);
+    const jobs: Array<CutJob & { k: number }> = [];
     faces.forEach(([x, y, fw, fh], k) => {
       const cx = x + fw / 2;
       const rect: [number, number, number, number] = [
@@ -142,7 +118,11 @@ export function segment(cv: CV, img: Image, faces: Box[], opts: GrabCutOptions =
         Math.min(w, Math.ceil(cx + reach * fw)), Math.min(h, Math.ceil(y + (depth + 0.5) * fh)),
       ];
       if (rect[2] - rect[0] < 4 || rect[3] - rect[1] < 4) return;
-      const one = cut(cv, img, prior(w, h, faces, opts, k), rect, iterations);
+      jobs.push({ init: prior(w, h, faces, opts, k), rect, k });
+    });
+    const cuts = await cutAll(cv, img, jobs, iterations);
+    jobs.forEach(({ k }, j) => {
+      const one = cuts[j];
       for (let i = 0; i < one.length; i++) {
         if (!one[i]) continue;
         claims![i] = fg[i] ? 255 : k + 1;
@@ -212,7 +192,9 @@ function split(cv: CV, src: any, fg: Uint8Array, faces: Box[], w: number, h: num
 /** Pixels of instance `k` that stay connected to its face after a small opening (drops stray background blobs and thin bridges). */
 function attached(cv: CV, labels: Uint8Array, k: number, face: Box, w: number, h: number): Uint8Array {
   const bin = new cv.Mat(h, w, cv.CV_8UC1);
-  for (let i = 0; i < labels.length; i++) bin.data[i] = labels[i] === k ? 255 : 0;
+  // One view of the Mat's bytes per loop (its .data getter makes a new one on every read).
+  let bd = bin.data as Uint8Array;
+  for (let i = 0; i < labels.length; i++) bd[i] = labels[i] === k ? 255 : 0;
   const r = Math.max(1, Math.round(face[2] / 40));
   const kernel = cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(2 * r + 1, 2 * r + 1));
   const cc = new cv.Mat(), stats = new cv.Mat(), cent = new cv.Mat();
@@ -226,7 +208,8 @@ function attached(cv: CV, labels: Uint8Array, k: number, face: Box, w: number, h
       for (let xx = Math.max(0, Math.floor(x)); xx < Math.min(w, Math.ceil(x + fw)); xx++) if (ids[yy * w + xx]) keep.add(ids[yy * w + xx]);
     }
     const out = new Uint8Array(w * h);
-    for (let i = 0; i < out.length; i++) if (keep.has(ids[i]) || (labels[i] === k && !bin.data[i] && near(ids, i, w, h, keep))) out[i] = 1;
+    bd = bin.data as Uint8Array;
+    for (let i = 0; i < out.length; i++) if (keep.has(ids[i]) || (labels[i] === k && !bd[i] && near(ids, i, w, h, keep))) out[i] = 1;
     return out;
   });
 }

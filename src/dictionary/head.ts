@@ -113,13 +113,22 @@ export async function trainHead(set: TripletSet, opts: HeadOptions = {}): Promis
     const parts: TF.Tensor[] = [];
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
+      // A batch's triplets share items (a series has few appearances): each distinct item goes through the head once,
+      // and the triplets pick their rows with one-hot products (whose gradient is a product too; tfjs-wasm has no
+      // kernel for gather's gradient). Same loss and gradients as projecting anchor, positive and negative apart.
+      const slot = new Map<number, number>();
+      const pick = (item: number) => { let j = slot.get(item); if (j === undefined) slot.set(item, (j = slot.size)); return j; };
       const ia = new Int32Array(m), ip = new Int32Array(m), ineg = new Int32Array(m);
-      for (let k = 0; k < m; k++) { const t = order[s + k]; ia[k] = set.triplets[t * 3]; ip[k] = set.triplets[t * 3 + 1]; ineg[k] = set.triplets[t * 3 + 2]; }
+      for (let k = 0; k < m; k++) { const t = order[s + k]; ia[k] = pick(set.triplets[t * 3]); ip[k] = pick(set.triplets[t * 3 + 1]); ineg[k] = pick(set.triplets[t * 3 + 2]); }
+      const items = Int32Array.from(slot.keys());
       const res = tf.tidy(() => {
-        const a = tf.gather(X, ia), p = tf.gather(X, ip), ng = tf.gather(X, ineg);
+        const x = tf.gather(X, items);
+        const one = (i: Int32Array) => tf.oneHot(tf.tensor1d(i, 'int32'), items.length).toFloat() as TF.Tensor2D;
+        const ha = one(ia), hp = one(ip), hn = one(ineg);
         let stats: TF.Tensor | undefined;
         optimizer.minimize(() => {
-          const fa = f(a), fp = f(p), fn = f(ng);
+          const fx = f(x);
+          const fa = ha.matMul(fx), fp = hp.matMul(fx), fn = hn.matMul(fx);
           const dap = tf.sub(1, fa.mul(fp).sum(1)), dan = tf.sub(1, fa.mul(fn).sum(1));
           const l = tf.relu(dap.sub(dan).add(margin));
           stats = tf.keep(tf.stack([l.sum(), l.greater(0).sum().toFloat()]));

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type * as TF from '@tensorflow/tfjs';
 import { ToonscopeError } from '../core/errors.js';
+import { FusedNet } from './net.js';
 
 /**
  * tfjs, once initBackend() has run. Imported on first use, not with this
@@ -90,10 +91,13 @@ interface ModelJson {
   weightsManifest: Array<{ paths: string[]; weights: TF.io.WeightsManifestEntry[] }>;
 }
 
-let cached: Promise<TF.LayersModel> | undefined;
+let cached: Promise<FusedNet> | undefined;
 
-/** nsfwjs's MobileNetV2 up to its last 1280-channel feature map. Loaded once per process. */
-export function loadBackbone(): Promise<TF.LayersModel> {
+/**
+ * nsfwjs's MobileNetV2 up to its last 1280-channel feature map, as fused ops
+ * with its batch norms folded into the convolutions (net.ts). Loaded once per process.
+ */
+export function loadBackbone(): Promise<FusedNet> {
   if (!cached) {
     cached = (async () => {
       await initBackend();
@@ -129,7 +133,14 @@ export function loadBackbone(): Promise<TF.LayersModel> {
         offset += bytes;
       }
       const data = Buffer.concat(parts);
-      return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topo, weightSpecs: kept, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer }));
+      const weights = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer, kept);
+      try {
+        return FusedNet.build(cfg.layers as Parameters<typeof FusedNet.build>[0], weights);
+      } catch (e) {
+        throw new ToonscopeError(modelFile, `unexpected MobileNetV2 layout (${(e as Error).message})`);
+      } finally {
+        for (const t of Object.values(weights)) t.dispose();
+      }
     })();
   }
   return cached;
@@ -150,7 +161,7 @@ export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Flo
     const o = i * size * size * 3;
     for (let k = 0; k < p.length; k++) buf[o + k] = p[k] / 255;
   }
-  const out = tf.tidy(() => (model.predict(tf.tensor4d(buf, [n, size, size, 3])) as TF.Tensor).mean([1, 2]));
+  const out = tf.tidy(() => model.apply(tf.tensor4d(buf, [n, size, size, 3]), 'out_relu').mean([1, 2]));
   const data = (await out.data()) as Float32Array;
   out.dispose();
   const d = data.length / n;
@@ -160,33 +171,17 @@ export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Flo
 export type { FeatureMap } from '../core/types.js';
 import type { FeatureMap } from '../core/types.js';
 
-const denseModels = new Map<string, Promise<TF.LayersModel>>();
-
-/**
- * The backbone cut at `layer` (default `block_13_expand_relu`: stride 16,
- * 576 channels, about half the cost of the whole net), for dense per-cell
- * features over a whole frame. Loaded once per layer.
- */
-function denseModel(layer: string): Promise<TF.LayersModel> {
-  let m = denseModels.get(layer);
-  if (!m) {
-    m = loadBackbone().then((full) => tf.model({ inputs: full.inputs, outputs: full.getLayer(layer).output as TF.SymbolicTensor }));
-    denseModels.set(layer, m);
-  }
-  return m;
-}
-
 /**
  * Dense features of one RGB image (interleaved, 0..255, sides multiples of
  * the stride), each cell L2-normalised so that cells compare by direction
  * (lighting changes scale activations).
  */
 export async function denseFeatures(pixels: Uint8Array, width: number, height: number, layer = 'block_13_expand_relu', stride = 16): Promise<FeatureMap> {
-  const model = await denseModel(layer);
+  const model = await loadBackbone();
   const buf = new Float32Array(pixels.length);
   for (let k = 0; k < pixels.length; k++) buf[k] = pixels[k] / 255;
   const out = tf.tidy(() => {
-    const y = model.predict(tf.tensor4d(buf, [1, height, width, 3])) as TF.Tensor;
+    const y = model.apply(tf.tensor4d(buf, [1, height, width, 3]), layer);
     const n = y.norm('euclidean', -1, true).add(1e-6);
     return y.div(n).squeeze([0]);
   });

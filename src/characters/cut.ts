@@ -1,0 +1,123 @@
+// One GrabCut (opencv-js) from full-frame starting labels, and the same on a
+// helper thread. GrabCut is most of the detector chain's time and the cuts of
+// a frame's characters are independent, so a frame with several characters
+// runs some of them on a worker thread (the second core) while this thread
+// runs the others. Results are identical: each cut seeds opencv's RNG itself.
+// This module loads no sharp and no tfjs, so the worker stays small.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { Image } from '../core/types.js';
+import { toMat, using, type CV } from '../core/opencv.js';
+
+export const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
+
+/** Run GrabCut from `init` (full-frame GrabCut labels) on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1 foreground. */
+export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number): Uint8Array {
+  const [x0, y0, x1, y1] = rect;
+  const rw = x1 - x0, rh = y1 - y0, W = img.width;
+  const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
+  const m = new cv.Mat(rh, rw, cv.CV_8UC1);
+  // A Mat's .data is a getter that makes a new view on every read: read it once per loop, not per pixel.
+  let md = m.data as Uint8Array;
+  for (let y = 0; y < rh; y++) {
+    sub.data.set(img.data.subarray(((y + y0) * W + x0) * 3, ((y + y0) * W + x1) * 3), y * rw * 3);
+    md.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
+  }
+  const src = toMat(cv, sub);
+  const bgd = new cv.Mat(), fgd = new cv.Mat();
+  return using([src, m, bgd, fgd], () => {
+    // GrabCut seeds its colour models with k-means drawn from OpenCV's global RNG: without a fixed seed per call the
+    // result depends on every earlier call, so a resumed run (fewer calls before this one) would draw other masks.
+    cv.setRNGSeed(0x7005);
+    cv.grabCut(src, m, new cv.Rect(0, 0, rw, rh), bgd, fgd, iterations, cv.GC_INIT_WITH_MASK);
+    const fg = new Uint8Array(W * img.height);
+    md = m.data as Uint8Array;
+    for (let y = 0; y < rh; y++) {
+      for (let x = 0; x < rw; x++) {
+        const v = md[y * rw + x];
+        if (v === GC_FGD || v === GC_PR_FGD) fg[(y + y0) * W + x + x0] = 1;
+      }
+    }
+    return fg;
+  });
+}
+
+export interface CutJob {
+  init: Uint8Array;
+  rect: [number, number, number, number];
+}
+
+/** What the helper thread is sent: one frame and the cuts to make on it. */
+export interface CutRequest {
+  id: number;
+  img: Image;
+  jobs: CutJob[];
+  iterations: number;
+}
+
+export type CutReply = { id: number; fg: Uint8Array[] } | { id: number; error: string };
+
+let helper: { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number } | undefined | null;
+
+/** The helper thread, started on first use (it loads its own opencv-js meanwhile); null on one core or when it cannot start. */
+function thread(): typeof helper {
+  if (helper !== undefined) return helper;
+  if (availableParallelism() < 2 || process.env.TOONSCOPE_CUT_THREAD === '0') return (helper = null);
+  try {
+    const worker = new Worker(new URL('./cut-worker.js', import.meta.url));
+    const h = { worker, pending: new Map<number, (r: CutReply) => void>(), next: 0 };
+    worker.on('message', (r: CutReply) => {
+      h.pending.get(r.id)?.(r);
+      h.pending.delete(r.id);
+      if (!h.pending.size) worker.unref();
+    });
+    // A helper that fails is dropped: its cuts, and every later one, run on this thread.
+    const lose = (e: Error) => {
+      helper = null;
+      for (const [id, done] of h.pending) done({ id, error: e.message });
+      h.pending.clear();
+    };
+    worker.on('error', lose);
+    worker.on('exit', (code) => lose(new Error(`GrabCut thread stopped (exit code ${code})`)));
+    worker.unref();
+    return (helper = h);
+  } catch {
+    return (helper = null);
+  }
+}
+
+/** Start the helper thread now, so its opencv-js is loaded by the time a frame has several characters. */
+export function warmCutThread(): void {
+  thread();
+}
+
+/**
+ * `cut` for each job, as if run one after the other here. With a helper
+ * thread, the jobs are split in two lanes of about equal area: the helper
+ * runs one while this thread runs the other.
+ */
+export async function cutAll(cv: CV, img: Image, jobs: CutJob[], iterations: number): Promise<Uint8Array[]> {
+  const h = jobs.length > 1 ? thread() : null;
+  if (!h) return jobs.map((j) => cut(cv, img, j.init, j.rect, iterations));
+  const area = (j: CutJob) => (j.rect[2] - j.rect[0]) * (j.rect[3] - j.rect[1]);
+  const order = jobs.map((_, k) => k).sort((a, b) => area(jobs[b]) - area(jobs[a]));
+  const lanes: number[][] = [[], []];
+  const load = [0, 0];
+  // The helper's lane gets the smaller share: sending the frame and waking the thread cost a little.
+  for (const k of order) {
+    const l = load[0] <= load[1] ? 0 : 1;
+    lanes[l].push(k);
+    load[l] += area(jobs[k]);
+  }
+  const [mine, theirs] = lanes;
+  const out: Uint8Array[] = new Array(jobs.length);
+  const id = h.next++;
+  const reply = new Promise<CutReply>((resolve) => h.pending.set(id, resolve));
+  h.worker.ref();
+  h.worker.postMessage({ id, img, jobs: theirs.map((k) => jobs[k]), iterations } satisfies CutRequest);
+  for (const k of mine) out[k] = cut(cv, img, jobs[k].init, jobs[k].rect, iterations);
+  const r = await reply;
+  if ('fg' in r) theirs.forEach((k, i) => { out[k] = r.fg[i]; });
+  else for (const k of theirs) out[k] = cut(cv, img, jobs[k].init, jobs[k].rect, iterations);
+  return out;
+}
