@@ -3,21 +3,10 @@
 // scores (each cell with the weights) and the gradient (the cells weighted by
 // their errors). Scores sum in float32 lanes, the gradient in float64 ones,
 // so results match plain float64 loops up to float rounding, several times faster.
+import { wasmModule } from '../core/wasm.js';
 import { CELLS_WASM } from './cells-wasm.js';
 
-let mod: WebAssembly.Module | null | undefined;
-
-/** The compiled kernel, or null when this runtime lacks WebAssembly SIMD (plain loops are used then). */
-function module(): WebAssembly.Module | null {
-  if (mod === undefined) {
-    try {
-      mod = new WebAssembly.Module(Buffer.from(CELLS_WASM, 'base64'));
-    } catch {
-      mod = null;
-    }
-  }
-  return mod;
-}
+const module = () => wasmModule(CELLS_WASM);
 
 type Kernel = (x: number, n: number, dim: number, v: number, out: number) => void;
 

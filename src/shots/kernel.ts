@@ -1,21 +1,10 @@
 // The SIMD (WebAssembly) kernel of the shot metrics: past frames live in the
 // kernel's memory as a ring, so each frame is copied in once and the
 // every-other-pixel sums run on 16 bytes at a time (~4x the fused JS loop).
+import { wasmModule } from '../core/wasm.js';
 import { KERNEL_WASM } from './kernel-wasm.js';
 
-let mod: WebAssembly.Module | null | undefined;
-
-/** The compiled module, or null when this runtime lacks WebAssembly SIMD (the JS loops are used then). */
-function module(): WebAssembly.Module | null {
-  if (mod === undefined) {
-    try {
-      mod = new WebAssembly.Module(Buffer.from(KERNEL_WASM, 'base64'));
-    } catch {
-      mod = null;
-    }
-  }
-  return mod;
-}
+const module = () => wasmModule(KERNEL_WASM);
 
 export class Kernel {
   private mem: WebAssembly.Memory;
