@@ -75,6 +75,47 @@ test('FarnebackPair gives cv.calcOpticalFlowFarneback\'s flows (WebAssembly and 
   }
 });
 
+/** Smooth waves, the second frame shifted by (1, 0.5) px: texture everywhere, however small the frame. */
+function waves(w: number, h: number): [Uint8Array, Uint8Array] {
+  const f = (x: number, y: number) => Math.round(128 + 60 * Math.sin(0.9 * x + 0.3 * y) + 40 * Math.cos(0.5 * y - 0.7 * x));
+  const a = new Uint8Array(w * h), b = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    a[y * w + x] = f(x, y);
+    b[y * w + x] = f(x - 1, y - 0.5);
+  }
+  return [a, b];
+}
+
+test('frames with a side under 10 px: damped near the border only where OpenCV damps them (its unsigned test)', async () => {
+  const cv = await opencv();
+  for (const [w, h] of [[8, 8], [40, 9], [9, 40], [4, 40]]) {
+    const [a, b] = waves(w, h);
+    for (const { name, o } of RUNS.filter((r) => !r.init)) {
+      const m0 = new cv.Mat(h, w, cv.CV_8UC1), m1 = new cv.Mat(h, w, cv.CV_8UC1), f = new cv.Mat(h, w, cv.CV_32FC2);
+      let want: Float32Array;
+      try {
+        m0.data.set(a);
+        m1.data.set(b);
+        cv.calcOpticalFlowFarneback(m0, m1, f, 0.5, o.levels, o.winSize, o.iterations, o.polyN, o.polySigma, 0);
+        want = new Float32Array(f.data32F);
+      } finally {
+        m0.delete();
+        m1.delete();
+        f.delete();
+      }
+      let big = 0;
+      for (let i = 0; i < want.length; i += 2) if (Math.hypot(want[i], want[i + 1]) > 0.3) big++;
+      assert.ok(big > (w * h) / 4, `${w}x${h}, ${name}: OpenCV's flow is not near zero (${big} pixels over 0.3 px)`);
+      for (const label of ['WebAssembly', 'JavaScript']) {
+        const run = label === 'JavaScript' ? withJs : <T>(g: () => T): T => g();
+        const got = run(() => new FarnebackPair(a, b, w, h).flow(0, o)).data;
+        const e = meanEpe(got, want);
+        assert.ok(e < 1e-3, `${label}, ${w}x${h}, ${name}: mean end-point difference ${e} px`);
+      }
+    }
+  }
+});
+
 test('a pair\'s shared expansions give each run exactly what a fresh pair gives, also when pairs alternate', () => {
   const w = 160, h = 96, [a, b] = frames(w, h);
   const shared = new FarnebackPair(a, b, w, h);

@@ -351,7 +351,8 @@ function updateMatrices(r0: Float32Array, r1: Float32Array, flow: Float32Array, 
       r3 = (r0[p + 1] - r3) * 0.5;
       r2 += r4 * dy + r6 * dx;
       r3 += r6 * dy + r5 * dx;
-      if (x < 5 || x >= w - 5 || y < 5 || y >= h - 5) {
+      // OpenCV's test, unsigned: with a side under 10 px, side - 10 wraps and almost no pixel is damped.
+      if (((x - 5) >>> 0) >= ((w - 10) >>> 0) || ((y - 5) >>> 0) >= ((h - 10) >>> 0)) {
         const s = (x < 5 ? BORDER[x] : 1) * (x >= w - 5 ? BORDER[w - x - 1] : 1) * (y < 5 ? BORDER[y] : 1) * (y >= h - 5 ? BORDER[h - y - 1] : 1);
         r2 *= s; r3 *= s; r4 *= s; r5 *= s; r6 *= s;
       }
