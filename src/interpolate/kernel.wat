@@ -817,7 +817,9 @@
       (if (i32.or (i32.lt_s (local.get $y) (i32.const 5)) (i32.ge_s (local.get $y) (i32.sub (local.get $h) (i32.const 5))))
         (then (call $umRow (local.get $r0) (local.get $r1) (local.get $flow) (local.get $m) (local.get $w) (local.get $h) (local.get $y) (i32.const 0) (local.get $w)))
         (else
-          (call $umRow (local.get $r0) (local.get $r1) (local.get $flow) (local.get $m) (local.get $w) (local.get $h) (local.get $y) (i32.const 0) (i32.const 5))
+          ;; The five left pixels, or the whole row if narrower (a row of 4 px has no pixel 4).
+          (call $umRow (local.get $r0) (local.get $r1) (local.get $flow) (local.get $m) (local.get $w) (local.get $h) (local.get $y) (i32.const 0)
+            (select (i32.const 5) (local.get $w) (i32.gt_s (local.get $w) (i32.const 5))))
           (local.set $x (i32.const 5))
           (block $cols (loop $col_
             (br_if $cols (i32.gt_s (i32.add (local.get $x) (i32.const 4)) (local.get $xe)))
