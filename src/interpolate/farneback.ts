@@ -351,7 +351,8 @@ function updateMatrices(r0: Float32Array, r1: Float32Array, flow: Float32Array, 
       r3 = (r0[p + 1] - r3) * 0.5;
       r2 += r4 * dy + r6 * dx;
       r3 += r6 * dy + r5 * dx;
-      if (x < 5 || x >= w - 5 || y < 5 || y >= h - 5) {
+      // OpenCV's test, unsigned: with a side under 10 px, side - 10 wraps and almost no pixel is damped.
+      if (((x - 5) >>> 0) >= ((w - 10) >>> 0) || ((y - 5) >>> 0) >= ((h - 10) >>> 0)) {
         const s = (x < 5 ? BORDER[x] : 1) * (x >= w - 5 ? BORDER[w - x - 1] : 1) * (y < 5 ? BORDER[y] : 1) * (y >= h - 5 ? BORDER[h - y - 1] : 1);
         r2 *= s; r3 *= s; r4 *= s; r5 *= s; r6 *= s;
       }
@@ -437,7 +438,8 @@ export class FarnebackPair {
   private readonly levelCache = new Map<string, Level>();
   /** Expansions: Float32Array (JavaScript) or byte offset in the kernel memory. */
   private readonly expCache = new Map<string, Float32Array | number>();
-  private readonly k: Exports | null;
+  /** The kernels, or null for the JavaScript loops (also after the kernel memory could not grow). */
+  private k: Exports | null;
   private top = 16;
 
   constructor(a: Uint8Array, b: Uint8Array, readonly width: number, readonly height: number) {
@@ -498,7 +500,9 @@ export class FarnebackPair {
       const img = this.level(f, k, w, h, scale).data;
       if (this.k) {
         const c = polyConsts(n, sigma), ps = Math.ceil((w + 2 * n + 8) / 4) * 4;
-        const src = this.alloc(w * h * 4), dst = this.alloc(w * h * 20), rows = this.alloc(3 * ps * 4), tab = this.alloc(3 * (n + 1) * 4);
+        // The expansion stays for the pair's lifetime; the input plane and the row buffers are freed at once.
+        const dst = this.alloc(w * h * 20), mark = this.top;
+        const src = this.alloc(w * h * 4), rows = this.alloc(3 * ps * 4), tab = this.alloc(3 * (n + 1) * 4);
         this.f32(src, w * h).set(img);
         const t = this.f32(tab, 3 * (n + 1));
         for (let i = 0; i <= n; i++) {
@@ -508,6 +512,7 @@ export class FarnebackPair {
         }
         const K = this.k;
         bands(h, (y0, y1) => K.fbPoly(src, dst, rows, tab, w, h, n, ps, c.ig11, c.ig03, c.ig33, c.ig55, y0, y1));
+        this.top = mark;
         e = dst;
       } else e = polyExp(img, w, h, n, sigma);
       this.expCache.set(key, e);
@@ -517,6 +522,21 @@ export class FarnebackPair {
 
   /** Flow from frame `from` to the other one (0: a to b, 1: b to a). */
   flow(from: 0 | 1, o: FarnebackOptions): Flow {
+    try {
+      return this.run(from, o);
+    } catch (e) {
+      // The kernel memory could not grow (wasm32 stops at 4 GB, at huge working sizes): this pair goes on in the
+      // JavaScript loops, its levels and expansions computed anew there (as the JavaScript path computes them).
+      if (!this.k || !(e instanceof RangeError)) throw e;
+      this.k = null;
+      this.levelCache.clear();
+      this.expCache.clear();
+      if (owner === this) owner = undefined;
+      return this.run(from, o);
+    }
+  }
+
+  private run(from: 0 | 1, o: FarnebackOptions): Flow {
     this.own();
     const sizes = pyramidSizes(this.width, this.height, o.levels);
     let prev: Float32Array | undefined, pw = 0, ph = 0;

@@ -764,8 +764,9 @@
         (local.set $r2 (f32.add (local.get $r2) (f32.add (f32.mul (local.get $r4) (local.get $dy)) (f32.mul (local.get $r6) (local.get $dx)))))
         (local.set $r3 (f32.add (local.get $r3) (f32.add (f32.mul (local.get $r6) (local.get $dy)) (f32.mul (local.get $r5) (local.get $dx)))))
         ;; Within 5 px of the border the system is damped (0.14 on the two outer rows and columns, 0.4472 on the next three).
-        (if (i32.or (i32.or (i32.lt_s (local.get $x) (i32.const 5)) (i32.ge_s (local.get $x) (i32.sub (local.get $w) (i32.const 5))))
-                    (i32.or (i32.lt_s (local.get $y) (i32.const 5)) (i32.ge_s (local.get $y) (i32.sub (local.get $h) (i32.const 5)))))
+        ;; OpenCV's test is unsigned: with a side under 10 px, side - 10 wraps and almost no pixel is damped.
+        (if (i32.or (i32.ge_u (i32.sub (local.get $x) (i32.const 5)) (i32.sub (local.get $w) (i32.const 10)))
+                    (i32.ge_u (i32.sub (local.get $y) (i32.const 5)) (i32.sub (local.get $h) (i32.const 10))))
           (then
             (local.set $sc (f32.const 1))
             (if (i32.lt_s (local.get $x) (i32.const 5)) (then (local.set $sc (f32.mul (local.get $sc)
@@ -816,7 +817,9 @@
       (if (i32.or (i32.lt_s (local.get $y) (i32.const 5)) (i32.ge_s (local.get $y) (i32.sub (local.get $h) (i32.const 5))))
         (then (call $umRow (local.get $r0) (local.get $r1) (local.get $flow) (local.get $m) (local.get $w) (local.get $h) (local.get $y) (i32.const 0) (local.get $w)))
         (else
-          (call $umRow (local.get $r0) (local.get $r1) (local.get $flow) (local.get $m) (local.get $w) (local.get $h) (local.get $y) (i32.const 0) (i32.const 5))
+          ;; The five left pixels, or the whole row if narrower (a row of 4 px has no pixel 4).
+          (call $umRow (local.get $r0) (local.get $r1) (local.get $flow) (local.get $m) (local.get $w) (local.get $h) (local.get $y) (i32.const 0)
+            (select (i32.const 5) (local.get $w) (i32.gt_s (local.get $w) (i32.const 5))))
           (local.set $x (i32.const 5))
           (block $cols (loop $col_
             (br_if $cols (i32.gt_s (i32.add (local.get $x) (i32.const 4)) (local.get $xe)))
