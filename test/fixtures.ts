@@ -84,3 +84,15 @@ export class TruthBodies implements CharacterDetector {
     }));
   }
 }
+
+/** Run `f` on the JavaScript loops (WebAssembly kernels off), restoring the setting after. */
+export function withJs<T>(f: () => T): T {
+  const old = process.env.TOONSCOPE_NO_WASM;
+  process.env.TOONSCOPE_NO_WASM = '1';
+  try {
+    return f();
+  } finally {
+    if (old === undefined) delete process.env.TOONSCOPE_NO_WASM;
+    else process.env.TOONSCOPE_NO_WASM = old;
+  }
+}

@@ -8,18 +8,9 @@ import { rng } from '../src/core/random.js';
 import { FarnebackPair, type FarnebackOptions } from '../src/interpolate/farneback.js';
 import { ownKernel } from '../src/interpolate/kernel.js';
 import { luma8, type Flow } from '../src/interpolate/raster.js';
+import { withJs } from './fixtures.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 
-function withJs<T>(f: () => T): T {
-  const old = process.env.TOONSCOPE_NO_WASM;
-  process.env.TOONSCOPE_NO_WASM = '1';
-  try {
-    return f();
-  } finally {
-    if (old === undefined) delete process.env.TOONSCOPE_NO_WASM;
-    else process.env.TOONSCOPE_NO_WASM = old;
-  }
-}
 
 /** Two drawn frames with moving discs, and a little noise so that flat areas are not exactly flat. */
 function frames(w: number, h: number): [Uint8Array, Uint8Array] {

@@ -71,18 +71,9 @@ import { splatBetween } from '../src/interpolate/splat.js';
 import { boxBlur, guidedUpsample } from '../src/interpolate/raster.js';
 import { bilateralVectors, obmcMix } from '../src/interpolate/obmc.js';
 import { flowPair, forwardFlow } from '../src/interpolate/flow.js';
+import { withJs } from './fixtures.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 
-function withJs<T>(f: () => T): T {
-  const old = process.env.TOONSCOPE_NO_WASM;
-  process.env.TOONSCOPE_NO_WASM = '1';
-  try {
-    return f();
-  } finally {
-    if (old === undefined) delete process.env.TOONSCOPE_NO_WASM;
-    else process.env.TOONSCOPE_NO_WASM = old;
-  }
-}
 
 /** A smooth random flow (sum of a few waves) plus a jump, large enough to push pixels past the border. */
 function waveFlow(w: number, h: number, seed: number, amp: number): Flow {
