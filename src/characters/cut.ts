@@ -1,9 +1,13 @@
 // One GrabCut (opencv-js) from full-frame starting labels, and the same on a
 // helper thread. GrabCut is most of the detector chain's time and the cuts of
-// a frame's characters are independent, so a frame with several characters
-// runs some of them on a worker thread (the second core) while this thread
-// runs the others. Results are identical: each cut seeds opencv's RNG itself.
-// This module loads no sharp and no tfjs, so the worker stays small.
+// a frame's characters are independent, so with TOONSCOPE_CUT_THREAD=1 a frame
+// with several characters runs some of them on a worker thread (the second
+// core) while this thread runs the others. Results are identical: each cut
+// seeds opencv's RNG itself. Off by default: on a machine whose cores are
+// already busy it measured slower (analyze of the 64.5 s Ren'Py clip at load
+// 5 on 2 cores: 86.9 s with it, 76.3 s without), since waiting for a helper
+// that gets no core of its own costs more than it saves; it is for idle
+// machines. This module loads no sharp and no tfjs, so the worker stays small.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { Image } from '../core/types.js';
@@ -57,12 +61,13 @@ export interface CutRequest {
 
 export type CutReply = { id: number; fg: Uint8Array[] } | { id: number; error: string };
 
-let helper: { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number } | undefined | null;
+type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number };
+let helper: Helper | undefined;
+let failed = false;
 
-/** The helper thread, started on first use (it loads its own opencv-js meanwhile); null on one core or when it cannot start. */
-function thread(): typeof helper {
-  if (helper !== undefined) return helper;
-  if (availableParallelism() < 2 || process.env.TOONSCOPE_CUT_THREAD === '0') return (helper = null);
+/** The helper thread when asked for (TOONSCOPE_CUT_THREAD=1, two cores or more), started on first use; else undefined. */
+function thread(): Helper | undefined {
+  if (helper || failed || process.env.TOONSCOPE_CUT_THREAD !== '1' || availableParallelism() < 2) return helper;
   try {
     const worker = new Worker(new URL('./cut-worker.js', import.meta.url));
     const h = { worker, pending: new Map<number, (r: CutReply) => void>(), next: 0 };
@@ -73,7 +78,8 @@ function thread(): typeof helper {
     });
     // A helper that fails is dropped: its cuts, and every later one, run on this thread.
     const lose = (e: Error) => {
-      helper = null;
+      helper = undefined;
+      failed = true;
       for (const [id, done] of h.pending) done({ id, error: e.message });
       h.pending.clear();
     };
@@ -82,7 +88,8 @@ function thread(): typeof helper {
     worker.unref();
     return (helper = h);
   } catch {
-    return (helper = null);
+    failed = true;
+    return undefined;
   }
 }
 
@@ -97,7 +104,7 @@ export function warmCutThread(): void {
  * runs one while this thread runs the other.
  */
 export async function cutAll(cv: CV, img: Image, jobs: CutJob[], iterations: number): Promise<Uint8Array[]> {
-  const h = jobs.length > 1 ? thread() : null;
+  const h = jobs.length > 1 ? thread() : undefined;
   if (!h) return jobs.map((j) => cut(cv, img, j.init, j.rect, iterations));
   const area = (j: CutJob) => (j.rect[2] - j.rect[0]) * (j.rect[3] - j.rect[1]);
   const order = jobs.map((_, k) => k).sort((a, b) => area(jobs[b]) - area(jobs[a]));
