@@ -143,4 +143,7 @@ test('dense stride-16 features (batch norms folded) equal tfjs-layers\' block_13
   for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(fm.data[i] - ref[i]));
   assert.ok(max < 1e-4, `max difference ${max}`);
   full.dispose();
+  // Its batch norm and convolution were folded into it: asking for them is an error, not the activated output.
+  await assert.rejects(denseFeatures(px, W, H, 'block_13_expand_BN'), /folded into block_13_expand_relu/);
+  await assert.rejects(denseFeatures(px, W, H, 'block_13_expand'), /folded into block_13_expand_relu/);
 });

@@ -259,6 +259,8 @@ test('the training cells\' SIMD products equal plain float64 sums (weights, and 
     const idx = [0, 3, 9, 4];
     const m = new CellMatrix([{ data, idx: Int32Array.from(idx.slice(0, 2)) }, { data, idx: Int32Array.from(idx.slice(2)) }], dim);
     assert.equal(m.n, 4);
+    // Node 20 has WebAssembly SIMD: a kernel that fails to compile would silently fall back to the loops.
+    assert.equal(m.simd, dim === 12, `dim ${dim} runs ${m.simd ? 'the kernel' : 'the loops'}`);
     const w = Array.from({ length: dim }, (_, k) => (k - 4) / 3);
     const z = m.scores(w);
     idx.forEach((i, j) => assert.ok(Math.abs(z[j] - w.reduce((a, v, k) => a + v * data[i * dim + k], 0)) < 1e-5, `score of cell ${i} (dim ${dim})`));

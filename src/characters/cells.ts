@@ -18,6 +18,10 @@ export class CellMatrix {
   private readonly e: Float64Array;
   private readonly g: Float64Array;
   private readonly kernel?: { scores: Kernel; gradient: Kernel; at: { x: number; w: number; z: number; e: number; g: number } };
+  /** True when the products run in the WebAssembly SIMD kernel (dims that are a multiple of 4, where SIMD exists). */
+  get simd(): boolean {
+    return !!this.kernel;
+  }
 
   /** The cells `idx` of each map (rows of `dim` floats in `data`), in order. */
   constructor(maps: Array<{ data: Float32Array; idx: Int32Array }>, readonly dim: number) {

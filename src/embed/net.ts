@@ -26,7 +26,8 @@ type Node =
   | { kind: 'relu'; name: string; input: string; max?: number };
 
 export class FusedNet {
-  private constructor(private readonly nodes: Node[], private readonly alias: Map<string, string>) {}
+  /** `folded`: layers whose own output no longer exists (a convolution or batch norm whose ReLU6 was fused in), by the layer that now holds it. */
+  private constructor(private readonly nodes: Node[], private readonly alias: Map<string, string>, private readonly folded: Map<string, string>) {}
 
   /**
    * Build from a Keras functional topology's layers (in order) and their
@@ -41,6 +42,7 @@ export class FusedNet {
     const nodes = new Map<string, Node>();
     // A folded layer's name stands for the node that now computes it.
     const alias = new Map<string, string>();
+    const folded = new Map<string, string>();
     const real = (n: string) => alias.get(n) ?? n;
     const w = (layer: string, name: string) => {
       const t = weights[`${layer}/${name}`];
@@ -114,6 +116,9 @@ export class FusedNet {
           if ((c.negative_slope ?? 0) !== 0 || (c.threshold ?? 0) !== 0) throw new Error(`${l.name}: a leaky or thresholded ReLU is unsupported`);
           if (max === 6 && sole && (prev.kind === 'conv' || prev.kind === 'depthwise') && prev.activation === 'linear') {
             prev.activation = 'relu6';
+            // The convolution and its batch norm now give the activated output: asking for them would get this layer's.
+            for (const [k, v] of alias) if (v === prev.name) folded.set(k, l.name);
+            folded.set(prev.name, l.name);
             alias.set(l.name, prev.name);
           } else nodes.set(l.name, { kind: 'relu', name: l.name, input: ins[0], max: max ?? undefined });
           break;
@@ -125,11 +130,13 @@ export class FusedNet {
           throw new Error(`${l.name}: layer ${l.class_name} unsupported`);
       }
     }
-    return new FusedNet([...nodes.values()], alias);
+    return new FusedNet([...nodes.values()], alias, folded);
   }
 
   /** The output of layer `out` (a Keras layer name) for a batch [n, h, w, 3]. Call inside tf.tidy. */
   apply(x: TF.Tensor4D, out: string): TF.Tensor4D {
+    const into = this.folded.get(out);
+    if (into) throw new Error(`layer ${out} is folded into ${into}: ask for ${into}`);
     const target = this.alias.get(out) ?? out;
     if (!this.nodes.some((n) => n.name === target)) throw new Error(`no layer ${out}`);
     const values = new Map<string, TF.Tensor4D>();
