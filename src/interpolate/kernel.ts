@@ -7,6 +7,7 @@
 // allocator per use (uses nest), so nothing big is allocated per frame on the
 // JavaScript heap; the memory only grows.
 import { KERNEL_WASM } from './kernel-wasm.js';
+import { wasmModule } from '../core/wasm.js';
 
 export interface Exports {
   memory: WebAssembly.Memory;
@@ -42,7 +43,6 @@ const LIMIT = 2 ** 31;
 /** Largest frame (pixels) whose synthesis runs in the kernels: the splat's use takes about 153 bytes per pixel. */
 export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 153);
 
-let mod: WebAssembly.Module | null | undefined;
 let arena: Arena | null | undefined;
 let own: Exports | null | undefined;
 
@@ -55,8 +55,8 @@ export function ownKernel(): Exports | null {
   if (process.env.TOONSCOPE_NO_WASM === '1') return null;
   if (own === undefined) {
     try {
-      mod ??= new WebAssembly.Module(Buffer.from(KERNEL_WASM, 'base64'));
-      own = new WebAssembly.Instance(mod).exports as unknown as Exports;
+      const mod = wasmModule(KERNEL_WASM);
+      own = mod ? (new WebAssembly.Instance(mod).exports as unknown as Exports) : null;
     } catch {
       own = null;
     }
@@ -68,8 +68,8 @@ export function ownKernel(): Exports | null {
 export function kernelArena(): Arena | null {
   if (arena === undefined) {
     try {
-      mod ??= new WebAssembly.Module(Buffer.from(KERNEL_WASM, 'base64'));
-      arena = new Arena(new WebAssembly.Instance(mod).exports as unknown as Exports);
+      const mod = wasmModule(KERNEL_WASM);
+      arena = mod ? new Arena(new WebAssembly.Instance(mod).exports as unknown as Exports) : null;
     } catch {
       arena = null;
     }
