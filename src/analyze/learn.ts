@@ -243,14 +243,16 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   ws.db.transaction(() => { for (const shot of byShot.keys()) clear.run(videoId, shot); })();
   // First-pass characters per frame, in analysis pixels: the learned detector skips them. A row with a mask or with a
   // face inside is a body (someone may stand beside it); one with neither is a face found alone (what is lit around it is her).
-  const known = new Map<number, Box[]>();
   const firstPass = new Map<number, FoundOn>();
   for (const r of ws.db.prepare('SELECT frame, x, y, w, h, (face IS NOT NULL OR mask IS NOT NULL) body FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; body: number }[]) {
-    const box: Box = [r.x / sx, r.y / sx, r.w / sx, r.h / sx];
-    if (!known.has(r.frame)) known.set(r.frame, []), firstPass.set(r.frame, { bodies: [], others: [] });
-    known.get(r.frame)!.push(box);
-    firstPass.get(r.frame)![r.body ? 'bodies' : 'others'].push(box);
+    if (!firstPass.has(r.frame)) firstPass.set(r.frame, { bodies: [], others: [] });
+    firstPass.get(r.frame)![r.body ? 'bodies' : 'others'].push([r.x / sx, r.y / sx, r.w / sx, r.h / sx]);
   }
+  /** Every first-pass box of a frame, of either kind. */
+  const known = (f: number): Box[] => {
+    const p = firstPass.get(f);
+    return p ? [...p.bodies, ...p.others] : [];
+  };
   const learned = new LearnedBodies(model, (f) => firstPass.get(f) ?? { bodies: [], others: [] });
   const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
   // Probe frames of every shot (the background comes from them, done shots included); the undone shots' are looked at.
@@ -270,11 +272,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const mine = taught.get(f) ?? [];
     // A learned detection on a taught box is her: it stands like the box would, whatever the likeness test says.
     for (const d of dets) if (mine.some((b) => iou(d.box, b) >= 0.3)) taughtDets.add(d);
-    const boxes = [...(known.get(f) ?? []), ...dets.map((d) => d.box)];
+    const boxes = [...known(f), ...dets.map((d) => d.box)];
     const extra = mine.filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
     for (const d of extra) taughtDets.add(d);
     return [...dets, ...extra];
   };
+  /** A frame's learned detections as candidates: slivers at its edge dropped, its taught boxes added. */
+  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => withTaught(frame, f, dets.filter((d) => !sliver(d.box, frame, typical)));
   // Candidates must look like a known character rather than this episode's background (characters/likeness.ts).
   // The background is cut out of fixed probe frames of the episode (an even spread over every shot's probes, done or
   // not), so a resumed run decides exactly as an uninterrupted one; the probe loop cuts them from the maps it makes
@@ -289,7 +293,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
     cutDone.add(frame.index);
-    const avoid = [...(known.get(frame.index) ?? []), ...(taught.get(frame.index) ?? []), ...candidates.map((d) => d.box)];
+    const avoid = [...known(frame.index), ...(taught.get(frame.index) ?? []), ...candidates.map((d) => d.box)];
     const cuts = wins.map((w) => backgroundWindow(prob, fm, frame, w, avoid)).filter((b): b is Box => !!b).map((b) => refine(cv, frame, seedFromBox(b, frame.index)));
     await embedDetections(frame, cuts, opts.embed);
     for (const d of cuts) likeness.addBackground(d.embedding!);
@@ -320,7 +324,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
     const { detections, prob, fm } = await learned.look(frame, [], frame.index, maps?.get(frame.index));
     if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm, detections);
-    const dets = withTaught(frame, frame.index, detections.filter((d) => !sliver(d.box, frame, typical)));
+    const dets = candidatesOn(frame, frame.index, detections);
     report.frames++;
     if (dets.length) found.set(frame.index, { frame, dets });
     bar?.set(report.frames, probes.size);
@@ -358,8 +362,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     } else {
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
-        const img = (frame = next.value);
-        dets = await keep(img, withTaught(img, f, (await learned.detect(img, [], f)).filter((d) => !sliver(d.box, img, typical))));
+        frame = next.value;
+        dets = await keep(frame, candidatesOn(frame, f, await learned.detect(frame, [], f)));
       }
     }
     const shot = shotOf.get(f)!;

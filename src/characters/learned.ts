@@ -249,17 +249,16 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
   const lit = new Uint8Array(cols * rows);
   for (let i = 0; i < lit.length; i++) lit[i] = prob[i] >= params.threshold ? 1 : 0;
   const all = [...known, ...bodies];
-  // A cell is near a found character inside her box or the cell-wide margin her map bleeds into.
-  const near = (i: number, [x, y, w, h]: Box) => {
-    const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
-    return cx >= x - cw && cx <= x + w + cw && cy >= y - ch && cy <= y + h + ch;
-  };
-  // A found body's size in lit cells (the map lights a body's core, not its whole box): what a second character is measured by.
-  const litCells = regionCells(lit, cols, rows);
-  const litIn = ([x, y, w, h]: Box) => litCells.filter((i) => {
+  // Whether a cell's centre lies in a box (frame pixels).
+  const inside = (i: number, [x, y, w, h]: Box) => {
     const cx = ((i % cols) + 0.5) * cw, cy = (((i / cols) | 0) + 0.5) * ch;
     return cx >= x && cx <= x + w && cy >= y && cy <= y + h;
-  }).length;
+  };
+  // A cell is near a found character inside her box or the cell-wide margin her map bleeds into.
+  const near = (i: number, b: Box) => inside(i, grow(b, cw, ch));
+  // A found body's size in lit cells (the map lights a body's core, not its whole box): what a second character is measured by.
+  const litCells = regionCells(lit, cols, rows);
+  const litIn = (b: Box) => litCells.filter((i) => inside(i, b)).length;
   for (const region of regions(lit, cols, rows)) {
     const touched = all.flatMap((b, k) => (region.some((i) => near(i, b)) ? [k] : []));
     if (!touched.length) continue;

@@ -13,18 +13,6 @@ export class Likeness {
   private readonly background: Float32Array[] = [];
   constructor(private readonly characters: Float32Array[]) {}
 
-  get known(): number {
-    return this.characters.length;
-  }
-
-  get backgrounds(): number {
-    return this.background.length;
-  }
-
-  addCharacter(v: Float32Array): void {
-    this.characters.push(v);
-  }
-
   addBackground(v: Float32Array): void {
     this.background.push(v);
   }
