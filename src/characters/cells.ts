@@ -3,7 +3,7 @@
 // scores (each cell with the weights) and the gradient (the cells weighted by
 // their errors). Scores sum in float32 lanes, the gradient in float64 ones,
 // so results match plain float64 loops up to float rounding, several times faster.
-import { wasmModule } from '../core/wasm.js';
+import { reserve, wasmModule } from '../core/wasm.js';
 import { CELLS_WASM } from './cells-wasm.js';
 
 const module = () => wasmModule(CELLS_WASM);
@@ -38,7 +38,7 @@ export class CellMatrix {
       const bytes = at.g + dim * 8;
       const inst = new WebAssembly.Instance(m);
       const mem = inst.exports.memory as WebAssembly.Memory;
-      if (bytes > mem.buffer.byteLength) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+      reserve(mem, bytes);
       this.x = new Float32Array(mem.buffer, at.x, n * dim);
       this.w = new Float32Array(mem.buffer, at.w, dim);
       this.z = new Float32Array(mem.buffer, at.z, n);

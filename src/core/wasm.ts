@@ -15,3 +15,9 @@ export function wasmModule(base64: string): WebAssembly.Module | null {
   }
   return m;
 }
+
+/** Grow a kernel's memory, in whole 64 KiB pages, until it holds at least `bytes` (a RangeError when it cannot). */
+export function reserve(memory: WebAssembly.Memory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+}

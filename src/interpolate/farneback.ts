@@ -3,6 +3,7 @@
 // that the flows match what opencv-js gave (within float rounding). Why our own: a pair runs six to eight
 // Farnebacks on the same two frames, and opencv-js recomputes each frame's pyramid and polynomial expansion on every
 // call; here a `FarnebackPair` computes them once per frame, level and expansion size, and every run shares them.
+import { reserve } from '../core/wasm.js';
 import type { Flow } from './raster.js';
 import { bands, ownKernel, type Exports } from './kernel.js';
 
@@ -460,8 +461,7 @@ export class FarnebackPair {
   private alloc(bytes: number): number {
     const k = this.k!, off = this.top;
     this.top = off + Math.ceil((bytes + 96) / 16) * 16;
-    const have = k.memory.buffer.byteLength;
-    if (this.top > have) k.memory.grow(Math.ceil((this.top - have) / 65536));
+    reserve(k.memory, this.top);
     return off;
   }
 

@@ -7,7 +7,7 @@
 // allocator per use (uses nest), so nothing big is allocated per frame on the
 // JavaScript heap; the memory only grows.
 import { KERNEL_WASM } from './kernel-wasm.js';
-import { wasmModule } from '../core/wasm.js';
+import { reserve, wasmModule } from '../core/wasm.js';
 
 export interface Exports {
   memory: WebAssembly.Memory;
@@ -123,8 +123,7 @@ export class Arena {
       if (this.top + need > this.k.memory.buffer.byteLength) return false;
     } else {
       this.top = 16;
-      const have = this.k.memory.buffer.byteLength;
-      if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
+      reserve(this.k.memory, need);
     }
     this.marks.push(this.top);
     return true;

@@ -1,7 +1,7 @@
 // The SIMD (WebAssembly) kernel of the shot metrics: past frames live in the
 // kernel's memory as a ring, so each frame is copied in once and the
 // every-other-pixel sums run on 16 bytes at a time (~4x the fused JS loop).
-import { wasmModule } from '../core/wasm.js';
+import { reserve, wasmModule } from '../core/wasm.js';
 import { KERNEL_WASM } from './kernel-wasm.js';
 
 const module = () => wasmModule(KERNEL_WASM);
@@ -20,8 +20,7 @@ export class Kernel {
     this.slot = Math.ceil(frameBytes / 48) * 48;
     this.out = this.slot * slots;
     const need = this.out + 64;
-    const have = this.mem.buffer.byteLength;
-    if (need > have) this.mem.grow(Math.ceil((need - have) / 65536));
+    reserve(this.mem, need);
     this.bytes = new Uint8Array(this.mem.buffer);
   }
 
