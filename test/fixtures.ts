@@ -38,6 +38,14 @@ export function vfrClip(): string {
   return path;
 }
 
+/** Every frame shown twice under one timestamp (as in some VFR anime encodes): 40 distinct testsrc frames, 20 times. */
+export function duplicatedTimesClip(): string {
+  const path = join(tmp, 'dup-times.mp4');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=s=160x90:r=30:d=2',
+    '-vf', "trim=end_frame=40,setpts='floor(N/2)*2/30/TB'", '-fps_mode', 'passthrough', '-c:v', 'libx264', '-g', '8', path]);
+  return path;
+}
+
 /** The first half of an mp4: with its index (moov) at the front it decodes partly; with the index at the end it cannot be read at all. */
 export function truncatedClip(indexFirst = true): string {
   const tag = indexFirst ? 'faststart' : 'moov-at-end';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probe, decode, decodeSelected, grabFrames, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
-import { sampleClip, vfrClip, truncatedClip, file, tmp } from './fixtures.js';
+import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,22 @@ test('decodeSelected lists the frames it could not deliver instead of dropping t
   const r2 = { missing: [] as number[] };
   for await (const f of decodeSelected(path, [5, 900], { width: 16, height: 10 }, undefined, r2)) assert.equal(f.index, 5);
   assert.deepEqual(r2.missing, [900]);
+});
+
+test('decodeSelected with frame times delivers every asked frame when frames share timestamps', async () => {
+  const path = duplicatedTimesClip();
+  const all = await collect(path, { width: 32, height: 18 });
+  assert.equal(all.length, 40);
+  assert.ok(Math.abs(all[7].time - all[6].time) < 1e-3, 'the fixture pairs frames under one timestamp');
+  // Both frames of a pair, one of a pair, and targets after many duplicates (a cap of one decoded frame per target
+  // ended the decode before them).
+  const want = [2, 3, 6, 11, 20, 29, 30, 37, 39];
+  const report = { missing: [] as number[] };
+  const got = [];
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time), report)) got.push(f);
+  assert.deepEqual(got.map((f) => f.index), want);
+  assert.deepEqual(report.missing, []);
+  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
 
 test('decodeSelected takes more frames than ffmpeg\'s 100-term expression limit', async () => {

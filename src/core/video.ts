@@ -493,18 +493,37 @@ async function* selected(path: string, sorted: number[], size: { width: number; 
   const eps = 0.25 / info.fps;
   // The select expression is evaluated per frame: keep it short.
   const CHUNK = 100;
+  // Frames sharing a timestamp (duplicated frames in VFR files) are told apart by their order: a frame is the
+  // r-th of its time's run, as counted in `times`, and the decode counts the same way.
+  const rank = (i: number) => {
+    let r = 0;
+    while (i - r - 1 >= 0 && Math.abs(times[i - r - 1] - times[i]) <= eps) r++;
+    return r;
+  };
   for (let c = 0; c < sorted.length; c += CHUNK) {
     const part = sorted.slice(c, c + CHUNK);
     const at = part.map((i) => times[i]);
+    const ranks = part.map(rank);
     const sel = anyOf(at.map((t) => `lt(abs(t-${t.toFixed(6)})\\,${eps.toFixed(6)})`));
     const from = Math.max(0, at[0] - 1);
-    const opts: DecodeOptions = { ...size, filter: `select='${sel}'`, maxFrames: part.length };
+    // The decode stops after as many frames as pass the select: every frame of each target's time run (a duplicated
+    // timestamp passes twice; a cap of one frame per target ended the decode before the last targets).
+    const passing = new Set<number>();
+    for (const i of part) {
+      for (let j = i; j >= 0 && Math.abs(times[j] - times[i]) <= eps; j--) passing.add(j);
+      for (let j = i + 1; j < times.length && Math.abs(times[j] - times[i]) <= eps; j++) passing.add(j);
+    }
+    const opts: DecodeOptions = { ...size, filter: `select='${sel}'`, maxFrames: passing.size };
     if (from > 0) opts.seekBetween = [from, from];
     let k = 0;
+    let runTime = -Infinity, runLength = 0;
     for await (const f of decode(path, opts)) {
-      while (k < part.length && at[k] < f.time - eps) k++;
-      // A frame that is not one of ours (duplicate timestamps in VFR sections) is skipped.
-      if (k >= part.length || Math.abs(at[k] - f.time) > eps) continue;
+      if (Math.abs(f.time - runTime) <= eps) runLength++;
+      else { runTime = f.time; runLength = 1; }
+      while (k < part.length && (at[k] < f.time - eps || (Math.abs(at[k] - f.time) <= eps && ranks[k] < runLength - 1))) k++;
+      if (k >= part.length) break;
+      // A frame that is not one of ours (another frame of a duplicated time) is skipped.
+      if (Math.abs(at[k] - f.time) > eps || ranks[k] !== runLength - 1) continue;
       f.index = part[k++];
       yield f;
       if (k >= part.length) break;
