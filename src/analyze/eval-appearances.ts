@@ -275,9 +275,11 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
       runs[0].characters.push(...zero.characters);
       runs[0].clips.push(...zero.clips);
       if (!opts.teach) continue;
-      // One box per character zero clicks never found: her first truth appearance.
+      // One box per character zero clicks never found, where a person would draw it: on her clearest view, the truth
+      // appearance with the largest body box (the first such on a tie), not wherever she first turns up (a speck in a wide shot).
       for (const miss of zero.characters.filter((c) => c.found === 0)) {
-        const at = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name && !c.partial).map((c) => ({ clip, path, frame: f.frame, box: c.body }))))[0];
+        const views = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name && !c.partial).map((c) => ({ clip, path, frame: f.frame, box: c.body }))));
+        const at = views.reduce<(typeof views)[number] | undefined>((best, v) => (!best || v.box[2] * v.box[3] > best.box[2] * best.box[3] ? v : best), undefined);
         if (!at) continue;
         const info = probe(at.path);
         // Hand-drawn boxes may reach a pixel past the frame: clip them to it.
