@@ -493,40 +493,39 @@ async function* selected(path: string, sorted: number[], size: { width: number; 
   const eps = 0.25 / info.fps;
   // The select expression is evaluated per frame: keep it short.
   const CHUNK = 100;
-  // Frames sharing a timestamp (duplicated frames in VFR files) are told apart by their order: a frame is the
-  // r-th of its time's run, as counted in `times`, and the decode counts the same way.
-  const rank = (i: number) => {
-    let r = 0;
-    while (i - r - 1 >= 0 && Math.abs(times[i - r - 1] - times[i]) <= eps) r++;
-    return r;
-  };
+  // Both sides of the select's test as ffmpeg reads them (six decimals).
+  const E = Number(eps.toFixed(6));
+  // A decoded frame is the recorded one when their times agree this closely (both come from showinfo's printout).
+  const tol = Math.min(eps / 2, 1e-3);
   for (let c = 0; c < sorted.length; c += CHUNK) {
     const part = sorted.slice(c, c + CHUNK);
-    const at = part.map((i) => times[i]);
-    const ranks = part.map(rank);
+    const wanted = new Set(part);
+    const at = part.map((i) => Number(times[i].toFixed(6)));
     const sel = anyOf(at.map((t) => `lt(abs(t-${t.toFixed(6)})\\,${eps.toFixed(6)})`));
+    // Every frame the select passes, in order: the asked ones and their neighbours within eps (a duplicated timestamp,
+    // a 120 fps stretch in a clip said to be 24 fps). The m-th frame out is the m-th of this list, so frames sharing a
+    // time are told apart by their order, and the decode stops after as many frames as the list holds.
+    const passes = new Set<number>();
+    part.forEach((i, k) => {
+      for (let j = i; j >= 0 && Math.abs(times[j] - at[k]) < E; j--) passes.add(j);
+      for (let j = i + 1; j < times.length && Math.abs(times[j] - at[k]) < E; j++) passes.add(j);
+    });
+    const list = [...passes].sort((a, b) => a - b);
     const from = Math.max(0, at[0] - 1);
-    // The decode stops after as many frames as pass the select: every frame of each target's time run (a duplicated
-    // timestamp passes twice; a cap of one frame per target ended the decode before the last targets).
-    const passing = new Set<number>();
-    for (const i of part) {
-      for (let j = i; j >= 0 && Math.abs(times[j] - times[i]) <= eps; j--) passing.add(j);
-      for (let j = i + 1; j < times.length && Math.abs(times[j] - times[i]) <= eps; j++) passing.add(j);
-    }
-    const opts: DecodeOptions = { ...size, filter: `select='${sel}'`, maxFrames: passing.size };
+    const opts: DecodeOptions = { ...size, filter: `select='${sel}'`, maxFrames: list.length };
     if (from > 0) opts.seekBetween = [from, from];
-    let k = 0;
-    let runTime = -Infinity, runLength = 0;
+    let m = 0, delivered = 0;
     for await (const f of decode(path, opts)) {
-      if (Math.abs(f.time - runTime) <= eps) runLength++;
-      else { runTime = f.time; runLength = 1; }
-      while (k < part.length && (at[k] < f.time - eps || (Math.abs(at[k] - f.time) <= eps && ranks[k] < runLength - 1))) k++;
-      if (k >= part.length) break;
-      // A frame that is not one of ours (another frame of a duplicated time) is skipped.
-      if (Math.abs(at[k] - f.time) > eps || ranks[k] !== runLength - 1) continue;
-      f.index = part[k++];
+      // Listed frames the decode did not give (a damaged stretch, a recorded time it does not reproduce) are passed over.
+      while (m < list.length && times[list[m]] < f.time - tol) m++;
+      if (m >= list.length) break;
+      // A frame the list does not expect here is not one of ours.
+      if (times[list[m]] > f.time + tol) continue;
+      const j = list[m++];
+      if (!wanted.has(j)) continue;
+      f.index = j;
       yield f;
-      if (k >= part.length) break;
+      if (++delivered >= part.length) break;
     }
   }
 }

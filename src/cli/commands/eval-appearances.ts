@@ -14,7 +14,7 @@ export const evalAppearancesCmd: Command = {
     '  FILE: boxes drawn on several frames of every shot, e.g. eval/characters/appearances.truth.json;',
     '  clips are looked up by name in each --data folder (missing ones are skipped and said so).',
     '  Per series a fresh workspace under --out: analyze with zero clicks, score; with --teach, one box',
-    '  (her first truth appearance) for every character zero clicks never found, analyze again, score.',
+    '  (on her clearest view: her largest truth box) for every character zero clicks never found, analyze again, score.',
     '  Per character: recall of her truth boxes (IoU >= 0.5 with the body or the face; a taught box itself is',
     '  not scored), the cluster most of them land in and its purity; per clip: precision (found appearances',
     '  on truth frames that match a truth box). Everything is measured on the truth frames only.',
