@@ -71,20 +71,6 @@ test('learned detector: cell labels, training, regions and boxes on hand-made fe
   assert.deepEqual(regions([1, 1, 0, 0, 0, 1, 1, 0, 1], 3, 3).map((r) => r.sort((a, b) => a - b)), [[0, 1], [5, 8], [6]]);
 });
 
-test('learned detector: a frame a person drew on is sure background outside her boxes; no lit group there is set aside', () => {
-  const cols = 20, rows = 12, frame = { width: 320, height: 192 };
-  // The left figure was drawn; the right group looks like her but the person left it out: it is background.
-  const train = drawnMap(cols, rows, [[2, 2, 5, 10], [12, 3, 15, 10]], 1);
-  const labels = cellLabels(train, frame, [[32, 32, 64, 144]]);
-  const doubted = trainLearned([{ fm: train, labels }], {}, 80)!;
-  const sure = trainLearned([{ fm: train, labels, sure: true }], {}, 80)!;
-  assert.ok(doubted.trained.ignored >= 6, 'found by a detector, the look-alike group is set aside as a character nobody found');
-  assert.equal(sure.trained.ignored, 0, 'drawn by a person, nothing is set aside');
-  assert.ok(sure.trained.negative > doubted.trained.negative, 'its cells are learned as background');
-  const at = 6 * cols + 13;
-  assert.ok(probabilities(sure, train)[at] < probabilities(doubted, train)[at], 'and the look-alike lights less');
-});
-
 test('learned detector: a character standing against a found body comes out; that body\'s arm does not', () => {
   const cols = 20, rows = 12, frame = { width: 320, height: 192 }, fm = { cols, rows, stride: 16 };
   // A lit map (16 px cells) of rectangles of cells [c0, r0, c1, r1].

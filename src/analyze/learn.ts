@@ -32,7 +32,7 @@ import { identitySpace } from '../models/identity.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
-const LEARNED_VERSION = 5;
+const LEARNED_VERSION = 4;
 /** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
 const PASS_VERSION = 2;
 
@@ -49,8 +49,6 @@ interface KnownFrame {
   video: number;
   frame: number;
   boxes: Box[];
-  /** A person drew a box on it: its background is what they saw as background (TrainingFrame.sure). */
-  taught?: boolean;
 }
 
 import { taughtBoxes } from './store.js';
@@ -75,7 +73,6 @@ function knownFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFram
   // A taught frame's first-pass boxes are kept with it: together they are that frame's characters.
   const chosen = new Set(taught.map((t) => `${t.video}:${t.frame}`));
   for (const t of taught) add(t.video, t.frame, t.box);
-  for (const k of chosen) byKey.get(k)!.taught = true;
   const byVideo = new Map<number, KnownFrame[]>();
   for (const f of byKey.values()) {
     if (!byVideo.has(f.video)) byVideo.set(f.video, []);
@@ -166,7 +163,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       const fm = await frameFeatures(frame);
       // Kept for the second pass only where it will look (its probe frames); the rest are dropped after training.
       if (probes.get(vid)?.has(frame.index)) mine.set(frame.index, fm);
-      training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)), sure: kf.taught });
+      training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)) });
       bar?.tick();
     }
   }

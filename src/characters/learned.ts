@@ -91,8 +91,6 @@ export function cellLabels(fm: FeatureMap, frame: { width: number; height: numbe
 export interface TrainingFrame {
   fm: FeatureMap;
   labels: Int8Array;
-  /** Its background labels are sure (a person drew the frame's characters): none of its cells is set aside as doubtful. */
-  sure?: boolean;
 }
 
 function sigmoid(z: number): number {
@@ -176,7 +174,6 @@ export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedPar
   if (!first.pos || !first.neg) return undefined;
   // Background cells lit in groups: probably characters nobody found. Ignore them in the second fit.
   const doubtful = frames.map((t) => {
-    if (t.sure) return new Uint8Array(t.labels.length);
     const lit = new Uint8Array(t.labels.length);
     for (let i = 0; i < lit.length; i++) lit[i] = t.labels[i] === 0 && sigmoid(score(t.fm, i, first.w, first.b)) >= p.threshold ? 1 : 0;
     const drop = new Uint8Array(lit.length);
