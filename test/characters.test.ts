@@ -84,7 +84,7 @@ test('GrabCut: a face box that is only part of a close-up\'s face (an eye) still
   assert.ok(boxIoU(small.box, maskBox(far.masks[0])!) > 0.85, `${small.box.map(Math.round)}`);
 });
 
-test('GrabCut: a cut is clipped by its window when it lies along a side for two face sizes, not for hair at the top or at the frame edge', () => {
+test('GrabCut: a cut is clipped by its window when the head runs past it beside the face, not for hair at the top, a leak lower down or the frame edge', () => {
   const W = 200, H = 200;
   const face: Detection['box'] = [90, 60, 20, 20];
   const win = window(face); // x 76..124, y 44..240
@@ -94,9 +94,10 @@ test('GrabCut: a cut is clipped by its window when it lies along a side for two 
     return m;
   };
   const inWin = (x: number, y: number) => x >= win[0] && x < win[2] && y >= win[1] && y < win[3];
-  assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 150), face, win, W, H), true, 'filling the window down both sides');
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 150), face, win, W, H), true, 'filling the window beside the face');
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 90 && x >= 100), face, win, W, H), true, 'a head running past one side beside the face');
   assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 70 && Math.abs(x - 100) < 15), face, win, W, H), false, 'hair meeting the top for 1.5 face widths');
-  assert.equal(clipped(mask((x, y) => inWin(x, y) && x < 120 && y > 100 && y < 125), face, win, W, H), false, 'an arm meeting a side for 25 px (1.25 face heights)');
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y >= 110 && y < 170), face, win, W, H), false, 'a skirt or a leak into the background meeting both sides below the head');
   // The same body against the frame's edge: the frame cut it, not the window.
   const edge: Detection['box'] = [0, 60, 20, 20];
   const w2 = window(edge);

@@ -42,16 +42,19 @@ export class GrabCutBodies implements CharacterDetector {
     warmCutThread();
     // How much bigger than its face box each character is taken to be (see `clipped`).
     const grown = faces.map(() => 1);
-    let masks: Array<Image | undefined> = [];
-    for (let round = 0; ; round++) {
+    const first = await this.cut(cv, frame, faces.map((f) => f.box));
+    const masks = first.masks;
+    // A cut pressed against its window on a long stretch goes on past it: the face box may be only part of a bigger
+    // face (an eye or a cheek of a close-up the cascade found as a face), so the window it implied was too small. Cut
+    // again with that character taken twice as big, up to MAX_GROW times, and take the first cut that fits its window.
+    // One that never fits is a leak into the background (a lawn, a sky) running to the edge of every window: the
+    // first cut stays, as it was.
+    let open = first.clipped.flatMap((c, k) => (c ? [k] : []));
+    for (let round = 1; open.length && round <= MAX_GROW; round++) {
+      for (const k of open) grown[k] *= 2;
       const got = await this.cut(cv, frame, faces.map((f, k) => scaleBox(f.box, grown[k])));
-      masks = got.masks;
-      // A cut pressed against its window on a long stretch goes on past it: the face box was only part of a bigger
-      // face (an eye or a cheek of a close-up the cascade found as a face), so the window it implied was too small.
-      // Cut again with that character taken twice as big, until the cut fits (or MAX_GROW rounds).
-      const again = got.clipped.flatMap((c, k) => (c ? [k] : []));
-      if (!again.length || round === MAX_GROW) break;
-      for (const k of again) grown[k] *= 2;
+      for (const k of open) if (!got.clipped[k]) masks[k] = got.masks[k];
+      open = open.filter((k) => got.clipped[k]);
     }
     const out: Detection[] = [];
     masks.forEach((m, k) => {
@@ -98,29 +101,30 @@ export function window([x, y, fw, fh]: Box, opts: GrabCutOptions = {}): [number,
 }
 
 /**
- * Whether a full-frame mask lies along a side of its window for at least two
- * face sizes in all (face widths along the top and bottom, face heights along
- * the left and right; counted, not run, since outlines crossing the side break
- * it up). Sides at or beyond the frame's edge do not count: there the frame
- * cuts the character, not the window. A body meets its window only briefly
- * (hair or a hat at the top, narrower than two face widths so high above the
- * brows; an elbow at a side); lying along it for longer is a character larger
- * than the window, cut off by it.
+ * Whether a mask runs past its window beside the face itself: it lies along
+ * the window's left or right side, on the rows from the window's top to one
+ * face height under the face, for at least a face height in all, or along
+ * its top for at least two face widths (counted, not run: outlines crossing
+ * the side break it up). Sides at or beyond the frame's edge do not count:
+ * there the frame cuts the character, not the window. A head meets its
+ * window only briefly (hair or a hat at the top, narrower than two face
+ * widths so high above the brows); a head that overflows it beside the face
+ * is bigger than the face box says. Lower down a cut may run to the window
+ * for other reasons (a leak into a lawn of the background): not counted.
  */
 export function clipped(m: Image, face: Box, [x0, y0, x1, y1]: [number, number, number, number], width: number, height: number): boolean {
   const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && m.data[y * width + x] > 0;
-  // The window's edge pixels (rounded inward): the last a cut can reach on each side.
-  const L = Math.ceil(x0), R = Math.floor(x1) - 1, T = Math.ceil(y0), B = Math.floor(y1) - 1;
-  const xa = Math.max(0, L), xb = Math.min(width - 1, R), ya = Math.max(0, T), yb = Math.min(height - 1, B);
+  const [, fy, fw, fh] = face;
+  // The window's edge pixels (rounded inward): the last a cut can reach on each side; the rows of the head.
+  const L = Math.ceil(x0), R = Math.floor(x1) - 1, T = Math.ceil(y0);
+  const xa = Math.max(0, L), xb = Math.min(width - 1, R), ya = Math.max(0, T), yb = Math.min(height - 1, Math.floor(y1) - 1, Math.floor(fy + 2 * fh));
   if (xa > xb || ya > yb) return false;
   // How many of a side's pixels have the mask within 2 px inside the side.
-  const run = (n: number, hit: (i: number) => boolean) => { let c = 0; for (let i = 0; i < n; i++) if (hit(i)) c++; return c; };
+  const count = (n: number, hit: (i: number) => boolean) => { let c = 0; for (let i = 0; i < n; i++) if (hit(i)) c++; return c; };
   const near = (x: number, y: number, dx: number, dy: number) => on(x, y) || on(x + dx, y + dy) || on(x + 2 * dx, y + 2 * dy);
-  const [fw, fh] = [face[2], face[3]];
-  return (L > 0 && run(yb - ya + 1, (i) => near(L, ya + i, 1, 0)) >= 2 * fh)
-    || (R < width - 1 && run(yb - ya + 1, (i) => near(R, ya + i, -1, 0)) >= 2 * fh)
-    || (T > 0 && run(xb - xa + 1, (i) => near(xa + i, T, 0, 1)) >= 2 * fw)
-    || (B < height - 1 && run(xb - xa + 1, (i) => near(xa + i, B, 0, -1)) >= 2 * fw);
+  return (L > 0 && count(yb - ya + 1, (i) => near(L, ya + i, 1, 0)) >= fh)
+    || (R < width - 1 && count(yb - ya + 1, (i) => near(R, ya + i, -1, 0)) >= fh)
+    || (T > 0 && count(xb - xa + 1, (i) => near(xa + i, T, 0, 1)) >= 2 * fw);
 }
 
 function binarise(m: Image): Image {
