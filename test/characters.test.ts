@@ -12,7 +12,7 @@ import { ToonscopeError } from '../src/core/errors.js';
 import { writeImage } from '../src/core/image.js';
 import { drawScene } from '../src/characters/synthetic.js';
 import { boxIoU, cropMask, fromRLE, fullMask, maskArea, maskBox, maskIoU, toRLE } from '../src/characters/masks.js';
-import { GrabCutBodies } from '../src/characters/grabcut.js';
+import { GrabCutBodies, clipped, window } from '../src/characters/grabcut.js';
 import { CascadeFaces, unturn } from '../src/characters/cascade.js';
 import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
@@ -68,6 +68,41 @@ test('GrabCut bodies segment drawn figures from their face boxes', async () => {
   for (let i = 0; i < a.data.length; i++) assert.ok(!(a.data[i] && b.data[i]));
   // No faces, no bodies: GrabCut needs seeds.
   assert.deepEqual(await new GrabCutBodies().detect(sc.image, []), []);
+});
+
+test('GrabCut: a face box that is only part of a close-up\'s face (an eye) still gets the whole character', async () => {
+  // A close-up (a face 100 px wide, the body running off the frame's bottom) whose face was found as one eye.
+  const sc = drawScene(320, 240, [{ cx: 160, top: 30, face: 100 }], 3);
+  const whole = maskBox(sc.masks[0])!;
+  const [body] = await new GrabCutBodies().detect(sc.image, faceDets([[128, 72, 24, 26]]));
+  assert.ok(body, 'a body');
+  // Before: the body stopped at the window the small box implied (2.4 box widths each side of it), half the figure.
+  assert.ok(boxIoU(body.box, whole) > 0.8, `the whole character, not the window around the eye: ${body.box.map(Math.round)} vs ${whole}`);
+  // A face found whole still gets its body as before (the figures of the test above), and a small figure is left alone.
+  const far = drawScene(320, 240, [{ cx: 160, top: 60, face: 24 }], 1);
+  const [small] = await new GrabCutBodies().detect(far.image, faceDets(far.faces));
+  assert.ok(boxIoU(small.box, maskBox(far.masks[0])!) > 0.85, `${small.box.map(Math.round)}`);
+});
+
+test('GrabCut: a cut is clipped by its window when the head runs past it beside the face, not for hair at the top, a leak lower down or the frame edge', () => {
+  const W = 200, H = 200;
+  const face: Detection['box'] = [90, 60, 20, 20];
+  const win = window(face); // x 76..124, y 44..240
+  const mask = (fill: (x: number, y: number) => boolean): Image => {
+    const m: Image = { width: W, height: H, channels: 1, data: new Uint8Array(W * H) };
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (fill(x, y)) m.data[y * W + x] = 255;
+    return m;
+  };
+  const inWin = (x: number, y: number) => x >= win[0] && x < win[2] && y >= win[1] && y < win[3];
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 150), face, win, W, H), true, 'filling the window beside the face');
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 90 && x >= 100), face, win, W, H), true, 'a head running past one side beside the face');
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y < 70 && Math.abs(x - 100) < 15), face, win, W, H), false, 'hair meeting the top for 1.5 face widths');
+  assert.equal(clipped(mask((x, y) => inWin(x, y) && y >= 110 && y < 170), face, win, W, H), false, 'a skirt or a leak into the background meeting both sides below the head');
+  // The same body against the frame's edge: the frame cut it, not the window.
+  const edge: Detection['box'] = [0, 60, 20, 20];
+  const w2 = window(edge);
+  assert.ok(w2[0] < 0);
+  assert.equal(clipped(mask((x, y) => x < 40 && y >= 50 && y < 150), edge, w2, W, H), false, 'cut by the frame on the left, clear of the window on the right');
 });
 
 test('a chain with a user backend pairs each face with its body', async () => {

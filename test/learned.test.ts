@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { cellLabels, mapToDetections, probabilities, regions, trainLearned, LEARNED_DEFAULTS } from '../src/characters/learned.js';
+import { cellLabels, mapToDetections, probabilities, refine, regions, trainLearned, LEARNED_DEFAULTS } from '../src/characters/learned.js';
+import { opencv } from '../src/core/opencv.js';
+import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { teach, sliver } from '../src/analyze/learn.js';
+import { teach, sliver, typicalShare } from '../src/analyze/learn.js';
 import { iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
@@ -105,6 +107,40 @@ test('learned pass: a candidate mostly outside the frame (a sliver at its edge) 
   assert.equal(sliver([200, 0, 120, 100], frame, typical), true, 'a head\'s crown at the top edge');
   assert.equal(sliver([200, 200, 120, 160], frame, typical), false, 'a bust cut by the bottom edge');
   assert.equal(sliver([0, 40, 50, 300], frame, [0, 0]), false, 'no typical character known: nothing is a sliver');
+});
+
+test('learned pass: the typical character is measured in shares of the frame, so episodes of several sizes agree', () => {
+  // Two episodes of a series: three boxes from a 1080p one, two from a 360p one, the same character size on screen.
+  const boxes = [
+    ...[270, 270, 280].map((w) => ({ w, h: 810, frameHeight: 1080 })),
+    ...[90, 92].map((w) => ({ w, h: 270, frameHeight: 360 })),
+  ];
+  const share = typicalShare(boxes);
+  assert.ok(Math.abs(share[0] - 0.25) < 0.01 && Math.abs(share[1] - 0.75) < 1e-9, `${share}`);
+  // In the 360p episode (analysed at 640x360) a whole character at the left edge, 90 px wide, is not a sliver; in pixels
+  // the median box (270 px, the 1080p one's) would have made it one. A 40 px strip of her still is.
+  const frame = { width: 640, height: 360 };
+  const typical: [number, number] = [share[0] * frame.height, share[1] * frame.height];
+  assert.equal(sliver([0, 40, 90, 270], frame, typical), false);
+  assert.equal(sliver([0, 40, 40, 270], frame, typical), true);
+});
+
+test('learned pass: refining a region to her outline drops stray pieces the cut finds apart from her', async () => {
+  // A yellow strip of a character at the frame's left edge and, a little apart, a yellow speck of the same colour.
+  const W = 200, H = 160;
+  const img: Image = { width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3) };
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const her = x < 30 && y >= 30 && y < 130, speck = x >= 42 && x < 46 && y >= 60 && y < 66;
+    img.data.set(her || speck ? [240, 200, 40] : [120, 170, 230], (y * W + x) * 3);
+  }
+  // The map's region: sure in her core, probable over the cells around her (the speck inside the box's pad).
+  const box: Box = [0, 30, 40, 100];
+  const data = new Uint8Array(40 * 100).fill(128);
+  for (let y = 20; y < 80; y++) for (let x = 5; x < 25; x++) data[y * 40 + x] = 255;
+  const d: Detection = { frame: 0, box, score: 0.9, label: 'body', mask: { width: 40, height: 100, channels: 1, data } };
+  const r = refine(await opencv(), img, d);
+  assert.ok(Math.abs(r.box[2] - 30) <= 2 && Math.abs(r.box[0]) <= 1, `her strip alone, not out to the speck: ${r.box.map(Math.round)}`);
+  assert.ok(iou(r.box, [0, 30, 30, 100]) > 0.9, `${r.box.map(Math.round)}`);
 });
 
 test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {

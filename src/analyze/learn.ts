@@ -288,7 +288,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Short clips have few probe frames: then the background comes from all sampled frames (a few more maps to make).
   const backgroundFrames = new Set(spread(allProbes.length >= BACKGROUND_FRAMES ? allProbes : samples.map((s) => s.frame), BACKGROUND_FRAMES));
   const cutDone = new Set<number>();
-  const typical: [number, number] = [known_.size[0] / sx, known_.size[1] / sx];
+  const typical: [number, number] = [known_.size[0] * size.height, known_.size[1] * size.height];
   const wins = windowSizes(typical, size);
   // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
@@ -399,13 +399,26 @@ export interface KnownLooks {
   characters: Float32Array[];
   /** What a person said is no character (rejected tracks): background wherever it turns up. */
   background: Float32Array[];
-  /** A typical character box (source pixels): the size of the background cut-outs. */
+  /**
+   * A typical character box, its width and height as shares of the frame's height: the size of the background
+   * cut-outs and the measure of a sliver. Shares, not pixels: the episodes of a series may come at several sizes.
+   */
   size: [number, number];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-type Looks = { characters: Float32Array[]; background: Float32Array[]; sizes: number[][]; key: string };
+/**
+ * A typical character of the series from its boxes, each with the height of
+ * the frame it is on: the median width and height, as shares of the frame's
+ * height. Episodes of one series may come at several sizes (a 480 and a 640
+ * px wide cut of the same show): pixels of one are not pixels of the other.
+ */
+export function typicalShare(boxes: Array<{ w: number; h: number; frameHeight: number }>): [number, number] {
+  return [median(boxes.map((b) => b.w / b.frameHeight)), median(boxes.map((b) => b.h / b.frameHeight))];
+}
+
+type Looks = { characters: Float32Array[]; background: Float32Array[]; sizes: Array<{ w: number; h: number; frameHeight: number }>; key: string };
 
 /** Looks kept per decided track (evenly spread over its second-pass rows). */
 const PER_DECIDED = 64;
@@ -438,8 +451,8 @@ function syncDecidedLooks(ws: Workspace): void {
 /** The looks the workspace holds: first-pass rows are characters (unless their track was rejected), decided tracks' looks as decided. */
 function storedLooks(ws: Workspace): Looks {
   // Ids and sizes first; only the embeddings picked are read (a long series holds far more rows than it keeps).
-  const first = ws.db.prepare(`SELECT a.id, a.w, a.h, d.rejected FROM appearances a LEFT JOIN decisions d ON d.track = a.track
-    WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { id: number; w: number; h: number; rejected: number | null }[];
+  const first = ws.db.prepare(`SELECT a.id, a.w, a.h, v.height fh, d.rejected FROM appearances a JOIN videos v ON v.id = a.video_id
+    LEFT JOIN decisions d ON d.track = a.track WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { id: number; w: number; h: number; fh: number; rejected: number | null }[];
   const embeddingOf = ws.db.prepare('SELECT embedding FROM appearances WHERE id = ?');
   const read = (rows: { id: number }[]) => rows.map((r) => (embeddingOf.get(r.id) as { embedding: Buffer }).embedding);
   const decided = ws.db.prepare('SELECT track, kind, embedding FROM decided_looks ORDER BY track, rowid').all() as { track: number; kind: string; embedding: Buffer }[];
@@ -449,7 +462,7 @@ function storedLooks(ws: Workspace): Looks {
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
   const key = createHash('sha256').update(JSON.stringify({ PASS_VERSION, BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
   const look = (b: { id: number } | { embedding: Buffer }) => ('embedding' in b ? b.embedding : read([b])[0]);
-  return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => [r.w, r.h]), key };
+  return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => ({ w: r.w, h: r.h, frameHeight: r.fh })), key };
 }
 
 /**
@@ -459,7 +472,8 @@ function storedLooks(ws: Workspace): Looks {
 async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: number; path: string; width: number; embed: EmbedOptions }>): Promise<KnownLooks> {
   const characters = [...stored.characters];
   const taught = taughtBoxes(ws);
-  const sizes = stored.sizes.length ? stored.sizes : taught.map((t) => [t.box[2], t.box[3]]);
+  const heightOf = ws.db.prepare('SELECT height FROM videos WHERE id = ?');
+  const sizes = stored.sizes.length ? stored.sizes : taught.map((t) => ({ w: t.box[2], h: t.box[3], frameHeight: (heightOf.get(t.video) as { height: number }).height }));
   const cv = await opencv();
   for (const v of analysed) {
     const mine = taught.filter((t) => t.video === v.id);
@@ -480,7 +494,7 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
       for (const d of dets) characters.push(d.embedding!);
     }
   }
-  return { characters, background: stored.background, size: [median(sizes.map((s) => s[0])), median(sizes.map((s) => s[1]))] };
+  return { characters, background: stored.background, size: typicalShare(sizes) };
 }
 
 export interface LearnPassSummary {

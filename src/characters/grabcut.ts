@@ -40,24 +40,91 @@ export class GrabCutBodies implements CharacterDetector {
     if (!faces.length) return [];
     const cv = await opencv();
     warmCutThread();
+    // How much bigger than its face box each character is taken to be (see `clipped`).
+    const grown = faces.map(() => 1);
+    const first = await this.cut(cv, frame, faces.map((f) => f.box));
+    const masks = first.masks;
+    // A cut pressed against its window on a long stretch goes on past it: the face box may be only part of a bigger
+    // face (an eye or a cheek of a close-up the cascade found as a face), so the window it implied was too small. Cut
+    // again with that character taken twice as big, up to MAX_GROW times, and take the first cut that fits its window.
+    // One that never fits is a leak into the background (a lawn, a sky) running to the edge of every window: the
+    // first cut stays, as it was.
+    let open = first.clipped.flatMap((c, k) => (c ? [k] : []));
+    for (let round = 1; open.length && round <= MAX_GROW; round++) {
+      for (const k of open) grown[k] *= 2;
+      const got = await this.cut(cv, frame, faces.map((f, k) => scaleBox(f.box, grown[k])));
+      for (const k of open) if (!got.clipped[k]) masks[k] = got.masks[k];
+      open = open.filter((k) => got.clipped[k]);
+    }
+    const out: Detection[] = [];
+    masks.forEach((m, k) => {
+      const box = m && maskBox(m);
+      if (box) out.push({ frame: frameIndex, box, score: faces[k].score, label: 'body', mask: cropMask(m!, box) });
+    });
+    return out;
+  }
+
+  /** One segmentation of the frame: a full-frame mask per face box (undefined where its cut is empty), and whether its window clipped it. */
+  private async cut(cv: CV, frame: Image, faces: Box[]): Promise<{ masks: Array<Image | undefined>; clipped: boolean[] }> {
     const maxW = this.opts.width ?? 640;
-    const largest = Math.max(...faces.map((f) => f.box[2]));
+    const largest = Math.max(...faces.map((f) => f[2]));
     const s = Math.max(Math.min(1, maxW / frame.width, (this.opts.faceWidth ?? 80) / largest), Math.min(1, 240 / frame.width));
     const w = Math.round(frame.width * s), h = Math.round(frame.height * s);
     const small = s < 1 ? await resize(frame, w, h) : frame;
-    const boxes = faces.map((f) => f.box.map((v) => v * s) as Box);
+    const boxes = faces.map((f) => f.map((v) => v * s) as Box);
     const labels = await segment(cv, small, boxes, this.opts);
-    const out: Detection[] = [];
+    const out: { masks: Array<Image | undefined>; clipped: boolean[] } = { masks: [], clipped: [] };
     for (let k = 0; k < faces.length; k++) {
       let m: Image = { width: w, height: h, channels: 1, data: new Uint8Array(w * h) };
-      for (let i = 0; i < labels.length; i++) if (labels[i] === k + 1) m.data[i] = 255;
+      let any = false;
+      for (let i = 0; i < labels.length; i++) if (labels[i] === k + 1) { m.data[i] = 255; any = true; }
+      // Measured where the cut was made: the window's edge is exact there, not blurred by the upscale.
+      out.clipped.push(any && clipped(m, boxes[k], window(boxes[k], this.opts), w, h));
       if (s < 1) m = binarise(await resize(m, frame.width, frame.height));
-      const box = maskBox(m);
-      if (!box) continue;
-      out.push({ frame: frameIndex, box, score: faces[k].score, label: 'body', mask: cropMask(m, box) });
+      out.masks.push(any ? m : undefined);
     }
     return out;
   }
+}
+
+/** Rounds of growing a character whose cut does not fit its window (x2 each: up to 8x its face box). */
+const MAX_GROW = 3;
+
+/** A box scaled by `f` about its centre. */
+const scaleBox = ([x, y, w, h]: Box, f: number): Box => (f === 1 ? [x, y, w, h] : [x + (w * (1 - f)) / 2, y + (h * (1 - f)) / 2, w * f, h * f]);
+
+/** Where a face's body may be (x0, y0, x1, y1): the probable-body window of `prior`. */
+export function window([x, y, fw, fh]: Box, opts: GrabCutOptions = {}): [number, number, number, number] {
+  const reach = opts.reach ?? 2.4, depth = opts.depth ?? 9;
+  const cx = x + fw / 2;
+  return [cx - reach * fw, y - 0.8 * fh, cx + reach * fw, y + depth * fh];
+}
+
+/**
+ * Whether a mask runs past its window beside the face itself: it lies along
+ * the window's left or right side, on the rows from the window's top to one
+ * face height under the face, for at least a face height in all, or along
+ * its top for at least two face widths (counted, not run: outlines crossing
+ * the side break it up). Sides at or beyond the frame's edge do not count:
+ * there the frame cuts the character, not the window. A head meets its
+ * window only briefly (hair or a hat at the top, narrower than two face
+ * widths so high above the brows); a head that overflows it beside the face
+ * is bigger than the face box says. Lower down a cut may run to the window
+ * for other reasons (a leak into a lawn of the background): not counted.
+ */
+export function clipped(m: Image, face: Box, [x0, y0, x1, y1]: [number, number, number, number], width: number, height: number): boolean {
+  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && m.data[y * width + x] > 0;
+  const [, fy, fw, fh] = face;
+  // The window's edge pixels (rounded inward): the last a cut can reach on each side; the rows of the head.
+  const L = Math.ceil(x0), R = Math.floor(x1) - 1, T = Math.ceil(y0);
+  const xa = Math.max(0, L), xb = Math.min(width - 1, R), ya = Math.max(0, T), yb = Math.min(height - 1, Math.floor(y1) - 1, Math.floor(fy + 2 * fh));
+  if (xa > xb || ya > yb) return false;
+  // How many of a side's pixels have the mask within 2 px inside the side.
+  const count = (n: number, hit: (i: number) => boolean) => { let c = 0; for (let i = 0; i < n; i++) if (hit(i)) c++; return c; };
+  const near = (x: number, y: number, dx: number, dy: number) => on(x, y) || on(x + dx, y + dy) || on(x + 2 * dx, y + 2 * dy);
+  return (L > 0 && count(yb - ya + 1, (i) => near(L, ya + i, 1, 0)) >= fh)
+    || (R < width - 1 && count(yb - ya + 1, (i) => near(R, ya + i, -1, 0)) >= fh)
+    || (T > 0 && count(xb - xa + 1, (i) => near(xa + i, T, 0, 1)) >= 2 * fw);
 }
 
 function binarise(m: Image): Image {

@@ -340,7 +340,7 @@ export function refine(cv: CV, frame: Image, d: Detection): Detection {
   }
   const binary = (): Detection => ({ ...d, mask: { ...m, data: m.data.map((v) => (v ? 255 : 0)) } });
   if (!seeds || rect[2] - rect[0] < 8 || rect[3] - rect[1] < 8) return binary();
-  const fg = cut(cv, frame, init, rect, 2);
+  const fg = seeded(cut(cv, frame, init, rect, 2), init, rect, W);
   let x0 = W, y0 = H, x1 = -1, y1 = -1, n = 0;
   for (let y = rect[1]; y < rect[3]; y++) for (let x = rect[0]; x < rect[2]; x++) if (fg[y * W + x]) { n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
   if (n < 0.2 * seeds) return binary();
@@ -348,6 +348,34 @@ export function refine(cv: CV, frame: Image, d: Detection): Detection {
   const data = new Uint8Array(mw * mh);
   for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) data[y * mw + x] = fg[(y + y0) * W + x + x0] ? 255 : 0;
   return { ...d, box: [x0, y0, mw, mh], mask: { width: mw, height: mh, channels: 1, data } };
+}
+
+/**
+ * The pieces of a cut that hold a sure seed (GrabCut never relabels those);
+ * the rest is dropped. A colour-model cut also flips stray specks of the
+ * pad around the box (a lock of a neighbour's hair, a patch of sky), and
+ * the box is taken from what is kept: specks far off would widen it.
+ * 8-connected, inside `rect` (x0, y0, x1, y1); `fg` is full-frame, changed in place.
+ */
+export function seeded(fg: Uint8Array, init: Uint8Array, [x0, y0, x1, y1]: [number, number, number, number], W: number): Uint8Array {
+  const keep = new Uint8Array(fg.length);
+  const stack: number[] = [];
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+    const i = y * W + x;
+    if (fg[i] && init[i] === GC_FGD && !keep[i]) { keep[i] = 1; stack.push(i); }
+  }
+  while (stack.length) {
+    const i = stack.pop()!;
+    const x = i % W, y = (i / W) | 0;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx, ny = y + dy;
+      if (nx < x0 || ny < y0 || nx >= x1 || ny >= y1) continue;
+      const j = ny * W + nx;
+      if (fg[j] && !keep[j]) { keep[j] = 1; stack.push(j); }
+    }
+  }
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) fg[y * W + x] = keep[y * W + x];
+  return fg;
 }
 
 /** A detection from a box a person drew: sure in its middle, probable elsewhere, for `refine` to snap to her outline. */
