@@ -17,6 +17,13 @@ import { sampleFrames } from './sample.js';
 import { detectStage, type DetectStageReport } from './detect.js';
 import { ensureSchema, saveSamples, pendingSamples, appearances, taughtBoxes, type AppearanceRow } from './store.js';
 
+/**
+ * Bumped whenever the first pass finds differently with the same chain and settings (2: sampled frames of clips whose
+ * frames share timestamps are no longer skipped; a body cut clipped by its window is cut again bigger): a workspace's
+ * stored first passes are then redone, not mixed with new ones.
+ */
+const DETECT_VERSION = 2;
+
 /** Options of `analyzeVideo`: the detector chain, sampling rate and sizes, progress and log. */
 export interface AnalyzeOptions {
   /** Character detector chain: a spec (see characters/backends.ts) or ready detectors (library use, tests). */
@@ -118,7 +125,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
 
   let detail: DetectStageReport | undefined;
   const D = ANALYZE_DEFAULTS;
-  const detectKey = { chain: chainSpec, width: opts.width ?? D.width, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
+  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   // A taught frame adds a sample to a finished video: only its shot is analysed again.
   if (prior?.status === 'done' && !pendingSamples(ws, videoId).length) skipped.push('characters');
