@@ -78,6 +78,15 @@ test('GrabCut: a face box that is only part of a close-up\'s face (an eye) still
   assert.ok(body, 'a body');
   // Before: the body stopped at the window the small box implied (2.4 box widths each side of it), half the figure.
   assert.ok(boxIoU(body.box, whole) > 0.8, `the whole character, not the window around the eye: ${body.box.map(Math.round)} vs ${whole}`);
+  // With a small figure standing in front of her chest, both keep their own pixels (the grown cut was split from the
+  // small figure's box only).
+  const pair = drawScene(320, 240, [{ cx: 160, top: 30, face: 100 }, { cx: 250, top: 150, face: 20, dress: [40, 160, 60], hair: [200, 60, 40] }], 3);
+  const both = await new GrabCutBodies().detect(pair.image, faceDets([[128, 72, 24, 26], pair.faces[1]]));
+  assert.equal(both.length, 2);
+  const [ma, mb] = both.map((d) => fullMask(d, 320, 240));
+  let shared = 0;
+  for (let i = 0; i < ma.data.length; i++) if (ma.data[i] && mb.data[i]) shared++;
+  assert.equal(shared, 0, 'instances share no pixel');
   // A face found whole still gets its body as before (the figures of the test above), and a small figure is left alone.
   const far = drawScene(320, 240, [{ cx: 160, top: 60, face: 24 }], 1);
   const [small] = await new GrabCutBodies().detect(far.image, faceDets(far.faces));

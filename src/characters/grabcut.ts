@@ -53,8 +53,24 @@ export class GrabCutBodies implements CharacterDetector {
     for (let round = 1; open.length && round <= MAX_GROW; round++) {
       for (const k of open) grown[k] *= 2;
       const got = await this.cut(cv, frame, faces.map((f, k) => scaleBox(f.box, grown[k])));
-      for (const k of open) if (!got.clipped[k]) masks[k] = got.masks[k];
+      // An empty grown cut is no better fit: the first mask stays.
+      for (const k of open) if (!got.clipped[k] && got.masks[k]) masks[k] = got.masks[k];
       open = open.filter((k) => got.clipped[k]);
+    }
+    // A grown character was cut apart from her neighbours' small boxes, not from their cuts: their pixels stay theirs,
+    // so instances never share a pixel (faces kept at their own size first, then by how little they grew).
+    if (grown.some((g) => g > 1)) {
+      const owner = new Int32Array(frame.width * frame.height).fill(-1);
+      const order = faces.map((_, k) => k).sort((a, b) => grown[a] - grown[b] || a - b);
+      for (const k of order) {
+        const m = masks[k];
+        if (!m) continue;
+        for (let i = 0; i < m.data.length; i++) {
+          if (!m.data[i]) continue;
+          if (owner[i] < 0) owner[i] = k;
+          else m.data[i] = 0;
+        }
+      }
     }
     const out: Detection[] = [];
     masks.forEach((m, k) => {
@@ -115,16 +131,18 @@ export function window([x, y, fw, fh]: Box, opts: GrabCutOptions = {}): [number,
 export function clipped(m: Image, face: Box, [x0, y0, x1, y1]: [number, number, number, number], width: number, height: number): boolean {
   const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && m.data[y * width + x] > 0;
   const [, fy, fw, fh] = face;
-  // The window's edge pixels (rounded inward): the last a cut can reach on each side; the rows of the head.
-  const L = Math.ceil(x0), R = Math.floor(x1) - 1, T = Math.ceil(y0);
+  // The window's edge pixels as `prior` fills it (from floor(x0) to ceil(x1) - 1, from floor(y0)): the last a cut can
+  // reach on each side; the rows of the head.
+  const L = Math.floor(x0), R = Math.ceil(x1) - 1, T = Math.floor(y0);
   const xa = Math.max(0, L), xb = Math.min(width - 1, R), ya = Math.max(0, T), yb = Math.min(height - 1, Math.floor(y1) - 1, Math.floor(fy + 2 * fh));
   if (xa > xb || ya > yb) return false;
   // How many of a side's pixels have the mask within 2 px inside the side.
   const count = (n: number, hit: (i: number) => boolean) => { let c = 0; for (let i = 0; i < n; i++) if (hit(i)) c++; return c; };
   const near = (x: number, y: number, dx: number, dy: number) => on(x, y) || on(x + dx, y + dy) || on(x + 2 * dx, y + 2 * dy);
-  return (L > 0 && count(yb - ya + 1, (i) => near(L, ya + i, 1, 0)) >= fh)
-    || (R < width - 1 && count(yb - ya + 1, (i) => near(R, ya + i, -1, 0)) >= fh)
-    || (T > 0 && count(xb - xa + 1, (i) => near(xa + i, T, 0, 1)) >= 2 * fw);
+  // A side within the 2 px nearness of the frame's edge is where the frame cuts her, not the window.
+  return (L > 2 && count(yb - ya + 1, (i) => near(L, ya + i, 1, 0)) >= fh)
+    || (R < width - 3 && count(yb - ya + 1, (i) => near(R, ya + i, -1, 0)) >= fh)
+    || (T > 2 && count(xb - xa + 1, (i) => near(xa + i, T, 0, 1)) >= 2 * fw);
 }
 
 function binarise(m: Image): Image {
