@@ -182,6 +182,27 @@ test('per-frame metrics (SIMD kernel and JS loops) equal a plain per-field compu
   }
 });
 
+test('every metric and the latent thumbnail from the SIMD kernel equal the JS loops bit for bit, at odd sizes too', () => {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  // Sizes whose rows are no whole vector, grids with empty or one-pixel cells, frames too small for an edge interior.
+  for (const [w, h] of [[128, 72], [30, 14], [37, 21], [17, 33], [16, 9], [3, 3], [2, 5], [5, 2]]) {
+    const simd = new MetricsComputer({ simd: true }), js = new MetricsComputer({ simd: false });
+    let cur = Uint8Array.from({ length: w * h * 3 }, rnd);
+    let edges = 0;
+    for (let i = 0; i < 30; i++) {
+      // Jumps, drift, and flat dark or light patches, so every branch is taken.
+      cur = cur.map((v, k) => (i % 7 === 0 && k % 5 < 3 ? rnd() : i % 11 === 3 && k % 13 < 6 ? (i % 2 ? 5 : 250) : Math.max(0, Math.min(255, v + (rnd() % 41) - 20))));
+      const f = { index: i, time: i, width: w, height: h, channels: 3 as const, data: cur };
+      const a = simd.push(f), b = js.push({ ...f, data: Uint8Array.from(cur) });
+      assert.deepEqual(Array.from(a.values), Array.from(b.values), `${w}x${h} frame ${i}`);
+      assert.deepEqual(Array.from(a.thumb), Array.from(b.thumb), `${w}x${h} frame ${i} thumbnail`);
+      if (a.values[FIELD_INDEX.edge1] > 0) edges++;
+    }
+    if (w >= 16 && h >= 9) assert.ok(edges > 0, `${w}x${h}: the edge measure is exercised`);
+  }
+});
+
 test('scoring: tolerance, one-to-one matching and gradual spans', () => {
   assert.equal(score([cut(10), cut(11)], [10], 2).tp, 1, 'one detection per truth');
   assert.equal(score([cut(12)], [10], 1).tp, 0);
