@@ -79,7 +79,7 @@ test('segments decoded in parallel give exactly the metrics of one sequential de
   const { path } = sampleClip();
   const seq = await computeMetrics(path, { workers: 1 });
   // Short segments, so the 10 s clip splits into five (keyframes at 0, 1.6, 4.3, 6.2, 8 s).
-  const par = await computeMetrics(path, { workers: 2, minSegmentSeconds: 1 });
+  const par = await computeMetrics(path, { workers: 2, minSegmentSeconds: 1, maxSegmentSeconds: 1.5 });
   assert.equal(par.metrics.length, seq.metrics.length);
   for (let i = 0; i < seq.metrics.length; i++) {
     assert.equal(par.metrics[i].index, i);
@@ -91,7 +91,7 @@ test('segments decoded in parallel give exactly the metrics of one sequential de
 test('an interrupted parallel run keeps the segments it proved and resumes to the same metrics', async () => {
   const { path } = sampleClip();
   const ws = Workspace.open(join(tmp, 'ws-resume-par'));
-  const opts = { workspace: ws, chunk: 10, workers: 2, minSegmentSeconds: 1 };
+  const opts = { workspace: ws, chunk: 10, workers: 2, minSegmentSeconds: 1, maxSegmentSeconds: 1.5 };
   // Killed as soon as a segment's metrics are saved (five segments: 0, 1.6, 4.3, 6.2, 8 s), so the rest is still undone.
   const saved = () => (ws.db.prepare('SELECT COALESCE(SUM(count), 0) n FROM shot_metrics').get() as { n: number }).n;
   await assert.rejects(computeMetrics(path, { ...opts, onProgress: () => { if (saved() > 0) throw new Error('killed'); } }), /killed/);
@@ -134,9 +134,10 @@ test('a clip with one keyframe is one segment: the first decoder runs to the end
   assert.equal(await none({ workers: 2 }), null, 'a 7.5 s clip is too short to split into 4 s segments');
 });
 
-test('segments start at keyframes, about four per worker, none shorter than the minimum', () => {
-  assert.deepEqual(planSegments([0, 1.001, 6.006, 16.016], 0, 24, 2), [0, 6.006, 16.016]);
-  assert.deepEqual(planSegments([0, 2, 2.8, 4.3, 6.2, 8], 0, 10, 2), [0, 4.3]);
+test('segments start at keyframes, about one per worker, none shorter than the minimum', () => {
+  assert.deepEqual(planSegments([0, 1.001, 6.006, 16.016], 0, 24, 2), [0, 16.016]);
+  assert.deepEqual(planSegments([0, 2, 2.8, 4.3, 6.2, 8], 0, 10, 2), [0, 6.2]);
+  assert.deepEqual(planSegments([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0, 10, 2, 1), [0, 5]);
   assert.deepEqual(planSegments([0], 0, 600, 2), [0], 'one keyframe: one segment');
   const long = planSegments(Array.from({ length: 700 }, (_, i) => i * 2), 0, 1400, 2);
   assert.ok(long.every((t, i) => i === 0 || t - long[i - 1] >= 60), 'capped at 60 s per segment');
@@ -178,6 +179,27 @@ test('per-frame metrics (SIMD kernel and JS loops) equal a plain per-field compu
     }
     if (i < 2 * Math.max(...BLEND_HALF)) assert.ok(Number.isNaN(v[FIELD_INDEX[`blend${Math.max(...BLEND_HALF)}`]]), 'no blend before its window');
   });
+  }
+});
+
+test('every metric and the latent thumbnail from the SIMD kernel equal the JS loops bit for bit, at odd sizes too', () => {
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  // Sizes whose rows are no whole vector, grids with empty or one-pixel cells, frames too small for an edge interior.
+  for (const [w, h] of [[128, 72], [30, 14], [37, 21], [17, 33], [16, 9], [3, 3], [2, 5], [5, 2]]) {
+    const simd = new MetricsComputer({ simd: true }), js = new MetricsComputer({ simd: false });
+    let cur = Uint8Array.from({ length: w * h * 3 }, rnd);
+    let edges = 0;
+    for (let i = 0; i < 30; i++) {
+      // Jumps, drift, and flat dark or light patches, so every branch is taken.
+      cur = cur.map((v, k) => (i % 7 === 0 && k % 5 < 3 ? rnd() : i % 11 === 3 && k % 13 < 6 ? (i % 2 ? 5 : 250) : Math.max(0, Math.min(255, v + (rnd() % 41) - 20))));
+      const f = { index: i, time: i, width: w, height: h, channels: 3 as const, data: cur };
+      const a = simd.push(f), b = js.push({ ...f, data: Uint8Array.from(cur) });
+      assert.deepEqual(Array.from(a.values), Array.from(b.values), `${w}x${h} frame ${i}`);
+      assert.deepEqual(Array.from(a.thumb), Array.from(b.thumb), `${w}x${h} frame ${i} thumbnail`);
+      if (a.values[FIELD_INDEX.edge1] > 0) edges++;
+    }
+    if (w >= 16 && h >= 9) assert.ok(edges > 0, `${w}x${h}: the edge measure is exercised`);
   }
 });
 
@@ -244,7 +266,7 @@ test('CLI: shots writes lists and a contact sheet, and bad input is one line', a
 test('thumbnails come from the metrics decode: metrics unchanged, every shot has one inside it, sequential and parallel', async () => {
   const { path } = sampleClip();
   const plain = await computeMetrics(path, { workers: 1 });
-  for (const opts of [{ workers: 1 }, { workers: 2, minSegmentSeconds: 1 }]) {
+  for (const opts of [{ workers: 1 }, { workers: 2, minSegmentSeconds: 1 }, { workers: 2, minSegmentSeconds: 1, maxSegmentSeconds: 1.5 }]) {
     const r = await detectShots(path, { ...opts, thumbs: true });
     assert.equal(r.frames, plain.metrics.length);
     const withThumbs = await computeMetrics(path, { ...opts, thumbs: true });

@@ -29,6 +29,8 @@ export interface DetectShotsOptions {
   workers?: number;
   /** Shortest parallel segment in seconds (default 4; lower only to exercise short clips). */
   minSegmentSeconds?: number;
+  /** Longest parallel segment in seconds (default 60; lower only to exercise more segments than workers). */
+  maxSegmentSeconds?: number;
   /** Keep contact-sheet thumbnails from the same decode (thumbs.ts); `ShotResult.thumb` picks them. */
   thumbs?: boolean;
 }
@@ -123,7 +125,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
   if (reused === 0) {
     // Fresh run: decode keyframe segments in parallel. What it proves is committed; the rest (if any) goes on sequentially below.
     const par = await parallelMetrics(path, info, {
-      size, crop: opts.crop, thumbs: opts.thumbs, overlap: OVERLAP, workers: opts.workers, minSeconds: opts.minSegmentSeconds, report,
+      size, crop: opts.crop, thumbs: opts.thumbs, overlap: OVERLAP, workers: opts.workers, minSeconds: opts.minSegmentSeconds, maxSeconds: opts.maxSegmentSeconds, report,
       commit: (ms) => {
         for (const m of ms) {
           metrics.push(m);

@@ -119,42 +119,55 @@ export class MetricsComputer {
     let lay = this.lay;
     if (!lay || lay.w !== width || lay.h !== height) {
       lay = this.lay = new Layout(width, height);
-      this.edges = [new Uint8Array(lay.px), new Uint8Array(lay.px)];
-      this.kernel = FUSED && this.opts.simd !== false ? Kernel.create(data.length, RING) : null;
+      this.kernel = FUSED && this.opts.simd !== false ? Kernel.create(width, height, RING, lay) : null;
+      this.edges = this.kernel ? undefined : [new Uint8Array(lay.px), new Uint8Array(lay.px)];
       this.n = 0;
       this.ring.fill(undefined);
     }
     const px = lay.px;
     const values = new Float32Array(WIDTH).fill(NaN);
-    const s = stats(data, lay);
+    const prev = this.past(1);
+    const k = this.kernel;
+    // The same integer sums either way: [sum of luma, of luma^2, dark, light, edge pixels changed, edge pixels].
+    let s: number[];
+    let counts: ArrayLike<number>, thumbSum: ArrayLike<number>, blockSum: ArrayLike<number>;
+    if (k) {
+      k.put(this.n, data);
+      s = k.measure(this.n, !!prev);
+      ({ counts, thumbSum, blockSum } = k);
+    } else {
+      s = stats(data, lay);
+      const [prevEdges, curEdges] = this.edges!;
+      s.push(...edgeStep(lay.luma, width, height, curEdges, prevEdges));
+      this.edges = [curEdges, prevEdges];
+      if (prev) blockSums(data, prev.rgb, lay);
+      ({ counts, thumbSum, blockSum } = lay);
+    }
     const mean = s[0] / px;
     values[0] = mean;
     values[1] = Math.sqrt(Math.max(0, s[1] / px - mean * mean));
     values[I.dark] = s[2] / px;
     values[I.light] = s[3] / px;
     const hist = new Float32Array(HIST_BINS);
-    for (let k = 0; k < HIST_BINS; k++) hist[k] = lay.counts[k] / px;
+    for (let b = 0; b < HIST_BINS; b++) hist[b] = counts[b] / px;
     const thumb = new Uint8Array(THUMB * THUMB * 3);
     for (let t = 0; t < THUMB * THUMB; t++) {
       const c = Math.max(1, lay.thumbCount[t]);
-      for (let k = 0; k < 3; k++) thumb[t * 3 + k] = Math.round(lay.thumbSum[t * 3 + k] / c);
+      for (let ch = 0; ch < 3; ch++) thumb[t * 3 + ch] = Math.round(thumbSum[t * 3 + ch] / c);
     }
-    const [prevEdges, curEdges] = this.edges!;
-    const prev = this.past(1);
-    const edge = edgeStep(lay.luma, width, height, curEdges, prevEdges);
     if (prev) {
-      values[I.edge1] = edge;
-      values[I.blocks1] = blockChange(data, prev.rgb, lay);
-      values[I.diff1] = lay.blockSum.reduce((a, b) => a + b, 0) / (3 * px);
+      values[I.edge1] = s[5] ? s[4] / s[5] : 0;
+      values[I.blocks1] = blockShare(blockSum, lay.blockCount);
+      let sum = 0;
+      for (let b = 0; b < GRID * GRID; b++) sum += blockSum[b];
+      values[I.diff1] = sum / (3 * px);
       values[I.hist1] = histDistance(hist, prev.hist);
     }
-    this.edges = [curEdges, prevEdges];
     for (let j = 1; j < LAGS.length; j++) {
       const p = this.past(LAGS[j]);
       if (p) values[I.hist[j]] = histDistance(hist, p.hist);
     }
-    this.kernel?.put(this.n, data);
-    if (this.kernel && this.n >= RING - 1) fromSums(this.kernel.halfPass(this.n), px, values);
+    if (k && this.n >= RING - 1) fromSums(k.halfPass(this.n), px, values);
     else if (FUSED && this.n >= RING - 1) halfPass(data, this.past.bind(this), values);
     else slowHalfPass(data, this.past.bind(this), values);
     this.ring[this.n % RING] = { rgb: data, hist };
@@ -186,7 +199,7 @@ const I = {
  * sums, and [sum of luma, sum of luma^2, dark pixels, light pixels].
  * Sums are kept per row in integers (exact, and fast in V8).
  */
-function stats(data: Uint8Array, lay: Layout): [number, number, number, number] {
+function stats(data: Uint8Array, lay: Layout): number[] {
   const { w, h, luma, counts, thumbSum, thumbCol, thumbRow } = lay;
   counts.fill(0);
   thumbSum.fill(0);
@@ -228,11 +241,11 @@ function stats(data: Uint8Array, lay: Layout): [number, number, number, number] 
 }
 
 /**
- * Binary edge map of the luma gradient into `cur`, returning the share of edge
- * pixels (in either frame) that differ from `prev`; line art makes anime edges
- * strong and stable.
+ * Binary edge map of the luma gradient into `cur`, returning how many edge
+ * pixels (in either frame) differ from `prev`, and how many there are: the
+ * share that changed is the measure; line art makes anime edges strong and stable.
  */
-function edgeStep(y: Uint8Array, w: number, h: number, cur: Uint8Array, prev: Uint8Array): number {
+function edgeStep(y: Uint8Array, w: number, h: number, cur: Uint8Array, prev: Uint8Array): [number, number] {
   let changed = 0;
   let total = 0;
   cur.fill(0);
@@ -247,12 +260,12 @@ function edgeStep(y: Uint8Array, w: number, h: number, cur: Uint8Array, prev: Ui
       if (e | p) total++;
     }
   }
-  return total ? changed / total : 0;
+  return [changed, total];
 }
 
-/** Sum of |a - b| per GRID x GRID block (into lay.blockSum); returns the share of blocks whose mean exceeds BLOCK_CHANGE. */
-function blockChange(a: Uint8Array, b: Uint8Array, lay: Layout): number {
-  const { w, h, blockSum, blockCol, blockRow, blockCount } = lay;
+/** Sum of |a - b| per GRID x GRID block, into lay.blockSum. */
+function blockSums(a: Uint8Array, b: Uint8Array, lay: Layout): void {
+  const { w, h, blockSum, blockCol, blockRow } = lay;
   blockSum.fill(0);
   for (let r = 0, o = 0; r < h; r++) {
     const brow = blockRow[r] * GRID;
@@ -269,9 +282,13 @@ function blockChange(a: Uint8Array, b: Uint8Array, lay: Layout): number {
       blockSum[brow + bc] += s;
     }
   }
+}
+
+/** The share of blocks whose mean |difference| exceeds BLOCK_CHANGE. */
+function blockShare(blockSum: ArrayLike<number>, blockCount: Float64Array): number {
   let changed = 0;
-  for (let k = 0; k < blockSum.length; k++) if (blockCount[k] && blockSum[k] / blockCount[k] > BLOCK_CHANGE) changed++;
-  return changed / blockSum.length;
+  for (let k = 0; k < GRID * GRID; k++) if (blockCount[k] && blockSum[k] / blockCount[k] > BLOCK_CHANGE) changed++;
+  return changed / (GRID * GRID);
 }
 
 type PastOf = (lag: number) => Past | undefined;

@@ -1,9 +1,12 @@
 // Shot metrics decoded in parallel. Frame-threaded h264 decoding keeps two
-// cores only about two-thirds busy (threads wait on reference frames), so
-// the video is cut at keyframes into segments, each decoded by its own
-// single-threaded ffmpeg, a pool of one per core (the first and last
-// segments' decoders are frame-threaded: the first starts before the
-// keyframes are known, and no core idles at the end).
+// cores only about two-thirds busy (threads wait on reference frames) and
+// costs ~20% more CPU, so the video is cut at keyframes into segments, each
+// decoded by its own single-threaded ffmpeg, a pool of one per core. Every
+// segment costs an ffmpeg start (~0.2 CPU s: Debian's build loads ~200
+// libraries), a fork of Node and its overlap frames, so there are as few as
+// the cores allow: one per worker, at most maxSeconds long (only videos with
+// more segments than workers end on a frame-threaded decoder, which takes
+// the cores the others free).
 //
 // Metrics lag up to OVERLAP frames, so a segment's first OVERLAP frames only
 // warm it up, and the segment before it decodes a few frames past its end to
@@ -39,13 +42,15 @@ export interface SegmentOptions {
 }
 
 /**
- * Segment start times: keyframes chosen so that there are about four
- * segments per worker (uneven keyframe spacing then still balances), each
- * at least `minSeconds` long. The first segment starts at the video's start.
+ * Segment start times: keyframes chosen so that there is about one segment
+ * per worker (at most `maxSeconds` long), each at least `minSeconds` long.
+ * The first segment starts at the video's start; each later one at the first
+ * keyframe a target length after the previous, so the first segment tends to
+ * be the longest, and it also starts first (while ffprobe lists keyframes).
  */
 export function planSegments(keys: number[], start: number, duration: number, workers: number, minSeconds = 4, maxSeconds = 60): number[] {
   const end = start + duration;
-  const target = Math.min(maxSeconds, Math.max(minSeconds, duration / (4 * workers)));
+  const target = Math.min(maxSeconds, Math.max(minSeconds, duration / workers));
   const starts = [start];
   for (const k of keys) {
     if (k - starts[starts.length - 1] >= target && end - k >= target / 2) starts.push(k);
@@ -70,7 +75,7 @@ interface Part {
 export async function parallelMetrics(path: string, info: VideoInfo, opts: SegmentOptions): Promise<{ frames: number; complete: boolean } | null> {
   const workers = opts.workers ?? availableParallelism();
   // Each segment costs an ffmpeg start and its overlap frames: on short clips (onepiece_demo 7.5 s, fades.mp4 10 s)
-  // that made the parallel decode 30-40% slower than one decoder. Split only with room for about four segments per worker.
+  // that made the parallel decode 30-40% slower than one decoder. Split only with room for four such segments per worker.
   const minSeconds = opts.minSeconds ?? 4;
   if (workers < 2 || info.duration < 4 * workers * minSeconds) return null;
   const W = opts.overlap;
@@ -161,14 +166,16 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
     advance();
   };
   const worker = async (first: boolean) => {
-    // The first segment does not know yet whether others follow: frame-threaded, as one decoder alone would be.
-    if (first) await run(0, workers);
+    // The first segment starts before the keyframes are known; the video is long enough to split (checked above),
+    // so it is single-threaded like the others (only a video without a second keyframe leaves a core to Node).
+    if (first) await run(0, 1);
     await plan;
     while (!failed && nextSegment < starts.length) {
       const s = nextSegment++;
-      // Segments differ in cost (keyframe spacing, content), and a worker idles once none is left to start:
-      // the last one gets a frame-threaded decoder, so it takes the idle cores as the others finish.
-      await run(s, s === starts.length - 1 ? workers : 1);
+      // With more segments than workers, a worker idles once none is left to start: the last one then gets a
+      // frame-threaded decoder, so it takes the idle cores as the others finish. With one per worker they all
+      // run side by side from the start, where frame threads would only compete (measured slower).
+      await run(s, s === starts.length - 1 && starts.length > workers ? workers : 1);
     }
   };
   await Promise.all(Array.from({ length: workers }, (_, k) => worker(k === 0)));
