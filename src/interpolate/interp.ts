@@ -92,11 +92,7 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     // mixed in only as far as the splatting is unsure (up to `obmc`) or the flow torn (up to `tear`), so clean
     // motion keeps its sharp edges. Unchanged spots stay exact copies (the still snap); blocks would resample them.
     const still = opts.still ?? 8;
-    const mix = unsure; // from here on: the block in-between's weight per pixel
-    for (let p = 0; p < mix.length; p++) {
-      mix[p] = diff && diff[p] < still ? 0 : Math.min(1, Math.max(m * Math.min(1, unsure[p]), torn ? tw * torn[p] : 0));
-    }
-    obmcMix(ours, A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, mix);
+    obmcMix(ours, A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, { unsure, diff, torn, still, m, tw });
     return ours;
   });
 }

@@ -29,6 +29,10 @@ export interface Exports {
   blockSad(la: number, lc: number, w: number, pa: number, pc: number, S: number, fax: number, fay: number, fcx: number, fcy: number): number;
   blockBest(la: number, lc: number, pw: number, ph: number, cx: number, cy: number, S: number, t: number, cand: number, nc: number,
     mx: number, my: number, lam: number, R: number, out: number): number;
+  disagree(ra: number, rb: number, out: number, n: number): void;
+  capDiv(p: number, n: number, s: number): void;
+  absDiff3(a: number, b: number, out: number, n: number): void;
+  mixWeights(un: number, diff: number, torn: number, out: number, n: number, still: number, m: number, tw: number): void;
   fbBlur(src: number, tmp: number, row: number, out: number, w: number, h: number, tab: number, ksize: number): void;
   fbPoly(src: number, dst: number, rows: number, tab: number, w: number, h: number, n: number, ps: number,
     ig11: number, ig03: number, ig33: number, ig55: number, ya: number, yb: number): void;

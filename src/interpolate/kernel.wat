@@ -330,7 +330,10 @@
                   (f32.sub (f32.convert_i32_s (local.get $x)) (f32.mul (f32.sub (f32.const 1) (local.get $t)) (f32.load (i32.add (local.get $fba) (i32.shl (local.get $i) (i32.const 3))))))
                   (f32.sub (f32.convert_i32_s (local.get $y)) (f32.mul (f32.sub (f32.const 1) (local.get $t)) (f32.load offset=4 (i32.add (local.get $fba) (i32.shl (local.get $i) (i32.const 3))))))))))))
         (if (f32.le (local.get $wsum) (f32.const 1e-12))
-          (then (local.set $v (call $byte (local.get $fill))))
+          (then
+            (local.set $v (call $byte (local.get $fill)))
+            ;; Nothing landed: nothing to be unsure of here (written so the caller need not zero unsure).
+            (if (local.get $unsure) (then (f32.store (i32.add (local.get $unsure) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0)))))
           (else
             (local.set $m (f32.div (local.get $lack) (local.get $hole)))
             (local.set $me (f32.const 0))
@@ -1430,5 +1433,80 @@
         (br $cl)))
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $vl)))
+  )
+  ;; splat.ts: per pixel the mean absolute difference of the two normalised splats (r, g, b, weight) at ra and rb,
+  ;; 0 where either weight is under 1e-6; float64 as the JavaScript loop, so the same f32 values. Writes every pixel.
+  (func (export "disagree") (param $ra i32) (param $rb i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $va v128) (local $vb v128) (local $wa f64) (local $wb f64) (local $d f64)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $va (v128.load (i32.add (local.get $ra) (i32.shl (local.get $i) (i32.const 4)))))
+      (local.set $vb (v128.load (i32.add (local.get $rb) (i32.shl (local.get $i) (i32.const 4)))))
+      (local.set $wa (f64.promote_f32 (f32x4.extract_lane 3 (local.get $va))))
+      (local.set $wb (f64.promote_f32 (f32x4.extract_lane 3 (local.get $vb))))
+      (local.set $d (f64.const 0))
+      (if (i32.and (i32.eqz (f64.lt (local.get $wa) (f64.const 1e-6))) (i32.eqz (f64.lt (local.get $wb) (f64.const 1e-6))))
+        (then
+          (local.set $d (f64.div (f64.add (f64.add
+            (f64.abs (f64.sub (f64.div (f64.promote_f32 (f32x4.extract_lane 0 (local.get $va))) (local.get $wa))
+                              (f64.div (f64.promote_f32 (f32x4.extract_lane 0 (local.get $vb))) (local.get $wb))))
+            (f64.abs (f64.sub (f64.div (f64.promote_f32 (f32x4.extract_lane 1 (local.get $va))) (local.get $wa))
+                              (f64.div (f64.promote_f32 (f32x4.extract_lane 1 (local.get $vb))) (local.get $wb)))))
+            (f64.abs (f64.sub (f64.div (f64.promote_f32 (f32x4.extract_lane 2 (local.get $va))) (local.get $wa))
+                              (f64.div (f64.promote_f32 (f32x4.extract_lane 2 (local.get $vb))) (local.get $wb)))))
+            (f64.const 3)))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (f32.demote_f64 (local.get $d)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+  )
+
+  ;; p[i] = min(1, p[i] / s) over n f32 values, in float64 as the JavaScript loop.
+  (func (export "capDiv") (param $p i32) (param $n i32) (param $s f64)
+    (local $i i32) (local $a i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $a (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
+      (f32.store (local.get $a) (f32.demote_f64 (f64.min (f64.const 1) (f64.div (f64.promote_f32 (f32.load (local.get $a))) (local.get $s)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+  )
+
+  ;; still.ts localDiff's first step: per pixel the mean absolute difference of the RGB images at a and b, as f32.
+  (func (export "absDiff3") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $o i32) (local $s i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.mul (local.get $i) (i32.const 3)))
+      (local.set $s (i32.add (i32.add
+        (call $absd (i32.load8_u (i32.add (local.get $a) (local.get $o))) (i32.load8_u (i32.add (local.get $b) (local.get $o))))
+        (call $absd (i32.load8_u offset=1 (i32.add (local.get $a) (local.get $o))) (i32.load8_u offset=1 (i32.add (local.get $b) (local.get $o)))))
+        (call $absd (i32.load8_u offset=2 (i32.add (local.get $a) (local.get $o))) (i32.load8_u offset=2 (i32.add (local.get $b) (local.get $o))))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+        (f32.demote_f64 (f64.div (f64.convert_i32_s (local.get $s)) (f64.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+  )
+  (func $absd (param $p i32) (param $q i32) (result i32)
+    (select (i32.sub (local.get $p) (local.get $q)) (i32.sub (local.get $q) (local.get $p)) (i32.ge_s (local.get $p) (local.get $q))))
+  ;; interp.ts: the block in-between's weight per pixel, 0 on unchanged spots (diff under still), else
+  ;; min(1, max(m · min(1, unsure), tw · torn)); diff, torn: 0 = none. float64 as the JavaScript loop.
+  (func (export "mixWeights") (param $un i32) (param $diff i32) (param $torn i32) (param $out i32) (param $n i32)
+        (param $still f64) (param $m f64) (param $tw f64)
+    (local $i i32) (local $o i32) (local $v f64)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $v (f64.mul (local.get $m) (f64.min (f64.const 1) (f64.promote_f32 (f32.load (i32.add (local.get $un) (local.get $o)))))))
+      (local.set $v (f64.max (local.get $v)
+        (if (result f64) (local.get $torn)
+          (then (f64.mul (local.get $tw) (f64.promote_f32 (f32.load (i32.add (local.get $torn) (local.get $o))))))
+          (else (f64.const 0)))))
+      (local.set $v (f64.min (f64.const 1) (local.get $v)))
+      (if (local.get $diff)
+        (then (if (f64.lt (f64.promote_f32 (f32.load (i32.add (local.get $diff) (local.get $o)))) (local.get $still))
+          (then (local.set $v (f64.const 0))))))
+      (f32.store (i32.add (local.get $out) (local.get $o)) (f32.demote_f64 (local.get $v)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
   )
 )
