@@ -44,8 +44,11 @@ export interface Exports {
 /** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */
 const LIMIT = 2 ** 31;
 
-/** Largest frame (pixels) whose synthesis runs in the kernels: the splat's use takes about 153 bytes per pixel. */
-export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 153);
+/**
+ * Largest frame (pixels) whose synthesis runs in the kernels: the synthesis's use (interp.ts: its full-resolution
+ * flows, errors and weights, and the splat's use inside it) takes about 200 bytes per pixel.
+ */
+export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 200);
 
 let arena: Arena | null | undefined;
 let own: Exports | null | undefined;
@@ -147,8 +150,13 @@ export class Arena {
     return off;
   }
 
-  /** Copy `data` in; its offset. */
+  /**
+   * Copy `data` in; its offset. An array that already lives in this memory (a view of a caller's use that is still
+   * open, as interp.ts keeps its full-resolution planes) is not copied: its own offset is returned, and kernels
+   * only read what they are handed this way.
+   */
   put(data: Uint8Array | Float32Array | Int32Array): number {
+    if (data.buffer === this.k.memory.buffer && data.byteOffset + data.byteLength <= this.top) return data.byteOffset;
     const off = this.alloc(data.byteLength, false);
     new Uint8Array(this.k.memory.buffer, off, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return off;
