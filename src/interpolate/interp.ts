@@ -78,10 +78,13 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
 }
 
 /** Arena bytes per pixel interpolateMany keeps for a pair (see synthesize) and those of the splat's use inside it. */
-const KEEP_BYTES = 40, SPLAT_BYTES = 140;
+const KEEP_BYTES = 48, SPLAT_BYTES = 140;
 
-function synthesize(K: Arena | null, A: Image, B: Image, sa: Image, sb: Image, fp: FlowPair, ts: number[], opts: InterpolateOptions): Image[] {
-  const W = A.width, H = A.height, w = sa.width, h = sa.height;
+function synthesize(K: Arena | null, a: Image, b: Image, sa: Image, sb: Image, fp: FlowPair, ts: number[], opts: InterpolateOptions): Image[] {
+  const W = a.width, H = a.height, w = sa.width, h = sa.height;
+  // Both frames copied in once, for every kernel below.
+  const inArena = (im: Image): Image => (K ? { ...im, data: K.u8(K.put(im.data), im.data.length) } : im);
+  const A = inArena(a), B = inArena(b);
   const m = opts.obmc ?? 0.5, tw = Math.min(1, Math.max(0, opts.tear ?? 0.5));
   // Where the flow tears, the splatting scatters specks: the block in-between gets up to `tear` there. Measured on
   // the working-resolution flows in both directions, before the still snap below (which may share their arrays).
