@@ -180,3 +180,41 @@ test('boxBlur in WebAssembly gives the JavaScript values bit for bit, the block 
     assert.ok(got.v.some((x) => Math.abs(x) > 1), 'blocks move');
   }
 });
+
+import { localDiff } from '../src/interpolate/still.js';
+import { mixOf } from '../src/interpolate/obmc.js';
+import { useKernel } from '../src/interpolate/kernel.js';
+
+test('the still difference and the block mix weights in WebAssembly equal the JavaScript loops to the bit', () => {
+  const w = 97, h = 61, n = w * h, a = noise(w, h, 51), b = noise(w, h, 52);
+  const fast = localDiff(a, b, 2), slow = withJs(() => localDiff(a, b, 2));
+  assert.deepEqual(Array.from(fast), Array.from(slow));
+  // Weights from their parts, in the arena (mixWeights) and in JavaScript (mixOf), with and without each part.
+  const r = rng(53), unsure = new Float32Array(n).map(() => r() * 1.3), torn = new Float32Array(n).map(() => r());
+  for (const parts of [{ diff: fast, torn }, { torn }, { diff: fast }, {}]) {
+    const want = mixOf({ unsure, ...parts, still: 8, m: 0.5, tw: 0.5 });
+    const K = useKernel(24 * n + 4096);
+    assert.ok(K);
+    try {
+      const pu = K.put(unsure), pd = parts.diff ? K.put(parts.diff) : 0, pt = parts.torn ? K.put(parts.torn) : 0, out = K.alloc(4 * n, false);
+      K.k.mixWeights(pu, pd, pt, out, n, 8, 0.5, 0.5);
+      assert.deepEqual(Array.from(K.f32(out, n)), Array.from(want));
+    } finally {
+      K.end();
+    }
+  }
+});
+
+test('Arena.put copies a JavaScript array but hands back the offset of a view that lives in an open use', () => {
+  const K = useKernel(4096);
+  assert.ok(K);
+  try {
+    const off = K.alloc(64, false), view = K.f32(off, 16);
+    assert.equal(K.put(view), off);
+    const js = new Float32Array(16).fill(3), copy = K.put(js);
+    assert.notEqual(copy, off);
+    assert.deepEqual(Array.from(K.f32(copy, 16)), Array.from(js));
+  } finally {
+    K.end();
+  }
+});

@@ -4,8 +4,9 @@
 import { ToonscopeError } from '../core/errors.js';
 import { toChannels } from '../core/image.js';
 import type { Image } from '../core/types.js';
-import { flowPair, type FlowOptions } from './flow.js';
-import { guidedUpsample, resizePlane, scaleImage } from './raster.js';
+import { flowPair, type FlowOptions, type FlowPair } from './flow.js';
+import { blurBytes, guidedUpsample, resizePlane, scaleImage } from './raster.js';
+import { useKernel, type Arena } from './kernel.js';
 import { splatBetween, type SplatOptions } from './splat.js';
 import { localDiff, snapStill, type StillOptions } from './still.js';
 import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
@@ -65,6 +66,25 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   const w = Math.max(8, Math.round(W * s)), h = Math.max(8, Math.round(H * s));
   const [sa, sb] = await Promise.all([scaleImage(A, w, h), scaleImage(B, w, h)]);
   const fp = await flowPair(sa, sb, opts);
+  // From here on nothing awaits, so one use of this thread's kernel arena holds the full-resolution planes (flows,
+  // errors, the still difference, the tear map, the unsure weights) as views: the kernels read them where they are
+  // instead of copies in and out, and no 720p arrays are allocated per pair. Room for the splat's use goes on top.
+  const n = W * H, K = useKernel(KEEP_BYTES * n + SPLAT_BYTES * n + blurBytes(W, H) + 65536);
+  try {
+    return synthesize(K, A, B, sa, sb, fp, ts, opts);
+  } finally {
+    K?.end();
+  }
+}
+
+/** Arena bytes per pixel interpolateMany keeps for a pair (see synthesize) and those of the splat's use inside it. */
+const KEEP_BYTES = 48, SPLAT_BYTES = 140;
+
+function synthesize(K: Arena | null, a: Image, b: Image, sa: Image, sb: Image, fp: FlowPair, ts: number[], opts: InterpolateOptions): Image[] {
+  const W = a.width, H = a.height, w = sa.width, h = sa.height;
+  // Both frames copied in once, for every kernel below.
+  const inArena = (im: Image): Image => (K ? { ...im, data: K.u8(K.put(im.data), im.data.length) } : im);
+  const A = inArena(a), B = inArena(b);
   const m = opts.obmc ?? 0.5, tw = Math.min(1, Math.max(0, opts.tear ?? 0.5));
   // Where the flow tears, the splatting scatters specks: the block in-between gets up to `tear` there. Measured on
   // the working-resolution flows in both directions, before the still snap below (which may share their arrays).
@@ -72,19 +92,21 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   if (m > 0 && tw > 0) {
     const fwd = tearMap(fp.ab, opts), bwd = tearMap(fp.ba, opts);
     for (let p = 0; p < fwd.length; p++) if (bwd[p] > fwd[p]) fwd[p] = bwd[p];
-    torn = resizePlane(fwd, w, h, W, H);
+    torn = resizePlane(fwd, w, h, W, H, K ? K.f32(K.alloc(4 * W * H, false), W * H) : undefined);
   }
-  const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide);
-  const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide);
+  const up = guidedUpsample(fp.ab, fp.errAb, sa, A, opts.guide, K ?? undefined);
+  const down = guidedUpsample(fp.ba, fp.errBa, sb, B, opts.guide, K ?? undefined);
   let diff: Float32Array | undefined;
   if ((opts.still ?? 8) > 0) {
-    diff = localDiff(A, B, 2);
+    diff = localDiff(A, B, 2, K ?? undefined);
     snapStill(up.flow, up.err, diff, opts);
     snapStill(down.flow, down.err, diff, opts);
   }
   const at = opts.speeds ? easeTimes(ts, opts.speeds, opts.ease) : ts;
+  // One unsure plane for all the times (each is used up by its block mix), zeroed for each.
+  const shared = m > 0 && K ? K.f32(K.alloc(4 * W * H, false), W * H) : undefined;
   return at.map((t) => {
-    const unsure = m > 0 ? new Float32Array(W * H) : undefined;
+    const unsure = m > 0 ? (shared ? shared.fill(0) : new Float32Array(W * H)) : undefined;
     const ours = splatBetween(A, B, up.flow, down.flow, up.err, down.err, t, opts, unsure);
     if (!unsure) return ours;
     // A second synthesis: the in-between's own motion per block (our flows only seed the search), rebuilt from
@@ -92,11 +114,7 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
     // mixed in only as far as the splatting is unsure (up to `obmc`) or the flow torn (up to `tear`), so clean
     // motion keeps its sharp edges. Unchanged spots stay exact copies (the still snap); blocks would resample them.
     const still = opts.still ?? 8;
-    const mix = unsure; // from here on: the block in-between's weight per pixel
-    for (let p = 0; p < mix.length; p++) {
-      mix[p] = diff && diff[p] < still ? 0 : Math.min(1, Math.max(m * Math.min(1, unsure[p]), torn ? tw * torn[p] : 0));
-    }
-    obmcMix(ours, A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, mix);
+    obmcMix(ours, A, B, bilateralVectors(sa, sb, fp.ab, fp.ba, t), w / W, t, { unsure, diff, torn, still, m, tw });
     return ours;
   });
 }

@@ -29,6 +29,10 @@ export interface Exports {
   blockSad(la: number, lc: number, w: number, pa: number, pc: number, S: number, fax: number, fay: number, fcx: number, fcy: number): number;
   blockBest(la: number, lc: number, pw: number, ph: number, cx: number, cy: number, S: number, t: number, cand: number, nc: number,
     mx: number, my: number, lam: number, R: number, out: number): number;
+  disagree(ra: number, rb: number, out: number, n: number): void;
+  capDiv(p: number, n: number, s: number): void;
+  absDiff3(a: number, b: number, out: number, n: number): void;
+  mixWeights(un: number, diff: number, torn: number, out: number, n: number, still: number, m: number, tw: number): void;
   fbBlur(src: number, tmp: number, row: number, out: number, w: number, h: number, tab: number, ksize: number): void;
   fbPoly(src: number, dst: number, rows: number, tab: number, w: number, h: number, n: number, ps: number,
     ig11: number, ig03: number, ig33: number, ig55: number, ya: number, yb: number): void;
@@ -40,8 +44,11 @@ export interface Exports {
 /** Largest memory the arena takes (wasm32 addresses 4 GB; larger frames use the JavaScript loops). */
 const LIMIT = 2 ** 31;
 
-/** Largest frame (pixels) whose synthesis runs in the kernels: the splat's use takes about 153 bytes per pixel. */
-export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 153);
+/**
+ * Largest frame (pixels) whose synthesis runs in the kernels: the synthesis's use (interp.ts: its full-resolution
+ * flows, errors and weights, and the splat's use inside it) takes about 200 bytes per pixel.
+ */
+export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 200);
 
 let arena: Arena | null | undefined;
 let own: Exports | null | undefined;
@@ -143,8 +150,13 @@ export class Arena {
     return off;
   }
 
-  /** Copy `data` in; its offset. */
+  /**
+   * Copy `data` in; its offset. An array that already lives in this memory (a view of a caller's use that is still
+   * open, as interp.ts keeps its full-resolution planes) is not copied: its own offset is returned, and kernels
+   * only read what they are handed this way.
+   */
   put(data: Uint8Array | Float32Array | Int32Array): number {
+    if (data.buffer === this.k.memory.buffer && data.byteOffset + data.byteLength <= this.top) return data.byteOffset;
     const off = this.alloc(data.byteLength, false);
     new Uint8Array(this.k.memory.buffer, off, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return off;

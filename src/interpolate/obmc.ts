@@ -169,21 +169,30 @@ function blockTaps(len: number, blocks: number, scale: number, step: number): { 
 }
 
 /**
- * Mix the block in-between into `out` (RGB, in place) with weight `mix` per pixel: round((1 - g)·out + g·block),
+ * Mix the block in-between into `out` (RGB, in place) with weight g per pixel (`weights`, or computed from its parts): round((1 - g)·out + g·block),
  * only where g > 0. In WebAssembly (kernel.wat obmcMix) where it runs; otherwise obmcBetween and the mix in JavaScript.
  */
-export function obmcMix(out: Image, A: Image, C: Image, grid: { gw: number; gh: number; step: number; v: Float32Array }, scale: number, t: number, mix: Float32Array): void {
+export function obmcMix(out: Image, A: Image, C: Image, grid: { gw: number; gh: number; step: number; v: Float32Array }, scale: number, t: number, weights: Float32Array | MixParts): void {
   const W = A.width, H = A.height, n = W * H;
-  const bytes = 13 * n + 8 * grid.v.length + 16 * (W + H) + 4096;
+  const bytes = 21 * n + 8 * grid.v.length + 16 * (W + H) + 4096;
   const done = A.channels === 3 && C.channels === 3 && out.channels === 3 && withKernel(bytes, (K) => {
     const cols = blockTaps(W, grid.gw, scale, grid.step), rows = blockTaps(H, grid.gh, scale, grid.step);
-    const pa = K.put(A.data), pc = K.put(C.data), po = K.put(out.data), pm = K.put(mix), vg = K.put(grid.v);
+    const pa = K.put(A.data), pc = K.put(C.data), po = K.put(out.data), vg = K.put(grid.v);
+    let pm: number;
+    if (weights instanceof Float32Array) pm = K.put(weights);
+    else {
+      // The weights from their parts in the kernel (mixWeights): the same float64 steps as mixOf.
+      const { unsure, diff, torn } = weights, pu = K.put(unsure), pd = diff ? K.put(diff) : 0, pt = torn ? K.put(torn) : 0;
+      pm = pu; // computed in place: each pixel's weight only reads its own parts
+      K.k.mixWeights(pu, pd, pt, pm, n, weights.still, weights.m, weights.tw);
+    }
     const c0 = K.put(cols.i0), cw = K.put(new Float32Array(cols.wts)), r0 = K.put(rows.i0), rw = K.put(new Float32Array(rows.wts));
     bands(H, (ya, yb) => K.k.obmcMix(pa, pc, vg, grid.gw, scale, t, c0, cw, r0, rw, pm, po, W, H, ya, yb));
     out.data.set(K.u8(po, 3 * n));
     return true;
   });
   if (!done) {
+    const mix = weights instanceof Float32Array ? weights : mixOf(weights);
     const o = out.data, q = obmcBetween(A, C, grid, scale, t, mix).data;
     for (let p = 0, i = 0; p < n; p++, i += 3) {
       const g = mix[p];
@@ -193,4 +202,29 @@ export function obmcMix(out: Image, A: Image, C: Image, grid: { gw: number; gh: 
       o[i + 2] = Math.round((1 - g) * o[i + 2] + g * q[i + 2]);
     }
   }
+}
+
+/**
+ * The parts of the block in-between's weight per pixel (interp.ts): how unsure the splatting is (0..1), the local
+ * difference of the two frames (none: no still snap) and how torn the flow is (none: no tear weight).
+ */
+export interface MixParts {
+  unsure: Float32Array;
+  diff?: Float32Array;
+  torn?: Float32Array;
+  /** Unchanged below this difference: weight 0 there. */
+  still: number;
+  /** Weight at full unsureness. */
+  m: number;
+  /** Weight at fully torn flow. */
+  tw: number;
+}
+
+/** The weight per pixel from its parts: 0 on unchanged spots, else the larger of m·unsure and tw·torn, at most 1. */
+export function mixOf({ unsure, diff, torn, still, m, tw }: MixParts): Float32Array {
+  const mix = new Float32Array(unsure.length);
+  for (let p = 0; p < mix.length; p++) {
+    mix[p] = diff && diff[p] < still ? 0 : Math.min(1, Math.max(m * Math.min(1, unsure[p]), torn ? tw * torn[p] : 0));
+  }
+  return mix;
 }

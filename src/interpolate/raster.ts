@@ -151,9 +151,9 @@ export function warpError(a: Image, b: Image, flow: Flow): Float32Array {
 }
 
 /** Resize a float plane bilinearly (values unchanged). */
-export function resizePlane(p: Float32Array, w: number, h: number, width: number, height: number): Float32Array {
+export function resizePlane(p: Float32Array, w: number, h: number, width: number, height: number, into?: Float32Array): Float32Array {
   if (w === width && h === height) return p;
-  const out = new Float32Array(width * height);
+  const out = into ?? new Float32Array(width * height);
   const X = taps(w, width), Y = taps(h, height);
   for (let y = 0; y < height; y++) {
     const r0 = Y.i0[y] * w, r1 = Y.i1[y] * w, ay = Y.a[y];
@@ -173,15 +173,18 @@ export function resizePlane(p: Float32Array, w: number, h: number, width: number
  * full-resolution pixel instead of averaging, so pixels on an edge move with
  * the piece they belong to rather than halfway between.
  */
-export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1): { flow: Flow; err: Float32Array } {
+export function guidedUpsample(flow: Flow, err: Float32Array, small: Image, big: Image, edge = 1, into?: Arena): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height;
   const bytes = 20 * w * h + 16 * W * H + 16 * (W + H) + 4096;
-  const fast = W === w && H === h || small.channels !== 3 || big.channels !== 3 ? undefined : withKernel(bytes, (K) => upsampleKernel(K, flow, err, small, big, edge));
+  if (W === w && H === h || small.channels !== 3 || big.channels !== 3) return guidedUpsampleJs(flow, err, small, big, edge);
+  // With `into` (the caller's open use of the arena), the result stays there as views: no copies out and back in.
+  const kept = into ? { fo: into.alloc(8 * W * H, false), eo: into.alloc(4 * W * H, false) } : undefined;
+  const fast = withKernel(bytes, (K) => upsampleKernel(K, flow, err, small, big, edge, kept));
   return fast ?? guidedUpsampleJs(flow, err, small, big, edge);
 }
 
 /** guidedUpsample in WebAssembly (kernel.wat): the same taps and choice, in float32 arithmetic. */
-function upsampleKernel(K: Arena, flow: Flow, err: Float32Array, small: Image, big: Image, edge: number): { flow: Flow; err: Float32Array } {
+function upsampleKernel(K: Arena, flow: Flow, err: Float32Array, small: Image, big: Image, edge: number, kept?: { fo: number; eo: number }): { flow: Flow; err: Float32Array } {
   const W = big.width, H = big.height, w = flow.width, h = flow.height, n = w * h;
   const lo = K.alloc(16 * n, false), q = K.f32(lo, 4 * n), f = flow.data;
   for (let i = 0; i < n; i++) {
@@ -193,8 +196,9 @@ function upsampleKernel(K: Arena, flow: Flow, err: Float32Array, small: Image, b
   const X = taps(w, W), Y = taps(h, H);
   const sm = K.put(small.data), bg = K.put(big.data);
   const [x0, x1, ax, y0, y1, ay] = [X.i0, X.i1, new Float32Array(X.a), Y.i0, Y.i1, new Float32Array(Y.a)].map((a) => K.put(a));
-  const fo = K.alloc(8 * W * H, false), eo = K.alloc(4 * W * H, false);
+  const fo = kept?.fo ?? K.alloc(8 * W * H, false), eo = kept?.eo ?? K.alloc(4 * W * H, false);
   bands(H, (ya, yb) => K.k.upsample(lo, sm, bg, w, W, H, x0, x1, ax, y0, y1, ay, w / W, h / H, edge, fo, eo, ya, yb));
+  if (kept) return { flow: { width: W, height: H, data: K.f32(fo, 2 * W * H) }, err: K.f32(eo, W * H) };
   return { flow: { width: W, height: H, data: K.f32(fo, 2 * W * H).slice() }, err: K.f32(eo, W * H).slice() };
 }
 

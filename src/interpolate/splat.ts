@@ -112,7 +112,8 @@ function push(src: Image, flow: Flow, err: Float32Array, s: number, tw: number, 
 
 /** push() in WebAssembly on the image and flow at offsets `src` and `flow` of the arena; the accumulators are views into it. */
 function kernelPush(K: Arena, src: number, flow: number, err: number, w: number, h: number, s: number, tw: number, alpha: number, depth: number, cap: number, [gx, gy]: [number, number]): Accum {
-  const n = w * h, rgbw = K.alloc(16 * n), cov = K.alloc(4 * n), aerr = K.alloc(4 * n), z = K.alloc(4 * n);
+  // z is not zeroed: backPush reads it only where splatPush wrote it (the same flow, time and bounds test).
+  const n = w * h, rgbw = K.alloc(16 * n), cov = K.alloc(4 * n), aerr = K.alloc(4 * n), z = K.alloc(4 * n, false);
   bands(h, (y0, y1) => K.k.splatPush(src, flow, err, z, rgbw, cov, aerr, w, h, s, tw, alpha, depth, cap, gx, gy, y0, y1));
   return { rgbw: K.f32(rgbw, 4 * n), cov: K.f32(cov, n), err: K.f32(aerr, n), z: K.f32(z, n), off: { rgbw, cov, err: aerr, z } };
 }
@@ -173,8 +174,15 @@ function splatWith(K: Arena | null, a: Image, b: Image, ab: Flow, ba: Flow, errA
   // Where the two warped frames disagree, neither can be trusted: shrink towards their plain average
   // (the least-squares guess between two hypotheses) instead of letting the softmax pick one.
   const shrink = opts.shrink ?? 60;
-  let beta: Float32Array | undefined;
-  if (shrink > 0) {
+  let beta: Float32Array | undefined, betaOff = 0;
+  if (shrink > 0 && K) {
+    // The loop below in WebAssembly, and its blur in the arena (no copies in or out): the same float64 steps.
+    const dis = K.alloc(4 * n, false), tmp = K.alloc(4 * n, false), acc = K.alloc(8 * w, false);
+    betaOff = K.alloc(4 * n, false);
+    K.k.disagree(accA.off!.rgbw, accB.off!.rgbw, dis, n);
+    K.k.boxBlur(dis, tmp, acc, betaOff, w, h, 2);
+    K.k.capDiv(betaOff, n, shrink);
+  } else if (shrink > 0) {
     const dis = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const wa = ra[i * 4 + 3], wb = rb[i * 4 + 3];
@@ -189,9 +197,8 @@ function splatWith(K: Arena | null, a: Image, b: Image, ab: Flow, ba: Flow, errA
   const both = opts.unsureBoth ?? 0.3, rw = opts.robust ?? 0.5, lk = opts.unsureLean ?? 0.5;
   if (K && frames) {
     // The per-pixel pass below, in WebAssembly.
-    const oa = accA.off!, ob = accB.off!, outOff = K.alloc(3 * n, false), un = unsure ? K.alloc(4 * n) : 0;
-    const bt = beta ? K.put(beta) : 0;
-    bands(h, (y0, y1) => K.k.compose(frames!.pa, frames!.pb, frames!.fa, frames!.fb, oa.rgbw, ob.rgbw, oa.cov, ob.cov, oa.err, ob.err, bt, frames!.back,
+    const oa = accA.off!, ob = accB.off!, outOff = K.alloc(3 * n, false), un = unsure ? K.alloc(4 * n, false) : 0;
+    bands(h, (y0, y1) => K.k.compose(frames!.pa, frames!.pb, frames!.fa, frames!.fb, oa.rgbw, ob.rgbw, oa.cov, ob.cov, oa.err, ob.err, betaOff, frames!.back,
       outOff, un, w, h, t, hole, e0, e1, both, bw, rw, lk, y0, y1));
     if (unsure) unsure.set(K.f32(un, n));
     return { width: w, height: h, channels: 3, data: K.u8(outOff, 3 * n).slice() };

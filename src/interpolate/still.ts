@@ -3,7 +3,8 @@
 // part of the drawing): its flow is set to exactly zero, so splatting copies it
 // without the blur that sub-pixel flow noise causes.
 import type { Image } from '../core/types.js';
-import { boxBlur, type Flow } from './raster.js';
+import { blurBytes, boxBlur, type Flow } from './raster.js';
+import { withKernel, type Arena } from './kernel.js';
 
 export interface StillOptions {
   /** Mean absolute difference (0..255, over a 5x5 window) below which a spot counts as unchanged (default 8; 0 disables). */
@@ -13,8 +14,22 @@ export interface StillOptions {
 }
 
 /** Per-pixel mean absolute RGB difference of two same-size images, box-blurred with radius r. */
-export function localDiff(a: Image, b: Image, r: number): Float32Array {
-  const n = a.width * a.height, c = a.channels, d = new Float32Array(n);
+export function localDiff(a: Image, b: Image, r: number, into?: Arena): Float32Array {
+  const n = a.width * a.height, c = a.channels, w = a.width, h = a.height;
+  if (c === 3 && b.channels === 3 && r > 0) {
+    // In WebAssembly, the difference and its blur in the arena: the same float64 steps, so the same values.
+    // With `into` (the caller's open use of the arena), the result stays there as a view.
+    const kept = into?.alloc(4 * n, false);
+    const fast = withKernel(6 * n + blurBytes(w, h) + 4096, (K) => {
+      const pa = K.put(a.data), pb = K.put(b.data), d = K.alloc(4 * n, false);
+      const tmp = K.alloc(4 * n, false), acc = K.alloc(8 * w, false), out = kept ?? K.alloc(4 * n, false);
+      K.k.absDiff3(pa, pb, d, n);
+      K.k.boxBlur(d, tmp, acc, out, w, h, r);
+      return kept === undefined ? K.f32(out, n).slice() : K.f32(out, n);
+    });
+    if (fast) return fast;
+  }
+  const d = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let k = 0; k < 3; k++) s += Math.abs(a.data[i * c + k] - b.data[i * c + k]);
