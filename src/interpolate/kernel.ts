@@ -50,6 +50,12 @@ const LIMIT = 2 ** 31;
  */
 export const KERNEL_MAX_PIXELS = Math.floor((LIMIT - 65536) / 200);
 
+/**
+ * Largest frame (pixels) any kernel path still takes: above KERNEL_MAX_PIXELS the synthesis's own use is refused,
+ * but the splat alone (about 140 bytes per pixel and its blur) still runs in the kernels up to this size.
+ */
+export const KERNEL_ANY_PIXELS = Math.floor((LIMIT - 65536) / 153);
+
 let arena: Arena | null | undefined;
 let own: Exports | null | undefined;
 

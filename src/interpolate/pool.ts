@@ -7,18 +7,19 @@ import { availableParallelism, totalmem } from 'node:os';
 import { ToonscopeError } from '../core/errors.js';
 import type { Image } from '../core/types.js';
 import type { InterpolateOptions } from './interp.js';
-import { KERNEL_MAX_PIXELS } from './kernel.js';
+import { KERNEL_ANY_PIXELS } from './kernel.js';
 import type { Job, Reply } from './worker.js';
 
 /**
  * Memory one in-between synthesis of a width x height pair needs, in bytes. Measured
  * (`--between` of the drawn disc scene, max RSS, 2026-12-02): 1080p 0.50 GB, 4K 1.25 GB, 8K 4.29 GB;
- * about 0.25 GB plus 125 bytes per pixel. With the WebAssembly kernels (kernel.ts; frames up to about 14 million
- * pixels), whose memory only grows, 2026-12-03: 1080p 0.57 GB, 4K 1.69 GB: 180 bytes per pixel.
+ * about 0.25 GB plus 125 bytes per pixel. With the WebAssembly kernels (kernel.ts; some kernel path runs for frames up
+ * to KERNEL_ANY_PIXELS, about 14 million pixels), whose memory only grows, 2026-12-03: 1080p 0.57 GB, 4K 1.69 GB: 180
+ * bytes per pixel.
  */
 export function pairMemory(width: number, height: number): number {
   const n = width * height;
-  return 0.25e9 + (n <= KERNEL_MAX_PIXELS ? 180 : 125) * n;
+  return 0.25e9 + (n <= KERNEL_ANY_PIXELS ? 180 : 125) * n;
 }
 
 /**

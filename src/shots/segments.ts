@@ -66,8 +66,9 @@ interface Part {
 
 /**
  * Compute metrics segment by segment in parallel. The first segment starts
- * at once, with a frame-threaded decoder, while ffprobe lists the keyframes;
- * without a keyframe to split at, it simply runs to the end. Returns the
+ * at once, with a single-threaded decoder, while ffprobe lists the keyframes;
+ * without a keyframe to split at, it simply runs to the end (on one core: a
+ * video with no second keyframe is decoded more slowly than frame-threaded). Returns the
  * number of frames committed and whether that is the whole video (false: the
  * rest must be decoded sequentially), or null (nothing done) with fewer than
  * two workers or a video too short to split.
@@ -175,7 +176,9 @@ export async function parallelMetrics(path: string, info: VideoInfo, opts: Segme
       // With more segments than workers, a worker idles once none is left to start: the last one then gets a
       // frame-threaded decoder, so it takes the idle cores as the others finish. With one per worker they all
       // run side by side from the start, where frame threads would only compete (measured slower).
-      await run(s, s === starts.length - 1 && starts.length > workers ? workers : 1);
+      // With fewer segments than workers, the cores no segment takes go to the last one.
+      const last = s === starts.length - 1;
+      await run(s, last && starts.length > workers ? workers : last && starts.length < workers ? workers - starts.length + 1 : 1);
     }
   };
   await Promise.all(Array.from({ length: workers }, (_, k) => worker(k === 0)));
