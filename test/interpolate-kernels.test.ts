@@ -66,7 +66,7 @@ test('warpError equals the mean per-channel |A - bilinear B| for flows that leav
 // a byte may round the other way, most often on flat drawn colours whose blend lands exactly on .5 in float64 and
 // just off it in float32: the frames must agree to within 2 per byte, with under 2 % of the bytes off at all
 // (measured: 0.75 % on the drawn scene here, 0.05 % on two real 720p frames).
-import { kernelArena } from '../src/interpolate/kernel.js';
+import { kernelArena, Arena } from '../src/interpolate/kernel.js';
 import { splatBetween } from '../src/interpolate/splat.js';
 import { boxBlur, guidedUpsample } from '../src/interpolate/raster.js';
 import { bilateralVectors, obmcMix } from '../src/interpolate/obmc.js';
@@ -217,4 +217,13 @@ test('Arena.put copies a JavaScript array but hands back the offset of a view th
   } finally {
     K.end();
   }
+});
+
+test('a kernel memory that cannot grow hands the work to the JavaScript loops instead of failing', () => {
+  // An engine refusing to grow (out of memory) throws a RangeError from memory.grow.
+  const memory = { buffer: new ArrayBuffer(65536), grow: () => { throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'); } };
+  const arena = new Arena({ memory } as unknown as ConstructorParameters<typeof Arena>[0]);
+  assert.equal(arena.begin(1 << 20), false, 'no room: the caller takes the JavaScript path');
+  assert.equal(arena.begin(1024), true, 'room it already has is still given');
+  arena.end();
 });

@@ -136,7 +136,13 @@ export class Arena {
       if (this.top + need > this.k.memory.buffer.byteLength) return false;
     } else {
       this.top = 16;
-      reserve(this.k.memory, need);
+      try {
+        reserve(this.k.memory, need);
+      } catch (e) {
+        // The engine could not grow the memory (the machine's or the 4 GB address limit): the JavaScript loops take it.
+        if (e instanceof RangeError) return false;
+        throw e;
+      }
     }
     this.marks.push(this.top);
     return true;
