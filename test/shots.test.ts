@@ -200,6 +200,8 @@ test('every metric and the latent thumbnail from the SIMD kernel equal the JS lo
       if (a.values[FIELD_INDEX.edge1] > 0) edges++;
     }
     if (w >= 16 && h >= 9) assert.ok(edges > 0, `${w}x${h}: the edge measure is exercised`);
+    // Without the kernel (no SIMD, or a size it refuses) this would compare the JS loops with themselves.
+    assert.ok((simd as unknown as { kernel: unknown }).kernel, `${w}x${h}: the SIMD kernel was used`);
   }
 });
 
