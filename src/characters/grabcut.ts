@@ -109,7 +109,7 @@ const MAX_GROW = 3;
 /** A box scaled by `f` about its centre. */
 const scaleBox = ([x, y, w, h]: Box, f: number): Box => (f === 1 ? [x, y, w, h] : [x + (w * (1 - f)) / 2, y + (h * (1 - f)) / 2, w * f, h * f]);
 
-/** Where a face's body may be (x0, y0, x1, y1): the probable-body window of `prior`. */
+/** Where a face's body may be (x0, y0, x1, y1): the probable-body window `prior` fills (and `clipped` measures against). */
 export function window([x, y, fw, fh]: Box, opts: GrabCutOptions = {}): [number, number, number, number] {
   const reach = opts.reach ?? 2.4, depth = opts.depth ?? 9;
   const cx = x + fw / 2;
@@ -152,7 +152,7 @@ function binarise(m: Image): Image {
 
 /** GrabCut's starting labels: sure background far from every face, probable body under each, sure seeds on face, hair, neck and torso. `only` restricts to one face (the others' seeds become background). */
 function prior(w: number, h: number, faces: Box[], opts: GrabCutOptions, only?: number): Uint8Array {
-  const reach = opts.reach ?? 2.4, depth = opts.depth ?? 9, band = opts.band ?? 0.7;
+  const depth = opts.depth ?? 9, band = opts.band ?? 0.7;
   const init = new Uint8Array(w * h).fill(GC_BGD);
   const set = (x0: number, y0: number, x1: number, y1: number, v: number, ifIs?: number) => {
     for (let y = Math.max(0, Math.floor(y0)); y < Math.min(h, Math.ceil(y1)); y++) {
@@ -163,9 +163,10 @@ function prior(w: number, h: number, faces: Box[], opts: GrabCutOptions, only?: 
     }
   };
   const mine = faces.filter((_, k) => only === undefined || k === only);
-  for (const [x, y, fw, fh] of mine) {
+  for (const face of mine) {
+    const [x, y, fw, fh] = face;
     const cx = x + fw / 2;
-    set(cx - reach * fw, y - 0.8 * fh, cx + reach * fw, y + depth * fh, GC_PR_BGD, GC_BGD);
+    set(...window(face, opts), GC_PR_BGD, GC_BGD);
     set(cx - band * fw, y - 0.4 * fh, cx + band * fw, y + depth * fh, GC_PR_FGD);
   }
   faces.forEach(([x, y, fw, fh], k) => {
