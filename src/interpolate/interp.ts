@@ -5,9 +5,9 @@ import { ToonscopeError } from '../core/errors.js';
 import { toChannels } from '../core/image.js';
 import type { Image } from '../core/types.js';
 import { flowPair, type FlowOptions, type FlowPair } from './flow.js';
-import { blurBytes, guidedUpsample, resizePlane, scaleImage } from './raster.js';
+import { guidedUpsample, resizePlane, scaleImage } from './raster.js';
 import { useKernel, type Arena } from './kernel.js';
-import { splatBetween, type SplatOptions } from './splat.js';
+import { splatBetween, splatBytes, type SplatOptions } from './splat.js';
 import { localDiff, snapStill, type StillOptions } from './still.js';
 import { easeTimes, type EaseOptions, type Speeds } from './timing.js';
 import { bilateralVectors, obmcMix } from './obmc.js';
@@ -69,7 +69,8 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   // From here on nothing awaits, so one use of this thread's kernel arena holds the full-resolution planes (flows,
   // errors, the still difference, the tear map, the unsure weights) as views: the kernels read them where they are
   // instead of copies in and out, and no 720p arrays are allocated per pair. Room for the splat's use goes on top.
-  const n = W * H, K = useKernel(KEEP_BYTES * n + SPLAT_BYTES * n + blurBytes(W, H) + 65536);
+  // 64 KB of slack in all, the splat's own 4 KB included.
+  const K = useKernel(KEEP_BYTES * W * H + splatBytes(W, H) + 65536 - 4096);
   try {
     return synthesize(K, A, B, sa, sb, fp, ts, opts);
   } finally {
@@ -77,8 +78,8 @@ export async function interpolateMany(a: Image, b: Image, ts: number[], opts: In
   }
 }
 
-/** Arena bytes per pixel interpolateMany keeps for a pair (see synthesize) and those of the splat's use inside it. */
-const KEEP_BYTES = 48, SPLAT_BYTES = 140;
+/** Arena bytes per pixel interpolateMany keeps for a pair (see synthesize); the splat's use inside it comes on top. */
+const KEEP_BYTES = 48;
 
 function synthesize(K: Arena | null, a: Image, b: Image, sa: Image, sb: Image, fp: FlowPair, ts: number[], opts: InterpolateOptions): Image[] {
   const W = a.width, H = a.height, w = sa.width, h = sa.height;

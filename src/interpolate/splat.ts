@@ -122,16 +122,21 @@ function kernelPush(K: Arena, src: number, flow: number, err: number, w: number,
 export const med3 = (p: number, q: number, r: number): number => Math.max(Math.min(p, q), Math.min(Math.max(p, q), r));
 
 /**
+ * Arena bytes of splatBetween's kernel path: per pixel the frames, flows, errors, both splats, the backward sampler,
+ * out and unsure, and the disagreement's blur, which runs inside this use (a caller keeping room for it: interp.ts).
+ */
+export function splatBytes(w: number, h: number): number {
+  return 140 * w * h + blurBytes(w, h) + 4096;
+}
+
+/**
  * The frame at time t in (0, 1) between `a` (t = 0) and `b` (t = 1), given
  * full-resolution flows a->b and b->a and their per-pixel errors. `unsure`, if
  * given, receives per pixel how unsure the result is (0..1: the largest of the
  * lean towards the blend, the two-frame disagreement and the hole fill).
  */
 export function splatBetween(a: Image, b: Image, ab: Flow, ba: Flow, errAb: Float32Array, errBa: Float32Array, t: number, opts: SplatOptions = {}, unsure?: Float32Array): Image {
-  const w = a.width, h = a.height, n = w * h;
-  // Arena bytes of the kernel path: per pixel the frames, flows, errors, both splats, the backward sampler, out and
-  // unsure, and the disagreement's blur, which runs inside this use.
-  const bytes = 140 * n + blurBytes(w, h) + 4096, K = useKernel(bytes);
+  const K = useKernel(splatBytes(a.width, a.height));
   try {
     return splatWith(K, a, b, ab, ba, errAb, errBa, t, opts, unsure);
   } finally {
