@@ -46,6 +46,14 @@ export function duplicatedTimesClip(): string {
   return path;
 }
 
+/** Two seconds at `rate` (59.94 fps by default) whose times start at 1500 s (as in the last third of a long episode). */
+export function lateTimesClip(rate = '60000/1001'): string {
+  const path = join(tmp, `late-times-${rate.replace('/', '_')}.mp4`);
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=s=160x90:r=${rate}:d=2`,
+    '-output_ts_offset', '1500', '-c:v', 'libx264', '-g', '30', path]);
+  return path;
+}
+
 /** The first half of an mp4: with its index (moov) at the front it decodes partly; with the index at the end it cannot be read at all. */
 export function truncatedClip(indexFirst = true): string {
   const tag = indexFirst ? 'faststart' : 'moov-at-end';

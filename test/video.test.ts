@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probe, decode, decodeSelected, grabFrames, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
-import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, file, tmp } from './fixtures.js';
+import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,36 @@ test('decodeSelected with frame times delivers every asked frame when frames sha
   for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time), report)) got.push(f);
   assert.deepEqual(got.map((f) => f.index), want);
   assert.deepEqual(report.missing, []);
+  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+});
+
+test('frame times stay exact past 1000 s, so frames selected by time are the asked ones at 59.94 fps', async () => {
+  const path = lateTimesClip();
+  const all = await collect(path, { width: 32, height: 18 });
+  assert.ok(all.length >= 119);
+  // Frame k of a 60000/1001 clip starting at 1500 s; showinfo's printed pts_time (six digits) is 10 ms coarse there.
+  all.forEach((f, k) => assert.ok(Math.abs(f.time - (1500 + (k * 1001) / 60000)) < 1e-6, `frame ${k} at ${f.time}`));
+  const want = Array.from({ length: 100 }, (_, i) => i + 10);
+  const report = { missing: [] as number[] };
+  const got = [];
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time), report)) got.push(f);
+  assert.deepEqual(report.missing, []);
+  assert.deepEqual(got.map((f) => f.index), want);
+  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+});
+
+test('times recorded by earlier versions (six significant digits) still select their frames past 1000 s', async () => {
+  // Workspaces made before exact times hold showinfo's printout: 5 ms off here, more than the 1 ms a match allows.
+  const path = lateTimesClip('30000/1001');
+  const all = await collect(path, { width: 32, height: 18 });
+  const old = all.map((f) => Number(f.time.toPrecision(6)));
+  assert.ok(old.some((t, k) => Math.abs(t - all[k].time) > 1e-3), 'the fixture has rounded times off by over 1 ms');
+  const want = Array.from({ length: 50 }, (_, i) => i + 5);
+  const report = { missing: [] as number[] };
+  const got = [];
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, old, report)) got.push(f);
+  assert.deepEqual(report.missing, []);
+  assert.deepEqual(got.map((f) => f.index), want);
   for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
 

@@ -327,6 +327,8 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     out.on('error', () => undefined);
   }
   const times: number[] = [];
+  // The time base of showinfo's input link, from its "config in" line (printed before any frame).
+  let base: [number, number] | undefined;
   const errors: string[] = [];
   // Live: a consumer can tell damage from other surprises (a gap in the times) while frames still come.
   if (report) report.warnings = errors;
@@ -338,8 +340,14 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
     for (const line of lines) {
       // Keyed by showinfo's own frame number, so a line we cannot read shifts nothing.
       const m = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:(\S+)/.exec(line);
-      if (m) {
-        const t = Number(m[3]);
+      const tb = m ? undefined : /Parsed_showinfo.*?config in time_base:\s*(\d+)\/(\d+)/.exec(line);
+      if (tb) {
+        if (Number(tb[1]) > 0 && Number(tb[2]) > 0) base = [Number(tb[1]), Number(tb[2])];
+      } else if (m) {
+        // pts_time is printed with six significant digits: past 1000 s that is 10 ms, more than a quarter of a
+        // 59.94 fps frame, and frames selected by time went missing. The integer pts in the link's time base is exact.
+        const pts = Number(m[2]);
+        const t = base && Number.isSafeInteger(pts) ? (pts * base[0]) / base[1] : Number(m[3]);
         times[Number(m[1])] = Number.isFinite(t) ? t : NaN;
         wake();
       } else if (/error|invalid|corrupt|truncat|missing|partial file/i.test(line) && !/^\s*(Stream|Input|Output|Metadata)/.test(line)) {
@@ -481,6 +489,15 @@ export async function* decodeSelected(path: string, indices: number[], size: { w
   }
 }
 
+/**
+ * Whether a recorded frame time is the decoded frame's: within `tol`, or equal to the decoded time printed to six
+ * significant digits, which is what versions before exact times recorded (showinfo's pts_time; 5 ms off past 1000 s,
+ * more than a 59.94 fps frame's quarter), so workspaces they made still resume and select their frames.
+ */
+export function sameTime(recorded: number, decoded: number, tol: number): boolean {
+  return Math.abs(recorded - decoded) <= tol || recorded === Number(decoded.toPrecision(6));
+}
+
 async function* selected(path: string, sorted: number[], size: { width: number; height: number }, times?: ArrayLike<number>): AsyncGenerator<Frame> {
   if (!times) {
     const sel = anyOf(sorted.map((i) => `eq(n\\,${i})`));
@@ -498,7 +515,7 @@ async function* selected(path: string, sorted: number[], size: { width: number; 
   const CHUNK = 100;
   // Both sides of the select's test as ffmpeg reads them (six decimals).
   const E = Number(eps.toFixed(6));
-  // A decoded frame is the recorded one when their times agree this closely (both come from showinfo's printout).
+  // A decoded frame is the recorded one when their times agree this closely (or the recorded time is its old printout).
   const tol = Math.min(eps / 2, 1e-3);
   for (let c = 0; c < sorted.length; c += CHUNK) {
     const part = sorted.slice(c, c + CHUNK);
@@ -520,10 +537,10 @@ async function* selected(path: string, sorted: number[], size: { width: number; 
     let m = 0, delivered = 0;
     for await (const f of decode(path, opts)) {
       // Listed frames the decode did not give (a damaged stretch, a recorded time it does not reproduce) are passed over.
-      while (m < list.length && times[list[m]] < f.time - tol) m++;
+      while (m < list.length && times[list[m]] < f.time - tol && !sameTime(times[list[m]], f.time, tol)) m++;
       if (m >= list.length) break;
       // A frame the list does not expect here is not one of ours.
-      if (times[list[m]] > f.time + tol) continue;
+      if (!sameTime(times[list[m]], f.time, tol)) continue;
       const j = list[m++];
       if (!wanted.has(j)) continue;
       f.index = j;

@@ -2,7 +2,7 @@
 // run the detectors, build shots. With a workspace, metrics are saved in
 // chunks as they are computed; a re-run reuses them and an interrupted run
 // resumes decoding where it stopped.
-import { probe, fitSize, decode, type DecodeReport } from '../core/video.js';
+import { probe, fitSize, decode, sameTime, type DecodeReport } from '../core/video.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Shot, Transition, VideoInfo } from '../core/types.js';
 import { MetricsComputer, BLEND_HALF, type FrameMetrics } from './metrics.js';
@@ -104,7 +104,7 @@ export async function computeMetrics(path: string, opts: DetectShotsOptions = {}
     for await (const frame of decode(path, { ...size, fast: true, filter: opts.crop, thumbs, ...seek }, report)) {
       if (frame.index < metrics.length) {
         // Overlap frames re-decoded to warm up the lag buffer: check they are the frames we think.
-        if (Math.abs(frame.time - metrics[frame.index].time) > 1e-3) return false;
+        if (!sameTime(metrics[frame.index].time, frame.time, 1e-3)) return false;
         mc.push(frame);
         expect++;
         continue;
