@@ -150,6 +150,11 @@ test('likeness: a candidate is kept when nearer a known character than the backg
   l.addBackground(v(0, 0.2, 1));
   assert.equal(l.accepts(v(0.95, 0.1, 0.1)), true, 'near a known character');
   assert.equal(l.accepts(v(0.1, 0.1, 1)), false, 'near the background');
+  // About as near a character as the background (a patch of staircase): not clearly a character.
+  const c = new Likeness([v(1, 0, 0)]);
+  c.addBackground(v(0, 1, 0));
+  assert.equal(c.accepts(v(1, 0.95, 0)), false, 'ambiguous: a hair nearer the character is not enough');
+  assert.equal(c.accepts(v(1, 0.4, 0)), true, 'clearly nearer the character');
   assert.equal(new Likeness([]).accepts(v(1, 0, 0)), false, 'no known character: nothing passes');
   // A 12x6 map of a 192x96 frame: the left third lit (someone there), a known box on the right third.
   const cols = 12, rows = 6, frame = { width: 192, height: 96 };

@@ -34,7 +34,7 @@ export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
 const LEARNED_VERSION = 4;
 /** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
-const PASS_VERSION = 3;
+const PASS_VERSION = 4;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;

@@ -5,8 +5,18 @@
 // knows (found by the detector chain, or taught) than to the episode's own
 // background, cut out the same way. No distance threshold: each episode's
 // backgrounds and each series' characters set the boundary between them.
+// Nearer by a clear margin (a ratio test, as in matching local features):
+// a patch of staircase lies about as far from the nearest character as from
+// the nearest background cut-out, a character far nearer one of her own.
 import type { Box, FeatureMap } from '../core/types.js';
 import { dot } from '../embed/vector.js';
+
+/**
+ * How much nearer a character must be than the background: Lowe's ratio for telling a true match from an
+ * ambiguous one (SIFT). Candidates that are ambiguous between the two are background-like: a character the
+ * series knows is usually several times nearer one of her own looks than the background.
+ */
+export const RATIO = 0.8;
 
 /** Nearest-neighbour vote between known characters and background cut-outs. */
 export class Likeness {
@@ -23,11 +33,14 @@ export class Likeness {
     return { character: near(this.characters), background: near(this.background) };
   }
 
-  /** A candidate is a character when it is nearer a known one than any background; with no background to compare, none is. */
+  /**
+   * A candidate is a character when the nearest known one is clearly nearer than any background: its distance under
+   * `RATIO` times the background's. With no background to compare, none is.
+   */
   accepts(v: Float32Array): boolean {
     if (!this.characters.length || !this.background.length) return false;
     const d = this.distances(v);
-    return d.character < d.background;
+    return d.character < RATIO * d.background;
   }
 }
 
