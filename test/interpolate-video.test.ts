@@ -65,6 +65,25 @@ function stopAfter(n: number): VideoOptions['progress'] {
   } as VideoOptions['progress'];
 }
 
+test('a library call that fails before its frames are read leaves no decode, no lock and the caller\'s pool open', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-fail-'));
+  const pool = new InterpolatorPool(2);
+  try {
+    const input = await clip(dir);
+    const out = join(dir, 'out.mp4');
+    await assert.rejects(interpolateVideo(input, out, { factor: 2, threads: 0, cuts: new Set() }), /threads must be a positive integer/);
+    assert.ok(!existsSync(`${out}.lock`), 'the lock is released');
+    // A pool the caller passes is theirs: the run uses it and leaves it open.
+    const r = await interpolateVideo(input, join(dir, 'pooled.mp4'), { factor: 2, threads: 2, pool, cuts: new Set() });
+    assert.equal(r.output, 20);
+    const sc = cartoonScene(64, 48), a = drawScene(sc, 0), b = drawScene(sc, 1);
+    assert.equal((await pool.interpolate(a, b, [0.5], {}))[0].width, 64);
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an interrupted x2 run resumes from its finished parts and gives the same video, sound included', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-resume-'));
   try {

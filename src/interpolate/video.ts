@@ -108,6 +108,7 @@ export async function inbetweenStream(
   // worker that finishes starts its next pair at once instead of idling while this thread reads, classifies and
   // measures the frames that pair needs.
   const inFlight = pool ? 2 * pool.size : threads;
+  const width = pool?.size ?? threads;
   // Ease speeds are measured on the workers too: this thread then only decodes, classifies and encodes, and the
   // flow code runs where it is already compiled.
   const measure = (a: Image, b: Image) => (pool ? pool.speed(a, b) : motionSpeed(a, b));
@@ -121,7 +122,7 @@ export async function inbetweenStream(
    * are in flight or too many slots hold frames (a long hold behind a slow synthesis would otherwise read on unbounded).
    */
   const flush = async (all: boolean) => {
-    while (slots.length && (all || slots[0].ready || pending >= inFlight || slots.length > 8 * threads)) {
+    while (slots.length && (all || slots[0].ready || pending >= inFlight || slots.length > 8 * width)) {
       for (const o of await slots.shift()!.outs) await out(o.img, o.kind, o.info);
     }
   };
@@ -353,40 +354,45 @@ async function* videoFrames(input: string, setup: VideoSetup, progress: Progress
 export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
   const setup = openVideo(input, output, opts);
   const { parts } = setup;
-  const decoded = videoFrames(input, setup, opts.progress);
-  // The decode starts (ffmpeg loads and reads up to its first frame) and the workers start loading while the shots
-  // detector decodes; the first frame waits until the cuts are known.
-  const head = decoded.next();
-  head.catch(() => undefined);
-  const frames = (async function* () {
-    const r = await head;
-    if (!r.done) {
-      yield r.value;
-      yield* decoded;
-    }
-  })();
-  const threads = opts.threads ?? defaultThreads(setup.width, setup.height);
-  const pool = startPool(threads, opts);
+  let own: InterpolatorPool | undefined;
+  // Stops the decode once it has started (a failure before the stream read its frames leaves it waiting).
+  let stop: () => Promise<unknown> = async () => undefined;
   try {
+    const threads = opts.threads ?? defaultThreads(setup.width, setup.height);
+    own = startPool(threads, opts);
+    const pool = own ?? (opts.learned ? undefined : opts.pool);
+    const decoded = videoFrames(input, setup, opts.progress);
+    // The decode starts (ffmpeg loads and reads up to its first frame) and the workers start loading while the shots
+    // detector decodes; the first frame waits until the cuts are known.
+    const head = decoded.next();
+    head.catch(() => undefined);
+    stop = () => head.then(() => decoded.return(undefined), () => undefined);
+    const frames = (async function* () {
+      const r = await head;
+      if (!r.done) {
+        yield r.value;
+        yield* decoded;
+      }
+    })();
     // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
     const cuts = opts.cuts ?? new Set((await shotCuts(input, setup.rate, parts)).cuts);
     const r = await inbetweenStream(frames, { ...opts, threads, pool, cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
-    await pool?.close();
+    await own?.close();
     const joined = await parts.finish(r.output);
     return { ...r, eased: joined.eased, fps: setup.fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles };
   } catch (e) {
-    await pool?.close();
-    // A failure before the stream read its frames (the shot detection) leaves the decode waiting: stop it.
-    await head.then(() => decoded.return(undefined), () => undefined);
+    await own?.close();
+    await stop();
     await parts.abort();
     throw e;
   }
 }
 
 /** The worker threads a video run synthesises on, started at once; none with one thread or a learned synthesiser. */
+/** Workers of this run's own (started now, closed by the caller), unless the caller passed a pool (theirs to close) or there is nothing to share. */
 function startPool(threads: number, opts: StreamOptions): InterpolatorPool | undefined {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${threads}`);
-  return threads > 1 && !opts.learned && !opts.pool ? new InterpolatorPool(threads).start() : opts.pool;
+  return threads > 1 && !opts.learned && !opts.pool ? new InterpolatorPool(threads).start() : undefined;
 }
 
 /** Where a one-part run may start decoding: a frame index and, past frame 0, the times of the frame before it and of it (to seek between). */
@@ -428,9 +434,11 @@ export async function interpolatePart(input: string, output: string, opts: PartO
   const easing = opts.ease !== false;
   const step = setup.rate.den / setup.rate.num;
   const threads = opts.threads ?? defaultThreads(setup.width, setup.height);
-  // One set of workers for every start tried, loading while the first decode warms up.
-  const pool = startPool(threads, opts);
+  let own: InterpolatorPool | undefined;
   try {
+    // One set of workers for every start tried, loading while the first decode warms up.
+    own = startPool(threads, opts);
+    const pool = own ?? (opts.learned ? undefined : opts.pool);
     for (const [k, st] of opts.starts.entries()) {
       const lastTry = k === opts.starts.length - 1 || st.frame === 0;
       const frames = (async function* () {
@@ -470,7 +478,7 @@ export async function interpolatePart(input: string, output: string, opts: PartO
     await parts.abort();
     throw e;
   } finally {
-    await pool?.close();
+    await own?.close();
   }
 }
 
