@@ -10,12 +10,13 @@ import type { Box, Image } from './types.js';
 
 /**
  * sharp, loaded on first use: loading libvips costs ~0.4 s that commands without images should not pay at start-up.
- * Loaded by require, not import: importing this CommonJS package from ESM runs Node's CommonJS export scanner over it
- * and its dependencies, hot enough that V8 optimises the scanner (about 0.2 s of compiling per thread, and
- * interpolation loads sharp in every worker thread).
+ * Loaded by require, not import: sharp's ESM build imports CommonJS packages (semver, detect-libc, @img/colour), and
+ * importing those from ESM runs Node's CommonJS export scanner, hot enough that V8 optimises it (about 0.2 s of
+ * compiling per thread, and interpolation loads sharp in every worker thread).
  */
+const requireHere = createRequire(import.meta.url);
 export function sharpNow(): typeof Sharp {
-  return createRequire(import.meta.url)('sharp') as typeof Sharp;
+  return requireHere('sharp') as typeof Sharp;
 }
 
 let loaded: Promise<typeof Sharp> | undefined;
