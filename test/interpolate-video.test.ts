@@ -7,13 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ToonscopeError } from '../src/core/errors.js';
 import { run, tool } from '../src/core/ffmpeg.js';
 import { decode, probe, VideoWriter } from '../src/core/video.js';
 import { cartoonScene, drawScene } from '../src/interpolate/synth.js';
 import { factorFor, inbetweenStream, interpolateVideo, type VideoOptions } from '../src/interpolate/video.js';
 import { defaultThreads, InterpolatorPool } from '../src/interpolate/pool.js';
+import { interpolateMany } from '../src/interpolate/interp.js';
+import { motionSpeed } from '../src/interpolate/timing.js';
+import type { Image } from '../src/core/types.js';
 import type { Worker } from 'node:worker_threads';
 
 const hasFfmpeg = !spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).error;
@@ -61,6 +64,25 @@ function stopAfter(n: number): VideoOptions['progress'] {
     done: () => undefined,
   } as VideoOptions['progress'];
 }
+
+test('a library call that fails before its frames are read leaves no decode, no lock and the caller\'s pool open', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ts-interp-fail-'));
+  const pool = new InterpolatorPool(2);
+  try {
+    const input = await clip(dir);
+    const out = join(dir, 'out.mp4');
+    await assert.rejects(interpolateVideo(input, out, { factor: 2, threads: 0, cuts: new Set() }), /threads must be a positive integer/);
+    assert.ok(!existsSync(`${out}.lock`), 'the lock is released');
+    // A pool the caller passes is theirs: the run uses it and leaves it open.
+    const r = await interpolateVideo(input, join(dir, 'pooled.mp4'), { factor: 2, threads: 2, pool, cuts: new Set() });
+    assert.equal(r.output, 20);
+    const sc = cartoonScene(64, 48), a = drawScene(sc, 0), b = drawScene(sc, 1);
+    assert.equal((await pool.interpolate(a, b, [0.5], {}))[0].width, 64);
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('an interrupted x2 run resumes from its finished parts and gives the same video, sound included', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ts-interp-resume-'));
@@ -442,6 +464,90 @@ test('with threads, a long hold behind a synthesis in flight is not read ahead w
   assert.equal(r.output, frames.length * 2);
   // The first synthesis starts a worker (seconds); meanwhile at most the lookahead queue and 8 slots per thread wait.
   assert.ok(readAtFirst > 0 && readAtFirst <= 13 + 16 + 2, `read ${readAtFirst} frames before the first was written`);
+});
+
+test('started workers measure ease speeds and synthesise from frames in shared memory as this thread does, and leave those frames as they were', { timeout: 120_000 }, async () => {
+  const sc = cartoonScene(96, 64, 0.3);
+  const a = drawScene(sc, 0), c = drawScene(sc, 0.3);
+  const shared = (img: Image): Image => {
+    const d = new Uint8Array(new SharedArrayBuffer(img.data.length));
+    d.set(img.data);
+    return { ...img, data: d };
+  };
+  const pool = new InterpolatorPool(2).start();
+  try {
+    // Every worker is there before the first pair.
+    assert.equal((pool as unknown as { idle: Worker[] }).idle.length, 2);
+    const sa = shared(a), sc2 = shared(c);
+    const [speed, [mid]] = await Promise.all([pool.speed(sa, sc2), pool.interpolate(sa, sc2, [0.5])]);
+    assert.ok(speed > 0);
+    assert.equal(speed, await motionSpeed(a, c));
+    assert.deepEqual(mid.data, (await interpolateMany(a, c, [0.5]))[0].data);
+    assert.deepEqual(sa.data, a.data);
+    assert.deepEqual(sc2.data, c.data);
+    // Plain frames go over as shared copies, made once per frame: the caller's own arrays stay its own.
+    const [again] = await pool.interpolate(a, c, [0.5]);
+    assert.deepEqual(again.data, mid.data);
+    assert.ok(!(a.data.buffer instanceof SharedArrayBuffer));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('with workers, a pair waits in the queue for each worker busy with one, and no more are handed over', { timeout: 120_000 }, async () => {
+  class Counting extends InterpolatorPool {
+    now = 0;
+    most = 0;
+    override async interpolate(...args: Parameters<InterpolatorPool['interpolate']>): Promise<Image[]> {
+      this.most = Math.max(this.most, ++this.now);
+      try {
+        return await super.interpolate(...args);
+      } finally {
+        this.now--;
+      }
+    }
+  }
+  const sc = cartoonScene(96, 64, 0.3);
+  const frames = Array.from({ length: 12 }, (_, k) => drawScene(sc, k / 11));
+  const hashes = async (threads: number, pool?: InterpolatorPool) => {
+    const got: string[] = [];
+    await inbetweenStream((async function* () { yield* frames; })(), { factor: 2, threads, pool, ease: false }, async (img) => {
+      got.push(createHash('sha1').update(img.data).digest('hex'));
+    });
+    return got;
+  };
+  const pool = new Counting(2).start();
+  try {
+    const two = await hashes(2, pool);
+    // 11 motion pairs, read much faster than two workers synthesise them: 2 in the workers, 2 waiting.
+    assert.equal(pool.most, 4);
+    assert.deepEqual(two, await hashes(1));
+  } finally {
+    await pool.close();
+  }
+});
+
+test('decoding into shared memory gives the same frames, in SharedArrayBuffers; a file probed by relative and absolute name is one file', { skip: !hasFfmpeg && 'ffmpeg not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'toonscope-shared-'));
+  try {
+    const path = await clip(dir);
+    const plain: string[] = [];
+    for await (const f of decode(path)) plain.push(createHash('sha1').update(f.data).digest('hex'));
+    const shared: string[] = [];
+    for await (const f of decode(path, { shared: true })) {
+      assert.ok(f.data.buffer instanceof SharedArrayBuffer);
+      shared.push(createHash('sha1').update(f.data).digest('hex'));
+    }
+    assert.equal(plain.length, 10);
+    assert.deepEqual(shared, plain);
+    // The parts keep the input's absolute name: the join at the end finds the probe of the start (its own name back).
+    const relName = relative(process.cwd(), path);
+    assert.equal(probe(relName).path, relName);
+    assert.equal(probe(path).path, path);
+    assert.deepEqual({ ...probe(relName), path: '' }, { ...probe(path), path: '' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('default threads: one per core, no more than fit in memory; frames too large for the machine are refused', () => {

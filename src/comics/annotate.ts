@@ -1,9 +1,8 @@
 // The annotated page people look at: panel outlines with their reading-order
 // numbers, and character boxes coloured by identity. Drawn as an SVG overlay
 // composited by sharp; numbers are seven-segment paths so no font is needed.
-import sharp from 'sharp';
 import type { Box, Image } from '../core/types.js';
-import { toChannels } from '../core/image.js';
+import { sharpNow, toChannels } from '../core/image.js';
 import type { Point } from './geometry.js';
 
 export interface Mark {
@@ -86,7 +85,7 @@ export function overlaySvg(width: number, height: number, panels: PanelMark[], m
 export async function annotate(page: Image, panels: PanelMark[], marks: Mark[] = []): Promise<Image> {
   const img = toChannels(page, 3);
   const svg = overlaySvg(img.width, img.height, panels, marks);
-  const base = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: img.channels } });
+  const base = sharpNow()(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw: { width: img.width, height: img.height, channels: img.channels } });
   const { data, info } = await base.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, channels: info.channels as 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }

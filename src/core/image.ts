@@ -3,14 +3,25 @@
 import type Sharp from 'sharp';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { ToonscopeError } from './errors.js';
 import { writeWhole } from './files.js';
 import type { Box, Image } from './types.js';
 
-/** sharp, imported on first use: loading libvips costs ~0.4 s that commands without images should not pay at start-up. */
+/**
+ * sharp, loaded on first use: loading libvips costs ~0.4 s that commands without images should not pay at start-up.
+ * Loaded by require, not import: sharp's ESM build imports CommonJS packages (semver, detect-libc, @img/colour), and
+ * importing those from ESM runs Node's CommonJS export scanner, hot enough that V8 optimises it (about 0.2 s of
+ * compiling per thread, and interpolation loads sharp in every worker thread).
+ */
+const requireHere = createRequire(import.meta.url);
+export function sharpNow(): typeof Sharp {
+  return requireHere('sharp') as typeof Sharp;
+}
+
 let loaded: Promise<typeof Sharp> | undefined;
 export function sharpLib(): Promise<typeof Sharp> {
-  return (loaded ??= import('sharp').then((m) => m.default));
+  return (loaded ??= Promise.resolve().then(sharpNow));
 }
 
 /** Largest input accepted (pixels); bigger files get a clear error instead of exhausting memory. */

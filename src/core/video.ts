@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ChildProcessByStdio } from 'node:child_process';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 import { run, lastLine, spawnTool, local } from './ffmpeg.js';
 import { parseFps } from './rate.js';
@@ -42,10 +43,12 @@ export function probe(path: string): VideoInfo {
   checkFile(path);
   const st = statSync(path);
   const key = `${st.size}:${st.mtimeMs}`;
-  const hit = probed.get(path);
-  if (hit?.key === key) return { ...hit.info };
+  // By absolute path: the same file named relatively and absolutely (interpolate's parts keep the absolute one) is
+  // probed once, each caller getting its own name back.
+  const hit = probed.get(resolve(path));
+  if (hit?.key === key) return { ...hit.info, path };
   const info = probeFile(path);
-  probed.set(path, { key, info });
+  probed.set(resolve(path), { key, info });
   return { ...info };
 }
 
@@ -151,6 +154,11 @@ export interface DecodeOptions {
   mayBeEmpty?: boolean;
   /** JPEG thumbnails of every `every`-th frame from the same decode (a second ffmpeg output; `frames` is untouched). */
   thumbs?: ThumbOptions;
+  /**
+   * Frames in SharedArrayBuffer memory, assembled there from the pipe (the copy a frame needs anyway), so that worker
+   * threads can read them without a copy per message.
+   */
+  shared?: boolean;
 }
 
 export interface ThumbOptions {
@@ -288,6 +296,17 @@ function chunks(stream: Readable, limit: number): { take(): Buffer | undefined; 
   return { take, wait };
 }
 
+/** `chunks` joined into one buffer of `bytes` bytes in shared memory. */
+function joinShared(chunks: Buffer[], bytes: number): Buffer {
+  const out = Buffer.from(new SharedArrayBuffer(bytes));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 /**
  * Stream decoded frames. Throws a ToonscopeError naming the file when nothing
  * decodes; a partly damaged file yields what decodes and records warnings in `report`.
@@ -393,7 +412,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes < frameBytes) continue;
-      let buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      let buf = opts.shared ? joinShared(pending, pendingBytes) : pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
       let off = 0;
       while (buf.length - off >= frameBytes) {
         // A view, not a copy: Node gives every pipe read memory of its own (no two chunks share an ArrayBuffer), and a

@@ -40,7 +40,10 @@ function fuse(a: Image, b: Image, seg: Segmentation, cands: Flow[], bigFrac = 0.
   const local = errs.map((e) => boxBlur(e, w, h, 3));
   const nseg = seg.segments.length;
   const segErr = cands.map(() => new Float64Array(nseg));
-  for (let k = 0; k < cands.length; k++) for (let i = 0; i < n; i++) if (seg.labels[i] >= 0) segErr[k][seg.labels[i]] += errs[k][i];
+  for (let k = 0; k < cands.length; k++) {
+    const e = errs[k], se = segErr[k], labels = seg.labels;
+    for (let i = 0; i < n; i++) if (labels[i] >= 0) se[labels[i]] += e[i];
+  }
   const segBest = new Int32Array(nseg).fill(-1);
   for (const s of seg.segments) {
     if (s.area > bigFrac * n) continue;
@@ -53,15 +56,18 @@ function fuse(a: Image, b: Image, seg: Segmentation, cands: Flow[], bigFrac = 0.
   }
   const out = new Float32Array(n * 2);
   const err = new Float32Array(n);
+  // The candidates' vectors as plain arrays: the flows come from different makers (objects of different shapes), and
+  // reading `.data` of each in this loop had V8 throw the compiled loop away and compile it again several times.
+  const vecs = cands.map((f) => f.data), labels = seg.labels;
   for (let i = 0; i < n; i++) {
-    const l = seg.labels[i];
+    const l = labels[i];
     let best = l >= 0 ? segBest[l] : -1;
     if (best < 0) {
       best = 0;
       for (let k = 1; k < cands.length; k++) if (local[k][i] < local[best][i]) best = k;
     }
-    out[i * 2] = cands[best].data[i * 2];
-    out[i * 2 + 1] = cands[best].data[i * 2 + 1];
+    out[i * 2] = vecs[best][i * 2];
+    out[i * 2 + 1] = vecs[best][i * 2 + 1];
     err[i] = errs[best][i];
   }
   return { flow: { width: w, height: h, data: out }, err };

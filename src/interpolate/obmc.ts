@@ -67,30 +67,45 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
       }
       return s / (S * S);
     };
+    // Candidates (x, y) of the block being searched: zero, both flows, then up to three neighbours (left, up, up-right).
+    // One float64 array for all blocks, not small arrays per block: their shapes (whole or fractional numbers) varied
+    // from block to block, and V8 kept throwing away and recompiling this function for it.
+    const cs = new Float64Array(12);
+    // The kernel reads the candidates and writes the best vector here (the memory does not grow during the search).
+    const cv = K && qa ? new Float64Array(K.k.memory.buffer, cand, 12) : undefined;
+    const ov = K && qa ? new Float64Array(K.k.memory.buffer, best, 2) : undefined;
     for (let gy = 0; gy < gh; gy++) {
       for (let gx = 0; gx < gw; gx++) {
         const cx = Math.min(w - 1, gx * S), cy = Math.min(h - 1, gy * S), i = cy * w + cx;
-        const cands: [number, number][] = [[0, 0], [ab.data[i * 2], ab.data[i * 2 + 1]], [-ba.data[i * 2], -ba.data[i * 2 + 1]]];
-        const nb: [number, number][] = [];
-        if (gx > 0) nb.push([v[(gy * gw + gx - 1) * 2], v[(gy * gw + gx - 1) * 2 + 1]]);
-        if (gy > 0) nb.push([v[((gy - 1) * gw + gx) * 2], v[((gy - 1) * gw + gx) * 2 + 1]]);
-        if (gy > 0 && gx + 1 < gw) nb.push([v[((gy - 1) * gw + gx + 1) * 2], v[((gy - 1) * gw + gx + 1) * 2 + 1]]);
-        cands.push(...nb);
-        const mx = nb.length ? nb.map((q) => q[0]).sort((p, q) => p - q)[nb.length >> 1] : 0;
-        const my = nb.length ? nb.map((q) => q[1]).sort((p, q) => p - q)[nb.length >> 1] : 0;
-        if (K && qa) {
-          const cv = new Float64Array(K.k.memory.buffer, cand, 2 * cands.length);
-          cands.forEach(([x, y], k) => { cv[2 * k] = x; cv[2 * k + 1] = y; });
-          if (K.k.blockBest(qa, qc, pw, ph, cx + PAD, cy + PAD, S, t, cand, cands.length, mx, my, lam, R, best) === 0) {
-            const o = new Float64Array(K.k.memory.buffer, best, 2);
-            v[(gy * gw + gx) * 2] = o[0];
-            v[(gy * gw + gx) * 2 + 1] = o[1];
+        cs[0] = 0;
+        cs[1] = 0;
+        cs[2] = ab.data[i * 2];
+        cs[3] = ab.data[i * 2 + 1];
+        cs[4] = -ba.data[i * 2];
+        cs[5] = -ba.data[i * 2 + 1];
+        let n = 3;
+        const add = (g: number) => {
+          cs[2 * n] = v[g * 2];
+          cs[2 * n + 1] = v[g * 2 + 1];
+          n++;
+        };
+        if (gx > 0) add(gy * gw + gx - 1);
+        if (gy > 0) add((gy - 1) * gw + gx);
+        if (gy > 0 && gx + 1 < gw) add((gy - 1) * gw + gx + 1);
+        // The neighbours' median (of two, the larger), as sorting them and taking the middle one gives.
+        const mx = median(cs, 6, n - 3), my = median(cs, 7, n - 3);
+        if (cv && ov) {
+          cv.set(cs.subarray(0, 2 * n));
+          if (K!.k.blockBest(qa, qc, pw, ph, cx + PAD, cy + PAD, S, t, cand, n, mx, my, lam, R, best) === 0) {
+            v[(gy * gw + gx) * 2] = ov[0];
+            v[(gy * gw + gx) * 2 + 1] = ov[1];
             continue;
           }
         }
         const score = (x: number, y: number) => cost(cx, cy, x, y) + lam * Math.hypot(x - mx, y - my);
         let bx = 0, by = 0, be = Infinity;
-        for (const [x, y] of cands) {
+        for (let k = 0; k < n; k++) {
+          const x = cs[2 * k], y = cs[2 * k + 1];
           const e = score(x, y);
           if (e < be) { be = e; bx = x; by = y; }
         }
@@ -108,6 +123,18 @@ export function bilateralVectors(sa: Image, sc: Image, ab: Flow, ba: Flow, t: nu
     }
     return { gw, gh, step: S, v };
   }
+}
+
+/** The middle of `n` (0 to 3) values at `at`, `at + 2`, ... of `a` (of two, the larger; of none, 0). */
+function median(a: Float64Array, at: number, n: number): number {
+  if (n === 0) return 0;
+  const p = a[at];
+  if (n === 1) return p;
+  const q = a[at + 2];
+  if (n === 2) return p > q ? p : q;
+  const r = a[at + 4];
+  const lo = p < q ? p : q, hi = p < q ? q : p;
+  return r < lo ? lo : r > hi ? hi : r;
 }
 
 /** A luma plane grown by `p` pixels on every side, each new pixel a copy of the nearest edge pixel. */

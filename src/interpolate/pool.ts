@@ -46,9 +46,28 @@ export function checkFits(width: number, height: number, file?: string, memory =
   }
 }
 
+/** Shared copies of frames handed to the workers, by the frame's own pixels (they go with the frame). */
+const copies = new WeakMap<Uint8Array, Uint8Array>();
+
+/**
+ * The frame with its pixels in shared memory, copied once per frame: a video frame goes to the workers up to four
+ * times (as either end of two pairs, and for two ease speeds), and a message would copy it twice each time (out of
+ * this thread and into the worker). The workers only read their inputs.
+ */
+function shared(img: Image): Image {
+  if (img.data.buffer instanceof SharedArrayBuffer) return img;
+  let d = copies.get(img.data);
+  if (!d) {
+    d = new Uint8Array(new SharedArrayBuffer(img.data.byteLength));
+    d.set(img.data);
+    copies.set(img.data, d);
+  }
+  return { ...img, data: d };
+}
+
 interface Task {
   job: Job;
-  resolve: (frames: Image[]) => void;
+  resolve: (r: Reply) => void;
   reject: (e: Error) => void;
 }
 
@@ -64,11 +83,36 @@ export class InterpolatorPool {
     if (!(Number.isInteger(size) && size >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${size}`);
   }
 
+  /**
+   * Start every worker now rather than at its first pair: a worker's start (loading its modules) then overlaps what
+   * the caller does before the first pair (the shot detection), and the second pair does not wait for a thread.
+   */
+  start(): this {
+    while (!this.closed && this.started < this.size) this.idle.push(this.spawn());
+    return this;
+  }
+
   /** The frames at times `ts` between `a` and `c`, as `interpolateMany` gives them. */
-  interpolate(a: Image, c: Image, ts: number[], opts: InterpolateOptions = {}): Promise<Image[]> {
+  async interpolate(a: Image, c: Image, ts: number[], opts: InterpolateOptions = {}): Promise<Image[]> {
+    const r = await this.run({ id: this.nextId++, a: shared(a), c: shared(c), ts, opts }, false);
+    return 'frames' in r ? r.frames : [];
+  }
+
+  /**
+   * The motion speed from `a` to `c`, as `motionSpeed` gives it. It goes ahead of the syntheses waiting: the caller
+   * needs it before it can hand over the next pair, and the flow code it runs is already warm in the workers.
+   */
+  async speed(a: Image, c: Image): Promise<number> {
+    const r = await this.run({ id: this.nextId++, speed: true, a: shared(a), c: shared(c) }, true);
+    return 'speed' in r ? r.speed : NaN;
+  }
+
+  private run(job: Job, first: boolean): Promise<Reply> {
     if (this.closed) return Promise.reject(new Error('interpolator pool is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ job: { id: this.nextId++, a, c, ts, opts }, resolve, reject });
+      const task = { job, resolve, reject };
+      if (first) this.waiting.unshift(task);
+      else this.waiting.push(task);
       this.pump();
     });
   }
@@ -92,8 +136,8 @@ export class InterpolatorPool {
       this.busy.delete(w);
       if (!this.closed) this.idle.push(w);
       if (task) {
-        if ('frames' in r) task.resolve(r.frames);
-        else task.reject(r.error.problem !== undefined ? new ToonscopeError(r.error.file, r.error.problem) : new Error(r.error.message));
+        if ('error' in r) task.reject(r.error.problem !== undefined ? new ToonscopeError(r.error.file, r.error.problem) : new Error(r.error.message));
+        else task.resolve(r);
       }
       this.pump();
     });

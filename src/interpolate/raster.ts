@@ -1,6 +1,6 @@
 // Small raster helpers on typed arrays: luma planes, box blur, bilinear
 // sampling, flow upsampling. Kept allocation-light because they run per pixel.
-import sharp from 'sharp';
+import { sharpNow } from '../core/image.js';
 import type { Image } from '../core/types.js';
 import { bands, withKernel, type Arena } from './kernel.js';
 
@@ -21,7 +21,7 @@ export interface Flow {
 /** Shrink (or grow) an RGB image with sharp; antialiased. */
 export async function scaleImage(img: Image, width: number, height: number): Promise<Image> {
   if (img.width === width && img.height === height) return img;
-  const { data, info } = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+  const { data, info } = await sharpNow()(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
     raw: { width: img.width, height: img.height, channels: img.channels },
   })
     .resize(width, height, { fit: 'fill', kernel: 'cubic' })

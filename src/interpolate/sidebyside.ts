@@ -1,7 +1,6 @@
 // A labelled row of same-size images (blend | minterpolate | toonscope | truth)
 // so people can see the difference, written as one PNG.
-import sharp from 'sharp';
-import { blank, paste } from '../core/image.js';
+import { blank, paste, sharpNow } from '../core/image.js';
 import type { Image } from '../core/types.js';
 import { esc } from '../core/html.js';
 
@@ -14,7 +13,7 @@ async function label(text: string, width: number, height: number): Promise<Image
   const size = Math.max(10, Math.round(height * 0.6));
   const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><rect width="${width}" height="${height}" fill="#111"/>` +
     `<text x="6" y="${Math.round(height * 0.75)}" font-family="sans-serif" font-size="${size}" fill="#fff">${esc(text)}</text></svg>`;
-  const { data, info } = await sharp(Buffer.from(svg)).flatten({ background: '#111111' }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharpNow()(Buffer.from(svg)).flatten({ background: '#111111' }).raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 

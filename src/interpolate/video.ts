@@ -38,6 +38,8 @@ export interface StreamOptions {
   learned?: Synthesizer;
   /** Index of the stream's first frame in the video (default 0): a one-part run starts decoding shortly before its part. */
   start?: number;
+  /** Worker threads already started by the caller (who closes them), instead of `threads` new ones for this stream. */
+  pool?: InterpolatorPool;
 }
 
 /** Where an emitted frame comes from: the input frame it follows, and whether it is an in-between that followed an ease. */
@@ -89,7 +91,7 @@ export async function inbetweenStream(
     // Motion of the step that ends at queue item k (k >= 1), measured once.
     const at = queue[k].index;
     let v = raw.get(at);
-    if (v === undefined) raw.set(at, (v = await motionSpeed(queue[k - 1].img, queue[k].img)));
+    if (v === undefined) raw.set(at, (v = await measure(queue[k - 1].img, queue[k].img)));
     return v;
   };
   const out = async (img: Image, kind: PairKind | 'source', info: EmitInfo) => {
@@ -100,18 +102,27 @@ export async function inbetweenStream(
   // on worker threads while later pairs are read, and slots are emitted strictly in order.
   const threads = opts.threads ?? 1;
   if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${opts.threads}`);
-  const pool = threads > 1 && !opts.learned ? new InterpolatorPool(threads) : undefined;
+  const own = threads > 1 && !opts.learned && !opts.pool ? new InterpolatorPool(threads) : undefined;
+  const pool = opts.learned ? undefined : opts.pool ?? own;
+  // Syntheses in flight: with worker threads, as many again as there are workers wait in the pool's queue, so a
+  // worker that finishes starts its next pair at once instead of idling while this thread reads, classifies and
+  // measures the frames that pair needs.
+  const inFlight = pool ? 2 * pool.size : threads;
+  const width = pool?.size ?? threads;
+  // Ease speeds are measured on the workers too: this thread then only decodes, classifies and encodes, and the
+  // flow code runs where it is already compiled.
+  const measure = (a: Image, b: Image) => (pool ? pool.speed(a, b) : motionSpeed(a, b));
   const synth = (a: Image, c: Image, ts: number[], o: InterpolateOptions) =>
     (opts.learned ? synthesizeMany(opts.learned, a, c, ts) : pool ? pool.interpolate(a, c, ts, o) : interpolateMany(a, c, ts, o));
   type Out = { img: Image; kind: PairKind | 'source'; info: EmitInfo };
   const slots: { outs: Promise<Out[]>; ready: boolean }[] = [];
   let pending = 0;
   /**
-   * Emit finished slots from the front; with `all`, wait for every slot; otherwise wait only while `threads` syntheses
+   * Emit finished slots from the front; with `all`, wait for every slot; otherwise wait only while `inFlight` syntheses
    * are in flight or too many slots hold frames (a long hold behind a slow synthesis would otherwise read on unbounded).
    */
   const flush = async (all: boolean) => {
-    while (slots.length && (all || slots[0].ready || pending >= threads || slots.length > 8 * threads)) {
+    while (slots.length && (all || slots[0].ready || pending >= inFlight || slots.length > 8 * width)) {
       for (const o of await slots.shift()!.outs) await out(o.img, o.kind, o.info);
     }
   };
@@ -150,7 +161,7 @@ export async function inbetweenStream(
         // A move after a hold longer than the lookahead starts afresh, as one before such a hold ends: no ease across it.
         if (easing && last && next !== undefined && gap <= lookahead) {
           const gapNext = queue[next].index - c.index;
-          last.speed ??= (await motionSpeed(last.from, last.to)) / last.gap;
+          last.speed ??= (await measure(last.from, last.to)) / last.gap;
           speeds = { prev: last.speed, cur: (await speedInto(1)) / gap, next: (await speedInto(next)) / gapNext, gaps: [last.gap, gap, gapNext] };
         }
         const eased = speeds !== undefined && easeTimes([0.5], speeds, opts.interp?.ease)[0] !== 0.5;
@@ -207,7 +218,7 @@ export async function inbetweenStream(
       } else for (let k = 0; k < n; k++) await out(queue[0].img, 'source', { index, eased: false });
     }
   } finally {
-    await pool?.close();
+    await own?.close();
   }
   return report;
 }
@@ -323,7 +334,7 @@ export async function shotCuts(input: string, rate: Ratio, parts: PartsWriter, k
 async function* videoFrames(input: string, setup: VideoSetup, progress: Progress | undefined): AsyncGenerator<Image> {
   const decoded: DecodeReport = { frames: 0, warnings: [] };
   let first: number | undefined, n = 0;
-  for await (const f of decode(input, { width: setup.width, height: setup.height }, decoded)) {
+  for await (const f of decode(input, { width: setup.width, height: setup.height, shared: true }, decoded)) {
     first ??= f.time;
     checkConstantRate(input, setup.rate, f.time, n++, first, decoded.warnings);
     progress?.tick();
@@ -343,17 +354,45 @@ async function* videoFrames(input: string, setup: VideoSetup, progress: Progress
 export async function interpolateVideo(input: string, output: string, opts: VideoOptions): Promise<VideoReport> {
   const setup = openVideo(input, output, opts);
   const { parts } = setup;
-  const frames = videoFrames(input, setup, opts.progress);
+  let own: InterpolatorPool | undefined;
+  // Stops the decode once it has started (a failure before the stream read its frames leaves it waiting).
+  let stop: () => Promise<unknown> = async () => undefined;
   try {
+    const threads = opts.threads ?? defaultThreads(setup.width, setup.height);
+    own = startPool(threads, opts);
+    const pool = own ?? (opts.learned ? undefined : opts.pool);
+    const decoded = videoFrames(input, setup, opts.progress);
+    // The decode starts (ffmpeg loads and reads up to its first frame) and the workers start loading while the shots
+    // detector decodes; the first frame waits until the cuts are known.
+    const head = decoded.next();
+    head.catch(() => undefined);
+    stop = () => head.then(() => decoded.return(undefined), () => undefined);
+    const frames = (async function* () {
+      const r = await head;
+      if (!r.done) {
+        yield r.value;
+        yield* decoded;
+      }
+    })();
     // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
     const cuts = opts.cuts ?? new Set((await shotCuts(input, setup.rate, parts)).cuts);
-    const r = await inbetweenStream(frames, { ...opts, threads: opts.threads ?? defaultThreads(setup.width, setup.height), cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
+    const r = await inbetweenStream(frames, { ...opts, threads, pool, cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
+    await own?.close();
     const joined = await parts.finish(r.output);
     return { ...r, eased: joined.eased, fps: setup.fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles };
   } catch (e) {
+    await own?.close();
+    await stop();
     await parts.abort();
     throw e;
   }
+}
+
+/** The worker threads a video run synthesises on, started at once; none with one thread or a learned synthesiser. */
+/** Workers of this run's own (started now, closed by the caller), unless the caller passed a pool (theirs to close) or there is nothing to share. */
+function startPool(threads: number, opts: StreamOptions): InterpolatorPool | undefined {
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${threads}`);
+  return threads > 1 && !opts.learned && !opts.pool ? new InterpolatorPool(threads).start() : undefined;
 }
 
 /** Where a one-part run may start decoding: a frame index and, past frame 0, the times of the frame before it and of it (to seek between). */
@@ -394,14 +433,19 @@ export async function interpolatePart(input: string, output: string, opts: PartO
   const lookahead = opts.lookahead ?? LOOKAHEAD;
   const easing = opts.ease !== false;
   const step = setup.rate.den / setup.rate.num;
+  const threads = opts.threads ?? defaultThreads(setup.width, setup.height);
+  let own: InterpolatorPool | undefined;
   try {
+    // One set of workers for every start tried, loading while the first decode warms up.
+    own = startPool(threads, opts);
+    const pool = own ?? (opts.learned ? undefined : opts.pool);
     for (const [k, st] of opts.starts.entries()) {
       const lastTry = k === opts.starts.length - 1 || st.frame === 0;
       const frames = (async function* () {
         const decoded: DecodeReport = { frames: 0, warnings: [] };
         let index = st.frame, changes = 0, cut = false;
         let prev: ReturnType<typeof signature> | undefined;
-        for await (const f of decode(input, { width: setup.width, height: setup.height, seekBetween: st.between }, decoded)) {
+        for await (const f of decode(input, { width: setup.width, height: setup.height, seekBetween: st.between, shared: true }, decoded)) {
           // A seek that lands on another frame than the whole-video decode saw there would shift the part: start earlier (frame 0 needs no seek).
           if (index === st.frame && st.between && Math.abs(f.time - st.between[1]) > step / 2) throw EARLIER;
           if (easing && !lastTry && index <= first) {
@@ -421,7 +465,7 @@ export async function interpolatePart(input: string, output: string, opts: PartO
         if (decoded.failed) throw new ToonscopeError(input, `decoding failed after ${decoded.frames} frames (${decoded.warnings.at(-1) ?? 'ffmpeg error'})`);
       })();
       try {
-        await inbetweenStream(frames, { ...opts, start: st.frame, threads: opts.threads ?? defaultThreads(setup.width, setup.height), skip: (i) => i < first || i >= end },
+        await inbetweenStream(frames, { ...opts, start: st.frame, threads, pool, skip: (i) => i < first || i >= end },
           (img, _kind, at) => parts.write(img, at.index, at.eased));
         const stats = await parts.close(opts.part);
         return { ...stats, start: st.frame };
@@ -433,6 +477,8 @@ export async function interpolatePart(input: string, output: string, opts: PartO
   } catch (e) {
     await parts.abort();
     throw e;
+  } finally {
+    await own?.close();
   }
 }
 
