@@ -45,10 +45,11 @@ export function probe(path: string): VideoInfo {
   const key = `${st.size}:${st.mtimeMs}`;
   // By absolute path: the same file named relatively and absolutely (interpolate's parts keep the absolute one) is
   // probed once, each caller getting its own name back.
-  const hit = probed.get(resolve(path));
+  const abs = resolve(path);
+  const hit = probed.get(abs);
   if (hit?.key === key) return { ...hit.info, path };
   const info = probeFile(path);
-  probed.set(resolve(path), { key, info });
+  probed.set(abs, { key, info });
   return { ...info };
 }
 

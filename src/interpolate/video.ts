@@ -107,8 +107,8 @@ export async function inbetweenStream(
   // Syntheses in flight: with worker threads, as many again as there are workers wait in the pool's queue, so a
   // worker that finishes starts its next pair at once instead of idling while this thread reads, classifies and
   // measures the frames that pair needs.
-  const inFlight = pool ? 2 * pool.size : threads;
   const width = pool?.size ?? threads;
+  const inFlight = pool ? 2 * width : width;
   // Ease speeds are measured on the workers too: this thread then only decodes, classifies and encodes, and the
   // flow code runs where it is already compiled.
   const measure = (a: Image, b: Image) => (pool ? pool.speed(a, b) : motionSpeed(a, b));
@@ -360,7 +360,7 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   try {
     const threads = opts.threads ?? defaultThreads(setup.width, setup.height);
     own = startPool(threads, opts);
-    const pool = own ?? (opts.learned ? undefined : opts.pool);
+    const pool = own ?? opts.pool;
     const decoded = videoFrames(input, setup, opts.progress);
     // The decode starts (ffmpeg loads and reads up to its first frame) and the workers start loading while the shots
     // detector decodes; the first frame waits until the cuts are known.
@@ -438,7 +438,7 @@ export async function interpolatePart(input: string, output: string, opts: PartO
   try {
     // One set of workers for every start tried, loading while the first decode warms up.
     own = startPool(threads, opts);
-    const pool = own ?? (opts.learned ? undefined : opts.pool);
+    const pool = own ?? opts.pool;
     for (const [k, st] of opts.starts.entries()) {
       const lastTry = k === opts.starts.length - 1 || st.frame === 0;
       const frames = (async function* () {
