@@ -264,6 +264,9 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: () => false })], rate: 4, width: clip.width });
     const taught = await analyzeSeries(ws, { epochs: 3 });
     assert.ok(taught.appearances > 5, `characters found after teaching: ${taught.appearances}`);
+    // One taught frame is too little background: shots where nobody was found or taught are learnt from as background too.
+    const model = taught.learned!.learn.model!;
+    assert.ok(taught.learned!.learn.frames > 1 && model.trained.frames === taught.learned!.learn.frames, `frames learnt from: ${taught.learned!.learn.frames}`);
     const onHer = (ws.db.prepare('SELECT frame, x, y, w, h FROM appearances').all() as { frame: number; x: number; y: number; w: number; h: number }[])
       .filter((a) => a.frame !== f && clip.render(a.frame).truth.some((x) => x.identity === t.identity && iou(x.box, [a.x, a.y, a.w, a.h]) >= 0.5));
     assert.ok(onHer.length >= 3, `found on other frames: ${onHer.length}`);

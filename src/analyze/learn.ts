@@ -32,7 +32,7 @@ import { identitySpace } from '../models/identity.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
-const LEARNED_VERSION = 4;
+const LEARNED_VERSION = 5;
 /** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
 const PASS_VERSION = 4;
 
@@ -44,6 +44,14 @@ const KNOWN_LOOKS = 2048;
 /** Frames the detector learns from: at most this many per episode (evenly spread), and per series. */
 const PER_VIDEO = 40;
 const PER_SERIES = 240;
+/**
+ * Frames of shots where the first pass found nobody, learnt from as background: at most this many per episode and
+ * per series. With few known frames (a series known only by a box or two a person taught) the background of those
+ * frames alone is too little to tell a character from this series' scenery, and the detector lights half of every
+ * frame; characters in these frames are set aside by the training's second fit, as in any frame (learned.ts).
+ */
+const BACKGROUND_PER_VIDEO = 24;
+const BACKGROUND_PER_SERIES = 120;
 
 interface KnownFrame {
   video: number;
@@ -90,6 +98,30 @@ function knownFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFram
   return out.sort((a, b) => a.video - b.video || a.frame - b.frame);
 }
 
+/**
+ * Background frames: probe frames (the second pass makes their maps anyway) of shots where the first pass found
+ * nobody and no box was taught, spread evenly over each episode; returned with no boxes.
+ */
+function backgroundFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFrame[] {
+  const found = new Set((ws.db.prepare('SELECT DISTINCT video_id, shot FROM appearances WHERE pass = 1').all() as { video_id: number; shot: number }[]).map((r) => `${r.video_id}:${r.shot}`));
+  for (const t of taughtBoxes(ws)) found.add(`${t.video}:${shotOf(ws, t.video, t.frame)}`);
+  const n = Math.max(1, Math.min(BACKGROUND_PER_VIDEO, Math.floor(BACKGROUND_PER_SERIES / Math.max(1, probes.size))));
+  const shotAt = ws.db.prepare('SELECT frame, shot FROM samples WHERE video_id = ?');
+  const out: KnownFrame[] = [];
+  for (const [video, frames] of probes) {
+    const shot = new Map((shotAt.all(video) as { frame: number; shot: number }[]).map((r) => [r.frame, r.shot]));
+    const empty = [...frames].sort((a, b) => a - b).filter((f) => !found.has(`${video}:${shot.get(f)}`));
+    out.push(...spread(empty, n).map((frame) => ({ video, frame, boxes: [] })));
+  }
+  return out;
+}
+
+/** The shot a frame falls in, as its sampled frames tell (a taught frame need not be sampled); -1 before the first. */
+function shotOf(ws: Workspace, video: number, frame: number): number {
+  const r = ws.db.prepare('SELECT shot FROM samples WHERE video_id = ? AND frame <= ? ORDER BY frame DESC LIMIT 1').get(video, frame) as { shot: number } | undefined;
+  return r?.shot ?? -1;
+}
+
 export interface LearnSummary {
   model?: LearnedModel;
   /** Hash of what the model learned from: the second pass is redone when it changes. */
@@ -131,7 +163,9 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const videos = new Map(analysedVideos(ws).map((v) => [v.id, v]));
   const samplesOf = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame');
   const probes = new Map([...videos.values()].map((v) => [v.id, new Set(probesOf(samplesOf.all(v.id) as Sample[], v.every))]));
-  const frames = knownFrames(ws, probes).filter((f) => videos.has(f.video));
+  const known = knownFrames(ws, probes).filter((f) => videos.has(f.video));
+  // Only with someone to learn from: background alone teaches nothing.
+  const frames = known.length ? [...known, ...backgroundFrames(ws, probes).filter((f) => videos.has(f.video))].sort((a, b) => a.video - b.video || a.frame - b.frame) : known;
   const key = createHash('sha256')
     .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
     .digest('hex').slice(0, 16);
