@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { cellLabels, mapToDetections, probabilities, refine, regions, trainLearned, LEARNED_DEFAULTS } from '../src/characters/learned.js';
+import { cellLabels, lookLabels, mapToDetections, probabilities, refine, regions, settle, trainLearned, LEARNED_DEFAULTS, type Look } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { teach, sliver, typicalShare } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare } from '../src/analyze/learn.js';
 import { iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
@@ -141,6 +141,19 @@ test('learned pass: refining a region to her outline drops stray pieces the cut 
   const r = refine(await opencv(), img, d);
   assert.ok(Math.abs(r.box[2] - 30) <= 2 && Math.abs(r.box[0]) <= 1, `her strip alone, not out to the speck: ${r.box.map(Math.round)}`);
   assert.ok(iou(r.box, [0, 30, 30, 100]) > 0.9, `${r.box.map(Math.round)}`);
+});
+
+test('likeness: a candidate a taught look found is kept only when her own looks are the nearest, and clearly nearer than the background', () => {
+  const v = (...xs: number[]) => normalize(Float32Array.from(xs));
+  const her = v(1, 0, 0, 0), other = v(0, 1, 0, 0);
+  const l = new Likeness([her, other]);
+  assert.equal(l.acceptsAs(v(1, 0.2, 0, 0), [her]), false, 'no background to compare: not kept');
+  l.addBackground(v(0, 0, 1, 0));
+  assert.equal(l.acceptsAs(v(1, 0.2, 0, 0), [her]), true, 'nearest her, far from the background');
+  assert.equal(l.acceptsAs(v(0.2, 1, 0, 0), [her]), false, 'someone else is nearer: her map found someone else');
+  assert.equal(l.accepts(v(0.2, 1, 0, 0)), true, 'though it is a character');
+  assert.equal(l.acceptsAs(v(1, 0, 1.1, 0), [her]), false, 'nearer the background than her by too little');
+  assert.equal(l.acceptsAs(v(0.2, 1, 0, 0), []), true, 'none of hers known: the plain test');
 });
 
 test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {
@@ -272,6 +285,22 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     assert.ok(onHer.length >= 3, `found on other frames: ${onHer.length}`);
     const named = ws.db.prepare("SELECT COUNT(*) n FROM decisions WHERE name = 'Mika'").get() as { n: number };
     assert.ok(named.n >= 1, 'her track carries the taught name');
+    // Her look has a map of its own; a second pass killed in a shot resumes to the same rows.
+    assert.equal(model.looks?.length, 1, 'one look taught: one look classifier');
+    assert.equal(model.looks![0].name, 'Mika');
+    const rows = () => ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x, y').all();
+    const before = rows();
+    const shot = (ws.db.prepare('SELECT shot FROM appearances WHERE pass = 2 LIMIT 1').get() as { shot: number }).shot;
+    ws.db.prepare('DELETE FROM appearances WHERE pass = 2 AND shot = ?').run(shot);
+    ws.db.prepare('DELETE FROM redetected WHERE shot = ?').run(shot);
+    await analyzeSeries(ws, { epochs: 3 });
+    assert.deepEqual(rows(), before, 'the resumed pass gives the same rows');
+    // Her name is part of what the detector learned from: renamed, it learns again.
+    assert.equal((await learnSeries(ws)).reused, true);
+    await teach(ws, video, f, box, 'Mina');
+    const renamed = await learnSeries(ws);
+    assert.equal(renamed.reused, false, 'a renamed look retrains');
+    assert.equal(renamed.model?.looks?.[0].name, 'Mina');
   } finally {
     ws.close();
   }
@@ -315,4 +344,58 @@ test('the training cells\' SIMD products equal plain float64 sums (weights, and 
       assert.ok(Math.abs(g[k] - ref) < 1e-12, `gradient ${k} (dim ${dim}): ${g[k]} vs ${ref}`);
     }
   }
+});
+
+test('learned detector: a taught look has a map of its own, so two characters standing together come apart', () => {
+  const cols = 20, rows = 12, frame = { width: 320, height: 192 }, dim = 8, stride = 16;
+  // Cells of figure A point along dims 0-1, of figure B along 2-3, background along 4-7 (a little noise on each).
+  const map = (a: number[], b: number[], seed: number): FeatureMap => {
+    const data = new Float32Array(cols * rows * dim);
+    let s = seed;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.3;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+      const inA = c >= a[0] && c <= a[2] && r >= a[1] && r <= a[3], inB = c >= b[0] && c <= b[2] && r >= b[1] && r <= b[3];
+      const v = new Float32Array(dim).map((_, k) => (inA ? (k < 2 ? 1 : 0) : inB ? (k === 2 || k === 3 ? 1 : 0) : k >= 4 ? 1 : 0) + rnd());
+      const n = Math.hypot(...v);
+      data.set(v.map((x) => x / n), (r * cols + c) * dim);
+    }
+    return { cols, rows, dim, stride, data };
+  };
+  const box = ([c0, r0, c1, r1]: number[]): Box => [c0 * 16, r0 * 16, (c1 - c0 + 1) * 16, (r1 - r0 + 1) * 16];
+  // Training: A and B apart, each taught under her name.
+  const A = [2, 2, 5, 10], B = [12, 2, 15, 10];
+  const fm = map(A, B, 1);
+  const all = [box(A), box(B)];
+  const labA = lookLabels(fm, frame, all, [box(A)], [box(B)]);
+  assert.equal(labA.labels[6 * cols + 3], 1, 'her core is positive');
+  assert.equal(labA.labels[6 * cols + 13], 0, 'the core of a look taught under another name is negative');
+  assert.equal(labA.sure![6 * cols + 13], 1, 'and surely so: never set aside as someone nobody found');
+  assert.equal(labA.labels[6 * cols + 9], 0, 'background is negative');
+  assert.equal(labA.sure![6 * cols + 9], 0, 'background may hold someone nobody found');
+  assert.equal(lookLabels(fm, frame, all, [box(A)], []).labels[6 * cols + 13], -1, 'a known box that may be her is ignored');
+  const series = trainLearned([{ fm, labels: cellLabels(fm, frame, all) }])!;
+  const looks = [A, B].map((_, k) => trainLearned([lookLabels(fm, frame, all, [all[k]], [all[1 - k]])])!);
+  // A new frame: A and B shoulder to shoulder. The series map lights them as one region; each look lights her alone.
+  const A2 = [4, 2, 7, 10], B2 = [8, 2, 11, 10];
+  const next = map(A2, B2, 2);
+  const one = mapToDetections(probabilities(series, next), next, frame, LEARNED_DEFAULTS);
+  assert.equal(one.length, 1, 'the series map: one region over both');
+  const own = looks.map((l) => mapToDetections(probabilities(l, next), next, frame, LEARNED_DEFAULTS));
+  assert.ok(own.every((d) => d.length === 1), `one detection per look: ${own.map((d) => d.length)}`);
+  const tag = new Map<Detection, Look>(own.flatMap((ds, k) => ds.map((d) => [d, { name: 'AB'[k], taught: [k], w: looks[k].w, b: looks[k].b }] as [Detection, Look])));
+  const out = settle([...one, ...own.flat()], (d) => tag.get(d));
+  assert.equal(out.length, 2, `both come out, the merged region dropped: ${JSON.stringify(out.map((d) => d.box.map(Math.round)))}`);
+  assert.ok(iou(out.find((d) => d.box[0] < 120)!.box, box(A2)) > 0.5 && iou(out.find((d) => d.box[0] >= 120)!.box, box(B2)) > 0.5, 'each on her');
+  // Judged before settling: when only one look's candidate was kept, the merged region still goes; with none it stays.
+  assert.deepEqual(settle([one[0], own[1][0]], (d) => tag.get(d)), [own[1][0]]);
+  assert.deepEqual(settle(one, (d) => tag.get(d)), one, 'with no look kept the series region stays');
+  assert.deepEqual(settle([one[0], own[1][0]], (d) => tag.get(d), (d) => d === one[0]), [one[0], own[1][0]], 'a taught box always stays');
+  // Two looks finding the same character: the surer stands, whichever look it came from.
+  const dup = { ...own[0][0], box: [own[0][0].box[0] + 2, ...own[0][0].box.slice(1)] as Box, score: own[0][0].score + 0.1 };
+  tag.set(dup, tag.get(own[1][0])!);
+  assert.deepEqual(settle([own[0][0], dup], (d) => tag.get(d)), [dup]);
+  // A piece inside a surer one (her face lit by another look inside a body) goes.
+  const piece = { ...own[1][0], box: [own[0][0].box[0] + 8, own[0][0].box[1] + 8, 20, 20] as Box, score: own[0][0].score - 0.2 };
+  tag.set(piece, tag.get(own[1][0])!);
+  assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d)), [own[0][0]]);
 });

@@ -12,7 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize, probe } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
@@ -59,7 +59,7 @@ interface KnownFrame {
   boxes: Box[];
 }
 
-import { taughtBoxes } from './store.js';
+import { taughtBoxes, type TaughtBox } from './store.js';
 export { taughtBoxes, type TaughtBox } from './store.js';
 
 /**
@@ -104,7 +104,9 @@ function knownFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFram
  */
 function backgroundFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFrame[] {
   const found = new Set((ws.db.prepare('SELECT DISTINCT video_id, shot FROM appearances WHERE pass = 1').all() as { video_id: number; shot: number }[]).map((r) => `${r.video_id}:${r.shot}`));
-  for (const t of taughtBoxes(ws)) found.add(`${t.video}:${shotOf(ws, t.video, t.frame)}`);
+  // `teach` makes a taught frame a sample of its shot; the sample at or before it tells the shot all the same.
+  const shotOf = ws.db.prepare('SELECT shot FROM samples WHERE video_id = ? AND frame <= ? ORDER BY frame DESC LIMIT 1');
+  for (const t of taughtBoxes(ws)) found.add(`${t.video}:${(shotOf.get(t.video, t.frame) as { shot: number } | undefined)?.shot ?? -1}`);
   const n = Math.max(1, Math.min(BACKGROUND_PER_VIDEO, Math.floor(BACKGROUND_PER_SERIES / Math.max(1, probes.size))));
   const shotAt = ws.db.prepare('SELECT frame, shot FROM samples WHERE video_id = ?');
   const out: KnownFrame[] = [];
@@ -114,12 +116,6 @@ function backgroundFrames(ws: Workspace, probes: Map<number, Set<number>>): Know
     out.push(...spread(empty, n).map((frame) => ({ video, frame, boxes: [] })));
   }
   return out;
-}
-
-/** The shot a frame falls in, as its sampled frames tell (a taught frame need not be sampled); -1 before the first. */
-function shotOf(ws: Workspace, video: number, frame: number): number {
-  const r = ws.db.prepare('SELECT shot FROM samples WHERE video_id = ? AND frame <= ? ORDER BY frame DESC LIMIT 1').get(video, frame) as { shot: number } | undefined;
-  return r?.shot ?? -1;
 }
 
 export interface LearnSummary {
@@ -166,14 +162,15 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const known = knownFrames(ws, probes).filter((f) => videos.has(f.video));
   // Only with someone to learn from: background alone teaches nothing.
   const frames = known.length ? [...known, ...backgroundFrames(ws, probes).filter((f) => videos.has(f.video))].sort((a, b) => a.video - b.video || a.frame - b.frame) : known;
+  const taught = taughtBoxes(ws).filter((t) => videos.has(t.video));
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]) }))
+    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]), looks: looksOf(taught).map((g) => [g[0].name, g.map((t) => t.id)]) }))
     .digest('hex').slice(0, 16);
   if (!frames.length) return { key, reused: false, frames: 0, note: 'no character found with confidence and none taught: nothing to learn from' };
   const stored = ws.db.prepare('SELECT params, weights FROM models WHERE name = ?').get(LEARNED_MODEL) as { params: string; weights: Buffer } | undefined;
   if (stored && stored.params === key) return { model: JSON.parse(stored.weights.toString('utf8')) as LearnedModel, key, reused: true, frames: frames.length };
   const bar = opts.progress?.('learn: feature maps', frames.length);
-  const training: TrainingFrame[] = [];
+  const training: Array<TrainingFrame & Seen> = [];
   const maps = new Map<number, Map<number, FeatureMap>>();
   for (const [vid, list] of group(frames)) {
     const v = videos.get(vid)!;
@@ -197,15 +194,54 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       const fm = await frameFeatures(frame);
       // Kept for the second pass only where it will look (its probe frames); the rest are dropped after training.
       if (probes.get(vid)?.has(frame.index)) mine.set(frame.index, fm);
-      training.push({ fm, labels: cellLabels(fm, frame, kf.boxes.map((b) => b.map((x) => x / sx) as Box)) });
+      const boxes = kf.boxes.map((b) => b.map((x) => x / sx) as Box);
+      training.push({ fm, labels: cellLabels(fm, frame, boxes), video: vid, frame: frame.index, size: { width: frame.width, height: frame.height }, boxes, sx });
       bar?.tick();
     }
   }
   bar?.done();
   const model = trainLearned(training);
   if (!model) return { key, reused: false, frames: training.length, note: 'no background or no character cells to learn from' };
+  const looks = trainLooks(training, taught);
+  if (looks.length) model.looks = looks;
   ws.db.prepare('INSERT OR REPLACE INTO models (name, params, weights) VALUES (?, ?, ?)').run(LEARNED_MODEL, key, Buffer.from(JSON.stringify(model)));
   return { model, key, reused: false, frames: training.length, maps };
+}
+
+/** A training frame's whereabouts: its episode and frame, size, known boxes (analysis pixels) and the scale to them. */
+interface Seen { video: number; frame: number; size: { width: number; height: number }; boxes: Box[]; sx: number }
+
+/** Taught boxes by look: all those of one name together, each unnamed one alone (it may be anyone). */
+function looksOf(taught: TaughtBox[]): TaughtBox[][] {
+  const byName = new Map<string, TaughtBox[]>();
+  for (const t of taught) {
+    const k = t.name === null ? `#${t.id}` : `=${t.name}`;
+    byName.set(k, [...(byName.get(k) ?? []), t]);
+  }
+  return [...byName.values()];
+}
+
+/**
+ * One classifier per taught look, over the series detector's training frames that hold someone (characters/learned.ts
+ * `lookLabels`). Not over the background frames: those come from shots where nobody was found, where a character
+ * nobody found is most likely to be, and her look would learn her as background there.
+ */
+function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[]): Look[] {
+  const out: Look[] = [];
+  const frames = all.filter((f) => f.boxes.length);
+  for (const look of looksOf(taught)) {
+    const name = look[0].name;
+    const on = (t: TaughtBox, f: Seen) => t.video === f.video && t.frame === f.frame;
+    const own = frames.map((f) => {
+      const scaled = (ts: TaughtBox[]) => ts.filter((t) => on(t, f)).map((t) => t.box.map((x) => x / f.sx) as Box);
+      // Boxes taught under another name are someone else; unnamed ones may be her.
+      const others = name === null ? [] : scaled(taught.filter((t) => t.name !== null && t.name !== name));
+      return lookLabels(f.fm, f.size, f.boxes, scaled(look), others);
+    });
+    const m = trainLearned(own);
+    if (m) out.push({ name, taught: look.map((t) => t.id), w: m.w, b: m.b });
+  }
+  return out;
 }
 
 function group(frames: KnownFrame[]): Map<number, KnownFrame[]> {
@@ -336,19 +372,31 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const missing = [...backgroundFrames].filter((f) => !cutDone.has(f));
     if (!missing.length) return;
     for await (const frame of decodeSelected(info.path, missing, size, times)) {
-      const { detections, prob, fm } = await learned.look(frame, [], frame.index);
+      const { detections, prob, fm } = await lookAt(frame);
       await cutBackground(frame, prob, fm, detections);
     }
     for (const f of missing) cutDone.add(f);
   };
+  // Candidates a taught look's map found, and which look: they must look like her most.
+  const fromLook = new WeakMap<Detection, Look>();
+  const lookAt = async (frame: Frame, made?: FeatureMap) => {
+    const r = await learned.look(frame, [], frame.index, made);
+    for (const [d, l] of r.looks) fromLook.set(d, l);
+    return r;
+  };
+  const hers = (look: Look) => look.taught.map((id) => known_.taught.get(id)).filter((u): u is Float32Array => !!u);
   /** Embedded, and only those that look like a character (a taught box always does: it is her). */
   const keep = async (frame: Image, dets: Detection[]): Promise<Detection[]> => {
     if (!dets.length) return dets;
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
     if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
-    const kept = dets.filter((d) => taughtDets.has(d) || likeness.accepts(d.embedding!));
-    report.rejected += dets.length - kept.length;
-    return kept;
+    const like = (d: Detection) => {
+      const look = fromLook.get(d);
+      return look ? likeness.acceptsAs(d.embedding!, hers(look)) : likeness.accepts(d.embedding!);
+    };
+    const judged = dets.filter((d) => taughtDets.has(d) || like(d));
+    report.rejected += dets.length - judged.length;
+    return settle(judged, (d) => fromLook.get(d), (d) => taughtDets.has(d));
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();
@@ -356,7 +404,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
   bar?.set(0, probes.size);
   for await (const frame of decodeSelected(info.path, [...probes], size, times)) {
-    const { detections, prob, fm } = await learned.look(frame, [], frame.index, maps?.get(frame.index));
+    const { detections, prob, fm } = await lookAt(frame, maps?.get(frame.index));
     if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm, detections);
     const dets = candidatesOn(frame, frame.index, detections);
     report.frames++;
@@ -397,7 +445,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
         frame = next.value;
-        dets = await keep(frame, candidatesOn(frame, f, await learned.detect(frame, [], f)));
+        dets = await keep(frame, candidatesOn(frame, f, (await lookAt(next.value)).detections));
       }
     }
     const shot = shotOf.get(f)!;
@@ -431,6 +479,8 @@ export type { NewAppearance };
 export interface KnownLooks {
   /** Identity embeddings of the characters the series knows: its first pass, the tracks a person named, its taught boxes. */
   characters: Float32Array[];
+  /** Each taught box's embedding, by its id (also among `characters`): a look's candidates are measured against them. */
+  taught: Map<number, Float32Array>;
   /** What a person said is no character (rejected tracks): background wherever it turns up. */
   background: Float32Array[];
   /**
@@ -505,6 +555,7 @@ function storedLooks(ws: Workspace): Looks {
  */
 async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: number; path: string; width: number; embed: EmbedOptions }>): Promise<KnownLooks> {
   const characters = [...stored.characters];
+  const byId = new Map<number, Float32Array>();
   const taught = taughtBoxes(ws);
   const heightOf = ws.db.prepare('SELECT height FROM videos WHERE id = ?');
   const sizes = stored.sizes.length ? stored.sizes : taught.map((t) => ({ w: t.box[2], h: t.box[3], frameHeight: (heightOf.get(t.video) as { height: number }).height }));
@@ -523,12 +574,13 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
     const size = fitSize(shots.video, v.width);
     const sx = shots.video.width / size.width;
     for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, shots.times)) {
-      const dets = mine.filter((t) => t.frame === frame.index).map((t) => refine(cv, frame, seedFromBox(t.box.map((x) => x / sx) as Box, frame.index)));
+      const on = mine.filter((t) => t.frame === frame.index);
+      const dets = on.map((t) => refine(cv, frame, seedFromBox(t.box.map((x) => x / sx) as Box, frame.index)));
       await embedDetections(frame, dets, v.embed);
-      for (const d of dets) characters.push(d.embedding!);
+      dets.forEach((d, k) => { characters.push(d.embedding!); byId.set(on[k].id, d.embedding!); });
     }
   }
-  return { characters, background: stored.background, size: typicalShare(sizes) };
+  return { characters, taught: byId, background: stored.background, size: typicalShare(sizes) };
 }
 
 export interface LearnPassSummary {
@@ -575,7 +627,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
         if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
         bar?.done();

@@ -12,7 +12,7 @@ import { resize } from '../core/image.js';
 import { denseFeatures } from '../embed/backend.js';
 import type { CharacterDetector } from './types.js';
 import { opencv, type CV } from '../core/opencv.js';
-import { coverage } from '../core/box.js';
+import { coverage, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
 import { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
 
@@ -44,6 +44,20 @@ export interface LearnedModel {
   params: LearnedParams;
   /** Training cells (positive, negative) and frames; for reports. */
   trained: { positive: number; negative: number; frames: number; ignored: number; losses: number[] };
+  /**
+   * One classifier per look a person taught (her cells against everything else): "a character of this series" lights
+   * characters standing together as one region, her own map lights her alone.
+   */
+  looks?: Look[];
+}
+
+/** A taught look's classifier over the same cells as the model's. */
+export interface Look {
+  name: string | null;
+  /** The taught boxes (their ids) it learned from: what a candidate of its map must look like most. */
+  taught: number[];
+  w: number[];
+  b: number;
 }
 
 /** The pixel size a frame is resized to for its feature map: `width` and the frame's aspect, both rounded to the stride. */
@@ -91,6 +105,8 @@ export function cellLabels(fm: FeatureMap, frame: { width: number; height: numbe
 export interface TrainingFrame {
   fm: FeatureMap;
   labels: Int8Array;
+  /** Background cells known to be someone else (another taught look): never set aside as a character nobody found. */
+  sure?: Uint8Array;
 }
 
 function sigmoid(z: number): number {
@@ -175,7 +191,7 @@ export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedPar
   // Background cells lit in groups: probably characters nobody found. Ignore them in the second fit.
   const doubtful = frames.map((t) => {
     const lit = new Uint8Array(t.labels.length);
-    for (let i = 0; i < lit.length; i++) lit[i] = t.labels[i] === 0 && sigmoid(score(t.fm, i, first.w, first.b)) >= p.threshold ? 1 : 0;
+    for (let i = 0; i < lit.length; i++) lit[i] = t.labels[i] === 0 && !t.sure?.[i] && sigmoid(score(t.fm, i, first.w, first.b)) >= p.threshold ? 1 : 0;
     const drop = new Uint8Array(lit.length);
     for (const region of regions(lit, t.fm.cols, t.fm.rows)) if (region.length >= p.minCells) for (const i of region) drop[i] = 1;
     return drop;
@@ -188,12 +204,30 @@ export function trainLearned(frames: TrainingFrame[], params: Partial<LearnedPar
   };
 }
 
-/** Probability per cell. */
-export function probabilities(model: LearnedModel, fm: FeatureMap): Float32Array {
+/** Probability per cell, of the model or of one of its looks. */
+export function probabilities(model: Pick<LearnedModel, 'w' | 'b'>, fm: FeatureMap): Float32Array {
   const w = Float64Array.from(model.w);
   const out = new Float32Array(fm.cols * fm.rows);
   for (let i = 0; i < out.length; i++) out[i] = sigmoid(score(fm, i, w, model.b));
   return out;
+}
+
+/**
+ * Cell labels for one taught look: her boxes' cores are positive, background negative, the cores of looks taught
+ * under other names negative (someone else); every other known box is ignored (a first-pass box may be her).
+ * `all` are every known box of the frame, `hers` and `others` subsets of them.
+ */
+export function lookLabels(fm: FeatureMap, frame: { width: number; height: number }, all: Box[], hers: Box[], others: Box[]): TrainingFrame {
+  const labels = cellLabels(fm, frame, all);
+  const mine = hers.length ? cellLabels(fm, frame, hers) : undefined;
+  const not = others.length ? cellLabels(fm, frame, others) : undefined;
+  const sure = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    if (mine?.[i] === 1) labels[i] = 1;
+    else if (labels[i] !== 0) labels[i] = not?.[i] === 1 ? 0 : -1;
+    if (not?.[i] === 1 && labels[i] === 0) sure[i] = 1;
+  }
+  return { fm, labels, sure };
 }
 
 /** A box grown by (dx, dy) on every side. */
@@ -404,7 +438,7 @@ export class LearnedBodies implements CharacterDetector {
   }
 
   /** The detections with the probability map they came from (the learned pass also picks background there); `made` is this frame's map if one exists. */
-  async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap }> {
+  async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap; looks: Map<Detection, Look> }> {
     // A map made for training from this very frame (same size, same layer) is not made again.
     const [w, h] = mapSize(frame, this.model.params.width, this.model.stride);
     const fits = made && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
@@ -413,7 +447,32 @@ export class LearnedBodies implements CharacterDetector {
     const found = this.known(frameIndex);
     const others = [...found.others, ...prior.filter((d) => d.label !== 'body').map((d) => d.box)];
     const bodies = [...found.bodies, ...prior.filter((d) => d.label === 'body').map((d) => d.box)];
+    const at = (p: Float32Array) => mapToDetections(p, fm, frame, this.model.params, others, frameIndex, bodies);
+    // The series map's regions, then each taught look's (the candidates are judged and settled by the caller).
+    const looks = this.model.looks ?? [];
+    const maps = [at(prob), ...looks.map((l) => at(probabilities(l, fm)))];
     const cv = await opencv();
-    return { detections: mapToDetections(prob, fm, frame, this.model.params, others, frameIndex, bodies).map((d) => refine(cv, frame, d)), prob, fm };
+    const detections: Detection[] = [];
+    const of = new Map<Detection, Look>();
+    maps.forEach((ds, k) => ds.forEach((d) => {
+      const r = refine(cv, frame, d);
+      detections.push(r);
+      if (k > 0) of.set(r, looks[k - 1]);
+    }));
+    return { detections, prob, fm, looks: of };
   }
+}
+
+/**
+ * Judged candidates, settled. Among the looks' ones, surest first, one that is the same as a surer one (IoU over
+ * 0.5: two looks found the same character) or a piece of it (half of either inside the other: her face lit inside
+ * a body) goes. A series region the same as a kept look's, or holding half of its box, or half inside it, goes too,
+ * unless it must `stay` (a taught box): it was her merged with her neighbours or the scenery, or a piece of her.
+ * Judged first, so a wrong look's candidate never pushes out the right one's.
+ */
+export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false): Detection[] {
+  const same = (a: Box, b: Box) => iou(a, b) > 0.5 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
+  const mine: Detection[] = [];
+  for (const d of kept.filter((x) => lookOf(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o.box, d.box))) mine.push(d);
+  return kept.filter((d) => (lookOf(d) ? mine.includes(d) : stay(d) || !mine.some((m) => same(m.box, d.box))));
 }

@@ -44,6 +44,18 @@ export class Likeness {
     const d = this.distances(v);
     return d.character < RATIO * d.background;
   }
+
+  /**
+   * A candidate a taught look's map found is her when her own vectors (among the known characters) are the nearest
+   * and clearly nearer than any background: her map and her looks must agree. With none of hers, the plain test.
+   */
+  acceptsAs(v: Float32Array, hers: Float32Array[]): boolean {
+    if (!hers.length) return this.accepts(v);
+    if (!this.characters.length || !this.background.length) return false;
+    const d = this.distances(v);
+    const her = hers.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
+    return her <= d.character && her < RATIO * d.background;
+  }
 }
 
 /**
