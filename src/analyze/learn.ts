@@ -9,9 +9,9 @@
 // (characters/likeness.ts); kept ones are saved as pass 2.
 import { createHash } from 'node:crypto';
 import type { Workspace } from '../core/workspace.js';
-import type { Box, Detection, FeatureMap, Frame, Image, Shot, VideoInfo } from '../core/types.js';
+import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
-import { decodeSelected, fitSize, probe } from '../core/video.js';
+import { decodeSelected, fitSize } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
@@ -102,7 +102,7 @@ function knownFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFram
  * Background frames: probe frames (the second pass makes their maps anyway) of shots where the first pass found
  * nobody and no box was taught, spread evenly over each episode; returned with no boxes.
  */
-function backgroundFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFrame[] {
+function emptyShotFrames(ws: Workspace, probes: Map<number, Set<number>>): KnownFrame[] {
   const found = new Set((ws.db.prepare('SELECT DISTINCT video_id, shot FROM appearances WHERE pass = 1').all() as { video_id: number; shot: number }[]).map((r) => `${r.video_id}:${r.shot}`));
   // `teach` makes a taught frame a sample of its shot; the sample at or before it tells the shot all the same.
   const shotOf = ws.db.prepare('SELECT shot FROM samples WHERE video_id = ? AND frame <= ? ORDER BY frame DESC LIMIT 1');
@@ -161,7 +161,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const probes = new Map([...videos.values()].map((v) => [v.id, new Set(probesOf(samplesOf.all(v.id) as Sample[], v.every))]));
   const known = knownFrames(ws, probes).filter((f) => videos.has(f.video));
   // Only with someone to learn from: background alone teaches nothing.
-  const frames = known.length ? [...known, ...backgroundFrames(ws, probes).filter((f) => videos.has(f.video))].sort((a, b) => a.video - b.video || a.frame - b.frame) : known;
+  const frames = known.length ? [...known, ...emptyShotFrames(ws, probes).filter((f) => videos.has(f.video))].sort((a, b) => a.video - b.video || a.frame - b.frame) : known;
   const taught = taughtBoxes(ws).filter((t) => videos.has(t.video));
   const key = createHash('sha256')
     .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]), looks: looksOf(taught).map((g) => [g[0].name, g.map((t) => t.id)]) }))
@@ -232,6 +232,8 @@ function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[]): Look
   for (const look of looksOf(taught)) {
     const name = look[0].name;
     const on = (t: TaughtBox, f: Seen) => t.video === f.video && t.frame === f.frame;
+    // Her map tells her apart from others: where she is all the series knows, the series detector is hers already.
+    if (!frames.some((f) => f.boxes.length > look.filter((t) => on(t, f)).length)) continue;
     const own = frames.map((f) => {
       const scaled = (ts: TaughtBox[]) => ts.filter((t) => on(t, f)).map((t) => t.box.map((x) => x / f.sx) as Box);
       // Boxes taught under another name are someone else; unnamed ones may be her.
@@ -286,7 +288,7 @@ export interface RedetectReport {
   /** Shots where it found someone new. */
   shots: number;
   appearances: number;
-  /** Candidates dropped for looking more like the episode's background than like any known character. */
+  /** Candidates turned down: more like the episode's background than like any known character, or a look's more like someone else. */
   rejected: number;
 }
 
@@ -340,12 +342,19 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
     const mine = taught.get(f) ?? [];
-    // A learned detection on a taught box is her: it stands like the box would, whatever the likeness test says.
-    for (const d of dets) if (mine.some((b) => iou(d.box, b) >= 0.3)) taughtDets.add(d);
-    const boxes = [...known(f), ...dets.map((d) => d.box)];
+    // A learned detection on a taught box is her: it stands like the box would, whatever the likeness test says. One
+    // per box (her look's, else the best overlap): the series map and her look's may both have found her there.
+    const others = new Set<Detection>();
+    for (const b of mine) {
+      const on = dets.filter((d) => iou(d.box, b) >= 0.3).sort((x, y) => Number(fromLook.has(y)) - Number(fromLook.has(x)) || iou(y.box, b) - iou(x.box, b));
+      if (on.length) taughtDets.add(on[0]);
+      for (const d of on.slice(1)) others.add(d);
+    }
+    const rest = dets.filter((d) => taughtDets.has(d) || !others.has(d));
+    const boxes = [...known(f), ...rest.map((d) => d.box)];
     const extra = mine.filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
     for (const d of extra) taughtDets.add(d);
-    return [...dets, ...extra];
+    return [...rest, ...extra];
   };
   /** A frame's learned detections as candidates: slivers at its edge dropped, its taught boxes added. */
   const candidatesOn = (frame: Image, f: number, dets: Detection[]) => withTaught(frame, f, dets.filter((d) => !sliver(d.box, frame, typical)));
@@ -384,7 +393,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     for (const [d, l] of r.looks) fromLook.set(d, l);
     return r;
   };
-  const hers = (look: Look) => look.taught.map((id) => known_.taught.get(id)).filter((u): u is Float32Array => !!u);
+  // Hers: her taught boxes and the tracks named as she is. Someone else's: the other looks' and other names' tracks.
+  const taughtOf = (l: Look) => l.taught.map((id) => known_.taught.get(id)).filter((u): u is Float32Array => !!u);
+  const hers = (look: Look) => [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])];
+  const others = (look: Look) => [
+    ...(model.looks ?? []).filter((l) => l !== look).flatMap(taughtOf),
+    ...[...known_.named].filter(([n]) => n !== look.name).flatMap(([, vs]) => vs),
+  ];
   /** Embedded, and only those that look like a character (a taught box always does: it is her). */
   const keep = async (frame: Image, dets: Detection[]): Promise<Detection[]> => {
     if (!dets.length) return dets;
@@ -392,7 +407,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
     const like = (d: Detection) => {
       const look = fromLook.get(d);
-      return look ? likeness.acceptsAs(d.embedding!, hers(look)) : likeness.accepts(d.embedding!);
+      return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const judged = dets.filter((d) => taughtDets.has(d) || like(d));
     report.rejected += dets.length - judged.length;
@@ -481,6 +496,8 @@ export interface KnownLooks {
   characters: Float32Array[];
   /** Each taught box's embedding, by its id (also among `characters`): a look's candidates are measured against them. */
   taught: Map<number, Float32Array>;
+  /** Looks of the tracks a person named, by name (also among `characters`): hers, for a look of that name. */
+  named: Map<string, Float32Array[]>;
   /** What a person said is no character (rejected tracks): background wherever it turns up. */
   background: Float32Array[];
   /**
@@ -502,7 +519,7 @@ export function typicalShare(boxes: Array<{ w: number; h: number; frameHeight: n
   return [median(boxes.map((b) => b.w / b.frameHeight)), median(boxes.map((b) => b.h / b.frameHeight))];
 }
 
-type Looks = { characters: Float32Array[]; background: Float32Array[]; sizes: Array<{ w: number; h: number; frameHeight: number }>; key: string };
+type Looks = { characters: Float32Array[]; named: Map<string, Float32Array[]>; background: Float32Array[]; sizes: Array<{ w: number; h: number; frameHeight: number }>; key: string };
 
 /** Looks kept per decided track (evenly spread over its second-pass rows). */
 const PER_DECIDED = 64;
@@ -523,7 +540,11 @@ function syncDecidedLooks(ws: Workspace): void {
     const rows = ws.db.prepare('SELECT embedding FROM appearances WHERE track = ? AND pass = 2 AND embedding IS NOT NULL ORDER BY id');
     const del = ws.db.prepare('DELETE FROM decided_looks WHERE track = ?');
     const ins = ws.db.prepare('INSERT INTO decided_looks (track, kind, embedding) VALUES (?, ?, ?)');
+    // Kept as they were when decided: looks refreshed from every new second pass would change what a resumed pass
+    // judges by under the same key (a resumed run must equal an uninterrupted one).
+    const have = ws.db.prepare('SELECT 1 FROM decided_looks WHERE track = ? LIMIT 1');
     for (const d of decided) {
+      if (have.get(d.track)) continue;
       const es = rows.all(d.track) as { embedding: Buffer }[];
       if (!es.length) continue;
       del.run(d.track);
@@ -539,14 +560,17 @@ function storedLooks(ws: Workspace): Looks {
     LEFT JOIN decisions d ON d.track = a.track WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { id: number; w: number; h: number; fh: number; rejected: number | null }[];
   const embeddingOf = ws.db.prepare('SELECT embedding FROM appearances WHERE id = ?');
   const read = (rows: { id: number }[]) => rows.map((r) => (embeddingOf.get(r.id) as { embedding: Buffer }).embedding);
-  const decided = ws.db.prepare('SELECT track, kind, embedding FROM decided_looks ORDER BY track, rowid').all() as { track: number; kind: string; embedding: Buffer }[];
+  const decided = ws.db.prepare('SELECT l.track, l.kind, l.embedding, d.name FROM decided_looks l LEFT JOIN decisions d ON d.track = l.track ORDER BY l.track, l.rowid').all() as { track: number; kind: string; embedding: Buffer; name: string | null }[];
   const kept = first.filter((r) => r.rejected !== 1);
   const characters = [...read(spread(kept, KNOWN_LOOKS)), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
   const background = [...first.filter((r) => r.rejected === 1), ...decided.filter((d) => d.kind === 'background')];
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
   const key = createHash('sha256').update(JSON.stringify({ PASS_VERSION, BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
   const look = (b: { id: number } | { embedding: Buffer }) => ('embedding' in b ? b.embedding : read([b])[0]);
-  return { characters: characters.map(vector), background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => ({ w: r.w, h: r.h, frameHeight: r.fh })), key };
+  // Tracks a person named, by name: a taught look's candidates are measured against hers too.
+  const named = new Map<string, Float32Array[]>();
+  for (const d of decided) if (d.kind === 'character' && d.name) named.set(d.name, [...(named.get(d.name) ?? []), vector(d.embedding)]);
+  return { characters: characters.map(vector), named, background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => ({ w: r.w, h: r.h, frameHeight: r.fh })), key };
 }
 
 /**
@@ -580,7 +604,7 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
       dets.forEach((d, k) => { characters.push(d.embedding!); byId.set(on[k].id, d.embedding!); });
     }
   }
-  return { characters, taught: byId, background: stored.background, size: typicalShare(sizes) };
+  return { characters, taught: byId, named: stored.named, background: stored.background, size: typicalShare(sizes) };
 }
 
 export interface LearnPassSummary {
@@ -627,7 +651,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
         if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
         bar?.done();

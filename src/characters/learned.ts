@@ -433,8 +433,10 @@ export class LearnedBodies implements CharacterDetector {
   readonly labels = ['body'] as const;
   constructor(private readonly model: LearnedModel, private readonly known: (frame: number) => FoundOn = () => ({ bodies: [], others: [] })) {}
 
+  /** As a chain backend: the series map's detections (the looks' candidates need judging against her first, `look`). */
   async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
-    return (await this.look(frame, prior, frameIndex)).detections;
+    const r = await this.look(frame, prior, frameIndex);
+    return r.detections.filter((d) => !r.looks.has(d));
   }
 
   /** The detections with the probability map they came from (the learned pass also picks background there); `made` is this frame's map if one exists. */

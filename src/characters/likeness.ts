@@ -46,15 +46,17 @@ export class Likeness {
   }
 
   /**
-   * A candidate a taught look's map found is her when her own vectors (among the known characters) are the nearest
-   * and clearly nearer than any background: her map and her looks must agree. With none of hers, the plain test.
+   * A candidate a taught look's map found is her when she (`hers`) is nearer than anyone known to be someone else
+   * (`others`) and clearly nearer than any background: her map and her looks must agree. Characters of unknown
+   * identity (a first pass's rows) do not count against her. With none of hers, the plain test; with no background,
+   * not kept.
    */
-  acceptsAs(v: Float32Array, hers: Float32Array[]): boolean {
+  acceptsAs(v: Float32Array, hers: Float32Array[], others: Float32Array[] = []): boolean {
     if (!hers.length) return this.accepts(v);
-    if (!this.characters.length || !this.background.length) return false;
-    const d = this.distances(v);
-    const her = hers.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
-    return her <= d.character && her < RATIO * d.background;
+    if (!this.background.length) return false;
+    const near = (set: Float32Array[]) => set.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
+    const her = near(hers);
+    return her <= near(others) && her < RATIO * this.distances(v).background;
   }
 }
 

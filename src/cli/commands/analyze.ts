@@ -79,7 +79,7 @@ function seriesLines(series: SeriesSummary, report: string): string[] {
       l.learn.model
         ? `learned pass: a series detector ${l.learn.reused ? 'reused' : 'trained'} on ${l.learn.frames} frames (${l.learn.model.trained.positive} character cells, ${l.learn.model.trained.negative} background cells)`
         : `learned pass: skipped (${l.learn.note})`,
-      ...l.videos.map((v) => `  ${v.path}: ${v.first} appearances found by the detector chain, ${v.second} more by the learned detector (${v.shots} shots${v.rejected ? `; ${v.rejected} candidates looked more like background than like a known character` : ''})`),
+      ...l.videos.map((v) => `  ${v.path}: ${v.first} appearances found by the detector chain, ${v.second} more by the learned detector (${v.shots} shots${v.rejected ? `; ${v.rejected} candidates turned down: more like background than like a known character, or like someone else than the look that found them` : ''})`),
     ] : []),
     `dictionary: ${series.characters.length} characters from ${series.tracks} tracks (${series.appearances} appearances), silhouette ${series.silhouette.toFixed(3)}`,
     series.training ? `refined: ${series.training.triplets} triplets, ${series.training.epochs} epochs, ${series.training.secondsPerEpoch.toFixed(2)} s/epoch, final loss ${series.training.finalLoss.toFixed(4)}` : `not refined: ${series.note ?? 'reused the stored head'}`,
