@@ -255,6 +255,8 @@ test('analyze learns the series: the learned pass finds characters the detector 
     assert.equal(rejected.learned?.learn.reused, true, 'the series detector itself is unchanged');
     assert.ok(count2() < n0, `rejected looks turn the learned pass's candidates down: ${count2()} of ${n0} kept`);
     assert.ok(rejected.learned!.videos[0].rejected > 0, 'and analyze says so');
+    const stale = ws.db.prepare("SELECT COUNT(*) n FROM decided_looks l JOIN decisions d ON d.track = l.track WHERE d.rejected = 1 AND l.kind = 'character'").get() as { n: number };
+    assert.equal(stale.n, 0, 'a track named, then rejected, is background now');
   } finally {
     ws.close();
   }

@@ -542,9 +542,11 @@ function syncDecidedLooks(ws: Workspace): void {
     const ins = ws.db.prepare('INSERT INTO decided_looks (track, kind, embedding) VALUES (?, ?, ?)');
     // Kept as they were when decided: looks refreshed from every new second pass would change what a resumed pass
     // judges by under the same key (a resumed run must equal an uninterrupted one).
-    const have = ws.db.prepare('SELECT 1 FROM decided_looks WHERE track = ? LIMIT 1');
+    // A decision that changed kind (named, then rejected, or back) takes the track's looks afresh.
+    const have = ws.db.prepare('SELECT kind FROM decided_looks WHERE track = ? LIMIT 1');
     for (const d of decided) {
-      if (have.get(d.track)) continue;
+      const was = have.get(d.track) as { kind: string } | undefined;
+      if (was && was.kind === (d.rejected ? 'background' : 'character')) continue;
       const es = rows.all(d.track) as { embedding: Buffer }[];
       if (!es.length) continue;
       del.run(d.track);
