@@ -233,7 +233,11 @@ function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[]): Look
     const name = look[0].name;
     const on = (t: TaughtBox, f: Seen) => t.video === f.video && t.frame === f.frame;
     // Her map tells her apart from others: where she is all the series knows, the series detector is hers already.
-    if (!frames.some((f) => f.boxes.length > look.filter((t) => on(t, f)).length)) continue;
+    const someoneElse = (f: Seen) => {
+      const mine = look.filter((t) => on(t, f)).map((t) => t.box.map((x) => x / f.sx) as Box);
+      return f.boxes.some((b) => !mine.some((m) => iou(m, b) >= 0.5));
+    };
+    if (!frames.some(someoneElse)) continue;
     const own = frames.map((f) => {
       const scaled = (ts: TaughtBox[]) => ts.filter((t) => on(t, f)).map((t) => t.box.map((x) => x / f.sx) as Box);
       // Boxes taught under another name are someone else; unnamed ones may be her.
@@ -338,6 +342,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (!taught.has(t.frame)) taught.set(t.frame, []);
     taught.get(t.frame)!.push(t.box.map((v) => v / sx) as Box);
   }
+  // Candidates a taught look's map found, and which look: they must look like her most.
+  const fromLook = new WeakMap<Detection, Look>();
   const cv = await opencv();
   const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
@@ -386,8 +392,6 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     }
     for (const f of missing) cutDone.add(f);
   };
-  // Candidates a taught look's map found, and which look: they must look like her most.
-  const fromLook = new WeakMap<Detection, Look>();
   const lookAt = async (frame: Frame, made?: FeatureMap) => {
     const r = await learned.look(frame, [], frame.index, made);
     for (const [d, l] of r.looks) fromLook.set(d, l);
@@ -396,10 +400,11 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Hers: her taught boxes and the tracks named as she is. Someone else's: the other looks' and other names' tracks.
   const taughtOf = (l: Look) => l.taught.map((id) => known_.taught.get(id)).filter((u): u is Float32Array => !!u);
   const hers = (look: Look) => [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])];
-  const others = (look: Look) => [
-    ...(model.looks ?? []).filter((l) => l !== look).flatMap(taughtOf),
+  // An unnamed look may be anyone, and an unnamed one anyone's: neither counts as someone else.
+  const others = (look: Look) => (look.name === null ? [] : [
+    ...(model.looks ?? []).filter((l) => l.name !== null && l.name !== look.name).flatMap(taughtOf),
     ...[...known_.named].filter(([n]) => n !== look.name).flatMap(([, vs]) => vs),
-  ];
+  ]);
   /** Embedded, and only those that look like a character (a taught box always does: it is her). */
   const keep = async (frame: Image, dets: Detection[]): Promise<Detection[]> => {
     if (!dets.length) return dets;
@@ -519,7 +524,7 @@ export function typicalShare(boxes: Array<{ w: number; h: number; frameHeight: n
   return [median(boxes.map((b) => b.w / b.frameHeight)), median(boxes.map((b) => b.h / b.frameHeight))];
 }
 
-type Looks = { characters: Float32Array[]; named: Map<string, Float32Array[]>; background: Float32Array[]; sizes: Array<{ w: number; h: number; frameHeight: number }>; key: string };
+type Looks = { characters: Float32Array[]; named: Map<string, Float32Array[]>; background: Float32Array[]; sizes: Array<{ w: number; h: number; frameHeight: number }>; key: string; namesKey: string };
 
 /** Looks kept per decided track (evenly spread over its second-pass rows). */
 const PER_DECIDED = 64;
@@ -528,9 +533,12 @@ const vector = (e: Buffer) => normalize(new Float32Array(e.buffer.slice(e.byteOf
 
 /**
  * Bring `decided_looks` up to date with what a person said: tracks no longer
- * decided lose their looks; decided tracks that have second-pass rows now get
- * them as their looks; decided tracks whose rows are gone (a second pass being
- * redone) keep what they had. Run before any second pass is forgotten.
+ * decided lose their looks; a decided track gets its looks from its
+ * second-pass rows once, when first decided with such rows, and keeps them
+ * (rows redone by a later pass would change what a resumed pass judges by
+ * under the same key); a decision that changed kind (named, then rejected, or
+ * back) changes the kind of its looks, taken afresh where rows exist. Run
+ * before any second pass is forgotten.
  */
 function syncDecidedLooks(ws: Workspace): void {
   ensureLabels(ws);
@@ -540,17 +548,19 @@ function syncDecidedLooks(ws: Workspace): void {
     const rows = ws.db.prepare('SELECT embedding FROM appearances WHERE track = ? AND pass = 2 AND embedding IS NOT NULL ORDER BY id');
     const del = ws.db.prepare('DELETE FROM decided_looks WHERE track = ?');
     const ins = ws.db.prepare('INSERT INTO decided_looks (track, kind, embedding) VALUES (?, ?, ?)');
-    // Kept as they were when decided: looks refreshed from every new second pass would change what a resumed pass
-    // judges by under the same key (a resumed run must equal an uninterrupted one).
-    // A decision that changed kind (named, then rejected, or back) takes the track's looks afresh.
     const have = ws.db.prepare('SELECT kind FROM decided_looks WHERE track = ? LIMIT 1');
+    const rekind = ws.db.prepare('UPDATE decided_looks SET kind = ? WHERE track = ?');
     for (const d of decided) {
+      const kind = d.rejected ? 'background' : 'character';
       const was = have.get(d.track) as { kind: string } | undefined;
-      if (was && was.kind === (d.rejected ? 'background' : 'character')) continue;
+      if (was?.kind === kind) continue;
       const es = rows.all(d.track) as { embedding: Buffer }[];
-      if (!es.length) continue;
+      if (!es.length) {
+        if (was) rekind.run(kind, d.track);
+        continue;
+      }
       del.run(d.track);
-      for (const e of spread(es, PER_DECIDED)) ins.run(d.track, d.rejected ? 'background' : 'character', e.embedding);
+      for (const e of spread(es, PER_DECIDED)) ins.run(d.track, kind, e.embedding);
     }
   })();
 }
@@ -558,8 +568,8 @@ function syncDecidedLooks(ws: Workspace): void {
 /** The looks the workspace holds: first-pass rows are characters (unless their track was rejected), decided tracks' looks as decided. */
 function storedLooks(ws: Workspace): Looks {
   // Ids and sizes first; only the embeddings picked are read (a long series holds far more rows than it keeps).
-  const first = ws.db.prepare(`SELECT a.id, a.w, a.h, v.height fh, d.rejected FROM appearances a JOIN videos v ON v.id = a.video_id
-    LEFT JOIN decisions d ON d.track = a.track WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { id: number; w: number; h: number; fh: number; rejected: number | null }[];
+  const first = ws.db.prepare(`SELECT a.id, a.w, a.h, v.height fh, d.rejected, d.name FROM appearances a JOIN videos v ON v.id = a.video_id
+    LEFT JOIN decisions d ON d.track = a.track WHERE a.pass = 1 AND a.embedding IS NOT NULL ORDER BY a.id`).all() as { id: number; w: number; h: number; fh: number; rejected: number | null; name: string | null }[];
   const embeddingOf = ws.db.prepare('SELECT embedding FROM appearances WHERE id = ?');
   const read = (rows: { id: number }[]) => rows.map((r) => (embeddingOf.get(r.id) as { embedding: Buffer }).embedding);
   const decided = ws.db.prepare('SELECT l.track, l.kind, l.embedding, d.name FROM decided_looks l LEFT JOIN decisions d ON d.track = l.track ORDER BY l.track, l.rowid').all() as { track: number; kind: string; embedding: Buffer; name: string | null }[];
@@ -567,12 +577,19 @@ function storedLooks(ws: Workspace): Looks {
   const characters = [...read(spread(kept, KNOWN_LOOKS)), ...decided.filter((d) => d.kind === 'character').map((d) => d.embedding)];
   const background = [...first.filter((r) => r.rejected === 1), ...decided.filter((d) => d.kind === 'background')];
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
+  // Names too: a taught look's candidates are judged by who is hers and who is someone else.
+  const names = [...new Set(first.filter((r) => r.name && r.rejected !== 1).map((r) => `${r.id}:${r.name}`))];
   const key = createHash('sha256').update(JSON.stringify({ PASS_VERSION, BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
+  const namesKey = createHash('sha256').update(JSON.stringify({ decided: decided.map((d) => d.name), names })).digest('hex').slice(0, 8);
   const look = (b: { id: number } | { embedding: Buffer }) => ('embedding' in b ? b.embedding : read([b])[0]);
-  // Tracks a person named, by name: a taught look's candidates are measured against hers too.
+  // Tracks a person named, by name (their first-pass rows, evenly spread, and their second-pass looks): a taught
+  // look's candidates are measured against hers and against everyone else's.
   const named = new Map<string, Float32Array[]>();
+  const byName = new Map<string, { id: number }[]>();
+  for (const r of first) if (r.name && r.rejected !== 1) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  for (const [name, rows] of byName) named.set(name, read(spread(rows, PER_DECIDED)).map(vector));
   for (const d of decided) if (d.kind === 'character' && d.name) named.set(d.name, [...(named.get(d.name) ?? []), vector(d.embedding)]);
-  return { characters: characters.map(vector), named, background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => ({ w: r.w, h: r.h, frameHeight: r.fh })), key };
+  return { characters: characters.map(vector), named, background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => ({ w: r.w, h: r.h, frameHeight: r.fh })), key, namesKey };
 }
 
 /**
@@ -635,7 +652,8 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
     syncDecidedLooks(ws);
     const stored = storedLooks(ws);
     // The second pass is keyed by the model and by what decides its candidates.
-    const passKey = `${learn.key}:${stored.key}`;
+    // Names matter only to taught looks (who is hers, who someone else): with none, naming redoes nothing.
+    const passKey = `${learn.key}:${stored.key}${learn.model?.looks?.length ? `:${stored.namesKey}` : ''}`;
     for (const r of rows) {
       let report: RedetectReport | undefined;
       let shots;
