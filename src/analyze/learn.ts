@@ -501,7 +501,7 @@ export interface KnownLooks {
   characters: Float32Array[];
   /** Each taught box's embedding, by its id (also among `characters`): a look's candidates are measured against them. */
   taught: Map<number, Float32Array>;
-  /** Looks of the tracks a person named, by name (also among `characters`): hers, for a look of that name. */
+  /** Looks of the tracks a person named, by name (first-pass rows sampled per name, second-pass looks): hers, for a look of that name. */
   named: Map<string, Float32Array[]>;
   /** What a person said is no character (rejected tracks): background wherever it turns up. */
   background: Float32Array[];
