@@ -229,22 +229,16 @@ function looksOf(taught: TaughtBox[]): TaughtBox[][] {
 function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[]): Look[] {
   const out: Look[] = [];
   const frames = all.filter((f) => f.boxes.length);
+  // Taught boxes of a frame, in its analysis pixels.
+  const boxesOn = (ts: TaughtBox[], f: Seen) => ts.filter((t) => t.video === f.video && t.frame === f.frame).map((t) => t.box.map((x) => x / f.sx) as Box);
   for (const look of looksOf(taught)) {
     const name = look[0].name;
-    const on = (t: TaughtBox, f: Seen) => t.video === f.video && t.frame === f.frame;
+    const hers = frames.map((f) => boxesOn(look, f));
     // Her map tells her apart from others: where she is all the series knows, the series detector is hers already.
-    const someoneElse = (f: Seen) => {
-      const mine = look.filter((t) => on(t, f)).map((t) => t.box.map((x) => x / f.sx) as Box);
-      return f.boxes.some((b) => !mine.some((m) => iou(m, b) >= 0.5));
-    };
-    if (!frames.some(someoneElse)) continue;
-    const own = frames.map((f) => {
-      const scaled = (ts: TaughtBox[]) => ts.filter((t) => on(t, f)).map((t) => t.box.map((x) => x / f.sx) as Box);
-      // Boxes taught under another name are someone else; unnamed ones may be her.
-      const others = name === null ? [] : scaled(taught.filter((t) => t.name !== null && t.name !== name));
-      return lookLabels(f.fm, f.size, f.boxes, scaled(look), others);
-    });
-    const m = trainLearned(own);
+    if (!frames.some((f, k) => f.boxes.some((b) => !hers[k].some((m) => iou(m, b) >= 0.5)))) continue;
+    // Boxes taught under another name are someone else; unnamed ones may be her.
+    const others = name === null ? [] : taught.filter((t) => t.name !== null && t.name !== name);
+    const m = trainLearned(frames.map((f, k) => lookLabels(f.fm, f.size, f.boxes, hers[k], boxesOn(others, f))));
     if (m) out.push({ name, taught: look.map((t) => t.id), w: m.w, b: m.b });
   }
   return out;
@@ -578,7 +572,8 @@ function storedLooks(ws: Workspace): Looks {
   const background = [...first.filter((r) => r.rejected === 1), ...decided.filter((d) => d.kind === 'background')];
   // What the second pass decides with: when it changes (a track named or rejected), the second pass is redone.
   // Names too: a taught look's candidates are judged by who is hers and who is someone else.
-  const names = [...new Set(first.filter((r) => r.name && r.rejected !== 1).map((r) => `${r.id}:${r.name}`))];
+  const namedRows = first.filter((r) => r.name && r.rejected !== 1);
+  const names = namedRows.map((r) => `${r.id}:${r.name}`);
   const key = createHash('sha256').update(JSON.stringify({ PASS_VERSION, BACKGROUND_FRAMES, KNOWN_LOOKS, PER_DECIDED, decided: decided.map((d) => [d.track, d.kind]), rejected: first.length - kept.length })).digest('hex').slice(0, 8);
   const namesKey = createHash('sha256').update(JSON.stringify({ decided: decided.map((d) => d.name), names })).digest('hex').slice(0, 8);
   const look = (b: { id: number } | { embedding: Buffer }) => ('embedding' in b ? b.embedding : read([b])[0]);
@@ -586,7 +581,7 @@ function storedLooks(ws: Workspace): Looks {
   // look's candidates are measured against hers and against everyone else's.
   const named = new Map<string, Float32Array[]>();
   const byName = new Map<string, { id: number }[]>();
-  for (const r of first) if (r.name && r.rejected !== 1) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  for (const r of namedRows) byName.set(r.name!, [...(byName.get(r.name!) ?? []), r]);
   for (const [name, rows] of byName) named.set(name, read(spread(rows, PER_DECIDED)).map(vector));
   for (const d of decided) if (d.kind === 'character' && d.name) named.set(d.name, [...(named.get(d.name) ?? []), vector(d.embedding)]);
   return { characters: characters.map(vector), named, background: spread(background, KNOWN_LOOKS).map(look).map(vector), sizes: kept.map((r) => ({ w: r.w, h: r.h, frameHeight: r.fh })), key, namesKey };
