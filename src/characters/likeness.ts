@@ -31,8 +31,7 @@ export class Likeness {
 
   /** Cosine distance to the nearest character, and to the nearest background (vectors are L2-normalised). */
   distances(v: Float32Array): { character: number; background: number } {
-    const near = (set: Float32Array[]) => set.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
-    return { character: near(this.characters), background: near(this.background) };
+    return { character: nearest(this.characters, v), background: nearest(this.background, v) };
   }
 
   /**
@@ -54,10 +53,14 @@ export class Likeness {
   acceptsAs(v: Float32Array, hers: Float32Array[], others: Float32Array[] = []): boolean {
     if (!hers.length) return this.accepts(v);
     if (!this.background.length) return false;
-    const near = (set: Float32Array[]) => set.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
-    const her = near(hers);
-    return her <= near(others) && her < RATIO * this.distances(v).background;
+    const her = nearest(hers, v);
+    return her <= nearest(others, v) && her < RATIO * nearest(this.background, v);
   }
+}
+
+/** Cosine distance from `v` to the nearest of `set` (Infinity when empty; vectors are L2-normalised). */
+function nearest(set: Float32Array[], v: Float32Array): number {
+  return set.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
 }
 
 /**
