@@ -388,8 +388,10 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
   }
 }
 
-/** The worker threads a video run synthesises on, started at once; none with one thread or a learned synthesiser. */
-/** Workers of this run's own (started now, closed by the caller), unless the caller passed a pool (theirs to close) or there is nothing to share. */
+/**
+ * The worker threads a video run synthesises on, its own (started now, closed by the caller): none with one thread or
+ * a learned synthesiser, or when the caller passed a pool (theirs to close).
+ */
 function startPool(threads: number, opts: StreamOptions): InterpolatorPool | undefined {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new ToonscopeError(undefined, `threads must be a positive integer, got ${threads}`);
   return threads > 1 && !opts.learned && !opts.pool ? new InterpolatorPool(threads).start() : undefined;
