@@ -22,16 +22,20 @@ import { normalize } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
-/** A feature map whose cells inside `figures` point one way (with a little noise) and the rest another. */
-function drawnMap(cols: number, rows: number, figures: Array<[number, number, number, number]>, seed: number): FeatureMap {
+/**
+ * A feature map whose cells inside `figures` point one way (with a little noise) and the rest another: along dims
+ * 0-3, or along the dims `kinds[i]` gives figure i (two characters told apart), the background along 4-7.
+ */
+function drawnMap(cols: number, rows: number, figures: Array<[number, number, number, number]>, seed: number, kinds?: number[][]): FeatureMap {
   const dim = 8, stride = 16;
   const data = new Float32Array(cols * rows * dim);
   let s = seed;
   const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.3;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const fig = figures.some(([c0, r0, c1, r1]) => c >= c0 && c <= c1 && r >= r0 && r <= r1);
-      const v = new Float32Array(dim).map((_, k) => (fig ? (k < 4 ? 1 : 0) : k >= 4 ? 1 : 0) + rnd());
+      const fig = figures.findIndex(([c0, r0, c1, r1]) => c >= c0 && c <= c1 && r >= r0 && r <= r1);
+      const dims = fig < 0 ? [4, 5, 6, 7] : kinds?.[fig] ?? [0, 1, 2, 3];
+      const v = new Float32Array(dim).map((_, k) => (dims.includes(k) ? 1 : 0) + rnd());
       const n = Math.hypot(...v);
       data.set(v.map((x) => x / n), (r * cols + c) * dim);
     }
@@ -367,20 +371,9 @@ test('the training cells\' SIMD products equal plain float64 sums (weights, and 
 });
 
 test('learned detector: a taught look has a map of its own, so two characters standing together come apart', () => {
-  const cols = 20, rows = 12, frame = { width: 320, height: 192 }, dim = 8, stride = 16;
+  const cols = 20, rows = 12, frame = { width: 320, height: 192 };
   // Cells of figure A point along dims 0-1, of figure B along 2-3, background along 4-7 (a little noise on each).
-  const map = (a: number[], b: number[], seed: number): FeatureMap => {
-    const data = new Float32Array(cols * rows * dim);
-    let s = seed;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.3;
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
-      const inA = c >= a[0] && c <= a[2] && r >= a[1] && r <= a[3], inB = c >= b[0] && c <= b[2] && r >= b[1] && r <= b[3];
-      const v = new Float32Array(dim).map((_, k) => (inA ? (k < 2 ? 1 : 0) : inB ? (k === 2 || k === 3 ? 1 : 0) : k >= 4 ? 1 : 0) + rnd());
-      const n = Math.hypot(...v);
-      data.set(v.map((x) => x / n), (r * cols + c) * dim);
-    }
-    return { cols, rows, dim, stride, data };
-  };
+  const map = (a: number[], b: number[], seed: number) => drawnMap(cols, rows, [a, b] as Array<[number, number, number, number]>, seed, [[0, 1], [2, 3]]);
   const box = ([c0, r0, c1, r1]: number[]): Box => [c0 * 16, r0 * 16, (c1 - c0 + 1) * 16, (r1 - r0 + 1) * 16];
   // Training: A and B apart, each taught under her name.
   const A = [2, 2, 5, 10], B = [12, 2, 15, 10];

@@ -13,6 +13,16 @@ async function collect(path: string, opts = {}, report?: DecodeReport) {
   return out;
 }
 
+/** Frames selected by their recorded `times` are exactly `want`, none reported missing, each the decoded frame of `all`. */
+async function selectsExactly(path: string, want: number[], times: ArrayLike<number>, all: Array<{ index: number; data: Uint8Array }>) {
+  const report = { missing: [] as number[] };
+  const got = [];
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, times, report)) got.push(f);
+  assert.deepEqual(report.missing, []);
+  assert.deepEqual(got.map((f) => f.index), want);
+  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+}
+
 function oneLineError(fn: () => unknown, pattern: RegExp) {
   return async () => {
     try {
@@ -105,12 +115,7 @@ test('decodeSelected with frame times delivers every asked frame when frames sha
   // Both frames of a pair, one of a pair, and targets after many duplicates (a cap of one decoded frame per target
   // ended the decode before them).
   const want = [2, 3, 6, 11, 20, 29, 30, 37, 39];
-  const report = { missing: [] as number[] };
-  const got = [];
-  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time), report)) got.push(f);
-  assert.deepEqual(got.map((f) => f.index), want);
-  assert.deepEqual(report.missing, []);
-  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+  await selectsExactly(path, want, all.map((f) => f.time), all);
 });
 
 test('frame times stay exact past 1000 s, so frames selected by time are the asked ones at 59.94 fps', async () => {
@@ -120,12 +125,7 @@ test('frame times stay exact past 1000 s, so frames selected by time are the ask
   // Frame k of a 60000/1001 clip starting at 1500 s; showinfo's printed pts_time (six digits) is 10 ms coarse there.
   all.forEach((f, k) => assert.ok(Math.abs(f.time - (1500 + (k * 1001) / 60000)) < 1e-6, `frame ${k} at ${f.time}`));
   const want = Array.from({ length: 100 }, (_, i) => i + 10);
-  const report = { missing: [] as number[] };
-  const got = [];
-  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time), report)) got.push(f);
-  assert.deepEqual(report.missing, []);
-  assert.deepEqual(got.map((f) => f.index), want);
-  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+  await selectsExactly(path, want, all.map((f) => f.time), all);
 });
 
 test('times recorded by earlier versions (six significant digits) still select their frames past 1000 s', async () => {
@@ -135,12 +135,7 @@ test('times recorded by earlier versions (six significant digits) still select t
   const old = all.map((f) => Number(f.time.toPrecision(6)));
   assert.ok(old.some((t, k) => Math.abs(t - all[k].time) > 1e-3), 'the fixture has rounded times off by over 1 ms');
   const want = Array.from({ length: 50 }, (_, i) => i + 5);
-  const report = { missing: [] as number[] };
-  const got = [];
-  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, old, report)) got.push(f);
-  assert.deepEqual(report.missing, []);
-  assert.deepEqual(got.map((f) => f.index), want);
-  for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+  await selectsExactly(path, want, old, all);
 });
 
 test('decodeSelected takes more frames than ffmpeg\'s 100-term expression limit', async () => {
