@@ -5,7 +5,7 @@
 import type { Workspace } from '../core/workspace.js';
 import { iou } from '../core/box.js';
 import { motMetrics, type IdBox, type MotResult } from '../tracking/metrics.js';
-import { buildDictionary, clusterScores, type ClusterScores } from '../dictionary/index.js';
+import { buildDictionary, clusterScores, SAME_CHARACTER, type ClusterScores } from '../dictionary/index.js';
 import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';
 import { analyzeSeries, tracksFromRows, type SeriesSummary } from './series.js';
 import { appearances, type AppearanceRow } from './store.js';
@@ -82,7 +82,7 @@ export async function evalClusters(ws: Workspace, files: string[], opts: Analyze
   const series = await analyzeSeries(ws, { epochs: opts.epochs, log: opts.log });
   const rows = appearances(ws);
   // Vanilla: the same clustering on the stored (unrefined) embeddings.
-  const vanillaDict = buildDictionary(tracksFromRows(rows));
+  const vanillaDict = buildDictionary(tracksFromRows(rows), { cut: SAME_CHARACTER });
   const scored = rows.filter((r) => ids.has(r.id) && r.track !== null);
   const truthLabels = scored.map((r) => ids.get(r.id)!);
   const vanilla = clusterScores(scored.map((r) => vanillaDict.trackCharacter.get(r.track!) ?? -1), truthLabels);

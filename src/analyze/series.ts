@@ -4,7 +4,7 @@
 // while the set of tracks is unchanged.
 import type { Workspace } from '../core/workspace.js';
 import type { Track } from '../core/types.js';
-import { refineTracks, projectTracks, buildDictionary, type Dictionary } from '../dictionary/index.js';
+import { refineTracks, projectTracks, buildDictionary, trackVector, SAME_CHARACTER, type Dictionary } from '../dictionary/index.js';
 import { writeCharacterCollage } from './collage.js';
 import { relabel, restoreNames, type LabelSummary } from '../label/relabel.js';
 import { links } from '../label/store.js';
@@ -64,6 +64,7 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
     return summary;
   }
 
+  const vanilla = new Map(tracks.map((t) => [t.id, trackVector(t)]));
   const hasPairs = [...coOccurring(tracks).values()].some((s) => s.size > 0);
   if (opts.refine === false) summary.note = 'refinement switched off';
   else if (!hasPairs) summary.note = 'no two tracks share a frame: no triplets to learn from, vanilla embeddings kept';
@@ -85,7 +86,9 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
 
   // Merges and splits a person made are constraints of the rebuilt dictionary.
   const person = links(ws);
-  const dict = buildDictionary(tracks, { together: person.together, apart: person.apart });
+  // One character where the refined and the vanilla vectors both say so: the head, trained on a series' few tracks,
+  // pulls some characters together that colour and the backbone tell apart, and the other way round.
+  const dict = buildDictionary(tracks, { cut: SAME_CHARACTER, also: summary.refined ? vanilla : undefined, together: person.together, apart: person.apart });
   summary.silhouette = dict.silhouette;
   await saveDictionary(ws, dict, tracks, summary);
   // Names typed with taught boxes land on the clusters those boxes fell in.

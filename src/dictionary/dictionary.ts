@@ -4,7 +4,7 @@
 // character, and the track -> character map every later step uses.
 import type { Detection, Track } from '../core/types.js';
 import { dot, meanVector } from '../embed/vector.js';
-import { agglomerate, type ClusterOptions } from './cluster.js';
+import { agglomerate, cosineDistances, type ClusterOptions } from './cluster.js';
 import { coOccurring, type Scope } from './triplets.js';
 
 export interface Character {
@@ -41,7 +41,21 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | '
   minDetections?: number;
   /** Detections examined when looking for a medoid (evenly sampled). Default 300. */
   medoidSample?: number;
+  /**
+   * A second vector per track id (the unrefined one, when the tracks carry refined embeddings): two tracks are then as
+   * far apart as the farther of the two views says, so a pair is one character only when both views agree.
+   */
+  also?: ReadonlyMap<number, Float32Array>;
 }
+
+/**
+ * Cosine distance (average linkage) under which two groups of tracks are one character, for `cut`. Why a fixed cut and
+ * not the silhouette: a series of two or three tracks has no partition for the silhouette to compare (two tracks always
+ * became one character), and on real anime the silhouette chose too few characters. Measured on 147 track pairs of
+ * eight real series (eval appearances), in the larger of the vanilla and refined distances: 14 of 17 same-character
+ * pairs lie under 0.2 and 127 of 130 pairs of different characters above it; 0.25 scores the same.
+ */
+export const SAME_CHARACTER = 0.2;
 
 /** A track's appearance: the normalised mean of its detections' embeddings. */
 export function trackVector(t: Track): Float32Array {
@@ -76,13 +90,20 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
   const pairs = (ps: ReadonlyArray<readonly [number, number]> | undefined) =>
     (ps ?? []).filter(([a, b]) => index.has(a) && index.has(b)).map(([a, b]) => [index.get(a)!, index.get(b)!] as [number, number]);
   links.push(...pairs(opts.apart));
-  const c = agglomerate(vecs, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
+  const input = opts.also ? { distances: farther(cosineDistances(vecs), cosineDistances(used.map((t) => opts.also!.get(t.id) ?? vecs[index.get(t.id)!]))), n: used.length } : vecs;
+  const c = agglomerate(input, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
     characters.push(character(k, used.filter((_, i) => c.labels[i] === k), (t) => vecs[index.get(t.id)!], opts.medoidSample));
   }
   const trackCharacter = new Map(used.map((t, i) => [t.id, c.labels[i]]));
   return { characters, trackCharacter, k: c.k, silhouette: c.silhouette, curve: c.curve };
+}
+
+/** Elementwise maximum of two distance matrices, into the first. */
+function farther(a: Float32Array, b: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
+  return a;
 }
 
 /** The detection with the highest summed cosine to the others (on an even sample when many). */
