@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
+import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, SAME_CHARACTER, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
 import { gauss } from '../src/core/random.js';
 import { normalize } from '../src/embed/vector.js';
 import { synthClip } from '../src/dictionary/synth.js';
@@ -204,6 +204,20 @@ test('dictionary exemplars are medoids and collages lay crops out in a grid', as
   assert.equal(img.height, 2 * 36 + 4);
   // The exemplar has a highlight frame around it.
   assert.deepEqual([...img.data.subarray((2 * img.width + 2) * 3, (2 * img.width + 2) * 3 + 3)], [255, 200, 0]);
+});
+
+test('the fixed cut: two tracks are two characters when far apart (the silhouette cannot say so), one when near; with a second view both views must agree', () => {
+  // Unit vectors at a chosen cosine distance from [1, 0].
+  const at = (d: number) => () => Float32Array.of(1 - d, Math.sqrt(1 - (1 - d) ** 2));
+  const far = [track(1, 0, [0], at(0)), track(2, 1, [0], at(0.3))];
+  const near = [track(1, 0, [0], at(0)), track(2, 1, [0], at(0.05))];
+  assert.equal(buildDictionary(far).k, 1, 'two items leave the silhouette nothing to compare');
+  assert.equal(buildDictionary(far, { cut: SAME_CHARACTER }).k, 2);
+  assert.equal(buildDictionary(near, { cut: SAME_CHARACTER }).k, 1);
+  const view = (d: number) => new Map([[1, at(0)()], [2, at(d)()]]);
+  assert.equal(buildDictionary(near, { cut: SAME_CHARACTER, also: view(0.3) }).k, 2, 'the second view tells them apart');
+  assert.equal(buildDictionary(far, { cut: SAME_CHARACTER, also: view(0.05) }).k, 2, 'the first view tells them apart');
+  assert.equal(buildDictionary(near, { cut: SAME_CHARACTER, also: view(0.05) }).k, 1);
 });
 
 test('trainHead refuses an empty triplet set', async () => {
