@@ -50,3 +50,19 @@ test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes 
   assert.ok(existsSync(report));
   ws.close();
 });
+
+test('analyze: a series of two tracks, one of each of two characters who never share a frame, is two characters', async () => {
+  // The first seed whose two one-character shots hold different characters (the plan is random per seed).
+  const plan = (seed: number) => synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed });
+  const who = (c: SynthClip, shot: number) => c.render(c.shots[shot].start).truth.map((t) => t.identity);
+  const two = [1, 2, 3, 4, 5, 6, 7, 8].map(plan).find((c) => who(c, 0).length === 1 && who(c, 1).length === 1 && who(c, 0)[0] !== who(c, 1)[0])!;
+  assert.ok(two, 'a seed with two different lone characters');
+  const path = join(tmp, 'two-characters.mp4');
+  await writeSynthClip(path, two);
+  const ws = Workspace.open(join(tmp, 'ws-two'));
+  await analyzeVideo(ws, path, { chain: [new TruthBodies(two)], rate: 6, width: two.width });
+  const series = await analyzeSeries(ws, { learn: false });
+  assert.equal(series.tracks, 2);
+  assert.equal(series.characters.length, 2, 'before the fixed cut, two tracks were always one character');
+  ws.close();
+});

@@ -211,13 +211,22 @@ test('the fixed cut: two tracks are two characters when far apart (the silhouett
   const at = (d: number) => () => Float32Array.of(1 - d, Math.sqrt(1 - (1 - d) ** 2));
   const far = [track(1, 0, [0], at(0)), track(2, 1, [0], at(0.3))];
   const near = [track(1, 0, [0], at(0)), track(2, 1, [0], at(0.05))];
-  assert.equal(buildDictionary(far).k, 1, 'two items leave the silhouette nothing to compare');
+  // (The silhouette makes these one character whatever their distance: two items leave it nothing to compare.)
   assert.equal(buildDictionary(far, { cut: SAME_CHARACTER }).k, 2);
   assert.equal(buildDictionary(near, { cut: SAME_CHARACTER }).k, 1);
   const view = (d: number) => new Map([[1, at(0)()], [2, at(d)()]]);
   assert.equal(buildDictionary(near, { cut: SAME_CHARACTER, also: view(0.3) }).k, 2, 'the second view tells them apart');
   assert.equal(buildDictionary(far, { cut: SAME_CHARACTER, also: view(0.05) }).k, 2, 'the first view tells them apart');
   assert.equal(buildDictionary(near, { cut: SAME_CHARACTER, also: view(0.05) }).k, 1);
+  // The second view is looked up by track id: listed in another order, with a track left out (no embedding).
+  const same = [track(5, 0, [0], at(0)), { id: 7, shot: 1, detections: [] } as Track, track(3, 2, [0], at(0.02)), track(9, 3, [0], at(0.04))];
+  const second = new Map([[9, at(0.3)()], [3, at(0.01)()], [5, at(0)()]]);
+  const d = buildDictionary(same, { cut: SAME_CHARACTER, also: second });
+  assert.equal(d.k, 2);
+  assert.equal(d.trackCharacter.get(5), d.trackCharacter.get(3));
+  assert.notEqual(d.trackCharacter.get(5), d.trackCharacter.get(9));
+  assert.equal(d.trackCharacter.has(7), false);
+  assert.throws(() => buildDictionary(same, { cut: SAME_CHARACTER, also: new Map([[5, at(0)()]]) }), /track 3 has no vector/);
 });
 
 test('trainHead refuses an empty triplet set', async () => {

@@ -12,6 +12,7 @@ import { coOccurring } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, HEAD_MODEL, type Appearance } from './tracks.js';
 import { learnPass, nameTaught, type LearnPassSummary } from './learn.js';
+import { spaceOf, DEFAULT_SPACE } from '../models/identity.js';
 import type { Progress } from '../core/progress.js';
 
 export { tracksFromRows } from './tracks.js';
@@ -86,9 +87,11 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
 
   // Merges and splits a person made are constraints of the rebuilt dictionary.
   const person = links(ws);
-  // One character where the refined and the vanilla vectors both say so: the head, trained on a series' few tracks,
-  // pulls some characters together that colour and the backbone tell apart, and the other way round.
-  const dict = buildDictionary(tracks, { cut: SAME_CHARACTER, also: summary.refined ? vanilla : undefined, together: person.together, apart: person.apart });
+  // Under a cut calibrated in the default space, one character where the refined and the vanilla vectors both say so:
+  // the head, trained on a series' few tracks, pulls some characters together that colour and the backbone tell
+  // apart, and the other way round. Another space keeps the silhouette's choice.
+  const calibrated = spaceOf(ws) === DEFAULT_SPACE;
+  const dict = buildDictionary(tracks, { ...(calibrated ? { cut: SAME_CHARACTER, also: summary.refined ? vanilla : undefined } : {}), together: person.together, apart: person.apart });
   summary.silhouette = dict.silhouette;
   await saveDictionary(ws, dict, tracks, summary);
   // Names typed with taught boxes land on the clusters those boxes fell in.

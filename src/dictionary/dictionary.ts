@@ -49,11 +49,9 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | '
 }
 
 /**
- * Cosine distance (average linkage) under which two groups of tracks are one character, for `cut`. Why a fixed cut and
- * not the silhouette: a series of two or three tracks has no partition for the silhouette to compare (two tracks always
- * became one character), and on real anime the silhouette chose too few characters. Measured on 147 track pairs of
- * eight real series (eval appearances), in the larger of the vanilla and refined distances: 14 of 17 same-character
- * pairs lie under 0.2 and 127 of 130 pairs of different characters above it; 0.25 scores the same.
+ * Cosine distance (average linkage) under which two groups of tracks are one character, for `cut`, in the default
+ * identity space (MobileNetV2 + colour): read off real track pairs, see docs/cast.md (Dictionary). Other spaces have
+ * other scales and keep the silhouette.
  */
 export const SAME_CHARACTER = 0.2;
 
@@ -90,8 +88,9 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
   const pairs = (ps: ReadonlyArray<readonly [number, number]> | undefined) =>
     (ps ?? []).filter(([a, b]) => index.has(a) && index.has(b)).map(([a, b]) => [index.get(a)!, index.get(b)!] as [number, number]);
   links.push(...pairs(opts.apart));
-  const input = opts.also ? { distances: farther(cosineDistances(vecs), cosineDistances(used.map((t) => opts.also!.get(t.id) ?? vecs[index.get(t.id)!]))), n: used.length } : vecs;
-  const c = agglomerate(input, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
+  const D = cosineDistances(vecs);
+  if (opts.also) farther(D, cosineDistances(used.map((t) => opts.also!.get(t.id) ?? missing(t.id))));
+  const c = agglomerate({ distances: D, n: used.length }, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
     characters.push(character(k, used.filter((_, i) => c.labels[i] === k), (t) => vecs[index.get(t.id)!], opts.medoidSample));
@@ -101,9 +100,12 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
 }
 
 /** Elementwise maximum of two distance matrices, into the first. */
-function farther(a: Float32Array, b: Float32Array): Float32Array {
+function farther(a: Float32Array, b: Float32Array): void {
   for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
-  return a;
+}
+
+function missing(track: number): never {
+  throw new Error(`buildDictionary: track ${track} has no vector in the second view`);
 }
 
 /** The detection with the highest summed cosine to the others (on an even sample when many). */

@@ -24,6 +24,11 @@ function recorded(ws: Workspace): string | undefined {
   }
 }
 
+/** The space this workspace's vectors are in (the default when nothing is embedded yet). */
+export function spaceOf(ws: Workspace): string {
+  return recorded(ws) ?? DEFAULT_SPACE;
+}
+
 function record(ws: Workspace, space: string): void {
   ws.db.prepare("INSERT INTO model_settings (key, value) VALUES ('identity_space', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(space);
 }
