@@ -5,12 +5,12 @@
 import type { Workspace } from '../core/workspace.js';
 import { iou } from '../core/box.js';
 import { motMetrics, type IdBox, type MotResult } from '../tracking/metrics.js';
-import { buildDictionary, clusterScores, SAME_CHARACTER, type ClusterScores } from '../dictionary/index.js';
+import { buildDictionary, clusterScores, type ClusterScores } from '../dictionary/index.js';
 import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';
 import { analyzeSeries, tracksFromRows, type SeriesSummary } from './series.js';
+import { dictionaryCut } from './tracks.js';
 import { appearances, type AppearanceRow } from './store.js';
 import { loadCastTruth, type CastTruth } from './truth.js';
-import { spaceOf, DEFAULT_SPACE } from '../models/identity.js';
 
 export interface TrackEval {
   truth: string;
@@ -83,7 +83,7 @@ export async function evalClusters(ws: Workspace, files: string[], opts: Analyze
   const series = await analyzeSeries(ws, { epochs: opts.epochs, log: opts.log });
   const rows = appearances(ws);
   // Vanilla: the same clustering on the stored (unrefined) embeddings.
-  const vanillaDict = buildDictionary(tracksFromRows(rows), spaceOf(ws) === DEFAULT_SPACE ? { cut: SAME_CHARACTER } : {});
+  const vanillaDict = buildDictionary(tracksFromRows(rows), { cut: dictionaryCut(ws) });
   const scored = rows.filter((r) => ids.has(r.id) && r.track !== null);
   const truthLabels = scored.map((r) => ids.get(r.id)!);
   const vanilla = clusterScores(scored.map((r) => vanillaDict.trackCharacter.get(r.track!) ?? -1), truthLabels);

@@ -4,15 +4,14 @@
 // while the set of tracks is unchanged.
 import type { Workspace } from '../core/workspace.js';
 import type { Track } from '../core/types.js';
-import { refineTracks, projectTracks, buildDictionary, trackVector, SAME_CHARACTER, type Dictionary } from '../dictionary/index.js';
+import { refineTracks, projectTracks, buildDictionary, trackVector, type Dictionary } from '../dictionary/index.js';
 import { writeCharacterCollage } from './collage.js';
 import { relabel, restoreNames, type LabelSummary } from '../label/relabel.js';
 import { links } from '../label/store.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
-import { tracksFromRows, storedHead, HEAD_MODEL, type Appearance } from './tracks.js';
+import { tracksFromRows, storedHead, dictionaryCut, HEAD_MODEL, type Appearance } from './tracks.js';
 import { learnPass, nameTaught, type LearnPassSummary } from './learn.js';
-import { spaceOf, DEFAULT_SPACE } from '../models/identity.js';
 import type { Progress } from '../core/progress.js';
 
 export { tracksFromRows } from './tracks.js';
@@ -90,8 +89,8 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   // Under a cut calibrated in the default space, one character where the refined and the vanilla vectors both say so:
   // the head, trained on a series' few tracks, pulls some characters together that colour and the backbone tell
   // apart, and the other way round. Another space keeps the silhouette's choice.
-  const calibrated = spaceOf(ws) === DEFAULT_SPACE;
-  const dict = buildDictionary(tracks, { ...(calibrated ? { cut: SAME_CHARACTER, also: summary.refined ? vanilla : undefined } : {}), together: person.together, apart: person.apart });
+  const cut = dictionaryCut(ws);
+  const dict = buildDictionary(tracks, { cut, also: cut !== undefined && summary.refined ? vanilla : undefined, together: person.together, apart: person.apart });
   summary.silhouette = dict.silhouette;
   await saveDictionary(ws, dict, tracks, summary);
   // Names typed with taught boxes land on the clusters those boxes fell in.

@@ -2,7 +2,8 @@
 // embeddings. Shared by the series stages (refine, cluster) and labelling.
 import type { Workspace } from '../core/workspace.js';
 import type { Detection, Track } from '../core/types.js';
-import { Head, projectTracks } from '../dictionary/index.js';
+import { Head, projectTracks, SAME_CHARACTER } from '../dictionary/index.js';
+import { spaceOf, DEFAULT_SPACE } from '../models/identity.js';
 import { appearances, type AppearanceRow } from './store.js';
 
 export type Appearance = Detection & { id: number; video: number };
@@ -35,4 +36,9 @@ export async function seriesTracks(ws: Workspace): Promise<Track[]> {
   const tracks = tracksFromRows(appearances(ws));
   const head = storedHead(ws);
   return head && tracks.length ? projectTracks(tracks, head.head) : tracks;
+}
+
+/** The dictionary's fixed cut for this workspace: calibrated in the default identity space; elsewhere none (the silhouette chooses). */
+export function dictionaryCut(ws: Workspace): number | undefined {
+  return spaceOf(ws) === DEFAULT_SPACE ? SAME_CHARACTER : undefined;
 }
