@@ -290,6 +290,11 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     const onHer = (ws.db.prepare('SELECT frame, x, y, w, h FROM appearances').all() as { frame: number; x: number; y: number; w: number; h: number }[])
       .filter((a) => a.frame !== f && clip.render(a.frame).truth.some((x) => x.identity === t.identity && iou(x.box, [a.x, a.y, a.w, a.h]) >= 0.5));
     assert.ok(onHer.length >= 3, `found on other frames: ${onHer.length}`);
+    // Her taught box is carried through her shot by flow: what that shot's second pass keeps stands on a character.
+    const [s0] = clip.shots;
+    const inShot = ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 AND frame BETWEEN ? AND ? AND frame != ?').all(s0.start, s0.end, f) as { frame: number; x: number; y: number; w: number; h: number }[];
+    const onSomeone = inShot.filter((a) => clip.render(a.frame).truth.some((x) => iou(x.box, [a.x, a.y, a.w, a.h]) >= 0.5));
+    assert.ok(inShot.length >= 2 && onSomeone.length >= 0.9 * inShot.length, `the taught shot's appearances on characters: ${onSomeone.length} of ${inShot.length}`);
     const named = ws.db.prepare("SELECT COUNT(*) n FROM decisions WHERE name = 'Mika'").get() as { n: number };
     assert.ok(named.n >= 1, 'her track carries the taught name');
     // She is all the series knows: the series detector is hers, no look of her own.
@@ -411,4 +416,8 @@ test('learned detector: a taught look has a map of its own, so two characters st
   const piece = { ...own[1][0], box: [own[0][0].box[0] + 8, own[0][0].box[1] + 8, 20, 20] as Box, score: own[0][0].score - 0.2 };
   tag.set(piece, tag.get(own[1][0])!);
   assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d)), [own[0][0]]);
+  // A look's candidate that must stay (a taught box, or one carried from it) is kept first, and keeps another that
+  // must stay too (two drawn characters overlap), while a surer look's candidate on it goes.
+  assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d), (d) => d === piece), [piece]);
+  assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d), () => true), [piece, own[0][0]]);
 });

@@ -12,7 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
@@ -29,12 +29,13 @@ import { ToonscopeError } from '../core/errors.js';
 import { coverage, iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
+import { carryShot, nearestPerName, type CarriedBox, type Seed } from './carry.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
 const LEARNED_VERSION = 5;
 /** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
-const PASS_VERSION = 4;
+const PASS_VERSION = 5;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -293,8 +294,9 @@ export interface RedetectReport {
 /**
  * The second pass over one video: the learned detector on a few sampled
  * frames per shot (skipping characters the first pass found there); in
- * shots where it found someone, on every sampled frame. No flow carrying: its
- * masks are too coarse to follow, and it is cheap enough to run again.
+ * shots where it found someone, on every sampled frame. Its own regions are
+ * not carried by flow (their masks are too coarse to follow, and it is cheap
+ * enough to run again); taught boxes are, through their shot (carry.ts).
  * Saved per shot with the model's key, so a killed run resumes.
  */
 export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress, maps?: Map<number, FeatureMap>): Promise<RedetectReport> {
@@ -331,7 +333,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // A taught frame is always looked at, and its taught box always yields her there (the name lands on her track).
   // Every taught box by frame (analysis pixels), done shots included: background cut-outs keep clear of them all.
   const taught = new Map<number, Box[]>();
-  for (const t of taughtBoxes(ws, videoId)) {
+  const mineTaught = taughtBoxes(ws, videoId);
+  for (const t of mineTaught) {
     if (byShot.has(shotOf.get(t.frame) ?? -1)) probes.add(t.frame);
     if (!taught.has(t.frame)) taught.set(t.frame, []);
     taught.get(t.frame)!.push(t.box.map((v) => v / sx) as Box);
@@ -352,12 +355,50 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     }
     const rest = dets.filter((d) => taughtDets.has(d) || !others.has(d));
     const boxes = [...known(f), ...rest.map((d) => d.box)];
-    const extra = mine.filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refine(cv, frame, seedFromBox(b, f)));
+    const extra = mine.filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refineInside(cv, frame, b, f));
     for (const d of extra) taughtDets.add(d);
     return [...rest, ...extra];
   };
-  /** A frame's learned detections as candidates: slivers at its edge dropped, its taught boxes added. */
-  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => withTaught(frame, f, dets.filter((d) => !sliver(d.box, frame, typical)));
+  // Taught boxes carried through their shots by flow (carry.ts), one shot at a time: where her taught box went on
+  // its shot's other sampled frames. Only shots still to do, and only from boxes refined for the known looks.
+  const names = new Map(mineTaught.map((t) => [t.id, t.name]));
+  const carried = new Map<number, CarriedBox[]>();
+  const seedsOf = new Map<number, Seed[]>();
+  for (const t of mineTaught) {
+    const shot = shotOf.get(t.frame) ?? -1;
+    const det = known_.seeds.get(t.id);
+    if (!det || !byShot.has(shot)) continue;
+    seedsOf.set(shot, [...(seedsOf.get(shot) ?? []), { id: t.id, frame: t.frame, det }]);
+  }
+  const step = Math.max(1, Math.round(info.fps / (opts.fps ?? 8)));
+  for (const [shot, seeds] of seedsOf) {
+    const got = await carryShot(cv, info, size, times, seeds, byShot.get(shot)!.map((s) => s.frame), { step, every: opts.every ?? 4 });
+    for (const [f, list] of got) carried.set(f, nearestPerName(list, (id) => names.get(id) ?? null, times, f));
+  }
+  /** Two boxes of one character: overlapping by a third, or half of either inside the other. */
+  const same = (a: Box, b: Box) => iou(a, b) >= 0.3 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
+  // A carried candidate and the taught box it came from.
+  const carriedFrom = new WeakMap<Detection, number>();
+  /**
+   * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already:
+   * by the first pass (a box on her, or half inside or around her), or drawn on this frame (under her name, or a box
+   * on hers; a drawn box that only overlaps hers is someone else's: one child in front of another).
+   */
+  const carriedOn = (frame: Image, f: number): Detection[] => {
+    const drawn = mineTaught.filter((t) => t.frame === f);
+    const found = (c: CarriedBox) => known(f).some((b) => same(b, c.det.box))
+      || drawn.some((t) => (t.name !== null && t.name === names.get(c.seed)) || iou(t.box.map((v) => v / sx) as Box, c.det.box) >= 0.5);
+    return (carried.get(f) ?? []).filter((c) => !found(c)).map((c) => {
+      const d = refineInside(cv, frame, c.det.box, f);
+      carriedFrom.set(d, c.seed);
+      return d;
+    });
+  };
+  /** A frame's learned detections as candidates: slivers at its edge dropped, its taught boxes and carried boxes added. */
+  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => {
+    const found = withTaught(frame, f, dets.filter((d) => !sliver(d.box, frame, typical)));
+    return [...found, ...carriedOn(frame, f)];
+  };
   // Candidates must look like a known character rather than this episode's background (characters/likeness.ts).
   // The background is cut out of fixed probe frames of the episode (an even spread over every shot's probes, done or
   // not), so a resumed run decides exactly as an uninterrupted one; the probe loop cuts them from the maps it makes
@@ -394,6 +435,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Hers: her taught boxes and the tracks named as she is. Someone else's: the other looks' and other names' tracks.
   const taughtOf = (l: Look) => l.taught.map((id) => known_.taught.get(id)).filter((u): u is Float32Array => !!u);
   const hers = (look: Look) => [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])];
+  // A taught box with no look of its own (she is all the series map knows) stands for her as one would.
+  const lookOfSeed = (seed: number | undefined): Look | undefined =>
+    seed === undefined ? undefined : (model.looks ?? []).find((l) => l.taught.includes(seed)) ?? { name: names.get(seed) ?? null, taught: [seed], w: [], b: 0 };
   // An unnamed look may be anyone, and an unnamed one anyone's: neither counts as someone else.
   const others = (look: Look) => (look.name === null ? [] : [
     ...(model.looks ?? []).filter((l) => l.name !== null && l.name !== look.name).flatMap(taughtOf),
@@ -405,12 +449,25 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
     if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
     const like = (d: Detection) => {
-      const look = fromLook.get(d);
+      // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
+      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d));
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const judged = dets.filter((d) => taughtDets.has(d) || like(d));
     report.rejected += dets.length - judged.length;
-    return settle(judged, (d) => fromLook.get(d), (d) => taughtDets.has(d));
+    // A carried box, judged as her, settles as a taught box does (it comes from a box a person drew): it stays, and
+    // another look's candidate or a series region that holds her (her merged with her neighbours) goes. But her own
+    // look's candidate on about the same box, and mostly inside it, takes its place (her map found her there, in her
+    // pose there); not one that holds her and more: her map lit her with her neighbours.
+    const sure = new Set<Detection>();
+    const kept = judged.filter((d) => {
+      const look = lookOfSeed(carriedFrom.get(d));
+      if (!look) return true;
+      const own = judged.find((o) => fromLook.get(o) === look && iou(o.box, d.box) >= 0.5 && coverage(o.box, d.box) >= 0.8);
+      sure.add(own ?? d);
+      return !own;
+    });
+    return settle(kept, (d) => fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)), (d) => taughtDets.has(d) || sure.has(d));
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();
@@ -495,6 +552,8 @@ export interface KnownLooks {
   characters: Float32Array[];
   /** Each taught box's embedding, by its id (also among `characters`): a look's candidates are measured against them. */
   taught: Map<number, Float32Array>;
+  /** Each taught box refined to her outline on its frame, by id (analysis pixels): where carrying starts (carry.ts). */
+  seeds: Map<number, Detection>;
   /** Looks of the tracks a person named, by name (first-pass rows sampled per name, second-pass looks): hers, for a look of that name. */
   named: Map<string, Float32Array[]>;
   /** What a person said is no character (rejected tracks): background wherever it turns up. */
@@ -594,6 +653,7 @@ function storedLooks(ws: Workspace): Looks {
 async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: number; path: string; width: number; embed: EmbedOptions }>): Promise<KnownLooks> {
   const characters = [...stored.characters];
   const byId = new Map<number, Float32Array>();
+  const seeds = new Map<number, Detection>();
   const taught = taughtBoxes(ws);
   const heightOf = ws.db.prepare('SELECT height FROM videos WHERE id = ?');
   const sizes = stored.sizes.length ? stored.sizes : taught.map((t) => ({ w: t.box[2], h: t.box[3], frameHeight: (heightOf.get(t.video) as { height: number }).height }));
@@ -613,12 +673,12 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
     const sx = shots.video.width / size.width;
     for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, shots.times)) {
       const on = mine.filter((t) => t.frame === frame.index);
-      const dets = on.map((t) => refine(cv, frame, seedFromBox(t.box.map((x) => x / sx) as Box, frame.index)));
+      const dets = on.map((t) => refineInside(cv, frame, t.box.map((x) => x / sx) as Box, frame.index));
       await embedDetections(frame, dets, v.embed);
-      dets.forEach((d, k) => { characters.push(d.embedding!); byId.set(on[k].id, d.embedding!); });
+      dets.forEach((d, k) => { characters.push(d.embedding!); byId.set(on[k].id, d.embedding!); seeds.set(on[k].id, d); });
     }
   }
-  return { characters, taught: byId, named: stored.named, background: stored.background, size: typicalShare(sizes) };
+  return { characters, taught: byId, seeds, named: stored.named, background: stored.background, size: typicalShare(sizes) };
 }
 
 export interface LearnPassSummary {
@@ -666,7 +726,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
         if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), seeds: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
         bar?.done();

@@ -14,6 +14,7 @@ import type { CharacterDetector } from './types.js';
 import { opencv, type CV } from '../core/opencv.js';
 import { coverage, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
+import { clip } from './masks.js';
 import { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
 
 /** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
@@ -420,6 +421,14 @@ export function seedFromBox(box: Box, frameIndex = 0): Detection {
   return { frame: frameIndex, box: [Math.round(box[0]), Math.round(box[1]), mw, mh], score: 1, label: 'body', mask: { width: mw, height: mh, channels: 1, data } };
 }
 
+/**
+ * A box a person drew (or one carried from it) refined to her outline: GrabCut pads the box it is given and may take
+ * in her neighbours, but she is what lies inside the box.
+ */
+export function refineInside(cv: CV, frame: Image, box: Box, frameIndex = 0): Detection {
+  return clip(refine(cv, frame, seedFromBox(box, frameIndex)), box, frameIndex) ?? seedFromBox(box, frameIndex);
+}
+
 /** Characters already found on a frame (frame pixels): whole bodies, and other boxes (faces found alone). */
 export interface FoundOn { bodies: Box[]; others: Box[] }
 
@@ -470,11 +479,12 @@ export class LearnedBodies implements CharacterDetector {
  * 0.5: two looks found the same character) or a piece of it (half of either inside the other: her face lit inside
  * a body) goes. A series region the same as a kept look's, or holding half of its box, or half inside it, goes too,
  * unless it must `stay` (a taught box): it was her merged with her neighbours or the scenery, or a piece of her.
- * Judged first, so a wrong look's candidate never pushes out the right one's.
+ * Judged first, so a wrong look's candidate never pushes out the right one's. A look's candidate that must `stay`
+ * is kept before any other (two characters a person drew may overlap: a child in front of another).
  */
 export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false): Detection[] {
   const same = (a: Box, b: Box) => iou(a, b) > 0.5 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
-  const mine: Detection[] = [];
-  for (const d of kept.filter((x) => lookOf(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o.box, d.box))) mine.push(d);
+  const mine = kept.filter((x) => lookOf(x) && stay(x));
+  for (const d of kept.filter((x) => lookOf(x) && !stay(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o.box, d.box))) mine.push(d);
   return kept.filter((d) => (lookOf(d) ? mine.includes(d) : stay(d) || !mine.some((m) => same(m.box, d.box))));
 }

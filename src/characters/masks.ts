@@ -45,6 +45,21 @@ export function cropMask(m: Image, box: Box): Image {
   return { width: bw, height: bh, channels: 1, data: out };
 }
 
+/** A detection cut down to the part of it inside `to` (box and mask); undefined when less than 2 px is left. */
+export function clip(d: Detection, to: Box, frame: number): Detection | undefined {
+  const [x, y, w, h] = d.box;
+  const x0 = Math.max(to[0], x), y0 = Math.max(to[1], y), x1 = Math.min(to[0] + to[2], x + w), y1 = Math.min(to[1] + to[3], y + h);
+  if (x1 - x0 < 2 || y1 - y0 < 2) return undefined;
+  const box: Box = [x0, y0, x1 - x0, y1 - y0];
+  if (!d.mask) return { ...d, frame, box };
+  const m = d.mask;
+  const ox = Math.round(x0 - x), oy = Math.round(y0 - y);
+  const bw = Math.max(1, Math.min(m.width - ox, Math.round(box[2]))), bh = Math.max(1, Math.min(m.height - oy, Math.round(box[3])));
+  const data = new Uint8Array(bw * bh);
+  for (let j = 0; j < bh; j++) data.set(m.data.subarray((j + oy) * m.width + ox, (j + oy) * m.width + ox + bw), j * bw);
+  return { ...d, frame, box: [box[0], box[1], bw, bh], mask: { width: bw, height: bh, channels: 1, data } };
+}
+
 /** Paste a detection's box-sized mask back into a full-frame mask (a filled box when it has none). */
 export function fullMask(d: Pick<Detection, 'box' | 'mask'>, width: number, height: number): Image {
   const out = emptyMask(width, height);

@@ -8,7 +8,7 @@ import { decodeSelected, fitSize, probe } from '../core/video.js';
 import { detectShots } from '../shots/detect.js';
 import type { Box, Detection, Frame, Image, Shot } from '../core/types.js';
 import { opencv, toMat, using, type CV } from '../core/opencv.js';
-import { boxIoU, fullMask, maskIoU } from './masks.js';
+import { boxIoU, clip, fullMask, maskIoU } from './masks.js';
 import { detectCharacters } from './pipeline.js';
 import type { Character, CharacterDetector } from './types.js';
 
@@ -71,38 +71,37 @@ function median(v: number[]): number {
 
 /** Move a detection by (dx, dy), cropping box and mask to the frame. Returns undefined once it has left. */
 export function shift(d: Detection, dx: number, dy: number, width: number, height: number, frame: number): Detection | undefined {
-  const [x, y, w, h] = d.box;
-  const nx = x + dx, ny = y + dy;
-  const x0 = Math.max(0, nx), y0 = Math.max(0, ny), x1 = Math.min(width, nx + w), y1 = Math.min(height, ny + h);
-  if (x1 - x0 < 2 || y1 - y0 < 2) return undefined;
-  const box: Box = [x0, y0, x1 - x0, y1 - y0];
-  if (!d.mask) return { ...d, frame, box };
-  const m = d.mask;
-  const ox = Math.round(x0 - nx), oy = Math.round(y0 - ny);
-  const bw = Math.max(1, Math.min(m.width - ox, Math.round(box[2]))), bh = Math.max(1, Math.min(m.height - oy, Math.round(box[3])));
-  const data = new Uint8Array(bw * bh);
-  for (let j = 0; j < bh; j++) data.set(m.data.subarray((j + oy) * m.width + ox, (j + oy) * m.width + ox + bw), j * bw);
-  return { ...d, frame, box: [box[0], box[1], bw, bh], mask: { width: bw, height: bh, channels: 1, data } };
+  return clip({ ...d, box: [d.box[0] + dx, d.box[1] + dy, d.box[2], d.box[3]] }, [0, 0, width, height], frame);
+}
+
+/**
+ * How a detection moved between two frames: the median flow inside its mask (or box), in frame pixels, and the
+ * spread of that flow around the median (median absolute deviation, dx and dy combined): near zero when it moved as
+ * one piece, large when its parts moved apart (a turn, a limb, someone passing in front).
+ */
+export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number): { dx: number; dy: number; spread: number } {
+  const dxs: number[] = [], dys: number[] = [];
+  const [bx, by, bw, bh] = d.box;
+  const step = Math.max(1, Math.round(Math.min(bw, bh) / 24));
+  for (let y = by; y < by + bh; y += step) {
+    for (let x = bx; x < bx + bw; x += step) {
+      if (d.mask && !d.mask.data[Math.floor(y - by) * d.mask.width + Math.floor(x - bx)]) continue;
+      const sx = Math.floor(x / scale), sy = Math.floor(y / scale);
+      if (sx < 0 || sy < 0 || sx >= fw || sy >= fh) continue;
+      dxs.push(fl[(sy * fw + sx) * 2]);
+      dys.push(fl[(sy * fw + sx) * 2 + 1]);
+    }
+  }
+  const mx = median(dxs), my = median(dys);
+  const spread = Math.hypot(median(dxs.map((v) => Math.abs(v - mx))), median(dys.map((v) => Math.abs(v - my))));
+  return { dx: mx * scale, dy: my * scale, spread: spread * scale };
 }
 
 /** Carry characters from the previous frame by the median flow inside each body mask (face box inside the face). */
 export function carry(chars: Character[], fl: Float32Array, fw: number, fh: number, scale: number, width: number, height: number, frame: number): Character[] {
   const out: Character[] = [];
   for (const c of chars) {
-    const d = c.body ?? c.face!;
-    const dxs: number[] = [], dys: number[] = [];
-    const [bx, by, bw, bh] = d.box;
-    const step = Math.max(1, Math.round(Math.min(bw, bh) / 24));
-    for (let y = by; y < by + bh; y += step) {
-      for (let x = bx; x < bx + bw; x += step) {
-        if (d.mask && !d.mask.data[Math.floor(y - by) * d.mask.width + Math.floor(x - bx)]) continue;
-        const sx = Math.floor(x / scale), sy = Math.floor(y / scale);
-        if (sx < 0 || sy < 0 || sx >= fw || sy >= fh) continue;
-        dxs.push(fl[(sy * fw + sx) * 2]);
-        dys.push(fl[(sy * fw + sx) * 2 + 1]);
-      }
-    }
-    const dx = median(dxs) * scale, dy = median(dys) * scale;
+    const { dx, dy } = motion(c.body ?? c.face!, fl, fw, fh, scale);
     const body = c.body && shift(c.body, dx, dy, width, height, frame);
     const face = c.face && shift(c.face, dx, dy, width, height, frame);
     if (body || face) out.push({ ...(body ? { body } : {}), ...(face ? { face } : {}) });
