@@ -5,13 +5,14 @@
 // median flow inside its mask, frame by frame at the analysis rate, outwards
 // from the taught frame, and given up as soon as it can no longer be trusted:
 // her parts move apart (a turn, a limb swung, someone in front), a frame is
-// missing, she leaves the frame, or more than `every` seconds have passed (the
-// flow's small errors add up). What it gives are candidates, judged like any
-// other (learn.ts), never boxes that must stay.
+// missing, half of her has left the frame, or more than `every` seconds have
+// passed (the flow's small errors add up). What it gives are candidates, judged
+// as hers (learn.ts); one kept settles as the taught box it came from would.
 import type { Detection, Image, VideoInfo } from '../core/types.js';
 import { decodeSelected } from '../core/video.js';
 import type { CV } from '../core/opencv.js';
 import { flow, grayOf, motion, shrink, shift } from '../characters/video.js';
+import { coverage, iou } from '../core/box.js';
 
 /**
  * A carried box is given up when its parts moved apart by more than this share of its smaller side in one step
@@ -28,7 +29,7 @@ export interface Seed {
 }
 
 export interface CarriedBox {
-  /** Where the box went, on a target frame (analysis pixels, the seed's mask moved with it). */
+  /** Where the box went, on a target frame (analysis pixels, the seed's mask moved with it; no embedding). */
   det: Detection;
   /** Which taught box it came from, and that box's frame. */
   seed: number;
@@ -41,8 +42,9 @@ export interface CarriedBox {
  */
 export function chainFrames(at: number, targets: readonly number[], step: number, lo: number, hi: number): number[] {
   const out = new Set<number>(targets.filter((f) => f >= lo && f <= hi));
-  for (let f = at; f >= lo; f -= step) out.add(f);
-  for (let f = at; f <= hi; f += step) out.add(f);
+  const by = Math.max(1, Math.round(step));
+  for (let f = at; f >= lo; f -= by) out.add(f);
+  for (let f = at; f <= hi; f += by) out.add(f);
   return [...out].sort((a, b) => a - b);
 }
 
@@ -53,44 +55,73 @@ export interface CarryOptions {
   every: number;
 }
 
+/** One step of a walk: the flow from the frame before to this one, at `scale` times smaller than the frame. */
+export interface FlowStep { frame: number; flow: Float32Array; width: number; height: number; scale: number }
+
 /**
- * Carry the seeds of one shot to its target frames (the shot's sampled frames). Frames are decoded small and
- * gray, one shot at a time; a flow between two frames is computed once for all seeds that cross it. Returns, per
- * target frame, at most one box per seed.
+ * Follow a box through flow steps (outwards from its frame, in order) until it can no longer be trusted: the flow
+ * inside it has no samples (it lies off the flow's grid) or its parts move apart (spread over `APART` of its smaller
+ * side), or less than half of it is left inside the frame. Returns where it was after each step it survived.
+ */
+export function walk(seed: Detection, steps: Iterable<FlowStep | undefined>, frame: { width: number; height: number }): Detection[] {
+  const out: Detection[] = [];
+  const area = seed.box[2] * seed.box[3];
+  let det = seed;
+  for (const st of steps) {
+    if (!st) break;
+    const m = motion(det, st.flow, st.width, st.height, st.scale);
+    if (!m.samples || m.spread > APART * Math.min(det.box[2], det.box[3])) break;
+    // Moved whole, then cut to the frame: a box mostly outside it is someone leaving, too little of her to follow.
+    const next = shift(det, m.dx, m.dy, frame.width, frame.height, st.frame);
+    if (!next || next.box[2] * next.box[3] < 0.5 * area) break;
+    out.push((det = next));
+  }
+  return out;
+}
+
+/**
+ * Carry the seeds of one shot to its target frames (the shot's sampled frames), each only as far as `every` seconds
+ * from its taught frame (what lies further is never decoded). Frames are decoded at the analysis size and shrunk to
+ * gray halves; a flow between two frames is computed once for all seeds that cross it. Returns, per target frame, at
+ * most one box per seed.
  */
 export async function carryShot(cv: CV, info: VideoInfo, size: { width: number; height: number }, times: ArrayLike<number>, seeds: readonly Seed[], targets: readonly number[], opts: CarryOptions): Promise<Map<number, CarriedBox[]>> {
   const out = new Map<number, CarriedBox[]>();
   if (!seeds.length || !targets.length) return out;
-  const all = [...targets, ...seeds.map((s) => s.frame)];
-  const lo = Math.min(...all), hi = Math.max(...all);
-  const chains = new Map(seeds.map((s) => [s.id, chainFrames(s.frame, targets, opts.step, lo, hi)]));
-  const wanted = [...new Set([...chains.values()].flat())];
+  const time = (f: number) => times[f] ?? 0;
+  const first = Math.min(...targets, ...seeds.map((s) => s.frame)), last = Math.max(...targets, ...seeds.map((s) => s.frame));
+  // Each seed's window: the shot's frames within `every` seconds of it (frame times are increasing).
+  const near = (s: Seed, f: number) => Math.abs(time(f) - time(s.frame)) <= opts.every + 1e-6;
+  const chains = new Map(seeds.map((s) => {
+    let lo = s.frame, hi = s.frame;
+    while (lo > first && near(s, lo - 1)) lo--;
+    while (hi < last && near(s, hi + 1)) hi++;
+    return [s.id, chainFrames(s.frame, targets, opts.step, lo, hi)];
+  }));
   const small = new Map<number, Image>();
-  for await (const frame of decodeSelected(info.path, wanted, size, times)) small.set(frame.index, shrink(grayOf(frame), 2));
+  for await (const frame of decodeSelected(info.path, [...new Set([...chains.values()].flat())], size, times)) small.set(frame.index, shrink(grayOf(frame), 2));
   const flows = new Map<string, Float32Array>();
-  const flowOf = (a: number, b: number) => {
+  // The flow from a to b, or nothing when either frame is missing (a damaged stretch): the walk stops there.
+  const stepTo = (a: number, b: number): FlowStep | undefined => {
+    const g = small.get(a), h = small.get(b);
+    if (!g || !h) return undefined;
     const k = `${a}:${b}`;
-    if (!flows.has(k)) flows.set(k, flow(cv, small.get(a)!, small.get(b)!));
-    return flows.get(k)!;
+    if (!flows.has(k)) flows.set(k, flow(cv, g, h));
+    return { frame: b, flow: flows.get(k)!, width: g.width, height: g.height, scale: size.width / g.width };
   };
   const isTarget = new Set(targets);
-  const time = (f: number) => times[f] ?? 0;
   for (const s of seeds) {
     const chain = chains.get(s.id)!;
     const at = chain.indexOf(s.frame);
-    // Outwards both ways; each walk stops at the first frame it cannot trust.
+    // The seed's embedding does not hold where it went: a carried box is embedded afresh once refined there.
+    const { embedding: _, ...bare } = s.det;
+    // Outwards both ways, lazily: each walk stops at the first frame it cannot trust.
     for (const dir of [1, -1]) {
-      let det: Detection | undefined = s.det;
-      for (let k = at + dir; k >= 0 && k < chain.length; k += dir) {
-        const a = chain[k - dir], b = chain[k];
-        if (!small.has(a) || !small.has(b)) break;
-        if (Math.abs(time(b) - time(s.frame)) > opts.every + 1e-6) break;
-        const g = small.get(a)!;
-        const m = motion(det!, flowOf(a, b), g.width, g.height, size.width / g.width);
-        if (m.spread > APART * Math.min(det!.box[2], det!.box[3])) break;
-        det = shift(det!, m.dx, m.dy, size.width, size.height, b);
-        if (!det) break;
-        if (isTarget.has(b) && b !== s.frame) out.set(b, [...(out.get(b) ?? []), { det, seed: s.id, from: s.frame }]);
+      const steps = function* () {
+        for (let k = at + dir; k >= 0 && k < chain.length; k += dir) yield stepTo(chain[k - dir], chain[k]);
+      };
+      for (const det of walk(bare, steps(), size)) {
+        if (isTarget.has(det.frame)) out.set(det.frame, [...(out.get(det.frame) ?? []), { det, seed: s.id, from: s.frame }]);
       }
     }
   }
@@ -98,17 +129,36 @@ export async function carryShot(cv: CV, info: VideoInfo, size: { width: number; 
 }
 
 /**
- * One carried box per character on a frame: of the boxes carried from taught boxes of one name (each unnamed box
- * is its own character), the one whose taught frame is nearest in time (the shorter its walk, the less it drifted).
+ * One carried box per character on a frame: of the boxes carried from taught boxes of one character (`whose` says
+ * which: her name, or her look, or the box alone), the one whose taught frame is nearest in time (the shorter its
+ * walk, the less it drifted).
  */
-export function nearestPerName(boxes: readonly CarriedBox[], nameOf: (seed: number) => string | null, times: ArrayLike<number>, frame: number): CarriedBox[] {
+export function nearestPerCharacter(boxes: readonly CarriedBox[], whose: (seed: number) => string, times: ArrayLike<number>, frame: number): CarriedBox[] {
   const best = new Map<string, CarriedBox>();
-  const gap = (c: CarriedBox) => Math.abs((times[frame] ?? frame) - (times[c.from] ?? c.from));
+  const gap = (c: CarriedBox) => Math.abs((times[frame] ?? 0) - (times[c.from] ?? 0));
   for (const c of boxes) {
-    const name = nameOf(c.seed);
-    const k = name === null ? `#${c.seed}` : `=${name}`;
+    const k = whose(c.seed);
     const o = best.get(k);
     if (!o || gap(c) < gap(o) || (gap(c) === gap(o) && c.seed < o.seed)) best.set(k, c);
   }
   return [...best.values()];
+}
+
+/**
+ * Judged candidates of a frame, carried boxes among them (`carried`: is it one). A carried box stays as the taught
+ * box it came from would (it comes from a box a person drew): another look's candidate or a series region that holds
+ * her (her merged with her neighbours) goes when settled. But a candidate of her own map (`hers`: her look's, or the
+ * series map's when she has no look of her own: it is hers then) on about the same box (IoU >= 0.5), mostly inside it
+ * (80%), takes its place and stays instead: her map found her there, in her pose there. Not one that holds her and
+ * more: her map lit her with her neighbours.
+ */
+export function giveWay(judged: readonly Detection[], carried: (d: Detection) => boolean, hers: (d: Detection, o: Detection) => boolean): { kept: Detection[]; sure: Set<Detection> } {
+  const sure = new Set<Detection>();
+  const kept = judged.filter((d) => {
+    if (!carried(d)) return true;
+    const own = judged.find((o) => !carried(o) && hers(d, o) && iou(o.box, d.box) >= 0.5 && coverage(o.box, d.box) >= 0.8);
+    sure.add(own ?? d);
+    return !own;
+  });
+  return { kept, sure };
 }

@@ -29,7 +29,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { coverage, iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
-import { carryShot, nearestPerName, type CarriedBox, type Seed } from './carry.js';
+import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } from './carry.js';
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
@@ -360,23 +360,26 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     return [...rest, ...extra];
   };
   // Taught boxes carried through their shots by flow (carry.ts), one shot at a time: where her taught box went on
-  // its shot's other sampled frames. Only shots still to do, and only from boxes refined for the known looks.
+  // its shot's other sampled frames. Done shots too (a few seconds around each taught frame): the background
+  // cut-outs keep clear of carried boxes, and a resumed run must cut them where an uninterrupted one does.
   const names = new Map(mineTaught.map((t) => [t.id, t.name]));
+  // One carried box per character: her name; unnamed, her look (boxes learnt together); else the box alone.
+  const lookIndex = (id: number) => (model.looks ?? []).findIndex((l) => l.taught.includes(id));
+  const whose = (id: number) => (names.get(id) ? `=${names.get(id)}` : lookIndex(id) >= 0 ? `look ${lookIndex(id)}` : `#${id}`);
   const carried = new Map<number, CarriedBox[]>();
   const seedsOf = new Map<number, Seed[]>();
   for (const t of mineTaught) {
-    const shot = shotOf.get(t.frame) ?? -1;
     const det = known_.seeds.get(t.id);
-    if (!det || !byShot.has(shot)) continue;
-    seedsOf.set(shot, [...(seedsOf.get(shot) ?? []), { id: t.id, frame: t.frame, det }]);
+    if (det) seedsOf.set(shotOf.get(t.frame) ?? -1, [...(seedsOf.get(shotOf.get(t.frame) ?? -1) ?? []), { id: t.id, frame: t.frame, det }]);
   }
   const step = Math.max(1, Math.round(info.fps / (opts.fps ?? 8)));
   for (const [shot, seeds] of seedsOf) {
-    const got = await carryShot(cv, info, size, times, seeds, byShot.get(shot)!.map((s) => s.frame), { step, every: opts.every ?? 4 });
-    for (const [f, list] of got) carried.set(f, nearestPerName(list, (id) => names.get(id) ?? null, times, f));
+    const targets = samples.filter((s) => s.shot === shot).map((s) => s.frame);
+    const got = await carryShot(cv, info, size, times, seeds, targets, { step, every: opts.every ?? 4 });
+    for (const [f, list] of got) carried.set(f, nearestPerCharacter(list, whose, times, f));
   }
   /** Two boxes of one character: overlapping by a third, or half of either inside the other. */
-  const same = (a: Box, b: Box) => iou(a, b) >= 0.3 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
+  const overlaps = (a: Box, b: Box) => iou(a, b) >= 0.3 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
   // A carried candidate and the taught box it came from.
   const carriedFrom = new WeakMap<Detection, number>();
   /**
@@ -386,9 +389,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
     const drawn = mineTaught.filter((t) => t.frame === f);
-    const found = (c: CarriedBox) => known(f).some((b) => same(b, c.det.box))
+    const foundThere = (c: CarriedBox) => known(f).some((b) => overlaps(b, c.det.box))
       || drawn.some((t) => (t.name !== null && t.name === names.get(c.seed)) || iou(t.box.map((v) => v / sx) as Box, c.det.box) >= 0.5);
-    return (carried.get(f) ?? []).filter((c) => !found(c)).map((c) => {
+    return (carried.get(f) ?? []).filter((c) => !foundThere(c)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
       carriedFrom.set(d, c.seed);
       return d;
@@ -410,10 +413,10 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const cutDone = new Set<number>();
   const typical: [number, number] = [known_.size[0] * size.height, known_.size[1] * size.height];
   const wins = windowSizes(typical, size);
-  // Clear of the known characters, the taught boxes and the frame's own candidates: none of them is background.
+  // Clear of the known characters, the taught and carried boxes and the frame's own candidates: none of them is background.
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
     cutDone.add(frame.index);
-    const avoid = [...known(frame.index), ...(taught.get(frame.index) ?? []), ...candidates.map((d) => d.box)];
+    const avoid = [...known(frame.index), ...(taught.get(frame.index) ?? []), ...(carried.get(frame.index) ?? []).map((c) => c.det.box), ...candidates.map((d) => d.box)];
     const cuts = wins.map((w) => backgroundWindow(prob, fm, frame, w, avoid)).filter((b): b is Box => !!b).map((b) => refine(cv, frame, seedFromBox(b, frame.index)));
     await embedDetections(frame, cuts, opts.embed);
     for (const d of cuts) likeness.addBackground(d.embedding!);
@@ -455,18 +458,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const judged = dets.filter((d) => taughtDets.has(d) || like(d));
     report.rejected += dets.length - judged.length;
-    // A carried box, judged as her, settles as a taught box does (it comes from a box a person drew): it stays, and
-    // another look's candidate or a series region that holds her (her merged with her neighbours) goes. But her own
-    // look's candidate on about the same box, and mostly inside it, takes its place (her map found her there, in her
-    // pose there); not one that holds her and more: her map lit her with her neighbours.
-    const sure = new Set<Detection>();
-    const kept = judged.filter((d) => {
-      const look = lookOfSeed(carriedFrom.get(d));
-      if (!look) return true;
-      const own = judged.find((o) => fromLook.get(o) === look && iou(o.box, d.box) >= 0.5 && coverage(o.box, d.box) >= 0.8);
-      sure.add(own ?? d);
-      return !own;
-    });
+    // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
+    // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
+    const hersToo = (d: Detection, o: Detection) => {
+      const seed = carriedFrom.get(d)!;
+      return lookIndex(seed) >= 0 ? fromLook.get(o) === lookOfSeed(seed) : !fromLook.has(o) && !taughtDets.has(o);
+    };
+    const { kept, sure } = giveWay(judged, (d) => carriedFrom.has(d), hersToo);
     return settle(kept, (d) => fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)), (d) => taughtDets.has(d) || sure.has(d));
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };

@@ -77,9 +77,10 @@ export function shift(d: Detection, dx: number, dy: number, width: number, heigh
 /**
  * How a detection moved between two frames: the median flow inside its mask (or box), in frame pixels, and the
  * spread of that flow around the median (median absolute deviation, dx and dy combined): near zero when it moved as
- * one piece, large when its parts moved apart (a turn, a limb, someone passing in front).
+ * one piece, large when its parts moved apart (a turn, a limb, someone passing in front); and how many flow samples
+ * it read (none: it lies off the flow's grid, and its zero motion means nothing).
  */
-export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number): { dx: number; dy: number; spread: number } {
+export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number): { dx: number; dy: number; spread: number; samples: number } {
   const dxs: number[] = [], dys: number[] = [];
   const [bx, by, bw, bh] = d.box;
   const step = Math.max(1, Math.round(Math.min(bw, bh) / 24));
@@ -94,7 +95,7 @@ export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, s
   }
   const mx = median(dxs), my = median(dys);
   const spread = Math.hypot(median(dxs.map((v) => Math.abs(v - mx))), median(dys.map((v) => Math.abs(v - my))));
-  return { dx: mx * scale, dy: my * scale, spread: spread * scale };
+  return { dx: mx * scale, dy: my * scale, spread: spread * scale, samples: dxs.length };
 }
 
 /** Carry characters from the previous frame by the median flow inside each body mask (face box inside the face). */
