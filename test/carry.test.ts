@@ -108,4 +108,10 @@ test('carry: a candidate of her own map on about the same box takes a carried bo
   const lone = giveWay([carried, other, series], isCarried, (_, o) => !lookOf.has(o));
   assert.deepEqual(lone.kept, [other, series]);
   assert.deepEqual([...lone.sure], [series]);
+  assert.equal(lone.replaced.get(series), carried, 'it stands for the carried box (and settles as her look\'s)');
+  // One candidate takes the place of one carried box only: two drawn characters stay two.
+  const twin = det([101, 100, 50, 100]);
+  const two = giveWay([carried, twin, series], (d) => d === carried || d === twin, (_, o) => o === series);
+  assert.equal(two.kept.length, 2, `kept ${two.kept.map((d) => d.box.join(',')).join(' ')}`);
+  assert.ok(two.kept.includes(series) && two.sure.has(series));
 });

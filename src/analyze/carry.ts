@@ -81,7 +81,7 @@ export function walk(seed: Detection, steps: Iterable<FlowStep | undefined>, fra
 
 /**
  * Carry the seeds of one shot to its target frames (the shot's sampled frames), each only as far as `every` seconds
- * from its taught frame (what lies further is never decoded). Frames are decoded at the analysis size and shrunk to
+ * from its taught frame (only frames in those windows are asked of the decoder). Frames are decoded at the analysis size and shrunk to
  * gray halves; a flow between two frames is computed once for all seeds that cross it. Returns, per target frame, at
  * most one box per seed.
  */
@@ -149,16 +149,23 @@ export function nearestPerCharacter(boxes: readonly CarriedBox[], whose: (seed: 
  * box it came from would (it comes from a box a person drew): another look's candidate or a series region that holds
  * her (her merged with her neighbours) goes when settled. But a candidate of her own map (`hers`: her look's, or the
  * series map's when she has no look of her own: it is hers then) on about the same box (IoU >= 0.5), mostly inside it
- * (80%), takes its place and stays instead: her map found her there, in her pose there. Not one that holds her and
- * more: her map lit her with her neighbours.
+ * (80%), takes its place and stays instead (`replaced`: which carried box it stands for): her map found her there,
+ * in her pose there. Not one that holds her and more: her map lit her with her neighbours.
  */
-export function giveWay(judged: readonly Detection[], carried: (d: Detection) => boolean, hers: (d: Detection, o: Detection) => boolean): { kept: Detection[]; sure: Set<Detection> } {
+export function giveWay(judged: readonly Detection[], carried: (d: Detection) => boolean, hers: (d: Detection, o: Detection) => boolean): { kept: Detection[]; sure: Set<Detection>; replaced: Map<Detection, Detection> } {
   const sure = new Set<Detection>();
-  const kept = judged.filter((d) => {
-    if (!carried(d)) return true;
-    const own = judged.find((o) => !carried(o) && hers(d, o) && iou(o.box, d.box) >= 0.5 && coverage(o.box, d.box) >= 0.8);
+  // Each candidate takes the place of one carried box at most (the one it overlaps most): two drawn characters stay two.
+  const replaced = new Map<Detection, Detection>();
+  for (const d of judged.filter(carried)) {
+    let own: Detection | undefined, best = 0.5;
+    for (const o of judged) {
+      if (carried(o) || replaced.has(o) || !hers(d, o) || coverage(o.box, d.box) < 0.8) continue;
+      const v = iou(o.box, d.box);
+      if (v >= best) { best = v; own = o; }
+    }
+    if (own) replaced.set(own, d);
     sure.add(own ?? d);
-    return !own;
-  });
-  return { kept, sure };
+  }
+  const gone = new Set(replaced.values());
+  return { kept: judged.filter((d) => !gone.has(d)), sure, replaced };
 }

@@ -310,6 +310,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (!byShot.has(s.shot)) byShot.set(s.shot, []);
     byShot.get(s.shot)!.push(s);
   }
+  // Nothing left to look at (every shot done with this model): nothing to carry or decode either.
+  if (!byShot.size) return { frames: 0, shots: 0, appearances: (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = 2').get(videoId) as { n: number }).n, rejected: 0 };
   // A killed run's rows of unfinished shots go first.
   const clear = ws.db.prepare('DELETE FROM appearances WHERE video_id = ? AND shot = ? AND pass = 2');
   ws.db.transaction(() => { for (const shot of byShot.keys()) clear.run(videoId, shot); })();
@@ -370,7 +372,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const seedsOf = new Map<number, Seed[]>();
   for (const t of mineTaught) {
     const det = known_.seeds.get(t.id);
-    if (det) seedsOf.set(shotOf.get(t.frame) ?? -1, [...(seedsOf.get(shotOf.get(t.frame) ?? -1) ?? []), { id: t.id, frame: t.frame, det }]);
+    const shot = shotOf.get(t.frame) ?? -1;
+    if (det) seedsOf.set(shot, [...(seedsOf.get(shot) ?? []), { id: t.id, frame: t.frame, det }]);
   }
   const step = Math.max(1, Math.round(info.fps / (opts.fps ?? 8)));
   for (const [shot, seeds] of seedsOf) {
@@ -391,7 +394,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const drawn = mineTaught.filter((t) => t.frame === f);
     const foundThere = (c: CarriedBox) => known(f).some((b) => overlaps(b, c.det.box))
       || drawn.some((t) => (t.name !== null && t.name === names.get(c.seed)) || iou(t.box.map((v) => v / sx) as Box, c.det.box) >= 0.5);
-    return (carried.get(f) ?? []).filter((c) => !foundThere(c)).map((c) => {
+    return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
       carriedFrom.set(d, c.seed);
       return d;
@@ -462,10 +465,12 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {
       const seed = carriedFrom.get(d)!;
-      return lookIndex(seed) >= 0 ? fromLook.get(o) === lookOfSeed(seed) : !fromLook.has(o) && !taughtDets.has(o);
+      return !taughtDets.has(o) && (lookIndex(seed) >= 0 ? fromLook.get(o) === lookOfSeed(seed) : !fromLook.has(o));
     };
-    const { kept, sure } = giveWay(judged, (d) => carriedFrom.has(d), hersToo);
-    return settle(kept, (d) => fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)), (d) => taughtDets.has(d) || sure.has(d));
+    const { kept, sure, replaced } = giveWay(judged, (d) => carriedFrom.has(d), hersToo);
+    // What took a carried box's place settles as her look's candidate, as the carried box would have.
+    const seedOf = (d: Detection) => carriedFrom.get(d) ?? carriedFrom.get(replaced.get(d)!);
+    return settle(kept, (d) => fromLook.get(d) ?? lookOfSeed(seedOf(d)), (d) => taughtDets.has(d) || sure.has(d));
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();
