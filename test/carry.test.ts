@@ -37,9 +37,9 @@ test('carry: the flow\'s spread inside a box is zero when it moves as one piece 
     return fl;
   };
   const d: Detection = { frame: 0, box: [4, 4, 24, 24], score: 1, label: 'body' };
-  const one = motion(d, field(() => [1.5, -0.5]), fw, fh, 2);
+  const one = motion(d, field(() => [1.5, -0.5]), fw, fh, 2, true);
   assert.deepEqual([one.dx, one.dy, one.spread], [3, -1, 0], 'flow at half size, scaled to the frame');
-  const apart = motion(d, field((x) => (x < 8 ? [-3, 0] : [3, 0])), fw, fh, 2);
+  const apart = motion(d, field((x) => (x < 8 ? [-3, 0] : [3, 0])), fw, fh, 2, true);
   assert.ok(apart.spread >= 6, `halves moving apart spread the flow: ${apart.spread}`);
   assert.equal(motion({ ...d, box: [100, 100, 10, 10] }, field(() => [1, 1]), fw, fh, 2).samples, 0, 'off the flow\'s grid: no samples');
   // A walk follows a box moving whole, and stops where it can no longer be trusted.

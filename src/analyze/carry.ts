@@ -69,7 +69,7 @@ export function walk(seed: Detection, steps: Iterable<FlowStep | undefined>, fra
   let det = seed;
   for (const st of steps) {
     if (!st) break;
-    const m = motion(det, st.flow, st.width, st.height, st.scale);
+    const m = motion(det, st.flow, st.width, st.height, st.scale, true);
     if (!m.samples || m.spread > APART * Math.min(det.box[2], det.box[3])) break;
     // Moved whole, then cut to the frame: a box mostly outside it is someone leaving, too little of her to follow.
     const next = shift(det, m.dx, m.dy, frame.width, frame.height, st.frame);
@@ -130,8 +130,8 @@ export async function carryShot(cv: CV, info: VideoInfo, size: { width: number; 
 
 /**
  * One carried box per character on a frame: of the boxes carried from taught boxes of one character (`whose` says
- * which: her name, or her look, or the box alone), the one whose taught frame is nearest in time (the shorter its
- * walk, the less it drifted).
+ * which: her name, or the box alone), the one whose taught frame is nearest in time (the shorter its walk, the less
+ * it drifted).
  */
 export function nearestPerCharacter(boxes: readonly CarriedBox[], whose: (seed: number) => string, times: ArrayLike<number>, frame: number): CarriedBox[] {
   const best = new Map<string, CarriedBox>();

@@ -365,9 +365,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // its shot's other sampled frames. Done shots too (a few seconds around each taught frame): the background
   // cut-outs keep clear of carried boxes, and a resumed run must cut them where an uninterrupted one does.
   const names = new Map(mineTaught.map((t) => [t.id, t.name]));
-  // One carried box per character: her name; unnamed, her look (boxes learnt together); else the box alone.
+  // One carried box per character: her name, or an unnamed box alone (it may be anyone, and has a look of its own).
+  const whose = (id: number) => (names.get(id) ? `=${names.get(id)}` : `#${id}`);
   const lookIndex = (id: number) => (model.looks ?? []).findIndex((l) => l.taught.includes(id));
-  const whose = (id: number) => (names.get(id) ? `=${names.get(id)}` : lookIndex(id) >= 0 ? `look ${lookIndex(id)}` : `#${id}`);
   const carried = new Map<number, CarriedBox[]>();
   const seedsOf = new Map<number, Seed[]>();
   for (const t of mineTaught) {
@@ -391,9 +391,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * on hers; a drawn box that only overlaps hers is someone else's: one child in front of another).
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
-    const drawn = mineTaught.filter((t) => t.frame === f);
     const foundThere = (c: CarriedBox) => known(f).some((b) => overlaps(b, c.det.box))
-      || drawn.some((t) => (t.name !== null && t.name === names.get(c.seed)) || iou(t.box.map((v) => v / sx) as Box, c.det.box) >= 0.5);
+      || (taught.get(f) ?? []).some((b) => iou(b, c.det.box) >= 0.5)
+      || mineTaught.some((t) => t.frame === f && t.name !== null && t.name === names.get(c.seed));
     return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
       carriedFrom.set(d, c.seed);
@@ -469,7 +469,10 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const { kept, sure, replaced } = giveWay(judged, (d) => carriedFrom.has(d), hersToo);
     // What took a carried box's place settles as her look's candidate, as the carried box would have.
-    const seedOf = (d: Detection) => carriedFrom.get(d) ?? carriedFrom.get(replaced.get(d)!);
+    const seedOf = (d: Detection) => {
+      const was = replaced.get(d);
+      return carriedFrom.get(d) ?? (was && carriedFrom.get(was));
+    };
     return settle(kept, (d) => fromLook.get(d) ?? lookOfSeed(seedOf(d)), (d) => taughtDets.has(d) || sure.has(d));
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };

@@ -75,12 +75,15 @@ export function shift(d: Detection, dx: number, dy: number, width: number, heigh
 }
 
 /**
- * How a detection moved between two frames: the median flow inside its mask (or box), in frame pixels, and the
- * spread of that flow around the median (median absolute deviation, dx and dy combined): near zero when it moved as
- * one piece, large when its parts moved apart (a turn, a limb, someone passing in front); and how many flow samples
- * it read (none: it lies off the flow's grid, and its zero motion means nothing).
+ * How a detection moved between two frames: the median flow inside its mask (or box), in frame pixels, and how many
+ * flow samples it read (none: it lies off the flow's grid, and its zero motion means nothing). With `spread`, also
+ * the spread of that flow around the median (median absolute deviation, dx and dy combined): near zero when it moved
+ * as one piece, large when its parts moved apart (a turn, a limb, someone passing in front). Only when asked: pass 1
+ * carries every character on every frame and has no use for it.
  */
-export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number): { dx: number; dy: number; spread: number; samples: number } {
+export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number, spread: true): { dx: number; dy: number; samples: number; spread: number };
+export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number): { dx: number; dy: number; samples: number };
+export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, scale: number, spread = false): { dx: number; dy: number; samples: number; spread?: number } {
   const dxs: number[] = [], dys: number[] = [];
   const [bx, by, bw, bh] = d.box;
   const step = Math.max(1, Math.round(Math.min(bw, bh) / 24));
@@ -94,8 +97,9 @@ export function motion(d: Detection, fl: Float32Array, fw: number, fh: number, s
     }
   }
   const mx = median(dxs), my = median(dys);
-  const spread = Math.hypot(median(dxs.map((v) => Math.abs(v - mx))), median(dys.map((v) => Math.abs(v - my))));
-  return { dx: mx * scale, dy: my * scale, spread: spread * scale, samples: dxs.length };
+  const out = { dx: mx * scale, dy: my * scale, samples: dxs.length };
+  if (!spread) return out;
+  return { ...out, spread: scale * Math.hypot(median(dxs.map((v) => Math.abs(v - mx))), median(dys.map((v) => Math.abs(v - my)))) };
 }
 
 /** Carry characters from the previous frame by the median flow inside each body mask (face box inside the face). */
