@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { cellLabels, lookLabels, mapToDetections, probabilities, refine, regions, settle, trainLearned, LEARNED_DEFAULTS, type Look } from '../src/characters/learned.js';
+import { cellLabels, lookLabels, offOutline, mapToDetections, probabilities, refine, regions, settle, trainLearned, LEARNED_DEFAULTS, type Look } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
@@ -373,6 +373,37 @@ test('the training cells\' SIMD products equal plain float64 sums (weights, and 
       assert.ok(Math.abs(g[k] - ref) < 1e-12, `gradient ${k} (dim ${dim}): ${g[k]} vs ${ref}`);
     }
   }
+});
+
+test('learned detector: a look learns from her outline, not from all her drawn box holds', () => {
+  const cols = 20, rows = 12, frame = { width: 320, height: 192 };
+  const box = ([c0, r0, c1, r1]: number[]): Box => [c0 * 16, r0 * 16, (c1 - c0 + 1) * 16, (r1 - r0 + 1) * 16];
+  // Frame 1: her box, drawn around A, also holds B standing beside her (B's cells inside its core). Frame 2: B taught under another name.
+  const A: [number, number, number, number] = [2, 2, 5, 10], B: [number, number, number, number] = [6, 2, 9, 10];
+  const one = drawnMap(cols, rows, [A, B], 1, [[0, 1], [2, 3]]);
+  const drawn = box([2, 2, 9, 10]);
+  const B2: [number, number, number, number] = [12, 2, 15, 10];
+  const two = drawnMap(cols, rows, [B2], 2, [[2, 3]]);
+  // Her outline: A's cells only (a mask over the drawn box).
+  const [x, y, w, h] = drawn;
+  const data = new Uint8Array(w * h);
+  for (let r = 0; r < h; r++) for (let c = 0; c < 64; c++) data[r * w + c] = 255;
+  const outline: Detection = { frame: 0, box: drawn, score: 1, label: 'body', mask: { width: w, height: h, channels: 1, data } };
+  const off = offOutline(one, frame, [outline]);
+  assert.equal(off[6 * cols + 7], 1, "B's cell inside her box is off her outline");
+  assert.equal(off[6 * cols + 3], 0, "A's cell is on it");
+  assert.equal(off[6 * cols + 15], 0, 'a cell outside her box is not marked');
+  const train = (outlines: Detection[]) => trainLearned([lookLabels(one, frame, [drawn], [drawn], [], outlines), lookLabels(two, frame, [box(B2)], [], [box(B2)])])!;
+  const labels = lookLabels(one, frame, [drawn], [drawn], [], [outline]).labels;
+  assert.equal(labels[6 * cols + 7], -1, "B's core cell inside her box is not learned either way");
+  assert.equal(labels[6 * cols + 4], 1, "A's core cell is hers");
+  // A new frame with A and B apart: with her outline, her map lights A and not B; from the whole box it lit B too.
+  const next = drawnMap(cols, rows, [[2, 2, 5, 10], [12, 2, 15, 10]], 3, [[0, 1], [2, 3]]);
+  const mean = (p: Float32Array, [c0, r0, c1, r1]: number[]) => { let s = 0, n = 0; for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) { s += p[r * cols + c]; n++; } return s / n; };
+  const withOutline = probabilities(train([outline]), next), boxOnly = probabilities(train([]), next);
+  assert.ok(mean(withOutline, [2, 2, 5, 10]) > 0.5, `A lit: ${mean(withOutline, [2, 2, 5, 10])}`);
+  assert.ok(mean(withOutline, [12, 2, 15, 10]) < 0.5, `B not lit: ${mean(withOutline, [12, 2, 15, 10])}`);
+  assert.ok(mean(boxOnly, [12, 2, 15, 10]) > mean(withOutline, [12, 2, 15, 10]) + 0.1, `from the box alone B was lit more: ${mean(boxOnly, [12, 2, 15, 10])}`);
 });
 
 test('learned detector: a taught look has a map of its own, so two characters standing together come apart', () => {

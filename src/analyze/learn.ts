@@ -33,7 +33,7 @@ import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } f
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
-const LEARNED_VERSION = 5;
+const LEARNED_VERSION = 6;
 /** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
 const PASS_VERSION = 5;
 
@@ -172,6 +172,8 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   if (stored && stored.params === key) return { model: JSON.parse(stored.weights.toString('utf8')) as LearnedModel, key, reused: true, frames: frames.length };
   const bar = opts.progress?.('learn: feature maps', frames.length);
   const training: Array<TrainingFrame & Seen> = [];
+  const outlines = new Map<number, Detection>();
+  const cv = taught.length ? await opencv() : undefined;
   const maps = new Map<number, Map<number, FeatureMap>>();
   for (const [vid, list] of group(frames)) {
     const v = videos.get(vid)!;
@@ -196,6 +198,8 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       // Kept for the second pass only where it will look (its probe frames); the rest are dropped after training.
       if (probes.get(vid)?.has(frame.index)) mine.set(frame.index, fm);
       const boxes = kf.boxes.map((b) => b.map((x) => x / sx) as Box);
+      // Each taught box's outline on its frame: what her look learns from is her, not all her box holds.
+      if (cv) for (const t of taught) if (t.video === vid && t.frame === frame.index) outlines.set(t.id, refineInside(cv, frame, t.box.map((x) => x / sx) as Box, frame.index));
       training.push({ fm, labels: cellLabels(fm, frame, boxes), video: vid, frame: frame.index, size: { width: frame.width, height: frame.height }, boxes, sx });
       bar?.tick();
     }
@@ -203,7 +207,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   bar?.done();
   const model = trainLearned(training);
   if (!model) return { key, reused: false, frames: training.length, note: 'no background or no character cells to learn from' };
-  const looks = trainLooks(training, taught);
+  const looks = trainLooks(training, taught, outlines);
   if (looks.length) model.looks = looks;
   ws.db.prepare('INSERT OR REPLACE INTO models (name, params, weights) VALUES (?, ?, ?)').run(LEARNED_MODEL, key, Buffer.from(JSON.stringify(model)));
   return { model, key, reused: false, frames: training.length, maps };
@@ -227,7 +231,7 @@ function looksOf(taught: TaughtBox[]): TaughtBox[][] {
  * `lookLabels`). Not over the background frames: those come from shots where nobody was found, where a character
  * nobody found is most likely to be, and her look would learn her as background there.
  */
-function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[]): Look[] {
+function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outlines: Map<number, Detection> = new Map()): Look[] {
   const out: Look[] = [];
   const frames = all.filter((f) => f.boxes.length);
   // Taught boxes of a frame, in its analysis pixels.
@@ -239,7 +243,8 @@ function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[]): Look
     if (!frames.some((f, k) => f.boxes.some((b) => !hers[k].some((m) => iou(m, b) >= 0.5)))) continue;
     // Boxes taught under another name are someone else; unnamed ones may be her.
     const others = name === null ? [] : taught.filter((t) => t.name !== null && t.name !== name);
-    const m = trainLearned(frames.map((f, k) => lookLabels(f.fm, f.size, f.boxes, hers[k], boxesOn(others, f))));
+    const outlinesOn = (f: Seen) => look.filter((t) => t.video === f.video && t.frame === f.frame).map((t) => outlines.get(t.id)).filter((d): d is Detection => !!d);
+    const m = trainLearned(frames.map((f, k) => lookLabels(f.fm, f.size, f.boxes, hers[k], boxesOn(others, f), outlinesOn(f))));
     if (m) out.push({ name, taught: look.map((t) => t.id), w: m.w, b: m.b });
   }
   return out;

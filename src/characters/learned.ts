@@ -218,17 +218,51 @@ export function probabilities(model: Pick<LearnedModel, 'w' | 'b'>, fm: FeatureM
  * under other names negative (someone else); every other known box is ignored (a first-pass box may be her).
  * `all` are every known box of the frame, `hers` and `others` subsets of them.
  */
-export function lookLabels(fm: FeatureMap, frame: { width: number; height: number }, all: Box[], hers: Box[], others: Box[]): TrainingFrame {
+export function lookLabels(fm: FeatureMap, frame: { width: number; height: number }, all: Box[], hers: Box[], others: Box[], outlines: Detection[] = []): TrainingFrame {
   const labels = cellLabels(fm, frame, all);
   const mine = hers.length ? cellLabels(fm, frame, hers) : undefined;
   const not = others.length ? cellLabels(fm, frame, others) : undefined;
+  const outside = outlines.length ? offOutline(fm, frame, outlines) : undefined;
   const sure = new Uint8Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
-    if (mine?.[i] === 1) labels[i] = 1;
+    // A core cell off her outline is what her box holds besides her (a neighbour in front or behind): not learned either way.
+    if (mine?.[i] === 1) labels[i] = outside?.[i] ? -1 : 1;
     else if (labels[i] !== 0) labels[i] = not?.[i] === 1 ? 0 : -1;
     if (not?.[i] === 1 && labels[i] === 0) sure[i] = 1;
   }
   return { fm, labels, sure };
+}
+
+/**
+ * Cells whose centre lies inside one of the outlines' boxes but off its mask: her box without her. A cell centre
+ * inside no outline box is not marked (nothing is known there).
+ */
+export function offOutline(fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, outlines: Detection[]): Uint8Array {
+  const { sx, sy } = cellScale(fm as FeatureMap, frame);
+  const out = new Uint8Array(fm.cols * fm.rows);
+  for (let r = 0; r < fm.rows; r++) {
+    for (let c = 0; c < fm.cols; c++) {
+      const cx = ((c + 0.5) * fm.stride) / sx, cy = ((r + 0.5) * fm.stride) / sy;
+      let inBox = false, on = false;
+      for (const d of outlines) {
+        const [x, y, w, h] = d.box;
+        if (cx < x || cy < y || cx >= x + w || cy >= y + h) continue;
+        inBox = true;
+        const m = d.mask;
+        // Any mask pixel set within the cell's middle half counts: thin parts (a tail, an arm) are still her.
+        if (!m) { on = true; break; }
+        const half = fm.stride / sx / 4, halfY = fm.stride / sy / 4;
+        for (let py = Math.floor(cy - halfY - y); py <= Math.ceil(cy + halfY - y) && !on; py++) {
+          for (let px = Math.floor(cx - half - x); px <= Math.ceil(cx + half - x); px++) {
+            if (px >= 0 && py >= 0 && px < m.width && py < m.height && m.data[py * m.width + px]) { on = true; break; }
+          }
+        }
+        if (on) break;
+      }
+      out[r * fm.cols + c] = inBox && !on ? 1 : 0;
+    }
+  }
+  return out;
 }
 
 /** A box grown by (dx, dy) on every side. */
