@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { cellLabels, lookLabels, offOutline, mapToDetections, probabilities, refine, regions, settle, trainLearned, LEARNED_DEFAULTS, type Look } from '../src/characters/learned.js';
+import { cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, regions, settle, trainLearned, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
@@ -375,29 +375,40 @@ test('the training cells\' SIMD products equal plain float64 sums (weights, and 
   }
 });
 
-test('learned detector: a look learns from her outline, not from all her drawn box holds', () => {
+test('learned detector: a look learns from her outline, not from all her drawn box holds', async () => {
   const cols = 20, rows = 12, frame = { width: 320, height: 192 };
   const box = ([c0, r0, c1, r1]: number[]): Box => [c0 * 16, r0 * 16, (c1 - c0 + 1) * 16, (r1 - r0 + 1) * 16];
-  // Frame 1: her box, drawn around A, also holds B standing beside her (B's cells inside its core). Frame 2: B taught under another name.
-  const A: [number, number, number, number] = [2, 2, 5, 10], B: [number, number, number, number] = [6, 2, 9, 10];
+  // A drawn frame: A (red, x 48-128) and just beside her B (blue, x 134-176) on a grey ground; the box a person
+  // drew around A holds B too (B's cells from column 8 on).
+  const A: [number, number, number, number] = [3, 2, 7, 10], B: [number, number, number, number] = [8, 2, 10, 10];
+  const img: Image = { width: frame.width, height: frame.height, channels: 3, data: new Uint8Array(frame.width * frame.height * 3) };
+  for (let y = 0; y < frame.height; y++) for (let x = 0; x < frame.width; x++) {
+    const o = (y * frame.width + x) * 3, up = y >= 32 && y < 176;
+    img.data.set(up && x >= 48 && x < 128 ? [220, 40, 40] : up && x >= 134 && x < 176 ? [40, 40, 220] : [128, 128, 128], o);
+  }
+  const drawn: Box = [32, 32, 144, 144];
+  const her = refineInside(await opencv(), img, drawn);
+  assert.ok(her.box[0] + her.box[2] <= 132, `GrabCut kept A, not B beside her: ${her.box}`);
+  const outline = { drawn, her };
+  const off = offOutline({ cols, rows, stride: 16 }, frame, [outline]);
+  assert.equal(off[6 * cols + 8], 1, "B's cell inside the drawn box, beside her tighter box, is off her outline");
+  assert.equal(off[6 * cols + 5], 0, "A's cell is on it");
+  assert.equal(off[6 * cols + 15], 0, 'a cell outside the drawn box is not marked');
   const one = drawnMap(cols, rows, [A, B], 1, [[0, 1], [2, 3]]);
-  const drawn = box([2, 2, 9, 10]);
+  assert.equal(lookLabels(one, frame, [drawn], [drawn], []).labels[6 * cols + 8], 1, "from her box alone, B's core cell was hers");
+  const labels = lookLabels(one, frame, [drawn], [drawn], [], [outline]).labels;
+  assert.equal(labels[6 * cols + 8], -1, "with her outline, B's core cell is not learned either way");
+  assert.equal(labels[6 * cols + 5], 1, "A's core cell is hers");
+  // B taught on this frame too, in a box drawn as loosely as hers.
+  const drawnB: Box = [112, 32, 80, 144];
+  const taughtB = lookLabels(one, frame, [drawn, drawnB], [drawn], [drawnB], [outline]);
+  assert.equal(taughtB.labels[6 * cols + 8], 0, 'B taught under another name: someone else, surely');
+  assert.equal(taughtB.sure![6 * cols + 8], 1);
+  // Trained with another frame where B was taught under another name: from her outline, her map lights A and not B
+  // on a new frame; from her whole box it lit B more.
   const B2: [number, number, number, number] = [12, 2, 15, 10];
   const two = drawnMap(cols, rows, [B2], 2, [[2, 3]]);
-  // Her outline: A's cells only (a mask over the drawn box).
-  const [x, y, w, h] = drawn;
-  const data = new Uint8Array(w * h);
-  for (let r = 0; r < h; r++) for (let c = 0; c < 64; c++) data[r * w + c] = 255;
-  const outline: Detection = { frame: 0, box: drawn, score: 1, label: 'body', mask: { width: w, height: h, channels: 1, data } };
-  const off = offOutline(one, frame, [outline]);
-  assert.equal(off[6 * cols + 7], 1, "B's cell inside her box is off her outline");
-  assert.equal(off[6 * cols + 3], 0, "A's cell is on it");
-  assert.equal(off[6 * cols + 15], 0, 'a cell outside her box is not marked');
-  const train = (outlines: Detection[]) => trainLearned([lookLabels(one, frame, [drawn], [drawn], [], outlines), lookLabels(two, frame, [box(B2)], [], [box(B2)])])!;
-  const labels = lookLabels(one, frame, [drawn], [drawn], [], [outline]).labels;
-  assert.equal(labels[6 * cols + 7], -1, "B's core cell inside her box is not learned either way");
-  assert.equal(labels[6 * cols + 4], 1, "A's core cell is hers");
-  // A new frame with A and B apart: with her outline, her map lights A and not B; from the whole box it lit B too.
+  const train = (outlines: Outline[]) => trainLearned([lookLabels(one, frame, [drawn], [drawn], [], outlines), lookLabels(two, frame, [box(B2)], [], [box(B2)])])!;
   const next = drawnMap(cols, rows, [[2, 2, 5, 10], [12, 2, 15, 10]], 3, [[0, 1], [2, 3]]);
   const mean = (p: Float32Array, [c0, r0, c1, r1]: number[]) => { let s = 0, n = 0; for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) { s += p[r * cols + c]; n++; } return s / n; };
   const withOutline = probabilities(train([outline]), next), boxOnly = probabilities(train([]), next);

@@ -12,7 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
@@ -33,7 +33,9 @@ import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } f
 
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
-const LEARNED_VERSION = 6;
+const LEARNED_VERSION = 5;
+/** How taught looks are learned: a change retrains only series that have taught boxes. 2: from her outline. */
+const LOOKS_VERSION = 2;
 /** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. */
 const PASS_VERSION = 5;
 
@@ -165,14 +167,14 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const frames = known.length ? [...known, ...emptyShotFrames(ws, probes).filter((f) => videos.has(f.video))].sort((a, b) => a.video - b.video || a.frame - b.frame) : known;
   const taught = taughtBoxes(ws).filter((t) => videos.has(t.video));
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]), looks: looksOf(taught).map((g) => [g[0].name, g.map((t) => t.id)]) }))
+    .update(JSON.stringify({ v: LEARNED_VERSION, params: LEARNED_DEFAULTS, frames: frames.map((f) => [videos.get(f.video)!.fingerprint, videos.get(f.video)!.width, f.frame, f.boxes.map((b) => b.map(Math.round))]), looks: looksOf(taught).map((g) => [g[0].name, g.map((t) => t.id)]), ...(taught.length ? { lv: LOOKS_VERSION } : {}) }))
     .digest('hex').slice(0, 16);
   if (!frames.length) return { key, reused: false, frames: 0, note: 'no character found with confidence and none taught: nothing to learn from' };
   const stored = ws.db.prepare('SELECT params, weights FROM models WHERE name = ?').get(LEARNED_MODEL) as { params: string; weights: Buffer } | undefined;
   if (stored && stored.params === key) return { model: JSON.parse(stored.weights.toString('utf8')) as LearnedModel, key, reused: true, frames: frames.length };
   const bar = opts.progress?.('learn: feature maps', frames.length);
   const training: Array<TrainingFrame & Seen> = [];
-  const outlines = new Map<number, Detection>();
+  const outlines = new Map<number, Outline>();
   const cv = taught.length ? await opencv() : undefined;
   const maps = new Map<number, Map<number, FeatureMap>>();
   for (const [vid, list] of group(frames)) {
@@ -199,7 +201,10 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       if (probes.get(vid)?.has(frame.index)) mine.set(frame.index, fm);
       const boxes = kf.boxes.map((b) => b.map((x) => x / sx) as Box);
       // Each taught box's outline on its frame: what her look learns from is her, not all her box holds.
-      if (cv) for (const t of taught) if (t.video === vid && t.frame === frame.index) outlines.set(t.id, refineInside(cv, frame, t.box.map((x) => x / sx) as Box, frame.index));
+      if (cv) for (const t of taught) if (t.video === vid && t.frame === frame.index) {
+        const drawn = t.box.map((x) => x / sx) as Box;
+        outlines.set(t.id, { drawn, her: refineInside(cv, frame, drawn, frame.index) });
+      }
       training.push({ fm, labels: cellLabels(fm, frame, boxes), video: vid, frame: frame.index, size: { width: frame.width, height: frame.height }, boxes, sx });
       bar?.tick();
     }
@@ -231,7 +236,7 @@ function looksOf(taught: TaughtBox[]): TaughtBox[][] {
  * `lookLabels`). Not over the background frames: those come from shots where nobody was found, where a character
  * nobody found is most likely to be, and her look would learn her as background there.
  */
-function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outlines: Map<number, Detection> = new Map()): Look[] {
+function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outlines: Map<number, Outline> = new Map()): Look[] {
   const out: Look[] = [];
   const frames = all.filter((f) => f.boxes.length);
   // Taught boxes of a frame, in its analysis pixels.
@@ -243,7 +248,7 @@ function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outli
     if (!frames.some((f, k) => f.boxes.some((b) => !hers[k].some((m) => iou(m, b) >= 0.5)))) continue;
     // Boxes taught under another name are someone else; unnamed ones may be her.
     const others = name === null ? [] : taught.filter((t) => t.name !== null && t.name !== name);
-    const outlinesOn = (f: Seen) => look.filter((t) => t.video === f.video && t.frame === f.frame).map((t) => outlines.get(t.id)).filter((d): d is Detection => !!d);
+    const outlinesOn = (f: Seen) => look.filter((t) => t.video === f.video && t.frame === f.frame).map((t) => outlines.get(t.id)).filter((o): o is Outline => !!o);
     const m = trainLearned(frames.map((f, k) => lookLabels(f.fm, f.size, f.boxes, hers[k], boxesOn(others, f), outlinesOn(f))));
     if (m) out.push({ name, taught: look.map((t) => t.id), w: m.w, b: m.b });
   }

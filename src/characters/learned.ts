@@ -214,52 +214,53 @@ export function probabilities(model: Pick<LearnedModel, 'w' | 'b'>, fm: FeatureM
 }
 
 /**
- * Cell labels for one taught look: her boxes' cores are positive, background negative, the cores of looks taught
- * under other names negative (someone else); every other known box is ignored (a first-pass box may be her).
+ * Cell labels for one taught look: her boxes' cores are positive (but where her `outlines` are given, only the core
+ * cells on her outline: a box drawn around her holds her neighbours too), background negative, the cores of looks
+ * taught under other names negative (someone else); every other known box is ignored (a first-pass box may be her).
  * `all` are every known box of the frame, `hers` and `others` subsets of them.
  */
-export function lookLabels(fm: FeatureMap, frame: { width: number; height: number }, all: Box[], hers: Box[], others: Box[], outlines: Detection[] = []): TrainingFrame {
+export function lookLabels(fm: FeatureMap, frame: { width: number; height: number }, all: Box[], hers: Box[], others: Box[], outlines: Outline[] = []): TrainingFrame {
   const labels = cellLabels(fm, frame, all);
   const mine = hers.length ? cellLabels(fm, frame, hers) : undefined;
   const not = others.length ? cellLabels(fm, frame, others) : undefined;
   const outside = outlines.length ? offOutline(fm, frame, outlines) : undefined;
   const sure = new Uint8Array(labels.length);
   for (let i = 0; i < labels.length; i++) {
-    // A core cell off her outline is what her box holds besides her (a neighbour in front or behind): not learned either way.
-    if (mine?.[i] === 1) labels[i] = outside?.[i] ? -1 : 1;
+    // A core cell off her outline is what her box holds besides her (a neighbour in front or beside her): not her, but
+    // not surely background either, unless it is someone taught under another name.
+    if (mine?.[i] === 1) labels[i] = !outside?.[i] ? 1 : not?.[i] === 1 ? 0 : -1;
     else if (labels[i] !== 0) labels[i] = not?.[i] === 1 ? 0 : -1;
     if (not?.[i] === 1 && labels[i] === 0) sure[i] = 1;
   }
   return { fm, labels, sure };
 }
 
+/** Her outline on a frame: the box a person drew, and what of it is her (refined inside it; its box may be smaller). */
+export interface Outline { drawn: Box; her: Detection }
+
 /**
- * Cells whose centre lies inside one of the outlines' boxes but off its mask: her box without her. A cell centre
- * inside no outline box is not marked (nothing is known there).
+ * Cells whose centre lies inside a drawn box but off her mask there: her box without her. GrabCut looked at the whole
+ * drawn box (and around it), so what it left out of her, inside the box or beside her tighter box, is not her. A cell
+ * counts as hers when her mask covers any pixel of the cell's middle half (thin parts, a tail or an arm, are her).
+ * A cell centre inside no drawn box is not marked (nothing is known there).
  */
-export function offOutline(fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, outlines: Detection[]): Uint8Array {
+export function offOutline(fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, outlines: Outline[]): Uint8Array {
   const { sx, sy } = cellScale(fm as FeatureMap, frame);
+  const hx = fm.stride / sx / 4, hy = fm.stride / sy / 4;
   const out = new Uint8Array(fm.cols * fm.rows);
+  /** Whether her mask covers a pixel of [x0, x1) x [y0, y1) (frame pixels). */
+  const covers = ({ box: [bx, by], mask }: Detection, x0: number, x1: number, y0: number, y1: number): boolean => {
+    if (!mask) return true;
+    for (let y = Math.max(0, Math.floor(y0 - by)); y < Math.min(mask.height, Math.ceil(y1 - by)); y++) {
+      for (let x = Math.max(0, Math.floor(x0 - bx)); x < Math.min(mask.width, Math.ceil(x1 - bx)); x++) if (mask.data[y * mask.width + x]) return true;
+    }
+    return false;
+  };
   for (let r = 0; r < fm.rows; r++) {
     for (let c = 0; c < fm.cols; c++) {
       const cx = ((c + 0.5) * fm.stride) / sx, cy = ((r + 0.5) * fm.stride) / sy;
-      let inBox = false, on = false;
-      for (const d of outlines) {
-        const [x, y, w, h] = d.box;
-        if (cx < x || cy < y || cx >= x + w || cy >= y + h) continue;
-        inBox = true;
-        const m = d.mask;
-        // Any mask pixel set within the cell's middle half counts: thin parts (a tail, an arm) are still her.
-        if (!m) { on = true; break; }
-        const half = fm.stride / sx / 4, halfY = fm.stride / sy / 4;
-        for (let py = Math.floor(cy - halfY - y); py <= Math.ceil(cy + halfY - y) && !on; py++) {
-          for (let px = Math.floor(cx - half - x); px <= Math.ceil(cx + half - x); px++) {
-            if (px >= 0 && py >= 0 && px < m.width && py < m.height && m.data[py * m.width + px]) { on = true; break; }
-          }
-        }
-        if (on) break;
-      }
-      out[r * fm.cols + c] = inBox && !on ? 1 : 0;
+      const holding = outlines.filter(({ drawn: [x, y, w, h] }) => cx >= x && cy >= y && cx < x + w && cy < y + h);
+      out[r * fm.cols + c] = holding.length && !holding.some((o) => covers(o.her, cx - hx, cx + hx, cy - hy, cy + hy)) ? 1 : 0;
     }
   }
   return out;
