@@ -308,6 +308,8 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: () => false })], rate: 4, width: clip.width });
     const two = await analyzeSeries(ws, { epochs: 3 });
     assert.deepEqual(two.learned!.learn.model!.looks?.map((l) => l.name).sort(), ['Mika', 'Rin'], 'a look per name');
+    // Each taught box was refined to her outline on its frame (analysis pixels): some of its core is not her.
+    assert.ok(two.learned!.learn.model!.looks!.some((l) => (l.offOutline ?? 0) > 0), `core cells off her outline: ${two.learned!.learn.model!.looks!.map((l) => l.offOutline)}`);
     // One appearance on each taught box, though the series map and her look's both found her there.
     for (const [fr, b] of [[f, box], [g, box2]] as const) {
       const on = (ws.db.prepare('SELECT x, y, w, h FROM appearances WHERE frame = ? AND pass = 2').all(fr) as { x: number; y: number; w: number; h: number }[]).filter((a) => iou([a.x, a.y, a.w, a.h], b) >= 0.3);
@@ -415,6 +417,17 @@ test('learned detector: a look learns from her outline, not from all her drawn b
   assert.ok(mean(withOutline, [2, 2, 5, 10]) > 0.5, `A lit: ${mean(withOutline, [2, 2, 5, 10])}`);
   assert.ok(mean(withOutline, [12, 2, 15, 10]) < 0.5, `B not lit: ${mean(withOutline, [12, 2, 15, 10])}`);
   assert.ok(mean(boxOnly, [12, 2, 15, 10]) > mean(withOutline, [12, 2, 15, 10]) + 0.1, `from the box alone B was lit more: ${mean(boxOnly, [12, 2, 15, 10])}`);
+});
+
+test('learned detector: a cell is on her outline when her mask covers a pixel of its middle half', () => {
+  // One 16 px cell on a 16 x 16 frame, drawn box over all of it; her mask a single pixel.
+  const at = (x: number, y: number) => {
+    const data = new Uint8Array(16 * 16);
+    data[y * 16 + x] = 255;
+    const her: Detection = { frame: 0, box: [0, 0, 16, 16], score: 1, label: 'body', mask: { width: 16, height: 16, channels: 1, data } };
+    return offOutline({ cols: 1, rows: 1, stride: 16 }, { width: 16, height: 16 }, [{ drawn: [0, 0, 16, 16], her }])[0];
+  };
+  for (const [x, y, off] of [[4, 8, 0], [11, 8, 0], [8, 4, 0], [8, 11, 0], [3, 8, 1], [12, 8, 1], [8, 3, 1], [8, 12, 1]]) assert.equal(at(x, y), off, `pixel ${x},${y}`);
 });
 
 test('learned detector: a taught look has a map of its own, so two characters standing together come apart', () => {

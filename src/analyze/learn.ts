@@ -233,7 +233,7 @@ function looksOf(taught: TaughtBox[]): TaughtBox[][] {
 
 /**
  * One classifier per taught look, over the series detector's training frames that hold someone (characters/learned.ts
- * `lookLabels`). Not over the background frames: those come from shots where nobody was found, where a character
+ * `lookLabels`); her positives are the core cells of her boxes on her outline (`outlines`, by taught box id). Not over the background frames: those come from shots where nobody was found, where a character
  * nobody found is most likely to be, and her look would learn her as background there.
  */
 function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outlines: Map<number, Outline> = new Map()): Look[] {
@@ -249,8 +249,9 @@ function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outli
     // Boxes taught under another name are someone else; unnamed ones may be her.
     const others = name === null ? [] : taught.filter((t) => t.name !== null && t.name !== name);
     const outlinesOn = (f: Seen) => look.filter((t) => t.video === f.video && t.frame === f.frame).map((t) => outlines.get(t.id)).filter((o): o is Outline => !!o);
-    const m = trainLearned(frames.map((f, k) => lookLabels(f.fm, f.size, f.boxes, hers[k], boxesOn(others, f), outlinesOn(f))));
-    if (m) out.push({ name, taught: look.map((t) => t.id), w: m.w, b: m.b });
+    const labelled = frames.map((f, k) => lookLabels(f.fm, f.size, f.boxes, hers[k], boxesOn(others, f), outlinesOn(f)));
+    const m = trainLearned(labelled);
+    if (m) out.push({ name, taught: look.map((t) => t.id), w: m.w, b: m.b, offOutline: labelled.reduce((a, l) => a + (l.offOutline ?? 0), 0) });
   }
   return out;
 }

@@ -59,6 +59,8 @@ export interface Look {
   taught: number[];
   w: number[];
   b: number;
+  /** Core cells of her boxes off her outline, so not learned as her (a neighbour her drawn box holds); for reports. */
+  offOutline?: number;
 }
 
 /** The pixel size a frame is resized to for its feature map: `width` and the frame's aspect, both rounded to the stride. */
@@ -108,6 +110,8 @@ export interface TrainingFrame {
   labels: Int8Array;
   /** Background cells known to be someone else (another taught look): never set aside as a character nobody found. */
   sure?: Uint8Array;
+  /** A look's frames: how many of her boxes' core cells lie off her outline (not learned as her). */
+  offOutline?: number;
 }
 
 function sigmoid(z: number): number {
@@ -225,14 +229,16 @@ export function lookLabels(fm: FeatureMap, frame: { width: number; height: numbe
   const not = others.length ? cellLabels(fm, frame, others) : undefined;
   const outside = outlines.length ? offOutline(fm, frame, outlines) : undefined;
   const sure = new Uint8Array(labels.length);
+  let off = 0;
   for (let i = 0; i < labels.length; i++) {
+    if (mine?.[i] === 1 && outside?.[i]) off++;
     // A core cell off her outline is what her box holds besides her (a neighbour in front or beside her): not her, but
     // not surely background either, unless it is someone taught under another name.
     if (mine?.[i] === 1) labels[i] = !outside?.[i] ? 1 : not?.[i] === 1 ? 0 : -1;
     else if (labels[i] !== 0) labels[i] = not?.[i] === 1 ? 0 : -1;
     if (not?.[i] === 1 && labels[i] === 0) sure[i] = 1;
   }
-  return { fm, labels, sure };
+  return { fm, labels, sure, offOutline: off };
 }
 
 /** Her outline on a frame: the box a person drew, and what of it is her (refined inside it; its box may be smaller). */
