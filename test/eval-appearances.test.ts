@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
-import { evalAppearances, readAppearanceTruth, type TruthClip } from '../src/analyze/eval-appearances.js';
+import { checkTargets, evalAppearances, formatRuns, readAppearanceTruth, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
@@ -53,6 +53,24 @@ test('eval appearances: recall per character, false appearances and pictures; te
   const part = await evalAppearances(truthFile(1), { data: [tmp], out: join(tmp, 'evalapp-partial'), chain: [new TruthBodies(clip, { keep: () => true })], rate: 4, width: clip.width, epochs: 2, learn: false });
   assert.deepEqual(part.runs[0].characters.map((c) => c.name), ['c0']);
   assert.equal(part.runs[0].clips[0].falsePositives, 0, 'found boxes on the partial character are not false');
+});
+
+test('eval appearances: each run checked against its target, per character', () => {
+  const ch = (series: string, name: string, recall: number, byChain: boolean, purity = 1, own = true) => ({ series, name, truth: 10, found: Math.round(recall * 10), recall, cluster: 0, purity, own, byChain });
+  const clip = (series: string, found: number, appearances: number) => ({ video: `${series}.mp4`, series, truth: 10, found, appearances, falsePositives: appearances - found, precision: found / appearances, picture: '', falseByPass: [0, appearances - found] as [number, number] });
+  const zero: RunScore = { mode: 'zero clicks', taught: [], characters: [ch('a', 'met', 0.8, true), ch('a', 'low', 0.7, true), ch('a', 'never', 0, false), ch('b', 'noisy', 1, true)], clips: [clip('a', 15, 15), clip('b', 9, 10)] };
+  const z = checkTargets(zero);
+  assert.deepEqual(z.checked.map((c) => c.name), ['met', 'low', 'noisy'], 'zero clicks covers the characters the chain found once');
+  assert.equal(z.met, 1);
+  assert.match(z.checked[1].misses.join(), /recall 70\.0%/);
+  assert.match(z.checked[2].misses.join(), /series precision 90\.0%/);
+  const taught: RunScore = { ...zero, mode: 'taught', characters: [ch('a', 'met', 0.9, false), ch('a', 'mixed', 1, true, 0.9), ch('a', 'shared', 1, true, 1, false), ch('a', 'low', 0.85, true)] };
+  const t = checkTargets(taught);
+  assert.equal(t.checked.length, 4, 'taught covers every character');
+  assert.deepEqual(t.checked.map((c) => c.misses.length), [0, 1, 1, 1]);
+  assert.match(t.checked[1].misses.join(), /purity 90\.0%/);
+  assert.match(t.checked[2].misses.join(), /no cluster of her own/);
+  assert.match(formatRuns([zero, taught]), /met for 1 of 3[\s\S]*missed: a low: recall 70\.0% < 80\.0%[\s\S]*met for 1 of 4/);
 });
 
 test('eval appearances: a bad truth file is a one-line error naming the field', () => {

@@ -298,8 +298,53 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
   }
   const report = join(opts.out, 'index.html');
   writeFileSync(report, html(runs));
-  writeFileSync(join(opts.out, 'report.json'), JSON.stringify(runs, null, 1));
+  writeFileSync(join(opts.out, 'report.json'), JSON.stringify(runs.map((r) => ({ ...r, targets: checkTargets(r) })), null, 1));
   return { runs, report };
+}
+
+/** The issue's targets, per run: zero clicks, and after one taught box per character zero clicks missed. */
+export const TARGETS = {
+  zero: { recall: 0.8, precision: 0.95 },
+  taught: { recall: 0.9, precision: 0.95, purity: 0.95 },
+} as const;
+
+/** A character a target holds for, and why she misses it (empty when she meets it). */
+export interface TargetCheck { series: string; name: string; misses: string[] }
+
+/** How a run stands against its target: per character it covers, and the precision of her series. */
+export interface TargetReport { mode: RunScore['mode']; checked: TargetCheck[]; met: number }
+
+/**
+ * Zero clicks: recall >= 0.8 at her series' precision >= 0.95, for every character the detector chain found at least
+ * once. Taught: recall >= 0.9 for every character, at her series' precision >= 0.95, in a cluster of her own with
+ * purity >= 0.95. Precision is her series' (all its clips' appearances on truth frames), as a user would meet it.
+ */
+export function checkTargets(run: RunScore): TargetReport {
+  const seriesPrecision = new Map<string, number>();
+  for (const s of new Set(run.clips.map((c) => c.series))) {
+    const cs = run.clips.filter((c) => c.series === s);
+    const apps = cs.reduce((a, c) => a + c.appearances, 0), found = cs.reduce((a, c) => a + c.found, 0);
+    seriesPrecision.set(s, apps ? found / apps : 1);
+  }
+  const zero = run.mode === 'zero clicks';
+  const t = zero ? TARGETS.zero : TARGETS.taught;
+  const checked = run.characters.filter((c) => !zero || c.byChain).map((c) => {
+    const misses: string[] = [];
+    if (c.recall < t.recall) misses.push(`recall ${pct(c.recall)} < ${pct(t.recall)}`);
+    const p = seriesPrecision.get(c.series) ?? 1;
+    if (p < t.precision) misses.push(`series precision ${pct(p)} < ${pct(t.precision)}`);
+    if (!zero && c.purity < TARGETS.taught.purity) misses.push(`purity ${pct(c.purity)} < ${pct(TARGETS.taught.purity)}`);
+    if (!zero && !c.own) misses.push('no cluster of her own');
+    return { series: c.series, name: c.name, misses };
+  });
+  return { mode: run.mode, checked, met: checked.filter((c) => !c.misses.length).length };
+}
+
+function formatTargets(r: TargetReport): string[] {
+  const what = r.mode === 'zero clicks' ? 'recall >= 80% at series precision >= 95%, characters the chain finds' : 'recall >= 90%, series precision >= 95%, own cluster with purity >= 95%';
+  const out = [`  target (${what}): met for ${r.met} of ${r.checked.length}`];
+  for (const c of r.checked.filter((x) => x.misses.length)) out.push(`    missed: ${c.series} ${c.name}: ${c.misses.join(', ')}`);
+  return out;
 }
 
 export function formatRuns(runs: RunScore[]): string {
@@ -315,6 +360,7 @@ export function formatRuns(runs: RunScore[]): string {
     }
     const t = r.clips.reduce((a, c) => ({ truth: a.truth + c.truth, found: a.found + c.found, apps: a.apps + c.appearances }), { truth: 0, found: 0, apps: 0 });
     lines.push(`  all clips: recall ${pct(t.truth ? t.found / t.truth : 0)}, precision ${pct(t.apps ? t.found / t.apps : 1)}`);
+    lines.push(...formatTargets(checkTargets(r)));
   }
   return lines.join('\n');
 }
@@ -324,5 +370,5 @@ function html(runs: RunScore[]): string {
   const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
-${runs.map((r) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table>${pics(r)}`).join('')}`;
+${runs.map((r) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><pre>${esc(formatTargets(checkTargets(r)).join('\n'))}</pre>${pics(r)}`).join('')}`;
 }
