@@ -45,6 +45,8 @@ test('eval appearances: recall per character, false appearances and pictures; te
   assert.equal(zero.clips[0].precision, 1);
   assert.ok(existsSync(zero.clips[0].picture) && existsSync(res.report), 'a picture per clip and an HTML report');
   assert.ok(existsSync(join(out, 'report.json')));
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).map((r: { targets: { checked: unknown[] } }) => r.targets.checked.length), [1, 2], 'report.json checks c0 with zero clicks, both taught');
+  assert.equal(res.targets[0].met, 1, 'the found character meets the zero-click target');
   // One taught box, on the missed character only; her taught box is not scored.
   assert.deepEqual(taught.taught.map((t) => t.name), ['c1']);
   const t1 = taught.characters.find((c) => c.name === 'c1')!;
@@ -70,6 +72,8 @@ test('eval appearances: each run checked against its target, per character', () 
   assert.deepEqual(t.checked.map((c) => c.misses.length), [0, 1, 1, 1]);
   assert.match(t.checked[1].misses.join(), /purity 90\.0%/);
   assert.match(t.checked[2].misses.join(), /no cluster of her own/);
+  assert.match(checkTargets({ ...taught, clips: [clip('a', 9, 10), clip('b', 9, 10)] }).checked[0].misses.join(), /series precision 90\.0%/, 'taught: precision too');
+  assert.match(formatRuns([{ ...zero, characters: [ch('a', 'never', 0, false)] }]), /nobody to check/);
   assert.match(formatRuns([zero, taught]), /met for 1 of 3[\s\S]*missed: a low: recall 70\.0% < 80\.0%[\s\S]*met for 1 of 4/);
 });
 
