@@ -317,8 +317,9 @@ export interface TargetReport { mode: RunScore['mode']; checked: TargetCheck[]; 
 
 /**
  * Zero clicks: recall >= 0.8 at her series' precision >= 0.95, for every character the detector chain found at least
- * once on a truth frame (what is scored). Taught: recall >= 0.9 for every character, at her series' precision >= 0.95, in a cluster of her own with
- * purity >= 0.95. Precision is her series' (all its clips' appearances on truth frames), as a user would meet it.
+ * once on a truth frame (what is scored). Taught: recall >= 0.9 for every character, at her series' precision >= 0.95,
+ * in a cluster of her own with purity >= 0.95. Precision is her series' (all its clips' appearances on truth frames),
+ * as a user of one series meets it.
  */
 export function checkTargets(run: RunScore): TargetReport {
   const seriesPrecision = new Map<string, number>();
