@@ -297,8 +297,8 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
     }
   }
   const report = join(opts.out, 'index.html');
-  writeFileSync(report, html(runs));
   const targets = runs.map(checkTargets);
+  writeFileSync(report, html(runs, targets));
   writeFileSync(join(opts.out, 'report.json'), JSON.stringify(runs.map((r, k) => ({ ...r, targets: targets[k] })), null, 1));
   return { runs, targets, report };
 }
@@ -371,10 +371,10 @@ export function formatRuns(runs: RunScore[]): string {
   return lines.join('\n');
 }
 
-function html(runs: RunScore[]): string {
+function html(runs: RunScore[], targets: TargetReport[]): string {
   const rows = (r: RunScore) => r.characters.map((c) => `<tr><td>${esc(c.series)}</td><td>${esc(c.name)}</td><td>${c.truth}</td><td>${c.found}</td><td>${pct(c.recall)}</td><td>${c.cluster ?? '-'}</td><td>${pct(c.purity)}</td><td>${c.own ? 'yes' : 'no'}</td><td>${c.byChain ? 'yes' : 'no'}</td></tr>`).join('');
   const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
-${runs.map((r) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><pre>${esc(formatTargets(checkTargets(r)).join('\n'))}</pre>${pics(r)}`).join('')}`;
+${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
 }

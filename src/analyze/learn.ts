@@ -233,8 +233,9 @@ function looksOf(taught: TaughtBox[]): TaughtBox[][] {
 
 /**
  * One classifier per taught look, over the series detector's training frames that hold someone (characters/learned.ts
- * `lookLabels`); her positives are the core cells of her boxes on her outline (`outlines`, by taught box id). Not over the background frames: those come from shots where nobody was found, where a character
- * nobody found is most likely to be, and her look would learn her as background there.
+ * `lookLabels`); her positives are the core cells of her boxes on her outline (`outlines`, by taught box id). Not over
+ * the background frames: those come from shots where nobody was found, where a character nobody found is most likely
+ * to be, and her look would learn her as background there.
  */
 function trainLooks(all: Array<TrainingFrame & Seen>, taught: TaughtBox[], outlines: Map<number, Outline> = new Map()): Look[] {
   const out: Look[] = [];
@@ -378,7 +379,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const names = new Map(mineTaught.map((t) => [t.id, t.name]));
   // One carried box per character: her name, or an unnamed box alone (it may be anyone, and has a look of its own).
   const whose = (id: number) => (names.get(id) ? `=${names.get(id)}` : `#${id}`);
-  const lookIndex = (id: number) => (model.looks ?? []).findIndex((l) => l.taught.includes(id));
+  /** The look a taught box is one of, if it has one (she is all the series map knows otherwise). */
+  const lookOf = (id: number) => model.looks?.find((l) => l.taught.includes(id));
   const carried = new Map<number, CarriedBox[]>();
   const seedsOf = new Map<number, Seed[]>();
   for (const t of mineTaught) {
@@ -454,7 +456,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const hers = (look: Look) => [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])];
   // A taught box with no look of its own (she is all the series map knows) stands for her as one would.
   const lookOfSeed = (seed: number | undefined): Look | undefined =>
-    seed === undefined ? undefined : (model.looks ?? []).find((l) => l.taught.includes(seed)) ?? { name: names.get(seed) ?? null, taught: [seed], w: [], b: 0 };
+    seed === undefined ? undefined : lookOf(seed) ?? { name: names.get(seed) ?? null, taught: [seed], w: [], b: 0 };
   // An unnamed look may be anyone, and an unnamed one anyone's: neither counts as someone else.
   const others = (look: Look) => (look.name === null ? [] : [
     ...(model.looks ?? []).filter((l) => l.name !== null && l.name !== look.name).flatMap(taughtOf),
@@ -475,8 +477,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {
-      const seed = carriedFrom.get(d)!;
-      return !taughtDets.has(o) && (lookIndex(seed) >= 0 ? fromLook.get(o) === lookOfSeed(seed) : !fromLook.has(o));
+      const own = lookOf(carriedFrom.get(d)!);
+      return !taughtDets.has(o) && (own ? fromLook.get(o) === own : !fromLook.has(o));
     };
     const { kept, sure, replaced } = giveWay(judged, (d) => carriedFrom.has(d), hersToo);
     // What took a carried box's place settles as her look's candidate, as the carried box would have.

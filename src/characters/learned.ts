@@ -77,7 +77,7 @@ export async function frameFeatures(frame: Image, width = LEARNED_DEFAULTS.width
 }
 
 /** Where a box (frame pixels) falls on the map's cells. */
-function cellScale(fm: FeatureMap, frame: { width: number; height: number }): { sx: number; sy: number } {
+function cellScale(fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }): { sx: number; sy: number } {
   return { sx: (fm.cols * fm.stride) / frame.width, sy: (fm.rows * fm.stride) / frame.height };
 }
 
@@ -251,7 +251,7 @@ export interface Outline { drawn: Box; her: Detection }
  * A cell centre inside no drawn box is not marked (nothing is known there).
  */
 export function offOutline(fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, outlines: Outline[]): Uint8Array {
-  const { sx, sy } = cellScale(fm as FeatureMap, frame);
+  const { sx, sy } = cellScale(fm, frame);
   const hx = fm.stride / sx / 4, hy = fm.stride / sy / 4;
   const out = new Uint8Array(fm.cols * fm.rows);
   /** Whether her mask covers a pixel of [x0, x1) x [y0, y1) (frame pixels). */
