@@ -18,7 +18,9 @@ import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
 import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
-import { opencv } from '../src/core/opencv.js';
+import { opencv, opencvError } from '../src/core/opencv.js';
+import { cut, cuttable, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
+import { refineInside } from '../src/characters/learned.js';
 import { evaluate, match, prf, scoreImage } from '../src/characters/evaluate.js';
 import { CocoWriter } from '../src/characters/coco.js';
 import { overlay } from '../src/characters/overlay.js';
@@ -112,6 +114,68 @@ test('GrabCut: a cut is clipped by its window when the head runs past it beside 
   const w2 = window(edge);
   assert.ok(w2[0] < 0);
   assert.equal(clipped(mask((x, y) => x < 40 && y >= 50 && y < 150), edge, w2, W, H), false, 'cut by the frame on the left, clear of the window on the right');
+});
+
+test('GrabCut: a rectangle with nothing to model one side by is not cut (opencv would throw), its seed stands', async () => {
+  const cv = await opencv();
+  const W = 40, H = 30;
+  const img: Image = { width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3).map((_, i) => (i * 37) % 251) };
+  // Every pixel probable or sure foreground: a box that fills the frame, padded to the frame.
+  const all = new Uint8Array(W * H).fill(GC_PR_FGD);
+  for (let i = 0; i < 50; i++) all[i * 7] = GC_FGD;
+  assert.equal(cuttable(all, [0, 0, W, H], W), false);
+  const fg = cut(cv, img, all, [0, 0, W, H], 2);
+  assert.equal(fg.reduce((a, v) => a + v, 0), W * H, 'the whole seed is foreground');
+  // Outside the rectangle nothing is, even where init said foreground.
+  const part = cut(cv, img, all, [5, 5, 20, 15], 2);
+  assert.equal(part.reduce((a, v) => a + v, 0), 15 * 10);
+  assert.equal(part[0], 0);
+  // No foreground at all: nothing comes out.
+  assert.equal(cut(cv, img, new Uint8Array(W * H).fill(GC_PR_BGD), [0, 0, W, H], 2).reduce((a, v) => a + v, 0), 0);
+  // With both sides present GrabCut runs as before: a red square on blue, seeded by its middle.
+  const sq: Image = { width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3) };
+  const init = new Uint8Array(W * H).fill(GC_PR_BGD);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const on = x >= 10 && x < 30 && y >= 8 && y < 22;
+      sq.data.set(on ? [220, 30, 30] : [30, 30, 200], (y * W + x) * 3);
+      if (on) init[y * W + x] = x >= 15 && x < 25 && y >= 12 && y < 18 ? GC_FGD : GC_PR_FGD;
+    }
+  }
+  assert.equal(cuttable(init, [0, 0, W, H], W), true);
+  const got = cut(cv, sq, init, [0, 0, W, H], 2);
+  assert.equal(got.reduce((a, v) => a + v, 0), 20 * 14, 'the square, and only it');
+});
+
+test('a box a person drew over the whole frame (an extreme close-up) refines to itself instead of failing', async () => {
+  const cv = await opencv();
+  const W = 48, H = 27;
+  const img: Image = { width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3).map((_, i) => (i * 53) % 241) };
+  const d = refineInside(cv, img, [0, 0, W, H], 7);
+  assert.deepEqual(d.box, [0, 0, W, H]);
+  assert.equal(d.frame, 7);
+  assert.ok(d.mask && d.mask.data.every((v) => v > 0), 'all of the frame is hers');
+});
+
+test('what opencv throws (a bare number) becomes its own message; anything else passes through', async () => {
+  const cv = await opencv();
+  const m = new cv.Mat(4, 4, cv.CV_8UC3), k = new cv.Mat(4, 4, cv.CV_8UC1), b = new cv.Mat(), f = new cv.Mat();
+  k.data.fill(GC_PR_FGD);
+  let thrown: unknown;
+  try {
+    cv.grabCut(m, k, new cv.Rect(0, 0, 4, 4), b, f, 1, cv.GC_INIT_WITH_MASK);
+  } catch (e) {
+    thrown = e;
+  } finally {
+    for (const x of [m, k, b, f]) x.delete();
+  }
+  assert.equal(typeof thrown, 'number', 'opencv-js throws a pointer');
+  const e = opencvError(thrown);
+  assert.ok(e instanceof Error);
+  assert.match(e.message, /^opencv: .*bgdSamples/);
+  const plain = new Error('x');
+  assert.equal(opencvError(plain), plain);
+  assert.equal(opencvError('text'), 'text');
 });
 
 test('a chain with a user backend pairs each face with its body', async () => {

@@ -15,10 +15,15 @@ import { toMat, using, type CV } from '../core/opencv.js';
 
 export const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
 
-/** Run GrabCut from `init` (full-frame GrabCut labels) on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1 foreground. */
+/**
+ * Run GrabCut from `init` (full-frame GrabCut labels) on the rectangle x0,y0,x1,y1 of `img`; returns a full-size 0/1
+ * foreground. A rectangle whose labels leave GrabCut nothing to model one side by (no background pixel, as around
+ * a box that fills the frame, or no foreground pixel) is not cut (opencv would throw): its foreground is `init`'s.
+ */
 export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number): Uint8Array {
   const [x0, y0, x1, y1] = rect;
   const rw = x1 - x0, rh = y1 - y0, W = img.width;
+  if (!cuttable(init, rect, W)) return foreground(init, rect, W, img.height);
   const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
   const m = new cv.Mat(rh, rw, cv.CV_8UC1);
   // A Mat's .data is a getter that makes a new view on every read: read it once per loop, not per pixel.
@@ -44,6 +49,27 @@ export function cut(cv: CV, img: Image, init: Uint8Array, rect: [number, number,
     }
     return fg;
   });
+}
+
+/** Whether the rectangle holds both a pixel GrabCut may model as background and one it may model as foreground. */
+export function cuttable(init: Uint8Array, [x0, y0, x1, y1]: [number, number, number, number], W: number): boolean {
+  let bgd = false, fgd = false;
+  for (let y = y0; y < y1 && !(bgd && fgd); y++) {
+    for (let x = x0; x < x1; x++) {
+      const v = init[y * W + x];
+      if (v === GC_BGD || v === GC_PR_BGD) bgd = true;
+      else fgd = true;
+      if (bgd && fgd) break;
+    }
+  }
+  return bgd && fgd;
+}
+
+/** `init`'s foreground (sure or probable) inside the rectangle, as a full-size 0/1 mask. */
+function foreground(init: Uint8Array, [x0, y0, x1, y1]: [number, number, number, number], W: number, H: number): Uint8Array {
+  const fg = new Uint8Array(W * H);
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (init[y * W + x] === GC_FGD || init[y * W + x] === GC_PR_FGD) fg[y * W + x] = 1;
+  return fg;
 }
 
 export interface CutJob {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
 import { isToonscopeError } from '../core/errors.js';
 import { diskFull, isDiskFull } from '../core/files.js';
+import { opencvError } from '../core/opencv.js';
 import type { Workspace } from '../core/workspace.js';
 import { progress } from '../core/progress.js';
 import { commands } from './commands/index.js';
@@ -108,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run(parsed.positionals, values, ctx);
     return code ?? 0;
   } catch (caught) {
-    let e = caught;
+    let e = opencvError(caught);
     // A full disk (SQLite, fs, libvips) is the user's to fix: name the folder, not the library's detail.
     if (!isToonscopeError(e) && isDiskFull(e)) {
       const path = (e as { path?: string }).path;

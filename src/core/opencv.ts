@@ -12,6 +12,8 @@ export type CV = any;
 export type Mat = any;
 
 let loading: Promise<CV> | undefined;
+/** The module once initialised (for `opencvError`, which must answer synchronously). */
+let loaded: CV | undefined;
 
 /** The opencv-js module, initialised once per process. */
 export function opencv(): Promise<CV> {
@@ -43,7 +45,21 @@ export function opencv(): Promise<CV> {
 // The emscripten module object is itself a thenable; returning it from an async function would recurse.
 function unthen(cv: CV): CV {
   if (typeof cv.then === 'function') delete cv.then;
-  return cv;
+  return (loaded = cv);
+}
+
+/**
+ * What an opencv-js call threw, as an Error with opencv's own message: its C++ exceptions arrive as bare numbers
+ * (pointers into the WASM heap), which tell a user or a log nothing. Anything else is returned as it is.
+ */
+export function opencvError(e: unknown): unknown {
+  if (typeof e !== 'number' || !loaded?.exceptionFromPtr) return e;
+  try {
+    const msg: unknown = loaded.exceptionFromPtr(e)?.msg;
+    return typeof msg === 'string' && msg.trim() ? new Error(`opencv: ${msg.trim()}`) : e;
+  } catch {
+    return e;
+  }
 }
 
 /** Copy an Image into a new Mat (CV_8UC1/3/4); the caller deletes it. */
