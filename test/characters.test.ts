@@ -172,7 +172,21 @@ test('what opencv throws (a bare number) becomes its own message; anything else 
   assert.equal(typeof thrown, 'number', 'opencv-js throws a pointer');
   const e = opencvError(thrown);
   assert.ok(e instanceof Error);
-  assert.match(e.message, /^opencv: .*bgdSamples/);
+  assert.match(e.message, /^opencv: OpenCV\([\d.]+\) grabcut\.cpp:\d+: .*bgdSamples/, 'its message, the file named without its build path');
+  // A check spread over several lines comes out as one.
+  let many: unknown;
+  const pts = cv.matFromArray(2, 1, cv.CV_32F, [0, 1]), labels = new cv.Mat(), centers = new cv.Mat();
+  try {
+    cv.kmeans(pts, 5, labels, new cv.TermCriteria(cv.TermCriteria_EPS + cv.TermCriteria_MAX_ITER, 10, 1), 1, cv.KMEANS_PP_CENTERS, centers);
+  } catch (err) {
+    many = err;
+  } finally {
+    for (const x of [pts, labels, centers]) x.delete();
+  }
+  const one = opencvError(many);
+  assert.ok(one instanceof Error, `kmeans with more clusters than points throws: ${String(many)}`);
+  assert.doesNotMatch(one.message, /\n/);
+  assert.match(one.message, /more clusters than elements/);
   const plain = new Error('x');
   assert.equal(opencvError(plain), plain);
   assert.equal(opencvError('text'), 'text');

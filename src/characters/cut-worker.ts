@@ -10,7 +10,7 @@ parentPort?.on('message', async (m: CutRequest) => {
     parentPort!.postMessage({ id: m.id, fg } satisfies CutReply, fg.map((f) => f.buffer as ArrayBuffer));
   } catch (e) {
     const bug = opencvError(e);
-    parentPort!.postMessage({ id: m.id, error: (bug as Error).message ?? String(bug) } satisfies CutReply);
+    parentPort!.postMessage({ id: m.id, error: (bug as Error | undefined)?.message ?? String(bug) } satisfies CutReply);
   }
 });
 // Load opencv-js as soon as the thread starts, not with the first frame.

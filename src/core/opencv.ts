@@ -56,7 +56,10 @@ export function opencvError(e: unknown): unknown {
   if (typeof e !== 'number' || !loaded?.exceptionFromPtr) return e;
   try {
     const msg: unknown = loaded.exceptionFromPtr(e)?.msg;
-    return typeof msg === 'string' && msg.trim() ? new Error(`opencv: ${msg.trim()}`) : e;
+    // Not a cv::Exception after all (a number that happens to point into the heap): leave it as it was.
+    if (typeof msg !== 'string' || !msg.startsWith('OpenCV(') || msg.includes('\0')) return e;
+    // One line: opencv's checks spread their message over several, and name the file by its build path.
+    return new Error(`opencv: ${msg.replace(/\s*\n>?\s*/g, ' ').replace(/ \/\S*\/([^/\s]+:\d+:)/, ' $1').trim()}`);
   } catch {
     return e;
   }
