@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, regions, settle, trainLearned, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
+import { acrossScales, dropPieces, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, regions, settle, trainLearned, CLOSE_UP, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
@@ -100,6 +100,43 @@ test('learned detector: a character standing against a found body comes out; tha
   // The map lights a body's core, not its whole box: a neighbour is measured against the found body's lit cells.
   const core = map([3, 2, 4, 10], [5, 5, 6, 5], [7, 3, 8, 9]);
   assert.equal(mapToDetections(core, fm, frame, LEARNED_DEFAULTS, [], 0, [left]).length, 1, 'a slimmer neighbour joined by a lit bridge');
+});
+
+test('learned detector: a close-up lit in pieces on the full-width map is one region on the half-width map', () => {
+  const frame = { width: 384, height: 224 };
+  // Full width: 24 x 14 cells of 16 px; half width: 12 x 7 cells of 16 px on a 192 px frame (32 px of the frame each).
+  const full = { cols: 24, rows: 14, stride: 16 }, half = { cols: 12, rows: 7, stride: 16 };
+  const map = (fm: { cols: number; rows: number }, ...rects: number[][]) => {
+    const p = new Float32Array(fm.cols * fm.rows).fill(0.05);
+    for (const [c0, r0, c1, r1] of rects) for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) p[r * fm.cols + c] = 0.95;
+    return p;
+  };
+  // A face filling the left two thirds: eyes, mouth and hair lit apart; someone small on the right.
+  const pieces = mapToDetections(map(full, [2, 2, 6, 4], [9, 2, 13, 4], [5, 8, 10, 10], [20, 6, 22, 12]), full, frame, LEARNED_DEFAULTS);
+  const whole = mapToDetections(map(half, [0, 0, 7, 6], [10, 3, 11, 6]), half, frame, LEARNED_DEFAULTS);
+  assert.equal(pieces.length, 4);
+  assert.equal(whole.length, 2);
+  const { regions, pieceOf } = acrossScales(pieces, whole, frame);
+  // The close-up whole, every full-width region, and not the half map's small region (the full map tells small ones apart).
+  const big = whole.find((d) => d.box[2] * d.box[3] >= CLOSE_UP * frame.width * frame.height)!;
+  assert.ok(big && iou(big.box, [0, 0, 256, 224]) > 0.8, `the close-up whole: ${big?.box}`);
+  assert.deepEqual(new Set(regions), new Set([big, ...pieces]));
+  const small = pieces.find((d) => d.box[0] > 300)!;
+  assert.equal(pieceOf.get(small), undefined, 'someone beside her is not a piece of her');
+  assert.equal(pieces.filter((d) => pieceOf.get(d) === big).length, 3, 'eyes and mouth are pieces of her');
+  // Judged: the pieces go when the close-up is taken and looks more like someone known than any of them; they stand
+  // when it is turned down, or when one of them looks more like someone (two neighbours lit as one region).
+  const near = (far: Detection) => (d: Detection) => (d === big ? 0.3 : d === far ? 0.2 : 0.5);
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(small)), [big, small], 'the close-up, and someone beside her');
+  const eye = pieces.find((d) => pieceOf.get(d) === big)!;
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(eye)), pieces, 'a piece nearer someone than the whole');
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(small), (d) => d === eye), pieces, 'a piece on a taught box stands, and the others with it');
+  const rest = regions.filter((d) => d !== big);
+  assert.deepEqual(dropPieces(rest, (d) => pieceOf.get(d), near(small)), rest);
+  // No close-up on the half-width map: only the full-width regions, none a piece.
+  const none = acrossScales(pieces, whole.filter((d) => d !== big), frame);
+  assert.deepEqual(none.regions, pieces);
+  assert.equal(none.pieceOf.size, 0);
 });
 
 test('learned pass: a candidate mostly outside the frame (a sliver at its edge) is not a character found', () => {

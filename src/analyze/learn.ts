@@ -12,7 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected, fitSize } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
@@ -355,6 +355,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   }
   // Candidates a taught look's map found, and which look: they must look like her most.
   const fromLook = new WeakMap<Detection, Look>();
+  // Pieces of a close-up the full-width map lit, and the close-up the half-width map lit whole.
+  const pieceOf = new WeakMap<Detection, Detection>();
   const cv = await opencv();
   const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
@@ -449,6 +451,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const lookAt = async (frame: Frame, made?: FeatureMap) => {
     const r = await learned.look(frame, [], frame.index, made);
     for (const [d, l] of r.looks) fromLook.set(d, l);
+    for (const [d, whole] of r.pieces) pieceOf.set(d, whole);
     return r;
   };
   // Hers: her taught boxes and the tracks named as she is. Someone else's: the other looks' and other names' tracks.
@@ -472,8 +475,10 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d));
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
-    const judged = dets.filter((d) => taughtDets.has(d) || like(d));
-    report.rejected += dets.length - judged.length;
+    const liked = dets.filter((d) => taughtDets.has(d) || like(d));
+    report.rejected += dets.length - liked.length;
+    // A close-up or its pieces, whichever looks more like someone known (a piece on a taught box stands).
+    const judged = dropPieces(liked, (d) => pieceOf.get(d), (d) => likeness.distances(d.embedding!).character, (d) => taughtDets.has(d));
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {

@@ -483,14 +483,21 @@ export class LearnedBodies implements CharacterDetector {
   readonly labels = ['body'] as const;
   constructor(private readonly model: LearnedModel, private readonly known: (frame: number) => FoundOn = () => ({ bodies: [], others: [] })) {}
 
-  /** As a chain backend: the series map's detections (the looks' candidates need judging against her first, `look`). */
+  /**
+   * As a chain backend: the series map's detections (the looks' candidates need judging against her first, `look`),
+   * a close-up whole rather than in pieces.
+   */
   async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
     const r = await this.look(frame, prior, frameIndex);
-    return r.detections.filter((d) => !r.looks.has(d));
+    return r.detections.filter((d) => !r.looks.has(d) && !r.pieces.has(d));
   }
 
-  /** The detections with the probability map they came from (the learned pass also picks background there); `made` is this frame's map if one exists. */
-  async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap; looks: Map<Detection, Look> }> {
+  /**
+   * The detections with the probability map they came from (the learned pass also picks background there); `made` is
+   * this frame's map if one exists. `pieces`: a full-width region mostly inside a close-up of the same map, by that
+   * close-up (the caller keeps the pieces only if the close-up is turned down).
+   */
+  async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap; looks: Map<Detection, Look>; pieces: Map<Detection, Detection> }> {
     // A map made for training from this very frame (same size, same layer) is not made again.
     const [w, h] = mapSize(frame, this.model.params.width, this.model.stride);
     const fits = made && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
@@ -499,20 +506,74 @@ export class LearnedBodies implements CharacterDetector {
     const found = this.known(frameIndex);
     const others = [...found.others, ...prior.filter((d) => d.label !== 'body').map((d) => d.box)];
     const bodies = [...found.bodies, ...prior.filter((d) => d.label === 'body').map((d) => d.box)];
-    const at = (p: Float32Array) => mapToDetections(p, fm, frame, this.model.params, others, frameIndex, bodies);
+    const at = (p: Float32Array, map = fm) => mapToDetections(p, map, frame, this.model.params, others, frameIndex, bodies);
+    // The same models on a map of half the width: a close-up's character, in pieces on the full map, whole there.
+    const half = await frameFeatures(frame, this.model.params.width / 2, this.model.layer, this.model.stride);
     // The series map's regions, then each taught look's (the candidates are judged and settled by the caller).
     const looks = this.model.looks ?? [];
-    const maps = [at(prob), ...looks.map((l) => at(probabilities(l, fm)))];
+    const maps = [
+      acrossScales(at(prob), at(probabilities(this.model, half), half), frame),
+      ...looks.map((l) => acrossScales(at(probabilities(l, fm)), at(probabilities(l, half), half), frame)),
+    ];
     const cv = await opencv();
     const detections: Detection[] = [];
     const of = new Map<Detection, Look>();
-    maps.forEach((ds, k) => ds.forEach((d) => {
-      const r = refine(cv, frame, d);
-      detections.push(r);
-      if (k > 0) of.set(r, looks[k - 1]);
-    }));
-    return { detections, prob, fm, looks: of };
+    const pieces = new Map<Detection, Detection>();
+    maps.forEach(({ regions, pieceOf }, k) => {
+      const refined = new Map(regions.map((d) => [d, refine(cv, frame, d)]));
+      for (const [d, r] of refined) {
+        detections.push(r);
+        if (k > 0) of.set(r, looks[k - 1]);
+        const whole = pieceOf.get(d);
+        if (whole) pieces.set(r, refined.get(whole)!);
+      }
+    });
+    return { detections, prob, fm, looks: of, pieces };
   }
+}
+
+/**
+ * A character taking up this share of the frame or more is a close-up. Her face alone then spans more cells of the
+ * full-width map than whole characters did in the frames the models learned from, and the map lights her in pieces
+ * (an eye, the mouth, her hair, half her face); on the half-width map she is the size they learned, and lit whole.
+ */
+export const CLOSE_UP = 0.4;
+
+/**
+ * One map's regions from both widths: everything the full-width map lit, which tells small and neighbouring
+ * characters apart, and each region of the half-width map as big as a close-up, with the full-width regions mostly
+ * inside it as its pieces (she, lit in pieces; which stands is for the judging: the close-up if it is taken).
+ */
+export function acrossScales(full: Detection[], half: Detection[], frame: { width: number; height: number }): { regions: Detection[]; pieceOf: Map<Detection, Detection> } {
+  const big = half.filter((d) => d.box[2] * d.box[3] >= CLOSE_UP * frame.width * frame.height);
+  const pieceOf = new Map<Detection, Detection>();
+  for (const d of full) {
+    const whole = big.find((b) => coverage(d.box, b.box) >= 0.5);
+    if (whole) pieceOf.set(d, whole);
+  }
+  return { regions: [...big, ...full], pieceOf };
+}
+
+/**
+ * Judged candidates, each close-up or its pieces: a close-up taken whole stands for the pieces of her the full-width
+ * map lit when it looks at least as much like a known character as the best of them (`near`: distance to the nearest
+ * one); otherwise the pieces stand and it goes: two neighbours the half-width map lit as one region are each nearer
+ * someone than the blend of both. A piece that must `stay` (on a box a person drew) always stands, and then so do
+ * the others, in place of the close-up. A piece whose close-up was turned down stands on its own.
+ */
+export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, near: (d: Detection) => number, stay: (d: Detection) => boolean = () => false): Detection[] {
+  const taken = new Set(kept);
+  const piecesOf = new Map<Detection, Detection[]>();
+  for (const d of kept) {
+    const w = whole(d);
+    if (w && taken.has(w)) piecesOf.set(w, [...(piecesOf.get(w) ?? []), d]);
+  }
+  const gone = new Set<Detection>();
+  for (const [w, pieces] of piecesOf) {
+    const wins = !pieces.some(stay) && near(w) <= Math.min(...pieces.map(near));
+    for (const d of wins ? pieces : [w]) gone.add(d);
+  }
+  return kept.filter((d) => !gone.has(d));
 }
 
 /**
