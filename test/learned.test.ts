@@ -16,7 +16,7 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { learnSeries, teach, sliver, typicalShare } from '../src/analyze/learn.js';
-import { iou } from '../src/core/box.js';
+import { coverage, iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
@@ -131,6 +131,14 @@ test('learned detector: a close-up lit in pieces on the full-width map is one re
   const eye = pieces.find((d) => pieceOf.get(d) === big)!;
   assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(eye)), pieces, 'a piece nearer someone than the whole');
   assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(small), (d) => d === eye), pieces, 'a piece on a taught box stands, and the others with it');
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(eye), (d) => d === big), [big, small], 'a close-up on a taught box stands for its pieces');
+  assert.deepEqual(new Set(dropPieces(regions, (d) => pieceOf.get(d), near(eye), (d) => d === big || d === eye)), new Set([big, eye, small]), 'both drawn: both stand');
+  // Someone in an unlit corner of the close-up's box is not a piece of her: an L-shaped close-up, a figure in its notch.
+  const ell = mapToDetections(map(half, [0, 0, 7, 3], [0, 4, 3, 6]), half, frame, LEARNED_DEFAULTS);
+  const figure = mapToDetections(map(full, [11, 9, 14, 13]), full, frame, LEARNED_DEFAULTS);
+  assert.equal(ell.length, 1);
+  assert.ok(figure.length === 1 && coverage(figure[0].box, ell[0].box) >= 0.5, 'inside its box');
+  assert.equal(acrossScales(figure, ell, frame).pieceOf.size, 0);
   const rest = regions.filter((d) => d !== big);
   assert.deepEqual(dropPieces(rest, (d) => pieceOf.get(d), near(small)), rest);
   // No close-up on the half-width map: only the full-width regions, none a piece.

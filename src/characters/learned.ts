@@ -541,25 +541,44 @@ export const CLOSE_UP = 0.4;
 
 /**
  * One map's regions from both widths: everything the full-width map lit, which tells small and neighbouring
- * characters apart, and each region of the half-width map as big as a close-up, with the full-width regions mostly
- * inside it as its pieces (she, lit in pieces; which stands is for the judging: the close-up if it is taken).
+ * characters apart, and each region of the half-width map as big as a close-up, with the full-width regions lit
+ * mostly where it is lit as its pieces (she, lit in pieces; which stands is for the judging, `dropPieces`).
  */
 export function acrossScales(full: Detection[], half: Detection[], frame: { width: number; height: number }): { regions: Detection[]; pieceOf: Map<Detection, Detection> } {
   const big = half.filter((d) => d.box[2] * d.box[3] >= CLOSE_UP * frame.width * frame.height);
   const pieceOf = new Map<Detection, Detection>();
   for (const d of full) {
-    const whole = big.find((b) => coverage(d.box, b.box) >= 0.5);
-    if (whole) pieceOf.set(d, whole);
+    // By where the two maps lit, not by boxes: someone in an unlit corner of her box is not a piece of her.
+    const shares = big.map((b) => litShare(d, b));
+    const k = shares.indexOf(Math.max(...shares));
+    if (k >= 0 && shares[k] >= 0.5) pieceOf.set(d, big[k]);
   }
   return { regions: [...big, ...full], pieceOf };
+}
+
+/** The share of `d`'s lit mask pixels (every other pixel each way) that fall on `on`'s lit mask (frame pixels). */
+function litShare(d: Detection, on: Detection): number {
+  const m = d.mask, o = on.mask;
+  if (!m || !o) return 0;
+  let lit = 0, inside = 0;
+  for (let y = 0; y < m.height; y += 2) {
+    for (let x = 0; x < m.width; x += 2) {
+      if (!m.data[y * m.width + x]) continue;
+      lit++;
+      const ox = Math.floor(d.box[0] + x - on.box[0]), oy = Math.floor(d.box[1] + y - on.box[1]);
+      if (ox >= 0 && oy >= 0 && ox < o.width && oy < o.height && o.data[oy * o.width + ox]) inside++;
+    }
+  }
+  return lit ? inside / lit : 0;
 }
 
 /**
  * Judged candidates, each close-up or its pieces: a close-up taken whole stands for the pieces of her the full-width
  * map lit when it looks at least as much like a known character as the best of them (`near`: distance to the nearest
  * one); otherwise the pieces stand and it goes: two neighbours the half-width map lit as one region are each nearer
- * someone than the blend of both. A piece that must `stay` (on a box a person drew) always stands, and then so do
- * the others, in place of the close-up. A piece whose close-up was turned down stands on its own.
+ * someone than the blend of both. A close-up that must `stay` (on a box a person drew) always stands for its pieces;
+ * a piece that must stay always stands, and then so do the others, in place of the close-up (unless it stays too). A
+ * piece whose close-up was turned down stands on its own.
  */
 export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, near: (d: Detection) => number, stay: (d: Detection) => boolean = () => false): Detection[] {
   const taken = new Set(kept);
@@ -570,8 +589,9 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
   }
   const gone = new Set<Detection>();
   for (const [w, pieces] of piecesOf) {
-    const wins = !pieces.some(stay) && near(w) <= Math.min(...pieces.map(near));
-    for (const d of wins ? pieces : [w]) gone.add(d);
+    // A close-up on a box a person drew is her there; a piece on one stands beside it.
+    const wins = stay(w) || (!pieces.some(stay) && near(w) <= Math.min(...pieces.map(near)));
+    for (const d of wins ? pieces.filter((p) => !stay(p)) : [w]) gone.add(d);
   }
   return kept.filter((d) => !gone.has(d));
 }
