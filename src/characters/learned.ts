@@ -494,8 +494,8 @@ export class LearnedBodies implements CharacterDetector {
 
   /**
    * The detections with the probability map they came from (the learned pass also picks background there); `made` is
-   * this frame's map if one exists. `pieces`: a full-width region mostly inside a close-up of the same map, by that
-   * close-up (the caller keeps the pieces only if the close-up is turned down).
+   * this frame's map if one exists. `pieces`: a full-width region lit mostly where a close-up of the same map is lit,
+   * by that close-up (the caller keeps the close-up or its pieces, `dropPieces`).
    */
   async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap; looks: Map<Detection, Look>; pieces: Map<Detection, Detection> }> {
     // A map made for training from this very frame (same size, same layer) is not made again.
