@@ -139,6 +139,12 @@ test('learned detector: a close-up lit in pieces on the full-width map is one re
   assert.equal(ell.length, 1);
   assert.ok(figure.length === 1 && coverage(figure[0].box, ell[0].box) >= 0.5, 'inside its box');
   assert.equal(acrossScales(figure, ell, frame).pieceOf.size, 0);
+  // Her head lit on the full map above a half-map region of her body and the wall beside her: inside its box, a third
+  // of the head's lit pixels on it. A piece of her (otherwise she and the close-up would both stand: her twice).
+  const wall = mapToDetections(map(half, [0, 1, 3, 6], [4, 3, 7, 6]), half, frame, LEARNED_DEFAULTS);
+  const head = mapToDetections(map(full, [10, 2, 14, 7]), full, frame, LEARNED_DEFAULTS);
+  assert.ok(wall.length === 1 && head.length === 1 && coverage(head[0].box, wall[0].box) >= 0.5, 'inside its box');
+  assert.equal(acrossScales(head, wall, frame).pieceOf.get(head[0]), wall[0]);
   const rest = regions.filter((d) => d !== big);
   assert.deepEqual(dropPieces(rest, (d) => pieceOf.get(d), near(small)), rest);
   // No close-up on the half-width map: only the full-width regions, none a piece.
