@@ -1,8 +1,8 @@
 // `npm run bench`: speed of every capability on 2 CPU cores. Shot detection
 // runs side by side with PySceneDetect (bench/shots.ts). Capability benches
 // (bench/<name>.ts exporting bench<Name>()) are picked up when present.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchShots } from './shots.js';
@@ -10,6 +10,7 @@ import { makeCastTruth } from '../src/analyze/truth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { Workspace } from '../src/core/workspace.js';
+import { probe } from '../src/core/video.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -69,6 +70,38 @@ async function main(tmp: string) {
   await capabilities(parts.filter(([p]) => p !== 'interpolate-video'));
 }
 
+/**
+ * `analyze` on real footage, one clip at a time in a workspace of its own (default settings): the Ren'Py clip has
+ * small figures and no close-ups, real episodes have both. Clips never ship: the files and folders named in
+ * TOONSCOPE_BENCH_VIDEOS (separated by ':'), else the evaluation clips beside the project (../shared/data/anime), if any.
+ */
+async function benchAnalyzeReal(tmp: string) {
+  const shared = join(here, '..', '..', '..', 'shared', 'data', 'anime');
+  const named = process.env.TOONSCOPE_BENCH_VIDEOS?.split(':').filter(Boolean) ?? (existsSync(shared) ? [shared] : []);
+  const videos = named.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.mp4')).sort().map((f) => join(p, f)) : [p]));
+  const rows: object[] = [];
+  for (const [k, path] of videos.entries()) {
+    process.stderr.write(`bench: analyze ${basename(path)} (${k + 1}/${videos.length})\n`);
+    const ws = Workspace.open(join(tmp, `real-${k}`));
+    const t0 = performance.now();
+    const v = await analyzeVideo(ws, path);
+    const series = await analyzeSeries(ws);
+    const wall = (performance.now() - t0) / 1000;
+    const info = probe(path);
+    ws.close();
+    rows.push({
+      clip: basename(path),
+      size: `${info.width}x${info.height}`,
+      's of video': +info.duration.toFixed(1),
+      'analyze s': +wall.toFixed(1),
+      'x real time': +(wall / info.duration).toFixed(2),
+      'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
+      appearances: v.appearances,
+    });
+  }
+  return rows;
+}
+
 /** `analyze` end to end (`npm run bench -- pipeline` runs it alone). */
 async function pipeline(tmp: string) {
   console.log('\n# analyze (shots + characters + embeddings + tracks + learned pass + refinement + dictionary), default settings');
@@ -77,6 +110,11 @@ async function pipeline(tmp: string) {
   for (const [k, v] of Object.entries(a)) console.log(`${k.padEnd(40)} ${v}`);
   const rssAfter = process.resourceUsage().maxRSS / 1024;
   console.log(`peak memory (Node process, max RSS, after analyze): ${rssAfter.toFixed(0)} MB${rssAfter > rssBefore ? '' : ' (not above the earlier peak)'}`);
+  const real = await benchAnalyzeReal(tmp);
+  if (!real.length) return console.log('(no real clips: set TOONSCOPE_BENCH_VIDEOS to time analyze on real footage)');
+  console.log('\n# analyze on real footage, one workspace per clip, default settings');
+  console.table(real);
+  console.log(`peak memory (Node process, max RSS, after all): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 
 /** Capability benches, when their modules exist. */

@@ -19,7 +19,7 @@ import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
 import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
 import { opencv, opencvError } from '../src/core/opencv.js';
-import { cut, cuttable, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
+import { cut, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
 import { refineInside } from '../src/characters/learned.js';
 import { evaluate, match, prf, scoreImage } from '../src/characters/evaluate.js';
 import { CocoWriter } from '../src/characters/coco.js';
@@ -145,6 +145,39 @@ test('GrabCut: a rectangle with nothing to model one side by is not cut (opencv 
   assert.equal(cuttable(init, [0, 0, W, H], W), true);
   const got = cut(cv, sq, init, [0, 0, W, H], 2);
   assert.equal(got.reduce((a, v) => a + v, 0), 20 * 14, 'the square, and only it');
+});
+
+test('GrabCut on a big rectangle is made smaller and scaled back: the same figure, sure labels kept', async () => {
+  const cv = await opencv();
+  // A 300 x 240 frame: a skin-and-red figure (head on a body) on a sky that darkens downwards, seeded in its middle.
+  const W = 300, H = 240;
+  const img: Image = { width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3) };
+  const init = new Uint8Array(W * H).fill(GC_BGD);
+  const inHead = (x: number, y: number) => (x - 150) ** 2 + (y - 70) ** 2 < 40 ** 2;
+  const inBody = (x: number, y: number) => x >= 100 && x < 200 && y >= 105 && y < 230;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const on = inHead(x, y) || inBody(x, y);
+      img.data.set(inHead(x, y) ? [240, 200, 170] : on ? [200, 30, 40] : [60, 120, 230 - y / 3], (y * W + x) * 3);
+      if (x >= 20 && x < 280 && y >= 10 && y < 235) init[y * W + x] = on ? GC_PR_FGD : GC_PR_BGD;
+      if (x >= 140 && x < 160 && y >= 60 && y < 200) init[y * W + x] = GC_FGD;
+    }
+  }
+  // A sure background pixel inside the figure, as a neighbour's cut would leave: it stays background.
+  init[150 * W + 110] = GC_BGD;
+  const rect: [number, number, number, number] = [20, 10, 280, 235];
+  const full = cut(cv, img, init, rect, 2);
+  // Cut at under half the size each way: the outline moves by a pixel or two at most.
+  const small = cutWithin(cv, img, init, rect, 2, 120 * 100);
+  let both = 0, either = 0;
+  for (let i = 0; i < full.length; i++) { both += full[i] & small[i]; either += full[i] | small[i]; }
+  assert.ok(both / either > 0.95, `the same figure: IoU ${(both / either).toFixed(3)}`);
+  assert.notDeepEqual(small, full, 'cut at the smaller size');
+  for (let y = 60; y < 200; y++) for (let x = 140; x < 160; x++) assert.equal(small[y * W + x], 1, 'sure foreground stays');
+  assert.equal(small[150 * W + 110], 0, 'sure background stays');
+  assert.equal(small[5 * W + 5], 0, 'nothing outside the rectangle');
+  // Within the budget it is the plain cut.
+  assert.deepEqual(cutWithin(cv, img, init, rect, 2, 260 * 225), full);
 });
 
 test('a box a person drew over the whole frame (an extreme close-up) refines to itself instead of failing', async () => {

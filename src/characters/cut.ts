@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { Image } from '../core/types.js';
-import { toMat, using, type CV } from '../core/opencv.js';
+import { fromMat, toMat, using, type CV } from '../core/opencv.js';
 
 export const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
 
@@ -63,6 +63,50 @@ export function cuttable(init: Uint8Array, [x0, y0, x1, y1]: [number, number, nu
     }
   }
   return bgd && fgd;
+}
+
+/**
+ * `cut`, made on the rectangle shrunk to at most `pixels` pixels when it is bigger, its foreground scaled back up.
+ * GrabCut's time grows with the pixels it labels, and a big region (a close-up filling a tall frame) needs no more
+ * detail than a small one to be told from its background. Sure labels of `init` hold at full size as they would
+ * in the cut: sure foreground stays foreground, sure background stays background.
+ */
+export function cutWithin(cv: CV, img: Image, init: Uint8Array, rect: [number, number, number, number], iterations: number, pixels: number): Uint8Array {
+  const [x0, y0, x1, y1] = rect;
+  const rw = x1 - x0, rh = y1 - y0, W = img.width;
+  if (rw * rh <= pixels) return cut(cv, img, init, rect, iterations);
+  const s = Math.sqrt(pixels / (rw * rh));
+  const sw = Math.max(8, Math.round(rw * s)), sh = Math.max(8, Math.round(rh * s));
+  const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
+  const labels: Image = { width: rw, height: rh, channels: 1, data: new Uint8Array(rw * rh) };
+  for (let y = 0; y < rh; y++) {
+    sub.data.set(img.data.subarray(((y + y0) * W + x0) * 3, ((y + y0) * W + x1) * 3), y * rw * 3);
+    labels.data.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
+  }
+  const shrink = (im: Image, how: number) => {
+    const src = toMat(cv, im), dst = new cv.Mat();
+    return using([src, dst], () => {
+      cv.resize(src, dst, new cv.Size(sw, sh), 0, 0, how);
+      return fromMat(dst);
+    });
+  };
+  const small = shrink(sub, cv.INTER_AREA);
+  const smallInit = shrink(labels, cv.INTER_NEAREST).data;
+  const got = cut(cv, small, smallInit, [0, 0, sw, sh], iterations);
+  // Back to full size, smoothly (a blocky outline would show in every crop made from it), then the sure labels.
+  const up = toMat(cv, { width: sw, height: sh, channels: 1, data: got.map((v) => v * 255) }), big = new cv.Mat();
+  const mask = using([up, big], () => {
+    cv.resize(up, big, new cv.Size(rw, rh), 0, 0, cv.INTER_LINEAR);
+    return fromMat(big).data;
+  });
+  const fg = new Uint8Array(W * img.height);
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      const i = (y + y0) * W + x + x0, v = init[i];
+      fg[i] = v === GC_FGD ? 1 : v === GC_BGD ? 0 : mask[y * rw + x] >= 128 ? 1 : 0;
+    }
+  }
+  return fg;
 }
 
 /** `init`'s foreground (sure or probable) inside the rectangle, as a full-size 0/1 mask. */

@@ -15,7 +15,8 @@ import { opencv, type CV } from '../core/opencv.js';
 import { coverage, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
 import { clip } from './masks.js';
-import { cut, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
+import { GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
+import { cutWithin } from './cut.js';
 
 /** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
 export const LEARNED_LAYER = 'block_13_expand_relu';
@@ -397,6 +398,12 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
  * it (sure where the map is confident, probable where it is lit, background
  * around the box), snaps it to her outline. The box shrinks to the result.
  */
+/**
+ * The most pixels `refine` cuts a region at: the detector chain's own cut of a close-up (its frame at 240 px wide
+ * when faces are big, grabcut.ts) is 240 x 135 in a 16:9 frame. A bigger region is cut smaller and scaled back.
+ */
+export const CUT_PIXELS = 240 * 135;
+
 export function refine(cv: CV, frame: Image, d: Detection): Detection {
   const m = d.mask!;
   const [bx, by] = [Math.round(d.box[0]), Math.round(d.box[1])];
@@ -416,7 +423,7 @@ export function refine(cv: CV, frame: Image, d: Detection): Detection {
   }
   const binary = (): Detection => ({ ...d, mask: { ...m, data: m.data.map((v) => (v ? 255 : 0)) } });
   if (!seeds || rect[2] - rect[0] < 8 || rect[3] - rect[1] < 8) return binary();
-  const fg = seeded(cut(cv, frame, init, rect, 2), init, rect, W);
+  const fg = seeded(cutWithin(cv, frame, init, rect, 2, CUT_PIXELS), init, rect, W);
   let x0 = W, y0 = H, x1 = -1, y1 = -1, n = 0;
   for (let y = rect[1]; y < rect[3]; y++) for (let x = rect[0]; x < rect[2]; x++) if (fg[y * W + x]) { n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
   if (n < 0.2 * seeds) return binary();
