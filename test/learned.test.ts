@@ -145,6 +145,16 @@ test('learned detector: a close-up lit in pieces on the full-width map is one re
   const head = mapToDetections(map(full, [10, 2, 14, 7]), full, frame, LEARNED_DEFAULTS);
   assert.ok(wall.length === 1 && head.length === 1 && coverage(head[0].box, wall[0].box) >= 0.5, 'inside its box');
   assert.equal(acrossScales(head, wall, frame).pieceOf.get(head[0]), wall[0]);
+  // Someone beside her, overlapping the edge of her region: a little of them lit where she is (29%), most of their
+  // box outside hers. Not a piece.
+  const beside = mapToDetections(map(full, [13, 6, 22, 12]), full, frame, LEARNED_DEFAULTS);
+  assert.ok(beside.length === 1 && coverage(beside[0].box, wall[0].box) < 0.5, 'mostly outside its box');
+  assert.equal(acrossScales(beside, wall, frame).pieceOf.size, 0);
+  // Her arm reaching out of her box: most of her region's box outside the close-up's, but lit mostly where she is.
+  const her = mapToDetections(map(half, [0, 0, 5, 6]), half, frame, LEARNED_DEFAULTS);
+  const reach = mapToDetections(map(full, [6, 4, 9, 12], [10, 4, 22, 5]), full, frame, LEARNED_DEFAULTS);
+  assert.ok(her.length === 1 && reach.length === 1 && coverage(reach[0].box, her[0].box) < 0.5, 'mostly outside its box');
+  assert.equal(acrossScales(reach, her, frame).pieceOf.get(reach[0]), her[0]);
   const rest = regions.filter((d) => d !== big);
   assert.deepEqual(dropPieces(rest, (d) => pieceOf.get(d), near(small)), rest);
   // No close-up on the half-width map: only the full-width regions, none a piece.

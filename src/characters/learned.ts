@@ -501,8 +501,9 @@ export class LearnedBodies implements CharacterDetector {
 
   /**
    * The detections with the probability map they came from (the learned pass also picks background there); `made` is
-   * this frame's map if one exists. `pieces`: a full-width region inside a close-up of the same map and lit partly
-   * where it is lit, by that close-up (the caller keeps the close-up or its pieces, `dropPieces`).
+   * this frame's map if one exists. `pieces`: a full-width region lit mostly where a close-up of the same map is
+   * lit, or half inside its box and lit partly there, by that close-up (the caller keeps the close-up or its pieces,
+   * `dropPieces`).
    */
   async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap; looks: Map<Detection, Look>; pieces: Map<Detection, Detection> }> {
     // A map made for training from this very frame (same size, same layer) is not made again.
@@ -548,24 +549,28 @@ export const CLOSE_UP = 0.4;
 
 /**
  * One map's regions from both widths: everything the full-width map lit, which tells small and neighbouring
- * characters apart, and each region of the half-width map as big as a close-up, with the full-width regions
- * inside it and lit partly where it is lit as its pieces (she, lit in pieces; which stands is for the judging, `dropPieces`).
+ * characters apart, and each region of the half-width map as big as a close-up, with the full-width regions lit
+ * mostly where it is lit, or half inside its box and lit partly there, as its pieces (she, lit in pieces; which
+ * stands is for the judging, `dropPieces`).
  */
 export function acrossScales(full: Detection[], half: Detection[], frame: { width: number; height: number }): { regions: Detection[]; pieceOf: Map<Detection, Detection> } {
   const big = half.filter((d) => d.box[2] * d.box[3] >= CLOSE_UP * frame.width * frame.height);
   const pieceOf = new Map<Detection, Detection>();
   for (const d of full) {
-    // Mostly inside her box, and lit partly where she is lit: someone in an unlit corner of her box is lit nowhere
-    // she is. Not mostly where she is lit: the half-width map's cells are twice as big, and its region may be her
-    // body and the wall beside her while her head, lit on the full map, lies above it (she is the region all the same).
-    const shares = big.map((b) => (coverage(d.box, b.box) >= 0.5 ? litShare(d, b) : 0));
+    // Lit mostly where she is lit (her arm may reach out of her box), or half inside her box and lit partly where
+    // she is: the half-width map's cells are twice as big, and its region may be her body and the wall beside her
+    // while her head, lit on the full map, lies above it. Someone in an unlit corner of her box is neither.
+    const shares = big.map((b) => {
+      const share = litShare(d, b);
+      return share >= 0.5 || (share >= PIECE_LIT && coverage(d.box, b.box) >= 0.5) ? share : 0;
+    });
     const k = shares.indexOf(Math.max(...shares));
-    if (k >= 0 && shares[k] >= PIECE_LIT) pieceOf.set(d, big[k]);
+    if (k >= 0 && shares[k] > 0) pieceOf.set(d, big[k]);
   }
   return { regions: [...big, ...full], pieceOf };
 }
 
-/** The share of a piece's lit pixels that must fall on the close-up's lit pixels (one region seen at two sizes). */
+/** The share of a region's lit pixels on a close-up's lit pixels that makes it a piece of her when half inside her box. */
 const PIECE_LIT = 0.25;
 
 /** The share of `d`'s lit mask pixels (every other pixel each way) that fall on `on`'s lit mask (frame pixels). */
