@@ -71,33 +71,49 @@ async function main(tmp: string) {
 }
 
 /**
- * `analyze` on real footage, one clip at a time in a workspace of its own (default settings): the Ren'Py clip has
- * small figures and no close-ups, real episodes have both. Clips never ship: the files and folders named in
- * TOONSCOPE_BENCH_VIDEOS (separated by ':'), else the evaluation clips beside the project (../shared/data/anime), if any.
+ * Real clips to time `analyze` on (TOONSCOPE_BENCH_VIDEOS: files and folders of .mp4 files, separated by ':'). Real
+ * episodes have close-ups and crowds the Ren'Py clip has not; they never ship, so none are timed unless named.
+ * Checked before anything runs: a wrong path fails at once, in one line.
  */
-async function benchAnalyzeReal(tmp: string) {
-  const shared = join(here, '..', '..', '..', 'shared', 'data', 'anime');
-  const named = process.env.TOONSCOPE_BENCH_VIDEOS?.split(':').filter(Boolean) ?? (existsSync(shared) ? [shared] : []);
-  const videos = named.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.mp4')).sort().map((f) => join(p, f)) : [p]));
+function realVideos(): string[] {
+  const named = process.env.TOONSCOPE_BENCH_VIDEOS?.split(':').filter(Boolean) ?? [];
+  return named.flatMap((p) => {
+    if (!existsSync(p)) throw new Error(`TOONSCOPE_BENCH_VIDEOS: ${p}: no such file or folder`);
+    if (!statSync(p).isDirectory()) return [p];
+    const found = readdirSync(p).filter((f) => /\.(mp4|mkv|webm|mov)$/i.test(f)).sort().map((f) => join(p, f));
+    if (!found.length) throw new Error(`TOONSCOPE_BENCH_VIDEOS: ${p}: no video files in this folder`);
+    return found;
+  });
+}
+
+/** `analyze` on each real clip, one workspace each (removed after it), default settings; a clip that fails says why in its row. */
+async function benchAnalyzeReal(tmp: string, videos: string[]) {
   const rows: object[] = [];
   for (const [k, path] of videos.entries()) {
     process.stderr.write(`bench: analyze ${basename(path)} (${k + 1}/${videos.length})\n`);
-    const ws = Workspace.open(join(tmp, `real-${k}`));
-    const t0 = performance.now();
-    const v = await analyzeVideo(ws, path);
-    const series = await analyzeSeries(ws);
-    const wall = (performance.now() - t0) / 1000;
-    const info = probe(path);
-    ws.close();
-    rows.push({
-      clip: basename(path),
-      size: `${info.width}x${info.height}`,
-      's of video': +info.duration.toFixed(1),
-      'analyze s': +wall.toFixed(1),
-      'x real time': +(wall / info.duration).toFixed(2),
-      'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
-      appearances: v.appearances,
-    });
+    const dir = join(tmp, `real-${k}`);
+    const ws = Workspace.open(dir);
+    try {
+      const info = probe(path);
+      const t0 = performance.now();
+      const v = await analyzeVideo(ws, path);
+      const series = await analyzeSeries(ws);
+      const wall = (performance.now() - t0) / 1000;
+      rows.push({
+        clip: basename(path),
+        size: `${info.width}x${info.height}`,
+        's of video': +info.duration.toFixed(1),
+        'analyze s': +wall.toFixed(1),
+        'x real time': +(wall / info.duration).toFixed(2),
+        'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
+        appearances: v.appearances,
+      });
+    } catch (e) {
+      rows.push({ clip: basename(path), failed: (e as Error).message.split('\n')[0] });
+    } finally {
+      ws.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return rows;
 }
@@ -105,15 +121,15 @@ async function benchAnalyzeReal(tmp: string) {
 /** `analyze` end to end (`npm run bench -- pipeline` runs it alone). */
 async function pipeline(tmp: string) {
   console.log('\n# analyze (shots + characters + embeddings + tracks + learned pass + refinement + dictionary), default settings');
+  const videos = realVideos();
   const rssBefore = process.resourceUsage().maxRSS / 1024;
   const a = await benchAnalyzePipeline(tmp);
   for (const [k, v] of Object.entries(a)) console.log(`${k.padEnd(40)} ${v}`);
   const rssAfter = process.resourceUsage().maxRSS / 1024;
   console.log(`peak memory (Node process, max RSS, after analyze): ${rssAfter.toFixed(0)} MB${rssAfter > rssBefore ? '' : ' (not above the earlier peak)'}`);
-  const real = await benchAnalyzeReal(tmp);
-  if (!real.length) return console.log('(no real clips: set TOONSCOPE_BENCH_VIDEOS to time analyze on real footage)');
+  if (!videos.length) return console.log('(no real clips: TOONSCOPE_BENCH_VIDEOS=FILE_OR_FOLDER[:...] times analyze on real footage too)');
   console.log('\n# analyze on real footage, one workspace per clip, default settings');
-  console.table(real);
+  console.table(await benchAnalyzeReal(tmp, videos));
   console.log(`peak memory (Node process, max RSS, after all): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 

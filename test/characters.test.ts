@@ -163,8 +163,11 @@ test('GrabCut on a big rectangle is made smaller and scaled back: the same figur
       if (x >= 140 && x < 160 && y >= 60 && y < 200) init[y * W + x] = GC_FGD;
     }
   }
-  // A sure background pixel inside the figure, as a neighbour's cut would leave: it stays background.
+  // A sure background pixel inside the figure, as a neighbour's cut would leave, and a sure foreground one in the sky
+  // (a thin part of her the seed holds): both stay as they are.
   init[150 * W + 110] = GC_BGD;
+  for (let y = 27; y < 34; y++) for (let x = 37; x < 45; x++) init[y * W + x] = GC_BGD;
+  init[31 * W + 41] = GC_FGD;
   const rect: [number, number, number, number] = [20, 10, 280, 235];
   const full = cut(cv, img, init, rect, 2);
   // Cut at under half the size each way: the outline moves by a pixel or two at most.
@@ -175,9 +178,18 @@ test('GrabCut on a big rectangle is made smaller and scaled back: the same figur
   assert.notDeepEqual(small, full, 'cut at the smaller size');
   for (let y = 60; y < 200; y++) for (let x = 140; x < 160; x++) assert.equal(small[y * W + x], 1, 'sure foreground stays');
   assert.equal(small[150 * W + 110], 0, 'sure background stays');
+  // (A pixel the shrunk labels do not read: it is kept only by putting the sure labels back.)
+  assert.ok(small[31 * W + 41] && !small[31 * W + 38], 'sure foreground stays');
   assert.equal(small[5 * W + 5], 0, 'nothing outside the rectangle');
   // Within the budget it is the plain cut.
   assert.deepEqual(cutWithin(cv, img, init, rect, 2, 260 * 225), full);
+  // Background known only in a strip two pixels wide at the rectangle's far edge (a box that nearly fills the frame):
+  // the shrunk labels keep it, so the sky is still told from her (losing it, nothing is cut: all of it would be hers).
+  const strip = new Uint8Array(W * H).fill(GC_BGD);
+  for (let y = 10; y < 235; y++) for (let x = 20; x < 278; x++) strip[y * W + x] = GC_PR_FGD;
+  const edge = cutWithin(cv, img, strip, rect, 2, 120 * 100);
+  assert.equal(edge[30 * W + 40], 0, 'the sky is background');
+  assert.equal(edge[150 * W + 150], 1, 'she is not');
 });
 
 test('a box a person drew over the whole frame (an extreme close-up) refines to itself instead of failing', async () => {
