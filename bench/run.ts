@@ -11,6 +11,7 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { Workspace } from '../src/core/workspace.js';
 import { probe } from '../src/core/video.js';
+import { opencvError } from '../src/core/opencv.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,6 +55,8 @@ async function benchAnalyzePipeline(tmp: string) {
 }
 
 async function main(tmp: string) {
+  // Named real clips are checked before anything runs: a wrong path fails at once.
+  const videos = realVideos();
   // `npm run bench -- PART` runs one part only: shots, or one capability bench.
   const only = process.argv[2];
   // interpolate-video is the last step of interpolate alone, so the full run skips it.
@@ -61,17 +64,17 @@ async function main(tmp: string) {
   if (only && only !== 'shots' && only !== 'pipeline' && !parts.some(([p]) => p === only)) {
     throw new Error(`unknown bench part "${only}" (known: shots, pipeline, ${parts.map(([p]) => p).join(', ')})`);
   }
-  if (only === 'pipeline') return pipeline(tmp);
+  if (only === 'pipeline') return pipeline(tmp, videos);
   if (only && only !== 'shots') return capabilities(parts.filter(([p]) => p === only));
   // Shot detection side by side with PySceneDetect (bench/shots.ts); `npm run bench -- shots FILTER` picks clips by name.
   await benchShots(tmp, only === 'shots' ? process.argv[3] : undefined);
   if (only === 'shots') return;
-  await pipeline(tmp);
+  await pipeline(tmp, videos);
   await capabilities(parts.filter(([p]) => p !== 'interpolate-video'));
 }
 
 /**
- * Real clips to time `analyze` on (TOONSCOPE_BENCH_VIDEOS: files and folders of .mp4 files, separated by ':'). Real
+ * Real clips to time `analyze` on (TOONSCOPE_BENCH_VIDEOS: video files and folders of them, separated by ':'). Real
  * episodes have close-ups and crowds the Ren'Py clip has not; they never ship, so none are timed unless named.
  * Checked before anything runs: a wrong path fails at once, in one line.
  */
@@ -92,8 +95,9 @@ async function benchAnalyzeReal(tmp: string, videos: string[]) {
   for (const [k, path] of videos.entries()) {
     process.stderr.write(`bench: analyze ${basename(path)} (${k + 1}/${videos.length})\n`);
     const dir = join(tmp, `real-${k}`);
-    const ws = Workspace.open(dir);
+    let ws: Workspace | undefined;
     try {
+      ws = Workspace.open(dir);
       const info = probe(path);
       const t0 = performance.now();
       const v = await analyzeVideo(ws, path);
@@ -109,9 +113,11 @@ async function benchAnalyzeReal(tmp: string, videos: string[]) {
         appearances: v.appearances,
       });
     } catch (e) {
-      rows.push({ clip: basename(path), failed: (e as Error).message.split('\n')[0] });
+      // opencv-js throws bare numbers: `opencvError` reads them.
+      const err = opencvError(e);
+      rows.push({ clip: basename(path), failed: String(err instanceof Error ? err.message : err).split('\n')[0] });
     } finally {
-      ws.close();
+      ws?.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -119,9 +125,8 @@ async function benchAnalyzeReal(tmp: string, videos: string[]) {
 }
 
 /** `analyze` end to end (`npm run bench -- pipeline` runs it alone). */
-async function pipeline(tmp: string) {
+async function pipeline(tmp: string, videos: string[]) {
   console.log('\n# analyze (shots + characters + embeddings + tracks + learned pass + refinement + dictionary), default settings');
-  const videos = realVideos();
   const rssBefore = process.resourceUsage().maxRSS / 1024;
   const a = await benchAnalyzePipeline(tmp);
   for (const [k, v] of Object.entries(a)) console.log(`${k.padEnd(40)} ${v}`);

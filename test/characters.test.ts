@@ -190,6 +190,9 @@ test('GrabCut on a big rectangle is made smaller and scaled back: the same figur
   const edge = cutWithin(cv, img, strip, rect, 2, 120 * 100);
   assert.equal(edge[30 * W + 40], 0, 'the sky is background');
   assert.equal(edge[150 * W + 150], 1, 'she is not');
+  // One pixel wide: lost in any shrinking, so that rectangle is cut at full size.
+  for (let y = 10; y < 235; y++) strip[y * W + 278] = GC_PR_FGD;
+  assert.deepEqual(cutWithin(cv, img, strip, rect, 2, 120 * 100), cut(cv, img, strip, rect, 2));
 });
 
 test('a box a person drew over the whole frame (an extreme close-up) refines to itself instead of failing', async () => {

@@ -90,10 +90,12 @@ export function cutWithin(cv: CV, img: Image, init: Uint8Array, rect: [number, n
       return fromMat(dst);
     });
   };
-  const small = shrink(sub, cv.INTER_AREA);
   // Nearest label by pixel centres, as the image is shrunk (plain INTER_NEAREST reads each block's top-left pixel:
   // the labels would shift against the image and a strip of background at the far edge would be lost).
   const smallInit = shrink(labels, cv.INTER_NEAREST_EXACT).data;
+  // A side known only from a strip narrower than half a block is lost in the shrinking: then it is cut at full size.
+  if (!cuttable(smallInit, [0, 0, sw, sh], sw) && cuttable(init, rect, W)) return cut(cv, img, init, rect, iterations);
+  const small = shrink(sub, cv.INTER_AREA);
   const got = cut(cv, small, smallInit, [0, 0, sw, sh], iterations);
   // Back to full size, smoothly (a blocky outline would show in every crop made from it), then the sure labels.
   const up = toMat(cv, { width: sw, height: sh, channels: 1, data: got.map((v) => v * 255) }), big = new cv.Mat();
