@@ -34,9 +34,15 @@ import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } f
 export const LEARNED_MODEL = 'series-detector';
 /** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
 const LEARNED_VERSION = 5;
-/** How taught looks are learned: a change retrains only series that have taught boxes. 2: from her outline; 3: big outlines cut smaller. */
+/**
+ * How taught looks are learned: a change retrains only series that have taught boxes. 2: from her outline; 3: big
+ * outlines cut smaller (`CUT_PIXELS`).
+ */
 const LOOKS_VERSION = 3;
-/** Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. 6: close-ups, cuts at most CUT_PIXELS. */
+/**
+ * Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. 6:
+ * close-ups from the half-width map, regions cut at most `CUT_PIXELS`.
+ */
 const PASS_VERSION = 6;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */

@@ -394,16 +394,16 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
 }
 
 /**
- * A cell-sized mask follows the character only roughly: GrabCut, seeded by
- * it (sure where the map is confident, probable where it is lit, background
- * around the box), snaps it to her outline. The box shrinks to the result.
- */
-/**
  * The most pixels `refine` cuts a region at: the detector chain's own cut of a close-up (its frame at 240 px wide
  * when faces are big, grabcut.ts) is 240 x 135 in a 16:9 frame. A bigger region is cut smaller and scaled back.
  */
 export const CUT_PIXELS = 240 * 135;
 
+/**
+ * A cell-sized mask follows the character only roughly: GrabCut, seeded by
+ * it (sure where the map is confident, probable where it is lit, background
+ * around the box), snaps it to her outline. The box shrinks to the result.
+ */
 export function refine(cv: CV, frame: Image, d: Detection): Detection {
   const m = d.mask!;
   const [bx, by] = [Math.round(d.box[0]), Math.round(d.box[1])];
