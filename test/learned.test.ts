@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { acrossScales, dropPieces, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, regions, settle, trainLearned, CLOSE_UP, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
+import { acrossScales, dropPieces, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, regions, settle, trainLearned, CLOSE_UP, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
@@ -100,6 +100,15 @@ test('learned detector: a character standing against a found body comes out; tha
   // The map lights a body's core, not its whole box: a neighbour is measured against the found body's lit cells.
   const core = map([3, 2, 4, 10], [5, 5, 6, 5], [7, 3, 8, 9]);
   assert.equal(mapToDetections(core, fm, frame, LEARNED_DEFAULTS, [], 0, [left]).length, 1, 'a slimmer neighbour joined by a lit bridge');
+});
+
+test('learned detector: a frame is mapped at the model width on its longer side', () => {
+  assert.deepEqual(mapSize({ width: 480, height: 270 }, 384, 16), [384, 224]);
+  assert.deepEqual(mapSize({ width: 480, height: 360 }, 384, 16), [384, 288]);
+  // Portrait: as many cells as the landscape frame of its shape, its characters as many cells tall.
+  assert.deepEqual(mapSize({ width: 270, height: 480 }, 384, 16), [224, 384]);
+  assert.deepEqual(mapSize({ width: 406, height: 720 }, 192, 16), [112, 192]);
+  assert.deepEqual(mapSize({ width: 10, height: 400 }, 384, 16), [16, 384], 'a sliver still has a cell');
 });
 
 test('learned detector: a close-up lit in pieces on the full-width map is one region on the half-width map', () => {

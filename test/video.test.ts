@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probe, decode, decodeSelected, grabFrames, VideoWriter, type DecodeReport } from '../src/core/video.js';
+import { probe, decode, decodeSelected, grabFrames, fitSize, analysisSize, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
@@ -36,6 +36,18 @@ function oneLineError(fn: () => unknown, pattern: RegExp) {
     assert.fail('no error thrown');
   };
 }
+
+test('analysis size: the given width on the longer side, even sides, never upscaled', () => {
+  // Landscape (and square) frames as fitSize: that width.
+  assert.deepEqual(analysisSize({ width: 1280, height: 720 }, 480), { width: 480, height: 270 });
+  assert.deepEqual(analysisSize({ width: 1440, height: 1080 }, 480), fitSize({ width: 1440, height: 1080 }, 480));
+  assert.deepEqual(analysisSize({ width: 500, height: 500 }, 480), { width: 480, height: 480 });
+  // A phone-shaped clip: that height, so as many pixels as the landscape frame of its shape (not 2.3 times as many).
+  assert.deepEqual(analysisSize({ width: 406, height: 720 }, 480), { width: 270, height: 478 }, 'the aspect kept, even sides');
+  assert.deepEqual(analysisSize({ width: 1080, height: 1920 }, 480), { width: 270, height: 480 });
+  // Smaller than that already: kept.
+  assert.deepEqual(analysisSize({ width: 180, height: 320 }, 480), { width: 180, height: 320 });
+});
 
 test('probe reads size, rate and frame count', () => {
   const { path } = sampleClip();

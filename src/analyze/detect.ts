@@ -5,7 +5,7 @@
 // `toonscope characters` does on video). A shot's results are committed
 // together, so a killed run redoes at most the shot in flight.
 import { encodeImage, resize } from '../core/image.js';
-import { fitSize, decodeSelected } from '../core/video.js';
+import { analysisSize, decodeSelected } from '../core/video.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
@@ -100,7 +100,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     if (!byShot.has(s.shot)) byShot.set(s.shot, []);
     byShot.get(s.shot)!.push(s.frame);
   }
-  const size = fitSize(info, opts.width ?? 640);
+  const size = analysisSize(info, opts.width ?? 640);
   const sx = info.width / size.width;
   const step = Math.max(1, Math.round(info.fps / (opts.fps ?? 8)));
   const cv = await opencv();

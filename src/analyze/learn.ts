@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
-import { decodeSelected, fitSize } from '../core/video.js';
+import { decodeSelected, analysisSize } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
@@ -32,8 +32,8 @@ import { identitySpace } from '../models/identity.js';
 import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } from './carry.js';
 
 export const LEARNED_MODEL = 'series-detector';
-/** Bumped whenever the detector changes: stored models (and so second passes) are then redone. */
-const LEARNED_VERSION = 5;
+/** Bumped whenever the detector changes: stored models (and so second passes) are then redone. 6: portrait frames mapped `width` tall. */
+const LEARNED_VERSION = 6;
 /**
  * How taught looks are learned: a change retrains only series that have taught boxes. 2: from her outline; 3: big
  * outlines cut smaller (`CUT_PIXELS`).
@@ -194,7 +194,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       continue;
     }
     // Decoded at the episode's analysis size, as the second pass decodes it: the same frame gives the same map.
-    const size = fitSize(shots.video, v.width);
+    const size = analysisSize(shots.video, v.width);
     const sx = shots.video.width / size.width;
     const at = new Map(list.map((f) => [f.frame, f]));
     const mine = new Map<number, FeatureMap>();
@@ -318,7 +318,7 @@ export interface RedetectReport {
  * Saved per shot with the model's key, so a killed run resumes.
  */
 export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress, maps?: Map<number, FeatureMap>): Promise<RedetectReport> {
-  const size = fitSize(info, opts.width ?? 640);
+  const size = analysisSize(info, opts.width ?? 640);
   const sx = info.width / size.width;
   const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
   const done = new Set((ws.db.prepare('SELECT shot FROM redetected WHERE video_id = ? AND model = ?').all(videoId, key) as { shot: number }[]).map((r) => r.shot));
@@ -699,7 +699,7 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
       if (!(e instanceof ToonscopeError)) throw e;
       continue;
     }
-    const size = fitSize(shots.video, v.width);
+    const size = analysisSize(shots.video, v.width);
     const sx = shots.video.width / size.width;
     for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, shots.times)) {
       const on = mine.filter((t) => t.frame === frame.index);

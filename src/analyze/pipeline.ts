@@ -32,7 +32,7 @@ export interface AnalyzeOptions {
   models?: string;
   /** Sampled frames per second of video. */
   rate?: number;
-  /** Detection width in pixels. */
+  /** Detection size in pixels: the frame's width, or its height when it is taller than wide. */
   width?: number;
   /** Frames per second followed by optical flow between keyframes. */
   fps?: number;
@@ -125,7 +125,9 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
 
   let detail: DetectStageReport | undefined;
   const D = ANALYZE_DEFAULTS;
-  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
+  // A portrait video is looked at `width` tall (analysisSize); one analysed `width` wide before is redone.
+  const portrait = shots.video.height > shots.video.width ? { side: 'longer' } : {};
+  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, ...portrait, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   // A taught frame adds a sample to a finished video: only its shot is analysed again.
   if (prior?.status === 'done' && !pendingSamples(ws, videoId).length) skipped.push('characters');

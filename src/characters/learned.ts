@@ -64,13 +64,17 @@ export interface Look {
   offOutline?: number;
 }
 
-/** The pixel size a frame is resized to for its feature map: `width` and the frame's aspect, both rounded to the stride. */
-function mapSize(frame: { width: number; height: number }, width: number, stride: number): [number, number] {
-  const w = Math.max(stride, Math.round(width / stride) * stride);
-  return [w, Math.max(stride, Math.round((w * frame.height) / frame.width / stride) * stride)];
+/**
+ * The pixel size a frame is resized to for its feature map: `width` on its longer side (a portrait frame `width`
+ * tall, so its characters span as many cells as in a landscape frame) and the frame's aspect, rounded to the stride.
+ */
+export function mapSize(frame: { width: number; height: number }, width: number, stride: number): [number, number] {
+  const long = Math.max(stride, Math.round(width / stride) * stride);
+  const short = (side: number, other: number) => Math.max(stride, Math.round((long * side) / other / stride) * stride);
+  return frame.height > frame.width ? [short(frame.width, frame.height), long] : [long, short(frame.height, frame.width)];
 }
 
-/** Feature map of a frame at the model's width (height rounded to the stride). */
+/** Feature map of a frame at the model's width on its longer side (`mapSize`). */
 export async function frameFeatures(frame: Image, width = LEARNED_DEFAULTS.width, layer = LEARNED_LAYER, stride = LEARNED_STRIDE): Promise<FeatureMap> {
   const [w, h] = mapSize(frame, width, stride);
   const img = frame.width === w && frame.height === h && frame.channels === 3 ? frame : await resize(frame, w, h);

@@ -124,6 +124,15 @@ function codecs(streams: { codec_type?: string; codec_name?: string }[], type: s
 /** The smallest video side toonscope analyses (pixels). */
 export const MIN_SIDE = 2;
 
+/**
+ * The size `analyze` looks at a frame in: `width` on its longer side. A landscape frame is `width` wide, as with
+ * `fitSize`; a portrait one (a phone-shaped clip) `width` tall, so it has the pixels of a landscape frame of its
+ * shape and its characters the size they would have there, not twice as many pixels for the detectors to go over.
+ */
+export function analysisSize(info: Pick<VideoInfo, 'width' | 'height'>, width: number): { width: number; height: number } {
+  return fitSize(info, info.height > info.width ? Math.round((width * info.width) / info.height) : width);
+}
+
 /** Output size for an analysis decode: fit `width` keeping the aspect ratio, even sides of at least 2 pixels. */
 export function fitSize(info: Pick<VideoInfo, 'width' | 'height'>, width: number): { width: number; height: number } {
   const w = Math.max(2, Math.min(width, info.width) & ~1);

@@ -19,7 +19,7 @@ export const analyze: Command = {
     `  --detector CHAIN  character detector chain (default ${DEFAULT_CHAIN}, with installed learned detectors in front; see toonscope help characters)`,
     '  --models LIST     learned models: auto (default: installed ones), none (built-in only), or names; the identity',
     '                    embedding (MobileNetV2 or CCIP) is fixed per workspace so a series never mixes spaces',
-    '  --width N         detection width in pixels (default 480)',
+    '  --width N         detection size in pixels: the frame width, its height if taller than wide (default 480)',
     '  --every S         seconds between keyframes inside a shot (default 4; optical flow carries characters in between)',
     '  --no-refine       cluster the vanilla embeddings',
     '  --no-learn        skip the learned pass (a per-series detector trained on what the first pass found and on',
