@@ -8,6 +8,8 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
+import { iou } from '../src/core/box.js';
+import type { Detection, Image } from '../src/core/types.js';
 
 // A clip of drawn characters with known identities, written to a real video file.
 const clip: SynthClip = synthClip({ shots: 4, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 11 });
@@ -48,6 +50,32 @@ test('analyze: shots, tracks per shot, dictionary, report; a killed run resumes 
   for (const c of series.characters) assert.ok(existsSync(c.collage));
   const report = await writeReport(ws);
   assert.ok(existsSync(report));
+  ws.close();
+});
+
+test('analyze: a portrait clip is looked at the given width on its longer side, its boxes stored in its own pixels', async () => {
+  const tall = synthClip({ width: 180, height: 320, shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 2], seed: 3 });
+  const path = join(tmp, 'portrait.mp4');
+  await writeSynthClip(path, tall);
+  const ws = Workspace.open(join(tmp, 'ws-portrait'));
+  const seen: Array<[number, number]> = [];
+  class Sized extends TruthBodies {
+    override async detect(frame: Image, prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+      seen.push([frame.width, frame.height]);
+      return super.detect(frame, prior, frameIndex);
+    }
+  }
+  await analyzeVideo(ws, path, { chain: [new Sized(tall)], rate: 6, width: 160 });
+  assert.ok(seen.length && seen.every(([w, h]) => w === 90 && h === 160), `160 tall, not 160 wide: ${JSON.stringify(seen[0])}`);
+  const rows = ws.db.prepare('SELECT frame, x, y, w, h FROM appearances').all() as { frame: number; x: number; y: number; w: number; h: number }[];
+  assert.ok(rows.length > 0);
+  // Each stored box lies on a drawn figure of that frame, in the clip's own pixels.
+  for (const r of rows) {
+    const best = Math.max(...tall.render(r.frame).truth.map((t) => iou([r.x, r.y, r.w, r.h], t.box)));
+    assert.ok(best > 0.6, `frame ${r.frame}: box ${[r.x, r.y, r.w, r.h].map(Math.round)} IoU ${best.toFixed(2)}`);
+  }
+  const key = JSON.parse((ws.db.prepare("SELECT params FROM stages WHERE stage = 'analyze:detect'").get() as { params: string }).params);
+  assert.equal(key.side, 'longer', 'the stored first pass says how its frames were sized');
   ws.close();
 });
 

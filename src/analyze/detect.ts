@@ -5,7 +5,7 @@
 // `toonscope characters` does on video). A shot's results are committed
 // together, so a killed run redoes at most the shot in flight.
 import { encodeImage, resize } from '../core/image.js';
-import { analysisSize, decodeSelected } from '../core/video.js';
+import { analysisSize, decodeSelected, fitSize } from '../core/video.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
@@ -17,8 +17,13 @@ import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance }
 import type { Sample } from './sample.js';
 
 export interface DetectStageOptions {
-  /** Analysis width for detection (pixels). */
+  /** Analysis size for detection (pixels): the frame's width, or its height when taller than wide (`analysisSize`). */
   width?: number;
+  /**
+   * How `width` applies: 'longer' side (every first pass since portrait frames were sized so), else the width, as a
+   * first pass stored before looked at portrait frames; later passes look at the size their episode's first pass did.
+   */
+  side?: 'longer' | 'width';
   /** Frames per second followed by optical flow between keyframes. */
   fps?: number;
   /** Seconds between keyframes inside a shot. */
@@ -26,6 +31,11 @@ export interface DetectStageOptions {
   embed?: EmbedOptions;
   /** Height of the stored crop thumbnails (for collages and the app). */
   cropHeight?: number;
+}
+
+/** The size frames are analysed at: `width` on the longer side, or as wide as `width` for a first pass stored before. */
+export function sizeFor(info: Pick<VideoInfo, 'width' | 'height'>, opts: Pick<DetectStageOptions, 'width' | 'side'>): { width: number; height: number } {
+  return (opts.side === 'width' ? fitSize : analysisSize)(info, opts.width ?? 640);
 }
 
 /** The detection that stands for a character: its body, or its face when no body was found. */
@@ -100,7 +110,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     if (!byShot.has(s.shot)) byShot.set(s.shot, []);
     byShot.get(s.shot)!.push(s.frame);
   }
-  const size = analysisSize(info, opts.width ?? 640);
+  const size = sizeFor(info, opts);
   const sx = info.width / size.width;
   const step = Math.max(1, Math.round(info.fps / (opts.fps ?? 8)));
   const cv = await opencv();

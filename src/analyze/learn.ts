@@ -11,12 +11,12 @@ import { createHash } from 'node:crypto';
 import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
-import { decodeSelected, analysisSize } from '../core/video.js';
+import { decodeSelected } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
-import { appearance, type DetectStageOptions } from './detect.js';
+import { appearance, sizeFor, type DetectStageOptions } from './detect.js';
 import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
 import { existsSync } from 'node:fs';
 import { ensureSchema, type NewAppearance } from './store.js';
@@ -144,11 +144,16 @@ export interface LearnOptions {
 }
 
 /** How each analysed episode was analysed (its detect stage's parameters). */
-interface Analysed { id: number; path: string; fingerprint: string; width: number; fps: number; every: number; embed: number }
+interface Analysed { id: number; path: string; fingerprint: string; width: number; side: 'longer' | 'width'; fps: number; every: number; embed: number }
 
 function analysedVideos(ws: Workspace): Analysed[] {
   const rows = ws.db.prepare("SELECT v.id, v.path, v.fingerprint, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; fingerprint: string; params: string }[];
-  return rows.map((r) => ({ id: r.id, path: r.path, fingerprint: r.fingerprint, ...(JSON.parse(r.params) as { width: number; fps: number; every: number; embed: number }) }));
+  // A portrait episode whose first pass is stored without `side` was analysed `width` wide: its later passes look at
+  // the frames as it did (landscape ones are the same size either way).
+  return rows.map((r) => {
+    const p = JSON.parse(r.params) as { width: number; side?: string; fps: number; every: number; embed: number };
+    return { id: r.id, path: r.path, fingerprint: r.fingerprint, ...p, side: p.side === 'longer' ? 'longer' : 'width' };
+  });
 }
 
 /** Every shot's probe frames (see `probeFrames`) of an episode's sampled frames, in order. */
@@ -194,7 +199,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
       continue;
     }
     // Decoded at the episode's analysis size, as the second pass decodes it: the same frame gives the same map.
-    const size = analysisSize(shots.video, v.width);
+    const size = sizeFor(shots.video, v);
     const sx = shots.video.width / size.width;
     const at = new Map(list.map((f) => [f.frame, f]));
     const mine = new Map<number, FeatureMap>();
@@ -318,7 +323,7 @@ export interface RedetectReport {
  * Saved per shot with the model's key, so a killed run resumes.
  */
 export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress, maps?: Map<number, FeatureMap>): Promise<RedetectReport> {
-  const size = analysisSize(info, opts.width ?? 640);
+  const size = sizeFor(info, opts);
   const sx = info.width / size.width;
   const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
   const done = new Set((ws.db.prepare('SELECT shot FROM redetected WHERE video_id = ? AND model = ?').all(videoId, key) as { shot: number }[]).map((r) => r.shot));
@@ -699,7 +704,7 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: nu
       if (!(e instanceof ToonscopeError)) throw e;
       continue;
     }
-    const size = analysisSize(shots.video, v.width);
+    const size = sizeFor(shots.video, v);
     const sx = shots.video.width / size.width;
     for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, shots.times)) {
       const on = mine.filter((t) => t.frame === frame.index);
@@ -756,7 +761,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
         if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), seeds: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, side: r.side, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), seeds: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
         bar?.done();
