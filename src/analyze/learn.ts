@@ -685,7 +685,7 @@ function storedLooks(ws: Workspace): Looks {
  * What the series' known characters look like: the stored looks and every
  * taught box, cut out on its frame as the learned pass will cut it out.
  */
-async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<{ id: number; path: string; width: number; embed: EmbedOptions }>): Promise<KnownLooks> {
+async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<Pick<Analysed, 'id' | 'path' | 'width' | 'side'> & { embed: EmbedOptions }>): Promise<KnownLooks> {
   const characters = [...stored.characters];
   const byId = new Map<number, Float32Array>();
   const seeds = new Map<number, Detection>();
@@ -760,7 +760,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         const bar = opts.progress?.(`learned pass ${r.path}`);
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
-        if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, embed: embedOf(v) })));
+        if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, side: v.side, embed: embedOf(v) })));
         report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, side: r.side, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), seeds: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
