@@ -11,7 +11,7 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { Workspace } from '../src/core/workspace.js';
 import { probe } from '../src/core/video.js';
-import { opencvError } from '../src/core/opencv.js';
+import { errorText } from '../src/core/opencv.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -113,9 +113,8 @@ async function benchAnalyzeReal(tmp: string, videos: string[]) {
         appearances: v.appearances,
       });
     } catch (e) {
-      // opencv-js throws bare numbers: `opencvError` reads them.
-      const err = opencvError(e);
-      rows.push({ clip: basename(path), failed: String(err instanceof Error ? err.message : err).split('\n')[0] });
+      // opencv-js throws bare numbers: `errorText` reads them.
+      rows.push({ clip: basename(path), failed: errorText(e).split('\n')[0] });
     } finally {
       ws?.close();
       rmSync(dir, { recursive: true, force: true });

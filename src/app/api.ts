@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
-import { opencvError } from '../core/opencv.js';
+import { errorText } from '../core/opencv.js';
 import {
   listCharacters, labelSummary, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
   type Span, type CharacterCard,
@@ -124,6 +124,5 @@ export function routes(ws: Workspace): Route[] {
 export function status(e: unknown): { status: number; message: string; headers?: Record<string, string> } {
   if (e instanceof HttpError) return { status: e.status, message: e.message, headers: e.headers };
   if (e instanceof ToonscopeError) return { status: 400, message: e.message };
-  const bug = opencvError(e);
-  return { status: 500, message: `internal error: ${(bug as Error)?.message ?? String(bug)}` };
+  return { status: 500, message: `internal error: ${errorText(e)}` };
 }

@@ -1,6 +1,6 @@
 // The GrabCut helper thread (cut.ts): the cuts of one frame per message.
 import { parentPort } from 'node:worker_threads';
-import { opencv, opencvError } from '../core/opencv.js';
+import { opencv, errorText } from '../core/opencv.js';
 import { cut, type CutReply, type CutRequest } from './cut.js';
 
 parentPort?.on('message', async (m: CutRequest) => {
@@ -9,8 +9,7 @@ parentPort?.on('message', async (m: CutRequest) => {
     const fg = m.jobs.map((j) => cut(cv, m.img, j.init, j.rect, m.iterations));
     parentPort!.postMessage({ id: m.id, fg } satisfies CutReply, fg.map((f) => f.buffer as ArrayBuffer));
   } catch (e) {
-    const bug = opencvError(e);
-    parentPort!.postMessage({ id: m.id, error: (bug as Error | undefined)?.message ?? String(bug) } satisfies CutReply);
+    parentPort!.postMessage({ id: m.id, error: errorText(e) } satisfies CutReply);
   }
 });
 // Load opencv-js as soon as the thread starts, not with the first frame.

@@ -65,6 +65,12 @@ export function opencvError(e: unknown): unknown {
   }
 }
 
+/** What a caught error says, in words, with opencv-js's bare numbers read as their messages (`opencvError`). */
+export function errorText(e: unknown): string {
+  const bug = opencvError(e);
+  return (bug as Error | undefined)?.message ?? String(bug);
+}
+
 /** Copy an Image into a new Mat (CV_8UC1/3/4); the caller deletes it. */
 export function toMat(cv: CV, img: Image): Mat {
   const type = img.channels === 1 ? cv.CV_8UC1 : img.channels === 3 ? cv.CV_8UC3 : cv.CV_8UC4;
