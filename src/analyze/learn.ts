@@ -32,7 +32,10 @@ import { identitySpace } from '../models/identity.js';
 import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } from './carry.js';
 
 export const LEARNED_MODEL = 'series-detector';
-/** Bumped whenever the detector changes: stored models (and so second passes) are then redone. 6: portrait frames mapped `width` tall. */
+/**
+ * Bumped whenever the detector changes: stored models (and so second passes) are then redone. 6: portrait frames
+ * mapped `width` tall.
+ */
 const LEARNED_VERSION = 6;
 /**
  * How taught looks are learned: a change retrains only series that have taught boxes. 2: from her outline; 3: big

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { Image } from '../core/types.js';
+import { crop } from '../core/image.js';
 import { fromMat, toMat, using, type CV } from '../core/opencv.js';
 
 export const GC_BGD = 0, GC_FGD = 1, GC_PR_BGD = 2, GC_PR_FGD = 3;
@@ -77,12 +78,8 @@ export function cutWithin(cv: CV, img: Image, init: Uint8Array, rect: [number, n
   if (rw * rh <= pixels) return cut(cv, img, init, rect, iterations);
   const s = Math.sqrt(pixels / (rw * rh));
   const sw = Math.max(8, Math.round(rw * s)), sh = Math.max(8, Math.round(rh * s));
-  const sub: Image = { width: rw, height: rh, channels: 3, data: new Uint8Array(rw * rh * 3) };
-  const labels: Image = { width: rw, height: rh, channels: 1, data: new Uint8Array(rw * rh) };
-  for (let y = 0; y < rh; y++) {
-    sub.data.set(img.data.subarray(((y + y0) * W + x0) * 3, ((y + y0) * W + x1) * 3), y * rw * 3);
-    labels.data.set(init.subarray((y + y0) * W + x0, (y + y0) * W + x1), y * rw);
-  }
+  const sub = crop(img, [x0, y0, rw, rh]);
+  const labels = crop({ width: W, height: img.height, channels: 1, data: init }, [x0, y0, rw, rh]);
   const shrink = (im: Image, how: number) => {
     const src = toMat(cv, im), dst = new cv.Mat();
     return using([src, dst], () => {
