@@ -377,17 +377,20 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
     const inRegion = new Uint8Array(cols * rows);
     for (const i of region) inRegion[i] = 1;
     const data = new Uint8Array(mw * mh);
+    const p = (j: number) => (inRegion[j] ? prob[j] : 0);
     for (let y = 0; y < mh; y++) {
       for (let x = 0; x < mw; x++) {
         // Bilinear over cell centres, counting only this region's cells.
         const fx = ((x0 + x + 0.5) * sx) / stride - 0.5, fy = ((y0 + y + 0.5) * sy) / stride - 0.5;
         const cx = Math.floor(fx), cy = Math.floor(fy), ax = fx - cx, ay = fy - cy;
+        // The four cell centres around the pixel, clamped to the map (written out: this runs for every mask pixel).
+        const ca = Math.min(cols - 1, Math.max(0, cx)), cb = Math.min(cols - 1, Math.max(0, cx + 1));
+        const ra = Math.min(rows - 1, Math.max(0, cy)) * cols, rb = Math.min(rows - 1, Math.max(0, cy + 1)) * cols;
         let v = 0;
-        for (const [dx, dy, wt] of [[0, 0, (1 - ax) * (1 - ay)], [1, 0, ax * (1 - ay)], [0, 1, (1 - ax) * ay], [1, 1, ax * ay]] as const) {
-          const c = Math.min(cols - 1, Math.max(0, cx + dx)), r = Math.min(rows - 1, Math.max(0, cy + dy));
-          const j = r * cols + c;
-          v += wt * (inRegion[j] ? prob[j] : 0);
-        }
+        v += (1 - ax) * (1 - ay) * p(ra + ca);
+        v += ax * (1 - ay) * p(ra + cb);
+        v += (1 - ax) * ay * p(rb + ca);
+        v += ax * ay * p(rb + cb);
         // 255: confidently the character (GrabCut's sure seed), 128: probably, 0: background.
         data[y * mw + x] = v >= 0.85 ? 255 : v >= params.threshold ? 128 : 0;
       }
