@@ -217,6 +217,38 @@ test('learned pass: refining a region to her outline drops stray pieces the cut 
   assert.ok(iou(r.box, [0, 30, 30, 100]) > 0.9, `${r.box.map(Math.round)}`);
 });
 
+test('learned pass: a frame\'s regions refined together (two at a time on the helper thread) are refined as one after another', async () => {
+  const { refineAll, CUT_PIXELS } = await import('../src/characters/learned.js');
+  const cv = await opencv();
+  // Four yellow figures on blue, two big enough to be cut shrunk (their padded boxes over CUT_PIXELS: the two lanes
+  // get one each), and a region with no sure cell (not cut: its mask as it stands).
+  const W = 320, H = 320;
+  const img: Image = { width: W, height: H, channels: 3, data: new Uint8Array(W * H * 3) };
+  const figures: Box[] = [[10, 20, 40, 90], [120, 10, 90, 290], [222, 12, 90, 296], [66, 30, 36, 80]];
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    // Ellipses: a curved outline comes out a little differently cut shrunk than at full size.
+    const on = figures.some(([fx, fy, fw, fh]) => ((x + 0.5 - fx - fw / 2) / (fw / 2)) ** 2 + ((y + 0.5 - fy - fh / 2) / (fh / 2)) ** 2 <= 1);
+    // Noisy, as drawn frames are after compression: a cut made shrunk then differs from one at full size.
+    const n = ((x * 7919 + y * 104729) % 61) - 30;
+    img.data.set((on ? [240, 200, 40] : [150, 170, 200]).map((v) => v + n), (y * W + x) * 3);
+  }
+  const region = ([x, y, w, h]: Box, sure = true): Detection => {
+    const bw = w + 8, bh = h + 8, data = new Uint8Array(bw * bh).fill(128);
+    if (sure) for (let v = Math.round(bh * 0.3); v < Math.round(bh * 0.7); v++) for (let u = Math.round(bw * 0.3); u < Math.round(bw * 0.7); u++) data[v * bw + u] = 255;
+    return { frame: 0, box: [x - 4, y - 4, bw, bh], score: 0.8, label: 'body', mask: { width: bw, height: bh, channels: 1, data } };
+  };
+  const ds = [...figures.map((f) => region(f)), region([40, 200, 20, 20], false)];
+  // The rectangle refine cuts: the box padded by 15% of its width each side and 10% of its height, in the frame.
+  const cutArea = ([x, y, w, h]: Box) => (Math.min(W, x + 1.15 * w) - Math.max(0, x - 0.15 * w)) * (Math.min(H, y + 1.1 * h) - Math.max(0, y - 0.1 * h));
+  for (const k of [1, 2]) assert.ok(cutArea(ds[k].box) > CUT_PIXELS, `figure ${k} is cut shrunk`);
+  const alone = ds.map((d) => refine(cv, img, d));
+  process.env.TOONSCOPE_CUT_THREAD = '1';
+  const together = await refineAll(cv, img, ds).finally(() => { delete process.env.TOONSCOPE_CUT_THREAD; });
+  assert.deepEqual(together, alone);
+  figures.forEach((f, k) => assert.ok(iou(alone[k].box, f) > 0.8, `figure ${k} cut to its outline: ${alone[k].box.map(Math.round)}`));
+  assert.deepEqual(alone[4].box, ds[4].box, 'nothing sure: not cut');
+});
+
 test('likeness: a candidate a taught look found is kept only when she is nearer than anyone known to be someone else, and clearly nearer than the background', () => {
   const v = (...xs: number[]) => normalize(Float32Array.from(xs));
   const her = v(1, 0, 0, 0), other = v(0, 1, 0, 0), unknown = v(1, 0.6, 0, 0);

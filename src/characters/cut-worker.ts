@@ -1,12 +1,12 @@
 // The GrabCut helper thread (cut.ts): the cuts of one frame per message.
 import { parentPort } from 'node:worker_threads';
 import { opencv, errorText } from '../core/opencv.js';
-import { cut, type CutReply, type CutRequest } from './cut.js';
+import { cutJob, type CutReply, type CutRequest } from './cut.js';
 
 parentPort?.on('message', async (m: CutRequest) => {
   try {
     const cv = await opencv();
-    const fg = m.jobs.map((j) => cut(cv, m.img, j.init, j.rect, m.iterations));
+    const fg = m.jobs.map((j) => cutJob(cv, m.img, j, m.iterations));
     parentPort!.postMessage({ id: m.id, fg } satisfies CutReply, fg.map((f) => f.buffer as ArrayBuffer));
   } catch (e) {
     parentPort!.postMessage({ id: m.id, error: errorText(e) } satisfies CutReply);

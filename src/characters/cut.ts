@@ -1,15 +1,17 @@
 // One GrabCut (opencv-js) from full-frame starting labels, and the same on a
 // helper thread. GrabCut is most of the detector chain's time and the cuts of
-// a frame's characters are independent, so with TOONSCOPE_CUT_THREAD=1 a frame
-// with several characters runs some of them on a worker thread (the second
-// core) while this thread runs the others. Results are identical: each cut
-// seeds opencv's RNG itself. Off by default: on a machine whose cores are
-// already busy it measured slower (analyze of the 64.5 s Ren'Py clip at load
-// 5 on 2 cores: 86.9 s with it, 76.3 s without), since waiting for a helper
-// that gets no core of its own costs more than it saves; it is for idle
-// machines. This module loads no sharp and no tfjs, so the worker stays small.
+// a frame's characters (and of the learned pass's regions) are independent, so
+// on two cores or more some of them run on a worker thread while this thread
+// runs the others. Results are identical: each cut seeds opencv's RNG itself.
+// Only while the machine has a core to spare (1-minute load average under the
+// core count, this process included): on a machine whose cores are already
+// busy a helper that gets no core of its own costs more than it saves (analyze
+// of the 64.5 s Ren'Py clip at load 5 on 2 cores: 86.9 s with it, 76.3 s
+// without; idle: 42.8 s with it, 52.7 s without). TOONSCOPE_CUT_THREAD=1 uses
+// it whatever the load, =0 never. This module loads no sharp and no tfjs, so
+// the worker stays small.
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Image } from '../core/types.js';
 import { crop } from '../core/image.js';
 import { fromMat, toMat, using, type CV } from '../core/opencv.js';
@@ -120,6 +122,13 @@ function foreground(init: Uint8Array, [x0, y0, x1, y1]: [number, number, number,
 export interface CutJob {
   init: Uint8Array;
   rect: [number, number, number, number];
+  /** Cut at most this many pixels (`cutWithin`); the whole rectangle when absent. */
+  pixels?: number;
+}
+
+/** One job's cut, wherever it runs. */
+export function cutJob(cv: CV, img: Image, j: CutJob, iterations: number): Uint8Array {
+  return j.pixels ? cutWithin(cv, img, j.init, j.rect, iterations, j.pixels) : cut(cv, img, j.init, j.rect, iterations);
 }
 
 /** What the helper thread is sent: one frame and the cuts to make on it. */
@@ -136,9 +145,15 @@ type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; nex
 let helper: Helper | undefined;
 let failed = false;
 
-/** The helper thread when asked for (TOONSCOPE_CUT_THREAD=1, two cores or more), started on first use; else undefined. */
+/**
+ * The helper thread on two cores or more while one is to spare (or asked for: TOONSCOPE_CUT_THREAD=1), started on
+ * first use and kept; else undefined (asked again at the next frame: the load may fall).
+ */
 function thread(): Helper | undefined {
-  if (helper || failed || process.env.TOONSCOPE_CUT_THREAD !== '1' || availableParallelism() < 2) return helper;
+  const asked = process.env.TOONSCOPE_CUT_THREAD;
+  if (asked === '0') return undefined;
+  if (helper || failed || availableParallelism() < 2) return helper;
+  if (asked !== '1' && loadavg()[0] >= availableParallelism()) return undefined;
   try {
     const worker = new Worker(new URL('./cut-worker.js', import.meta.url));
     const h = { worker, pending: new Map<number, (r: CutReply) => void>(), next: 0 };
@@ -176,8 +191,9 @@ export function warmCutThread(): void {
  */
 export async function cutAll(cv: CV, img: Image, jobs: CutJob[], iterations: number): Promise<Uint8Array[]> {
   const h = jobs.length > 1 ? thread() : undefined;
-  if (!h) return jobs.map((j) => cut(cv, img, j.init, j.rect, iterations));
-  const area = (j: CutJob) => (j.rect[2] - j.rect[0]) * (j.rect[3] - j.rect[1]);
+  if (!h) return jobs.map((j) => cutJob(cv, img, j, iterations));
+  // What a job costs: the pixels it is cut at.
+  const area = (j: CutJob) => Math.min((j.rect[2] - j.rect[0]) * (j.rect[3] - j.rect[1]), j.pixels ?? Infinity);
   const order = jobs.map((_, k) => k).sort((a, b) => area(jobs[b]) - area(jobs[a]));
   const lanes: number[][] = [[], []];
   const load = [0, 0];
@@ -193,9 +209,9 @@ export async function cutAll(cv: CV, img: Image, jobs: CutJob[], iterations: num
   const reply = new Promise<CutReply>((resolve) => h.pending.set(id, resolve));
   h.worker.ref();
   h.worker.postMessage({ id, img, jobs: theirs.map((k) => jobs[k]), iterations } satisfies CutRequest);
-  for (const k of mine) out[k] = cut(cv, img, jobs[k].init, jobs[k].rect, iterations);
+  for (const k of mine) out[k] = cutJob(cv, img, jobs[k], iterations);
   const r = await reply;
   if ('fg' in r) theirs.forEach((k, i) => { out[k] = r.fg[i]; });
-  else for (const k of theirs) out[k] = cut(cv, img, jobs[k].init, jobs[k].rect, iterations);
+  else for (const k of theirs) out[k] = cutJob(cv, img, jobs[k], iterations);
   return out;
 }

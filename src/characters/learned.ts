@@ -16,7 +16,7 @@ import { coverage, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
 import { clip } from './masks.js';
 import { GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
-import { cutWithin } from './cut.js';
+import { cutAll, cutJob, type CutJob } from './cut.js';
 
 /** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
 export const LEARNED_LAYER = 'block_13_expand_relu';
@@ -412,6 +412,25 @@ export const CUT_PIXELS = 240 * 135;
  * around the box), snaps it to her outline. The box shrinks to the result.
  */
 export function refine(cv: CV, frame: Image, d: Detection): Detection {
+  const job = refineJob(frame, d);
+  return 'done' in job ? job.done : refined(d, frame, job, cutJob(cv, frame, job, 2));
+}
+
+/**
+ * `refine` for each of a frame's regions, their cuts made together (`cutAll`: on two cores, two at a time). The
+ * same results as one `refine` after another.
+ */
+export async function refineAll(cv: CV, frame: Image, ds: Detection[]): Promise<Detection[]> {
+  const jobs = ds.map((d) => refineJob(frame, d));
+  const todo = jobs.flatMap((j) => ('done' in j ? [] : [j]));
+  const cuts = await cutAll(cv, frame, todo, 2);
+  return jobs.map((j, k) => ('done' in j ? j.done : refined(ds[k], frame, j, cuts[todo.indexOf(j)])));
+}
+
+type RefineJob = CutJob & { seeds: number; pixels: number };
+
+/** A region's GrabCut labels and rectangle, or, when there is nothing to cut, its mask as it stands. */
+function refineJob(frame: Image, d: Detection): RefineJob | { done: Detection } {
   const m = d.mask!;
   const [bx, by] = [Math.round(d.box[0]), Math.round(d.box[1])];
   const W = frame.width, H = frame.height;
@@ -428,12 +447,20 @@ export function refine(cv: CV, frame: Image, d: Detection): Detection {
       if (v === 255) seeds++;
     }
   }
-  const binary = (): Detection => ({ ...d, mask: { ...m, data: m.data.map((v) => (v ? 255 : 0)) } });
-  if (!seeds || rect[2] - rect[0] < 8 || rect[3] - rect[1] < 8) return binary();
-  const fg = seeded(cutWithin(cv, frame, init, rect, 2, CUT_PIXELS), init, rect, W);
+  if (!seeds || rect[2] - rect[0] < 8 || rect[3] - rect[1] < 8) return { done: binary(d) };
+  return { init, rect, seeds, pixels: CUT_PIXELS };
+}
+
+/** The region's mask with every lit pixel set. */
+const binary = (d: Detection): Detection => ({ ...d, mask: { ...d.mask!, data: d.mask!.data.map((v) => (v ? 255 : 0)) } });
+
+/** The region snapped to its cut `got` (full-frame 0/1), or as it stood if the cut kept too little of its sure seed. */
+function refined(d: Detection, frame: Image, { init, rect, seeds }: RefineJob, got: Uint8Array): Detection {
+  const W = frame.width, H = frame.height;
+  const fg = seeded(got, init, rect, W);
   let x0 = W, y0 = H, x1 = -1, y1 = -1, n = 0;
   for (let y = rect[1]; y < rect[3]; y++) for (let x = rect[0]; x < rect[2]; x++) if (fg[y * W + x]) { n++; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
-  if (n < 0.2 * seeds) return binary();
+  if (n < 0.2 * seeds) return binary(d);
   const mw = x1 - x0 + 1, mh = y1 - y0 + 1;
   const data = new Uint8Array(mw * mh);
   for (let y = 0; y < mh; y++) for (let x = 0; x < mw; x++) data[y * mw + x] = fg[(y + y0) * W + x + x0] ? 255 : 0;
@@ -534,8 +561,11 @@ export class LearnedBodies implements CharacterDetector {
     const detections: Detection[] = [];
     const of = new Map<Detection, Look>();
     const pieces = new Map<Detection, Detection>();
+    // Every map's regions cut together (two at a time on two cores).
+    const cuts = await refineAll(cv, frame, maps.flatMap((m) => m.regions));
+    let next = 0;
     maps.forEach(({ regions, pieceOf }, k) => {
-      const refined = new Map(regions.map((d) => [d, refine(cv, frame, d)]));
+      const refined = new Map(regions.map((d) => [d, cuts[next++]]));
       for (const [d, r] of refined) {
         detections.push(r);
         if (k > 0) of.set(r, looks[k - 1]);
