@@ -670,8 +670,12 @@ test('GrabCut on the helper thread gives the same masks as on this one', async (
     return { init, rect: [cx - 50, 0, cx + 50, H] };
   };
   const jobs = [job(60), job(170), job(115)];
+  const was = process.env.TOONSCOPE_CUT_THREAD;
   process.env.TOONSCOPE_CUT_THREAD = '1';
-  const together = await cutAll(cv, image, jobs, 2).finally(() => { delete process.env.TOONSCOPE_CUT_THREAD; });
+  const together = await cutAll(cv, image, jobs, 2).finally(() => {
+    if (was === undefined) delete process.env.TOONSCOPE_CUT_THREAD;
+    else process.env.TOONSCOPE_CUT_THREAD = was;
+  });
   jobs.forEach((j, k) => {
     const alone = cut(cv, image, j.init, j.rect, 2);
     assert.ok(alone.some((v) => v), `cut ${k} finds a foreground`);

@@ -12,7 +12,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, FeatureMap, Frame, Image, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import { decodeSelected } from '../core/video.js';
-import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refine, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
+import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refineAll, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
@@ -449,7 +449,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
     cutDone.add(frame.index);
     const avoid = [...known(frame.index), ...(taught.get(frame.index) ?? []), ...(carried.get(frame.index) ?? []).map((c) => c.det.box), ...candidates.map((d) => d.box)];
-    const cuts = wins.map((w) => backgroundWindow(prob, fm, frame, w, avoid)).filter((b): b is Box => !!b).map((b) => refine(cv, frame, seedFromBox(b, frame.index)));
+    const cuts = await refineAll(cv, frame, wins.map((w) => backgroundWindow(prob, fm, frame, w, avoid)).filter((b): b is Box => !!b).map((b) => seedFromBox(b, frame.index)));
     await embedDetections(frame, cuts, opts.embed);
     for (const d of cuts) likeness.addBackground(d.embedding!);
   };

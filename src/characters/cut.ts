@@ -3,15 +3,16 @@
 // a frame's characters (and of the learned pass's regions) are independent, so
 // on two cores or more some of them run on a worker thread while this thread
 // runs the others. Results are identical: each cut seeds opencv's RNG itself.
-// Only while the machine has a core to spare (1-minute load average under the
-// core count, this process included): on a machine whose cores are already
-// busy a helper that gets no core of its own costs more than it saves (analyze
-// of the 64.5 s Ren'Py clip at load 5 on 2 cores: 86.9 s with it, 76.3 s
-// without; idle: 42.8 s with it, 52.7 s without). TOONSCOPE_CUT_THREAD=1 uses
-// it whatever the load, =0 never. This module loads no sharp and no tfjs, so
-// the worker stays small.
+// On by default: on an idle 2-core machine analyze of the 64.5 s Ren'Py clip
+// took 42.8 and 47.5 s with it, 52.7 and 53.8 s without. On a machine whose
+// cores are already busy a helper that gets no core of its own costs more than
+// it saves (the same clip at load 5: 86.9 s with it, 76.3 s without), and it
+// holds its own opencv-js (about 90 MB): there TOONSCOPE_CUT_THREAD=0 turns it
+// off. A load average was tried as the switch and dropped: it trails by a
+// minute, so back-to-back runs read their predecessors' load. This module
+// loads no sharp and no tfjs, so the worker stays small.
 import { Worker } from 'node:worker_threads';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Image } from '../core/types.js';
 import { crop } from '../core/image.js';
 import { fromMat, toMat, using, type CV } from '../core/opencv.js';
@@ -128,7 +129,7 @@ export interface CutJob {
 
 /** One job's cut, wherever it runs. */
 export function cutJob(cv: CV, img: Image, j: CutJob, iterations: number): Uint8Array {
-  return j.pixels ? cutWithin(cv, img, j.init, j.rect, iterations, j.pixels) : cut(cv, img, j.init, j.rect, iterations);
+  return j.pixels !== undefined ? cutWithin(cv, img, j.init, j.rect, iterations, j.pixels) : cut(cv, img, j.init, j.rect, iterations);
 }
 
 /** What the helper thread is sent: one frame and the cuts to make on it. */
@@ -145,15 +146,15 @@ type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; nex
 let helper: Helper | undefined;
 let failed = false;
 
-/**
- * The helper thread on two cores or more while one is to spare (or asked for: TOONSCOPE_CUT_THREAD=1), started on
- * first use and kept; else undefined (asked again at the next frame: the load may fall).
- */
+/** Whether GrabCuts may run on a helper thread: two cores or more, unless switched off (TOONSCOPE_CUT_THREAD=0). */
+export function cutThreadWanted(): boolean {
+  return process.env.TOONSCOPE_CUT_THREAD !== '0' && availableParallelism() >= 2;
+}
+
+/** The helper thread when wanted, started on first use; else undefined. */
 function thread(): Helper | undefined {
-  const asked = process.env.TOONSCOPE_CUT_THREAD;
-  if (asked === '0') return undefined;
-  if (helper || failed || availableParallelism() < 2) return helper;
-  if (asked !== '1' && loadavg()[0] >= availableParallelism()) return undefined;
+  if (!cutThreadWanted()) return undefined;
+  if (helper || failed) return helper;
   try {
     const worker = new Worker(new URL('./cut-worker.js', import.meta.url));
     const h = { worker, pending: new Map<number, (r: CutReply) => void>(), next: 0 };
@@ -185,7 +186,7 @@ export function warmCutThread(): void {
 }
 
 /**
- * `cut` for each job, as if run one after the other here. With a helper
+ * `cutJob` for each job, as if run one after the other here. With a helper
  * thread, the jobs are split in two lanes of about equal area: the helper
  * runs one while this thread runs the other.
  */

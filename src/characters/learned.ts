@@ -16,7 +16,7 @@ import { coverage, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
 import { clip } from './masks.js';
 import { GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
-import { cutAll, cutJob, type CutJob } from './cut.js';
+import { cutAll, cutJob, warmCutThread, type CutJob } from './cut.js';
 
 /** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
 export const LEARNED_LAYER = 'block_13_expand_relu';
@@ -423,11 +423,12 @@ export function refine(cv: CV, frame: Image, d: Detection): Detection {
 export async function refineAll(cv: CV, frame: Image, ds: Detection[]): Promise<Detection[]> {
   const jobs = ds.map((d) => refineJob(frame, d));
   const todo = jobs.flatMap((j) => ('done' in j ? [] : [j]));
-  const cuts = await cutAll(cv, frame, todo, 2);
-  return jobs.map((j, k) => ('done' in j ? j.done : refined(ds[k], frame, j, cuts[todo.indexOf(j)])));
+  const cuts = await cutAll(cv, frame, todo.map(({ init, rect, pixels }) => ({ init, rect, pixels })), 2);
+  let next = 0;
+  return jobs.map((j, k) => ('done' in j ? j.done : refined(ds[k], frame, j, cuts[next++])));
 }
 
-type RefineJob = CutJob & { seeds: number; pixels: number };
+type RefineJob = Required<CutJob> & { seeds: number };
 
 /** A region's GrabCut labels and rectangle, or, when there is nothing to cut, its mask as it stands. */
 function refineJob(frame: Image, d: Detection): RefineJob | { done: Detection } {
@@ -540,6 +541,8 @@ export class LearnedBodies implements CharacterDetector {
    * `dropPieces`).
    */
   async look(frame: Image, prior: Detection[], frameIndex = 0, made?: FeatureMap): Promise<{ detections: Detection[]; prob: Float32Array; fm: FeatureMap; looks: Map<Detection, Look>; pieces: Map<Detection, Detection> }> {
+    // The GrabCut helper loads its opencv-js while the maps are made, not when the first cuts wait for it.
+    warmCutThread();
     // A map made for training from this very frame (same size, same layer) is not made again.
     const [w, h] = mapSize(frame, this.model.params.width, this.model.stride);
     const fits = made && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
