@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Detection, Image } from '../src/core/types.js';
@@ -659,7 +659,7 @@ test('video: frame N of the COCO file and overlay N are decoded frame N, on both
 });
 
 test('GrabCut on the helper thread gives the same masks as on this one', async () => {
-  const { cut, cutAll, GC_BGD, GC_FGD, GC_PR_BGD } = await import('../src/characters/cut.js');
+  const { cut, cutAll, cutThreadState, GC_BGD, GC_FGD, GC_PR_BGD } = await import('../src/characters/cut.js');
   const cv = await opencv();
   const W = 240, H = 160;
   const { image } = drawScene(W, H, [{ cx: 60, top: 20, face: 22 }, { cx: 170, top: 30, face: 22 }], 4);
@@ -676,6 +676,7 @@ test('GrabCut on the helper thread gives the same masks as on this one', async (
     if (was === undefined) delete process.env.TOONSCOPE_CUT_THREAD;
     else process.env.TOONSCOPE_CUT_THREAD = was;
   });
+  assert.equal(cutThreadState(), availableParallelism() >= 2 ? 'on' : 'off', 'the helper took its lane');
   jobs.forEach((j, k) => {
     const alone = cut(cv, image, j.init, j.rect, 2);
     assert.ok(alone.some((v) => v), `cut ${k} finds a foreground`);

@@ -12,6 +12,7 @@ import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
 import { acrossScales, dropPieces, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
+import { cutThreadState } from '../src/characters/cut.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
@@ -218,7 +219,7 @@ test('learned pass: refining a region to her outline drops stray pieces the cut 
   assert.ok(iou(r.box, [0, 30, 30, 100]) > 0.9, `${r.box.map(Math.round)}`);
 });
 
-test('learned pass: a frame\'s regions refined together (two at a time on the helper thread) are refined as one after another', { skip: availableParallelism() < 2 && 'one core: no helper thread' }, async () => {
+test('learned pass: a frame\'s regions refined together (two at a time on the helper thread) are refined as one after another', async () => {
   const cv = await opencv();
   // Four yellow figures on blue, two big enough to be cut shrunk (their padded boxes over CUT_PIXELS: the two lanes
   // get one each), and a region with no sure cell (not cut: its mask as it stands), first so that a cut handed back
@@ -250,6 +251,8 @@ test('learned pass: a frame\'s regions refined together (two at a time on the he
     else process.env.TOONSCOPE_CUT_THREAD = was;
   });
   assert.deepEqual(together, alone);
+  // On one core everything is cut here (the order still checked); on two the helper must have taken its lane.
+  assert.equal(cutThreadState(), availableParallelism() >= 2 ? 'on' : 'off');
   figures.forEach((f, k) => assert.ok(iou(alone[k + 1].box, f) > 0.8, `figure ${k} cut to its outline: ${alone[k + 1].box.map(Math.round)}`));
   assert.deepEqual(alone[0].box, ds[0].box, 'nothing sure: not cut');
 });

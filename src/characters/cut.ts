@@ -3,12 +3,13 @@
 // a frame's characters (and of the learned pass's regions) are independent, so
 // on two cores or more some of them run on a worker thread while this thread
 // runs the others. Results are identical: each cut seeds opencv's RNG itself.
-// On by default: on an idle 2-core machine analyze of the 64.5 s Ren'Py clip
-// took 42.8 and 47.5 s with it, 52.7 and 53.8 s without. On a machine whose
-// cores are already busy a helper that gets no core of its own costs more than
-// it saves (the same clip at load 5: 86.9 s with it, 76.3 s without), and it
-// holds its own opencv-js (about 90 MB): there TOONSCOPE_CUT_THREAD=0 turns it
-// off. A load average was tried as the switch and dropped: it trails by a
+// On by default: on an idle 2-core machine it took the Ren'Py bench clip from
+// 0.79x to 0.69-0.72x real time (docs/cast.md, Speed, session 20). On a machine
+// whose cores are already busy a helper that gets no core of its own costs more
+// than it saves (the same clip at load 5: 86.9 s with it, 76.3 s without), and
+// it holds its own opencv-js (50-90 MB): there TOONSCOPE_CUT_THREAD=0 turns it
+// off (a worker running as many jobs at once as there are cores does so
+// itself). A load average was tried as the switch and dropped: it trails by a
 // minute, so back-to-back runs read their predecessors' load. This module
 // loads no sharp and no tfjs, so the worker stays small.
 import { Worker } from 'node:worker_threads';
@@ -149,6 +150,11 @@ let failed = false;
 /** Whether GrabCuts may run on a helper thread: two cores or more, unless switched off (TOONSCOPE_CUT_THREAD=0). */
 export function cutThreadWanted(): boolean {
   return process.env.TOONSCOPE_CUT_THREAD !== '0' && availableParallelism() >= 2;
+}
+
+/** The helper thread as it stands: started (and kept), never started, or dropped after it failed. */
+export function cutThreadState(): 'on' | 'off' | 'failed' {
+  return failed ? 'failed' : helper ? 'on' : 'off';
 }
 
 /** The helper thread when wanted, started on first use; else undefined. */

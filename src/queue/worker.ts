@@ -6,7 +6,7 @@
 // and then exits; a second SIGTERM (or kill -9) leaves the job to BullMQ's
 // stalled-job recovery, which hands it to another worker.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
@@ -137,6 +137,8 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
   const log = opts.log ?? (() => undefined);
   let jobs = 0, failed = 0;
   const lockMs = opts.lockMs ?? LOCK_MS;
+  // As many jobs at once as cores: each already has a core, a GrabCut helper thread per job would get none (cut.ts).
+  if ((opts.concurrency ?? 1) >= availableParallelism() && process.env.TOONSCOPE_CUT_THREAD === undefined) process.env.TOONSCOPE_CUT_THREAD = '0';
   const redis = await openRedis(target);
   const worker = new Worker(JOBS_QUEUE, async (job) => {
     let data: EpisodeJob | PartJob;
