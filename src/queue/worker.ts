@@ -137,7 +137,7 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
   const log = opts.log ?? (() => undefined);
   let jobs = 0, failed = 0;
   const lockMs = opts.lockMs ?? LOCK_MS;
-  // As many jobs at once as cores: each already has a core, a GrabCut helper thread per job would get none (cut.ts).
+  // As many jobs at once as cores: each already has a core, GrabCut's helper thread (cut.ts) would get none.
   if ((opts.concurrency ?? 1) >= availableParallelism() && process.env.TOONSCOPE_CUT_THREAD === undefined) process.env.TOONSCOPE_CUT_THREAD = '0';
   const redis = await openRedis(target);
   const worker = new Worker(JOBS_QUEUE, async (job) => {

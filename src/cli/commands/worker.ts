@@ -12,7 +12,7 @@ export const worker: Command = {
     '  --queue URL      the Redis the coordinator (analyze, shots or interpolate --queue) uses; rediss:// for TLS',
     '  --allow DIR|URL  a folder (or http(s) URL prefix) jobs may read videos and models from; anything else fails the job',
     '  --name NAME      how this worker shows in queue status (default HOST:PID)',
-    '  --concurrency N  jobs at once (default 1; at the core count or more, no GrabCut helper thread per job)',
+    '  --concurrency N  jobs at once (default 1; at the core count or more, GrabCut\'s helper thread is off)',
     '  --lock-seconds S how long a crashed worker holds its job before another takes it (default 30)',
     '',
     'Each job runs in a temporary workspace; its rows go back through the queue. SIGTERM or Ctrl-C: finish the',
