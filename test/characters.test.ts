@@ -27,6 +27,7 @@ import { overlay } from '../src/characters/overlay.js';
 import type { CharacterDetector } from '../src/characters/types.js';
 import { main } from '../src/cli/main.js';
 import { constantModel } from './onnx-fixture.js';
+import { withCutThread } from './fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'toonscope-chars-'));
 const faceDets = (boxes: Detection['box'][]): Detection[] => boxes.map((box) => ({ frame: 0, box, score: 0.9, label: 'face' }));
@@ -670,12 +671,7 @@ test('GrabCut on the helper thread gives the same masks as on this one', async (
     return { init, rect: [cx - 50, 0, cx + 50, H] };
   };
   const jobs = [job(60), job(170), job(115)];
-  const was = process.env.TOONSCOPE_CUT_THREAD;
-  process.env.TOONSCOPE_CUT_THREAD = '1';
-  const together = await cutAll(cv, image, jobs, 2).finally(() => {
-    if (was === undefined) delete process.env.TOONSCOPE_CUT_THREAD;
-    else process.env.TOONSCOPE_CUT_THREAD = was;
-  });
+  const together = await withCutThread(() => cutAll(cv, image, jobs, 2));
   assert.equal(cutThreadState(), availableParallelism() >= 2 ? 'on' : 'off', 'the helper took its lane');
   jobs.forEach((j, k) => {
     const alone = cut(cv, image, j.init, j.rect, 2);

@@ -101,14 +101,32 @@ export class TruthBodies implements CharacterDetector {
   }
 }
 
+/** Set an environment variable; the function returned puts it back as it was. */
+function setEnv(name: string, value: string): () => void {
+  const old = process.env[name];
+  process.env[name] = value;
+  return () => {
+    if (old === undefined) delete process.env[name];
+    else process.env[name] = old;
+  };
+}
+
 /** Run `f` on the JavaScript loops (WebAssembly kernels off), restoring the setting after. */
 export function withJs<T>(f: () => T): T {
-  const old = process.env.TOONSCOPE_NO_WASM;
-  process.env.TOONSCOPE_NO_WASM = '1';
+  const restore = setEnv('TOONSCOPE_NO_WASM', '1');
   try {
     return f();
   } finally {
-    if (old === undefined) delete process.env.TOONSCOPE_NO_WASM;
-    else process.env.TOONSCOPE_NO_WASM = old;
+    restore();
+  }
+}
+
+/** Run `f` with GrabCut's helper thread asked for (`npm test` switches it off), restoring the setting after. */
+export async function withCutThread<T>(f: () => Promise<T>): Promise<T> {
+  const restore = setEnv('TOONSCOPE_CUT_THREAD', '1');
+  try {
+    return await f();
+  } finally {
+    restore();
   }
 }

@@ -22,7 +22,7 @@ import { coverage, iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
-import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
+import { tmp, writeSynthClip, TruthBodies, withCutThread } from './fixtures.js';
 
 /**
  * A feature map whose cells inside `figures` point one way (with a little noise) and the rest another: along dims
@@ -244,12 +244,7 @@ test('learned pass: a frame\'s regions refined together (two at a time on the he
   const cutArea = ([x, y, w, h]: Box) => (Math.min(W, x + 1.15 * w) - Math.max(0, x - 0.15 * w)) * (Math.min(H, y + 1.1 * h) - Math.max(0, y - 0.1 * h));
   for (const k of [2, 3]) assert.ok(cutArea(ds[k].box) > CUT_PIXELS, `region ${k} is cut shrunk`);
   const alone = ds.map((d) => refine(cv, img, d));
-  const was = process.env.TOONSCOPE_CUT_THREAD;
-  process.env.TOONSCOPE_CUT_THREAD = '1';
-  const together = await refineAll(cv, img, ds).finally(() => {
-    if (was === undefined) delete process.env.TOONSCOPE_CUT_THREAD;
-    else process.env.TOONSCOPE_CUT_THREAD = was;
-  });
+  const together = await withCutThread(() => refineAll(cv, img, ds));
   assert.deepEqual(together, alone);
   // On one core everything is cut here (the order still checked); on two the helper must have taken its lane.
   assert.equal(cutThreadState(), availableParallelism() >= 2 ? 'on' : 'off');
