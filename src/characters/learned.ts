@@ -15,8 +15,7 @@ import { opencv, type CV } from '../core/opencv.js';
 import { coverage, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
 import { clip } from './masks.js';
-import { GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from './grabcut.js';
-import { cutAll, cutJob, warmCutThread, type CutJob } from './cut.js';
+import { cutAll, cutJob, warmCutThread, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD, type CutJob } from './cut.js';
 
 /** Stride-16 cells: fine enough for bodies of characters a tenth of the frame wide, half the cost of the whole net. */
 export const LEARNED_LAYER = 'block_13_expand_relu';
