@@ -19,7 +19,7 @@ import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
 import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
 import { opencv, opencvError } from '../src/core/opencv.js';
-import { cut, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
+import { cut, cutAll, cutThreadState, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
 import { refineInside } from '../src/characters/learned.js';
 import { evaluate, match, prf, scoreImage } from '../src/characters/evaluate.js';
 import { CocoWriter } from '../src/characters/coco.js';
@@ -660,7 +660,6 @@ test('video: frame N of the COCO file and overlay N are decoded frame N, on both
 });
 
 test('GrabCut on the helper thread gives the same masks as on this one', async () => {
-  const { cut, cutAll, cutThreadState, GC_BGD, GC_FGD, GC_PR_BGD } = await import('../src/characters/cut.js');
   const cv = await opencv();
   const W = 240, H = 160;
   const { image } = drawScene(W, H, [{ cx: 60, top: 20, face: 22 }, { cx: 170, top: 30, face: 22 }], 4);
