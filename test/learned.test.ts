@@ -421,11 +421,20 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
       assert.equal(on.length, 1, `one appearance on the taught box of frame ${fr}: ${JSON.stringify(on)}`);
     }
     // Her name landed on tracks, which the second pass then knows as hers: redone once with them.
+    const untracked = () => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE track IS NULL').get() as { n: number }).n;
+    const hers = () => (ws.db.prepare("SELECT COUNT(*) n FROM appearances a JOIN decisions d ON d.track = a.track WHERE d.name = 'Mika'").get() as { n: number }).n;
+    const was = { untracked: untracked(), hers: hers() };
+    assert.ok(was.hers > 0, 'her name is on appearances');
     const settled = await analyzeSeries(ws, { epochs: 3 });
+    // Its rows are written anew (and may take the ids of the rows they replace): they are tracked again, her name stays.
+    assert.ok(settled.learned!.videos[0].frames > 0, 'the second pass was redone');
+    assert.deepEqual({ untracked: untracked(), hers: hers() > 0 }, { untracked: was.untracked, hers: true }, 'tracked again, her name kept');
     // A second pass killed in a shot resumes to the same rows.
-    const rows = () => ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x, y').all();
+    const rows = () => ws.db.prepare('SELECT frame, x, y, w, h, track FROM appearances WHERE pass = 2 ORDER BY frame, x, y').all();
     const before = rows();
-    const shot = (ws.db.prepare('SELECT shot FROM appearances WHERE pass = 2 LIMIT 1').get() as { shot: number }).shot;
+    // The shot written last: its rows, written again, take the ids they had (SQLite reuses the highest ones), and must
+    // still be tracked again.
+    const shot = (ws.db.prepare('SELECT shot FROM appearances WHERE pass = 2 ORDER BY id DESC LIMIT 1').get() as { shot: number }).shot;
     ws.db.prepare('DELETE FROM appearances WHERE pass = 2 AND shot = ?').run(shot);
     ws.db.prepare('DELETE FROM redetected WHERE shot = ?').run(shot);
     const resumed = await analyzeSeries(ws, { epochs: 3 });

@@ -180,8 +180,10 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
  */
 export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boolean {
   const rows = appearances(ws, videoId);
-  const key = { appearances: rows.length, ids: rows.reduce((a, r) => (a + r.id) % 1_000_000_007, 0) };
-  if (ws.stage(videoId, 'analyze:tracks', key)?.status === 'done') return true;
+  // The rows tracked, and how many were left without a track: rows written again (a second pass redone) may take the
+  // very ids of those they replace, but come without a track.
+  const keyOf = (rs: AppearanceRow[]) => ({ appearances: rs.length, ids: rs.reduce((a, r) => (a + r.id) % 1_000_000_007, 0), untracked: rs.filter((r) => r.track == null).length });
+  if (ws.stage(videoId, 'analyze:tracks', keyOf(rows))?.status === 'done') return true;
   let past = ws.db.prepare('SELECT frame, x, y, w, h, track FROM tracked WHERE video_id = ?').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; track: number }[];
   // A workspace tracked before the snapshot existed: its rows still carry their tracks.
   if (!past.length) past = rows.filter((r) => r.track != null).map((r) => ({ frame: r.frame, x: r.box[0], y: r.box[1], w: r.box[2], h: r.box[3], track: r.track! }));
@@ -237,6 +239,7 @@ export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boole
       }
     });
   })();
-  ws.setStage(videoId, 'analyze:tracks', key, 'done', { tracks: tracks.length });
+  // Recorded as the rows stand now, tracked.
+  ws.setStage(videoId, 'analyze:tracks', keyOf(appearances(ws, videoId)), 'done', { tracks: tracks.length });
   return false;
 }
