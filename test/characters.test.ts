@@ -19,7 +19,7 @@ import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
 import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
 import { opencv, opencvError } from '../src/core/opencv.js';
-import { cut, cutAll, cutThreadState, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
+import { cut, cutAll, cutThreadCuts, cutThreadOff, cutThreadReady, cutThreadState, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
 import { refineInside } from '../src/characters/learned.js';
 import { evaluate, match, prf, scoreImage } from '../src/characters/evaluate.js';
 import { CocoWriter } from '../src/characters/coco.js';
@@ -670,11 +670,31 @@ test('GrabCut on the helper thread gives the same masks as on this one', async (
     return { init, rect: [cx - 50, 0, cx + 50, H] };
   };
   const jobs = [job(60), job(170), job(115)];
-  const together = await withCutThread(() => cutAll(cv, image, jobs, 2));
-  assert.equal(cutThreadState(), availableParallelism() >= 2 ? 'on' : 'off', 'the helper took its lane');
+  const two = availableParallelism() >= 2;
+  const before = cutThreadCuts();
+  // Until the helper has loaded its opencv-js every cut is made here: wait for it, so it takes its lane.
+  const together = await withCutThread(async () => {
+    assert.equal(await cutThreadReady(), two, 'the helper is ready on two cores');
+    return cutAll(cv, image, jobs, 2);
+  });
+  assert.equal(cutThreadState(), two ? 'on' : 'off');
+  assert.equal(cutThreadCuts() > before, two, 'the helper made cuts of its own');
   jobs.forEach((j, k) => {
     const alone = cut(cv, image, j.init, j.rect, 2);
     assert.ok(alone.some((v) => v), `cut ${k} finds a foreground`);
     assert.deepEqual(together[k], alone, `cut ${k}`);
   });
+  // A frame that cannot be sent to the thread (here: it carries a function) is cut here, and nothing waits for a reply
+  // that never comes (the test would not end).
+  const odd = Object.assign({}, image, { note: () => 'not cloneable' });
+  const sent = cutThreadCuts();
+  const here = await withCutThread(() => cutAll(cv, odd, jobs, 2));
+  jobs.forEach((_, k) => assert.deepEqual(here[k], together[k], `unsent cut ${k}`));
+  assert.equal(cutThreadCuts(), sent, 'nothing was cut on the helper');
+  assert.equal(cutThreadState(), two ? 'on' : 'off', 'and the helper stays for the next frame');
+});
+
+test('GrabCut helper thread: TOONSCOPE_CUT_THREAD switches it off with 0, off, false or no', () => {
+  for (const v of ['0', 'off', 'FALSE', ' no ']) assert.equal(cutThreadOff(v), true, `"${v}"`);
+  for (const v of [undefined, '', '1', 'on', 'yes']) assert.equal(cutThreadOff(v), false, `"${v}"`);
 });

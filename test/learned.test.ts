@@ -12,7 +12,7 @@ import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
 import { acrossScales, dropPieces, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
-import { cutThreadState } from '../src/characters/cut.js';
+import { cutThreadCuts, cutThreadReady, cutThreadState } from '../src/characters/cut.js';
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
@@ -244,10 +244,15 @@ test('learned pass: a frame\'s regions refined together (two at a time on the he
   const cutArea = ([x, y, w, h]: Box) => (Math.min(W, x + 1.15 * w) - Math.max(0, x - 0.15 * w)) * (Math.min(H, y + 1.1 * h) - Math.max(0, y - 0.1 * h));
   for (const k of [2, 3]) assert.ok(cutArea(ds[k].box) > CUT_PIXELS, `region ${k} is cut shrunk`);
   const alone = ds.map((d) => refine(cv, img, d));
-  const together = await withCutThread(() => refineAll(cv, img, ds));
+  const before = cutThreadCuts();
+  const together = await withCutThread(async () => {
+    await cutThreadReady();
+    return refineAll(cv, img, ds);
+  });
   assert.deepEqual(together, alone);
   // On one core everything is cut here (the order still checked); on two the helper must have taken its lane.
   assert.equal(cutThreadState(), availableParallelism() >= 2 ? 'on' : 'off');
+  assert.equal(cutThreadCuts() > before, availableParallelism() >= 2, 'the helper made cuts of its own');
   figures.forEach((f, k) => assert.ok(iou(alone[k + 1].box, f) > 0.8, `figure ${k} cut to its outline: ${alone[k + 1].box.map(Math.round)}`));
   assert.deepEqual(alone[0].box, ds[0].box, 'nothing sure: not cut');
 });

@@ -10,7 +10,10 @@
 // it holds its own opencv-js (50-90 MB): there TOONSCOPE_CUT_THREAD=0 turns it
 // off (a worker running as many jobs at once as there are cores does so
 // itself). A load average was tried as the switch and dropped: it trails by a
-// minute, so back-to-back runs read their predecessors' load. This module
+// minute, so back-to-back runs read their predecessors' load. Until the
+// helper has loaded its opencv-js (about a second) this thread cuts
+// everything rather than wait; a helper that fails is dropped, its cuts made
+// here, and `cutThreadFailure` says why (analyze prints it once). This module
 // loads no sharp and no tfjs, so the worker stays small.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -142,46 +145,96 @@ export interface CutRequest {
 }
 
 export type CutReply = { id: number; fg: Uint8Array[] } | { id: number; error: string };
+/** What the helper says once, when its opencv-js is loaded (or could not be). */
+export type CutReady = { ready: true } | { ready: false; error: string };
 
-type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number };
+type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number; ready: boolean };
 let helper: Helper | undefined;
-let failed = false;
+/** Why the helper was dropped, once it was. */
+let failure: string | undefined;
+/** Cuts the helper made (for tests and the bench: that it really took its lane). */
+let helped = 0;
+/** Settled once the helper is ready or gone. */
+let readiness: Promise<boolean> | undefined;
 
-/** Whether GrabCuts may run on a helper thread: two cores or more, unless switched off (TOONSCOPE_CUT_THREAD=0). */
+/**
+ * Whether GrabCuts may run on a helper thread: two cores or more, unless switched off (TOONSCOPE_CUT_THREAD set to
+ * 0, off, false or no).
+ */
 export function cutThreadWanted(): boolean {
-  return process.env.TOONSCOPE_CUT_THREAD !== '0' && availableParallelism() >= 2;
+  return !cutThreadOff(process.env.TOONSCOPE_CUT_THREAD) && availableParallelism() >= 2;
 }
 
-/** The helper thread as it stands: started (and kept), never started, or dropped after it failed. */
+/** Whether a TOONSCOPE_CUT_THREAD value switches the helper off (unset or empty leaves the default). */
+export function cutThreadOff(value: string | undefined): boolean {
+  return ['0', 'off', 'false', 'no'].includes((value ?? '').trim().toLowerCase());
+}
+
+/** The helper thread as it stands: started (and kept), never started, or dropped after it failed (`cutThreadFailure`). */
 export function cutThreadState(): 'on' | 'off' | 'failed' {
-  return failed ? 'failed' : helper ? 'on' : 'off';
+  return failure !== undefined ? 'failed' : helper ? 'on' : 'off';
+}
+
+/** Why the helper thread was dropped, if it was: one line. */
+export function cutThreadFailure(): string | undefined {
+  return failure;
+}
+
+/** How many cuts the helper thread has made in this process. */
+export function cutThreadCuts(): number {
+  return helped;
+}
+
+/** Starts the helper if wanted and settles when it can take cuts (true) or will not (false: off or failed). */
+export async function cutThreadReady(): Promise<boolean> {
+  const h = thread();
+  if (!h || h.ready) return !!h;
+  // Someone waits for it: the thread keeps the process alive until it says.
+  h.worker.ref();
+  const ok = await readiness!;
+  if (helper === h && !h.pending.size) h.worker.unref();
+  return ok;
 }
 
 /** The helper thread when wanted, started on first use; else undefined. */
 function thread(): Helper | undefined {
   if (!cutThreadWanted()) return undefined;
-  if (helper || failed) return helper;
+  if (helper || failure !== undefined) return helper;
+  let ready: (ok: boolean) => void = () => {};
+  readiness = new Promise((resolve) => (ready = resolve));
   try {
     const worker = new Worker(new URL('./cut-worker.js', import.meta.url));
-    const h = { worker, pending: new Map<number, (r: CutReply) => void>(), next: 0 };
-    worker.on('message', (r: CutReply) => {
+    const h: Helper = { worker, pending: new Map(), next: 0, ready: false };
+    // A helper that fails is dropped (once): its pending cuts, and every later one, are made on this thread.
+    const lose = (why: string) => {
+      if (helper !== h) return;
+      helper = undefined;
+      failure = why;
+      ready(false);
+      for (const [id, done] of h.pending) done({ id, error: why });
+      h.pending.clear();
+      void worker.terminate();
+    };
+    worker.on('message', (r: CutReply | CutReady) => {
+      if ('ready' in r) {
+        if (!r.ready) return lose(`GrabCut thread could not load opencv-js: ${r.error}`);
+        h.ready = true;
+        return ready(true);
+      }
       h.pending.get(r.id)?.(r);
       h.pending.delete(r.id);
       if (!h.pending.size) worker.unref();
+      // A cut it could not make is made here; a helper that fails at cutting is not asked again.
+      if ('error' in r) lose(`GrabCut thread failed: ${r.error}`);
     });
-    // A helper that fails is dropped: its cuts, and every later one, run on this thread.
-    const lose = (e: Error) => {
-      helper = undefined;
-      failed = true;
-      for (const [id, done] of h.pending) done({ id, error: e.message });
-      h.pending.clear();
-    };
-    worker.on('error', lose);
-    worker.on('exit', (code) => lose(new Error(`GrabCut thread stopped (exit code ${code})`)));
+    worker.on('messageerror', (e) => lose(`GrabCut thread sent an unreadable reply: ${e.message}`));
+    worker.on('error', (e) => lose(`GrabCut thread failed: ${e.message}`));
+    worker.on('exit', (code) => lose(`GrabCut thread stopped (exit code ${code})`));
     worker.unref();
     return (helper = h);
-  } catch {
-    failed = true;
+  } catch (e) {
+    failure = `GrabCut thread could not start: ${e instanceof Error ? e.message : String(e)}`;
+    ready(false);
     return undefined;
   }
 }
@@ -198,7 +251,8 @@ export function warmCutThread(): void {
  */
 export async function cutAll(cv: CV, img: Image, jobs: CutJob[], iterations: number): Promise<Uint8Array[]> {
   const h = jobs.length > 1 ? thread() : undefined;
-  if (!h) return jobs.map((j) => cutJob(cv, img, j, iterations));
+  // Still loading its opencv-js (a second or so): this thread cuts everything rather than wait for it.
+  if (!h?.ready) return jobs.map((j) => cutJob(cv, img, j, iterations));
   // What a job costs: the pixels it is cut at.
   const area = (j: CutJob) => Math.min((j.rect[2] - j.rect[0]) * (j.rect[3] - j.rect[1]), j.pixels ?? Infinity);
   const order = jobs.map((_, k) => k).sort((a, b) => area(jobs[b]) - area(jobs[a]));
@@ -213,12 +267,20 @@ export async function cutAll(cv: CV, img: Image, jobs: CutJob[], iterations: num
   const [mine, theirs] = lanes;
   const out: Uint8Array[] = new Array(jobs.length);
   const id = h.next++;
-  const reply = new Promise<CutReply>((resolve) => h.pending.set(id, resolve));
-  h.worker.ref();
-  h.worker.postMessage({ id, img, jobs: theirs.map((k) => jobs[k]), iterations } satisfies CutRequest);
+  let reply: Promise<CutReply>;
+  try {
+    h.worker.postMessage({ id, img, jobs: theirs.map((k) => jobs[k]), iterations } satisfies CutRequest);
+    reply = new Promise<CutReply>((resolve) => h.pending.set(id, resolve));
+    h.worker.ref();
+  } catch (e) {
+    // Not sent (the frame could not be copied to the thread): its lane is cut here.
+    reply = Promise.resolve({ id, error: e instanceof Error ? e.message : String(e) });
+  }
   for (const k of mine) out[k] = cutJob(cv, img, jobs[k], iterations);
   const r = await reply;
-  if ('fg' in r) theirs.forEach((k, i) => { out[k] = r.fg[i]; });
-  else for (const k of theirs) out[k] = cutJob(cv, img, jobs[k], iterations);
+  if ('fg' in r) {
+    theirs.forEach((k, i) => { out[k] = r.fg[i]; });
+    helped += theirs.length;
+  } else for (const k of theirs) out[k] = cutJob(cv, img, jobs[k], iterations);
   return out;
 }

@@ -138,7 +138,7 @@ export async function startWorker(url: string, opts: WorkerOptions): Promise<Run
   let jobs = 0, failed = 0;
   const lockMs = opts.lockMs ?? LOCK_MS;
   // As many jobs at once as cores: each already has a core, GrabCut's helper thread (cut.ts) would get none.
-  if ((opts.concurrency ?? 1) >= availableParallelism() && process.env.TOONSCOPE_CUT_THREAD === undefined) process.env.TOONSCOPE_CUT_THREAD = '0';
+  if ((opts.concurrency ?? 1) >= availableParallelism() && !(process.env.TOONSCOPE_CUT_THREAD ?? '').trim()) process.env.TOONSCOPE_CUT_THREAD = '0';
   const redis = await openRedis(target);
   const worker = new Worker(JOBS_QUEUE, async (job) => {
     let data: EpisodeJob | PartJob;

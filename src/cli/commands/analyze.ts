@@ -6,6 +6,7 @@ import { ensureSchema } from '../../analyze/store.js';
 import { writeReport } from '../../analyze/report.js';
 import { DEFAULT_CHAIN } from '../../characters/backends.js';
 import { ToonscopeError } from '../../core/errors.js';
+import { cutThreadFailure, cutThreadState } from '../../characters/cut.js';
 
 export const analyze: Command = {
   name: 'analyze',
@@ -68,6 +69,8 @@ export const analyze: Command = {
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks (detectors ${s.models.chain}; identity ${s.models.identity})${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
     const { series, report } = await seriesStages();
+    // Results do not depend on it, the time does: say once why it stopped helping.
+    if (cutThreadState() === 'failed') process.stderr.write(`toonscope: note: ${cutThreadFailure()}; GrabCut ran on the main thread instead (same results, slower)\n`);
     ctx.result({ videos, series, report }, seriesLines(series, report).join('\n'));
   },
 };
