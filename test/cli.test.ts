@@ -32,3 +32,13 @@ test('--help and help COMMAND load no model runtime nor sharp', () => {
     assert.match(r.stdout, args[0] === '--help' ? /usage: toonscope <command>/ : new RegExp(`toonscope ${args[1]}`));
   }
 });
+
+test('a bad option is one line naming the command and the option, exit code 2', () => {
+  for (const args of [['label', 'teach', 'x.mp4', '--frame', '-1', '--box', '1,1,5,5'], ['shots', 'x.mp4', '--no-such-option']]) {
+    const r = spawnSync(process.execPath, [mainJs, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, args.join(' '));
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+    assert.match(lines[0], new RegExp(`^toonscope ${args[0]}.*(--frame|--no-such-option)`));
+  }
+});

@@ -468,6 +468,8 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     assert.match(errs.at(-1)!, /--frame: frame \d+ is not in/);
     assert.equal(await run(['label', 'teach', video, '--frame', '0', '--box', '5,5,10']), 1);
     assert.match(errs.at(-1)!, /--box: expected X,Y,W,H/);
+    assert.equal(await run(['label', 'teach', video, '--frame', '0', '--box', '0x10,5,10,10']), 1, 'hex is no pixel count');
+    assert.match(errs.at(-1)!, /--box: expected X,Y,W,H/);
   } finally {
     process.stderr.write = ewrite;
   }

@@ -65,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: { ...GLOBAL, ...(cmd.options ?? {}) }, allowPositionals: true, strict: true });
   } catch (e) {
-    process.stderr.write(`toonscope ${cmd.name}: ${(e as Error).message}\n${cmd.usage}\n`);
+    // One line, as every other error: node's own message may run over several.
+    process.stderr.write(`toonscope ${cmd.name}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')} (\`toonscope ${cmd.name} --help\` lists its options)\n`);
     return 2;
   }
   const values = parsed.values as Record<string, any>;

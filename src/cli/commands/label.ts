@@ -79,7 +79,8 @@ export const labelReset = edit('label reset', 'forget a cluster\'s name or rejec
 function boxOption(v: unknown): [number, number, number, number] {
   const parts = typeof v === 'string' ? v.split(',').map((p) => p.trim()) : [];
   const nums = parts.map(Number);
-  if (parts.length !== 4 || parts.some((p) => p === '') || !nums.every(Number.isFinite)) throw new ToonscopeError('--box', `expected X,Y,W,H in the video's pixels, got ${JSON.stringify(v ?? '')}`);
+  // Plain decimals only (Number also reads 0x10, 1e3 and the like).
+  if (parts.length !== 4 || parts.some((p) => !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(p)) || !nums.every(Number.isFinite)) throw new ToonscopeError('--box', `expected X,Y,W,H in the video's pixels, got ${JSON.stringify(v ?? '')}`);
   return nums as [number, number, number, number];
 }
 
