@@ -456,9 +456,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const lookAtBackground = async () => {
     const missing = [...backgroundFrames].filter((f) => !cutDone.has(f));
     if (!missing.length) return;
+    // Its own count on the bar: a short clip's background frames are most of its pass.
+    let n = 0;
+    bar?.set(0, missing.length);
     for await (const frame of decodeSelected(info.path, missing, size, times)) {
       const { detections, prob, fm } = await lookAt(frame);
       await cutBackground(frame, prob, fm, detections);
+      bar?.set(++n, missing.length);
     }
     for (const f of missing) cutDone.add(f);
   };

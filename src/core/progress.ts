@@ -64,6 +64,8 @@ export function progress(label: string, total = 0, opts: ProgressOptions = {}): 
       maybe();
     },
     set(d, t) {
+      // A new count on the same bar (a stage of several phases) is reported from its start again.
+      if (d < pos || (t !== undefined && t !== total)) lastDecile = -1;
       pos = d;
       if (t !== undefined) total = t;
       maybe();
