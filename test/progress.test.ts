@@ -22,3 +22,13 @@ test('progress in a log: a line per tenth, and a second count on the same bar is
   const second = lines.filter((l) => / \d+\/10 /.test(l)).map((l) => l.split(' ')[1]);
   assert.deepEqual(second.slice(0, 11), ['0/10', '1/10', '2/10', '3/10', '4/10', '5/10', '6/10', '7/10', '8/10', '9/10', '10/10']);
 });
+
+test('progress in a log: a total that grows with the count (an estimate that fell short) is not a line per step', () => {
+  for (const estimate of [1000, 0]) {
+    const out = log();
+    const bar = progress('shots', estimate, { stream: out.stream, quiet: false });
+    for (let k = 1; k <= 1100; k++) bar.set(k, Math.max(estimate, k));
+    bar.done();
+    assert.ok(out.lines().length <= 13, `estimate ${estimate}: ${out.lines().length} lines`);
+  }
+});

@@ -148,7 +148,9 @@ export type CutReply = { id: number; fg: Uint8Array[] } | { id: number; error: s
 /** What the helper says once, when its opencv-js is loaded (or could not be). */
 export type CutReady = { ready: true } | { ready: false; error: string };
 
-type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number; ready: boolean };
+type Helper = { worker: Worker; pending: Map<number, (r: CutReply) => void>; next: number; ready: boolean; lose: (why: string) => void };
+/** How long `cutThreadReady` waits for the helper's opencv-js (it loads in about a second). */
+const READY_SECONDS = 60;
 let helper: Helper | undefined;
 /** Why the helper was dropped, once it was. */
 let failure: string | undefined;
@@ -189,9 +191,11 @@ export function cutThreadCuts(): number {
 export async function cutThreadReady(): Promise<boolean> {
   const h = thread();
   if (!h || h.ready) return !!h;
-  // Someone waits for it: the thread keeps the process alive until it says.
+  // Someone waits for it: the thread keeps the process alive until it says, or for a minute at most.
   h.worker.ref();
+  const late = setTimeout(() => h.lose(`GrabCut thread did not load opencv-js within ${READY_SECONDS} s`), READY_SECONDS * 1000);
   const ok = await readiness!;
+  clearTimeout(late);
   if (helper === h && !h.pending.size) h.worker.unref();
   return ok;
 }
@@ -204,7 +208,6 @@ function thread(): Helper | undefined {
   readiness = new Promise((resolve) => (ready = resolve));
   try {
     const worker = new Worker(new URL('./cut-worker.js', import.meta.url));
-    const h: Helper = { worker, pending: new Map(), next: 0, ready: false };
     // A helper that fails is dropped (once): its pending cuts, and every later one, are made on this thread.
     const lose = (why: string) => {
       if (helper !== h) return;
@@ -215,6 +218,7 @@ function thread(): Helper | undefined {
       h.pending.clear();
       void worker.terminate();
     };
+    const h: Helper = { worker, pending: new Map(), next: 0, ready: false, lose };
     worker.on('message', (r: CutReply | CutReady) => {
       if ('ready' in r) {
         if (!r.ready) return lose(`GrabCut thread could not load opencv-js: ${r.error}`);

@@ -63,11 +63,16 @@ export function intOption(values: Values, name: string, min: number, max = Infin
   return n;
 }
 
+/** A plain decimal (`signed`: a leading minus too), else NaN: Number() would also take '1e1', '0x10', '.5' and ' 5'. */
+export function decimal(raw: unknown, signed = false): number {
+  return typeof raw === 'string' && (signed ? /^-?\d+(\.\d+)?$/ : /^\d+(\.\d+)?$/).test(raw) ? Number(raw) : NaN;
+}
+
 /** A number option (decimals allowed) from `min` to `max` (`fallback` when absent); anything else is a one-line error naming the option. */
 export function numOption(values: Values, name: string, min: number, max: number, fallback?: number): number | undefined {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  const n = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  const n = decimal(raw);
   if (!(n >= min && n <= max)) throw new ToonscopeError(undefined, `--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }

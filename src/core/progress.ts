@@ -64,8 +64,9 @@ export function progress(label: string, total = 0, opts: ProgressOptions = {}): 
       maybe();
     },
     set(d, t) {
-      // A new count on the same bar (a stage of several phases) is reported from its start again.
-      if (d < pos || (t !== undefined && t !== total)) lastDecile = -1;
+      // A new count on the same bar (a stage of several phases, each from 0) is reported from its start again; a total
+      // that only grows with the count (a frame estimate that fell short) is not a new count.
+      if (d < pos) lastDecile = -1;
       pos = d;
       if (t !== undefined) total = t;
       maybe();

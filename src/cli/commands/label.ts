@@ -1,7 +1,7 @@
 // `toonscope label ...`: name, merge, split and reject dictionary clusters
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
-import { intOption, numOption, type Command, type Context } from '../command.js';
+import { decimal, intOption, numOption, type Command, type Context } from '../command.js';
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
 import { ToonscopeError } from '../../core/errors.js';
@@ -78,9 +78,8 @@ export const labelReset = edit('label reset', 'forget a cluster\'s name or rejec
 /** X,Y,W,H in the video's own pixels. */
 function boxOption(v: unknown): [number, number, number, number] {
   const parts = typeof v === 'string' ? v.split(',').map((p) => p.trim()) : [];
-  const nums = parts.map(Number);
-  // Plain decimals only (Number also reads 0x10, 1e3 and the like).
-  if (parts.length !== 4 || parts.some((p) => !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(p)) || !nums.every(Number.isFinite)) throw new ToonscopeError('--box', `expected X,Y,W,H in the video's pixels, got ${JSON.stringify(v ?? '')}`);
+  const nums = parts.map((p) => decimal(p, true));
+  if (parts.length !== 4 || !nums.every(Number.isFinite)) throw new ToonscopeError('--box', `expected X,Y,W,H in the video's pixels, got ${JSON.stringify(v ?? '')}`);
   return nums as [number, number, number, number];
 }
 
