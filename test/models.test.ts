@@ -180,7 +180,13 @@ test('offline never touches the network; --from installs a file obtained elsewhe
     writeFileSync(f, files['person.onnx']);
     assert.equal(sha(readFileSync(await installFrom('t-anime-person', f, quiet))), sha(files['person.onnx']));
     writeFileSync(f, files['face.onnx']);
-    await assert.rejects(installFrom('t-anime-person', f, quiet), /sha256 mismatch/);
+    await assert.rejects(installFrom('t-anime-person', f, quiet), /sha256 mismatch.*nothing was installed/);
+    assert.ok(existsSync(f), 'the file given is left where it is');
+    // An empty file or a folder is refused before any hash is recorded (a model with no published hash trusts its first copy).
+    const empty = join(dir, 'empty.onnx');
+    writeFileSync(empty, '');
+    await assert.rejects(installFrom('t-anime-person', empty, quiet), /empty\.onnx: is empty \(0 bytes\)/);
+    await assert.rejects(installFrom('t-anime-person', dir, quiet), /: is a folder, expected the t-anime-person model file/);
     // The CLI flag sets the same switch.
     delete process.env.TOONSCOPE_OFFLINE;
     assert.equal(await main(['models', 'pull', 't-rife', '--offline']), 1);

@@ -87,7 +87,8 @@ export class CascadeFaces implements CharacterDetector {
     const maxW = this.opts.width ?? 960;
     const s = frame.width > maxW ? maxW / frame.width : 1;
     let gray = toChannels(frame, 1);
-    if (s < 1) gray = await resize(gray, Math.round(frame.width * s), Math.round(frame.height * s));
+    // At least a pixel each way: a strip 20000 x 1 would round its height to none.
+    if (s < 1) gray = await resize(gray, Math.max(1, Math.round(frame.width * s)), Math.max(1, Math.round(frame.height * s)));
     const src = toMat(cv, gray);
     return using([src], () => {
       // The cascade's author equalises first; on our evaluation sets the plain gray finds as many faces or more

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { dirname } from 'node:path';
 import { isToonscopeError } from '../core/errors.js';
-import { diskFull, isDiskFull } from '../core/files.js';
+import { diskFull, fsError, isDiskFull } from '../core/files.js';
 import { opencvError } from '../core/opencv.js';
 import type { Workspace } from '../core/workspace.js';
 import { progress } from '../core/progress.js';
@@ -116,6 +116,8 @@ export async function main(argv: string[]): Promise<number> {
       const path = (e as { path?: string }).path;
       e = diskFull(path ? dirname(path) : ws?.dir ?? process.cwd());
     }
+    // A path of the wrong kind (a file where a folder goes, a folder where a file goes): name it, no library detail.
+    if (!isToonscopeError(e)) e = fsError(e) ?? e;
     if (isToonscopeError(e) && !values.debug) {
       process.stderr.write(`toonscope: ${e.message}\n`);
       return 1;

@@ -354,7 +354,8 @@ export async function extractPanels(img: Image, opts: PanelOptions & { maxSide?:
   const long = Math.max(img.width, img.height);
   if (long <= maxSide) return findPanels(img, opts);
   const s = maxSide / long;
-  const small = await resize(img, Math.round(img.width * s), Math.round(img.height * s));
+  // At least a pixel each way: a strip 1 x 20000 would round its width to none.
+  const small = await resize(img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)));
   const r = findPanels(small, opts);
   const up = (v: number) => Math.round(v / s);
   const panels = r.panels.map((p) => {

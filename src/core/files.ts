@@ -15,6 +15,30 @@ export function isDiskFull(e: unknown): boolean {
   return /no space left on device|database or disk is full|disk quota exceeded/i.test(String(err.message ?? ''));
 }
 
+/** What a file-system error code means for the path it names, said as a user would need it. */
+const FS_PROBLEMS: Record<string, string> = {
+  EEXIST: 'already exists',
+  ENOTDIR: 'is not a folder (a file stands where a folder is needed)',
+  EISDIR: 'is a folder, expected a file',
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'is on a read-only file system',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/**
+ * A file-system error (Node's, with a `code` and the `path` it failed on) as the one-line error naming that path;
+ * undefined for anything else. Commands check their own paths where they can; this is for the ones they miss.
+ */
+export function fsError(e: unknown): ToonscopeError | undefined {
+  const err = e as { code?: unknown; path?: unknown; syscall?: unknown } | undefined;
+  // Making a folder where a file stands.
+  if (err?.code === 'EEXIST' && err.syscall === 'mkdir' && typeof err.path === 'string') return new ToonscopeError(err.path, 'is a file, expected a folder');
+  const problem = typeof err?.code === 'string' ? FS_PROBLEMS[err.code] : undefined;
+  return problem && typeof err?.path === 'string' ? new ToonscopeError(err.path, problem) : undefined;
+}
+
 /** The one-line error for a full disk while writing into `folder`. */
 export function diskFull(folder: string, what?: string): ToonscopeError {
   return new ToonscopeError(resolve(folder), `the disk is full${what ? ` (writing ${what})` : ''}; free some space and run the command again (finished work is kept)`);

@@ -62,13 +62,16 @@ async function install(e: ModelEntry, from: string, partOrFile: string, say: (s:
   const got = await sha256File(partOrFile);
   const want = expectedHash(e);
   const dest = modelFile(e);
+  const downloaded = partOrFile === `${dest}.part`;
+  // A download that fails its check is deleted; a file the user gave is left where it is.
+  const after = downloaded ? 'the downloaded file was deleted' : 'nothing was installed';
   if (want && got !== want) {
-    if (partOrFile === `${dest}.part`) discard(dest);
-    throw new ToonscopeError(from, `sha256 mismatch for ${e.name}: expected ${want}, got ${got}; the downloaded file was deleted`);
+    if (downloaded) discard(dest);
+    throw new ToonscopeError(from, `sha256 mismatch for ${e.name}: expected ${want}, got ${got}; ${after}`);
   }
   if (e.size && statSync(partOrFile).size !== e.size) {
-    if (partOrFile === `${dest}.part`) discard(dest);
-    throw new ToonscopeError(from, `size mismatch for ${e.name}: expected ${e.size} bytes, got ${statSync(partOrFile).size}; the file was deleted`);
+    if (downloaded) discard(dest);
+    throw new ToonscopeError(from, `size mismatch for ${e.name}: expected ${e.size} bytes, got ${statSync(partOrFile).size}; ${after}`);
   }
   if (!want) say(`warning: ${e.name} has no published sha256; recorded ${got} from this copy and will check against it from now on`);
   if (partOrFile === `${dest}.part`) finish(dest);
@@ -102,6 +105,10 @@ export async function pull(name: string, opts: PullOptions = {}): Promise<string
 export async function installFrom(name: string, file: string, opts: PullOptions = {}): Promise<string> {
   const e = entry(name);
   if (!existsSync(file)) throw new ToonscopeError(file, 'file not found');
+  const st = statSync(file);
+  if (st.isDirectory()) throw new ToonscopeError(file, `is a folder, expected the ${e.name} model file`);
+  // With no published hash the first copy's is trusted from then on: an empty file must not become that copy.
+  if (!st.size) throw new ToonscopeError(file, `is empty (0 bytes), expected the ${e.name} model file`);
   await ensureLicence(e, opts);
   mkdirSync(modelsDir(), { recursive: true });
   return install(e, file, file, opts.say ?? ((s: string) => process.stderr.write(`${s}\n`)));

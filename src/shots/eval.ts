@@ -4,7 +4,7 @@
 // detection (fade, dissolve) matches a truth boundary anywhere inside its
 // span, as in TRECVID's shot-boundary evaluation; a cut must be within the
 // tolerance of its frame.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, join, basename, resolve } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
 import type { Transition } from '../core/types.js';
@@ -26,6 +26,7 @@ const ShotTruth = z.looseObject({ cuts: z.array(frame), video: z.string().min(1)
 
 export function loadTruth(file: string): Truth {
   if (!existsSync(file)) throw new ToonscopeError(file, 'no such truth file');
+  if (statSync(file).isDirectory()) throw new ToonscopeError(file, 'is a folder, expected a truth file (.json, or a PySceneDetect .csv)');
   if (file.endsWith('.json')) {
     const j = readJsonFile(ShotTruth, file, 'expected {"cuts": [frame, ...], "video": "clip.mp4"}');
     const video = j.video !== undefined ? resolve(dirname(file), j.video) : guessVideo(file);
