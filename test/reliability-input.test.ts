@@ -162,6 +162,34 @@ test('analyze warns about a truncated file as shots does, also when shots read i
   assert.match(later.stderr, /toonscope: warning: .*decoded \d+ of \d+ frames; the file looks truncated or damaged/);
 });
 
+test('interpolate warns about a truncated file as shots does (its output is short)', { timeout: 300_000 }, async () => {
+  const cut = truncatedClip(true);
+  const r = await cli('interpolate', cut, join(tmp, 'trunc-x2.mp4'), '-w', join(tmp, 'ws-trunc-i'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /toonscope: warning: .*truncated-faststart\.mp4: decoded \d+ of \d+ frames; the file looks truncated or damaged/);
+});
+
+test('a path of the wrong kind is one line naming it; a 20000 x 1 image is looked at, not an internal error', { timeout: 300_000 }, async () => {
+  const file = join(tmp, 'not-a-folder.png');
+  writeFileSync(file, 'x');
+  const out = await cli('shots', sampleClip().path, '--out', file, '-w', join(tmp, 'ws-kind'));
+  assert.equal(out.code, 1);
+  assert.equal(lastError(out), `toonscope: ${file}: is a file, expected a folder`);
+  const dir = join(tmp, 'a-folder');
+  mkdirSync(dir, { recursive: true });
+  const truth = await cli('eval', 'shots', '--truth', dir);
+  assert.equal(truth.code, 1);
+  assert.match(lastError(truth), /a-folder: is a folder, expected a truth file/);
+  for (const [w, h] of [[20000, 1], [1, 20000]]) {
+    const strip = join(tmp, `strip-${w}x${h}.png`);
+    await sharp({ create: { width: w, height: h, channels: 3, background: 'red' } }).png().toFile(strip);
+    for (const cmd of ['characters', 'comics']) {
+      const r = await cli(cmd, strip, '-w', join(tmp, `ws-strip-${cmd}`));
+      assert.equal(r.code, 0, `${cmd} ${w}x${h}: ${r.stderr}`);
+    }
+  }
+});
+
 test('interpolate calls a constant-rate file with a damaged stretch damaged, not variable-rate', { timeout: 300_000 }, async () => {
   const full = join(tmp, 'cfr-audio.mp4'), cut = join(tmp, 'cfr-damaged.mp4');
   ff('-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=4', '-f', 'lavfi', '-i', 'sine=d=4', '-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-movflags', '+faststart', full);

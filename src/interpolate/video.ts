@@ -268,6 +268,8 @@ export interface VideoReport extends StreamReport {
   audio: AudioResult;
   /** Per input subtitle stream, in order, how it went into the output (empty: the input has none). */
   subtitles: SubtitleFate[];
+  /** What reading the input found wrong without stopping (a truncated file decodes fewer frames than it says). */
+  warnings: string[];
 }
 
 /** Options of `interpolateVideo`: the frame-rate factor, shots, easing, quality (crf), resumable part length, progress. */
@@ -318,16 +320,18 @@ export function openVideo(input: string, output: string, opts: VideoOptions, enc
  * The shots detector's cuts, kept with the parts so a resumed run does not decode the video for them again; with
  * `keepTimes` also every frame's time (a queued run needs the frame count and the times it seeks parts by).
  */
-export async function shotCuts(input: string, rate: Ratio, parts: PartsWriter, keepTimes = false): Promise<{ cuts: number[]; times?: number[] }> {
-  const kept = parts.extra as { cuts?: number[]; times?: number[] } | undefined;
-  if (kept?.cuts && (!keepTimes || kept.times)) return { cuts: kept.cuts, times: kept.times };
+export async function shotCuts(input: string, rate: Ratio, parts: PartsWriter, keepTimes = false): Promise<{ cuts: number[]; times?: number[]; warnings: string[] }> {
+  const kept = parts.extra as { cuts?: number[]; times?: number[]; warnings?: string[] } | undefined;
+  if (kept?.cuts && (!keepTimes || kept.times)) return { cuts: kept.cuts, times: kept.times, warnings: kept.warnings ?? [] };
   const shots = await detectShots(input);
   // Its decode saw every frame's time: a variable rate fails here, before the cuts are kept for a resume that cannot come.
   shots.times.forEach((t, n) => checkConstantRate(input, rate, t, n, shots.times[0], shots.warnings));
   const cuts = shots.shots.slice(1).map((sh) => sh.start);
   const times = keepTimes ? Array.from(shots.times) : undefined;
-  parts.remember(times ? { cuts, times } : { cuts });
-  return { cuts, times };
+  // Kept with the cuts: a resumed run says them as the first run did.
+  const warnings = shots.warnings.slice(0, 3);
+  parts.remember({ cuts, ...(times ? { times } : {}), ...(warnings.length ? { warnings } : {}) });
+  return { cuts, times, warnings };
 }
 
 /** Decoded frames of `input` at the run's size, checked for a constant rate, with progress; ffmpeg failing part-way is an error. */
@@ -375,11 +379,12 @@ export async function interpolateVideo(input: string, output: string, opts: Vide
       }
     })();
     // Cuts from the shots detector, so interpolation never crosses a cut that `toonscope shots` reports.
-    const cuts = opts.cuts ?? new Set((await shotCuts(input, setup.rate, parts)).cuts);
+    const found = opts.cuts ? undefined : await shotCuts(input, setup.rate, parts);
+    const cuts = opts.cuts ?? new Set(found!.cuts);
     const r = await inbetweenStream(frames, { ...opts, threads, pool, cuts, skip: (i) => parts.has(i) }, (img, _kind, at) => parts.write(img, at.index, at.eased));
     await own?.close();
     const joined = await parts.finish(r.output);
-    return { ...r, eased: joined.eased, fps: setup.fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles };
+    return { ...r, eased: joined.eased, fps: setup.fps, resumed: parts.resumed, restarted: parts.restarted, audio: joined.audio, subtitles: joined.subtitles, warnings: found?.warnings ?? [] };
   } catch (e) {
     await own?.close();
     await stop();

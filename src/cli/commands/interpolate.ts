@@ -131,6 +131,8 @@ async function run(pos: string[], values: Values, ctx: Context, work: number | u
       process.off('SIGTERM', stop);
     }
     progress.done();
+    // On stderr as `toonscope shots` and `analyze` say them: a truncated input gives a short output.
+    for (const w of r.warnings) process.stderr.write(`toonscope: warning: ${input}: ${w}\n`);
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
       `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}` +
