@@ -175,6 +175,9 @@ test('a path of the wrong kind is one line naming it; a 20000 x 1 image is looke
   const out = await cli('shots', sampleClip().path, '--out', file, '-w', join(tmp, 'ws-kind'));
   assert.equal(out.code, 1);
   assert.equal(lastError(out), `toonscope: ${file}: is a file, expected a folder`);
+  // Below it: the file in the way is named, not the folder that cannot be.
+  const below = await cli('shots', sampleClip().path, '--out', join(file, 'sub'), '-w', join(tmp, 'ws-kind'));
+  assert.equal(lastError(below), `toonscope: ${file}: is a file, expected a folder (for ${join(file, 'sub')})`);
   const dir = join(tmp, 'a-folder');
   mkdirSync(dir, { recursive: true });
   const truth = await cli('eval', 'shots', '--truth', dir);

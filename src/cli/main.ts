@@ -116,8 +116,9 @@ export async function main(argv: string[]): Promise<number> {
       const path = (e as { path?: string }).path;
       e = diskFull(path ? dirname(path) : ws?.dir ?? process.cwd());
     }
-    // A path of the wrong kind (a file where a folder goes, a folder where a file goes): name it, no library detail.
-    if (!isToonscopeError(e)) e = fsError(e) ?? e;
+    // A path of the wrong kind (a file where a folder goes, a folder where a file goes): name it, no library detail
+    // (with --debug the original error and its stack).
+    if (!isToonscopeError(e) && !values.debug) e = fsError(e) ?? e;
     if (isToonscopeError(e) && !values.debug) {
       process.stderr.write(`toonscope: ${e.message}\n`);
       return 1;

@@ -3,7 +3,7 @@
 // disk or a kill leaves the old file or none, never a truncated one. A full
 // disk is a user-caused failure: one line naming the folder, not libvips or
 // SQLite detail.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 
@@ -15,28 +15,24 @@ export function isDiskFull(e: unknown): boolean {
   return /no space left on device|database or disk is full|disk quota exceeded/i.test(String(err.message ?? ''));
 }
 
-/** What a file-system error code means for the path it names, said as a user would need it. */
-const FS_PROBLEMS: Record<string, string> = {
-  EEXIST: 'already exists',
-  ENOTDIR: 'is not a folder (a file stands where a folder is needed)',
-  EISDIR: 'is a folder, expected a file',
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'is on a read-only file system',
-  ENAMETOOLONG: 'the name is too long',
-};
-
 /**
- * A file-system error (Node's, with a `code` and the `path` it failed on) as the one-line error naming that path;
- * undefined for anything else. Commands check their own paths where they can; this is for the ones they miss.
+ * A file-system error on a path of the wrong kind (Node's, with the `path` it failed on) as the one-line error naming
+ * that path: a file where a folder is needed, a folder where a file is. Undefined for anything else (a missing or
+ * unreadable path may be one of toonscope's own: those stay internal errors), and for a copy or rename, whose `path`
+ * is the source. Commands check their own paths where they can; this is for the ones they miss.
  */
 export function fsError(e: unknown): ToonscopeError | undefined {
-  const err = e as { code?: unknown; path?: unknown; syscall?: unknown } | undefined;
-  // Making a folder where a file stands.
-  if (err?.code === 'EEXIST' && err.syscall === 'mkdir' && typeof err.path === 'string') return new ToonscopeError(err.path, 'is a file, expected a folder');
-  const problem = typeof err?.code === 'string' ? FS_PROBLEMS[err.code] : undefined;
-  return problem && typeof err?.path === 'string' ? new ToonscopeError(err.path, problem) : undefined;
+  const err = e as { code?: unknown; path?: unknown; syscall?: unknown; dest?: unknown } | undefined;
+  if (typeof err?.path !== 'string' || err.dest !== undefined) return undefined;
+  const path = err.path;
+  const isFile = (p: string) => { try { return statSync(p).isFile(); } catch { return false; } };
+  if (err.code === 'EEXIST' && err.syscall === 'mkdir' && isFile(path)) return new ToonscopeError(path, 'is a file, expected a folder');
+  if (err.code === 'EISDIR') return new ToonscopeError(path, 'is a folder, expected a file');
+  if (err.code === 'ENOTDIR') {
+    // The path itself may not exist: the file standing where one of its folders should be is what to name.
+    for (let p = path; p !== dirname(p); p = dirname(p)) if (isFile(p)) return new ToonscopeError(p, `is a file, expected a folder (for ${path})`);
+  }
+  return undefined;
 }
 
 /** The one-line error for a full disk while writing into `folder`. */
