@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands } from '../src/cli/commands/index.js';
@@ -40,5 +42,24 @@ test('a bad option is one line naming the command and the option, exit code 2', 
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, `one line: ${r.stderr}`);
     assert.match(lines[0], new RegExp(`^toonscope ${args[0]}.*(--frame|--no-such-option)`));
+  }
+});
+
+test('out-of-range options and a folder for a page are one-line errors naming them, before any work', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'toonscope-cli-'));
+  try {
+    for (const [args, want] of [
+      [['comics', 'page.png', '--ink', '999'], /--ink must be a number from 0 to 255, got "999"/],
+      [['comics', tmp, '--out', join(tmp, 'o')], /: is a folder, expected an image file/],
+      [['characters', 'make-truth', '--out', join(tmp, 'mt'), '--count', '0'], /--count must be an integer from 1 to 100000/],
+      [['characters', 'x.png', '--seg-width', '1000000'], /--seg-width must be an integer from 32 to 4096/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [mainJs, ...args, '-w', join(tmp, 'ws')], { encoding: 'utf8' });
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, want);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 });

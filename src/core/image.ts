@@ -37,8 +37,11 @@ export interface ReadOptions {
 export async function readImage(path: string, opts: ReadOptions = {}): Promise<Image> {
   let size = 0;
   try {
-    size = statSync(path).size;
-  } catch {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new ToonscopeError(path, 'is a folder, expected an image file');
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ToonscopeError) throw e;
     throw new ToonscopeError(path, 'no such file');
   }
   if (size === 0) throw new ToonscopeError(path, 'file is empty (0 bytes)');

@@ -4,14 +4,11 @@ import { checkFile } from '../../core/video.js';
 import { autoChain, DEFAULT_CHAIN } from '../../characters/backends.js';
 import { runImage, runVideo, IMAGE_EXT, type RunSummary } from '../../characters/run.js';
 import { makeTruth } from '../../characters/truth.js';
-import type { Command, Values } from '../command.js';
+import { intOption, numOption, type Command, type Values } from '../command.js';
 
-export function num(values: Values, key: string, fallback?: number): number | undefined {
-  const v = values[key];
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new ToonscopeError(undefined, `--${key} must be a non-negative number, got "${v}"`);
-  return n;
+/** Working widths of the chain's detectors (`--seg-width`, `--face-width`): a few dozen pixels to 4K. */
+export function chainWidths(values: Values): { segWidth?: number; faceWidth?: number } {
+  return { segWidth: intOption(values, 'seg-width', 32, 4096), faceWidth: intOption(values, 'face-width', 32, 4096) };
 }
 
 const characters: Command = {
@@ -37,7 +34,7 @@ const characters: Command = {
   },
   async run(files, values, ctx) {
     if (!files.length) throw new ToonscopeError(undefined, 'give at least one image or video file');
-    const chain = await autoChain(values.detectors as string | undefined, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width'), models: values.models as string | undefined });
+    const chain = await autoChain(values.detectors as string | undefined, { ...chainWidths(values), models: values.models as string | undefined });
     const ws = ctx.workspace();
     const out: RunSummary[] = [];
     try {
@@ -46,7 +43,7 @@ const characters: Command = {
         const r = IMAGE_EXT.test(f)
           ? await runImage(ws, f, chain)
           : await runVideo(ws, f, chain, {
-            fps: num(values, 'fps'), every: num(values, 'every'), width: num(values, 'width'), maxFrames: num(values, 'max-frames'),
+            fps: numOption(values, 'fps', 0.1, 240), every: numOption(values, 'every', 0.1, 3600), width: intOption(values, 'width', 64, 3840), maxFrames: intOption(values, 'max-frames', 1),
             allFrames: Boolean(values['all-frames']), progress: (t) => ctx.progress(`characters ${f}`, t),
           });
         out.push(r);
@@ -71,9 +68,9 @@ const makeTruthCmd: Command = {
   options: { out: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, renpy: { type: 'string' } },
   async run(_pos, values, ctx) {
     if (!values.out) throw new ToonscopeError(undefined, 'make-truth needs --out DIR');
-    const count = num(values, 'count', 60)!;
+    const count = intOption(values, 'count', 1, 100_000, 60)!;
     const bar = ctx.progress('make-truth', count);
-    const s = await makeTruth({ out: values.out as string, count, seed: num(values, 'seed', 1), root: values.renpy as string | undefined, onImage: () => bar.tick() });
+    const s = await makeTruth({ out: values.out as string, count, seed: intOption(values, 'seed', 0, Infinity, 1), root: values.renpy as string | undefined, onImage: () => bar.tick() });
     bar.done();
     ctx.result(s, `${s.images} images, ${s.instances} instances, ${s.faces} visible faces (${s.sprites} sprites, ${s.backgrounds} backgrounds) in ${values.out}`);
   },

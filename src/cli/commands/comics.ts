@@ -2,7 +2,7 @@
 // identities when a detector is available), as JSON plus annotated pages.
 import { basename, extname, join, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Command } from '../command.js';
+import { numOption, type Command } from '../command.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
 // The modules themselves, not comics/index.js: that also loads evaluate.js and zod (~0.1 s of start-up per call).
@@ -33,13 +33,8 @@ export const comicsCommand: Command = {
   },
   async run(positionals, values, ctx) {
     if (!positionals.length) throw new ToonscopeError(undefined, 'give one or more comic page images');
-    const num = (name: string) => {
-      const v = values[name];
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new ToonscopeError(undefined, `--${name} must be a non-negative number, got "${v}"`);
-      return n;
-    };
+    // Options first: a bad one is said before any page is read.
+    const threshold = numOption(values, 'ink', 0, 255), identityThreshold = numOption(values, 'identity-threshold', 0, 2);
     const out = values.out ? resolve(String(values.out)) : ctx.workspace().file('comics', '.');
     mkdirSync(out, { recursive: true });
     const pages = [];
@@ -47,7 +42,7 @@ export const comicsCommand: Command = {
     const detector = values['no-characters'] ? undefined : await comicsDetector(values.detector ? String(values.detector) : undefined, values.models as string | undefined);
     const bar = ctx.progress('comics', pages.length);
     const res = await analyzeComics(pages, {
-      rtl: Boolean(values.rtl), threshold: num('ink'), identityThreshold: num('identity-threshold'),
+      rtl: Boolean(values.rtl), threshold, identityThreshold,
       detect: detector?.detect, onPage: (n) => bar.set(n),
     });
     bar.done();

@@ -7,10 +7,10 @@ import { autoChain } from '../../characters/backends.js';
 import { evaluate, type PRF } from '../../characters/evaluate.js';
 import { evaluateBoxes } from '../../characters/boxeval.js';
 import { overlay, drawBoxes } from '../../characters/overlay.js';
-import type { Command } from '../command.js';
+import { intOption, type Command } from '../command.js';
 import type { Box, Image } from '../../core/types.js';
 import type { Character } from '../../characters/types.js';
-import { num } from './characters.js';
+import { chainWidths } from './characters.js';
 
 const fmt = (p: PRF | null) => (p ? `P ${p.precision.toFixed(3)} R ${p.recall.toFixed(3)} F1 ${p.f1.toFixed(3)} (tp ${p.tp}, fp ${p.fp}, fn ${p.fn})` : 'n/a (no face truth)');
 
@@ -31,7 +31,7 @@ export const evalCharacters: Command = {
   async run(_pos, values, ctx) {
     if (!values.truth && !values.boxes) throw new ToonscopeError(undefined, 'eval characters needs --truth DIR or --boxes FILE --data DIR');
     if (values.boxes && !values.data) throw new ToonscopeError(undefined, '--boxes needs --data DIR (the folder holding its videos)');
-    const chain = await autoChain(values.detectors as string | undefined, { segWidth: num(values, 'seg-width'), faceWidth: num(values, 'face-width'), models: values.models as string | undefined });
+    const chain = await autoChain(values.detectors as string | undefined, { ...chainWidths(values), models: values.models as string | undefined });
     const ws = ctx.workspace();
     const bar = ctx.progress(values.boxes ? 'eval characters (boxes)' : 'eval characters');
     // Overlays: detections as `toonscope characters` draws them, truth boxes on top (thick: bodies, thin: faces).
@@ -67,7 +67,7 @@ export const evalCharacters: Command = {
       return;
     }
     const report = await withChain(() => evaluate(values.truth as string, chain, {
-      limit: num(values, 'limit'),
+      limit: intOption(values, 'limit', 1),
       oracleFaces: Boolean(values['oracle-faces']),
       onImage: (it, chars, frame) => save(`overlays/${it.name}.jpg`, frame, chars, [[], it.faces ?? []], [255, 0, 0]),
     }));
