@@ -2,13 +2,18 @@
 // identities when a detector is available), as JSON plus annotated pages.
 import { basename, extname, join, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { numOption, type Command } from '../command.js';
+import { numOption, type Command, type Values } from '../command.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
 // The modules themselves, not comics/index.js: that also loads evaluate.js and zod (~0.1 s of start-up per call).
 import { analyzeComics } from '../../comics/pipeline.js';
 import { annotate, type Mark } from '../../comics/annotate.js';
 import { comicsDetector } from '../../comics/detector.js';
+
+/** `--identity-threshold`: the largest distance between two figures of one identity (distances reach a little over 2). */
+export function identityThresholdOption(values: Values): number | undefined {
+  return numOption(values, 'identity-threshold', 0, 3);
+}
 
 export const comicsCommand: Command = {
   name: 'comics',
@@ -34,7 +39,7 @@ export const comicsCommand: Command = {
   async run(positionals, values, ctx) {
     if (!positionals.length) throw new ToonscopeError(undefined, 'give one or more comic page images');
     // Options first: a bad one is said before any page is read.
-    const threshold = numOption(values, 'ink', 0, 255), identityThreshold = numOption(values, 'identity-threshold', 0, 2);
+    const threshold = numOption(values, 'ink', 0, 255), identityThreshold = identityThresholdOption(values);
     const out = values.out ? resolve(String(values.out)) : ctx.workspace().file('comics', '.');
     mkdirSync(out, { recursive: true });
     const pages = [];

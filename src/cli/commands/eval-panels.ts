@@ -3,6 +3,7 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Command } from '../command.js';
+import { identityThresholdOption } from './comics.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features, type Mark } from '../../comics/index.js';
@@ -28,6 +29,7 @@ export const evalPanelsCommand: Command = {
   ].join('\n'),
   options: { detector: { type: 'string' }, models: { type: 'string' }, truth: { type: 'string' }, data: { type: 'string' }, out: { type: 'string', short: 'o' }, rtl: { type: 'boolean' }, 'identity-threshold': { type: 'string' } },
   async run(_pos, values, ctx) {
+    const identityThreshold = identityThresholdOption(values);
     if (!values.truth) throw new ToonscopeError(undefined, '--truth FILE is required');
     const truth = loadTruth(String(values.truth), values.data ? resolve(String(values.data)) : undefined);
     const out = values.out ? resolve(String(values.out)) : undefined;
@@ -68,8 +70,7 @@ export const evalPanelsCommand: Command = {
     if (total) lines.push(`${'all pages with truth'.padEnd(46)} ${String(nt).padStart(5)} ${String(nf).padStart(5)} ${pct(total.precision05)} ${pct(total.recall05)} ${pct(total.precision09)} ${pct(total.recall09)}  ${total.meanIoU.toFixed(3)}  ${orderOk}/${scored}`);
     let identities = null;
     if (inst.length) {
-      const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : 0.35;
-      if (!Number.isFinite(th)) throw new ToonscopeError(undefined, `--identity-threshold must be a number, got "${values['identity-threshold']}"`);
+      const th = identityThreshold ?? 0.35;
       const ids = cluster(inst.map((a) => inst.map((b) => distance(a.f, b.f))), (i, j) => inst[i].key === inst[j].key, th);
       identities = scoreIdentities(ids, inst.map((i) => i.name));
       lines.push(`identities on true boxes: ${identities.instances} instances, ${identities.identities.truth} true / ${identities.identities.found} found identities, pair precision ${pct(identities.pairPrecision).trim()} recall ${pct(identities.pairRecall).trim()} F1 ${identities.pairF1.toFixed(3)}`);
@@ -94,8 +95,7 @@ export const evalPanelsCommand: Command = {
       const det = await comicsDetector(values.detector ? String(values.detector) : undefined, values.models as string | undefined);
       try {
         const imgs = await Promise.all(withChars.map(async (p) => ({ name: p.image, image: await readImage(p.path) })));
-        const th = values['identity-threshold'] !== undefined ? Number(values['identity-threshold']) : undefined;
-        const res = await analyzeComics(imgs, { rtl: Boolean(values.rtl), detect: det.detect, identityThreshold: th });
+        const res = await analyzeComics(imgs, { rtl: Boolean(values.rtl), detect: det.detect, identityThreshold });
         const f1 = (p: number, r: number) => (p + r ? (2 * p * r) / (p + r) : 0).toFixed(2);
         const row = (name: string, d: ReturnType<typeof scoreDetected>) => {
           const fp = d.faces.found ? d.faces.tp / d.faces.found : 0, fr = d.faces.truth ? d.faces.tp / d.faces.truth : 1;
