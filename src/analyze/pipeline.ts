@@ -239,7 +239,8 @@ export function trackVideo(ws: Workspace, videoId: number, shots: Shot[]): boole
       }
     });
   })();
-  // Recorded as the rows stand now, tracked.
-  ws.setStage(videoId, 'analyze:tracks', keyOf(appearances(ws, videoId)), 'done', { tracks: tracks.length });
+  // Recorded as the rows stand now, tracked: the same rows, those in no track left without one.
+  const inTracks = tracks.reduce((a, t) => a + t.detections.length, 0);
+  ws.setStage(videoId, 'analyze:tracks', { ...keyOf(rows), untracked: rows.length - inTracks }, 'done', { tracks: tracks.length });
   return false;
 }
