@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ToonscopeError } from '../core/errors.js';
-import { toChannels, resize } from '../core/image.js';
+import { toChannels, scaled } from '../core/image.js';
 import type { Box, Detection, Image } from '../core/types.js';
 import { iou as boxIou } from '../core/box.js';
 import { opencv, toMat, mount, using, type CV } from '../core/opencv.js';
@@ -87,8 +87,7 @@ export class CascadeFaces implements CharacterDetector {
     const maxW = this.opts.width ?? 960;
     const s = frame.width > maxW ? maxW / frame.width : 1;
     let gray = toChannels(frame, 1);
-    // At least a pixel each way: a strip 20000 x 1 would round its height to none.
-    if (s < 1) gray = await resize(gray, Math.max(1, Math.round(frame.width * s)), Math.max(1, Math.round(frame.height * s)));
+    if (s < 1) gray = await scaled(gray, s);
     const src = toMat(cv, gray);
     return using([src], () => {
       // The cascade's author equalises first; on our evaluation sets the plain gray finds as many faces or more

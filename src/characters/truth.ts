@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
-import { readImage, resize, writeImage } from '../core/image.js';
+import { readImage, resize, scaled, writeImage } from '../core/image.js';
 import { rng } from '../core/random.js';
 import type { Box, Image } from '../core/types.js';
 import { maskArea, maskBox } from './masks.js';
@@ -62,10 +62,6 @@ export function findArt(root = RENPY_ROOT): { sprites: Array<{ path: string; nam
   return { sprites, backgrounds };
 }
 
-/** Scale an RGBA sprite by `s` (area-averaged by sharp). */
-export async function scaled(img: Image, s: number): Promise<Image> {
-  return resize(img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)));
-}
 
 /** Cover width x height with a background: scale to fill, crop at a random offset. */
 export async function cover(bg: Image, width: number, height: number, r: () => number): Promise<Image> {

@@ -4,7 +4,7 @@
 // slanted panels come out as quads. Ink left outside framed panels is split by
 // whitespace (recursive XY-cut) into frameless panels. Then reading order.
 import type { Box, Image } from '../core/types.js';
-import { resize } from '../core/image.js';
+import { scaled } from '../core/image.js';
 import { boundsOf, boxPolygon, centre, convexHull, insidePolygon, intersection, perimeter, polygonArea, reduceConvex, simplifyClosed, type Point } from './geometry.js';
 import { closeMask, gutterColour, inkMask, type RGB } from './mask.js';
 import { label, type Component, type Labels } from './components.js';
@@ -354,8 +354,7 @@ export async function extractPanels(img: Image, opts: PanelOptions & { maxSide?:
   const long = Math.max(img.width, img.height);
   if (long <= maxSide) return findPanels(img, opts);
   const s = maxSide / long;
-  // At least a pixel each way: a strip 1 x 20000 would round its width to none.
-  const small = await resize(img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)));
+  const small = await scaled(img, s);
   const r = findPanels(small, opts);
   const up = (v: number) => Math.round(v / s);
   const panels = r.panels.map((p) => {

@@ -137,6 +137,11 @@ export async function resize(img: Image, width: number, height: number, kernel: 
   return out;
 }
 
+/** `img` scaled by `s` (sharp's default kernel), at least a pixel each way: a 20000 x 1 strip keeps its row. */
+export async function scaled(img: Image, s: number): Promise<Image> {
+  return resize(img, Math.max(1, Math.round(img.width * s)), Math.max(1, Math.round(img.height * s)));
+}
+
 /** A blank RGB image filled with one colour. */
 export function blank(width: number, height: number, rgb: [number, number, number] = [0, 0, 0]): Image {
   const data = new Uint8Array(width * height * 3);
