@@ -1,5 +1,5 @@
 // `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
-import { intOption, numOption, type Command } from '../command.js';
+import { intOption, numOption, warnAbout, type Command } from '../command.js';
 import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
 import { analyzeSeries, type SeriesSummary } from '../../analyze/series.js';
 import { ensureSchema } from '../../analyze/store.js';
@@ -65,7 +65,7 @@ export const analyze: Command = {
       const s = await analyzeVideo(ws, v, { chain, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
       videos.push(s);
       // On stderr as `toonscope shots` says them, so a damaged file is noticed whichever command read it first.
-      for (const w of s.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${v}: ${w}\n`);
+      warnAbout(v, s.warnings);
       ctx.log(`${v}: ${s.shots} shots, ${s.samples} sampled frames, ${s.appearances} character appearances, ${s.tracks} tracks (detectors ${s.models.chain}; identity ${s.models.identity})${s.skipped.length ? ` (already done: ${s.skipped.join(', ')})` : ''}`);
     }
     const { series, report } = await seriesStages();

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { ToonscopeError } from '../../core/errors.js';
 import { readImage, writeImage } from '../../core/image.js';
 import { probe } from '../../core/video.js';
-import { intOption, type Command, type Context, type Values } from '../command.js';
+import { intOption, warnAbout, type Command, type Context, type Values } from '../command.js';
 import { interpolate, type Synthesizer } from '../../interpolate/interp.js';
 import { factorFor, interpolateVideo } from '../../interpolate/video.js';
 import { toRatio } from '../../interpolate/rate.js';
@@ -132,7 +132,7 @@ async function run(pos: string[], values: Values, ctx: Context, work: number | u
     }
     progress.done();
     // On stderr as `toonscope shots` and `analyze` say them: a truncated input gives a short output.
-    for (const w of r.warnings) process.stderr.write(`toonscope: warning: ${input}: ${w}\n`);
+    warnAbout(input, r.warnings);
     const resumed = r.resumed ? `; resumed with ${r.resumed} finished part(s) of an earlier run` : r.restarted ? '; earlier parts were for other settings and were redone' : '';
     ctx.result({ file: output, ...r }, `wrote ${output}: ${r.output} frames at ${r.fps} fps from ${r.input}; ` +
       `${r.pairs.motion} pairs interpolated (${r.eased} following an ease), ${r.pairs.held} held drawings and ${r.pairs.cut} cuts repeated; audio ${r.audio === 'dropped' ? 'dropped (ffmpeg could neither copy nor re-encode it)' : r.audio}` +

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { writeFileWhole } from '../../core/files.js';
 import { join, basename, resolve } from 'node:path';
-import { intOption, type Command, type Values } from '../command.js';
+import { intOption, warnAbout, type Command, type Values } from '../command.js';
 import { detectShots, type ShotResult } from '../../shots/detect.js';
 import { ensureSchema, loadShots, loadTransitions } from '../../shots/store.js';
 import type { VideoInfo } from '../../core/types.js';
@@ -85,7 +85,7 @@ export const shots: Command = {
       bar.done();
       const f = await files(video, r);
       Object.assign(f.files, await writeOutputs(video, r, f.dir, outputs, { workspace: ws, width, crop }, ctx, videos.length));
-      for (const w of r.warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${video}: ${w}\n`);
+      warnAbout(video, r.warnings);
       results.push({ video, frames: r.frames, fps: r.video.fps, detector, reusedFrames: r.reused, shots: r.shots, transitions: r.transitions, files: f.files, warnings: r.warnings });
       ctx.log(`${video}: ${r.shots.length} shots in ${r.frames} frames (${clock(r.shots.at(-1)?.endTime ?? 0)}), detector ${detector}${r.reused ? `, ${r.reused} frames reused from the workspace` : ''}\n${f.text}`);
     }
