@@ -9,6 +9,9 @@ import { centre, insidePolygon, type Point } from './geometry.js';
 import { gutterColour, type RGB } from './mask.js';
 import { fillMaskPolygon, newMask, strokePolygon } from './raster.js';
 
+/** Largest average distance at which two groups of figures are one character, unless told otherwise. */
+export const IDENTITY_THRESHOLD = 0.35;
+
 /** Any character detector: boxes in the given image's pixels, label 'face' or 'body'. */
 export type DetectFn = (img: Image) => Promise<Detection[]>;
 
@@ -36,7 +39,7 @@ export interface ComicPage {
 /** Options of `analyzeComics`: panel finding, the character detector, the identity threshold, progress. */
 export interface ComicsOptions extends PanelOptions {
   detect?: DetectFn;
-  /** Largest average distance at which two groups are the same character (default 0.35). */
+  /** Largest average distance at which two groups are the same character (default `IDENTITY_THRESHOLD`). */
   identityThreshold?: number;
   onPage?: (done: number) => void;
 }
@@ -92,7 +95,7 @@ export async function analyzeComics(pages: { name: string; image: Image }[], opt
     opts.onPage?.(k + 1);
   }
   const dist = all.map((a) => all.map((b) => distance(a.f, b.f)));
-  const ids = cluster(dist, (i, j) => all[i].page === all[j].page && all[i].inst.panel === all[j].inst.panel, opts.identityThreshold ?? 0.35);
+  const ids = cluster(dist, (i, j) => all[i].page === all[j].page && all[i].inst.panel === all[j].inst.panel, opts.identityThreshold ?? IDENTITY_THRESHOLD);
   all.forEach(({ page, inst }, i) => {
     result[page].characters.push({
       page, panel: inst.panel, identity: ids[i] + 1, box: inst.box,

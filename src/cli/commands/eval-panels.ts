@@ -8,7 +8,7 @@ import { readImage, writeImage } from '../../core/image.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { annotate, cluster, distance, extractPanels, features, loadTruth, scorePage, type Features, type Mark } from '../../comics/index.js';
 import { scoreDetected, scoreIdentities } from '../../comics/evaluate.js';
-import { analyzeComics } from '../../comics/pipeline.js';
+import { analyzeComics, IDENTITY_THRESHOLD } from '../../comics/pipeline.js';
 import { comicsDetector } from '../../comics/detector.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`.padStart(5);
@@ -70,7 +70,7 @@ export const evalPanelsCommand: Command = {
     if (total) lines.push(`${'all pages with truth'.padEnd(46)} ${String(nt).padStart(5)} ${String(nf).padStart(5)} ${pct(total.precision05)} ${pct(total.recall05)} ${pct(total.precision09)} ${pct(total.recall09)}  ${total.meanIoU.toFixed(3)}  ${orderOk}/${scored}`);
     let identities = null;
     if (inst.length) {
-      const th = identityThreshold ?? 0.35;
+      const th = identityThreshold ?? IDENTITY_THRESHOLD;
       const ids = cluster(inst.map((a) => inst.map((b) => distance(a.f, b.f))), (i, j) => inst[i].key === inst[j].key, th);
       identities = scoreIdentities(ids, inst.map((i) => i.name));
       lines.push(`identities on true boxes: ${identities.instances} instances, ${identities.identities.truth} true / ${identities.identities.found} found identities, pair precision ${pct(identities.pairPrecision).trim()} recall ${pct(identities.pairRecall).trim()} F1 ${identities.pairF1.toFixed(3)}`);
