@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probe, decode, decodeSelected, grabFrames, fitSize, analysisSize, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
+import { forgetFrames, frameCacheStats } from '../src/core/frame-cache.js';
 import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -189,4 +190,47 @@ test('a truncated clip decodes the frames it has and reports the damage', async 
   const frames = await collect(path, { width: 32, height: 18 }, report);
   assert.ok(frames.length > 5 && frames.length < 96, `decoded ${frames.length} of 96`);
   assert.ok(report.warnings.length > 0, 'warnings recorded');
+});
+
+test('decodeSelected keeps the frames it is told to and gives them again from memory, exactly and in order', async () => {
+  const { path } = sampleClip();
+  const size = { width: 32, height: 18 };
+  const all = await collect(path, size);
+  const times = all.map((f) => f.time);
+  const saved = process.env.TOONSCOPE_FRAME_CACHE_MB;
+  try {
+    forgetFrames();
+    // Kept: only those the test passes (the first pass keeps its sampled frames, not the ones between them).
+    for await (const f of decodeSelected(path, [10, 11, 12, 130, 200], size, times, undefined, (i) => i !== 11)) f.data.fill(0);
+    const before = frameCacheStats.hits;
+    const want = [5, 10, 11, 12, 100, 130, 200, 239];
+    const got = [];
+    for await (const f of decodeSelected(path, want, size, times)) got.push(f);
+    assert.equal(frameCacheStats.hits - before, 4, 'frames 10, 12, 130 and 200 come from memory');
+    assert.deepEqual(got.map((f) => f.index), want);
+    // Exact, though the first caller wrote over what it was given.
+    for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+    // Another size or selection by number is another set of frames.
+    const h = frameCacheStats.hits;
+    for await (const f of decodeSelected(path, [10], { width: 16, height: 10 }, times)) assert.equal(f.index, 10);
+    for await (const f of decodeSelected(path, [10], size)) assert.deepEqual(f.data, all[10].data);
+    assert.equal(frameCacheStats.hits, h);
+    forgetFrames();
+    for await (const f of decodeSelected(path, [10], size, times)) assert.deepEqual(f.data, all[10].data);
+    assert.equal(frameCacheStats.hits, h, 'forgotten');
+    // The budget: 0 keeps nothing; room for two frames keeps the first two.
+    process.env.TOONSCOPE_FRAME_CACHE_MB = '0';
+    for await (const _ of decodeSelected(path, [1, 2, 3], size, times, undefined, true));
+    process.env.TOONSCOPE_FRAME_CACHE_MB = String((2.5 * 32 * 18 * 3) / 2 ** 20);
+    for await (const _ of decodeSelected(path, [1, 2, 3], size, times, undefined, true));
+    const h2 = frameCacheStats.hits;
+    const again = [];
+    for await (const f of decodeSelected(path, [1, 2, 3], size, times)) again.push(f);
+    assert.equal(frameCacheStats.hits - h2, 2);
+    for (const f of again) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+  } finally {
+    if (saved === undefined) delete process.env.TOONSCOPE_FRAME_CACHE_MB;
+    else process.env.TOONSCOPE_FRAME_CACHE_MB = saved;
+    forgetFrames();
+  }
 });

@@ -142,7 +142,8 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     apps = [];
   };
   const decoded = { missing: [] as number[] };
-  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times, decoded)) {
+  // The sampled frames are kept for the learned pass, which looks at them again (core/frame-cache.ts).
+  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times, decoded, (f) => wanted.has(f))) {
     const shot = frameShot.get(frame.index)!;
     const cut = shot !== current;
     if (cut) {

@@ -13,6 +13,7 @@ import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, dictionaryCut, HEAD_MODEL, type Appearance } from './tracks.js';
 import { learnPass, nameTaught, type LearnPassSummary } from './learn.js';
 import type { Progress } from '../core/progress.js';
+import { forgetFrames } from '../core/frame-cache.js';
 
 export { tracksFromRows } from './tracks.js';
 
@@ -53,7 +54,13 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   ws.claim('analyze');
   ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
-  const learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });
+  let learned: LearnPassSummary | undefined;
+  try {
+    learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });
+  } finally {
+    // The learned pass is the last to look at sampled frames: those the first pass kept are let go.
+    forgetFrames();
+  }
   const rows = appearances(ws);
   let tracks = tracksFromRows(rows);
   const summary: SeriesSummary = { tracks: tracks.length, appearances: rows.length, refined: false, characters: [], silhouette: 0, restored: 0, learned };

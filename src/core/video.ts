@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 import { run, lastLine, spawnTool, local } from './ffmpeg.js';
 import { parseFps } from './rate.js';
+import { framesOf, keepFrame, keptFrame } from './frame-cache.js';
 import type { Frame, Image, VideoInfo } from './types.js';
 
 /** Check a path is a non-empty readable file before handing it to ffmpeg. */
@@ -501,17 +502,37 @@ export function anyOf(terms: string[]): string {
  * ffmpeg decodes but scales and sends only the chosen frames. Given every
  * frame's time (`times`, e.g. from shot detection), each chunk of the list
  * seeks to a second before its first frame and selects frames by timestamp,
- * which stays exact whatever the container's start offsets.
+ * which stays exact whatever the container's start offsets. Frames kept by an
+ * earlier call (`keep`: all it decodes, or those the test passes; core/frame-cache.ts)
+ * come from memory, and ffmpeg decodes only the others.
  */
-export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>, report?: { missing: number[] }): AsyncGenerator<Frame> {
+export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>, report?: { missing: number[] }, keep?: boolean | ((index: number) => boolean)): AsyncGenerator<Frame> {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
   if (!sorted.length) return;
+  // Selected by time and by number are kept apart: the two agree, but nothing here needs them to.
+  const cache = framesOf(path, size, times ? `t${times.length}` : 'n');
+  const hits = sorted.filter((i) => cache?.has(i));
+  const rest = hits.length ? sorted.filter((i) => !cache!.has(i)) : sorted;
+  const keeps = keep === true ? () => true : keep || undefined;
   // Frames that could not be selected (a damaged stretch, a seek that fell short) are listed, not silently dropped.
   const got = new Set<number>();
+  let h = 0;
   try {
-    for await (const f of selected(path, sorted, size, times)) {
-      got.add(f.index);
-      yield f;
+    if (rest.length) {
+      for await (const f of selected(path, rest, size, times)) {
+        // Kept frames before this one first: the stream stays in increasing order.
+        while (h < hits.length && hits[h] < f.index) {
+          got.add(hits[h]);
+          yield keptFrame(cache, hits[h++])!;
+        }
+        if (keeps?.(f.index)) keepFrame(cache, f);
+        got.add(f.index);
+        yield f;
+      }
+    }
+    while (h < hits.length) {
+      got.add(hits[h]);
+      yield keptFrame(cache, hits[h++])!;
     }
   } finally {
     if (report) report.missing = sorted.filter((i) => !got.has(i));

@@ -11,6 +11,7 @@ import { join, basename } from 'node:path';
 import { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
+import { forgetFrames } from '../core/frame-cache.js';
 import { analyzeVideo } from '../analyze/pipeline.js';
 import { detectShots } from '../shots/detect.js';
 import { randomUUID } from 'node:crypto';
@@ -122,6 +123,8 @@ export async function runEpisode(data: EpisodeJob, roots: Roots, report: Report)
     if (videoId !== data.videoId) throw new Error(`worker workspace gave video id ${videoId}, job wants ${data.videoId}`);
     return { packed: pack(ws, videoId), seconds: +((performance.now() - t0) / 1000).toFixed(2), summary };
   } finally {
+    // The series stages (the learned pass, which would look at the kept sampled frames again) run elsewhere.
+    forgetFrames();
     ws?.close();
     rmSync(dir, { recursive: true, force: true });
   }
