@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands } from '../src/cli/commands/index.js';
 import { loadCommand } from '../src/cli/command.js';
+import { sampleClip } from './fixtures.js';
 
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 
@@ -59,6 +60,40 @@ test('out-of-range options and a folder for a page are one-line errors naming th
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, want);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('global options before the command are taken as the command\'s; an unknown one there is one line', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'toonscope-cli-'));
+  try {
+    const r = spawnSync(process.execPath, [mainJs, '--json', 'models', 'list'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotThrow(() => JSON.parse(r.stdout), `--json before the command: ${r.stdout}`);
+    // label refuses a workspace that does not exist, naming it: the one given before the command.
+    const w = spawnSync(process.execPath, [mainJs, '-w', join(tmp, 'ws'), 'label'], { encoding: 'utf8' });
+    assert.equal(w.status, 1, w.stderr);
+    assert.ok(w.stderr.includes(`${join(tmp, 'ws')}: no such workspace`), w.stderr);
+    const bad = spawnSync(process.execPath, [mainJs, '--bogus', 'label'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(bad.stderr, /unknown option "--bogus" before the command/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a crop filter ffmpeg refuses is one line naming the filter, not the video', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'toonscope-cli-'));
+  try {
+    for (const crop of ['crop=zz', 'crop=iw*3:ih']) {
+      const r = spawnSync(process.execPath, [mainJs, 'shots', sampleClip().path, '--crop', crop, '-w', join(tmp, 'ws'), '--out', join(tmp, 'o')], { encoding: 'utf8' });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`crop filter "${crop.replace(/[*]/g, '\\*')}" is refused by ffmpeg`));
+      assert.doesNotMatch(r.stderr, /sample\.mp4/);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -28,6 +28,25 @@ function find(argv: string[]): { cmd: CommandEntry; rest: string[] } | undefined
   return byOne ? { cmd: byOne, rest: argv.slice(1) } : undefined;
 }
 
+/**
+ * Global options given before the command (`toonscope --workspace W shots v.mp4`) taken out, to be parsed with the
+ * command's own: a shell alias or a script often puts them first.
+ */
+function leadingGlobals(argv: string[]): { lead: string[]; rest: string[] } {
+  const lead: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) {
+    const arg = argv[i];
+    const flag = arg.split('=')[0];
+    const opt = Object.entries(GLOBAL).find(([name, o]) => flag === `--${name}` || ('short' in o && flag === `-${o.short}`));
+    // --help and --version keep their places: they answer on their own.
+    if (!opt || opt[0] === 'help') break;
+    lead.push(argv[i++]);
+    if (opt[1].type === 'string' && !arg.includes('=') && i < argv.length) lead.push(argv[i++]);
+  }
+  return { lead, rest: argv.slice(i) };
+}
+
 function help(): string {
   const w = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -43,7 +62,8 @@ function help(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(all: string[]): Promise<number> {
+  const { lead, rest: argv } = leadingGlobals(all);
   if (!argv.length || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     const sub = argv[0] === 'help' ? find(argv.slice(1)) : undefined;
     const cmd = sub && (await loadCommand(sub.cmd));
@@ -55,11 +75,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const hit = find(argv);
+  if (!hit && argv[0].startsWith('-')) {
+    process.stderr.write(`toonscope: unknown option "${argv[0].split('=')[0]}" before the command; run \`toonscope help\`\n`);
+    return 2;
+  }
   if (!hit) {
     process.stderr.write(`toonscope: unknown command "${argv.slice(0, 2).join(' ')}"; run \`toonscope help\`\n`);
     return 2;
   }
-  const { rest } = hit;
+  const rest = [...lead, ...hit.rest];
   const cmd = await loadCommand(hit.cmd);
   let parsed;
   try {

@@ -8,7 +8,7 @@ import type { ChildProcessByStdio } from 'node:child_process';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { ToonscopeError } from './errors.js';
+import { ToonscopeError, isToonscopeError } from './errors.js';
 import { run, lastLine, spawnTool, local } from './ffmpeg.js';
 import { parseFps } from './rate.js';
 import { framesOf, keepFrame, keptFrame } from './frame-cache.js';
@@ -457,6 +457,19 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
   if (n === 0 && seek === undefined && !(opts.mayBeEmpty && code === 0)) {
     const why = errors[errors.length - 1] || (code !== 0 ? `ffmpeg exit code ${code}` : 'the stream has no frames');
     throw new ToonscopeError(path, `no frame could be decoded (${why})`);
+  }
+}
+
+/**
+ * A filter of the user's (`shots --crop`) tried on one blank frame of the video's size before any decoding: ffmpeg
+ * refusing it would otherwise read as the video not decoding. Throws a one-line error naming the filter.
+ */
+export function checkFilter(filter: string, info: Pick<VideoInfo, 'width' | 'height'>): void {
+  try {
+    run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', `color=c=black:s=${info.width}x${info.height}:r=1:d=1`, '-vf', `${filter},scale=16:16`, '-frames:v', '1', '-f', 'null', '-']);
+  } catch (e) {
+    if (!isToonscopeError(e)) throw e;
+    throw new ToonscopeError(undefined, `crop filter "${filter}" is refused by ffmpeg: ${e.problem}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // run the detectors, build shots. With a workspace, metrics are saved in
 // chunks as they are computed; a re-run reuses them and an interrupted run
 // resumes decoding where it stopped.
-import { probe, fitSize, decode, sameTime, type DecodeReport } from '../core/video.js';
+import { probe, fitSize, decode, sameTime, checkFilter, type DecodeReport } from '../core/video.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Shot, Transition, VideoInfo } from '../core/types.js';
 import { MetricsComputer, BLEND_HALF, type FrameMetrics } from './metrics.js';
@@ -59,6 +59,7 @@ const OVERLAP = 2 * Math.max(...BLEND_HALF) + 1;
 /** Compute (or load) per-frame metrics for a video. */
 export async function computeMetrics(path: string, opts: DetectShotsOptions = {}): Promise<{ info: VideoInfo; metrics: FrameMetrics[]; warnings: string[]; reused: number; thumb: ThumbPicker }> {
   const info = probe(path);
+  if (opts.crop) checkFilter(opts.crop, info);
   const size = fitSize(info, opts.width ?? 128);
   const key = JSON.stringify({ v: METRICS_VERSION, ...size, crop: opts.crop ?? null });
   const ws = opts.workspace;
