@@ -14,7 +14,8 @@ import { Propagator } from '../characters/video.js';
 import { opencv } from '../core/opencv.js';
 import { embedDetections, cropBox, type EmbedOptions } from '../embed/index.js';
 import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance } from './store.js';
-import type { Sample } from './sample.js';
+import { probesOf, type Sample } from './sample.js';
+import { frameBudget } from '../core/frame-cache.js';
 
 export interface DetectStageOptions {
   /** Analysis size for detection (pixels): the frame's width, or its height when taller than wide (`analysisSize`). */
@@ -142,8 +143,11 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     apps = [];
   };
   const decoded = { missing: [] as number[] };
-  // The sampled frames are kept for the learned pass, which looks at them again (core/frame-cache.ts).
-  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times, decoded, (f) => wanted.has(f))) {
+  // The sampled frames are kept for the learned pass, which looks at them again (core/frame-cache.ts); where they do
+  // not all fit (a long episode), its probe frames, which it looks at in every shot and learns from first.
+  const probes = new Set(probesOf(pending, opts.every ?? 4));
+  const keepAll = pending.length * size.width * size.height * 3 <= frameBudget();
+  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times, decoded, (f) => (keepAll ? wanted : probes).has(f))) {
     const shot = frameShot.get(frame.index)!;
     const cut = shot !== current;
     if (cut) {

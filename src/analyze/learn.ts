@@ -21,7 +21,7 @@ import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js
 import { existsSync } from 'node:fs';
 import { ensureSchema, type NewAppearance } from './store.js';
 import { saveAppearances } from './store.js';
-import type { Sample } from './sample.js';
+import { probesOf, type Sample } from './sample.js';
 import { detectShots } from '../shots/detect.js';
 import { trackVideo } from './pipeline.js';
 import { resolve as resolvePath } from 'node:path';
@@ -159,17 +159,6 @@ function analysedVideos(ws: Workspace): Analysed[] {
   });
 }
 
-/** Every shot's probe frames (see `probeFrames`) of an episode's sampled frames, in order. */
-function probesOf(samples: readonly Sample[], every: number): number[] {
-  const times: number[] = [];
-  const byShot = new Map<number, number[]>();
-  for (const s of samples) {
-    times[s.frame] = s.time;
-    byShot.set(s.shot, [...(byShot.get(s.shot) ?? []), s.frame]);
-  }
-  return [...byShot.values()].flatMap((list) => probeFrames(list, times, every)).sort((a, b) => a - b);
-}
-
 /** Train (or reuse) the series detector from every episode's first pass and the taught boxes. */
 export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promise<LearnSummary> {
   ensureSchema(ws);
@@ -291,20 +280,6 @@ export function sliver(box: Box, frame: { width: number; height: number }, typic
   const edge = 1.5;
   if ((x <= edge || x + w >= frame.width - edge) && w < 0.5 * typical[0]) return true;
   return (y <= edge || y + h >= frame.height - edge) && h < 0.5 * typical[1];
-}
-
-/** Which of a shot's sampled frames the learned detector looks at first: the first, then one every `every` seconds. */
-export function probeFrames(samples: number[], times: ArrayLike<number>, every: number): number[] {
-  const out: number[] = [];
-  let last = -Infinity;
-  for (const f of [...samples].sort((a, b) => a - b)) {
-    const t = times[f] ?? 0;
-    if (!out.length || t - last >= every - 1e-6) {
-      out.push(f);
-      last = t;
-    }
-  }
-  return out;
 }
 
 export interface RedetectReport {

@@ -39,3 +39,29 @@ export function sampleFrames(shots: Shot[], transitions: Transition[], times: Ar
   }
   return out;
 }
+
+/** Which of a shot's sampled frames the learned detector looks at first: the first, then one every `every` seconds. */
+export function probeFrames(samples: number[], times: ArrayLike<number>, every: number): number[] {
+  const out: number[] = [];
+  let last = -Infinity;
+  for (const f of [...samples].sort((a, b) => a - b)) {
+    const t = times[f] ?? 0;
+    if (!out.length || t - last >= every - 1e-6) {
+      out.push(f);
+      last = t;
+    }
+  }
+  return out;
+}
+
+/** Every shot's probe frames (see `probeFrames`) of an episode's sampled frames, in order. */
+export function probesOf(samples: readonly Sample[], every: number): number[] {
+  const times: number[] = [];
+  const byShot = new Map<number, number[]>();
+  for (const s of samples) {
+    times[s.frame] = s.time;
+    if (!byShot.has(s.shot)) byShot.set(s.shot, []);
+    byShot.get(s.shot)!.push(s.frame);
+  }
+  return [...byShot.values()].flatMap((list) => probeFrames(list, times, every)).sort((a, b) => a - b);
+}

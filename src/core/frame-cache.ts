@@ -12,7 +12,8 @@ import type { Frame } from './types.js';
 /** Default budget, in bytes (TOONSCOPE_FRAME_CACHE_MB overrides; 0 turns keeping off). */
 const DEFAULT_MB = 256;
 
-function budget(): number {
+/** How many bytes of frames may be kept (0: none). */
+export function frameBudget(): number {
   const v = process.env.TOONSCOPE_FRAME_CACHE_MB;
   const mb = v === undefined || v === '' ? DEFAULT_MB : Number(v);
   return Number.isFinite(mb) && mb > 0 ? mb * 2 ** 20 : 0;
@@ -28,7 +29,7 @@ const kept = new Map<string, Map<number, Frame>>();
  * be read. Keyed by the file's size and modification time too: a file replaced under the same name is another video.
  */
 export function framesOf(path: string, size: { width: number; height: number }, how: string): Map<number, Frame> | undefined {
-  if (!budget()) return undefined;
+  if (!frameBudget()) return undefined;
   let st;
   try {
     st = statSync(path);
@@ -47,7 +48,7 @@ export function framesOf(path: string, size: { width: number; height: number }, 
  * first frames kept are hits on every later pass.
  */
 export function keepFrame(into: Map<number, Frame> | undefined, frame: Frame): void {
-  if (!into || into.has(frame.index) || used + frame.data.length > budget()) return;
+  if (!into || into.has(frame.index) || used + frame.data.length > frameBudget()) return;
   into.set(frame.index, { ...frame, data: new Uint8Array(frame.data) });
   used += frame.data.length;
 }
