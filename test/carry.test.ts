@@ -66,7 +66,7 @@ test('carry: a taught box follows her walk through her shot, to its sampled fram
   const her = clip.render(at).truth[0];
   const cv = await opencv();
   let frame: Frame | undefined;
-  for await (const f of decodeSelected(video, [at], size, times)) frame = f;
+  for await (const f of decodeSelected(video, [at], size, { times })) frame = f;
   assert.ok(frame);
   const seed = refineInside(cv, frame!, her.box, at);
   const targets: number[] = [];

@@ -16,6 +16,7 @@ import { cutThreadCuts, cutThreadReady, cutThreadState } from '../src/characters
 import type { Detection, Image } from '../src/core/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { learnSeries, teach, sliver, typicalShare } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
@@ -320,7 +321,10 @@ test('analyze learns the series: the learned pass finds characters the detector 
     const v = await analyzeVideo(ws, video, { chain: [new TruthBodies(clip, { keep: (id) => id === 0 })], rate: 4, width: clip.width });
     const first = (ws.db.prepare('SELECT COUNT(*) n FROM appearances').get() as { n: number }).n;
     assert.ok(first > 0, 'the chain finds identity 0');
+    const kept = keptFrames(ws);
     const s = await analyzeSeries(ws, { epochs: 3 });
+    assert.ok(kept && kept.hits > 0, 'the learned pass took the first pass\'s frames from memory');
+    assert.equal(keptFrames(ws), undefined, 'and let them go');
     assert.ok(s.learned?.learn.model, `a series detector was trained: ${s.learned?.learn.note ?? ''}`);
     const p2 = secondPass(ws);
     const others = clip.shots.flatMap((sh) => (ws.db.prepare('SELECT frame FROM samples WHERE video_id = ? AND frame BETWEEN ? AND ?').all(v.videoId, sh.start, sh.end) as { frame: number }[])
@@ -335,11 +339,12 @@ test('analyze learns the series: the learned pass finds characters the detector 
     // A re-run with nothing new reuses the model and redoes nothing; a lost second pass is redone identically.
     const again = await analyzeSeries(ws, { epochs: 3 });
     assert.equal(again.learned?.learn.reused, true);
-    const before = ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x').all();
+    // With the frames decoded again (none kept now): the same rows and embeddings as from the kept frames.
+    const before = ws.db.prepare('SELECT frame, x, y, w, h, embedding FROM appearances WHERE pass = 2 ORDER BY frame, x').all();
     ws.db.prepare('DELETE FROM appearances WHERE pass = 2 AND shot = 1').run();
     ws.db.prepare('DELETE FROM redetected WHERE shot = 1').run();
     await analyzeSeries(ws, { epochs: 3 });
-    assert.deepEqual(ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x').all(), before, 'the resumed pass gives the same rows');
+    assert.deepEqual(ws.db.prepare('SELECT frame, x, y, w, h, embedding FROM appearances WHERE pass = 2 ORDER BY frame, x').all(), before, 'the resumed pass gives the same rows');
     // A person names every track; then a taught box changes the model, so pass 2 is redone everywhere and the taught
     // shot's pass 1 too. Every named track must still exist afterwards, and the taught shot keeps a second pass.
     const named = (ws.db.prepare('SELECT DISTINCT track FROM appearances WHERE track IS NOT NULL').all() as { track: number }[]).map((r) => r.track);

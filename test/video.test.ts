@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probe, decode, decodeSelected, grabFrames, fitSize, analysisSize, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
-import { forgetFrames, frameCacheStats } from '../src/core/frame-cache.js';
+import { FrameCache, frameBudget } from '../src/core/frame-cache.js';
 import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, file, tmp } from './fixtures.js';
 import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -18,7 +19,7 @@ async function collect(path: string, opts = {}, report?: DecodeReport) {
 async function selectsExactly(path: string, want: number[], times: ArrayLike<number>, all: Array<{ index: number; data: Uint8Array }>) {
   const report = { missing: [] as number[] };
   const got = [];
-  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, times, report)) got.push(f);
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, { times, report })) got.push(f);
   assert.deepEqual(report.missing, []);
   assert.deepEqual(got.map((f) => f.index), want);
   for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
@@ -99,7 +100,7 @@ test('decodeSelected with frame times seeks per chunk and returns exact frames',
   const all = await collect(path, { width: 32, height: 18 });
   const want = [3, 4, 5, 77, 150, 151, 239];
   const got = [];
-  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, all.map((f) => f.time))) got.push(f);
+  for await (const f of decodeSelected(path, want, { width: 32, height: 18 }, { times: all.map((f) => f.time) })) got.push(f);
   assert.deepEqual(got.map((f) => f.index), want);
   for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
@@ -111,12 +112,12 @@ test('decodeSelected lists the frames it could not deliver instead of dropping t
   times[100] += 0.5 / 24;
   const report = { missing: [] as number[] };
   const got: number[] = [];
-  for await (const f of decodeSelected(path, [20, 100, 230], { width: 16, height: 10 }, times, report)) got.push(f.index);
+  for await (const f of decodeSelected(path, [20, 100, 230], { width: 16, height: 10 }, { times, report })) got.push(f.index);
   assert.deepEqual(got, [20, 230]);
   assert.deepEqual(report.missing, [100]);
   // Without times: an index past the end.
   const r2 = { missing: [] as number[] };
-  for await (const f of decodeSelected(path, [5, 900], { width: 16, height: 10 }, undefined, r2)) assert.equal(f.index, 5);
+  for await (const f of decodeSelected(path, [5, 900], { width: 16, height: 10 }, { report: r2 })) assert.equal(f.index, 5);
   assert.deepEqual(r2.missing, [900]);
 });
 
@@ -197,40 +198,71 @@ test('decodeSelected keeps the frames it is told to and gives them again from me
   const size = { width: 32, height: 18 };
   const all = await collect(path, size);
   const times = all.map((f) => f.time);
+  const cache = new FrameCache(64 * 2 ** 20);
+  // Frame 900's time is past the end: it is never delivered.
+  const longTimes = [...times, ...Array(700).fill(99)];
+  // Kept: only those `keep` passes (the first pass keeps its sampled frames, not the ones between them).
+  for await (const f of decodeSelected(path, [10, 11, 12, 130, 200], size, { times: longTimes, cache, keep: (i) => i !== 11 })) f.data.fill(0);
+  const want = [5, 10, 11, 12, 100, 130, 200, 239];
+  const got = [];
+  const report = { missing: [] as number[] };
+  // Other times are another selection: nothing from memory there.
+  for await (const f of decodeSelected(path, want, size, { times, cache })) got.push(f);
+  assert.equal(cache.hits, 0);
+  for await (const f of decodeSelected(path, [...want, 900], size, { times: longTimes, cache, report })) {
+    got.push(f);
+    f.data.fill(7);
+  }
+  assert.equal(cache.hits, 4, 'frames 10, 12, 130 and 200 come from memory');
+  assert.deepEqual(report.missing, [900], 'kept frames count as delivered, a frame past the end does not');
+  assert.deepEqual(got.map((f) => f.index), [...want, ...want]);
+  const again = [];
+  for await (const f of decodeSelected(path, [4, 10, 12], size, { times: longTimes, cache })) again.push(f);
+  // Exact, though the first callers wrote over what they were given.
+  for (const f of again) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+  // Another size or selection by number is another set of frames.
+  const h = cache.hits;
+  for await (const f of decodeSelected(path, [10], { width: 16, height: 10 }, { times: longTimes, cache })) assert.equal(f.index, 10);
+  for await (const f of decodeSelected(path, [10], size, { cache })) assert.deepEqual(f.data, all[10].data);
+  assert.equal(cache.hits, h);
+  // A budget of 0 keeps nothing; room for two frames keeps the first two.
+  const none = new FrameCache(0);
+  for await (const _ of decodeSelected(path, [1, 2, 3], size, { times, cache: none }));
+  for await (const _ of decodeSelected(path, [1, 2, 3], size, { times, cache: none }));
+  assert.equal(none.hits, 0);
+  const two = new FrameCache(2.5 * 32 * 18 * 3);
+  for await (const _ of decodeSelected(path, [1, 2, 3], size, { times, cache: two }));
+  const some = [];
+  for await (const f of decodeSelected(path, [1, 2, 3], size, { times, cache: two })) some.push(f);
+  assert.equal(two.hits, 2);
+  for (const f of some) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+});
+
+test('a file replaced under the same name is another video to the frame cache', async () => {
+  const copyPath = join(tmp, 'replaced.mp4');
+  copyFileSync(sampleClip().path, copyPath);
+  const size = { width: 32, height: 18 };
+  const cache = new FrameCache(2 ** 20);
+  for await (const _ of decodeSelected(copyPath, [3], size, { cache }));
+  copyFileSync(truncatedClip(), copyPath);
+  const fresh = (await collect(copyPath, size))[3];
+  let got;
+  for await (const f of decodeSelected(copyPath, [3], size, { cache })) got = f;
+  assert.equal(cache.hits, 0);
+  assert.deepEqual(got!.data, fresh.data);
+});
+
+test('TOONSCOPE_FRAME_CACHE_MB: megabytes, 0 for none, anything else a one-line error', () => {
   const saved = process.env.TOONSCOPE_FRAME_CACHE_MB;
   try {
-    forgetFrames();
-    // Kept: only those the test passes (the first pass keeps its sampled frames, not the ones between them).
-    for await (const f of decodeSelected(path, [10, 11, 12, 130, 200], size, times, undefined, (i) => i !== 11)) f.data.fill(0);
-    const before = frameCacheStats.hits;
-    const want = [5, 10, 11, 12, 100, 130, 200, 239];
-    const got = [];
-    for await (const f of decodeSelected(path, want, size, times)) got.push(f);
-    assert.equal(frameCacheStats.hits - before, 4, 'frames 10, 12, 130 and 200 come from memory');
-    assert.deepEqual(got.map((f) => f.index), want);
-    // Exact, though the first caller wrote over what it was given.
-    for (const f of got) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
-    // Another size or selection by number is another set of frames.
-    const h = frameCacheStats.hits;
-    for await (const f of decodeSelected(path, [10], { width: 16, height: 10 }, times)) assert.equal(f.index, 10);
-    for await (const f of decodeSelected(path, [10], size)) assert.deepEqual(f.data, all[10].data);
-    assert.equal(frameCacheStats.hits, h);
-    forgetFrames();
-    for await (const f of decodeSelected(path, [10], size, times)) assert.deepEqual(f.data, all[10].data);
-    assert.equal(frameCacheStats.hits, h, 'forgotten');
-    // The budget: 0 keeps nothing; room for two frames keeps the first two.
     process.env.TOONSCOPE_FRAME_CACHE_MB = '0';
-    for await (const _ of decodeSelected(path, [1, 2, 3], size, times, undefined, true));
-    process.env.TOONSCOPE_FRAME_CACHE_MB = String((2.5 * 32 * 18 * 3) / 2 ** 20);
-    for await (const _ of decodeSelected(path, [1, 2, 3], size, times, undefined, true));
-    const h2 = frameCacheStats.hits;
-    const again = [];
-    for await (const f of decodeSelected(path, [1, 2, 3], size, times)) again.push(f);
-    assert.equal(frameCacheStats.hits - h2, 2);
-    for (const f of again) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
+    assert.equal(new FrameCache().budget, 0);
+    process.env.TOONSCOPE_FRAME_CACHE_MB = '1.5';
+    assert.equal(frameBudget(), 1.5 * 2 ** 20);
+    process.env.TOONSCOPE_FRAME_CACHE_MB = '256MB';
+    assert.throws(() => frameBudget(), (e: Error) => e instanceof ToonscopeError && /TOONSCOPE_FRAME_CACHE_MB must be a number of megabytes.*"256MB"/.test(e.message));
   } finally {
     if (saved === undefined) delete process.env.TOONSCOPE_FRAME_CACHE_MB;
     else process.env.TOONSCOPE_FRAME_CACHE_MB = saved;
-    forgetFrames();
   }
 });

@@ -99,7 +99,7 @@ export async function carryShot(cv: CV, info: VideoInfo, size: { width: number; 
     return [s.id, chainFrames(s.frame, targets, opts.step, lo, hi)];
   }));
   const small = new Map<number, Image>();
-  for await (const frame of decodeSelected(info.path, [...new Set([...chains.values()].flat())], size, times)) small.set(frame.index, shrink(grayOf(frame), 2));
+  for await (const frame of decodeSelected(info.path, [...new Set([...chains.values()].flat())], size, { times })) small.set(frame.index, shrink(grayOf(frame), 2));
   const flows = new Map<string, Float32Array>();
   // The flow from a to b, or nothing when either frame is missing (a damaged stretch): the walk stops there.
   const stepTo = (a: number, b: number): FlowStep | undefined => {

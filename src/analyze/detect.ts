@@ -15,7 +15,7 @@ import { opencv } from '../core/opencv.js';
 import { embedDetections, cropBox, type EmbedOptions } from '../embed/index.js';
 import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance } from './store.js';
 import { probesOf, type Sample } from './sample.js';
-import { frameBudget } from '../core/frame-cache.js';
+import type { FrameCache } from '../core/frame-cache.js';
 
 export interface DetectStageOptions {
   /** Analysis size for detection (pixels): the frame's width, or its height when taller than wide (`analysisSize`). */
@@ -32,6 +32,8 @@ export interface DetectStageOptions {
   embed?: EmbedOptions;
   /** Height of the stored crop thumbnails (for collages and the app). */
   cropHeight?: number;
+  /** Where to keep the sampled frames for the learned pass (analyze/kept.ts); none: nothing kept. */
+  frames?: FrameCache;
 }
 
 /** The size frames are analysed at: `width` on the longer side, or as wide as `width` for a first pass stored before. */
@@ -143,11 +145,11 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     apps = [];
   };
   const decoded = { missing: [] as number[] };
-  // The sampled frames are kept for the learned pass, which looks at them again (core/frame-cache.ts); where they do
+  // The sampled frames are kept for the learned pass, which looks at them again (analyze/kept.ts); where they do
   // not all fit (a long episode), its probe frames, which it looks at in every shot and learns from first.
   const probes = new Set(probesOf(pending, opts.every ?? 4));
-  const keepAll = pending.length * size.width * size.height * 3 <= frameBudget();
-  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, times, decoded, (f) => (keepAll ? wanted : probes).has(f))) {
+  const keepAll = pending.length * size.width * size.height * 3 <= (opts.frames?.budget ?? 0);
+  for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, { times, report: decoded, cache: opts.frames, keep: (f) => (keepAll ? wanted : probes).has(f) })) {
     const shot = frameShot.get(frame.index)!;
     const cut = shot !== current;
     if (cut) {

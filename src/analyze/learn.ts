@@ -21,6 +21,7 @@ import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js
 import { existsSync } from 'node:fs';
 import { ensureSchema, type NewAppearance } from './store.js';
 import { saveAppearances } from './store.js';
+import { keptFrames } from './kept.js';
 import { probesOf, type Sample } from './sample.js';
 import { detectShots } from '../shots/detect.js';
 import { trackVideo } from './pipeline.js';
@@ -197,7 +198,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
     const mine = new Map<number, FeatureMap>();
     maps.set(vid, mine);
     // With the frame times, each chunk seeks near its frames instead of decoding the episode from the start.
-    for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size, shots.times, undefined, true)) {
+    for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size, { times: shots.times, cache: keptFrames(ws) })) {
       const kf = at.get(frame.index)!;
       const fm = await frameFeatures(frame);
       // Kept for the second pass only where it will look (its probe frames); the rest are dropped after training.
@@ -304,6 +305,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const size = sizeFor(info, opts);
   const sx = info.width / size.width;
   const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
+  // The first pass's frames, where this analysis kept them (analyze/kept.ts).
+  const kept = keptFrames(ws);
   const done = new Set((ws.db.prepare('SELECT shot FROM redetected WHERE video_id = ? AND model = ?').all(videoId, key) as { shot: number }[]).map((r) => r.shot));
   const byShot = new Map<number, Sample[]>();
   for (const s of samples) {
@@ -434,7 +437,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     // Its own count on the bar: a short clip's background frames are most of its pass.
     let n = 0;
     bar?.set(0, missing.length);
-    for await (const frame of decodeSelected(info.path, missing, size, times, undefined, true)) {
+    for await (const frame of decodeSelected(info.path, missing, size, { times, cache: kept })) {
       const { detections, prob, fm } = await lookAt(frame);
       await cutBackground(frame, prob, fm, detections);
       bar?.set(++n, missing.length);
@@ -491,7 +494,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const hit = new Set<number>();
   const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
   bar?.set(0, probes.size);
-  for await (const frame of decodeSelected(info.path, [...probes], size, times, undefined, true)) {
+  for await (const frame of decodeSelected(info.path, [...probes], size, { times, cache: kept })) {
     const { detections, prob, fm } = await lookAt(frame, maps?.get(frame.index));
     if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm, detections);
     const dets = candidatesOn(frame, frame.index, detections);
@@ -521,7 +524,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     apps = [];
   };
   // Probe frames that found someone are kept (a few per shot); the other frames of those shots are decoded now.
-  const decoded = decodeSelected(info.path, rest, size, times, undefined, true);
+  const decoded = decodeSelected(info.path, rest, size, { times, cache: kept });
   let next = await decoded.next();
   for (const f of frames) {
     let frame: Image | undefined;
@@ -688,7 +691,7 @@ async function knownLooks(ws: Workspace, stored: Looks, analysed: Array<Pick<Ana
     }
     const size = sizeFor(shots.video, v);
     const sx = shots.video.width / size.width;
-    for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, shots.times, undefined, true)) {
+    for await (const frame of decodeSelected(v.path, [...new Set(mine.map((t) => t.frame))], size, { times: shots.times, cache: keptFrames(ws) })) {
       const on = mine.filter((t) => t.frame === frame.index);
       const dets = on.map((t) => refineInside(cv, frame, t.box.map((x) => x / sx) as Box, frame.index));
       await embedDetections(frame, dets, v.embed);

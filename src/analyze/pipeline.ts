@@ -4,6 +4,7 @@
 // refined projection head -> clusters -> character dictionary + report.
 // Every stage records itself in the workspace, so a re-run skips finished
 // stages and a killed run resumes (detection resumes frame by frame).
+import { keepFrames } from './kept.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Detection, Shot } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
@@ -42,6 +43,11 @@ export interface AnalyzeOptions {
   embedSize?: number;
   /** Frames to sample besides the regular grid (an evaluation looks where its truth is). */
   extraFrames?: number[];
+  /**
+   * Keep the sampled frames in memory for `analyzeSeries`'s learned pass, which looks at them again (default true;
+   * TOONSCOPE_FRAME_CACHE_MB bounds them): off where the series stages run in another process.
+   */
+  keepFrames?: boolean;
   progress?: (label: string, total?: number) => Progress;
   log?: (msg: string) => void;
 }
@@ -146,7 +152,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const chain = auto ?? (own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]));
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed, identity: identity.embedder } }, dbar);
+      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed, identity: identity.embedder }, frames: opts.keepFrames === false ? undefined : keepFrames(ws) }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }

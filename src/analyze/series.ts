@@ -13,7 +13,7 @@ import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, dictionaryCut, HEAD_MODEL, type Appearance } from './tracks.js';
 import { learnPass, nameTaught, type LearnPassSummary } from './learn.js';
 import type { Progress } from '../core/progress.js';
-import { forgetFrames } from '../core/frame-cache.js';
+import { dropFrames } from './kept.js';
 
 export { tracksFromRows } from './tracks.js';
 
@@ -59,7 +59,7 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
     learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });
   } finally {
     // The learned pass is the last to look at sampled frames: those the first pass kept are let go.
-    forgetFrames();
+    dropFrames(ws);
   }
   const rows = appearances(ws);
   let tracks = tracksFromRows(rows);

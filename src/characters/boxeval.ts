@@ -89,7 +89,7 @@ export async function evaluateBoxes(truthFile: string, dataDir: string, chain: C
     const info = probe(path);
     const report = { missing: [] as number[] };
     const wanted = new Map(frames.map((f) => [f.frame, f]));
-    for await (const frame of decodeSelected(path, [...wanted.keys()], { width: info.width, height: info.height }, undefined, report)) {
+    for await (const frame of decodeSelected(path, [...wanted.keys()], { width: info.width, height: info.height }, { report })) {
       const t = wanted.get(frame.index)!;
       if (Array.isArray(t.crop) && (t.crop[0] + t.crop[2] > frame.width || t.crop[1] + t.crop[3] > frame.height)) {
         throw new ToonscopeError(truthFile, `frame ${t.frame} of ${video}: crop ${JSON.stringify(t.crop)} reaches outside the ${frame.width}x${frame.height} frame`);

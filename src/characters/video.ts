@@ -193,7 +193,7 @@ export async function* charactersInVideo(path: string, chain: CharacterDetector[
   for (const s of found.shots) for (const f of frames) if (f >= s.start && f <= s.end) shotOf.set(f, s.index);
   const prop = new Propagator(await opencv(), chain, opts.every ?? 2);
   let prevShot = -1;
-  for await (const frame of decodeSelected(path, frames, size, found.times)) {
+  for await (const frame of decodeSelected(path, frames, size, { times: found.times })) {
     const shot = shotOf.get(frame.index) ?? prevShot;
     const cut = shot !== prevShot;
     prevShot = shot;

@@ -1,68 +1,79 @@
-// Decoded frames kept in memory for a process's later passes over the same video.
+// Decoded frames kept in memory for later passes over the same video.
 //
-// `analyze` decodes an episode's sampled frames once for its first pass, and the
+// `analyze` decodes an episode's sampled frames for its first pass, and the
 // learned pass asks for the same frames again, three or four times (training
-// maps, probe frames, background frames, the shots where it found someone).
-// Each of those is an ffmpeg run that decodes the video up to its last frame:
-// on a short clip they were about a third of the learned pass. Frames decode to
-// the same pixels whichever run decodes them, so a kept frame is the frame.
+// maps, probe frames, background frames, the shots where it found someone):
+// each an ffmpeg run decoding the stretches of the episode around them. On a
+// short clip they were about a third of the learned pass. A frame decodes to
+// the same pixels whichever run decodes it, so a kept frame is the frame.
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { ToonscopeError } from './errors.js';
 import type { Frame } from './types.js';
 
-/** Default budget, in bytes (TOONSCOPE_FRAME_CACHE_MB overrides; 0 turns keeping off). */
+/** Default budget in megabytes (TOONSCOPE_FRAME_CACHE_MB overrides; 0 turns keeping off). */
 const DEFAULT_MB = 256;
 
-/** How many bytes of frames may be kept (0: none). */
+/** How many bytes of frames an analysis may keep (0: none), from TOONSCOPE_FRAME_CACHE_MB. */
 export function frameBudget(): number {
-  const v = process.env.TOONSCOPE_FRAME_CACHE_MB;
-  const mb = v === undefined || v === '' ? DEFAULT_MB : Number(v);
-  return Number.isFinite(mb) && mb > 0 ? mb * 2 ** 20 : 0;
+  const v = process.env.TOONSCOPE_FRAME_CACHE_MB?.trim();
+  if (v === undefined || v === '') return DEFAULT_MB * 2 ** 20;
+  const mb = Number(v);
+  if (!Number.isFinite(mb) || mb < 0) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of megabytes (0 keeps no frames), got "${v}"`);
+  return Math.floor(mb * 2 ** 20);
 }
 
-let used = 0;
-/** Frames given from memory since the process started (a decode they saved): for tests and the bench. */
-export const frameCacheStats = { hits: 0 };
-const kept = new Map<string, Map<number, Frame>>();
+/** A frame with pixels of its own: what is kept is never what a caller holds, and the other way round. */
+const copy = (f: Frame): Frame => ({ ...f, data: new Uint8Array(f.data) });
 
 /**
- * The kept frames of one video at one size and way of selecting, or undefined when keeping is off or the file cannot
- * be read. Keyed by the file's size and modification time too: a file replaced under the same name is another video.
+ * Frames kept up to a budget. Nothing is evicted: passes scan a video from start to end, where evicting the oldest
+ * would keep only frames the next scan reaches last, after it has decoded all the others; frames kept first are hits
+ * on every later pass. Callers choose which frames are worth their room (`DecodeKeeping.keep`).
  */
-export function framesOf(path: string, size: { width: number; height: number }, how: string): Map<number, Frame> | undefined {
-  if (!frameBudget()) return undefined;
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return undefined;
+export class FrameCache {
+  /** Frames given from memory: a decode saved each. */
+  hits = 0;
+  private used = 0;
+  private readonly sets = new Map<string, Map<number, Frame>>();
+
+  constructor(readonly budget = frameBudget()) {}
+
+  /**
+   * The key of one video decoded at one size and selected one way (`how`: by number, or by these frame times). The
+   * file's size and modification time are part of it: a file replaced under the same name is another video.
+   */
+  key(path: string, size: { width: number; height: number }, times?: ArrayLike<number>): string | undefined {
+    if (!this.budget) return undefined;
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      return undefined;
+    }
+    const how = times ? createHash('sha1').update(new Uint8Array(Float64Array.from(times).buffer)).digest('hex') : 'n';
+    return `${path}\0${st.size}\0${st.mtimeMs}\0${size.width}x${size.height}\0${how}`;
   }
-  const key = `${path}\0${st.size}\0${st.mtimeMs}\0${size.width}x${size.height}\0${how}`;
-  let m = kept.get(key);
-  if (!m) kept.set(key, (m = new Map()));
-  return m;
-}
 
-/**
- * Keep a copy of `frame` while the budget lasts. Nothing is evicted: passes scan a video from start to end, where
- * evicting the oldest would keep only frames the next scan reaches last, after it has decoded all the others; the
- * first frames kept are hits on every later pass.
- */
-export function keepFrame(into: Map<number, Frame> | undefined, frame: Frame): void {
-  if (!into || into.has(frame.index) || used + frame.data.length > frameBudget()) return;
-  into.set(frame.index, { ...frame, data: new Uint8Array(frame.data) });
-  used += frame.data.length;
-}
+  has(key: string | undefined, index: number): boolean {
+    return key !== undefined && !!this.sets.get(key)?.has(index);
+  }
 
-/** A kept frame as a copy of its own (callers may write into what they are given). */
-export function keptFrame(from: Map<number, Frame> | undefined, index: number): Frame | undefined {
-  const f = from?.get(index);
-  if (!f) return undefined;
-  frameCacheStats.hits++;
-  return { ...f, data: new Uint8Array(f.data) };
-}
+  /** A kept frame, as a copy of its own. */
+  get(key: string | undefined, index: number): Frame | undefined {
+    const f = key === undefined ? undefined : this.sets.get(key)?.get(index);
+    if (!f) return undefined;
+    this.hits++;
+    return copy(f);
+  }
 
-/** Drop every kept frame (the end of an analysis: a long-lived process, the app, should not hold them). */
-export function forgetFrames(): void {
-  kept.clear();
-  used = 0;
+  /** Keep a copy of `frame` if the budget has room. */
+  put(key: string | undefined, frame: Frame): void {
+    if (key === undefined || this.used + frame.data.length > this.budget) return;
+    let set = this.sets.get(key);
+    if (!set) this.sets.set(key, (set = new Map()));
+    if (set.has(frame.index)) return;
+    set.set(frame.index, copy(frame));
+    this.used += frame.data.length;
+  }
 }

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { ToonscopeError, isToonscopeError } from './errors.js';
 import { run, lastLine, spawnTool, local } from './ffmpeg.js';
 import { parseFps } from './rate.js';
-import { framesOf, keepFrame, keptFrame } from './frame-cache.js';
+import type { FrameCache } from './frame-cache.js';
 import type { Frame, Image, VideoInfo } from './types.js';
 
 /** Check a path is a non-empty readable file before handing it to ffmpeg. */
@@ -510,23 +510,32 @@ export function anyOf(terms: string[]): string {
   return t[0] ?? '0';
 }
 
+/** How `decodeSelected` finds its frames, and what it keeps of them. */
+export interface SelectOptions {
+  /** Every frame's time (e.g. from shot detection): each chunk seeks, then selects by time. */
+  times?: ArrayLike<number>;
+  /** Filled with the asked frames that could not be delivered. */
+  report?: { missing: number[] };
+  /** Frames kept by earlier calls come from here, and what is decoded is kept here: those `keep` passes, else all. */
+  cache?: FrameCache;
+  keep?: (index: number) => boolean;
+}
+
 /**
  * Stream only the frames at `indices` (decode order), in increasing order.
  * ffmpeg decodes but scales and sends only the chosen frames. Given every
  * frame's time (`times`, e.g. from shot detection), each chunk of the list
  * seeks to a second before its first frame and selects frames by timestamp,
- * which stays exact whatever the container's start offsets. Frames kept by an
- * earlier call (`keep`: all it decodes, or those the test passes; core/frame-cache.ts)
+ * which stays exact whatever the container's start offsets. Frames in `cache`
  * come from memory, and ffmpeg decodes only the others.
  */
-export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, times?: ArrayLike<number>, report?: { missing: number[] }, keep?: boolean | ((index: number) => boolean)): AsyncGenerator<Frame> {
+export async function* decodeSelected(path: string, indices: number[], size: { width: number; height: number }, opts: SelectOptions = {}): AsyncGenerator<Frame> {
+  const { times, report, cache, keep } = opts;
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
   if (!sorted.length) return;
-  // Selected by time and by number are kept apart: the two agree, but nothing here needs them to.
-  const cache = framesOf(path, size, times ? `t${times.length}` : 'n');
-  const hits = sorted.filter((i) => cache?.has(i));
-  const rest = hits.length ? sorted.filter((i) => !cache!.has(i)) : sorted;
-  const keeps = keep === true ? () => true : keep || undefined;
+  const key = cache?.key(path, size, times);
+  const hits = key === undefined ? [] : sorted.filter((i) => cache!.has(key, i));
+  const rest = hits.length ? sorted.filter((i) => !cache!.has(key, i)) : sorted;
   // Frames that could not be selected (a damaged stretch, a seek that fell short) are listed, not silently dropped.
   const got = new Set<number>();
   let h = 0;
@@ -536,16 +545,16 @@ export async function* decodeSelected(path: string, indices: number[], size: { w
         // Kept frames before this one first: the stream stays in increasing order.
         while (h < hits.length && hits[h] < f.index) {
           got.add(hits[h]);
-          yield keptFrame(cache, hits[h++])!;
+          yield cache!.get(key, hits[h++])!;
         }
-        if (keeps?.(f.index)) keepFrame(cache, f);
+        if (cache && (!keep || keep(f.index))) cache.put(key, f);
         got.add(f.index);
         yield f;
       }
     }
     while (h < hits.length) {
       got.add(hits[h]);
-      yield keptFrame(cache, hits[h++])!;
+      yield cache!.get(key, hits[h++])!;
     }
   } finally {
     if (report) report.missing = sorted.filter((i) => !got.has(i));

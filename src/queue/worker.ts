@@ -11,7 +11,6 @@ import { join, basename } from 'node:path';
 import { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import { forgetFrames } from '../core/frame-cache.js';
 import { analyzeVideo } from '../analyze/pipeline.js';
 import { detectShots } from '../shots/detect.js';
 import { randomUUID } from 'node:crypto';
@@ -109,7 +108,8 @@ export async function runEpisode(data: EpisodeJob, roots: Roots, report: Report)
     let videoId: number;
     if (data.kind === 'analyze') {
       const p = data.params as AnalyzeParams;
-      const s = await analyzeVideo(ws, file, { chain: p.chain, models: p.models, rate: p.rate, width: p.width, every: p.every, progress: (label, total) => bar(label.split(' ')[0], total) });
+      // No frames kept: the series stages (the learned pass, which would look at them again) run on the coordinator.
+      const s = await analyzeVideo(ws, file, { keepFrames: false, chain: p.chain, models: p.models, rate: p.rate, width: p.width, every: p.every, progress: (label, total) => bar(label.split(' ')[0], total) });
       videoId = s.videoId;
       // The identity space this worker embedded in: the coordinator refuses to mix spaces in one workspace.
       summary = { shots: s.shots, samples: s.samples, appearances: s.appearances, tracks: s.tracks, identity: s.models.identity };
@@ -123,8 +123,6 @@ export async function runEpisode(data: EpisodeJob, roots: Roots, report: Report)
     if (videoId !== data.videoId) throw new Error(`worker workspace gave video id ${videoId}, job wants ${data.videoId}`);
     return { packed: pack(ws, videoId), seconds: +((performance.now() - t0) / 1000).toFixed(2), summary };
   } finally {
-    // The series stages (the learned pass, which would look at the kept sampled frames again) run elsewhere.
-    forgetFrames();
     ws?.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -41,7 +41,7 @@ export async function shotImages(video: string, shots: readonly Shot[], dir: str
   mkdirSync(dir, { recursive: true });
   const files: string[][] = shots.map(() => []);
   const report = { missing: [] as number[] };
-  for await (const frame of decodeSelected(video, [...owner.keys()], size, opts.times, report)) {
+  for await (const frame of decodeSelected(video, [...owner.keys()], size, { times: opts.times, report })) {
     for (const k of owner.get(frame.index) ?? []) {
       const file = join(resolve(dir), `${stem}-shot-${String(shots[k].index + 1).padStart(3, '0')}-frame-${String(frame.index).padStart(6, '0')}.${ext}`);
       await writeImage(file, frame, 90);
