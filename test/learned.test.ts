@@ -323,7 +323,8 @@ test('analyze learns the series: the learned pass finds characters the detector 
     assert.ok(first > 0, 'the chain finds identity 0');
     const kept = keptFrames(ws);
     const s = await analyzeSeries(ws, { epochs: 3 });
-    assert.ok(kept && kept.hits > 0, 'the learned pass took the first pass\'s frames from memory');
+    // (Unless the suite runs with TOONSCOPE_FRAME_CACHE_MB=0, to check that nothing depends on them.)
+    if (kept!.budget) assert.ok(kept!.hits > 0, 'the learned pass took the first pass\'s frames from memory');
     assert.equal(keptFrames(ws), undefined, 'and let them go');
     assert.ok(s.learned?.learn.model, `a series detector was trained: ${s.learned?.learn.note ?? ''}`);
     const p2 = secondPass(ws);

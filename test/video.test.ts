@@ -4,7 +4,7 @@ import { probe, decode, decodeSelected, grabFrames, fitSize, analysisSize, Video
 import { ToonscopeError } from '../src/core/errors.js';
 import { FrameCache, frameBudget } from '../src/core/frame-cache.js';
 import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, file, tmp } from './fixtures.js';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { copyFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -238,6 +238,18 @@ test('decodeSelected keeps the frames it is told to and gives them again from me
   for (const f of some) assert.deepEqual(f.data, all[f.index].data, `frame ${f.index}`);
 });
 
+test('the frame cache knows a file by its absolute path; a kept set that fills the budget leaves no room', async () => {
+  const { path } = sampleClip();
+  const size = { width: 32, height: 18 };
+  const cache = new FrameCache(2 ** 20);
+  assert.equal(cache.room, 2 ** 20);
+  for await (const _ of decodeSelected(path, [3, 4], size, { cache }));
+  assert.equal(cache.room, 2 ** 20 - 2 * 32 * 18 * 3);
+  // The first pass decodes the path as typed, the learned pass the absolute one the workspace stores.
+  for await (const _ of decodeSelected(relative(process.cwd(), path), [3, 4], size, { cache }));
+  assert.equal(cache.hits, 2);
+});
+
 test('a file replaced under the same name is another video to the frame cache', async () => {
   const copyPath = join(tmp, 'replaced.mp4');
   copyFileSync(sampleClip().path, copyPath);
@@ -252,7 +264,7 @@ test('a file replaced under the same name is another video to the frame cache', 
   assert.deepEqual(got!.data, fresh.data);
 });
 
-test('TOONSCOPE_FRAME_CACHE_MB: megabytes, 0 for none, anything else a one-line error', () => {
+test('TOONSCOPE_FRAME_CACHE_MB: MiB, 0 for none, anything else a one-line error', () => {
   const saved = process.env.TOONSCOPE_FRAME_CACHE_MB;
   try {
     process.env.TOONSCOPE_FRAME_CACHE_MB = '0';
@@ -260,7 +272,7 @@ test('TOONSCOPE_FRAME_CACHE_MB: megabytes, 0 for none, anything else a one-line 
     process.env.TOONSCOPE_FRAME_CACHE_MB = '1.5';
     assert.equal(frameBudget(), 1.5 * 2 ** 20);
     process.env.TOONSCOPE_FRAME_CACHE_MB = '256MB';
-    assert.throws(() => frameBudget(), (e: Error) => e instanceof ToonscopeError && /TOONSCOPE_FRAME_CACHE_MB must be a number of megabytes.*"256MB"/.test(e.message));
+    assert.throws(() => frameBudget(), (e: Error) => e instanceof ToonscopeError && /TOONSCOPE_FRAME_CACHE_MB must be a number of MiB.*"256MB"/.test(e.message));
   } finally {
     if (saved === undefined) delete process.env.TOONSCOPE_FRAME_CACHE_MB;
     else process.env.TOONSCOPE_FRAME_CACHE_MB = saved;

@@ -146,9 +146,10 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   };
   const decoded = { missing: [] as number[] };
   // The sampled frames are kept for the learned pass, which looks at them again (analyze/kept.ts); where they do
-  // not all fit (a long episode), its probe frames, which it looks at in every shot and learns from first.
+  // not all fit in what is left (a long episode, or episodes before it), its probe frames, which it looks at in every
+  // shot and learns from first.
   const probes = new Set(probesOf(pending, opts.every ?? 4));
-  const keepAll = pending.length * size.width * size.height * 3 <= (opts.frames?.budget ?? 0);
+  const keepAll = pending.length * size.width * size.height * 3 <= (opts.frames?.room ?? 0);
   for await (const frame of decodeSelected(info.path, [...frameShot.keys()], size, { times, report: decoded, cache: opts.frames, keep: (f) => (keepAll ? wanted : probes).has(f) })) {
     const shot = frameShot.get(frame.index)!;
     const cut = shot !== current;

@@ -30,7 +30,8 @@ async function run(ws: Workspace, file: string, opts: AnalyzeOptions) {
 }
 
 export async function evalTracks(ws: Workspace, file: string, opts: AnalyzeOptions = {}): Promise<TrackEval> {
-  const { truth, videoId } = await run(ws, file, opts);
+  // Tracks only: no learned pass to keep the sampled frames for.
+  const { truth, videoId } = await run(ws, file, { ...opts, keepFrames: false });
   const frames = sampled(ws, videoId);
   const t: IdBox[] = truth.boxes.filter((b) => frames.has(b.frame)).map((b) => ({ frame: b.frame, id: b.instance, box: b.box }));
   const h: IdBox[] = appearances(ws, videoId).filter((r) => r.track !== null).map((r) => ({ frame: r.frame, id: r.track!, box: r.box }));

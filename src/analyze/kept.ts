@@ -6,7 +6,7 @@ import type { Workspace } from '../core/workspace.js';
 const byWorkspace = new WeakMap<Workspace, FrameCache>();
 
 /** The workspace's kept frames, a new empty set if it has none yet. */
-export function keepFrames(ws: Workspace): FrameCache {
+export function startKeeping(ws: Workspace): FrameCache {
   let c = byWorkspace.get(ws);
   if (!c) byWorkspace.set(ws, (c = new FrameCache()));
   return c;

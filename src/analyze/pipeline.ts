@@ -4,7 +4,7 @@
 // refined projection head -> clusters -> character dictionary + report.
 // Every stage records itself in the workspace, so a re-run skips finished
 // stages and a killed run resumes (detection resumes frame by frame).
-import { keepFrames } from './kept.js';
+import { startKeeping } from './kept.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Detection, Shot } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
@@ -87,6 +87,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   // One writer at a time: a second run would analyse the same pending shots again and double their rows.
   ws.claim('analyze');
   ensureSchema(ws);
+  // Made first: a TOONSCOPE_FRAME_CACHE_MB it cannot read is an error before any work, not after the shots.
+  const frames = opts.keepFrames === false ? undefined : startKeeping(ws);
   const log = opts.log ?? (() => undefined);
   const skipped: string[] = [];
   const seconds: Record<string, number> = {};
@@ -152,7 +154,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const chain = auto ?? (own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]));
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed, identity: identity.embedder }, frames: opts.keepFrames === false ? undefined : keepFrames(ws) }, dbar);
+      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed, identity: identity.embedder }, frames }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }

@@ -51,11 +51,11 @@ const HEAD_VERSION = 1;
  * tracks (when there are enough), clustering into the character dictionary, collages, and labels carried over.
  */
 export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Promise<SeriesSummary> {
-  ws.claim('analyze');
-  ensureSchema(ws);
   const log = opts.log ?? (() => undefined);
   let learned: LearnPassSummary | undefined;
   try {
+    ws.claim('analyze');
+    ensureSchema(ws);
     learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });
   } finally {
     // The learned pass is the last to look at sampled frames: those the first pass kept are let go.

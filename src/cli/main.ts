@@ -37,12 +37,19 @@ function leadingGlobals(argv: string[]): { lead: string[]; rest: string[] } {
   let i = 0;
   while (i < argv.length && argv[i].startsWith('-')) {
     const arg = argv[i];
-    const flag = arg.split('=')[0];
+    // --name or --name=value; -x, or -xVALUE for a short option that takes a value (as parseArgs reads them).
+    const flag = arg.startsWith('--') ? arg.split('=')[0] : arg.slice(0, 2);
     const opt = Object.entries(GLOBAL).find(([name, o]) => flag === `--${name}` || ('short' in o && flag === `-${o.short}`));
     // --help and --version keep their places: they answer on their own.
     if (!opt || opt[0] === 'help') break;
+    const attached = arg.startsWith('--') ? arg.includes('=') : arg.length > 2;
+    // A boolean with something attached (-qw) is not one parseArgs would read here either.
+    if (opt[1].type !== 'string' && attached) break;
     lead.push(argv[i++]);
-    if (opt[1].type === 'string' && !arg.includes('=') && i < argv.length) lead.push(argv[i++]);
+    if (opt[1].type === 'string' && !attached) {
+      if (i >= argv.length) break;
+      lead.push(argv[i++]);
+    }
   }
   return { lead, rest: argv.slice(i) };
 }
@@ -64,6 +71,11 @@ function help(): string {
 
 export async function main(all: string[]): Promise<number> {
   const { lead, rest: argv } = leadingGlobals(all);
+  // Options and no command (`toonscope -w DIR`, or a value missing: `toonscope -w`): nothing to run them with.
+  if (lead.length && !argv.length) {
+    process.stderr.write(`toonscope: no command after ${lead.join(' ')}; run \`toonscope help\`\n`);
+    return 2;
+  }
   if (!argv.length || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     const sub = argv[0] === 'help' ? find(argv.slice(1)) : undefined;
     const cmd = sub && (await loadCommand(sub.cmd));

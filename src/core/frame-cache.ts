@@ -8,10 +8,11 @@
 // the same pixels whichever run decodes it, so a kept frame is the frame.
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
 import type { Frame } from './types.js';
 
-/** Default budget in megabytes (TOONSCOPE_FRAME_CACHE_MB overrides; 0 turns keeping off). */
+/** Default budget in MiB (TOONSCOPE_FRAME_CACHE_MB overrides; 0 turns keeping off). */
 const DEFAULT_MB = 256;
 
 /** How many bytes of frames an analysis may keep (0: none), from TOONSCOPE_FRAME_CACHE_MB. */
@@ -19,7 +20,7 @@ export function frameBudget(): number {
   const v = process.env.TOONSCOPE_FRAME_CACHE_MB?.trim();
   if (v === undefined || v === '') return DEFAULT_MB * 2 ** 20;
   const mb = Number(v);
-  if (!Number.isFinite(mb) || mb < 0) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of megabytes (0 keeps no frames), got "${v}"`);
+  if (!Number.isFinite(mb) || mb < 0) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of MiB (0 keeps no frames), got "${v}"`);
   return Math.floor(mb * 2 ** 20);
 }
 
@@ -29,7 +30,7 @@ const copy = (f: Frame): Frame => ({ ...f, data: new Uint8Array(f.data) });
 /**
  * Frames kept up to a budget. Nothing is evicted: passes scan a video from start to end, where evicting the oldest
  * would keep only frames the next scan reaches last, after it has decoded all the others; frames kept first are hits
- * on every later pass. Callers choose which frames are worth their room (`DecodeKeeping.keep`).
+ * on every later pass. Callers choose which frames are worth their room (`SelectOptions.keep` in core/video.ts).
  */
 export class FrameCache {
   /** Frames given from memory: a decode saved each. */
@@ -39,20 +40,27 @@ export class FrameCache {
 
   constructor(readonly budget = frameBudget()) {}
 
+  /** Bytes still free. */
+  get room(): number {
+    return this.budget - this.used;
+  }
+
   /**
    * The key of one video decoded at one size and selected one way (`how`: by number, or by these frame times). The
    * file's size and modification time are part of it: a file replaced under the same name is another video.
    */
   key(path: string, size: { width: number; height: number }, times?: ArrayLike<number>): string | undefined {
     if (!this.budget) return undefined;
+    // Absolute: the first pass decodes the path as the user typed it, the learned pass the one stored in the workspace.
+    const file = resolve(path);
     let st;
     try {
-      st = statSync(path);
+      st = statSync(file);
     } catch {
       return undefined;
     }
     const how = times ? createHash('sha1').update(new Uint8Array(Float64Array.from(times).buffer)).digest('hex') : 'n';
-    return `${path}\0${st.size}\0${st.mtimeMs}\0${size.width}x${size.height}\0${how}`;
+    return `${file}\0${st.size}\0${st.mtimeMs}\0${size.width}x${size.height}\0${how}`;
   }
 
   has(key: string | undefined, index: number): boolean {

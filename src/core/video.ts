@@ -4,12 +4,12 @@
 // (no duplication or dropping), and every frame's presentation time comes
 // from ffmpeg's showinfo filter, so VFR clips get exact timestamps.
 import type { Readable, Writable } from 'node:stream';
-import type { ChildProcessByStdio } from 'node:child_process';
+import { spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { ToonscopeError, isToonscopeError } from './errors.js';
-import { run, lastLine, spawnTool, local } from './ffmpeg.js';
+import { ToonscopeError } from './errors.js';
+import { run, lastLine, spawnTool, local, tool } from './ffmpeg.js';
 import { parseFps } from './rate.js';
 import type { FrameCache } from './frame-cache.js';
 import type { Frame, Image, VideoInfo } from './types.js';
@@ -465,12 +465,13 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
  * refusing it would otherwise read as the video not decoding. Throws a one-line error naming the filter.
  */
 export function checkFilter(filter: string, info: Pick<VideoInfo, 'width' | 'height'>): void {
-  try {
-    run('ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', `color=c=black:s=${info.width}x${info.height}:r=1:d=1`, '-vf', `${filter},scale=16:16`, '-frames:v', '1', '-f', 'null', '-']);
-  } catch (e) {
-    if (!isToonscopeError(e)) throw e;
-    throw new ToonscopeError(undefined, `crop filter "${filter}" is refused by ffmpeg: ${e.problem}`);
-  }
+  // The blank frame made inside the graph: a source filter needs only libavfilter, where `-f lavfi` needs libavdevice.
+  const graph = `color=c=black:s=${info.width}x${info.height}:r=1:d=1,${filter},scale=16:16`;
+  const r = spawnSync(tool('ffmpeg'), ['-hide_banner', '-nostdin', '-v', 'error', '-filter_complex', graph, '-frames:v', '1', '-f', 'null', '-'], { encoding: 'utf8' });
+  if (r.status === 0) return;
+  // ffmpeg's first complaint says what is wrong ("Error when evaluating the expression 'zz'"); its last, only that it stopped.
+  const why = (r.stderr ?? '').split('\n').map((l) => l.replace(/^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+/, '').trim()).find(Boolean) ?? (r.error ? r.error.message : `exit code ${r.status}`);
+  throw new ToonscopeError(undefined, `crop filter "${filter}" is refused by ffmpeg: ${why}`);
 }
 
 /**
