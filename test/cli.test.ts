@@ -82,6 +82,13 @@ test('global options before the command are taken as the command\'s; an unknown 
       assert.equal(none.status, 2, args.join(' '));
       assert.match(none.stderr, /^toonscope: no command after/);
     }
+    // Read as parseArgs reads them after the command: grouped (-qw DIR), attached (-wDIR), and its errors (--json=1).
+    for (const args of [['-qw', join(tmp, 'ws2'), 'label'], [`-w${join(tmp, 'ws2')}`, 'label']]) {
+      const g = spawnSync(process.execPath, [mainJs, ...args], { encoding: 'utf8' });
+      assert.ok(g.stderr.includes(`${join(tmp, 'ws2')}: no such workspace`), `${args.join(' ')}: ${g.stderr}`);
+    }
+    const arg = spawnSync(process.execPath, [mainJs, '--json=1', 'label'], { encoding: 'utf8' });
+    assert.match(arg.stderr, /^toonscope label: Option '--json' does not take an argument/);
     const bad = spawnSync(process.execPath, [mainJs, '--bogus', 'label'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);

@@ -271,6 +271,8 @@ test('TOONSCOPE_FRAME_CACHE_MB: MiB, 0 for none, anything else a one-line error'
     assert.equal(new FrameCache().budget, 0);
     process.env.TOONSCOPE_FRAME_CACHE_MB = '1.5';
     assert.equal(frameBudget(), 1.5 * 2 ** 20);
+    process.env.TOONSCOPE_FRAME_CACHE_MB = '0x10';
+    assert.throws(() => frameBudget(), ToonscopeError);
     process.env.TOONSCOPE_FRAME_CACHE_MB = '256MB';
     assert.throws(() => frameBudget(), (e: Error) => e instanceof ToonscopeError && /TOONSCOPE_FRAME_CACHE_MB must be a number of MiB.*"256MB"/.test(e.message));
   } finally {

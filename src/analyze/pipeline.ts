@@ -45,7 +45,8 @@ export interface AnalyzeOptions {
   extraFrames?: number[];
   /**
    * Keep the sampled frames in memory for `analyzeSeries`'s learned pass, which looks at them again (default true;
-   * TOONSCOPE_FRAME_CACHE_MB bounds them): off where the series stages run in another process.
+   * TOONSCOPE_FRAME_CACHE_MB bounds them): off where no learned pass follows in this process (a queue worker, whose
+   * series stages run on the coordinator; eval tracks).
    */
   keepFrames?: boolean;
   progress?: (label: string, total?: number) => Progress;

@@ -33,25 +33,17 @@ function find(argv: string[]): { cmd: CommandEntry; rest: string[] } | undefined
  * command's own: a shell alias or a script often puts them first.
  */
 function leadingGlobals(argv: string[]): { lead: string[]; rest: string[] } {
-  const lead: string[] = [];
-  let i = 0;
-  while (i < argv.length && argv[i].startsWith('-')) {
-    const arg = argv[i];
-    // --name or --name=value; -x, or -xVALUE for a short option that takes a value (as parseArgs reads them).
-    const flag = arg.startsWith('--') ? arg.split('=')[0] : arg.slice(0, 2);
-    const opt = Object.entries(GLOBAL).find(([name, o]) => flag === `--${name}` || ('short' in o && flag === `-${o.short}`));
-    // --help and --version keep their places: they answer on their own.
-    if (!opt || opt[0] === 'help') break;
-    const attached = arg.startsWith('--') ? arg.includes('=') : arg.length > 2;
-    // A boolean with something attached (-qw) is not one parseArgs would read here either.
-    if (opt[1].type !== 'string' && attached) break;
-    lead.push(argv[i++]);
-    if (opt[1].type === 'string' && !attached) {
-      if (i >= argv.length) break;
-      lead.push(argv[i++]);
-    }
+  // parseArgs' own reading of them (--name=value, -wDIR, -qw DIR, a value missing at the end); loose, since the
+  // command's options come after and are checked with it.
+  const { tokens } = parseArgs({ args: argv, options: GLOBAL, strict: false, allowPositionals: true, tokens: true });
+  let end = 0;
+  for (const t of tokens) {
+    // --help keeps its place (it answers on its own); an option that is not global ends them, as the command does.
+    if (t.kind !== 'option' || t.name === 'help' || !Object.hasOwn(GLOBAL, t.name)) break;
+    // A value in the next argument takes that argument too.
+    end = t.index + (t.value !== undefined && t.inlineValue === false ? 2 : 1);
   }
-  return { lead, rest: argv.slice(i) };
+  return { lead: argv.slice(0, end), rest: argv.slice(end) };
 }
 
 function help(): string {

@@ -20,7 +20,8 @@ export function frameBudget(): number {
   const v = process.env.TOONSCOPE_FRAME_CACHE_MB?.trim();
   if (v === undefined || v === '') return DEFAULT_MB * 2 ** 20;
   const mb = Number(v);
-  if (!Number.isFinite(mb) || mb < 0) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of MiB (0 keeps no frames), got "${v}"`);
+  // Plain decimals only (Number would read 0x10 as 16).
+  if (!/^\d+(\.\d*)?$/.test(v) || !Number.isFinite(mb)) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of MiB (0 keeps no frames), got "${v}"`);
   return Math.floor(mb * 2 ** 20);
 }
 

@@ -469,8 +469,11 @@ export function checkFilter(filter: string, info: Pick<VideoInfo, 'width' | 'hei
   const graph = `color=c=black:s=${info.width}x${info.height}:r=1:d=1,${filter},scale=16:16`;
   const r = spawnSync(tool('ffmpeg'), ['-hide_banner', '-nostdin', '-v', 'error', '-filter_complex', graph, '-frames:v', '1', '-f', 'null', '-'], { encoding: 'utf8' });
   if (r.status === 0) return;
+  // ffmpeg itself failing is not the filter's fault.
+  if (r.error) throw new ToonscopeError(undefined, `ffmpeg could not start to try crop filter "${filter}": ${r.error.message}`);
+  if (r.status === null) throw new ToonscopeError(undefined, `ffmpeg was stopped by ${r.signal} while trying crop filter "${filter}"`);
   // ffmpeg's first complaint says what is wrong ("Error when evaluating the expression 'zz'"); its last, only that it stopped.
-  const why = (r.stderr ?? '').split('\n').map((l) => l.replace(/^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+/, '').trim()).find(Boolean) ?? (r.error ? r.error.message : `exit code ${r.status}`);
+  const why = (r.stderr ?? '').split('\n').map((l) => l.replace(/^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+/, '').trim()).find(Boolean) ?? `exit code ${r.status}`;
   throw new ToonscopeError(undefined, `crop filter "${filter}" is refused by ffmpeg: ${why}`);
 }
 
