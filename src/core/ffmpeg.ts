@@ -104,8 +104,13 @@ function failure(name: string, stderr: string, status: number | string | null, f
   return new ToonscopeError(file, `${name} failed: ${why}`);
 }
 
-/** The most informative line of ffmpeg's stderr (the last non-empty one, without the `[component @ 0x..]` prefix). */
+/** One line of ffmpeg's stderr without its `[component @ 0x..]` prefixes (a filter's message may carry two), trimmed. */
+export function withoutPrefix(line: string): string {
+  return line.replace(/^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+/, '').trim();
+}
+
+/** The most informative line of ffmpeg's stderr (the last non-empty one, without its prefixes). */
 export function lastLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim()).filter(Boolean);
+  const lines = stderr.split('\n').map(withoutPrefix).filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }

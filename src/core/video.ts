@@ -9,7 +9,7 @@ import { statSync, openSync, readSync, closeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ToonscopeError } from './errors.js';
-import { run, lastLine, spawnTool, local, tool } from './ffmpeg.js';
+import { run, lastLine, spawnTool, local, tool, withoutPrefix } from './ffmpeg.js';
 import { parseFps } from './rate.js';
 import type { FrameCache } from './frame-cache.js';
 import type { Frame, Image, VideoInfo } from './types.js';
@@ -381,7 +381,7 @@ export async function* decode(path: string, opts: DecodeOptions = {}, report?: D
         times[Number(m[1])] = Number.isFinite(t) ? t : NaN;
         wake();
       } else if (/error|invalid|corrupt|truncat|missing|partial file/i.test(line) && !/^\s*(Stream|Input|Output|Metadata)/.test(line)) {
-        if (errors.length < 20) errors.push(line.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').trim());
+        if (errors.length < 20) errors.push(withoutPrefix(line));
       }
     }
   });
@@ -473,7 +473,7 @@ export function checkFilter(filter: string, info: Pick<VideoInfo, 'width' | 'hei
   if (r.error) throw new ToonscopeError(undefined, `ffmpeg could not start to try crop filter "${filter}": ${r.error.message}`);
   if (r.status === null) throw new ToonscopeError(undefined, `ffmpeg was stopped by ${r.signal} while trying crop filter "${filter}"`);
   // ffmpeg's first complaint says what is wrong ("Error when evaluating the expression 'zz'"); its last, only that it stopped.
-  const why = (r.stderr ?? '').split('\n').map((l) => l.replace(/^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+/, '').trim()).find(Boolean) ?? `exit code ${r.status}`;
+  const why = (r.stderr ?? '').split('\n').map(withoutPrefix).find(Boolean) ?? `exit code ${r.status}`;
   throw new ToonscopeError(undefined, `crop filter "${filter}" is refused by ffmpeg: ${why}`);
 }
 
