@@ -4,6 +4,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Workspace } from '../core/workspace.js';
 import type { Progress } from '../core/progress.js';
 import { ToonscopeError } from '../core/errors.js';
+import { decimal } from '../core/decimal.js';
 
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
@@ -66,11 +67,6 @@ export function intOption(values: Values, name: string, min: number, max = Infin
 /** What reading a file found wrong without stopping, on stderr: its first three warnings, a line each, naming it. */
 export function warnAbout(file: string, warnings: readonly string[]): void {
   for (const w of warnings.slice(0, 3)) process.stderr.write(`toonscope: warning: ${file}: ${w}\n`);
-}
-
-/** A plain decimal (`signed`: a leading minus too), else NaN: Number() would also take '1e1', '0x10', '.5' and ' 5'. */
-export function decimal(raw: unknown, signed = false): number {
-  return typeof raw === 'string' && (signed ? /^-?\d+(\.\d+)?$/ : /^\d+(\.\d+)?$/).test(raw) ? Number(raw) : NaN;
 }
 
 /** A number option (decimals allowed) from `min` to `max` (`fallback` when absent); anything else is a one-line error naming the option. */

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { decimal } from './decimal.js';
 import { ToonscopeError } from './errors.js';
 import type { Frame } from './types.js';
 
@@ -19,9 +20,8 @@ const DEFAULT_MB = 256;
 export function frameBudget(): number {
   const v = process.env.TOONSCOPE_FRAME_CACHE_MB?.trim();
   if (v === undefined || v === '') return DEFAULT_MB * 2 ** 20;
-  const mb = Number(v);
-  // Plain decimals only (Number would read 0x10 as 16).
-  if (!/^\d+(\.\d*)?$/.test(v) || !Number.isFinite(mb)) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of MiB (0 keeps no frames), got "${v}"`);
+  const mb = decimal(v);
+  if (!Number.isFinite(mb)) throw new ToonscopeError(undefined, `TOONSCOPE_FRAME_CACHE_MB must be a number of MiB (0 keeps no frames), got "${v}"`);
   return Math.floor(mb * 2 ** 20);
 }
 

@@ -1,7 +1,8 @@
 // `toonscope label ...`: name, merge, split and reject dictionary clusters
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
-import { decimal, intOption, numOption, type Command, type Context } from '../command.js';
+import { intOption, numOption, type Command, type Context } from '../command.js';
+import { decimal } from '../../core/decimal.js';
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
 import { ToonscopeError } from '../../core/errors.js';
