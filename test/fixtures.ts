@@ -111,14 +111,19 @@ function setEnv(name: string, value: string): () => void {
   };
 }
 
-/** Run `f` on the JavaScript loops (WebAssembly kernels off), restoring the setting after. */
-export function withJs<T>(f: () => T): T {
-  const restore = setEnv('TOONSCOPE_NO_WASM', '1');
+/** Run `f` with the environment variable `name` set to `value`, restoring it after. */
+export function withEnv<T>(name: string, value: string, f: () => T): T {
+  const restore = setEnv(name, value);
   try {
     return f();
   } finally {
     restore();
   }
+}
+
+/** Run `f` on the JavaScript loops (WebAssembly kernels off), restoring the setting after. */
+export function withJs<T>(f: () => T): T {
+  return withEnv('TOONSCOPE_NO_WASM', '1', f);
 }
 
 /** Run `f` with GrabCut's helper thread asked for (`npm test` switches it off), restoring the setting after. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { probe, decode, decodeSelected, grabFrames, fitSize, analysisSize, VideoWriter, type DecodeReport } from '../src/core/video.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { FrameCache, frameBudget } from '../src/core/frame-cache.js';
-import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, file, tmp } from './fixtures.js';
+import { sampleClip, vfrClip, truncatedClip, duplicatedTimesClip, lateTimesClip, withEnv, file, tmp } from './fixtures.js';
 import { join, relative } from 'node:path';
 import { copyFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -265,18 +265,9 @@ test('a file replaced under the same name is another video to the frame cache', 
 });
 
 test('TOONSCOPE_FRAME_CACHE_MB: MiB, 0 for none, anything else a one-line error', () => {
-  const saved = process.env.TOONSCOPE_FRAME_CACHE_MB;
-  try {
-    process.env.TOONSCOPE_FRAME_CACHE_MB = '0';
-    assert.equal(new FrameCache().budget, 0);
-    process.env.TOONSCOPE_FRAME_CACHE_MB = '1.5';
-    assert.equal(frameBudget(), 1.5 * 2 ** 20);
-    process.env.TOONSCOPE_FRAME_CACHE_MB = '0x10';
-    assert.throws(() => frameBudget(), ToonscopeError);
-    process.env.TOONSCOPE_FRAME_CACHE_MB = '256MB';
-    assert.throws(() => frameBudget(), (e: Error) => e instanceof ToonscopeError && /TOONSCOPE_FRAME_CACHE_MB must be a number of MiB.*"256MB"/.test(e.message));
-  } finally {
-    if (saved === undefined) delete process.env.TOONSCOPE_FRAME_CACHE_MB;
-    else process.env.TOONSCOPE_FRAME_CACHE_MB = saved;
-  }
+  const budget = 'TOONSCOPE_FRAME_CACHE_MB';
+  withEnv(budget, '0', () => assert.equal(new FrameCache().budget, 0));
+  withEnv(budget, '1.5', () => assert.equal(frameBudget(), 1.5 * 2 ** 20));
+  withEnv(budget, '0x10', () => assert.throws(() => frameBudget(), ToonscopeError));
+  withEnv(budget, '256MB', () => assert.throws(() => frameBudget(), (e: Error) => e instanceof ToonscopeError && /TOONSCOPE_FRAME_CACHE_MB must be a number of MiB.*"256MB"/.test(e.message)));
 });
