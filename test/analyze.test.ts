@@ -7,6 +7,7 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
+import { probeFrames, probesOf } from '../src/analyze/sample.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 import { iou } from '../src/core/box.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -93,4 +94,21 @@ test('analyze: a series of two tracks, one of each of two characters who never s
   assert.equal(series.tracks, 2);
   assert.equal(series.characters.length, 2, 'before the fixed cut, two tracks were always one character');
   ws.close();
+});
+
+test('analyze: the learned pass probes a shot on a grid centred in it, a short shot in its middle', () => {
+  // Sampled at 2 frames a second (24 fps: every 12th frame).
+  const times = Array.from({ length: 400 }, (_, f) => f / 24);
+  const every = (from: number, to: number) => Array.from({ length: Math.floor((to - from) / 12) + 1 }, (_, k) => from + 12 * k);
+  // 2 s shot, probes every 4 s: its middle frame, not its first.
+  assert.deepEqual(probeFrames(every(0, 48), times, 4), [24]);
+  // 9 s shot: three probes 4 s apart, half a second in from each end.
+  assert.deepEqual(probeFrames(every(0, 216), times, 4), [12, 108, 204]);
+  // 8 s: the grid fits exactly, first and last included; order of the input does not matter.
+  assert.deepEqual(probeFrames(every(0, 192).reverse(), times, 4), [0, 96, 192]);
+  assert.deepEqual(probeFrames([60], times, 4), [60]);
+  assert.deepEqual(probeFrames([], times, 4), []);
+  // Per shot, in frame order.
+  const samples = [...every(0, 48).map((f) => ({ frame: f, shot: 0, time: times[f] })), ...every(60, 276).map((f) => ({ frame: f, shot: 1, time: times[f] }))];
+  assert.deepEqual(probesOf(samples, 4), [24, 72, 168, 264]);
 });

@@ -40,16 +40,25 @@ export function sampleFrames(shots: Shot[], transitions: Transition[], times: Ar
   return out;
 }
 
-/** Which of a shot's sampled frames the learned detector looks at first: the first, then one every `every` seconds. */
+/**
+ * Which of a shot's sampled frames the learned detector looks at first: one every `every` seconds, the grid centred
+ * in the shot (its sampled span), so a shot shorter than `every` is looked at in its middle, not on its first frame,
+ * where a character is often still coming in or the camera still moving.
+ */
 export function probeFrames(samples: number[], times: ArrayLike<number>, every: number): number[] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  if (!sorted.length) return [];
+  const at = (f: number) => times[f] ?? 0;
+  const t0 = at(sorted[0]), span = at(sorted[sorted.length - 1]) - t0;
+  const n = Math.floor(span / every + 1e-6) + 1;
+  const start = t0 + (span - (n - 1) * every) / 2;
   const out: number[] = [];
-  let last = -Infinity;
-  for (const f of [...samples].sort((a, b) => a - b)) {
-    const t = times[f] ?? 0;
-    if (!out.length || t - last >= every - 1e-6) {
-      out.push(f);
-      last = t;
-    }
+  for (let k = 0; k < n; k++) {
+    // The sampled frame nearest the grid time (the earlier one on a tie), each taken once.
+    const want = start + k * every;
+    let best = sorted[0];
+    for (const f of sorted) if (Math.abs(at(f) - want) < Math.abs(at(best) - want) - 1e-9) best = f;
+    if (out[out.length - 1] !== best) out.push(best);
   }
   return out;
 }
