@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, SAME_CHARACTER, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
+import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, SAME_CHARACTER, colourVector, colourView, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
 import { gauss } from '../src/core/random.js';
-import { normalize } from '../src/embed/vector.js';
+import { normalize, combine } from '../src/embed/vector.js';
+import { COLOUR_DIM, DEEP_DIM } from '../src/embed/index.js';
 import { synthClip } from '../src/dictionary/synth.js';
 import { evaluateCast } from '../src/dictionary/evaluate.js';
 import type { Detection, Image, Track } from '../src/core/types.js';
@@ -227,6 +228,32 @@ test('the fixed cut: two tracks are two characters when far apart (the silhouett
   assert.notEqual(d.trackCharacter.get(5), d.trackCharacter.get(9));
   assert.equal(d.trackCharacter.has(7), false);
   assert.throws(() => buildDictionary(same, { cut: SAME_CHARACTER, also: new Map([[5, at(0)()]]) }), /track 3 has no vector/);
+});
+
+test('the colour view: two tracks the deep part puts together are two characters when their colours differ', () => {
+  // Embeddings laid out as analyze stores them: [deep, colour], colour weight 0.3.
+  const deep = (k: number) => { const v = new Float32Array(DEEP_DIM).fill(1); v[k] = 1.5; return v; };
+  const hue = (bins: number[]) => { const v = new Float32Array(COLOUR_DIM); for (const b of bins) v[b] = 1; return v; };
+  const emb = (d: Float32Array, c: Float32Array) => () => combine([d, c], [0.7, 0.3]);
+  // Same deep look (0.0002 apart); colours half shared (0.5 apart: a brown-haired boy, a blonde girl, both in uniform).
+  const boy = track(1, 0, [0, 1], emb(deep(0), hue([0, 1, 2, 3])));
+  const girl = track(2, 1, [0, 1], emb(deep(1), hue([2, 3, 4, 5])));
+  const girlAgain = track(3, 2, [0], emb(deep(2), hue([2, 3, 4, 5, 6])));
+  // The combined vector alone: 0.5 apart in colour is 0.15 in the mix, under the cut: one character.
+  assert.equal(buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER }).k, 1);
+  const d = buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER, also: colourView([boy, girl, girlAgain]) });
+  assert.equal(d.k, 2);
+  assert.notEqual(d.trackCharacter.get(1), d.trackCharacter.get(2));
+  assert.equal(d.trackCharacter.get(2), d.trackCharacter.get(3), 'her colours agree (one bin more): one character');
+  // The view is the colour part alone, normalised: the deep part does not reach it.
+  const c = colourVector(boy);
+  assert.equal(c.length, COLOUR_DIM);
+  assert.ok([0, 1, 2, 3].every((k) => Math.abs(c[k] - 0.5) < 1e-6) && c[4] === 0);
+  // Alongside another view (the unrefined vectors when refined ones are clustered): every view must agree.
+  const far = new Map([[1, Float32Array.of(1, 0)], [2, Float32Array.of(0, 1)], [3, Float32Array.of(0, 1)]]);
+  assert.equal(buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER, also: [colourView([boy, girl, girlAgain]), far] }).k, 2);
+  const girls = [girl, girlAgain];
+  assert.equal(buildDictionary(girls, { cut: SAME_CHARACTER, also: [colourView(girls), new Map([[2, Float32Array.of(1, 0)], [3, Float32Array.of(0, 1)]])] }).k, 2, 'the second view splits her');
 });
 
 test('trainHead refuses an empty triplet set', async () => {

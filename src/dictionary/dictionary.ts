@@ -4,6 +4,7 @@
 // character, and the track -> character map every later step uses.
 import type { Detection, Track } from '../core/types.js';
 import { dot, meanVector } from '../embed/vector.js';
+import { COLOUR_DIM } from '../embed/colour.js';
 import { agglomerate, cosineDistances, type ClusterOptions } from './cluster.js';
 import { coOccurring, type Scope } from './triplets.js';
 
@@ -42,10 +43,10 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | '
   /** Detections examined when looking for a medoid (evenly sampled). Default 300. */
   medoidSample?: number;
   /**
-   * A second vector per track id (the unrefined one, when the tracks carry refined embeddings): two tracks are then as
-   * far apart as the farther of the two views says, so a pair is one character only when both views agree.
+   * More vectors per track id (the unrefined one, when the tracks carry refined embeddings; the colour part alone):
+   * two tracks are then as far apart as the farthest view says, so a pair is one character only when all agree.
    */
-  also?: ReadonlyMap<number, Float32Array>;
+  also?: ReadonlyMap<number, Float32Array> | ReadonlyArray<ReadonlyMap<number, Float32Array>>;
 }
 
 /**
@@ -58,6 +59,20 @@ export const SAME_CHARACTER = 0.2;
 /** A track's appearance: the normalised mean of its detections' embeddings. */
 export function trackVector(t: Track): Float32Array {
   return meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!));
+}
+
+/**
+ * A track's colours: the normalised mean of the colour part of its detections' embeddings (their last `COLOUR_DIM`
+ * values in the default identity space, see src/embed/index.ts). The deep part of that space barely tells two
+ * close-ups of different characters apart (0.05-0.1 on real anime); their hair and clothes do.
+ */
+export function colourVector(t: Track): Float32Array {
+  return meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!.subarray(d.embedding!.length - COLOUR_DIM)));
+}
+
+/** Every track's `colourVector`, by id: the view `also` takes. */
+export function colourView(tracks: readonly Track[]): Map<number, Float32Array> {
+  return new Map(tracks.map((t) => [t.id, colourVector(t)]));
 }
 
 /** A character made of member tracks: medoid exemplar, centroid of the track vectors, cohesion. */
@@ -89,7 +104,8 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
     (ps ?? []).filter(([a, b]) => index.has(a) && index.has(b)).map(([a, b]) => [index.get(a)!, index.get(b)!] as [number, number]);
   links.push(...pairs(opts.apart));
   const D = cosineDistances(vecs);
-  if (opts.also) farther(D, cosineDistances(used.map((t) => opts.also!.get(t.id) ?? missing(t.id))));
+  const views = opts.also === undefined ? [] : opts.also instanceof Map ? [opts.also] : (opts.also as ReadonlyArray<ReadonlyMap<number, Float32Array>>);
+  for (const view of views) farther(D, cosineDistances(used.map((t) => view.get(t.id) ?? missing(t.id))));
   const c = agglomerate({ distances: D, n: used.length }, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
