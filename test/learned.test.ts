@@ -603,3 +603,34 @@ test('learned detector: a taught look has a map of its own, so two characters st
   assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d), (d) => d === piece), [piece]);
   assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d), () => true), [piece, own[0][0]]);
 });
+
+test('settle with distances: a series region stands for the looks\' pieces of it that look less like their own than it looks like someone known', () => {
+  const det = (box: Box): Detection => ({ frame: 0, box, score: 0.8, label: 'body' });
+  const look = (name: string): Look => ({ name, taught: [0], w: [], b: 0 });
+  const boy = det([100, 100, 120, 160]);
+  // Another character's look lights his red shirt: inside his box, a third of it.
+  const shirt = det([120, 150, 50, 120]);
+  const hawk = look('hawk');
+  const lookOf = (d: Detection) => (d === shirt ? hawk : undefined);
+  const dist = new Map<Detection, number>([[boy, 0.07], [shirt, 0.2]]);
+  const near = (d: Detection) => dist.get(d)!;
+  assert.deepEqual(settle([boy, shirt], lookOf), [shirt], 'without distances the look\'s candidate wins, as before');
+  assert.deepEqual(settle([boy, shirt], lookOf, undefined, near), [boy], 'he looks like someone known more than the shirt like her');
+  // The same piece nearer her own look than the region to anyone: hers, the region goes.
+  dist.set(shirt, 0.05);
+  assert.deepEqual(settle([boy, shirt], lookOf, undefined, near), [shirt]);
+  dist.set(shirt, 0.2);
+  // Not a piece: more than half his box (her merged with him, the look's candidate is her).
+  const half = det([100, 100, 90, 150]);
+  const lookOf2 = (d: Detection) => (d === half ? hawk : undefined);
+  dist.set(half, 0.2);
+  assert.deepEqual(settle([boy, half], lookOf2, undefined, near), [half]);
+  // A piece that must stay (a taught box) is never beaten; and every look's candidate on the region must be beaten.
+  assert.deepEqual(settle([boy, shirt], lookOf, (d) => d === shirt, near), [shirt]);
+  const hand = det([180, 110, 30, 30]);
+  const lookOf3 = (d: Detection) => (d === shirt || d === hand ? hawk : undefined);
+  dist.set(hand, 0.05);
+  assert.deepEqual(settle([boy, shirt, hand], lookOf3, undefined, near), [shirt, hand]);
+  dist.set(hand, 0.3);
+  assert.deepEqual(settle([boy, shirt, hand], lookOf3, undefined, near), [boy]);
+});

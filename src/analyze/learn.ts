@@ -15,7 +15,7 @@ import { decodeSelected } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refineAll, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
-import { Likeness, backgroundWindow, windowSizes } from '../characters/likeness.js';
+import { Likeness, backgroundWindow, nearest, windowSizes } from '../characters/likeness.js';
 import { appearance, sizeFor, type DetectStageOptions } from './detect.js';
 import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
 import { existsSync } from 'node:fs';
@@ -487,7 +487,14 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       const was = replaced.get(d);
       return carriedFrom.get(d) ?? (was && carriedFrom.get(was));
     };
-    return settle(kept, (d) => fromLook.get(d) ?? lookOfSeed(seedOf(d)), (d) => taughtDets.has(d) || sure.has(d));
+    const lookOfKept = (d: Detection) => fromLook.get(d) ?? lookOfSeed(seedOf(d));
+    // Whom each should look like: her look's own boxes, or (a series region, a look with none) anyone known.
+    const near = (d: Detection) => {
+      const look = lookOfKept(d);
+      const own = look ? hers(look) : [];
+      return own.length ? nearest(own, d.embedding!) : likeness.distances(d.embedding!).character;
+    };
+    return settle(kept, lookOfKept, (d) => taughtDets.has(d) || sure.has(d), near);
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();

@@ -659,10 +659,26 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
  * unless it must `stay` (a taught box): it was her merged with her neighbours or the scenery, or a piece of her.
  * Judged first, so a wrong look's candidate never pushes out the right one's. A look's candidate that must `stay`
  * is kept before any other (two characters a person drew may overlap: a child in front of another).
+ * With `near` (distance to whom it should look like: her look's own boxes for a look's candidate, the nearest known
+ * character for a series region), a series region whose looks' candidates are all pieces of it (inside it, at most
+ * half its box) and each farther from her look than it is from someone known stands, and those pieces go: a look
+ * lit a part of someone else in her colours (Hawkmon's look on the red shirt of the boy beside him).
  */
-export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false): Detection[] {
+export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false, near?: (d: Detection) => number): Detection[] {
   const same = (a: Box, b: Box) => iou(a, b) > 0.5 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
   const mine = kept.filter((x) => lookOf(x) && stay(x));
   for (const d of kept.filter((x) => lookOf(x) && !stay(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o.box, d.box))) mine.push(d);
-  return kept.filter((d) => (lookOf(d) ? mine.includes(d) : stay(d) || !mine.some((m) => same(m.box, d.box))));
+  const size = (b: Box) => b[2] * b[3];
+  const stands = new Set<Detection>(), beaten = new Set<Detection>();
+  if (near) for (const d of kept) {
+    if (lookOf(d) || stay(d)) continue;
+    const held = mine.filter((m) => same(m.box, d.box));
+    const piece = (m: Detection) => !stay(m) && coverage(m.box, d.box) >= 0.5 && size(m.box) <= size(d.box) / 2 && near(d) < near(m);
+    if (held.length && held.every(piece)) {
+      stands.add(d);
+      for (const m of held) beaten.add(m);
+    }
+  }
+  const left = mine.filter((m) => !beaten.has(m));
+  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => same(m.box, d.box))));
 }

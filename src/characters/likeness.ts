@@ -59,7 +59,7 @@ export class Likeness {
 }
 
 /** Cosine distance from `v` to the nearest of `set` (Infinity when empty; vectors are L2-normalised). */
-function nearest(set: Float32Array[], v: Float32Array): number {
+export function nearest(set: Float32Array[], v: Float32Array): number {
   return set.reduce((m, u) => Math.min(m, 1 - dot(u, v)), Infinity);
 }
 
