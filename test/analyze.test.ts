@@ -108,6 +108,10 @@ test('analyze: the learned pass probes a shot on a grid centred in it, a short s
   assert.deepEqual(probeFrames(every(0, 192).reverse(), times, 4), [0, 96, 192]);
   assert.deepEqual(probeFrames([60], times, 4), [60]);
   assert.deepEqual(probeFrames([], times, 4), []);
+  // A step finer than the sampling (or none) probes every sampled frame; times out of order give one probe.
+  assert.deepEqual(probeFrames(every(0, 48), times, 0.1), [0, 12, 24, 36, 48]);
+  assert.deepEqual(probeFrames(every(0, 48), times, 0), [0, 12, 24, 36, 48]);
+  assert.equal(probeFrames(every(0, 48), Array.from({ length: 400 }, (_, f) => 100 - f / 24), 4).length, 1);
   // Per shot, in frame order.
   const samples = [...every(0, 48).map((f) => ({ frame: f, shot: 0, time: times[f] })), ...every(60, 276).map((f) => ({ frame: f, shot: 1, time: times[f] }))];
   assert.deepEqual(probesOf(samples, 4), [24, 72, 168, 264]);

@@ -50,7 +50,9 @@ export function probeFrames(samples: number[], times: ArrayLike<number>, every: 
   if (!sorted.length) return [];
   const at = (f: number) => times[f] ?? 0;
   const t0 = at(sorted[0]), span = at(sorted[sorted.length - 1]) - t0;
-  const n = Math.floor(span / every + 1e-6) + 1;
+  // As many grid points as fit: a step finer than the sampling (or none) takes every sampled frame, times out of order one.
+  const n = !(every > 0) ? Infinity : span >= 0 ? Math.floor(span / every + 1e-6) + 1 : 1;
+  if (!(n < sorted.length)) return sorted;
   const start = t0 + (span - (n - 1) * every) / 2;
   const out: number[] = [];
   for (let k = 0; k < n; k++) {
