@@ -108,10 +108,20 @@ test('analyze: the learned pass probes a shot on a grid centred in it, a short s
   assert.deepEqual(probeFrames(every(0, 192).reverse(), times, 4), [0, 96, 192]);
   assert.deepEqual(probeFrames([60], times, 4), [60]);
   assert.deepEqual(probeFrames([], times, 4), []);
-  // A step finer than the sampling (or none) probes every sampled frame; times out of order give one probe.
+  // An even count: the tie goes to the earlier frame; duplicates count once.
+  assert.deepEqual(probeFrames([0, 12, 24, 36, 36], times, 4), [12]);
+  // A step finer than the sampling (or none) probes every sampled frame.
   assert.deepEqual(probeFrames(every(0, 48), times, 0.1), [0, 12, 24, 36, 48]);
   assert.deepEqual(probeFrames(every(0, 48), times, 0), [0, 12, 24, 36, 48]);
+  // Times out of order (a damaged file: a reset inside the shot) still give probes, over their real span (0-5.5 s).
+  const reset = Array.from({ length: 400 }, (_, f) => (f < 24 ? 5 + f / 24 : (f - 24) / 24));
+  assert.deepEqual(probeFrames(every(0, 48), reset, 4), [0, 36]);
   assert.equal(probeFrames(every(0, 48), Array.from({ length: 400 }, (_, f) => 100 - f / 24), 4).length, 1);
+  // Accumulated rounding (7.99999 s for 8) does not lose the last grid point; a held frame (VFR) is taken once.
+  const acc = Array.from({ length: 400 }, (_, f) => f / 24 - (f === 192 ? 1e-12 : 0));
+  assert.deepEqual(probeFrames(every(0, 192), acc, 4), [0, 96, 192]);
+  const held = Array.from({ length: 400 }, (_, f) => (f <= 24 ? f / 24 : 9));
+  assert.deepEqual(probeFrames([0, 12, 24, 36], held, 4), [12, 24, 36]);
   // Per shot, in frame order.
   const samples = [...every(0, 48).map((f) => ({ frame: f, shot: 0, time: times[f] })), ...every(60, 276).map((f) => ({ frame: f, shot: 1, time: times[f] }))];
   assert.deepEqual(probesOf(samples, 4), [24, 72, 168, 264]);

@@ -439,7 +439,9 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     const settled = await analyzeSeries(ws, { epochs: 3 });
     // Its rows are written anew (and may take the ids of the rows they replace): they are tracked again, her name stays.
     assert.ok(settled.learned!.videos[0].frames > 0, 'the second pass was redone');
-    assert.deepEqual({ untracked: untracked(), hers: hers() > 0 }, { untracked: was.untracked, hers: true }, 'tracked again, her name kept');
+    // (Redone knowing her named tracks, the pass may keep a row more or less: rows left untracked would only add.)
+    const now = { untracked: untracked(), hers: hers() };
+    assert.ok(now.untracked <= was.untracked && now.hers > 0, `tracked again, her name kept: ${JSON.stringify({ was, now })}`);
     // A second pass killed in a shot resumes to the same rows.
     const rows = () => ws.db.prepare('SELECT frame, x, y, w, h, track FROM appearances WHERE pass = 2 ORDER BY frame, x, y').all();
     const before = rows();

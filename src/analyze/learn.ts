@@ -47,7 +47,7 @@ const LOOKS_VERSION = 3;
  * Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. 6:
  * close-ups from the half-width map, regions cut at most `CUT_PIXELS`.
  */
-const PASS_VERSION = 6;
+const PASS_VERSION = 7;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -514,6 +514,21 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     got.dets = await keep(got.frame, got.dets);
     if (got.dets.length) hit.add(shotOf.get(f)!);
     else found.delete(f);
+  }
+  // A shot its probes found nobody in is looked at once more, on its first sampled frame: a probe in the middle of a
+  // short shot misses who stands apart only at its start (two walking past each other light one region mid-shot),
+  // as one on its first frame misses who is still coming in.
+  const firsts = [...byShot].filter(([shot]) => !hit.has(shot)).map(([, list]) => Math.min(...list.map((s) => s.frame))).filter((f) => !probes.has(f));
+  bar?.set(0, firsts.length);
+  for await (const frame of decodeSelected(info.path, firsts, size, { times, cache: kept })) {
+    const dets = await keep(frame, candidatesOn(frame, frame.index, (await lookAt(frame, maps?.get(frame.index))).detections));
+    report.frames++;
+    if (dets.length) {
+      found.set(frame.index, { frame, dets });
+      hit.add(shotOf.get(frame.index)!);
+      probes.add(frame.index);
+    }
+    bar?.set(firsts.indexOf(frame.index) + 1, firsts.length);
   }
   // Shots where nobody new turned up are finished now.
   ws.db.transaction(() => { for (const shot of byShot.keys()) if (!hit.has(shot)) mark.run(videoId, shot, key); })();

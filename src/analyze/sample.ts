@@ -43,26 +43,28 @@ export function sampleFrames(shots: Shot[], transitions: Transition[], times: Ar
 /**
  * Which of a shot's sampled frames the learned detector looks at first: one every `every` seconds, the grid centred
  * in the shot (its sampled span), so a shot shorter than `every` is looked at in its middle, not on its first frame,
- * where a character is often still coming in or the camera still moving.
+ * where a character is often still coming in or the camera still moving (a shot found empty there is looked at on
+ * its first frame too: see `redetectVideo`). At least one per shot; a step finer than the sampling (or none) takes
+ * every sampled frame. Times out of order (a damaged file) are measured from their earliest to their latest.
  */
 export function probeFrames(samples: number[], times: ArrayLike<number>, every: number): number[] {
-  const sorted = [...samples].sort((a, b) => a - b);
+  const sorted = [...new Set(samples)].sort((a, b) => a - b);
   if (!sorted.length) return [];
   const at = (f: number) => times[f] ?? 0;
-  const t0 = at(sorted[0]), span = at(sorted[sorted.length - 1]) - t0;
-  // As many grid points as fit: a step finer than the sampling (or none) takes every sampled frame, times out of order one.
-  const n = !(every > 0) ? Infinity : span >= 0 ? Math.floor(span / every + 1e-6) + 1 : 1;
+  const ts = sorted.map(at);
+  const t0 = Math.min(...ts), span = Math.max(...ts) - t0;
+  const n = !(every > 0) ? Infinity : Number.isFinite(span) ? Math.floor(span / every + 1e-6) + 1 : 1;
   if (!(n < sorted.length)) return sorted;
   const start = t0 + (span - (n - 1) * every) / 2;
-  const out: number[] = [];
+  const out = new Set<number>();
   for (let k = 0; k < n; k++) {
-    // The sampled frame nearest the grid time (the earlier one on a tie), each taken once.
+    // The sampled frame nearest the grid time (the earlier one on a tie).
     const want = start + k * every;
-    let best = sorted[0];
-    for (const f of sorted) if (Math.abs(at(f) - want) < Math.abs(at(best) - want) - 1e-9) best = f;
-    if (out[out.length - 1] !== best) out.push(best);
+    let best = 0;
+    for (let i = 1; i < sorted.length; i++) if (Math.abs(ts[i] - want) < Math.abs(ts[best] - want) - 1e-9) best = i;
+    out.add(sorted[best]);
   }
-  return out;
+  return [...out].sort((a, b) => a - b);
 }
 
 /** Every shot's probe frames (see `probeFrames`) of an episode's sampled frames, in order. */
