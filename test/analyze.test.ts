@@ -8,6 +8,7 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
 import { probeFrames, probesOf } from '../src/analyze/sample.js';
+import { combine, COLOUR_DIM, DEEP_DIM } from '../src/embed/index.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 import { iou } from '../src/core/box.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -80,7 +81,9 @@ test('analyze: a portrait clip is looked at the given width on its longer side, 
   ws.close();
 });
 
-test('analyze: a series of two tracks, one of each of two characters who never share a frame, is two characters', async () => {
+/** A workspace holding two tracks, one of each of two characters who never share a frame (analysed once). */
+let twoTracks: Promise<string> | undefined;
+const withTwoTracks = () => (twoTracks ??= (async () => {
   // The first seed whose two one-character shots hold different characters (the plan is random per seed).
   const plan = (seed: number) => synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed });
   const who = (c: SynthClip, shot: number) => c.render(c.shots[shot].start).truth.map((t) => t.identity);
@@ -88,12 +91,44 @@ test('analyze: a series of two tracks, one of each of two characters who never s
   assert.ok(two, 'a seed with two different lone characters');
   const path = join(tmp, 'two-characters.mp4');
   await writeSynthClip(path, two);
-  const ws = Workspace.open(join(tmp, 'ws-two'));
+  const dir = join(tmp, 'ws-two');
+  const ws = Workspace.open(dir);
   await analyzeVideo(ws, path, { chain: [new TruthBodies(two)], rate: 6, width: two.width });
+  ws.close();
+  return dir;
+})());
+
+test('analyze: a series of two tracks, one of each of two characters who never share a frame, is two characters', async () => {
+  const ws = Workspace.open(await withTwoTracks());
   const series = await analyzeSeries(ws, { learn: false });
   assert.equal(series.tracks, 2);
   assert.equal(series.characters.length, 2, 'before the fixed cut, two tracks were always one character');
   ws.close();
+});
+
+test('analyze: two tracks whose looks the backbone puts together are two characters when their colours differ', async () => {
+  // The two-character workspace, its embeddings rewritten: one deep look, two palettes half shared.
+  const ws = Workspace.open(await withTwoTracks());
+  try {
+    const deep = new Float32Array(DEEP_DIM).fill(1);
+    const hue = (bins: number[]) => { const v = new Float32Array(COLOUR_DIM); for (const b of bins) v[b] = 1; return v; };
+    const paint = (a: number[], b: number[]) => {
+      const tracks = (ws.db.prepare('SELECT DISTINCT track FROM appearances ORDER BY track').all() as { track: number }[]).map((r) => r.track);
+      assert.equal(tracks.length, 2);
+      tracks.forEach((t, k) => {
+        const e = combine([deep, hue(k ? b : a)], [0.7, 0.3]);
+        ws.db.prepare('UPDATE appearances SET embedding = ? WHERE track = ?').run(Buffer.from(e.buffer), t);
+      });
+    };
+    // 0.5 apart in colour, 0.15 in the mix (under the cut): the colours alone tell them apart.
+    paint([0, 1, 2, 3], [2, 3, 4, 5]);
+    assert.equal((await analyzeSeries(ws, { learn: false })).characters.length, 2);
+    // The same palette: one character.
+    paint([0, 1, 2, 3], [0, 1, 2, 3]);
+    assert.equal((await analyzeSeries(ws, { learn: false })).characters.length, 1);
+  } finally {
+    ws.close();
+  }
 });
 
 test('analyze: the learned pass probes a shot on a grid centred in it, a short shot in its middle', () => {

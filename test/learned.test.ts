@@ -606,6 +606,25 @@ test('learned detector: a taught look has a map of its own, so two characters st
   assert.deepEqual(settle([piece, own[0][0]], (d) => tag.get(d), () => true), [piece, own[0][0]]);
 });
 
+test('settle with masks: two looks\' candidates whose boxes overlap are one only where their outlines do', () => {
+  // A creature in front of a taller one: half of its box lies inside hers.
+  const fill = (w: number, h: number, on: (x: number, y: number) => boolean): Image => ({ width: w, height: h, channels: 1, data: Uint8Array.from({ length: w * h }, (_, i) => (on(i % w, Math.floor(i / w)) ? 255 : 0)) });
+  const tall: Detection = { frame: 0, box: [100, 50, 100, 200], score: 0.9, label: 'body', mask: fill(100, 200, (x) => x >= 50) };
+  const small: Detection = { frame: 0, box: [90, 150, 60, 80], score: 0.8, label: 'body', mask: fill(60, 80, (x) => x < 55) };
+  const looks = new Map<Detection, Look>([[tall, { name: 'A', taught: [0], w: [], b: 0 }], [small, { name: 'B', taught: [1], w: [], b: 0 }]]);
+  // Her outline is the right half of her box, his lies left of it: both stand.
+  assert.deepEqual(settle([tall, small], (d) => looks.get(d)), [tall, small]);
+  // The same boxes with his outline on hers (her face lit inside her body by another look): the surer stands.
+  const onHer: Detection = { ...small, mask: fill(60, 80, () => true), box: [150, 150, 40, 80] };
+  looks.set(onHer, looks.get(small)!);
+  assert.deepEqual(settle([tall, onHer], (d) => looks.get(d)), [tall]);
+  // Without masks, boxes alone decide, as before.
+  const bare = (d: Detection): Detection => ({ ...d, mask: undefined });
+  const [t2, s2] = [bare(tall), bare(small)];
+  looks.set(t2, looks.get(tall)!).set(s2, looks.get(small)!);
+  assert.deepEqual(settle([t2, s2], (d) => looks.get(d)), [t2]);
+});
+
 test('settle with distances: a series region stands for the looks\' pieces of it that look less like their own than it looks like someone known', () => {
   const det = (box: Box): Detection => ({ frame: 0, box, score: 0.8, label: 'body' });
   const look = (name: string): Look => ({ name, taught: [0], w: [], b: 0 });

@@ -72,6 +72,7 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   }
 
   const vanilla = new Map(tracks.map((t) => [t.id, trackVector(t)]));
+  // From the stored vectors: refined ones (below) have no colour part.
   const colour = colourView(tracks);
   const hasPairs = [...coOccurring(tracks).values()].some((s) => s.size > 0);
   if (opts.refine === false) summary.note = 'refinement switched off';
@@ -96,7 +97,7 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   const person = links(ws);
   // Under a cut calibrated in the default space, one character where the refined and the vanilla vectors both say so:
   // the head, trained on a series' few tracks, pulls some characters together that colour and the backbone tell
-  // apart, and the other way round. And where their colours alone say so under the same cut: the backbone puts two
+  // apart, and the other way round. And where their colours alone say so (`SAME_COLOURS`): the backbone puts two
   // close-ups of different characters 0.05-0.1 apart, so the mix can merge a brown-haired boy in a beige coat with
   // a blonde girl in red; on the Ren'Py set the same character's tracks lie within 0.07 in colour, different ones
   // 0.3 or more apart. Another space keeps the silhouette's choice.

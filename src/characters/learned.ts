@@ -665,14 +665,19 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
  * lit a part of someone else in her colours (Hawkmon's look on the red shirt of the boy beside him).
  */
 export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false, near?: (d: Detection) => number): Detection[] {
-  const same = (a: Box, b: Box) => iou(a, b) > 0.5 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
+  // Boxes the same or one half inside the other, and (with masks) half of either's outline on the other's: two
+  // characters overlapping in depth (a creature in front of another) share box but not outline.
+  const same = (a: Detection, b: Detection) => {
+    const boxes = iou(a.box, b.box) > 0.5 || coverage(a.box, b.box) >= 0.5 || coverage(b.box, a.box) >= 0.5;
+    return boxes && (!a.mask || !b.mask || Math.max(litShare(a, b), litShare(b, a)) >= 0.5);
+  };
   const mine = kept.filter((x) => lookOf(x) && stay(x));
-  for (const d of kept.filter((x) => lookOf(x) && !stay(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o.box, d.box))) mine.push(d);
+  for (const d of kept.filter((x) => lookOf(x) && !stay(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o, d))) mine.push(d);
   const size = (b: Box) => b[2] * b[3];
   const stands = new Set<Detection>(), beaten = new Set<Detection>();
   if (near) for (const d of kept) {
     if (lookOf(d) || stay(d)) continue;
-    const held = mine.filter((m) => same(m.box, d.box));
+    const held = mine.filter((m) => same(m, d));
     const piece = (m: Detection) => !stay(m) && coverage(m.box, d.box) >= 0.5 && size(m.box) <= size(d.box) / 2 && near(d) < near(m);
     if (held.length && held.every(piece)) {
       stands.add(d);
@@ -680,5 +685,5 @@ export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undef
     }
   }
   const left = mine.filter((m) => !beaten.has(m));
-  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => same(m.box, d.box))));
+  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => same(m, d))));
 }

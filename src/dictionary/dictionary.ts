@@ -43,11 +43,15 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | '
   /** Detections examined when looking for a medoid (evenly sampled). Default 300. */
   medoidSample?: number;
   /**
-   * More vectors per track id (the unrefined one, when the tracks carry refined embeddings; the colour part alone):
-   * two tracks are then as far apart as the farthest view says, so a pair is one character only when all agree.
+   * More vectors per track id (the unrefined one, when the tracks carry refined embeddings; the colour part alone,
+   * `colourView`): two tracks are then as far apart as the farthest view says, so a pair is one character only when
+   * all agree. A view with a `cut` of its own is measured against it (its distances scaled by `cut / view.cut`).
    */
-  also?: ReadonlyMap<number, Float32Array> | ReadonlyArray<ReadonlyMap<number, Float32Array>>;
+  also?: View | readonly View[];
 }
+
+/** A vector per track id, and optionally the distance under which this view says "one character". */
+export type View = ReadonlyMap<number, Float32Array> | { vectors: ReadonlyMap<number, Float32Array>; cut: number };
 
 /**
  * Cosine distance (average linkage) under which two groups of tracks are one character, for `cut`, in the default
@@ -55,6 +59,14 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | '
  * other scales and keep the silhouette.
  */
 export const SAME_CHARACTER = 0.2;
+
+/**
+ * Cosine distance between two tracks' colours (`colourVector`) under which they may be one character. On the real
+ * clips' track pairs (`eval appearances` workspaces), 2 of 34 same-character pairs lie over it (split where the light
+ * changes her colours) and 16 of the 36 different-character pairs the mixed vector puts under `SAME_CHARACTER` lie
+ * over it (told apart); at 0.2: 8 of 34 and 26 of 36; at 0.3: 0 and 9. See docs/cast.md (Dictionary).
+ */
+export const SAME_COLOURS = 0.25;
 
 /** A track's appearance: the normalised mean of its detections' embeddings. */
 export function trackVector(t: Track): Float32Array {
@@ -70,9 +82,9 @@ export function colourVector(t: Track): Float32Array {
   return meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!.subarray(d.embedding!.length - COLOUR_DIM)));
 }
 
-/** Every track's `colourVector`, by id: the view `also` takes. */
-export function colourView(tracks: readonly Track[]): Map<number, Float32Array> {
-  return new Map(tracks.map((t) => [t.id, colourVector(t)]));
+/** Every track's `colourVector`, by id, under `SAME_COLOURS`: a view for `also`. Tracks must carry the stored (unrefined) embeddings. */
+export function colourView(tracks: readonly Track[]): View {
+  return { vectors: new Map(tracks.map((t) => [t.id, colourVector(t)])), cut: SAME_COLOURS };
 }
 
 /** A character made of member tracks: medoid exemplar, centroid of the track vectors, cohesion. */
@@ -104,8 +116,13 @@ export function buildDictionary(tracks: readonly Track[], opts: DictionaryOption
     (ps ?? []).filter(([a, b]) => index.has(a) && index.has(b)).map(([a, b]) => [index.get(a)!, index.get(b)!] as [number, number]);
   links.push(...pairs(opts.apart));
   const D = cosineDistances(vecs);
-  const views = opts.also === undefined ? [] : opts.also instanceof Map ? [opts.also] : (opts.also as ReadonlyArray<ReadonlyMap<number, Float32Array>>);
-  for (const view of views) farther(D, cosineDistances(used.map((t) => view.get(t.id) ?? missing(t.id))));
+  const views: readonly View[] = opts.also === undefined ? [] : Array.isArray(opts.also) ? opts.also : [opts.also as View];
+  views.forEach((view, k) => {
+    const { vectors, cut } = 'vectors' in view && 'cut' in view ? view : { vectors: view as ReadonlyMap<number, Float32Array>, cut: undefined };
+    const d = cosineDistances(used.map((t) => vectors.get(t.id) ?? missing(t.id, k)));
+    if (cut !== undefined && opts.cut !== undefined) for (let i = 0; i < d.length; i++) d[i] *= opts.cut / cut;
+    farther(D, d);
+  });
   const c = agglomerate({ distances: D, n: used.length }, { cut: opts.cut, maxClusters: opts.maxClusters, cannotLink: links, mustLink: pairs(opts.together) });
   const characters: Character[] = [];
   for (let k = 0; k < c.k; k++) {
@@ -120,8 +137,8 @@ function farther(a: Float32Array, b: Float32Array): void {
   for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
 }
 
-function missing(track: number): never {
-  throw new Error(`buildDictionary: track ${track} has no vector in the second view`);
+function missing(track: number, view: number): never {
+  throw new Error(`buildDictionary: track ${track} has no vector in view ${view + 1} of also`);
 }
 
 /** The detection with the highest summed cosine to the others (on an even sample when many). */
