@@ -8,6 +8,7 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
 import { probeFrames, probesOf } from '../src/analyze/sample.js';
+import { retryFrames } from '../src/analyze/learn.js';
 import { combine, COLOUR_DIM, DEEP_DIM } from '../src/embed/index.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 import { iou } from '../src/core/box.js';
@@ -160,4 +161,9 @@ test('analyze: the learned pass probes a shot on a grid centred in it, a short s
   // Per shot, in frame order.
   const samples = [...every(0, 48).map((f) => ({ frame: f, shot: 0, time: times[f] })), ...every(60, 276).map((f) => ({ frame: f, shot: 1, time: times[f] }))];
   assert.deepEqual(probesOf(samples, 4), [24, 72, 168, 264]);
+  // Looked at again on its first frame: a short shot (one probe) it found nobody in; not a long one, not one with a find.
+  const byShot = new Map([[0, samples.filter((x) => x.shot === 0)], [1, samples.filter((x) => x.shot === 1)], [2, [{ frame: 300, shot: 2, time: 12.5 }, { frame: 312, shot: 2, time: 13 }]]]);
+  const shotOf = new Map([...samples.map((x) => [x.frame, x.shot] as [number, number]), [300, 2], [312, 2]]);
+  assert.deepEqual(retryFrames(byShot, new Set(), [24, 72, 168, 264, 300], shotOf), [0, 300]);
+  assert.deepEqual(retryFrames(byShot, new Set([0]), [24, 72, 168, 264, 300], shotOf), [300]);
 });

@@ -252,6 +252,12 @@ test('the colour view: two tracks the deep part puts together are two characters
   // Alongside another view (the unrefined vectors when refined ones are clustered): every view must agree.
   const far = new Map([[1, Float32Array.of(1, 0)], [2, Float32Array.of(0, 1)], [3, Float32Array.of(0, 1)]]);
   assert.equal(buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER, also: [colourView([boy, girl, girlAgain]), far] }).k, 2);
+  // A view with a cut of its own is measured against it: 0.3 apart merges under a view cut of 0.4, not under 0.2.
+  const near3 = new Map([[1, Float32Array.of(1, 0)], [2, Float32Array.of(0.7, Math.sqrt(1 - 0.49))]]);
+  const pair = [boy, track(2, 1, [0], emb(deep(1), hue([0, 1, 2, 3])))];
+  assert.equal(buildDictionary(pair, { cut: SAME_CHARACTER, also: { vectors: near3, cut: 0.4 } }).k, 1);
+  assert.equal(buildDictionary(pair, { cut: SAME_CHARACTER, also: { vectors: near3, cut: 0.2 } }).k, 2);
+  assert.equal(buildDictionary(pair, { cut: SAME_CHARACTER, also: near3 }).k, 2, 'no cut of its own: the dictionary\'s');
   const girls = [girl, girlAgain];
   assert.equal(buildDictionary(girls, { cut: SAME_CHARACTER, also: [colourView(girls), new Map([[2, Float32Array.of(1, 0)], [3, Float32Array.of(0, 1)]])] }).k, 2, 'the second view splits her');
 });

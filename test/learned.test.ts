@@ -618,6 +618,10 @@ test('settle with masks: two looks\' candidates whose boxes overlap are one only
   const onHer: Detection = { ...small, mask: fill(60, 80, () => true), box: [150, 150, 40, 80] };
   looks.set(onHer, looks.get(small)!);
   assert.deepEqual(settle([tall, onHer], (d) => looks.get(d)), [tall]);
+  // Whichever is surer: the small one on her outline, surer, stands for her.
+  const surer: Detection = { ...onHer, score: 0.95 };
+  looks.set(surer, looks.get(small)!);
+  assert.deepEqual(settle([tall, surer], (d) => looks.get(d)), [surer]);
   // Without masks, boxes alone decide, as before.
   const bare = (d: Detection): Detection => ({ ...d, mask: undefined });
   const [t2, s2] = [bare(tall), bare(small)];

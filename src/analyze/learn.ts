@@ -45,7 +45,9 @@ const LEARNED_VERSION = 6;
 const LOOKS_VERSION = 3;
 /**
  * Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. 6:
- * close-ups from the half-width map, regions cut at most `CUT_PIXELS`.
+ * close-ups from the half-width map, regions cut at most `CUT_PIXELS`. 7: probes centred in the shot, a short shot's
+ * first frame looked at when its probe found nobody, a series region standing for the looks' pieces of it, outlines
+ * in settling two looks' candidates.
  */
 const PASS_VERSION = 7;
 
@@ -515,11 +517,12 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (got.dets.length) hit.add(shotOf.get(f)!);
     else found.delete(f);
   }
-  // A shot its probes found nobody in is looked at once more, on its first sampled frame: a probe in the middle of a
-  // short shot misses who stands apart only at its start (two walking past each other light one region mid-shot),
-  // as one on its first frame misses who is still coming in.
-  const firsts = [...byShot].filter(([shot]) => !hit.has(shot)).map(([, list]) => Math.min(...list.map((s) => s.frame))).filter((f) => !probes.has(f));
-  bar?.set(0, firsts.length);
+  // A short shot (one probe, in its middle) its probe found nobody in is looked at once more, on its first sampled
+  // frame: the middle misses who stands apart only at its start (two walking past each other light one region
+  // mid-shot), as the first frame alone misses who is still coming in. Longer shots have probes near both ends.
+  const firsts = retryFrames(byShot, hit, allProbes.filter((f) => byShot.has(shotOf.get(f)!)), shotOf).filter((f) => !probes.has(f));
+  if (firsts.length) bar?.set(0, firsts.length);
+  let retried = 0;
   for await (const frame of decodeSelected(info.path, firsts, size, { times, cache: kept })) {
     const dets = await keep(frame, candidatesOn(frame, frame.index, (await lookAt(frame, maps?.get(frame.index))).detections));
     report.frames++;
@@ -528,7 +531,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       hit.add(shotOf.get(frame.index)!);
       probes.add(frame.index);
     }
-    bar?.set(firsts.indexOf(frame.index) + 1, firsts.length);
+    bar?.set(++retried, firsts.length);
   }
   // Shots where nobody new turned up are finished now.
   ws.db.transaction(() => { for (const shot of byShot.keys()) if (!hit.has(shot)) mark.run(videoId, shot, key); })();
@@ -575,6 +578,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   await decoded.return(undefined);
   report.appearances = (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = 2').get(videoId) as { n: number }).n;
   return report;
+}
+
+/** First sampled frames of the shots looked at on one probe only that it found nobody in (see `redetectVideo`). */
+export function retryFrames(byShot: ReadonlyMap<number, readonly { frame: number }[]>, hit: ReadonlySet<number>, probes: readonly number[], shotOf: ReadonlyMap<number, number>): number[] {
+  const count = new Map<number, number>();
+  for (const f of probes) count.set(shotOf.get(f)!, (count.get(shotOf.get(f)!) ?? 0) + 1);
+  return [...byShot].filter(([shot, list]) => list.length && !hit.has(shot) && count.get(shot) === 1).map(([, list]) => Math.min(...list.map((s) => s.frame))).sort((a, b) => a - b);
 }
 
 /** Drop second-pass results made with another model (the series learned something new). */

@@ -658,32 +658,34 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
  * a body) goes. A series region the same as a kept look's, or holding half of its box, or half inside it, goes too,
  * unless it must `stay` (a taught box): it was her merged with her neighbours or the scenery, or a piece of her.
  * Judged first, so a wrong look's candidate never pushes out the right one's. A look's candidate that must `stay`
- * is kept before any other (two characters a person drew may overlap: a child in front of another).
+ * is kept before any other (two characters a person drew may overlap: a child in front of another). Two looks'
+ * candidates with outlines are the same only when half of either's outline lies on the other's.
  * With `near` (distance to whom it should look like: her look's own boxes for a look's candidate, the nearest known
- * character for a series region), a series region whose looks' candidates are all pieces of it (inside it, at most
- * half its box) and each farther from her look than it is from someone known stands, and those pieces go: a look
+ * character for a series region), a series region whose looks' candidates are all pieces of it (nine tenths inside
+ * it, at most half its box) and each farther from her look than it is from someone known stands, and those pieces go: a look
  * lit a part of someone else in her colours (Hawkmon's look on the red shirt of the boy beside him).
  */
 export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false, near?: (d: Detection) => number): Detection[] {
   // Boxes the same or one half inside the other, and (with masks) half of either's outline on the other's: two
   // characters overlapping in depth (a creature in front of another) share box but not outline.
-  const same = (a: Detection, b: Detection) => {
-    const boxes = iou(a.box, b.box) > 0.5 || coverage(a.box, b.box) >= 0.5 || coverage(b.box, a.box) >= 0.5;
-    return boxes && (!a.mask || !b.mask || Math.max(litShare(a, b), litShare(b, a)) >= 0.5);
-  };
+  const boxes = (a: Detection, b: Detection) => iou(a.box, b.box) > 0.5 || coverage(a.box, b.box) >= 0.5 || coverage(b.box, a.box) >= 0.5;
+  // Two looks' candidates: also (with masks) half of either's outline on the other's. Two characters overlapping in
+  // depth (a creature in front of another) share box but not outline. A series region is judged by boxes alone: it
+  // may be lit on a hand or a tuft her outline left out.
+  const same = (a: Detection, b: Detection) => boxes(a, b) && (!a.mask || !b.mask || Math.max(litShare(a, b), litShare(b, a)) >= 0.5);
   const mine = kept.filter((x) => lookOf(x) && stay(x));
   for (const d of kept.filter((x) => lookOf(x) && !stay(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o, d))) mine.push(d);
   const size = (b: Box) => b[2] * b[3];
   const stands = new Set<Detection>(), beaten = new Set<Detection>();
   if (near) for (const d of kept) {
     if (lookOf(d) || stay(d)) continue;
-    const held = mine.filter((m) => same(m, d));
-    const piece = (m: Detection) => !stay(m) && coverage(m.box, d.box) >= 0.5 && size(m.box) <= size(d.box) / 2 && near(d) < near(m);
+    const held = mine.filter((m) => boxes(m, d));
+    const piece = (m: Detection) => !stay(m) && coverage(m.box, d.box) >= 0.9 && size(m.box) <= size(d.box) / 2 && near(d) < near(m);
     if (held.length && held.every(piece)) {
       stands.add(d);
       for (const m of held) beaten.add(m);
     }
   }
   const left = mine.filter((m) => !beaten.has(m));
-  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => same(m, d))));
+  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => boxes(m, d))));
 }

@@ -45,7 +45,8 @@ export interface DictionaryOptions extends Omit<ClusterOptions, 'cannotLink' | '
   /**
    * More vectors per track id (the unrefined one, when the tracks carry refined embeddings; the colour part alone,
    * `colourView`): two tracks are then as far apart as the farthest view says, so a pair is one character only when
-   * all agree. A view with a `cut` of its own is measured against it (its distances scaled by `cut / view.cut`).
+   * all agree. A view with a `cut` of its own is measured against it (its distances scaled by `cut / view.cut`;
+   * ignored without `cut`, where the silhouette chooses).
    */
   also?: View | readonly View[];
 }
@@ -61,12 +62,13 @@ export type View = ReadonlyMap<number, Float32Array> | { vectors: ReadonlyMap<nu
 export const SAME_CHARACTER = 0.2;
 
 /**
- * Cosine distance between two tracks' colours (`colourVector`) under which they may be one character. On the real
- * clips' track pairs (`eval appearances` workspaces), 2 of 34 same-character pairs lie over it (split where the light
- * changes her colours) and 16 of the 36 different-character pairs the mixed vector puts under `SAME_CHARACTER` lie
- * over it (told apart); at 0.2: 8 of 34 and 26 of 36; at 0.3: 0 and 9. See docs/cast.md (Dictionary).
+ * Cosine distance between two tracks' colours (`colourVector`) under which they may be one character: the same as
+ * `SAME_CHARACTER`. On the real clips' track pairs (`eval appearances` workspaces), 8 of 34 same-character pairs lie
+ * over it (split where the light changes her colours) and 26 of the 36 different-character pairs the mixed vector
+ * puts under `SAME_CHARACTER` lie over it (told apart); at 0.25, 2 of 34 and 16 of 36, and the vertical clip's boy
+ * and girl were one again. See docs/cast.md (Dictionary).
  */
-export const SAME_COLOURS = 0.25;
+export const SAME_COLOURS = 0.2;
 
 /** A track's appearance: the normalised mean of its detections' embeddings. */
 export function trackVector(t: Track): Float32Array {
@@ -79,7 +81,9 @@ export function trackVector(t: Track): Float32Array {
  * close-ups of different characters apart (0.05-0.1 on real anime); their hair and clothes do.
  */
 export function colourVector(t: Track): Float32Array {
-  return meanVector(t.detections.filter((d) => d.embedding).map((d) => d.embedding!.subarray(d.embedding!.length - COLOUR_DIM)));
+  // Stored embeddings only: a refined vector (the head's output) has no colour part.
+  const es = t.detections.filter((d) => d.embedding).map((d) => d.embedding!);
+  return meanVector(es.map((e) => e.subarray(e.length - COLOUR_DIM)));
 }
 
 /** Every track's `colourVector`, by id, under `SAME_COLOURS`: a view for `also`. Tracks must carry the stored (unrefined) embeddings. */
