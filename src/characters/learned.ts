@@ -662,12 +662,11 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
  * candidates with outlines are the same only when half of either's outline lies on the other's.
  * With `near` (distance to whom it should look like: her look's own boxes for a look's candidate, the nearest known
  * character for a series region), a series region whose looks' candidates are all pieces of it (nine tenths inside
- * it, at most half its box) and each farther from her look than it is from someone known stands, and those pieces go: a look
- * lit a part of someone else in her colours (Hawkmon's look on the red shirt of the boy beside him).
+ * it, at most half its box) and each farther from her look than it is from someone known stands, and those pieces
+ * go: a look lit a part of someone else in her colours (Hawkmon's look on the red shirt of the boy beside him).
  */
 export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false, near?: (d: Detection) => number): Detection[] {
-  // Boxes the same or one half inside the other, and (with masks) half of either's outline on the other's: two
-  // characters overlapping in depth (a creature in front of another) share box but not outline.
+  // Boxes the same, or one half inside the other.
   const boxes = (a: Detection, b: Detection) => iou(a.box, b.box) > 0.5 || coverage(a.box, b.box) >= 0.5 || coverage(b.box, a.box) >= 0.5;
   // Two looks' candidates: also (with masks) half of either's outline on the other's. Two characters overlapping in
   // depth (a creature in front of another) share box but not outline. A series region is judged by boxes alone: it
