@@ -9,8 +9,8 @@ import { analyzeSeries } from '../src/analyze/series.js';
 import { writeReport } from '../src/analyze/report.js';
 import { probeFrames, probesOf } from '../src/analyze/sample.js';
 import { retryFrames } from '../src/analyze/learn.js';
-import { combine, COLOUR_DIM, DEEP_DIM } from '../src/embed/index.js';
-import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
+import { DEEP_DIM } from '../src/embed/index.js';
+import { tmp, writeSynthClip, TruthBodies, storedEmbedding } from './fixtures.js';
 import { iou } from '../src/core/box.js';
 import type { Detection, Image } from '../src/core/types.js';
 
@@ -112,12 +112,11 @@ test('analyze: two tracks whose looks the backbone puts together are two charact
   const ws = Workspace.open(await withTwoTracks());
   try {
     const deep = new Float32Array(DEEP_DIM).fill(1);
-    const hue = (bins: number[]) => { const v = new Float32Array(COLOUR_DIM); for (const b of bins) v[b] = 1; return v; };
     const paint = (a: number[], b: number[]) => {
       const tracks = (ws.db.prepare('SELECT DISTINCT track FROM appearances ORDER BY track').all() as { track: number }[]).map((r) => r.track);
       assert.equal(tracks.length, 2);
       tracks.forEach((t, k) => {
-        const e = combine([deep, hue(k ? b : a)], [0.7, 0.3]);
+        const e = storedEmbedding(deep, k ? b : a);
         ws.db.prepare('UPDATE appearances SET embedding = ? WHERE track = ?').run(Buffer.from(e.buffer), t);
       });
     };

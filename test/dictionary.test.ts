@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, SAME_CHARACTER, colourVector, colourView, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
 import { gauss } from '../src/core/random.js';
-import { normalize, combine } from '../src/embed/vector.js';
+import { normalize } from '../src/embed/vector.js';
 import { COLOUR_DIM, DEEP_DIM } from '../src/embed/index.js';
 import { synthClip } from '../src/dictionary/synth.js';
 import { evaluateCast } from '../src/dictionary/evaluate.js';
 import type { Detection, Image, Track } from '../src/core/types.js';
+import { storedEmbedding } from './fixtures.js';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
@@ -231,14 +232,13 @@ test('the fixed cut: two tracks are two characters when far apart (the silhouett
 });
 
 test('the colour view: two tracks the deep part puts together are two characters when their colours differ', () => {
-  // Embeddings laid out as analyze stores them: [deep, colour], colour weight 0.3.
+  // Embeddings laid out as analyze stores them (deep, then colour bins lit).
   const deep = (k: number) => { const v = new Float32Array(DEEP_DIM).fill(1); v[k] = 1.5; return v; };
-  const hue = (bins: number[]) => { const v = new Float32Array(COLOUR_DIM); for (const b of bins) v[b] = 1; return v; };
-  const emb = (d: Float32Array, c: Float32Array) => () => combine([d, c], [0.7, 0.3]);
+  const emb = (d: Float32Array, bins: number[]) => () => storedEmbedding(d, bins);
   // Same deep look (0.0002 apart); colours half shared (0.5 apart: a brown-haired boy, a blonde girl, both in uniform).
-  const boy = track(1, 0, [0, 1], emb(deep(0), hue([0, 1, 2, 3])));
-  const girl = track(2, 1, [0, 1], emb(deep(1), hue([2, 3, 4, 5])));
-  const girlAgain = track(3, 2, [0], emb(deep(2), hue([2, 3, 4, 5, 6])));
+  const boy = track(1, 0, [0, 1], emb(deep(0), [0, 1, 2, 3]));
+  const girl = track(2, 1, [0, 1], emb(deep(1), [2, 3, 4, 5]));
+  const girlAgain = track(3, 2, [0], emb(deep(2), [2, 3, 4, 5, 6]));
   // The combined vector alone: 0.5 apart in colour is 0.15 in the mix, under the cut: one character.
   assert.equal(buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER }).k, 1);
   const d = buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER, also: colourView([boy, girl, girlAgain]) });
@@ -254,7 +254,7 @@ test('the colour view: two tracks the deep part puts together are two characters
   assert.equal(buildDictionary([boy, girl, girlAgain], { cut: SAME_CHARACTER, also: [colourView([boy, girl, girlAgain]), far] }).k, 2);
   // A view with a cut of its own is measured against it: 0.3 apart merges under a view cut of 0.4, not under 0.2.
   const near3 = new Map([[1, Float32Array.of(1, 0)], [2, Float32Array.of(0.7, Math.sqrt(1 - 0.49))]]);
-  const pair = [boy, track(2, 1, [0], emb(deep(1), hue([0, 1, 2, 3])))];
+  const pair = [boy, track(2, 1, [0], emb(deep(1), [0, 1, 2, 3]))];
   assert.equal(buildDictionary(pair, { cut: SAME_CHARACTER, also: { vectors: near3, cut: 0.4 } }).k, 1);
   assert.equal(buildDictionary(pair, { cut: SAME_CHARACTER, also: { vectors: near3, cut: 0.2 } }).k, 2);
   assert.equal(buildDictionary(pair, { cut: SAME_CHARACTER, also: near3 }).k, 2, 'no cut of its own: the dictionary\'s');

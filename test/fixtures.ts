@@ -7,6 +7,7 @@ import { makeSample, type SampleTruth } from '../src/sample/synth.js';
 import { VideoWriter } from '../src/core/video.js';
 import type { SynthClip } from '../src/dictionary/synth.js';
 import type { Detection, Image } from '../src/core/types.js';
+import { combine, COLOUR_DIM, COLOUR_WEIGHT } from '../src/embed/index.js';
 import type { CharacterDetector } from '../src/characters/types.js';
 
 export const tmp = mkdtempSync(join(tmpdir(), 'toonscope-test-'));
@@ -134,4 +135,11 @@ export async function withCutThread<T>(f: () => Promise<T>): Promise<T> {
   } finally {
     restore();
   }
+}
+
+/** An embedding laid out as analyze stores it: `deep`, then a colour histogram lit in `bins`, mixed as embed mixes them. */
+export function storedEmbedding(deep: Float32Array, bins: number[]): Float32Array {
+  const colour = new Float32Array(COLOUR_DIM);
+  for (const b of bins) colour[b] = 1;
+  return combine([deep, colour], [1 - COLOUR_WEIGHT, COLOUR_WEIGHT]);
 }

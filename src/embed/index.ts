@@ -17,12 +17,15 @@ export { normalize, cosine, dot, combine, meanVector } from './vector.js';
 
 export const DEEP_DIM = 1280;
 
+/** Default weight of the colour histogram in the combined vector (`EmbedOptions.colourWeight`). */
+export const COLOUR_WEIGHT = 0.3;
+
 export interface EmbedOptions {
   /** Backbone input side in pixels (a multiple of 32). Default 224; 160 is ~2x faster. */
   size?: number;
   /** Crops per backbone call. Default 16. */
   batch?: number;
-  /** Weight of the colour histogram in the combined vector, 0..1. Default 0.3. */
+  /** Weight of the colour histogram in the combined vector, 0..1. Default `COLOUR_WEIGHT` (0.3). */
   colourWeight?: number;
   /**
    * A learned identity embedding (e.g. CCIP from `toonscope models`) used
@@ -63,7 +66,7 @@ export interface CropEmbedding {
 
 /** Deep + colour + combined vectors of masked crops (`masks[i]` one byte per pixel of `images[i]`, or undefined). */
 export async function embedMasked(images: Image[], masks: Array<Uint8Array | undefined>, opts: EmbedOptions = {}): Promise<CropEmbedding[]> {
-  const w = opts.colourWeight ?? 0.3;
+  const w = opts.colourWeight ?? COLOUR_WEIGHT;
   const deep = opts.identity ? await opts.identity.embed(images) : await embedCrops(images, opts);
   return images.map((im, i) => {
     const colour = colourFeatures(im, masks[i]);
