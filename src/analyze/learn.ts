@@ -475,8 +475,10 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const liked = dets.filter((d) => taughtDets.has(d) || like(d));
     report.rejected += dets.length - liked.length;
+    /** How far from the nearest known character. */
+    const fromKnown = (d: Detection) => likeness.distances(d.embedding!).character;
     // A close-up or its pieces, whichever looks more like someone known (a piece on a taught box stands).
-    const judged = dropPieces(liked, (d) => pieceOf.get(d), (d) => likeness.distances(d.embedding!).character, (d) => taughtDets.has(d));
+    const judged = dropPieces(liked, (d) => pieceOf.get(d), fromKnown, (d) => taughtDets.has(d));
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {
@@ -494,7 +496,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const near = (d: Detection) => {
       const look = lookOfKept(d);
       const own = look ? hers(look) : [];
-      return own.length ? nearest(own, d.embedding!) : likeness.distances(d.embedding!).character;
+      return own.length ? nearest(own, d.embedding!) : fromKnown(d);
     };
     return settle(kept, lookOfKept, (d) => taughtDets.has(d) || sure.has(d), near);
   };
