@@ -18,12 +18,12 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { learnSeries, teach, sliver, typicalShare } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare, claimant } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
-import { Likeness, backgroundWindow } from '../src/characters/likeness.js';
+import { Likeness, backgroundWindow, HER_COLOURS } from '../src/characters/likeness.js';
 import { normalize } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
-import { tmp, writeSynthClip, TruthBodies, withCutThread } from './fixtures.js';
+import { tmp, writeSynthClip, TruthBodies, withCutThread, storedEmbedding } from './fixtures.js';
 
 /**
  * A feature map whose cells inside `figures` point one way (with a little noise) and the rest another: along dims
@@ -270,6 +270,35 @@ test('likeness: a candidate a taught look found is kept only when she is nearer 
   assert.equal(l.acceptsAs(v(1, 0.7, 0, 0), [her], [other]), true, 'a character of unknown identity nearer does not count against her');
   assert.equal(l.acceptsAs(v(1, 0, 1.1, 0), [her], [other]), false, 'nearer the background than her by too little');
   assert.equal(l.acceptsAs(v(0.2, 1, 0, 0), []), true, 'none of hers known: the plain test');
+});
+
+test('likeness: a candidate judged as a taught character must also wear her colours', () => {
+  const deep = (...xs: number[]) => normalize(Float32Array.from(xs));
+  // Her hair and coat in colour bins 0 and 1, someone else's in 10 and 11, the scenery's in 30 and 31.
+  const her = storedEmbedding(deep(1, 0, 0), [0, 1]), other = storedEmbedding(deep(0, 1, 0), [10, 11]);
+  const l = new Likeness([her, other]);
+  l.addBackground(storedEmbedding(deep(0, 0, 1), [30, 31]));
+  // Drawn like her, in none of her colours: nearer her than anyone or any background in the mixed vector all the same.
+  const fir = storedEmbedding(deep(1, 0, 0), [20, 21]);
+  assert.equal(l.accepts(fir), true, 'the plain test keeps it');
+  assert.equal(l.acceptsAs(fir, [her], [other]), false, 'not in her colours: not her');
+  // Half her colours (one minus a Bhattacharyya coefficient of 1/2) is too few; two of three is her, lit otherwise.
+  assert.equal(l.acceptsAs(storedEmbedding(deep(1, 0, 0), [0, 20]), [her], [other]), false, 'half her colours');
+  assert.ok(1 - 2 / Math.sqrt(6) < HER_COLOURS);
+  assert.equal(l.acceptsAs(storedEmbedding(deep(1, 0.1, 0), [0, 1, 20]), [her], [other]), true, 'her colours and a new one');
+});
+
+test('learned pass: a series-map candidate is claimed by the taught look holding the known character it lies nearest', () => {
+  const v = (...xs: number[]) => normalize(Float32Array.from(xs));
+  const kyle = { name: 'kyle', vs: [v(1, 0, 0)] }, stan = { name: 'stan', vs: [v(0, 1, 0)] };
+  const firstPass = v(0, 0, 1);
+  const all = [...kyle.vs, ...stan.vs, firstPass];
+  const known = (x: Float32Array) => Math.min(...all.map((u) => 1 - u.reduce((s, a, i) => s + a * x[i], 0)));
+  const hers = (l: typeof kyle) => l.vs;
+  assert.equal(claimant([kyle, stan], hers, v(1, 0.3, 0), known(v(1, 0.3, 0)))?.name, 'kyle');
+  assert.equal(claimant([kyle, stan], hers, v(0.2, 1, 0.1), known(v(0.2, 1, 0.1)))?.name, 'stan');
+  assert.equal(claimant([kyle, stan], hers, v(0.2, 0, 1), known(v(0.2, 0, 1))), undefined, 'nearest someone nobody named: the plain test');
+  assert.equal(claimant([], hers, v(1, 0, 0), 0), undefined, 'no taught looks');
 });
 
 test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {

@@ -47,9 +47,10 @@ const LOOKS_VERSION = 3;
  * Bumped whenever only the second pass's rules change (what it keeps): second passes are redone, models kept. 6:
  * close-ups from the half-width map, regions cut at most `CUT_PIXELS`. 7: probes centred in the shot, a short shot's
  * first frame looked at when its probe found nobody, a series region standing for the looks' pieces of it, outlines
- * in settling two looks' candidates.
+ * in settling two looks' candidates. 8: a taught character's candidates in her colours, the series map's too where
+ * they look most like her (`claimant`).
  */
-const PASS_VERSION = 7;
+const PASS_VERSION = 8;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -463,6 +464,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     ...(model.looks ?? []).filter((l) => l.name !== null && l.name !== look.name).flatMap(taughtOf),
     ...[...known_.named].filter(([n]) => n !== look.name).flatMap(([, vs]) => vs),
   ]);
+  /** How far from the nearest known character. */
+  const fromKnown = (d: Detection) => likeness.distances(d.embedding!).character;
   /** Embedded, and only those that look like a character (a taught box always does: it is her). */
   const keep = async (frame: Image, dets: Detection[]): Promise<Detection[]> => {
     if (!dets.length) return dets;
@@ -470,13 +473,12 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
     const like = (d: Detection) => {
       // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
-      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d));
+      // A series-map candidate that looks most like a taught character is judged as hers would be.
+      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? claimant(model.looks ?? [], hers, d.embedding!, fromKnown(d));
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const liked = dets.filter((d) => taughtDets.has(d) || like(d));
     report.rejected += dets.length - liked.length;
-    /** How far from the nearest known character. */
-    const fromKnown = (d: Detection) => likeness.distances(d.embedding!).character;
     // A close-up or its pieces, whichever looks more like someone known (a piece on a taught box stands).
     const judged = dropPieces(liked, (d) => pieceOf.get(d), fromKnown, (d) => taughtDets.has(d));
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
@@ -580,6 +582,16 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   await decoded.return(undefined);
   report.appearances = (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = 2').get(videoId) as { n: number }).n;
   return report;
+}
+
+/**
+ * The taught look whose own boxes and named tracks (`hers`) hold the known character a candidate lies nearest
+ * (`known`, its distance to the nearest of all the series knows), if any: the series map found someone who looks
+ * most like her, and her look's test judges it (`Likeness.acceptsAs`: her colours too). Without it a series map
+ * trained on a few taught boxes keeps what her own look is refused (the fir beside Cartman, lit by both).
+ */
+export function claimant<L>(looks: readonly L[], hers: (look: L) => Float32Array[], v: Float32Array, known: number): L | undefined {
+  return looks.find((l) => nearest(hers(l), v) <= known);
 }
 
 /** First sampled frames of the shots looked at on one probe only that it found nobody in (see `redetectVideo`). */

@@ -10,6 +10,7 @@
 // the nearest background cut-out, a character far nearer one of her own.
 import type { Box, FeatureMap } from '../core/types.js';
 import { dot } from '../embed/vector.js';
+import { colourPart } from '../embed/colour.js';
 
 /**
  * How much nearer a character must be than the background (cosine distances), after Lowe's ratio test for telling a
@@ -19,6 +20,17 @@ import { dot } from '../embed/vector.js';
  * sits in was measured on the same clips it is judged on.
  */
 export const RATIO = 0.8;
+
+/**
+ * How far from her colours a candidate judged as a taught character may lie: cosine distance between `colourPart`s
+ * (one minus the Bhattacharyya coefficient of two HSV histograms), to the nearest of hers. Her look, learned from a
+ * box or two, also lights things beside her in some of her colours, and the deep part can put them nearer her than
+ * anyone: a snowy fir beside Cartman lit by green-hatted Kyle's look and by the series map (0.52 from Kyle's
+ * colours), the legs of the cat beside him by the mouse's look (0.49-0.63). Read off the 15 real clips' candidates on their truth frames (session 24): every true one
+ * kept lay within 0.25 of her colours, so 0.35 leaves a margin for lighting. Colours only where a person said who she
+ * is: a character nobody knows yet has no colours to agree with (the series map finds her by the plain test).
+ */
+export const HER_COLOURS = 0.35;
 
 /** Nearest-neighbour vote between known characters and background cut-outs. */
 export class Likeness {
@@ -46,15 +58,15 @@ export class Likeness {
 
   /**
    * A candidate a taught look's map found is her when she (`hers`) is nearer than anyone known to be someone else
-   * (`others`) and clearly nearer than any background: her map and her looks must agree. Characters of unknown
-   * identity (a first pass's rows) do not count against her. With none of hers, the plain test; with no background,
-   * not kept.
+   * (`others`), clearly nearer than any background, and in her colours (`HER_COLOURS`): her map and her looks must
+   * agree. Characters of unknown identity (a first pass's rows) do not count against her. With none of hers, the
+   * plain test; with no background, not kept.
    */
   acceptsAs(v: Float32Array, hers: Float32Array[], others: Float32Array[] = []): boolean {
     if (!hers.length) return this.accepts(v);
     if (!this.background.length) return false;
     const her = nearest(hers, v);
-    return her <= nearest(others, v) && her < RATIO * nearest(this.background, v);
+    return her <= nearest(others, v) && her < RATIO * nearest(this.background, v) && nearest(hers.map(colourPart), colourPart(v)) < HER_COLOURS;
   }
 }
 

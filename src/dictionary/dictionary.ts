@@ -4,7 +4,7 @@
 // character, and the track -> character map every later step uses.
 import type { Detection, Track } from '../core/types.js';
 import { dot, meanVector } from '../embed/vector.js';
-import { COLOUR_DIM } from '../embed/colour.js';
+import { colourPart } from '../embed/colour.js';
 import { agglomerate, cosineDistances, type ClusterOptions } from './cluster.js';
 import { coOccurring, type Scope } from './triplets.js';
 
@@ -76,14 +76,13 @@ export function trackVector(t: Track): Float32Array {
 }
 
 /**
- * A track's colours: the normalised mean of the colour part of its detections' embeddings (their last `COLOUR_DIM`
- * values in the default identity space, see src/embed/index.ts). The deep part of that space barely tells two
+ * A track's colours: the normalised mean of its detections' embeddings' colour parts (`colourPart`). The deep part of that space barely tells two
  * close-ups of different characters apart (0.05-0.1 on real anime); their hair and clothes do.
  */
 export function colourVector(t: Track): Float32Array {
   // Stored embeddings only: a refined vector (the head's output) has no colour part.
   const es = t.detections.filter((d) => d.embedding).map((d) => d.embedding!);
-  return meanVector(es.map((e) => e.subarray(e.length - COLOUR_DIM)));
+  return meanVector(es.map(colourPart));
 }
 
 /** Every track's `colourVector`, by id, under `SAME_COLOURS`: a view for `also`. Tracks must carry the stored (unrefined) embeddings. */

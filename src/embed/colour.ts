@@ -4,6 +4,7 @@
 // normalised counts) and L2-normalised, so a dot product is the Bhattacharyya
 // coefficient between two colour distributions.
 import type { Image } from '../core/types.js';
+import { normalize } from './vector.js';
 
 export const HUE_BINS = 12;
 export const SAT_BINS = 2;
@@ -11,6 +12,14 @@ export const VAL_BINS = 2;
 /** Achromatic pixels (low saturation or dark) go to these value bins instead. */
 export const GREY_BINS = 4;
 export const COLOUR_DIM = HUE_BINS * SAT_BINS * VAL_BINS + GREY_BINS;
+
+/**
+ * The colours in a stored identity vector: its last `COLOUR_DIM` values (`embedMasked` appends them to the deep part
+ * in every identity space), L2-normalised, so its crop's `colourFeatures` again.
+ */
+export function colourPart(v: Float32Array): Float32Array {
+  return normalize(v.slice(v.length - COLOUR_DIM));
+}
 
 /** RGB (0..255) to HSV with h in [0, 1), s and v in [0, 1]. */
 export function hsv(r: number, g: number, b: number): [number, number, number] {

@@ -10,7 +10,7 @@ import { colourFeatures } from './colour.js';
 import { cropBox, toInput } from './crop.js';
 import { combine, normalize } from './vector.js';
 
-export { colourFeatures, COLOUR_DIM, hsv } from './colour.js';
+export { colourFeatures, colourPart, COLOUR_DIM, hsv } from './colour.js';
 export { cropBox, padSquare, clipBox, PAD } from './crop.js';
 export { normalize, cosine, dot, combine, meanVector } from './vector.js';
 // loadBackbone/initBackend stay in backend.ts: their types are tfjs's, which the public declarations must not need.
