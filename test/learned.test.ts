@@ -20,8 +20,8 @@ import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { learnSeries, teach, sliver, typicalShare, claimant } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
-import { Likeness, backgroundWindow, HER_COLOURS } from '../src/characters/likeness.js';
-import { normalize } from '../src/embed/index.js';
+import { Likeness, backgroundWindow, nearest, HER_COLOURS } from '../src/characters/likeness.js';
+import { normalize, combine, COLOUR_DIM } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
 import { tmp, writeSynthClip, TruthBodies, withCutThread, storedEmbedding } from './fixtures.js';
 
@@ -288,17 +288,27 @@ test('likeness: a candidate judged as a taught character must also wear her colo
   assert.equal(l.acceptsAs(storedEmbedding(deep(1, 0.1, 0), [0, 1, 20]), [her], [other]), true, 'her colours and a new one');
 });
 
-test('learned pass: a series-map candidate is claimed by the taught look holding the known character it lies nearest', () => {
+test('learned pass: a series-map candidate is claimed by the taught look nearest it when none of all the series knows is nearer', () => {
   const v = (...xs: number[]) => normalize(Float32Array.from(xs));
   const kyle = { name: 'kyle', vs: [v(1, 0, 0)] }, stan = { name: 'stan', vs: [v(0, 1, 0)] };
-  const firstPass = v(0, 0, 1);
-  const all = [...kyle.vs, ...stan.vs, firstPass];
-  const known = (x: Float32Array) => Math.min(...all.map((u) => 1 - u.reduce((s, a, i) => s + a * x[i], 0)));
+  const known = [...kyle.vs, ...stan.vs, v(0, 0, 1)];
   const hers = (l: typeof kyle) => l.vs;
-  assert.equal(claimant([kyle, stan], hers, v(1, 0.3, 0), known(v(1, 0.3, 0)))?.name, 'kyle');
-  assert.equal(claimant([kyle, stan], hers, v(0.2, 1, 0.1), known(v(0.2, 1, 0.1)))?.name, 'stan');
-  assert.equal(claimant([kyle, stan], hers, v(0.2, 0, 1), known(v(0.2, 0, 1))), undefined, 'nearest someone nobody named: the plain test');
+  const claim = (x: Float32Array, of = known) => claimant([kyle, stan], hers, x, nearest(of, x))?.name;
+  assert.equal(claim(v(1, 0.3, 0)), 'kyle');
+  assert.equal(claim(v(0.2, 1, 0.1)), 'stan');
+  assert.equal(claim(v(0.2, 0, 1)), undefined, 'nearest a character nobody named: the plain test');
+  // A long series' known characters are a spread of its rows: neither look's boxes among them, the nearest look claims.
+  assert.equal(claim(v(0.4, 1, 0), [v(0, 0, 1)]), 'stan', 'the nearest look, not the first one near enough');
   assert.equal(claimant([], hers, v(1, 0, 0), 0), undefined, 'no taught looks');
+});
+
+test('likeness: vectors made without colours (colour weight 0) are not refused for their colours', () => {
+  const deep = (...xs: number[]) => normalize(Float32Array.from(xs));
+  const plain = (d: Float32Array) => combine([d, new Float32Array(COLOUR_DIM)], [1, 0]);
+  const her = plain(deep(1, 0, 0));
+  const l = new Likeness([her]);
+  l.addBackground(plain(deep(0, 0, 1)));
+  assert.equal(l.acceptsAs(plain(deep(1, 0.1, 0)), [her]), true);
 });
 
 test('likeness: a candidate is kept when nearer a known character than the background; background windows avoid lit cells and known boxes', () => {

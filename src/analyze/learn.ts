@@ -292,7 +292,10 @@ export interface RedetectReport {
   /** Shots where it found someone new. */
   shots: number;
   appearances: number;
-  /** Candidates turned down: more like the episode's background than like any known character, or a look's more like someone else. */
+  /**
+   * Candidates turned down: more like the episode's background than like any known character, or one judged as a
+   * taught character's more like someone else or not in her colours.
+   */
   rejected: number;
 }
 
@@ -455,7 +458,15 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   };
   // Hers: her taught boxes and the tracks named as she is. Someone else's: the other looks' and other names' tracks.
   const taughtOf = (l: Look) => l.taught.map((id) => known_.taught.get(id)).filter((u): u is Float32Array => !!u);
-  const hers = (look: Look) => [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])];
+  // Every named track's looks: a series-map candidate nearest one of someone without a look of her own is not claimed.
+  const namedLooks = [...known_.named.values()].flat();
+  // Made once per look: every candidate of hers, and every series-map candidate (`claimant`), asks.
+  const hersOf = new Map<Look, Float32Array[]>();
+  const hers = (look: Look) => {
+    let vs = hersOf.get(look);
+    if (!vs) hersOf.set(look, (vs = [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])]));
+    return vs;
+  };
   // A taught box with no look of its own (she is all the series map knows) stands for her as one would.
   const lookOfSeed = (seed: number | undefined): Look | undefined =>
     seed === undefined ? undefined : lookOf(seed) ?? { name: names.get(seed) ?? null, taught: [seed], w: [], b: 0 };
@@ -474,7 +485,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const like = (d: Detection) => {
       // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
       // A series-map candidate that looks most like a taught character is judged as hers would be.
-      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? claimant(model.looks ?? [], hers, d.embedding!, fromKnown(d));
+      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? claimant(model.looks ?? [], hers, d.embedding!, Math.min(fromKnown(d), nearest(namedLooks, d.embedding!)));
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const liked = dets.filter((d) => taughtDets.has(d) || like(d));
@@ -585,13 +596,19 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
 }
 
 /**
- * The taught look whose own boxes and named tracks (`hers`) hold the known character a candidate lies nearest
- * (`known`, its distance to the nearest of all the series knows), if any: the series map found someone who looks
- * most like her, and her look's test judges it (`Likeness.acceptsAs`: her colours too). Without it a series map
- * trained on a few taught boxes keeps what her own look is refused (the fir beside Cartman, lit by both).
+ * The taught look whose own boxes and named tracks (`hers`) lie nearest a candidate, if none of all the series knows
+ * lies nearer (`known`, the distance to the nearest known character): the series map found someone who looks most
+ * like her, and her look's test judges it (`Likeness.acceptsAs`: her colours too). Without it a series map trained on
+ * a few taught boxes keeps what her own look is refused (the fir beside Cartman, lit by both). The nearest look, not
+ * the first within `known`: a long series' known characters are a spread of its rows and may not hold all of hers.
  */
 export function claimant<L>(looks: readonly L[], hers: (look: L) => Float32Array[], v: Float32Array, known: number): L | undefined {
-  return looks.find((l) => nearest(hers(l), v) <= known);
+  let best: L | undefined, bd = known;
+  for (const l of looks) {
+    const d = nearest(hers(l), v);
+    if (d <= bd) { bd = d; best = l; }
+  }
+  return best;
 }
 
 /** First sampled frames of the shots looked at on one probe only that it found nobody in (see `redetectVideo`). */

@@ -26,9 +26,10 @@ export const RATIO = 0.8;
  * (one minus the Bhattacharyya coefficient of two HSV histograms), to the nearest of hers. Her look, learned from a
  * box or two, also lights things beside her in some of her colours, and the deep part can put them nearer her than
  * anyone: a snowy fir beside Cartman lit by green-hatted Kyle's look and by the series map (0.52 from Kyle's
- * colours), the legs of the cat beside him by the mouse's look (0.49-0.63). Read off the 15 real clips' candidates on their truth frames (session 24): every true one
- * kept lay within 0.25 of her colours, so 0.35 leaves a margin for lighting. Colours only where a person said who she
- * is: a character nobody knows yet has no colours to agree with (the series map finds her by the plain test).
+ * colours), the legs of the cat beside Jerry lit by Jerry's look (0.49-0.63). Read off the 15 real clips' candidates
+ * on their truth frames (session 24): every true one kept lay within 0.25 of her colours; 0.3 and 0.35 kept and
+ * refused the same, 0.45 let four of the cat's false boxes back. Colours only where a person said who she is: a
+ * character nobody knows yet has no colours to agree with (the series map finds her by the plain test).
  */
 export const HER_COLOURS = 0.35;
 
@@ -66,8 +67,26 @@ export class Likeness {
     if (!hers.length) return this.accepts(v);
     if (!this.background.length) return false;
     const her = nearest(hers, v);
-    return her <= nearest(others, v) && her < RATIO * nearest(this.background, v) && nearest(hers.map(colourPart), colourPart(v)) < HER_COLOURS;
+    return her <= nearest(others, v) && her < RATIO * nearest(this.background, v) && inColours(v, hers);
   }
+}
+
+/** Each vector's colours, made once (her few boxes and named tracks are asked about every candidate). */
+const colours = new WeakMap<Float32Array, Float32Array>();
+function coloursOf(v: Float32Array): Float32Array {
+  let c = colours.get(v);
+  if (!c) colours.set(v, (c = colourPart(v)));
+  return c;
+}
+
+/**
+ * Whether `v`'s colours lie within `HER_COLOURS` of one of `hers`. Vectors made without colours (a colour weight of
+ * 0: their colour part is all zeros) have none to disagree with.
+ */
+function inColours(v: Float32Array, hers: Float32Array[]): boolean {
+  const c = coloursOf(v);
+  if (c.every((x) => x === 0)) return true;
+  return nearest(hers.map(coloursOf), c) < HER_COLOURS;
 }
 
 /** Cosine distance from `v` to the nearest of `set` (Infinity when empty; vectors are L2-normalised). */
