@@ -461,7 +461,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Every named track's looks: a series-map candidate nearest one of someone without a look of her own is not claimed.
   const namedLooks = [...known_.named.values()].flat();
   // Made once per look: every candidate of hers, and every series-map candidate (`claimant`), asks.
-  const hersOf = new Map<Look, Float32Array[]>();
+  const hersOf = new WeakMap<Look, Float32Array[]>();
   const hers = (look: Look) => {
     let vs = hersOf.get(look);
     if (!vs) hersOf.set(look, (vs = [...taughtOf(look), ...(look.name ? known_.named.get(look.name) ?? [] : [])]));

@@ -76,8 +76,9 @@ export function trackVector(t: Track): Float32Array {
 }
 
 /**
- * A track's colours: the normalised mean of its detections' embeddings' colour parts (`colourPart`). The deep part of that space barely tells two
- * close-ups of different characters apart (0.05-0.1 on real anime); their hair and clothes do.
+ * A track's colours: the normalised mean of its detections' embeddings' colour parts (`colourPart`). The deep part
+ * of the default identity space barely tells two close-ups of different characters apart (0.05-0.1 on real anime);
+ * their hair and clothes do.
  */
 export function colourVector(t: Track): Float32Array {
   // Stored embeddings only: a refined vector (the head's output) has no colour part.
