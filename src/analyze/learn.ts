@@ -485,7 +485,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const like = (d: Detection) => {
       // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
       // A series-map candidate that looks most like a taught character is judged as hers would be.
-      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? claimant(model.looks ?? [], hers, d.embedding!, Math.min(fromKnown(d), nearest(namedLooks, d.embedding!)));
+      const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? (model.looks?.length ? claimant(model.looks, hers, d.embedding!, Math.min(fromKnown(d), nearest(namedLooks, d.embedding!))) : undefined);
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const liked = dets.filter((d) => taughtDets.has(d) || like(d));
