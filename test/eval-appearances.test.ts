@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
-import { checkTargets, evalAppearances, formatRuns, readAppearanceTruth, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
+import { checkTargets, evalAppearances, formatRuns, formatSizes, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
@@ -44,6 +44,11 @@ test('eval appearances: recall per character, false appearances and pictures; te
   assert.equal(zero.clips[0].falsePositives, 0, 'exact boxes are no false appearances');
   assert.equal(zero.clips[0].precision, 1);
   assert.ok(existsSync(zero.clips[0].picture) && existsSync(res.report), 'a picture per clip and an HTML report');
+  // Recall per figure size adds up to the clip's, each box counted in the size its body's height gives.
+  const sizes = zero.clips[0].bySize;
+  assert.deepEqual([sizes.reduce((a, b) => a + b.truth, 0), sizes.reduce((a, b) => a + b.found, 0)], [zero.clips[0].truth, zero.clips[0].found]);
+  const heights = readAppearanceTruth(truthFile()).flatMap((c) => c.frames.flatMap((f) => f.characters.map((ch) => sizeOf(ch.body[3], clip.height))));
+  assert.deepEqual(sizes.map((b) => b.truth), [0, 1, 2].map((k) => heights.filter((h) => h === k).length));
   assert.ok(existsSync(join(out, 'report.json')));
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).map((r: { targets: { checked: unknown[] } }) => r.targets.checked.length), [1, 2], 'report.json checks c0 with zero clicks, both taught');
   assert.equal(res.targets[0].met, 1, 'the found character meets the zero-click target');
@@ -59,7 +64,7 @@ test('eval appearances: recall per character, false appearances and pictures; te
 
 test('eval appearances: each run checked against its target, per character', () => {
   const ch = (series: string, name: string, recall: number, byChain: boolean, purity = 1, own = true) => ({ series, name, truth: 10, found: Math.round(recall * 10), recall, cluster: 0, purity, own, byChain });
-  const clip = (series: string, found: number, appearances: number) => ({ video: `${series}.mp4`, series, truth: 10, found, appearances, falsePositives: appearances - found, precision: found / appearances, picture: '', falseByPass: [0, appearances - found] as [number, number] });
+  const clip = (series: string, found: number, appearances: number) => ({ video: `${series}.mp4`, series, truth: 10, found, appearances, falsePositives: appearances - found, precision: found / appearances, picture: '', falseByPass: [0, appearances - found] as [number, number], bySize: [{ truth: 4, found: 1 }, { truth: 0, found: 0 }, { truth: 6, found: Math.min(6, found) }] });
   const zero: RunScore = { mode: 'zero clicks', taught: [], characters: [ch('a', 'met', 0.8, true), ch('a', 'low', 0.7, true), ch('a', 'never', 0, false), ch('b', 'noisy', 1, true)], clips: [clip('a', 15, 15), clip('b', 9, 10)] };
   const z = checkTargets(zero);
   assert.deepEqual(z.checked.map((c) => c.name), ['met', 'low', 'noisy'], 'zero clicks covers the characters the chain found once');
@@ -74,6 +79,10 @@ test('eval appearances: each run checked against its target, per character', () 
   assert.match(t.checked[2].misses.join(), /no cluster of her own/);
   assert.match(checkTargets({ ...taught, clips: [clip('a', 9, 10), clip('b', 9, 10)] }).checked[0].misses.join(), /series precision 90\.0%/, 'taught: precision too');
   assert.match(formatRuns([{ ...zero, characters: [ch('a', 'never', 0, false)] }]), /nobody to check/);
+  // Recall per figure size, over all clips of the run: 1 + 1 of 8 small ones, none of the middle size, 6 + 6 of 12 large.
+  assert.equal(formatSizes(zero.clips), "recall by figure height (share of the frame's): under 1/4 2/8 (25.0%), 1/4 to 1/2 0/0, 1/2 and over 12/12 (100.0%)");
+  assert.match(formatRuns([zero]), /under 1\/4 2\/8/);
+  assert.deepEqual([sizeOf(179, 720), sizeOf(180, 720), sizeOf(359, 720), sizeOf(360, 720), sizeOf(720, 720)], [0, 1, 1, 2, 2], 'a quarter and a half of the height start the next size');
   assert.match(formatRuns([zero, taught]), /met for 1 of 3[\s\S]*missed: a low: recall 70\.0% < 80\.0%[\s\S]*met for 1 of 4/);
 });
 

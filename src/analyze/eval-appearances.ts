@@ -85,6 +85,20 @@ export interface ClipScore {
   video: string; series: string; truth: number; found: number; appearances: number; falsePositives: number; precision: number; picture: string;
   /** False appearances from the detector chain (pass 1) and from the learned pass (pass 2). */
   falseByPass: [number, number];
+  /** Truth boxes and those found, per figure size (`SIZES`: her body's height as a share of the frame's). */
+  bySize: Array<{ truth: number; found: number }>;
+}
+
+/**
+ * Figure sizes recall is also given by, as the upper ends of her body's height over the frame's: under a quarter (a
+ * figure in a wide shot), a quarter to a half, the rest (a close-up or a whole figure near the camera). Small figures
+ * are where the series map (one cell is a twentieth of the frame's width) and the likeness test fail first.
+ */
+export const SIZES = [0.25, 0.5, Infinity] as const;
+
+/** Which of `SIZES` a body of height `h` in a frame `height` tall falls in. */
+export function sizeOf(h: number, height: number): number {
+  return SIZES.findIndex((top) => h / height < top);
 }
 
 export interface RunScore { mode: 'zero clicks' | 'taught'; characters: CharacterScore[]; clips: ClipScore[]; taught: Array<{ series: string; name: string; video: string; frame: number; box: Box }> }
@@ -154,6 +168,8 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       byFrame.get(r.frame)!.push({ id: r.id, frame: r.frame, box: [r.x, r.y, r.w, r.h], pass: r.pass, track: r.track, cluster: r.cluster });
     }
     let truthN = 0, foundN = 0, apps = 0;
+    const height = probe(path).height;
+    const bySize = SIZES.map(() => ({ truth: 0, found: 0 }));
     const falseByPass: [number, number] = [0, 0];
     const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
     for (const f of clip.frames) {
@@ -173,10 +189,13 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
         if (!c) chars.set(key, (c = { series: clip.series, name: t.name, truth: 0, found: 0, clusters: new Map(), byChain: false }));
         c.truth++;
         truthN++;
+        const size = bySize[sizeOf(t.body[3], height)];
+        size.truth++;
         const hit = m.get(i);
         if (!hit) return;
         c.found++;
         foundN++;
+        size.found++;
         if (hit.pass === 1) c.byChain = true;
         if (hit.cluster != null) {
           c.clusters.set(hit.cluster, (c.clusters.get(hit.cluster) ?? 0) + 1);
@@ -197,7 +216,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       drawn.push({ frame: f.frame, truth: whole, found, matched: m });
     }
     const picture = await drawClip(path, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
-    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: falseByPass[0] + falseByPass[1], precision: apps ? foundN / apps : 1, picture, falseByPass });
+    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: falseByPass[0] + falseByPass[1], precision: apps ? foundN / apps : 1, picture, falseByPass, bySize });
   }
   const characters: CharacterScore[] = [];
   const majority = new Map<string, number | null>();
@@ -366,9 +385,20 @@ export function formatRuns(runs: RunScore[]): string {
     }
     const t = r.clips.reduce((a, c) => ({ truth: a.truth + c.truth, found: a.found + c.found, apps: a.apps + c.appearances }), { truth: 0, found: 0, apps: 0 });
     lines.push(`  all clips: recall ${pct(t.truth ? t.found / t.truth : 0)}, precision ${pct(t.apps ? t.found / t.apps : 1)}`);
+    lines.push(`  ${formatSizes(r.clips)}`);
     lines.push(...formatTargets(checkTargets(r)));
   }
   return lines.join('\n');
+}
+
+/** All clips' recall per figure size (`SIZES`), e.g. "recall by figure height (share of the frame's): under 1/4 3/10 (30.0%), ...". */
+export function formatSizes(clips: ClipScore[]): string {
+  const names = ['under 1/4', '1/4 to 1/2', '1/2 and over'];
+  const parts = SIZES.map((_, k) => {
+    const truth = clips.reduce((a, c) => a + c.bySize[k].truth, 0), found = clips.reduce((a, c) => a + c.bySize[k].found, 0);
+    return `${names[k]} ${found}/${truth}${truth ? ` (${pct(found / truth)})` : ''}`;
+  });
+  return `recall by figure height (share of the frame's): ${parts.join(', ')}`;
 }
 
 function html(runs: RunScore[], targets: TargetReport[]): string {
@@ -376,5 +406,5 @@ function html(runs: RunScore[], targets: TargetReport[]): string {
   const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
-${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
+${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p><pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
 }
