@@ -44,11 +44,11 @@ test('eval appearances: recall per character, false appearances and pictures; te
   assert.equal(zero.clips[0].falsePositives, 0, 'exact boxes are no false appearances');
   assert.equal(zero.clips[0].precision, 1);
   assert.ok(existsSync(zero.clips[0].picture) && existsSync(res.report), 'a picture per clip and an HTML report');
-  // Recall per figure size adds up to the clip's, each box counted in the size its body's height gives.
-  const sizes = zero.clips[0].bySize;
-  assert.deepEqual([sizes.reduce((a, b) => a + b.truth, 0), sizes.reduce((a, b) => a + b.found, 0)], [zero.clips[0].truth, zero.clips[0].found]);
+  // Recall per figure size: every drawn character here is over half the frame's height, so all of the clip's boxes,
+  // found or not, are counted in the last size and none in the others.
   const heights = readAppearanceTruth(truthFile()).flatMap((c) => c.frames.flatMap((f) => f.characters.map((ch) => sizeOf(ch.body[3], clip.height))));
-  assert.deepEqual(sizes.map((b) => b.truth), [0, 1, 2].map((k) => heights.filter((h) => h === k).length));
+  assert.ok(heights.length && heights.every((k) => k === 2), 'the fixture draws large figures only');
+  assert.deepEqual(zero.clips[0].bySize, [{ upTo: 0.25, truth: 0, found: 0 }, { upTo: 0.5, truth: 0, found: 0 }, { upTo: null, truth: zero.clips[0].truth, found: zero.clips[0].found }]);
   assert.ok(existsSync(join(out, 'report.json')));
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).map((r: { targets: { checked: unknown[] } }) => r.targets.checked.length), [1, 2], 'report.json checks c0 with zero clicks, both taught');
   assert.equal(res.targets[0].met, 1, 'the found character meets the zero-click target');
@@ -56,6 +56,7 @@ test('eval appearances: recall per character, false appearances and pictures; te
   assert.deepEqual(taught.taught.map((t) => t.name), ['c1']);
   const t1 = taught.characters.find((c) => c.name === 'c1')!;
   assert.equal(t1.truth, c1.truth - 1, 'the taught box itself is not scored');
+  assert.deepEqual(taught.clips[0].bySize.map((b) => [b.truth, b.found]), [[0, 0], [0, 0], [taught.clips[0].truth, taught.clips[0].found]], 'nor is it counted by size');
   // A sliver at the edge is not counted either way: marking identity 1 partial leaves only identity 0 scored.
   const part = await evalAppearances(truthFile(1), { data: [tmp], out: join(tmp, 'evalapp-partial'), chain: [new TruthBodies(clip, { keep: () => true })], rate: 4, width: clip.width, epochs: 2, learn: false });
   assert.deepEqual(part.runs[0].characters.map((c) => c.name), ['c0']);
@@ -64,7 +65,7 @@ test('eval appearances: recall per character, false appearances and pictures; te
 
 test('eval appearances: each run checked against its target, per character', () => {
   const ch = (series: string, name: string, recall: number, byChain: boolean, purity = 1, own = true) => ({ series, name, truth: 10, found: Math.round(recall * 10), recall, cluster: 0, purity, own, byChain });
-  const clip = (series: string, found: number, appearances: number) => ({ video: `${series}.mp4`, series, truth: 10, found, appearances, falsePositives: appearances - found, precision: found / appearances, picture: '', falseByPass: [0, appearances - found] as [number, number], bySize: [{ truth: 4, found: 1 }, { truth: 0, found: 0 }, { truth: 6, found: Math.min(6, found) }] });
+  const clip = (series: string, found: number, appearances: number) => ({ video: `${series}.mp4`, series, truth: 10, found, appearances, falsePositives: appearances - found, precision: found / appearances, picture: '', falseByPass: [0, appearances - found] as [number, number], bySize: [{ upTo: 0.25, truth: 4, found: 1 }, { upTo: 0.5, truth: 0, found: 0 }, { upTo: null, truth: 6, found: Math.min(6, found) }] });
   const zero: RunScore = { mode: 'zero clicks', taught: [], characters: [ch('a', 'met', 0.8, true), ch('a', 'low', 0.7, true), ch('a', 'never', 0, false), ch('b', 'noisy', 1, true)], clips: [clip('a', 15, 15), clip('b', 9, 10)] };
   const z = checkTargets(zero);
   assert.deepEqual(z.checked.map((c) => c.name), ['met', 'low', 'noisy'], 'zero clicks covers the characters the chain found once');
@@ -80,8 +81,8 @@ test('eval appearances: each run checked against its target, per character', () 
   assert.match(checkTargets({ ...taught, clips: [clip('a', 9, 10), clip('b', 9, 10)] }).checked[0].misses.join(), /series precision 90\.0%/, 'taught: precision too');
   assert.match(formatRuns([{ ...zero, characters: [ch('a', 'never', 0, false)] }]), /nobody to check/);
   // Recall per figure size, over all clips of the run: 1 + 1 of 8 small ones, none of the middle size, 6 + 6 of 12 large.
-  assert.equal(formatSizes(zero.clips), "recall by figure height (share of the frame's): under 1/4 2/8 (25.0%), 1/4 to 1/2 0/0, 1/2 and over 12/12 (100.0%)");
-  assert.match(formatRuns([zero]), /under 1\/4 2\/8/);
+  assert.equal(formatSizes(zero.clips), "recall by figure height (share of the frame's): under 1/4: 2 of 8 (25.0%); 1/4 to 1/2: 0 of 0; 1/2 and over: 12 of 12 (100.0%)");
+  assert.match(formatRuns([zero]), /under 1\/4: 2 of 8/);
   assert.deepEqual([sizeOf(179, 720), sizeOf(180, 720), sizeOf(359, 720), sizeOf(360, 720), sizeOf(720, 720)], [0, 1, 1, 2, 2], 'a quarter and a half of the height start the next size');
   assert.match(formatRuns([zero, taught]), /met for 1 of 3[\s\S]*missed: a low: recall 70\.0% < 80\.0%[\s\S]*met for 1 of 4/);
 });

@@ -85,20 +85,28 @@ export interface ClipScore {
   video: string; series: string; truth: number; found: number; appearances: number; falsePositives: number; precision: number; picture: string;
   /** False appearances from the detector chain (pass 1) and from the learned pass (pass 2). */
   falseByPass: [number, number];
-  /** Truth boxes and those found, per figure size (`SIZES`: her body's height as a share of the frame's). */
-  bySize: Array<{ truth: number; found: number }>;
+  /** Truth boxes and those found, per figure size (`SIZES`; `upTo` its upper end, null for the last). */
+  bySize: Array<{ upTo: number | null; truth: number; found: number }>;
 }
 
 /**
- * Figure sizes recall is also given by, as the upper ends of her body's height over the frame's: under a quarter (a
- * figure in a wide shot), a quarter to a half, the rest (a close-up or a whole figure near the camera). Small figures
- * are where the series map (one cell is a twentieth of the frame's width) and the likeness test fail first.
+ * Figure sizes recall is also given by: her body's height as a share of the frame's, below `upTo`. Under a quarter (a
+ * figure in a wide shot), a quarter to a half, the rest (a close-up or a whole figure near the camera). They say how
+ * she is framed, not how many pixels she has: in a portrait frame a quarter of the height spans more of the series
+ * map (24 cells on the longer side) than in a landscape one. The first pass needs a face, and the face cascade finds
+ * none on figures under half the frame's height in the clips measured (docs/cast.md, Evaluation).
  */
-export const SIZES = [0.25, 0.5, Infinity] as const;
+export const SIZES = [
+  { upTo: 0.25, name: 'under 1/4' },
+  { upTo: 0.5, name: '1/4 to 1/2' },
+  { upTo: Infinity, name: '1/2 and over' },
+] as const;
 
-/** Which of `SIZES` a body of height `h` in a frame `height` tall falls in. */
+/** Which of `SIZES` a body of height `h` in a frame `height` tall falls in (both checked > 0 by the truth reader and `probe`). */
 export function sizeOf(h: number, height: number): number {
-  return SIZES.findIndex((top) => h / height < top);
+  const k = SIZES.findIndex((s) => h / height < s.upTo);
+  if (k < 0) throw new Error(`sizeOf: no size for a body ${h} px tall in a frame ${height} px tall`);
+  return k;
 }
 
 export interface RunScore { mode: 'zero clicks' | 'taught'; characters: CharacterScore[]; clips: ClipScore[]; taught: Array<{ series: string; name: string; video: string; frame: number; box: Box }> }
@@ -168,8 +176,9 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       byFrame.get(r.frame)!.push({ id: r.id, frame: r.frame, box: [r.x, r.y, r.w, r.h], pass: r.pass, track: r.track, cluster: r.cluster });
     }
     let truthN = 0, foundN = 0, apps = 0;
-    const height = probe(path).height;
-    const bySize = SIZES.map(() => ({ truth: 0, found: 0 }));
+    const info = probe(path);
+    // The frame's height, as the truth's boxes are drawn on it (a cropped side-by-side clip keeps the height).
+    const bySize = SIZES.map((s) => ({ upTo: Number.isFinite(s.upTo) ? s.upTo : null, truth: 0, found: 0 }));
     const falseByPass: [number, number] = [0, 0];
     const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
     for (const f of clip.frames) {
@@ -189,7 +198,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
         if (!c) chars.set(key, (c = { series: clip.series, name: t.name, truth: 0, found: 0, clusters: new Map(), byChain: false }));
         c.truth++;
         truthN++;
-        const size = bySize[sizeOf(t.body[3], height)];
+        const size = bySize[sizeOf(t.body[3], info.height)];
         size.truth++;
         const hit = m.get(i);
         if (!hit) return;
@@ -215,7 +224,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       }
       drawn.push({ frame: f.frame, truth: whole, found, matched: m });
     }
-    const picture = await drawClip(path, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
+    const picture = await drawClip(path, info, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
     clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: falseByPass[0] + falseByPass[1], precision: apps ? foundN / apps : 1, picture, falseByPass, bySize });
   }
   const characters: CharacterScore[] = [];
@@ -236,8 +245,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
 }
 
 /** Truth (cyan) and found boxes (green: detector chain, red: learned pass) on every truth frame, in a grid. */
-async function drawClip(path: string, frames: Array<{ frame: number; truth: TruthCharacter[]; found: Found[] }>, file: string): Promise<string> {
-  const info = probe(path);
+async function drawClip(path: string, info: { width: number; height: number }, frames: Array<{ frame: number; truth: TruthCharacter[]; found: Found[] }>, file: string): Promise<string> {
   const W = 320, H = Math.max(2, Math.round((W * info.height) / info.width / 2) * 2);
   const s = W / info.width;
   const tiles = new Map<number, Image>();
@@ -391,14 +399,13 @@ export function formatRuns(runs: RunScore[]): string {
   return lines.join('\n');
 }
 
-/** All clips' recall per figure size (`SIZES`), e.g. "recall by figure height (share of the frame's): under 1/4 3/10 (30.0%), ...". */
+/** All clips' recall per figure size (`SIZES`), e.g. "recall by figure height (share of the frame's): under 1/4: 3 of 10 (30.0%); ...". */
 export function formatSizes(clips: ClipScore[]): string {
-  const names = ['under 1/4', '1/4 to 1/2', '1/2 and over'];
-  const parts = SIZES.map((_, k) => {
+  const parts = SIZES.map((s, k) => {
     const truth = clips.reduce((a, c) => a + c.bySize[k].truth, 0), found = clips.reduce((a, c) => a + c.bySize[k].found, 0);
-    return `${names[k]} ${found}/${truth}${truth ? ` (${pct(found / truth)})` : ''}`;
+    return `${s.name}: ${found} of ${truth}${truth ? ` (${pct(found / truth)})` : ''}`;
   });
-  return `recall by figure height (share of the frame's): ${parts.join(', ')}`;
+  return `recall by figure height (share of the frame's): ${parts.join('; ')}`;
 }
 
 function html(runs: RunScore[], targets: TargetReport[]): string {
