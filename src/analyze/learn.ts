@@ -68,6 +68,12 @@ const PER_SERIES = 240;
  */
 const BACKGROUND_PER_VIDEO = 24;
 const BACKGROUND_PER_SERIES = 120;
+/**
+ * Training maps of frames other than probes kept for the second pass, per series (about 0.8 MB each at 384 px): it
+ * may look at them again (a short clip's background frames and the frames of a shot it scans are mostly its training
+ * frames), and the same frame decoded at the same size gives the same map.
+ */
+const KEPT_MAPS = 64;
 
 interface KnownFrame {
   video: number;
@@ -184,6 +190,7 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
   const outlines = new Map<number, Outline>();
   const cv = taught.length ? await opencv() : undefined;
   const maps = new Map<number, Map<number, FeatureMap>>();
+  let extra = 0;
   for (const [vid, list] of group(frames)) {
     const v = videos.get(vid)!;
     let shots;
@@ -204,8 +211,9 @@ export async function learnSeries(ws: Workspace, opts: LearnOptions = {}): Promi
     for await (const frame of decodeSelected(v.path, list.map((f) => f.frame), size, { times: shots.times, cache: keptFrames(ws) })) {
       const kf = at.get(frame.index)!;
       const fm = await frameFeatures(frame);
-      // Kept for the second pass only where it will look (its probe frames); the rest are dropped after training.
-      if (probes.get(vid)?.has(frame.index)) mine.set(frame.index, fm);
+      // Kept for the second pass where it will look (its probe frames), and others up to a budget (a short clip's
+      // background and scanned frames are mostly its training frames); the rest are dropped after training.
+      if (probes.get(vid)?.has(frame.index) || ++extra <= KEPT_MAPS) mine.set(frame.index, fm);
       const boxes = kf.boxes.map((b) => b.map((x) => x / sx) as Box);
       // Each taught box's outline on its frame: what her look learns from is her, not all her box holds.
       if (cv) for (const t of taught) if (t.video === vid && t.frame === frame.index) {
@@ -444,7 +452,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     let n = 0;
     bar?.set(0, missing.length);
     for await (const frame of decodeSelected(info.path, missing, size, { times, cache: kept })) {
-      const { detections, prob, fm } = await lookAt(frame);
+      const { detections, prob, fm } = await lookAt(frame, maps?.get(frame.index));
       await cutBackground(frame, prob, fm, detections);
       bar?.set(++n, missing.length);
     }
@@ -576,7 +584,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
         frame = next.value;
-        dets = await keep(frame, candidatesOn(frame, f, (await lookAt(next.value)).detections));
+        dets = await keep(frame, candidatesOn(frame, f, (await lookAt(next.value, maps?.get(f))).detections));
       }
     }
     const shot = shotOf.get(f)!;
