@@ -69,9 +69,10 @@ const PER_SERIES = 240;
 const BACKGROUND_PER_VIDEO = 24;
 const BACKGROUND_PER_SERIES = 120;
 /**
- * Training maps of frames other than probes kept for the second pass, per series (about 0.8 MB each at 384 px): it
- * may look at them again (a short clip's background frames and the frames of a shot it scans are mostly its training
- * frames), and the same frame decoded at the same size gives the same map.
+ * Training maps of frames other than probes kept for the second pass, per series, first come first served (the first
+ * episodes' frames; about 0.8 MB each at 384 px, 16:9): it may look at them again (a short clip's background frames and
+ * the frames of a shot it scans are mostly its training frames), and the same frame decoded at the same size gives the
+ * same map. Each episode's are freed when its second pass ends.
  */
 const KEPT_MAPS = 64;
 
@@ -147,7 +148,7 @@ export interface LearnSummary {
   reused: boolean;
   frames: number;
   note?: string;
-  /** Feature maps made for training, by video and frame: the second pass reuses those of its probe frames. */
+  /** Feature maps made for training, by video and frame: the second pass reuses those of its probe frames, and up to `KEPT_MAPS` others. */
   maps?: Map<number, Map<number, FeatureMap>>;
 }
 
