@@ -454,11 +454,16 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     bar?.set(0, missing.length);
     for await (const frame of decodeSelected(info.path, missing, size, { times, cache: kept })) {
       const { detections, prob, fm } = await lookAt(frame, maps?.get(frame.index));
+      seen.set(frame.index, detections);
       await cutBackground(frame, prob, fm, detections);
       bar?.set(++n, missing.length);
     }
     for (const f of missing) cutDone.add(f);
   };
+  // What the maps found on the background frames no probe reached: a retry or the scan of a hit shot that comes to one
+  // takes them as they are (the same frame gives the same maps and cuts), not cut again.
+  const seen = new Map<number, Detection[]>();
+  const detectionsOn = async (frame: Frame, made?: FeatureMap) => seen.get(frame.index) ?? (await lookAt(frame, made)).detections;
   const lookAt = async (frame: Frame, made?: FeatureMap) => {
     const r = await learned.look(frame, [], frame.index, made);
     for (const [d, l] of r.looks) fromLook.set(d, l);
@@ -548,7 +553,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   if (firsts.length) bar?.set(0, firsts.length);
   let retried = 0;
   for await (const frame of decodeSelected(info.path, firsts, size, { times, cache: kept })) {
-    const dets = await keep(frame, candidatesOn(frame, frame.index, (await lookAt(frame, maps?.get(frame.index))).detections));
+    const dets = await keep(frame, candidatesOn(frame, frame.index, await detectionsOn(frame, maps?.get(frame.index))));
     report.frames++;
     if (dets.length) {
       found.set(frame.index, { frame, dets });
@@ -585,7 +590,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
         frame = next.value;
-        dets = await keep(frame, candidatesOn(frame, f, (await lookAt(next.value, maps?.get(f))).detections));
+        dets = await keep(frame, candidatesOn(frame, f, await detectionsOn(next.value, maps?.get(f))));
       }
     }
     const shot = shotOf.get(f)!;
