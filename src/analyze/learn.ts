@@ -454,16 +454,21 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     bar?.set(0, missing.length);
     for await (const frame of decodeSelected(info.path, missing, size, { times, cache: kept })) {
       const { detections, prob, fm } = await lookAt(frame, maps?.get(frame.index));
-      seen.set(frame.index, detections);
+      if (byShot.has(shotOf.get(frame.index)!) && !probes.has(frame.index)) seen.set(frame.index, detections);
       await cutBackground(frame, prob, fm, detections);
       bar?.set(++n, missing.length);
     }
     for (const f of missing) cutDone.add(f);
   };
-  // What the maps found on the background frames no probe reached: a retry or the scan of a hit shot that comes to one
-  // takes them as they are (the same frame gives the same maps and cuts), not cut again.
+  // What the maps found on the background frames no probe reached, in shots still to do: a retry or the scan of a hit
+  // shot that comes to one takes them as they are (the same frame gives the same maps and cuts), not cut again; once,
+  // so no detection is judged twice.
   const seen = new Map<number, Detection[]>();
-  const detectionsOn = async (frame: Frame, made?: FeatureMap) => seen.get(frame.index) ?? (await lookAt(frame, made)).detections;
+  const detectionsOn = async (frame: Frame, made?: FeatureMap) => {
+    const got = seen.get(frame.index);
+    seen.delete(frame.index);
+    return got ?? (await lookAt(frame, made)).detections;
+  };
   const lookAt = async (frame: Frame, made?: FeatureMap) => {
     const r = await learned.look(frame, [], frame.index, made);
     for (const [d, l] of r.looks) fromLook.set(d, l);
