@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { acrossScales, dropPieces, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
+import { acrossScales, dropPieces, frameFeatures, LearnedBodies, LEARNED_LAYER, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import { cutThreadCuts, cutThreadReady, cutThreadState } from '../src/characters/cut.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -112,6 +112,21 @@ test('learned detector: a frame is mapped at the model width on its longer side'
   assert.deepEqual(mapSize({ width: 270, height: 480 }, 384, 16), [224, 384]);
   assert.deepEqual(mapSize({ width: 406, height: 720 }, 192, 16), [112, 192]);
   assert.deepEqual(mapSize({ width: 10, height: 400 }, 384, 16), [16, 384], 'a sliver still has a cell');
+});
+
+test('learned detector: a map made before is used again only when it fits: same size, stride and layer', async () => {
+  const frame: Image = { width: 480, height: 270, channels: 3, data: new Uint8Array(480 * 270 * 3).map((_, i) => (i * 7919) % 251) };
+  const made = await frameFeatures(frame);
+  assert.equal(made.layer, LEARNED_LAYER, 'a map says which layer it was cut at');
+  // A model that lights nothing: only which map it looked at matters here.
+  const model = { version: 1 as const, layer: LEARNED_LAYER, stride: made.stride, dim: made.dim, w: new Array(made.dim).fill(0), b: -10, params: LEARNED_DEFAULTS, trained: { positive: 0, negative: 0, frames: 0, ignored: 0, losses: [] } };
+  const bodies = new LearnedBodies(model);
+  assert.equal((await bodies.look(frame, [], 0, made)).fm, made, 'the same frame\'s map is not made again');
+  // block_12_expand_relu has the same 576 channels at the same stride: its map must not pass for block_13's.
+  const other = { ...made, layer: 'block_12_expand_relu' };
+  assert.notEqual((await bodies.look(frame, [], 0, other)).fm, other, 'another layer\'s map is made again');
+  const small = { ...made, cols: made.cols - 1 };
+  assert.notEqual((await bodies.look(frame, [], 0, small)).fm, small, 'another size is made again');
 });
 
 test('learned detector: a close-up lit in pieces on the full-width map is one region on the half-width map', () => {

@@ -544,7 +544,7 @@ export class LearnedBodies implements CharacterDetector {
     warmCutThread();
     // A map made for training from this very frame (same size, same layer) is not made again.
     const [w, h] = mapSize(frame, this.model.params.width, this.model.stride);
-    const fits = made && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
+    const fits = made && (made.layer ?? this.model.layer) === this.model.layer && made.stride === this.model.stride && made.dim === this.model.dim && made.cols * made.stride === w && made.rows * made.stride === h;
     const fm = fits ? made : await frameFeatures(frame, this.model.params.width, this.model.layer, this.model.stride);
     const prob = probabilities(this.model, fm);
     const found = this.known(frameIndex);

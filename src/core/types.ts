@@ -107,4 +107,6 @@ export interface FeatureMap {
   dim: number;
   stride: number;
   data: Float32Array;
+  /** The backbone layer it was cut at, when known (two layers may share dim and stride: block_12 and block_13 expand). */
+  layer?: string;
 }

@@ -188,5 +188,5 @@ export async function denseFeatures(pixels: Uint8Array, width: number, height: n
   const [rows, cols, dim] = out.shape as [number, number, number];
   const data = (await out.data()) as Float32Array;
   out.dispose();
-  return { cols, rows, dim, stride, data };
+  return { cols, rows, dim, stride, data, layer };
 }
