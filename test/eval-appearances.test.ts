@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
-import { checkTargets, evalAppearances, formatRuns, formatSizes, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
+import { checkTargets, evalAppearances, formatCauses, formatRuns, formatSizes, missCause, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
@@ -49,6 +49,13 @@ test('eval appearances: recall per character, false appearances and pictures; te
   const heights = readAppearanceTruth(truthFile()).flatMap((c) => c.frames.flatMap((f) => f.characters.map((ch) => sizeOf(ch.body[3], clip.height))));
   assert.ok(heights.length && heights.every((k) => k === 2), 'the fixture draws large figures only');
   assert.deepEqual(zero.clips[0].bySize, [{ upTo: 0.25, truth: 0, found: 0 }, { upTo: 0.5, truth: 0, found: 0 }, { upTo: null, truth: zero.clips[0].truth, found: zero.clips[0].found }]);
+  // Why: the learned pass is off, so no series map was learnt and every miss is put down to that; the taught run
+  // (which looks again only where the taught boxes change something) gives no causes.
+  const missed = zero.clips[0].truth - zero.clips[0].found;
+  assert.ok(missed >= c1.truth);
+  assert.deepEqual(zero.clips[0].missedBy, { noMap: missed, noCandidate: 0, elsewhere: 0, turnedDown: 0 });
+  assert.equal(taught.clips[0].missedBy, undefined);
+  assert.match(formatRuns(res.runs), new RegExp(`misses by cause \\(as the learned pass saw them\\): no series map ${missed},`));
   assert.ok(existsSync(join(out, 'report.json')));
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).map((r: { targets: { checked: unknown[] } }) => r.targets.checked.length), [1, 2], 'report.json checks c0 with zero clicks, both taught');
   assert.equal(res.targets[0].met, 1, 'the found character meets the zero-click target');
@@ -61,6 +68,24 @@ test('eval appearances: recall per character, false appearances and pictures; te
   const part = await evalAppearances(truthFile(1), { data: [tmp], out: join(tmp, 'evalapp-partial'), chain: [new TruthBodies(clip, { keep: () => true })], rate: 4, width: clip.width, epochs: 2, learn: false });
   assert.deepEqual(part.runs[0].characters.map((c) => c.name), ['c0']);
   assert.equal(part.runs[0].clips[0].falsePositives, 0, 'found boxes on the partial character are not false');
+});
+
+test('eval appearances: a miss is put down to what the learned pass judged on her frame', () => {
+  const her = { name: 'a', body: [100, 50, 80, 200] as [number, number, number, number] };
+  const onHer = { box: [104, 52, 78, 196] as [number, number, number, number], kept: false };
+  const beside = { box: [300, 50, 80, 200] as [number, number, number, number], kept: false };
+  assert.equal(missCause(her, [onHer, beside], false), 'noMap', 'no series map: nothing else to say');
+  assert.equal(missCause(her, [], true), 'noCandidate');
+  assert.equal(missCause(her, [beside], true), 'elsewhere');
+  assert.equal(missCause(her, [beside, onHer], true), 'turnedDown');
+  // Kept on her yet a miss (the box went to someone else in the matching): not turned down.
+  assert.equal(missCause(her, [{ ...onHer, kept: true }], true), 'elsewhere');
+  // Half her box is not her: a candidate overlapping her at IoU under 0.5 is elsewhere.
+  assert.equal(missCause(her, [{ box: [140, 50, 80, 200], kept: false }], true), 'elsewhere');
+  const clip = (missedBy?: { noMap: number; noCandidate: number; elsewhere: number; turnedDown: number }) => ({ video: 'v', series: 's', truth: 9, found: 2, appearances: 2, falsePositives: 0, precision: 1, picture: '', falseByPass: [0, 0] as [number, number], bySize: [], ...(missedBy ? { missedBy } : {}) });
+  assert.equal(formatCauses([clip()]), '', 'a run without causes prints none');
+  assert.equal(formatCauses([clip({ noMap: 1, noCandidate: 2, elsewhere: 3, turnedDown: 1 }), clip(), clip({ noMap: 0, noCandidate: 1, elsewhere: 0, turnedDown: 0 })]),
+    'misses by cause (as the learned pass saw them): no series map 1, no candidate on her frame 3, candidates only elsewhere on it 3, one on her turned down 1');
 });
 
 test('eval appearances: each run checked against its target, per character', () => {

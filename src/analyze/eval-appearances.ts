@@ -19,7 +19,7 @@ import { tool } from '../core/ffmpeg.js';
 import type { Progress } from '../core/progress.js';
 import { analyzeVideo, type AnalyzeOptions } from './pipeline.js';
 import { analyzeSeries } from './series.js';
-import { teach } from './learn.js';
+import { teach, LEARNED_MODEL, type Judged } from './learn.js';
 
 export interface TruthCharacter {
   name: string;
@@ -87,7 +87,26 @@ export interface ClipScore {
   falseByPass: [number, number];
   /** Truth boxes and those found, per figure size (`SIZES`; `upTo` its upper end, null for the last). */
   bySize: Array<{ upTo: number | null; truth: number; found: number }>;
+  /** Zero clicks: why each truth box missed was missed (`missCause`). */
+  missedBy?: MissCauses;
 }
+
+/**
+ * Why a truth box was missed, as the learned pass saw her frame: no series map was learnt (the first pass found nobody
+ * in the series), no candidate of the second pass on her frame (not lit, or the frame not looked at), candidates only
+ * elsewhere on it, or one on her (matching her as a found box would) that the likeness test or the settling turned down.
+ */
+export interface MissCauses { noMap: number; noCandidate: number; elsewhere: number; turnedDown: number }
+
+/** The cause of a miss, from the candidates the second pass judged on her frame (source pixels). */
+export function missCause(t: TruthCharacter, candidates: ReadonlyArray<{ box: Box; kept: boolean }>, hasMap: boolean): keyof MissCauses {
+  if (!hasMap) return 'noMap';
+  if (!candidates.length) return 'noCandidate';
+  return candidates.some((c) => !c.kept && matchScore(t, c.box) > 0) ? 'turnedDown' : 'elsewhere';
+}
+
+/** Candidates the second pass judged, by video (resolved path) and frame. */
+type Candidates = Map<string, Map<number, Array<{ box: Box; kept: boolean }>>>;
 
 /**
  * Figure sizes recall is also given by: her body's height as a share of the frame's, below `upTo`. Under a quarter (a
@@ -163,7 +182,8 @@ function footage(clip: TruthClip, src: string, out: string): string {
   return dst;
 }
 
-async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string, skip = new Set<string>()): Promise<Omit<RunScore, 'taught'>> {
+async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string, skip = new Set<string>(), judged?: Candidates): Promise<Omit<RunScore, 'taught'>> {
+  const hasMap = !!ws.db.prepare('SELECT 1 FROM models WHERE name = ?').get(LEARNED_MODEL);
   const chars = new Map<string, { series: string; name: string; truth: number; found: number; clusters: Map<number, number>; byChain: boolean }>();
   const clusterMembers = new Map<number, Map<string, number>>();
   const clipScores: ClipScore[] = [];
@@ -180,6 +200,8 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
     // The frame's height, as the truth's boxes are drawn on it (a cropped side-by-side clip keeps the height).
     const bySize = SIZES.map((s) => ({ upTo: Number.isFinite(s.upTo) ? s.upTo : null, truth: 0, found: 0 }));
     const falseByPass: [number, number] = [0, 0];
+    const missedBy: MissCauses | undefined = judged && { noMap: 0, noCandidate: 0, elsewhere: 0, turnedDown: 0 };
+    const judgedHere = judged?.get(resolve(path));
     const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
     for (const f of clip.frames) {
       const whole = f.characters.filter((c) => !c.partial);
@@ -201,7 +223,10 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
         const size = bySize[sizeOf(t.body[3], info.height)];
         size.truth++;
         const hit = m.get(i);
-        if (!hit) return;
+        if (!hit) {
+          if (missedBy) missedBy[missCause(t, judgedHere?.get(f.frame) ?? [], hasMap)]++;
+          return;
+        }
         c.found++;
         foundN++;
         size.found++;
@@ -225,7 +250,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       drawn.push({ frame: f.frame, truth: whole, found, matched: m });
     }
     const picture = await drawClip(path, info, drawn, join(out, `${clip.video.replace(/\.[^.]+$/, '')}-${mode === 'taught' ? 'taught' : 'zero'}.png`));
-    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: falseByPass[0] + falseByPass[1], precision: apps ? foundN / apps : 1, picture, falseByPass, bySize });
+    clipScores.push({ video: clip.video, series: clip.series, truth: truthN, found: foundN, appearances: apps, falsePositives: falseByPass[0] + falseByPass[1], precision: apps ? foundN / apps : 1, picture, falseByPass, bySize, ...(missedBy ? { missedBy } : {}) });
   }
   const characters: CharacterScore[] = [];
   const majority = new Map<string, number | null>();
@@ -293,12 +318,22 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
     rmSync(dir, { recursive: true, force: true });
     const ws = Workspace.open(dir);
     try {
-      const analyse = async () => {
-        for (const { clip, path } of list) await analyzeVideo(ws, path, { ...opts, extraFrames: clip.frames.map((f) => f.frame) });
-        await analyzeSeries(ws, { epochs: opts.epochs, learn: opts.learn, log: opts.log, progress: opts.progress });
+      // What the learned pass judged on a fresh workspace, for the zero-click run's causes of misses (a taught run
+      // looks again only at the shots the taught boxes change, so its causes would be partial: not given).
+      const judged: Candidates = new Map();
+      const told: Judged = (video, frame, box, kept) => {
+        const key = resolve(video);
+        if (!judged.has(key)) judged.set(key, new Map());
+        const at = judged.get(key)!;
+        if (!at.has(frame)) at.set(frame, []);
+        at.get(frame)!.push({ box, kept });
       };
-      await analyse();
-      const zero = await score(ws, list, 'zero clicks', opts.out);
+      const analyse = async (first: boolean) => {
+        for (const { clip, path } of list) await analyzeVideo(ws, path, { ...opts, extraFrames: clip.frames.map((f) => f.frame) });
+        await analyzeSeries(ws, { epochs: opts.epochs, learn: opts.learn, log: opts.log, progress: opts.progress, ...(first ? { judged: told } : {}) });
+      };
+      await analyse(true);
+      const zero = await score(ws, list, 'zero clicks', opts.out, undefined, judged);
       runs[0].characters.push(...zero.characters);
       runs[0].clips.push(...zero.clips);
       if (!opts.teach) continue;
@@ -315,7 +350,7 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
         await teach(ws, at.path, at.frame, box, miss.name);
         runs[1].taught.push({ series, name: miss.name, video: at.clip.video, frame: at.frame, box });
       }
-      await analyse();
+      await analyse(false);
       const taught = await score(ws, list, 'taught', opts.out, new Set(runs[1].taught.filter((t) => t.series === series).map((t) => `${t.video}#${t.frame}#${t.name}`)));
       runs[1].characters.push(...taught.characters);
       runs[1].clips.push(...taught.clips);
@@ -394,6 +429,8 @@ export function formatRuns(runs: RunScore[]): string {
     const t = r.clips.reduce((a, c) => ({ truth: a.truth + c.truth, found: a.found + c.found, apps: a.apps + c.appearances }), { truth: 0, found: 0, apps: 0 });
     lines.push(`  all clips: recall ${pct(t.truth ? t.found / t.truth : 0)}, precision ${pct(t.apps ? t.found / t.apps : 1)}`);
     lines.push(`  ${formatSizes(r.clips)}`);
+    const causes = formatCauses(r.clips);
+    if (causes) lines.push(`  ${causes}`);
     lines.push(...formatTargets(checkTargets(r)));
   }
   return lines.join('\n');
@@ -408,10 +445,18 @@ export function formatSizes(clips: ClipScore[]): string {
   return `recall by figure height (share of the frame's): ${parts.join('; ')}`;
 }
 
+/** All clips' misses by cause (`MissCauses`), when the run has them: "" otherwise. */
+export function formatCauses(clips: ClipScore[]): string {
+  const withCauses = clips.filter((c) => c.missedBy);
+  if (!withCauses.length) return '';
+  const sum = (k: keyof MissCauses) => withCauses.reduce((a, c) => a + c.missedBy![k], 0);
+  return `misses by cause (as the learned pass saw them): no series map ${sum('noMap')}, no candidate on her frame ${sum('noCandidate')}, candidates only elsewhere on it ${sum('elsewhere')}, one on her turned down ${sum('turnedDown')}`;
+}
+
 function html(runs: RunScore[], targets: TargetReport[]): string {
   const rows = (r: RunScore) => r.characters.map((c) => `<tr><td>${esc(c.series)}</td><td>${esc(c.name)}</td><td>${c.truth}</td><td>${c.found}</td><td>${pct(c.recall)}</td><td>${c.cluster ?? '-'}</td><td>${pct(c.purity)}</td><td>${c.own ? 'yes' : 'no'}</td><td>${c.byChain ? 'yes' : 'no'}</td></tr>`).join('');
   const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
-${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p><pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
+${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p>${formatCauses(r.clips) ? `<p>${esc(formatCauses(r.clips))}</p>` : ''}<pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
 }

@@ -155,7 +155,12 @@ export interface LearnSummary {
 export interface LearnOptions {
   progress?: (label: string, total?: number) => Progress;
   log?: (msg: string) => void;
+  /** Told every candidate the second pass judges: what `eval appearances` tells its misses apart by. */
+  judged?: Judged;
 }
+
+/** A candidate of the second pass on a frame of an episode (source pixels), and whether it was kept. */
+export type Judged = (video: string, frame: number, box: Box, kept: boolean) => void;
 
 /** How each analysed episode was analysed (its detect stage's parameters). */
 interface Analysed { id: number; path: string; fingerprint: string; width: number; side: 'longer' | 'width'; fps: number; every: number; embed: number }
@@ -316,7 +321,7 @@ export interface RedetectReport {
  * enough to run again); taught boxes are, through their shot (carry.ts).
  * Saved per shot with the model's key, so a killed run resumes.
  */
-export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress, maps?: Map<number, FeatureMap>): Promise<RedetectReport> {
+export async function redetectVideo(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, model: LearnedModel, key: string, opts: DetectStageOptions, known_: KnownLooks, bar?: Progress, maps?: Map<number, FeatureMap>, told?: Judged): Promise<RedetectReport> {
   const size = sizeFor(info, opts);
   const sx = info.width / size.width;
   const samples = ws.db.prepare('SELECT frame, shot, time FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as Sample[];
@@ -497,7 +502,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   /** How far from the nearest known character. */
   const fromKnown = (d: Detection) => likeness.distances(d.embedding!).character;
   /** Embedded, and only those that look like a character (a taught box always does: it is her). */
-  const keep = async (frame: Image, dets: Detection[]): Promise<Detection[]> => {
+  const keep = async (frame: Image, f: number, dets: Detection[]): Promise<Detection[]> => {
     if (!dets.length) return dets;
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
     if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
@@ -530,7 +535,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       const own = look ? hers(look) : [];
       return own.length ? nearest(own, d.embedding!) : fromKnown(d);
     };
-    return settle(kept, lookOfKept, (d) => taughtDets.has(d) || sure.has(d), near);
+    const settled = settle(kept, lookOfKept, (d) => taughtDets.has(d) || sure.has(d), near);
+    if (told) for (const d of dets) told(info.path, f, d.box.map((v) => v * sx) as Box, settled.includes(d));
+    return settled;
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
   const found = new Map<number, { frame: Image; dets: Detection[] }>();
@@ -547,7 +554,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   }
   // Decided once every background cut-out is in.
   for (const [f, got] of [...found]) {
-    got.dets = await keep(got.frame, got.dets);
+    got.dets = await keep(got.frame, f, got.dets);
     if (got.dets.length) hit.add(shotOf.get(f)!);
     else found.delete(f);
   }
@@ -558,7 +565,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   if (firsts.length) bar?.set(0, firsts.length);
   let retried = 0;
   for await (const frame of decodeSelected(info.path, firsts, size, { times, cache: kept })) {
-    const dets = await keep(frame, candidatesOn(frame, frame.index, await detectionsOn(frame, maps?.get(frame.index))));
+    const dets = await keep(frame, frame.index, candidatesOn(frame, frame.index, await detectionsOn(frame, maps?.get(frame.index))));
     report.frames++;
     if (dets.length) {
       found.set(frame.index, { frame, dets });
@@ -595,7 +602,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       while (!next.done && next.value.index < f) next = await decoded.next();
       if (!next.done && next.value.index === f) {
         frame = next.value;
-        dets = await keep(frame, candidatesOn(frame, f, await detectionsOn(next.value, maps?.get(f))));
+        dets = await keep(frame, f, candidatesOn(frame, f, await detectionsOn(next.value, maps?.get(f))));
       }
     }
     const shot = shotOf.get(f)!;
@@ -828,7 +835,7 @@ export async function learnPass(ws: Workspace, opts: LearnOptions = {}): Promise
         // Made once, and only when some episode still has shots to look at again.
         const pending = ws.db.prepare('SELECT COUNT(*) n FROM redetected WHERE video_id = ? AND model = ?').get(r.id, passKey) as { n: number };
         if (!looks && pending.n < shots.shots.length) looks = await knownLooks(ws, stored, rows.filter((v) => existsSync(v.path)).map((v) => ({ id: v.id, path: v.path, width: v.width, side: v.side, embed: embedOf(v) })));
-        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, side: r.side, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), seeds: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id));
+        report = await redetectVideo(ws, r.id, shots.video, shots.times, learn.model, passKey, { width: r.width, side: r.side, fps: r.fps, every: r.every, embed: embedOf(r) }, looks ?? { characters: [], taught: new Map(), seeds: new Map(), named: new Map(), background: [], size: [0, 0] }, bar, learn.maps?.get(r.id), opts.judged);
         // Its maps are of no more use: free them before the next episode.
         learn.maps?.delete(r.id);
         bar?.done();

@@ -11,7 +11,7 @@ import { links } from '../label/store.js';
 import { coOccurring } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, dictionaryCut, HEAD_MODEL, type Appearance } from './tracks.js';
-import { learnPass, nameTaught, type LearnPassSummary } from './learn.js';
+import { learnPass, nameTaught, type Judged, type LearnPassSummary } from './learn.js';
 import type { Progress } from '../core/progress.js';
 import { dropFrames } from './kept.js';
 
@@ -42,6 +42,8 @@ export interface SeriesOptions {
   progress?: (label: string, total?: number) => Progress;
   epochs?: number;
   log?: (msg: string) => void;
+  /** Told every candidate the learned pass judges (`LearnOptions.judged`). */
+  judged?: Judged;
 }
 
 const HEAD_VERSION = 1;
@@ -56,7 +58,7 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   try {
     ws.claim('analyze');
     ensureSchema(ws);
-    learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log });
+    learned = opts.learn === false ? undefined : await learnPass(ws, { progress: opts.progress, log, judged: opts.judged });
   } finally {
     // The learned pass is the last to look at sampled frames: those the first pass kept are let go.
     dropFrames(ws);
