@@ -5,7 +5,7 @@
 // box on a clip the chain finds nobody in finds her elsewhere and names her.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
@@ -376,7 +376,8 @@ test('analyze learns the series: the learned pass finds characters the detector 
     const first = (ws.db.prepare('SELECT COUNT(*) n FROM appearances').get() as { n: number }).n;
     assert.ok(first > 0, 'the chain finds identity 0');
     const kept = keptFrames(ws);
-    const s = await analyzeSeries(ws, { epochs: 3 });
+    const told: Array<{ video: string; frame: number; box: Box; kept: boolean }> = [];
+    const s = await analyzeSeries(ws, { epochs: 3, judged: (video, frame, box, keep) => told.push({ video, frame, box, kept: keep }) });
     // (Unless the suite runs with TOONSCOPE_FRAME_CACHE_MB=0, to check that nothing depends on them.)
     if (kept!.budget) assert.ok(kept!.hits > 0, 'the learned pass took the first pass\'s frames from memory');
     assert.equal(keptFrames(ws), undefined, 'and let them go');
@@ -391,6 +392,14 @@ test('analyze learns the series: the learned pass finds characters the detector 
     assert.ok(p2.onOthers >= 0.4 * others, `the learned pass finds many other characters: ${p2.onOthers} of ${others}`);
     assert.ok(p2.duplicates <= 0.05 * p2.n, `it does not find the known one again: ${p2.duplicates} of ${p2.n}`);
     assert.equal(s.learned!.videos[0].second, p2.n, 'analyze reports the learned pass count');
+    // Every candidate the second pass judged is told (what eval appearances reads its misses by): the kept ones are
+    // its rows, box for box in the video's pixels, and the turned-down ones at least those analyze counts.
+    const rows2 = ws.db.prepare('SELECT frame, x, y, w, h FROM appearances WHERE pass = 2 ORDER BY frame, x, y').all() as { frame: number; x: number; y: number; w: number; h: number }[];
+    const keptTold = told.filter((t) => t.kept).sort((a, b) => a.frame - b.frame || a.box[0] - b.box[0] || a.box[1] - b.box[1]);
+    assert.equal(keptTold.length, rows2.length, 'one told kept candidate per second-pass row');
+    keptTold.forEach((t, k) => assert.ok(t.frame === rows2[k].frame && iou(t.box, [rows2[k].x, rows2[k].y, rows2[k].w, rows2[k].h]) > 0.99, `row ${k}: ${t.frame} ${t.box.map(Math.round)} vs ${JSON.stringify(rows2[k])}`));
+    assert.ok(told.every((t) => t.video === resolve(video)), 'told by the episode\'s path');
+    assert.ok(told.filter((t) => !t.kept).length >= s.learned!.videos[0].rejected, 'every candidate turned down is told');
     // A re-run with nothing new reuses the model and redoes nothing; a lost second pass is redone identically.
     const again = await analyzeSeries(ws, { epochs: 3 });
     assert.equal(again.learned?.learn.reused, true);
