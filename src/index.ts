@@ -37,6 +37,7 @@ export type { CharacterDetector, Character as CharacterInFrame } from './charact
 // Analyze and the character dictionary: per-video tracks, then the series' dictionary.
 export { analyzeVideo, type AnalyzeOptions, type VideoSummary } from './analyze/pipeline.js';
 export { analyzeSeries, type SeriesOptions, type SeriesSummary } from './analyze/series.js';
+export type { Judged } from './analyze/learn.js';
 export { listCharacters, episodes, spans, type CharacterCard, type Episode, type Span, type SpanFilter } from './label/spans.js';
 
 // Labels and exports: names a person gives, and the files made from them.

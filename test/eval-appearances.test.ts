@@ -49,13 +49,9 @@ test('eval appearances: recall per character, false appearances and pictures; te
   const heights = readAppearanceTruth(truthFile()).flatMap((c) => c.frames.flatMap((f) => f.characters.map((ch) => sizeOf(ch.body[3], clip.height))));
   assert.ok(heights.length && heights.every((k) => k === 2), 'the fixture draws large figures only');
   assert.deepEqual(zero.clips[0].bySize, [{ upTo: 0.25, truth: 0, found: 0 }, { upTo: 0.5, truth: 0, found: 0 }, { upTo: null, truth: zero.clips[0].truth, found: zero.clips[0].found }]);
-  // Why: the learned pass is off, so no series map was learnt and every miss is put down to that; the taught run
-  // (which looks again only where the taught boxes change something) gives no causes.
-  const missed = zero.clips[0].truth - zero.clips[0].found;
-  assert.ok(missed >= c1.truth);
-  assert.deepEqual(zero.clips[0].missedBy, { noMap: missed, noCandidate: 0, elsewhere: 0, turnedDown: 0 });
-  assert.equal(taught.clips[0].missedBy, undefined);
-  assert.match(formatRuns(res.runs), new RegExp(`misses by cause \\(as the learned pass saw them\\): no series map ${missed},`));
+  // Why misses were missed is what the learned pass saw: with it off, nothing is said.
+  assert.equal(zero.clips[0].missedBy, undefined);
+  assert.doesNotMatch(formatRuns(res.runs), /misses by cause/);
   assert.ok(existsSync(join(out, 'report.json')));
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).map((r: { targets: { checked: unknown[] } }) => r.targets.checked.length), [1, 2], 'report.json checks c0 with zero clicks, both taught');
   assert.equal(res.targets[0].met, 1, 'the found character meets the zero-click target');
@@ -68,6 +64,21 @@ test('eval appearances: recall per character, false appearances and pictures; te
   const part = await evalAppearances(truthFile(1), { data: [tmp], out: join(tmp, 'evalapp-partial'), chain: [new TruthBodies(clip, { keep: () => true })], rate: 4, width: clip.width, epochs: 2, learn: false });
   assert.deepEqual(part.runs[0].characters.map((c) => c.name), ['c0']);
   assert.equal(part.runs[0].clips[0].falsePositives, 0, 'found boxes on the partial character are not false');
+});
+
+test('eval appearances: with the learned pass, each zero-click miss has a cause from what it judged', async () => {
+  await writeSynthClip(join(tmp, name), clip);
+  // At half the source's width, so boxes told in the video's pixels are scaled back from the analysis size.
+  const res = await evalAppearances(truthFile(), { data: [tmp], out: join(tmp, 'evalapp-learn'), chain: [new TruthBodies(clip, { keep: (id) => id === 0 })], rate: 4, width: Math.round(clip.width / 2), epochs: 2, teach: true });
+  const [zero, taught] = res.runs.map((r) => r.clips[0]);
+  const missed = zero.truth - zero.found;
+  assert.ok(missed > 0, 'the chain misses identity 1 and the learned pass not all of her');
+  const by = zero.missedBy!;
+  assert.equal(by.noMap, 0, 'a series map was learnt from identity 0');
+  assert.equal(by.noCandidate + by.elsewhere + by.turnedDown, missed, 'every miss has one cause');
+  assert.ok(by.noCandidate < missed, `the learned pass judged candidates on some missed frames: ${JSON.stringify(by)}`);
+  assert.match(formatRuns(res.runs), /misses by cause \(as the learned pass saw them\): no series map 0,/);
+  assert.equal(taught?.missedBy, undefined, 'the taught run looks again only where its boxes change something: no causes');
 });
 
 test('eval appearances: a miss is put down to what the learned pass judged on her frame', () => {

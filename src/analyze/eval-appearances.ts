@@ -93,8 +93,9 @@ export interface ClipScore {
 
 /**
  * Why a truth box was missed, as the learned pass saw her frame: no series map was learnt (the first pass found nobody
- * in the series), no candidate of the second pass on her frame (not lit, or the frame not looked at), candidates only
- * elsewhere on it, or one on her (matching her as a found box would) that the likeness test or the settling turned down.
+ * in the series, or nothing to train on), no candidate of the second pass on her frame (not lit, or the frame not
+ * looked at), candidates only elsewhere on it (or one on her, kept, but matched to someone beside her), or one on her
+ * (matching her as a found box would) that the likeness test or the settling turned down.
  */
 export interface MissCauses { noMap: number; noCandidate: number; elsewhere: number; turnedDown: number }
 
@@ -333,7 +334,8 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
         await analyzeSeries(ws, { epochs: opts.epochs, learn: opts.learn, log: opts.log, progress: opts.progress, ...(first ? { judged: told } : {}) });
       };
       await analyse(true);
-      const zero = await score(ws, list, 'zero clicks', opts.out, undefined, judged);
+      // Without the learned pass there is nothing it saw: no causes.
+      const zero = await score(ws, list, 'zero clicks', opts.out, undefined, opts.learn === false ? undefined : judged);
       runs[0].characters.push(...zero.characters);
       runs[0].clips.push(...zero.clips);
       if (!opts.teach) continue;
@@ -455,8 +457,9 @@ export function formatCauses(clips: ClipScore[]): string {
 
 function html(runs: RunScore[], targets: TargetReport[]): string {
   const rows = (r: RunScore) => r.characters.map((c) => `<tr><td>${esc(c.series)}</td><td>${esc(c.name)}</td><td>${c.truth}</td><td>${c.found}</td><td>${pct(c.recall)}</td><td>${c.cluster ?? '-'}</td><td>${pct(c.purity)}</td><td>${c.own ? 'yes' : 'no'}</td><td>${c.byChain ? 'yes' : 'no'}</td></tr>`).join('');
+  const causes = (r: RunScore) => formatCauses(r.clips);
   const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
-${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p>${formatCauses(r.clips) ? `<p>${esc(formatCauses(r.clips))}</p>` : ''}<pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
+${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p>${causes(r) ? `<p>${esc(causes(r))}</p>` : ''}<pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
 }
