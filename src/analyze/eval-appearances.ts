@@ -197,8 +197,8 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
       byFrame.get(r.frame)!.push({ id: r.id, frame: r.frame, box: [r.x, r.y, r.w, r.h], pass: r.pass, track: r.track, cluster: r.cluster });
     }
     let truthN = 0, foundN = 0, apps = 0;
-    const info = probe(path);
     // The frame's height, as the truth's boxes are drawn on it (a cropped side-by-side clip keeps the height).
+    const info = probe(path);
     const bySize = SIZES.map((s) => ({ upTo: Number.isFinite(s.upTo) ? s.upTo : null, truth: 0, found: 0 }));
     const falseByPass: [number, number] = [0, 0];
     const missedBy: MissCauses | undefined = judged && { noMap: 0, noCandidate: 0, elsewhere: 0, turnedDown: 0 };
