@@ -1,9 +1,12 @@
 // Where nobody was found: `unseen` lists the shots of an analysed video with no
 // character standing (nobody detected, or only a track rejected as "not a
-// character"), each with a frame to look at inside it, and refuses a video not analysed.
+// character"), each with a frame to look at inside it; `toonscope label unseen`
+// prints them with the teach command to paste, and refuses a video not analysed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Workspace } from '../src/core/workspace.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -27,6 +30,7 @@ class BlindIn implements CharacterDetector {
   }
 }
 
+const mainJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const dir = join(tmp, 'unseen');
 // One figure per shot; with seed 7 shot 0 has identity 0, shot 1 identity 1, shot 2 identity 2 and shot 3 identity 1.
 const clip = synthClip({ shots: 4, shotFrames: [24, 30], identities: 3, perShot: [1, 1], seed: 7 });
@@ -74,4 +78,30 @@ test('unseen: shots with nobody, or only a rejected track, are listed in time or
   // A video whose shots were found but that analyze never looked at: nobody looked, which is not "nobody found".
   const shotsOnly = ws.videos().find((v) => v.id !== id)!;
   assert.throws(() => unseen(ws, shotsOnly.id), (e: unknown) => e instanceof ToonscopeError && e.file === shotsOnly.path && /not analysed/.test(e.problem));
+});
+
+test('label unseen: one line per shot and the teach command to paste; a video not analysed is a one-line error naming it', async () => {
+  // The real CLI in a process of its own: its stdout is its own (the test runner talks over this one's).
+  const cli = (file: string) => spawnSync(process.execPath, [mainJs, 'label', 'unseen', file, '--workspace', dir], { encoding: 'utf8' });
+  const ok = cli(video);
+  const unknown = cli(join(tmp, 'no-such.mp4'));
+  const shotsOnly = cli(other);
+  assert.equal(ok.status, 0, ok.stderr);
+  const list = unseen(ws, id);
+  assert.ok(list.length >= 1, 'the first test left shots with nobody');
+  const clock = (t: number) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
+  const want = [
+    ...list.map((u) => `shot ${u.shot}  ${clock(u.start)}-${clock(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`),
+    `to teach one: toonscope label teach ${video} --frame ${list[0].look} --box X,Y,W,H --name NAME`,
+  ];
+  assert.deepEqual(ok.stdout.trimEnd().split('\n'), want);
+  // Seed 7's shot 1 is frames 24-49 at 24 fps: 1.0 s to 50/24 = 2.083 s.
+  assert.deepEqual([clip.shots[1].start, clip.shots[1].end, clip.fps], [24, 49, 24]);
+  assert.match(ok.stdout, /^shot 1 {2}0:01\.0-0:02\.1 {2}frames 24-49 {2}look at frame \d+\n/, 'times as m:ss.s');
+  for (const [r, file] of [[unknown, join(tmp, 'no-such.mp4')], [shotsOnly, other]] as const) {
+    assert.equal(r.status, 1, file);
+    assert.equal(r.stdout, '');
+    const quoted = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(r.stderr, new RegExp(`^toonscope: ${quoted}: not analysed in the workspace .*: run \`toonscope analyze ${quoted}\` first\n$`), 'one line naming the file');
+  }
 });
