@@ -1,7 +1,8 @@
 // End to end: a real workspace (two analysed episodes of drawn characters),
 // the app, and Debian's chromium driven by playwright-core. A person names a
 // cluster, jumps through its appearances, teaches a box, merges, rejects and splits; the
-// page and the database must both show the new labels.
+// page and the database must both show the new labels. Then a "Nobody found" block opens the
+// teach panel on a frame of its shot.
 // Skips when chromium is missing, except under .ci/run (TOONSCOPE_E2E=1), where that fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { chromium, type Page } from 'playwright-core';
-import { listCharacters, spans } from '../src/label/index.js';
+import { listCharacters, spans, unseen } from '../src/label/index.js';
 import { taughtBoxes } from '../src/analyze/learn.js';
 import { startApp } from '../src/app/index.js';
 import { castWorkspace } from './app-fixture.js';
@@ -23,7 +24,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 /** Names on the dictionary page, as the person sees them. */
 const shown = (page: Page) => page.$$eval('.card', (cs) => cs.map((c) => [Number((c as HTMLElement).dataset.id), (c.querySelector('input[name=name]') as HTMLInputElement).value, c.querySelector('.badge')!.textContent]));
 
-test('app e2e: name, jump through appearances, teach a box, merge, reject and split in headless chromium', {
+test('app e2e: name, jump through appearances, teach a box, merge, reject and split, teach where nobody was found in headless chromium', {
   skip: missing && !required ? `chromium not found at ${browser} (apt-get install chromium; .ci/run installs it and sets TOONSCOPE_E2E=1)` : false,
 }, async () => {
   assert.ok(!missing, `TOONSCOPE_E2E=1 but chromium is missing at ${browser}`);
@@ -182,6 +183,30 @@ test('app e2e: name, jump through appearances, teach a box, merge, reject and sp
     assert.ok(after.filter((x) => x.id !== c).every((x) => x.status === 'auto' && x.name === null), 'split parts are unnamed');
     assert.ok((await shown(page)).filter((r) => r[0] !== c).every((r) => r[1] === '' && r[2] === 'unnamed'), 'and the page shows it');
     await snap(page, 'dictionary-after');
+
+    // Nobody found: with C rejected, shots of the episode where only C stood have no character standing.
+    const none = unseen(ws, ep);
+    assert.ok(none.length > 0, 'rejecting C left a shot of the episode with nobody standing');
+    const standing = new Set(spans(ws, { video: ep }).filter((s) => !s.rejected).map((s) => s.shot));
+    assert.ok(none.every((u) => !standing.has(u.shot)), 'nobody stands in a shot listed');
+    await page.goto(`${app.url}#/episode/${ep}`);
+    await page.waitForSelector('.lane.unseen .block');
+    assert.deepEqual(await lanes(), expectLanes(), 'the lanes of characters are as they were');
+    const blocks = await page.$$eval('.lane.unseen .block', (bs) => bs.map((b) => [Number((b as HTMLElement).dataset.shot), b.getAttribute('title'), getComputedStyle(b).backgroundImage]));
+    assert.deepEqual(blocks.map((b) => b[0]), none.map((u) => u.shot), 'one block per shot where nobody was found');
+    assert.match(String(blocks[0][1]), /^Nobody found \d+:\d\d\.\d–\d+:\d\d\.\d: teach a character here$/);
+    assert.match(String(blocks[0][2]), /repeating-linear-gradient/, 'hatched, not a character colour');
+    // A click pauses the video on the shot's frame to look at, with the teach panel open on it.
+    const u = none.at(-1)!;
+    await page.waitForFunction(() => document.querySelector('video')!.readyState >= 1);
+    await page.click(`.lane.unseen .block[data-shot="${u.shot}"]`);
+    await page.waitForSelector('.teach-panel:not([hidden])');
+    const frameShown = Number(await page.textContent('#teach-frame'));
+    assert.ok(frameShown >= u.firstFrame && frameShown <= u.lastFrame, `the teach panel's frame ${frameShown} lies in shot ${u.shot} (${u.firstFrame}-${u.lastFrame})`);
+    assert.equal(frameShown, u.look, 'the frame to look at');
+    await page.waitForFunction(([a, b]) => { const v = document.querySelector('video')!; return v.paused && !v.seeking && v.currentTime >= a && v.currentTime < b; }, [u.start, u.end]);
+    assert.ok(await page.isDisabled('#teach'), 'teaching is on');
+    await snap(page, 'nobody-found');
     assert.deepEqual(errors, [], 'no script errors, failed loads or CSP violations in the page');
   } finally {
     await ctx.close();
