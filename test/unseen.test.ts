@@ -1,8 +1,10 @@
 // Where nobody was found: `unseen` lists the shots of an analysed video with no
 // character standing (nobody detected, or only a track rejected as "not a
-// character"), each with a frame to look at inside it; `toonscope label unseen`
-// prints them with the teach command to paste, and refuses a video not analysed.
-import { test, before, after } from 'node:test';
+// character"), each with a frame to look at inside it; it refuses a video whose
+// analysis is not complete and leaves out a shot with a frame not looked at yet.
+// `toonscope label unseen` prints them with the teach command to paste, and
+// refuses a video not analysed. Each test has a workspace of its own.
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -14,9 +16,11 @@ import type { CharacterDetector } from '../src/characters/types.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
+import { teach } from '../src/analyze/learn.js';
+import { resetShot } from '../src/analyze/store.js';
 import { detectShots } from '../src/shots/detect.js';
 import { loadShots } from '../src/shots/store.js';
-import { unseen, spans, rejectCharacter } from '../src/label/index.js';
+import { unseen, unseenShots, spans, rejectCharacter } from '../src/label/index.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 /** The truth detector, blind in one shot: there the chain finds nobody. */
@@ -30,65 +34,115 @@ class BlindIn implements CharacterDetector {
   }
 }
 
-const mainJs = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
-const dir = join(tmp, 'unseen');
+const here = dirname(fileURLToPath(import.meta.url));
+const mainJs = join(here, '..', 'src', 'cli', 'main.js');
 // One figure per shot; with seed 7 shot 0 has identity 0, shot 1 identity 1, shot 2 identity 2 and shot 3 identity 1.
 const clip = synthClip({ shots: 4, shotFrames: [24, 30], identities: 3, perShot: [1, 1], seed: 7 });
 const video = join(tmp, 'unseen-ep.mp4');
 const other = join(tmp, 'unseen-other.mp4');
-let ws: Workspace, id: number;
 
 before(async () => {
   await writeSynthClip(video, clip);
   await writeSynthClip(other, synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed: 3 }));
-  ws = Workspace.open(dir);
-  await analyzeVideo(ws, video, { chain: [new BlindIn(clip, clip.shots[1])], rate: 6, width: clip.width });
-  await analyzeSeries(ws, { epochs: 5, learn: false });
-  id = ws.videos()[0].id;
-  await detectShots(other, { workspace: ws }); // in the workspace, never analysed
 });
 
-after(() => ws.close());
+/** A workspace of its own with `video` analysed (nobody found in shot 1) and the series' labels. */
+async function analysed(name: string): Promise<{ ws: Workspace; id: number }> {
+  const ws = Workspace.open(join(tmp, name));
+  await analyzeVideo(ws, video, { chain: [new BlindIn(clip, clip.shots[1])], rate: 6, width: clip.width });
+  await analyzeSeries(ws, { epochs: 5, learn: false });
+  return { ws, id: ws.videos().find((v) => v.path === video)!.id };
+}
+
+const notAnalysed = (path: string) => (e: unknown) => e instanceof ToonscopeError && e.file === path && /not analysed/.test(e.problem);
 
 test('unseen: shots with nobody, or only a rejected track, are listed in time order with a frame to look at inside', async () => {
-  const who = (shot: number) => spans(ws, { video: id }).filter((s) => s.shot === shot && !s.rejected);
-  assert.equal(who(1).length, 0, 'the chain found nobody in shot 1');
-  for (const s of [0, 2, 3]) assert.ok(who(s).length > 0, `someone was found in shot ${s}`);
-  assert.deepEqual(unseen(ws, id).map((u) => u.shot), [1], 'only the empty shot before anything is rejected');
+  const { ws, id } = await analysed('unseen-1');
+  try {
+    const who = (shot: number) => spans(ws, { video: id }).filter((s) => s.shot === shot && !s.rejected);
+    assert.equal(who(1).length, 0, 'the chain found nobody in shot 1');
+    for (const s of [0, 2, 3]) assert.ok(who(s).length > 0, `someone was found in shot ${s}`);
+    assert.deepEqual(unseen(ws, id).map((u) => u.shot), [1], 'only the empty shot before anything is rejected');
 
-  // A person says shot 2's character is not a character: shot 2 has nobody standing now, shots 0 and 3 keep theirs.
-  const [track] = spans(ws, { video: id }).filter((s) => s.shot === 2);
-  await rejectCharacter(ws, track.cluster!);
-  assert.deepEqual(who(2), [], 'every track of shot 2 is rejected');
-  assert.ok(who(0).length > 0 && who(3).length > 0, 'the other shots keep a character (another cluster)');
-  const list = unseen(ws, id);
-  assert.deepEqual(list.map((u) => u.shot), [1, 2], 'the empty shot and the rejected one, by time');
+    // A person says shot 2's character is not a character: shot 2 has nobody standing now, shots 0 and 3 keep theirs.
+    const [track] = spans(ws, { video: id }).filter((s) => s.shot === 2);
+    await rejectCharacter(ws, track.cluster!);
+    assert.deepEqual(who(2), [], 'every track of shot 2 is rejected');
+    assert.ok(who(0).length > 0 && who(3).length > 0, 'the other shots keep a character (another cluster)');
+    const list = unseen(ws, id);
+    assert.deepEqual(list.map((u) => u.shot), [1, 2], 'the empty shot and the rejected one, by time');
 
-  const shots = loadShots(ws, id);
-  for (const u of list) {
-    const s = shots[u.shot];
-    assert.deepEqual([u.start, u.end, u.firstFrame, u.lastFrame], [s.startTime, s.endTime, s.start, s.end], `shot ${u.shot}'s times and frames`);
-    assert.ok(u.look >= s.start && u.look <= s.end, `frame ${u.look} lies in shot ${u.shot} (${s.start}-${s.end})`);
-    // The middle of the frames analyze sampled there (the frames it looked at and found nobody on).
-    const sampled = (ws.db.prepare('SELECT frame FROM samples WHERE video_id = ? AND shot = ? ORDER BY frame').all(id, u.shot) as { frame: number }[]).map((r) => r.frame);
-    assert.ok(sampled.length >= 3, `shot ${u.shot} has sampled frames`);
-    assert.equal(u.look, sampled[sampled.length >> 1], `shot ${u.shot} is looked at on its middle sampled frame`);
+    const shots = loadShots(ws, id);
+    for (const u of list) {
+      const s = shots[u.shot];
+      assert.deepEqual([u.start, u.end, u.firstFrame, u.lastFrame], [s.startTime, s.endTime, s.start, s.end], `shot ${u.shot}'s times and frames`);
+      assert.ok(u.look >= s.start && u.look <= s.end, `frame ${u.look} lies in shot ${u.shot} (${s.start}-${s.end})`);
+      // The middle of the frames analyze sampled there (the frames it looked at and found nobody on).
+      const sampled = (ws.db.prepare('SELECT frame FROM samples WHERE video_id = ? AND frame BETWEEN ? AND ? ORDER BY frame').all(id, s.start, s.end) as { frame: number }[]).map((r) => r.frame);
+      assert.ok(sampled.length >= 3, `shot ${u.shot} has sampled frames`);
+      assert.equal(u.look, sampled[sampled.length >> 1], `shot ${u.shot} is looked at on its middle sampled frame`);
+    }
+    assert.throws(() => unseen(ws, id + 100), (e: unknown) => e instanceof ToonscopeError && /no video/.test(e.message));
+    // A video whose shots were found but that analyze never looked at: nobody looked, which is not "nobody found".
+    await detectShots(other, { workspace: ws });
+    const shotsOnly = ws.videos().find((v) => v.id !== id)!;
+    assert.equal(unseenShots(ws, shotsOnly.id), null);
+    assert.throws(() => unseen(ws, shotsOnly.id), notAnalysed(shotsOnly.path));
+  } finally {
+    ws.close();
   }
-  assert.throws(() => unseen(ws, id + 100), (e: unknown) => e instanceof ToonscopeError && /no video/.test(e.message));
-  // A video whose shots were found but that analyze never looked at: nobody looked, which is not "nobody found".
-  const shotsOnly = ws.videos().find((v) => v.id !== id)!;
-  assert.throws(() => unseen(ws, shotsOnly.id), (e: unknown) => e instanceof ToonscopeError && e.file === shotsOnly.path && /not analysed/.test(e.problem));
+});
+
+test('unseen: nothing while an analysis is under way or was killed; a shot with a frame not looked at yet is left out', async () => {
+  const { ws, id } = await analysed('unseen-2');
+  try {
+    assert.deepEqual(unseenShots(ws, id)?.map((u) => u.shot), [1]);
+    const detect = ws.db.prepare("SELECT params FROM stages WHERE video_id = ? AND stage = 'analyze:detect'").get(id) as { params: string };
+    const setDetect = (status: 'running' | 'done') => ws.setStage(id, 'analyze:detect', JSON.parse(detect.params), status);
+    // A re-analysis killed after it reset shot 0 (as after a teach there) and before it looked again: the tracks
+    // stage still says done, of rows that are gone.
+    resetShot(ws, id, 0);
+    setDetect('running');
+    assert.equal((ws.db.prepare("SELECT status FROM stages WHERE video_id = ? AND stage = 'analyze:tracks'").get(id) as { status: string }).status, 'done');
+    assert.equal(unseenShots(ws, id), null, 'no list: shot 0 was not looked at again yet');
+    assert.throws(() => unseen(ws, id), notAnalysed(video));
+    // Another chain or width: every appearance deleted and every sample pending, the tracks stage untouched.
+    ws.db.prepare('DELETE FROM appearances WHERE video_id = ?').run(id);
+    ws.db.prepare('UPDATE samples SET done = 0 WHERE video_id = ?').run(id);
+    assert.equal(unseenShots(ws, id), null);
+  } finally {
+    ws.close();
+  }
+
+  // A frame taught in the empty shot since the last analyze: that shot waits for the next one, the rest stands.
+  const fresh = await analysed('unseen-2b');
+  try {
+    const s1 = clip.shots[1];
+    const r = await teach(fresh.ws, video, s1.start + 3, [10, 10, 40, 60]);
+    assert.equal(r.shot, 1);
+    assert.equal((fresh.ws.db.prepare('SELECT done FROM samples WHERE video_id = ? AND frame = ?').get(fresh.id, s1.start + 3) as { done: number }).done, 0, 'a sample not looked at yet');
+    assert.deepEqual(unseen(fresh.ws, fresh.id), [], 'shot 1 is left out until analyze has looked at its taught frame');
+  } finally {
+    fresh.ws.close();
+  }
 });
 
 test('label unseen: one line per shot and the teach command to paste; a video not analysed is a one-line error naming it', async () => {
+  const { ws, id } = await analysed('unseen-cli');
+  let list;
+  try {
+    await detectShots(other, { workspace: ws }); // in the workspace, never analysed
+    list = unseen(ws, id);
+  } finally {
+    ws.close();
+  }
   // The real CLI in a process of its own: its stdout is its own (the test runner talks over this one's).
-  const cli = (file: string) => spawnSync(process.execPath, [mainJs, 'label', 'unseen', file, '--workspace', dir], { encoding: 'utf8' });
+  const cli = (file: string) => spawnSync(process.execPath, [mainJs, 'label', 'unseen', file, '--workspace', join(tmp, 'unseen-cli')], { encoding: 'utf8' });
   const ok = cli(video);
   const unknown = cli(join(tmp, 'no-such.mp4'));
   const shotsOnly = cli(other);
   assert.equal(ok.status, 0, ok.stderr);
-  const list = unseen(ws, id);
-  assert.ok(list.length >= 1, 'the first test left shots with nobody');
+  assert.deepEqual(list.map((u) => u.shot), [1]);
   const clock = (t: number) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
   const want = [
     ...list.map((u) => `shot ${u.shot}  ${clock(u.start)}-${clock(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`),
