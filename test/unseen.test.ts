@@ -1,7 +1,8 @@
 // Where nobody was found: `unseen` lists the shots of an analysed video with no
 // character standing (nobody detected, or only a track rejected as "not a
 // character"), each with a frame to look at inside it; it refuses a video whose
-// analysis is not complete and leaves out a shot with a frame not looked at yet.
+// analysis is not complete and leaves out a shot with a frame not looked at yet,
+// and matches appearances and samples to the current shots by frame.
 // `toonscope label unseen` prints them with the teach command to paste, and
 // refuses a video not analysed. Each test has a workspace of its own.
 import { test, before } from 'node:test';
@@ -19,7 +20,7 @@ import { analyzeSeries } from '../src/analyze/series.js';
 import { teach } from '../src/analyze/learn.js';
 import { resetShot } from '../src/analyze/store.js';
 import { detectShots } from '../src/shots/detect.js';
-import { loadShots } from '../src/shots/store.js';
+import { loadShots, loadTransitions, saveResult } from '../src/shots/store.js';
 import { unseen, unseenShots, spans, rejectCharacter } from '../src/label/index.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
@@ -124,6 +125,33 @@ test('unseen: nothing while an analysis is under way or was killed; a shot with 
     assert.deepEqual(unseen(fresh.ws, fresh.id), [], 'shot 1 is left out until analyze has looked at its taught frame');
   } finally {
     fresh.ws.close();
+  }
+});
+
+test('unseen: appearances and samples are matched to the current shots by frame, not by the shot numbers analyze stored', async () => {
+  const { ws, id } = await analysed('unseen-3');
+  try {
+    // `toonscope shots` redone (another width, a crop): shot 0 (frames 0-23) is now three shots, 0-11, 12-21 and
+    // 22-23, so every later shot's number moves up by 2. Frames 22-23 hold no sampled frame.
+    const old = loadShots(ws, id);
+    assert.deepEqual([old[0].start, old[0].end, old[1].start, old[1].end], [0, 23, 24, 49]);
+    const at = (f: number) => f / clip.fps;
+    const cut = (a: number, b: number, index: number) => ({ ...old[0], index, start: a, end: b, startTime: at(a), endTime: at(b + 1) });
+    const shots = [cut(0, 11, 0), cut(12, 21, 1), cut(22, 23, 2), ...old.slice(1).map((s) => ({ ...s, index: s.index + 2 }))];
+    saveResult(ws, id, 'anime', loadTransitions(ws, id), shots);
+    assert.deepEqual(loadShots(ws, id).map((s) => [s.start, s.end]), shots.map((s) => [s.start, s.end]));
+    const sampled = (a: number, b: number) => (ws.db.prepare('SELECT frame FROM samples WHERE video_id = ? AND frame BETWEEN ? AND ? ORDER BY frame').all(id, a, b) as { frame: number }[]).map((r) => r.frame);
+    assert.deepEqual(sampled(22, 23), [], 'no sampled frame in 22-23');
+    const list = unseen(ws, id);
+    // The empty shot (frames 24-49, now shot 3) on its middle sampled frame; 22-23, where no tracked row lies, on its
+    // middle frame. The halves of old shot 0 keep the character tracked there.
+    const s3 = sampled(24, 49);
+    assert.deepEqual(list, [
+      { shot: 2, start: at(22), end: at(24), firstFrame: 22, lastFrame: 23, look: 22 },
+      { shot: 3, start: old[1].startTime, end: old[1].endTime, firstFrame: 24, lastFrame: 49, look: s3[s3.length >> 1] },
+    ]);
+  } finally {
+    ws.close();
   }
 });
 

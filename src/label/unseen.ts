@@ -33,31 +33,31 @@ function lowerBound(xs: number[], x: number): number {
 const within = (xs: number[], a: number, b: number) => xs.slice(lowerBound(xs, a), lowerBound(xs, b + 1));
 
 /**
- * The shots of a video (those analyze used) where no appearance stands, or
- * null when its analysis is not complete (`analysisComplete`: before analyze,
- * or while one is under way or was killed, "nobody found" would only mean
- * "nobody looked yet"): no tracked appearance of either pass, or only ones
- * whose track is labelled "not a character". Rows the tracker left out count
- * as nobody: the lanes, labels and exports only know tracks, so a person sees
- * nobody there either. A shot with a sampled frame not looked at yet (taught
- * since the last analyze) is left out. Ordered by time.
+ * The shots of a video where no appearance stands, or null when its analysis
+ * is not complete (`analysisComplete`: before analyze, or while one is under
+ * way or was killed, "nobody found" would only mean "nobody looked yet").
+ *
+ * A shot is the video's current shot list (`toonscope shots` may have redone it
+ * since analyze), matched to appearances and sampled frames by frame: someone
+ * stands in it when a tracked appearance of either pass lies on one of its
+ * frames and its track is not labelled "not a character". Rows the tracker
+ * left out count as nobody: the lanes, labels and exports only know tracks, so
+ * a person sees nobody there either. A shot with a sampled frame not looked at
+ * yet (taught since the last analyze) is left out. Ordered by time.
  */
 export function unseenShots(ws: Workspace, videoId: number): UnseenShot[] | null {
   ensureSchema(ws);
   if (!analysisComplete(ws, videoId)) return null;
-  const seen = new Set((ws.db.prepare(`SELECT DISTINCT a.shot FROM appearances a LEFT JOIN labels l ON l.track = a.track
-    WHERE a.video_id = ? AND a.track IS NOT NULL AND COALESCE(l.rejected, 0) = 0`).all(videoId) as { shot: number }[]).map((r) => r.shot));
-  const samples = new Map<number, number[]>();
-  for (const r of ws.db.prepare('SELECT shot, frame FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as { shot: number; frame: number }[]) {
-    if (!samples.has(r.shot)) samples.set(r.shot, []);
-    samples.get(r.shot)!.push(r.frame);
-  }
-  const pending = (ws.db.prepare('SELECT frame FROM samples WHERE video_id = ? AND done = 0 ORDER BY frame').all(videoId) as { frame: number }[]).map((r) => r.frame);
+  const seen = (ws.db.prepare(`SELECT DISTINCT a.frame FROM appearances a LEFT JOIN labels l ON l.track = a.track
+    WHERE a.video_id = ? AND a.track IS NOT NULL AND COALESCE(l.rejected, 0) = 0 ORDER BY a.frame`).all(videoId) as { frame: number }[]).map((r) => r.frame);
+  const rows = ws.db.prepare('SELECT frame, done FROM samples WHERE video_id = ? ORDER BY frame').all(videoId) as { frame: number; done: number }[];
+  const sampled = rows.map((r) => r.frame);
+  const pending = rows.filter((r) => !r.done).map((r) => r.frame);
   return loadShots(ws, videoId)
-    .filter((s) => !seen.has(s.index) && !within(pending, s.start, s.end).length)
+    .filter((s) => !within(seen, s.start, s.end).length && !within(pending, s.start, s.end).length)
+    .sort((a, b) => a.start - b.start)
     .map((s) => {
-      // A sample outside the shot's frames would be a stale row of other shots: never point the person there.
-      const own = (samples.get(s.index) ?? []).filter((f) => f >= s.start && f <= s.end);
+      const own = within(sampled, s.start, s.end);
       return {
         shot: s.index, start: s.startTime, end: s.endTime, firstFrame: s.start, lastFrame: s.end,
         look: own.length ? own[own.length >> 1] : (s.start + s.end) >> 1,
