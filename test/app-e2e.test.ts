@@ -14,7 +14,11 @@ import { listCharacters, spans, unseen } from '../src/label/index.js';
 import { taughtBoxes } from '../src/analyze/learn.js';
 import { startApp } from '../src/app/index.js';
 import { castWorkspace } from './app-fixture.js';
-import { tmp } from './fixtures.js';
+import { tmp, writeSynthClip } from './fixtures.js';
+import { synthClip } from '../src/dictionary/synth.js';
+import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { loadShots } from '../src/shots/store.js';
+import { detectShots } from '../src/shots/detect.js';
 
 const browser = process.env.TOONSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const required = process.env.TOONSCOPE_E2E === '1';
@@ -31,6 +35,17 @@ test('app e2e: name, jump through appearances, teach a box, merge, reject and sp
   const dir = join(tmp, 'app-e2e');
   mkdirSync(dir, { recursive: true });
   const { ws } = await castWorkspace(dir);
+  // A third episode, analysed by a chain that finds nobody: no tracks, every shot a shot where nobody was found.
+  const emptyClip = synthClip({ shots: 2, shotFrames: [24, 30], identities: 1, perShot: [1, 1], seed: 5 });
+  const emptyVideo = join(dir, 'ep3.mp4');
+  await writeSynthClip(emptyVideo, emptyClip);
+  await analyzeVideo(ws, emptyVideo, { chain: [{ name: 'none', labels: ['body'], detect: async () => [] }], rate: 6, width: emptyClip.width });
+  const empty = ws.videos().find((v) => v.path === emptyVideo)!.id;
+  // And a fourth whose shots were found but that analyze never looked at.
+  const unlookedVideo = join(dir, 'ep4.mp4');
+  await writeSynthClip(unlookedVideo, emptyClip);
+  await detectShots(unlookedVideo, { workspace: ws });
+  const unlooked = ws.videos().find((v) => v.path === unlookedVideo)!.id;
   const app = await startApp(ws, { port: 0 });
   const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'toonscope-chromium-')), {
     executablePath: browser, headless: true, args: ARGS, viewport: { width: 1280, height: 860 },
@@ -209,6 +224,24 @@ test('app e2e: name, jump through appearances, teach a box, merge, reject and sp
     await page.waitForFunction(([a, b]) => { const v = document.querySelector('video')!; return v.paused && !v.seeking && v.currentTime >= a && v.currentTime < b; }, [u.start, u.end]);
     assert.ok(await page.isDisabled('#teach'), 'teaching is on');
     await snap(page, 'nobody-found');
+
+    // An analysed episode with no tracks: the timeline has the "Nobody found" lane only, one block per shot.
+    assert.equal(spans(ws, { video: empty }).length, 0);
+    const opened = (name: string) => page.waitForFunction((n) => document.querySelector('section.episode h1')?.textContent === n, name);
+    await page.goto(`${app.url}#/episode/${empty}`);
+    await opened('ep3.mp4'); // not the previous episode's page, which has the same lanes
+    await page.waitForSelector('.lanes.timeline .lane.unseen .block');
+    assert.deepEqual(await page.$$eval('.lanes.timeline .lane:not(.axis-row)', (ls) => ls.map((l) => l.className)), ['lane dim unseen'], 'no lane but "Nobody found"');
+    assert.deepEqual(await page.$$eval('.lane.unseen .block', (bs) => bs.map((b) => Number((b as HTMLElement).dataset.shot))), loadShots(ws, empty).map((s) => s.index));
+    assert.doesNotMatch(await page.textContent('section.episode') ?? '', /No tracks|Not analysed/);
+
+    // Not analysed: no timeline and no "Nobody found", but a note saying so (not "No tracks").
+    await page.goto(`${app.url}#/episode/${unlooked}`);
+    await opened('ep4.mp4');
+    await page.waitForSelector('p.unanalysed');
+    assert.match(await page.textContent('p.unanalysed') ?? '', /^Not analysed yet, or an analysis is under way/);
+    assert.equal(await page.$$eval('.lanes.timeline, .lane.unseen', (ls) => ls.length), 0);
+    assert.doesNotMatch(await page.textContent('section.episode') ?? '', /No tracks/);
     assert.deepEqual(errors, [], 'no script errors, failed loads or CSP violations in the page');
   } finally {
     await ctx.close();

@@ -87,8 +87,8 @@ export function routes(ws: Workspace): Route[] {
         const n = toId(id, 'episode id');
         const e = episodes(ws).find((x) => x.id === n);
         if (!e) throw new HttpError(404, `no episode ${n}`);
-        // Shots where nobody was found (none until its analysis is complete: nobody looked yet).
-        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws), unseen: unseenShots(ws, n) ?? [] });
+        // Shots where nobody was found; null until its analysis is complete (nobody looked yet).
+        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws), unseen: unseenShots(ws, n) });
       },
     },
     {

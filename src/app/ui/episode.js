@@ -53,7 +53,8 @@ export async function episodePage(id) {
   });
 
   // Shots where nobody was found: a click pauses on the frame to look at and opens the teach panel there.
-  const nobody = unseen.length ? h('div.lane.dim.unseen', {},
+  // null: the episode's analysis is not complete (never analysed, or one under way): nobody has looked yet.
+  const nobody = unseen?.length ? h('div.lane.dim.unseen', {},
     h('span.lane-name', { title: 'Shots where toonscope found no character' }, 'Nobody found'),
     h('div.bar', {}, ...unseen.map((u) => h('button.block.unseen', {
       type: 'button', 'data-shot': u.shot, style: { left: pct(u.start), width: `max(3px, ${pct(u.end - u.start)})` },
@@ -79,6 +80,7 @@ export async function episodePage(id) {
     h('div.watch', {}, p.el, h('div.side', {}, now, teach.button, teach.panel, teach.note)),
     spans.length || nobody
       ? h('div.lanes.timeline', {}, h('div.lane.axis-row', {}, h('span.lane-name', {}, ''), axis(e.duration)), ...rows, nobody, h('div.overlay', {}, playhead))
-      : h('p.muted', {}, 'No tracks in this episode.'));
+      : unseen ? h('p.muted', {}, 'No tracks in this episode.') : null,
+    unseen ? null : h('p.muted.unanalysed', {}, 'Not analysed yet, or an analysis is under way: where nobody was found shows once ', h('code', {}, 'toonscope analyze'), ' has finished.'));
   return { el, leave: () => p.video.pause() };
 }
