@@ -4,12 +4,14 @@
 // analysis is not complete and leaves out a shot with a frame not looked at yet,
 // and matches appearances and samples to the current shots by frame.
 // `toonscope label unseen` prints them with the teach command to paste, and
-// refuses a video not analysed. Each test has a workspace of its own.
+// refuses a video not analysed, naming it as typed. Each test has a workspace of
+// its own.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Workspace } from '../src/core/workspace.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -40,11 +42,19 @@ const mainJs = join(here, '..', 'src', 'cli', 'main.js');
 // One figure per shot; with seed 7 shot 0 has identity 0, shot 1 identity 1, shot 2 identity 2 and shot 3 identity 1.
 const clip = synthClip({ shots: 4, shotFrames: [24, 30], identities: 3, perShot: [1, 1], seed: 7 });
 const video = join(tmp, 'unseen-ep.mp4');
+// A second episode in a folder with a space, its name with a quote: nobody is found in its shot 0.
+const clip2 = synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed: 3 });
+const video2 = join(tmp, 'my eps', "it's ep 2.mp4");
 const other = join(tmp, 'unseen-other.mp4');
+/** The app's m:ss.s (src/app/ui/api.js, a browser module without DOM use at load). */
+let time: (s: number) => string;
 
 before(async () => {
+  mkdirSync(dirname(video2), { recursive: true });
   await writeSynthClip(video, clip);
+  await writeSynthClip(video2, clip2);
   await writeSynthClip(other, synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed: 3 }));
+  ({ time } = await import(pathToFileURL(join(here, '..', '..', 'src', 'app', 'ui', 'api.js')).href));
 });
 
 /** A workspace of its own with `video` analysed (nobody found in shot 1) and the series' labels. */
@@ -155,35 +165,69 @@ test('unseen: appearances and samples are matched to the current shots by frame,
   }
 });
 
-test('label unseen: one line per shot and the teach command to paste; a video not analysed is a one-line error naming it', async () => {
-  const { ws, id } = await analysed('unseen-cli');
-  let list;
+test('app time and label unseen clock: m:ss.s rounded first', () => {
+  assert.equal(time(59.97), '1:00.0');
+  assert.equal(time(119.96), '2:00.0');
+  assert.equal(time(61.25), '1:01.3');
+  assert.equal(time(12.083), '0:12.1');
+  assert.equal(time(0), '0:00.0');
+});
+
+test('label unseen: one line per shot of that video and the teach command to paste; --json; a video not analysed is a one-line error naming it as typed', async () => {
+  const ws = Workspace.open(join(tmp, 'unseen-cli'));
+  let id: number, id2: number;
   try {
+    await analyzeVideo(ws, video, { chain: [new BlindIn(clip, clip.shots[1])], rate: 6, width: clip.width });
+    await analyzeVideo(ws, video2, { chain: [new BlindIn(clip2, clip2.shots[0])], rate: 6, width: clip2.width });
+    await analyzeSeries(ws, { epochs: 5, learn: false });
     await detectShots(other, { workspace: ws }); // in the workspace, never analysed
-    list = unseen(ws, id);
+    id = ws.videos().find((v) => v.path === video)!.id;
+    id2 = ws.videos().find((v) => v.path === video2)!.id;
   } finally {
     ws.close();
   }
+  const read = Workspace.open(join(tmp, 'unseen-cli'));
+  const [list, list2] = [unseen(read, id), unseen(read, id2)];
+  read.close();
+  assert.deepEqual([list.map((u) => u.shot), list2.map((u) => u.shot)], [[1], [0]], 'each episode has its own empty shot');
   // The real CLI in a process of its own: its stdout is its own (the test runner talks over this one's).
-  const cli = (file: string) => spawnSync(process.execPath, [mainJs, 'label', 'unseen', file, '--workspace', join(tmp, 'unseen-cli')], { encoding: 'utf8' });
+  const cli = (file: string, ...more: string[]) => spawnSync(process.execPath, [mainJs, 'label', 'unseen', file, '--workspace', join(tmp, 'unseen-cli'), ...more], { encoding: 'utf8', cwd: tmp });
+  /** The words a shell makes of a command line (what pasting it runs). */
+  const argv = (line: string) => {
+    const r = spawnSync('sh', ['-c', `printf '%s\\n' ${line}`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trimEnd().split('\n');
+  };
+  const lines = (l: typeof list) => l.map((u) => `shot ${u.shot}  ${time(u.start)}-${time(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`);
+
   const ok = cli(video);
-  const unknown = cli(join(tmp, 'no-such.mp4'));
-  const shotsOnly = cli(other);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.deepEqual(list.map((u) => u.shot), [1]);
-  const clock = (t: number) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
-  const want = [
-    ...list.map((u) => `shot ${u.shot}  ${clock(u.start)}-${clock(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`),
-    `to teach one: toonscope label teach ${video} --frame ${list[0].look} --box X,Y,W,H --name NAME`,
-  ];
-  assert.deepEqual(ok.stdout.trimEnd().split('\n'), want);
+  assert.deepEqual(ok.stdout.trimEnd().split('\n'), [...lines(list), `to teach one: toonscope label teach ${video} --frame ${list[0].look} --box X,Y,W,H --name NAME`]);
   // Seed 7's shot 1 is frames 24-49 at 24 fps: 1.0 s to 50/24 = 2.083 s.
   assert.deepEqual([clip.shots[1].start, clip.shots[1].end, clip.fps], [24, 49, 24]);
   assert.match(ok.stdout, /^shot 1 {2}0:01\.0-0:02\.1 {2}frames 24-49 {2}look at frame \d+\n/, 'times as m:ss.s');
-  for (const [r, file] of [[unknown, join(tmp, 'no-such.mp4')], [shotsOnly, other]] as const) {
+
+  // The second episode: its own shots only; the path in the hint is one shell word.
+  const ok2 = cli(video2);
+  assert.equal(ok2.status, 0, ok2.stderr);
+  const out2 = ok2.stdout.trimEnd().split('\n');
+  assert.deepEqual(out2.slice(0, -1), lines(list2));
+  const hint = out2.at(-1)!.replace(/^to teach one: /, '');
+  assert.deepEqual(argv(hint), ['toonscope', 'label', 'teach', video2, '--frame', String(list2[0].look), '--box', 'X,Y,W,H', '--name', 'NAME'], 'the pasted hint parses as the path, one argument');
+
+  const json = cli(video2, '--json');
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), { video: video2, unseen: list2 });
+
+  // Not in the workspace, and in it but never analysed (typed relative to the working folder): the same line, the
+  // file named as typed and the hint's path one shell word.
+  for (const file of ['no such.mp4', 'unseen-other.mp4']) {
+    const r = cli(file);
     assert.equal(r.status, 1, file);
     assert.equal(r.stdout, '');
-    const quoted = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    assert.match(r.stderr, new RegExp(`^toonscope: ${quoted}: not analysed in the workspace .*: run \`toonscope analyze ${quoted}\` first\n$`), 'one line naming the file');
+    const m = /^toonscope: (.*?): not analysed in the workspace .*: run `(toonscope analyze .*)` first\n$/.exec(r.stderr);
+    assert.ok(m, `one line: ${r.stderr}`);
+    assert.equal(m[1], file, 'the file as typed');
+    assert.deepEqual(argv(m[2]), ['toonscope', 'analyze', file]);
   }
 });

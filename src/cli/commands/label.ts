@@ -1,14 +1,14 @@
 // `toonscope label ...`: name, merge, split and reject dictionary clusters
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
+import { resolve } from 'node:path';
 import { intOption, numOption, type Command, type Context } from '../command.js';
 import { decimal } from '../../core/decimal.js';
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { loadCastTruth } from '../../analyze/truth.js';
-import { resolve } from 'node:path';
-import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, unseen, type LabelSummary, type LabelScore } from '../../label/index.js';
+import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, unseenShots, type LabelSummary, type LabelScore } from '../../label/index.js';
 
 function id(s: string | undefined, what = 'character id'): number {
   const n = Number(s);
@@ -111,7 +111,7 @@ export const labelTeach: Command = {
   },
 };
 
-/** m:ss.s, as the app's timeline shows times (rounded first: 59.97 s is 1:00.0, not 0:60.0). */
+/** m:ss.s, as the app's timeline shows times (`time()` in src/app/ui/api.js): rounded first, so 59.97 s is 1:00.0, not 0:60.0. */
 function clock(t: number): string {
   const d = Math.round(t * 10) / 10, m = Math.floor(d / 60);
   return `${m}:${(d - m * 60).toFixed(1).padStart(4, '0')}`;
@@ -132,8 +132,9 @@ export const labelUnseen: Command = {
     if (p.length !== 1) throw new ToonscopeError(undefined, 'label unseen needs one VIDEO: toonscope label unseen ep01.mp4');
     const ws = ctx.workspace({ existing: true });
     const v = ws.videos().find((x) => x.path === resolve(p[0]));
-    if (!v) throw new ToonscopeError(p[0], `not analysed in the workspace ${ws.dir}: run \`toonscope analyze ${p[0]}\` first`);
-    const shots = unseen(ws, v.id); // refuses a video whose shots were found but never analysed, naming it
+    // Not in the workspace, or its shots found but its analysis not complete: the same line, naming the file as typed.
+    const shots = v && unseenShots(ws, v.id);
+    if (!v || !shots) throw new ToonscopeError(p[0], `not analysed in the workspace ${ws.dir}: run \`toonscope analyze ${word(p[0])}\` first`);
     const lines = shots.map((u) => `shot ${u.shot}  ${clock(u.start)}-${clock(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`);
     ctx.result({ video: v.path, unseen: shots }, shots.length
       ? [...lines, `to teach one: toonscope label teach ${word(p[0])} --frame ${shots[0].look} --box X,Y,W,H --name NAME`].join('\n')
