@@ -1,8 +1,8 @@
 // Where nobody was found: `unseen` lists the shots of an analysed video with no
-// character standing (nobody detected, or only a track rejected as "not a
-// character"), each with a frame to look at inside it; it refuses a video whose
-// analysis is not complete and leaves out a shot with a frame not looked at yet,
-// and matches appearances and samples to the current shots by frame.
+// character standing (nobody tracked, or only tracks rejected as "not a
+// character" by a person or by the classifier), each with a frame to look at
+// inside it, matched to the shots by frame; it refuses a video whose analysis is
+// not complete and leaves out a shot with a frame not looked at yet.
 // `toonscope label unseen` prints them with the teach command to paste, and
 // refuses a video not analysed, naming it as typed. Each test has a workspace of
 // its own.
@@ -67,7 +67,7 @@ async function analysed(name: string): Promise<{ ws: Workspace; id: number }> {
 
 const notAnalysed = (path: string) => (e: unknown) => e instanceof ToonscopeError && e.file === path && /not analysed/.test(e.problem);
 
-test('unseen: shots with nobody, or only a rejected track, are listed in time order with a frame to look at inside', async () => {
+test('unseen: shots with nobody, or only tracks rejected by a person or by the classifier, in time order with a frame to look at inside', async () => {
   const { ws, id } = await analysed('unseen-1');
   try {
     const who = (shot: number) => spans(ws, { video: id }).filter((s) => s.shot === shot && !s.rejected);
@@ -80,8 +80,17 @@ test('unseen: shots with nobody, or only a rejected track, are listed in time or
     await rejectCharacter(ws, track.cluster!);
     assert.deepEqual(who(2), [], 'every track of shot 2 is rejected');
     assert.ok(who(0).length > 0 && who(3).length > 0, 'the other shots keep a character (another cluster)');
+    assert.deepEqual(unseen(ws, id).map((u) => u.shot), [1, 2], 'the empty shot and the rejected one, by time');
+
+    // The classifier (no person) says shot 3's tracks are not a character: nobody stands there either.
+    const three = [...new Set(spans(ws, { video: id }).filter((s) => s.shot === 3).map((s) => s.track))];
+    assert.ok(three.length > 0);
+    const decided = ws.db.prepare(`SELECT COUNT(*) n FROM decisions WHERE track IN (${three.join(',')})`).get() as { n: number };
+    assert.equal(decided.n, 0, 'no person decided them');
+    ws.db.prepare(`UPDATE labels SET name = NULL, rejected = 1, source = 'auto', confidence = 0.9 WHERE track IN (${three.join(',')})`).run();
+    assert.deepEqual(who(3), [], "shot 3's tracks are rejected by the classifier");
     const list = unseen(ws, id);
-    assert.deepEqual(list.map((u) => u.shot), [1, 2], 'the empty shot and the rejected one, by time');
+    assert.deepEqual(list.map((u) => u.shot), [1, 2, 3], 'a rejection by the classifier counts as one by a person');
 
     const shots = loadShots(ws, id);
     for (const u of list) {

@@ -40,10 +40,13 @@ const within = (xs: number[], a: number, b: number) => xs.slice(lowerBound(xs, a
  * A shot is the video's current shot list (`toonscope shots` may have redone it
  * since analyze), matched to appearances and sampled frames by frame: someone
  * stands in it when a tracked appearance of either pass lies on one of its
- * frames and its track is not labelled "not a character". Rows the tracker
- * left out count as nobody: the lanes, labels and exports only know tracks, so
- * a person sees nobody there either. A shot with a sampled frame not looked at
- * yet (taught since the last analyze) is left out. Ordered by time.
+ * frames and its track is not labelled "not a character", whether by a person
+ * or by the classifier (labels of any source: person, auto, cluster). Rows the
+ * tracker left out count as nobody: the lanes, "On screen" and the exports
+ * only know tracks, so a person sees nobody there either (`eval appearances`
+ * counts those rows as found, so the two can disagree on a shot). A shot with a
+ * sampled frame not looked at yet (taught since the last analyze) is left out.
+ * Ordered by time.
  */
 export function unseenShots(ws: Workspace, videoId: number): UnseenShot[] | null {
   ensureSchema(ws);
