@@ -44,6 +44,7 @@ export { listCharacters, episodes, spans, type CharacterCard, type Episode, type
 export { nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, type CharacterStatus } from './label/edit.js';
 export { relabel, labelSummary, type LabelSummary } from './label/relabel.js';
 export { exportLabels, type ExportOptions } from './label/export.js';
+export { unseen, type UnseenShot } from './label/unseen.js';
 
 // Comics: panels in reading order, characters and identities.
 export { analyzeComics, type ComicPage, type ComicCharacter, type ComicsOptions } from './comics/pipeline.js';

@@ -1,7 +1,8 @@
 // End to end: a real workspace (two analysed episodes of drawn characters),
 // the app, and Debian's chromium driven by playwright-core. A person names a
 // cluster, jumps through its appearances, teaches a box, merges, rejects and splits; the
-// page and the database must both show the new labels.
+// page and the database must both show the new labels. Then a "Nobody found" block opens the
+// teach panel on a frame of its shot.
 // Skips when chromium is missing, except under .ci/run (TOONSCOPE_E2E=1), where that fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +10,15 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { chromium, type Page } from 'playwright-core';
-import { listCharacters, spans } from '../src/label/index.js';
+import { listCharacters, spans, unseen } from '../src/label/index.js';
 import { taughtBoxes } from '../src/analyze/learn.js';
 import { startApp } from '../src/app/index.js';
 import { castWorkspace } from './app-fixture.js';
-import { tmp } from './fixtures.js';
+import { tmp, writeSynthClip } from './fixtures.js';
+import { synthClip } from '../src/dictionary/synth.js';
+import { analyzeVideo } from '../src/analyze/pipeline.js';
+import { loadShots } from '../src/shots/store.js';
+import { detectShots } from '../src/shots/detect.js';
 
 const browser = process.env.TOONSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const required = process.env.TOONSCOPE_E2E === '1';
@@ -23,13 +28,24 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 /** Names on the dictionary page, as the person sees them. */
 const shown = (page: Page) => page.$$eval('.card', (cs) => cs.map((c) => [Number((c as HTMLElement).dataset.id), (c.querySelector('input[name=name]') as HTMLInputElement).value, c.querySelector('.badge')!.textContent]));
 
-test('app e2e: name, jump through appearances, teach a box, merge, reject and split in headless chromium', {
+test('app e2e: name, jump through appearances, teach a box, merge, reject and split, teach where nobody was found in headless chromium', {
   skip: missing && !required ? `chromium not found at ${browser} (apt-get install chromium; .ci/run installs it and sets TOONSCOPE_E2E=1)` : false,
 }, async () => {
   assert.ok(!missing, `TOONSCOPE_E2E=1 but chromium is missing at ${browser}`);
   const dir = join(tmp, 'app-e2e');
   mkdirSync(dir, { recursive: true });
   const { ws } = await castWorkspace(dir);
+  // A third episode, analysed by a chain that finds nobody: no tracks, every shot a shot where nobody was found.
+  const emptyClip = synthClip({ shots: 2, shotFrames: [24, 30], identities: 1, perShot: [1, 1], seed: 5 });
+  const emptyVideo = join(dir, 'ep3.mp4');
+  await writeSynthClip(emptyVideo, emptyClip);
+  await analyzeVideo(ws, emptyVideo, { chain: [{ name: 'none', labels: ['body'], detect: async () => [] }], rate: 6, width: emptyClip.width });
+  const empty = ws.videos().find((v) => v.path === emptyVideo)!.id;
+  // And a fourth whose shots were found but that analyze never looked at.
+  const unlookedVideo = join(dir, 'ep4.mp4');
+  await writeSynthClip(unlookedVideo, emptyClip);
+  await detectShots(unlookedVideo, { workspace: ws });
+  const unlooked = ws.videos().find((v) => v.path === unlookedVideo)!.id;
   const app = await startApp(ws, { port: 0 });
   const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'toonscope-chromium-')), {
     executablePath: browser, headless: true, args: ARGS, viewport: { width: 1280, height: 860 },
@@ -105,7 +121,9 @@ test('app e2e: name, jump through appearances, teach a box, merge, reject and sp
 
     // Teach: pause on a frame, drag one box around a character, name her, save.
     const info = ws.video(ep)!;
-    const f = 50;
+    // In shot 0, where others stand too: a shot with a frame taught since the last analyze is not one where "nobody was
+    // found" (it is looked at again first), and the "Nobody found" part below needs the shot where only C stands.
+    const f = 20;
     // Late in frame f's interval (floor, not round), and a taller element so the picture is letterboxed.
     await page.evaluate(([f, fps]) => { const v = document.querySelector('video')!; v.pause(); v.style.height = `${v.clientHeight + 80}px`; v.currentTime = (f + 0.9) / fps; }, [f, info.fps]);
     await page.waitForFunction((t) => { const v = document.querySelector('video')!; return !v.seeking && Math.abs(v.currentTime - t) < 1e-3; }, (f + 0.9) / info.fps);
@@ -182,6 +200,48 @@ test('app e2e: name, jump through appearances, teach a box, merge, reject and sp
     assert.ok(after.filter((x) => x.id !== c).every((x) => x.status === 'auto' && x.name === null), 'split parts are unnamed');
     assert.ok((await shown(page)).filter((r) => r[0] !== c).every((r) => r[1] === '' && r[2] === 'unnamed'), 'and the page shows it');
     await snap(page, 'dictionary-after');
+
+    // Nobody found: with C rejected, shots of the episode where only C stood have no character standing.
+    const none = unseen(ws, ep);
+    assert.ok(none.length > 0, 'rejecting C left a shot of the episode with nobody standing');
+    const standing = new Set(spans(ws, { video: ep }).filter((s) => !s.rejected).map((s) => s.shot));
+    assert.ok(none.every((u) => !standing.has(u.shot)), 'nobody stands in a shot listed');
+    await page.goto(`${app.url}#/episode/${ep}`);
+    await page.waitForSelector('.lane.unseen .block');
+    assert.deepEqual(await lanes(), expectLanes(), 'the lanes of characters are as they were');
+    const blocks = await page.$$eval('.lane.unseen .block', (bs) => bs.map((b) => [Number((b as HTMLElement).dataset.shot), b.getAttribute('title'), getComputedStyle(b).backgroundImage]));
+    assert.deepEqual(blocks.map((b) => b[0]), none.map((u) => u.shot), 'one block per shot where nobody was found');
+    assert.match(String(blocks[0][1]), /^Nobody found \d+:\d\d\.\d–\d+:\d\d\.\d: teach a character here$/);
+    assert.match(String(blocks[0][2]), /repeating-linear-gradient/, 'hatched, not a character colour');
+    // A click pauses the video on the shot's frame to look at, with the teach panel open on it.
+    const u = none.at(-1)!;
+    await page.waitForFunction(() => document.querySelector('video')!.readyState >= 1);
+    await page.click(`.lane.unseen .block[data-shot="${u.shot}"]`);
+    await page.waitForSelector('.teach-panel:not([hidden])');
+    const frameShown = Number(await page.textContent('#teach-frame'));
+    assert.ok(frameShown >= u.firstFrame && frameShown <= u.lastFrame, `the teach panel's frame ${frameShown} lies in shot ${u.shot} (${u.firstFrame}-${u.lastFrame})`);
+    assert.equal(frameShown, u.look, 'the frame to look at');
+    await page.waitForFunction(([a, b]) => { const v = document.querySelector('video')!; return v.paused && !v.seeking && v.currentTime >= a && v.currentTime < b; }, [u.start, u.end]);
+    assert.ok(await page.isDisabled('#teach'), 'teaching is on');
+    await snap(page, 'nobody-found');
+
+    // An analysed episode with no tracks: the timeline has the "Nobody found" lane only, one block per shot.
+    assert.equal(spans(ws, { video: empty }).length, 0);
+    const opened = (name: string) => page.waitForFunction((n) => document.querySelector('section.episode h1')?.textContent === n, name);
+    await page.goto(`${app.url}#/episode/${empty}`);
+    await opened('ep3.mp4'); // not the previous episode's page, which has the same lanes
+    await page.waitForSelector('.lanes.timeline .lane.unseen .block');
+    assert.deepEqual(await page.$$eval('.lanes.timeline .lane:not(.axis-row)', (ls) => ls.map((l) => l.className)), ['lane dim unseen'], 'no lane but "Nobody found"');
+    assert.deepEqual(await page.$$eval('.lane.unseen .block', (bs) => bs.map((b) => Number((b as HTMLElement).dataset.shot))), loadShots(ws, empty).map((s) => s.index));
+    assert.doesNotMatch(await page.textContent('section.episode') ?? '', /No tracks|Not analysed/);
+
+    // Not analysed: no timeline and no "Nobody found", but a note saying so (not "No tracks").
+    await page.goto(`${app.url}#/episode/${unlooked}`);
+    await opened('ep4.mp4');
+    await page.waitForSelector('p.unanalysed');
+    assert.match(await page.textContent('p.unanalysed') ?? '', /^Not analysed yet, or an analysis is under way/);
+    assert.equal(await page.$$eval('.lanes.timeline, .lane.unseen', (ls) => ls.length), 0);
+    assert.doesNotMatch(await page.textContent('section.episode') ?? '', /No tracks/);
     assert.deepEqual(errors, [], 'no script errors, failed loads or CSP violations in the page');
   } finally {
     await ctx.close();

@@ -53,6 +53,11 @@ test('app teach: a box is stored once with its name, listed with the frame times
   assert.deepEqual(empty.data.taught, []);
   assert.equal(empty.data.times.length, 48, 'one time per frame');
   assert.ok(Math.abs(empty.data.times[12] - 0.5) < 1e-3, `frame 12 is at 0.5 s (got ${empty.data.times[12]})`);
+  // Its shots were found but analyze never looked: no list of shots where "nobody was found" (null, not []: an empty
+  // list would say someone was found everywhere).
+  const page = await send('GET', `/api/episodes/${id}`);
+  assert.equal(page.status, 200, JSON.stringify(page.data));
+  assert.equal(page.data.unseen, null);
 
   const r = await teachIt({ video: id, frame: 30, box: [40, 20, 50, 40], name: '  Mika ' }, { origin: `http://127.0.0.1:${port}` });
   assert.equal(r.status, 200, JSON.stringify(r.data));

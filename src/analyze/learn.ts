@@ -165,6 +165,12 @@ export type Judged = (video: string, frame: number, box: Box, kept: boolean) => 
 /** How each analysed episode was analysed (its detect stage's parameters). */
 interface Analysed { id: number; path: string; fingerprint: string; width: number; side: 'longer' | 'width'; fps: number; every: number; embed: number }
 
+/**
+ * The episodes whose first pass finished, with its parameters. Not `analysisComplete` (store.ts), which is for
+ * readers of an analysis' result: the learned pass is itself a step of the analysis. It needs the first pass done and
+ * how it was sampled, and it tracks each episode itself afterwards, so whether an episode was tracked before does not
+ * matter to it.
+ */
 function analysedVideos(ws: Workspace): Analysed[] {
   const rows = ws.db.prepare("SELECT v.id, v.path, v.fingerprint, s.params FROM videos v JOIN stages s ON s.video_id = v.id WHERE s.stage = 'analyze:detect' AND s.status = 'done' ORDER BY v.id").all() as { id: number; path: string; fingerprint: string; params: string }[];
   // A portrait episode whose first pass is stored without `side` was analysed `width` wide: its later passes look at

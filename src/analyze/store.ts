@@ -88,6 +88,19 @@ export function saveSamples(ws: Workspace, videoId: number, samples: Sample[]): 
   ws.db.transaction(() => samples.forEach((s) => ins.run(videoId, s.frame, s.shot, s.time)))();
 }
 
+/**
+ * Whether a video's analysis is complete: its detection pass (`analyze:detect`) finished and its appearances were
+ * tracked (`analyze:tracks`). Both are asked: while a re-analysis runs or after it was killed (another chain or width,
+ * whose rows are deleted up front; a taught shot, reset before it is looked at again) `analyze:detect` is `running`
+ * while `analyze:tracks` still says `done` of the rows that were there. A sampled frame added since (a taught frame,
+ * `done = 0`) leaves its shot not looked at yet: callers that go by shot check `samples.done` themselves.
+ */
+export function analysisComplete(ws: Workspace, videoId: number): boolean {
+  ensureSchema(ws);
+  const r = ws.db.prepare("SELECT COUNT(*) n FROM stages WHERE video_id = ? AND stage IN ('analyze:detect', 'analyze:tracks') AND status = 'done'").get(videoId) as { n: number };
+  return r.n === 2;
+}
+
 /** Shots with at least one finished sampled frame (to tell partly analysed shots). */
 export function startedShots(ws: Workspace, videoId: number): Set<number> {
   return new Set((ws.db.prepare('SELECT DISTINCT shot FROM samples WHERE video_id = ? AND done = 1').all(videoId) as { shot: number }[]).map((r) => r.shot));

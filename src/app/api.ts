@@ -7,7 +7,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { errorText } from '../core/opencv.js';
 import {
   listCharacters, labelSummary, episodes, spans, nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitCharacter, exportLabels,
-  type Span, type CharacterCard,
+  unseenShots, type Span, type CharacterCard,
 } from '../label/index.js';
 import { HttpError, json, readBody, toId } from './http.js';
 import { z, integer, frame, box } from '../core/schema.js';
@@ -87,7 +87,8 @@ export function routes(ws: Workspace): Route[] {
         const n = toId(id, 'episode id');
         const e = episodes(ws).find((x) => x.id === n);
         if (!e) throw new HttpError(404, `no episode ${n}`);
-        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws) });
+        // Shots where nobody was found; null until its analysis is complete (nobody looked yet).
+        json(res, 200, { episode: e, spans: spans(ws, { video: n }).map(brief), characters: listCharacters(ws), unseen: unseenShots(ws, n) });
       },
     },
     {

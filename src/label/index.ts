@@ -6,4 +6,5 @@ export { nameCharacter, rejectCharacter, resetCharacter, mergeCharacters, splitC
 export { relabel, labelSummary, restoreNames, type LabelSummary } from './relabel.js';
 export { exportLabels, union, onScreen, type Interval, type ExportOptions } from './export.js';
 export { classify, fillFromClusters, REJECTED, type TrackLabel, type ClassifyInput, type ClassifyOptions } from './classify.js';
+export { unseen, unseenShots, type UnseenShot } from './unseen.js';
 export { evalLabels, type LabelEval, type LabelScore } from './evaluate.js';

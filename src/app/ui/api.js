@@ -23,9 +23,10 @@ export function h(tag, props = {}, ...kids) {
   return el;
 }
 
+/** m:ss.s, rounded to tenths first (59.97 s is 1:00.0, not 0:60.0); `toonscope label unseen` prints times the same way. */
 export const time = (s) => {
-  const m = Math.floor(s / 60), sec = s - m * 60;
-  return `${m}:${sec.toFixed(1).padStart(4, '0')}`;
+  const d = Math.round(s * 10) / 10, m = Math.floor(d / 60);
+  return `${m}:${(d - m * 60).toFixed(1).padStart(4, '0')}`;
 };
 
 export function toast(msg, kind = 'info', ms = 4000) {

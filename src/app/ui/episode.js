@@ -1,5 +1,6 @@
 // Episodes: the list, and one episode's "who is on screen when": one lane per
-// character over the episode's duration, a playhead that follows the video.
+// character over the episode's duration, a playhead that follows the video,
+// and a lane of the shots where nobody was found (where to teach someone).
 import { api, h, time, hue } from './api.js';
 import { player, axis } from './player.js';
 import { teacher } from './teach.js';
@@ -17,7 +18,7 @@ export async function episodesPage() {
 }
 
 export async function episodePage(id) {
-  const { episode: e, spans, characters } = await api(`episodes/${encodeURIComponent(id)}`);
+  const { episode: e, spans, characters, unseen } = await api(`episodes/${encodeURIComponent(id)}`);
   const p = player([e]);
   const teach = await teacher(e, p);
   const names = [...new Set(characters.flatMap((c) => (c.name ? [c.name] : [])))].sort();
@@ -51,6 +52,16 @@ export async function episodePage(id) {
       l.href ? h('a.lane-name', { href: l.href }, l.name) : h('span.lane-name', {}, l.name), bar);
   });
 
+  // Shots where nobody was found: a click pauses on the frame to look at and opens the teach panel there.
+  // null: the episode's analysis is not complete (never analysed, or one under way): nobody has looked yet.
+  const nobody = unseen?.length ? h('div.lane.dim.unseen', {},
+    h('span.lane-name', { title: 'Shots where toonscope found no character' }, 'Nobody found'),
+    h('div.bar', {}, ...unseen.map((u) => h('button.block.unseen', {
+      type: 'button', 'data-shot': u.shot, style: { left: pct(u.start), width: `max(3px, ${pct(u.end - u.start)})` },
+      title: `Nobody found ${time(u.start)}–${time(u.end)}: teach a character here`,
+      onclick: () => { p.caption.textContent = `Nobody found · ${time(u.start)}–${time(u.end)} · frame ${u.look}`; teach.at(u.look); },
+    })))) : null;
+
   const tick = () => {
     const t = p.video.currentTime;
     playhead.style.left = pct(t);
@@ -67,8 +78,9 @@ export async function episodePage(id) {
     h('div.crumbs', {}, h('a', { href: '#/episodes' }, '← Episodes')),
     h('div.title', {}, h('h1', {}, e.name), h('span.muted', {}, `${time(e.duration)} · ${e.width}×${e.height} · ${spans.length} tracks, ${sorted.length} lanes`)),
     h('div.watch', {}, p.el, h('div.side', {}, now, teach.button, teach.panel, teach.note)),
-    spans.length
-      ? h('div.lanes.timeline', {}, h('div.lane.axis-row', {}, h('span.lane-name', {}, ''), axis(e.duration)), ...rows, h('div.overlay', {}, playhead))
-      : h('p.muted', {}, 'No tracks in this episode.'));
+    spans.length || nobody
+      ? h('div.lanes.timeline', {}, h('div.lane.axis-row', {}, h('span.lane-name', {}, ''), axis(e.duration)), ...rows, nobody, h('div.overlay', {}, playhead))
+      : unseen ? h('p.muted', {}, 'No tracks in this episode.') : null,
+    unseen ? null : h('p.muted.unanalysed', {}, 'Not analysed yet, or an analysis is under way: where nobody was found shows once ', h('code', {}, 'toonscope analyze'), ' has finished.'));
   return { el, leave: () => p.video.pause() };
 }

@@ -71,13 +71,14 @@ export async function teacher(e, p) {
     save.disabled = true;
     draw();
   }
-  function start() {
+  /** Open the panel paused on frame `f` (by default the frame on screen). */
+  function start(f = frameAt(video.currentTime, times, e.fps, frames)) {
     video.pause();
     on = true;
     canvas.classList.add('on');
     panel.hidden = false;
     button.disabled = true;
-    show(frameAt(video.currentTime, times, e.fps, frames));
+    show(f);
     name.focus();
   }
   function stop() {
@@ -130,5 +131,6 @@ export async function teacher(e, p) {
   for (const ev of ['pause', 'loadeddata', 'timeupdate']) video.addEventListener(ev, draw);
   addEventListener('resize', draw);
   tell();
-  return { button, panel, note };
+  // `at(frame)`: teach on a given frame (a shot where nobody was found) with this same panel.
+  return { button, panel, note, at: (f) => start(f) };
 }

@@ -23,6 +23,7 @@ export const commands: CommandEntry[] = [
   entry('label split', 'split a dictionary cluster in two (both parts come back unnamed)', './label.js'),
   entry('label reject', 'mark a dictionary cluster as not a character', './label.js'),
   entry('label reset', "forget a cluster's name or rejection", './label.js'),
+  entry('label unseen', 'shots of a video where nobody was found (or only what is not a character): where to teach one', './label.js'),
   entry('label teach', 'teach a character nobody found: one box on one frame; the next analyze finds her in every episode', './label.js'),
   entry('export', 'labelled appearances as JSON/CSV, a WebVTT "who is on screen" track per episode, clip lists per character', './label.js'),
   entry('eval labels', 'share of appearances labelled correctly after naming each cluster once (cast truth files)', './label.js'),

@@ -1,13 +1,14 @@
 // `toonscope label ...`: name, merge, split and reject dictionary clusters
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
+import { resolve } from 'node:path';
 import { intOption, numOption, type Command, type Context } from '../command.js';
 import { decimal } from '../../core/decimal.js';
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { loadCastTruth } from '../../analyze/truth.js';
-import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, type LabelSummary, type LabelScore } from '../../label/index.js';
+import { listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, relabel, exportLabels, evalLabels, unseenShots, type LabelSummary, type LabelScore } from '../../label/index.js';
 
 function id(s: string | undefined, what = 'character id'): number {
   const n = Number(s);
@@ -40,6 +41,7 @@ export const labelList: Command = {
     'toonscope label split ID              split a cluster in two',
     'toonscope label reject ID             mark a cluster as not a character',
     'toonscope label reset ID              forget the name or rejection',
+    'toonscope label unseen VIDEO          shots where nobody was found, with a frame to teach on',
     'toonscope label teach VIDEO --frame N --box X,Y,W,H [--name NAME]   teach a character nobody found',
     'toonscope export --out DIR            JSON, CSV, WebVTT and clip lists of the labels',
   ].join('\n'),
@@ -109,6 +111,37 @@ export const labelTeach: Command = {
   },
 };
 
+/** m:ss.s, as the app's timeline shows times (`time()` in src/app/ui/api.js): rounded first, so 59.97 s is 1:00.0, not 0:60.0. */
+function clock(t: number): string {
+  const d = Math.round(t * 10) / 10, m = Math.floor(d / 60);
+  return `${m}:${(d - m * 60).toFixed(1).padStart(4, '0')}`;
+}
+/** A path as a shell word, so the hint can be pasted as it is. */
+const word = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+export const labelUnseen: Command = {
+  name: 'label unseen',
+  summary: 'shots of a video where nobody was found (or only what is not a character): where to teach one',
+  usage: [
+    'toonscope label unseen VIDEO',
+    '',
+    '  One line per shot with no character standing: its times, frames and the frame to look at',
+    '  (its middle sampled frame); then the `label teach` command to paste with that frame.',
+  ].join('\n'),
+  async run(p, _v, ctx) {
+    if (p.length !== 1) throw new ToonscopeError(undefined, 'label unseen needs one VIDEO: toonscope label unseen ep01.mp4');
+    const ws = ctx.workspace({ existing: true });
+    const v = ws.videos().find((x) => x.path === resolve(p[0]));
+    // Not in the workspace, or its shots found but its analysis not complete: the same line, naming the file as typed.
+    const shots = v && unseenShots(ws, v.id);
+    if (!v || !shots) throw new ToonscopeError(p[0], `not analysed in the workspace ${ws.dir}: run \`toonscope analyze ${word(p[0])}\` first`);
+    const lines = shots.map((u) => `shot ${u.shot}  ${clock(u.start)}-${clock(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`);
+    ctx.result({ video: v.path, unseen: shots }, shots.length
+      ? [...lines, `to teach one: toonscope label teach ${word(p[0])} --frame ${shots[0].look} --box X,Y,W,H --name NAME`].join('\n')
+      : `${p[0]}: someone was found in every shot`);
+  },
+};
+
 export const exportCmd: Command = {
   name: 'export',
   summary: 'labelled appearances as JSON/CSV, a WebVTT "who is on screen" track per episode, clip lists per character',
@@ -169,4 +202,4 @@ export const evalLabelsCmd: Command = {
   },
 };
 
-export const labelCommands: Command[] = [labelList, labelName, labelMerge, labelSplit, labelReject, labelReset, labelTeach, exportCmd, evalLabelsCmd];
+export const labelCommands: Command[] = [labelList, labelName, labelMerge, labelSplit, labelReject, labelReset, labelUnseen, labelTeach, exportCmd, evalLabelsCmd];
