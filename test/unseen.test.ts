@@ -24,6 +24,7 @@ import { resetShot } from '../src/analyze/store.js';
 import { detectShots } from '../src/shots/detect.js';
 import { loadShots, loadTransitions, saveResult } from '../src/shots/store.js';
 import { unseen, unseenShots, spans, rejectCharacter } from '../src/label/index.js';
+import { teachHints } from '../src/cli/commands/analyze.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 /** The truth detector, blind in one shot: there the chain finds nobody. */
@@ -238,5 +239,19 @@ test('label unseen: one line per shot of that video and the teach command to pas
     assert.ok(m, `one line: ${r.stderr}`);
     assert.equal(m[1], file, 'the file as typed');
     assert.deepEqual(argv(m[2]), ['toonscope', 'analyze', file]);
+  }
+});
+
+test('analyze ends with where to teach: per video, how many shots have nobody, and the command that lists them', async () => {
+  const { ws, id } = await analysed('unseen-hints');
+  try {
+    const [line] = teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }]);
+    assert.equal(line, 'unseen-ep.mp4: nobody found in 1 of 4 shots: toonscope label unseen unseen-ep.mp4 lists them, with a frame to teach on');
+    // The path as typed, one shell word; nothing said of a video where someone was found in every shot.
+    assert.match(teachHints(ws, [{ path: "my eps/it's 1.mp4", videoId: id }])[0], / label unseen 'my eps\/it'\\''s 1\.mp4' lists/);
+    ws.db.prepare("DELETE FROM shots WHERE video_id = ?").run(id);
+    assert.deepEqual(teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }]), [], 'no shots listed: no hint');
+  } finally {
+    ws.close();
   }
 });

@@ -77,3 +77,6 @@ export function numOption(values: Values, name: string, min: number, max: number
   if (!(n >= min && n <= max)) throw new ToonscopeError(undefined, `--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
+
+/** A path as one shell word, so a command printed as a hint can be pasted as it is. */
+export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);

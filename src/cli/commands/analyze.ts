@@ -1,8 +1,11 @@
 // `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
-import { intOption, numOption, warnAbout, type Command } from '../command.js';
+import { intOption, numOption, shellWord, warnAbout, type Command } from '../command.js';
 import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
 import { analyzeSeries, type SeriesSummary } from '../../analyze/series.js';
 import { ensureSchema } from '../../analyze/store.js';
+import { unseenShots } from '../../label/unseen.js';
+import { loadShots } from '../../shots/store.js';
+import type { Workspace } from '../../core/workspace.js';
 import { writeReport } from '../../analyze/report.js';
 import { DEFAULT_CHAIN } from '../../characters/backends.js';
 import { ToonscopeError } from '../../core/errors.js';
@@ -71,9 +74,21 @@ export const analyze: Command = {
     const { series, report } = await seriesStages();
     // Results do not depend on it, the time does: say once why it stopped helping.
     if (cutThreadState() === 'failed') process.stderr.write(`toonscope: note: ${cutThreadFailure()}; GrabCut ran on the main thread instead (same results, slower)\n`);
-    ctx.result({ videos, series, report }, seriesLines(series, report).join('\n'));
+    const hints = teachHints(ws, videos.map((s, k) => ({ path: positionals[k], videoId: s.videoId })));
+    ctx.result({ videos, series, report }, [...seriesLines(series, report), ...hints].join('\n'));
   },
 };
+
+/**
+ * Where to teach, per analysed video with shots where nobody was found (`label unseen`): a character nobody found is
+ * most likely there. `path` as the user typed it, so the command printed can be pasted.
+ */
+export function teachHints(ws: Workspace, videos: Array<{ path: string; videoId: number }>): string[] {
+  return videos.flatMap(({ path, videoId }) => {
+    const n = unseenShots(ws, videoId)?.length ?? 0;
+    return n ? [`${path}: nobody found in ${n} of ${loadShots(ws, videoId).length} shots: toonscope label unseen ${shellWord(path)} lists them, with a frame to teach on`] : [];
+  });
+}
 
 function seriesLines(series: SeriesSummary, report: string): string[] {
   const l = series.learned;

@@ -2,7 +2,7 @@
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
 import { resolve } from 'node:path';
-import { intOption, numOption, type Command, type Context } from '../command.js';
+import { intOption, numOption, shellWord as word, type Command, type Context } from '../command.js';
 import { decimal } from '../../core/decimal.js';
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
@@ -116,8 +116,6 @@ function clock(t: number): string {
   const d = Math.round(t * 10) / 10, m = Math.floor(d / 60);
   return `${m}:${(d - m * 60).toFixed(1).padStart(4, '0')}`;
 }
-/** A path as a shell word, so the hint can be pasted as it is. */
-const word = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
 
 export const labelUnseen: Command = {
   name: 'label unseen',
