@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { acrossScales, dropPieces, frameFeatures, LearnedBodies, LEARNED_LAYER, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, type Look, type Outline } from '../src/characters/learned.js';
+import { acrossScales, dropPieces, frameFeatures, LearnedBodies, LEARNED_LAYER, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, SMALL_PART, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import { cutThreadCuts, cutThreadReady, cutThreadState } from '../src/characters/cut.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -721,4 +721,20 @@ test('settle with distances: a series region stands for the looks\' pieces of it
   assert.deepEqual(settle([boy, shirt, hand], lookOf3, undefined, near), [shirt, hand]);
   dist.set(hand, 0.3);
   assert.deepEqual(settle([boy, shirt, hand], lookOf3, undefined, near), [boy]);
+});
+
+test('settle: a look\'s candidate small beside a series region, partly outside it, leaves the region standing', () => {
+  const det = (box: Box): Detection => ({ frame: 0, box, score: 0.8, label: 'body' });
+  const look: Look = { name: 'student', taught: [0], w: [], b: 0 };
+  const boy = det([100, 100, 120, 160]);
+  // A figure at the corner of the boy's region: over half of it inside his box, under a quarter of his box's size.
+  const student = det([90, 200, 40, 80]);
+  assert.ok(coverage(student.box, boy.box) >= 0.5 && coverage(student.box, boy.box) < 0.9 && 40 * 80 < SMALL_PART * 120 * 160);
+  assert.deepEqual(settle([boy, student], (d) => (d === student ? look : undefined)), [boy, student], 'both stand');
+  // As big as a quarter of his box: she was merged with him, and his region goes (as before).
+  const merged = det([90, 120, 80, 150]);
+  assert.deepEqual(settle([boy, merged], (d) => (d === merged ? look : undefined)), [merged]);
+  // Small but nine tenths inside him: a piece of him or of her, settled as before (the region goes without distances).
+  const inside = det([140, 200, 40, 50]);
+  assert.deepEqual(settle([boy, inside], (d) => (d === inside ? look : undefined)), [inside]);
 });

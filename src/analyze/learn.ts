@@ -433,11 +433,14 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       return d;
     });
   };
-  /** A frame's learned detections as candidates: slivers at its edge dropped, its taught boxes and carried boxes added. */
-  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => {
-    const found = withTaught(frame, f, dets.filter((d) => !sliver(d.box, frame, typical)));
-    return [...found, ...carriedOn(frame, f)];
-  };
+  /**
+   * A frame's learned detections as candidates, its taught boxes and carried boxes added. A narrow one at the frame's
+   * edge is not dropped as a sliver here: the likeness test judges it as any other (session 27: someone coming in at
+   * the edge, Itachi, the vertical clip's girl, is a whole character the series' close-ups make look narrow; a hand or
+   * a strip of hair is turned down as unlike anyone known). Carried boxes still are (`carriedOn`): a box the flow
+   * pushed to the edge is her leaving.
+   */
+  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => [...withTaught(frame, f, dets), ...carriedOn(frame, f)];
   // Candidates must look like a known character rather than this episode's background (characters/likeness.ts).
   // The background is cut out of fixed probe frames of the episode (an even spread over every shot's probes, done or
   // not), so a resumed run decides exactly as an uninterrupted one; the probe loop cuts them from the maps it makes

@@ -664,7 +664,13 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
  * character for a series region), a series region whose looks' candidates are all pieces of it (nine tenths inside
  * it, at most half its box) and each farther from her look than it is from someone known stands, and those pieces
  * go: a look lit a part of someone else in her colours (Hawkmon's look on the red shirt of the boy beside him).
+ * A look's candidate smaller than `SMALL_PART` of a series region's box and not nine tenths inside it does not push
+ * the region out: she stands beside or in front of whoever the region is, partly outside it, not merged with them
+ * (the vertical clip's background student at the frame's edge, in a corner of the boy's region): both stand.
  */
+/** A look's candidate under this share of a series region's box, partly outside it, is someone beside it (`settle`). */
+export const SMALL_PART = 0.25;
+
 export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false, near?: (d: Detection) => number): Detection[] {
   // Boxes the same, or one half inside the other.
   const boxes = (a: Detection, b: Detection) => iou(a.box, b.box) > 0.5 || coverage(a.box, b.box) >= 0.5 || coverage(b.box, a.box) >= 0.5;
@@ -686,5 +692,6 @@ export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undef
     }
   }
   const left = mine.filter((m) => !beaten.has(m));
-  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => boxes(m, d))));
+  const holds = (m: Detection, d: Detection) => boxes(m, d) && !(size(m.box) < SMALL_PART * size(d.box) && coverage(m.box, d.box) < 0.9);
+  return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => holds(m, d))));
 }
