@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, coOccurring, trainHead, Head, buildDictionary, SAME_CHARACTER, colourVector, colourView, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
+import { purity, nmi, ari, agglomerate, silhouette, cosineDistances, sampleTriplets, hasTriplets, coOccurring, trainHead, Head, buildDictionary, SAME_CHARACTER, colourVector, colourView, refineTracks, collage, collageMembers, clusterScores, detectionLabels, rng } from '../src/dictionary/index.js';
 import { gauss } from '../src/core/random.js';
 import { normalize } from '../src/embed/vector.js';
 import { COLOUR_DIM, DEEP_DIM } from '../src/embed/index.js';
@@ -85,6 +85,25 @@ test('must-link joins items of different blobs in every partition the search con
 function track(id: number, shot: number, frames: number[], vec: (f: number) => Float32Array): Track {
   return { id, shot, detections: frames.map((f) => ({ frame: f, box: [0, 0, 1, 1], score: 1, label: 'c', embedding: vec(f) } as Detection)) };
 }
+
+test('triplets: there are some exactly when a track of two appearances shares a frame with another track', () => {
+  const v = (k: number) => () => { const x = new Float32Array(4); x[k] = 1; return x; };
+  const sets: Array<[string, Track[], boolean]> = [
+    // Two one-frame tracks on one frame (someone at the frame's edge beside someone seen once): they share a frame,
+    // but neither has an anchor and a positive.
+    ['two one-frame tracks', [track(1, 0, [5], v(0)), track(2, 0, [5], v(1))], false],
+    ['a long track beside a one-frame one', [track(1, 0, [4, 5, 6], v(0)), track(2, 0, [5], v(1))], true],
+    ['two long tracks, never on one frame', [track(1, 0, [1, 2], v(0)), track(2, 0, [3, 4], v(1))], false],
+    ['on one frame, in two shots', [track(1, 0, [1, 2], v(0)), track(2, 1, [1, 2], v(1))], false],
+  ];
+  const bare = track(3, 0, [5], v(2));
+  bare.detections.forEach((d) => delete d.embedding);
+  sets.push(['beside a track with no embedding', [track(1, 0, [4, 5], v(0)), bare], false]);
+  for (const [what, tracks, some] of sets) {
+    assert.equal(hasTriplets(tracks), some, what);
+    assert.equal(sampleTriplets(tracks, { perTrack: 4 }).triplets.length > 0, some, `${what}: as sampleTriplets finds`);
+  }
+});
 
 test('triplets: anchor and positive from one track, negative from a co-occurring one', () => {
   const v = (k: number) => () => { const x = new Float32Array(4); x[k] = 1; return x; };

@@ -8,7 +8,7 @@ import { refineTracks, projectTracks, buildDictionary, trackVector, colourView, 
 import { writeCharacterCollage } from './collage.js';
 import { relabel, restoreNames, type LabelSummary } from '../label/relabel.js';
 import { links } from '../label/store.js';
-import { coOccurring } from '../dictionary/triplets.js';
+import { hasTriplets } from '../dictionary/triplets.js';
 import { appearances, ensureSchema } from './store.js';
 import { tracksFromRows, storedHead, dictionaryCut, HEAD_MODEL, type Appearance } from './tracks.js';
 import { learnPass, nameTaught, type Judged, type LearnPassSummary } from './learn.js';
@@ -76,9 +76,8 @@ export async function analyzeSeries(ws: Workspace, opts: SeriesOptions = {}): Pr
   const vanilla = new Map(tracks.map((t) => [t.id, trackVector(t)]));
   // From the stored vectors: refined ones (below) have no colour part.
   const colour = colourView(tracks);
-  const hasPairs = [...coOccurring(tracks).values()].some((s) => s.size > 0);
   if (opts.refine === false) summary.note = 'refinement switched off';
-  else if (!hasPairs) summary.note = 'no two tracks share a frame: no triplets to learn from, vanilla embeddings kept';
+  else if (!hasTriplets(tracks)) summary.note = 'no track of two or more appearances shares a frame with another: no triplets to learn from, vanilla embeddings kept';
   else {
     const params = JSON.stringify({ v: HEAD_VERSION, tracks: tracks.map((t) => `${t.id}:${t.detections.length}`).join(','), epochs: opts.epochs ?? null });
     const stored = storedHead(ws);

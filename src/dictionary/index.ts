@@ -1,7 +1,7 @@
 // Self-supervision and the character dictionary: triplets from tracks, a
 // trained projection head, constrained clustering, exemplars, collages, and
 // the metrics to judge them.
-export { sampleTriplets, coOccurring, type TripletSet, type TripletOptions, type Scope } from './triplets.js';
+export { sampleTriplets, hasTriplets, coOccurring, type TripletSet, type TripletOptions, type Scope } from './triplets.js';
 export { trainHead, Head, type HeadOptions, type HeadWeights, type TrainReport } from './head.js';
 export { refineTracks, projectTracks, type RefineResult } from './refine.js';
 export { agglomerate, silhouette, cosineDistances, type Clustering, type ClusterOptions } from './cluster.js';
