@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Workspace } from '../src/core/workspace.js';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
@@ -105,6 +105,26 @@ test('analyze: a series of two tracks, one of each of two characters who never s
   assert.equal(series.tracks, 2);
   assert.equal(series.characters.length, 2, 'before the fixed cut, two tracks were always one character');
   ws.close();
+});
+
+test('analyze: two one-frame tracks on one frame give no triplet: the series keeps its vanilla vectors, it does not stop', async () => {
+  // The two-character workspace copied, cut down to one row per track, both on one frame of one shot: the tracks
+  // share a frame, but no track has an anchor and a positive (a figure at the frame's edge beside someone seen once).
+  const dir = join(tmp, 'ws-two-one-frame');
+  cpSync(await withTwoTracks(), dir, { recursive: true });
+  const ws = Workspace.open(dir);
+  try {
+    const keep = ws.db.prepare('SELECT MIN(id) id FROM appearances GROUP BY track').all() as { id: number }[];
+    assert.equal(keep.length, 2);
+    ws.db.prepare(`DELETE FROM appearances WHERE id NOT IN (${keep.map((k) => k.id).join(',')})`).run();
+    ws.db.prepare('UPDATE appearances SET frame = 3, shot = 0, time = 0.125').run();
+    const series = await analyzeSeries(ws, { learn: false });
+    assert.equal(series.tracks, 2);
+    assert.equal(series.refined, false);
+    assert.match(series.note ?? '', /no triplets/);
+  } finally {
+    ws.close();
+  }
 });
 
 test('analyze: two tracks whose looks the backbone puts together are two characters when their colours differ', async () => {

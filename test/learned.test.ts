@@ -190,7 +190,7 @@ test('learned detector: a close-up lit in pieces on the full-width map is one re
   assert.equal(none.pieceOf.size, 0);
 });
 
-test('learned pass: a candidate mostly outside the frame (a sliver at its edge) is not a character found', () => {
+test('learned pass: a box mostly outside the frame (a sliver at its edge: a carried box there is dropped)', () => {
   const frame = { width: 640, height: 360 }, typical: [number, number] = [120, 300];
   assert.equal(sliver([0, 40, 50, 300], frame, typical), true, 'narrow, at the left edge');
   assert.equal(sliver([590, 40, 50, 300], frame, typical), true, 'narrow, at the right edge');
@@ -737,4 +737,11 @@ test('settle: a look\'s candidate small beside a series region, partly outside i
   // Small but nine tenths inside him: a piece of him or of her, settled as before (the region goes without distances).
   const inside = det([140, 200, 40, 50]);
   assert.deepEqual(settle([boy, inside], (d) => (d === inside ? look : undefined)), [inside]);
+  // Beside him, with another look's piece of him inside his region (his shirt, lit by her colours): the region still
+  // stands for that piece when he looks more like someone known than the piece like her, and the student stands too.
+  const hawk: Look = { name: 'hawk', taught: [1], w: [], b: 0 };
+  const shirt = det([140, 180, 40, 50]);
+  const lookOf = (d: Detection) => (d === student ? look : d === shirt ? hawk : undefined);
+  const dist = new Map<Detection, number>([[boy, 0.07], [shirt, 0.2], [student, 0.1]]);
+  assert.deepEqual(settle([boy, student, shirt], lookOf, undefined, (d) => dist.get(d)!), [boy, student]);
 });

@@ -25,6 +25,7 @@ import { detectShots } from '../src/shots/detect.js';
 import { loadShots, loadTransitions, saveResult } from '../src/shots/store.js';
 import { unseen, unseenShots, spans, rejectCharacter } from '../src/label/index.js';
 import { teachHints } from '../src/cli/commands/analyze.js';
+import { shellWord } from '../src/cli/command.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 /** The truth detector, blind in one shot: there the chain finds nobody. */
@@ -210,9 +211,11 @@ test('label unseen: one line per shot of that video and the teach command to pas
   };
   const lines = (l: typeof list) => l.map((u) => `shot ${u.shot}  ${time(u.start)}-${time(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`);
 
+  // The workspace is not the one a pasted command would open by default: the hints name it.
+  const W = join(tmp, 'unseen-cli');
   const ok = cli(video);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.deepEqual(ok.stdout.trimEnd().split('\n'), [...lines(list), `to teach one: toonscope label teach ${video} --frame ${list[0].look} --box X,Y,W,H --name NAME`]);
+  assert.deepEqual(ok.stdout.trimEnd().split('\n'), [...lines(list), `to teach one: toonscope label teach ${video} -w ${shellWord(W)} --frame ${list[0].look} --box X,Y,W,H --name NAME`]);
   // Seed 7's shot 1 is frames 24-49 at 24 fps: 1.0 s to 50/24 = 2.083 s.
   assert.deepEqual([clip.shots[1].start, clip.shots[1].end, clip.fps], [24, 49, 24]);
   assert.match(ok.stdout, /^shot 1 {2}0:01\.0-0:02\.1 {2}frames 24-49 {2}look at frame \d+\n/, 'times as m:ss.s');
@@ -223,7 +226,7 @@ test('label unseen: one line per shot of that video and the teach command to pas
   const out2 = ok2.stdout.trimEnd().split('\n');
   assert.deepEqual(out2.slice(0, -1), lines(list2));
   const hint = out2.at(-1)!.replace(/^to teach one: /, '');
-  assert.deepEqual(argv(hint), ['toonscope', 'label', 'teach', video2, '--frame', String(list2[0].look), '--box', 'X,Y,W,H', '--name', 'NAME'], 'the pasted hint parses as the path, one argument');
+  assert.deepEqual(argv(hint), ['toonscope', 'label', 'teach', video2, '-w', W, '--frame', String(list2[0].look), '--box', 'X,Y,W,H', '--name', 'NAME'], 'the pasted hint parses as the path, one argument');
 
   const json = cli(video2, '--json');
   assert.equal(json.status, 0, json.stderr);
@@ -238,17 +241,25 @@ test('label unseen: one line per shot of that video and the teach command to pas
     const m = /^toonscope: (.*?): not analysed in the workspace .*: run `(toonscope analyze .*)` first\n$/.exec(r.stderr);
     assert.ok(m, `one line: ${r.stderr}`);
     assert.equal(m[1], file, 'the file as typed');
-    assert.deepEqual(argv(m[2]), ['toonscope', 'analyze', file]);
+    assert.deepEqual(argv(m[2]), ['toonscope', 'analyze', file, '-w', W]);
   }
 });
 
 test('analyze ends with where to teach: per video, how many shots have nobody, and the command that lists them', async () => {
   const { ws, id } = await analysed('unseen-hints');
   try {
-    const [line] = teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }]);
-    assert.equal(line, 'unseen-ep.mp4: nobody found in 1 of 4 shots: toonscope label unseen unseen-ep.mp4 lists them, with a frame to teach on');
+    // A workspace other than the default names itself in the command; a video given twice is one line.
+    const lines = teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }, { path: 'unseen-ep.mp4', videoId: id }]);
+    assert.deepEqual(lines, [`unseen-ep.mp4: nobody found in 1 of 4 shots: toonscope label unseen unseen-ep.mp4 -w ${shellWord(ws.dir)} lists them, with a frame to teach on`]);
+    const was = process.env.TOONSCOPE_WORKSPACE;
+    process.env.TOONSCOPE_WORKSPACE = ws.dir;
+    try {
+      assert.match(teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }])[0], / label unseen unseen-ep\.mp4 lists/, 'the default here: no -w');
+    } finally {
+      if (was === undefined) delete process.env.TOONSCOPE_WORKSPACE; else process.env.TOONSCOPE_WORKSPACE = was;
+    }
     // The path as typed, one shell word; nothing said of a video where someone was found in every shot.
-    assert.match(teachHints(ws, [{ path: "my eps/it's 1.mp4", videoId: id }])[0], / label unseen 'my eps\/it'\\''s 1\.mp4' lists/);
+    assert.match(teachHints(ws, [{ path: "my eps/it's 1.mp4", videoId: id }])[0], / label unseen 'my eps\/it'\\''s 1\.mp4' -w /);
     ws.db.prepare("DELETE FROM shots WHERE video_id = ?").run(id);
     assert.deepEqual(teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }]), [], 'no shots listed: no hint');
   } finally {

@@ -48,9 +48,10 @@ const LOOKS_VERSION = 3;
  * close-ups from the half-width map, regions cut at most `CUT_PIXELS`. 7: probes centred in the shot, a short shot's
  * first frame looked at when its probe found nobody, a series region standing for the looks' pieces of it, outlines
  * in settling two looks' candidates. 8: a taught character's candidates in her colours, the series map's too where
- * they look most like her (`claimant`).
+ * they look most like her (`claimant`). 9: slivers at the frame's edge judged by the likeness test, not dropped; a
+ * look's small candidate beside a series region leaves it standing (`SMALL_PART` in `settle`).
  */
-const PASS_VERSION = 8;
+const PASS_VERSION = 9;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -294,10 +295,11 @@ function group(frames: KnownFrame[]): Map<number, KnownFrame[]> {
 }
 
 /**
- * A candidate at the frame's edge that is narrower (at the left or right) or
- * shorter (at the top or bottom) than half a typical character of the series:
- * someone mostly outside the frame, too little of her to find her again or
- * tell her apart. The detector chain needs a face, so it never reports these.
+ * A box at the frame's edge that is narrower (at the left or right) or
+ * shorter (at the top or bottom) than half a typical character of the series.
+ * A box carried there by the flow is her leaving, and is dropped; the learned
+ * pass's own candidates there are judged by the likeness test like any other
+ * (someone coming in at the edge is one).
  */
 export function sliver(box: Box, frame: { width: number; height: number }, typical: [number, number]): boolean {
   const [x, y, w, h] = box;

@@ -681,10 +681,12 @@ export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undef
   const mine = kept.filter((x) => lookOf(x) && stay(x));
   for (const d of kept.filter((x) => lookOf(x) && !stay(x)).sort((a, b) => b.score - a.score)) if (!mine.some((o) => same(o, d))) mine.push(d);
   const size = (b: Box) => b[2] * b[3];
+  // A look's candidate that holds a region (and may push it out): not one small beside it, partly outside it.
+  const holds = (m: Detection, d: Detection) => boxes(m, d) && !(size(m.box) < SMALL_PART * size(d.box) && coverage(m.box, d.box) < 0.9);
   const stands = new Set<Detection>(), beaten = new Set<Detection>();
   if (near) for (const d of kept) {
     if (lookOf(d) || stay(d)) continue;
-    const held = mine.filter((m) => boxes(m, d));
+    const held = mine.filter((m) => holds(m, d));
     const piece = (m: Detection) => !stay(m) && coverage(m.box, d.box) >= 0.9 && size(m.box) <= size(d.box) / 2 && near(d) < near(m);
     if (held.length && held.every(piece)) {
       stands.add(d);
@@ -692,6 +694,5 @@ export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undef
     }
   }
   const left = mine.filter((m) => !beaten.has(m));
-  const holds = (m: Detection, d: Detection) => boxes(m, d) && !(size(m.box) < SMALL_PART * size(d.box) && coverage(m.box, d.box) < 0.9);
   return kept.filter((d) => (lookOf(d) ? left.includes(d) : stay(d) || stands.has(d) || !left.some((m) => holds(m, d))));
 }

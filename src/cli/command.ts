@@ -1,7 +1,8 @@
 // The shape every CLI command has. Commands are thin: parse, call the
 // library, print. Names may have two words ("eval shots").
 import type { ParseArgsConfig } from 'node:util';
-import type { Workspace } from '../core/workspace.js';
+import { resolve } from 'node:path';
+import { DEFAULT_WORKSPACE, type Workspace } from '../core/workspace.js';
 import type { Progress } from '../core/progress.js';
 import { ToonscopeError } from '../core/errors.js';
 import { decimal } from '../core/decimal.js';
@@ -80,3 +81,8 @@ export function numOption(values: Values, name: string, min: number, max: number
 
 /** A path as one shell word, so a command printed as a hint can be pasted as it is. */
 export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** ` -w DIR` when a command printed as a hint must name the workspace (not the one it would open by default here). */
+export function workspaceFlag(ws: Workspace): string {
+  return resolve(ws.dir) === resolve(process.env.TOONSCOPE_WORKSPACE ?? DEFAULT_WORKSPACE) ? '' : ` -w ${shellWord(ws.dir)}`;
+}

@@ -92,7 +92,10 @@ export async function trackTruthVideo(video: TruthVideo, opts: CastEvalOptions =
   return { tracks, truth: truthAll, frames: sampled, detections: crops, embedSecondsPerCrop: crops ? embedMs / 1000 / crops : 0 };
 }
 
-/** Stage 2: tracking scores, vanilla dictionary, refinement, refined dictionary, cluster scores. */
+/**
+ * Stage 2: tracking scores, vanilla dictionary, refinement, refined dictionary, cluster scores. A cast clip always has
+ * characters together on a frame; one without any triplet (`hasTriplets` false) cannot be refined and throws.
+ */
 export async function scoreCast(tt: TrackedTruth, opts: CastEvalOptions = {}): Promise<CastEvaluation> {
   const { tracks, truth: truthAll } = tt;
   const tracking = motMetrics(

@@ -19,8 +19,9 @@ export interface RefineResult {
 
 /**
  * Sample triplets from the tracks (their current embeddings), train a head,
- * and return the tracks with refined embeddings. Throws when no track has a
- * co-occurring track (nothing to learn from): callers then keep vanilla vectors.
+ * and return the tracks with refined embeddings. Throws when there are no
+ * triplets (`hasTriplets` false: nothing to learn from): callers ask first and
+ * keep vanilla vectors.
  */
 export async function refineTracks(tracks: readonly Track[], opts: { triplets?: TripletOptions; head?: HeadOptions } = {}): Promise<RefineResult> {
   const set = sampleTriplets(tracks, opts.triplets);

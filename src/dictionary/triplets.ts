@@ -60,7 +60,6 @@ export function coOccurring(tracks: readonly Track[], scope: Scope = (t) => t.sh
   return out;
 }
 
-/** Draw triplets from tracks whose detections carry `embedding`. */
 /**
  * Whether `sampleTriplets` finds any: a track with two embedded appearances (anchor and positive) that shares a frame
  * with a track holding one (the negative). Two tracks sharing a frame is not enough: two one-frame tracks do (a
@@ -72,6 +71,7 @@ export function hasTriplets(tracks: readonly Track[], scope?: Scope): boolean {
   return tracks.some((t) => embedded.get(t.id)! >= 2 && [...co.get(t.id)!].some((id) => embedded.get(id)! > 0));
 }
 
+/** Draw triplets from tracks whose detections carry `embedding`. */
 export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = {}): TripletSet {
   const perTrack = opts.perTrack ?? 40, hard = opts.hard ?? 0.5, cand = opts.candidates ?? 8;
   const r = rng(opts.seed ?? 1);

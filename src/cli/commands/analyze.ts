@@ -1,5 +1,5 @@
 // `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
-import { intOption, numOption, shellWord, warnAbout, type Command } from '../command.js';
+import { intOption, numOption, shellWord, warnAbout, workspaceFlag, type Command } from '../command.js';
 import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
 import { analyzeSeries, type SeriesSummary } from '../../analyze/series.js';
 import { ensureSchema } from '../../analyze/store.js';
@@ -60,7 +60,8 @@ export const analyze: Command = {
       // Loaded only here: a local run never loads the queue code or bullmq.
       const { runQueuedCommand } = await import('../../queue/commands.js');
       const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, models: values.models as string | undefined, rate, width, every }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
-      ctx.result({ run: r.run, episodes: r.episodes, ...r.series }, [r.text, ...seriesLines(r.series.series, r.series.report)].join('\n'));
+      const teach = teachHints(ws, r.episodes.filter((e) => e.state === 'done').map((e) => ({ path: e.video, videoId: e.videoId })));
+      ctx.result({ run: r.run, episodes: r.episodes, ...r.series, teach }, [r.text, ...seriesLines(r.series.series, r.series.report), ...teach].join('\n'));
       return r.failed ? 1 : 0;
     }
     const videos: VideoSummary[] = [];
@@ -74,8 +75,8 @@ export const analyze: Command = {
     const { series, report } = await seriesStages();
     // Results do not depend on it, the time does: say once why it stopped helping.
     if (cutThreadState() === 'failed') process.stderr.write(`toonscope: note: ${cutThreadFailure()}; GrabCut ran on the main thread instead (same results, slower)\n`);
-    const hints = teachHints(ws, videos.map((s, k) => ({ path: positionals[k], videoId: s.videoId })));
-    ctx.result({ videos, series, report }, [...seriesLines(series, report), ...hints].join('\n'));
+    const teach = teachHints(ws, videos.map((s, k) => ({ path: positionals[k], videoId: s.videoId })));
+    ctx.result({ videos, series, report, teach }, [...seriesLines(series, report), ...teach].join('\n'));
   },
 };
 
@@ -84,9 +85,11 @@ export const analyze: Command = {
  * most likely there. `path` as the user typed it, so the command printed can be pasted.
  */
 export function teachHints(ws: Workspace, videos: Array<{ path: string; videoId: number }>): string[] {
-  return videos.flatMap(({ path, videoId }) => {
+  // A video given twice is one video.
+  const once = [...new Map(videos.map((v) => [v.videoId, v])).values()];
+  return once.flatMap(({ path, videoId }) => {
     const n = unseenShots(ws, videoId)?.length ?? 0;
-    return n ? [`${path}: nobody found in ${n} of ${loadShots(ws, videoId).length} shots: toonscope label unseen ${shellWord(path)} lists them, with a frame to teach on`] : [];
+    return n ? [`${path}: nobody found in ${n} of ${loadShots(ws, videoId).length} shots: toonscope label unseen ${shellWord(path)}${workspaceFlag(ws)} lists them, with a frame to teach on`] : [];
   });
 }
 

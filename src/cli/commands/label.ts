@@ -2,7 +2,7 @@
 // from the shell (the app does the same with clicks); `toonscope export`;
 // `toonscope eval labels`.
 import { resolve } from 'node:path';
-import { intOption, numOption, shellWord as word, type Command, type Context } from '../command.js';
+import { intOption, numOption, shellWord as word, workspaceFlag, type Command, type Context } from '../command.js';
 import { decimal } from '../../core/decimal.js';
 import type { Workspace } from '../../core/workspace.js';
 import { teach } from '../../analyze/learn.js';
@@ -132,10 +132,10 @@ export const labelUnseen: Command = {
     const v = ws.videos().find((x) => x.path === resolve(p[0]));
     // Not in the workspace, or its shots found but its analysis not complete: the same line, naming the file as typed.
     const shots = v && unseenShots(ws, v.id);
-    if (!v || !shots) throw new ToonscopeError(p[0], `not analysed in the workspace ${ws.dir}: run \`toonscope analyze ${word(p[0])}\` first`);
+    if (!v || !shots) throw new ToonscopeError(p[0], `not analysed in the workspace ${ws.dir}: run \`toonscope analyze ${word(p[0])}${workspaceFlag(ws)}\` first`);
     const lines = shots.map((u) => `shot ${u.shot}  ${clock(u.start)}-${clock(u.end)}  frames ${u.firstFrame}-${u.lastFrame}  look at frame ${u.look}`);
     ctx.result({ video: v.path, unseen: shots }, shots.length
-      ? [...lines, `to teach one: toonscope label teach ${word(p[0])} --frame ${shots[0].look} --box X,Y,W,H --name NAME`].join('\n')
+      ? [...lines, `to teach one: toonscope label teach ${word(p[0])}${workspaceFlag(ws)} --frame ${shots[0].look} --box X,Y,W,H --name NAME`].join('\n')
       : `${p[0]}: someone was found in every shot`);
   },
 };
