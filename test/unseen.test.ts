@@ -9,7 +9,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Workspace } from '../src/core/workspace.js';
@@ -255,6 +255,8 @@ test('analyze ends with where to teach: per video, how many shots have nobody, a
     process.env.TOONSCOPE_WORKSPACE = ws.dir;
     try {
       assert.match(teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }])[0], / label unseen unseen-ep\.mp4 lists/, 'the default here: no -w');
+      process.env.TOONSCOPE_WORKSPACE = relative(process.cwd(), ws.dir);
+      assert.match(teachHints(ws, [{ path: 'unseen-ep.mp4', videoId: id }])[0], / label unseen unseen-ep\.mp4 lists/, 'named relative to here: no -w');
     } finally {
       if (was === undefined) delete process.env.TOONSCOPE_WORKSPACE; else process.env.TOONSCOPE_WORKSPACE = was;
     }

@@ -652,6 +652,9 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
   return kept.filter((d) => !gone.has(d));
 }
 
+/** A look's candidate under this share of a series region's box, partly outside it, is someone beside it (`settle`). */
+export const SMALL_PART = 0.25;
+
 /**
  * Judged candidates, settled. Among the looks' ones, surest first, one that is the same as a surer one (IoU over
  * 0.5: two looks found the same character) or a piece of it (half of either inside the other: her face lit inside
@@ -668,9 +671,6 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
  * the region out: she stands beside or in front of whoever the region is, partly outside it, not merged with them
  * (the vertical clip's background student at the frame's edge, in a corner of the boy's region): both stand.
  */
-/** A look's candidate under this share of a series region's box, partly outside it, is someone beside it (`settle`). */
-export const SMALL_PART = 0.25;
-
 export function settle(kept: Detection[], lookOf: (d: Detection) => Look | undefined, stay: (d: Detection) => boolean = () => false, near?: (d: Detection) => number): Detection[] {
   // Boxes the same, or one half inside the other.
   const boxes = (a: Detection, b: Detection) => iou(a.box, b.box) > 0.5 || coverage(a.box, b.box) >= 0.5 || coverage(b.box, a.box) >= 0.5;

@@ -1,4 +1,5 @@
 // `toonscope analyze VIDEO...`: the CAST pipeline into the workspace.
+import { resolve } from 'node:path';
 import { intOption, numOption, shellWord, warnAbout, workspaceFlag, type Command } from '../command.js';
 import { analyzeVideo, type VideoSummary } from '../../analyze/pipeline.js';
 import { analyzeSeries, type SeriesSummary } from '../../analyze/series.js';
@@ -60,7 +61,7 @@ export const analyze: Command = {
       // Loaded only here: a local run never loads the queue code or bullmq.
       const { runQueuedCommand } = await import('../../queue/commands.js');
       const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, models: values.models as string | undefined, rate, width, every }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
-      const teach = teachHints(ws, r.episodes.filter((e) => e.state === 'done').map((e) => ({ path: e.video, videoId: e.videoId })));
+      const teach = teachHints(ws, r.episodes.filter((e) => e.state === 'done').map((e) => ({ path: positionals.find((p) => resolve(p) === e.video) ?? e.video, videoId: e.videoId })));
       ctx.result({ run: r.run, episodes: r.episodes, ...r.series, teach }, [r.text, ...seriesLines(r.series.series, r.series.report), ...teach].join('\n'));
       return r.failed ? 1 : 0;
     }
