@@ -745,3 +745,53 @@ test('settle: a look\'s candidate small beside a series region, partly outside i
   const dist = new Map<Detection, number>([[boy, 0.07], [shirt, 0.2], [student, 0.1]]);
   assert.deepEqual(settle([boy, student, shirt], lookOf, undefined, (d) => dist.get(d)!), [boy, student]);
 });
+
+/** `base` with its last shot moved left so that only `keep` of each figure's width stays in the frame, at its left edge. */
+function atLeftEdge(base: SynthClip, keep: number): SynthClip {
+  const last = base.shots.at(-1)!;
+  return {
+    ...base,
+    render(i: number) {
+      const r = base.render(i);
+      if (i < last.start || !r.truth.length) return r;
+      const [x, , w] = r.truth[0].box;
+      const dx = Math.max(0, Math.round(x + (1 - keep) * w));
+      const { width: W, height: H, channels: c } = r.image;
+      const data = new Uint8Array(r.image.data.length);
+      // Moved left; the strip uncovered on the right repeats the frame's last column (scenery, no one).
+      for (let y = 0; y < H; y++) for (let X = 0; X < W; X++) {
+        const from = (y * W + Math.min(W - 1, X + dx)) * c;
+        data.set(r.image.data.subarray(from, from + c), (y * W + X) * c);
+      }
+      // Mostly outside the frame: the chain (truth more than half visible) does not report her there.
+      const truth = r.truth.map((t) => ({ ...t, box: [Math.max(0, t.box[0] - dx), t.box[1], Math.max(1, t.box[0] + t.box[2] - dx), t.box[3]] as Box, visible: 0.3 }));
+      return { image: { ...r.image, data }, truth };
+    },
+  };
+}
+
+test('learned pass: a narrow candidate at the frame\'s edge is judged by the likeness test, not dropped as a sliver', async () => {
+  // One character in every shot; in the last she stands mostly outside the frame at its left edge, where the chain
+  // finds nobody. The learned pass must judge what its map lights there (every judged candidate is told).
+  const base = synthClip({ shots: 3, shotFrames: [30, 30], identities: 1, perShot: [1, 1], seed: 11 });
+  const clip = atLeftEdge(base, 0.35);
+  const path = join(tmp, 'edge.mp4');
+  await writeSynthClip(path, clip);
+  const ws = Workspace.open(join(tmp, 'ws-edge'));
+  try {
+    await analyzeVideo(ws, path, { chain: [new TruthBodies(clip)], rate: 4, width: clip.width });
+    const firsts = ws.db.prepare('SELECT w, h FROM appearances WHERE pass = 1').all() as { w: number; h: number }[];
+    assert.ok(firsts.length > 0, 'the chain finds her in the first shots');
+    const told: Array<{ frame: number; box: Box; kept: boolean }> = [];
+    await analyzeSeries(ws, { epochs: 3, judged: (_v, frame, box, kept) => told.push({ frame, box, kept }) });
+    const typical = typicalShare(firsts.map((r) => ({ ...r, frameHeight: clip.height }))).map((v) => v * clip.height) as [number, number];
+    const last = clip.shots.at(-1)!;
+    const atEdge = told.filter((t) => t.frame >= last.start && sliver(t.box, clip, typical));
+    assert.ok(atEdge.length > 0, `narrow candidates at the left edge of the last shot are judged: ${atEdge.length} of ${told.length} told`);
+    // And she is found there: one kept lies on what is left of her in the frame.
+    const onHer = atEdge.filter((t) => t.kept && clip.render(t.frame).truth.some((h) => iou(h.box, t.box) >= 0.5));
+    assert.ok(onHer.length > 0, `one kept on her: ${JSON.stringify(atEdge)}`);
+  } finally {
+    ws.close();
+  }
+});
