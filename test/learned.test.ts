@@ -763,8 +763,14 @@ function atLeftEdge(base: SynthClip, keep: number): SynthClip {
         const from = (y * W + Math.min(W - 1, X + dx)) * c;
         data.set(r.image.data.subarray(from, from + c), (y * W + X) * c);
       }
-      // Mostly outside the frame: the chain (truth more than half visible) does not report her there.
-      const truth = r.truth.map((t) => ({ ...t, box: [Math.max(0, t.box[0] - dx), t.box[1], Math.max(1, t.box[0] + t.box[2] - dx), t.box[3]] as Box, visible: 0.3 }));
+      // Her box and mask cut at the frame's edge; `visible` (the share not hidden, which the chain's truth detector
+      // needs over a half) set low: mostly outside the frame, the chain does not report her there.
+      const truth = r.truth.map((t) => {
+        const cut = Math.min(t.mask.width - 1, Math.max(0, Math.round(dx - t.box[0])));
+        const mw = t.mask.width - cut, data = new Uint8Array(mw * t.mask.height);
+        for (let y = 0; y < t.mask.height; y++) data.set(t.mask.data.subarray(y * t.mask.width + cut, (y + 1) * t.mask.width), y * mw);
+        return { ...t, box: [Math.max(0, t.box[0] - dx), t.box[1], mw, t.box[3]] as Box, mask: { ...t.mask, width: mw, data }, visible: 0.3 };
+      });
       return { image: { ...r.image, data }, truth };
     },
   };
@@ -772,7 +778,9 @@ function atLeftEdge(base: SynthClip, keep: number): SynthClip {
 
 test('learned pass: a narrow candidate at the frame\'s edge is judged by the likeness test, not dropped as a sliver', async () => {
   // One character in every shot; in the last she stands mostly outside the frame at its left edge, where the chain
-  // finds nobody. The learned pass must judge what its map lights there (every judged candidate is told).
+  // finds nobody. The learned pass must judge what its map lights there (every judged candidate is told). Seed 11:
+  // her size in the last shot is her size in the first ones, so the series map lights what is left of her (in seeds
+  // where she is smaller there it lights nothing at the edge, and this test would fail for that reason instead).
   const base = synthClip({ shots: 3, shotFrames: [30, 30], identities: 1, perShot: [1, 1], seed: 11 });
   const clip = atLeftEdge(base, 0.35);
   const path = join(tmp, 'edge.mp4');
@@ -782,11 +790,12 @@ test('learned pass: a narrow candidate at the frame\'s edge is judged by the lik
     await analyzeVideo(ws, path, { chain: [new TruthBodies(clip)], rate: 4, width: clip.width });
     const firsts = ws.db.prepare('SELECT w, h FROM appearances WHERE pass = 1').all() as { w: number; h: number }[];
     assert.ok(firsts.length > 0, 'the chain finds her in the first shots');
+    const last = clip.shots.at(-1)!;
+    assert.equal((ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE pass = 1 AND frame >= ?').get(last.start) as { n: number }).n, 0, 'and nobody in the last');
     const told: Array<{ frame: number; box: Box; kept: boolean }> = [];
     await analyzeSeries(ws, { epochs: 3, judged: (_v, frame, box, kept) => told.push({ frame, box, kept }) });
     const typical = typicalShare(firsts.map((r) => ({ ...r, frameHeight: clip.height }))).map((v) => v * clip.height) as [number, number];
-    const last = clip.shots.at(-1)!;
-    const atEdge = told.filter((t) => t.frame >= last.start && sliver(t.box, clip, typical));
+    const atEdge = told.filter((t) => t.frame >= last.start && t.box[0] <= 1.5 && sliver(t.box, clip, typical));
     assert.ok(atEdge.length > 0, `narrow candidates at the left edge of the last shot are judged: ${atEdge.length} of ${told.length} told`);
     // And she is found there: one kept lies on what is left of her in the frame.
     const onHer = atEdge.filter((t) => t.kept && clip.render(t.frame).truth.some((h) => iou(h.box, t.box) >= 0.5));
