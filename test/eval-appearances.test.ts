@@ -66,6 +66,33 @@ test('eval appearances: recall per character, false appearances and pictures; te
   assert.equal(part.runs[0].clips[0].falsePositives, 0, 'found boxes on the partial character are not false');
 });
 
+test('eval appearances: --teach-partial also teaches a character found under the target, on a view zero clicks missed', async () => {
+  await writeSynthClip(join(tmp, name), clip);
+  // The chain finds identity 0 in the first shot only and identity 1 nowhere.
+  const cut = clip.shots[1].start;
+  const chain = () => [new TruthBodies(clip, { keep: (id, f) => id === 0 && f < cut })];
+  const opts = { data: [tmp], rate: 4, width: clip.width, epochs: 2, learn: false };
+  const res = await evalAppearances(truthFile(), { ...opts, chain: chain(), out: join(tmp, 'evalapp-part'), teach: true, teachPartial: true });
+  const [zero, taught] = res.runs;
+  const c0 = zero.characters.find((c) => c.name === 'c0')!;
+  assert.ok(c0.found > 0 && c0.recall < 0.9, `identity 0 is found, under the target: ${c0.found} of ${c0.truth}`);
+  assert.equal(taught.partial, true);
+  assert.deepEqual(taught.taught.map((t) => t.name).sort(), ['c0', 'c1'], 'both are taught: the one never found and the one under the target');
+  const t0 = taught.taught.find((t) => t.name === 'c0')!;
+  assert.ok(t0.frame >= cut, `her box is on a view zero clicks missed (the second shot), not on frame ${t0.frame}`);
+  // Of her missed views, the largest (the taught box is that view cut to the frame).
+  const views = readAppearanceTruth(truthFile())[0].frames.flatMap((f) => f.characters.filter((c) => c.name === 'c0').map((c) => ({ frame: f.frame, body: c.body })));
+  const largest = views.filter((v) => v.frame >= cut).reduce((a, v) => (v.body[2] * v.body[3] > a.body[2] * a.body[3] ? v : a));
+  assert.equal(t0.frame, largest.frame);
+  assert.ok(views.some((v) => v.frame < cut && v.body[2] * v.body[3] > largest.body[2] * largest.body[3]), 'a found view is larger: the rule, not the largest view overall, put it there');
+  assert.match(formatRuns(res.runs), /taught \(every character never found or found under the recall target\)/);
+  // Plain --teach teaches only the character never found.
+  const plain = await evalAppearances(truthFile(), { ...opts, chain: chain(), out: join(tmp, 'evalapp-plain'), teach: true });
+  assert.deepEqual(plain.runs[1].taught.map((t) => t.name), ['c1']);
+  assert.equal(plain.runs[1].partial, undefined);
+  assert.match(formatRuns(plain.runs), /taught \(every character never found\)/);
+});
+
 test('eval appearances: with the learned pass, each zero-click miss has a cause from what it judged', async () => {
   await writeSynthClip(join(tmp, name), clip);
   // At half the source's width, so boxes told in the video's pixels are scaled back from the analysis size.

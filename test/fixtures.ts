@@ -91,12 +91,12 @@ export class TruthBodies implements CharacterDetector {
   readonly name = 'truth';
   readonly labels = ['body'] as const;
   calls: number[] = [];
-  constructor(private readonly clip: SynthClip, private readonly opts: { keep?: (identity: number) => boolean; failAfter?: number } = {}) {}
+  constructor(private readonly clip: SynthClip, private readonly opts: { keep?: (identity: number, frame: number) => boolean; failAfter?: number } = {}) {}
   async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
     if (this.calls.length >= (this.opts.failAfter ?? Infinity)) throw new Error('killed');
     this.calls.push(frameIndex);
     const sx = frame.width / this.clip.width;
-    return this.clip.render(frameIndex).truth.filter((t) => t.visible > 0.5 && (this.opts.keep?.(t.identity) ?? true)).map((t) => ({
+    return this.clip.render(frameIndex).truth.filter((t) => t.visible > 0.5 && (this.opts.keep?.(t.identity, frameIndex) ?? true)).map((t) => ({
       frame: frameIndex, box: t.box.map((v) => v * sx) as Detection['box'], score: 0.9, label: 'body', mask: sx === 1 ? t.mask : undefined,
     }));
   }

@@ -129,7 +129,14 @@ export function sizeOf(h: number, height: number): number {
   return k;
 }
 
-export interface RunScore { mode: 'zero clicks' | 'taught'; characters: CharacterScore[]; clips: ClipScore[]; taught: Array<{ series: string; name: string; video: string; frame: number; box: Box }> }
+export interface RunScore {
+  mode: 'zero clicks' | 'taught';
+  /** Taught run: characters found under the taught recall target were taught too (`teachPartial`), not only those never found. */
+  partial?: boolean;
+  characters: CharacterScore[];
+  clips: ClipScore[];
+  taught: Array<{ series: string; name: string; video: string; frame: number; box: Box }>;
+}
 
 export interface AppearanceEval { runs: RunScore[]; targets: TargetReport[]; report: string }
 
@@ -138,6 +145,8 @@ export interface AppearanceEvalOptions extends AnalyzeOptions {
   data: string[];
   out: string;
   teach?: boolean;
+  /** With teach: also one box per character zero clicks found under the taught recall target (on a view it missed). */
+  teachPartial?: boolean;
   /** False: the detector chain alone, without the learned pass (what it adds is then measurable). */
   learn?: boolean;
   progress?: (label: string, total?: number) => Progress;
@@ -183,7 +192,8 @@ function footage(clip: TruthClip, src: string, out: string): string {
   return dst;
 }
 
-async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string, skip = new Set<string>(), judged?: Candidates): Promise<Omit<RunScore, 'taught'>> {
+async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string }>, mode: RunScore['mode'], out: string, skip = new Set<string>(), judged?: Candidates): Promise<Omit<RunScore, 'taught'> & { missed: Set<string> }> {
+  const missed = new Set<string>();
   const hasMap = !!ws.db.prepare('SELECT 1 FROM models WHERE name = ?').get(LEARNED_MODEL);
   const chars = new Map<string, { series: string; name: string; truth: number; found: number; clusters: Map<number, number>; byChain: boolean }>();
   const clusterMembers = new Map<number, Map<string, number>>();
@@ -225,6 +235,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
         size.truth++;
         const hit = m.get(i);
         if (!hit) {
+          missed.add(`${clip.video}#${f.frame}#${t.name}`);
           if (missedBy) missedBy[missCause(t, judgedHere?.get(f.frame) ?? [], hasMap)]++;
           return;
         }
@@ -267,7 +278,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
     const own = cl != null && [...majority.entries()].every(([k, v]) => k === key || v !== cl);
     characters.push({ series: c.series, name: c.name, truth: c.truth, found: c.found, recall: c.truth ? c.found / c.truth : 0, cluster: cl, purity: total ? (members!.get(key) ?? 0) / total : 0, own, byChain: c.byChain });
   }
-  return { mode, characters, clips: clipScores };
+  return { mode, characters, clips: clipScores, missed };
 }
 
 /** Truth (cyan) and found boxes (green: detector chain, red: learned pass) on every truth frame, in a grid. */
@@ -312,7 +323,7 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
   }
   if (!bySeries.size) throw new ToonscopeError(truthFile, `none of its clips is in ${opts.data.join(', ')}`);
   const runs: RunScore[] = [{ mode: 'zero clicks', characters: [], clips: [], taught: [] }];
-  if (opts.teach) runs.push({ mode: 'taught', characters: [], clips: [], taught: [] });
+  if (opts.teach) runs.push({ mode: 'taught', ...(opts.teachPartial ? { partial: true } : {}), characters: [], clips: [], taught: [] });
   for (const [series, list] of bySeries) {
     // A fresh workspace every run: boxes taught by an earlier --teach run must not count as zero clicks.
     const dir = join(opts.out, 'workspaces', series.replace(/[^\w.-]+/g, '_'));
@@ -339,10 +350,12 @@ export async function evalAppearances(truthFile: string, opts: AppearanceEvalOpt
       runs[0].characters.push(...zero.characters);
       runs[0].clips.push(...zero.clips);
       if (!opts.teach) continue;
-      // One box per character zero clicks never found, where a person would draw it: on her clearest view, the truth
-      // appearance with the largest body box (the first such on a tie), not wherever she first turns up (a speck in a wide shot).
-      for (const miss of zero.characters.filter((c) => c.found === 0)) {
-        const views = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name && !c.partial).map((c) => ({ clip, path, frame: f.frame, box: c.body }))));
+      // One box per character zero clicks never found (with teachPartial, also per character it found under the taught
+      // recall target), where a person would draw it: on her clearest view zero clicks missed, the missed truth
+      // appearance with the largest body box (the first such on a tie), not wherever she first turns up (a speck in a
+      // wide shot), nor where she is found already.
+      for (const miss of zero.characters.filter((c) => (opts.teachPartial ? c.recall < TARGETS.taught.recall : c.found === 0))) {
+        const views = list.flatMap(({ clip, path }) => clip.frames.flatMap((f) => f.characters.filter((c) => c.name === miss.name && !c.partial && zero.missed.has(`${clip.video}#${f.frame}#${c.name}`)).map((c) => ({ clip, path, frame: f.frame, box: c.body }))));
         const at = views.reduce<(typeof views)[number] | undefined>((best, v) => (!best || v.box[2] * v.box[3] > best.box[2] * best.box[3] ? v : best), undefined);
         if (!at) continue;
         const info = probe(at.path);
@@ -417,10 +430,15 @@ function formatTargets(r: TargetReport): string[] {
   return out;
 }
 
+/** A run's heading: its mode, and for a taught run whom it taught. */
+function label(r: RunScore): string {
+  return r.mode === 'taught' ? `taught (${r.partial ? 'every character never found or found under the recall target' : 'every character never found'})` : r.mode;
+}
+
 export function formatRuns(runs: RunScore[]): string {
   const lines: string[] = [];
   for (const r of runs) {
-    lines.push(`${r.mode}${r.taught.length ? ` (${r.taught.length} taught boxes: ${r.taught.map((t) => `${t.name} ${t.video}#${t.frame}`).join(', ')})` : ''}`);
+    lines.push(`${label(r)}${r.taught.length ? ` (${r.taught.length} taught boxes: ${r.taught.map((t) => `${t.name} ${t.video}#${t.frame}`).join(', ')})` : ''}`);
     lines.push('  series            character              truth  found  recall  cluster  purity  own  chain');
     for (const c of r.characters) lines.push(`  ${c.series.slice(0, 16).padEnd(16)}  ${c.name.slice(0, 20).padEnd(20)}  ${String(c.truth).padStart(6)} ${String(c.found).padStart(6)}  ${pct(c.recall).padStart(6)}  ${String(c.cluster ?? '-').padStart(7)}  ${pct(c.purity).padStart(6)}  ${c.own ? 'yes' : 'no '}  ${c.byChain ? 'yes' : 'no'}`);
     lines.push('  clip                                      truth  found  appearances  false (chain+learned)  precision');
@@ -461,5 +479,5 @@ function html(runs: RunScore[], targets: TargetReport[]): string {
   const pics = (r: RunScore) => r.clips.map((c) => `<h3>${esc(c.video)}: ${c.found}/${c.truth} found, ${c.falsePositives} false (${c.falseByPass[0]} chain, ${c.falseByPass[1]} learned), precision ${pct(c.precision)}</h3><img src="${esc(c.picture.split('/').pop()!)}" style="max-width:100%">`).join('');
   return `<!doctype html><meta charset="utf-8"><title>toonscope eval appearances</title><style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>
 <h1>Appearances against hand-drawn truth</h1><p>Boxes: cyan = truth, green = detector chain (pass 1), red = learned pass (pass 2).</p>
-${runs.map((r, k) => `<h2>${esc(r.mode)}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p>${causes(r) ? `<p>${esc(causes(r))}</p>` : ''}<pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
+${runs.map((r, k) => `<h2>${esc(label(r))}</h2>${r.taught.length ? `<p>taught: ${r.taught.map((t) => esc(`${t.name} on ${t.video} frame ${t.frame} [${t.box.join(', ')}]`)).join('; ')}</p>` : ''}<table><tr><th>series</th><th>character</th><th>truth</th><th>found</th><th>recall</th><th>cluster</th><th>purity</th><th>own cluster</th><th>found by chain</th></tr>${rows(r)}</table><p>${esc(formatSizes(r.clips))}</p>${causes(r) ? `<p>${esc(causes(r))}</p>` : ''}<pre>${esc(formatTargets(targets[k]).join('\n'))}</pre>${pics(r)}`).join('')}`;
 }
