@@ -493,6 +493,9 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     for (const [fr, b] of [[f, box], [g, box2]] as const) {
       const on = (ws.db.prepare('SELECT x, y, w, h FROM appearances WHERE frame = ? AND pass = 2').all(fr) as { x: number; y: number; w: number; h: number }[]).filter((a) => iou([a.x, a.y, a.w, a.h], b) >= 0.3);
       assert.equal(on.length, 1, `one appearance on the taught box of frame ${fr}: ${JSON.stringify(on)}`);
+      // And it is the box drawn, cut to her outline inside it: not a learned region that holds her and more.
+      const a = on[0];
+      assert.ok(coverage([a.x, a.y, a.w, a.h], b) >= 0.99, `her appearance on frame ${fr} lies inside the box drawn: ${JSON.stringify(a)} in ${b}`);
     }
     // Her name landed on tracks, which the second pass then knows as hers: redone once with them.
     const untracked = () => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE track IS NULL').get() as { n: number }).n;

@@ -49,9 +49,10 @@ const LOOKS_VERSION = 3;
  * first frame looked at when its probe found nobody, a series region standing for the looks' pieces of it, outlines
  * in settling two looks' candidates. 8: a taught character's candidates in her colours, the series map's too where
  * they look most like her (`claimant`). 9: slivers at the frame's edge judged by the likeness test, not dropped; a
- * look's small candidate beside a series region leaves it standing (`SMALL_PART` in `settle`).
+ * look's small candidate beside a series region leaves it standing (`SMALL_PART` in `settle`). 10: on its frame a
+ * taught box is her as drawn (cut inside it), no learned detection on it in its place.
  */
-const PASS_VERSION = 9;
+const PASS_VERSION = 10;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -380,20 +381,21 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const cv = await opencv();
   const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
-    const mine = taught.get(f) ?? [];
-    // A learned detection on a taught box is her: it stands like the box would, whatever the likeness test says. One
-    // per box (her look's, else the best overlap): the series map and her look's may both have found her there.
-    const others = new Set<Detection>();
-    for (const b of mine) {
-      const on = dets.filter((d) => iou(d.box, b) >= 0.3).sort((x, y) => Number(fromLook.has(y)) - Number(fromLook.has(x)) || iou(y.box, b) - iou(x.box, b));
-      if (on.length) taughtDets.add(on[0]);
-      for (const d of on.slice(1)) others.add(d);
-    }
-    const rest = dets.filter((d) => taughtDets.has(d) || !others.has(d));
-    const boxes = [...known(f), ...rest.map((d) => d.box)];
-    const extra = mine.filter((b) => !boxes.some((k) => iou(k, b) >= 0.3)).map((b) => refineInside(cv, frame, b, f));
+    const mine = mineTaught.filter((t) => t.frame === f).map((t) => ({ id: t.id, box: t.box.map((v) => v / sx) as Box }));
+    // On its frame she is the box a person drew, cut to her outline inside it, whatever the likeness test says; a
+    // learned detection on it (IoU >= 0.3) is her too and goes: the series map may have lit her with her neighbour
+    // or the wall behind her (Rem with the terrace beside her, the passer-by with the railing), the very box the
+    // person corrected, and before session 28 it stood for her there. Where the first pass has her, that row is her.
+    const onHer = (d: Detection) => mine.some((t) => iou(d.box, t.box) >= 0.3);
+    const extra = mine.filter((t) => !known(f).some((k) => iou(k, t.box) >= 0.3)).map((t) => {
+      const d = refineInside(cv, frame, t.box, f);
+      // Her look's, as her look's candidate on her would have been: it settles before others' (`settle`).
+      const look = lookOf(t.id);
+      if (look) fromLook.set(d, look);
+      return d;
+    });
     for (const d of extra) taughtDets.add(d);
-    return [...rest, ...extra];
+    return [...dets.filter((d) => !onHer(d)), ...extra];
   };
   // Taught boxes carried through their shots by flow (carry.ts), one shot at a time: where her taught box went on
   // its shot's other sampled frames. Done shots too (a few seconds around each taught frame): the background
