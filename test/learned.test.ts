@@ -478,6 +478,12 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     assert.ok(named.n >= 1, 'her track carries the taught name');
     // She is all the series knows: the series detector is hers, no look of her own.
     assert.equal(model.looks, undefined, 'no look for a lone character');
+    // On her taught frame, one appearance on her, the box drawn cut to her outline inside it: nothing that holds her
+    // and more, and no piece of her beside it, look or no look.
+    const onTaught = (fr: number, b: Box) => (ws.db.prepare('SELECT x, y, w, h FROM appearances WHERE frame = ? AND pass = 2').all(fr) as { x: number; y: number; w: number; h: number }[])
+      .filter((a) => iou([a.x, a.y, a.w, a.h], b) >= 0.3 || coverage([a.x, a.y, a.w, a.h], b) >= 0.5 || coverage(b, [a.x, a.y, a.w, a.h]) >= 0.5);
+    const alone = onTaught(f, box);
+    assert.ok(alone.length === 1 && coverage([alone[0].x, alone[0].y, alone[0].w, alone[0].h], box) >= 0.99, `one appearance on her taught frame, inside the box drawn ${box}: ${JSON.stringify(alone)}`);
     // A second character taught under another name: each look now tells one from the other.
     const g = clip.shots[1].start + 3;
     const u = clip.render(g).truth.find((x) => x.visible > 0.9 && x.identity !== t.identity)!;
@@ -491,7 +497,7 @@ test('teach: one box on a clip the chain finds nobody in finds her on other fram
     assert.ok(two.learned!.learn.model!.looks!.some((l) => (l.offOutline ?? 0) > 0), `core cells off her outline: ${two.learned!.learn.model!.looks!.map((l) => l.offOutline)}`);
     // One appearance on each taught box, though the series map and her look's both found her there.
     for (const [fr, b] of [[f, box], [g, box2]] as const) {
-      const on = (ws.db.prepare('SELECT x, y, w, h FROM appearances WHERE frame = ? AND pass = 2').all(fr) as { x: number; y: number; w: number; h: number }[]).filter((a) => iou([a.x, a.y, a.w, a.h], b) >= 0.3);
+      const on = onTaught(fr, b);
       assert.equal(on.length, 1, `one appearance on the taught box of frame ${fr}: ${JSON.stringify(on)}`);
       // And it is the box drawn, cut to her outline inside it: not a learned region that holds her and more.
       const a = on[0];

@@ -367,31 +367,37 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const probes = new Set(allProbes.filter((f) => byShot.has(shotOf.get(f)!)));
   // A taught frame is always looked at, and its taught box always yields her there (the name lands on her track).
   // Every taught box by frame (analysis pixels), done shots included: background cut-outs keep clear of them all.
-  const taught = new Map<number, Box[]>();
+  const taught = new Map<number, Array<{ id: number; box: Box }>>();
   const mineTaught = taughtBoxes(ws, videoId);
   for (const t of mineTaught) {
     if (byShot.has(shotOf.get(t.frame) ?? -1)) probes.add(t.frame);
     if (!taught.has(t.frame)) taught.set(t.frame, []);
-    taught.get(t.frame)!.push(t.box.map((v) => v / sx) as Box);
+    taught.get(t.frame)!.push({ id: t.id, box: t.box.map((v) => v / sx) as Box });
   }
+  /** Every taught box of a frame (analysis pixels). */
+  const taughtOn = (f: number): Box[] => (taught.get(f) ?? []).map((t) => t.box);
+  /** The look a taught box is one of, if it has one (she is all the series map knows otherwise). */
+  const lookOf = (id: number) => model.looks?.find((l) => l.taught.includes(id));
   // Candidates a taught look's map found, and which look: they must look like her most.
   const fromLook = new WeakMap<Detection, Look>();
+  // A taught box cut to her outline on its frame, and the box's id: it settles as her look's candidate would.
+  const taughtFrom = new WeakMap<Detection, number>();
   // Pieces of a close-up the full-width map lit, and the close-up the half-width map lit whole.
   const pieceOf = new WeakMap<Detection, Detection>();
   const cv = await opencv();
   const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
-    const mine = mineTaught.filter((t) => t.frame === f).map((t) => ({ id: t.id, box: t.box.map((v) => v / sx) as Box }));
+    const mine = taught.get(f) ?? [];
     // On its frame she is the box a person drew, cut to her outline inside it, whatever the likeness test says; a
     // learned detection on it (IoU >= 0.3) is her too and goes: the series map may have lit her with her neighbour
     // or the wall behind her (Rem with the terrace beside her, the passer-by with the railing), the very box the
-    // person corrected, and before session 28 it stood for her there. Where the first pass has her, that row is her.
-    const onHer = (d: Detection) => mine.some((t) => iou(d.box, t.box) >= 0.3);
+    // person corrected, and before session 28 it stood for her there. Another look's candidate on it is someone
+    // else's to claim (a child in front of her): the settling tells them apart by outline. Where the first pass has
+    // her, that row is her.
+    const onHer = (d: Detection) => mine.some((t) => iou(d.box, t.box) >= 0.3 && !(fromLook.has(d) && fromLook.get(d) !== lookOf(t.id)));
     const extra = mine.filter((t) => !known(f).some((k) => iou(k, t.box) >= 0.3)).map((t) => {
       const d = refineInside(cv, frame, t.box, f);
-      // Her look's, as her look's candidate on her would have been: it settles before others' (`settle`).
-      const look = lookOf(t.id);
-      if (look) fromLook.set(d, look);
+      taughtFrom.set(d, t.id);
       return d;
     });
     for (const d of extra) taughtDets.add(d);
@@ -403,8 +409,6 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const names = new Map(mineTaught.map((t) => [t.id, t.name]));
   // One carried box per character: her name, or an unnamed box alone (it may be anyone, and has a look of its own).
   const whose = (id: number) => (names.get(id) ? `=${names.get(id)}` : `#${id}`);
-  /** The look a taught box is one of, if it has one (she is all the series map knows otherwise). */
-  const lookOf = (id: number) => model.looks?.find((l) => l.taught.includes(id));
   const carried = new Map<number, CarriedBox[]>();
   const seedsOf = new Map<number, Seed[]>();
   for (const t of mineTaught) {
@@ -429,7 +433,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
     const foundThere = (c: CarriedBox) => known(f).some((b) => overlaps(b, c.det.box))
-      || (taught.get(f) ?? []).some((b) => iou(b, c.det.box) >= 0.5)
+      || taughtOn(f).some((b) => iou(b, c.det.box) >= 0.5)
       || mineTaught.some((t) => t.frame === f && t.name !== null && t.name === names.get(c.seed));
     return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
@@ -459,7 +463,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // Clear of the known characters, the taught and carried boxes and the frame's own candidates: none of them is background.
   const cutBackground = async (frame: Frame, prob: Float32Array, fm: FeatureMap, candidates: Detection[]) => {
     cutDone.add(frame.index);
-    const avoid = [...known(frame.index), ...(taught.get(frame.index) ?? []), ...(carried.get(frame.index) ?? []).map((c) => c.det.box), ...candidates.map((d) => d.box)];
+    const avoid = [...known(frame.index), ...taughtOn(frame.index), ...(carried.get(frame.index) ?? []).map((c) => c.det.box), ...candidates.map((d) => d.box)];
     const cuts = await refineAll(cv, frame, wins.map((w) => backgroundWindow(prob, fm, frame, w, avoid)).filter((b): b is Box => !!b).map((b) => seedFromBox(b, frame.index)));
     await embedDetections(frame, cuts, opts.embed);
     for (const d of cuts) likeness.addBackground(d.embedding!);
@@ -527,8 +531,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const liked = dets.filter((d) => taughtDets.has(d) || like(d));
     report.rejected += dets.length - liked.length;
-    // A close-up or its pieces, whichever looks more like someone known (a piece on a taught box stands).
-    const judged = dropPieces(liked, (d) => pieceOf.get(d), fromKnown, (d) => taughtDets.has(d));
+    // A close-up or its pieces, whichever looks more like someone known (a taught box is neither: `withTaught`).
+    const judged = dropPieces(liked, (d) => pieceOf.get(d), fromKnown);
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {
@@ -541,7 +545,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       const was = replaced.get(d);
       return carriedFrom.get(d) ?? (was && carriedFrom.get(was));
     };
-    const lookOfKept = (d: Detection) => fromLook.get(d) ?? lookOfSeed(seedOf(d));
+    // A taught box, her look or (with none) the box itself: it pushes out what holds her or lies half inside her.
+    const lookOfKept = (d: Detection) => fromLook.get(d) ?? lookOfSeed(seedOf(d) ?? taughtFrom.get(d));
     // Whom each should look like: her look's own boxes, or (a series region, a look with none) anyone known.
     const near = (d: Detection) => {
       const look = lookOfKept(d);

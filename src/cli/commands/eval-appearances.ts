@@ -38,7 +38,7 @@ export const evalAppearancesCmd: Command = {
     if (!out) throw new ToonscopeError(undefined, 'eval appearances needs --out DIR');
     // Taught boxes act through the learned pass: without it a taught run would only repeat zero clicks.
     const teach = !!values.teach || !!values['teach-partial'];
-    if (teach && values['no-learn']) throw new ToonscopeError('--no-learn', 'taught boxes are learned by the learned pass: --teach needs it (drop --no-learn)');
+    if (teach && values['no-learn']) throw new ToonscopeError('--no-learn', `taught boxes are learned by the learned pass: ${values['teach-partial'] ? '--teach-partial' : '--teach'} needs it (drop --no-learn)`);
     const r = await evalAppearances(truth, { data, out, teach, teachPartial: !!values['teach-partial'], learn: !values['no-learn'], rate: numOption(values, 'rate', 0.05, 60), epochs: intOption(values, 'epochs', 1, 1000), progress: ctx.progress, log: ctx.log });
     ctx.result(r, `${formatRuns(r.runs)}\nreport: ${r.report}`);
   },
