@@ -24,7 +24,7 @@ import { Roots, WorkerError, isFinal, checkJob, PROTOCOL } from '../src/queue/jo
 import { parseRedisUrl } from '../src/queue/connect.js';
 import { adoptSpace } from '../src/models/identity.js';
 import { constantModel } from './onnx-fixture.js';
-import { tmp, sampleClip, panClip } from './fixtures.js';
+import { tmp, sampleClip, panClip, printed } from './fixtures.js';
 import { createServer } from 'node:http';
 import { ToonscopeError } from '../src/core/errors.js';
 
@@ -235,18 +235,6 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   assert.deepEqual(queued.models, local.models, 'same series detector and head');
   assert.deepEqual(queued.settings, local.settings, 'the identity space the workers embedded in is recorded');
 });
-
-/** Run the CLI in this process and keep what it prints (its strings: the test runner's reports, buffers, go through). */
-async function printed(args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((c: string | Uint8Array, ...rest: never[]) => (typeof c === 'string' ? (out.push(c), true) : write.call(process.stdout, c, ...rest))) as typeof process.stdout.write;
-  try {
-    return { code: await main(args), out: out.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
 
 test('queue: analyze --queue ends with where to teach, the video named as typed', { skip: needRedis, timeout: 120_000 }, async () => {
   // The first test's episode 1 and constant 'YOLO' (made here when run alone), blind in episode 1's shot 1.

@@ -27,9 +27,8 @@ import { loadShots, loadTransitions, saveResult } from '../src/shots/store.js';
 import { unseen, unseenShots, spans, rejectCharacter } from '../src/label/index.js';
 import { teachHints } from '../src/cli/commands/analyze.js';
 import { shellWord } from '../src/cli/command.js';
-import { main } from '../src/cli/main.js';
 import { registerDetector } from '../src/characters/backends.js';
-import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
+import { tmp, writeSynthClip, TruthBodies, printed } from './fixtures.js';
 
 /** The truth detector, blind in one shot: there the chain finds nobody. */
 class BlindIn implements CharacterDetector {
@@ -275,18 +274,6 @@ test('analyze ends with where to teach: per video, how many shots have nobody, a
     ws.close();
   }
 });
-
-/** Run the CLI in this process and keep what it prints (its strings: the test runner's reports, buffers, go through). */
-async function printed(args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((c: string | Uint8Array, ...rest: never[]) => (typeof c === 'string' ? (out.push(c), true) : write.call(process.stdout, c, ...rest))) as typeof process.stdout.write;
-  try {
-    return { code: await main(args), out: out.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
 
 test('analyze --json: its teach field names, as typed, each video with shots where nobody was found, and no other', async () => {
   // `--detector blind`: the truth of `clip` (blind in its shot 1) on 320x180 frames, of `seenClip` on 320x240 ones.
