@@ -143,3 +143,17 @@ export function storedEmbedding(deep: Float32Array, bins: number[]): Float32Arra
   for (const b of bins) colour[b] = 1;
   return combine([deep, colour], [1 - COLOUR_WEIGHT, COLOUR_WEIGHT]);
 }
+
+/** Run the CLI in this process and keep what it prints (its strings: the test runner's reports, buffers, go through). */
+export async function printed(args: string[]): Promise<{ code: number; out: string }> {
+  // Loaded here, not at the top: most test files never run the CLI.
+  const { main } = await import('../src/cli/main.js');
+  const out: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((c: string | Uint8Array, ...rest: never[]) => (typeof c === 'string' ? (out.push(c), true) : write.call(process.stdout, c, ...rest))) as typeof process.stdout.write;
+  try {
+    return { code: await main(args), out: out.join('') };
+  } finally {
+    process.stdout.write = write;
+  }
+}

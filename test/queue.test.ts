@@ -3,36 +3,43 @@
 // worker is killed with SIGKILL mid-job, Redis is restarted once, one episode
 // lies outside the workers' --allow root and fails; the workspace must equal
 // a local run of the same episodes (same shots, tracks, dictionary), the
-// learned pass included.
+// learned pass included. A run whose episode has a shot where nobody is found
+// ends with the line on where to teach, naming the video as typed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, createReadStream, readFileSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { join, basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VideoWriter } from '../src/core/video.js';
 import { Workspace } from '../src/core/workspace.js';
 import { synthClip } from '../src/dictionary/synth.js';
 import { main } from '../src/cli/main.js';
+import { shellWord } from '../src/cli/command.js';
+import { registerDetector, parseChain } from '../src/characters/backends.js';
+import { unseen } from '../src/label/index.js';
 import { hasRedisServer, localRedis } from '../src/queue/local-redis.js';
 import { queueStatus } from '../src/queue/status.js';
 import { Roots, WorkerError, isFinal, checkJob, PROTOCOL } from '../src/queue/jobs.js';
 import { parseRedisUrl } from '../src/queue/connect.js';
 import { adoptSpace } from '../src/models/identity.js';
 import { constantModel } from './onnx-fixture.js';
-import { tmp, sampleClip, panClip } from './fixtures.js';
+import { tmp, sampleClip, panClip, printed } from './fixtures.js';
 import { createServer } from 'node:http';
 import { ToonscopeError } from '../src/core/errors.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const needRedis = !hasRedisServer() && process.env.TOONSCOPE_E2E !== '1' && 'redis-server not installed (apt-get install redis-server)';
 
+/** The drawn clip of fixture episode k + 1. */
+const episodeClip = (k: number) => synthClip({ shots: 3, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 21 + k });
+
 /** Tiny episodes of drawn characters, and a constant 'YOLO' that puts two bodies in every frame. */
 async function fixtures(root: string, n: number) {
   mkdirSync(root, { recursive: true });
   const eps: string[] = [];
   for (let k = 0; k < n; k++) {
-    const clip = synthClip({ shots: 3, shotFrames: [30, 40], identities: 3, perShot: [2, 2], seed: 21 + k });
+    const clip = episodeClip(k);
     const path = join(root, `ep${k + 1}.mp4`);
     eps.push(path);
     if (existsSync(path)) continue;
@@ -227,6 +234,41 @@ test('queue: two workers, one killed mid-job, Redis restarted once: the workspac
   assert.deepEqual(queued.models.map((m) => (m as { name: string }).name), ['series-detector', 'series-head']);
   assert.deepEqual(queued.models, local.models, 'same series detector and head');
   assert.deepEqual(queued.settings, local.settings, 'the identity space the workers embedded in is recorded');
+});
+
+test('queue: analyze --queue ends with where to teach, the video named as typed', { skip: needRedis, timeout: 120_000 }, async () => {
+  // The first test's episode 1 and constant 'YOLO' (made here when run alone), blind in episode 1's shot 1.
+  const root = join(tmp, 'series');
+  const { eps: [ep], chain } = await fixtures(root, 1);
+  const blind = episodeClip(0).shots[1];
+  // `blindyolo=MODEL:FROM:TO`: the model, but nobody on frames FROM..TO. The worker runs in this process to know it.
+  registerDetector('blindyolo', (arg) => {
+    const [model, from, to] = arg.split(':');
+    const [yolo] = parseChain(`yolo=${model}:face:body`);
+    return { name: 'blindyolo', labels: yolo.labels, dispose: () => yolo.dispose?.(), detect: async (frame, prior, i = 0) => (i >= +from && i <= +to ? [] : yolo.detect(frame, prior, i)) };
+  });
+  const model = chain.slice('yolo='.length).split(':')[0];
+  const W = join(tmp, 'ws-queue-teach');
+  const typed = relative(process.cwd(), ep);
+  const redis = await localRedis();
+  const { startWorker: workHere } = await import('../src/queue/worker.js');
+  const worker = await workHere(redis.url, { allow: [root], name: 'here' });
+  let r: { code: number; out: string };
+  try {
+    r = await printed(['analyze', typed, '--workspace', W, '--queue', redis.url, '--detector', `blindyolo=${model}:${blind.start}:${blind.end}`, '--no-refine', '--no-learn', '--quiet']);
+  } finally {
+    await worker.stop();
+    redis.stop();
+  }
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^ep1\.mp4: 3 shots, .* \(worker here, /m, 'the episode ran on the worker');
+  const ws = Workspace.open(W);
+  try {
+    assert.deepEqual(unseen(ws, ws.videos().find((v) => v.path === ep)!.id).map((u) => u.shot), [1], 'nobody found in shot 1, someone in shots 0 and 2');
+  } finally {
+    ws.close();
+  }
+  assert.ok(r.out.split('\n').includes(`${typed}: nobody found in 1 of 3 shots: toonscope label unseen ${shellWord(typed)} -w ${shellWord(W)} lists them, with a frame to teach on`), r.out);
 });
 
 test('queue: shots --queue over http: a flaky download is retried, a missing one fails after its attempts, Redis emptied mid-run, shots equal a local run', { skip: needRedis, timeout: 300_000 }, async () => {

@@ -4,7 +4,8 @@
 // inside it, matched to the shots by frame; it refuses a video whose analysis is
 // not complete and leaves out a shot with a frame not looked at yet.
 // `toonscope label unseen` prints them with the teach command to paste, and
-// refuses a video not analysed, naming it as typed. Each test has a workspace of
+// refuses a video not analysed, naming it as typed; `analyze --json`'s teach
+// field names each video with such shots, as typed. Each test has a workspace of
 // its own.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +27,8 @@ import { loadShots, loadTransitions, saveResult } from '../src/shots/store.js';
 import { unseen, unseenShots, spans, rejectCharacter } from '../src/label/index.js';
 import { teachHints } from '../src/cli/commands/analyze.js';
 import { shellWord } from '../src/cli/command.js';
-import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
+import { registerDetector } from '../src/characters/backends.js';
+import { tmp, writeSynthClip, TruthBodies, printed } from './fixtures.js';
 
 /** The truth detector, blind in one shot: there the chain finds nobody. */
 class BlindIn implements CharacterDetector {
@@ -48,6 +50,9 @@ const video = join(tmp, 'unseen-ep.mp4');
 const clip2 = synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed: 3 });
 const video2 = join(tmp, 'my eps', "it's ep 2.mp4");
 const other = join(tmp, 'unseen-other.mp4');
+// A 4:3 episode (told apart from `clip` by its frames' shape): someone is found in each of its shots.
+const seenClip = synthClip({ width: 320, height: 240, shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed: 3 });
+const seen = join(tmp, 'unseen-seen.mp4');
 /** The app's m:ss.s (src/app/ui/api.js, a browser module without DOM use at load). */
 let time: (s: number) => string;
 
@@ -56,6 +61,7 @@ before(async () => {
   await writeSynthClip(video, clip);
   await writeSynthClip(video2, clip2);
   await writeSynthClip(other, synthClip({ shots: 2, shotFrames: [24, 24], identities: 2, perShot: [1, 1], seed: 3 }));
+  await writeSynthClip(seen, seenClip);
   ({ time } = await import(pathToFileURL(join(here, '..', '..', 'src', 'app', 'ui', 'api.js')).href));
 });
 
@@ -267,4 +273,27 @@ test('analyze ends with where to teach: per video, how many shots have nobody, a
   } finally {
     ws.close();
   }
+});
+
+test('analyze --json: its teach field names, as typed, each video with shots where nobody was found, and no other', async () => {
+  // `--detector blind`: the truth of `clip` (blind in its shot 1) on 320x180 frames, of `seenClip` on 320x240 ones.
+  registerDetector('blind', () => {
+    const [a, b] = [new BlindIn(clip, clip.shots[1]), new TruthBodies(seenClip)];
+    return { name: 'truth', labels: ['body'], detect: (frame, prior, i) => (frame.height === seenClip.height ? b : a).detect(frame, prior, i) };
+  });
+  const W = join(tmp, 'unseen-json');
+  // The video with an empty shot typed relative to here, the other one absolute.
+  const typed = relative(process.cwd(), video);
+  const r = await printed(['analyze', typed, seen, '-w', W, '--detector', 'blind', '--rate', '6', '--width', String(clip.width), '--epochs', '5', '--no-learn', '--json', '-q']);
+  assert.equal(r.code, 0);
+  const out = JSON.parse(r.out) as { videos: Array<{ videoId: number; shots: number }>; teach: string[] };
+  assert.deepEqual(out.videos.map((v) => v.shots), [4, 2], 'both episodes analysed, their cuts found');
+  const ws = Workspace.open(W);
+  try {
+    const [id, idSeen] = out.videos.map((v) => v.videoId);
+    assert.deepEqual([unseen(ws, id).map((u) => u.shot), unseen(ws, idSeen)], [[1], []], 'nobody found in shot 1 of the first, someone in every shot of the other');
+  } finally {
+    ws.close();
+  }
+  assert.deepEqual(out.teach, [`${typed}: nobody found in 1 of 4 shots: toonscope label unseen ${shellWord(typed)} -w ${shellWord(W)} lists them, with a frame to teach on`]);
 });
