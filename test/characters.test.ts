@@ -27,7 +27,7 @@ import { overlay } from '../src/characters/overlay.js';
 import type { CharacterDetector } from '../src/characters/types.js';
 import { main } from '../src/cli/main.js';
 import { constantModel } from './onnx-fixture.js';
-import { withCutThread } from './fixtures.js';
+import { withCutThread, printed } from './fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'toonscope-chars-'));
 const faceDets = (boxes: Detection['box'][]): Detection[] => boxes.map((box) => ({ frame: 0, box, score: 0.9, label: 'face' }));
@@ -422,17 +422,9 @@ test('CLI: characters writes COCO, masks and overlays; bad input is one clear er
   const sc = drawScene(200, 150, [{ cx: 100, top: 20, face: 20 }], 4);
   const img = join(dir, 'scene.png');
   await writeImage(img, sc.image);
-  const out: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  let code;
-  try {
-    code = await main(['characters', img, '-w', ws, '--json', '-q']);
-  } finally {
-    process.stdout.write = write;
-  }
+  const { code, out } = await printed(['characters', img, '-w', ws, '--json', '-q']);
   assert.equal(code, 0);
-  const res = JSON.parse(out.join(''));
+  const res = JSON.parse(out);
   assert.equal(res[0].kind, 'image');
   const coco = JSON.parse(readFileSync(join(ws, 'characters', 'scene', 'coco.json'), 'utf8'));
   assert.equal(coco.images[0].width, 200);

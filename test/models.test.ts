@@ -19,6 +19,7 @@ import { installedDetectors, modelChoice } from '../src/models/chain.js';
 import { autoChain } from '../src/characters/backends.js';
 import { blank } from '../src/core/image.js';
 import { main } from '../src/cli/main.js';
+import { printed } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toonscope-models-'));
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -257,15 +258,9 @@ test('the characters command picks the installed model (and the cascade with --m
   await writeImage(img, blank(1000, 500, [230, 230, 230]));
   const ws = join(dir, 'ws');
   const run = async (...extra: string[]) => {
-    const out: string[] = [];
-    const w = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => { out.push(String(s)); return true; }) as typeof process.stdout.write;
-    try {
-      assert.equal(await main(['characters', img, '--json', '-w', ws, ...extra]), 0);
-    } finally {
-      process.stdout.write = w;
-    }
-    const summary = JSON.parse(out.join(''))[0];
+    const { code, out } = await printed(['characters', img, '--json', '-w', ws, ...extra]);
+    assert.equal(code, 0);
+    const summary = JSON.parse(out)[0];
     return JSON.parse(readFileSync(join(summary.dir, 'coco.json'), 'utf8'));
   };
   const coco = await run();
@@ -388,15 +383,9 @@ test('with no face model, an installed head model stands in for the cascade (str
   assert.deepEqual(got.map((d) => [d.box, d.label]), [[[450, 225, 100, 50], 'face']]);
   await learned.face!.dispose?.();
   await learned.body?.dispose?.();
-  const out: string[] = [];
-  const w = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((x: string) => { out.push(String(x)); return true; }) as typeof process.stdout.write;
-  try {
-    assert.equal(await main(['models', 'list', '--json']), 0);
-  } finally {
-    process.stdout.write = w;
-  }
-  const rows = JSON.parse(out.join('')) as Array<{ name: string; installed: boolean; verified: boolean }>;
+  const listed = await printed(['models', 'list', '--json']);
+  assert.equal(listed.code, 0);
+  const rows = JSON.parse(listed.out) as Array<{ name: string; installed: boolean; verified: boolean }>;
   assert.equal(rows.find((r) => r.name === 't-anime-head')?.installed, true);
   assert.equal(rows.find((r) => r.name === 't-anime-face')?.installed, false);
   assert.equal(rows.find((r) => r.name === 'rife')?.verified, false);
