@@ -50,9 +50,10 @@ const LOOKS_VERSION = 3;
  * in settling two looks' candidates. 8: a taught character's candidates in her colours, the series map's too where
  * they look most like her (`claimant`). 9: slivers at the frame's edge judged by the likeness test, not dropped; a
  * look's small candidate beside a series region leaves it standing (`SMALL_PART` in `settle`). 10: on its frame a
- * taught box is her as drawn (cut inside it), no learned detection on it in its place.
+ * taught box is her as drawn (cut inside it), no learned detection on it in its place. 11: with no look of hers, a
+ * taught box settles as one would (`lookOfSeed`); another look's candidate on it is left to the settling.
  */
-const PASS_VERSION = 10;
+const PASS_VERSION = 11;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;

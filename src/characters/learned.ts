@@ -632,11 +632,10 @@ function litShare(d: Detection, on: Detection): number {
  * Judged candidates, each close-up or its pieces: a close-up taken whole stands for the pieces of her the full-width
  * map lit when it looks at least as much like a known character as the best of them (`near`: distance to the nearest
  * one); otherwise the pieces stand and it goes: two neighbours the half-width map lit as one region are each nearer
- * someone than the blend of both. A close-up that must `stay` (on a box a person drew) always stands for its pieces;
- * a piece that must stay always stands, and then so do the others, in place of the close-up (unless it stays too). A
- * piece whose close-up was turned down stands on its own.
+ * someone than the blend of both. A piece whose close-up was turned down stands on its own. (A box a person drew is
+ * never a close-up or a piece: on its frame it stands for whatever was lit on it, analyze/learn.ts `withTaught`.)
  */
-export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, near: (d: Detection) => number, stay: (d: Detection) => boolean = () => false): Detection[] {
+export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, near: (d: Detection) => number): Detection[] {
   const taken = new Set(kept);
   const piecesOf = new Map<Detection, Detection[]>();
   for (const d of kept) {
@@ -645,9 +644,8 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
   }
   const gone = new Set<Detection>();
   for (const [w, pieces] of piecesOf) {
-    // A close-up on a box a person drew is her there; a piece on one stands beside it.
-    const wins = stay(w) || (!pieces.some(stay) && near(w) <= Math.min(...pieces.map(near)));
-    for (const d of wins ? pieces.filter((p) => !stay(p)) : [w]) gone.add(d);
+    const wins = near(w) <= Math.min(...pieces.map(near));
+    for (const d of wins ? pieces : [w]) gone.add(d);
   }
   return kept.filter((d) => !gone.has(d));
 }
