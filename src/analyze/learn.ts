@@ -381,12 +381,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const lookOf = (id: number) => model.looks?.find((l) => l.taught.includes(id));
   // Candidates a taught look's map found, and which look: they must look like her most.
   const fromLook = new WeakMap<Detection, Look>();
-  // A taught box cut to her outline on its frame, and the box's id: it settles as her look's candidate would.
+  // A taught box cut to her outline on its frame (it stands whatever the likeness test says), and the box's id: it
+  // settles as her look's candidate would.
   const taughtFrom = new WeakMap<Detection, number>();
+  const isTaught = (d: Detection) => taughtFrom.has(d);
   // Pieces of a close-up the full-width map lit, and the close-up the half-width map lit whole.
   const pieceOf = new WeakMap<Detection, Detection>();
   const cv = await opencv();
-  const taughtDets = new Set<Detection>();
   const withTaught = (frame: Image, f: number, dets: Detection[]): Detection[] => {
     const mine = taught.get(f) ?? [];
     // On its frame she is the box a person drew, cut to her outline inside it, whatever the likeness test says; a
@@ -401,7 +402,6 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       taughtFrom.set(d, t.id);
       return d;
     });
-    for (const d of extra) taughtDets.add(d);
     return [...dets.filter((d) => !onHer(d)), ...extra];
   };
   // Taught boxes carried through their shots by flow (carry.ts), one shot at a time: where her taught box went on
@@ -523,14 +523,14 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const keep = async (frame: Image, f: number, dets: Detection[]): Promise<Detection[]> => {
     if (!dets.length) return dets;
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
-    if (dets.some((d) => !taughtDets.has(d))) await lookAtBackground();
+    if (dets.some((d) => !isTaught(d))) await lookAtBackground();
     const like = (d: Detection) => {
       // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
       // A series-map candidate that looks most like a taught character is judged as hers would be.
       const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? (model.looks?.length ? claimant(model.looks, hers, d.embedding!, Math.min(fromKnown(d), nearest(namedLooks, d.embedding!))) : undefined);
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
-    const liked = dets.filter((d) => taughtDets.has(d) || like(d));
+    const liked = dets.filter((d) => isTaught(d) || like(d));
     report.rejected += dets.length - liked.length;
     // A close-up or its pieces, whichever looks more like someone known (a taught box is neither: `withTaught`).
     const judged = dropPieces(liked, (d) => pieceOf.get(d), fromKnown);
@@ -538,7 +538,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {
       const own = lookOf(carriedFrom.get(d)!);
-      return !taughtDets.has(o) && (own ? fromLook.get(o) === own : !fromLook.has(o));
+      return !isTaught(o) && (own ? fromLook.get(o) === own : !fromLook.has(o));
     };
     const { kept, sure, replaced } = giveWay(judged, (d) => carriedFrom.has(d), hersToo);
     // What took a carried box's place settles as her look's candidate, as the carried box would have.
@@ -554,7 +554,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       const own = look ? hers(look) : [];
       return own.length ? nearest(own, d.embedding!) : fromKnown(d);
     };
-    const settled = settle(kept, lookOfKept, (d) => taughtDets.has(d) || sure.has(d), near);
+    const settled = settle(kept, lookOfKept, (d) => isTaught(d) || sure.has(d), near);
     if (told) for (const d of dets) told(info.path, f, d.box.map((v) => v * sx) as Box, settled.includes(d));
     return settled;
   };
