@@ -61,14 +61,21 @@ export function coOccurring(tracks: readonly Track[], scope: Scope = (t) => t.sh
 }
 
 /**
- * Whether `sampleTriplets` finds any: a track with two embedded appearances (anchor and positive) that shares a frame
- * with a track holding one (the negative). Two tracks sharing a frame is not enough: two one-frame tracks do (a
- * figure at the frame's edge beside someone seen once).
+ * The tracks a track's triplets draw negatives from, or none when it cannot anchor any: it needs two embedded
+ * appearances (anchor and positive) and a track sharing its frame that holds one (`embedded`: a track's count).
+ */
+function negativesOf(t: Track, embedded: (id: number) => number, co: Map<number, Set<number>>): number[] {
+  return embedded(t.id) < 2 ? [] : [...co.get(t.id)!].filter((id) => embedded(id) > 0);
+}
+
+/**
+ * Whether `sampleTriplets` finds any (the same test, `negativesOf`). Two tracks sharing a frame is not enough: two
+ * one-frame tracks do (a figure at the frame's edge beside someone seen once).
  */
 export function hasTriplets(tracks: readonly Track[], scope?: Scope): boolean {
   const embedded = new Map(tracks.map((t) => [t.id, t.detections.filter((d) => d.embedding).length]));
   const co = coOccurring(tracks, scope);
-  return tracks.some((t) => embedded.get(t.id)! >= 2 && [...co.get(t.id)!].some((id) => embedded.get(id)! > 0));
+  return tracks.some((t) => negativesOf(t, (id) => embedded.get(id)!, co).length > 0);
 }
 
 /** Draw triplets from tracks whose detections carry `embedding`. */
@@ -88,8 +95,8 @@ export function sampleTriplets(tracks: readonly Track[], opts: TripletOptions = 
   const cross = opts.crossPositives ? mutualNeighbours(tracks, itemsOf, items, co, opts.scope, opts.crossMin ?? 0.85) : new Map<number, number>();
   for (const t of tracks) {
     const own = itemsOf.get(t.id)!;
-    const negTracks = [...co.get(t.id)!].filter((id) => itemsOf.get(id)!.length);
-    if (own.length < 2 || !negTracks.length) continue;
+    const negTracks = negativesOf(t, (id) => itemsOf.get(id)!.length, co);
+    if (!negTracks.length) continue;
     for (let k = 0; k < perTrack; k++) {
       const a = pick(own);
       let p = pick(own);
