@@ -18,7 +18,7 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { learnSeries, teach, sliver, typicalShare, claimant } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow, nearest, HER_COLOURS } from '../src/characters/likeness.js';
 import { normalize, combine, COLOUR_DIM } from '../src/embed/index.js';
@@ -440,6 +440,24 @@ test('analyze learns the series: the learned pass finds characters the detector 
   } finally {
     ws.close();
   }
+});
+
+test('teach: on her taught frame the first pass has her only in a row that is hers, not in a neighbour\'s overlapping her box', () => {
+  const box: Box = [100, 50, 80, 200];
+  // A neighbour standing against her: his box overlaps hers by a third (IoU 0.31), his face is outside it.
+  const neighbour: Box = [140, 50, 90, 200];
+  assert.ok(iou(neighbour, box) >= 0.3 && iou(neighbour, box) < 0.5);
+  assert.equal(firstPassHas([{ box: neighbour, face: [185, 60, 40, 40], body: true }], box), false, 'a neighbour\'s row is not her');
+  // Her own row: the first pass cut her upper body from her face, smaller than the box drawn (IoU under a half).
+  assert.equal(firstPassHas([{ box: [105, 55, 70, 90], face: [120, 60, 40, 40], body: true }], box), true, 'her face in her box');
+  // A face found alone, in her box.
+  assert.equal(firstPassHas([{ box: [110, 60, 40, 40], body: false }], box), true);
+  // ... or mostly outside it: someone else's face.
+  assert.equal(firstPassHas([{ box: [170, 60, 40, 40], body: false }], box), false);
+  // A body without a face (a mask from a body detector) on her box, as any detection on it.
+  assert.equal(firstPassHas([{ box: neighbour, body: true }], box), true);
+  assert.equal(firstPassHas([{ box: [175, 50, 90, 200], body: true }], box), false);
+  assert.equal(firstPassHas([], box), false);
 });
 
 test('teach: one box on a clip the chain finds nobody in finds her on other frames and names her; bad boxes are one-line errors', async () => {

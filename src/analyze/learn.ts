@@ -51,9 +51,10 @@ const LOOKS_VERSION = 3;
  * they look most like her (`claimant`). 9: slivers at the frame's edge judged by the likeness test, not dropped; a
  * look's small candidate beside a series region leaves it standing (`SMALL_PART` in `settle`). 10: on its frame a
  * taught box is her as drawn (cut inside it), no learned detection on it in its place. 11: with no look of hers, a
- * taught box settles as one would (`lookOfSeed`); another look's candidate on it is left to the settling.
+ * taught box settles as one would (`lookOfSeed`); another look's candidate on it is left to the settling. 12: a
+ * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`).
  */
-const PASS_VERSION = 11;
+const PASS_VERSION = 12;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -352,9 +353,15 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   // First-pass characters per frame, in analysis pixels: the learned detector skips them. A row with a mask or with a
   // face inside is a body (someone may stand beside it); one with neither is a face found alone (what is lit around it is her).
   const firstPass = new Map<number, FoundOn>();
-  for (const r of ws.db.prepare('SELECT frame, x, y, w, h, (face IS NOT NULL OR mask IS NOT NULL) body FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; body: number }[]) {
+  // The same rows with their faces, for telling her from a neighbour on a taught frame (`firstPassHas`).
+  const firstRows = new Map<number, FirstRow[]>();
+  for (const r of ws.db.prepare('SELECT frame, x, y, w, h, face, mask IS NOT NULL masked FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; face: string | null; masked: number }[]) {
+    const box: Box = [r.x / sx, r.y / sx, r.w / sx, r.h / sx];
+    const face = r.face ? (JSON.parse(r.face) as Box).map((v) => v / sx) as Box : undefined;
     if (!firstPass.has(r.frame)) firstPass.set(r.frame, { bodies: [], others: [] });
-    firstPass.get(r.frame)![r.body ? 'bodies' : 'others'].push([r.x / sx, r.y / sx, r.w / sx, r.h / sx]);
+    firstPass.get(r.frame)![face || r.masked ? 'bodies' : 'others'].push(box);
+    if (!firstRows.has(r.frame)) firstRows.set(r.frame, []);
+    firstRows.get(r.frame)!.push({ box, face, body: Boolean(face || r.masked) });
   }
   /** Every first-pass box of a frame, of either kind. */
   const known = (f: number): Box[] => {
@@ -395,9 +402,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     // or the wall behind her (Rem with the terrace beside her, the passer-by with the railing), the very box the
     // person corrected, and before session 28 it stood for her there. Another look's candidate on it is someone
     // else's to claim (a child in front of her): the settling tells them apart by outline. Where the first pass has
-    // her, that row is her.
+    // her, that row is her (`firstPassHas`: not a neighbour's row that only overlaps her box).
     const onHer = (d: Detection) => mine.some((t) => iou(d.box, t.box) >= 0.3 && !(fromLook.has(d) && fromLook.get(d) !== lookOf(t.id)));
-    const extra = mine.filter((t) => !known(f).some((k) => iou(k, t.box) >= 0.3)).map((t) => {
+    const extra = mine.filter((t) => !firstPassHas(firstRows.get(f) ?? [], t.box)).map((t) => {
       const d = refineInside(cv, frame, t.box, f);
       taughtFrom.set(d, t.id);
       return d;
@@ -908,6 +915,20 @@ export async function teach(ws: Workspace, path: string, frame: number, box: Box
     ws.db.prepare('INSERT OR IGNORE INTO samples (video_id, frame, shot, time) VALUES (?, ?, ?, ?)').run(row.id, frame, shot.index, shots.times[frame] ?? frame / shots.video.fps);
   })();
   return { added, video: row.id, frame, shot: shot.index };
+}
+
+/** A first-pass row in analysis pixels: its box, its face if it has one, and whether it is a body (a face or a mask). */
+export interface FirstRow { box: Box; face?: Box; body: boolean }
+
+/**
+ * Whether the first pass has her on a frame where a person drew `box` around her: a row whose face lies mostly in her
+ * box (her face is where the person drew her; a neighbour standing against her, his box overlapping hers, has his
+ * face outside it), a face found alone lying mostly in it, or a body without a face on her box (IoU >= 0.3, as any
+ * learned detection on it). Until session 29 any first-pass row overlapping her box by a third was her: a neighbour's
+ * row left her without an appearance on the very frame she was taught on, and `nameTaught` gave him her name.
+ */
+export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
+  return rows.some((r) => (r.face ? coverage(r.face, box) >= 0.5 : r.body ? iou(r.box, box) >= 0.3 : coverage(r.box, box) >= 0.5));
 }
 
 /**
