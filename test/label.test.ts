@@ -12,7 +12,8 @@ import { analyzeSeries } from '../src/analyze/series.js';
 import { appearances } from '../src/analyze/store.js';
 import { classify, REJECTED, union, onScreen, listCharacters, nameCharacter, mergeCharacters, splitCharacter, rejectCharacter, resetCharacter, spans, exportLabels, relabel } from '../src/label/index.js';
 import { labels } from '../src/label/store.js';
-import { vttTime, csvCell } from '../src/label/export.js';
+import { csvCell } from '../src/label/export.js';
+import { clock } from '../src/core/time.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
 // ---- classifier (pure) ----
@@ -60,7 +61,7 @@ test('export: interval union, who-is-on-screen cues, VTT times, CSV quoting', ()
   assert.deepEqual(union([{ start: 5, end: 6 }, { start: 0, end: 1 }, { start: 1.5, end: 2 }], 0.6), [{ start: 0, end: 2 }, { start: 5, end: 6 }]);
   const cues = onScreen(new Map([['Ann', [{ start: 0, end: 4 }]], ['Bo', [{ start: 2, end: 6 }]]]));
   assert.deepEqual(cues, [{ start: 0, end: 2, names: ['Ann'] }, { start: 2, end: 4, names: ['Ann', 'Bo'] }, { start: 4, end: 6, names: ['Bo'] }]);
-  assert.equal(vttTime(3723.4567), '01:02:03.457');
+  assert.equal(clock(3723.4567), '01:02:03.457');
   assert.equal(csvCell('a,"b"'), '"a,""b"""');
 });
 

@@ -6,7 +6,7 @@ import { basename, join, relative, dirname } from 'node:path';
 import type { Workspace } from '../core/workspace.js';
 import { loadShots } from '../shots/store.js';
 import { contactSheet } from '../shots/sheet.js';
-import { clock } from '../shots/export.js';
+import { clock } from '../core/time.js';
 import { esc } from '../core/html.js';
 import { ensureSchema } from './store.js';
 

@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';
 import { csv } from '../core/csv.js';
+import { clock } from '../core/time.js';
 import type { Workspace } from '../core/workspace.js';
 import { ToonscopeError } from '../core/errors.js';
 import { episodes, spans, type Episode, type Span } from './spans.js';
@@ -43,12 +44,6 @@ export function onScreen(perName: ReadonlyMap<string, Interval[]>): Array<Interv
   return out;
 }
 
-export function vttTime(s: number): string {
-  const ms = Math.round(s * 1000);
-  const h = Math.floor(ms / 3_600_000), m = Math.floor(ms / 60_000) % 60, sec = Math.floor(ms / 1000) % 60;
-  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
-}
-
 /**
  * A name as WebVTT cue text: `<`, `&` and `>` are markup there (escaping `>` also turns a `-->`, which
  * would end the cue list, into text), and a line break would end the cue: it becomes a space.
@@ -59,7 +54,7 @@ export function vttText(name: string): string {
 
 /** One `who is on screen` cue. */
 export function vttCue(c: Interval & { names: string[] }): string {
-  return `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.names.map(vttText).join(', ')}\n`;
+  return `${clock(c.start)} --> ${clock(c.end)}\n${c.names.map(vttText).join(', ')}\n`;
 }
 
 /**

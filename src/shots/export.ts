@@ -3,15 +3,7 @@ import { basename } from 'node:path';
 import type { Shot, ShotEdge, Transition } from '../core/types.js';
 import { ToonscopeError } from '../core/errors.js';
 import { csv } from '../core/csv.js';
-
-/** HH:MM:SS.mmm */
-export function clock(t: number): string {
-  const ms = Math.round(Math.max(0, t) * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms / 60_000) % 60);
-  const s = Math.floor((ms / 1000) % 60);
-  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
-}
+import { clock } from '../core/time.js';
 
 /** SMPTE HH:MM:SS:FF at an integer timebase (non-drop frame). */
 export function smpte(frame: number, base: number): string {

@@ -11,7 +11,7 @@ import { grabFrames } from '../core/video.js';
 import { encodeImage, sharpLib } from '../core/image.js';
 import { THUMB_WIDTH, type ThumbPicker } from './thumbs.js';
 import type { Frame, Shot } from '../core/types.js';
-import { clock } from './export.js';
+import { clock } from '../core/time.js';
 import { esc } from '../core/html.js';
 
 /** Options of `contactSheet`: thumbnail width and columns. */

@@ -3,7 +3,7 @@
 // same part; its first two columns are named alike).
 import type { Transition } from '../core/types.js';
 import { FIELDS, type FrameMetrics } from './metrics.js';
-import { clock } from './export.js';
+import { clock } from '../core/time.js';
 import { computeMetrics, type DetectShotsOptions } from './detect.js';
 
 /**
