@@ -31,6 +31,32 @@ export function panClip(): string {
   return path;
 }
 
+/**
+ * Hard cuts the way trailers and episodes make them around dark frames, 240 frames at 24 fps, cuts at 48, 96, 144 and
+ * 192: a pillarboxed picture cut to the same picture turned upside down (half the frame is black bars that never
+ * change, and the colours stay the same: only the drawing's lines tell), a cut to a black title card (a small
+ * caption) held two seconds, a cut back to a picture, and a last shot that fades out from its first frame.
+ */
+export function darkCutsClip(): string {
+  const path = join(tmp, 'dark-cuts.mp4');
+  const pic = 'scale=160:180,pad=320:180:80:0:black,setsar=1';
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=2',
+    '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=2',
+    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
+    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=2',
+    '-filter_complex', [
+      `[0:v]trim=end_frame=48,setpts=N/24/TB,${pic},split[a0][a1]`,
+      '[a1]hflip,vflip[b]',
+      "[1:v]trim=end_frame=48,setpts=N/24/TB,drawbox=x=130:y=84:w=60:h=8:color=white:t=fill:enable='gte(n,6)'[k]",
+      '[2:v]trim=end_frame=48,setpts=N/24/TB[c]',
+      '[3:v]trim=end_frame=48,setpts=N/24/TB,fade=t=out:start_frame=0:nb_frames=48[d]',
+      '[a0][b][k][c][d]concat=n=5:v=1:a=0,format=yuv420p[v]',
+    ].join(';'),
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
+  return path;
+}
+
 /** A variable-frame-rate clip: 10 frames at 10 fps then 10 frames at 30 fps. */
 export function vfrClip(): string {
   const path = join(tmp, 'vfr.mkv');

@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
-import { sampleClip, panClip, file, tmp } from './fixtures.js';
+import { sampleClip, panClip, darkCutsClip, file, tmp } from './fixtures.js';
 
 const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
 
@@ -31,6 +31,14 @@ test('anime detector finds the sample\'s cut, fade, dissolve and cut, and not th
   assert.equal(r.shots.at(-1)!.end, 239);
   assert.deepEqual([r.shots[1].out, r.shots[2].in], ['fade-out', 'fade-in']);
   assert.equal(r.shots[3].in, 'dissolve');
+});
+
+test('anime detector: hard cuts around dark frames are cuts (bars that never change, a black title card, a shot that fades out)', async () => {
+  const r = await detectShots(darkCutsClip());
+  const found = boundaries(r.transitions);
+  // Each boundary once, where it is: the black title card is a shot of its own, not a fade through black.
+  assert.deepEqual(found.map((t) => [t.kind, t.frame]), [['cut', 48], ['cut', 96], ['cut', 144], ['cut', 192]]);
+  assert.deepEqual(r.shots.map((s) => s.start), [0, 48, 96, 144, 192]);
 });
 
 test('a camera pan over held drawings has no cut', async () => {

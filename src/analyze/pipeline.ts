@@ -4,6 +4,7 @@
 // refined projection head -> clusters -> character dictionary + report.
 // Every stage records itself in the workspace, so a re-run skips finished
 // stages and a killed run resumes (detection resumes frame by frame).
+import { createHash } from 'node:crypto';
 import { startKeeping } from './kept.js';
 import type { Workspace } from '../core/workspace.js';
 import type { Detection, Shot } from '../core/types.js';
@@ -113,7 +114,9 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const identity = await identitySpace(ws, opts.models);
 
   const extra = [...new Set(opts.extraFrames ?? [])].filter((f) => f >= 0 && f < shots.frames).sort((a, b) => a - b);
-  const sampleKey = { rate, shots: shots.shots.length, frames: shots.frames, ...(extra.length ? { extra } : {}) };
+  // The shots themselves, not only their number: a better shot detector that moves a boundary redoes the samples.
+  const cuts = createHash('sha1').update(shots.shots.map((s) => s.start).join(',')).digest('hex').slice(0, 16);
+  const sampleKey = { rate, shots: shots.shots.length, cuts, frames: shots.frames, ...(extra.length ? { extra } : {}) };
   if (ws.stage(videoId, 'analyze:samples', sampleKey)?.status === 'done') skipped.push('samples');
   else {
     ws.db.prepare('DELETE FROM samples WHERE video_id = ?').run(videoId);

@@ -35,9 +35,17 @@ export function merge(all: Transition[], slack = 2): Transition[] {
   for (const t of byPriority) {
     const clash = kept.some((k) =>
       GRADUAL_PRIORITY[k.kind] > GRADUAL_PRIORITY[t.kind]
-        ? t.start <= k.end + slack && t.end >= k.start - slack
+        ? t.start <= k.end + slack && t.end >= k.start - slack && !opens(t, k)
         : Math.abs(t.frame - k.frame) <= slack);
     if (!clash) kept.push(t);
   }
   return kept.sort((a, b) => a.frame - b.frame);
+}
+
+/**
+ * A cut on the first frame of a fade's ramp opens the shot that fades (the fade detector stops a ramp at a cut): both
+ * are boundaries. A fade-out closing the video began on the cut before it, and swallowed it (Frieren's last shot).
+ */
+function opens(cut: Transition, fade: Transition): boolean {
+  return cut.kind === 'cut' && (fade.kind === 'fade' || fade.kind === 'fade-out') && cut.frame === fade.start;
 }

@@ -19,6 +19,11 @@ function thumbDiff(a: Uint8Array, b: Uint8Array): number {
 /** Longest fade ramp looked for on either side of a black/white run (frames). */
 const RAMP = 90;
 
+/** A step whose mean |RGB difference| is at least this (the cut detectors' floor) and ... */
+const CUT_DIFF = 8;
+/** ... this many times the step of the mean luma is a cut, not a ramp of a fade. */
+const CUT_RATIO = 3;
+
 export interface FadeOptions {
   /** Share of black (or white) pixels that makes a frame "black" (or "white"). */
   coverage?: number;
@@ -80,6 +85,10 @@ export class FadeDetector extends WindowDetector {
     }
     if (atEnd) return { kind: 'fade-out', frame: s, start: from, end: e, score: 1, detector: this.name };
     const to = this.rampEnd(e);
+    // Entered and left in one step each, and held: a black (or white) shot of its own between two hard cuts (a title
+    // card, an eyecatch), not a fade through black; its cuts are the cut detector's (the middle of the run, as a
+    // fade's boundary, lay seconds from either: a trailer's title card held 93 frames).
+    if (from >= s - 1 && to <= e + 1 && e - s + 1 > this.maxBlink) return null;
     if (e - s + 1 <= this.maxBlink && from > 0 && to + 1 < this.m.length && thumbDiff(this.m[from - 1].thumb, this.m[to + 1].thumb) < BLINK_DIFF) return null;
     const frame = Math.round(s + ((e - s) * (1 + this.bias)) / 2);
     return { kind: 'fade', frame, start: from, end: this.rampEnd(e), score: 1, detector: this.name };
@@ -90,8 +99,18 @@ export class FadeDetector extends WindowDetector {
     let j = s;
     const L = FIELD_INDEX.luma;
     const dir = this.runColour === 'white' ? -1 : 1;
-    while (j > 0 && dir * (this.v(j - 1, L) - this.v(j, L)) > 0.5 && s - j < RAMP) j--;
+    while (j > 0 && dir * (this.v(j - 1, L) - this.v(j, L)) > 0.5 && !this.cutInto(j) && s - j < RAMP) j--;
     return j;
+  }
+
+  /**
+   * The step from frame j-1 to j changes the picture, not only its light: a cut (the ramp stops there). A fade moves
+   * every pixel by about the change of the mean (the mean |difference| near the luma step); a cut moves them far more
+   * (a cut to a shot that then fades out: 113 against a luma step of 10).
+   */
+  private cutInto(j: number): boolean {
+    const d = this.v(j, FIELD_INDEX.diff1);
+    return d >= CUT_DIFF && d > CUT_RATIO * Math.abs(this.v(j, FIELD_INDEX.luma) - this.v(j - 1, FIELD_INDEX.luma));
   }
 
   /** Walk forward from a run's last frame while luma keeps changing monotonically (the fade-in ramp). */
@@ -99,7 +118,7 @@ export class FadeDetector extends WindowDetector {
     let j = e;
     const L = FIELD_INDEX.luma;
     const dir = this.runColour === 'white' ? -1 : 1;
-    while (j + 1 < this.m.length && dir * (this.v(j + 1, L) - this.v(j, L)) > 0.5 && j - e < RAMP) j++;
+    while (j + 1 < this.m.length && dir * (this.v(j + 1, L) - this.v(j, L)) > 0.5 && !this.cutInto(j + 1) && j - e < RAMP) j++;
     return j;
   }
 }
