@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { detectShots, computeMetrics, detectFromMetrics } from '../src/shots/detect.js';
 import { score, loadTruth } from '../src/shots/eval.js';
+import { readAppearanceTruth } from '../src/analyze/eval-appearances.js';
 import { shotsCsv, shotsEdl, smpte } from '../src/shots/export.js';
 import { boundaries } from '../src/shots/shots.js';
 import { MetricsComputer, FIELD_INDEX, LAGS, BLEND_HALF, type FrameMetrics } from '../src/shots/metrics.js';
@@ -14,7 +15,7 @@ import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
-import { sampleClip, panClip, darkCutsClip, file, tmp } from './fixtures.js';
+import { sampleClip, panClip, darkCutsClip, file, tmp, printed } from './fixtures.js';
 
 const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
 
@@ -237,6 +238,29 @@ test('truth files: JSON cuts and PySceneDetect CSV', () => {
   const abs = loadTruth(file('abs.truth.json', JSON.stringify({ video: '/elsewhere/clip.mp4', cuts: [3] })));
   assert.equal(abs.video, '/elsewhere/clip.mp4');
   assert.equal(j.video, join(j.file, '..', 'clip.mp4'), 'a relative "video" is next to the truth file');
+});
+
+test('eval shots reads the appearance truth: each clip\'s shots, its video found with --data, a missing clip skipped', async () => {
+  const { path, truth } = sampleClip();
+  const dir = join(tmp, 'shots-appearance-truth');
+  const frames = truth.frames;
+  // The sample's shots as an appearance truth would draw them, and a clip nobody has.
+  const starts = [0, ...truth.cuts];
+  const shots = starts.map((s, k) => [s, (starts[k + 1] ?? frames) - 1]);
+  const doc = { clips: [
+    { video: path.split('/').pop(), series: 'sample', shots, frames: [] },
+    { video: 'elsewhere.mp4', series: 'other', shots: [[0, 9], [10, 19]], frames: [] },
+  ] };
+  const f = file('appearances.truth.json', JSON.stringify(doc));
+  const r = await printed(['eval', 'shots', '--truth', f, '--data', dirname(path), '--tolerance', '2', '--workspace', dir, '--json']);
+  assert.equal(r.code, 0);
+  const out = JSON.parse(r.out) as { rows: Array<{ truth: string; scores: Array<{ truth: number; tp: number }> }> };
+  assert.deepEqual(out.rows.map((x) => [x.truth, x.scores[0].truth, x.scores[0].tp]), [[path.split('/').pop(), 4, 4]], 'the sample\'s four boundaries, all found; the missing clip left out');
+  // Shots that do not tile the clip are a one-line error naming the field.
+  const bad = file('bad-shots.truth.json', JSON.stringify({ clips: [{ ...doc.clips[0], shots: [[0, 47], [50, 239]] }] }));
+  const e = await printed(['eval', 'shots', '--truth', bad, '--data', dirname(path), '--workspace', dir]);
+  assert.equal(e.code, 1);
+  assert.throws(() => readAppearanceTruth(bad), /bad-shots\.truth\.json: clips\[0\]\.shots: expected \[\[first, last\], \.\.\.\] frames from 0/);
 });
 
 test('exports: CSV row per shot, EDL event per shot, SMPTE timecodes', async () => {

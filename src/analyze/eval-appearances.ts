@@ -48,6 +48,12 @@ export function readAppearanceTruth(file: string): TruthClip[] {
     if (typeof c?.video !== 'string' || !c.video) throw new ToonscopeError(file, `${at}.video: expected a file name`);
     if (typeof c.series !== 'string' || !c.series) throw new ToonscopeError(file, `${at}.series: expected a name`);
     if (c.crop !== undefined && c.crop !== 'left-third') throw new ToonscopeError(file, `${at}.crop: only "left-third" is known`);
+    if (c.shots !== undefined) {
+      // The shots tile the clip: each [first, last] frame, the next starting where one ends.
+      const ok = Array.isArray(c.shots) && c.shots.every((s: unknown, k: number) => Array.isArray(s) && s.length === 2 && s.every((v) => Number.isInteger(v) && v >= 0)
+        && s[0] <= s[1] && s[0] === (k === 0 ? 0 : c.shots[k - 1][1] + 1));
+      if (!ok) throw new ToonscopeError(file, `${at}.shots: expected [[first, last], ...] frames from 0, each shot starting after the last`);
+    }
     if (!Array.isArray(c.frames)) throw new ToonscopeError(file, `${at}.frames: expected a list`);
     c.frames.forEach((f: TruthFrame, j: number) => {
       if (!Number.isInteger(f?.frame) || f.frame < 0) throw new ToonscopeError(file, `${at}.frames[${j}].frame: expected a frame number >= 0`);
