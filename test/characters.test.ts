@@ -17,7 +17,7 @@ import { CascadeFaces, unturn } from '../src/characters/cascade.js';
 import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
-import { carry, flow, grayOf, link, shrink } from '../src/characters/video.js';
+import { carry, flow, grayOf, link, shrink, Propagator, shows } from '../src/characters/video.js';
 import { opencv, opencvError } from '../src/core/opencv.js';
 import { cut, cutAll, cutThreadCuts, cutThreadOff, cutThreadReady, cutThreadState, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
 import { refineInside } from '../src/characters/learned.js';
@@ -366,6 +366,26 @@ test('optical flow carries masks, boxes and faces with a moving figure; keyframe
   const far = [{ body: { frame: 2, box: [0, 0, 10, 10] as Detection['box'], score: 1, label: 'body' } as Detection }];
   link(far, moved, W, H, () => ++next);
   assert.equal(far[0].body.track, 101);
+});
+
+test('a carried character does not outlast a fade to black: no box on a frame where nothing shows under it', async () => {
+  const cv = await opencv();
+  const W = 320, H = 180;
+  const scene = drawScene(W, H, [{ cx: 120, top: 30, face: 24 }], 9);
+  const box = maskBox(scene.masks[0])!;
+  // A chain that finds her on the keyframe only (the first frame): the frames after are carried by flow.
+  const once: CharacterDetector = { name: 'once', labels: ['body'], detect: async (_f, _p, i) => (i === 0 ? [{ frame: 0, box, score: 1, label: 'body', mask: cropMask(scene.masks[0], box) }] : []) };
+  const prop = new Propagator(cv, [once], 60);
+  // The picture fades: the same drawing darker each frame, black from the fourth on.
+  const fade = (k: number) => ({ ...scene.image, data: scene.image.data.map((v) => Math.round(v * Math.max(0, 1 - k / 3))) });
+  const found: number[] = [];
+  for (let k = 0; k < 6; k++) found.push((await prop.step({ ...fade(k), index: k, time: k / 24 }, k === 0)).characters.length);
+  assert.deepEqual(found, [1, 1, 1, 0, 0, 0], 'carried while she shows, gone on the black frames');
+  // The test itself: a box over black is flat, one over the drawing is not; white counts as flat too.
+  const g = shrink(grayOf(scene.image), 2);
+  assert.equal(shows(g, box, 2), true);
+  assert.equal(shows(shrink(grayOf(fade(3)), 2), box, 2), false);
+  assert.equal(shows({ ...g, data: g.data.map(() => 250) }, box, 2), false);
 });
 
 test('scoring: matching, P/R/F1 and misses counting as zero IoU', () => {

@@ -6,6 +6,7 @@
 // ones by mask IoU so tracks keep their ids across keyframes.
 import { decodeSelected, fitSize, probe } from '../core/video.js';
 import { detectShots } from '../shots/detect.js';
+import { DARK, LIGHT } from '../shots/metrics.js';
 import type { Box, Detection, Frame, Image, Shot } from '../core/types.js';
 import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { boxIoU, clip, fullMask, maskIoU } from './masks.js';
@@ -135,6 +136,24 @@ export function link(fresh: Character[], carried: Character[], width: number, he
 }
 
 /**
+ * Whether anything shows under a carried box (frame pixels; `gray` is the frame shrunk by `scale`): not when nearly
+ * all of it is black or white, as the fade detector counts a black frame. A fade to black leaves no motion to follow,
+ * so the flow holds her box where she was, on to the last black frame (a fan edit's fade-out: a box on a black frame).
+ */
+export function shows(gray: Image, box: Box, scale: number, coverage = 0.95): boolean {
+  const x0 = Math.max(0, Math.floor(box[0] / scale)), y0 = Math.max(0, Math.floor(box[1] / scale));
+  const x1 = Math.min(gray.width, Math.ceil((box[0] + box[2]) / scale)), y1 = Math.min(gray.height, Math.ceil((box[1] + box[3]) / scale));
+  let flat = 0, n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++, n++) {
+      const v = gray.data[y * gray.width + x];
+      if (v < DARK || v > LIGHT) flat++;
+    }
+  }
+  return n > 0 && flat < coverage * n;
+}
+
+/**
  * Keyframe detection with flow carrying in between, frame by frame. The
  * caller says where shots start (a cut: no flow across it, detect afresh);
  * besides, the chain runs every `every` seconds. Shared by
@@ -159,7 +178,7 @@ export class Propagator {
       link(fresh, carried, frame.width, frame.height, () => ++this.tracks);
       this.chars = fresh;
       this.lastKey = frame.time;
-    } else this.chars = carried;
+    } else this.chars = carried.filter((c) => shows(small, (c.body ?? c.face!).box, frame.width / small.width));
     this.prevSmall = small;
     return { keyframe, characters: this.chars };
   }
