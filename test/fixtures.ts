@@ -57,6 +57,28 @@ export function darkCutsClip(): string {
   return path;
 }
 
+/**
+ * A slow fade through black in a dim scene, 240 frames at 24 fps: a dark picture (about a sixth of full light) fading
+ * out over 4 s to one second of black, then a dark picture fading in over 4 s. Near black its steps move the mean
+ * light by under half a level a frame: a fade all the same, one boundary in the black.
+ */
+export function slowFadeClip(): string {
+  const path = join(tmp, 'slow-fade.mp4');
+  const dim = 'lutrgb=r=val/6:g=val/6:b=val/6';
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=5',
+    '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=1',
+    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
+    '-filter_complex', [
+      `[0:v]trim=end_frame=108,setpts=N/24/TB,${dim},fade=t=out:start_frame=12:nb_frames=96[a]`,
+      '[1:v]trim=end_frame=24,setpts=N/24/TB[k]',
+      `[2:v]trim=end_frame=108,setpts=N/24/TB,${dim},fade=t=in:start_frame=0:nb_frames=96[c]`,
+      '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
+    ].join(';'),
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
+  return path;
+}
+
 /** A variable-frame-rate clip: 10 frames at 10 fps then 10 frames at 30 fps. */
 export function vfrClip(): string {
   const path = join(tmp, 'vfr.mkv');

@@ -448,8 +448,10 @@ test('teach: on her taught frame the first pass has her only in a row that is he
   const neighbour: Box = [140, 50, 90, 200];
   assert.ok(iou(neighbour, box) >= 0.3 && iou(neighbour, box) < 0.5);
   assert.equal(firstPassHas([{ box: neighbour, face: [185, 60, 40, 40], body: true }], box), false, 'a neighbour\'s row is not her');
-  // Her own row: the first pass cut her upper body from her face, smaller than the box drawn (IoU under a half).
+  // Her own row: the first pass cut her upper body from her face, smaller than the box drawn (IoU 0.39).
   assert.equal(firstPassHas([{ box: [105, 55, 70, 90], face: [120, 60, 40, 40], body: true }], box), true, 'her face in her box');
+  // A child in front of her: a face inside her box, but a body covering little of it (IoU 0.28).
+  assert.equal(firstPassHas([{ box: [110, 150, 50, 90], face: [120, 152, 30, 30], body: true }], box), false, 'a child in front is not her');
   // A face found alone, in her box.
   assert.equal(firstPassHas([{ box: [110, 60, 40, 40], body: false }], box), true);
   // ... or mostly outside it: someone else's face.

@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
-import { sampleClip, panClip, darkCutsClip, file, tmp, printed } from './fixtures.js';
+import { sampleClip, panClip, darkCutsClip, slowFadeClip, file, tmp, printed } from './fixtures.js';
 
 const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
 
@@ -40,6 +40,14 @@ test('anime detector: hard cuts around dark frames are cuts (bars that never cha
   // Each boundary once, where it is: the black title card is a shot of its own, not a fade through black.
   assert.deepEqual(found.map((t) => [t.kind, t.frame]), [['cut', 48], ['cut', 96], ['cut', 144], ['cut', 192]]);
   assert.deepEqual(r.shots.map((s) => s.start), [0, 48, 96, 144, 192]);
+});
+
+test('a slow fade through black in a dark scene is one fade, not a black shot between two cuts', async () => {
+  const r = await detectShots(slowFadeClip());
+  const found = boundaries(r.transitions);
+  assert.equal(found.length, 1, JSON.stringify(found));
+  assert.equal(found[0].kind, 'fade');
+  assert.ok(found[0].start < 108 && found[0].end >= 132, `the span covers the black run 108-131: ${found[0].start}-${found[0].end}`);
 });
 
 test('a camera pan over held drawings has no cut', async () => {
@@ -260,7 +268,7 @@ test('eval shots reads the appearance truth: each clip\'s shots, its video found
   const bad = file('bad-shots.truth.json', JSON.stringify({ clips: [{ ...doc.clips[0], shots: [[0, 47], [50, 239]] }] }));
   const e = await printed(['eval', 'shots', '--truth', bad, '--data', dirname(path), '--workspace', dir]);
   assert.equal(e.code, 1);
-  assert.throws(() => readAppearanceTruth(bad), /bad-shots\.truth\.json: clips\[0\]\.shots: expected \[\[first, last\], \.\.\.\] frames from 0/);
+  assert.throws(() => readAppearanceTruth(bad), /bad-shots\.truth\.json: clips\[0\]\.shots\[1\]: expected \[first, last\] frames, starting on the frame after the previous shot's last/);
 });
 
 test('exports: CSV row per shot, EDL event per shot, SMPTE timecodes', async () => {

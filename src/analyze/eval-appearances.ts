@@ -50,9 +50,12 @@ export function readAppearanceTruth(file: string): TruthClip[] {
     if (c.crop !== undefined && c.crop !== 'left-third') throw new ToonscopeError(file, `${at}.crop: only "left-third" is known`);
     if (c.shots !== undefined) {
       // The shots tile the clip: each [first, last] frame, the next starting where one ends.
-      const ok = Array.isArray(c.shots) && c.shots.every((s: unknown, k: number) => Array.isArray(s) && s.length === 2 && s.every((v) => Number.isInteger(v) && v >= 0)
-        && s[0] <= s[1] && s[0] === (k === 0 ? 0 : c.shots[k - 1][1] + 1));
-      if (!ok) throw new ToonscopeError(file, `${at}.shots: expected [[first, last], ...] frames from 0, each shot starting after the last`);
+      if (!Array.isArray(c.shots)) throw new ToonscopeError(file, `${at}.shots: expected [[first, last], ...]`);
+      c.shots.forEach((s: unknown, k: number) => {
+        const ok = Array.isArray(s) && s.length === 2 && s.every((v) => Number.isInteger(v) && v >= 0) && s[0] <= s[1]
+          && s[0] === (k === 0 ? 0 : c.shots[k - 1][1] + 1);
+        if (!ok) throw new ToonscopeError(file, `${at}.shots[${k}]: expected [first, last] frames, ${k === 0 ? 'the first shot starting on frame 0' : 'starting on the frame after the previous shot\'s last'}`);
+      });
     }
     if (!Array.isArray(c.frames)) throw new ToonscopeError(file, `${at}.frames: expected a list`);
     c.frames.forEach((f: TruthFrame, j: number) => {

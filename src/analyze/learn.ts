@@ -922,13 +922,15 @@ export interface FirstRow { box: Box; face?: Box; body: boolean }
 
 /**
  * Whether the first pass has her on a frame where a person drew `box` around her: a row whose face lies mostly in her
- * box (her face is where the person drew her; a neighbour standing against her, his box overlapping hers, has his
- * face outside it), a face found alone lying mostly in it, or a body without a face on her box (IoU >= 0.3, as any
- * learned detection on it). Until session 29 any first-pass row overlapping her box by a third was her: a neighbour's
- * row left her without an appearance on the very frame she was taught on, and `nameTaught` gave him her name.
+ * box and whose body overlaps it by a third (IoU >= 0.3, as any learned detection on it), a face found alone lying
+ * mostly in it, or a body without a face overlapping it so. A neighbour standing against her overlaps her box but has
+ * his face outside it; a child in front of her has her face inside it but covers little of it. Until session 29 any
+ * first-pass row overlapping her box by a third was her: a neighbour's row left her without an appearance on the very
+ * frame she was taught on, and `nameTaught` gave him her name. A row of hers much smaller than the box drawn (her
+ * face and shoulders in a box around her whole figure) is not counted either: her taught box stands beside it.
  */
 export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
-  return rows.some((r) => (r.face ? coverage(r.face, box) >= 0.5 : r.body ? iou(r.box, box) >= 0.3 : coverage(r.box, box) >= 0.5));
+  return rows.some((r) => (r.body ? iou(r.box, box) >= 0.3 && (!r.face || coverage(r.face, box) >= 0.5) : coverage(r.box, box) >= 0.5));
 }
 
 /**

@@ -21,10 +21,11 @@ import { ensureSchema, saveSamples, pendingSamples, appearances, taughtBoxes, ty
 
 /**
  * Bumped whenever the first pass finds differently with the same chain and settings (2: sampled frames of clips whose
- * frames share timestamps are no longer skipped; a body cut clipped by its window is cut again bigger): a workspace's
- * stored first passes are then redone, not mixed with new ones.
+ * frames share timestamps are no longer skipped; a body cut clipped by its window is cut again bigger; 3: nobody on a
+ * blank frame, a carried character included): a workspace's stored first passes are then redone, not mixed with new
+ * ones.
  */
-const DETECT_VERSION = 2;
+const DETECT_VERSION = 3;
 
 /** Options of `analyzeVideo`: the detector chain, sampling rate and sizes, progress and log. */
 export interface AnalyzeOptions {
@@ -114,7 +115,8 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const identity = await identitySpace(ws, opts.models);
 
   const extra = [...new Set(opts.extraFrames ?? [])].filter((f) => f >= 0 && f < shots.frames).sort((a, b) => a - b);
-  // The shots themselves, not only their number: a better shot detector that moves a boundary redoes the samples.
+  // The shots themselves, not only their number: a better shot detector that moves a boundary redoes the samples (a
+  // workspace analysed before session 29 redoes its samples and its passes once).
   const cuts = createHash('sha1').update(shots.shots.map((s) => s.start).join(',')).digest('hex').slice(0, 16);
   const sampleKey = { rate, shots: shots.shots.length, cuts, frames: shots.frames, ...(extra.length ? { extra } : {}) };
   if (ws.stage(videoId, 'analyze:samples', sampleKey)?.status === 'done') skipped.push('samples');

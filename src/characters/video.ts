@@ -136,21 +136,22 @@ export function link(fresh: Character[], carried: Character[], width: number, he
 }
 
 /**
- * Whether anything shows under a carried box (frame pixels; `gray` is the frame shrunk by `scale`): not when nearly
- * all of it is black or white, as the fade detector counts a black frame. A fade to black leaves no motion to follow,
- * so the flow holds her box where she was, on to the last black frame (a fan edit's fade-out: a box on a black frame).
+ * Whether a frame is black or white all over (95% of its pixels, every channel under DARK or over LIGHT), as the fade
+ * detector counts one: nobody shows on it. A fade to black leaves no motion to follow, and the flow held her box
+ * where she was on to the last black frame (a fan edit's fade-out: a box on a black frame).
  */
-export function shows(gray: Image, box: Box, scale: number, coverage = 0.95): boolean {
-  const x0 = Math.max(0, Math.floor(box[0] / scale)), y0 = Math.max(0, Math.floor(box[1] / scale));
-  const x1 = Math.min(gray.width, Math.ceil((box[0] + box[2]) / scale)), y1 = Math.min(gray.height, Math.ceil((box[1] + box[3]) / scale));
-  let flat = 0, n = 0;
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++, n++) {
-      const v = gray.data[y * gray.width + x];
-      if (v < DARK || v > LIGHT) flat++;
+export function blank(img: Image, coverage = 0.95): boolean {
+  const n = img.width * img.height, c = img.channels, d = img.data;
+  let flat = 0;
+  for (let i = 0; i < n * c; i += c) {
+    let lo = true, hi = true;
+    for (let k = 0; k < Math.min(c, 3); k++) {
+      lo &&= d[i + k] < DARK;
+      hi &&= d[i + k] > LIGHT;
     }
+    if (lo || hi) flat++;
   }
-  return n > 0 && flat < coverage * n;
+  return flat >= coverage * n;
 }
 
 /**
@@ -178,9 +179,11 @@ export class Propagator {
       link(fresh, carried, frame.width, frame.height, () => ++this.tracks);
       this.chars = fresh;
       this.lastKey = frame.time;
-    } else this.chars = carried.filter((c) => shows(small, (c.body ?? c.face!).box, frame.width / small.width));
+    } else this.chars = carried;
     this.prevSmall = small;
-    return { keyframe, characters: this.chars };
+    // On a blank frame (a fade's last frames, a white flash) nobody is there, though each is carried on past it: a
+    // flash inside a shot is no cut, and she is back on the frame after.
+    return { keyframe, characters: blank(frame) ? [] : this.chars };
   }
 }
 

@@ -7,6 +7,9 @@ import { FIELD_INDEX } from './metrics.js';
 import { changedMedian } from './context.js';
 import type { Transition } from '../core/types.js';
 
+/** The least mean |RGB difference| (0..255) a cut can have, by default: a step under it is no cut. */
+export const MIN_CUT_DIFF = 8;
+
 export interface AdaptiveOptions {
   /** How many times the local (changed-frame) median a difference must be. */
   ratio?: number;
@@ -28,7 +31,7 @@ export class AdaptiveDetector extends WindowDetector {
     const radius = opts.radius ?? 12;
     super(lookahead ?? radius);
     this.ratio = opts.ratio ?? 3;
-    this.minDiff = opts.minDiff ?? 8;
+    this.minDiff = opts.minDiff ?? MIN_CUT_DIFF;
     this.radius = radius;
     this.minShot = opts.minShot ?? 6;
   }

@@ -61,7 +61,8 @@ export class AnimeCutDetector extends AdaptiveDetector {
       }
     }
     const open = grid * grid - unlit;
-    return open >= (grid * grid) / 4 ? (share * grid * grid) / open : share;
+    // (A block black in both frames may still count as changed, a thin caption moving over it: at most all.)
+    return open >= (grid * grid) / 4 ? Math.min(1, (share * grid * grid) / open) : share;
   }
 
   protected override score(i: number): number {

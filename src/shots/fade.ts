@@ -2,9 +2,12 @@
 // one fade transition whose boundary is the run's middle (as PySceneDetect's
 // threshold detector with no bias); runs at the very start or end are the
 // video's fade-in / fade-out. The ramps around a run are included in the
-// reported span so editors see the whole transition.
+// reported span so editors see the whole transition. Unlike PySceneDetect's,
+// a run held after a hard cut into it and before one out of it is no fade: it
+// is a shot (a title card), whose cuts are the cut detectors'.
 import { WindowDetector } from './detector.js';
 import { FIELD_INDEX } from './metrics.js';
+import { MIN_CUT_DIFF } from './adaptive.js';
 import type { Transition } from '../core/types.js';
 
 /** Mean |thumbnail diff| under which the pictures around a short run are "the same shot". */
@@ -19,9 +22,7 @@ function thumbDiff(a: Uint8Array, b: Uint8Array): number {
 /** Longest fade ramp looked for on either side of a black/white run (frames). */
 const RAMP = 90;
 
-/** A step whose mean |RGB difference| is at least this (the cut detectors' floor) and ... */
-const CUT_DIFF = 8;
-/** ... this many times the step of the mean luma is a cut, not a ramp of a fade. */
+/** A step whose mean |RGB difference| is at least the cut detectors' floor and more than this many times the step of the mean luma is a cut, not a ramp of a fade. */
 const CUT_RATIO = 3;
 
 export interface FadeOptions {
@@ -79,19 +80,31 @@ export class FadeDetector extends WindowDetector {
     const s = this.runStart;
     if (e - s + 1 < this.minRun && !atEnd && s > 0) return null;
     const from = this.rampStart(s);
+    const to = atEnd ? e : this.rampEnd(e);
     if (s === 0) {
       if (atEnd) return null; // the whole video is black
-      return { kind: 'fade-in', frame: 0, start: 0, end: this.rampEnd(e), score: 1, detector: this.name };
+      return { kind: 'fade-in', frame: 0, start: 0, end: to, score: 1, detector: this.name };
     }
     if (atEnd) return { kind: 'fade-out', frame: s, start: from, end: e, score: 1, detector: this.name };
-    const to = this.rampEnd(e);
-    // Entered and left in one step each, and held: a black (or white) shot of its own between two hard cuts (a title
-    // card, an eyecatch), not a fade through black; its cuts are the cut detector's (the middle of the run, as a
-    // fade's boundary, lay seconds from either: a trailer's title card held 93 frames).
-    if (from >= s - 1 && to <= e + 1 && e - s + 1 > this.maxBlink) return null;
+    // Cut into, held, and cut out of: a black (or white) shot of its own between two others (a title card, an
+    // eyecatch), not a fade; its cuts are the cut detectors' (as a fade's boundary, the run's middle lay seconds from
+    // either: a trailer's title card held 93 frames). A video opening or closing on black keeps its fade-in or
+    // fade-out, cut or not (PySceneDetect's test video opens on a second of black cut away from: no boundary there).
+    if (e - s + 1 > this.maxBlink && this.hard(s, s, from) && this.hard(e + 1, e, to)) return null;
     if (e - s + 1 <= this.maxBlink && from > 0 && to + 1 < this.m.length && thumbDiff(this.m[from - 1].thumb, this.m[to + 1].thumb) < BLINK_DIFF) return null;
     const frame = Math.round(s + ((e - s) * (1 + this.bias)) / 2);
-    return { kind: 'fade', frame, start: from, end: this.rampEnd(e), score: 1, detector: this.name };
+    return { kind: 'fade', frame, start: from, end: to, score: 1, detector: this.name };
+  }
+
+  /**
+   * The step into frame j (from j-1) is a hard edge of a run (its frame on that side: `run`): a cut's mean difference,
+   * and most (80%) of the light change between the run and the picture at `far` (the far end of the ramp on that side). A slow fade's steps near
+   * black are small however the walk ends (a dim picture fading over 4 s moves the mean by under 0.5 a frame there).
+   */
+  private hard(j: number, run: number, far: number): boolean {
+    const L = FIELD_INDEX.luma;
+    const step = Math.abs(this.v(j, L) - this.v(j - 1, L));
+    return this.v(j, FIELD_INDEX.diff1) >= MIN_CUT_DIFF && step >= 0.8 * Math.abs(this.v(far, L) - this.v(run, L));
   }
 
   /** Walk back from a run's first frame while luma keeps moving towards the run's colour (the fade-out ramp). */
@@ -110,7 +123,7 @@ export class FadeDetector extends WindowDetector {
    */
   private cutInto(j: number): boolean {
     const d = this.v(j, FIELD_INDEX.diff1);
-    return d >= CUT_DIFF && d > CUT_RATIO * Math.abs(this.v(j, FIELD_INDEX.luma) - this.v(j - 1, FIELD_INDEX.luma));
+    return d >= MIN_CUT_DIFF && d > CUT_RATIO * Math.abs(this.v(j, FIELD_INDEX.luma) - this.v(j - 1, FIELD_INDEX.luma));
   }
 
   /** Walk forward from a run's last frame while luma keeps changing monotonically (the fade-in ramp). */

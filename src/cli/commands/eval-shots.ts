@@ -9,7 +9,7 @@ import { readAppearanceTruth } from '../../analyze/eval-appearances.js';
 import { DEFAULT_DETECTOR, DETECTORS } from '../../shots/registry.js';
 import { ToonscopeError } from '../../core/errors.js';
 import { basename, join, resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 const pct = (x: number) => (x * 100).toFixed(1).padStart(5);
 
@@ -21,7 +21,8 @@ export const evalShots: Command = {
     '',
     '  --truth FILE     truth JSON ({"cuts": [...], "video": "clip.mp4"}) or PySceneDetect scenes CSV; repeatable;',
     '                   or an appearance truth ({"clips": [...]}, eval/characters/appearances.truth.json): each clip\'s shots',
-    '  --data DIR       where an appearance truth\'s clips are (repeatable; missing clips are skipped and said so)',
+    '  --data DIR       where an appearance truth\'s clips are (repeatable; missing clips are skipped and said so;',
+    '                   cuts truths name their video or lie beside it)',
     '  --video VIDEO    the video (default: named in the truth file, or found beside it)',
     '  --detector LIST  detectors to compare (default anime); "all" runs every one',
     '  --tolerance LIST frame tolerances (default 0,2)',
@@ -43,8 +44,8 @@ export const evalShots: Command = {
     if (tols.some((t) => !(t >= 0))) throw new ToonscopeError(undefined, '--tolerance must be a list of non-negative frame counts');
     // Every truth file is checked before anything runs or a workspace is made.
     const data = (values.data as string[] | undefined) ?? [];
+    if (values.video && files.some(appearanceTruth)) throw new ToonscopeError(undefined, '--video names the video of a cuts truth; an appearance truth names its clips (find them with --data)');
     const truths = files.flatMap((f) => truthsIn(f, data, ctx.log));
-    if (values.video && truths.length > 1) throw new ToonscopeError(undefined, '--video names the video of one truth file, and these hold several clips');
     const ws = ctx.workspace();
     const rows: { truth: string; detector: string; scores: Score[] }[] = [];
     for (const { name, truth } of truths) {
@@ -80,19 +81,30 @@ export const evalShots: Command = {
  * drawn (a shot's first frame, after the first, is a boundary), each clip found in a --data folder.
  */
 function truthsIn(file: string, data: string[], log: (s: string) => void): Array<{ name: string; truth: Truth }> {
-  if (!(file.endsWith('.json') && existsSync(file) && /"clips"\s*:/.test(readFileSync(file, 'utf8')))) return [{ name: basename(file), truth: loadTruth(file) }];
+  if (!appearanceTruth(file)) return [{ name: basename(file), truth: loadTruth(file) }];
   if (!data.length) throw new ToonscopeError(file, 'an appearance truth: give the folder holding its clips with --data DIR');
+  const drawn = readAppearanceTruth(file).filter((c) => c.shots?.length);
+  if (!drawn.length) throw new ToonscopeError(file, 'no clip in it has its shots drawn ("shots": [[first, last], ...])');
   const out: Array<{ name: string; truth: Truth }> = [];
-  for (const clip of readAppearanceTruth(file)) {
-    if (!clip.shots?.length) continue;
+  for (const clip of drawn) {
     const dir = data.find((d) => existsSync(join(d, clip.video)));
     if (!dir) {
       log(`${clip.video}: not in ${data.join(', ')}; skipped`);
       continue;
     }
-    const cuts = clip.shots.slice(1).map(([start]) => start);
+    const cuts = clip.shots!.slice(1).map(([start]) => start);
     out.push({ name: clip.video, truth: { file, video: resolve(dir, clip.video), cuts, crop: clip.crop === 'left-third' ? 'crop=iw/3:ih:0:0' : undefined } });
   }
-  if (!out.length) throw new ToonscopeError(file, `none of its clips with shots is in ${data.join(', ')}`);
+  if (!out.length) throw new ToonscopeError(file, `none of its clips is in ${data.join(', ')}`);
   return out;
+}
+
+/** A JSON file holding `clips`: the appearance truth (anything else, folders and unreadable files too, is `loadTruth`'s to judge). */
+function appearanceTruth(file: string): boolean {
+  if (!file.endsWith('.json') || !existsSync(file) || !statSync(file).isFile()) return false;
+  try {
+    return Array.isArray((JSON.parse(readFileSync(file, 'utf8')) as { clips?: unknown }).clips);
+  } catch {
+    return false;
+  }
 }
