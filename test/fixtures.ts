@@ -79,6 +79,27 @@ export function slowFadeClip(): string {
   return path;
 }
 
+/**
+ * A quick fade through black, 144 frames at 24 fps: a bright picture fading out over its last 4 frames (56-59), a
+ * second of black (60-83), a picture fading in over 4 frames (84-87). Each ramp step is a big change, as a cut's, but
+ * none makes most of the change: a fade, one boundary.
+ */
+export function quickFadeClip(): string {
+  const path = join(tmp, 'quick-fade.mp4');
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=3',
+    '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=1',
+    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
+    '-filter_complex', [
+      '[0:v]trim=end_frame=60,setpts=N/24/TB,fade=t=out:start_frame=56:nb_frames=4[a]',
+      '[1:v]trim=end_frame=24,setpts=N/24/TB[k]',
+      '[2:v]trim=end_frame=60,setpts=N/24/TB,fade=t=in:start_frame=0:nb_frames=4[c]',
+      '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
+    ].join(';'),
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
+  return path;
+}
+
 /** A variable-frame-rate clip: 10 frames at 10 fps then 10 frames at 30 fps. */
 export function vfrClip(): string {
   const path = join(tmp, 'vfr.mkv');

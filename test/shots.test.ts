@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
-import { sampleClip, panClip, darkCutsClip, slowFadeClip, file, tmp, printed } from './fixtures.js';
+import { sampleClip, panClip, darkCutsClip, slowFadeClip, quickFadeClip, file, tmp, printed } from './fixtures.js';
 
 const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
 
@@ -42,12 +42,14 @@ test('anime detector: hard cuts around dark frames are cuts (bars that never cha
   assert.deepEqual(r.shots.map((s) => s.start), [0, 48, 96, 144, 192]);
 });
 
-test('a slow fade through black in a dark scene is one fade, not a black shot between two cuts', async () => {
-  const r = await detectShots(slowFadeClip());
-  const found = boundaries(r.transitions);
-  assert.equal(found.length, 1, JSON.stringify(found));
-  assert.equal(found[0].kind, 'fade');
-  assert.ok(found[0].start < 108 && found[0].end >= 132, `the span covers the black run 108-131: ${found[0].start}-${found[0].end}`);
+test('fades through black, slow in a dark scene or quick in a bright one, are one fade each, not a black shot between two cuts', async () => {
+  // Near black the slow fade's steps are no cut's; the quick fade's are, but none makes most of the change.
+  for (const [path, black] of [[slowFadeClip(), [108, 131]], [quickFadeClip(), [60, 83]]] as const) {
+    const found = boundaries((await detectShots(path)).transitions);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0].kind, 'fade');
+    assert.ok(found[0].start < black[0] && found[0].end > black[1], `the span covers the black run ${black}: ${found[0].start}-${found[0].end}`);
+  }
 });
 
 test('a camera pan over held drawings has no cut', async () => {

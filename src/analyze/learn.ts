@@ -946,11 +946,13 @@ export function nameTaught(ws: Workspace): number {
   for (const t of taughtBoxes(ws)) {
     if (!t.name) continue;
     const apps = ws.db.prepare('SELECT x, y, w, h, track FROM appearances WHERE video_id = ? AND frame = ? AND track IS NOT NULL').all(t.video, t.frame) as { x: number; y: number; w: number; h: number; track: number }[];
-    // GrabCut may shrink the taught box to her outline: the appearance lying most inside the box is hers.
-    let best: (typeof apps)[number] | undefined, bv = 0.5;
+    // GrabCut may shrink the taught box to her outline: of the appearances lying at least half inside the box, hers
+    // is the one that fills it most (a child in front of her lies inside it too, but fills little of it).
+    let best: (typeof apps)[number] | undefined, bv = -1;
     for (const a of apps) {
-      const v = coverage([a.x, a.y, a.w, a.h], t.box);
-      if (v >= bv) { bv = v; best = a; }
+      const b: Box = [a.x, a.y, a.w, a.h];
+      const v = iou(b, t.box);
+      if (coverage(b, t.box) >= 0.5 && v > bv) { bv = v; best = a; }
     }
     if (!best || decided.has(best.track)) continue;
     decide(ws, [best.track], { name: t.name, rejected: false });

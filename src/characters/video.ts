@@ -168,6 +168,16 @@ export class Propagator {
   constructor(private readonly cv: CV, private readonly chain: CharacterDetector[], private readonly every = 2) {}
 
   async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; characters: Character[] }> {
+    // Nobody shows on a blank frame (a fade's black, a white flash), and it has no motion to follow: it is passed over.
+    // Whoever was carried is carried on from the frame before it (a flash inside a shot is no cut: she is back on the
+    // frame after), and a shot that opens blank has its first keyframe on the first frame that shows something.
+    if (blank(frame)) {
+      if (cut || !this.prevSmall) {
+        this.prevSmall = undefined;
+        this.chars = [];
+      }
+      return { keyframe: false, characters: [] };
+    }
     const small = shrink(grayOf(frame), 2);
     const keyframe = cut || !this.prevSmall || frame.time - this.lastKey >= this.every - 1e-6;
     let carried: Character[] = [];
@@ -181,9 +191,7 @@ export class Propagator {
       this.lastKey = frame.time;
     } else this.chars = carried;
     this.prevSmall = small;
-    // On a blank frame (a fade's last frames, a white flash) nobody is there, though each is carried on past it: a
-    // flash inside a shot is no cut, and she is back on the frame after.
-    return { keyframe, characters: blank(frame) ? [] : this.chars };
+    return { keyframe, characters: this.chars };
   }
 }
 
