@@ -59,24 +59,11 @@ export function darkCutsClip(): string {
 
 /**
  * A slow fade through black in a dim scene, 240 frames at 24 fps: a dark picture (about a sixth of full light) fading
- * out over 4 s to one second of black, then a dark picture fading in over 4 s. Near black its steps move the mean
- * light by under half a level a frame: a fade all the same, one boundary in the black.
+ * out over 4 s to one second of black (frames 108-131), then a dark picture fading in over 4 s. Near black its steps
+ * move the mean light by under half a level a frame: a fade all the same, one boundary in the black.
  */
 export function slowFadeClip(): string {
-  const path = join(tmp, 'slow-fade.mp4');
-  const dim = 'lutrgb=r=val/6:g=val/6:b=val/6';
-  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=5',
-    '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=1',
-    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
-    '-filter_complex', [
-      `[0:v]trim=end_frame=108,setpts=N/24/TB,${dim},fade=t=out:start_frame=12:nb_frames=96[a]`,
-      '[1:v]trim=end_frame=24,setpts=N/24/TB[k]',
-      `[2:v]trim=end_frame=108,setpts=N/24/TB,${dim},fade=t=in:start_frame=0:nb_frames=96[c]`,
-      '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
-    ].join(';'),
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
-  return path;
+  return fadeThroughBlack('slow-fade.mp4', { frames: 108, ramp: 96, dim: true });
 }
 
 /**
@@ -85,15 +72,21 @@ export function slowFadeClip(): string {
  * none makes most of the change: a fade, one boundary.
  */
 export function quickFadeClip(): string {
-  const path = join(tmp, 'quick-fade.mp4');
+  return fadeThroughBlack('quick-fade.mp4', { frames: 60, ramp: 4, dim: false });
+}
+
+/** Two pictures of `frames` each around a second of black, fading out of the first and into the second over `ramp`. */
+function fadeThroughBlack(name: string, o: { frames: number; ramp: number; dim: boolean }): string {
+  const path = join(tmp, name);
+  const dim = o.dim ? 'lutrgb=r=val/6:g=val/6:b=val/6,' : '';
   run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=3',
+    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=5',
     '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=1',
     '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
     '-filter_complex', [
-      '[0:v]trim=end_frame=60,setpts=N/24/TB,fade=t=out:start_frame=56:nb_frames=4[a]',
+      `[0:v]trim=end_frame=${o.frames},setpts=N/24/TB,${dim}fade=t=out:start_frame=${o.frames - o.ramp}:nb_frames=${o.ramp}[a]`,
       '[1:v]trim=end_frame=24,setpts=N/24/TB[k]',
-      '[2:v]trim=end_frame=60,setpts=N/24/TB,fade=t=in:start_frame=0:nb_frames=4[c]',
+      `[2:v]trim=end_frame=${o.frames},setpts=N/24/TB,${dim}fade=t=in:start_frame=0:nb_frames=${o.ramp}[c]`,
       '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
     ].join(';'),
     '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
