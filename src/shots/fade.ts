@@ -22,7 +22,10 @@ function thumbDiff(a: Uint8Array, b: Uint8Array): number {
 /** Longest fade ramp looked for on either side of a black/white run (frames). */
 const RAMP = 90;
 
-/** A step whose mean |RGB difference| is at least the cut detectors' floor and more than this many times the step of the mean luma is a cut, not a ramp of a fade. */
+/**
+ * A step whose mean |RGB difference| is at least the cut detectors' floor and more than this many times the step of
+ * the mean luma is a cut, not a ramp of a fade.
+ */
 const CUT_RATIO = 3;
 
 export interface FadeOptions {
@@ -98,8 +101,9 @@ export class FadeDetector extends WindowDetector {
 
   /**
    * The step into frame j (from j-1) is a hard edge of a run (its frame on that side: `run`): a cut's mean difference,
-   * and most (80%) of the light change between the run and the picture at `far` (the far end of the ramp on that side). A slow fade's steps near
-   * black are small however the walk ends (a dim picture fading over 4 s moves the mean by under 0.5 a frame there).
+   * and most (80%) of the light change between the run and the picture at `far` (the far end of the ramp on that
+   * side). A slow fade's steps near black are small however the walk ends (a dim picture fading over 4 s moves the mean
+   * by under 0.5 a frame there); a quick fade's are big, but each only part of the change.
    */
   private hard(j: number, run: number, far: number): boolean {
     const L = FIELD_INDEX.luma;
