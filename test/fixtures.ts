@@ -93,6 +93,22 @@ function fadeThroughBlack(name: string, o: { frames: number; ramp: number; dim: 
   return path;
 }
 
+/**
+ * A very dim picture (every channel a seventh of full) cut to a black card held two seconds and cut out to another as
+ * dim, 144 frames at 24 fps, cuts at 48 and 96: too few blocks change for the cut detector to see the first.
+ */
+export function dimCardClip(): string {
+  const path = join(tmp, 'dim-card.mp4');
+  const dim = 'lutrgb=r=val/7:g=val/7:b=val/7';
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=2', '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=2',
+    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
+    '-filter_complex', `[0:v]trim=end_frame=48,setpts=N/24/TB,${dim}[a];[1:v]trim=end_frame=48,setpts=N/24/TB[k];`
+      + `[2:v]trim=end_frame=48,setpts=N/24/TB,${dim}[c];[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]`,
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
+  return path;
+}
+
 /** A variable-frame-rate clip: 10 frames at 10 fps then 10 frames at 30 fps. */
 export function vfrClip(): string {
   const path = join(tmp, 'vfr.mkv');

@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
-import { sampleClip, panClip, darkCutsClip, slowFadeClip, quickFadeClip, file, tmp, printed } from './fixtures.js';
+import { sampleClip, panClip, darkCutsClip, slowFadeClip, quickFadeClip, dimCardClip, file, tmp, printed } from './fixtures.js';
 
 const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
 
@@ -50,6 +50,14 @@ test('fades through black, slow in a dark scene or quick in a bright one, are on
     assert.equal(found[0].kind, 'fade');
     assert.ok(found[0].start < black[0] && found[0].end > black[1], `the span covers the black run ${black}: ${found[0].start}-${found[0].end}`);
   }
+});
+
+test('a black card between two cuts is a shot where the cut detector sees neither cut: the fade detector\'s edges', async () => {
+  const r = await detectShots(dimCardClip());
+  assert.deepEqual(boundaries(r.transitions).map((t) => [t.kind, t.frame]), [['cut', 48], ['cut', 96]]);
+  // Alone, the fade detector reports it as a fade through black, marked as a card.
+  const alone = await detectShots(dimCardClip(), { detector: 'fade' });
+  assert.deepEqual(alone.transitions.map((t) => [t.kind, t.card]), [['fade', [48, 96]]]);
 });
 
 test('a camera pan over held drawings has no cut', async () => {

@@ -61,6 +61,11 @@ export interface Transition {
   end: number;
   score: number;
   detector: string;
+  /**
+   * A black (or white) run held between two hard steps, a title card: the frames of its cuts (its first, and the one
+   * after its last). Combined with a cut detector (combine.ts) it is those two cuts; alone, a fade.
+   */
+  card?: [number, number];
 }
 
 /** A shot: frames [start, end] inclusive. */

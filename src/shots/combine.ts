@@ -30,7 +30,11 @@ export class Combined implements ShotDetector {
  * spans may overlap.
  */
 export function merge(all: Transition[], slack = 2): Transition[] {
-  const byPriority = [...all].sort((a, b) => GRADUAL_PRIORITY[b.kind] - GRADUAL_PRIORITY[a.kind] || b.score - a.score);
+  // A held title card is a shot: its edges are cuts, the cut detector's where it found them, the fade detector's
+  // where it did not (a very dim picture cut to black changes too few blocks for the cut detector to see it).
+  const cutAt = (f: number) => all.some((t) => t.kind === 'cut' && Math.abs(t.frame - f) <= slack);
+  const edges = all.flatMap((t) => (t.card ?? []).filter((f) => !cutAt(f)).map((f): Transition => ({ kind: 'cut', frame: f, start: f, end: f, score: 1, detector: t.detector })));
+  const byPriority = [...all.filter((t) => !t.card), ...edges].sort((a, b) => GRADUAL_PRIORITY[b.kind] - GRADUAL_PRIORITY[a.kind] || b.score - a.score);
   const kept: Transition[] = [];
   for (const t of byPriority) {
     const clash = kept.some((k) =>

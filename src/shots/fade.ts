@@ -2,9 +2,10 @@
 // one fade transition whose boundary is the run's middle (as PySceneDetect's
 // threshold detector with no bias); runs at the very start or end are the
 // video's fade-in / fade-out. The ramps around a run are included in the
-// reported span so editors see the whole transition. Unlike PySceneDetect's,
-// a run held after a hard cut into it and before one out of it is no fade: it
-// is a shot (a title card), whose cuts are the cut detectors'.
+// reported span so editors see the whole transition. A run held after a hard
+// cut into it and before one out of it is a shot of its own (a title card):
+// it is marked so, and combined with a cut detector it is its two cuts
+// (combine.ts); alone, a fade as PySceneDetect's.
 import { WindowDetector } from './detector.js';
 import { FIELD_INDEX } from './metrics.js';
 import { MIN_CUT_DIFF } from './adaptive.js';
@@ -89,14 +90,14 @@ export class FadeDetector extends WindowDetector {
       return { kind: 'fade-in', frame: 0, start: 0, end: to, score: 1, detector: this.name };
     }
     if (atEnd) return { kind: 'fade-out', frame: s, start: from, end: e, score: 1, detector: this.name };
-    // Cut into, held, and cut out of: a black (or white) shot of its own between two others (a title card, an
-    // eyecatch), not a fade; its cuts are the cut detectors' (as a fade's boundary, the run's middle lay seconds from
-    // either: a trailer's title card held 93 frames). A video opening or closing on black keeps its fade-in or
-    // fade-out, cut or not (PySceneDetect's test video opens on a second of black cut away from: no boundary there).
-    if (e - s + 1 > this.maxBlink && this.hard(s, s, from) && this.hard(e + 1, e, to)) return null;
     if (e - s + 1 <= this.maxBlink && from > 0 && to + 1 < this.m.length && thumbDiff(this.m[from - 1].thumb, this.m[to + 1].thumb) < BLINK_DIFF) return null;
     const frame = Math.round(s + ((e - s) * (1 + this.bias)) / 2);
-    return { kind: 'fade', frame, start: from, end: to, score: 1, detector: this.name };
+    // Cut into, held, and cut out of: a black (or white) shot of its own between two others (a title card, an
+    // eyecatch), whose cuts are the boundaries (as a fade's, the run's middle lay seconds from either: a trailer's
+    // title card held 93 frames). A video opening or closing on black keeps its fade-in or fade-out, cut or not
+    // (PySceneDetect's test video opens on a second of black cut away from: no boundary there).
+    const card: [number, number] | undefined = e - s + 1 > this.maxBlink && this.hard(s, s, from) && this.hard(e + 1, e, to) ? [s, e + 1] : undefined;
+    return { kind: 'fade', frame, start: from, end: to, score: 1, detector: this.name, ...(card ? { card } : {}) };
   }
 
   /**
