@@ -5,6 +5,7 @@ import { join, dirname } from 'node:path';
 import { detectShots, computeMetrics, detectFromMetrics } from '../src/shots/detect.js';
 import { score, loadTruth } from '../src/shots/eval.js';
 import { readAppearanceTruth } from '../src/analyze/eval-appearances.js';
+import { loadTransitions } from '../src/shots/store.js';
 import { shotsCsv, shotsEdl, smpte } from '../src/shots/export.js';
 import { boundaries } from '../src/shots/shots.js';
 import { MetricsComputer, FIELD_INDEX, LAGS, BLEND_HALF, type FrameMetrics } from '../src/shots/metrics.js';
@@ -52,12 +53,19 @@ test('fades through black, slow in a dark scene or quick in a bright one, are on
   }
 });
 
-test('a black card between two cuts is a shot where the cut detector sees neither cut: the fade detector\'s edges', async () => {
+test('a black card between two cuts is a shot where the cut detector misses a cut: the fade detector\'s edge stands in', async () => {
   const r = await detectShots(dimCardClip());
-  assert.deepEqual(boundaries(r.transitions).map((t) => [t.kind, t.frame]), [['cut', 48], ['cut', 96]]);
-  // Alone, the fade detector reports it as a fade through black, marked as a card.
-  const alone = await detectShots(dimCardClip(), { detector: 'fade' });
-  assert.deepEqual(alone.transitions.map((t) => [t.kind, t.card]), [['fade', [48, 96]]]);
+  // The cut out of the card is the cut detector's; the cut into it, which it misses, the card's own edge.
+  assert.deepEqual(boundaries(r.transitions).map((t) => [t.kind, t.frame, t.detector]), [['cut', 48, 'fade'], ['cut', 96, 'anime-cut']]);
+  // Alone, the fade detector reports it as a fade through black, marked as a card, and the mark is stored.
+  const ws = Workspace.open(join(tmp, 'ws-card'));
+  try {
+    const alone = await detectShots(dimCardClip(), { detector: 'fade', workspace: ws });
+    assert.deepEqual(alone.transitions.map((t) => [t.kind, t.card]), [['fade', [48, 96]]]);
+    assert.deepEqual(loadTransitions(ws, ws.addVideo(alone.video).id, 'fade').map((t) => t.card), [[48, 96]]);
+  } finally {
+    ws.close();
+  }
 });
 
 test('a camera pan over held drawings has no cut', async () => {

@@ -63,7 +63,8 @@ export interface Transition {
   detector: string;
   /**
    * A black (or white) run held between two hard steps, a title card: the frames of its cuts (its first, and the one
-   * after its last). Combined with a cut detector (combine.ts) it is those two cuts; alone, a fade.
+   * after its last). Only from the `fade` detector alone: combined with a cut detector (`anime`, `latent+fades`:
+   * combine.ts) it is those two cuts. Absent otherwise.
    */
   card?: [number, number];
 }

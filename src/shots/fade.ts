@@ -95,7 +95,8 @@ export class FadeDetector extends WindowDetector {
     // Cut into, held, and cut out of: a black (or white) shot of its own between two others (a title card, an
     // eyecatch), whose cuts are the boundaries (as a fade's, the run's middle lay seconds from either: a trailer's
     // title card held 93 frames). A video opening or closing on black keeps its fade-in or fade-out, cut or not
-    // (PySceneDetect's test video opens on a second of black cut away from: no boundary there).
+    // (PySceneDetect's test video opens on a second of black cut away from: no boundary there). Held longer than a
+    // blink (`maxBlink`, 8 frames by default), its two cuts lie further apart than the merge's slack.
     const card: [number, number] | undefined = e - s + 1 > this.maxBlink && this.hard(s, s, from) && this.hard(e + 1, e, to) ? [s, e + 1] : undefined;
     return { kind: 'fade', frame, start: from, end: to, score: 1, detector: this.name, ...(card ? { card } : {}) };
   }

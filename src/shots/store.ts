@@ -46,6 +46,8 @@ export function ensureSchema(ws: Workspace): void {
       PRIMARY KEY (video_id, key, frame)
     );
   `);
+  // A held title card's cut frames (Transition.card), for the fade detector alone.
+  ws.schema('shots', 3, 'ALTER TABLE transitions ADD COLUMN card TEXT;');
 }
 
 /** Append a chunk of metrics and its sheet samples (one transaction: a chunk is either stored whole or not at all). */
@@ -114,8 +116,8 @@ export function saveResult(ws: Workspace, videoId: number, detector: string, ts:
   ws.db.transaction(() => {
     ws.db.prepare('DELETE FROM transitions WHERE video_id = ? AND detector = ?').run(videoId, detector);
     ws.db.prepare('DELETE FROM shots WHERE video_id = ? AND detector = ?').run(videoId, detector);
-    const ti = ws.db.prepare('INSERT INTO transitions (video_id, detector, kind, frame, start, end, score, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const t of ts) ti.run(videoId, detector, t.kind, t.frame, t.start, t.end, t.score, t.detector);
+    const ti = ws.db.prepare('INSERT INTO transitions (video_id, detector, kind, frame, start, end, score, source, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const t of ts) ti.run(videoId, detector, t.kind, t.frame, t.start, t.end, t.score, t.detector, t.card ? JSON.stringify(t.card) : null);
     const si = ws.db.prepare('INSERT INTO shots (video_id, detector, idx, start_frame, end_frame, start_time, end_time, edge_in, edge_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (const s of shots) si.run(videoId, detector, s.index, s.start, s.end, s.startTime, s.endTime, s.in, s.out);
   })();
@@ -131,6 +133,6 @@ export function loadShots(ws: Workspace, videoId: number, detector = 'anime'): S
 /** Transitions stored for a video by a detector, in frame order. */
 export function loadTransitions(ws: Workspace, videoId: number, detector = 'anime'): Transition[] {
   ensureSchema(ws);
-  const rows = ws.db.prepare('SELECT kind, frame, start, end, score, source FROM transitions WHERE video_id = ? AND detector = ? ORDER BY frame').all(videoId, detector) as any[];
-  return rows.map((r) => ({ kind: r.kind, frame: r.frame, start: r.start, end: r.end, score: r.score, detector: r.source }));
+  const rows = ws.db.prepare('SELECT kind, frame, start, end, score, source, card FROM transitions WHERE video_id = ? AND detector = ? ORDER BY frame').all(videoId, detector) as any[];
+  return rows.map((r) => ({ kind: r.kind, frame: r.frame, start: r.start, end: r.end, score: r.score, detector: r.source, ...(r.card ? { card: JSON.parse(r.card) } : {}) }));
 }
