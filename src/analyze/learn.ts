@@ -352,23 +352,24 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   ws.db.transaction(() => { for (const shot of byShot.keys()) clear.run(videoId, shot); })();
   // First-pass characters per frame, in analysis pixels: the learned detector skips them. A row with a mask or with a
   // face inside is a body (someone may stand beside it); one with neither is a face found alone (what is lit around it is her).
-  const firstPass = new Map<number, FoundOn>();
-  // The same rows with their faces, for telling her from a neighbour on a taught frame (`firstPassHas`).
-  const firstRows = new Map<number, FirstRow[]>();
+  // Faces are kept for telling her from a neighbour on a taught frame (`firstPassHas`).
+  const firstPass = new Map<number, FirstRow[]>();
   for (const r of ws.db.prepare('SELECT frame, x, y, w, h, face, mask IS NOT NULL masked FROM appearances WHERE video_id = ? AND pass = 1').all(videoId) as { frame: number; x: number; y: number; w: number; h: number; face: string | null; masked: number }[]) {
-    const box: Box = [r.x / sx, r.y / sx, r.w / sx, r.h / sx];
     const face = r.face ? (JSON.parse(r.face) as Box).map((v) => v / sx) as Box : undefined;
-    if (!firstPass.has(r.frame)) firstPass.set(r.frame, { bodies: [], others: [] });
-    firstPass.get(r.frame)![face || r.masked ? 'bodies' : 'others'].push(box);
-    if (!firstRows.has(r.frame)) firstRows.set(r.frame, []);
-    firstRows.get(r.frame)!.push({ box, face, body: Boolean(face || r.masked) });
+    if (!firstPass.has(r.frame)) firstPass.set(r.frame, []);
+    firstPass.get(r.frame)!.push({ box: [r.x / sx, r.y / sx, r.w / sx, r.h / sx], face, body: Boolean(face || r.masked) });
   }
+  /** A frame's first-pass boxes as the learned detector takes them: bodies, and faces found alone. */
+  const foundOn = (f: number): FoundOn => {
+    const rows = firstPass.get(f) ?? [];
+    return { bodies: rows.filter((r) => r.body).map((r) => r.box), others: rows.filter((r) => !r.body).map((r) => r.box) };
+  };
   /** Every first-pass box of a frame, of either kind. */
   const known = (f: number): Box[] => {
-    const p = firstPass.get(f);
-    return p ? [...p.bodies, ...p.others] : [];
+    const p = foundOn(f);
+    return [...p.bodies, ...p.others];
   };
-  const learned = new LearnedBodies(model, (f) => firstPass.get(f) ?? { bodies: [], others: [] });
+  const learned = new LearnedBodies(model, foundOn);
   const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
   // Probe frames of every shot (the background comes from them, done shots included); the undone shots' are looked at.
   const allProbes = probesOf(samples, opts.every ?? 4);
@@ -404,7 +405,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     // else's to claim (a child in front of her): the settling tells them apart by outline. Where the first pass has
     // her, that row is her (`firstPassHas`: not a neighbour's row that only overlaps her box).
     const onHer = (d: Detection) => mine.some((t) => iou(d.box, t.box) >= 0.3 && !(fromLook.has(d) && fromLook.get(d) !== lookOf(t.id)));
-    const extra = mine.filter((t) => !firstPassHas(firstRows.get(f) ?? [], t.box)).map((t) => {
+    const extra = mine.filter((t) => !firstPassHas(firstPass.get(f) ?? [], t.box)).map((t) => {
       const d = refineInside(cv, frame, t.box, f);
       taughtFrom.set(d, t.id);
       return d;
