@@ -44,8 +44,9 @@ export const evalShots: Command = {
     if (tols.some((t) => !(t >= 0))) throw new ToonscopeError(undefined, '--tolerance must be a list of non-negative frame counts');
     // Every truth file is checked before anything runs or a workspace is made.
     const data = (values.data as string[] | undefined) ?? [];
-    if (values.video && files.some(appearanceTruth)) throw new ToonscopeError(undefined, '--video names the video of a cuts truth; an appearance truth names its clips (find them with --data)');
-    const truths = files.flatMap((f) => truthsIn(f, data, ctx.log));
+    const kinds = files.map((f) => ({ file: f, clips: appearanceTruth(f) }));
+    if (values.video && kinds.some((k) => k.clips)) throw new ToonscopeError(undefined, '--video names the video of a cuts truth; an appearance truth names its clips (find them with --data)');
+    const truths = kinds.flatMap((k) => truthsIn(k.file, k.clips, data, ctx.log));
     const ws = ctx.workspace();
     const rows: { truth: string; detector: string; scores: Score[] }[] = [];
     for (const { name, truth } of truths) {
@@ -77,11 +78,11 @@ export const evalShots: Command = {
 };
 
 /**
- * The truths a file holds: one (cuts JSON or scenes CSV), or one per clip of an appearance truth whose shots are
- * drawn (a shot's first frame, after the first, is a boundary), each clip found in a --data folder.
+ * The truths a file holds: one (cuts JSON or scenes CSV), or, an appearance truth (`clips`), one per clip whose shots
+ * are drawn (a shot's first frame, after the first, is a boundary), each clip found in a --data folder.
  */
-function truthsIn(file: string, data: string[], log: (s: string) => void): Array<{ name: string; truth: Truth }> {
-  if (!appearanceTruth(file)) return [{ name: basename(file), truth: loadTruth(file) }];
+function truthsIn(file: string, clips: boolean, data: string[], log: (s: string) => void): Array<{ name: string; truth: Truth }> {
+  if (!clips) return [{ name: basename(file), truth: loadTruth(file) }];
   if (!data.length) throw new ToonscopeError(file, 'an appearance truth: give the folder holding its clips with --data DIR');
   const drawn = readAppearanceTruth(file).filter((c) => c.shots?.length);
   if (!drawn.length) throw new ToonscopeError(file, 'no clip in it has its shots drawn ("shots": [[first, last], ...])');
