@@ -38,23 +38,15 @@ export function panClip(): string {
  * caption) held two seconds, a cut back to a picture, and a last shot that fades out from its first frame.
  */
 export function darkCutsClip(): string {
-  const path = join(tmp, 'dark-cuts.mp4');
   const pic = 'scale=160:180,pad=320:180:80:0:black,setsar=1';
-  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=2',
-    '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=2',
-    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
-    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=2',
-    '-filter_complex', [
-      `[0:v]trim=end_frame=48,setpts=N/24/TB,${pic},split[a0][a1]`,
-      '[a1]hflip,vflip[b]',
-      "[1:v]trim=end_frame=48,setpts=N/24/TB,drawbox=x=130:y=84:w=60:h=8:color=white:t=fill:enable='gte(n,6)'[k]",
-      '[2:v]trim=end_frame=48,setpts=N/24/TB[c]',
-      '[3:v]trim=end_frame=48,setpts=N/24/TB,fade=t=out:start_frame=0:nb_frames=48[d]',
-      '[a0][b][k][c][d]concat=n=5:v=1:a=0,format=yuv420p[v]',
-    ].join(';'),
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
-  return path;
+  return lavfiClip('dark-cuts.mp4', ['testsrc2=s=320x180:r=24:d=2', 'color=c=black:s=320x180:r=24:d=2', 'mandelbrot=s=320x180:r=24:end_scale=0.05', 'testsrc=s=320x180:r=24:d=2'], [
+    `[0:v]trim=end_frame=48,setpts=N/24/TB,${pic},split[a0][a1]`,
+    '[a1]hflip,vflip[b]',
+    "[1:v]trim=end_frame=48,setpts=N/24/TB,drawbox=x=130:y=84:w=60:h=8:color=white:t=fill:enable='gte(n,6)'[k]",
+    '[2:v]trim=end_frame=48,setpts=N/24/TB[c]',
+    '[3:v]trim=end_frame=48,setpts=N/24/TB,fade=t=out:start_frame=0:nb_frames=48[d]',
+    '[a0][b][k][c][d]concat=n=5:v=1:a=0,format=yuv420p[v]',
+  ]);
 }
 
 /**
@@ -77,20 +69,13 @@ export function quickFadeClip(): string {
 
 /** Two pictures of `frames` each around a second of black, fading out of the first and into the second over `ramp`. */
 function fadeThroughBlack(name: string, o: { frames: number; ramp: number; dim: boolean }): string {
-  const path = join(tmp, name);
   const dim = o.dim ? 'lutrgb=r=val/6:g=val/6:b=val/6,' : '';
-  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=5',
-    '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=1',
-    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
-    '-filter_complex', [
-      `[0:v]trim=end_frame=${o.frames},setpts=N/24/TB,${dim}fade=t=out:start_frame=${o.frames - o.ramp}:nb_frames=${o.ramp}[a]`,
-      '[1:v]trim=end_frame=24,setpts=N/24/TB[k]',
-      `[2:v]trim=end_frame=${o.frames},setpts=N/24/TB,${dim}fade=t=in:start_frame=0:nb_frames=${o.ramp}[c]`,
-      '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
-    ].join(';'),
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
-  return path;
+  return lavfiClip(name, ['testsrc=s=320x180:r=24:d=5', 'color=c=black:s=320x180:r=24:d=1', 'mandelbrot=s=320x180:r=24:end_scale=0.05'], [
+    `[0:v]trim=end_frame=${o.frames},setpts=N/24/TB,${dim}fade=t=out:start_frame=${o.frames - o.ramp}:nb_frames=${o.ramp}[a]`,
+    '[1:v]trim=end_frame=24,setpts=N/24/TB[k]',
+    `[2:v]trim=end_frame=${o.frames},setpts=N/24/TB,${dim}fade=t=in:start_frame=0:nb_frames=${o.ramp}[c]`,
+    '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
+  ]);
 }
 
 /**
@@ -98,13 +83,19 @@ function fadeThroughBlack(name: string, o: { frames: number; ramp: number; dim: 
  * dim, 144 frames at 24 fps, cuts at 48 and 96: too few blocks change for the cut detector to see the first.
  */
 export function dimCardClip(): string {
-  const path = join(tmp, 'dim-card.mp4');
   const dim = 'lutrgb=r=val/7:g=val/7:b=val/7';
-  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=2', '-f', 'lavfi', '-i', 'color=c=black:s=320x180:r=24:d=2',
-    '-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=24:end_scale=0.05',
-    '-filter_complex', `[0:v]trim=end_frame=48,setpts=N/24/TB,${dim}[a];[1:v]trim=end_frame=48,setpts=N/24/TB[k];`
-      + `[2:v]trim=end_frame=48,setpts=N/24/TB,${dim}[c];[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]`,
+  return lavfiClip('dim-card.mp4', ['testsrc=s=320x180:r=24:d=2', 'color=c=black:s=320x180:r=24:d=2', 'mandelbrot=s=320x180:r=24:end_scale=0.05'], [
+    `[0:v]trim=end_frame=48,setpts=N/24/TB,${dim}[a]`,
+    '[1:v]trim=end_frame=48,setpts=N/24/TB[k]',
+    `[2:v]trim=end_frame=48,setpts=N/24/TB,${dim}[c]`,
+    '[a][k][c]concat=n=3:v=1:a=0,format=yuv420p[v]',
+  ]);
+}
+
+/** A 24 fps H.264 clip made by ffmpeg from lavfi `sources` and a filter `graph` ending in [v]. */
+function lavfiClip(name: string, sources: string[], graph: string[]): string {
+  const path = join(tmp, name);
+  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...sources.flatMap((s) => ['-f', 'lavfi', '-i', s]), '-filter_complex', graph.join(';'),
     '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-r', '24', path]);
   return path;
 }
