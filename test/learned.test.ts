@@ -18,7 +18,7 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow, nearest, HER_COLOURS } from '../src/characters/likeness.js';
 import { normalize, combine, COLOUR_DIM } from '../src/embed/index.js';
@@ -460,6 +460,23 @@ test('teach: on her taught frame the first pass has her only in a row that is he
   assert.equal(firstPassHas([{ box: neighbour, body: true }], box), true);
   assert.equal(firstPassHas([{ box: [175, 50, 90, 200], body: true }], box), false);
   assert.equal(firstPassHas([], box), false);
+});
+
+test('teach: where her taught box was carried, she was found already only in a first-pass row that is hers or a box drawn on hers', () => {
+  // Her box carried by flow to another frame of its shot.
+  const box: Box = [100, 50, 80, 200];
+  // A neighbour standing against her (IoU 0.31, his face outside her box): until session 30 his row was her, and her
+  // carried box was dropped on every frame he stood beside her.
+  const neighbour: Box = [140, 50, 90, 200];
+  assert.equal(carriedFound([{ box: neighbour, face: [185, 60, 40, 40], body: true }], [], box), false, 'a neighbour\'s row is not her');
+  // A child in front of her, her whole row inside the carried box but covering little of it.
+  assert.equal(carriedFound([{ box: [110, 150, 50, 90], face: [120, 152, 30, 30], body: true }], [], box), false, 'a child in front is not her');
+  // Her own rows: a body with her face in the box, her face found alone inside it.
+  assert.equal(carriedFound([{ box: [105, 55, 70, 90], face: [120, 60, 40, 40], body: true }], [], box), true, 'her face in her box');
+  assert.equal(carriedFound([{ box: [120, 60, 35, 35], body: false }], [], box), true, 'her face found alone');
+  // Boxes drawn on that frame: one on hers is her; one that only overlaps hers is someone else's.
+  assert.equal(carriedFound([], [[104, 54, 80, 200]], box), true);
+  assert.equal(carriedFound([], [neighbour], box), false);
 });
 
 test('teach: one box on a clip the chain finds nobody in finds her on other frames and names her; bad boxes are one-line errors', async () => {

@@ -52,9 +52,10 @@ const LOOKS_VERSION = 3;
  * look's small candidate beside a series region leaves it standing (`SMALL_PART` in `settle`). 10: on its frame a
  * taught box is her as drawn (cut inside it), no learned detection on it in its place. 11: with no look of hers, a
  * taught box settles as one would (`lookOfSeed`); another look's candidate on it is left to the settling. 12: a
- * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`).
+ * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`). 13: nor
+ * where her taught box was carried (`carriedOn`).
  */
-const PASS_VERSION = 12;
+const PASS_VERSION = 13;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -431,18 +432,15 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     const got = await carryShot(cv, info, size, times, seeds, targets, { step, every: opts.every ?? 4 });
     for (const [f, list] of got) carried.set(f, nearestPerCharacter(list, whose, times, f));
   }
-  /** Two boxes of one character: overlapping by a third, or half of either inside the other. */
-  const overlaps = (a: Box, b: Box) => iou(a, b) >= 0.3 || coverage(a, b) >= 0.5 || coverage(b, a) >= 0.5;
   // A carried candidate and the taught box it came from.
   const carriedFrom = new WeakMap<Detection, number>();
   /**
-   * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already:
-   * by the first pass (a box on her, or half inside or around her), or drawn on this frame (under her name, or a box
-   * on hers; a drawn box that only overlaps hers is someone else's: one child in front of another).
+   * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already
+   * (`carriedFound`: a first-pass row that is hers, not a neighbour's that overlaps her carried box, or a box drawn on
+   * hers), nor on a frame where a box was drawn under her name.
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
-    const foundThere = (c: CarriedBox) => known(f).some((b) => overlaps(b, c.det.box))
-      || taughtOn(f).some((b) => iou(b, c.det.box) >= 0.5)
+    const foundThere = (c: CarriedBox) => carriedFound(firstPass.get(f) ?? [], taughtOn(f), c.det.box)
       || mineTaught.some((t) => t.frame === f && t.name !== null && t.name === names.get(c.seed));
     return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
@@ -932,6 +930,21 @@ export interface FirstRow { box: Box; face?: Box; body: boolean }
  */
 export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
   return rows.some((r) => (r.body ? iou(r.box, box) >= 0.3 && (!r.face || coverage(r.face, box) >= 0.5) : coverage(r.box, box) >= 0.5));
+}
+
+/**
+ * Whether she was found already where her taught box was carried by flow (`box`, on another sampled frame of its
+ * shot), so the carried box is not added there: the first pass has her (`firstPassHas`, as on her taught frame), or a
+ * box drawn on that frame lies on hers (IoU >= 0.5; a drawn box that only overlaps hers is someone else's, one child
+ * in front of another). Until session 30 any first-pass row overlapping the carried box by a third, or half inside or
+ * around it, was her: a neighbour standing against her, or a child in front of her, took her place on every frame of
+ * the shot where the flow carried her beside them (Fern's row against Stark's carried box on Frieren). The carried
+ * box is less exact than a drawn one, but is not given the old "half inside either way" for her own rows: her face
+ * found alone inside it already counts, and a row of hers smaller than it (her upper body) is a child in front of her
+ * by geometry alone. (A box drawn under her name on that frame is hers too: `carriedOn`.)
+ */
+export function carriedFound(rows: readonly FirstRow[], drawn: readonly Box[], box: Box): boolean {
+  return firstPassHas(rows, box) || drawn.some((b) => iou(b, box) >= 0.5);
 }
 
 /**
