@@ -27,7 +27,7 @@ import { detectShots } from '../shots/detect.js';
 import { trackVideo } from './pipeline.js';
 import { resolve as resolvePath } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
-import { coverage, iou } from '../core/box.js';
+import { coverage, grow, iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
 import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } from './carry.js';
@@ -53,9 +53,9 @@ const LOOKS_VERSION = 3;
  * taught box is her as drawn (cut inside it), no learned detection on it in its place. 11: with no look of hers, a
  * taught box settles as one would (`lookOfSeed`); another look's candidate on it is left to the settling. 12: a
  * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`). 13: nor
- * where her taught box was carried (`carriedOn`).
+ * where her taught box was carried (as `firstPassHas`); 14: there, when his face lies outside it (`carriedFound`).
  */
-const PASS_VERSION = 13;
+const PASS_VERSION = 14;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -934,18 +934,27 @@ export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
 
 /**
  * Whether she was found already where her taught box was carried by flow (`box`, on another sampled frame of its
- * shot), so the carried box is not added there: the first pass has her (`firstPassHas`, as on her taught frame), or a
- * box drawn on that frame lies on hers (IoU >= 0.5; a drawn box that only overlaps hers is someone else's, one child
- * in front of another). Until session 30 any first-pass row overlapping the carried box by a third, or half inside or
- * around it, was her: a neighbour standing against her, or a child in front of her, took her place on every frame of
- * the shot where the flow carried her beside them (Fern's row against Stark's carried box on Frieren). The carried
- * box is less exact than a drawn one, but is not given the old "half inside either way" for her own rows: her face
- * found alone inside it already counts, and a row of hers smaller than it (her upper body) is a child in front of her
- * by geometry alone. (A box drawn under her name on that frame is hers too: `carriedOn`.)
+ * shot), so the carried box is not added there: a first-pass row on her, or a box drawn on hers (IoU >= 0.5; a drawn
+ * box that only overlaps hers is someone else's, one child in front of another). A carried box is less exact than a
+ * drawn one: the flow moves it but never resizes it, so it lags her when she stands up, drifts sideways, stays small
+ * as she walks towards the camera. So a row is on her as before session 30 (overlapping by a third, or half of either
+ * inside the other: her upper body, her whole figure grown around the box), unless its face lies outside the box
+ * (less than half of it inside the box grown by `CARRIED_PAD` each way): a neighbour standing against her. Until
+ * session 30 his row was her too, and her carried box went on every frame he stood beside her. The stricter test of
+ * her taught frame (`firstPassHas`) is not used: a carried box lagging her by a sixth of her height cuts her own face,
+ * and her row would not count, so she would appear twice there (and her two tracks, sharing frames, could not both
+ * take her name). A child in front of her, his row inside her box, still counts as her: a missed appearance of her,
+ * not a second one.
  */
 export function carriedFound(rows: readonly FirstRow[], drawn: readonly Box[], box: Box): boolean {
-  return firstPassHas(rows, box) || drawn.some((b) => iou(b, box) >= 0.5);
+  const near = grow(box, box[2] * CARRIED_PAD, box[3] * CARRIED_PAD);
+  const on = (r: FirstRow) => (iou(r.box, box) >= 0.3 || coverage(r.box, box) >= 0.5 || coverage(box, r.box) >= 0.5)
+    && (!r.face || coverage(r.face, near) >= 0.5);
+  return rows.some(on) || drawn.some((b) => iou(b, box) >= 0.5);
 }
+
+/** How far round a carried box a face of hers may lie, as a share of its width and height each way (flow drift). */
+export const CARRIED_PAD = 0.15;
 
 /**
  * Names given with taught boxes: the track of the appearance that covers a

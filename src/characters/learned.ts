@@ -12,7 +12,7 @@ import { resize } from '../core/image.js';
 import { denseFeatures } from '../embed/backend.js';
 import type { CharacterDetector } from './types.js';
 import { opencv, type CV } from '../core/opencv.js';
-import { coverage, iou } from '../core/box.js';
+import { coverage, grow, iou } from '../core/box.js';
 import { CellMatrix } from './cells.js';
 import { clip } from './masks.js';
 import { cutAll, cutJob, warmCutThread, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD, type CutJob } from './cut.js';
@@ -275,9 +275,6 @@ export function offOutline(fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, fra
   }
   return out;
 }
-
-/** A box grown by (dx, dy) on every side. */
-const grow = ([x, y, w, h]: Box, dx: number, dy: number): Box => [x - dx, y - dy, w + 2 * dx, h + 2 * dy];
 
 /** Indices of the set cells. */
 function regionCells(set: ArrayLike<number>, cols: number, rows: number): number[] {
