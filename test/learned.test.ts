@@ -153,10 +153,18 @@ test('learned detector: a close-up lit in pieces on the full-width map is one re
   assert.equal(pieces.filter((d) => pieceOf.get(d) === big).length, 3, 'eyes and mouth are pieces of her');
   // Judged: the pieces go when the close-up is taken and looks more like someone known than any of them; they stand
   // when it is turned down, or when one of them looks more like someone (two neighbours lit as one region).
-  const near = (far: Detection) => (d: Detection) => (d === big ? 0.3 : d === far ? 0.2 : 0.5);
+  const near = (far: Detection) => (d: Detection) => ({ character: d === big ? 0.3 : d === far ? 0.2 : 0.5, background: 0.8 });
   assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(small)), [big, small], 'the close-up, and someone beside her');
   const eye = pieces.find((d) => pieceOf.get(d) === big)!;
   assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), near(eye)), pieces, 'a piece nearer someone than the whole');
+  // A close-up that took the scenery around her: as near someone as her piece (nearer, even), but far nearer the
+  // background. Judged by the likeness ratio, her piece stands (by the distance alone the close-up did: Ciel with his
+  // armchair, 0.149 against 0.153).
+  const scenery = (d: Detection) => (d === big ? { character: 0.149, background: 0.38 } : d === eye ? { character: 0.153, background: 0.44 } : { character: 0.5, background: 0.6 });
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), scenery), pieces, 'the piece, more clearly her than the close-up');
+  // The other way round the close-up stands: as clearly her by the ratio, though a little farther from her.
+  const closer = (d: Detection) => (d === big ? { character: 0.16, background: 0.48 } : d === eye ? { character: 0.15, background: 0.4 } : { character: 0.5, background: 0.6 });
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), closer), [big, small], 'the close-up, more clearly her than her piece');
   // Someone in an unlit corner of the close-up's box is not a piece of her: an L-shaped close-up, a figure in its notch.
   const ell = mapToDetections(map(half, [0, 0, 7, 3], [0, 4, 3, 6]), half, frame, LEARNED_DEFAULTS);
   const figure = mapToDetections(map(full, [11, 9, 14, 13]), full, frame, LEARNED_DEFAULTS);

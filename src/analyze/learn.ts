@@ -53,7 +53,8 @@ const LOOKS_VERSION = 3;
  * taught box is her as drawn (cut inside it), no learned detection on it in its place. 11: with no look of hers, a
  * taught box settles as one would (`lookOfSeed`); another look's candidate on it is left to the settling. 12: a
  * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`). 13: nor
- * where her taught box was carried (as `firstPassHas`); 14: there, when his face lies outside it (`carriedFound`).
+ * where her taught box was carried (as `firstPassHas`). 14: there, only when his face lies outside it
+ * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  */
 const PASS_VERSION = 14;
 
@@ -538,8 +539,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const liked = dets.filter((d) => isTaught(d) || like(d));
     report.rejected += dets.length - liked.length;
-    // A close-up or its pieces, whichever looks more like someone known (a taught box is neither: `withTaught`).
-    const judged = dropPieces(liked, (d) => pieceOf.get(d), fromKnown);
+    // A close-up or its pieces, whichever is more clearly a character than background (a taught box is neither:
+    // `withTaught`).
+    const judged = dropPieces(liked, (d) => pieceOf.get(d), (d) => likeness.distances(d.embedding!));
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {

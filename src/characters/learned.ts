@@ -627,12 +627,18 @@ function litShare(d: Detection, on: Detection): number {
 
 /**
  * Judged candidates, each close-up or its pieces: a close-up taken whole stands for the pieces of her the full-width
- * map lit when it looks at least as much like a known character as the best of them (`near`: distance to the nearest
- * one); otherwise the pieces stand and it goes: two neighbours the half-width map lit as one region are each nearer
+ * map lit when it is at least as clearly a character as the best of them, by the likeness test's own measure
+ * (`distances`: to the nearest known character and to the nearest background cut-out; the lower their ratio, the
+ * clearer); otherwise the pieces stand and it goes: two neighbours the half-width map lit as one region are each nearer
  * someone than the blend of both. A piece whose close-up was turned down stands on its own. (A box a person drew is
  * never a close-up or a piece: on its frame it stands for whatever was lit on it, analyze/learn.ts `withTaught`.)
+ * By the ratio, not the distance to a character alone: a close-up that took the scenery around her with her (Ciel
+ * with his armchair and the dark wall above it, Black Butler's trailer, session 30) lies about as near him as his
+ * piece does (0.149 against 0.153) but far nearer the episode's background (0.38 against 0.44), and until session 30
+ * it won on the first and stood for him, a box twice his size. On the 20 clips the ratio chose otherwise than the
+ * distance on 12 of the 84 such choices on truth frames; on 11 both were her, on that one the piece was.
  */
-export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, near: (d: Detection) => number): Detection[] {
+export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, distances: (d: Detection) => { character: number; background: number }): Detection[] {
   const taken = new Set(kept);
   const piecesOf = new Map<Detection, Detection[]>();
   for (const d of kept) {
@@ -641,7 +647,11 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
   }
   const gone = new Set<Detection>();
   for (const [w, pieces] of piecesOf) {
-    const wins = near(w) <= Math.min(...pieces.map(near));
+    const ratio = (d: Detection) => {
+      const { character, background } = distances(d);
+      return character / background;
+    };
+    const wins = ratio(w) <= Math.min(...pieces.map(ratio));
     for (const d of wins ? pieces : [w]) gone.add(d);
   }
   return kept.filter((d) => !gone.has(d));
