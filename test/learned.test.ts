@@ -477,6 +477,14 @@ test('teach: where her taught box was carried, she was found already in a first-
   // carried box was dropped on every frame he stood beside her.
   const neighbour: Box = [140, 50, 90, 200];
   assert.equal(carriedFound([{ box: neighbour, face: [185, 60, 40, 40], body: true }], [], box), false, 'a neighbour\'s row is not her');
+  // The Frieren edit's frame 339 (video pixels): Fern's row against Stark's carried box, half the frame wide, her face
+  // clear of it, and his box drifted on a little. A slack that is a share of the box (15%: 95 px) took in half her face.
+  for (const dx of [0, 20, 40]) {
+    assert.equal(carriedFound([{ box: [545, 262, 517, 459], face: [840, 314, 157, 153], body: true }], [], [188 + dx, 12, 635, 709]), false, `Fern beside Stark, his box ${dx} px on`);
+  }
+  // A neighbour half her width away with his face centred above him: geometry cannot tell him from her drifted, and
+  // he counts as her (her appearance missed there, not doubled).
+  assert.equal(carriedFound([{ box: [140, 50, 80, 200], face: [160, 60, 40, 40], body: true }], [], box), true);
   // Her own rows where the flow's box has drifted or kept its size: her face cut by a box lagging her by 30 px (IoU
   // 0.74, a third of her face in the box), a box 43 px to her left, her upper body alone, her whole figure grown
   // round the box as she walks towards the camera. None may let her in twice.

@@ -55,8 +55,9 @@ const LOOKS_VERSION = 3;
  * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`). 13: nor
  * where her taught box was carried (as `firstPassHas`). 14: there, only when his face lies outside it
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
+ * 15: his face off the carried box by its own size, not the box's.
  */
-const PASS_VERSION = 14;
+const PASS_VERSION = 15;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -437,8 +438,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const carriedFrom = new WeakMap<Detection, number>();
   /**
    * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already
-   * (`carriedFound`: a first-pass row that is hers, not a neighbour's that overlaps her carried box, or a box drawn on
-   * hers), nor on a frame where a box was drawn under her name.
+   * (`carriedFound`: a first-pass row on her, not a neighbour's whose face lies off her carried box, or a box drawn
+   * on hers), nor on a frame where a box was drawn under her name.
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
     const foundThere = (c: CarriedBox) => carriedFound(firstPass.get(f) ?? [], taughtOn(f), c.det.box)
@@ -940,23 +941,29 @@ export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
  * box that only overlaps hers is someone else's, one child in front of another). A carried box is less exact than a
  * drawn one: the flow moves it but never resizes it, so it lags her when she stands up, drifts sideways, stays small
  * as she walks towards the camera. So a row is on her as before session 30 (overlapping by a third, or half of either
- * inside the other: her upper body, her whole figure grown around the box), unless its face lies outside the box
- * (less than half of it inside the box grown by `CARRIED_PAD` each way): a neighbour standing against her. Until
- * session 30 his row was her too, and her carried box went on every frame he stood beside her. The stricter test of
+ * inside the other: her upper body, her whole figure grown around the box), unless its face's centre lies off the
+ * box by more than a quarter of the face (`FACE_SLACK`): a neighbour standing against her, his face beside her box
+ * (Fern's row against Stark's carried box on the Frieren edit, her face 95 px clear of his 635 px wide box). Until
+ * session 30 his row was her too, and her carried box went on every frame he stood beside her. The slack is the
+ * face's, not the box's: a share of a box half the frame wide would take in the face beside it. The stricter test of
  * her taught frame (`firstPassHas`) is not used: a carried box lagging her by a sixth of her height cuts her own face,
- * and her row would not count, so she would appear twice there (and her two tracks, sharing frames, could not both
- * take her name). A child in front of her, his row inside her box, still counts as her: a missed appearance of her,
- * not a second one.
+ * her row would not count and she would appear twice (two tracks sharing frames cannot both take her name). Where
+ * geometry cannot tell (a neighbour half her width away with his face above his middle, a child in front of her, his
+ * row inside her box) the row counts as her: a missed appearance, not a second one.
  */
 export function carriedFound(rows: readonly FirstRow[], drawn: readonly Box[], box: Box): boolean {
-  const near = grow(box, box[2] * CARRIED_PAD, box[3] * CARRIED_PAD);
+  const faceOn = (f: Box) => {
+    const [cx, cy] = [f[0] + f[2] / 2, f[1] + f[3] / 2];
+    const [x, y, w, h] = grow(box, f[2] * FACE_SLACK, f[3] * FACE_SLACK);
+    return cx >= x && cx <= x + w && cy >= y && cy <= y + h;
+  };
   const on = (r: FirstRow) => (iou(r.box, box) >= 0.3 || coverage(r.box, box) >= 0.5 || coverage(box, r.box) >= 0.5)
-    && (!r.face || coverage(r.face, near) >= 0.5);
+    && (!r.face || faceOn(r.face));
   return rows.some(on) || drawn.some((b) => iou(b, box) >= 0.5);
 }
 
-/** How far round a carried box a face of hers may lie, as a share of its width and height each way (flow drift). */
-export const CARRIED_PAD = 0.15;
+/** How far off a carried box a face of hers may lie (its centre), as a share of the face's size (flow lag and drift). */
+export const FACE_SLACK = 0.25;
 
 /**
  * Names given with taught boxes: the track of the appearance that covers a

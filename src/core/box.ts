@@ -16,7 +16,7 @@ export function coverage(a: Box, b: Box): number {
   return w > 0 && h > 0 ? (w * h) / Math.max(1e-9, a[2] * a[3]) : 0;
 }
 
-/** Box `b` grown by `dx` on its left and right and `dy` on its top and bottom. */
+/** A box grown by `dx` on its left and right and `dy` on its top and bottom. */
 export function grow([x, y, w, h]: Box, dx: number, dy: number): Box {
   return [x - dx, y - dy, w + 2 * dx, h + 2 * dy];
 }
