@@ -493,6 +493,9 @@ test('teach: where her taught box was carried, she was found already in a first-
     [[143, 50, 80, 200], [163, 60, 40, 40]],
     [[105, 55, 70, 60], [120, 60, 40, 40]],
     [[60, 0, 152, 380], [100, 10, 76, 76]],
+    // Zoomed about 1.8x about the box's middle, and lagging 50 px.
+    [[68, -30, 144, 360], [104, -12, 72, 72]],
+    [[100, 0, 80, 200], [120, 5, 40, 40]],
   ];
   for (const [row, face] of hers) assert.equal(carriedFound([{ box: row, face, body: true }], [], box), true, `her row ${row}`);
   assert.equal(carriedFound([{ box: [120, 60, 35, 35], body: false }], [], box), true, 'her face found alone');

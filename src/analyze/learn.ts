@@ -55,7 +55,7 @@ const LOOKS_VERSION = 3;
  * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`). 13: nor
  * where her taught box was carried (as `firstPassHas`). 14: there, only when his face lies outside it
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
- * 15: his face off the carried box by its own size, not the box's.
+ * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's.
  */
 const PASS_VERSION = 15;
 
@@ -942,10 +942,11 @@ export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
  * drawn one: the flow moves it but never resizes it, so it lags her when she stands up, drifts sideways, stays small
  * as she walks towards the camera. So a row is on her as before session 30 (overlapping by a third, or half of either
  * inside the other: her upper body, her whole figure grown around the box), unless its face's centre lies off the
- * box by more than a quarter of the face (`FACE_SLACK`): a neighbour standing against her, his face beside her box
- * (Fern's row against Stark's carried box on the Frieren edit, her face 95 px clear of his 635 px wide box). Until
- * session 30 his row was her too, and her carried box went on every frame he stood beside her. The slack is the
- * face's, not the box's: a share of a box half the frame wide would take in the face beside it. The stricter test of
+ * box by more than a quarter of the face to the side (`FACE_SLACK`), or above or below it by more than that or 15% of
+ * the box's height (`LAG_SLACK`): a neighbour standing against her, his face beside her box (Fern's row against
+ * Stark's carried box on the Frieren edit, her face's centre 95 px off his 635 px wide box). Until session 30 his row
+ * was her too, and her carried box went on every frame he stood beside her. The slack to the side is the face's, not
+ * the box's: a share of a box half the frame wide would take in the face beside it. The stricter test of
  * her taught frame (`firstPassHas`) is not used: a carried box lagging her by a sixth of her height cuts her own face,
  * her row would not count and she would appear twice (two tracks sharing frames cannot both take her name). Where
  * geometry cannot tell (a neighbour half her width away with his face above his middle, a child in front of her, his
@@ -954,7 +955,8 @@ export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
 export function carriedFound(rows: readonly FirstRow[], drawn: readonly Box[], box: Box): boolean {
   const faceOn = (f: Box) => {
     const [cx, cy] = [f[0] + f[2] / 2, f[1] + f[3] / 2];
-    const [x, y, w, h] = grow(box, f[2] * FACE_SLACK, f[3] * FACE_SLACK);
+    // Up and down, also a share of the box: she stands up or walks towards the camera inside a box that stays put.
+    const [x, y, w, h] = grow(box, f[2] * FACE_SLACK, Math.max(f[3] * FACE_SLACK, box[3] * LAG_SLACK));
     return cx >= x && cx <= x + w && cy >= y && cy <= y + h;
   };
   const on = (r: FirstRow) => (iou(r.box, box) >= 0.3 || coverage(r.box, box) >= 0.5 || coverage(box, r.box) >= 0.5)
@@ -964,6 +966,8 @@ export function carriedFound(rows: readonly FirstRow[], drawn: readonly Box[], b
 
 /** How far off a carried box a face of hers may lie (its centre), as a share of the face's size (flow lag and drift). */
 export const FACE_SLACK = 0.25;
+/** And above or below it, as a share of the box's height: lag as she stands up, a zoom of up to about 1.8x. */
+export const LAG_SLACK = 0.15;
 
 /**
  * Names given with taught boxes: the track of the appearance that covers a
