@@ -55,7 +55,8 @@ const LOOKS_VERSION = 3;
  * neighbour's first-pass row overlapping a taught box no longer stands for her there (`firstPassHas`). 13: nor
  * where her taught box was carried (as `firstPassHas`). 14: there, only when his face lies outside it
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
- * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's.
+ * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
+ * below, by the larger of that and 15% of the box's height.
  */
 const PASS_VERSION = 15;
 
@@ -942,8 +943,8 @@ export function firstPassHas(rows: readonly FirstRow[], box: Box): boolean {
  * drawn one: the flow moves it but never resizes it, so it lags her when she stands up, drifts sideways, stays small
  * as she walks towards the camera. So a row is on her as before session 30 (overlapping by a third, or half of either
  * inside the other: her upper body, her whole figure grown around the box), unless its face's centre lies off the
- * box by more than a quarter of the face to the side (`FACE_SLACK`), or above or below it by more than that or 15% of
- * the box's height (`LAG_SLACK`): a neighbour standing against her, his face beside her box (Fern's row against
+ * box by more than a quarter of the face to the side (`FACE_SLACK`), or above or below it by more than the larger of
+ * that and 15% of the box's height (`LAG_SLACK`): a neighbour standing against her, his face beside her box (Fern's row against
  * Stark's carried box on the Frieren edit, her face's centre 95 px off his 635 px wide box). Until session 30 his row
  * was her too, and her carried box went on every frame he stood beside her. The slack to the side is the face's, not
  * the box's: a share of a box half the frame wide would take in the face beside it. The stricter test of
@@ -966,7 +967,10 @@ export function carriedFound(rows: readonly FirstRow[], drawn: readonly Box[], b
 
 /** How far off a carried box a face of hers may lie (its centre), as a share of the face's size (flow lag and drift). */
 export const FACE_SLACK = 0.25;
-/** And above or below it, as a share of the box's height: lag as she stands up, a zoom of up to about 1.8x. */
+/**
+ * And above or below it, as a share of the box's height: a lag of up to 60 px on a 200 px box as she stands up, or a
+ * zoom of up to about 1.8x about the box's middle (less with both at once, or zoomed about her feet).
+ */
 export const LAG_SLACK = 0.15;
 
 /**
