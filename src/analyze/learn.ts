@@ -369,10 +369,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     return { bodies: rows.filter((r) => r.body).map((r) => r.box), others: rows.filter((r) => !r.body).map((r) => r.box) };
   };
   /** Every first-pass box of a frame, of either kind. */
-  const known = (f: number): Box[] => {
-    const p = foundOn(f);
-    return [...p.bodies, ...p.others];
-  };
+  const known = (f: number): Box[] => (firstPass.get(f) ?? []).map((r) => r.box);
   const learned = new LearnedBodies(model, foundOn);
   const shotOf = new Map(samples.map((s) => [s.frame, s.shot]));
   // Probe frames of every shot (the background comes from them, done shots included); the undone shots' are looked at.
