@@ -18,9 +18,9 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound, vouchedFor, SAME_PLACE } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
-import { Likeness, backgroundWindow, nearest, HER_COLOURS } from '../src/characters/likeness.js';
+import { Likeness, backgroundWindow, nearest, HER_COLOURS, RATIO } from '../src/characters/likeness.js';
 import { normalize, combine, COLOUR_DIM } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
 import { tmp, writeSynthClip, TruthBodies, withCutThread, storedEmbedding } from './fixtures.js';
@@ -320,6 +320,37 @@ test('learned pass: a series-map candidate is claimed by the taught look nearest
   // A long series' known characters are a spread of its rows: neither look's boxes among them, the nearest look claims.
   assert.equal(claim(v(0.4, 1, 0), [v(0, 0, 1)]), 'stan', 'the nearest look, not the first one near enough');
   assert.equal(claimant([], hers, v(1, 0, 0), 0), undefined, 'no taught looks');
+});
+
+test('learned pass: a candidate turned down is taken back where the shot kept one at the same place that it lies clearly nearer than the background', () => {
+  const v = (...xs: number[]) => normalize(Float32Array.from(xs));
+  const at = (box: Box, embedding: Float32Array) => ({ box, embedding });
+  // Every candidate lies 0.5 from the nearest background cut-out (cosine distance).
+  const background = () => 0.5;
+  const her = at([100, 50, 200, 300], v(1, 0, 0));
+  // The next frame: she moved a little (IoU 0.67) and looks the same (0.02 from what was kept).
+  const next = at([140, 50, 200, 300], v(1, 0.2, 0));
+  assert.ok(iou(her.box, next.box) >= SAME_PLACE && 1 - (1 / Math.hypot(1, 0.2)) < RATIO * 0.5);
+  assert.deepEqual([...vouchedFor([{ frame: 0, kept: [her], turned: [] }, { frame: 3, kept: [], turned: [next] }], background)], [[3, [next]]]);
+  // Not by what was kept on its own frame: the shot's other frames vouch, the frame's own test has spoken.
+  assert.equal(vouchedFor([{ frame: 3, kept: [her], turned: [next] }], background).size, 0, 'kept on the same frame');
+  // Elsewhere on the frame (IoU under SAME_PLACE): someone or something else.
+  const beside = at([260, 50, 200, 300], v(1, 0.2, 0));
+  assert.ok(iou(her.box, beside.box) < SAME_PLACE);
+  assert.equal(vouchedFor([{ frame: 0, kept: [her], turned: [] }, { frame: 3, kept: [], turned: [beside] }], background).size, 0, 'another place');
+  // At the same place but not like her (the scenery behind her once she left): no nearer her than RATIO times the background.
+  const wall = at([110, 50, 200, 300], v(0.5, 1, 0.5));
+  assert.ok(1 - 0.5 / Math.hypot(0.5, 1, 0.5) >= RATIO * 0.5);
+  assert.equal(vouchedFor([{ frame: 0, kept: [her], turned: [] }, { frame: 3, kept: [], turned: [wall] }], background).size, 0, 'unlike what was kept');
+  // Nor when the background lies nearer still: the same ratio as the likeness test.
+  assert.equal(vouchedFor([{ frame: 0, kept: [her], turned: [] }, { frame: 3, kept: [], turned: [next] }], () => 0.02).size, 0, 'nearer the background');
+  // No chain: a candidate taken back does not vouch for the next, which lies at the same place as it but not as her.
+  const further = at([190, 50, 200, 300], v(1, 0.25, 0));
+  assert.ok(iou(her.box, further.box) < SAME_PLACE && iou(next.box, further.box) >= SAME_PLACE);
+  const chain = vouchedFor([{ frame: 0, kept: [her], turned: [] }, { frame: 3, kept: [], turned: [next] }, { frame: 6, kept: [], turned: [further] }], background);
+  assert.deepEqual([...chain.keys()], [3], 'only what the test itself kept vouches');
+  // Every frame of the shot vouches, before or after (the probes are judged before the frames between them).
+  assert.deepEqual([...vouchedFor([{ frame: 0, kept: [], turned: [next] }, { frame: 9, kept: [her], turned: [] }], background).keys()], [0]);
 });
 
 test('likeness: vectors made without colours (colour weight 0) are not refused for their colours', () => {
