@@ -532,7 +532,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * candidates of other frames of the shot may vouch (`vouchedFor`), then settled.
    */
   const judge = async (frame: Image, f: number, dets: Detection[]): Promise<Judgement> => {
-    if (!dets.length) return { frame, f, dets, liked: [], turned: [], kept: [], plain: new Set() };
+    if (!dets.length) return { f, dets, liked: [], turned: [], kept: [], plain: new Set(), apps: new Map() };
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
     if (dets.some((d) => !isTaught(d))) await lookAtBackground();
     const plain = new Set<Detection>();
@@ -545,7 +545,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const liked = dets.filter((d) => isTaught(d) || like(d));
     report.rejected += dets.length - liked.length;
-    return { frame, f, dets, liked, turned: dets.filter((d) => plain.has(d) && !liked.includes(d)), kept: settleFrame(liked), plain };
+    const turned = dets.filter((d) => plain.has(d) && !liked.includes(d));
+    // Whatever may yet be kept, once its shot has vouched and settled, is made an appearance now (its crop cut), so
+    // the frame itself is not held until the shot is saved: a long shot would hold every frame of it.
+    const apps = new Map<Detection, NewAppearance>();
+    const at = { ...frame, index: f, time: times[f] ?? 0 };
+    for (const d of [...liked, ...turned]) apps.set(d, await appearance(at, d, shotOf.get(f)!, times[f] ?? 0, sx, opts.cropHeight));
+    return { f, dets, liked, turned, kept: settleFrame(liked), plain, apps };
   };
   /** A frame's liked candidates settled: a close-up or its pieces, carried boxes, looks and series regions. */
   const settleFrame = (liked: Detection[]): Detection[] => {
@@ -645,11 +651,11 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   bar?.set(0, frames.length);
   // A shot's frames are judged first, then vouched for and settled together (`vouch`), then saved.
   let current = -1, judged: Judgement[] = [], k = 0;
-  const finish = async () => {
+  const finish = () => {
     if (current < 0) return;
     vouch(judged);
     const apps: NewAppearance[] = [];
-    for (const j of judged) for (const d of j.kept) apps.push(await appearance({ ...j.frame, index: j.f, time: times[j.f] ?? 0 }, d, current, times[j.f] ?? 0, sx, opts.cropHeight));
+    for (const j of judged) for (const d of j.kept) apps.push(j.apps.get(d)!);
     ws.db.transaction(() => {
       saveAppearances(ws, videoId, apps, 2);
       mark.run(videoId, current, key);
@@ -668,13 +674,13 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     }
     const shot = shotOf.get(f)!;
     if (shot !== current) {
-      await finish();
+      finish();
       current = shot;
     }
     if (j?.dets.length) judged.push(j);
     bar?.set(++k, frames.length);
   }
-  await finish();
+  finish();
   await decoded.return(undefined);
   report.appearances = (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE video_id = ? AND pass = 2').get(videoId) as { n: number }).n;
   return report;
@@ -699,9 +705,10 @@ export function claimant<L>(looks: readonly L[], hers: (look: L) => Float32Array
 /**
  * A frame's candidates as the second pass judged them: all of them (`dets`), those the likeness test or a look took
  * (`liked`), those the plain likeness test turned down (`turned`; `plain`: judged by it, no look involved), and what
- * settled (`kept`). The frame is kept for the appearances' crops until its shot is saved.
+ * settled (`kept`); `apps`: the appearance each of `liked` and `turned` would be saved as (its crop cut from the frame,
+ * which is not kept).
  */
-interface Judgement { frame: Image; f: number; dets: Detection[]; liked: Detection[]; turned: Detection[]; kept: Detection[]; plain: Set<Detection> }
+interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: Detection[]; kept: Detection[]; plain: Set<Detection>; apps: Map<Detection, NewAppearance> }
 
 /** Two candidates on frames of one shot are at the same place when their boxes overlap by this much (IoU). */
 export const SAME_PLACE = 0.5;
