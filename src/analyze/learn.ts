@@ -545,7 +545,10 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     };
     const liked = dets.filter((d) => isTaught(d) || like(d));
     report.rejected += dets.length - liked.length;
-    const turned = dets.filter((d) => plain.has(d) && !liked.includes(d));
+    // A piece of a close-up is not taken back (nor vouches, `vouch`): which of a close-up and its pieces stands is
+    // decided frame by frame (`dropPieces`), and a piece kept where its close-up lost would be spread to frames where
+    // the close-up stood or both were turned down (Sebastian's eye close-up on the Black Butler trailer).
+    const turned = dets.filter((d) => plain.has(d) && !liked.includes(d) && !pieceOf.has(d));
     // Whatever may yet be kept, once its shot has vouched and settled, is made an appearance now (its crop cut), so
     // the frame itself is not held until the shot is saved: a long shot would hold every frame of it.
     const apps = new Map<Detection, NewAppearance>();
@@ -586,7 +589,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * for them); then each candidate is told as finally decided.
    */
   const vouch = (shot: Judgement[]) => {
-    const back = vouchedFor(shot.map((j) => ({ frame: j.f, kept: j.kept.filter((d) => j.plain.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
+    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? 0, kept: j.kept.filter((d) => j.plain.has(d) && !pieceOf.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
     for (const j of shot) {
       const more = back.get(j.f);
       if (more?.length) {
@@ -714,8 +717,16 @@ interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: 
 export const SAME_PLACE = 0.5;
 
 /**
+ * How far apart in time (seconds) a kept candidate may vouch for one turned down: she looks the same and stands in
+ * the same place from one moment to the next, not across a long take; and it bounds the work on a long shot (every
+ * frame against every other would grow with the square of its length).
+ */
+export const VOUCH_SECONDS = 5;
+
+/**
  * The candidates a shot vouches for, by frame: of each frame's candidates the likeness test turned down (`turned`),
- * those with a candidate it kept on another frame of the shot at about the same place (`SAME_PLACE`) that lies
+ * those with a candidate it kept on another frame of the shot, at most `window` seconds away (`VOUCH_SECONDS`), at
+ * about the same place (`SAME_PLACE`), that lies
  * clearly nearer than the episode's background (`background`: its distance to the nearest cut-out): the likeness
  * test, with what it kept there as the known character (`RATIO`, the same ratio). The series' known rows are
  * seen in other shots, under other light, grading and framing: on the Frieren edit the first pass knows Fern from a
@@ -725,12 +736,15 @@ export const SAME_PLACE = 0.5;
  * test itself kept vouch (not one a shot vouched for: no chain from frame to frame); one at the same place that lies
  * not clearly nearer what was kept there than the background is not taken back (the scenery she left).
  */
-export function vouchedFor<D extends { box: Box; embedding?: Float32Array }>(frames: ReadonlyArray<{ frame: number; kept: readonly D[]; turned: readonly D[] }>, background: (v: Float32Array) => number): Map<number, D[]> {
+export function vouchedFor<D extends { box: Box; embedding?: Float32Array }>(frames: ReadonlyArray<{ frame: number; time: number; kept: readonly D[]; turned: readonly D[] }>, background: (v: Float32Array) => number, window = VOUCH_SECONDS): Map<number, D[]> {
   const out = new Map<number, D[]>();
   for (const j of frames) {
+    if (!j.turned.length) continue;
+    const near = frames.filter((o) => o.frame !== j.frame && Math.abs(o.time - j.time) <= window && o.kept.length);
     const back = j.turned.filter((d) => {
-      const there = frames.flatMap((o) => (o.frame === j.frame ? [] : o.kept.filter((k) => k.embedding && iou(k.box, d.box) >= SAME_PLACE).map((k) => k.embedding!)));
-      return d.embedding !== undefined && there.length > 0 && nearest(there, d.embedding) < RATIO * background(d.embedding);
+      if (!d.embedding) return false;
+      const limit = RATIO * background(d.embedding);
+      return near.some((o) => o.kept.some((k) => k.embedding !== undefined && iou(k.box, d.box) >= SAME_PLACE && nearest([k.embedding], d.embedding!) < limit));
     });
     if (back.length) out.set(j.frame, back);
   }
