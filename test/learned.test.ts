@@ -18,9 +18,9 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound, vouchedFor, SAME_PLACE, VOUCH_SECONDS } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
-import { Likeness, backgroundWindow, nearest, HER_COLOURS } from '../src/characters/likeness.js';
+import { Likeness, backgroundWindow, nearest, HER_COLOURS, RATIO } from '../src/characters/likeness.js';
 import { normalize, combine, COLOUR_DIM } from '../src/embed/index.js';
 import { main } from '../src/cli/main.js';
 import { tmp, writeSynthClip, TruthBodies, withCutThread, storedEmbedding } from './fixtures.js';
@@ -322,6 +322,41 @@ test('learned pass: a series-map candidate is claimed by the taught look nearest
   assert.equal(claimant([], hers, v(1, 0, 0), 0), undefined, 'no taught looks');
 });
 
+test('learned pass: a candidate turned down is taken back where the shot kept one at the same place that it lies clearly nearer than the background', () => {
+  const v = (...xs: number[]) => normalize(Float32Array.from(xs));
+  const at = (box: Box, embedding: Float32Array) => ({ box, embedding });
+  // Every candidate lies 0.5 from the nearest background cut-out (cosine distance).
+  const background = () => 0.5;
+  const her = at([100, 50, 200, 300], v(1, 0, 0));
+  // The next frame: she moved a little (IoU 0.67) and looks the same (0.02 from what was kept).
+  const next = at([140, 50, 200, 300], v(1, 0.2, 0));
+  assert.ok(iou(her.box, next.box) >= SAME_PLACE && 1 - (1 / Math.hypot(1, 0.2)) < RATIO * 0.5);
+  assert.deepEqual([...vouchedFor([{ frame: 0, time: 0, kept: [her], turned: [] }, { frame: 3, time: 1.5, kept: [], turned: [next] }], background)], [[3, [next]]]);
+  // Not by what was kept on its own frame: the shot's other frames vouch, the frame's own test has spoken.
+  assert.equal(vouchedFor([{ frame: 3, time: 1.5, kept: [her], turned: [next] }], background).size, 0, 'kept on the same frame');
+  // Elsewhere on the frame (IoU under SAME_PLACE): someone or something else.
+  const beside = at([260, 50, 200, 300], v(1, 0.2, 0));
+  assert.ok(iou(her.box, beside.box) < SAME_PLACE);
+  assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [her], turned: [] }, { frame: 3, time: 1.5, kept: [], turned: [beside] }], background).size, 0, 'another place');
+  // At the same place but not like her (the scenery behind her once she left): no nearer her than RATIO times the background.
+  const wall = at([110, 50, 200, 300], v(0.5, 1, 0.5));
+  assert.ok(1 - 0.5 / Math.hypot(0.5, 1, 0.5) >= RATIO * 0.5);
+  assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [her], turned: [] }, { frame: 3, time: 1.5, kept: [], turned: [wall] }], background).size, 0, 'unlike what was kept');
+  // Nor when the background lies nearer still: the same ratio as the likeness test.
+  assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [her], turned: [] }, { frame: 3, time: 1.5, kept: [], turned: [next] }], () => 0.02).size, 0, 'nearer the background');
+  // No chain: a candidate taken back does not vouch for the next, which lies at the same place as it but not as her.
+  const further = at([190, 50, 200, 300], v(1, 0.25, 0));
+  assert.ok(iou(her.box, further.box) < SAME_PLACE && iou(next.box, further.box) >= SAME_PLACE);
+  const chain = vouchedFor([{ frame: 0, time: 0, kept: [her], turned: [] }, { frame: 3, time: 1.5, kept: [], turned: [next] }, { frame: 6, time: 3, kept: [], turned: [further] }], background);
+  assert.deepEqual([...chain.keys()], [3], 'only what the test itself kept vouches');
+  // Every frame of the shot vouches, before or after (the probes are judged before the frames between them).
+  assert.deepEqual([...vouchedFor([{ frame: 0, time: 0, kept: [], turned: [next] }, { frame: 9, time: 4.5, kept: [her], turned: [] }], background).keys()], [0]);
+  // But only within VOUCH_SECONDS: a long take does not vouch across its length.
+  const late = VOUCH_SECONDS + 0.5;
+  assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [], turned: [next] }, { frame: 2 * late, time: late, kept: [her], turned: [] }], background).size, 0, 'too far apart in time');
+  assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [], turned: [next] }, { frame: 2 * late, time: late, kept: [her], turned: [] }], background, late).size, 1, 'within a longer window');
+});
+
 test('likeness: vectors made without colours (colour weight 0) are not refused for their colours', () => {
   const deep = (...xs: number[]) => normalize(Float32Array.from(xs));
   const plain = (d: Float32Array) => combine([d, new Float32Array(COLOUR_DIM)], [1, 0]);
@@ -405,6 +440,8 @@ test('analyze learns the series: the learned pass finds characters the detector 
     keptTold.forEach((t, k) => assert.ok(t.frame === rows2[k].frame && iou(t.box, [rows2[k].x, rows2[k].y, rows2[k].w, rows2[k].h]) > 0.99, `row ${k}: ${t.frame} ${t.box.map(Math.round)} vs ${JSON.stringify(rows2[k])}`));
     assert.ok(told.every((t) => t.video === resolve(video)), 'told by the episode\'s path');
     assert.ok(told.filter((t) => !t.kept).length >= s.learned!.videos[0].rejected, 'every candidate turned down is told');
+    // Once, as finally decided (a shot's frames are told after it vouched for what they turned down).
+    assert.equal(new Set(told.map((t) => `${t.frame} ${t.box.join(',')}`)).size, told.length, 'no candidate told twice');
     // A re-run with nothing new reuses the model and redoes nothing; a lost second pass is redone identically.
     const again = await analyzeSeries(ws, { epochs: 3 });
     assert.equal(again.learned?.learn.reused, true);

@@ -15,7 +15,7 @@ import { decodeSelected } from '../core/video.js';
 import { frameFeatures, trainLearned, cellLabels, lookLabels, settle, dropPieces, refineAll, refineInside, seedFromBox, LearnedBodies, LEARNED_DEFAULTS, type FoundOn, type Outline, type LearnedModel, type Look, type TrainingFrame } from '../characters/learned.js';
 import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
-import { Likeness, backgroundWindow, nearest, windowSizes } from '../characters/likeness.js';
+import { Likeness, RATIO, backgroundWindow, nearest, windowSizes } from '../characters/likeness.js';
 import { appearance, sizeFor, type DetectStageOptions } from './detect.js';
 import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
 import { existsSync } from 'node:fs';
@@ -56,9 +56,10 @@ const LOOKS_VERSION = 3;
  * where her taught box was carried (as `firstPassHas`). 14: there, only when his face lies outside it
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
- * below, by the larger of that and 15% of the box's height.
+ * below, by the larger of that and 15% of the box's height. 16: a candidate the likeness test turned down is taken back
+ * where the shot vouches for it (`vouchedFor`).
  */
-const PASS_VERSION = 15;
+const PASS_VERSION = 16;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -525,19 +526,38 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   ]);
   /** How far from the nearest known character. */
   const fromKnown = (d: Detection) => likeness.distances(d.embedding!).character;
-  /** Embedded, and only those that look like a character (a taught box always does: it is her). */
-  const keep = async (frame: Image, f: number, dets: Detection[]): Promise<Detection[]> => {
-    if (!dets.length) return dets;
+  /**
+   * A frame's candidates embedded and judged: those that look like a character (a taught box always does: it is her),
+   * and of the rest those the plain likeness test turned down (`turned`: no look judged them), for which the kept
+   * candidates of other frames of the shot may vouch (`vouchedFor`), then settled.
+   */
+  const judge = async (frame: Image, f: number, dets: Detection[]): Promise<Judgement> => {
+    if (!dets.length) return { f, dets, liked: [], turned: [], kept: [], plain: new Set(), apps: new Map() };
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
     if (dets.some((d) => !isTaught(d))) await lookAtBackground();
+    const plain = new Set<Detection>();
     const like = (d: Detection) => {
       // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
       // A series-map candidate that looks most like a taught character is judged as hers would be.
       const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? (model.looks?.length ? claimant(model.looks, hers, d.embedding!, Math.min(fromKnown(d), nearest(namedLooks, d.embedding!))) : undefined);
+      if (!look) plain.add(d);
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const liked = dets.filter((d) => isTaught(d) || like(d));
     report.rejected += dets.length - liked.length;
+    // A piece of a close-up is not taken back (nor vouches, `vouch`): which of a close-up and its pieces stands is
+    // decided frame by frame (`dropPieces`), and a piece kept where its close-up lost would be spread to frames where
+    // the close-up stood or both were turned down (Sebastian's eye close-up on the Black Butler trailer).
+    const turned = dets.filter((d) => plain.has(d) && !liked.includes(d) && !pieceOf.has(d));
+    // Whatever may yet be kept, once its shot has vouched and settled, is made an appearance now (its crop cut), so
+    // the frame itself is not held until the shot is saved: a long shot would hold every frame of it.
+    const apps = new Map<Detection, NewAppearance>();
+    const at = { ...frame, index: f, time: times[f] ?? 0 };
+    for (const d of [...liked, ...turned]) apps.set(d, await appearance(at, d, shotOf.get(f)!, times[f] ?? 0, sx, opts.cropHeight));
+    return { f, dets, liked, turned, kept: settleFrame(liked), plain, apps };
+  };
+  /** A frame's liked candidates settled: a close-up or its pieces, carried boxes, looks and series regions. */
+  const settleFrame = (liked: Detection[]): Detection[] => {
     // A close-up or its pieces, whichever is more clearly a character than background (a taught box is neither:
     // `withTaught`).
     const judged = dropPieces(liked, (d) => pieceOf.get(d), (d) => likeness.distances(d.embedding!));
@@ -561,12 +581,32 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       const own = look ? hers(look) : [];
       return own.length ? nearest(own, d.embedding!) : fromKnown(d);
     };
-    const settled = settle(kept, lookOfKept, (d) => isTaught(d) || sure.has(d), near);
-    if (told) for (const d of dets) told(info.path, f, d.box.map((v) => v * sx) as Box, settled.includes(d));
-    return settled;
+    return settle(kept, lookOfKept, (d) => isTaught(d) || sure.has(d), near);
+  };
+  /**
+   * A shot's judged frames, each frame's turned-down candidates that the shot vouches for taken back and the frame
+   * settled again (`vouchedFor`: what the plain test kept elsewhere in the shot, at about the same place, vouches
+   * for them); then each candidate is told as finally decided.
+   */
+  const vouch = (shot: Judgement[]) => {
+    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? 0, kept: j.kept.filter((d) => j.plain.has(d) && !pieceOf.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
+    for (const j of shot) {
+      const more = back.get(j.f);
+      if (more?.length) {
+        j.liked = j.dets.filter((d) => j.liked.includes(d) || more.includes(d));
+        j.kept = settleFrame(j.liked);
+        report.rejected -= more.length;
+      }
+    }
+    for (const j of shot) tell(j);
+  };
+  const tell = (j: Judgement) => {
+    if (told) for (const d of j.dets) told(info.path, j.f, d.box.map((v) => v * sx) as Box, j.kept.includes(d));
   };
   const report: RedetectReport = { frames: 0, shots: 0, appearances: 0, rejected: 0 };
-  const found = new Map<number, { frame: Image; dets: Detection[] }>();
+  // Frames with candidates, judged; those of shots nobody was found in are dropped once the retries are done.
+  const found = new Map<number, Judgement>();
+  const candidates = new Map<number, { frame: Image; dets: Detection[] }>();
   const hit = new Set<number>();
   const mark = ws.db.prepare('INSERT OR REPLACE INTO redetected (video_id, shot, model) VALUES (?, ?, ?)');
   bar?.set(0, probes.size);
@@ -575,15 +615,16 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     if (backgroundFrames.has(frame.index)) await cutBackground(frame, prob, fm, detections);
     const dets = candidatesOn(frame, frame.index, detections);
     report.frames++;
-    if (dets.length) found.set(frame.index, { frame, dets });
+    if (dets.length) candidates.set(frame.index, { frame, dets });
     bar?.set(report.frames, probes.size);
   }
   // Decided once every background cut-out is in.
-  for (const [f, got] of [...found]) {
-    got.dets = await keep(got.frame, f, got.dets);
-    if (got.dets.length) hit.add(shotOf.get(f)!);
-    else found.delete(f);
+  for (const [f, got] of candidates) {
+    const j = await judge(got.frame, f, got.dets);
+    found.set(f, j);
+    if (j.kept.length) hit.add(shotOf.get(f)!);
   }
+  candidates.clear();
   // A short shot (one probe, in its middle) its probe found nobody in is looked at once more, on its first sampled
   // frame: the middle misses who stands apart only at its start (two walking past each other light one region
   // mid-shot), as the first frame alone misses who is still coming in. Longer shots have probes near both ends.
@@ -591,54 +632,55 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   if (firsts.length) bar?.set(0, firsts.length);
   let retried = 0;
   for await (const frame of decodeSelected(info.path, firsts, size, { times, cache: kept })) {
-    const dets = await keep(frame, frame.index, candidatesOn(frame, frame.index, await detectionsOn(frame, maps?.get(frame.index))));
+    const j = await judge(frame, frame.index, candidatesOn(frame, frame.index, await detectionsOn(frame, maps?.get(frame.index))));
     report.frames++;
-    if (dets.length) {
-      found.set(frame.index, { frame, dets });
+    if (j.kept.length) {
+      found.set(frame.index, j);
       hit.add(shotOf.get(frame.index)!);
       probes.add(frame.index);
-    }
+    } else tell(j);
     bar?.set(++retried, firsts.length);
   }
-  // Shots where nobody new turned up are finished now.
+  // Shots where nobody new turned up are finished now: what was judged there is told as it was decided.
+  for (const [f, j] of [...found]) {
+    if (hit.has(shotOf.get(f)!)) continue;
+    tell(j);
+    found.delete(f);
+  }
   ws.db.transaction(() => { for (const shot of byShot.keys()) if (!hit.has(shot)) mark.run(videoId, shot, key); })();
   report.shots = hit.size;
   const frames = [...hit].flatMap((shot) => byShot.get(shot)!.map((s) => s.frame)).sort((a, b) => a - b);
   const rest = frames.filter((f) => !probes.has(f));
   bar?.set(0, frames.length);
-  let current = -1, apps: NewAppearance[] = [], k = 0;
+  // A shot's frames are judged first, then vouched for and settled together (`vouch`), then saved.
+  let current = -1, judged: Judgement[] = [], k = 0;
   const finish = () => {
     if (current < 0) return;
+    vouch(judged);
+    const apps: NewAppearance[] = [];
+    for (const j of judged) for (const d of j.kept) apps.push(j.apps.get(d)!);
     ws.db.transaction(() => {
       saveAppearances(ws, videoId, apps, 2);
       mark.run(videoId, current, key);
     })();
-    apps = [];
+    judged = [];
   };
   // Probe frames that found someone are kept (a few per shot); the other frames of those shots are decoded now.
   const decoded = decodeSelected(info.path, rest, size, { times, cache: kept });
   let next = await decoded.next();
   for (const f of frames) {
-    let frame: Image | undefined;
-    let dets: Detection[] = [];
-    if (probes.has(f)) {
-      const got = found.get(f);
-      if (got) ({ frame, dets } = got);
-    } else {
+    let j: Judgement | undefined;
+    if (probes.has(f)) j = found.get(f);
+    else {
       while (!next.done && next.value.index < f) next = await decoded.next();
-      if (!next.done && next.value.index === f) {
-        frame = next.value;
-        dets = await keep(frame, f, candidatesOn(frame, f, await detectionsOn(next.value, maps?.get(f))));
-      }
+      if (!next.done && next.value.index === f) j = await judge(next.value, f, candidatesOn(next.value, f, await detectionsOn(next.value, maps?.get(f))));
     }
     const shot = shotOf.get(f)!;
     if (shot !== current) {
       finish();
       current = shot;
     }
-    if (frame && dets.length) {
-      for (const d of dets) apps.push(await appearance({ ...frame, index: f, time: times[f] ?? 0 }, d, shot, times[f] ?? 0, sx, opts.cropHeight));
-    }
+    if (j?.dets.length) judged.push(j);
     bar?.set(++k, frames.length);
   }
   finish();
@@ -661,6 +703,52 @@ export function claimant<L>(looks: readonly L[], hers: (look: L) => Float32Array
     if (d <= bd) { bd = d; best = l; }
   }
   return best;
+}
+
+/**
+ * A frame's candidates as the second pass judged them: all of them (`dets`), those the likeness test or a look took
+ * (`liked`), those the plain likeness test turned down (`turned`; `plain`: judged by it, no look involved), and what
+ * settled (`kept`); `apps`: the appearance each of `liked` and `turned` would be saved as (its crop cut from the frame,
+ * which is not kept).
+ */
+interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: Detection[]; kept: Detection[]; plain: Set<Detection>; apps: Map<Detection, NewAppearance> }
+
+/** Two candidates on frames of one shot are at the same place when their boxes overlap by this much (IoU). */
+export const SAME_PLACE = 0.5;
+
+/**
+ * How far apart in time (seconds) a kept candidate may vouch for one turned down: she looks the same and stands in
+ * the same place from one moment to the next, not across a long take; and it bounds the work on a long shot (every
+ * frame against every other would grow with the square of its length).
+ */
+export const VOUCH_SECONDS = 5;
+
+/**
+ * The candidates a shot vouches for, by frame: of each frame's candidates the likeness test turned down (`turned`),
+ * those with a candidate it kept on another frame of the shot, at most `window` seconds away (`VOUCH_SECONDS`), at
+ * about the same place (`SAME_PLACE`), that lies
+ * clearly nearer than the episode's background (`background`: its distance to the nearest cut-out): the likeness
+ * test, with what it kept there as the known character (`RATIO`, the same ratio). The series' known rows are
+ * seen in other shots, under other light, grading and framing: on the Frieren edit the first pass knows Fern from a
+ * pale blue close-up and the warm-lit dance; in the cyan-graded shots her figure and close-ups lie 0.38-0.47 from
+ * every known row and 0.41-0.47 from the background, so one barely passes on one frame and the next barely fails,
+ * where she stands in the same place looking the same (0.07-0.15 from what was kept there). Only candidates the
+ * test itself kept vouch (not one a shot vouched for: no chain from frame to frame); one at the same place that lies
+ * not clearly nearer what was kept there than the background is not taken back (the scenery she left).
+ */
+export function vouchedFor<D extends { box: Box; embedding?: Float32Array }>(frames: ReadonlyArray<{ frame: number; time: number; kept: readonly D[]; turned: readonly D[] }>, background: (v: Float32Array) => number, window = VOUCH_SECONDS): Map<number, D[]> {
+  const out = new Map<number, D[]>();
+  for (const j of frames) {
+    if (!j.turned.length) continue;
+    const near = frames.filter((o) => o.frame !== j.frame && Math.abs(o.time - j.time) <= window && o.kept.length);
+    const back = j.turned.filter((d) => {
+      if (!d.embedding) return false;
+      const limit = RATIO * background(d.embedding);
+      return near.some((o) => o.kept.some((k) => k.embedding !== undefined && iou(k.box, d.box) >= SAME_PLACE && nearest([k.embedding], d.embedding!) < limit));
+    });
+    if (back.length) out.set(j.frame, back);
+  }
+  return out;
 }
 
 /** First sampled frames of the shots looked at on one probe only that it found nobody in (see `redetectVideo`). */
