@@ -585,11 +585,12 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   };
   /**
    * A shot's judged frames, each frame's turned-down candidates that the shot vouches for taken back and the frame
-   * settled again (`vouchedFor`: what the plain test kept elsewhere in the shot, at about the same place, vouches
-   * for them); then each candidate is told as finally decided.
+   * settled again (`vouchedFor`: what the plain test kept on other frames of the shot, a few seconds away at most and
+   * at about the same place, vouches for them; pieces of a close-up neither vouch nor are taken back); then each
+   * candidate is told as finally decided.
    */
   const vouch = (shot: Judgement[]) => {
-    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? 0, kept: j.kept.filter((d) => j.plain.has(d) && !pieceOf.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
+    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? j.f / info.fps, kept: j.kept.filter((d) => j.plain.has(d) && !pieceOf.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
     for (const j of shot) {
       const more = back.get(j.f);
       if (more?.length) {
@@ -707,9 +708,9 @@ export function claimant<L>(looks: readonly L[], hers: (look: L) => Float32Array
 
 /**
  * A frame's candidates as the second pass judged them: all of them (`dets`), those the likeness test or a look took
- * (`liked`), those the plain likeness test turned down (`turned`; `plain`: judged by it, no look involved), and what
- * settled (`kept`); `apps`: the appearance each of `liked` and `turned` would be saved as (its crop cut from the frame,
- * which is not kept).
+ * (`liked`), those the plain likeness test turned down but pieces of a close-up (`turned`; `plain`: judged by it, no
+ * look involved), and what settled (`kept`); `apps`: the appearance each of `liked` and `turned` would be saved as
+ * (its crop cut from the frame, which is not kept).
  */
 interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: Detection[]; kept: Detection[]; plain: Set<Detection>; apps: Map<Detection, NewAppearance> }
 
@@ -718,16 +719,15 @@ export const SAME_PLACE = 0.5;
 
 /**
  * How far apart in time (seconds) a kept candidate may vouch for one turned down: she looks the same and stands in
- * the same place from one moment to the next, not across a long take; and it bounds the work on a long shot (every
- * frame against every other would grow with the square of its length).
+ * the same place from one moment to the next, not across a long take; and it bounds the likeness work on a long shot
+ * to the frames within it (every frame's candidates against every other's would grow with the square of its length).
  */
 export const VOUCH_SECONDS = 5;
 
 /**
  * The candidates a shot vouches for, by frame: of each frame's candidates the likeness test turned down (`turned`),
  * those with a candidate it kept on another frame of the shot, at most `window` seconds away (`VOUCH_SECONDS`), at
- * about the same place (`SAME_PLACE`), that lies
- * clearly nearer than the episode's background (`background`: its distance to the nearest cut-out): the likeness
+ * about the same place (`SAME_PLACE`), that lies clearly nearer than the episode's background (`background`: its distance to the nearest cut-out): the likeness
  * test, with what it kept there as the known character (`RATIO`, the same ratio). The series' known rows are
  * seen in other shots, under other light, grading and framing: on the Frieren edit the first pass knows Fern from a
  * pale blue close-up and the warm-lit dance; in the cyan-graded shots her figure and close-ups lie 0.38-0.47 from
@@ -741,10 +741,13 @@ export function vouchedFor<D extends { box: Box; embedding?: Float32Array }>(fra
   for (const j of frames) {
     if (!j.turned.length) continue;
     const near = frames.filter((o) => o.frame !== j.frame && Math.abs(o.time - j.time) <= window && o.kept.length);
+    if (!near.length) continue;
     const back = j.turned.filter((d) => {
       if (!d.embedding) return false;
+      const there = near.flatMap((o) => o.kept.filter((k) => k.embedding !== undefined && iou(k.box, d.box) >= SAME_PLACE));
+      if (!there.length) return false;
       const limit = RATIO * background(d.embedding);
-      return near.some((o) => o.kept.some((k) => k.embedding !== undefined && iou(k.box, d.box) >= SAME_PLACE && nearest([k.embedding], d.embedding!) < limit));
+      return there.some((k) => nearest([k.embedding!], d.embedding!) < limit);
     });
     if (back.length) out.set(j.frame, back);
   }
