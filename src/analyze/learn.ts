@@ -727,12 +727,12 @@ export const VOUCH_SECONDS = 5;
 /**
  * The candidates a shot vouches for, by frame: of each frame's candidates the likeness test turned down (`turned`),
  * those with a candidate it kept on another frame of the shot, at most `window` seconds away (`VOUCH_SECONDS`), at
- * about the same place (`SAME_PLACE`), that lies clearly nearer than the episode's background (`background`: its distance to the nearest cut-out): the likeness
- * test, with what it kept there as the known character (`RATIO`, the same ratio). The series' known rows are
- * seen in other shots, under other light, grading and framing: on the Frieren edit the first pass knows Fern from a
- * pale blue close-up and the warm-lit dance; in the cyan-graded shots her figure and close-ups lie 0.38-0.47 from
- * every known row and 0.41-0.47 from the background, so one barely passes on one frame and the next barely fails,
- * where she stands in the same place looking the same (0.07-0.15 from what was kept there). Only candidates the
+ * about the same place (`SAME_PLACE`), that the candidate lies clearly nearer to than to the episode's background
+ * (`background`: its distance to the nearest cut-out): the likeness test, with what it kept there as the known
+ * character (`RATIO`, the same ratio). The series' known rows are seen in other shots, under other light, grading and
+ * framing: on the Frieren edit the first pass knows Fern from a pale blue close-up and the warm-lit dance; in the
+ * cyan-graded shots her figure and close-ups are kept on some frames (ratio 0.69) and turned down on others
+ * (0.91-1.11), where she stands in the same place looking the same (0.07-0.15 from what was kept there). Only candidates the
  * test itself kept vouch (not one a shot vouched for: no chain from frame to frame); one at the same place that lies
  * not clearly nearer what was kept there than the background is not taken back (the scenery she left).
  */
