@@ -17,7 +17,7 @@ import { opencv } from '../core/opencv.js';
 import { spread } from '../core/spread.js';
 import { Likeness, RATIO, backgroundWindow, nearest, windowSizes } from '../characters/likeness.js';
 import { appearance, sizeFor, type DetectStageOptions } from './detect.js';
-import { embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
+import { dot, embedDetections, normalize, type EmbedOptions } from '../embed/index.js';
 import { existsSync } from 'node:fs';
 import { ensureSchema, type NewAppearance } from './store.js';
 import { saveAppearances } from './store.js';
@@ -528,33 +528,34 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   const fromKnown = (d: Detection) => likeness.distances(d.embedding!).character;
   /**
    * A frame's candidates embedded and judged: those that look like a character (a taught box always does: it is her),
-   * and of the rest those the plain likeness test turned down (`turned`: no look judged them), for which the kept
-   * candidates of other frames of the shot may vouch (`vouchedFor`), then settled.
+   * and of the rest those the plain likeness test turned down (`turned`: no look judged them, not a piece of a
+   * close-up), for which the kept candidates of other frames of the shot may vouch (`vouchedFor`), then settled.
    */
   const judge = async (frame: Image, f: number, dets: Detection[]): Promise<Judgement> => {
-    if (!dets.length) return { f, dets, liked: [], turned: [], kept: [], plain: new Set(), apps: new Map() };
+    if (!dets.length) return { f, dets, liked: [], turned: [], kept: [], vouchable: new Set(), apps: new Map() };
     if (dets.some((d) => !d.embedding)) await embedDetections(frame, dets.filter((d) => !d.embedding), opts.embed);
     if (dets.some((d) => !isTaught(d))) await lookAtBackground();
-    const plain = new Set<Detection>();
+    // Judged by the plain likeness test, no look involved, and not a piece of a close-up: these vouch where kept and
+    // may be taken back where turned down. Not a piece: which of a close-up and its pieces stands is decided frame by
+    // frame (`dropPieces`), and a piece kept where its close-up lost would be spread to frames where the close-up
+    // stood or both were turned down (Sebastian's eye close-up on the Black Butler trailer).
+    const vouchable = new Set<Detection>();
     const like = (d: Detection) => {
       // A carried box must look like her: her look's taught boxes, or the one box she was taught by (and her named tracks).
       // A series-map candidate that looks most like a taught character is judged as hers would be.
       const look = fromLook.get(d) ?? lookOfSeed(carriedFrom.get(d)) ?? (model.looks?.length ? claimant(model.looks, hers, d.embedding!, Math.min(fromKnown(d), nearest(namedLooks, d.embedding!))) : undefined);
-      if (!look) plain.add(d);
+      if (!look && !pieceOf.has(d)) vouchable.add(d);
       return look ? likeness.acceptsAs(d.embedding!, hers(look), others(look)) : likeness.accepts(d.embedding!);
     };
     const liked = dets.filter((d) => isTaught(d) || like(d));
     report.rejected += dets.length - liked.length;
-    // A piece of a close-up is not taken back (nor vouches, `vouch`): which of a close-up and its pieces stands is
-    // decided frame by frame (`dropPieces`), and a piece kept where its close-up lost would be spread to frames where
-    // the close-up stood or both were turned down (Sebastian's eye close-up on the Black Butler trailer).
-    const turned = dets.filter((d) => plain.has(d) && !liked.includes(d) && !pieceOf.has(d));
+    const turned = dets.filter((d) => vouchable.has(d) && !liked.includes(d));
     // Whatever may yet be kept, once its shot has vouched and settled, is made an appearance now (its crop cut), so
     // the frame itself is not held until the shot is saved: a long shot would hold every frame of it.
     const apps = new Map<Detection, NewAppearance>();
     const at = { ...frame, index: f, time: times[f] ?? 0 };
-    for (const d of [...liked, ...turned]) apps.set(d, await appearance(at, d, shotOf.get(f)!, times[f] ?? 0, sx, opts.cropHeight));
-    return { f, dets, liked, turned, kept: settleFrame(liked), plain, apps };
+    for (const d of [...liked, ...turned]) apps.set(d, await appearance(at, d, shotOf.get(f)!, at.time, sx, opts.cropHeight));
+    return { f, dets, liked, turned, kept: settleFrame(liked), vouchable, apps };
   };
   /** A frame's liked candidates settled: a close-up or its pieces, carried boxes, looks and series regions. */
   const settleFrame = (liked: Detection[]): Detection[] => {
@@ -590,7 +591,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * candidate is told as finally decided.
    */
   const vouch = (shot: Judgement[]) => {
-    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? j.f / info.fps, kept: j.kept.filter((d) => j.plain.has(d) && !pieceOf.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
+    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? j.f / info.fps, kept: j.kept.filter((d) => j.vouchable.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
     for (const j of shot) {
       const more = back.get(j.f);
       if (more?.length) {
@@ -708,11 +709,11 @@ export function claimant<L>(looks: readonly L[], hers: (look: L) => Float32Array
 
 /**
  * A frame's candidates as the second pass judged them: all of them (`dets`), those the likeness test or a look took
- * (`liked`), those the plain likeness test turned down but pieces of a close-up (`turned`; `plain`: judged by it, no
- * look involved), and what settled (`kept`); `apps`: the appearance each of `liked` and `turned` would be saved as
- * (its crop cut from the frame, which is not kept).
+ * (`liked`), those judged by the plain likeness test alone, no look involved, and not pieces of a close-up
+ * (`vouchable`), of which those it turned down (`turned`), and what settled (`kept`); `apps`: the appearance each of
+ * `liked` and `turned` would be saved as (its crop cut from the frame, which is not kept).
  */
-interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: Detection[]; kept: Detection[]; plain: Set<Detection>; apps: Map<Detection, NewAppearance> }
+interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: Detection[]; kept: Detection[]; vouchable: Set<Detection>; apps: Map<Detection, NewAppearance> }
 
 /** Two candidates on frames of one shot are at the same place when their boxes overlap by this much (IoU). */
 export const SAME_PLACE = 0.5;
@@ -747,7 +748,7 @@ export function vouchedFor<D extends { box: Box; embedding?: Float32Array }>(fra
       const there = near.flatMap((o) => o.kept.filter((k) => k.embedding !== undefined && iou(k.box, d.box) >= SAME_PLACE));
       if (!there.length) return false;
       const limit = RATIO * background(d.embedding);
-      return there.some((k) => nearest([k.embedding!], d.embedding!) < limit);
+      return there.some((k) => 1 - dot(k.embedding!, d.embedding!) < limit);
     });
     if (back.length) out.set(j.frame, back);
   }

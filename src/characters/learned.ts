@@ -645,14 +645,14 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
     const w = whole(d);
     if (w && taken.has(w)) piecesOf.set(w, [...(piecesOf.get(w) ?? []), d]);
   }
+  const ratio = (d: Detection) => {
+    // Judged candidates all passed `character < 0.8 * background`, so background > 0; should one be 0 (the candidate
+    // is a background cut-out), it is the least clear.
+    const { character, background } = distances(d);
+    return background > 0 ? character / background : Infinity;
+  };
   const gone = new Set<Detection>();
   for (const [w, pieces] of piecesOf) {
-    const ratio = (d: Detection) => {
-      // Judged candidates all passed `character < 0.8 * background`, so background > 0; should one be 0 (the candidate
-      // is a background cut-out), it is the least clear.
-      const { character, background } = distances(d);
-      return background > 0 ? character / background : Infinity;
-    };
     const wins = ratio(w) <= Math.min(...pieces.map(ratio));
     for (const d of wins ? pieces : [w]) gone.add(d);
   }
