@@ -30,6 +30,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { coverage, grow, iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
+import { blank } from '../characters/video.js';
 import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } from './carry.js';
 
 export const LEARNED_MODEL = 'series-detector';
@@ -57,9 +58,9 @@ const LOOKS_VERSION = 3;
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
  * below, by the larger of that and 15% of the box's height. 16: a candidate the likeness test turned down is taken back
- * where the shot vouches for it (`vouchedFor`).
+ * where the shot vouches for it (`vouchedFor`). 17: nothing but a taught box on a blank frame.
  */
-const PASS_VERSION = 16;
+const PASS_VERSION = 17;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -454,9 +455,12 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * edge is not dropped as a sliver here: the likeness test judges it as any other (session 27: someone coming in at
    * the edge, Itachi, the vertical clip's girl, is a whole character the series' close-ups make look narrow; a hand or
    * a strip of hair is turned down as unlike anyone known). Carried boxes still are (`carriedOn`): a box the flow
-   * pushed to the edge is her leaving.
+   * pushed to the edge is her leaving. On a blank frame (black or white all over, as the first pass's chain and the
+   * fade detector count one) nobody shows, so only what a person drew there stands: the flow holds a carried box
+   * where she was on to the last black frame of a fade-out (the Frieren edit's frame 352, a dancer's box carried
+   * from 345 onto black), and whatever the map lights there is noise.
    */
-  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => [...withTaught(frame, f, dets), ...carriedOn(frame, f)];
+  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => (blank(frame) ? withTaught(frame, f, []) : [...withTaught(frame, f, dets), ...carriedOn(frame, f)]);
   // Candidates must look like a known character rather than this episode's background (characters/likeness.ts).
   // The background is cut out of fixed probe frames of the episode (an even spread over every shot's probes, done or
   // not), so a resumed run decides exactly as an uninterrupted one; the probe loop cuts them from the maps it makes
