@@ -58,7 +58,7 @@ const LOOKS_VERSION = 3;
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
  * below, by the larger of that and 15% of the box's height. 16: a candidate the likeness test turned down is taken back
- * where the shot vouches for it (`vouchedFor`). 17: nothing but a taught box on a blank frame.
+ * where the shot vouches for it (`vouchedFor`). 17: no carried box where it holds nothing but black or white.
  */
 const PASS_VERSION = 17;
 
@@ -439,12 +439,15 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   /**
    * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already
    * (`carriedFound`: a first-pass row on her, not a neighbour's whose face lies off her carried box, or a box drawn
-   * on hers), nor on a frame where a box was drawn under her name.
+   * on hers), nor on a frame where a box was drawn under her name, nor where her box holds nothing but black or white
+   * (`blank`): the flow holds a box where she was on to the last black frame of a fade-out (the Frieren edit's frame
+   * 352, a dancer's box carried from 345 onto black). Her box, not the frame: a small figure in a black or white void
+   * leaves the frame blank, not her box.
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
     const foundThere = (c: CarriedBox) => carriedFound(firstPass.get(f) ?? [], taughtOn(f), c.det.box)
       || mineTaught.some((t) => t.frame === f && t.name !== null && t.name === names.get(c.seed));
-    return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical)).map((c) => {
+    return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical) && !blank(frame, 0.95, c.det.box)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
       carriedFrom.set(d, c.seed);
       return d;
@@ -455,12 +458,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * edge is not dropped as a sliver here: the likeness test judges it as any other (session 27: someone coming in at
    * the edge, Itachi, the vertical clip's girl, is a whole character the series' close-ups make look narrow; a hand or
    * a strip of hair is turned down as unlike anyone known). Carried boxes still are (`carriedOn`): a box the flow
-   * pushed to the edge is her leaving. On a blank frame (black or white all over, as the first pass's chain and the
-   * fade detector count one) nobody shows, so only what a person drew there stands: the flow holds a carried box
-   * where she was on to the last black frame of a fade-out (the Frieren edit's frame 352, a dancer's box carried
-   * from 345 onto black), and whatever the map lights there is noise.
+   * pushed to the edge is her leaving.
    */
-  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => (blank(frame) ? withTaught(frame, f, []) : [...withTaught(frame, f, dets), ...carriedOn(frame, f)]);
+  const candidatesOn = (frame: Image, f: number, dets: Detection[]) => [...withTaught(frame, f, dets), ...carriedOn(frame, f)];
   // Candidates must look like a known character rather than this episode's background (characters/likeness.ts).
   // The background is cut out of fixed probe frames of the episode (an even spread over every shot's probes, done or
   // not), so a resumed run decides exactly as an uninterrupted one; the probe loop cuts them from the maps it makes
