@@ -945,7 +945,7 @@ function fadedOut(base: SynthClip, n: number): SynthClip {
 test('teach: a box carried into a fade-out\'s blank last frame is no candidate there', async () => {
   // The Frieren edit's frame 352: a dancer's box taught on 345 was carried by flow to the last frame of the edit's
   // fade-out, black, where the truth (and anyone looking) sees nobody, and kept (as her look judged it). Here the
-  // likeness test would turn it down; either way a box that holds nothing but black is no candidate.
+  // likeness test would turn it down; either way a box that is all black is no candidate.
   const base = synthClip({ shots: 3, shotFrames: [36, 48], identities: 3, perShot: [2, 3], seed: 5 });
   const faded = fadedOut(base, 8);
   const path = join(tmp, 'faded.mp4');
@@ -968,7 +968,7 @@ test('teach: a box carried into a fade-out\'s blank last frame is no candidate t
     const others = (ws.db.prepare('SELECT COUNT(DISTINCT frame) n FROM appearances WHERE pass = 2 AND shot = ? AND frame NOT IN (?, ?)').get(shot, f, last) as { n: number }).n;
     assert.ok(others >= 2, `her box carried to other frames of her shot: ${others}`);
     assert.equal(rows(last), 0, 'nobody on the blank frame');
-    assert.equal(told.filter((x) => x.frame === last).length, 0, 'no candidate judged there (the map lights nothing on black)');
+    assert.equal(told.filter((x) => x.frame === last).length, 0, 'neither her carried box nor anything the map lights is judged there');
   } finally {
     ws.close();
   }

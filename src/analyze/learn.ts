@@ -58,7 +58,7 @@ const LOOKS_VERSION = 3;
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
  * below, by the larger of that and 15% of the box's height. 16: a candidate the likeness test turned down is taken back
- * where the shot vouches for it (`vouchedFor`). 17: no carried box where it holds nothing but black or white.
+ * where the shot vouches for it (`vouchedFor`). 17: no carried box where it is 95% black or 95% white.
  */
 const PASS_VERSION = 17;
 
@@ -439,7 +439,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   /**
    * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already
    * (`carriedFound`: a first-pass row on her, not a neighbour's whose face lies off her carried box, or a box drawn
-   * on hers), nor on a frame where a box was drawn under her name, nor where her box holds nothing but black or white
+   * on hers), nor on a frame where a box was drawn under her name, nor where her box is 95% black or 95% white
    * (`blank`): the flow holds a box where she was on to the last black frame of a fade-out (the Frieren edit's frame
    * 352, a dancer's box carried from 345 onto black). Her box, not the frame: a small figure in a black or white void
    * leaves the frame blank, not her box.
