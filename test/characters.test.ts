@@ -398,6 +398,22 @@ test('a carried character is on no blank frame: not after a fade to black, and b
   // A frame three quarters black (a night sky) with part of the picture left is not blank.
   const night: Image = { ...scene.image, data: scene.image.data.map((v, i) => (Math.floor(i / 3) % W < 240 ? 0 : v)) };
   assert.equal(blank(night), false);
+  // Asked of a box: the night sky's black part is blank, a box over what is left of the picture is not, and a small
+  // figure in a black void (under 5% of the frame) leaves the frame blank but not her box.
+  assert.equal(blank(night, 0.95, [0, 0, 200, scene.image.height]), true);
+  assert.equal(blank(night, 0.95, [240, 0, W - 240, scene.image.height]), false);
+  // A box partly off the frame is judged on what lies inside it; one with nothing inside is no blank box.
+  assert.equal(blank(night, 0.95, [-50, -10, 240.5, scene.image.height + 40]), true);
+  assert.equal(blank(night, 0.95, [0, 0, 0, 10]), false);
+  assert.equal(blank(night, 0.95, [W + 5, 0, 10, 10]), false);
+  const void_: Image = { ...scene.image, data: scene.image.data.map((v, i) => { const p = Math.floor(i / 3), x = p % W, y = Math.floor(p / W); return x >= 10 && x < 20 && y >= 10 && y < 20 ? 200 : 0; }) };
+  assert.equal(blank(void_), true, 'a figure of 100 pixels in a black frame');
+  assert.equal(blank(void_, 0.95, [8, 8, 14, 14]), false, 'her box is not blank');
+  assert.equal(blank(void_, 0.95, [30, 30, 40, 40]), true);
+  // Black lines on white: the frame counts as blank (black and white together), her box does not (either alone).
+  const ink: Image = { ...scene.image, data: scene.image.data.map((_, i) => { const p = Math.floor(i / 3), x = p % W; return x % 4 === 0 ? 0 : 255; }) };
+  assert.equal(blank(ink), true);
+  assert.equal(blank(ink, 0.95, [0, 0, 40, 40]), false);
 });
 
 test('scoring: matching, P/R/F1 and misses counting as zero IoU', () => {

@@ -926,3 +926,50 @@ test('learned pass: a narrow candidate at the frame\'s edge is judged by the lik
     ws.close();
   }
 });
+
+/** The clip fading out to black over its last `n` frames, the last of them blank (every channel under DARK). */
+function fadedOut(base: SynthClip, n: number): SynthClip {
+  const end = base.shots.at(-1)!.end;
+  return {
+    ...base,
+    render(i: number) {
+      const r = base.render(i);
+      if (i <= end - n || i > end) return r;
+      // Down to 2% of the light on the shot's last frame: nothing over 5 of 255 there.
+      const k = 1 - (0.98 * (i - (end - n))) / n;
+      return { ...r, image: { ...r.image, data: r.image.data.map((v) => Math.round(v * k)) } };
+    },
+  };
+}
+
+test('teach: a box carried into a fade-out\'s blank last frame is no candidate there', async () => {
+  // The Frieren edit's frame 352: a dancer's box taught on 345 was carried by flow to the last frame of the edit's
+  // fade-out, black, where the truth (and anyone looking) sees nobody, and kept (as her look judged it). Here the
+  // likeness test would turn it down; either way a box that is all black is no candidate.
+  const base = synthClip({ shots: 3, shotFrames: [36, 48], identities: 3, perShot: [2, 3], seed: 5 });
+  const faded = fadedOut(base, 8);
+  const path = join(tmp, 'faded.mp4');
+  await writeSynthClip(path, faded);
+  const ws = Workspace.open(join(tmp, 'ws-faded'));
+  try {
+    const last = faded.shots.at(-1)!.end;
+    // Its last frame analysed too, as the evaluation analyses every frame it has truth for.
+    const opts = { chain: [new TruthBodies(faded, { keep: () => false })], rate: 4, width: faded.width, extraFrames: [last] };
+    await analyzeVideo(ws, path, opts);
+    const f = last - 12;
+    const t = faded.render(f).truth.find((x) => x.visible > 0.9)!;
+    await teach(ws, path, f, t.box.map(Math.round) as Box, 'Mika');
+    await analyzeVideo(ws, path, opts);
+    const told: Array<{ frame: number; kept: boolean }> = [];
+    await analyzeSeries(ws, { epochs: 3, judged: (_v, frame, _b, kept) => told.push({ frame, kept }) });
+    const shot = (ws.db.prepare('SELECT shot FROM samples WHERE frame = ?').get(last) as { shot: number } | undefined)?.shot;
+    assert.equal(shot, (ws.db.prepare('SELECT shot FROM samples WHERE frame = ?').get(f) as { shot: number }).shot, 'the blank frame is a sample of her shot');
+    const rows = (fr: number) => (ws.db.prepare('SELECT COUNT(*) n FROM appearances WHERE frame = ?').get(fr) as { n: number }).n;
+    const others = (ws.db.prepare('SELECT COUNT(DISTINCT frame) n FROM appearances WHERE pass = 2 AND shot = ? AND frame NOT IN (?, ?)').get(shot, f, last) as { n: number }).n;
+    assert.ok(others >= 2, `her box carried to other frames of her shot: ${others}`);
+    assert.equal(rows(last), 0, 'nobody on the blank frame');
+    assert.equal(told.filter((x) => x.frame === last).length, 0, 'neither her carried box nor anything the map lights is judged there');
+  } finally {
+    ws.close();
+  }
+});

@@ -30,6 +30,7 @@ import { ToonscopeError } from '../core/errors.js';
 import { coverage, grow, iou } from '../core/box.js';
 import { decide, ensureSchema as ensureLabels } from '../label/store.js';
 import { identitySpace } from '../models/identity.js';
+import { blank } from '../characters/video.js';
 import { carryShot, giveWay, nearestPerCharacter, type CarriedBox, type Seed } from './carry.js';
 
 export const LEARNED_MODEL = 'series-detector';
@@ -57,9 +58,9 @@ const LOOKS_VERSION = 3;
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
  * below, by the larger of that and 15% of the box's height. 16: a candidate the likeness test turned down is taken back
- * where the shot vouches for it (`vouchedFor`).
+ * where the shot vouches for it (`vouchedFor`). 17: no carried box where it is 95% black or 95% white.
  */
-const PASS_VERSION = 16;
+const PASS_VERSION = 17;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -438,12 +439,15 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   /**
    * A frame's carried boxes as candidates, each refined to her outline there, but not where she was found already
    * (`carriedFound`: a first-pass row on her, not a neighbour's whose face lies off her carried box, or a box drawn
-   * on hers), nor on a frame where a box was drawn under her name.
+   * on hers), nor on a frame where a box was drawn under her name, nor where her box is 95% black or 95% white
+   * (`blank`): the flow holds a box where she was on to the last black frame of a fade-out (the Frieren edit's frame
+   * 352, a dancer's box carried from 345 onto black). Her box, not the frame: a small figure in a black or white void
+   * leaves the frame blank, not her box.
    */
   const carriedOn = (frame: Image, f: number): Detection[] => {
     const foundThere = (c: CarriedBox) => carriedFound(firstPass.get(f) ?? [], taughtOn(f), c.det.box)
       || mineTaught.some((t) => t.frame === f && t.name !== null && t.name === names.get(c.seed));
-    return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical)).map((c) => {
+    return (carried.get(f) ?? []).filter((c) => !foundThere(c) && !sliver(c.det.box, frame, typical) && !blank(frame, 0.95, c.det.box)).map((c) => {
       const d = refineInside(cv, frame, c.det.box, f);
       carriedFrom.set(d, c.seed);
       return d;

@@ -136,22 +136,31 @@ export function link(fresh: Character[], carried: Character[], width: number, he
 }
 
 /**
- * Whether a frame is black or white all over (95% of its pixels, every channel under DARK or over LIGHT), as the fade
- * detector counts one: nobody shows on it. A fade to black leaves no motion to follow, and the flow held her box
- * where she was on to the last black frame (a fan edit's fade-out: a box on a black frame).
+ * Whether a frame is black or white all over: 95% of its pixels either black or white (every channel under DARK, or
+ * every channel over LIGHT). Nobody shows on such a frame. A fade to black leaves no motion to follow, and the flow
+ * held her box where she was on to the last black frame (a fan edit's fade-out: a box on a black frame). Asked of a
+ * box (pixels, clipped to the frame), black and white are counted apart, as the fade detector counts them: 95% black,
+ * or 95% white. A figure drawn in black lines on white fills her box with both, and is someone.
  */
-export function blank(img: Image, coverage = 0.95): boolean {
-  const n = img.width * img.height, c = img.channels, d = img.data;
-  let flat = 0;
-  for (let i = 0; i < n * c; i += c) {
+export function blank(img: Image, coverage = 0.95, box?: Box): boolean {
+  const c = img.channels, d = img.data;
+  const [x0, y0, x1, y1] = box
+    ? [Math.max(0, Math.floor(box[0])), Math.max(0, Math.floor(box[1])), Math.min(img.width, Math.ceil(box[0] + box[2])), Math.min(img.height, Math.ceil(box[1] + box[3]))]
+    : [0, 0, img.width, img.height];
+  const n = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  if (!n) return !box;
+  let flat = 0, dark = 0, light = 0;
+  for (let y = y0; y < y1; y++) for (let i = (y * img.width + x0) * c, end = (y * img.width + x1) * c; i < end; i += c) {
     let lo = true, hi = true;
     for (let k = 0; k < Math.min(c, 3); k++) {
       lo &&= d[i + k] < DARK;
       hi &&= d[i + k] > LIGHT;
     }
+    if (lo) dark++;
+    if (hi) light++;
     if (lo || hi) flat++;
   }
-  return flat >= coverage * n;
+  return box ? Math.max(dark, light) >= coverage * n : flat >= coverage * n;
 }
 
 /**
