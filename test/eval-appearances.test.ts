@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
-import { checkTargets, evalAppearances, formatCauses, formatRuns, formatSizes, missCause, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
+import { checkTargets, evalAppearances, formatCauses, formatRuns, formatSizes, judgedByShot, missCause, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
@@ -118,6 +118,12 @@ test('eval appearances: a miss is put down to what the learned pass judged on he
   assert.equal(missCause(her, [], true, [beside, onHer]), 'shotTurnedDown', 'all in her shot turned down: the shot is not looked at further');
   assert.equal(missCause(her, [], true, [beside, { ...onHer, kept: true }]), 'noCandidate', 'her shot kept someone: her frame was looked at, and not lit');
   assert.equal(missCause(her, [beside], true, [beside, onHer]), 'elsewhere', 'her frame had candidates: they speak');
+  // Her shot's candidates: every judged frame's, gathered by the shot it is in (a frame of no known shot left out).
+  const shots = judgedByShot(new Map([[10, [onHer]], [12, [beside]], [30, [{ ...beside, kept: true }]], [99, [onHer]]]), new Map([[10, 1], [11, 1], [12, 1], [30, 2]]));
+  assert.deepEqual([...shots.keys()], [1, 2]);
+  assert.deepEqual(shots.get(1), [onHer, beside]);
+  assert.equal(missCause(her, [], true, shots.get(1)), 'shotTurnedDown', 'frame 11 of shot 1: nothing on it, both judged in its shot turned down');
+  assert.equal(missCause(her, [], true, shots.get(2)), 'noCandidate');
   assert.equal(missCause(her, [beside], true), 'elsewhere');
   assert.equal(missCause(her, [beside, onHer], true), 'turnedDown');
   // Kept on her yet a miss (the box went to someone else in the matching): not turned down.

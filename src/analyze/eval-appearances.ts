@@ -105,7 +105,7 @@ export interface ClipScore {
  * in the series, or nothing to train on); no candidate on her frame while every candidate judged in her shot was
  * turned down (`shotTurnedDown`: a shot whose probe frames keep nobody is not looked at further, so her frame was
  * most likely never looked at, the likeness test having refused what the map lit on the probes); no candidate on her
- * frame otherwise (not lit there, or nowhere in her shot); candidates only elsewhere on it (or one on her,
+ * frame otherwise (not lit there, or on no frame looked at in her shot); candidates only elsewhere on it (or one on her,
  * kept, but matched to someone beside her); or one on her (matching her as a found box would) that the likeness test
  * or the settling turned down.
  */
@@ -119,6 +119,18 @@ export function missCause(t: TruthCharacter, candidates: ReadonlyArray<{ box: Bo
   if (!hasMap) return 'noMap';
   if (!candidates.length) return shot.length && !shot.some((c) => c.kept) ? 'shotTurnedDown' : 'noCandidate';
   return candidates.some((c) => !c.kept && matchScore(t, c.box) > 0) ? 'turnedDown' : 'elsewhere';
+}
+
+/** The candidates judged on each frame, gathered by the shot each frame is in (frames of no known shot left out). */
+export function judgedByShot<C>(byFrame: ReadonlyMap<number, readonly C[]>, shotOf: ReadonlyMap<number, number>): Map<number, C[]> {
+  const out = new Map<number, C[]>();
+  for (const [f, list] of byFrame) {
+    const shot = shotOf.get(f);
+    if (shot === undefined) continue;
+    if (!out.has(shot)) out.set(shot, []);
+    out.get(shot)!.push(...list);
+  }
+  return out;
 }
 
 /** Candidates the second pass judged, by video (resolved path) and frame. */
@@ -230,13 +242,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
     const judgedHere = judged?.get(resolve(path));
     // What was judged on every frame of a shot (the analysis's own shots: the samples say which shot a frame is in).
     const shotOf = new Map(vid === undefined ? [] : (ws.db.prepare('SELECT frame, shot FROM samples WHERE video_id = ?').all(vid) as { frame: number; shot: number }[]).map((r) => [r.frame, r.shot]));
-    const inShot = new Map<number, Array<{ box: Box; kept: boolean }>>();
-    for (const [fr, list] of judgedHere ?? []) {
-      const sh = shotOf.get(fr);
-      if (sh === undefined) continue;
-      if (!inShot.has(sh)) inShot.set(sh, []);
-      inShot.get(sh)!.push(...list);
-    }
+    const inShot = judgedByShot(judgedHere ?? new Map<number, Array<{ box: Box; kept: boolean }>>(), shotOf);
     const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
     for (const f of clip.frames) {
       const whole = f.characters.filter((c) => !c.partial);
