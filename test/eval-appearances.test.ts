@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
-import { checkTargets, evalAppearances, formatCauses, formatRuns, formatSizes, missCause, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
+import { checkTargets, evalAppearances, formatCauses, formatRuns, formatSizes, judgedByShot, missCause, readAppearanceTruth, sizeOf, type RunScore, type TruthClip } from '../src/analyze/eval-appearances.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { tmp, writeSynthClip, TruthBodies } from './fixtures.js';
 
@@ -102,8 +102,8 @@ test('eval appearances: with the learned pass, each zero-click miss has a cause 
   assert.ok(missed > 0, 'the chain misses identity 1 and the learned pass not all of her');
   const by = zero.missedBy!;
   assert.equal(by.noMap, 0, 'a series map was learnt from identity 0');
-  assert.equal(by.noCandidate + by.elsewhere + by.turnedDown, missed, 'every miss has one cause');
-  assert.ok(by.noCandidate < missed, `the learned pass judged candidates on some missed frames: ${JSON.stringify(by)}`);
+  assert.equal(by.shotTurnedDown + by.noCandidate + by.elsewhere + by.turnedDown, missed, 'every miss has one cause');
+  assert.ok(by.shotTurnedDown + by.noCandidate < missed, `the learned pass judged candidates on some missed frames: ${JSON.stringify(by)}`);
   assert.match(formatRuns(res.runs), /misses by cause \(as the learned pass saw them\): no series map 0,/);
   assert.equal(taught?.missedBy, undefined, 'the taught run looks again only where its boxes change something: no causes');
 });
@@ -114,16 +114,26 @@ test('eval appearances: a miss is put down to what the learned pass judged on he
   const beside = { box: [300, 50, 80, 200] as [number, number, number, number], kept: false };
   assert.equal(missCause(her, [onHer, beside], false), 'noMap', 'no series map: nothing else to say');
   assert.equal(missCause(her, [], true), 'noCandidate');
+  // Nothing on her frame: her shot's candidates say whether the map lit nothing there or the likeness test refused it.
+  assert.equal(missCause(her, [], true, [beside, onHer]), 'shotTurnedDown', 'all in her shot turned down: the shot is not looked at further');
+  assert.equal(missCause(her, [], true, [beside, { ...onHer, kept: true }]), 'noCandidate', 'her shot kept someone: her frame was looked at, and not lit');
+  assert.equal(missCause(her, [beside], true, [beside, onHer]), 'elsewhere', 'her frame had candidates: they speak');
+  // Her shot's candidates: every judged frame's, gathered by the shot it is in (a frame of no known shot left out).
+  const shots = judgedByShot(new Map([[10, [onHer]], [12, [beside]], [30, [{ ...beside, kept: true }]], [99, [onHer]]]), new Map([[10, 1], [11, 1], [12, 1], [30, 2]]));
+  assert.deepEqual([...shots.keys()], [1, 2]);
+  assert.deepEqual(shots.get(1), [onHer, beside]);
+  assert.equal(missCause(her, [], true, shots.get(1)), 'shotTurnedDown', 'frame 11 of shot 1: nothing on it, both judged in its shot turned down');
+  assert.equal(missCause(her, [], true, shots.get(2)), 'noCandidate');
   assert.equal(missCause(her, [beside], true), 'elsewhere');
   assert.equal(missCause(her, [beside, onHer], true), 'turnedDown');
   // Kept on her yet a miss (the box went to someone else in the matching): not turned down.
   assert.equal(missCause(her, [{ ...onHer, kept: true }], true), 'elsewhere');
   // Half her box is not her: a candidate overlapping her at IoU under 0.5 is elsewhere.
   assert.equal(missCause(her, [{ box: [140, 50, 80, 200], kept: false }], true), 'elsewhere');
-  const clip = (missedBy?: { noMap: number; noCandidate: number; elsewhere: number; turnedDown: number }) => ({ video: 'v', series: 's', truth: 9, found: 2, appearances: 2, falsePositives: 0, precision: 1, picture: '', falseByPass: [0, 0] as [number, number], bySize: [], ...(missedBy ? { missedBy } : {}) });
+  const clip = (missedBy?: { noMap: number; shotTurnedDown: number; noCandidate: number; elsewhere: number; turnedDown: number }) => ({ video: 'v', series: 's', truth: 9, found: 2, appearances: 2, falsePositives: 0, precision: 1, picture: '', falseByPass: [0, 0] as [number, number], bySize: [], ...(missedBy ? { missedBy } : {}) });
   assert.equal(formatCauses([clip()]), '', 'a run without causes prints none');
-  assert.equal(formatCauses([clip({ noMap: 1, noCandidate: 2, elsewhere: 3, turnedDown: 1 }), clip(), clip({ noMap: 0, noCandidate: 1, elsewhere: 0, turnedDown: 0 })]),
-    'misses by cause (as the learned pass saw them): no series map 1, no candidate on her frame 3, candidates only elsewhere on it 3, one on her turned down 1');
+  assert.equal(formatCauses([clip({ noMap: 1, shotTurnedDown: 2, noCandidate: 2, elsewhere: 3, turnedDown: 1 }), clip(), clip({ noMap: 0, shotTurnedDown: 0, noCandidate: 1, elsewhere: 0, turnedDown: 0 })]),
+    'misses by cause (as the learned pass saw them): no series map 1, none on her frame and all in her shot turned down 2, no candidate on her frame 3, candidates only elsewhere on it 3, one on her turned down 1');
 });
 
 test('eval appearances: each run checked against its target, per character', () => {

@@ -102,17 +102,35 @@ export interface ClipScore {
 
 /**
  * Why a truth box was missed, as the learned pass saw her frame: no series map was learnt (the first pass found nobody
- * in the series, or nothing to train on), no candidate of the second pass on her frame (not lit, or the frame not
- * looked at), candidates only elsewhere on it (or one on her, kept, but matched to someone beside her), or one on her
- * (matching her as a found box would) that the likeness test or the settling turned down.
+ * in the series, or nothing to train on); no candidate on her frame while every candidate judged in her shot was
+ * turned down (`shotTurnedDown`: a shot whose probe frames keep nobody is not looked at further, so her frame was
+ * most likely never looked at, the likeness test having refused what the map lit on the probes); no candidate on her
+ * frame otherwise (not lit there, or on no frame looked at in her shot); candidates only elsewhere on it (or one on her,
+ * kept, but matched to someone beside her); or one on her (matching her as a found box would) that the likeness test
+ * or the settling turned down.
  */
-export interface MissCauses { noMap: number; noCandidate: number; elsewhere: number; turnedDown: number }
+export interface MissCauses { noMap: number; shotTurnedDown: number; noCandidate: number; elsewhere: number; turnedDown: number }
 
-/** The cause of a miss, from the candidates the second pass judged on her frame (source pixels). */
-export function missCause(t: TruthCharacter, candidates: ReadonlyArray<{ box: Box; kept: boolean }>, hasMap: boolean): keyof MissCauses {
+/**
+ * The cause of a miss, from the candidates the second pass judged on her frame (source pixels) and on the other
+ * frames of her shot (`shot`; left out, her frame alone speaks).
+ */
+export function missCause(t: TruthCharacter, candidates: ReadonlyArray<{ box: Box; kept: boolean }>, hasMap: boolean, shot: ReadonlyArray<{ kept: boolean }> = []): keyof MissCauses {
   if (!hasMap) return 'noMap';
-  if (!candidates.length) return 'noCandidate';
+  if (!candidates.length) return shot.length && !shot.some((c) => c.kept) ? 'shotTurnedDown' : 'noCandidate';
   return candidates.some((c) => !c.kept && matchScore(t, c.box) > 0) ? 'turnedDown' : 'elsewhere';
+}
+
+/** The candidates judged on each frame, gathered by the shot each frame is in (frames of no known shot left out). */
+export function judgedByShot<C>(byFrame: ReadonlyMap<number, readonly C[]>, shotOf: ReadonlyMap<number, number>): Map<number, C[]> {
+  const out = new Map<number, C[]>();
+  for (const [f, list] of byFrame) {
+    const shot = shotOf.get(f);
+    if (shot === undefined) continue;
+    if (!out.has(shot)) out.set(shot, []);
+    out.get(shot)!.push(...list);
+  }
+  return out;
 }
 
 /** Candidates the second pass judged, by video (resolved path) and frame. */
@@ -220,8 +238,11 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
     const info = probe(path);
     const bySize = SIZES.map((s) => ({ upTo: Number.isFinite(s.upTo) ? s.upTo : null, truth: 0, found: 0 }));
     const falseByPass: [number, number] = [0, 0];
-    const missedBy: MissCauses | undefined = judged && { noMap: 0, noCandidate: 0, elsewhere: 0, turnedDown: 0 };
+    const missedBy: MissCauses | undefined = judged && { noMap: 0, shotTurnedDown: 0, noCandidate: 0, elsewhere: 0, turnedDown: 0 };
     const judgedHere = judged?.get(resolve(path));
+    // What was judged on every frame of a shot (the analysis's own shots: the samples say which shot a frame is in).
+    const shotOf = new Map(vid === undefined ? [] : (ws.db.prepare('SELECT frame, shot FROM samples WHERE video_id = ?').all(vid) as { frame: number; shot: number }[]).map((r) => [r.frame, r.shot]));
+    const inShot = judgedByShot(judgedHere ?? new Map<number, Array<{ box: Box; kept: boolean }>>(), shotOf);
     const drawn: Array<{ frame: number; truth: TruthCharacter[]; found: Found[]; matched: Map<number, Found> }> = [];
     for (const f of clip.frames) {
       const whole = f.characters.filter((c) => !c.partial);
@@ -245,7 +266,7 @@ async function score(ws: Workspace, clips: Array<{ clip: TruthClip; path: string
         const hit = m.get(i);
         if (!hit) {
           missed.add(`${clip.video}#${f.frame}#${t.name}`);
-          if (missedBy) missedBy[missCause(t, judgedHere?.get(f.frame) ?? [], hasMap)]++;
+          if (missedBy) missedBy[missCause(t, judgedHere?.get(f.frame) ?? [], hasMap, inShot.get(shotOf.get(f.frame) ?? -1) ?? [])]++;
           return;
         }
         c.found++;
@@ -479,7 +500,7 @@ export function formatCauses(clips: ClipScore[]): string {
   const withCauses = clips.filter((c) => c.missedBy);
   if (!withCauses.length) return '';
   const sum = (k: keyof MissCauses) => withCauses.reduce((a, c) => a + c.missedBy![k], 0);
-  return `misses by cause (as the learned pass saw them): no series map ${sum('noMap')}, no candidate on her frame ${sum('noCandidate')}, candidates only elsewhere on it ${sum('elsewhere')}, one on her turned down ${sum('turnedDown')}`;
+  return `misses by cause (as the learned pass saw them): no series map ${sum('noMap')}, none on her frame and all in her shot turned down ${sum('shotTurnedDown')}, no candidate on her frame ${sum('noCandidate')}, candidates only elsewhere on it ${sum('elsewhere')}, one on her turned down ${sum('turnedDown')}`;
 }
 
 function html(runs: RunScore[], targets: TargetReport[]): string {
