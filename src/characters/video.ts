@@ -149,7 +149,7 @@ export function blank(img: Image, coverage = 0.95, box?: Box): boolean {
     : [0, 0, img.width, img.height];
   const n = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
   if (!n) return !box;
-  let flat = 0, dark = 0, light = 0;
+  let dark = 0, light = 0;
   for (let y = y0; y < y1; y++) for (let i = (y * img.width + x0) * c, end = (y * img.width + x1) * c; i < end; i += c) {
     let lo = true, hi = true;
     for (let k = 0; k < Math.min(c, 3); k++) {
@@ -157,10 +157,10 @@ export function blank(img: Image, coverage = 0.95, box?: Box): boolean {
       hi &&= d[i + k] > LIGHT;
     }
     if (lo) dark++;
-    if (hi) light++;
-    if (lo || hi) flat++;
+    else if (hi) light++;
   }
-  return box ? Math.max(dark, light) >= coverage * n : flat >= coverage * n;
+  // No pixel is both (DARK lies far under LIGHT): the frame's count is the two together.
+  return (box ? Math.max(dark, light) : dark + light) >= coverage * n;
 }
 
 /**
