@@ -26,7 +26,10 @@ export interface AnimeCutOptions extends AdaptiveOptions {
   flashReturn?: number;
   /**
    * A camera step: the change is under `ratio` times the median of the drawing changes around it and what is left of
-   * it once the frame before is moved (thumbnails, see picture.ts `movedDiff`) is under this share of it.
+   * it once the frame before is moved (thumbnails, see picture.ts `movedDiff`) is under this share of it. The two are
+   * measured at different sizes on purpose: the change at the metrics' size, what is left at 16 x 16 cells, where the
+   * lines a zoom step moves average out (the vertical clip's zoom at 327: moving explains none of the thumbnails'
+   * change, but that change is 0.38 of the frame's), so a step that leaves the coarse picture as it was counts too.
    */
   moved?: number;
 }
