@@ -93,15 +93,16 @@ export function dimCardClip(): string {
 }
 
 /**
- * A whip-pan over a held drawing, then a cut, 120 frames at 24 fps: a camera over a wide still picture jumping a quarter
- * of the frame every 3 frames (80 of 320 px) until frame 71, cut at 72 to a bar chart held two seconds. Temporal noise
+ * A whip-pan over a held drawing, then a cut, 120 frames at 24 fps: a camera over a wide still picture jumping about a
+ * fifth of the frame every 3 frames (70 of 320 px: not a whole number of the 16 x 16 thumbnail's cells, which the
+ * camera-step test moves the frame before by) until frame 71, cut at 72 to a bar chart held two seconds. Temporal noise
  * on every frame stands for a compressed episode's (held frames differ by about 1-2 levels at analysis size). The
  * steps change a quarter of the colours each, as a cut does; the cut is no more than 3 times the steps, and comes on
  * the pan's last step.
  */
 export function whipPanClip(): string {
   return lavfiClip('whip-pan.mp4', ['testsrc2=s=2240x180:r=24:d=1', 'smptehdbars=s=320x180:r=24:d=2'], [
-    "[0:v]trim=end_frame=1,loop=loop=71:size=1,setpts=N/24/TB,crop=320:180:'floor(n/3)*80':0[a]",
+    "[0:v]trim=end_frame=1,loop=loop=71:size=1,setpts=N/24/TB,crop=320:180:'floor(n/3)*70':0[a]",
     '[1:v]trim=end_frame=48,setpts=N/24/TB,vflip[b]',
     '[a][b]concat=n=2:v=1:a=0,noise=alls=6:allf=t,format=yuv420p[v]',
   ]);
