@@ -97,7 +97,7 @@ export function dimCardClip(): string {
  * fifth of the frame every 3 frames (70 of 320 px: not a whole number of the 16 x 16 thumbnail's cells, which the
  * camera-step test moves the frame before by) until frame 71, cut at 72 to a bar chart held two seconds. Temporal noise
  * on every frame stands for a compressed episode's (held frames differ by about 1-2 levels at analysis size). The
- * steps change a quarter of the colours each, as a cut does; the cut is no more than 3 times the steps, and comes on
+ * steps change much of the picture each, as a cut does; the cut is no more than 3 times the steps, and comes on
  * the pan's last step.
  */
 export function whipPanClip(): string {

@@ -77,7 +77,7 @@ test('a camera pan over held drawings has no cut', async () => {
 });
 
 test('a whip-pan over a held drawing has no cut, and the cut on its last step is one', async () => {
-  // Each step changes a quarter of the colours and stands far above the noise of the held frames; it is the picture
+  // Each step changes much of the picture and stands far above the noise of the held frames; it is the picture
   // before, moved. The cut is no more than 3 times the steps, but no moving of the picture before makes the bar chart.
   const r = await detectShots(whipPanClip());
   assert.deepEqual(boundaries(r.transitions).map((t) => [t.kind, t.frame]), [['cut', 72]]);

@@ -3,10 +3,10 @@
 // frame globally (most grid blocks that are not black in both frames, or the
 // colour histogram: a mouth opening or a subtitle changes a few blocks; black
 // bars and a black sky cannot change), and not be a flash (the picture must
-// not come back within a few frames), nor a camera step: a change no bigger
-// than the shot's other drawing changes that is mostly the picture before,
-// moved (a pan or zoom over held drawings jumps a quarter of the frame at a
-// time). Fades and dissolves come from their own detectors; a cut inside a
+// not come back within a few frames), nor a camera step: a change under 3
+// times the shot's other drawing changes that is mostly the picture before,
+// moved (a pan or zoom over held drawings jumps a fifth to a quarter of the
+// frame at a time). Fades and dissolves come from their own detectors; a cut inside a
 // gradual transition belongs to it.
 import { AdaptiveDetector, type AdaptiveOptions } from './adaptive.js';
 import { FadeDetector, type FadeOptions } from './fade.js';
