@@ -92,6 +92,39 @@ export function dimCardClip(): string {
   ]);
 }
 
+/**
+ * A whip-pan over a held drawing, then a cut, 120 frames at 24 fps: a camera over a wide still picture jumping about a
+ * fifth of the frame every 3 frames (70 of 320 px: not a whole number of the 16 x 16 thumbnail's cells, which the
+ * camera-step test moves the frame before by) until frame 71, cut at 72 to a bar chart held two seconds. Temporal noise
+ * on every frame stands for a compressed episode's (held frames differ by about 1-2 levels at analysis size). The
+ * steps change much of the picture each, as a cut does; the cut is no more than 3 times the steps, and comes on
+ * the pan's last step.
+ */
+export function whipPanClip(): string {
+  return lavfiClip('whip-pan.mp4', ['testsrc2=s=2240x180:r=24:d=1', 'smptehdbars=s=320x180:r=24:d=2'], [
+    "[0:v]trim=end_frame=1,loop=loop=71:size=1,setpts=N/24/TB,crop=320:180:'floor(n/3)*70':0[a]",
+    '[1:v]trim=end_frame=48,setpts=N/24/TB,vflip[b]',
+    '[a][b]concat=n=2:v=1:a=0,noise=alls=6:allf=t,format=yuv420p[v]',
+  ]);
+}
+
+/**
+ * Light changing inside a shot, and a dissolve, 264 frames at 24 fps: a still picture holds for 2 s, darkens to half its
+ * light over the next 2 s (frames 48-95: a fade towards black that stops halfway) and holds so for 2 s; a cut at 144 to
+ * a bright picture that dissolves over 1 s (frames 192-215) into a dark picture of other shapes (every part darker).
+ */
+export function relitClip(): string {
+  return lavfiClip('relit.mp4', ['testsrc2=s=320x180:r=24:d=1', 'mandelbrot=s=320x180:r=24'], [
+    '[0:v]trim=end_frame=1,loop=loop=239:size=1,setpts=N/24/TB,split=3[p][q][r]',
+    '[p]trim=end_frame=96,fade=t=out:start_frame=48:nb_frames=96[a]',
+    '[q]trim=start_frame=96:end_frame=144,setpts=N/24/TB,lutrgb=r=val/2:g=val/2:b=val/2[b]',
+    '[r]trim=end_frame=72,setpts=N/24/TB,hflip,lutrgb=r=val/2+128:g=val/2+128:b=val/2+128[c]',
+    '[1:v]trim=end_frame=1,loop=loop=71:size=1,setpts=N/24/TB,lutrgb=r=val/3:g=val/3:b=val/3[d]',
+    '[c][d]xfade=transition=fade:duration=1:offset=2[cd]',
+    '[a][b][cd]concat=n=3:v=1:a=0,format=yuv420p[v]',
+  ]);
+}
+
 /** A 24 fps H.264 clip made by ffmpeg from lavfi `sources` and a filter `graph` ending in [v]. */
 function lavfiClip(name: string, sources: string[], graph: string[]): string {
   const path = join(tmp, name);

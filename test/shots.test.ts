@@ -16,7 +16,9 @@ import sharp from 'sharp';
 import { Workspace } from '../src/core/workspace.js';
 import { main } from '../src/cli/main.js';
 import type { Transition } from '../src/core/types.js';
-import { sampleClip, panClip, darkCutsClip, slowFadeClip, quickFadeClip, dimCardClip, file, tmp, printed } from './fixtures.js';
+import { sampleClip, panClip, whipPanClip, relitClip, darkCutsClip, slowFadeClip, quickFadeClip, dimCardClip, file, tmp, printed } from './fixtures.js';
+import { lightChange, movedDiff, thumbDiff } from '../src/shots/picture.js';
+import { THUMB } from '../src/shots/metrics.js';
 
 const cut = (frame: number): Transition => ({ kind: 'cut', frame, start: frame, end: frame, score: 1, detector: 't' });
 
@@ -72,6 +74,54 @@ test('a camera pan over held drawings has no cut', async () => {
   const r = await detectShots(panClip());
   assert.deepEqual(boundaries(r.transitions), []);
   assert.equal(r.shots.length, 1);
+});
+
+test('a whip-pan over a held drawing has no cut, and the cut on its last step is one', async () => {
+  // Each step changes much of the picture and stands far above the noise of the held frames; it is the picture
+  // before, moved. The cut is no more than 3 times the steps, but no moving of the picture before makes the bar chart.
+  const r = await detectShots(whipPanClip());
+  assert.deepEqual(boundaries(r.transitions).map((t) => [t.kind, t.frame]), [['cut', 72]]);
+  assert.deepEqual(r.shots.map((s) => s.start), [0, 72]);
+});
+
+test('a shot darkening is no dissolve; a bright picture dissolving into a dark one of other shapes is', async () => {
+  const r = await detectShots(relitClip());
+  const found = boundaries(r.transitions);
+  assert.deepEqual(found.map((t) => t.kind), ['cut', 'dissolve'], JSON.stringify(found));
+  assert.equal(found[0].frame, 144);
+  assert.ok(found[1].start <= 200 && found[1].end >= 208, `the dissolve covers frames 192-215's middle: ${found[1].start}-${found[1].end}`);
+  // The dissolve detector alone, too.
+  const alone = await detectShots(relitClip(), { detector: 'dissolve' });
+  assert.deepEqual(alone.transitions.map((t) => t.kind), ['dissolve']);
+  assert.ok(alone.transitions[0].start >= 144, JSON.stringify(alone.transitions));
+});
+
+test('thumbnail comparisons: light against pattern, and the picture before moved', () => {
+  const n = THUMB * THUMB * 3;
+  let seed = 5;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  const a = Uint8Array.from({ length: n }, () => 40 + (rnd() % 160));
+  const other = Uint8Array.from({ length: n }, () => 40 + (rnd() % 160));
+  // Dimmed by a gain and tinted by an offset per channel: all one way, nothing of the pattern left.
+  const dim = a.map((v, i) => Math.round(v * 0.6) + (i % 3));
+  const d = lightChange(a, dim);
+  assert.ok(d.oneWay > 0.99 && d.left < 0.02, JSON.stringify(d));
+  // Another picture of like brightness: both ways, all of the pattern left; darker, all one way but all left.
+  const o = lightChange(a, other);
+  assert.ok(o.oneWay < 0.2 && o.left > 0.8, JSON.stringify(o));
+  const dark = lightChange(a, other.map((v) => v >> 2));
+  assert.ok(dark.oneWay > 0.99 && dark.left > 0.8, JSON.stringify(dark));
+  // Moved 3 cells right and 2 down: the overlap matches exactly; another picture does not.
+  const moved = new Uint8Array(n);
+  for (let y = 0; y < THUMB; y++) {
+    for (let x = 0; x < THUMB; x++) {
+      const sy = y - 2, sx = x - 3;
+      for (let c = 0; c < 3; c++) moved[(y * THUMB + x) * 3 + c] = sy >= 0 && sx >= 0 ? a[(sy * THUMB + sx) * 3 + c] : 128;
+    }
+  }
+  assert.ok(thumbDiff(a, moved) > 30, 'the step is a big change');
+  assert.equal(movedDiff(a, moved), 0);
+  assert.ok(movedDiff(a, other) > 0.5 * thumbDiff(a, other), 'no move makes another picture');
 });
 
 test('the fixed-threshold content detector does fire on the flash (why it is not the default)', async () => {

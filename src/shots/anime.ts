@@ -3,13 +3,18 @@
 // frame globally (most grid blocks that are not black in both frames, or the
 // colour histogram: a mouth opening or a subtitle changes a few blocks; black
 // bars and a black sky cannot change), and not be a flash (the picture must
-// not come back within a few frames). Fades and dissolves come from their
-// own detectors; a cut inside a gradual transition belongs to it.
+// not come back within a few frames), nor a camera step: a change under 3
+// times the shot's other drawing changes that is mostly the picture before,
+// moved (a pan or zoom over held drawings jumps a fifth to a quarter of the
+// frame at a time). Fades and dissolves come from their own detectors; a cut inside a
+// gradual transition belongs to it.
 import { AdaptiveDetector, type AdaptiveOptions } from './adaptive.js';
 import { FadeDetector, type FadeOptions } from './fade.js';
 import { DissolveDetector, type DissolveOptions } from './dissolve.js';
 import { Combined } from './combine.js';
 import { DARK, FIELD_INDEX, LAGS, THUMB } from './metrics.js';
+import { changedMedian } from './context.js';
+import { movedDiff } from './picture.js';
 
 export interface AnimeCutOptions extends AdaptiveOptions {
   /** Share of grid blocks that must change for a cut (unless the histogram changes by `minHist`). */
@@ -19,6 +24,14 @@ export interface AnimeCutOptions extends AdaptiveOptions {
   flash?: number;
   /** "Coming back": the difference to the frame before the change falls below this share of the change. */
   flashReturn?: number;
+  /**
+   * A camera step: the change is under `ratio` times the median of the drawing changes around it and what is left of
+   * it once the frame before is moved (thumbnails, see picture.ts `movedDiff`) is under this share of it. The two are
+   * measured at different sizes on purpose: the change at the metrics' size, what is left at 16 x 16 cells, where the
+   * lines a zoom step moves average out (the vertical clip's zoom at 327: moving explains none of the thumbnails'
+   * change, but that change is 0.38 of the frame's), so a step that leaves the coarse picture as it was counts too.
+   */
+  moved?: number;
 }
 
 const MAX_FLASH = LAGS[LAGS.length - 1] - 1;
@@ -29,12 +42,14 @@ export class AnimeCutDetector extends AdaptiveDetector {
   private minHist: number;
   private flash: number;
   private flashReturn: number;
+  private moved: number;
   constructor(opts: AnimeCutOptions = {}) {
     super(opts, Math.max(opts.radius ?? 12, MAX_FLASH));
     this.minBlocks = opts.minBlocks ?? 0.7;
     this.minHist = opts.minHist ?? 0.2;
     this.flash = Math.min(opts.flash ?? MAX_FLASH, MAX_FLASH);
     this.flashReturn = opts.flashReturn ?? 0.35;
+    this.moved = opts.moved ?? 0.5;
   }
 
   /**
@@ -79,7 +94,27 @@ export class AnimeCutDetector extends AdaptiveDetector {
       if (this.v(i + k, FIELD_INDEX[`diff${k + 1}`]) < this.flashReturn * d) return 0;
       if (this.v(i, FIELD_INDEX[`diff${k + 1}`]) < this.flashReturn * d) return 0;
     }
+    if (this.cameraStep(i, d)) return 0;
     return s;
+  }
+
+  /**
+   * The change into frame i is a step of the camera over a held drawing: it does not stand out against the drawing
+   * changes around it (a pan or zoom animated on twos or threes makes one every few frames, each as big), and most of it
+   * goes once the frame before is moved by up to a quarter of the frame (at 16 x 16 cells, so a zoom step, which moves
+   * the lines but not the coarse picture, counts too). The adaptive test's own context counts every frame above 1
+   * level, and the compression noise of held frames (1.2-2.2 levels) pulled its median down to where every step stood
+   * out: a whip-pan along a kunai (Naruto) and a zoom on a face (the vertical clip) were cut thrice. Here a frame that
+   * changed no grid block is held. Either test alone fails: a cut just after the whip-pan is no bigger than its steps
+   * (but little of it goes when moved: 0.68), and a trailer cut between two framings of one dark room goes half
+   * (0.50) when moved (but stands alone: no other frame near it changed a block).
+   */
+  private cameraStep(i: number, d: number): boolean {
+    const B = FIELD_INDEX.blocks1, D = FIELD_INDEX.diff1;
+    const ctx = changedMedian((j) => (this.v(j, B) > 0 ? this.v(j, D) : 0), i, this.radius, 0);
+    if (!(d < this.ratio * ctx)) return false;
+    const a = this.m[i - 1]?.thumb, b = this.m[i]?.thumb;
+    return !!a && !!b && movedDiff(a, b) < this.moved * d;
   }
 }
 

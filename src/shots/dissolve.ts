@@ -2,9 +2,12 @@
 // shots, so frame i-h is close to the average of frames i-2h and i. That test
 // separates dissolves from pans and character motion (pixels move, so the
 // average is a double image far from the middle frame) and from cuts (the
-// middle frame equals one end, half the span away).
+// middle frame equals one end, half the span away). A shot whose light changes
+// (darkening as the eyes narrow, a glow rising) blends its ends as well; its
+// last frame is its first with other light, which a dissolve's is not.
 import { WindowDetector } from './detector.js';
 import { FIELD_INDEX, BLEND_HALF } from './metrics.js';
+import { lightChange } from './picture.js';
 import type { Transition } from '../core/types.js';
 
 export interface DissolveOptions {
@@ -14,6 +17,13 @@ export interface DissolveOptions {
   maxResidual?: number;
   /** Largest single-frame step, as a share of the span: a hard cut inside the window is not a dissolve. */
   maxStep?: number;
+  /**
+   * A light change, not a dissolve: the span's last picture is its first darker (or lighter) nearly everywhere
+   * (`oneWay` at least this) ...
+   */
+  lightOneWay?: number;
+  /** ... and one gain and offset per channel leave under this share of its pattern (see picture.ts `lightChange`). */
+  lightLeft?: number;
 }
 
 const HMAX = Math.max(...BLEND_HALF);
@@ -23,6 +33,8 @@ export class DissolveDetector extends WindowDetector {
   private minSpan: number;
   private maxResidual: number;
   private maxStep: number;
+  private lightOneWay: number;
+  private lightLeft: number;
   private open: [number, number] | null = null;
   private best = 0;
   constructor(opts: DissolveOptions = {}) {
@@ -30,6 +42,8 @@ export class DissolveDetector extends WindowDetector {
     this.minSpan = opts.minSpan ?? 20;
     this.maxResidual = opts.maxResidual ?? 0.2;
     this.maxStep = opts.maxStep ?? 0.35;
+    this.lightOneWay = opts.lightOneWay ?? 0.9;
+    this.lightLeft = opts.lightLeft ?? 0.6;
   }
 
   /** Is the window [i-2h, i] a mix of its ends? Returns the residual ratio (lower is better) or NaN. */
@@ -68,6 +82,21 @@ export class DissolveDetector extends WindowDetector {
     return done;
   }
 
+  /**
+   * The span's ends are one picture in other light: every part darker (or every part lighter), and one gain and offset
+   * per channel turn the first into the last but for a little of its pattern. Two trailer shots lit so were taken for
+   * dissolves: a close-up darkening as the eyes narrow (ends 0.97 one way, 0.44 of the pattern left) and a rooftop whose
+   * sky dims as a glow rises (0.96, 0.17). PySceneDetect's test video's dissolve, a leaf on a rock into a textured
+   * surface, is 0.21 one way and leaves 0.98; a bright picture dissolving into a dark one of other shapes is all one
+   * way but leaves all of its pattern (`relitClip` in the tests).
+   */
+  private relit(s: number, e: number): boolean {
+    const a = this.m[s]?.thumb, b = this.m[e]?.thumb;
+    if (!a || !b) return false;
+    const { oneWay, left } = lightChange(a, b);
+    return oneWay >= this.lightOneWay && left < this.lightLeft;
+  }
+
   protected override finish(): Transition[] {
     const t = this.close();
     return t ? [t] : [];
@@ -79,6 +108,7 @@ export class DissolveDetector extends WindowDetector {
     this.open = null;
     const score = this.best;
     this.best = 0;
+    if (this.relit(s, e)) return null;
     return { kind: 'dissolve', frame: Math.round((s + e) / 2), start: s, end: e, score, detector: this.name };
   }
 }

@@ -9,16 +9,11 @@
 import { WindowDetector } from './detector.js';
 import { FIELD_INDEX } from './metrics.js';
 import { MIN_CUT_DIFF } from './adaptive.js';
+import { thumbDiff } from './picture.js';
 import type { Transition } from '../core/types.js';
 
 /** Mean |thumbnail diff| under which the pictures around a short run are "the same shot". */
 const BLINK_DIFF = 12;
-
-function thumbDiff(a: Uint8Array, b: Uint8Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return s / a.length;
-}
 
 /** Longest fade ramp looked for on either side of a black/white run (frames). */
 const RAMP = 90;
