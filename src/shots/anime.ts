@@ -6,8 +6,8 @@
 // not come back within a few frames), nor a camera step: a change under 3
 // times the shot's other drawing changes that is mostly the picture before,
 // moved (a pan or zoom over held drawings jumps a fifth to a quarter of the
-// frame at a time). Fades and dissolves come from their own detectors; a cut inside a
-// gradual transition belongs to it.
+// frame at a time). Fades and dissolves come from their own detectors; a cut
+// inside a gradual transition belongs to it.
 import { AdaptiveDetector, type AdaptiveOptions } from './adaptive.js';
 import { FadeDetector, type FadeOptions } from './fade.js';
 import { DissolveDetector, type DissolveOptions } from './dissolve.js';
