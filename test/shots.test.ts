@@ -111,6 +111,11 @@ test('thumbnail comparisons: light against pattern, and the picture before moved
   assert.ok(o.oneWay < 0.2 && o.left > 0.8, JSON.stringify(o));
   const dark = lightChange(a, other.map((v) => v >> 2));
   assert.ok(dark.oneWay > 0.99 && dark.left > 0.8, JSON.stringify(dark));
+  // Into a flat card of one colour (its thumbnails are exactly flat): all one way, but nothing of the pattern is
+  // there to explain, so it is not a light change (a gain of 0 would explain a flat card from any picture).
+  const card = a.map((_, i) => 20 + (i % 3) * 10);
+  const flat = lightChange(a, card);
+  assert.ok(flat.oneWay > 0.99 && flat.left === 1, JSON.stringify(flat));
   // Moved 3 cells right and 2 down: the overlap matches exactly; another picture does not.
   const moved = new Uint8Array(n);
   for (let y = 0; y < THUMB; y++) {

@@ -10,13 +10,16 @@ export function thumbDiff(a: Uint8Array, b: Uint8Array): number {
   return s / a.length;
 }
 
+/** Mean |difference| from its channel means (0..255) under which a thumbnail is flat: one colour, but for noise. */
+const FLAT = 1;
+
 /**
  * How far the change from `a` to `b` is one of light only.
  * - `oneWay`: |sum of the cells' luma changes| / sum of their sizes, 1 when every cell got darker (or every one
  *   lighter), near 0 when as much got lighter as darker (two different pictures of like brightness).
  * - `left`: what one gain and offset per channel (least squares, b ~ g a + o) leaves of `b`'s own pattern (its mean
  *   |difference| from its channel means): ~0 for `a` dimmed or tinted, near 1 for a picture of other shapes, however
- *   much darker or lighter.
+ *   much darker or lighter, and 1 for a flat `b`.
  */
 export function lightChange(a: Uint8Array, b: Uint8Array): { oneWay: number; left: number } {
   let sum = 0, size = 0;
@@ -44,7 +47,9 @@ export function lightChange(a: Uint8Array, b: Uint8Array): { oneWay: number; lef
       pattern += Math.abs(b[i] - mb);
     }
   }
-  return { oneWay: size > 0 ? Math.abs(sum) / size : 0, left: pattern > 0 ? left / pattern : 0 };
+  // A flat last picture (a card of one colour) keeps nothing of the first's pattern to tell light from picture by: a
+  // dissolve into it is no light change, all of it is left.
+  return { oneWay: size > 0 ? Math.abs(sum) / size : 0, left: pattern >= FLAT * a.length ? left / pattern : 1 };
 }
 
 /**
