@@ -9,7 +9,8 @@
 // has its sheet.
 import type { Workspace } from '../core/workspace.js';
 import type { ThumbOptions } from '../core/video.js';
-import { THUMB, type FrameMetrics } from './metrics.js';
+import { type FrameMetrics } from './metrics.js';
+import { thumbDiff } from './picture.js';
 
 /** Every how many frames the decode samples a thumbnail: detectors' shortest shot is 6 frames, so each holds two samples. */
 export const THUMB_EVERY = 3;
@@ -50,16 +51,10 @@ export class ThumbKeeper {
     for (const m of ms) {
       if (!m.jpeg) continue;
       const l = this.last;
-      if (!l || m.index - l.index >= HELD || meanDiff(m.thumb, l.thumb) > SAME) this.last = m;
+      if (!l || m.index - l.index >= HELD || thumbDiff(m.thumb, l.thumb) > SAME) this.last = m;
       else delete m.jpeg;
     }
   }
-}
-
-function meanDiff(a: Uint8Array, b: Uint8Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return s / (THUMB * THUMB * 3);
 }
 
 /** A shot's thumbnail: the kept sample nearest its middle frame, inside the shot. */
