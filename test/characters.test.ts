@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync, readdi
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { Detection, Image } from '../src/core/types.js';
+import type { Box, Detection, Image } from '../src/core/types.js';
 import { ToonscopeError } from '../src/core/errors.js';
 import { writeImage } from '../src/core/image.js';
 import { drawScene } from '../src/characters/synthetic.js';
@@ -414,6 +414,51 @@ test('a carried character is on no blank frame: not after a fade to black, and b
   const ink: Image = { ...scene.image, data: scene.image.data.map((_, i) => { const p = Math.floor(i / 3), x = p % W; return x % 4 === 0 ? 0 : 255; }) };
   assert.equal(blank(ink), true);
   assert.equal(blank(ink, 0.95, [0, 0, 40, 40]), false);
+});
+
+test('between keyframes the face finders watch for a new face; only a new one is cut, and whoever is carried stays', async () => {
+  const cv = await opencv();
+  const W = 320, H = 180;
+  const scene = drawScene(W, H, [{ cx: 80, top: 30, face: 24 }, { cx: 240, top: 30, face: 24 }], 9);
+  const boxes = scene.masks.map((m) => maskBox(m)!);
+  // The face finder sees the left girl on every frame, the right one only from frame 5 on (she turns to the camera).
+  // Between keyframes it takes its quicker look (`glance`) where it has one.
+  let looked = 0, glanced = 0, cuts = 0;
+  const faces = (i = 0) => scene.faces.filter((_, k) => k === 0 || i >= 5).map((box) => ({ frame: i, box, score: 1, label: 'face' as const }));
+  const finder: CharacterDetector = { name: 'finder', labels: ['face'], detect: async (_f, _p, i) => (looked++, faces(i)) };
+  const quick: CharacterDetector = { ...finder, glance: async (_f, _p, i) => (glanced++, faces(i)) };
+  // The body backend cuts one body per face it is given (as GrabCut does from face seeds).
+  const bodies: CharacterDetector = {
+    name: 'bodies', labels: ['body'],
+    detect: async (_f, prior, i) => prior.filter((d) => d.label === 'face').map((d) => {
+      cuts++;
+      const k = scene.faces.indexOf(d.box);
+      return { frame: i ?? 0, box: boxes[k], score: 1, label: 'body' as const, mask: cropMask(scene.masks[k], boxes[k]) };
+    }),
+  };
+  const run = async (watch: number, first = finder) => {
+    looked = glanced = cuts = 0;
+    const prop = new Propagator(cv, [first, bodies], 60, watch);
+    const out: Array<{ n: number; key: boolean; tracks: number[]; boxes: Box[] }> = [];
+    for (let k = 0; k < 10; k++) {
+      const r = await prop.step({ ...scene.image, index: k, time: k / 24 }, k === 0);
+      out.push({ n: r.characters.length, key: r.keyframe, tracks: r.characters.map((c) => c.body!.track!), boxes: r.characters.map((c) => c.body!.box) });
+    }
+    return out;
+  };
+  const off = await run(0);
+  assert.deepEqual(off.map((r) => r.n), [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 'keyframes alone: the right girl is never found');
+  assert.equal(looked, 1);
+  const on = await run(2 / 24);
+  assert.deepEqual(on.map((r) => r.n), [1, 1, 1, 1, 1, 1, 2, 2, 2, 2], 'found on the first watched frame that shows her face (6)');
+  assert.deepEqual(on.map((r) => r.key), [true, false, false, false, false, false, true, false, false, false]);
+  assert.equal(looked, 5, 'the finder runs on the keyframe and on every second frame after it');
+  assert.equal(cuts, 2, 'one cut on the keyframe, one for the new face: the carried girl is not cut again');
+  assert.equal(on[6].tracks[0], on[0].tracks[0], 'the carried girl keeps her track');
+  assert.notEqual(on[6].tracks[1], on[6].tracks[0]);
+  assert.ok(boxIoU(on[9].boxes[1], boxes[1]) > 0.8, 'and carried on from there');
+  assert.deepEqual(await run(2 / 24, quick), on);
+  assert.deepEqual([looked, glanced], [1, 4], 'the keyframe looks in full, the frames between glance');
 });
 
 test('scoring: matching, P/R/F1 and misses counting as zero IoU', () => {

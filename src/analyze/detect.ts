@@ -29,6 +29,8 @@ export interface DetectStageOptions {
   fps?: number;
   /** Seconds between keyframes inside a shot. */
   every?: number;
+  /** Seconds between looks for a new face between keyframes (0: none; `Propagator`). */
+  watch?: number;
   embed?: EmbedOptions;
   /** Height of the stored crop thumbnails (for collages and the app). */
   cropHeight?: number;
@@ -156,7 +158,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     if (cut) {
       finish();
       current = shot;
-      prop = new Propagator(cv, chain, opts.every ?? 2);
+      prop = new Propagator(cv, chain, opts.every ?? 2, opts.watch ?? 0);
     }
     let t = performance.now();
     const { characters, keyframe } = await prop!.step(frame, cut);

@@ -41,6 +41,8 @@ export interface AnalyzeOptions {
   fps?: number;
   /** Seconds between keyframes inside a shot. */
   every?: number;
+  /** Seconds between looks for a new face between keyframes (0: none; `Propagator`). */
+  watch?: number;
   /** Backbone input size for the appearance embedding (224 is the model's own; 160 is about twice as fast). */
   embedSize?: number;
   /** Frames to sample besides the regular grid (an evaluation looks where its truth is). */
@@ -61,7 +63,7 @@ export interface AnalyzeOptions {
  * IDF1 0.972, ARI 0.848 against 0.919, 0.958, 0.841 for 640 px / 2 s / 224 px,
  * in 71% of the time (docs/cast.md).
  */
-export const ANALYZE_DEFAULTS = { rate: 2, width: 480, fps: 8, every: 4, embedSize: 160 } as const;
+export const ANALYZE_DEFAULTS = { rate: 2, width: 480, fps: 8, every: 4, watch: 0.5, embedSize: 160 } as const;
 
 /** What `analyzeVideo` did for one video: shots, samples, appearances, tracks, skipped stages, seconds per stage. */
 export interface VideoSummary {
@@ -141,7 +143,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const D = ANALYZE_DEFAULTS;
   // A portrait video is looked at `width` tall (analysisSize); one analysed `width` wide before is redone.
   const portrait = shots.video.height > shots.video.width ? { side: 'longer' } : {};
-  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, ...portrait, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
+  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, ...portrait, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, watch: opts.watch ?? D.watch, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   // A taught frame adds a sample to a finished video: only its shot is analysed again.
   if (prior?.status === 'done' && !pendingSamples(ws, videoId).length) skipped.push('characters');
@@ -160,7 +162,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const chain = auto ?? (own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]));
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, embed: { size: detectKey.embed, identity: identity.embedder }, frames }, dbar);
+      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, watch: detectKey.watch, embed: { size: detectKey.embed, identity: identity.embedder }, frames }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }

@@ -82,6 +82,15 @@ export class CascadeFaces implements CharacterDetector {
   }
 
   async detect(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    return this.find(frame, [0, ...(this.opts.angles ?? DEFAULT_ANGLES)], frameIndex);
+  }
+
+  /** The upright pass alone, a third of the time: between keyframes, where the frames after get their own look. */
+  async glance(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
+    return this.find(frame, [0], frameIndex);
+  }
+
+  private async find(frame: Image, angles: number[], frameIndex: number): Promise<Detection[]> {
     await this.load();
     const cv = this.cv!;
     const maxW = this.opts.width ?? 960;
@@ -94,7 +103,7 @@ export class CascadeFaces implements CharacterDetector {
       // (Ren'Py seed 1: 107 vs 105 of 116, seed 2: same 110 with 2 false faces fewer, seed 7 and real anime: same).
       if (this.opts.equalize) cv.equalizeHist(src, src);
       const found: Array<{ box: Box; weight: number }> = [];
-      for (const angle of [0, ...(this.opts.angles ?? DEFAULT_ANGLES)]) found.push(...this.pass(src, angle));
+      for (const angle of angles) found.push(...this.pass(src, angle));
       const out: Detection[] = [];
       for (const f of nms(found)) {
         let box: Box = [f.box[0] / s, f.box[1] / s, f.box[2] / s, f.box[3] / s];

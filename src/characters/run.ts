@@ -75,7 +75,7 @@ export async function runVideo(ws: Workspace, file: string, chain: CharacterDete
   const info = probe(file);
   const row = ws.addVideo(info);
   const dir = outDir(ws, file);
-  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, width: opts.width ?? 640, frames: 'source-index', max: opts.maxFrames ?? null };
+  const params = { chain: chain.map((d) => d.name), fps: opts.fps ?? 8, every: opts.every ?? 2, watch: opts.watch ?? 0.5, width: opts.width ?? 640, frames: 'source-index', max: opts.maxFrames ?? null };
   // The workspace keeps the shots, so a re-run (or a later `shots`/`analyze`) does not decode for them again.
   const shots = opts.shots ?? (await detectShots(file, { workspace: ws }));
   ws.setStage(row.id, 'characters', params, 'running');

@@ -12,6 +12,8 @@ export interface CharacterDetector {
   readonly labels: readonly CharacterLabel[];
   /** Detect in one RGB frame. `prior` holds earlier backends' detections for the same frame. Returned boxes are in frame pixels; masks are box-sized. */
   detect(frame: Image, prior: Detection[], frameIndex?: number): Promise<Detection[]>;
+  /** A quicker, less thorough `detect` for frames between keyframes, which their neighbours back up (optional). */
+  glance?(frame: Image, prior: Detection[], frameIndex?: number): Promise<Detection[]>;
   /** Free native resources (sessions, WASM objects). */
   dispose?(): Promise<void> | void;
 }

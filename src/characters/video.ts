@@ -10,7 +10,7 @@ import { DARK, LIGHT } from '../shots/metrics.js';
 import type { Box, Detection, Frame, Image, Shot } from '../core/types.js';
 import { opencv, toMat, using, type CV } from '../core/opencv.js';
 import { boxIoU, clip, fullMask, maskIoU } from './masks.js';
-import { detectCharacters } from './pipeline.js';
+import { cover, detectCharacters, group } from './pipeline.js';
 import type { Character, CharacterDetector } from './types.js';
 
 export interface VideoOptions {
@@ -20,6 +20,8 @@ export interface VideoOptions {
   width?: number;
   /** Seconds between keyframes inside a shot; default 2. */
   every?: number;
+  /** Seconds between quick looks for a new face between keyframes (`Propagator`); default 0.5, 0: none. */
+  watch?: number;
   /** The video's shots and every frame's time; default: found by the shots detector. */
   shots?: { shots: Pick<Shot, 'index' | 'start' | 'end'>[]; times: ArrayLike<number> };
   maxFrames?: number;
@@ -173,8 +175,22 @@ export class Propagator {
   private prevSmall?: Image;
   private chars: Character[] = [];
   private lastKey = -Infinity;
+  private lastWatch = -Infinity;
   private tracks = 0;
-  constructor(private readonly cv: CV, private readonly chain: CharacterDetector[], private readonly every = 2) {}
+  /** The chain's leading face-only backends (the cheap part) and the rest (bodies cut from faces). */
+  private readonly finders: CharacterDetector[];
+  private readonly rest: CharacterDetector[];
+  /**
+   * `watch` (seconds, 0: off): between keyframes, the chain's face finders look this often for a face nobody carried
+   * covers, and only such faces go through the rest of the chain. The cascade finds a face on some frames of a shot
+   * and not others (a turn of the head, a mouth opening, the light), so a keyframe every few seconds missed whoever it
+   * missed there for the whole stretch (a 5 s shot: two keyframes, her face found on neither, on most frames between).
+   */
+  constructor(private readonly cv: CV, private readonly chain: CharacterDetector[], private readonly every = 2, private readonly watch = 0) {
+    const k = chain.findIndex((d) => d.labels.includes('body'));
+    this.finders = chain.slice(0, k < 0 ? chain.length : k).filter((d) => d.labels.every((l) => l === 'face'));
+    this.rest = k < 0 ? [] : chain.slice(k);
+  }
 
   async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; characters: Character[] }> {
     // Nobody shows on a blank frame (a fade's black, a white flash), and it has no motion to follow: it is passed over.
@@ -193,14 +209,38 @@ export class Propagator {
     if (this.prevSmall && !cut && this.chars.length) {
       carried = carry(this.chars, flow(this.cv, this.prevSmall, small), small.width, small.height, frame.width / small.width, frame.width, frame.height, frame.index);
     }
+    let found = false;
     if (keyframe) {
       const fresh = await detectCharacters(frame, this.chain, frame.index);
       link(fresh, carried, frame.width, frame.height, () => ++this.tracks);
       this.chars = fresh;
-      this.lastKey = frame.time;
+      this.lastKey = this.lastWatch = frame.time;
+    } else if (this.watch > 0 && this.finders.length && frame.time - this.lastWatch >= this.watch - 1e-6) {
+      this.lastWatch = frame.time;
+      const added = await this.newFaces(frame, carried);
+      found = added.length > 0;
+      this.chars = [...carried, ...added];
     } else this.chars = carried;
     this.prevSmall = small;
-    return { keyframe, characters: this.chars };
+    return { keyframe: keyframe || found, characters: this.chars };
+  }
+
+  /** Characters around faces the finders see on `frame` that no carried character covers; whoever is carried stays. */
+  private async newFaces(frame: Frame, carried: Character[]): Promise<Character[]> {
+    const faces: Detection[] = [];
+    for (const d of this.finders) faces.push(...(await (d.glance ?? d.detect).call(d, frame, faces, frame.index)));
+    const fresh = faces.filter((f) => !carried.some((c) => (c.body ? cover(f, c.body) >= 0.3 : boxIoU(f.box, c.face!.box) > 0.3)));
+    if (!fresh.length) return [];
+    const all = [...fresh];
+    for (const d of this.rest) all.push(...(await d.detect(frame, all, frame.index)));
+    // A body the rest cuts around a new face stands; one that covers a carried character is that character again.
+    const added = group(all).filter((c) => c.face || !carried.some((o) => o.body && boxIoU(c.body!.box, o.body.box) > 0.5));
+    for (const c of added) {
+      const id = ++this.tracks;
+      if (c.body) c.body.track = id;
+      if (c.face) c.face.track = id;
+    }
+    return added;
   }
 }
 
@@ -230,7 +270,7 @@ export async function* charactersInVideo(path: string, chain: CharacterDetector[
   const frames = analysisFrames(found.shots, step, opts.maxFrames);
   const shotOf = new Map<number, number>();
   for (const s of found.shots) for (const f of frames) if (f >= s.start && f <= s.end) shotOf.set(f, s.index);
-  const prop = new Propagator(await opencv(), chain, opts.every ?? 2);
+  const prop = new Propagator(await opencv(), chain, opts.every ?? 2, opts.watch ?? 0.5);
   let prevShot = -1;
   for await (const frame of decodeSelected(path, frames, size, { times: found.times })) {
     const shot = shotOf.get(frame.index) ?? prevShot;

@@ -20,6 +20,8 @@ export interface AnalyzeParams {
   rate?: number;
   width?: number;
   every?: number;
+  /** Seconds between looks for a new face between keyframes (0: none). */
+  watch?: number;
 }
 
 export interface ShotsParams {
@@ -174,6 +176,7 @@ export function checkJob(data: unknown): EpisodeJob | PartJob {
   if (typeof d.source !== 'string' || typeof d.run !== 'string' || !Number.isSafeInteger(d.videoId) || d.videoId < 1) throw new ToonscopeError(undefined, 'job lacks source, run or videoId');
   const p = (d.params ?? {}) as Record<string, unknown>;
   for (const k of ['rate', 'width', 'every']) if (!num(p[k])) throw new ToonscopeError(undefined, `job parameter ${k} is not a positive number`);
+  if (p.watch !== undefined && !(typeof p.watch === 'number' && Number.isFinite(p.watch) && p.watch >= 0)) throw new ToonscopeError(undefined, 'job parameter watch is not a number of seconds');
   for (const k of ['chain', 'models', 'detector', 'crop']) if (p[k] !== undefined && typeof p[k] !== 'string') throw new ToonscopeError(undefined, `job parameter ${k} is not text`);
   // A crop is handed to ffmpeg as a filter: only a plain crop=W:H:X:Y expression, so no filter can open files.
   if (p.crop !== undefined && !/^crop=[\w:*/+\-.()]+$/.test(p.crop as string)) throw new ToonscopeError(undefined, `job crop "${String(p.crop)}" is not a plain crop=W:H:X:Y filter`);

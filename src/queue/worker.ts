@@ -109,7 +109,7 @@ export async function runEpisode(data: EpisodeJob, roots: Roots, report: Report)
     if (data.kind === 'analyze') {
       const p = data.params as AnalyzeParams;
       // No frames kept: the series stages (the learned pass, which would look at them again) run on the coordinator.
-      const s = await analyzeVideo(ws, file, { keepFrames: false, chain: p.chain, models: p.models, rate: p.rate, width: p.width, every: p.every, progress: (label, total) => bar(label.split(' ')[0], total) });
+      const s = await analyzeVideo(ws, file, { keepFrames: false, chain: p.chain, models: p.models, rate: p.rate, width: p.width, every: p.every, watch: p.watch, progress: (label, total) => bar(label.split(' ')[0], total) });
       videoId = s.videoId;
       // The identity space this worker embedded in: the coordinator refuses to mix spaces in one workspace.
       summary = { shots: s.shots, samples: s.samples, appearances: s.appearances, tracks: s.tracks, identity: s.models.identity };

@@ -26,6 +26,7 @@ export const analyze: Command = {
     '                    embedding (MobileNetV2 or CCIP) is fixed per workspace so a series never mixes spaces',
     '  --width N         detection size in pixels: the frame width, its height if taller than wide (default 480)',
     '  --every S         seconds between keyframes inside a shot (default 4; optical flow carries characters in between)',
+    '  --watch S         seconds between quick looks for a new face between keyframes (default 0.5; 0: none)',
     '  --no-refine       cluster the vanilla embeddings',
     '  --no-learn        skip the learned pass (a per-series detector trained on what the first pass found and on',
     '                    taught boxes, looking for characters nobody found yet: see toonscope label teach)',
@@ -42,6 +43,7 @@ export const analyze: Command = {
     models: { type: 'string' },
     width: { type: 'string' },
     every: { type: 'string' },
+    watch: { type: 'string' },
     'no-refine': { type: 'boolean' },
     'no-learn': { type: 'boolean' },
     epochs: { type: 'string' },
@@ -54,20 +56,21 @@ export const analyze: Command = {
     const width = intOption(values, 'width', 64, 3840);
     const epochs = intOption(values, 'epochs', 1, 1000);
     const every = numOption(values, 'every', 0.1, 3600);
+    const watch = numOption(values, 'watch', 0, 3600);
     const ws = ctx.workspace();
     const chain = values.detector as string | undefined;
     const seriesStages = async () => ({ series: await analyzeSeries(ws, { refine: !values['no-refine'], learn: !values['no-learn'], epochs, log: ctx.log, progress: ctx.progress }), report: await writeReport(ws) });
     if (values.queue) {
       // Loaded only here: a local run never loads the queue code or bullmq.
       const { runQueuedCommand } = await import('../../queue/commands.js');
-      const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, models: values.models as string | undefined, rate, width, every }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
+      const r = await runQueuedCommand(ws, values, positionals, { kind: 'analyze', params: { chain, models: values.models as string | undefined, rate, width, every, watch }, schema: ensureSchema, series: seriesStages, log: ctx.log, progress: ctx.progress });
       const teach = teachHints(ws, r.episodes.filter((e) => e.state === 'done').map((e) => ({ path: positionals.find((p) => resolve(p) === e.video) ?? e.video, videoId: e.videoId })));
       ctx.result({ run: r.run, episodes: r.episodes, ...r.series, teach }, [r.text, ...seriesLines(r.series.series, r.series.report), ...teach].join('\n'));
       return r.failed ? 1 : 0;
     }
     const videos: VideoSummary[] = [];
     for (const v of positionals) {
-      const s = await analyzeVideo(ws, v, { chain, models: values.models as string | undefined, rate, width, every, progress: ctx.progress, log: ctx.log });
+      const s = await analyzeVideo(ws, v, { chain, models: values.models as string | undefined, rate, width, every, watch, progress: ctx.progress, log: ctx.log });
       videos.push(s);
       // On stderr as `toonscope shots` says them, so a damaged file is noticed whichever command read it first.
       warnAbout(v, s.warnings);

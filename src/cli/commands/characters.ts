@@ -23,6 +23,7 @@ const characters: Command = {
     '  --face-width N     face detection working width (default 960)',
     '  --fps N            video: analysis frames per second (default 8)',
     '  --every S          video: seconds between keyframes within a shot (default 2)',
+    '  --watch S          video: seconds between quick looks for a new face between keyframes (default 0.5; 0: none)',
     '  --width N          video: analysis width (default 640)',
     '  --max-frames N     video: stop after N analysed frames',
     '  --all-frames       video: write masks and overlays for every analysed frame (default: keyframes)',
@@ -30,7 +31,7 @@ const characters: Command = {
   ].join('\n'),
   options: {
     detectors: { type: 'string' }, models: { type: 'string' }, 'seg-width': { type: 'string' }, 'face-width': { type: 'string' },
-    fps: { type: 'string' }, every: { type: 'string' }, width: { type: 'string' }, 'max-frames': { type: 'string' }, 'all-frames': { type: 'boolean' },
+    fps: { type: 'string' }, every: { type: 'string' }, watch: { type: 'string' }, width: { type: 'string' }, 'max-frames': { type: 'string' }, 'all-frames': { type: 'boolean' },
   },
   async run(files, values, ctx) {
     if (!files.length) throw new ToonscopeError(undefined, 'give at least one image or video file');
@@ -43,7 +44,7 @@ const characters: Command = {
         const r = IMAGE_EXT.test(f)
           ? await runImage(ws, f, chain)
           : await runVideo(ws, f, chain, {
-            fps: numOption(values, 'fps', 0.1, 240), every: numOption(values, 'every', 0.1, 3600), width: intOption(values, 'width', 64, 3840), maxFrames: intOption(values, 'max-frames', 1),
+            fps: numOption(values, 'fps', 0.1, 240), every: numOption(values, 'every', 0.1, 3600), watch: numOption(values, 'watch', 0, 3600), width: intOption(values, 'width', 64, 3840), maxFrames: intOption(values, 'max-frames', 1),
             allFrames: Boolean(values['all-frames']), progress: (t) => ctx.progress(`characters ${f}`, t),
           });
         out.push(r);
