@@ -416,7 +416,7 @@ test('a carried character is on no blank frame: not after a fade to black, and b
   assert.equal(blank(ink, 0.95, [0, 0, 40, 40]), false);
 });
 
-test('between keyframes the face finders watch for a new face; only a new one is cut, and whoever is carried stays', async () => {
+test('between keyframes the face finders watch for a new face; only a new one is added, and whoever is carried stays', async () => {
   const cv = await opencv();
   const W = 320, H = 180;
   const scene = drawScene(W, H, [{ cx: 80, top: 30, face: 24 }, { cx: 240, top: 30, face: 24 }], 9);
@@ -424,25 +424,27 @@ test('between keyframes the face finders watch for a new face; only a new one is
   // The face finder sees the left girl on every frame, the right one only from frame 5 on (she turns to the camera).
   // Between keyframes it takes its quicker look (`glance`) where it has one.
   let looked = 0, glanced = 0, cuts = 0;
-  const faces = (i = 0) => scene.faces.filter((_, k) => k === 0 || i >= 5).map((box) => ({ frame: i, box, score: 1, label: 'face' as const }));
+  const faces = (i = 0) => scene.faces.filter((_, k) => k === 0 || i >= 5).map((box) => ({ frame: i, box: [...box] as Box, score: 1, label: 'face' as const }));
   const finder: CharacterDetector = { name: 'finder', labels: ['face'], detect: async (_f, _p, i) => (looked++, faces(i)) };
   const quick: CharacterDetector = { ...finder, glance: async (_f, _p, i) => (glanced++, faces(i)) };
-  // The body backend cuts one body per face it is given (as GrabCut does from face seeds).
-  const bodies: CharacterDetector = {
+  // The body backend cuts one body per face it is given (as GrabCut does from face seeds); `wide` cuts the left
+  // girl's body over both girls (one colour model for two touching figures).
+  const bodies = (wide = false): CharacterDetector => ({
     name: 'bodies', labels: ['body'],
     detect: async (_f, prior, i) => prior.filter((d) => d.label === 'face').map((d) => {
       cuts++;
-      const k = scene.faces.indexOf(d.box);
-      return { frame: i ?? 0, box: boxes[k], score: 1, label: 'body' as const, mask: cropMask(scene.masks[k], boxes[k]) };
+      const k = scene.faces.findIndex((f) => boxIoU(f, d.box) > 0.5);
+      const box: Box = wide && k === 0 && prior.length === 1 ? [boxes[0][0], boxes[0][1], boxes[1][0] + boxes[1][2] - boxes[0][0], boxes[0][3]] : boxes[k];
+      return { frame: i ?? 0, box, score: 1, label: 'body' as const };
     }),
-  };
-  const run = async (watch: number, first = finder) => {
+  });
+  const run = async (watch: number, chain: CharacterDetector[] = [finder, bodies()]) => {
     looked = glanced = cuts = 0;
-    const prop = new Propagator(cv, [first, bodies], 60, watch);
-    const out: Array<{ n: number; key: boolean; tracks: number[]; boxes: Box[] }> = [];
+    const prop = new Propagator(cv, chain, 60, watch);
+    const out: Array<{ n: number; key: boolean; added: number; tracks: number[]; boxes: Box[] }> = [];
     for (let k = 0; k < 10; k++) {
       const r = await prop.step({ ...scene.image, index: k, time: k / 24 }, k === 0);
-      out.push({ n: r.characters.length, key: r.keyframe, tracks: r.characters.map((c) => c.body!.track!), boxes: r.characters.map((c) => c.body!.box) });
+      out.push({ n: r.characters.length, key: r.keyframe, added: r.added, tracks: r.characters.map((c) => c.body!.track!), boxes: r.characters.map((c) => c.body!.box) });
     }
     return out;
   };
@@ -451,14 +453,29 @@ test('between keyframes the face finders watch for a new face; only a new one is
   assert.equal(looked, 1);
   const on = await run(2 / 24);
   assert.deepEqual(on.map((r) => r.n), [1, 1, 1, 1, 1, 1, 2, 2, 2, 2], 'found on the first watched frame that shows her face (6)');
-  assert.deepEqual(on.map((r) => r.key), [true, false, false, false, false, false, true, false, false, false]);
+  assert.deepEqual(on.map((r) => r.key), [true, false, false, false, false, false, false, false, false, false], 'the whole chain ran on the keyframe only');
+  assert.deepEqual(on.map((r) => r.added), [0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
   assert.equal(looked, 5, 'the finder runs on the keyframe and on every second frame after it');
-  assert.equal(cuts, 2, 'one cut on the keyframe, one for the new face: the carried girl is not cut again');
+  assert.equal(cuts, 3, 'the body backend cuts on the keyframe, and once more where a face is new, given every face on the frame');
   assert.equal(on[6].tracks[0], on[0].tracks[0], 'the carried girl keeps her track');
   assert.notEqual(on[6].tracks[1], on[6].tracks[0]);
   assert.ok(boxIoU(on[9].boxes[1], boxes[1]) > 0.8, 'and carried on from there');
-  assert.deepEqual(await run(2 / 24, quick), on);
+  assert.deepEqual(await run(2 / 24, [quick, bodies()]), on);
   assert.deepEqual([looked, glanced], [1, 4], 'the keyframe looks in full, the frames between glance');
+  // The keyframe cut the left girl's body over both of them: the right girl's face lies in it, but not on the
+  // carried girl's face, so she is someone new all the same, cut apart from the left girl.
+  const wide = await run(2 / 24, [finder, bodies(true)]);
+  assert.ok(boxIoU(wide[0].boxes[0], boxes[0]) < 0.6, 'the keyframe body is cut too wide');
+  assert.deepEqual(wide.map((r) => r.n), on.map((r) => r.n));
+  assert.ok(boxIoU(wide[6].boxes[1], boxes[1]) > 0.9);
+  // A body backend that also gives a body of its own, with no face (a person detector's extra find): on a watched
+  // frame only the new face's character is added.
+  const extra: CharacterDetector = {
+    name: 'extra', labels: ['body'],
+    detect: async (f, prior, i) => [...(await bodies().detect(f, prior, i)), { frame: i ?? 0, box: [140, 100, 40, 60] as Box, score: 1, label: 'body' as const }],
+  };
+  const plus = await run(2 / 24, [finder, extra]);
+  assert.deepEqual(plus.map((r) => r.n), [2, 2, 2, 2, 2, 2, 3, 3, 3, 3], 'its find on the keyframe stands, none is added on the watched frame');
 });
 
 test('scoring: matching, P/R/F1 and misses counting as zero IoU', () => {

@@ -55,6 +55,8 @@ test('out-of-range options and a folder for a page are one-line errors naming th
       [['characters', 'make-truth', '--out', join(tmp, 'mt'), '--count', '0'], /--count must be an integer from 1 to 100000/],
       [['characters', 'x.png', '--seg-width', '1000000'], /--seg-width must be an integer from 32 to 4096/],
       [['eval', 'panels', '--truth', 't.json', '--identity-threshold', 'abc'], /--identity-threshold must be a number from 0 to 3, got "abc"/],
+      [['analyze', 'x.mp4', '--watch=-1'], /--watch must be a number from 0 to 3600, got "-1"/],
+      [['characters', 'x.mp4', '--watch', 'soon'], /--watch must be a number from 0 to 3600, got "soon"/],
     ] as const) {
       const r = spawnSync(process.execPath, [mainJs, ...args, '-w', join(tmp, 'ws')], { encoding: 'utf8' });
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);

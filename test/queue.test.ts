@@ -131,6 +131,9 @@ test('queue: job checks refuse paths outside --allow, malformed jobs and bad URL
   assert.throws(() => checkJob({ ...job, v: 99 }), /protocol/);
   assert.throws(() => checkJob({ ...job, kind: 'exec' }), /unknown job kind/);
   assert.throws(() => checkJob({ ...job, params: { detector: 'anime', crop: 'movie=/etc/passwd' } }), /plain crop/);
+  const analyze = { ...job, kind: 'analyze', params: { rate: 2, watch: 0 } };
+  assert.equal((checkJob(analyze) as { kind: string }).kind, 'analyze', 'watch 0: no watching');
+  for (const watch of [-1, '0.5', Infinity]) assert.throws(() => checkJob({ ...analyze, params: { watch } }), /watch/);
   assert.throws(() => parseRedisUrl('http://x:1'), ToonscopeError);
   assert.equal(parseRedisUrl('redis://:s3cret@h:7000/2').shown, 'redis://:***@h:7000/2');
   assert.deepEqual([parseRedisUrl('rediss://h:7000/2').options.db, Boolean(parseRedisUrl('rediss://h').options.tls)], [2, true]);

@@ -95,7 +95,7 @@ export async function appearance(frame: Frame, d: Detection, shot: number, time:
 export interface DetectStageReport {
   frames: number;
   keyframes: number;
-  /** Seconds in the detector chain (keyframes), flow carrying, and embedding. */
+  /** Seconds in the detector chain (keyframes), flow carrying (with the watches between keyframes), and embedding. */
   chainSeconds: number;
   carrySeconds: number;
   embedSeconds: number;

@@ -57,11 +57,15 @@ export interface AnalyzeOptions {
   log?: (msg: string) => void;
 }
 
+/** In the first pass's stage key only when it watches: a workspace analysed before watching was, with `--watch 0`, is not redone. */
+const watchKey = (watch: number) => (watch > 0 ? { watch } : {});
+
 /**
  * Defaults chosen for speed on 2 cores at no measured loss: on a Ren'Py cast
  * truth set (seed 2, not the bench clip) 480 px / 4 s / 160 px gave MOTA 0.946,
  * IDF1 0.972, ARI 0.848 against 0.919, 0.958, 0.841 for 640 px / 2 s / 224 px,
- * in 71% of the time (docs/cast.md).
+ * in 71% of the time (docs/cast.md). The watch for new faces between keyframes (0.5 s, the sampling step) came later
+ * (docs/cast.md, Session 34): the same there, a character more on real footage.
  */
 export const ANALYZE_DEFAULTS = { rate: 2, width: 480, fps: 8, every: 4, watch: 0.5, embedSize: 160 } as const;
 
@@ -143,7 +147,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
   const D = ANALYZE_DEFAULTS;
   // A portrait video is looked at `width` tall (analysisSize); one analysed `width` wide before is redone.
   const portrait = shots.video.height > shots.video.width ? { side: 'longer' } : {};
-  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, ...portrait, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, watch: opts.watch ?? D.watch, embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
+  const detectKey = { v: DETECT_VERSION, chain: chainSpec, width: opts.width ?? D.width, ...portrait, fps: opts.fps ?? D.fps, every: opts.every ?? D.every, ...watchKey(opts.watch ?? D.watch), embed: opts.embedSize ?? D.embedSize, ...(identity.embedder ? { identity: identity.space } : {}) };
   const prior = ws.stage(videoId, 'analyze:detect', detectKey);
   // A taught frame adds a sample to a finished video: only its shot is analysed again.
   if (prior?.status === 'done' && !pendingSamples(ws, videoId).length) skipped.push('characters');
@@ -162,7 +166,7 @@ export async function analyzeVideo(ws: Workspace, path: string, opts: AnalyzeOpt
     const chain = auto ?? (own ? parseChain(chainSpec) : (opts.chain as CharacterDetector[]));
     const dbar = opts.progress?.(`characters ${path}`, pending);
     try {
-      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, watch: detectKey.watch, embed: { size: detectKey.embed, identity: identity.embedder }, frames }, dbar);
+      detail = await detectStage(ws, videoId, shots.video, shots.times, shots.shots, chain, { width: detectKey.width, fps: detectKey.fps, every: detectKey.every, watch: opts.watch ?? D.watch, embed: { size: detectKey.embed, identity: identity.embedder }, frames }, dbar);
     } finally {
       if (own) for (const d of chain) await d.dispose?.();
     }

@@ -85,7 +85,7 @@ export class CascadeFaces implements CharacterDetector {
     return this.find(frame, [0, ...(this.opts.angles ?? DEFAULT_ANGLES)], frameIndex);
   }
 
-  /** The upright pass alone, a third of the time: between keyframes, where the frames after get their own look. */
+  /** The upright pass alone (one of its three): between keyframes, where the frames after get their own look. */
   async glance(frame: Image, _prior: Detection[], frameIndex = 0): Promise<Detection[]> {
     return this.find(frame, [0], frameIndex);
   }

@@ -92,7 +92,8 @@ export async function runVideo(ws: Workspace, file: string, chain: CharacterDete
     faces += r.characters.filter((c) => c.face).length;
     const tag = String(r.source).padStart(6, '0');
     coco.add({ file_name: `${resolve(file)}#frame=${r.source}`, width: r.frame.width, height: r.frame.height, frame: r.source, time: r.frame.time, keyframe: r.keyframe }, r.characters);
-    if (r.keyframe || opts.allFrames) await saveFrame(dir, tag, r.frame, r.characters);
+    // Overlays where the chain found someone: keyframes, and frames where a watch found a new face.
+    if (r.keyframe || r.added || opts.allFrames) await saveFrame(dir, tag, r.frame, r.characters);
     bar?.tick();
   }
   writeFileSync(`${dir}/coco.json`, JSON.stringify(coco.doc));

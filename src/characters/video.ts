@@ -32,6 +32,8 @@ export interface VideoFrameResult {
   /** Source frame number (from the presentation time). */
   source: number;
   keyframe: boolean;
+  /** Characters a watch found on this frame between keyframes (`Propagator`). */
+  added: number;
   characters: Character[];
 }
 
@@ -192,7 +194,8 @@ export class Propagator {
     this.rest = k < 0 ? [] : chain.slice(k);
   }
 
-  async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; characters: Character[] }> {
+  /** `keyframe`: the whole chain ran; `added`: characters a watch found on this frame (carried ones besides). */
+  async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; added: number; characters: Character[] }> {
     // Nobody shows on a blank frame (a fade's black, a white flash), and it has no motion to follow: it is passed over.
     // Whoever was carried is carried on from the frame before it (a flash inside a shot is no cut: she is back on the
     // frame after), and a shot that opens blank has its first keyframe on the first frame that shows something.
@@ -201,7 +204,7 @@ export class Propagator {
         this.prevSmall = undefined;
         this.chars = [];
       }
-      return { keyframe: false, characters: [] };
+      return { keyframe: false, added: 0, characters: [] };
     }
     const small = shrink(grayOf(frame), 2);
     const keyframe = cut || !this.prevSmall || frame.time - this.lastKey >= this.every - 1e-6;
@@ -209,7 +212,7 @@ export class Propagator {
     if (this.prevSmall && !cut && this.chars.length) {
       carried = carry(this.chars, flow(this.cv, this.prevSmall, small), small.width, small.height, frame.width / small.width, frame.width, frame.height, frame.index);
     }
-    let found = false;
+    let added = 0;
     if (keyframe) {
       const fresh = await detectCharacters(frame, this.chain, frame.index);
       link(fresh, carried, frame.width, frame.height, () => ++this.tracks);
@@ -217,28 +220,34 @@ export class Propagator {
       this.lastKey = this.lastWatch = frame.time;
     } else if (this.watch > 0 && this.finders.length && frame.time - this.lastWatch >= this.watch - 1e-6) {
       this.lastWatch = frame.time;
-      const added = await this.newFaces(frame, carried);
-      found = added.length > 0;
-      this.chars = [...carried, ...added];
+      const more = await this.newFaces(frame, carried);
+      added = more.length;
+      this.chars = [...carried, ...more];
     } else this.chars = carried;
     this.prevSmall = small;
-    return { keyframe: keyframe || found, characters: this.chars };
+    return { keyframe, added, characters: this.chars };
   }
 
-  /** Characters around faces the finders see on `frame` that no carried character covers; whoever is carried stays. */
+  /**
+   * Characters around faces the finders see on `frame` that nobody carried has; whoever is carried stays as carried.
+   * A carried character with a face has this face when the two overlap at all (flow moves her face box with her body,
+   * so it drifts a little); one without a face, when her body covers it. Not by her body alone: a body cut too wide
+   * on the keyframe (two girls side by side in the same colours, one face found) covers the other girl's face.
+   */
   private async newFaces(frame: Frame, carried: Character[]): Promise<Character[]> {
     const faces: Detection[] = [];
     for (const d of this.finders) faces.push(...(await (d.glance ?? d.detect).call(d, frame, faces, frame.index)));
-    const fresh = faces.filter((f) => !carried.some((c) => (c.body ? cover(f, c.body) >= 0.3 : boxIoU(f.box, c.face!.box) > 0.3)));
+    const fresh = faces.filter((f) => !carried.some((c) => (c.face ? boxIoU(f.box, c.face.box) > 0 : cover(f, c.body!) >= 0.3)));
     if (!fresh.length) return [];
-    const all = [...fresh];
+    // The rest of the chain sees every face on the frame, as on a keyframe, so the new character's body is cut apart
+    // from the carried ones (a joint cut splits touching characters); only the new faces' characters are taken.
+    const all: Detection[] = [...carried.flatMap((c) => (c.face ? [c.face] : [])), ...fresh];
     for (const d of this.rest) all.push(...(await d.detect(frame, all, frame.index)));
-    // A body the rest cuts around a new face stands; one that covers a carried character is that character again.
-    const added = group(all).filter((c) => c.face || !carried.some((o) => o.body && boxIoU(c.body!.box, o.body.box) > 0.5));
+    const added = group(all).filter((c) => c.face && fresh.includes(c.face));
     for (const c of added) {
       const id = ++this.tracks;
       if (c.body) c.body.track = id;
-      if (c.face) c.face.track = id;
+      c.face!.track = id;
     }
     return added;
   }
@@ -276,7 +285,7 @@ export async function* charactersInVideo(path: string, chain: CharacterDetector[
     const shot = shotOf.get(frame.index) ?? prevShot;
     const cut = shot !== prevShot;
     prevShot = shot;
-    const { keyframe, characters } = await prop.step(frame, cut);
-    yield { frame, source: frame.index, keyframe, characters };
+    const { keyframe, added, characters } = await prop.step(frame, cut);
+    yield { frame, source: frame.index, keyframe, added, characters };
   }
 }

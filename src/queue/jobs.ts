@@ -11,7 +11,7 @@ import type { Ratio } from '../core/rate.js';
 import type { PartStart } from '../interpolate/video.js';
 
 /** Bumped when job data or transfer payloads change shape: a worker refuses jobs of another version. */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 export interface AnalyzeParams {
   chain?: string;

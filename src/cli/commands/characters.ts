@@ -26,7 +26,7 @@ const characters: Command = {
     '  --watch S          video: seconds between quick looks for a new face between keyframes (default 0.5; 0: none)',
     '  --width N          video: analysis width (default 640)',
     '  --max-frames N     video: stop after N analysed frames',
-    '  --all-frames       video: write masks and overlays for every analysed frame (default: keyframes)',
+    '  --all-frames       video: write masks and overlays for every analysed frame (default: keyframes, and frames where a watch found a new face)',
     'Results go to <workspace>/characters/<name>/: coco.json, masks/*.png, overlays/*.jpg.',
   ].join('\n'),
   options: {
@@ -35,6 +35,11 @@ const characters: Command = {
   },
   async run(files, values, ctx) {
     if (!files.length) throw new ToonscopeError(undefined, 'give at least one image or video file');
+    // Options first: a bad one is said before any work, whatever the files.
+    const video = {
+      fps: numOption(values, 'fps', 0.1, 240), every: numOption(values, 'every', 0.1, 3600), watch: numOption(values, 'watch', 0, 3600), width: intOption(values, 'width', 64, 3840), maxFrames: intOption(values, 'max-frames', 1),
+      allFrames: Boolean(values['all-frames']),
+    };
     const chain = await autoChain(values.detectors as string | undefined, { ...chainWidths(values), models: values.models as string | undefined });
     const ws = ctx.workspace();
     const out: RunSummary[] = [];
@@ -43,10 +48,7 @@ const characters: Command = {
         checkFile(f);
         const r = IMAGE_EXT.test(f)
           ? await runImage(ws, f, chain)
-          : await runVideo(ws, f, chain, {
-            fps: numOption(values, 'fps', 0.1, 240), every: numOption(values, 'every', 0.1, 3600), watch: numOption(values, 'watch', 0, 3600), width: intOption(values, 'width', 64, 3840), maxFrames: intOption(values, 'max-frames', 1),
-            allFrames: Boolean(values['all-frames']), progress: (t) => ctx.progress(`characters ${f}`, t),
-          });
+          : await runVideo(ws, f, chain, { ...video, progress: (t) => ctx.progress(`characters ${f}`, t) });
         out.push(r);
         ctx.log(`${f}: ${r.characters} character detections, ${r.faces} faces in ${r.frames} frame(s) (${r.keyframes} keyframes), ${r.seconds.toFixed(1)} s${r.secondsPerMinute ? ` (${r.secondsPerMinute.toFixed(0)} s per minute of video)` : ''} -> ${r.dir}`);
       }
