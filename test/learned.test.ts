@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Workspace } from '../src/core/workspace.js';
 import type { Box } from '../src/core/types.js';
 import type { FeatureMap } from '../src/embed/backend.js';
-import { acrossScales, below, dropPieces, frameFeatures, LearnedBodies, LEARNED_LAYER, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, SMALL_PART, type Look, type Outline } from '../src/characters/learned.js';
+import { acrossScales, dropPieces, frameFeatures, LearnedBodies, LEARNED_LAYER, mapSize, cellLabels, lookLabels, offOutline, refineInside, mapToDetections, probabilities, refine, refineAll, regions, settle, trainLearned, CLOSE_UP, CUT_PIXELS, LEARNED_DEFAULTS, SMALL_PART, type Look, type Outline } from '../src/characters/learned.js';
 import { opencv } from '../src/core/opencv.js';
 import { cutThreadCuts, cutThreadReady, cutThreadState } from '../src/characters/cut.js';
 import type { Detection, Image } from '../src/core/types.js';
@@ -103,17 +103,6 @@ test('learned detector: a character standing against a found body comes out; tha
   // The map lights a body's core, not its whole box: a neighbour is measured against the found body's lit cells.
   const core = map([3, 2, 4, 10], [5, 5, 6, 5], [7, 3, 8, 9]);
   assert.equal(mapToDetections(core, fm, frame, LEARNED_DEFAULTS, [], 0, [left]).length, 1, 'a slimmer neighbour joined by a lit bridge');
-  // The chain cut her head and shoulders alone (cells 2-5 x 2-4, face 16 px); the map lights all of her, down to
-  // row 10. Under her face, the rest of her is her; without her face it came out as someone new.
-  const head: Box = [32, 32, 64, 48], face: Box = [56, 36, 16, 16];
-  const tall = map([2, 2, 5, 10]);
-  assert.equal(mapToDetections(tall, fm, frame, LEARNED_DEFAULTS, [], 0, [head]).length, 1);
-  assert.deepEqual(mapToDetections(tall, fm, frame, LEARNED_DEFAULTS, [], 0, [head], [face]), []);
-  assert.deepEqual(below(head, face), [40, 80, 48, 100], 'three faces wide, from the cut down to nine face heights under the face');
-  assert.equal(below(left, [56, 32, 16, 16]), undefined, 'a cut reaching that far leaves nothing under it');
-  // Someone standing beside that column is still someone new.
-  const side = map([2, 2, 5, 4], [6, 2, 9, 10]);
-  assert.equal(mapToDetections(side, fm, frame, LEARNED_DEFAULTS, [], 0, [head], [face]).length, 1);
 });
 
 test('learned detector: a frame is mapped at the model width on its longer side', () => {

@@ -58,10 +58,9 @@ const LOOKS_VERSION = 3;
  * (`carriedFound`); a close-up or its pieces by the likeness ratio, not the distance to a character alone (`dropPieces`).
  * 15: his face off the carried box to the side by a quarter of its own size, not a share of the box's; above and
  * below, by the larger of that and 15% of the box's height. 16: a candidate the likeness test turned down is taken back
- * where the shot vouches for it (`vouchedFor`). 17: no carried box where it is 95% black or 95% white. 18: lit under a
- * found body whose face is known, where the rest of her may stand, it is her (`below`).
+ * where the shot vouches for it (`vouchedFor`). 17: no carried box where it is 95% black or 95% white.
  */
-const PASS_VERSION = 18;
+const PASS_VERSION = 17;
 
 /** Frames of an episode its background cut-outs come from (characters/likeness.ts). */
 const BACKGROUND_FRAMES = 16;
@@ -369,7 +368,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   /** A frame's first-pass boxes as the learned detector takes them: bodies, and faces found alone. */
   const foundOn = (f: number): FoundOn => {
     const rows = firstPass.get(f) ?? [];
-    return { bodies: rows.filter((r) => r.body).map((r) => r.box), others: rows.filter((r) => !r.body).map((r) => r.box), faces: rows.filter((r) => r.body).map((r) => r.face) };
+    return { bodies: rows.filter((r) => r.body).map((r) => r.box), others: rows.filter((r) => !r.body).map((r) => r.box) };
   };
   /** Every first-pass box of a frame, of either kind. */
   const known = (f: number): Box[] => (firstPass.get(f) ?? []).map((r) => r.box);

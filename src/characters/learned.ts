@@ -319,7 +319,7 @@ export function regions(set: ArrayLike<number>, cols: number, rows: number): num
  * Each region's mask is the probability map, bilinearly upsampled inside its
  * box, at the threshold.
  */
-export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, params: LearnedParams, known: Box[] = [], frameIndex = 0, bodies: Box[] = [], faces: Array<Box | undefined> = []): Detection[] {
+export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' | 'rows' | 'stride'>, frame: { width: number; height: number }, params: LearnedParams, known: Box[] = [], frameIndex = 0, bodies: Box[] = []): Detection[] {
   const { cols, rows, stride } = fm;
   const sx = (cols * stride) / frame.width, sy = (rows * stride) / frame.height;
   const cw = stride / sx, ch = stride / sy;
@@ -336,15 +336,12 @@ export function mapToDetections(prob: Float32Array, fm: Pick<FeatureMap, 'cols' 
   // A found body's size in lit cells (the map lights a body's core, not its whole box): what a second character is measured by.
   const litCells = regionCells(lit, cols, rows);
   const litIn = (b: Box) => litCells.filter((i) => inside(i, b)).length;
-  // Under a body whose face is known, where the rest of her may stand (`below`): lit there, it is her.
-  const under = bodies.map((b, k) => faces[k] && below(b, faces[k]!));
-  const hers = (i: number, k: number) => near(i, all[k]) || (k >= known.length && !!under[k - known.length] && inside(i, under[k - known.length]!));
   for (const region of regions(lit, cols, rows)) {
     const touched = all.flatMap((b, k) => (region.some((i) => near(i, b)) ? [k] : []));
     if (!touched.length) continue;
     // Her arm, her hair, the rest of a close-up whose face alone was found: that character, not someone new.
     const splittable = touched.every((k) => k >= known.length);
-    for (const i of region) if (!splittable || touched.some((k) => hers(i, k))) lit[i] = 0;
+    for (const i of region) if (!splittable || touched.some((k) => near(i, all[k]))) lit[i] = 0;
     if (!splittable) continue;
     // Beside found bodies: a piece far smaller than the bodies it borders is theirs; one at least half as big may be someone new.
     const rest = new Uint8Array(cols * rows);
@@ -511,20 +508,8 @@ export function refineInside(cv: CV, frame: Image, box: Box, frameIndex = 0): De
   return clip(refine(cv, frame, seedFromBox(box, frameIndex)), box, frameIndex) ?? seedFromBox(box, frameIndex);
 }
 
-/** Characters already found on a frame (frame pixels): whole bodies (with their faces where known), and other boxes (faces found alone). */
-export interface FoundOn { bodies: Box[]; others: Box[]; faces?: Array<Box | undefined> }
-
-/**
- * Under a found body whose face is known, the column where the rest of her may stand: three faces wide, down to nine
- * face heights under the face's top (the chain's cut window, grabcut.ts); undefined when the body reaches that far.
- * The chain's cut stops short of her feet where her dress takes the colour of the ground around her (a white dress
- * on a moonlit clearing: her head and shoulders alone), and the series map, lighting all of her, left the rest of her
- * beside the cut as big as the cut itself: someone new, a second box for her.
- */
-export function below(body: Box, face: Box): Box | undefined {
-  const bottom = body[1] + body[3], end = face[1] + 9 * face[3];
-  return end > bottom ? [face[0] + face[2] / 2 - 1.5 * face[2], bottom, 3 * face[2], end - bottom] : undefined;
-}
+/** Characters already found on a frame (frame pixels): whole bodies, and other boxes (faces found alone). */
+export interface FoundOn { bodies: Box[]; others: Box[] }
 
 /**
  * The learned model as a chain backend. `known(frame)` gives the characters
@@ -562,8 +547,7 @@ export class LearnedBodies implements CharacterDetector {
     const found = this.known(frameIndex);
     const others = [...found.others, ...prior.filter((d) => d.label !== 'body').map((d) => d.box)];
     const bodies = [...found.bodies, ...prior.filter((d) => d.label === 'body').map((d) => d.box)];
-    const faces = found.faces ?? [];
-    const at = (p: Float32Array, map = fm) => mapToDetections(p, map, frame, this.model.params, others, frameIndex, bodies, faces);
+    const at = (p: Float32Array, map = fm) => mapToDetections(p, map, frame, this.model.params, others, frameIndex, bodies);
     // The same models on a map of half the width: a close-up's character, in pieces on the full map, whole there.
     const half = await frameFeatures(frame, this.model.params.width / 2, this.model.layer, this.model.stride);
     // The series map's regions, then each taught look's (the candidates are judged and settled by the caller).
