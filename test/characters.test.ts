@@ -433,7 +433,7 @@ test('between keyframes the face finders watch for a new face; only a new one is
     name: 'bodies', labels: ['body'],
     detect: async (_f, prior, i) => prior.filter((d) => d.label === 'face').map((d) => {
       cuts++;
-      const k = scene.faces.findIndex((f) => boxIoU(f, d.box) > 0.5);
+      const k = d.box[0] < W / 2 ? 0 : 1;
       const box: Box = wide && k === 0 && prior.length === 1 ? [boxes[0][0], boxes[0][1], boxes[1][0] + boxes[1][2] - boxes[0][0], boxes[0][3]] : boxes[k];
       return { frame: i ?? 0, box, score: 1, label: 'body' as const };
     }),
@@ -468,6 +468,12 @@ test('between keyframes the face finders watch for a new face; only a new one is
   assert.ok(boxIoU(wide[0].boxes[0], boxes[0]) < 0.6, 'the keyframe body is cut too wide');
   assert.deepEqual(wide.map((r) => r.n), on.map((r) => r.n));
   assert.ok(boxIoU(wide[6].boxes[1], boxes[1]) > 0.9);
+  assert.ok(boxIoU(wide[6].boxes[0], boxes[0]) > 0.9, 'and the carried girl takes the joint cut\'s body, not the one over both');
+  assert.equal(wide[9].tracks[0], wide[0].tracks[0]);
+  // The keyframe put her face box a face and more below her face (as flow lagging on flat colours does): the face
+  // found on her is still hers.
+  const lagging: CharacterDetector = { ...finder, detect: async (f, p, i) => (await finder.detect(f, p, i)).map((d, k) => (k === 0 && !i ? { ...d, box: [d.box[0], d.box[1] + 1.2 * d.box[3], d.box[2], d.box[3]] as Box } : d)) };
+  assert.deepEqual((await run(2 / 24, [lagging, bodies()])).map((r) => r.n), on.map((r) => r.n), 'not a second left girl');
   // A body backend that also gives a body of its own, with no face (a person detector's extra find): on a watched
   // frame only the new face's character is added.
   const extra: CharacterDetector = {

@@ -167,6 +167,14 @@ export function blank(img: Image, coverage = 0.95, box?: Box): boolean {
   return (box ? Math.max(dark, light) : dark + light) >= coverage * n;
 }
 
+/** Whether a carried character with a face has the face `f`: her face box overlaps it, or it lies on her body within a face and a half of her face. */
+function hasFace(c: Character, f: Detection): boolean {
+  const g = c.face!.box;
+  if (boxIoU(f.box, g) > 0) return true;
+  const d = Math.hypot(f.box[0] + f.box[2] / 2 - (g[0] + g[2] / 2), f.box[1] + f.box[3] / 2 - (g[1] + g[3] / 2));
+  return Boolean(c.body) && cover(f, c.body!) >= 0.3 && d <= 1.5 * Math.max(f.box[2], g[2]);
+}
+
 /**
  * Keyframe detection with flow carrying in between, frame by frame. The
  * caller says where shots start (a cut: no flow across it, detect afresh);
@@ -229,21 +237,30 @@ export class Propagator {
   }
 
   /**
-   * Characters around faces the finders see on `frame` that nobody carried has; whoever is carried stays as carried.
-   * A carried character with a face has this face when the two overlap at all (flow moves her face box with her body,
-   * so it drifts a little); one without a face, when her body covers it. Not by her body alone: a body cut too wide
-   * on the keyframe (two girls side by side in the same colours, one face found) covers the other girl's face.
+   * Characters around faces the finders see on `frame` that nobody carried has; whoever is carried stays. A carried
+   * character with a face has this face when her face box overlaps it, or when it lies on her body within a face and
+   * a half of her face (flow moves her face box with her body's median motion, and it lags on flat colours); one
+   * without a face, when her body covers it. Not by her body alone: a body cut too wide on the keyframe (two girls
+   * side by side in the same colours, one face found) covers the other girl's face.
    */
   private async newFaces(frame: Frame, carried: Character[]): Promise<Character[]> {
     const faces: Detection[] = [];
     for (const d of this.finders) faces.push(...(await (d.glance ?? d.detect).call(d, frame, faces, frame.index)));
-    const fresh = faces.filter((f) => !carried.some((c) => (c.face ? boxIoU(f.box, c.face.box) > 0 : cover(f, c.body!) >= 0.3)));
+    const fresh = faces.filter((f) => !carried.some((c) => (c.face ? hasFace(c, f) : cover(f, c.body!) >= 0.3)));
     if (!fresh.length) return [];
     // The rest of the chain sees every face on the frame, as on a keyframe, so the new character's body is cut apart
     // from the carried ones (a joint cut splits touching characters); only the new faces' characters are taken.
     const all: Detection[] = [...carried.flatMap((c) => (c.face ? [c.face] : [])), ...fresh];
     for (const d of this.rest) all.push(...(await d.detect(frame, all, frame.index)));
-    const added = group(all).filter((c) => c.face && fresh.includes(c.face));
+    const chars = group(all);
+    // A carried body over a new face was cut too wide: the joint cut's body for her face is hers now (her track kept),
+    // so two characters do not share the new one's pixels until the next keyframe.
+    for (const c of carried) {
+      if (!c.face || !c.body || !fresh.some((f) => cover(f, c.body!) >= 0.3)) continue;
+      const body = chars.find((x) => x.face === c.face)?.body;
+      if (body) c.body = { ...body, track: c.body.track };
+    }
+    const added = chars.filter((c) => c.face && fresh.includes(c.face));
     for (const c of added) {
       const id = ++this.tracks;
       if (c.body) c.body.track = id;
