@@ -191,8 +191,8 @@ export class Propagator {
   private readonly finders: CharacterDetector[];
   private readonly rest: CharacterDetector[];
   /**
-   * `watch` (seconds, 0: off): between keyframes, the chain's face finders look this often for a face nobody carried
-   * covers, and only such faces go through the rest of the chain. The cascade finds a face on some frames of a shot
+   * `watch` (seconds, 0: off): between keyframes, the chain's face finders look this often for a face no carried
+   * character has, and only such faces' characters are added (`newFaces`). The cascade finds a face on some frames of a shot
    * and not others (a turn of the head, a mouth opening, the light), so a keyframe every few seconds missed whoever it
    * missed there for the whole stretch (a 5 s shot: two keyframes, her face found on neither, on most frames between).
    */
