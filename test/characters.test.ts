@@ -484,6 +484,23 @@ test('between keyframes the face finders watch for a new face; only a new one is
   assert.deepEqual(plus.map((r) => r.n), [2, 2, 2, 2, 2, 2, 3, 3, 3, 3], 'its find on the keyframe stands, none is added on the watched frame');
 });
 
+test('a watch with GrabCut: the girl turning to the camera beside a carried one is cut apart from her, as on a keyframe', async () => {
+  const cv = await opencv();
+  const W = 320, H = 180;
+  // Two girls side by side, touching; the face finder sees the right one's face only from frame 3 on.
+  const scene = drawScene(W, H, [{ cx: 130, top: 20, face: 24 }, { cx: 170, top: 20, face: 24 }], 3);
+  const face = (box: Box, i = 0): Detection => ({ frame: i, box: [...box] as Box, score: 1, label: 'face' });
+  const finder: CharacterDetector = { name: 'finder', labels: ['face'], detect: async (_f, _p, i = 0) => scene.faces.filter((_, k) => k === 0 || i >= 3).map((b) => face(b, i)) };
+  const prop = new Propagator(cv, [finder, new GrabCutBodies()], 60, 2 / 24);
+  let last: Awaited<ReturnType<Propagator['step']>> | undefined;
+  for (let k = 0; k < 5; k++) last = await prop.step({ ...scene.image, index: k, time: k / 24 }, k === 0);
+  assert.equal(last!.added, 1, 'found on frame 4, the first watch after she turns');
+  const masks = last!.characters.map((c) => fullMask(c.body!, W, H));
+  const ious = scene.masks.map((m, k) => maskIoU(masks[k], m));
+  assert.ok(ious.every((v) => v > 0.8), `each body on its girl: ${ious.map((v) => v.toFixed(2))}`);
+  assert.ok(maskIoU(masks[0], masks[1]) < 0.05, 'the two share no pixels');
+});
+
 test('scoring: matching, P/R/F1 and misses counting as zero IoU', () => {
   assert.deepEqual(match([[0.9, 0.2], [0.6, 0.7]], 0.5), [[0, 0, 0.9], [1, 1, 0.7]]);
   assert.deepEqual(prf(3, 1, 2), { tp: 3, fp: 1, fn: 2, precision: 0.75, recall: 0.6, f1: (2 * 0.75 * 0.6) / 1.35 });
