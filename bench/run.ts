@@ -11,6 +11,7 @@ import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { analyzeSeries } from '../src/analyze/series.js';
 import { Workspace } from '../src/core/workspace.js';
 import { probe } from '../src/core/video.js';
+import { backboneRuntime } from '../src/embed/backend.js';
 import { errorText } from '../src/core/opencv.js';
 import { cutThreadCuts, cutThreadFailure, cutThreadState, cutThreadWanted } from '../src/characters/cut.js';
 
@@ -46,6 +47,7 @@ async function benchAnalyzePipeline(tmp: string) {
     'series s (learned pass + refine + cluster + collages)': +((t2 - t1) / 1000).toFixed(1),
     'learned pass s': +(series.learned?.seconds ?? 0).toFixed(1),
     'analyze cpu s (this process, all threads)': +cpuSeconds(c2).toFixed(1),
+    backbone: await backboneRuntime(),
     'GrabCut helper thread': { on: `on (${cutThreadCuts()} cuts so far)`, failed: `failed: ${cutThreadFailure()}`, off: `off (${cutThreadWanted() ? 'never needed' : 'TOONSCOPE_CUT_THREAD off or one core'})` }[cutThreadState()],
     'per-video stages cpu s': +cpuSeconds(c1).toFixed(1),
     'series stages cpu s': +(cpuSeconds(c2) - cpuSeconds(c1)).toFixed(1),

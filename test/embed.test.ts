@@ -147,3 +147,28 @@ test('dense stride-16 features (batch norms folded) equal tfjs-layers\' block_13
   await assert.rejects(denseFeatures(px, W, H, 'block_13_expand_BN'), /folded into block_13_expand_relu/);
   await assert.rejects(denseFeatures(px, W, H, 'block_13_expand'), /folded into block_13_expand_relu/);
 });
+
+test('the backbone runs on onnxruntime (the same folded weights) and gives what tfjs-wasm gives, at any size', async () => {
+  const { denseFeatures, runBackbone, backboneRuntime } = await import('../src/embed/backend.js');
+  assert.equal(await backboneRuntime(), 'onnxruntime');
+  // Sides that are no multiple of 32: the stride-2 'same' paddings put their extra row and column at the end.
+  const W = 200, H = 120;
+  const px = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7919 + (i >> 7) * 31) % 256);
+  const crops = [0, 1].map((j) => Uint8Array.from({ length: 160 * 160 * 3 }, (_, i) => (i * (13 + j) + j * 50) % 256));
+  const ort = { fm: await denseFeatures(px, W, H), v: await runBackbone(crops, 160) };
+  process.env.TOONSCOPE_NO_ORT = '1';
+  try {
+    assert.match(await backboneRuntime(), /^tfjs-wasm \(TOONSCOPE_NO_ORT=1\)/);
+    const fm = await denseFeatures(px, W, H);
+    const v = await runBackbone(crops, 160);
+    assert.deepEqual([ort.fm.rows, ort.fm.cols, ort.fm.dim], [fm.rows, fm.cols, fm.dim]);
+    const most = (a: ArrayLike<number>, b: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
+    assert.ok(most(ort.fm.data, fm.data) < 1e-4, `dense maps differ by ${most(ort.fm.data, fm.data)}`);
+    assert.equal(ort.v.length, 2);
+    for (let j = 0; j < 2; j++) assert.ok(most(ort.v[j], v[j]) < 1e-4, `crop ${j}: embeddings differ by ${most(ort.v[j], v[j])}`);
+    // Two different crops in one batch stay apart (each image pooled over its own cells).
+    assert.ok(most(ort.v[0], ort.v[1]) > 1e-2);
+  } finally {
+    delete process.env.TOONSCOPE_NO_ORT;
+  }
+});

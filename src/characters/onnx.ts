@@ -1,4 +1,4 @@
-// Bring-your-own ONNX model, the only file that touches onnxruntime-node.
+// Bring-your-own ONNX model (onnxruntime-node through core/ort.ts).
 // Two kinds:
 //  - 'salient': a salient-object / matting net (e.g. ISNet, U2Net) with one
 //    [1,3,S,S] input and a [1,1,S,S] 0..1 output; the mask is split into
@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ToonscopeError } from '../core/errors.js';
+import { runtime, session } from '../core/ort.js';
 import { resize } from '../core/image.js';
 import type { Box, Detection, Image } from '../core/types.js';
 import { splitByFaces } from './grabcut.js';
@@ -174,17 +175,11 @@ export function yoloCandidates(data: Float32Array, dims: number[], minScore: num
   return found;
 }
 
-/** onnxruntime-node, loaded on first use (this file is the only one that imports it). */
-export function runtime(): Promise<typeof import('onnxruntime-node')> {
-  return import('onnxruntime-node');
-}
-
 /** An inference session on `file`; a missing or unloadable file is a one-line ToonscopeError. */
 export async function openSession(file: string, threads = 2): Promise<any> {
   if (!existsSync(file)) throw new ToonscopeError(file, 'ONNX model file not found');
-  const ort = await runtime();
   try {
-    return await ort.InferenceSession.create(file, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
+    return await session(file, threads);
   } catch (e) {
     throw new ToonscopeError(file, `not a loadable ONNX model (${String((e as Error).message).split('\n')[0]})`);
   }

@@ -8,6 +8,7 @@
 // ZeroPadding2D before a 'valid' convolution becomes its explicit padding.
 import type * as TF from '@tensorflow/tfjs';
 import { tf } from './backend.js';
+import type { Graph, Node as OnnxNode } from '../core/onnx-write.js';
 
 interface KerasLayer {
   name: string;
@@ -135,10 +136,7 @@ export class FusedNet {
 
   /** The output of layer `out` (a Keras layer name) for a batch [n, h, w, 3]. Call inside tf.tidy. */
   apply(x: TF.Tensor4D, out: string): TF.Tensor4D {
-    const into = this.folded.get(out);
-    if (into) throw new Error(`layer ${out} is folded into ${into}: ask for ${into}`);
-    const target = this.alias.get(out) ?? out;
-    if (!this.nodes.some((n) => n.name === target)) throw new Error(`no layer ${out}`);
+    const target = this.target(out);
     const values = new Map<string, TF.Tensor4D>();
     // Each value is freed once its last reader has run, so a batch holds a few layers' outputs, not all of them.
     const left = new Map<string, number>();
@@ -171,5 +169,73 @@ export class FusedNet {
       }
     }
     throw new Error(`no layer ${out}`);
+  }
+
+  /**
+   * The same net up to `out` as an ONNX graph (input `x` [N,H,W,3] NHWC, output `y` [N,H',W',C], free sizes), for
+   * onnxruntime: the same folded weights, so the same function up to float rounding (backend.ts checks it).
+   * TensorFlow's 'same' padding (the extra row or column at the end) is ONNX's SAME_UPPER.
+   */
+  onnx(out: string): Graph {
+    const target = this.target(out);
+    const nodes: OnnxNode[] = [];
+    const initializers: NonNullable<Graph['initializers']> = [['zero', [], Float32Array.of(0)]];
+    // A ReLU with a ceiling (ReLU6) is a Clip from zero to it.
+    const relu = (x: string, y: string, max: number | undefined): OnnxNode => {
+      if (max === undefined) return { op: 'Relu', inputs: [x], outputs: [y] };
+      const top = `max${max}`;
+      if (!initializers.some(([name]) => name === top)) initializers.push([top, [], Float32Array.of(max)]);
+      return { op: 'Clip', inputs: [x, 'zero', top], outputs: [y] };
+    };
+    for (const n of this.nodes) {
+      switch (n.kind) {
+        case 'input': nodes.push({ op: 'Transpose', inputs: ['x'], outputs: [n.name], attrs: { perm: [0, 3, 1, 2] } }); break;
+        case 'pad': {
+          initializers.push([`${n.name}/pads`, [8], BigInt64Array.from([0, 0, n.pad[1][0], n.pad[2][0], 0, 0, n.pad[1][1], n.pad[2][1]].map(BigInt))]);
+          nodes.push({ op: 'Pad', inputs: [n.input, `${n.name}/pads`], outputs: [n.name] });
+          break;
+        }
+        case 'add': nodes.push({ op: 'Sum', inputs: n.inputs, outputs: [n.name] }); break;
+        case 'relu': nodes.push(relu(n.input, n.name, n.max)); break;
+        case 'conv':
+        case 'depthwise': {
+          // tfjs filters are [kh, kw, in, out] (depthwise: [kh, kw, channels, multiplier]); ONNX's [out, in/group, kh, kw].
+          const [kh, kw, ci, co] = n.filter.shape;
+          const d = n.filter.dataSync();
+          const outs = n.kind === 'conv' ? co : ci * co, per = n.kind === 'conv' ? ci : 1;
+          const w = new Float32Array(outs * per * kh * kw);
+          for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) {
+            const src = d[((a * kw + b) * ci + c) * co + o];
+            if (n.kind === 'conv') w[((o * ci + c) * kh + a) * kw + b] = src;
+            else w[((c * co + o) * kh + a) * kw + b] = src;
+          }
+          initializers.push([`${n.name}/w`, [outs, per, kh, kw], w]);
+          const inputs = [n.input, `${n.name}/w`];
+          if (n.bias) {
+            initializers.push([`${n.name}/b`, [outs], Float32Array.from(n.bias.dataSync())]);
+            inputs.push(`${n.name}/b`);
+          }
+          const pads: NonNullable<OnnxNode['attrs']> = n.pad === 'same' ? { auto_pad: 'SAME_UPPER' } : { pads: n.pad === 'valid' ? [0, 0, 0, 0] : [n.pad[1][0], n.pad[2][0], n.pad[1][1], n.pad[2][1]] };
+          const y = n.activation === 'relu6' ? `${n.name}/pre` : n.name;
+          nodes.push({ op: 'Conv', inputs, outputs: [y], attrs: { kernel_shape: [kh, kw], strides: n.strides, dilations: n.dilations, group: n.kind === 'conv' ? 1 : ci, ...pads } });
+          if (n.activation === 'relu6') nodes.push(relu(y, n.name, 6));
+          break;
+        }
+      }
+      if (n.name === target) {
+        nodes.push({ op: 'Transpose', inputs: [target], outputs: ['y'], attrs: { perm: [0, 2, 3, 1] } });
+        return { inputs: [['x', ['n', 'h', 'w', 3]]], outputs: [['y', ['n', 'rows', 'cols', 'channels']]], nodes, initializers };
+      }
+    }
+    throw new Error(`no layer ${out}`);
+  }
+
+  /** The node that computes layer `out` (a folded layer is an error naming the node that holds it). */
+  private target(out: string): string {
+    const into = this.folded.get(out);
+    if (into) throw new Error(`layer ${out} is folded into ${into}: ask for ${into}`);
+    const target = this.alias.get(out) ?? out;
+    if (!this.nodes.some((n) => n.name === target)) throw new Error(`no layer ${out}`);
+    return target;
   }
 }
