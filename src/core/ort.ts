@@ -19,6 +19,8 @@ export function ortThreads(): number {
 /** A session on a model file or on model bytes (throws onnxruntime's own error: callers say which file). */
 export async function session(model: string | Uint8Array, threads = ortThreads()): Promise<import('onnxruntime-node').InferenceSession> {
   const ort = await runtime();
-  const opts = { intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const };
+  // No spinning: by default onnxruntime's threads spin for a while after each run, waiting for the next, and burn
+  // some 30 ms of CPU each time (measured); between runs toonscope's other work (GrabCut, decoding) needs those cores.
+  const opts = { intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }
