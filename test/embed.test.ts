@@ -148,21 +148,20 @@ test('dense stride-16 features (batch norms folded) equal tfjs-layers\' block_13
   await assert.rejects(denseFeatures(px, W, H, 'block_13_expand'), /folded into block_13_expand_relu/);
 });
 
-test('the backbone runs on onnxruntime (the same folded weights) and gives what tfjs-wasm gives, at any size', async () => {
+test('the backbone runs on onnxruntime (the same folded weights) and gives what tfjs-wasm gives, at any size', { skip: process.env.TOONSCOPE_NO_ORT ? 'TOONSCOPE_NO_ORT is set' : false }, async () => {
   const { denseFeatures, runBackbone, backboneRuntime } = await import('../src/embed/backend.js');
   assert.equal(await backboneRuntime(), 'onnxruntime');
-  // Sides that are no multiple of 32: the stride-2 'same' paddings put their extra row and column at the end.
+  // Sides that are no multiple of 32: the stride-2 layers' explicit pads leave a row or column over at the end.
   const W = 200, H = 120;
   const px = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7919 + (i >> 7) * 31) % 256);
   const crops = [0, 1].map((j) => Uint8Array.from({ length: 160 * 160 * 3 }, (_, i) => (i * (13 + j) + j * 50) % 256));
   const ort = { fm: await denseFeatures(px, W, H), v: await runBackbone(crops, 160) };
   process.env.TOONSCOPE_NO_ORT = '1';
   try {
-    assert.match(await backboneRuntime(), /^tfjs-wasm \(TOONSCOPE_NO_ORT=1\)/);
+    assert.match(await backboneRuntime(), /^tfjs-wasm \(TOONSCOPE_NO_ORT\)/);
     const fm = await denseFeatures(px, W, H);
     const v = await runBackbone(crops, 160);
     assert.deepEqual([ort.fm.rows, ort.fm.cols, ort.fm.dim], [fm.rows, fm.cols, fm.dim]);
-    const most = (a: ArrayLike<number>, b: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
     assert.ok(most(ort.fm.data, fm.data) < 1e-4, `dense maps differ by ${most(ort.fm.data, fm.data)}`);
     assert.equal(ort.v.length, 2);
     for (let j = 0; j < 2; j++) assert.ok(most(ort.v[j], v[j]) < 1e-4, `crop ${j}: embeddings differ by ${most(ort.v[j], v[j])}`);
@@ -170,5 +169,68 @@ test('the backbone runs on onnxruntime (the same folded weights) and gives what 
     assert.ok(most(ort.v[0], ort.v[1]) > 1e-2);
   } finally {
     delete process.env.TOONSCOPE_NO_ORT;
+  }
+  // A layer folded into another is still an error naming the one to ask for, not a quiet fallback.
+  await assert.rejects(denseFeatures(px, W, H, 'block_13_expand_BN'), /folded into block_13_expand_relu/);
+});
+
+test('a folded net written as ONNX computes what it computes in tfjs: explicit and "same" paddings at stride 2, ReLU ceilings, sums', async () => {
+  const { initBackend } = await import('../src/embed/backend.js');
+  await initBackend();
+  const { tf } = await import('../src/embed/backend.js');
+  const { FusedNet } = await import('../src/embed/net.js');
+  const { onnxModel } = await import('../src/core/onnx-write.js');
+  const { session, runtime } = await import('../src/core/ort.js');
+  const conv = { data_format: 'channels_last', activation: 'linear', dilation_rate: [1, 1] };
+  const layer = (name: string, class_name: string, config: Record<string, unknown>, ins: string[] = []) => ({ name, class_name, config, inbound_nodes: ins.length ? [ins.map((i) => [i, 0, 0, {}] as [string, number, number, unknown])] : [] });
+  const layers = [
+    layer('in', 'InputLayer', {}),
+    layer('pad', 'ZeroPadding2D', { padding: [[1, 2], [0, 3]] }, ['in']),
+    layer('c', 'Conv2D', { ...conv, padding: 'same', strides: [2, 2], use_bias: true }, ['pad']),
+    layer('r', 'ReLU', { max_value: 6 }, ['c']),
+    layer('dw', 'DepthwiseConv2D', { ...conv, padding: 'same', strides: [2, 2], use_bias: false, depth_multiplier: 1 }, ['r']),
+    layer('bn', 'BatchNormalization', { axis: -1, epsilon: 1e-3 }, ['dw']),
+    layer('r2', 'ReLU', { max_value: null }, ['bn']),
+    layer('r3', 'ReLU', { max_value: 4 }, ['r2']),
+    layer('add', 'Add', {}, ['r2', 'r3']),
+  ];
+  const wave = (shape: number[], seed: number) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * 12.9898 + seed) * 2), shape);
+  const net = FusedNet.build(layers, { 'c/kernel': wave([3, 4, 3, 8], 1), 'c/bias': wave([8], 2), 'dw/depthwise_kernel': wave([3, 3, 8, 1], 3), 'bn/gamma': wave([8], 4), 'bn/beta': wave([8], 5), 'bn/moving_mean': wave([8], 6), 'bn/moving_variance': tf.abs(wave([8], 7)).add(0.1) });
+  const { Tensor } = await runtime();
+  // Odd and even sides: TensorFlow's 'same' puts the extra row and column of a stride-2 padding at the end (SAME_UPPER).
+  for (const [H, W] of [[11, 13], [10, 10], [7, 9]]) {
+    for (const out of ['add', 'r2', 'r']) {
+      const x = Float32Array.from({ length: 2 * H * W * 3 }, (_, i) => Math.cos(i * 0.37));
+      const r = await (await session(onnxModel(net.onnx(out)))).run({ x: new Tensor('float32', x, [2, H, W, 3]) });
+      const t = tf.tidy(() => net.apply(tf.tensor4d(x, [2, H, W, 3]), out));
+      assert.deepEqual([...r.y.dims], t.shape, `${H}x${W} ${out}`);
+      const want = await t.data();
+      t.dispose();
+      assert.ok(most(r.y.data as Float32Array, want) < 1e-4, `${H}x${W} ${out}: differ by ${most(r.y.data as Float32Array, want)}`);
+    }
+  }
+});
+
+function most(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('TOONSCOPE_ORT_THREADS sets onnxruntime\'s threads: a whole number from 1, else a one-line error naming it', async () => {
+  const { ortThreads } = await import('../src/core/ort.js');
+  const before = process.env.TOONSCOPE_ORT_THREADS;
+  try {
+    delete process.env.TOONSCOPE_ORT_THREADS;
+    assert.ok(ortThreads() >= 1 && ortThreads() <= 4);
+    process.env.TOONSCOPE_ORT_THREADS = '3';
+    assert.equal(ortThreads(), 3);
+    for (const bad of ['0', '1.5', 'two', '-1']) {
+      process.env.TOONSCOPE_ORT_THREADS = bad;
+      assert.throws(() => ortThreads(), new RegExp(`TOONSCOPE_ORT_THREADS=${bad}: not a whole number`));
+    }
+  } finally {
+    if (before === undefined) delete process.env.TOONSCOPE_ORT_THREADS;
+    else process.env.TOONSCOPE_ORT_THREADS = before;
   }
 });

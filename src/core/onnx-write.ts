@@ -59,7 +59,10 @@ export interface Node {
   op: string;
   inputs: string[];
   outputs: string[];
-  /** Attributes: numbers become ints (or floats if not integral), number[] ints, strings strings, tensors given as {dims, data}. */
+  /**
+   * Attributes: numbers become ints (floats only if not integral: an attribute that must be a float with a whole value
+   * cannot be written), number[] ints, strings strings, tensors given as {dims, data}.
+   */
   attrs?: Record<string, number | number[] | string | { dims: number[]; data: Float32Array | BigInt64Array }>;
 }
 

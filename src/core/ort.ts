@@ -3,6 +3,8 @@
 // a user's model file (characters/onnx.ts, models/) and on a graph toonscope
 // writes itself (the MobileNetV2 backbone, embed/backend.ts) open here.
 import { availableParallelism } from 'node:os';
+import { ToonscopeError } from './errors.js';
+import { decimal } from './decimal.js';
 
 export type Ort = typeof import('onnxruntime-node');
 
@@ -11,16 +13,28 @@ export function runtime(): Promise<Ort> {
   return import('onnxruntime-node');
 }
 
-/** How many threads a session computes with: every core, up to four (more gain little on a small net). */
+/**
+ * How many threads a session computes with: TOONSCOPE_ORT_THREADS (a whole number from 1), else every core up to
+ * four. Several analyses on one machine (queue workers, other programs) each take that many: set it lower there, as
+ * TOONSCOPE_CUT_THREAD=0 turns the GrabCut helper off (docs/scale.md).
+ */
 export function ortThreads(): number {
+  const raw = process.env.TOONSCOPE_ORT_THREADS;
+  if (raw !== undefined && raw.trim() !== '') {
+    const n = decimal(raw.trim());
+    if (!Number.isInteger(n) || n < 1) throw new ToonscopeError(undefined, `TOONSCOPE_ORT_THREADS=${raw}: not a whole number of threads from 1`);
+    return n;
+  }
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** A session on a model file or on model bytes (throws onnxruntime's own error: callers say which file). */
-export async function session(model: string | Uint8Array, threads = ortThreads()): Promise<import('onnxruntime-node').InferenceSession> {
+/**
+ * A session on a model file or on model bytes (throws onnxruntime's own error: callers say which file). `spin`:
+ * onnxruntime's default, its threads spin for a while after each run waiting for the next; off where runs come
+ * between other work (the backbone between GrabCuts and decoding: spinning burnt some 30 ms of CPU after each run).
+ */
+export async function session(model: string | Uint8Array, threads = ortThreads(), spin = true): Promise<import('onnxruntime-node').InferenceSession> {
   const ort = await runtime();
-  // No spinning: by default onnxruntime's threads spin for a while after each run, waiting for the next, and burn
-  // some 30 ms of CPU each time (measured); between runs toonscope's other work (GrabCut, decoding) needs those cores.
-  const opts = { intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const opts = { intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, ...(spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }) };
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }

@@ -116,7 +116,7 @@ export function loadBackbone(): Promise<FusedNet> {
       }
       const all = Buffer.concat(buffers);
       // Keep the graph up to the last ReLU and free the input size; the caller averages over space
-      // (a global pool), so any side that is a multiple of 32 works. At 224 this equals nsfwjs's
+      // (a global pool), so any side works. At 224 this equals nsfwjs's
       // 7x7 AveragePooling + Flatten (its classifier head is dropped; its weights are ignored).
       const topo = structuredClone(json.modelTopology) as KerasTopology;
       const cfg = topo.model_config.config;
@@ -151,34 +151,45 @@ export function loadBackbone(): Promise<FusedNet> {
 
 /**
  * The backbone up to a layer as an onnxruntime session (`FusedNet.onnx`: the same folded weights), made once per
- * layer; null where onnxruntime cannot run it (then tfjs-wasm does). onnxruntime computes it on every core with
- * native SIMD: the learned pass's dense maps in a quarter of tfjs-wasm's time, crops' embeddings in a sixth
- * (tfjs-wasm runs one thread in Node). TOONSCOPE_NO_ORT=1 keeps tfjs (to compare the two).
+ * layer; null where onnxruntime-node cannot be loaded (then tfjs-wasm runs it, and analyze says so once).
+ * onnxruntime computes it on every core with native SIMD: the learned pass's dense maps in a quarter of tfjs-wasm's
+ * time, crops' embeddings in a sixth (tfjs-wasm runs one thread in Node). TOONSCOPE_NO_ORT=1 keeps tfjs-wasm (to
+ * compare the two, or for numbers equal across machines of other CPU types: onnxruntime picks its kernels by CPU).
  */
 const sessions = new Map<string, Promise<InferenceSession | null>>();
-let ortFailure: string | undefined;
+let ortMissing: string | undefined;
 
-function backboneSession(layer: string): Promise<InferenceSession | null> {
-  if (process.env.TOONSCOPE_NO_ORT === '1') return Promise.resolve(null);
+/** Whether TOONSCOPE_NO_ORT asks for tfjs-wasm (1, on, true or yes). */
+function noOrt(): boolean {
+  return ['1', 'on', 'true', 'yes'].includes((process.env.TOONSCOPE_NO_ORT ?? '').trim().toLowerCase());
+}
+
+async function backboneSession(layer: string): Promise<InferenceSession | null> {
+  if (noOrt()) return null;
   let s = sessions.get(layer);
   if (!s) {
     s = (async () => {
-      try {
-        return await session(onnxModel((await loadBackbone()).onnx(layer), 'mobilenet_v2'));
-      } catch (e) {
-        ortFailure ??= String((e as Error).message).split('\n')[0];
+      // Only a runtime that cannot load falls back; a graph or session that fails is an error like any other.
+      const ort = await runtime().catch((e: unknown) => {
+        if (ortMissing === undefined) {
+          ortMissing = String((e as Error).message).split('\n')[0];
+          if (process.env.TOONSCOPE_QUIET !== '1') process.stderr.write(`note: onnxruntime-node could not be loaded (${ortMissing}); the backbone runs on tfjs-wasm, about four times slower (said once)\n`);
+        }
         return null;
-      }
+      });
+      return ort && session(onnxModel((await loadBackbone()).onnx(layer), 'mobilenet_v2'), undefined, false);
     })();
+    // A session that failed is not kept: the next call tries again (and fails the same way, or not).
+    s.catch(() => sessions.delete(layer));
     sessions.set(layer, s);
   }
   return s;
 }
 
-/** What computes the backbone: onnxruntime, or tfjs-wasm and why (switched off, or onnxruntime could not load it). */
+/** What computes the backbone: onnxruntime, or tfjs-wasm and why (asked for, or onnxruntime-node could not load). */
 export async function backboneRuntime(): Promise<string> {
   if (await backboneSession('out_relu')) return 'onnxruntime';
-  return `tfjs-wasm (${process.env.TOONSCOPE_NO_ORT === '1' ? 'TOONSCOPE_NO_ORT=1' : `onnxruntime: ${ortFailure}`})`;
+  return `tfjs-wasm (${noOrt() ? 'TOONSCOPE_NO_ORT' : `onnxruntime-node: ${ortMissing}`})`;
 }
 
 /** The backbone's `layer` on NHWC images scaled to 0..1: its output, [n, rows, cols, channels] flat. */

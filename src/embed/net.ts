@@ -179,14 +179,15 @@ export class FusedNet {
   onnx(out: string): Graph {
     const target = this.target(out);
     const nodes: OnnxNode[] = [];
-    const initializers: NonNullable<Graph['initializers']> = [['zero', [], Float32Array.of(0)]];
-    // A ReLU with a ceiling (ReLU6) is a Clip from zero to it.
-    const relu = (x: string, y: string, max: number | undefined): OnnxNode => {
-      if (max === undefined) return { op: 'Relu', inputs: [x], outputs: [y] };
-      const top = `max${max}`;
-      if (!initializers.some(([name]) => name === top)) initializers.push([top, [], Float32Array.of(max)]);
-      return { op: 'Clip', inputs: [x, 'zero', top], outputs: [y] };
+    const initializers: NonNullable<Graph['initializers']> = [];
+    // Scalars made on first use (onnxruntime warns of an initializer nothing reads).
+    const scalar = (name: string, v: number) => {
+      if (!initializers.some(([n]) => n === name)) initializers.push([name, [], Float32Array.of(v)]);
+      return name;
     };
+    // A ReLU with a ceiling (ReLU6) is a Clip from zero to it.
+    const relu = (x: string, y: string, max: number | undefined): OnnxNode =>
+      max === undefined ? { op: 'Relu', inputs: [x], outputs: [y] } : { op: 'Clip', inputs: [x, scalar('zero', 0), scalar(`max${max}`, max)], outputs: [y] };
     for (const n of this.nodes) {
       switch (n.kind) {
         case 'input': nodes.push({ op: 'Transpose', inputs: ['x'], outputs: [n.name], attrs: { perm: [0, 3, 1, 2] } }); break;

@@ -1,8 +1,8 @@
 // Running the registry's models the way their reference implementations do
 // (see each entry's `reference`): the YOLO detectors as deepghs/imgutils feeds
 // and decodes them, CCIP as imgutils/metrics/ccip.py, RIFE as Practical-RIFE's
-// inference_video.py. Sessions come from src/characters/onnx.ts, the only file
-// importing onnxruntime-node.
+// inference_video.py. Sessions come from src/characters/onnx.ts (through
+// src/core/ort.ts, the only file importing onnxruntime-node).
 import { readFileSync } from 'node:fs';
 import { floatTensor, openSession, yoloCandidates } from '../characters/onnx.js';
 import type { CharacterDetector, CharacterLabel } from '../characters/types.js';
