@@ -14,8 +14,8 @@ export function runtime(): Promise<Ort> {
 }
 
 /**
- * How many threads a session computes with: TOONSCOPE_ORT_THREADS (a whole number from 1), else every core up to
- * four. Several analyses on one machine (queue workers, other programs) each take that many: set it lower there, as
+ * How many threads the backbone's sessions compute with (a user's own model is given its threads by its caller):
+ * TOONSCOPE_ORT_THREADS (a whole number from 1), else every core up to four. Several analyses on one machine (queue workers, other programs) each take that many: set it lower there, as
  * TOONSCOPE_CUT_THREAD=0 turns the GrabCut helper off (docs/scale.md).
  */
 export function ortThreads(): number {

@@ -151,7 +151,7 @@ export function loadBackbone(): Promise<FusedNet> {
 
 /**
  * The backbone up to a layer as an onnxruntime session (`FusedNet.onnx`: the same folded weights), made once per
- * layer; null where onnxruntime-node cannot be loaded (then tfjs-wasm runs it, and analyze says so once).
+ * layer; null where onnxruntime-node cannot be loaded (then tfjs-wasm runs it, and this says so once).
  * onnxruntime computes it on every core with native SIMD: the learned pass's dense maps in a quarter of tfjs-wasm's
  * time, crops' embeddings in a sixth (tfjs-wasm runs one thread in Node). TOONSCOPE_NO_ORT=1 keeps tfjs-wasm (to
  * compare the two, or for numbers equal across machines of other CPU types: onnxruntime picks its kernels by CPU).
