@@ -15,8 +15,9 @@ export function runtime(): Promise<Ort> {
 
 /**
  * How many threads the backbone's sessions compute with (a user's own model is given its threads by its caller):
- * TOONSCOPE_ORT_THREADS (a whole number from 1), else every core up to four. Several analyses on one machine (queue workers, other programs) each take that many: set it lower there, as
- * TOONSCOPE_CUT_THREAD=0 turns the GrabCut helper off (docs/scale.md).
+ * TOONSCOPE_ORT_THREADS (a whole number from 1), else every core up to four. Several analyses on one machine (queue
+ * workers, other programs) each take that many: set it lower there, as TOONSCOPE_CUT_THREAD=0 turns the GrabCut
+ * helper off (docs/scale.md).
  */
 export function ortThreads(): number {
   const raw = process.env.TOONSCOPE_ORT_THREADS;
@@ -36,5 +37,6 @@ export function ortThreads(): number {
 export async function session(model: string | Uint8Array, threads = ortThreads(), spin = true): Promise<import('onnxruntime-node').InferenceSession> {
   const ort = await runtime();
   const opts = { intraOpNumThreads: threads, graphOptimizationLevel: 'all' as const, ...(spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }) };
+  // Two calls, one per overload: TypeScript picks an overload for a path or for bytes, not for either.
   return typeof model === 'string' ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }

@@ -192,7 +192,7 @@ export async function backboneRuntime(): Promise<string> {
   return `tfjs-wasm (${noOrt() ? 'TOONSCOPE_NO_ORT' : `onnxruntime-node: ${ortMissing}`})`;
 }
 
-/** The backbone's `layer` on NHWC images scaled to 0..1: its output, [n, rows, cols, channels] flat. */
+/** The backbone's `layer` on NHWC images scaled to 0..1: its output, [n, rows, cols, channels] flat (either way loads the backbone). */
 async function forward(buf: Float32Array, dims: [number, number, number, number], layer: string): Promise<{ data: Float32Array; dims: number[] }> {
   const s = await backboneSession(layer);
   if (s) {
@@ -216,7 +216,6 @@ async function forward(buf: Float32Array, dims: [number, number, number, number]
 export async function runBackbone(pixels: Uint8Array[], size = 224): Promise<Float32Array[]> {
   const n = pixels.length;
   if (!n) return [];
-  await loadBackbone();
   const buf = new Float32Array(n * size * size * 3);
   for (let i = 0; i < n; i++) {
     const p = pixels[i];
@@ -244,7 +243,6 @@ import type { FeatureMap } from '../core/types.js';
  * (lighting changes scale activations).
  */
 export async function denseFeatures(pixels: Uint8Array, width: number, height: number, layer = 'block_13_expand_relu', stride = 16): Promise<FeatureMap> {
-  await loadBackbone();
   const buf = new Float32Array(pixels.length);
   for (let k = 0; k < pixels.length; k++) buf[k] = pixels[k] / 255;
   const { data, dims } = await forward(buf, [1, height, width, 3], layer);
