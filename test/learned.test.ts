@@ -18,7 +18,7 @@ import { synthClip, type SynthClip } from '../src/dictionary/synth.js';
 import { analyzeVideo } from '../src/analyze/pipeline.js';
 import { keptFrames } from '../src/analyze/kept.js';
 import { analyzeSeries } from '../src/analyze/series.js';
-import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound, vouchedFor, SAME_PLACE, VOUCH_SECONDS } from '../src/analyze/learn.js';
+import { learnSeries, teach, sliver, typicalShare, claimant, firstPassHas, carriedFound, vouchedFor, closeUpsStand, standCloseUps, SAME_CLOSE_UP, SAME_PLACE, VOUCH_SECONDS } from '../src/analyze/learn.js';
 import { coverage, iou } from '../src/core/box.js';
 import { Likeness, backgroundWindow, nearest, HER_COLOURS, RATIO } from '../src/characters/likeness.js';
 import { normalize, combine, COLOUR_DIM } from '../src/embed/index.js';
@@ -165,6 +165,8 @@ test('learned detector: a close-up lit in pieces on the full-width map is one re
   // The other way round the close-up stands: as clearly her by the ratio, though a little farther from her.
   const closer = (d: Detection) => (d === big ? { character: 0.16, background: 0.48 } : d === eye ? { character: 0.15, background: 0.4 } : { character: 0.5, background: 0.6 });
   assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), closer), [big, small], 'the close-up, more clearly her than her piece');
+  // Stood on another frame of her shot: the close-up stands over the piece that is more clearly her here.
+  assert.deepEqual(dropPieces(regions, (d) => pieceOf.get(d), scenery, new Set([big])), [big, small], 'the close-up, as on the rest of her shot');
   // Someone in an unlit corner of the close-up's box is not a piece of her: an L-shaped close-up, a figure in its notch.
   const ell = mapToDetections(map(half, [0, 0, 7, 3], [0, 4, 3, 6]), half, frame, LEARNED_DEFAULTS);
   const figure = mapToDetections(map(full, [11, 9, 14, 13]), full, frame, LEARNED_DEFAULTS);
@@ -355,6 +357,63 @@ test('learned pass: a candidate turned down is taken back where the shot kept on
   const late = VOUCH_SECONDS + 0.5;
   assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [], turned: [next] }, { frame: 2 * late, time: late, kept: [her], turned: [] }], background).size, 0, 'too far apart in time');
   assert.equal(vouchedFor([{ frame: 0, time: 0, kept: [], turned: [next] }, { frame: 2 * late, time: late, kept: [her], turned: [] }], background, late).size, 1, 'within a longer window');
+});
+
+test('learned pass: a close-up kept on most frames of its shot where it was liked stands over its pieces on the others', () => {
+  const box = (x: number): { box: Box } => ({ box: [x, 0, 500, 360] });
+  // Her close-up on three frames of one shot: kept on the last two, liked but not kept (her pieces stood) on the first.
+  const [c0, c1, c2] = [box(80), box(70), box(50)];
+  const piece = { box: [80, 0, 220, 360] as Box };
+  const shot = [
+    { frame: 440, time: 0, closeUps: new Set([c0]), liked: [c0, piece], kept: [piece] },
+    { frame: 462, time: 0.9, closeUps: new Set([c1]), liked: [c1], kept: [c1] },
+    { frame: 484, time: 1.8, closeUps: new Set([c2]), liked: [c2], kept: [c2] },
+  ];
+  assert.deepEqual([...closeUpsStand(shot)].map(([f, s]) => [f, [...s]]), [[440, [c0]]]);
+  // A vote: kept on one frame, not kept on two, it stands on neither; one each way, it stands.
+  const lostTwice = [shot[0], { ...shot[1], kept: [] }, shot[2]];
+  assert.equal(closeUpsStand(lostTwice).size, 0, 'kept on fewer frames than not');
+  assert.deepEqual([...closeUpsStand([shot[0], shot[2]]).keys()], [440], 'kept on as many frames as not');
+  // Frames vote, not boxes: a frame where two close-ups in about her box were liked and lost counts once.
+  const [b75, b72, b60] = [box(75), box(72), box(60)];
+  const twice = { frame: 450, time: 0.4, closeUps: new Set([b75, b72]), liked: [b75, b72], kept: [] };
+  const fourth = { frame: 470, time: 1.2, closeUps: new Set([b60]), liked: [b60], kept: [b60] };
+  assert.deepEqual([...closeUpsStand([shot[0], twice, shot[2], fourth]).keys()], [440, 450], 'two frames kept her, two did not');
+  // Not where a close-up in about her box was kept on the frame already (another map lit her too).
+  assert.equal(closeUpsStand([{ ...shot[0], closeUps: new Set([c0, c1]), liked: [c0, c1], kept: [c1] }, shot[2]]).size, 0, 'kept already');
+  // Not where the test turned her down (not liked: that is for the shot to vouch for), nor by her own frame.
+  assert.equal(closeUpsStand([{ ...shot[0], liked: [piece] }, shot[2]]).size, 0, 'turned down');
+  assert.equal(closeUpsStand([{ ...shot[0], kept: [piece, c2], closeUps: new Set([c0, c2]) }]).size, 0, 'kept on her own frame only');
+  // Not in another box (IoU under SAME_CLOSE_UP: at her place, but with the scenery beside her), nor more than
+  // VOUCH_SECONDS away, nor by a region kept that is no close-up.
+  const far = box(180);
+  assert.ok(iou(far.box, c0.box) < SAME_CLOSE_UP && iou(far.box, c0.box) >= SAME_PLACE);
+  assert.equal(closeUpsStand([shot[0], { ...shot[2], closeUps: new Set([far]), liked: [far], kept: [far] }]).size, 0, 'another box');
+  assert.equal(closeUpsStand([shot[0], { ...shot[2], time: VOUCH_SECONDS + 0.5 }]).size, 0, 'too far apart in time');
+  assert.equal(closeUpsStand([shot[0], { ...shot[2], closeUps: new Set<{ box: Box }>() }]).size, 0, 'kept, but not as a close-up');
+});
+
+test('learned pass: a shot settled again with its close-ups, unless the settling pushes the close-up out all the same', () => {
+  type D = { box: Box; name: string };
+  const d = (name: string, x: number, w: number): D => ({ name, box: [x, 0, w, 360] });
+  const [c0, c1, eye, mouth, hair, look] = [d('c0', 80, 500), d('c1', 60, 500), d('eye', 90, 200), d('mouth', 300, 200), d('hair', 70, 300), d('look', 100, 150)];
+  // Her pieces on frame 1, and on frame 2 (where her close-up beat it).
+  const closeUpOf = (x: D) => (x === eye || x === mouth ? c0 : x === hair ? c1 : undefined);
+  // The frame's own settling: pieces or the close-up (`forced` or not), and a look's candidate inside it pushes it out.
+  const settle = (liked: D[], forced: ReadonlySet<D>) => {
+    const whole = liked.filter((x) => forced.has(x));
+    return whole.length ? liked.filter((x) => !closeUpOf(x) && !(liked.includes(look) && whole.includes(x))) : liked.filter((x) => x !== c0);
+  };
+  const frames = [
+    { frame: 1, time: 0, dets: [c0, eye, mouth], liked: [c0, eye, mouth], kept: [eye, mouth] },
+    // Her piece turned down here: a close-up all the same.
+    { frame: 2, time: 0.5, dets: [c1, hair], liked: [c1], kept: [c1] },
+  ];
+  const got = standCloseUps(frames, closeUpOf, settle);
+  assert.deepEqual([...got].map(([f, k]) => [f, k.map((x) => x.name)]), [[1, ['c0']]], 'the close-up over her eye and mouth');
+  // Pushed out by a look's candidate when settled again: the frame keeps its pieces, not nobody.
+  const withLook = [{ ...frames[0], dets: [...frames[0].dets, look], liked: [...frames[0].liked, look], kept: [eye, mouth, look] }, frames[1]];
+  assert.equal(standCloseUps(withLook, closeUpOf, settle).size, 0);
 });
 
 test('likeness: vectors made without colours (colour weight 0) are not refused for their colours', () => {

@@ -562,10 +562,10 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
     return { f, dets, liked, turned, kept: settleFrame(liked), vouchable, apps };
   };
   /** A frame's liked candidates settled: a close-up or its pieces, carried boxes, looks and series regions. */
-  const settleFrame = (liked: Detection[]): Detection[] => {
+  const settleFrame = (liked: Detection[], forced: ReadonlySet<Detection> = new Set()): Detection[] => {
     // A close-up or its pieces, whichever is more clearly a character than background (a taught box is neither:
     // `withTaught`).
-    const judged = dropPieces(liked, (d) => pieceOf.get(d), (d) => likeness.distances(d.embedding!));
+    const judged = dropPieces(liked, (d) => pieceOf.get(d), (d) => likeness.distances(d.embedding!), forced);
     // A carried box, judged as her, settles as a taught box does, unless a candidate of her own map takes its place:
     // her look's, or with no look of hers the series map's (not a taught box's: those stand for themselves).
     const hersToo = (d: Detection, o: Detection) => {
@@ -591,7 +591,8 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
   /**
    * A shot's judged frames, each frame's turned-down candidates that the shot vouches for taken back and the frame
    * settled again (`vouchedFor`: what the plain test kept on other frames of the shot, a few seconds away at most and
-   * at about the same place, vouches for them; pieces of a close-up neither vouch nor are taken back); then each
+   * at about the same place, vouches for them; pieces of a close-up neither vouch nor are taken back); then her
+   * close-up, kept on most frames of the shot where it was liked, stands on the others (`standCloseUps`); then each
    * candidate is told as finally decided.
    */
   const vouch = (shot: Judgement[]) => {
@@ -604,6 +605,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
         report.rejected -= more.length;
       }
     }
+    // Her close-up, kept on most frames of the shot where it was liked, stands over its pieces on the others.
+    const stand = standCloseUps(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? j.f / info.fps, dets: j.dets, liked: j.liked, kept: j.kept })), (d) => pieceOf.get(d), settleFrame);
+    for (const j of shot) j.kept = stand.get(j.f) ?? j.kept;
     for (const j of shot) tell(j);
   };
   const tell = (j: Judgement) => {
@@ -723,6 +727,14 @@ interface Judgement { f: number; dets: Detection[]; liked: Detection[]; turned: 
 export const SAME_PLACE = 0.5;
 
 /**
+ * Two close-ups on frames of one shot are the same close-up of her when their boxes overlap by this much (IoU): more
+ * than at the same place, as a region of her and the scenery beside her lies at her place too. Session 36, in analysis
+ * pixels: the Black Butler trailer's eye close-up 0.81-1.00 between frames, the Frieren edit's 0.83-0.99, and on the
+ * vertical clip's wide shot a region of the girl with the window behind her 0.52-0.65 from her close-up that stood.
+ */
+export const SAME_CLOSE_UP = 0.7;
+
+/**
  * How far apart in time (seconds) a kept candidate may vouch for one turned down: she looks the same and stands in
  * the same place from one moment to the next, not across a long take; and it bounds the likeness work on a long shot
  * to the frames within it (every frame's candidates against every other's would grow with the square of its length).
@@ -755,6 +767,54 @@ export function vouchedFor<D extends { box: Box; embedding?: Float32Array }>(fra
       return there.some((k) => 1 - dot(k.embedding!, d.embedding!) < limit);
     });
     if (back.length) out.set(j.frame, back);
+  }
+  return out;
+}
+
+/**
+ * The close-ups that stand over their pieces on frames where they did not stand, by frame. Which of a close-up and its
+ * pieces stands is decided frame by frame by how clearly each looks like a character; on the frames of one close-up
+ * shot that comes out either way (the Black Butler trailer's close-up of Sebastian's eyes: whole on some frames, two
+ * pieces of his face on the others, session 36), and she is the same close-up throughout. So a close-up the likeness
+ * test liked (`liked`; after the shot vouched: `vouchedFor`) but that was not kept stands where a close-up in about
+ * the same box (`SAME_CLOSE_UP`) was kept (`kept`, whether it beat pieces or had none left to beat) on at least as
+ * many other frames of the shot, at most `window` seconds away (`VOUCH_SECONDS`), as it was liked and not kept on
+ * (this one included; ties stand): a vote, so that a blend of two neighbours lit as one region that wins on one
+ * frame does not win on every frame around it. Only what the test liked: a close-up it turned down is the shot's to
+ * vouch for. Not on a frame that kept a close-up in about the same box already (the series map's and a look's, both
+ * lighting her): which of the two stands is the settling's. A close-up counts as one where a piece of it was lit on
+ * its frame, liked or not.
+ */
+export function closeUpsStand<D extends { box: Box }>(frames: ReadonlyArray<{ frame: number; time: number; closeUps: ReadonlySet<D>; liked: readonly D[]; kept: readonly D[] }>, window = VOUCH_SECONDS): Map<number, Set<D>> {
+  const stood = frames.flatMap((j) => j.kept.filter((d) => j.closeUps.has(d)).map((d) => ({ j, d })));
+  const lost = frames.flatMap((j) => j.liked.filter((d) => j.closeUps.has(d) && !j.kept.includes(d)).map((d) => ({ j, d })));
+  // Frames other than `j`'s, near it in time, with one of `list` in about the box of `d` (counted once per frame).
+  const frameCount = (list: Array<{ j: (typeof frames)[number]; d: D }>, j: (typeof frames)[number], d: D) =>
+    new Set(list.filter((o) => o.j !== j && Math.abs(o.j.time - j.time) <= window && iou(o.d.box, d.box) >= SAME_CLOSE_UP).map((o) => o.j)).size;
+  const out = new Map<number, Set<D>>();
+  for (const { j, d } of lost) {
+    if (j.kept.some((k) => j.closeUps.has(k) && iou(k.box, d.box) >= SAME_CLOSE_UP)) continue;
+    if (frameCount(stood, j, d) < 1 + frameCount(lost, j, d)) continue;
+    if (!out.has(j.frame)) out.set(j.frame, new Set());
+    out.get(j.frame)!.add(d);
+  }
+  return out;
+}
+
+/**
+ * A shot's frames settled again with the close-ups that stand where they did not (`closeUpsStand`): the new `kept`
+ * by frame, where it changes. A close-up made to stand that the settling then pushes out all the same (a look's or a
+ * taught candidate inside it) leaves the frame as it was, not without her and her pieces both. `closeUpOf` gives a
+ * piece's close-up (the frame's candidates, liked or not, say which regions are close-ups).
+ */
+export function standCloseUps<D extends { box: Box }>(frames: ReadonlyArray<{ frame: number; time: number; dets: readonly D[]; liked: D[]; kept: readonly D[] }>, closeUpOf: (d: D) => D | undefined, settle: (liked: D[], forced: ReadonlySet<D>) => D[]): Map<number, D[]> {
+  const stand = closeUpsStand(frames.map((j) => ({ ...j, closeUps: new Set(j.dets.map(closeUpOf).filter((c): c is D => !!c)) })));
+  const out = new Map<number, D[]>();
+  for (const j of frames) {
+    const forced = stand.get(j.frame);
+    if (!forced) continue;
+    const kept = settle(j.liked, forced);
+    if ([...forced].every((d) => kept.includes(d))) out.set(j.frame, kept);
   }
   return out;
 }

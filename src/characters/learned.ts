@@ -637,8 +637,10 @@ function litShare(d: Detection, on: Detection): number {
  * piece does (0.149 against 0.153) but far nearer the episode's background (0.38 against 0.44), and until session 30
  * it won on the first and stood for him, a box twice his size. On the 20 clips the ratio chose otherwise than the
  * distance on 12 of the 84 such choices on truth frames; on 11 both were her, on that one the piece was.
+ * A close-up in `forced` stands over its pieces whatever the ratios say: it stood on another frame of her shot
+ * (analyze/learn.ts `closeUpsStand`).
  */
-export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, distances: (d: Detection) => { character: number; background: number }): Detection[] {
+export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection | undefined, distances: (d: Detection) => { character: number; background: number }, forced: ReadonlySet<Detection> = new Set()): Detection[] {
   const taken = new Set(kept);
   const piecesOf = new Map<Detection, Detection[]>();
   for (const d of kept) {
@@ -653,7 +655,7 @@ export function dropPieces(kept: Detection[], whole: (d: Detection) => Detection
   };
   const gone = new Set<Detection>();
   for (const [w, pieces] of piecesOf) {
-    const wins = ratio(w) <= Math.min(...pieces.map(ratio));
+    const wins = forced.has(w) || ratio(w) <= Math.min(...pieces.map(ratio));
     for (const d of wins ? pieces : [w]) gone.add(d);
   }
   return kept.filter((d) => !gone.has(d));
