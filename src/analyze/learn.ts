@@ -596,7 +596,9 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
    * candidate is told as finally decided.
    */
   const vouch = (shot: Judgement[]) => {
-    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? j.f / info.fps, kept: j.kept.filter((d) => j.vouchable.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
+    // A frame's time as the samples recorded it, or its index over the frame rate where none was.
+    const timeOf = (f: number) => times[f] ?? f / info.fps;
+    const back = vouchedFor(shot.map((j) => ({ frame: j.f, time: timeOf(j.f), kept: j.kept.filter((d) => j.vouchable.has(d)), turned: j.turned })), (v) => likeness.distances(v).background);
     for (const j of shot) {
       const more = back.get(j.f);
       if (more?.length) {
@@ -606,7 +608,7 @@ export async function redetectVideo(ws: Workspace, videoId: number, info: VideoI
       }
     }
     // Her close-up, kept on most frames of the shot where it was liked, stands over its pieces on the others.
-    const stand = standCloseUps(shot.map((j) => ({ frame: j.f, time: times[j.f] ?? j.f / info.fps, dets: j.dets, liked: j.liked, kept: j.kept })), (d) => pieceOf.get(d), settleFrame);
+    const stand = standCloseUps(shot.map((j) => ({ frame: j.f, time: timeOf(j.f), dets: j.dets, liked: j.liked, kept: j.kept })), (d) => pieceOf.get(d), settleFrame);
     for (const j of shot) j.kept = stand.get(j.f) ?? j.kept;
     for (const j of shot) tell(j);
   };
