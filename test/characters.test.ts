@@ -17,7 +17,7 @@ import { CascadeFaces, unturn } from '../src/characters/cascade.js';
 import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
-import { carry, flow, grayOf, link, shrink, Propagator, blank } from '../src/characters/video.js';
+import { carry, flow, grayOf, link, shrink, Propagator, blank, patchGrid, samePatch, DOUBT_STEPS } from '../src/characters/video.js';
 import { opencv, opencvError } from '../src/core/opencv.js';
 import { cut, cutAll, cutThreadCuts, cutThreadOff, cutThreadReady, cutThreadState, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
 import { refineInside } from '../src/characters/learned.js';
@@ -414,6 +414,44 @@ test('a carried character is on no blank frame: not after a fade to black, and b
   const ink: Image = { ...scene.image, data: scene.image.data.map((_, i) => { const p = Math.floor(i / 3), x = p % W; return x % 4 === 0 ? 0 : 255; }) };
   assert.equal(blank(ink), true);
   assert.equal(blank(ink, 0.95, [0, 0, 40, 40]), false);
+});
+
+test('a carried box that shows something else is doubted: back when it shows her again, gone (and taken back) when it does not', async () => {
+  const cv = await opencv();
+  const W = 320, H = 180;
+  const scene = drawScene(W, H, [{ cx: 120, top: 30, face: 24 }], 9);
+  // Another shot: other scenery upside down (ground above, sky below: drawn scenes share their layout, and shots that
+  // share theirs correlate), nobody where she stood; the shots detector missed the cut (a wipe, a white flash).
+  const drawn = drawScene(W, H, [{ cx: 260, top: 60, face: 16, dress: [40, 160, 60] }], 4).image;
+  const row = W * 3;
+  const other = { image: { ...drawn, data: drawn.data.map((_, i) => drawn.data[(H - 1 - Math.floor(i / row)) * row + (i % row)]) } };
+  const box = maskBox(scene.masks[0])!;
+  const small = (img: Image) => shrink(grayOf(img), 2);
+  // The premise, on the grids the propagator compares: her box shows her again, not the other shot's scenery.
+  const her = patchGrid(small(scene.image), box, 2)!;
+  assert.equal(samePatch(her, patchGrid(small(scene.image), [box[0] + 2, box[1] + 1, box[2], box[3]], 2)!), true);
+  assert.equal(samePatch(her, patchGrid(small(other.image), box, 2)!), false);
+  assert.equal(DOUBT_STEPS, 2);
+  const once: CharacterDetector = { name: 'once', labels: ['body'], detect: async (_f, _p, i) => (i === 0 ? [{ frame: 0, box, score: 1, label: 'body', mask: cropMask(scene.masks[0], box) }] : []) };
+  const run = async (frames: Image[]) => {
+    const prop = new Propagator(cv, [once], 60);
+    const shown: number[] = [], gone: Array<Array<{ track: number; since: number }>> = [];
+    for (const [k, img] of frames.entries()) {
+      const r = await prop.step({ ...img, index: k, time: k / 24 }, k === 0);
+      shown.push(r.characters.length);
+      gone.push(r.gone);
+    }
+    return { shown, gone };
+  };
+  // Over a missed cut: reported while in doubt (frame 2), gone on the next frame that still does not show her, and
+  // what was reported of her since frame 2 is to be taken back.
+  const cut = await run([scene.image, scene.image, other.image, other.image, other.image]);
+  assert.deepEqual(cut.shown, [1, 1, 1, 0, 0]);
+  assert.deepEqual(cut.gone.map((g) => g.map((x) => x.since)), [[], [], [], [2], []]);
+  // One frame of something else over her (a smear, a flash of colour): she is back on the frame after, nothing taken back.
+  const back = await run([scene.image, scene.image, other.image, scene.image, scene.image]);
+  assert.deepEqual(back.shown, [1, 1, 1, 1, 1]);
+  assert.ok(back.gone.every((g) => g.length === 0));
 });
 
 test('between keyframes the face finders watch for a new face; only a new one is added, and whoever is carried stays', async () => {

@@ -137,6 +137,8 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   let current: Shot | undefined;
   let prop: Propagator | undefined;
   let apps: NewAppearance[] = [];
+  // The propagator's track of each appearance in `apps`, to take back what it reports gone.
+  let tracks: Array<number | undefined> = [];
   // Test hook, TOONSCOPE_AFTER_SHOTS=K:SIGNAL (e.g. 2:SIGKILL, 1:SIGSTOP): the process signals itself once K shots
   // are committed, outside any transaction, so kill/resume and lock tests stop at a known point instead of racing a timer.
   const [afterShots, hookSignal] = (process.env.TOONSCOPE_AFTER_SHOTS ?? '').split(':');
@@ -145,6 +147,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     if (current) store.save(current.index, apps);
     if (current && ++saved === Number(afterShots)) process.kill(process.pid, (hookSignal || 'SIGKILL') as NodeJS.Signals);
     apps = [];
+    tracks = [];
   };
   const decoded = { missing: [] as number[] };
   // The sampled frames are kept for the learned pass, which looks at them again (analyze/kept.ts); where they do
@@ -161,7 +164,14 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
       prop = new Propagator(cv, chain, opts.every ?? 2, opts.watch ?? 0);
     }
     let t = performance.now();
-    const { characters, keyframe } = await prop!.step(frame, cut);
+    const { characters, keyframe, gone } = await prop!.step(frame, cut);
+    // Someone reported while in doubt and now gone (a box the flow held over a cut the shots detector missed): what was
+    // reported of her since her doubt began is taken back.
+    for (const g of gone) {
+      const keep = apps.map((a, k) => !(tracks[k] === g.track && a.frame >= g.since));
+      apps = apps.filter((_, k) => keep[k]);
+      tracks = tracks.filter((_, k) => keep[k]);
+    }
     const dt = (performance.now() - t) / 1000;
     if (keyframe) {
       report.keyframes++;
@@ -177,6 +187,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     for (const [k, d] of dets.entries()) {
       const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
       apps.push(await appearance(frame, d, shot.index, times[frame.index] ?? frame.time, sx, opts.cropHeight, face));
+      tracks.push(d.track);
     }
     bar?.set(++done, total);
   }

@@ -22,10 +22,10 @@ import { ensureSchema, saveSamples, pendingSamples, appearances, taughtBoxes, ty
 /**
  * Bumped whenever the first pass finds differently with the same chain and settings (2: sampled frames of clips whose
  * frames share timestamps are no longer skipped; a body cut clipped by its window is cut again bigger; 3: nobody on a
- * blank frame, a carried character included): a workspace's stored first passes are then redone, not mixed with new
- * ones.
+ * blank frame, a carried character included; 4: a carried box that no longer shows what it held is doubted, then
+ * dropped, `Propagator`): a workspace's stored first passes are then redone, not mixed with new ones.
  */
-const DETECT_VERSION = 3;
+const DETECT_VERSION = 4;
 
 /** Options of `analyzeVideo`: the detector chain, sampling rate and sizes, progress and log. */
 export interface AnalyzeOptions {
