@@ -17,7 +17,8 @@ import { CascadeFaces, unturn } from '../src/characters/cascade.js';
 import { detectCharacters, group } from '../src/characters/pipeline.js';
 import { parseChain } from '../src/characters/backends.js';
 import { decodeYolo, salientToBodies, OnnxDetector } from '../src/characters/onnx.js';
-import { carry, flow, grayOf, link, shrink, Propagator, blank, patchGrid, samePatch, DOUBT_STEPS } from '../src/characters/video.js';
+import { carry, flow, grayOf, link, shrink, Propagator, blank, patchGrid, samePatch, DOUBT_STEPS, type Gone } from '../src/characters/video.js';
+import { takeBack } from '../src/analyze/detect.js';
 import { opencv, opencvError } from '../src/core/opencv.js';
 import { cut, cutAll, cutThreadCuts, cutThreadOff, cutThreadReady, cutThreadState, cutWithin, cuttable, GC_BGD, GC_FGD, GC_PR_BGD, GC_PR_FGD } from '../src/characters/cut.js';
 import { refineInside } from '../src/characters/learned.js';
@@ -433,25 +434,44 @@ test('a carried box that shows something else is doubted: back when it shows her
   assert.equal(samePatch(her, patchGrid(small(other.image), box, 2)!), false);
   assert.equal(DOUBT_STEPS, 2);
   const once: CharacterDetector = { name: 'once', labels: ['body'], detect: async (_f, _p, i) => (i === 0 ? [{ frame: 0, box, score: 1, label: 'body', mask: cropMask(scene.masks[0], box) }] : []) };
-  const run = async (frames: Image[]) => {
-    const prop = new Propagator(cv, [once], 60);
-    const shown: number[] = [], gone: Array<Array<{ track: number; since: number }>> = [];
+  const run = async (frames: Image[], chain: CharacterDetector[] = [once], every = 60) => {
+    const prop = new Propagator(cv, chain, every);
+    const shown: number[] = [], tracks: number[][] = [], gone: Gone[][] = [], unsure: boolean[] = [];
     for (const [k, img] of frames.entries()) {
       const r = await prop.step({ ...img, index: k, time: k / 24 }, k === 0);
       shown.push(r.characters.length);
+      tracks.push(r.characters.map((c) => c.body!.track!));
       gone.push(r.gone);
+      unsure.push(prop.unsure);
     }
-    return { shown, gone };
+    return { shown, tracks, gone, unsure };
   };
+  const [S, O] = [scene.image, other.image];
   // Over a missed cut: reported while in doubt (frame 2), gone on the next frame that still does not show her, and
-  // what was reported of her since frame 2 is to be taken back.
-  const cut = await run([scene.image, scene.image, other.image, other.image, other.image]);
-  assert.deepEqual(cut.shown, [1, 1, 1, 0, 0]);
-  assert.deepEqual(cut.gone.map((g) => g.map((x) => x.since)), [[], [], [], [2], []]);
-  // One frame of something else over her (a smear, a flash of colour): she is back on the frame after, nothing taken back.
-  const back = await run([scene.image, scene.image, other.image, scene.image, scene.image]);
-  assert.deepEqual(back.shown, [1, 1, 1, 1, 1]);
+  // what was reported of her (track 1) since frame 2 is to be taken back.
+  const missed = await run([S, S, O, O, O]);
+  assert.deepEqual(missed.shown, [1, 1, 1, 0, 0]);
+  assert.deepEqual(missed.gone, [[], [], [], [{ track: 1, since: 2 }], []]);
+  assert.deepEqual(missed.unsure, [false, false, true, false, false]);
+  // One frame of something else over her (a smear, a flash of colour): she is back on the frame after, nothing taken
+  // back; and a second such frame later is a doubt of its own, not the first one's second step.
+  const back = await run([S, S, O, S, O, S]);
+  assert.deepEqual(back.shown, [1, 1, 1, 1, 1, 1]);
   assert.ok(back.gone.every((g) => g.length === 0));
+  // A keyframe on a frame she is in doubt: whoever the chain finds there is not linked to her (a new track), and she
+  // is taken back from that frame.
+  const everywhere: CharacterDetector = { name: 'everywhere', labels: ['body'], detect: async (_f, _p, i) => [{ frame: i ?? 0, box, score: 1, label: 'body', mask: cropMask(scene.masks[0], box) }] };
+  const keyed = await run([S, S, O, O], [everywhere], 2 / 24);
+  assert.deepEqual(keyed.tracks, [[1], [1], [2], [2]]);
+  assert.deepEqual(keyed.gone, [[], [], [{ track: 1, since: 2 }], []]);
+});
+
+test('what the propagator takes back goes from the shot: her track, from the frame her doubt began on', () => {
+  const app = (frame: number, track?: number) => ({ frame, track });
+  const apps = [app(1, 1), app(2, 1), app(2, 2), app(3, 1), app(3), app(4, 2)];
+  assert.deepEqual(takeBack(apps, [{ track: 1, since: 2 }]), [app(1, 1), app(2, 2), app(3), app(4, 2)]);
+  assert.deepEqual(takeBack(apps, []), apps);
+  assert.deepEqual(takeBack(apps, [{ track: 1, since: 2 }, { track: 2, since: 4 }]), [app(1, 1), app(2, 2), app(3)]);
 });
 
 test('between keyframes the face finders watch for a new face; only a new one is added, and whoever is carried stays', async () => {

@@ -10,7 +10,7 @@ import type { Workspace } from '../core/workspace.js';
 import type { Box, Detection, Frame, Image, Shot, VideoInfo } from '../core/types.js';
 import type { Progress } from '../core/progress.js';
 import type { CharacterDetector } from '../characters/types.js';
-import { Propagator } from '../characters/video.js';
+import { Propagator, type Gone } from '../characters/video.js';
 import { opencv } from '../core/opencv.js';
 import { embedDetections, cropBox, type EmbedOptions } from '../embed/index.js';
 import { pendingSamples, saveShot, resetShot, startedShots, type NewAppearance } from './store.js';
@@ -103,6 +103,11 @@ export interface DetectStageReport {
   missing: number[];
 }
 
+/** A shot's appearances less those of characters the propagator took back: her track, from the frame her doubt began on. */
+export function takeBack<A extends { frame: number; track?: number }>(apps: A[], gone: readonly Gone[]): A[] {
+  return apps.filter((a) => !gone.some((g) => a.track === g.track && a.frame >= g.since));
+}
+
 export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress, store: ShotStore = firstPass(ws, videoId)): Promise<DetectStageReport> {
   const report: DetectStageReport = { frames: 0, keyframes: 0, chainSeconds: 0, carrySeconds: 0, embedSeconds: 0, missing: [] };
   // A shot with both finished and pending samples was cut short (or gained a taught frame): it is redone whole, so
@@ -136,9 +141,8 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   }
   let current: Shot | undefined;
   let prop: Propagator | undefined;
-  let apps: NewAppearance[] = [];
-  // The propagator's track of each appearance in `apps`, to take back what it reports gone.
-  let tracks: Array<number | undefined> = [];
+  // Each with the propagator's track, to take back what it reports gone.
+  let apps: Array<NewAppearance & { track?: number }> = [];
   // Test hook, TOONSCOPE_AFTER_SHOTS=K:SIGNAL (e.g. 2:SIGKILL, 1:SIGSTOP): the process signals itself once K shots
   // are committed, outside any transaction, so kill/resume and lock tests stop at a known point instead of racing a timer.
   const [afterShots, hookSignal] = (process.env.TOONSCOPE_AFTER_SHOTS ?? '').split(':');
@@ -147,7 +151,6 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     if (current) store.save(current.index, apps);
     if (current && ++saved === Number(afterShots)) process.kill(process.pid, (hookSignal || 'SIGKILL') as NodeJS.Signals);
     apps = [];
-    tracks = [];
   };
   const decoded = { missing: [] as number[] };
   // The sampled frames are kept for the learned pass, which looks at them again (analyze/kept.ts); where they do
@@ -167,11 +170,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     const { characters, keyframe, gone } = await prop!.step(frame, cut);
     // Someone reported while in doubt and now gone (a box the flow held over a cut the shots detector missed): what was
     // reported of her since her doubt began is taken back.
-    for (const g of gone) {
-      const keep = apps.map((a, k) => !(tracks[k] === g.track && a.frame >= g.since));
-      apps = apps.filter((_, k) => keep[k]);
-      tracks = tracks.filter((_, k) => keep[k]);
-    }
+    apps = takeBack(apps, gone);
     const dt = (performance.now() - t) / 1000;
     if (keyframe) {
       report.keyframes++;
@@ -186,8 +185,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     report.embedSeconds += (performance.now() - t) / 1000;
     for (const [k, d] of dets.entries()) {
       const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
-      apps.push(await appearance(frame, d, shot.index, times[frame.index] ?? frame.time, sx, opts.cropHeight, face));
-      tracks.push(d.track);
+      apps.push({ ...(await appearance(frame, d, shot.index, times[frame.index] ?? frame.time, sx, opts.cropHeight, face)), track: d.track });
     }
     bar?.set(++done, total);
   }

@@ -144,24 +144,26 @@ export function patchGrid(img: Image, box: Box, scale: number): Float64Array | u
   return sum;
 }
 
+/** Pearson r under which two grids of a carried box are uncorrelated (`samePatch`). */
+const PATCH_R = 0.2;
+/** Mean absolute difference (grey levels, 0-255) over which two grids of a carried box are far apart (`samePatch`). */
+const PATCH_DIFF = 30;
+
 /**
  * Whether two grids of a carried box (`patchGrid`) show the same thing: not when they are both uncorrelated (Pearson r
- * under `PATCH_R`) and far apart in grey level (mean absolute difference over `PATCH_DIFF`). Read off the carried
- * boxes of the 20 real clips' first pass and the Violet Evergarden PV's (2,239 frame steps, session 37): inside a
- * shot a box's grid keeps r >= 0.2 or moves less than 30 grey levels on all but two steps (a sword-swing smear on the
- * Bleach clip: both ends of it agree again, `Propagator`); over a cut the shots detector missed (the PV's flashes and
- * envelope wipes) both fail.
+ * under `PATCH_R`) and far apart in grey level (mean absolute difference over `PATCH_DIFF`). Chosen in session 37 on
+ * the carried boxes of analyze's first pass over the 20 development clips and the Violet Evergarden PV (each step's r
+ * and difference printed, about 2,200 steps; docs/cast.md): inside a shot both failed together on two steps outside
+ * the PV, a sword-swing smear on the Bleach clip; over the cuts the shots detector missed in the PV (white flashes,
+ * envelope wipes) on most. Either test alone fails far more often inside shots (a mouth opening, a flat-coloured box).
  */
 export function samePatch(a: Float64Array, b: Float64Array): boolean {
   const { r, diff } = patchLikeness(a, b);
   return r >= PATCH_R || diff <= PATCH_DIFF;
 }
 
-export const PATCH_R = 0.2;
-export const PATCH_DIFF = 30;
-
 /** Pearson correlation of two grids and their mean absolute difference (0-255). */
-export function patchLikeness(a: Float64Array, b: Float64Array): { r: number; diff: number } {
+function patchLikeness(a: Float64Array, b: Float64Array): { r: number; diff: number } {
   const n = a.length;
   let ma = 0, mb = 0, diff = 0;
   for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; diff += Math.abs(a[i] - b[i]); }
@@ -229,14 +231,20 @@ function hasFace(c: Character, f: Detection): boolean {
 }
 
 /**
+ * Frame steps in a row a carried box may show something else than it held before she is taken as gone (`Propagator`):
+ * the first is reported (a smear, a flash of colour over her) and taken back if the second disagrees too.
+ */
+export const DOUBT_STEPS = 2;
+
+/** A character the propagator took as gone after a doubt: her track, and the frame from which she is taken back. */
+export interface Gone { track: number; since: number }
+
+/**
  * Keyframe detection with flow carrying in between, frame by frame. The
  * caller says where shots start (a cut: no flow across it, detect afresh);
  * besides, the chain runs every `every` seconds. Shared by
  * `charactersInVideo` and the analyze pipeline.
  */
-/** Frame steps in a row a carried box may show something else than it held before she is taken as gone (`Propagator`). */
-export const DOUBT_STEPS = 2;
-
 export class Propagator {
   private prevSmall?: Image;
   private chars: Character[] = [];
@@ -244,12 +252,12 @@ export class Propagator {
   private lastWatch = -Infinity;
   private tracks = 0;
   /**
-   * Carried characters whose box no longer holds what it held (`samePatch`), with the grid it last held and for how
-   * many steps it has not: they are not reported, and go once `DOUBT_STEPS` steps in a row disagree.
+   * Carried characters whose box no longer holds what it held (`samePatch`), with the grid it last held, for how many
+   * steps it has not, and since which frame: they are still reported, and taken back (`gone`) once they go.
    */
   private doubt = new WeakMap<Character, { grid: Float64Array; steps: number; since: number }>();
-  /** Characters dropped on the last step after a doubt: their track and the frame their doubt began on. */
-  private gone: Array<{ track: number; since: number }> = [];
+  /** Characters in doubt dropped on the last step: their track and the frame their doubt began on. */
+  private gone: Gone[] = [];
   /** The chain's leading face-only backends (the cheap part) and the rest (bodies cut from faces). */
   private readonly finders: CharacterDetector[];
   private readonly rest: CharacterDetector[];
@@ -270,7 +278,7 @@ export class Propagator {
    * characters reported while in doubt that turned out gone, with the frame from which what was reported of them is
    * to be taken back (their track ids as the propagator gave them).
    */
-  async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; added: number; characters: Character[]; gone: Array<{ track: number; since: number }> }> {
+  async step(frame: Frame, cut: boolean): Promise<{ keyframe: boolean; added: number; characters: Character[]; gone: Gone[] }> {
     this.gone = [];
     // Nobody shows on a blank frame (a fade's black, a white flash), and it has no motion to follow: it is passed over.
     // Whoever was carried is carried on from the frame before it (a flash inside a shot is no cut: she is back on the
@@ -295,6 +303,8 @@ export class Propagator {
     if (keyframe) {
       const fresh = await detectCharacters(frame, this.chain, frame.index);
       link(fresh, sure, frame.width, frame.height, () => ++this.tracks);
+      // Who was in doubt is not linked: the keyframe's finds stand for whoever is there, and she is taken back.
+      for (const c of carried) if (this.doubt.has(c)) this.leave(c);
       this.chars = fresh;
       this.lastKey = this.lastWatch = frame.time;
     } else if (this.watch > 0 && this.finders.length && frame.time - this.lastWatch >= this.watch - 1e-6) {
@@ -303,10 +313,22 @@ export class Propagator {
       added = more.length;
       // A new face where someone in doubt was carried is whoever is there now: the doubtful box goes.
       const replaced = (c: Character) => this.doubt.has(c) && more.some((m) => m.face && (c.face ? hasFace(c, m.face) : cover(m.face, c.body!) >= 0.3));
+      for (const c of carried) if (replaced(c)) this.leave(c);
       this.chars = [...carried.filter((c) => !replaced(c)), ...more];
     } else this.chars = carried;
     this.prevSmall = small;
     return { keyframe, added, characters: this.chars, gone: this.gone };
+  }
+
+  /** Whether someone reported on the last step is in doubt: what was reported of her may yet be taken back. */
+  get unsure(): boolean {
+    return this.chars.some((c) => this.doubt.has(c));
+  }
+
+  /** She is gone: what was reported of her since her doubt began is taken back (`gone`). */
+  private leave(c: Character, since = this.doubt.get(c)?.since): void {
+    // Every character the chain or a watch finds gets a track id (`link`, `newFaces`).
+    if (since !== undefined) this.gone.push({ track: (c.body ?? c.face!).track!, since });
   }
 
   /**
@@ -315,8 +337,11 @@ export class Propagator {
    * missed, a white flash or a wipe between two shots); she is back once her box shows what it held before the doubt,
    * and gone once `DOUBT_STEPS` steps in a row it does not: then what was reported of her since the doubt began is
    * taken back (`gone`). A wipe or flash the detector missed otherwise leaves the last shot's boxes on the next
-   * shot's scenery until the next keyframe, seconds later (the Violet Evergarden PV: a face box held over six cuts);
-   * a smear leaves her where she was (the Bleach clip's sword swing).
+   * shot's scenery until the next keyframe, seconds later (the Violet Evergarden PV: a face box held over six cuts).
+   * A smear over one step leaves her; one over two is taken as her going (the Bleach clip's sword swing: his box
+   * shows the swing, not him before it, until the watch finds his face again). A doubt still open on a shot's last
+   * analysed frame is not resolved: that frame keeps her. A box that cannot be compared (clipped to a sliver of the
+   * frame) neither agrees nor disagrees: a doubt stays as it was.
    */
   private carried(prev: Image, small: Image, frame: Frame): Character[] {
     const fl = flow(this.cv, prev, small);
@@ -324,18 +349,22 @@ export class Propagator {
     const out: Character[] = [];
     for (const c of this.chars) {
       const moved = carryOne(c, fl, small.width, small.height, scale, frame.width, frame.height, frame.index);
-      if (!moved) continue;
       const doubt = this.doubt.get(c);
+      // Out of the frame: gone, and taken back if she was in doubt (over a missed wipe the flow may push her out).
+      if (!moved) {
+        this.leave(c);
+        continue;
+      }
       const before = doubt?.grid ?? patchGrid(prev, (c.body ?? c.face!).box, scale);
       const after = patchGrid(small, (moved.body ?? moved.face!).box, scale);
-      if (!before || !after || samePatch(before, after)) out.push(moved);
+      if (!before || !after) {
+        if (doubt) this.doubt.set(moved, doubt);
+        out.push(moved);
+      } else if (samePatch(before, after)) out.push(moved);
       else if ((doubt?.steps ?? 0) + 1 < DOUBT_STEPS) {
         this.doubt.set(moved, { grid: before, steps: (doubt?.steps ?? 0) + 1, since: doubt?.since ?? frame.index });
         out.push(moved);
-      } else {
-        const track = (c.body ?? c.face!).track;
-        if (track !== undefined) this.gone.push({ track, since: doubt?.since ?? frame.index });
-      }
+      } else this.leave(c, doubt?.since ?? frame.index);
     }
     return out;
   }
@@ -402,11 +431,16 @@ export async function* charactersInVideo(path: string, chain: CharacterDetector[
   for (const s of found.shots) for (const f of frames) if (f >= s.start && f <= s.end) shotOf.set(f, s.index);
   const prop = new Propagator(await opencv(), chain, opts.every ?? 2, opts.watch ?? 0.5);
   let prevShot = -1;
+  // Frames are held while someone on them is in doubt, so what the propagator takes back is never written.
+  const held: VideoFrameResult[] = [];
   for await (const frame of decodeSelected(path, frames, size, { times: found.times })) {
     const shot = shotOf.get(frame.index) ?? prevShot;
     const cut = shot !== prevShot;
     prevShot = shot;
-    const { keyframe, added, characters } = await prop.step(frame, cut);
-    yield { frame, source: frame.index, keyframe, added, characters };
+    const { keyframe, added, characters, gone } = await prop.step(frame, cut);
+    for (const g of gone) for (const h of held) if (h.frame.index >= g.since) h.characters = h.characters.filter((c) => (c.body ?? c.face!).track !== g.track);
+    held.push({ frame, source: frame.index, keyframe, added, characters });
+    if (!prop.unsure) yield* held.splice(0);
   }
+  yield* held.splice(0);
 }
