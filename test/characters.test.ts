@@ -467,7 +467,7 @@ test('a carried box that shows something else is doubted: back when it shows her
 });
 
 test('what the propagator takes back goes from the shot: her track, from the frame her doubt began on', () => {
-  const app = (frame: number, track?: number) => ({ frame, track });
+  const app = (frame: number, carried?: number) => ({ frame, carried });
   const apps = [app(1, 1), app(2, 1), app(2, 2), app(3, 1), app(3), app(4, 2)];
   assert.deepEqual(takeBack(apps, [{ track: 1, since: 2 }]), [app(1, 1), app(2, 2), app(3), app(4, 2)]);
   assert.deepEqual(takeBack(apps, []), apps);

@@ -103,9 +103,12 @@ export interface DetectStageReport {
   missing: number[];
 }
 
-/** A shot's appearances less those of characters the propagator took back: her track, from the frame her doubt began on. */
-export function takeBack<A extends { frame: number; track?: number }>(apps: A[], gone: readonly Gone[]): A[] {
-  return apps.filter((a) => !gone.some((g) => a.track === g.track && a.frame >= g.since));
+/**
+ * A shot's appearances less those of characters the propagator took back: her track (`carried`, the propagator's own
+ * id, not the tracking stage's), from the frame her doubt began on.
+ */
+export function takeBack<A extends { frame: number; carried?: number }>(apps: A[], gone: readonly Gone[]): A[] {
+  return apps.filter((a) => !gone.some((g) => a.carried === g.track && a.frame >= g.since));
 }
 
 export async function detectStage(ws: Workspace, videoId: number, info: VideoInfo, times: ArrayLike<number>, shots: Shot[], chain: CharacterDetector[], opts: DetectStageOptions = {}, bar?: Progress, store: ShotStore = firstPass(ws, videoId)): Promise<DetectStageReport> {
@@ -141,8 +144,8 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
   }
   let current: Shot | undefined;
   let prop: Propagator | undefined;
-  // Each with the propagator's track, to take back what it reports gone.
-  let apps: Array<NewAppearance & { track?: number }> = [];
+  // Each with the propagator's track (`carried`), to take back what it reports gone.
+  let apps: Array<NewAppearance & { carried?: number }> = [];
   // Test hook, TOONSCOPE_AFTER_SHOTS=K:SIGNAL (e.g. 2:SIGKILL, 1:SIGSTOP): the process signals itself once K shots
   // are committed, outside any transaction, so kill/resume and lock tests stop at a known point instead of racing a timer.
   const [afterShots, hookSignal] = (process.env.TOONSCOPE_AFTER_SHOTS ?? '').split(':');
@@ -185,7 +188,7 @@ export async function detectStage(ws: Workspace, videoId: number, info: VideoInf
     report.embedSeconds += (performance.now() - t) / 1000;
     for (const [k, d] of dets.entries()) {
       const face = chars[k].face && chars[k].body ? chars[k].face!.box : undefined;
-      apps.push({ ...(await appearance(frame, d, shot.index, times[frame.index] ?? frame.time, sx, opts.cropHeight, face)), track: d.track });
+      apps.push({ ...(await appearance(frame, d, shot.index, times[frame.index] ?? frame.time, sx, opts.cropHeight, face)), carried: d.track });
     }
     bar?.set(++done, total);
   }

@@ -232,7 +232,7 @@ function hasFace(c: Character, f: Detection): boolean {
 
 /**
  * Frame steps in a row a carried box may show something else than it held before she is taken as gone (`Propagator`):
- * the first is reported (a smear, a flash of colour over her) and taken back if the second disagrees too.
+ * every step but the last is reported (a smear, a flash of colour over her), and taken back if the last disagrees too.
  */
 export const DOUBT_STEPS = 2;
 
@@ -312,15 +312,15 @@ export class Propagator {
       const more = await this.newFaces(frame, sure);
       added = more.length;
       // A new face where someone in doubt was carried is whoever is there now: the doubtful box goes.
-      const replaced = (c: Character) => this.doubt.has(c) && more.some((m) => m.face && (c.face ? hasFace(c, m.face) : cover(m.face, c.body!) >= 0.3));
-      for (const c of carried) if (replaced(c)) this.leave(c);
-      this.chars = [...carried.filter((c) => !replaced(c)), ...more];
+      const replaced = new Set(carried.filter((c) => this.doubt.has(c) && more.some((m) => m.face && (c.face ? hasFace(c, m.face) : cover(m.face, c.body!) >= 0.3))));
+      for (const c of replaced) this.leave(c);
+      this.chars = [...carried.filter((c) => !replaced.has(c)), ...more];
     } else this.chars = carried;
     this.prevSmall = small;
     return { keyframe, added, characters: this.chars, gone: this.gone };
   }
 
-  /** Whether someone reported on the last step is in doubt: what was reported of her may yet be taken back. */
+  /** Whether someone carried is in doubt (on a blank frame too): what was reported of her may yet be taken back. */
   get unsure(): boolean {
     return this.chars.some((c) => this.doubt.has(c));
   }
@@ -431,7 +431,8 @@ export async function* charactersInVideo(path: string, chain: CharacterDetector[
   for (const s of found.shots) for (const f of frames) if (f >= s.start && f <= s.end) shotOf.set(f, s.index);
   const prop = new Propagator(await opencv(), chain, opts.every ?? 2, opts.watch ?? 0.5);
   let prevShot = -1;
-  // Frames are held while someone on them is in doubt, so what the propagator takes back is never written.
+  // Frames are held while someone on them is in doubt, so what the propagator takes back is never written (until the
+  // doubt ends: a step later, or at the next keyframe or cut at the latest).
   const held: VideoFrameResult[] = [];
   for await (const frame of decodeSelected(path, frames, size, { times: found.times })) {
     const shot = shotOf.get(frame.index) ?? prevShot;
