@@ -458,6 +458,12 @@ test('a carried box that shows something else is doubted: back when it shows her
   const back = await run([S, S, O, S, O, S]);
   assert.deepEqual(back.shown, [1, 1, 1, 1, 1, 1]);
   assert.ok(back.gone.every((g) => g.length === 0));
+  // Her box on scenery while the picture as a whole stays (the flow lagged behind her, or she left it): no doubt, she
+  // is carried on (a missed cut changes the whole picture).
+  const without = drawScene(W, H, [], 9).image;
+  const lagged = await run([S, S, without, without]);
+  assert.deepEqual(lagged.shown, [1, 1, 1, 1]);
+  assert.deepEqual(lagged.unsure, [false, false, false, false]);
   // A keyframe on a frame she is in doubt: whoever the chain finds there is not linked to her (a new track), and she
   // is taken back from that frame.
   const everywhere: CharacterDetector = { name: 'everywhere', labels: ['body'], detect: async (_f, _p, i) => [{ frame: i ?? 0, box, score: 1, label: 'body', mask: cropMask(scene.masks[0], box) }] };

@@ -162,6 +162,11 @@ export function samePatch(a: Float64Array, b: Float64Array): boolean {
   return r >= PATCH_R || diff <= PATCH_DIFF;
 }
 
+/** Whether two whole-frame grids show the same picture (`samePatch`); with either missing, they do. */
+function sameFrame(a: Float64Array | undefined, b: Float64Array | undefined): boolean {
+  return !a || !b || samePatch(a, b);
+}
+
 /** Pearson correlation of two grids and their mean absolute difference (0-255). */
 function patchLikeness(a: Float64Array, b: Float64Array): { r: number; diff: number } {
   const n = a.length;
@@ -256,6 +261,8 @@ export class Propagator {
    * steps it has not, and since which frame: they are still reported, and taken back (`gone`) once they go.
    */
   private doubt = new WeakMap<Character, { grid: Float64Array; steps: number; since: number }>();
+  /** The last keyframe's whole-frame grid (`carried`): is the picture still the keyframe's shot? */
+  private keyWhole?: Float64Array;
   /** Characters in doubt dropped on the last step: their track and the frame their doubt began on. */
   private gone: Gone[] = [];
   /** The chain's leading face-only backends (the cheap part) and the rest (bodies cut from faces). */
@@ -306,6 +313,7 @@ export class Propagator {
       // Who was in doubt is not linked: the keyframe's finds stand for whoever is there, and she is taken back.
       for (const c of carried) if (this.doubt.has(c)) this.leave(c);
       this.chars = fresh;
+      this.keyWhole = patchGrid(small, [0, 0, frame.width, frame.height], frame.width / small.width);
       this.lastKey = this.lastWatch = frame.time;
     } else if (this.watch > 0 && this.finders.length && frame.time - this.lastWatch >= this.watch - 1e-6) {
       this.lastWatch = frame.time;
@@ -333,7 +341,7 @@ export class Propagator {
 
   /**
    * The characters carried from `prev` to `small` by the flow, each checked against what her box held (`samePatch`):
-   * one whose box shows something else is in doubt (a smear, a flash of light over her, or a cut the shots detector
+   * one whose box shows something else, on a frame that as a whole no longer shows the last keyframe's, is in doubt (a smear, a flash of light over her, or a cut the shots detector
    * missed, a white flash or a wipe between two shots); she is back once her box shows what it held before the doubt,
    * and gone once `DOUBT_STEPS` steps in a row it does not: then what was reported of her since the doubt began is
    * taken back (`gone`). A wipe or flash the detector missed otherwise leaves the last shot's boxes on the next
@@ -346,6 +354,10 @@ export class Propagator {
   private carried(prev: Image, small: Image, frame: Frame): Character[] {
     const fl = flow(this.cv, prev, small);
     const scale = frame.width / small.width;
+    // Only where the picture as a whole no longer shows the last keyframe's (a cut the shots detector missed, a wipe
+    // step by step) is a box that shows something else taken for her going. Inside the keyframe's picture the flow
+    // lagged behind her (flat colours give it little to hold on to) and her box slid onto the scenery she walked past.
+    const elsewhere = !sameFrame(this.keyWhole, patchGrid(small, [0, 0, frame.width, frame.height], scale));
     const out: Character[] = [];
     for (const c of this.chars) {
       const moved = carryOne(c, fl, small.width, small.height, scale, frame.width, frame.height, frame.index);
@@ -360,7 +372,7 @@ export class Propagator {
       if (!before || !after) {
         if (doubt) this.doubt.set(moved, doubt);
         out.push(moved);
-      } else if (samePatch(before, after)) out.push(moved);
+      } else if (!elsewhere || samePatch(before, after)) out.push(moved);
       else if ((doubt?.steps ?? 0) + 1 < DOUBT_STEPS) {
         this.doubt.set(moved, { grid: before, steps: (doubt?.steps ?? 0) + 1, since: doubt?.since ?? frame.index });
         out.push(moved);
