@@ -162,6 +162,11 @@ export function samePatch(a: Float64Array, b: Float64Array): boolean {
   return r >= PATCH_R || diff <= PATCH_DIFF;
 }
 
+/** The whole frame's grid (`patchGrid`) on its half-size grey image `small`. */
+function wholeGrid(small: Image, frame: Image): Float64Array | undefined {
+  return patchGrid(small, [0, 0, frame.width, frame.height], frame.width / small.width);
+}
+
 /** Whether two whole-frame grids show the same picture (`samePatch`); with either missing, they do. */
 function sameFrame(a: Float64Array | undefined, b: Float64Array | undefined): boolean {
   return !a || !b || samePatch(a, b);
@@ -313,7 +318,7 @@ export class Propagator {
       // Who was in doubt is not linked: the keyframe's finds stand for whoever is there, and she is taken back.
       for (const c of carried) if (this.doubt.has(c)) this.leave(c);
       this.chars = fresh;
-      this.keyWhole = patchGrid(small, [0, 0, frame.width, frame.height], frame.width / small.width);
+      this.keyWhole = wholeGrid(small, frame);
       this.lastKey = this.lastWatch = frame.time;
     } else if (this.watch > 0 && this.finders.length && frame.time - this.lastWatch >= this.watch - 1e-6) {
       this.lastWatch = frame.time;
@@ -358,7 +363,7 @@ export class Propagator {
     // Only where the picture as a whole no longer shows the last keyframe's (a cut the shots detector missed, a wipe
     // step by step) is a box that shows something else taken for her going. Inside the keyframe's picture the flow
     // lagged behind her (flat colours give it little to hold on to) and her box slid onto the scenery she walked past.
-    const elsewhere = !sameFrame(this.keyWhole, patchGrid(small, [0, 0, frame.width, frame.height], scale));
+    const elsewhere = !sameFrame(this.keyWhole, wholeGrid(small, frame));
     const out: Character[] = [];
     for (const c of this.chars) {
       const moved = carryOne(c, fl, small.width, small.height, scale, frame.width, frame.height, frame.index);
